@@ -1,0 +1,72 @@
+# fragbench: builds the runner and the case programs, installs what is missing, runs the talk and the tests.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=gnu11 -Wall -Wextra -Werror
+# Cases must keep every allocation: the compiler may not treat malloc and free as builtins.
+CASE_FLAGS := -fno-builtin-malloc -fno-builtin-free -fno-builtin-realloc -fno-builtin-calloc
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BUILD   := build
+CASES   := ${shell sed -n "s/^CASE(\([a-z0-9_]*\),.*/\1/p" cases/cases.def}
+
+CASE_LIB_SRC := $(filter-out cases/lib/identify.c,$(wildcard cases/lib/*.c))
+CASE_LIB_HDR := $(wildcard cases/lib/*.h)
+RUNNER_SRC   := $(wildcard runner/*.c)
+RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/cases.def
+RUNNER_LIB   := $(filter-out runner/main.c,$(RUNNER_SRC))
+UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(addprefix $(BUILD)/cases/,$(CASES))
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so) \
+                 $(addprefix $(BUILD)/asan/,fragbench $(UNIT_TESTS))
+
+.PHONY: all programs deps talk test clean clang-check
+all: programs
+
+programs: $(PROGRAMS)
+
+deps:
+	@scripts/deps.sh
+
+# The talk's table for the four allocators (installs them first).
+talk: deps programs
+	./run --alloc=glibc,jemalloc,tcmalloc,mimalloc frag lists extend
+
+test: deps programs $(TEST_PROGRAMS)
+	@tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD)
+
+$(BUILD)/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $(RUNNER_SRC) -lm
+
+$(BUILD)/asan/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)/asan
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $(RUNNER_SRC) -lm
+
+$(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
+
+$(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(RUNNER_LIB) $(RUNNER_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< $(RUNNER_LIB) -lm
+
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(RUNNER_LIB) $(RUNNER_HDR) | $(BUILD)/asan
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -Irunner -o $@ $< $(RUNNER_LIB) -lm
+
+$(BUILD)/tests/probe_allocs: tests/probe_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
+
+$(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+# The same sources must build warning-free with clang too (run by the tests).
+clang-check:
+	@for f in $(RUNNER_SRC) $(CASE_LIB_SRC) cases/lib/identify.c $(addprefix cases/,$(addsuffix .c,$(CASES))); do \
+	    clang $(WARN) -O2 -Icases/lib -Irunner -fsyntax-only $$f || exit 1; done
+
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan:
+	mkdir -p $@

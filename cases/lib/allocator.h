@@ -1,0 +1,27 @@
+/* Finds which allocator really serves malloc in this process, its version, and its own release call. */
+#ifndef FRAGBENCH_ALLOCATOR_H
+#define FRAGBENCH_ALLOCATOR_H
+
+#include <limits.h>
+
+struct allocator_info {
+    const char *name;         /* "glibc", "jemalloc", "tcmalloc", "mimalloc" or "unknown" */
+    char version[64];         /* e.g. "5.3.0"; "" when the allocator does not say */
+    char object[PATH_MAX];    /* the shared object that defines the malloc in use */
+    const char *release_call; /* e.g. "malloc_trim(0)"; NULL when there is none */
+    void (*release)(void *fn);
+    void *release_fn;
+};
+
+/*
+ * Looks up the malloc that calls in this process bind to, then the shared object that
+ * defines it, and names it by a symbol that only that allocator exports from the same
+ * object (mallctl, MallocExtension_GetNumericProperty, mi_version, gnu_get_libc_version).
+ * All lookups happen here, once, so that the release call later needs none.
+ */
+void allocator_identify(struct allocator_info *info);
+
+/* Calls the allocator's own "give free memory back to the OS" function, if it has one. */
+void allocator_release(const struct allocator_info *info);
+
+#endif

@@ -1,0 +1,21 @@
+/* The record protocol spoken between a measured program and the runner (see README, "The record protocol"). */
+#ifndef FRAGBENCH_PROTOCOL_H
+#define FRAGBENCH_PROTOCOL_H
+
+/* The runner puts the number of an inherited, writable pipe into this variable. */
+#define FB_ENV_FD "FRAGBENCH_FD"
+
+/* Version of the record format, sent in the hello record. */
+#define FB_PROTOCOL_VERSION 1
+
+/* A record is one line: a type, then TAB-separated key=value fields, ended by LF. */
+#define FB_RECORD_HELLO "hello"
+#define FB_RECORD_PHASE "phase"
+
+/* The longest record a reader must accept, LF included; longer lines are rejected. */
+#define FB_RECORD_MAX 4096
+
+/* The longest phase label; a longer one is cut. */
+#define FB_LABEL_MAX 128
+
+#endif

@@ -1,0 +1,140 @@
+/* The runner's command line: what getopt_long accepts, its defaults, and the usage text. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_IDLE_MS = 256, OPT_PROFILES };
+
+static const struct option long_options[] = {
+    {"alloc", required_argument, NULL, 'a'},
+    {"reps", required_argument, NULL, 'r'},
+    {"scale", required_argument, NULL, 's'},
+    {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
+    {"csv", required_argument, NULL, 'c'},
+    {"profiles", required_argument, NULL, OPT_PROFILES},
+    {"list", no_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *out)
+{
+    fputs("usage: ./run [OPTIONS] [CASE...]\n"
+          "Runs each CASE (default: all) under each allocator profile and reports the\n"
+          "process's memory after every phase, in the talk's words and as CSV.\n"
+          "\n"
+          "  -a, --alloc=NAME[,NAME...]  allocator profiles, or 'all' (every installed one),\n"
+          "                              or a path to a malloc library (default: glibc)\n"
+          "  -r, --reps=N                runs of each case x profile (default: 1)\n"
+          "  -s, --scale=F               multiply each case's working set by F (default: 1,\n"
+          "                              the talk's size, ~500 MB); 0 < F <= 1000\n"
+          "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
+          "  -c, --csv=FILE              write one CSV row per phase to FILE ('-': stdout)\n"
+          "      --profiles=FILE         read allocator profiles from FILE (default: profiles.txt)\n"
+          "  -l, --list                  list cases and profiles, each installed or missing\n"
+          "  -h, --help                  show this help\n"
+          "  -V, --version               show the version\n"
+          "\n"
+          "Exit status: 0 all runs clean; 1 a run failed (its rows are kept with its status);\n"
+          "2 bad input, or an allocator that is missing or not the one serving malloc.\n"
+          "Examples:\n"
+          "  ./run frag\n"
+          "  ./run --alloc=jemalloc,jemalloc-decay0 --reps=3 frag\n"
+          "  ./run --alloc=all --scale=0.2 --csv=results/frag.csv frag lists extend\n",
+          out);
+}
+
+static int parse_unsigned(const char *text, unsigned long max, unsigned *out)
+{
+    char *end;
+    unsigned long value;
+    if (*text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    value = strtoul(text, &end, 10);
+    if (errno || *end || value > max)
+        return -1;
+    *out = (unsigned)value;
+    return 0;
+}
+
+static int parse_scale(const char *text, double *out)
+{
+    char *end;
+    double value;
+    errno = 0;
+    value = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(value) || value <= 0 || value > 1000)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
+{
+    int opt;
+    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .idle_ms = 1000};
+    optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":a:r:s:c:lhV", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'a':
+            if (*optarg == '\0') {
+                snprintf(error, error_size, "--alloc: needs a profile name");
+                return -1;
+            }
+            out->alloc = optarg;
+            break;
+        case 'r':
+            if (parse_unsigned(optarg, 100000, &out->reps) || out->reps == 0) {
+                snprintf(error, error_size, "--reps: '%s' is not a whole number from 1 to 100000", optarg);
+                return -1;
+            }
+            break;
+        case 's':
+            if (parse_scale(optarg, &out->scale)) {
+                snprintf(error, error_size, "--scale: '%s' is not a number above 0 and at most 1000", optarg);
+                return -1;
+            }
+            break;
+        case OPT_IDLE_MS:
+            if (parse_unsigned(optarg, 86400000, &out->idle_ms)) {
+                snprintf(error, error_size, "--idle-ms: '%s' is not a whole number of milliseconds (0 to 86400000)", optarg);
+                return -1;
+            }
+            break;
+        case 'c':
+            out->csv_path = optarg;
+            break;
+        case OPT_PROFILES:
+            out->profiles_path = optarg;
+            break;
+        case 'l':
+            out->list = true;
+            break;
+        case 'h':
+            out->help = true;
+            break;
+        case 'V':
+            out->version = true;
+            break;
+        case ':':
+            snprintf(error, error_size, "%s: needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            if (optopt)
+                snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
+            else
+                snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+            return -1;
+        }
+    }
+    out->case_names = argv + optind;
+    out->case_count = (size_t)(argc - optind);
+    return 0;
+}

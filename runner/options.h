@@ -1,0 +1,27 @@
+/* The runner's command line: what getopt_long accepts, its defaults, and the usage text. */
+#ifndef FRAGBENCH_OPTIONS_H
+#define FRAGBENCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct options {
+    const char *alloc;         /* --alloc: comma-separated profile names, paths or "all" */
+    unsigned reps;             /* --reps */
+    double scale;              /* --scale */
+    unsigned idle_ms;          /* --idle-ms */
+    const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
+    const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
+    bool list, help, version;
+    char **case_names; /* the positional arguments */
+    size_t case_count;
+};
+
+/* Parses argv into *out with defaults filled in; returns 0, or -1 with a message in error. */
+int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size);
+
+/* Prints the --help text. */
+void options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,29 @@
+/* The results CSV: its columns and how one phase sample of one run becomes a row. */
+#ifndef FRAGBENCH_RESULTS_H
+#define FRAGBENCH_RESULTS_H
+
+#include <stdio.h>
+
+#include "record.h"
+
+/* One run: a case under a profile, one repetition. */
+struct run_identity {
+    const char *case_name;
+    const char *profile;       /* the profile name given to --alloc */
+    const char *allocator;     /* the allocator found serving malloc */
+    const char *alloc_version;
+    double scale;
+    unsigned idle_ms;
+    unsigned rep;
+};
+
+/* The column names, in order; RESULT_COLUMN_COUNT of them. */
+extern const char *const result_columns[];
+enum { RESULT_COLUMN_COUNT = 17 };
+
+void results_write_header(FILE *out);
+
+/* Writes the row for one phase sample of a run that ended with status ("ok", "exit:3", ...). */
+void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status);
+
+#endif

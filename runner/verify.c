@@ -1,0 +1,55 @@
+/* Checks that the allocator a program reports serving malloc is the one its profile asks for. */
+#include "verify.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The same file, by name as ld.so found it or by resolved path. */
+static bool same_library(const char *wanted, const char *loaded)
+{
+    char wanted_real[PATH_MAX], loaded_real[PATH_MAX];
+    if (!strchr(wanted, '/'))
+        return strcmp(base_name(loaded), wanted) == 0;
+    return realpath(wanted, wanted_real) && realpath(loaded, loaded_real) && strcmp(wanted_real, loaded_real) == 0;
+}
+
+bool verify_allocator(const struct profile *profile, const struct record *hello, char *message, size_t size)
+{
+    char served_by[PATH_MAX + 128];
+    snprintf(served_by, sizeof served_by, "%s%s%s (%s)", hello->allocator, *hello->version ? " " : "",
+             hello->version, hello->object);
+
+    if (!*profile->library) {
+        if (strcmp(hello->allocator, "glibc") == 0)
+            return true;
+        snprintf(message, size, "profile '%s' asks for glibc's malloc, but malloc is served by %s",
+                 profile->name, served_by);
+        return false;
+    }
+    if (same_library(profile->library, hello->object))
+        return true;
+
+    int n = snprintf(message, size, "profile '%s' asks for %s, but malloc is served by %s", profile->name,
+                     profile->library, served_by);
+    if (n < 0 || (size_t)n >= size)
+        return false;
+    if (*profile->package)
+        snprintf(message + n, size - (size_t)n,
+                 ": the library is not installed; install the Debian package %s "
+                 "(apt-get install %s, or make deps)",
+                 profile->package, profile->package);
+    else if (strchr(profile->library, '/') && access(profile->library, R_OK) != 0)
+        snprintf(message + n, size - (size_t)n, ": there is no readable file %s", profile->library);
+    else
+        snprintf(message + n, size - (size_t)n, ": ld.so did not preload it (see its message above)");
+    return false;
+}

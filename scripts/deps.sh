@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages fragbench needs that are missing: the build tools and every allocator package named in profiles.txt.
+# Usage: scripts/deps.sh [EXTRA_PACKAGE...]   (run as root, or it names what to install and exits 1)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+base="gcc make libc6-dev clang"
+allocators=$(sed -e 's/#.*//' "$top/profiles.txt" | awk -F'|' 'NF >= 3 { gsub(/[ \t]/, "", $3); if ($3 != "") print $3 }' | sort -u)
+wanted="$base $allocators $*"
+
+missing=""
+for pkg in $wanted; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+        *" installed") ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "fragbench: missing Debian packages:$missing" >&2
+    echo "fragbench: install them as root: apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "fragbench: installing missing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086 # the package list is split on purpose
+apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -19,7 +19,7 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(addprefix $(BUILD)/cases/,$(CASES))
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so) \
-                 $(addprefix $(BUILD)/asan/,fragbench $(UNIT_TESTS))
+                 $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
 .PHONY: all programs deps talk test clean clang-check
 all: programs
@@ -42,7 +42,8 @@ clean:
 $(BUILD)/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $(RUNNER_SRC) -lm
 
-$(BUILD)/asan/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)/asan
+# The sanitizer build sits beside the normal one, so that it finds the same cases and profiles.
+$(BUILD)/fragbench-asan: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $(RUNNER_SRC) -lm
 
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
@@ -51,11 +52,15 @@ $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(B
 $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(RUNNER_LIB) $(RUNNER_HDR) | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< $(RUNNER_LIB) -lm
+# Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
+UNIT_SRC := $(RUNNER_LIB) cases/lib/linebuf.c
+UNIT_INC := -Irunner -Icases/lib
 
-$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(RUNNER_LIB) $(RUNNER_HDR) | $(BUILD)/asan
-	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -Irunner -o $@ $< $(RUNNER_LIB) -lm
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
+
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) | $(BUILD)/asan
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
 
 $(BUILD)/tests/probe_allocs: tests/probe_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl

@@ -1,0 +1,183 @@
+#!/bin/sh
+# Integration tests: the real allocators at a small scale; asserts the physics and the runner's contract.
+# Usage: tests/integration.sh [RUNNER]   (default build/fragbench; the test run also passes the ASan build)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+FB=${1:-build/fragbench}
+SCALE=0.25          # 125 MB for frag: above every trim and mmap threshold, over in a fraction of a second
+BIG=25000           # frag's batch at that scale: 100 000 x 0.25
+LISTS_BLOCKS=31188  # lists' blocks at that scale: round(124 750 x 0.25)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; shift; for detail in "$@"; do echo "  $detail"; done; }
+
+# value FILE CASE PROFILE PHASE COLUMN: one value of a results CSV (first rep).
+value() {
+    tr -d '\r' <"$1" | awk -F, -v c="$2" -v a="$3" -v p="$4" -v col="$5" '
+        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["case"] == c && $at["alloc"] == a && $at["phase"] == p && $at["rep"] == 1 { print $at[col]; exit }'
+}
+
+# peak FILE CASE PROFILE: the largest rss_kb of that run.
+peak() {
+    tr -d '\r' <"$1" | awk -F, -v c="$2" -v a="$3" '
+        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["case"] == c && $at["alloc"] == a && $at["rss_kb"] > max { max = $at["rss_kb"] }
+        END { print max + 0 }'
+}
+
+# percent PART WHOLE: PART as a whole percentage of WHOLE.
+percent() { echo $(($1 * 100 / ($2 > 0 ? $2 : 1))); }
+
+# expect NAME DETAIL TEST-WORDS...: passes when `test TEST-WORDS...` holds; else prints DETAIL.
+expect() {
+    name=$1 detail=$2
+    shift 2
+    if test "$@"; then pass "$name"; else fail "$name" "$detail"; fi
+}
+
+# ---- The matrix the physics tests read: frag and lists under the four allocators and their knobs.
+profiles=glibc,jemalloc,jemalloc-decay0,tcmalloc,tcmalloc-aggressive,mimalloc,mimalloc-decommit0
+"$FB" --alloc=$profiles --scale=$SCALE --idle-ms=0 --csv="$tmp/m.csv" frag lists >"$tmp/m.out" 2>"$tmp/m.err"
+code=$?
+expect matrix_runs_cleanly "exit $code: $(cat "$tmp/m.err")" "$code" -eq 0
+
+alloc=$(value "$tmp/m.csv" frag glibc "After alloc" rss_kb)
+del=$(value "$tmp/m.csv" frag glibc "After del" rss_kb)
+released=$(value "$tmp/m.csv" frag glibc "After release" rss_kb)
+expect glibc_keeps_the_pinned_heap_after_del \
+    "After alloc ${alloc:-?} kB, After del ${del:-?} kB: glibc should keep >= 80%" \
+    "$(percent "${del:-0}" "${alloc:-0}")" -ge 80
+expect glibc_malloc_trim_gives_it_back \
+    "After alloc ${alloc:-?} kB, After release ${released:-?} kB: malloc_trim(0) should leave < 20%" \
+    "$(percent "${released:-999999999}" "${alloc:-0}")" -lt 20
+
+for profile in jemalloc-decay0 tcmalloc-aggressive mimalloc-decommit0; do
+    top=$(peak "$tmp/m.csv" frag $profile)
+    del=$(value "$tmp/m.csv" frag $profile "After del" rss_kb)
+    expect "${profile}_gives_it_back_at_del" "peak $top kB, After del ${del:-?} kB: should be < 20% of the peak" \
+        "$(percent "${del:-999999999}" "$top")" -lt 20
+done
+
+for profile in jemalloc tcmalloc mimalloc; do
+    top=$(peak "$tmp/m.csv" frag $profile)
+    released=$(value "$tmp/m.csv" frag $profile "After release" rss_kb)
+    expect "${profile}_release_call_gives_it_back" \
+        "peak $top kB, After release ${released:-?} kB: should be < 20% of the peak" \
+        "$(percent "${released:-999999999}" "$top")" -lt 20
+done
+
+for profile in tcmalloc mimalloc; do
+    top=$(peak "$tmp/m.csv" frag $profile)
+    del=$(value "$tmp/m.csv" frag $profile "After del" rss_kb)
+    expect "${profile}_default_keeps_it_after_del" "peak $top kB, After del ${del:-?} kB: the default should keep >= 80%" \
+        "$(percent "${del:-0}" "$top")" -ge 80
+done
+
+# ---- The allocator named in a row is the one that served malloc, with a real version.
+bad=$(tr -d '\r' <"$tmp/m.csv" | awk -F, 'NR > 1 {
+        family = $2; sub(/-.*/, "", family)
+        if ($15 != family || $3 !~ /^[0-9]+\.[0-9]+/) print $2 " -> " $15 " " $3 }' | sort -u)
+expect every_row_names_the_allocator_that_served_malloc "mislabelled: $bad" -z "$bad"
+
+# ---- The allocations really happened, as many as the case says.
+got=$(value "$tmp/m.csv" frag glibc "After alloc" allocs)
+expect frag_reports_every_allocation "allocs $got, expected $((BIG + 1)) (the batch and its pointer array)" \
+    "${got:-0}" -eq $((BIG + 1))
+got="$(value "$tmp/m.csv" frag glibc "After del" allocs)/$(value "$tmp/m.csv" frag glibc "After del" live_kb)"
+expect frag_keeps_one_5000_byte_block_after_del "allocs/live_kb after del: $got, expected 1/5" "$got" = 1/5
+got=$(value "$tmp/m.csv" lists glibc "After work" allocs)
+expect lists_reports_every_allocation "allocs $got, expected $((LISTS_BLOCKS + 1))" "${got:-0}" -eq $((LISTS_BLOCKS + 1))
+got="$(value "$tmp/m.csv" lists glibc "After del" allocs)/$(value "$tmp/m.csv" lists glibc "After del" live_kb)"
+expect lists_frees_everything "allocs/live_kb after del: $got" "$got" = 0/0
+
+# An interposer counts the 5000-byte mallocs the program really made, and those still live at exit.
+counter="$PWD/build/tests/malloc_counter.so"
+FBTEST_TRACK_SIZE=5000 "$FB" --alloc="$counter" --scale=$SCALE --idle-ms=0 \
+    --csv="$tmp/counted.csv" frag >"$tmp/counted.out" 2>"$tmp/counted.err"
+got=$(sed -n 's/^malloc_counter: size=5000 //p' "$tmp/counted.err" | tail -n 1) # the last: the case, after the pre-flight check
+expect compiler_kept_every_allocation_and_the_pin \
+    "interposer saw '$got', expected calls=$((BIG + 1)) live_at_exit=1: $(cat "$tmp/counted.err")" \
+    "$got" = "calls=$((BIG + 1)) live_at_exit=1"
+got=$(value "$tmp/counted.csv" frag "$counter" "After del" allocator)
+expect ad_hoc_library_path_is_verified_and_labelled "allocator column '$got'" "$got" = unknown
+
+# ---- Talk-style output, standalone and through the runner.
+build/cases/frag --scale=0.01 --idle-ms=0 >"$tmp/alone.out" 2>&1
+got=$(grep -cE '^After (alloc|del|idle|release): [0-9]+ kB used$' "$tmp/alone.out")
+expect case_run_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" "$got" -eq 4
+"$FB" --alloc=jemalloc --scale=0.01 --idle-ms=0 frag >"$tmp/talk.out" 2>&1
+got=$(head -n 1 "$tmp/talk.out")
+expect runner_heading_names_allocator_and_version "heading '$got'" \
+    -n "$(echo "$got" | grep -E '^frag · jemalloc [0-9]+\.[0-9]+\.[0-9]+$')"
+
+# ---- The CSV: RFC 4180 rows of 17 fields, CRLF ends, the header first, status ok.
+got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,status,allocator,scale,idle_ms\r" { print "header: " $0 }
+               !/\r$/ { print "line " NR " lacks CRLF" }
+               NF != 17 { print "line " NR " has " NF " fields" }
+               NR > 1 && $14 != "ok" { print "line " NR " status " $14 }' "$tmp/m.csv")
+expect csv_is_well_formed "$got" -z "$got"
+rows=$(($(wc -l <"$tmp/m.csv") - 1))
+expect csv_has_one_row_per_phase "$rows rows, expected 2 cases x 7 profiles x 4 phases" "$rows" -eq 56
+
+# ---- Options that shape the runs.
+"$FB" --reps=2 --scale=0.01 --idle-ms=150 --csv="$tmp/reps.csv" frag >/dev/null 2>&1
+got=$(tr -d '\r' <"$tmp/reps.csv" | awk -F, 'NR > 1 { reps[$4]++ } END { print reps[1] + 0, reps[2] + 0 }')
+expect reps_gives_each_rep_its_rows "rows per rep: $got" "$got" = "4 4"
+idle=$(tr -d '\r' <"$tmp/reps.csv" | awk -F, '$4 == 1 && $6 == "After del" { d = $7 } $4 == 1 && $6 == "After idle" { i = $7 } END { printf "%d", i - d }')
+expect idle_ms_sleeps_before_after_idle "After idle came $idle ms after After del" "$idle" -ge 150
+"$FB" --scale=0.01 --idle-ms=0 --csv=- frag 2>"$tmp/console.out" >"$tmp/stdout.csv"
+got=$(head -c 4 "$tmp/stdout.csv")$(grep -c 'kB used' "$tmp/console.out")
+expect csv_to_stdout_moves_the_talk_lines_to_stderr "got '$got'" "$got" = case4
+
+# ---- The child gets the profile's allocator, not the caller's settings.
+case "$FB" in
+*asan*) echo "SKIP: callers_ld_preload_does_not_leak_into_the_child (ASan must be the first library loaded)" ;;
+*)
+    LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:0 "$FB" --alloc=glibc --scale=0.01 --idle-ms=0 \
+        --csv="$tmp/env.csv" frag >/dev/null 2>&1
+    got=$(value "$tmp/env.csv" frag glibc "After del" allocator)
+    expect callers_ld_preload_does_not_leak_into_the_child "allocator column '$got'" "$got" = glibc
+    ;;
+esac
+
+# ---- Bad input: an exact message, exit 2, and no row.
+"$FB" --alloc=nosuch --csv="$tmp/bogus.csv" frag >/dev/null 2>"$tmp/bogus.err"
+code=$?
+expect bogus_alloc_exits_2 "exit $code" "$code" -eq 2
+expect bogus_alloc_names_the_profile_and_the_choices "$(cat "$tmp/bogus.err")" \
+    -n "$(grep -F "unknown allocator profile 'nosuch'; profiles: glibc, glibc-arena2" "$tmp/bogus.err")"
+expect bogus_alloc_writes_no_row "the CSV file was created" ! -e "$tmp/bogus.csv"
+
+printf 'glibc | | | | glibc\nghost | libghostmalloc.so.9 | libghostmalloc9 | | not installed anywhere\n' >"$tmp/ghost.txt"
+"$FB" --profiles="$tmp/ghost.txt" --alloc=ghost --scale=0.01 --idle-ms=0 --csv="$tmp/ghost.csv" frag \
+    >/dev/null 2>"$tmp/ghost.err"
+code=$?
+expect missing_library_exits_2 "exit $code" "$code" -eq 2
+expect missing_library_names_the_debian_package "$(cat "$tmp/ghost.err")" \
+    -n "$(grep -F "profile 'ghost' asks for libghostmalloc.so.9, but malloc is served by glibc" "$tmp/ghost.err" |
+        grep -F 'install the Debian package libghostmalloc9')"
+expect missing_library_writes_no_row "the CSV file was created" ! -e "$tmp/ghost.csv"
+
+"$FB" --profiles="$tmp/ghost.txt" --alloc=all --scale=0.01 --idle-ms=0 --csv="$tmp/all.csv" frag \
+    >/dev/null 2>"$tmp/all.err"
+code=$?
+got="exit $code; ran: $(tr -d '\r' <"$tmp/all.csv" | awk -F, 'NR > 1 { print $2 }' | sort -u | tr '\n' ' ')"
+got="$got; skip lines: $(grep -c '^fragbench: skipping ghost: ' "$tmp/all.err")"
+expect alloc_all_skips_a_missing_library_with_one_line "$got; $(cat "$tmp/all.err")" \
+    "$got" = "exit 0; ran: glibc ; skip lines: 1"
+
+printf 'glibc | | | | ok\nbroken | x.so\n' >"$tmp/broken.txt"
+"$FB" --profiles="$tmp/broken.txt" frag >/dev/null 2>"$tmp/broken.err"
+code=$?
+expect malformed_profiles_file_names_file_and_line "exit $code: $(cat "$tmp/broken.err")" \
+    "$code:$(grep -c -F "$tmp/broken.txt:2: expected 5 fields" "$tmp/broken.err")" = 2:1
+
+"$FB" --list >"$tmp/list.out" 2>&1
+got=$(grep -cE '^  (glibc|jemalloc|tcmalloc|mimalloc)[a-z0-9-]* +installed ' "$tmp/list.out")
+expect list_marks_every_shipped_profile_installed "$(cat "$tmp/list.out")" "$got" -eq 10
+"$FB" --profiles="$tmp/ghost.txt" --list >"$tmp/list2.out" 2>&1
+expect list_marks_a_missing_profile_with_its_package "$(cat "$tmp/list2.out")" \
+    -n "$(grep -E '^  ghost +missing +apt-get install libghostmalloc9 ' "$tmp/list2.out")"

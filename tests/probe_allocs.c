@@ -1,0 +1,79 @@
+/* Proves that the phase probe allocates nothing: run under malloc_counter.so, it counts allocation calls around probe calls. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "allocator.h"
+#include "probe.h"
+#include "protocol.h"
+
+static int failures;
+
+static void report(const char *test, int ok)
+{
+    printf("%s: %s\n", ok ? "PASS" : "FAIL", test);
+    fflush(stdout);
+    failures += !ok;
+}
+
+int main(void)
+{
+    uint64_t (*calls)(void) = (uint64_t(*)(void))dlsym(RTLD_DEFAULT, "fbtest_allocation_calls");
+    struct allocator_info allocator;
+    struct probe_sample sample;
+    int pipe_fds[2];
+    char fd_text[16], record[FB_RECORD_MAX];
+
+    if (!calls) {
+        report("probe_allocs_runs_under_malloc_counter (LD_PRELOAD=malloc_counter.so is missing)", 0);
+        return 1;
+    }
+    /* The counter must see a real allocation, or a zero below would prove nothing. */
+    uint64_t before = calls();
+    void *volatile block = malloc(100);
+    free(block);
+    report("malloc_counter_counts_a_malloc", calls() == before + 1);
+
+    /* Reporting to the runner through FRAGBENCH_FD. */
+    if (pipe(pipe_fds) != 0)
+        return 1;
+    snprintf(fd_text, sizeof fd_text, "%d", pipe_fds[1]);
+    setenv(FB_ENV_FD, fd_text, 1);
+    probe_start();
+    allocator_identify(&allocator);
+    before = calls();
+    probe_hello(&allocator);
+    for (int i = 0; i < 50; i++)
+        probe_phase("After something", 12345, 6);
+    uint64_t piped_calls = calls() - before;
+    report("probe_allocates_nothing_when_reporting_to_the_runner", piped_calls == 0);
+    ssize_t n = read(pipe_fds[0], record, sizeof record - 1);
+    record[n > 0 ? n : 0] = '\0';
+    report("probe_sent_the_hello_record", strncmp(record, "hello\tproto=1\tallocator=", 24) == 0 && strchr(record, '\n'));
+
+    before = calls();
+    int sampled = probe_sample(&sample);
+    report("probe_sample_allocates_nothing_and_reads_proc",
+           calls() == before && sampled == 0 && sample.rss_kb > 0 && sample.anon_kb > 0 && sample.file_kb > 0 &&
+               sample.vsz_kb >= sample.rss_kb && sample.rss_kb >= sample.anon_kb);
+
+    /* Standalone: the talk's lines on stdout (sent to /dev/null here). */
+    unsetenv(FB_ENV_FD);
+    int saved_stdout = dup(STDOUT_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    fflush(stdout);
+    dup2(devnull, STDOUT_FILENO);
+    probe_start();
+    before = calls();
+    for (int i = 0; i < 50; i++)
+        probe_phase("After something", 0, 0);
+    uint64_t standalone_calls = calls() - before;
+    dup2(saved_stdout, STDOUT_FILENO);
+    report("probe_allocates_nothing_when_printing_standalone", standalone_calls == 0);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every fragbench test (unit, ASan+UBSan, probe, integration, clang) and ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.." || exit 1
+all=$(mktemp)
+one=$(mktemp)
+trap 'rm -f "$all" "$one"' EXIT
+
+# suite NAME COMMAND...: runs one suite; one that dies without a FAIL line counts as a failure.
+suite() {
+    name=$1
+    shift
+    echo "== $name"
+    "$@" >"$one" 2>&1
+    code=$?
+    if [ $code -ne 0 ] && ! grep -q '^FAIL:' "$one"; then
+        echo "FAIL: $name exited with status $code" >>"$one"
+    fi
+    sed "s/^\(PASS\|FAIL\|SKIP\): /\1: [$name] /" "$one" | tee -a "$all"
+}
+
+for test in build/tests/test_*; do
+    suite "unit $(basename "$test")" "$test"
+done
+for test in build/asan/test_*; do
+    suite "asan $(basename "$test")" "$test"
+done
+suite "probe" env LD_PRELOAD="$PWD/build/tests/malloc_counter.so" build/tests/probe_allocs
+suite "integration" tests/integration.sh build/fragbench
+suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
+suite "clang" sh -c 'make -s --no-print-directory clang-check && echo "PASS: builds warning-free with clang"'
+
+passed=$(grep -c '^PASS:' "$all")
+failed=$(grep -c '^FAIL:' "$all")
+skipped=$(grep -c '^SKIP:' "$all")
+echo
+grep '^FAIL:' "$all"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,76 @@
+/* Unit tests of the runner's command-line parser: defaults, every option, and the error messages. */
+#include "check.h"
+#include "options.h"
+
+static int parse(struct options *o, char *error, char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return options_parse(argc, argv, o, error, 256);
+}
+
+static void defaults_are_the_talks(void)
+{
+    struct options o;
+    char error[256];
+    char *argv[] = {"run", NULL};
+    CHECK(parse(&o, error, argv) == 0);
+    CHECK_STR(o.alloc, "glibc");
+    CHECK(o.reps == 1 && o.scale == 1.0 && o.idle_ms == 1000 && !o.csv_path && o.case_count == 0);
+}
+
+static void every_option_is_read(void)
+{
+    struct options o;
+    char error[256];
+    char *argv[] = {"run", "--alloc=jemalloc,tcmalloc", "--reps", "3", "--scale=0.5", "--idle-ms=0",
+                    "--csv=-", "--profiles=p.txt", "frag", "-l", "lists", NULL};
+    CHECK(parse(&o, error, argv) == 0);
+    CHECK_STR(o.alloc, "jemalloc,tcmalloc");
+    CHECK(o.reps == 3 && o.scale == 0.5 && o.idle_ms == 0 && o.list);
+    CHECK_STR(o.csv_path, "-");
+    CHECK_STR(o.profiles_path, "p.txt");
+    CHECK(o.case_count == 2);
+    if (o.case_count == 2) {
+        CHECK_STR(o.case_names[0], "frag");
+        CHECK_STR(o.case_names[1], "lists");
+    }
+    char *short_argv[] = {"run", "-a", "mimalloc", "-r2", "-s", "2", "-c", "x.csv", "-h", "-V", NULL};
+    CHECK(parse(&o, error, short_argv) == 0);
+    CHECK(o.reps == 2 && o.scale == 2.0 && o.help && o.version);
+}
+
+static void bad_values_are_named(void)
+{
+    struct options o;
+    char error[256];
+    char *reps0[] = {"run", "--reps=0", NULL};
+    char *reps_word[] = {"run", "--reps=three", NULL};
+    char *reps_negative[] = {"run", "--reps=-1", NULL};
+    char *scale0[] = {"run", "--scale=0", NULL};
+    char *scale_nan[] = {"run", "--scale=nan", NULL};
+    char *scale_big[] = {"run", "--scale=1e9", NULL};
+    char *idle[] = {"run", "--idle-ms=1.5", NULL};
+    char *unknown[] = {"run", "--frobnicate", NULL};
+    char *missing[] = {"run", "--alloc", NULL};
+    char *empty_alloc[] = {"run", "--alloc=", NULL};
+    CHECK(parse(&o, error, reps0) == -1 && strstr(error, "--reps: '0'"));
+    CHECK(parse(&o, error, reps_word) == -1 && strstr(error, "'three'"));
+    CHECK(parse(&o, error, reps_negative) == -1);
+    CHECK(parse(&o, error, scale0) == -1 && strstr(error, "--scale"));
+    CHECK(parse(&o, error, scale_nan) == -1);
+    CHECK(parse(&o, error, scale_big) == -1);
+    CHECK(parse(&o, error, idle) == -1 && strstr(error, "--idle-ms: '1.5'"));
+    CHECK(parse(&o, error, unknown) == -1 && strstr(error, "'--frobnicate'"));
+    CHECK(parse(&o, error, missing) == -1 && strstr(error, "--alloc: needs a value"));
+    CHECK(parse(&o, error, empty_alloc) == -1);
+}
+
+int main(void)
+{
+    RUN_TEST(defaults_are_the_talks);
+    RUN_TEST(every_option_is_read);
+    RUN_TEST(bad_values_are_named);
+    return CHECK_EXIT_CODE();
+}

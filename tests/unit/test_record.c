@@ -1,0 +1,135 @@
+/* Unit tests of the record parser and the line reader, including records made by the probe's own line writer. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "line_reader.h"
+#include "linebuf.h"
+#include "record.h"
+
+static int parse(const char *line, struct record *record, char *error)
+{
+    return record_parse(line, strlen(line), record, error, 256);
+}
+
+static void hello_record_is_parsed(void)
+{
+    struct record r;
+    char error[256] = "";
+    CHECK(parse("hello\tproto=1\tallocator=jemalloc\tversion=5.3.0\tobject=/usr/lib/libjemalloc.so.2\tpid=42", &r, error) == 0);
+    CHECK(r.type == RECORD_HELLO);
+    CHECK_STR(r.allocator, "jemalloc");
+    CHECK_STR(r.version, "5.3.0");
+    CHECK_STR(r.object, "/usr/lib/libjemalloc.so.2");
+    CHECK(r.pid == 42 && r.proto == 1);
+}
+
+static void phase_record_is_parsed(void)
+{
+    struct record r;
+    char error[256] = "";
+    CHECK(parse("phase\tseq=2\tlabel=After del\telapsed_us=1500\tvsz_kb=10\trss_kb=9\tanon_kb=7\tfile_kb=2"
+                "\tlive_bytes=5000\tallocs=1\tfuture_key=ignored",
+                &r, error) == 0);
+    CHECK(r.type == RECORD_PHASE);
+    CHECK(r.seq == 2 && r.elapsed_us == 1500 && r.vsz_kb == 10 && r.rss_kb == 9);
+    CHECK(r.anon_kb == 7 && r.file_kb == 2 && r.live_bytes == 5000 && r.allocs == 1 && r.has_live);
+    CHECK_STR(r.label, "After del");
+}
+
+static void live_fields_are_optional(void)
+{
+    struct record r;
+    char error[256] = "";
+    CHECK(parse("phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == 0);
+    CHECK(!r.has_live);
+}
+
+static void malformed_records_are_rejected_with_a_reason(void)
+{
+    struct record r;
+    char error[256];
+    CHECK(parse("phase\tseq=1\tlabel=x", &r, error) == -1 && strstr(error, "lacks field 'elapsed_us'"));
+    CHECK(parse("phase\tseq=x1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == -1 &&
+          strstr(error, "'seq'"));
+    CHECK(parse("phase\tseq=99999999999999999999\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r,
+                error) == -1);
+    CHECK(parse("phase\tseq=1\tseq=2\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) ==
+              -1 &&
+          strstr(error, "twice"));
+    CHECK(parse("phase\tseq=\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == -1);
+    CHECK(parse("gossip\tx=1", &r, error) == -1 && strstr(error, "unknown record type"));
+    CHECK(parse("hello\tproto=1\tallocator=glibc\tversion=2.36\tnovalue", &r, error) == -1 &&
+          strstr(error, "not key=value"));
+    CHECK(parse("", &r, error) == -1);
+    CHECK(record_parse("hello\tproto=1\0x", 16, &r, error, sizeof error) == -1 && strstr(error, "NUL"));
+    char long_label[400];
+    memset(long_label, 'a', sizeof long_label);
+    long_label[sizeof long_label - 1] = '\0';
+    char line[600];
+    snprintf(line, sizeof line, "phase\tseq=1\tlabel=%s\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0",
+             long_label);
+    CHECK(parse(line, &r, error) == -1 && strstr(error, "longer than"));
+}
+
+static void probe_writer_output_parses_back(void)
+{
+    struct linebuf line = {.len = 0};
+    struct record r;
+    char error[256] = "";
+    linebuf_add_text(&line, "phase");
+    linebuf_add_field_u64(&line, "seq", 7);
+    linebuf_add_field(&line, "label", "After\tdel\nx"); /* TAB and LF must not break the record */
+    linebuf_add_field_u64(&line, "elapsed_us", 18446744073709551615ull);
+    linebuf_add_field_u64(&line, "vsz_kb", 0);
+    linebuf_add_field_u64(&line, "rss_kb", 123456789);
+    linebuf_add_field_u64(&line, "anon_kb", 1);
+    linebuf_add_field_u64(&line, "file_kb", 2);
+    CHECK(record_parse(line.text, line.len, &r, error, sizeof error) == 0);
+    CHECK_STR(r.label, "After del x");
+    CHECK(r.seq == 7 && r.elapsed_us == 18446744073709551615ull && r.vsz_kb == 0 && r.rss_kb == 123456789);
+}
+
+struct collected {
+    char lines[8][64];
+    size_t count;
+};
+
+static void collect(void *context, const char *line, size_t len)
+{
+    struct collected *c = context;
+    if (c->count < 8)
+        snprintf(c->lines[c->count++], 64, "%.*s", (int)len, line);
+}
+
+static void line_reader_joins_split_lines_and_drops_long_ones(void)
+{
+    struct line_reader *reader = calloc(1, sizeof *reader);
+    struct collected c = {.count = 0};
+    char *huge = malloc(3 * FB_RECORD_MAX);
+    memset(huge, 'x', 3 * FB_RECORD_MAX);
+
+    line_reader_feed(reader, "ab", 2, collect, &c);
+    line_reader_feed(reader, "c\nd\n\n", 5, collect, &c);
+    line_reader_feed(reader, huge, 3 * FB_RECORD_MAX, collect, &c);
+    line_reader_feed(reader, "tail\nnext\nunfinished", 20, collect, &c);
+    CHECK(c.count == 4);
+    CHECK_STR(c.lines[0], "abc");
+    CHECK_STR(c.lines[1], "d");
+    CHECK_STR(c.lines[2], "");
+    CHECK_STR(c.lines[3], "next");
+    CHECK(reader->long_lines == 1);
+    CHECK(line_reader_finish(reader));
+    free(huge);
+    free(reader);
+}
+
+int main(void)
+{
+    RUN_TEST(hello_record_is_parsed);
+    RUN_TEST(phase_record_is_parsed);
+    RUN_TEST(live_fields_are_optional);
+    RUN_TEST(malformed_records_are_rejected_with_a_reason);
+    RUN_TEST(probe_writer_output_parses_back);
+    RUN_TEST(line_reader_joins_split_lines_and_drops_long_ones);
+    return CHECK_EXIT_CODE();
+}

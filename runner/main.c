@@ -12,6 +12,7 @@
 #include "profiles.h"
 #include "results.h"
 #include "selection.h"
+#include "summary.h"
 #include "verify.h"
 
 #define FRAGBENCH_VERSION "0.1.0"
@@ -108,7 +109,7 @@ struct totals {
 /* Runs one case under one profile once; writes its rows; returns its exit code contribution. */
 static int run_once(const struct layout *layout, const struct options *options, const struct case_entry *entry,
                     const struct selected_profile *selected, unsigned rep, FILE *console, FILE *csv,
-                    struct totals *totals)
+                    struct summary *summary, struct totals *totals)
 {
     char program[PATH_MAX + 64], scale_arg[64], idle_arg[64], status[64], error[512];
     char *argv[4] = {program, scale_arg, idle_arg, NULL};
@@ -148,8 +149,15 @@ static int run_once(const struct layout *layout, const struct options *options, 
             totals->failed++;
             code = EXIT_RUN_FAILED;
         }
-        for (size_t i = 0; csv && i < run.phase_count; i++)
-            results_write_row(csv, &run.identity, &run.phases[i], status);
+        char allocator[128];
+        snprintf(allocator, sizeof allocator, "%s %s", selected->allocator, selected->version);
+        for (size_t i = 0; i < run.phase_count; i++) {
+            if (csv)
+                results_write_row(csv, &run.identity, &run.phases[i], status);
+            if (strcmp(status, "ok") == 0)
+                summary_add(summary, entry->name, selected->profile->name, allocator, run.phases[i].label,
+                            run.phases[i].rss_kb);
+        }
         totals->rows += run.phase_count;
         if (csv)
             fflush(csv);
@@ -236,6 +244,7 @@ int main(int argc, char **argv)
     const struct case_entry **cases;
     size_t case_count;
     struct totals totals = {0, 0, 0, 0};
+    struct summary *summary = summary_new();
     char error[4096];
     FILE *csv = NULL, *console = stdout;
     int code = EXIT_CLEAN;
@@ -294,10 +303,18 @@ int main(int argc, char **argv)
     for (size_t c = 0; ready && c < case_count; c++)
         for (size_t p = 0; p < selection.count; p++)
             for (unsigned rep = 1; rep <= options.reps; rep++) {
-                int run_code = run_once(&layout, &options, cases[c], &selection.items[p], rep, console, csv, &totals);
+                int run_code =
+                    run_once(&layout, &options, cases[c], &selection.items[p], rep, console, csv, summary, &totals);
                 if (run_code > code)
                     code = run_code;
             }
+    if (totals.runs > 1) {
+        char settings[128];
+        snprintf(settings, sizeof settings, "scale %g · idle %u ms · %u rep%s", options.scale, options.idle_ms,
+                 options.reps, options.reps > 1 ? "s" : "");
+        summary_print(summary, console, settings);
+    }
+    summary_free(summary);
     if (totals.runs > 0 && (totals.failed || totals.wrong))
         fprintf(stderr, "fragbench: %u of %u runs failed%s; the rows of the others are kept\n",
                 totals.failed + totals.wrong, totals.runs, totals.wrong ? " (allocator not the one asked for)" : "");

@@ -76,6 +76,14 @@ for profile in tcmalloc mimalloc; do
         "$(percent "${del:-0}" "$top")" -ge 80
 done
 
+# ---- The closing table shows the same numbers as the CSV (one rep: the median is the value).
+table=$(awk -F'|' '$2 ~ /^ glibc +$/ { gsub(/ /, ""); print $4, $5, $6, $7; exit }' "$tmp/m.out")
+csv_row=""
+for phase in "After alloc" "After del" "After idle" "After release"; do
+    csv_row="$csv_row${csv_row:+ }$(value "$tmp/m.csv" frag glibc "$phase" rss_kb)"
+done
+expect closing_table_matches_the_csv "table '$table', csv '$csv_row'" "$table" = "$csv_row"
+
 # ---- The allocator named in a row is the one that served malloc, with a real version.
 bad=$(tr -d '\r' <"$tmp/m.csv" | awk -F, 'NR > 1 {
         family = $2; sub(/-.*/, "", family)

@@ -1,0 +1,21 @@
+/* The end-of-run table: per case, one Markdown row per profile with the median RSS of each phase over the reps. */
+#ifndef FRAGBENCH_SUMMARY_H
+#define FRAGBENCH_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct summary;
+
+struct summary *summary_new(void);
+
+/* Adds the RSS of one phase sample of a clean run. */
+void summary_add(struct summary *summary, const char *case_name, const char *profile, const char *allocator,
+                 const char *label, uint64_t rss_kb);
+
+/* Prints one table per case, preceded by the machine facts (kernel, THP mode) and the run settings. */
+void summary_print(const struct summary *summary, FILE *out, const char *settings);
+
+void summary_free(struct summary *summary);
+
+#endif

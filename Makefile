@@ -21,7 +21,7 @@ PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(addprefix $(BUILD)/cases/,
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
-.PHONY: all programs deps talk test clean clang-check
+.PHONY: all programs deps talk test clean clang-check bench-runner
 all: programs
 
 programs: $(PROGRAMS)
@@ -35,6 +35,11 @@ talk: deps programs
 
 test: deps programs $(TEST_PROGRAMS)
 	@tests/run-all.sh
+
+# Benchmarks of fragbench itself (probe cost, runner overhead and memory); figures in the README.
+bench-runner: programs $(BUILD)/bench/probe_cost
+	@scripts/deps.sh hyperfine
+	@bench/run.sh
 
 clean:
 	rm -rf $(BUILD)
@@ -65,6 +70,9 @@ $(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNE
 $(BUILD)/tests/probe_allocs: tests/probe_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
+$(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/bench
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
+
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
@@ -73,5 +81,5 @@ clang-check:
 	@for f in $(RUNNER_SRC) $(CASE_LIB_SRC) cases/lib/identify.c $(addprefix cases/,$(addsuffix .c,$(CASES))); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench:
 	mkdir -p $@

@@ -244,7 +244,7 @@ int main(int argc, char **argv)
     const struct case_entry **cases;
     size_t case_count;
     struct totals totals = {0, 0, 0, 0};
-    struct summary *summary = summary_new();
+    struct summary *summary;
     char error[4096];
     FILE *csv = NULL, *console = stdout;
     int code = EXIT_CLEAN;
@@ -300,6 +300,7 @@ int main(int argc, char **argv)
         }
     }
     bool ready = code == EXIT_CLEAN;
+    summary = summary_new();
     for (size_t c = 0; ready && c < case_count; c++)
         for (size_t p = 0; p < selection.count; p++)
             for (unsigned rep = 1; rep <= options.reps; rep++) {

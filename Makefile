@@ -76,9 +76,10 @@ $(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | 
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
-# The same sources must build warning-free with clang too (run by the tests).
+# Every C source must build warning-free with clang too (run by the tests).
+ALL_C_SRC := $(RUNNER_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c bench/*.c)
 clang-check:
-	@for f in $(RUNNER_SRC) $(CASE_LIB_SRC) cases/lib/identify.c $(addprefix cases/,$(addsuffix .c,$(CASES))); do \
+	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -fsyntax-only $$f || exit 1; done
 
 $(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench:

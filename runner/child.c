@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/pidfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +22,20 @@ static const char *const inherited_settings_dropped[] = {
     "LD_PRELOAD=", "GLIBC_TUNABLES=", "MALLOC_", "TCMALLOC_", "MIMALLOC_", "FRAGBENCH_",
 };
 
-static bool dropped_from_environment(const char *entry)
+/* True when an inherited VAR=value entry sets the same variable as the VAR=value setting. */
+static bool same_variable(const char *entry, const char *setting)
+{
+    size_t name_len = strcspn(setting, "=");
+    return strncmp(entry, setting, name_len) == 0 && entry[name_len] == '=';
+}
+
+static bool dropped_from_environment(const char *entry, const struct profile *profile)
 {
     for (size_t i = 0; i < sizeof inherited_settings_dropped / sizeof inherited_settings_dropped[0]; i++)
         if (strncmp(entry, inherited_settings_dropped[i], strlen(inherited_settings_dropped[i])) == 0)
+            return true;
+    for (size_t i = 0; i < profile->env_count; i++)
+        if (same_variable(entry, profile->env[i]))
             return true;
     return false;
 }
@@ -39,7 +51,7 @@ static char **build_environment(const struct profile *profile, int report_fd)
     if (!env)
         abort();
     for (size_t i = 0; i < count; i++)
-        if (!dropped_from_environment(environ[i]))
+        if (!dropped_from_environment(environ[i], profile))
             env[n++] = strdup(environ[i]);
     for (size_t i = 0; i < profile->env_count; i++)
         env[n++] = strdup(profile->env[i]);
@@ -80,6 +92,10 @@ static void on_line(void *context, const char *line, size_t len)
     char why[200];
     if (collector->result->stopped)
         return;
+    if (!line) {
+        count_bad(collector->result, "a line longer than the record limit");
+        return;
+    }
     if (record_parse(line, len, &record, why, sizeof why) != 0) {
         count_bad(collector->result, why);
         return;
@@ -90,9 +106,53 @@ static void on_line(void *context, const char *line, size_t len)
     }
 }
 
-int child_run(char *const argv[], const struct profile *profile, record_handler handler, void *context,
-              struct child_result *result, char *error, size_t error_size)
+/* Reads what is in the pipe now; returns false at end of file or on an error. */
+static bool read_available(int fd, struct line_reader *reader, struct collector *collector)
 {
+    char buffer[65536];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    while (n < 0 && errno == EINTR)
+        n = read(fd, buffer, sizeof buffer);
+    if (n <= 0)
+        return false;
+    line_reader_feed(reader, buffer, (size_t)n, on_line, collector);
+    return true;
+}
+
+/*
+ * Collects records until the child exits, then drains what it wrote before exiting.
+ * Without a pidfd (kernels before 5.3) it reads until the pipe closes.
+ */
+static void collect_records(int pipe_fd, pid_t pid, struct line_reader *reader, struct collector *collector)
+{
+    int pidfd = pidfd_open(pid, 0);
+    struct pollfd watched[2] = {{.fd = pipe_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+    bool pipe_open = true;
+
+    while (pipe_open) {
+        if (poll(watched, pidfd >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (watched[0].revents)
+            pipe_open = read_available(pipe_fd, reader, collector);
+        if (pipe_open && pidfd >= 0 && watched[1].revents) {
+            /* The child is gone; what it wrote is in the pipe. Take it and stop. */
+            fcntl(pipe_fd, F_SETFL, O_NONBLOCK);
+            while (read_available(pipe_fd, reader, collector))
+                ;
+            pipe_open = false;
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
+int child_run(const struct child_spec *spec, record_handler handler, void *context, struct child_result *result,
+              char *error, size_t error_size)
+{
+    char *const *argv = spec->argv;
     int fds[2];
     char **env;
     pid_t pid;
@@ -104,10 +164,15 @@ int child_run(char *const argv[], const struct profile *profile, record_handler 
         snprintf(error, error_size, "cannot make a pipe: %s", strerror(errno));
         return -1;
     }
-    env = build_environment(profile, fds[1]);
+    env = build_environment(spec->profile, fds[1]);
     fflush(NULL); /* nothing buffered may be written twice */
     pid = fork();
     if (pid == 0) {
+        if (spec->quiet) {
+            int null = open("/dev/null", O_WRONLY);
+            if (null >= 0)
+                dup2(null, STDERR_FILENO);
+        }
         /* The write end must survive exec; the read end must not. */
         if (fcntl(fds[1], F_SETFD, 0) == 0)
             execve(argv[0], argv, env);
@@ -122,20 +187,10 @@ int child_run(char *const argv[], const struct profile *profile, record_handler 
         return -1;
     }
     collector.pid = pid;
-    for (;;) {
-        char buffer[65536];
-        ssize_t n = read(fds[0], buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        line_reader_feed(&reader, buffer, (size_t)n, on_line, &collector);
-    }
+    collect_records(fds[0], pid, &reader, &collector);
     close(fds[0]);
     if (line_reader_finish(&reader))
         count_bad(result, "the last line has no LF");
-    for (size_t i = 0; i < reader.long_lines; i++)
-        count_bad(result, "a line longer than the record limit");
     while (waitpid(pid, &result->wait_status, 0) < 0)
         if (errno != EINTR) {
             snprintf(error, error_size, "cannot wait for %s: %s", argv[0], strerror(errno));

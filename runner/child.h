@@ -18,14 +18,22 @@ struct child_result {
     char first_bad[256]; /* what was wrong with the first of them */
 };
 
+struct child_spec {
+    char *const *argv;             /* argv[0] is the program's path */
+    const struct profile *profile;
+    bool quiet;                    /* send the child's stderr to /dev/null */
+};
+
 /*
- * Runs argv[0] with the caller's environment less every allocator setting
- * (LD_PRELOAD, GLIBC_TUNABLES, MALLOC_*, TCMALLOC_*, MIMALLOC_*, FRAGBENCH_*), plus the
- * profile's library as LD_PRELOAD, its settings, and FRAGBENCH_FD. Blocks until the child
- * has exited. Returns 0, or -1 with a message when it could not be started.
+ * Runs the program with the caller's environment less every allocator setting
+ * (LD_PRELOAD, GLIBC_TUNABLES, MALLOC_*, TCMALLOC_*, MIMALLOC_*, FRAGBENCH_*, and any
+ * variable the profile sets), plus the profile's library as LD_PRELOAD, its settings, and
+ * FRAGBENCH_FD. Reads records until the program exits (not until the pipe closes: a
+ * process it left behind cannot hold the run). Returns 0, or -1 with a message when it
+ * could not be started.
  */
-int child_run(char *const argv[], const struct profile *profile, record_handler handler, void *context,
-              struct child_result *result, char *error, size_t error_size);
+int child_run(const struct child_spec *spec, record_handler handler, void *context, struct child_result *result,
+              char *error, size_t error_size);
 
 /* "ok" for exit 0, "exit:N", or "signal:SIGNAME". */
 void child_status_text(int wait_status, char *out, size_t size);

@@ -13,6 +13,7 @@ void line_reader_feed(struct line_reader *reader, const char *data, size_t len, 
             reader->skipping = true; /* a record must fit, LF included, in FB_RECORD_MAX */
             reader->long_lines++;
             reader->pending_len = 0;
+            handler(context, NULL, 0);
         }
         if (!reader->skipping) {
             memcpy(reader->pending + reader->pending_len, data, chunk);

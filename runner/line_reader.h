@@ -14,9 +14,10 @@ struct line_reader {
     size_t long_lines;   /* lines dropped because they were longer than FB_RECORD_MAX */
 };
 
+/* Called once per complete line (without its LF), or with line NULL when a line is found too long. */
 typedef void (*line_handler)(void *context, const char *line, size_t len);
 
-/* Feeds bytes; calls handler once per complete line (without its LF). */
+/* Feeds bytes; calls handler for each line, in the order the lines came. */
 void line_reader_feed(struct line_reader *reader, const char *data, size_t len, line_handler handler, void *context);
 
 /* At end of input: returns true if an unterminated last line was dropped. */

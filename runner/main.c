@@ -76,8 +76,17 @@ static bool on_record(void *context, const struct record *record)
 {
     struct run_state *run = context;
     if (record->type == RECORD_HELLO) {
-        if (run->have_hello)
-            return true;
+        if (run->have_hello) {
+            snprintf(run->wrong_why, sizeof run->wrong_why, "the case sent a second hello record");
+            run->wrong_allocator = true;
+            return false;
+        }
+        if (record->proto != FB_PROTOCOL_VERSION) {
+            snprintf(run->wrong_why, sizeof run->wrong_why, "the case speaks protocol %llu, the runner %d",
+                     (unsigned long long)record->proto, FB_PROTOCOL_VERSION);
+            run->wrong_allocator = true;
+            return false;
+        }
         if (!verify_allocator(run->selected->profile, record, run->wrong_why, sizeof run->wrong_why)) {
             run->wrong_allocator = true;
             return false;
@@ -104,7 +113,18 @@ static bool on_record(void *context, const struct record *record)
 struct totals {
     unsigned runs, failed, wrong;
     size_t rows;
+    bool csv_broken; /* a write to the CSV failed: the matrix stops, its rows would be lost */
 };
+
+/* Flushes the CSV and says whether every row so far reached it. */
+static bool csv_flushed(FILE *csv, const char *path)
+{
+    if (fflush(csv) == 0 && !ferror(csv))
+        return true;
+    fprintf(stderr, "fragbench: --csv: cannot write %s: %s; stopping, the rows written so far are kept\n",
+            strcmp(path, "-") == 0 ? "to stdout" : path, strerror(errno));
+    return false;
+}
 
 /* Runs one case under one profile once; writes its rows; returns its exit code contribution. */
 static int run_once(const struct layout *layout, const struct options *options, const struct case_entry *entry,
@@ -117,16 +137,17 @@ static int run_once(const struct layout *layout, const struct options *options, 
     struct run_state run = {
         .identity = {.case_name = entry->name, .profile = selected->profile->name,
                      .allocator = selected->allocator, .alloc_version = selected->version,
-                     .scale = options->scale, .idle_ms = options->idle_ms, .rep = rep},
+                     .scale = options->scale_text, .idle_ms = options->idle_ms, .rep = rep},
         .selected = selected, .reps = options->reps, .console = console,
     };
     int code = EXIT_CLEAN;
 
     snprintf(program, sizeof program, "%s/cases/%s", layout->build_dir, entry->name);
-    snprintf(scale_arg, sizeof scale_arg, "--scale=%.17g", options->scale);
+    snprintf(scale_arg, sizeof scale_arg, "--scale=%s", options->scale_text);
     snprintf(idle_arg, sizeof idle_arg, "--idle-ms=%u", options->idle_ms);
     totals->runs++;
-    if (child_run(argv, selected->profile, on_record, &run, &result, error, sizeof error) != 0) {
+    struct child_spec spec = {.argv = argv, .profile = selected->profile, .quiet = false};
+    if (child_run(&spec, on_record, &run, &result, error, sizeof error) != 0) {
         fprintf(stderr, "fragbench: %s · %s: %s\n", entry->name, selected->profile->name, error);
         totals->failed++;
         return EXIT_RUN_FAILED;
@@ -159,8 +180,10 @@ static int run_once(const struct layout *layout, const struct options *options, 
                             run.phases[i].rss_kb);
         }
         totals->rows += run.phase_count;
-        if (csv)
-            fflush(csv);
+        if (csv && !csv_flushed(csv, options->csv_path)) {
+            totals->csv_broken = true;
+            code = EXIT_BAD_INPUT;
+        }
     }
     if (result.bad_records)
         fprintf(stderr, "fragbench: %s · %s: %zu malformed record(s) ignored; the first: %s\n", entry->name,
@@ -210,6 +233,10 @@ static int check_selection(const struct layout *layout, struct selection *select
             i++;
         }
     }
+    if (selection->count == 0) {
+        fprintf(stderr, "fragbench: --alloc=all: no profile is installed (make deps installs them)\n");
+        code = EXIT_BAD_INPUT;
+    }
     return code;
 }
 
@@ -221,6 +248,12 @@ static int resolve_cases(const struct options *options, const struct case_entry 
         abort();
     for (size_t i = 0; i < n; i++) {
         cases[i] = options->case_count ? case_find(options->case_names[i]) : &case_registry[i];
+        for (size_t k = 0; cases[i] && k < i; k++)
+            if (cases[k] == cases[i]) {
+                fprintf(stderr, "fragbench: case '%s' is given twice (use --reps for more runs)\n", cases[i]->name);
+                free(cases);
+                return -1;
+            }
         if (!cases[i]) {
             fprintf(stderr, "fragbench: unknown case '%s'; cases:", options->case_names[i]);
             for (size_t k = 0; k < case_registry_count; k++)
@@ -243,7 +276,7 @@ int main(int argc, char **argv)
     struct selection selection;
     const struct case_entry **cases;
     size_t case_count;
-    struct totals totals = {0, 0, 0, 0};
+    struct totals totals = {0, 0, 0, 0, false};
     struct summary *summary;
     char error[4096];
     FILE *csv = NULL, *console = stdout;
@@ -290,20 +323,23 @@ int main(int argc, char **argv)
         if (strcmp(options.csv_path, "-") == 0) {
             csv = stdout;
             console = stderr;
-        } else if (!(csv = fopen(options.csv_path, "w"))) {
+        } else if (!(csv = fopen(options.csv_path, "we"))) {
             fprintf(stderr, "fragbench: --csv: cannot write %s: %s\n", options.csv_path, strerror(errno));
             code = EXIT_BAD_INPUT;
         }
         if (csv) {
             results_write_header(csv);
-            fflush(csv);
+            if (!csv_flushed(csv, options.csv_path)) {
+                totals.csv_broken = true;
+                code = EXIT_BAD_INPUT;
+            }
         }
     }
     bool ready = code == EXIT_CLEAN;
     summary = summary_new();
     for (size_t c = 0; ready && c < case_count; c++)
-        for (size_t p = 0; p < selection.count; p++)
-            for (unsigned rep = 1; rep <= options.reps; rep++) {
+        for (size_t p = 0; p < selection.count && !totals.csv_broken; p++)
+            for (unsigned rep = 1; rep <= options.reps && !totals.csv_broken; rep++) {
                 int run_code =
                     run_once(&layout, &options, cases[c], &selection.items[p], rep, console, csv, summary, &totals);
                 if (run_code > code)
@@ -311,7 +347,7 @@ int main(int argc, char **argv)
             }
     if (totals.runs > 1) {
         char settings[128];
-        snprintf(settings, sizeof settings, "scale %g · idle %u ms · %u rep%s", options.scale, options.idle_ms,
+        snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u rep%s", options.scale_text, options.idle_ms,
                  options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
     }
@@ -319,7 +355,9 @@ int main(int argc, char **argv)
     if (totals.runs > 0 && (totals.failed || totals.wrong))
         fprintf(stderr, "fragbench: %u of %u runs failed%s; the rows of the others are kept\n",
                 totals.failed + totals.wrong, totals.runs, totals.wrong ? " (allocator not the one asked for)" : "");
-    if (csv && csv != stdout && fclose(csv) != 0) {
+    if (csv == stdout && !totals.csv_broken && !csv_flushed(csv, options.csv_path))
+        code = EXIT_BAD_INPUT;
+    if (csv && csv != stdout && fclose(csv) != 0 && !totals.csv_broken) {
         fprintf(stderr, "fragbench: --csv: error writing %s: %s\n", options.csv_path, strerror(errno));
         code = EXIT_BAD_INPUT;
     }

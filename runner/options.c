@@ -67,6 +67,8 @@ static int parse_scale(const char *text, double *out)
 {
     char *end;
     double value;
+    if (strlen(text) > 32)
+        return -1;
     errno = 0;
     value = strtod(text, &end);
     if (errno || end == text || *end || !isfinite(value) || value <= 0 || value > 1000)
@@ -78,7 +80,7 @@ static int parse_scale(const char *text, double *out)
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
-    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .idle_ms = 1000};
+    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:lhV", long_options, NULL)) != -1) {
@@ -101,6 +103,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 snprintf(error, error_size, "--scale: '%s' is not a number above 0 and at most 1000", optarg);
                 return -1;
             }
+            out->scale_text = optarg;
             break;
         case OPT_IDLE_MS:
             if (parse_unsigned(optarg, 86400000, &out->idle_ms)) {

@@ -117,6 +117,10 @@ static int parse_line(const char *line, const char *line_end, struct profile *pr
         snprintf(why, why_size, "profile name '%s' must be letters, digits, '.', '_' or '-'", profile->name);
         return -1;
     }
+    if (strcmp(profile->name, "all") == 0) {
+        snprintf(why, why_size, "'all' is reserved: --alloc=all means every installed profile");
+        return -1;
+    }
     if (*profile->package && !*profile->library) {
         snprintf(why, why_size, "profile '%s' names package '%s' but no library", profile->name, profile->package);
         return -1;

@@ -86,8 +86,8 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     size_t type_len;
 
     memset(out, 0, sizeof *out);
-    if (memchr(line, '\0', len)) {
-        snprintf(error, error_size, "record contains a NUL byte");
+    if (memchr(line, '\0', len) || memchr(line, '\r', len)) {
+        snprintf(error, error_size, "record contains a %s", memchr(line, '\0', len) ? "NUL byte" : "CR");
         return -1;
     }
     if (!type_end)

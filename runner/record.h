@@ -30,8 +30,8 @@ struct record {
 
 /*
  * Parses line[0..len) (no LF). Fields are TAB-separated key=value after the type;
- * unknown keys are ignored, a missing required key, a repeated key, a bad number or
- * a NUL byte is an error. Returns 0, or -1 with what is wrong in error.
+ * unknown keys are ignored, a missing required key, a repeated key, a bad number,
+ * a NUL byte or a CR is an error. Returns 0, or -1 with what is wrong in error.
  */
 int record_parse(const char *line, size_t len, struct record *out, char *error, size_t error_size);
 

@@ -19,7 +19,7 @@ void results_write_header(FILE *out)
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24] = "", allocs[24] = "";
-    char scale[32], idle[16];
+    char idle[16];
 
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(seq, sizeof seq, "%" PRIu64, phase->seq);
@@ -32,13 +32,12 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         snprintf(live, sizeof live, "%" PRIu64, (phase->live_bytes + 512) / 1024);
         snprintf(allocs, sizeof allocs, "%" PRIu64, phase->allocs);
     }
-    snprintf(scale, sizeof scale, "%g", run->scale);
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
 
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, seq, phase->label,
         elapsed, vsz, rss, anon, file, live,
-        allocs, status, run->allocator, scale, idle,
+        allocs, status, run->allocator, run->scale, idle,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

@@ -12,7 +12,7 @@ struct run_identity {
     const char *profile;       /* the profile name given to --alloc */
     const char *allocator;     /* the allocator found serving malloc */
     const char *alloc_version;
-    double scale;
+    const char *scale; /* as given to --scale */
     unsigned idle_ms;
     unsigned rep;
 };

@@ -102,11 +102,13 @@ static bool keep_hello(void *context, const struct record *record)
 int selection_check(const char *identify_program, struct selected_profile *selected, char *message, size_t size)
 {
     char *argv[] = {(char *)identify_program, NULL};
+    /* Quiet: ld.so's warning about a library it cannot load is restated in the message. */
+    struct child_spec spec = {.argv = argv, .profile = selected->profile, .quiet = true};
     struct identify_state state = {.have_hello = false};
     struct child_result result;
     char status[64];
 
-    if (child_run(argv, selected->profile, keep_hello, &state, &result, message, size) != 0)
+    if (child_run(&spec, keep_hello, &state, &result, message, size) != 0)
         return -1;
     child_status_text(result.wait_status, status, sizeof status);
     if (!state.have_hello || strcmp(status, "ok") != 0) {

@@ -69,7 +69,7 @@ static int compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The median RSS of one case x profile x phase (the lower middle for an even count), or -1 if none. */
+/* The median RSS of one case x profile x phase (for an even count, the mean of the middle two, rounded down), or -1. */
 static long long median(const struct summary *summary, const char *case_name, const char *profile, const char *label,
                         uint64_t *scratch)
 {
@@ -82,7 +82,7 @@ static long long median(const struct summary *summary, const char *case_name, co
     if (n == 0)
         return -1;
     qsort(scratch, n, sizeof *scratch, compare_u64);
-    return (long long)scratch[(n - 1) / 2];
+    return (long long)((scratch[(n - 1) / 2] + scratch[n / 2]) / 2);
 }
 
 /* The bracketed word of /sys/kernel/mm/transparent_hugepage/enabled, e.g. "madvise". */

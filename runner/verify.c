@@ -42,14 +42,18 @@ bool verify_allocator(const struct profile *profile, const struct record *hello,
                      profile->library, served_by);
     if (n < 0 || (size_t)n >= size)
         return false;
-    if (*profile->package)
+    /* glibc serving malloc means ld.so could not preload the library: it ignores it with a warning. */
+    bool fell_back = strcmp(hello->allocator, "glibc") == 0;
+    if (!fell_back)
+        snprintf(message + n, size - (size_t)n, ": another malloc was loaded before it");
+    else if (*profile->package)
         snprintf(message + n, size - (size_t)n,
-                 ": the library is not installed; install the Debian package %s "
+                 ": ld.so could not load the library; install the Debian package %s "
                  "(apt-get install %s, or make deps)",
                  profile->package, profile->package);
     else if (strchr(profile->library, '/') && access(profile->library, R_OK) != 0)
         snprintf(message + n, size - (size_t)n, ": there is no readable file %s", profile->library);
     else
-        snprintf(message + n, size - (size_t)n, ": ld.so did not preload it (see its message above)");
+        snprintf(message + n, size - (size_t)n, ": ld.so could not load the library");
     return false;
 }

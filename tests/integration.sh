@@ -189,3 +189,105 @@ expect list_marks_every_shipped_profile_installed "$(cat "$tmp/list.out")" "$got
 "$FB" --profiles="$tmp/ghost.txt" --list >"$tmp/list2.out" 2>&1
 expect list_marks_a_missing_profile_with_its_package "$(cat "$tmp/list2.out")" \
     -n "$(grep -E '^  ghost +missing +apt-get install libghostmalloc9 ' "$tmp/list2.out")"
+
+# ---- Every run's own hello is checked, not only the pre-flight one: fake cases that send crafted records.
+# A copy of the runner finds its cases beside it, so a fake build directory holds script "cases".
+fake="$tmp/fake"
+mkdir -p "$fake/cases"
+cp "$FB" "$fake/fragbench"
+cp build/fb-identify "$fake/fb-identify"
+cat >"$fake/cases/frag" <<'SCRIPT'
+#!/bin/bash
+# A fake case: sends $FAKE_RECORDS (printf escapes; KNOB becomes $FAKE_KNOB), runs $FAKE_THEN, exits $FAKE_EXIT.
+printf "${FAKE_RECORDS//KNOB/$FAKE_KNOB}" >&"$FRAGBENCH_FD"
+eval "${FAKE_THEN:-}"
+exit "${FAKE_EXIT:-0}"
+SCRIPT
+chmod +x "$fake/cases/frag"
+glibc_hello='hello\tproto=1\tallocator=glibc\tversion=2.36\tobject=/lib/x86_64-linux-gnu/libc.so.6\n'
+jemalloc_hello='hello\tproto=1\tallocator=jemalloc\tversion=5.3.0\tobject=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n'
+fake_phase='phase\tseq=1\tlabel=After KNOB\telapsed_us=1\tvsz_kb=3\trss_kb=2\tanon_kb=1\tfile_kb=1\n'
+
+# fake_run NAME RECORDS [ENV...]: runs the fake case under glibc; leaves exit code, rows and stderr.
+fake_run() {
+    name=$1 records=$2
+    shift 2
+    env FAKE_RECORDS="$records" FAKE_KNOB=x "$@" "$fake/fragbench" --profiles=profiles.txt --idle-ms=0 \
+        --csv="$tmp/$name.csv" frag >"$tmp/$name.out" 2>"$tmp/$name.err"
+    fake_code=$?
+    fake_rows=$(($(wc -l <"$tmp/$name.csv") - 1))
+}
+
+fake_run good "$glibc_hello$fake_phase$fake_phase"
+expect fake_case_harness_records_a_clean_run "exit $fake_code, $fake_rows rows: $(cat "$tmp/good.err")" \
+    "$fake_code:$fake_rows" = 0:2
+fake_run other_allocator "$jemalloc_hello$fake_phase"
+expect run_whose_hello_names_another_allocator_is_refused "exit $fake_code, $fake_rows rows: $(cat "$tmp/other_allocator.err")" \
+    "$fake_code:$fake_rows:$(grep -c "asks for glibc's malloc, but malloc is served by jemalloc" "$tmp/other_allocator.err")" = 2:0:1
+fake_run phase_first "$fake_phase$glibc_hello$fake_phase"
+expect run_with_a_phase_before_hello_is_refused "exit $fake_code, $fake_rows rows: $(cat "$tmp/phase_first.err")" \
+    "$fake_code:$fake_rows" = 2:0
+fake_run second_hello "$glibc_hello$fake_phase$jemalloc_hello$fake_phase"
+expect run_with_a_second_hello_is_refused "exit $fake_code, $fake_rows rows: $(cat "$tmp/second_hello.err")" \
+    "$fake_code:$fake_rows:$(grep -c 'second hello' "$tmp/second_hello.err")" = 2:0:1
+fake_run proto2 "$(echo "$glibc_hello" | sed 's/proto=1/proto=2/')$fake_phase"
+expect run_speaking_another_protocol_is_refused "exit $fake_code, $fake_rows rows: $(cat "$tmp/proto2.err")" \
+    "$fake_code:$fake_rows" = 2:0
+fake_run exit3 "$glibc_hello$fake_phase" FAKE_EXIT=3
+got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/exit3.csv" | awk -F, 'NR == 2 { print $14 }')"
+expect failed_run_keeps_its_rows_with_its_status "exit:rows:status $got: $(cat "$tmp/exit3.err")" "$got" = 1:1:exit:3
+fake_run garbage "${glibc_hello}garbage\n$(head -c 5000 /dev/zero | tr '\0' x)\n$fake_phase"
+expect malformed_records_are_counted_and_the_first_named \
+    "$(cat "$tmp/garbage.err")" "$fake_code:$fake_rows:$(grep -c "2 malformed record(s) ignored; the first: unknown record type 'garbage'" "$tmp/garbage.err")" = 0:1:1
+
+printf 'glibc-knob | | | FAKE_KNOB=profile | the profile sets FAKE_KNOB\n' >"$tmp/knob.txt"
+FAKE_RECORDS="$glibc_hello$fake_phase" FAKE_KNOB=caller "$fake/fragbench" --profiles="$tmp/knob.txt" \
+    --alloc=glibc-knob --idle-ms=0 --csv="$tmp/knob.csv" frag >/dev/null 2>&1
+got=$(tr -d '\r' <"$tmp/knob.csv" | awk -F, 'NR == 2 { print $6 }')
+expect profile_setting_wins_over_the_callers_variable "the child saw '$got'" "$got" = "After profile"
+
+start=$(date +%s%N)
+fake_run leftover "$glibc_hello$fake_phase" FAKE_THEN='sleep 4 &'
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect a_process_left_behind_does_not_hold_the_run "took $elapsed_ms ms, exit $fake_code" \
+    "$fake_code:$((elapsed_ms < 3000))" = 0:1
+
+# ---- The caller's allocator settings do not reach the child (real jemalloc: decay 0 would purge at del).
+MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 GLIBC_TUNABLES=glibc.malloc.trim_threshold=0 \
+    "$FB" --alloc=jemalloc,glibc --scale=$SCALE --idle-ms=0 --csv="$tmp/conf.csv" frag >/dev/null 2>&1
+top=$(peak "$tmp/conf.csv" frag jemalloc)
+del=$(value "$tmp/conf.csv" frag jemalloc "After del" rss_kb)
+expect callers_malloc_conf_does_not_reach_the_child "peak $top kB, After del ${del:-?} kB" \
+    "$(percent "${del:-0}" "$top")" -ge 50
+alloc=$(value "$tmp/conf.csv" frag glibc "After alloc" rss_kb)
+del=$(value "$tmp/conf.csv" frag glibc "After del" rss_kb)
+expect callers_glibc_tunables_do_not_reach_the_child "After alloc ${alloc:-?} kB, After del ${del:-?} kB" \
+    "$(percent "${del:-0}" "${alloc:-0}")" -ge 80
+
+# ---- With several reps the closing table shows each phase's median.
+"$FB" --alloc=glibc,jemalloc --reps=3 --scale=0.02 --idle-ms=0 --csv="$tmp/median.csv" frag >"$tmp/median.out" 2>&1
+table=$(awk -F'|' '$2 ~ /^ jemalloc +$/ { gsub(/ /, ""); print $4, $5, $6, $7; exit }' "$tmp/median.out")
+medians=""
+for phase in "After alloc" "After del" "After idle" "After release"; do
+    m=$(tr -d '\r' <"$tmp/median.csv" | awk -F, -v p="$phase" '$2 == "jemalloc" && $6 == p { print $9 }' | sort -n | sed -n 2p)
+    medians="$medians${medians:+ }$m"
+done
+expect closing_table_shows_the_median_of_the_reps "table '$table', medians from the CSV '$medians'" "$table" = "$medians"
+
+# ---- More bad input.
+"$FB" --alloc=/nonexistent/libnomalloc.so --idle-ms=0 frag >/dev/null 2>"$tmp/nolib.err"
+code=$?
+expect ad_hoc_path_that_does_not_exist_exits_2 "exit $code: $(cat "$tmp/nolib.err")" \
+    "$code:$(grep -c 'there is no readable file /nonexistent/libnomalloc.so' "$tmp/nolib.err")" = 2:1
+printf 'ghost | libghostmalloc.so.9 | libghostmalloc9 | | not installed anywhere\n' >"$tmp/onlyghost.txt"
+"$FB" --profiles="$tmp/onlyghost.txt" --alloc=all --csv="$tmp/none.csv" frag >/dev/null 2>"$tmp/none.err"
+code=$?
+expect alloc_all_with_nothing_installed_exits_2 "exit $code: $(cat "$tmp/none.err")" \
+    "$code:$(grep -c 'no profile is installed' "$tmp/none.err"):$(test -e "$tmp/none.csv" && echo csv)" = 2:1:
+"$FB" --scale=0.01 --idle-ms=0 --csv=/dev/full frag >/dev/null 2>"$tmp/full.err"
+code=$?
+expect unwritable_csv_exits_2_with_the_reason "exit $code: $(cat "$tmp/full.err")" \
+    "$code:$(grep -c 'cannot write /dev/full: No space left on device' "$tmp/full.err")" = 2:1
+"$FB" frag frag >/dev/null 2>"$tmp/twice.err"
+code=$?
+expect case_named_twice_exits_2 "exit $code: $(cat "$tmp/twice.err")" "$code:$(grep -c 'given twice' "$tmp/twice.err")" = 2:1

@@ -63,7 +63,7 @@ static uint64_t parse_u64(const char **cursor)
     return value;
 }
 
-/* Finds "\nKey:" in a /proc status text and returns its number (kB), or 0 when absent. */
+/* Finds "\nKey:" in a /proc status text and returns its number (kB), or UINT64_MAX when absent. */
 static uint64_t status_field_kb(const char *status, const char *key)
 {
     size_t key_len = strlen(key);
@@ -75,7 +75,7 @@ static uint64_t status_field_kb(const char *status, const char *key)
             return parse_u64(&value);
         }
     }
-    return 0;
+    return UINT64_MAX;
 }
 
 int probe_sample(struct probe_sample *sample)
@@ -90,7 +90,7 @@ int probe_sample(struct probe_sample *sample)
         return -1;
     sample->anon_kb = status_field_kb(text, "RssAnon");
     sample->file_kb = status_field_kb(text, "RssFile");
-    return 0;
+    return sample->rss_kb > 0 && sample->anon_kb != UINT64_MAX && sample->file_kb != UINT64_MAX ? 0 : -1;
 }
 
 static uint64_t elapsed_us(void)
@@ -124,7 +124,12 @@ void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
 
     strncpy(label_cut, label, sizeof label_cut - 1);
     label_cut[sizeof label_cut - 1] = '\0';
-    probe_sample(&sample);
+    if (probe_sample(&sample) != 0) {
+        /* A sample that could not be taken is not reported as zeros: the run ends, failed. */
+        static const char message[] = "fragbench probe: cannot read /proc/self/statm or /proc/self/status\n";
+        (void)!write(STDERR_FILENO, message, sizeof message - 1);
+        _exit(PROBE_FAILED_EXIT);
+    }
     phase_seq++;
     if (report_fd < 0) {
         /* Standalone: the talk's line. */

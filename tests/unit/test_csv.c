@@ -60,7 +60,7 @@ static void row_carries_every_value(void)
 {
     struct row_arguments row = {
         .run = {.case_name = "frag", .profile = "jemalloc-decay0", .allocator = "jemalloc",
-                .alloc_version = "5.3.0", .scale = 0.25, .idle_ms = 1000, .rep = 2},
+                .alloc_version = "5.3.0", .scale = "0.25", .idle_ms = 1000, .rep = 2},
         .phase = {.type = RECORD_PHASE, .seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
                   .vsz_kb = 100, .rss_kb = 90, .anon_kb = 80, .file_kb = 10, .live_bytes = 5000, .allocs = 1,
                   .has_live = true},

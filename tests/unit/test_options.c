@@ -18,6 +18,7 @@ static void defaults_are_the_talks(void)
     CHECK(parse(&o, error, argv) == 0);
     CHECK_STR(o.alloc, "glibc");
     CHECK(o.reps == 1 && o.scale == 1.0 && o.idle_ms == 1000 && !o.csv_path && o.case_count == 0);
+    CHECK_STR(o.scale_text, "1");
 }
 
 static void every_option_is_read(void)
@@ -29,6 +30,7 @@ static void every_option_is_read(void)
     CHECK(parse(&o, error, argv) == 0);
     CHECK_STR(o.alloc, "jemalloc,tcmalloc");
     CHECK(o.reps == 3 && o.scale == 0.5 && o.idle_ms == 0 && o.list);
+    CHECK_STR(o.scale_text, "0.5");
     CHECK_STR(o.csv_path, "-");
     CHECK_STR(o.profiles_path, "p.txt");
     CHECK(o.case_count == 2);

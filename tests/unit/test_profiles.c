@@ -71,6 +71,7 @@ static void errors_name_the_line_and_the_fault(void)
     CHECK(parse("a | | | | x\na | | | | y\n", &list, error) == -1 && strstr(error, "p.txt:2:") &&
           strstr(error, "defined twice"));
     CHECK(parse("# only comments\n", &list, error) == -1 && strstr(error, "no profiles"));
+    CHECK(parse("all | | | | x\n", &list, error) == -1 && strstr(error, "'all' is reserved"));
 }
 
 static void missing_file_is_an_error(void)

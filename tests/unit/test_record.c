@@ -62,6 +62,8 @@ static void malformed_records_are_rejected_with_a_reason(void)
           strstr(error, "not key=value"));
     CHECK(parse("", &r, error) == -1);
     CHECK(record_parse("hello\tproto=1\0x", 16, &r, error, sizeof error) == -1 && strstr(error, "NUL"));
+    CHECK(parse("phase\tseq=1\tlabel=A\rB\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == -1 &&
+          strstr(error, "CR"));
     char long_label[400];
     memset(long_label, 'a', sizeof long_label);
     long_label[sizeof long_label - 1] = '\0';
@@ -98,7 +100,7 @@ static void collect(void *context, const char *line, size_t len)
 {
     struct collected *c = context;
     if (c->count < 8)
-        snprintf(c->lines[c->count++], 64, "%.*s", (int)len, line);
+        snprintf(c->lines[c->count++], 64, "%.*s", line ? (int)len : 10, line ? line : "<too long>");
 }
 
 static void line_reader_joins_split_lines_and_drops_long_ones(void)
@@ -112,11 +114,12 @@ static void line_reader_joins_split_lines_and_drops_long_ones(void)
     line_reader_feed(reader, "c\nd\n\n", 5, collect, &c);
     line_reader_feed(reader, huge, 3 * FB_RECORD_MAX, collect, &c);
     line_reader_feed(reader, "tail\nnext\nunfinished", 20, collect, &c);
-    CHECK(c.count == 4);
+    CHECK(c.count == 5);
     CHECK_STR(c.lines[0], "abc");
     CHECK_STR(c.lines[1], "d");
     CHECK_STR(c.lines[2], "");
-    CHECK_STR(c.lines[3], "next");
+    CHECK_STR(c.lines[3], "<too long>");
+    CHECK_STR(c.lines[4], "next");
     CHECK(reader->long_lines == 1);
     CHECK(line_reader_finish(reader));
     free(huge);

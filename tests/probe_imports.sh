@@ -1,0 +1,27 @@
+#!/bin/sh
+# Checks that the phase probe's object files call nothing outside an allow-list: no malloc family, no stdio.
+# Usage: tests/probe_imports.sh OBJECT...
+set -u
+# What measuring may call: system calls, string functions that never allocate, and the probe's own line writer.
+allowed="__errno_location _exit clock_gettime close fcntl getenv getpid open read write sysconf
+strchr strlen strncmp strncpy strtol memcpy memset __stack_chk_fail
+linebuf_add_field linebuf_add_field_u64 linebuf_add_text linebuf_add_u64 linebuf_send"
+
+imports=$(nm -u "$@" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
+if [ -z "$imports" ]; then
+    echo "FAIL: probe_imports_only_allowed_functions (nm found no imports in $*: the check would prove nothing)"
+    exit 1
+fi
+unexpected=""
+for symbol in $imports; do
+    case " $(echo $allowed) " in
+        *" $symbol "*) ;;
+        *) unexpected="$unexpected $symbol" ;;
+    esac
+done
+if [ -z "$unexpected" ]; then
+    echo "PASS: probe_imports_only_allowed_functions"
+else
+    echo "FAIL: probe_imports_only_allowed_functions (the probe now calls:$unexpected; an allocation or stdio call here moves the heap it measures)"
+    exit 1
+fi

@@ -72,13 +72,6 @@ static void free_environment(char **env)
     free(env);
 }
 
-struct collector {
-    pid_t pid;
-    record_handler handler;
-    void *context;
-    struct child_result *result;
-};
-
 static void count_bad(struct child_result *result, const char *why)
 {
     if (result->bad_records++ == 0)
@@ -87,79 +80,52 @@ static void count_bad(struct child_result *result, const char *why)
 
 static void on_line(void *context, const char *line, size_t len)
 {
-    struct collector *collector = context;
+    struct child *child = context;
     struct record record;
     char why[200];
-    if (collector->result->stopped)
+    if (child->result->stopped)
         return;
     if (!line) {
-        count_bad(collector->result, "a line longer than the record limit");
+        count_bad(child->result, "a line longer than the record limit");
         return;
     }
     if (record_parse(line, len, &record, why, sizeof why) != 0) {
-        count_bad(collector->result, why);
+        count_bad(child->result, why);
         return;
     }
-    if (!collector->handler(collector->context, &record)) {
-        kill(collector->pid, SIGKILL);
-        collector->result->stopped = true;
+    if (!child->handler(child->context, &record)) {
+        kill(child->pid, SIGKILL);
+        child->result->stopped = true;
     }
 }
 
 /* Reads what is in the pipe now; returns false at end of file or on an error. */
-static bool read_available(int fd, struct line_reader *reader, struct collector *collector)
+static bool read_available(struct child *child)
 {
     char buffer[65536];
-    ssize_t n = read(fd, buffer, sizeof buffer);
+    ssize_t n = read(child->pipe_fd, buffer, sizeof buffer);
     while (n < 0 && errno == EINTR)
-        n = read(fd, buffer, sizeof buffer);
+        n = read(child->pipe_fd, buffer, sizeof buffer);
     if (n <= 0)
         return false;
-    line_reader_feed(reader, buffer, (size_t)n, on_line, collector);
+    line_reader_feed(&child->reader, buffer, (size_t)n, on_line, child);
     return true;
 }
 
-/*
- * Collects records until the child exits, then drains what it wrote before exiting.
- * Without a pidfd (kernels before 5.3) it reads until the pipe closes.
- */
-static void collect_records(int pipe_fd, pid_t pid, struct line_reader *reader, struct collector *collector)
-{
-    int pidfd = pidfd_open(pid, 0);
-    struct pollfd watched[2] = {{.fd = pipe_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-    bool pipe_open = true;
-
-    while (pipe_open) {
-        if (poll(watched, pidfd >= 0 ? 2 : 1, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (watched[0].revents)
-            pipe_open = read_available(pipe_fd, reader, collector);
-        if (pipe_open && pidfd >= 0 && watched[1].revents) {
-            /* The child is gone; what it wrote is in the pipe. Take it and stop. */
-            fcntl(pipe_fd, F_SETFL, O_NONBLOCK);
-            while (read_available(pipe_fd, reader, collector))
-                ;
-            pipe_open = false;
-        }
-    }
-    if (pidfd >= 0)
-        close(pidfd);
-}
-
-int child_run(const struct child_spec *spec, record_handler handler, void *context, struct child_result *result,
-              char *error, size_t error_size)
+int child_start(struct child *child, const struct child_spec *spec, record_handler handler, void *context,
+                struct child_result *result, char *error, size_t error_size)
 {
     char *const *argv = spec->argv;
     int fds[2];
     char **env;
     pid_t pid;
-    struct line_reader reader = {.pending_len = 0};
-    struct collector collector = {.handler = handler, .context = context, .result = result};
 
     memset(result, 0, sizeof *result);
+    memset(child, 0, sizeof *child);
+    child->handler = handler;
+    child->context = context;
+    child->result = result;
+    child->pipe_fd = child->pidfd = -1;
     if (pipe2(fds, O_CLOEXEC) != 0) {
         snprintf(error, error_size, "cannot make a pipe: %s", strerror(errno));
         return -1;
@@ -186,17 +152,77 @@ int child_run(const struct child_spec *spec, record_handler handler, void *conte
         close(fds[0]);
         return -1;
     }
-    collector.pid = pid;
-    collect_records(fds[0], pid, &reader, &collector);
-    close(fds[0]);
-    if (line_reader_finish(&reader))
-        count_bad(result, "the last line has no LF");
-    while (waitpid(pid, &result->wait_status, 0) < 0)
-        if (errno != EINTR) {
-            snprintf(error, error_size, "cannot wait for %s: %s", argv[0], strerror(errno));
-            return -1;
-        }
+    child->pid = pid;
+    child->pipe_fd = fds[0];
+    child->pipe_open = true;
+    child->pidfd = pidfd_open(pid, 0);
     return 0;
+}
+
+int child_watch(const struct child *child, struct pollfd *out)
+{
+    /* poll() skips an entry whose fd is negative: a pipe already at its end is not watched. */
+    out[0] = (struct pollfd){.fd = child->pipe_open ? child->pipe_fd : -1, .events = POLLIN};
+    if (child->pidfd < 0)
+        return 1;
+    out[1] = (struct pollfd){.fd = child->pidfd, .events = POLLIN};
+    return 2;
+}
+
+/* The child is gone: take what it left in the pipe, reap it, and close everything. */
+static void finish(struct child *child)
+{
+    fcntl(child->pipe_fd, F_SETFL, O_NONBLOCK);
+    /* Bounded: a process left behind that keeps writing cannot keep the run open. */
+    for (int reads = 0; reads < 1024 && read_available(child); reads++)
+        ;
+    close(child->pipe_fd);
+    if (child->pidfd >= 0)
+        close(child->pidfd);
+    child->pipe_fd = child->pidfd = -1;
+    if (line_reader_finish(&child->reader))
+        count_bad(child->result, "the last line has no LF");
+    while (waitpid(child->pid, &child->result->wait_status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+bool child_handle(struct child *child, const struct pollfd *watched, int count)
+{
+    bool pipe_closed = false;
+    if (watched[0].revents)
+        pipe_closed = !read_available(child);
+    /* With a pidfd, the child's exit ends the run; without one, the pipe's end does. */
+    if ((count > 1 && watched[1].revents) || (child->pidfd < 0 && pipe_closed)) {
+        finish(child);
+        return true;
+    }
+    if (pipe_closed)
+        child->pipe_open = false; /* the child closed its end but runs on: only its exit matters now */
+    return false;
+}
+
+int child_run(const struct child_spec *spec, record_handler handler, void *context, struct child_result *result,
+              char *error, size_t error_size)
+{
+    struct child *child = malloc(sizeof *child);
+    int code = -1;
+    if (!child)
+        abort();
+    if (child_start(child, spec, handler, context, result, error, error_size) == 0) {
+        struct pollfd watched[2];
+        bool done = false;
+        while (!done) {
+            int count = child_watch(child, watched);
+            if (poll(watched, (nfds_t)count, -1) < 0 && errno != EINTR)
+                break;
+            done = child_handle(child, watched, count);
+        }
+        code = done ? 0 : -1;
+        if (!done)
+            snprintf(error, error_size, "cannot wait for %s: %s", spec->argv[0], strerror(errno));
+    }
+    free(child);
+    return code;
 }
 
 void child_status_text(int wait_status, char *out, size_t size)

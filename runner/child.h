@@ -2,9 +2,12 @@
 #ifndef FRAGBENCH_CHILD_H
 #define FRAGBENCH_CHILD_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
+#include "line_reader.h"
 #include "profiles.h"
 #include "record.h"
 
@@ -24,14 +27,38 @@ struct child_spec {
     bool quiet;                    /* send the child's stderr to /dev/null */
 };
 
+/* A started child: its pid, the pipe its records come through, and a pidfd to see it exit. */
+struct child {
+    pid_t pid;
+    int pipe_fd;
+    bool pipe_open; /* false once the child closed its end */
+    int pidfd; /* -1 on kernels without pidfd_open: then the run ends when the pipe closes */
+    record_handler handler;
+    void *context;
+    struct child_result *result;
+    struct line_reader reader;
+};
+
 /*
- * Runs the program with the caller's environment less every allocator setting
+ * Starts the program with the caller's environment less every allocator setting
  * (LD_PRELOAD, GLIBC_TUNABLES, MALLOC_*, TCMALLOC_*, MIMALLOC_*, FRAGBENCH_*, and any
  * variable the profile sets), plus the profile's library as LD_PRELOAD, its settings, and
- * FRAGBENCH_FD. Reads records until the program exits (not until the pipe closes: a
- * process it left behind cannot hold the run). Returns 0, or -1 with a message when it
- * could not be started.
+ * FRAGBENCH_FD. Returns 0, or -1 with a message when it could not be started.
  */
+int child_start(struct child *child, const struct child_spec *spec, record_handler handler, void *context,
+                struct child_result *result, char *error, size_t error_size);
+
+/* Fills the pollfds to watch for this child (at most 2) and returns how many. */
+int child_watch(const struct child *child, struct pollfd *out);
+
+/*
+ * Handles what poll() reported on the child's pollfds: reads records and passes them to
+ * the handler. Returns true once the child has exited, what it wrote before exiting has
+ * been read (a process it left behind cannot hold the run), and it has been reaped.
+ */
+bool child_handle(struct child *child, const struct pollfd *watched, int count);
+
+/* child_start, then child_handle until the child is done. */
 int child_run(const struct child_spec *spec, record_handler handler, void *context, struct child_result *result,
               char *error, size_t error_size);
 

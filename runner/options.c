@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES };
+enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -16,7 +16,9 @@ static const struct option long_options[] = {
     {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
     {"csv", required_argument, NULL, 'c'},
     {"profiles", required_argument, NULL, OPT_PROFILES},
-    {"list", no_argument, NULL, 'l'},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -36,7 +38,11 @@ void options_usage(FILE *out)
           "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
           "  -c, --csv=FILE              write one CSV row per phase to FILE ('-': stdout)\n"
           "      --profiles=FILE         read allocator profiles from FILE (default: profiles.txt)\n"
-          "  -l, --list                  list cases and profiles, each installed or missing\n"
+          "      --jobs=N                run N cases at the same time (default: 1); each run's RSS is its\n"
+          "                              own, but timings and time-based decay share the CPU\n"
+          "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
+          "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
+          "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
           "  -V, --version               show the version\n"
           "\n"
@@ -80,10 +86,10 @@ static int parse_scale(const char *text, double *out)
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
-    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000};
+    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":a:r:s:c:lhV", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
         switch (opt) {
         case 'a':
             if (*optarg == '\0') {
@@ -118,7 +124,20 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->profiles_path = optarg;
             break;
         case 'l':
-            out->list = true;
+            out->list = optarg ? optarg : "all";
+            if (strcmp(out->list, "all") && strcmp(out->list, "cases") && strcmp(out->list, "profiles")) {
+                snprintf(error, error_size, "--list: '%s' is not 'cases' or 'profiles'", optarg);
+                return -1;
+            }
+            break;
+        case OPT_JOBS:
+            if (parse_unsigned(optarg, 64, &out->jobs) || out->jobs == 0) {
+                snprintf(error, error_size, "--jobs: '%s' is not a whole number from 1 to 64", optarg);
+                return -1;
+            }
+            break;
+        case 'q':
+            out->quiet = true;
             break;
         case 'h':
             out->help = true;

@@ -14,7 +14,10 @@ struct options {
     unsigned idle_ms;          /* --idle-ms */
     const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
-    bool list, help, version;
+    unsigned jobs;             /* --jobs: runs at the same time */
+    bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
+    const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
+    bool help, version;
     char **case_names; /* the positional arguments */
     size_t case_count;
 };

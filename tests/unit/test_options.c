@@ -18,6 +18,7 @@ static void defaults_are_the_talks(void)
     CHECK(parse(&o, error, argv) == 0);
     CHECK_STR(o.alloc, "glibc");
     CHECK(o.reps == 1 && o.scale == 1.0 && o.idle_ms == 1000 && !o.csv_path && o.case_count == 0);
+    CHECK(o.jobs == 1 && !o.quiet && !o.list);
     CHECK_STR(o.scale_text, "1");
 }
 
@@ -26,10 +27,11 @@ static void every_option_is_read(void)
     struct options o;
     char error[256];
     char *argv[] = {"run", "--alloc=jemalloc,tcmalloc", "--reps", "3", "--scale=0.5", "--idle-ms=0",
-                    "--csv=-", "--profiles=p.txt", "frag", "-l", "lists", NULL};
+                    "--csv=-", "--profiles=p.txt", "frag", "-l", "lists", "--jobs=2", "-q", NULL};
     CHECK(parse(&o, error, argv) == 0);
     CHECK_STR(o.alloc, "jemalloc,tcmalloc");
-    CHECK(o.reps == 3 && o.scale == 0.5 && o.idle_ms == 0 && o.list);
+    CHECK(o.reps == 3 && o.scale == 0.5 && o.idle_ms == 0 && o.list && o.jobs == 2 && o.quiet);
+    CHECK_STR(o.list, "all");
     CHECK_STR(o.scale_text, "0.5");
     CHECK_STR(o.csv_path, "-");
     CHECK_STR(o.profiles_path, "p.txt");
@@ -57,6 +59,14 @@ static void bad_values_are_named(void)
     char *unknown[] = {"run", "--frobnicate", NULL};
     char *missing[] = {"run", "--alloc", NULL};
     char *empty_alloc[] = {"run", "--alloc=", NULL};
+    char *jobs0[] = {"run", "--jobs=0", NULL};
+    char *jobs_many[] = {"run", "--jobs=65", NULL};
+    char *list_bad[] = {"run", "--list=everything", NULL};
+    char *list_profiles[] = {"run", "--list=profiles", NULL};
+    CHECK(parse(&o, error, jobs0) == -1 && strstr(error, "--jobs: '0'"));
+    CHECK(parse(&o, error, jobs_many) == -1);
+    CHECK(parse(&o, error, list_bad) == -1 && strstr(error, "--list: 'everything'"));
+    CHECK(parse(&o, error, list_profiles) == 0 && o.list && strcmp(o.list, "profiles") == 0);
     CHECK(parse(&o, error, reps0) == -1 && strstr(error, "--reps: '0'"));
     CHECK(parse(&o, error, reps_word) == -1 && strstr(error, "'three'"));
     CHECK(parse(&o, error, reps_negative) == -1);

@@ -1,0 +1,282 @@
+/* Runs the matrix of cases x profiles x reps, up to --jobs at a time, verifying each run and writing its rows in order. */
+#define _GNU_SOURCE
+#include "matrix.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "progress.h"
+#include "results.h"
+#include "verify.h"
+
+/* One run of the matrix: what it is, its child, and its samples. */
+struct run {
+    struct run_identity identity;
+    const struct selected_profile *selected;
+    char program[PATH_MAX + 64], scale_arg[64], idle_arg[32];
+    char *argv[4];
+    char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
+    struct child *child;
+    struct child_result result;
+    enum { RUN_WAITING, RUN_ACTIVE, RUN_DONE } state;
+    double started;
+    /* The talk's lines: straight to the console with one job, else kept until the run is written. */
+    FILE *console;
+    char *block;
+    size_t block_size;
+    const struct matrix *matrix;
+    struct progress *progress;
+    bool have_hello;
+    bool wrong_allocator;
+    char wrong_why[1024];
+    struct record *phases;
+    size_t phase_count;
+    char status[64];
+};
+
+bool matrix_csv_flushed(FILE *csv, const char *path)
+{
+    if (fflush(csv) == 0 && !ferror(csv))
+        return true;
+    fprintf(stderr, "fragbench: --csv: cannot write %s: %s; stopping, the rows written so far are kept\n",
+            strcmp(path, "-") == 0 ? "to stdout" : path, strerror(errno));
+    return false;
+}
+
+/* Output for the talk's lines; the live progress line is cleared first when they share a screen. */
+static FILE *talk(struct run *run)
+{
+    if (run->console == run->matrix->console)
+        progress_clear(run->progress);
+    return run->console;
+}
+
+static void print_heading(struct run *run)
+{
+    const struct run_identity *id = &run->identity;
+    FILE *out = talk(run);
+    if (!out)
+        return;
+    if (strcmp(id->profile, id->allocator) == 0)
+        fprintf(out, "%s · %s %s", id->case_name, id->allocator, id->alloc_version);
+    else
+        fprintf(out, "%s · %s (%s %s)", id->case_name, id->profile, id->allocator, id->alloc_version);
+    if (run->matrix->reps > 1)
+        fprintf(out, " · rep %u/%u", id->rep, run->matrix->reps);
+    fputc('\n', out);
+    fflush(out);
+}
+
+static bool refuse(struct run *run, const char *why)
+{
+    snprintf(run->wrong_why, sizeof run->wrong_why, "%s", why);
+    run->wrong_allocator = true;
+    return false;
+}
+
+static bool on_record(void *context, const struct record *record)
+{
+    struct run *run = context;
+    if (record->type == RECORD_HELLO) {
+        char why[sizeof run->wrong_why];
+        if (run->have_hello)
+            return refuse(run, "the case sent a second hello record");
+        if (record->proto != FB_PROTOCOL_VERSION) {
+            snprintf(why, sizeof why, "the case speaks protocol %llu, the runner %d",
+                     (unsigned long long)record->proto, FB_PROTOCOL_VERSION);
+            return refuse(run, why);
+        }
+        if (!verify_allocator(run->selected->profile, record, why, sizeof why))
+            return refuse(run, why);
+        run->have_hello = true;
+        print_heading(run);
+        return true;
+    }
+    if (!run->have_hello) /* a sample whose allocator is unknown cannot be labelled */
+        return refuse(run, "a phase record came before the hello record");
+    run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
+    if (!run->phases)
+        abort();
+    run->phases[run->phase_count++] = *record;
+    FILE *out = talk(run);
+    if (out) {
+        fprintf(out, "%s: %llu kB used\n", record->label, (unsigned long long)record->rss_kb);
+        fflush(out);
+    }
+    return true;
+}
+
+static void prepare(struct run *run, const struct matrix *matrix, const struct case_entry *entry,
+                    const struct selected_profile *selected, unsigned rep, struct progress *progress)
+{
+    memset(run, 0, sizeof *run);
+    run->matrix = matrix;
+    run->progress = progress;
+    run->selected = selected;
+    run->identity = (struct run_identity){
+        .case_name = entry->name, .profile = selected->profile->name, .allocator = selected->allocator,
+        .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
+    snprintf(run->program, sizeof run->program, "%s/cases/%s", matrix->build_dir, entry->name);
+    snprintf(run->scale_arg, sizeof run->scale_arg, "--scale=%s", matrix->scale_text);
+    snprintf(run->idle_arg, sizeof run->idle_arg, "--idle-ms=%u", matrix->idle_ms);
+    run->argv[0] = run->program;
+    run->argv[1] = run->scale_arg;
+    run->argv[2] = run->idle_arg;
+    run->argv[3] = NULL;
+    snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
+             matrix->reps);
+}
+
+static void start(struct run *run)
+{
+    char error[512];
+    struct child_spec spec = {.argv = run->argv, .profile = run->selected->profile, .quiet = false};
+    run->console = run->matrix->console;
+    if (run->console && run->matrix->jobs > 1)
+        run->console = open_memstream(&run->block, &run->block_size);
+    run->child = malloc(sizeof *run->child);
+    if (!run->child)
+        abort();
+    run->started = progress_now();
+    run->state = RUN_ACTIVE;
+    progress_started(run->progress, run->what);
+    if (child_start(run->child, &spec, on_record, run, &run->result, error, sizeof error) != 0) {
+        fprintf(stderr, "fragbench: %s: %s\n", run->what, error);
+        snprintf(run->status, sizeof run->status, "not-started");
+        free(run->child);
+        run->child = NULL;
+        run->state = RUN_DONE;
+    }
+}
+
+static void finish(struct run *run)
+{
+    if (run->child)
+        child_status_text(run->result.wait_status, run->status, sizeof run->status);
+    free(run->child);
+    run->child = NULL;
+    run->state = RUN_DONE;
+    progress_finished(run->progress, run->what, run->status, progress_now() - run->started);
+}
+
+/* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
+static int emit(struct run *run, struct matrix_totals *totals)
+{
+    const struct matrix *matrix = run->matrix;
+    int code = EXIT_CLEAN;
+    progress_clear(run->progress);
+    if (run->console && run->console != matrix->console) {
+        fclose(run->console);
+        fwrite(run->block, 1, run->block_size, matrix->console);
+        free(run->block);
+    }
+    if (matrix->console)
+        fputc('\n', matrix->console);
+    totals->runs++;
+    if (strcmp(run->status, "not-started") == 0) {
+        totals->failed++;
+        code = EXIT_RUN_FAILED;
+    } else if (run->wrong_allocator) {
+        fprintf(stderr, "fragbench: %s: %s; its samples are not kept\n", run->what, run->wrong_why);
+        totals->wrong++;
+        code = EXIT_BAD_INPUT;
+    } else if (!run->have_hello) {
+        fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator\n", run->what, run->status);
+        totals->failed++;
+        code = EXIT_RUN_FAILED;
+    } else {
+        char allocator[128];
+        if (strcmp(run->status, "ok") != 0) {
+            fprintf(stderr, "fragbench: %s: the case ended with %s\n", run->what, run->status);
+            totals->failed++;
+            code = EXIT_RUN_FAILED;
+        }
+        snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
+        for (size_t i = 0; i < run->phase_count; i++) {
+            if (matrix->csv && !totals->csv_broken)
+                results_write_row(matrix->csv, &run->identity, &run->phases[i], run->status);
+            if (strcmp(run->status, "ok") == 0 && matrix->summary)
+                summary_add(matrix->summary, run->identity.case_name, run->identity.profile, allocator,
+                            run->phases[i].label, run->phases[i].rss_kb);
+        }
+        totals->rows += run->phase_count;
+        if (matrix->csv && !totals->csv_broken && !matrix_csv_flushed(matrix->csv, matrix->csv_path)) {
+            totals->csv_broken = true;
+            code = EXIT_BAD_INPUT;
+        }
+    }
+    if (run->result.bad_records)
+        fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
+                run->result.bad_records, run->result.first_bad);
+    free(run->phases);
+    run->phases = NULL;
+    if (matrix->console)
+        fflush(matrix->console);
+    progress_draw(run->progress);
+    return code;
+}
+
+int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
+{
+    size_t total = matrix->case_count * matrix->selection->count * matrix->reps;
+    struct run *runs = calloc(total ? total : 1, sizeof *runs);
+    struct pollfd *watched = calloc(2 * (matrix->jobs ? matrix->jobs : 1), sizeof *watched);
+    struct progress progress;
+    size_t next_start = 0, next_emit = 0, active = 0, n = 0;
+    int code = EXIT_CLEAN;
+
+    if (!runs || !watched)
+        abort();
+    progress_init(&progress, (unsigned)total, stderr, matrix->quiet);
+    for (size_t c = 0; c < matrix->case_count; c++)
+        for (size_t p = 0; p < matrix->selection->count; p++)
+            for (unsigned rep = 1; rep <= matrix->reps; rep++)
+                prepare(&runs[n++], matrix, matrix->cases[c], &matrix->selection->items[p], rep, &progress);
+
+    while (next_emit < total) {
+        while (active < matrix->jobs && next_start < total && !totals->csv_broken) {
+            start(&runs[next_start++]);
+            active += runs[next_start - 1].state == RUN_ACTIVE;
+        }
+        /* Runs are written in matrix order, each as soon as it and every run before it are done. */
+        while (next_emit < total && runs[next_emit].state == RUN_DONE) {
+            int run_code = emit(&runs[next_emit++], totals);
+            code = run_code > code ? run_code : code;
+        }
+        if (active == 0)
+            break; /* nothing running and nothing more to start (or the CSV is lost) */
+
+        size_t count = 0;
+        struct run *owners[MATRIX_MAX_JOBS];
+        int first[MATRIX_MAX_JOBS], counts[MATRIX_MAX_JOBS];
+        for (size_t i = next_emit; i < next_start; i++)
+            if (runs[i].state == RUN_ACTIVE && count < MATRIX_MAX_JOBS) {
+                owners[count++] = &runs[i];
+            }
+        int used = 0;
+        for (size_t k = 0; k < count; k++) {
+            first[k] = used;
+            counts[k] = child_watch(owners[k]->child, watched + used);
+            used += counts[k];
+        }
+        if (poll(watched, (nfds_t)used, progress.live ? 500 : -1) < 0 && errno != EINTR) {
+            fprintf(stderr, "fragbench: poll: %s\n", strerror(errno));
+            code = EXIT_BAD_INPUT;
+            break;
+        }
+        for (size_t k = 0; k < count; k++)
+            if (child_handle(owners[k]->child, watched + first[k], counts[k])) {
+                finish(owners[k]);
+                active--;
+            }
+        progress_draw(&progress);
+    }
+    progress_clear(&progress);
+    free(runs);
+    free(watched);
+    return code;
+}

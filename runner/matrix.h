@@ -1,0 +1,47 @@
+/* Runs the matrix of cases x profiles x reps, up to --jobs at a time, verifying each run and writing its rows in order. */
+#ifndef FRAGBENCH_MATRIX_H
+#define FRAGBENCH_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cases.h"
+#include "selection.h"
+#include "summary.h"
+
+/* The runner's exit status: every run clean; a run failed (its rows kept); bad input or a wrong allocator. */
+enum exit_code { EXIT_CLEAN = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+/* The most runs --jobs may ask for at once. */
+#define MATRIX_MAX_JOBS 64
+
+struct matrix {
+    const char *build_dir; /* the case programs are in build_dir/cases/ */
+    const struct case_entry *const *cases;
+    size_t case_count;
+    const struct selection *selection;
+    const char *scale_text;
+    unsigned idle_ms;
+    unsigned reps;
+    unsigned jobs;     /* runs at the same time */
+    FILE *console;     /* the talk's lines; NULL for none */
+    FILE *csv;         /* NULL for none */
+    const char *csv_path;
+    bool quiet;        /* no progress */
+    struct summary *summary;
+};
+
+struct matrix_totals {
+    unsigned runs, failed, wrong;
+    size_t rows;
+    bool csv_broken; /* a write to the CSV failed: the matrix stopped */
+};
+
+/* Flushes the CSV; false (with a message) when a row did not reach it. */
+bool matrix_csv_flushed(FILE *csv, const char *path);
+
+/* Runs the whole matrix; returns 0 if every run was clean, 1 if a run failed, 2 for a wrong allocator or a lost CSV. */
+int matrix_run(const struct matrix *matrix, struct matrix_totals *totals);
+
+#endif

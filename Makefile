@@ -8,7 +8,7 @@ CASE_FLAGS := -fno-builtin-malloc -fno-builtin-free -fno-builtin-realloc -fno-bu
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD   := build
-CASES   := ${shell sed -n "s/^CASE(\([a-z0-9_]*\),.*/\1/p" cases/cases.def}
+CASE_NAMES := ${shell sed -n "s/^CASE(\([a-z0-9_]*\),.*/\1/p" cases/cases.def}
 
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
@@ -17,11 +17,28 @@ RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/cases.def
 RUNNER_LIB   := $(filter-out runner/main.c,$(RUNNER_SRC))
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(addprefix $(BUILD)/cases/,$(CASES))
+REPORT_SRC   := $(wildcard report/*.c)
+REPORT_HDR   := $(wildcard report/*.h)
+REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) runner/csv.c runner/profiles.c
+
+PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
+
+# make compare / make slides / make bench: the matrix and where its results go.
+CASES       ?= $(CASE_NAMES)
+ALLOCS      ?= all
+REPS        ?= 3
+SCALE       ?= 1
+IDLE_MS     ?= 1000
+JOBS        ?= 2
+TIMING_RUNS ?= 3
+RESULTS     ?= results
+PLOTS       ?= plots
+PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
+export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o linebuf.o) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
-.PHONY: all programs deps talk test clean clang-check bench-runner
+.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner
 all: programs
 
 programs: $(PROGRAMS)
@@ -29,9 +46,26 @@ programs: $(PROGRAMS)
 deps:
 	@scripts/deps.sh
 
+# What make compare and make bench need besides the allocators.
+deps-compare:
+	@scripts/deps.sh gnuplot-nox hyperfine
+
 # The talk's table for the four allocators (installs them first).
 talk: deps programs
 	./run --alloc=glibc,jemalloc,tcmalloc,mimalloc frag lists extend
+
+# The whole matrix, then the slide tables, plots and timings (see the README).
+compare: deps deps-compare programs
+	@scripts/compare.sh
+
+# Tables and plots again from $(RESULTS)/compare.csv; nothing is re-run.
+slides: deps-compare programs
+	@scripts/slides.sh
+
+# Timings only: hyperfine over every case x installed profile, one at a time.
+bench: deps deps-compare programs
+	@mkdir -p $(RESULTS)
+	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS)
 
 test: deps programs $(TEST_PROGRAMS)
 	@tests/run-all.sh
@@ -50,6 +84,9 @@ $(BUILD)/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 # The sanitizer build sits beside the normal one, so that it finds the same cases and profiles.
 $(BUILD)/fragbench-asan: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $(RUNNER_SRC) -lm
+
+$(BUILD)/fb-report: $(REPORT_SRC) $(REPORT_HDR) runner/csv.c runner/csv.h runner/profiles.c runner/profiles.h | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -Irunner -Ireport -o $@ $(REPORT_SRC) runner/csv.c runner/profiles.c
 
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
@@ -81,10 +118,10 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
-	    clang $(WARN) -O2 -Icases/lib -Irunner -fsyntax-only $$f || exit 1; done
+	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done
 
 $(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench:
 	mkdir -p $@

@@ -82,7 +82,7 @@ static void list_everything(const struct layout *layout, const struct profile_li
 }
 
 /* Checks every selected profile before any run: a missing one is an error, or skipped under 'all'. */
-static int check_selection(const struct layout *layout, struct selection *selection)
+static int check_selection(const struct layout *layout, struct selection *selection, bool skip_missing)
 {
     int code = EXIT_CLEAN;
     for (size_t i = 0; i < selection->count;) {
@@ -91,7 +91,7 @@ static int check_selection(const struct layout *layout, struct selection *select
             i++;
             continue;
         }
-        if (selection->all) {
+        if (selection->all || skip_missing) {
             fprintf(stderr, "fragbench: skipping %s: %s\n", selection->items[i].profile->name, message);
             selection_remove(selection, i);
         } else {
@@ -101,7 +101,7 @@ static int check_selection(const struct layout *layout, struct selection *select
         }
     }
     if (selection->count == 0) {
-        fprintf(stderr, "fragbench: --alloc=all: no profile is installed (make deps installs them)\n");
+        fprintf(stderr, "fragbench: --alloc: none of the profiles is installed (make deps installs them)\n");
         code = EXIT_BAD_INPUT;
     }
     return code;
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
         profiles_free(&profiles);
         return EXIT_BAD_INPUT;
     }
-    code = check_selection(&layout, &selection);
+    code = check_selection(&layout, &selection, options.skip_missing);
     if (code == EXIT_CLEAN && options.csv_path) {
         if (strcmp(options.csv_path, "-") == 0) {
             csv = stdout;

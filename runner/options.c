@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS };
+enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -18,6 +18,7 @@ static const struct option long_options[] = {
     {"profiles", required_argument, NULL, OPT_PROFILES},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"quiet", no_argument, NULL, 'q'},
+    {"skip-missing", no_argument, NULL, OPT_SKIP_MISSING},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -41,6 +42,7 @@ void options_usage(FILE *out)
           "      --jobs=N                run N cases at the same time (default: 1); each run's RSS is its\n"
           "                              own, but timings and time-based decay share the CPU\n"
           "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
+          "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -138,6 +140,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case 'q':
             out->quiet = true;
+            break;
+        case OPT_SKIP_MISSING:
+            out->skip_missing = true;
             break;
         case 'h':
             out->help = true;

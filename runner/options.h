@@ -16,6 +16,7 @@ struct options {
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
     unsigned jobs;             /* --jobs: runs at the same time */
     bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
+    bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
     bool help, version;
     char **case_names; /* the positional arguments */

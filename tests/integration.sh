@@ -283,7 +283,7 @@ printf 'ghost | libghostmalloc.so.9 | libghostmalloc9 | | not installed anywhere
 "$FB" --profiles="$tmp/onlyghost.txt" --alloc=all --csv="$tmp/none.csv" frag >/dev/null 2>"$tmp/none.err"
 code=$?
 expect alloc_all_with_nothing_installed_exits_2 "exit $code: $(cat "$tmp/none.err")" \
-    "$code:$(grep -c 'no profile is installed' "$tmp/none.err"):$(test -e "$tmp/none.csv" && echo csv)" = 2:1:
+    "$code:$(grep -c 'none of the profiles is installed' "$tmp/none.err"):$(test -e "$tmp/none.csv" && echo csv)" = 2:1:
 "$FB" --scale=0.01 --idle-ms=0 --csv=/dev/full frag >/dev/null 2>"$tmp/full.err"
 code=$?
 expect unwritable_csv_exits_2_with_the_reason "exit $code: $(cat "$tmp/full.err")" \

@@ -1,0 +1,14 @@
+# Grouped bars of one case: RSS (MiB) after each phase, one colour per profile.
+# Run by plots/render.sh: gnuplot -e "fmt='svg'; outfile='plots/frag.svg'; load 'build/plot-data/frag.gp'" plots/bars.gp
+width = 1200
+height = 620
+load "plots/style.gp"
+set style data histograms
+set style histogram clustered gap 1.4
+set boxwidth 0.92
+set xlabel "phase"
+set ylabel "RSS (MiB)"
+set yrange [0:*]
+set key outside right top vertical title "profile"
+set bmargin 7
+plot for [i=2:series+1] datafile using i:xtic(1) title columnheader(i)

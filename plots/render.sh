@@ -1,0 +1,16 @@
+#!/bin/sh
+# Draws every plot whose gnuplot settings fb-report wrote into DATA_DIR, as SVG and PNG in OUT_DIR.
+# Usage: plots/render.sh DATA_DIR OUT_DIR   (make slides runs it)
+set -eu
+data=$1
+out=$2
+cd "$(dirname "$0")/.."
+mkdir -p "$out"
+for settings in "$data"/*.gp; do
+    name=$(basename "$settings" .gp)
+    script=plots/bars.gp
+    [ "$name" = retained ] && script=plots/retained.gp
+    for fmt in svg png; do
+        gnuplot -e "fmt='$fmt'; outfile='$out/$name.$fmt'; load '$settings'" "$script"
+    done
+done

@@ -1,0 +1,79 @@
+/* Loads a results CSV written by the runner (compare.csv) into typed phase samples. */
+#include "dataset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns the report reads, and where each goes. */
+enum column { COL_CASE, COL_ALLOC, COL_ALLOCATOR, COL_VERSION, COL_REP, COL_SEQ, COL_PHASE, COL_RSS, COL_ANON,
+              COL_STATUS, COL_SCALE, COL_IDLE, COLUMN_COUNT };
+static const char *const column_names[COLUMN_COUNT] = {
+    "case", "alloc", "allocator", "alloc_version", "rep", "seq", "phase", "rss_kb", "anon_kb",
+    "status", "scale", "idle_ms",
+};
+
+static int number(const char *text, uint64_t *out)
+{
+    char *end;
+    if (*text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int dataset_load(const char *path, struct dataset *out, char *error, size_t error_size)
+{
+    long at[COLUMN_COUNT];
+    memset(out, 0, sizeof *out);
+    if (csv_load(path, &out->table, error, error_size) != 0)
+        return -1;
+    for (int c = 0; c < COLUMN_COUNT; c++)
+        if ((at[c] = csv_column(&out->table, column_names[c])) < 0) {
+            snprintf(error, error_size, "%s: no column '%s' in the header", path, column_names[c]);
+            csv_free(&out->table);
+            return -1;
+        }
+    out->count = out->table.rows - 1;
+    out->rows = calloc(out->count + 1, sizeof *out->rows);
+    if (!out->rows)
+        abort();
+    for (size_t r = 1; r < out->table.rows; r++) {
+        struct sample_row *row = &out->rows[r - 1];
+        uint64_t rep, seq;
+        const char *text;
+#define CELL(c) csv_cell(&out->table, r, (size_t)at[c])
+        row->case_name = CELL(COL_CASE);
+        row->alloc = CELL(COL_ALLOC);
+        row->allocator = CELL(COL_ALLOCATOR);
+        row->version = CELL(COL_VERSION);
+        row->phase = CELL(COL_PHASE);
+        row->status = CELL(COL_STATUS);
+        row->clean = strcmp(row->status, "ok") == 0;
+        if (number(text = CELL(COL_REP), &rep) || number(text = CELL(COL_SEQ), &seq) ||
+            number(text = CELL(COL_RSS), &row->rss_kb) || number(text = CELL(COL_ANON), &row->anon_kb) ||
+            rep == 0 || rep > 1000000 || seq > 1000000) {
+            snprintf(error, error_size, "%s: row %zu: '%s' is not a valid number", path, r + 1, text);
+            dataset_free(out);
+            return -1;
+        }
+        row->rep = (unsigned)rep;
+        row->seq = (unsigned)seq;
+#undef CELL
+    }
+    out->scale = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_SCALE]) : "";
+    out->idle_ms = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_IDLE]) : "";
+    return 0;
+}
+
+void dataset_free(struct dataset *dataset)
+{
+    free(dataset->rows);
+    csv_free(&dataset->table);
+    memset(dataset, 0, sizeof *dataset);
+}

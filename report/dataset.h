@@ -1,0 +1,30 @@
+/* Loads a results CSV written by the runner (compare.csv) into typed phase samples. */
+#ifndef FRAGBENCH_DATASET_H
+#define FRAGBENCH_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csv_read.h"
+
+struct sample_row {
+    const char *case_name, *alloc, *allocator, *version, *phase, *status;
+    unsigned rep, seq;
+    uint64_t rss_kb, anon_kb;
+    bool clean; /* status "ok" */
+};
+
+struct dataset {
+    struct csv_table table; /* owns the strings the rows point to */
+    struct sample_row *rows;
+    size_t count;
+    const char *scale, *idle_ms; /* of the first row ("" if none) */
+};
+
+/* Loads path; every column the report needs must be there and every number valid. */
+int dataset_load(const char *path, struct dataset *out, char *error, size_t error_size);
+
+void dataset_free(struct dataset *dataset);
+
+#endif

@@ -1,0 +1,142 @@
+/* fb-report: turns results/compare.csv (and timing.csv, machine.txt) into summary.csv, slides.md and plot data. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: fb-report --results=DIR [--plot-data=DIR] [--profiles=FILE]\n"
+          "Reads DIR/compare.csv (the runner's rows), DIR/timing.csv (hyperfine's export, optional) and\n"
+          "DIR/machine.txt (optional); writes DIR/summary.csv and DIR/slides.md, and with --plot-data the\n"
+          "gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n",
+          out);
+}
+
+/* Reads machine.txt: one fact a line; a missing file gives none. */
+static char **read_lines(const char *path, size_t *count)
+{
+    FILE *file = fopen(path, "re");
+    char **lines = NULL, *line = NULL;
+    size_t size = 0;
+    ssize_t n;
+    *count = 0;
+    if (!file)
+        return NULL;
+    while ((n = getline(&line, &size, file)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        lines = realloc(lines, (*count + 1) * sizeof *lines);
+        if (!lines || !(lines[*count] = strdup(line)))
+            abort();
+        (*count)++;
+    }
+    free(line);
+    fclose(file);
+    return lines;
+}
+
+/* Writes path through a temporary file and a rename, so a reader never sees half a file. */
+static int write_file(const char *path, void (*writer)(const struct report *, FILE *), const struct report *report)
+{
+    char temporary[4096];
+    snprintf(temporary, sizeof temporary, "%s.tmp", path);
+    FILE *out = fopen(temporary, "we");
+    if (!out) {
+        fprintf(stderr, "fb-report: %s: %s\n", temporary, strerror(errno));
+        return -1;
+    }
+    writer(report, out);
+    if (ferror(out) | (fclose(out) != 0) || rename(temporary, path) != 0) {
+        fprintf(stderr, "fb-report: cannot write %s: %s\n", path, strerror(errno));
+        unlink(temporary);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"results", required_argument, NULL, 'r'},
+        {"plot-data", required_argument, NULL, 'p'},
+        {"profiles", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *results = NULL, *plot_data = NULL, *profiles_path = "profiles.txt";
+    char path[4096], error[1024];
+    struct dataset dataset;
+    struct stats stats;
+    struct timing timing;
+    struct profile_list profiles;
+    struct report report;
+    int opt, code = 0;
+
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            results = optarg;
+            break;
+        case 'p':
+            plot_data = optarg;
+            break;
+        case 'f':
+            profiles_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!results || optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/compare.csv", results);
+    if (dataset_load(path, &dataset, error, sizeof error) != 0) {
+        fprintf(stderr, "fb-report: %s\n", error);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/timing.csv", results);
+    if (timing_load(path, &timing, error, sizeof error) != 0 ||
+        profiles_load(profiles_path, &profiles, error, sizeof error) != 0) {
+        fprintf(stderr, "fb-report: %s\n", error);
+        dataset_free(&dataset);
+        return 2;
+    }
+    stats_build(&dataset, &stats);
+    report = (struct report){.dataset = &dataset, .stats = &stats, .timing = &timing, .profiles = &profiles};
+    snprintf(path, sizeof path, "%s/machine.txt", results);
+    report.machine = read_lines(path, &report.machine_count);
+
+    snprintf(path, sizeof path, "%s/summary.csv", results);
+    code |= write_file(path, write_summary_csv, &report);
+    snprintf(path, sizeof path, "%s/slides.md", results);
+    code |= write_file(path, write_slides, &report);
+    if (plot_data) {
+        mkdir(plot_data, 0777);
+        if (write_plot_data(&report, plot_data, error, sizeof error) != 0) {
+            fprintf(stderr, "fb-report: %s\n", error);
+            code = -1;
+        }
+    }
+    for (size_t i = 0; i < report.machine_count; i++)
+        free(report.machine[i]);
+    free(report.machine);
+    stats_free(&stats);
+    timing_free(&timing);
+    profiles_free(&profiles);
+    dataset_free(&dataset);
+    return code ? 1 : 0;
+}

@@ -1,0 +1,138 @@
+/* Writes the gnuplot inputs: per case a table of median RSS per phase and profile, and the retained shares of every case. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+/* Writes text as a gnuplot double-quoted string. */
+static void gp_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (; *text; text++) {
+        if (*text == '"' || *text == '\\')
+            fputc('\\', out);
+        if (*text == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*text, out);
+    }
+    fputc('"', out);
+}
+
+/* The machine facts as one footnote, broken into lines of about 150 characters at the separators. */
+static void footnote(const struct report *report, char *out, size_t size)
+{
+    size_t used = 0, line_start = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < report->machine_count && used + 4 < size; i++) {
+        const char *separator = i == 0 ? "" : (used - line_start > 150 ? "\n" : " · ");
+        if (*separator == '\n')
+            line_start = used + 1;
+        int n = snprintf(out + used, size - used, "%s%s", separator, report->machine[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n < size - used ? (size_t)n : size - used - 1;
+    }
+}
+
+static FILE *open_in(const char *dir, const char *name, const char *suffix, char *error, size_t error_size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix);
+    FILE *file = fopen(path, "we");
+    if (!file)
+        snprintf(error, error_size, "%s: %s", path, strerror(errno));
+    return file;
+}
+
+/* name.gp: the variables the plot script reads. */
+static int write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
+                          char *error, size_t error_size)
+{
+    char data[4096];
+    FILE *gp = open_in(dir, name, ".gp", error, error_size);
+    if (!gp)
+        return -1;
+    snprintf(data, sizeof data, "%s/%s.dat", dir, name);
+    fputs("# Written by fb-report: the settings of one plot, read by the script in plots/.\ndatafile = ", gp);
+    gp_string(gp, data);
+    fprintf(gp, "\nseries = %zu\ntitle = ", series);
+    gp_string(gp, title);
+    fputs("\nfootnote = ", gp);
+    gp_string(gp, note);
+    fputc('\n', gp);
+    return fclose(gp) == 0 ? 0 : -1;
+}
+
+static int write_case(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
+                      char *error, size_t error_size)
+{
+    char title[256];
+    FILE *dat = open_in(dir, c->case_name, ".dat", error, error_size);
+    if (!dat)
+        return -1;
+    fputs("\"phase\"", dat);
+    for (size_t p = 0; p < c->profile_count; p++) {
+        fputc('\t', dat);
+        gp_string(dat, c->profiles[p].alloc);
+    }
+    fputc('\n', dat);
+    for (size_t f = 0; f < c->phase_count; f++) {
+        gp_string(dat, c->phases[f]);
+        for (size_t p = 0; p < c->profile_count; p++) {
+            const struct phase_stats *s = &c->profiles[p].phases[f];
+            if (s->reps)
+                fprintf(dat, "\t%.1f", (double)s->rss_median / 1024.0);
+            else
+                fputs("\t?", dat);
+        }
+        fputc('\n', dat);
+    }
+    if (fclose(dat) != 0)
+        return -1;
+    snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps, scale %s)", c->case_name,
+             report->dataset->scale);
+    return write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
+}
+
+static int write_retained(const struct report *report, const char *dir, const char *note, char *error,
+                          size_t error_size)
+{
+    static const char *const phases[] = {"After del", "After idle", "After release"};
+    FILE *dat = open_in(dir, "retained", ".dat", error, error_size);
+    if (!dat)
+        return -1;
+    fputs("\"run\"\t\"after del\"\t\"after idle\"\t\"after release\"\n", dat);
+    for (size_t k = 0; k < report->stats->count; k++) {
+        const struct case_stats *c = &report->stats->cases[k];
+        for (size_t p = 0; p < c->profile_count; p++) {
+            char label[256];
+            snprintf(label, sizeof label, "%s %s", c->case_name, c->profiles[p].alloc);
+            gp_string(dat, label);
+            for (size_t i = 0; i < 3; i++) {
+                long f = stats_phase(c, phases[i]);
+                if (f >= 0 && c->profiles[p].phases[f].reps)
+                    fprintf(dat, "\t%.1f", c->profiles[p].phases[f].retained_pct);
+                else
+                    fputs("\t?", dat);
+            }
+            fputc('\n', dat);
+        }
+    }
+    if (fclose(dat) != 0)
+        return -1;
+    return write_settings(dir, "retained", "RSS retained as % of each run's peak (median over the reps)", 3, note,
+                          error, error_size);
+}
+
+int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size)
+{
+    char note[2048];
+    footnote(report, note, sizeof note);
+    for (size_t k = 0; k < report->stats->count; k++)
+        if (write_case(report, &report->stats->cases[k], dir, note, error, error_size) != 0)
+            return -1;
+    return write_retained(report, dir, note, error, error_size);
+}

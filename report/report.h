@@ -1,0 +1,33 @@
+/* What the report writers share: the aggregated results, the timings, the profiles and the machine facts. */
+#ifndef FRAGBENCH_REPORT_H
+#define FRAGBENCH_REPORT_H
+
+#include <stdio.h>
+
+#include "dataset.h"
+#include "profiles.h"
+#include "stats.h"
+#include "timing.h"
+
+struct report {
+    const struct dataset *dataset;
+    const struct stats *stats;
+    const struct timing *timing;
+    const struct profile_list *profiles; /* for the console blocks' LD_PRELOAD and settings */
+    char **machine;                      /* lines of machine.txt ("key: value") */
+    size_t machine_count;
+};
+
+/* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed. */
+double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile);
+
+/* results/summary.csv: per case x profile x phase, the statistics over the reps. */
+void write_summary_csv(const struct report *report, FILE *out);
+
+/* results/slides.md: the slide tables and the talk-style console blocks. */
+void write_slides(const struct report *report, FILE *out);
+
+/* The gnuplot inputs in dir: <case>.dat and <case>.gp per case, retained.dat and retained.gp. */
+int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size);
+
+#endif

@@ -1,0 +1,165 @@
+/* Writes results/slides.md: per case the RSS table, the retained/timing table, and the talk-style console blocks. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "markdown.h"
+#include "report.h"
+
+/* The phases whose retained share the slides show, when a case has them. */
+static const char *const retained_phases[] = {"After del", "After idle", "After release"};
+static const char *const retained_columns[] = {"after del", "after idle", "after release"};
+enum { RETAINED_COUNT = sizeof retained_phases / sizeof retained_phases[0] };
+
+double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile)
+{
+    double mine = timing_mean(report->timing, case_name, profile);
+    double glibc = timing_mean(report->timing, case_name, "glibc");
+    return mine >= 0 && glibc > 0 ? mine / glibc : -1;
+}
+
+static void profile_cell(struct md_table *table, const struct profile_stats *ps)
+{
+    if (ps->failed_reps)
+        md_cell(table, "%s (%u of %u reps failed)", ps->alloc, ps->failed_reps, ps->failed_reps + ps->clean_reps);
+    else
+        md_cell(table, "%s", ps->alloc);
+}
+
+static void rss_table(const struct case_stats *c, FILE *out)
+{
+    struct md_table table;
+    bool right[64] = {false, false};
+    size_t columns = 2 + c->phase_count;
+    if (columns > 64)
+        columns = 64;
+    for (size_t i = 2; i < columns; i++)
+        right[i] = true;
+    md_begin(&table, columns, right);
+    md_cell(&table, "profile");
+    md_cell(&table, "allocator");
+    for (size_t f = 0; f + 2 < columns; f++)
+        md_cell(&table, "%s (kB)", c->phases[f]);
+    for (size_t p = 0; p < c->profile_count; p++) {
+        const struct profile_stats *ps = &c->profiles[p];
+        profile_cell(&table, ps);
+        md_cell(&table, "%s %s", ps->allocator, ps->version);
+        for (size_t f = 0; f + 2 < columns; f++) {
+            const struct phase_stats *s = &ps->phases[f];
+            if (s->reps == 0)
+                md_cell(&table, "n/a");
+            else
+                md_cell(&table, "%s%" PRIu64, s->disagree ? "* " : "", s->rss_median);
+        }
+    }
+    md_end(&table, out);
+}
+
+static void retained_table(const struct report *report, const struct case_stats *c, FILE *out)
+{
+    static const bool right[] = {false, true, true, true, true, true};
+    struct md_table table;
+    md_begin(&table, 6, right);
+    md_cell(&table, "profile");
+    for (size_t i = 0; i < RETAINED_COUNT; i++)
+        md_cell(&table, "retained %s (%%)", retained_columns[i]);
+    md_cell(&table, "wall time (s)");
+    md_cell(&table, "time vs glibc");
+    for (size_t p = 0; p < c->profile_count; p++) {
+        const struct profile_stats *ps = &c->profiles[p];
+        profile_cell(&table, ps);
+        for (size_t i = 0; i < RETAINED_COUNT; i++) {
+            long f = stats_phase(c, retained_phases[i]);
+            if (f < 0 || ps->phases[f].reps == 0)
+                md_cell(&table, "n/a");
+            else
+                md_cell(&table, "%s%.1f", ps->phases[f].disagree ? "* " : "", ps->phases[f].retained_pct);
+        }
+        double wall = timing_mean(report->timing, c->case_name, ps->alloc);
+        double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
+        if (wall >= 0)
+            md_cell(&table, "%.3f", wall);
+        else
+            md_cell(&table, "n/a");
+        if (ratio >= 0)
+            md_cell(&table, "%.2f", ratio);
+        else
+            md_cell(&table, "n/a");
+    }
+    md_end(&table, out);
+}
+
+/* "$ LD_PRELOAD=lib SETTINGS build/cases/CASE [--scale=S] [--idle-ms=N]": what reproduces the block by hand. */
+static void console_command(const struct report *report, const struct case_stats *c, const struct profile_stats *ps,
+                            FILE *out)
+{
+    const struct profile *profile = profiles_find(report->profiles, ps->alloc);
+    const char *library = profile ? profile->library : ps->alloc; /* not in the file: an ad-hoc library path */
+    fputs("$ ", out);
+    if (*library)
+        fprintf(out, "LD_PRELOAD=%s ", library);
+    for (size_t i = 0; profile && i < profile->env_count; i++)
+        fprintf(out, "%s ", profile->env[i]);
+    fprintf(out, "build/cases/%s", c->case_name);
+    if (strcmp(report->dataset->scale, "1") != 0)
+        fprintf(out, " --scale=%s", report->dataset->scale);
+    if (strcmp(report->dataset->idle_ms, "1000") != 0)
+        fprintf(out, " --idle-ms=%s", report->dataset->idle_ms);
+    fputc('\n', out);
+}
+
+static void console_blocks(const struct report *report, const struct case_stats *c, FILE *out)
+{
+    fprintf(out, "Console, as the talk showed it (the first clean rep of each profile):\n\n```\n");
+    for (size_t p = 0; p < c->profile_count; p++) {
+        const struct profile_stats *ps = &c->profiles[p];
+        const struct sample_row *row = ps->first_clean_rep;
+        if (!row)
+            continue;
+        if (p > 0)
+            fputc('\n', out);
+        console_command(report, c, ps, out);
+        const struct sample_row *end = report->dataset->rows + report->dataset->count;
+        for (; row < end && row->rep == ps->first_clean_rep->rep && !strcmp(row->alloc, ps->alloc) &&
+               !strcmp(row->case_name, c->case_name);
+             row++)
+            fprintf(out, "%s: %" PRIu64 " kB used\n", row->phase, row->rss_kb);
+    }
+    fprintf(out, "```\n");
+}
+
+void write_slides(const struct report *report, FILE *out)
+{
+    const struct dataset *d = report->dataset;
+    unsigned reps = 0;
+    size_t profiles = 0;
+    for (size_t i = 0; i < d->count; i++)
+        if (d->rows[i].rep > reps)
+            reps = d->rows[i].rep;
+    for (size_t k = 0; k < report->stats->count; k++)
+        if (report->stats->cases[k].profile_count > profiles)
+            profiles = report->stats->cases[k].profile_count;
+    fprintf(out, "# fragbench: which allocator gives the memory back\n\n");
+    fprintf(out, "%zu case%s x %zu profile%s x %u rep%s, scale %s (1 = the talk's ~500 MB), %s ms idle before "
+                 "\"After idle\". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
+                 "more than %.0f%% (see rss_spread_pct in summary.csv). Wall time: hyperfine's mean over its runs, "
+                 "no idle.\n\n",
+            report->stats->count, report->stats->count == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s", reps,
+            reps == 1 ? "" : "s", d->scale, d->idle_ms, STATS_DISAGREE_PCT);
+    if (report->machine_count) {
+        fprintf(out, "Machine:\n\n");
+        for (size_t i = 0; i < report->machine_count; i++)
+            fprintf(out, "- %s\n", report->machine[i]);
+        fputc('\n', out);
+    }
+    for (size_t k = 0; k < report->stats->count; k++) {
+        const struct case_stats *c = &report->stats->cases[k];
+        fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);
+        rss_table(c, out);
+        fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");
+        retained_table(report, c, out);
+        fputc('\n', out);
+        console_blocks(report, c, out);
+        fputc('\n', out);
+    }
+}

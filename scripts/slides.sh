@@ -1,0 +1,10 @@
+#!/bin/sh
+# make slides: summary.csv, slides.md and the plots again from RESULTS/compare.csv; nothing is re-run.
+# Reads RESULTS, PLOTS and PLOT_DATA from the environment (the Makefile sets them).
+set -eu
+cd "$(dirname "$0")/.."
+[ -f "$RESULTS/compare.csv" ] || { echo "fragbench: no $RESULTS/compare.csv: run make compare first" >&2; exit 2; }
+rm -rf "$PLOT_DATA"
+mkdir -p "$PLOT_DATA"
+build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA"
+plots/render.sh "$PLOT_DATA" "$PLOTS"

@@ -67,7 +67,7 @@ bench: deps deps-compare programs
 	@mkdir -p $(RESULTS)
 	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS)
 
-test: deps programs $(TEST_PROGRAMS)
+test: deps deps-compare programs $(TEST_PROGRAMS)
 	@tests/run-all.sh
 
 # Benchmarks of fragbench itself (probe cost, runner overhead and memory); figures in the README.
@@ -95,13 +95,13 @@ $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
-UNIT_SRC := $(RUNNER_LIB) cases/lib/linebuf.c
-UNIT_INC := -Irunner -Icases/lib
+UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB) cases/lib/linebuf.c)
+UNIT_INC := -Irunner -Ireport -Icases/lib
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
 
-$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) | $(BUILD)/asan
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/asan
 	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
 
 $(BUILD)/tests/probe_allocs: tests/probe_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tests

@@ -10,15 +10,7 @@ LISTS_BLOCKS=31188  # lists' blocks at that scale: round(124 750 x 0.25)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; shift; for detail in "$@"; do echo "  $detail"; done; }
-
-# value FILE CASE PROFILE PHASE COLUMN: one value of a results CSV (first rep).
-value() {
-    tr -d '\r' <"$1" | awk -F, -v c="$2" -v a="$3" -v p="$4" -v col="$5" '
-        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-        $at["case"] == c && $at["alloc"] == a && $at["phase"] == p && $at["rep"] == 1 { print $at[col]; exit }'
-}
+. tests/lib.sh
 
 # peak FILE CASE PROFILE: the largest rss_kb of that run.
 peak() {
@@ -30,13 +22,6 @@ peak() {
 
 # percent PART WHOLE: PART as a whole percentage of WHOLE.
 percent() { echo $(($1 * 100 / ($2 > 0 ? $2 : 1))); }
-
-# expect NAME DETAIL TEST-WORDS...: passes when `test TEST-WORDS...` holds; else prints DETAIL.
-expect() {
-    name=$1 detail=$2
-    shift 2
-    if test "$@"; then pass "$name"; else fail "$name" "$detail"; fi
-}
 
 # ---- The matrix the physics tests read: frag and lists under the four allocators and their knobs.
 profiles=glibc,jemalloc,jemalloc-decay0,tcmalloc,tcmalloc-aggressive,mimalloc,mimalloc-decommit0
@@ -291,3 +276,44 @@ expect unwritable_csv_exits_2_with_the_reason "exit $code: $(cat "$tmp/full.err"
 "$FB" frag frag >/dev/null 2>"$tmp/twice.err"
 code=$?
 expect case_named_twice_exits_2 "exit $code: $(cat "$tmp/twice.err")" "$code:$(grep -c 'given twice' "$tmp/twice.err")" = 2:1
+
+# ---- Two runs at a time (--jobs=2) give each run the same RSS as one at a time: a run's RSS is its own.
+"$FB" --alloc=glibc,jemalloc,tcmalloc,mimalloc --scale=$SCALE --idle-ms=0 --jobs=2 --csv="$tmp/jobs2.csv" frag \
+    >/dev/null 2>&1
+# Compared to the run's peak: small phases (1.5 MB after malloc_trim) move by ~100 kB between any two reps.
+worst=$(cat "$tmp/m.csv" "$tmp/jobs2.csv" | tr -d '\r' | awk -F, '
+    $1 == "case" { file++; next }
+    $1 == "frag" && $4 == 1 {
+        key = $2 SUBSEP $6
+        if (file == 1) { one[key] = $9; if ($9 > peak[$2]) peak[$2] = $9 } else two[key] = $9
+    }
+    END {
+        worst = -1
+        for (key in two) {
+            if (!(key in one)) { print "missing " key; exit }
+            split(key, part, SUBSEP)
+            d = (two[key] - one[key]) / peak[part[1]] * 100; if (d < 0) d = -d
+            if (d > worst) worst = d
+        }
+        printf "%.2f", worst
+    }')
+expect jobs_2_gives_the_same_rss_as_one_at_a_time "largest difference per phase: $worst% of the run's peak" \
+    "$(echo "$worst" | awk '{ print ($1 >= 0 && $1 < 1) ? "yes" : "no" }')" = yes
+got=$(tr -d '\r' <"$tmp/jobs2.csv" | awk -F, 'NR > 1 { printf "%s/%s ", $2, $5 }')
+expect jobs_2_writes_rows_in_matrix_order "$got" \
+    "$got" = "glibc/1 glibc/2 glibc/3 glibc/4 jemalloc/1 jemalloc/2 jemalloc/3 jemalloc/4 tcmalloc/1 tcmalloc/2 tcmalloc/3 tcmalloc/4 mimalloc/1 mimalloc/2 mimalloc/3 mimalloc/4 "
+
+# ---- Progress, --quiet, --skip-missing, --list=profiles.
+"$FB" --reps=2 --scale=0.01 --idle-ms=0 --csv=/dev/null frag >/dev/null 2>"$tmp/progress.err"
+got=$(grep -cE '^fragbench: \[[12]/2\] frag · glibc · rep [12]/2: ok in [0-9.]+ s · elapsed [0-9]+:[0-9]{2} · ETA [0-9]+:[0-9]{2}$' "$tmp/progress.err")
+expect progress_prints_one_line_per_run_without_a_terminal "$(cat "$tmp/progress.err")" "$got" -eq 2
+"$FB" --quiet --reps=2 --scale=0.01 --idle-ms=0 frag >"$tmp/quiet.out" 2>&1
+expect quiet_prints_nothing_for_clean_runs "$(cat "$tmp/quiet.out")" ! -s "$tmp/quiet.out"
+"$FB" --profiles="$tmp/ghost.txt" --alloc=glibc,ghost --skip-missing --scale=0.01 --idle-ms=0 --csv="$tmp/skip.csv" \
+    frag >/dev/null 2>"$tmp/skip.err"
+code=$?
+got="exit $code; ran: $(tr -d '\r' <"$tmp/skip.csv" | awk -F, 'NR > 1 { print $2 }' | sort -u | tr '\n' ' ')"
+expect skip_missing_skips_a_missing_library_with_one_line "$got; $(cat "$tmp/skip.err")" \
+    "$got:$(grep -c '^fragbench: skipping ghost: ' "$tmp/skip.err")" = "exit 0; ran: glibc :1"
+got=$("$FB" --profiles="$tmp/ghost.txt" --list=profiles 2>&1 | tr '\n' ' ')
+expect list_profiles_names_only_installed_profiles "got '$got'" "$got" = "glibc "

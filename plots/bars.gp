@@ -1,5 +1,8 @@
 # Grouped bars of one case: RSS (MiB) after each phase, one colour per profile.
-# Run by plots/render.sh: gnuplot -e "fmt='svg'; outfile='plots/frag.svg'; load 'build/plot-data/frag.gp'" plots/bars.gp
+# Run by plots/render.sh: gnuplot -c plots/bars.gp FORMAT OUTPUT SETTINGS (svg plots/frag.svg build/plot-data/frag.gp)
+fmt = ARG1
+outfile = ARG2
+load ARG3
 width = 1200
 height = 620
 load "plots/style.gp"

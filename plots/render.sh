@@ -11,6 +11,7 @@ for settings in "$data"/*.gp; do
     script=plots/bars.gp
     [ "$name" = retained ] && script=plots/retained.gp
     for fmt in svg png; do
-        gnuplot -e "fmt='$fmt'; outfile='$out/$name.$fmt'; load '$settings'" "$script"
+        # Arguments, not pasted text: any path works.
+        gnuplot -c "$script" "$fmt" "$out/$name.$fmt" "$settings"
     done
 done

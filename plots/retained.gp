@@ -1,5 +1,8 @@
 # Retained RSS of every case x profile, as % of the run's peak, after del, after idle and after release.
-# Run by plots/render.sh: gnuplot -e "fmt='svg'; outfile='plots/retained.svg'; load 'build/plot-data/retained.gp'" plots/retained.gp
+# Run by plots/render.sh: gnuplot -c plots/retained.gp FORMAT OUTPUT SETTINGS (svg plots/retained.svg build/plot-data/retained.gp)
+fmt = ARG1
+outfile = ARG2
+load ARG3
 width = 1500
 height = 680
 load "plots/style.gp"
@@ -7,6 +10,7 @@ set style data histograms
 set style histogram clustered gap 1
 set boxwidth 0.9
 set ylabel "RSS retained (% of the run's peak)"
+set xlabel "case and profile"
 set yrange [0:110]
 set xtics rotate by -50 font ",9"
 set key outside right top vertical

@@ -1,5 +1,5 @@
 # Shared look of fragbench's plots: terminal by format, white background, twelve distinct colours, footnote.
-# Expects: fmt ("svg" or "png"), outfile, width, height, title, footnote (from the settings file).
+# Expects: fmt ("svg" or "png"), outfile, width, height, and title and footnote from the settings file.
 if (fmt eq "svg") {
     set terminal svg size width,height font "DejaVu Sans,12" background rgb "white"
 } else {

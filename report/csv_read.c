@@ -23,24 +23,27 @@ static void push(struct growing *list, char *item)
     list->items[list->count++] = item;
 }
 
-/* Parses one field starting at *at; advances past it; returns the field (heap) or NULL on a bad quote. */
-static char *parse_field(const char *text, size_t len, size_t *at, unsigned *line, char *error, size_t error_size)
+/*
+ * One pass over the field that starts at *at: with out NULL it only measures; otherwise it copies the
+ * unquoted text to out. Returns the unquoted length and leaves *at past the field, or -1 on a bad quote.
+ */
+static long field_pass(const char *text, size_t len, size_t *at, unsigned *line, char *out, char *error,
+                       size_t error_size)
 {
     size_t i = *at;
-    char *field = malloc(len - i + 1), *out = field;
-    if (!field)
-        abort();
+    long n = 0;
     if (i < len && text[i] == '"') {
         unsigned opened_on = *line;
         for (i++;; i++) {
             if (i >= len) {
                 snprintf(error, error_size, "line %u: a quoted field is not closed", opened_on);
-                free(field);
-                return NULL;
+                return -1;
             }
             if (text[i] == '"') {
                 if (i + 1 < len && text[i + 1] == '"') {
-                    *out++ = '"';
+                    if (out)
+                        out[n] = '"';
+                    n++;
                     i++;
                     continue;
                 }
@@ -49,25 +52,44 @@ static char *parse_field(const char *text, size_t len, size_t *at, unsigned *lin
             }
             if (text[i] == '\n')
                 (*line)++;
-            *out++ = text[i];
+            if (out)
+                out[n] = text[i];
+            n++;
         }
         if (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
             snprintf(error, error_size, "line %u: text after a closing quote", *line);
-            free(field);
-            return NULL;
+            return -1;
         }
     } else {
         while (i < len && text[i] != ',' && text[i] != '\n' && !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')) {
             if (text[i] == '"') {
                 snprintf(error, error_size, "line %u: a quote inside an unquoted field", *line);
-                free(field);
-                return NULL;
+                return -1;
             }
-            *out++ = text[i++];
+            if (out)
+                out[n] = text[i];
+            n++;
+            i++;
         }
     }
-    *out = '\0';
     *at = i;
+    return n;
+}
+
+/* Parses one field starting at *at; advances past it; returns the field (heap, its own size) or NULL. */
+static char *parse_field(const char *text, size_t len, size_t *at, unsigned *line, char *error, size_t error_size)
+{
+    size_t scan_at = *at;
+    unsigned scan_line = *line;
+    long n = field_pass(text, len, &scan_at, &scan_line, NULL, error, error_size);
+    char *field;
+    if (n < 0)
+        return NULL;
+    field = malloc((size_t)n + 1);
+    if (!field)
+        abort();
+    field_pass(text, len, at, line, field, error, error_size);
+    field[n] = '\0';
     return field;
 }
 

@@ -55,10 +55,18 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
         row->phase = CELL(COL_PHASE);
         row->status = CELL(COL_STATUS);
         row->clean = strcmp(row->status, "ok") == 0;
-        if (number(text = CELL(COL_REP), &rep) || number(text = CELL(COL_SEQ), &seq) ||
-            number(text = CELL(COL_RSS), &row->rss_kb) || number(text = CELL(COL_ANON), &row->anon_kb) ||
-            rep == 0 || rep > 1000000 || seq > 1000000) {
-            snprintf(error, error_size, "%s: row %zu: '%s' is not a valid number", path, r + 1, text);
+        const char *bad = NULL;
+        if (number(text = CELL(COL_REP), &rep) || rep == 0 || rep > 1000000)
+            bad = "rep";
+        else if (number(text = CELL(COL_SEQ), &seq) || seq > 1000000)
+            bad = "seq";
+        /* seq 0: a run that failed before its first sample; its row has no numbers. */
+        else if (seq > 0 && number(text = CELL(COL_RSS), &row->rss_kb))
+            bad = "rss_kb";
+        else if (seq > 0 && number(text = CELL(COL_ANON), &row->anon_kb))
+            bad = "anon_kb";
+        if (bad) {
+            snprintf(error, error_size, "%s: row %zu: %s '%s' is not valid", path, r + 1, bad, text);
             dataset_free(out);
             return -1;
         }

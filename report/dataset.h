@@ -10,7 +10,7 @@
 
 struct sample_row {
     const char *case_name, *alloc, *allocator, *version, *phase, *status;
-    unsigned rep, seq;
+    unsigned rep, seq; /* seq 0: the row of a run that failed before its first sample (no phase, no numbers) */
     uint64_t rss_kb, anon_kb;
     bool clean; /* status "ok" */
 };

@@ -94,7 +94,11 @@ static void console_command(const struct report *report, const struct case_stats
                             FILE *out)
 {
     const struct profile *profile = profiles_find(report->profiles, ps->alloc);
-    const char *library = profile ? profile->library : ps->alloc; /* not in the file: an ad-hoc library path */
+    const char *library = profile ? profile->library : ps->alloc; /* an ad-hoc library path */
+    if (!profile && !strchr(ps->alloc, '/')) {
+        fprintf(out, "# profile %s is not in the profiles file: its library and settings are unknown\n", ps->alloc);
+        library = "";
+    }
     fputs("$ ", out);
     if (*library)
         fprintf(out, "LD_PRELOAD=%s ", library);

@@ -162,7 +162,8 @@ void stats_build(const struct dataset *dataset, struct stats *out)
     for (size_t i = 0; i < dataset->count; i++) {
         const struct sample_row *r = &dataset->rows[i];
         struct case_stats *c = find_case(out, r->case_name);
-        note_phase(c, r->phase, r->seq, &seqs[c - out->cases]);
+        if (r->seq > 0)
+            note_phase(c, r->phase, r->seq, &seqs[c - out->cases]);
     }
     for (size_t k = 0; k < out->count; k++) {
         struct case_stats *c = &out->cases[k];

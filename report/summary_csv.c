@@ -20,31 +20,34 @@ void write_summary_csv(const struct report *report, FILE *out)
             const struct profile_stats *ps = &c->profiles[p];
             double wall = timing_mean(report->timing, c->case_name, ps->alloc);
             double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
-            for (size_t f = 0; f < c->phase_count; f++) {
-                const struct phase_stats *s = &ps->phases[f];
+            /* Every phase of the case, clean reps or not: a profile whose reps all failed still shows. */
+            size_t rows = c->phase_count ? c->phase_count : 1;
+            for (size_t f = 0; f < rows; f++) {
+                static const struct phase_stats none;
+                const struct phase_stats *s = c->phase_count ? &ps->phases[f] : &none;
                 char text[12][32] = {{0}};
-                if (s->reps == 0)
-                    continue;
-                snprintf(text[0], 32, "%zu", f + 1);
+                snprintf(text[0], 32, "%zu", c->phase_count ? f + 1 : 0);
                 snprintf(text[1], 32, "%u", s->reps);
                 snprintf(text[2], 32, "%u", ps->failed_reps);
-                snprintf(text[3], 32, "%" PRIu64, s->rss_median);
-                snprintf(text[4], 32, "%" PRIu64, s->rss_min);
-                snprintf(text[5], 32, "%" PRIu64, s->rss_max);
-                snprintf(text[6], 32, "%" PRIu64, s->anon_median);
-                snprintf(text[7], 32, "%" PRIu64, s->anon_min);
-                snprintf(text[8], 32, "%" PRIu64, s->anon_max);
-                snprintf(text[9], 32, "%.1f", s->retained_pct);
-                snprintf(text[10], 32, "%.1f", s->spread_pct);
+                if (s->reps) {
+                    snprintf(text[3], 32, "%" PRIu64, s->rss_median);
+                    snprintf(text[4], 32, "%" PRIu64, s->rss_min);
+                    snprintf(text[5], 32, "%" PRIu64, s->rss_max);
+                    snprintf(text[6], 32, "%" PRIu64, s->anon_median);
+                    snprintf(text[7], 32, "%" PRIu64, s->anon_min);
+                    snprintf(text[8], 32, "%" PRIu64, s->anon_max);
+                    snprintf(text[9], 32, "%.1f", s->retained_pct);
+                    snprintf(text[10], 32, "%.1f", s->spread_pct);
+                }
                 char wall_text[32] = "", ratio_text[32] = "";
                 if (wall >= 0)
                     snprintf(wall_text, sizeof wall_text, "%.4f", wall);
                 if (ratio >= 0)
                     snprintf(ratio_text, sizeof ratio_text, "%.3f", ratio);
                 const char *values[COLUMN_COUNT] = {
-                    c->case_name, ps->alloc, ps->allocator, ps->version, text[0], c->phases[f], text[1], text[2],
-                    text[3], text[4], text[5], text[6], text[7], text[8], text[9], text[10],
-                    s->disagree ? "yes" : "no", wall_text, ratio_text,
+                    c->case_name, ps->alloc, ps->allocator, ps->version, text[0], c->phase_count ? c->phases[f] : "",
+                    text[1], text[2], text[3], text[4], text[5], text[6], text[7], text[8], text[9], text[10],
+                    s->reps ? (s->disagree ? "yes" : "no") : "", wall_text, ratio_text,
                 };
                 csv_write_row(out, values, COLUMN_COUNT);
             }

@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "child.h"
 #include "progress.h"
@@ -150,6 +153,7 @@ static void start(struct run *run)
         free(run->child);
         run->child = NULL;
         run->state = RUN_DONE;
+        progress_finished(run->progress, run->what, run->status, 0);
     }
 }
 
@@ -164,10 +168,29 @@ static void finish(struct run *run)
 }
 
 /* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
+/*
+ * Appends a run's rows to the CSV in one write. If the write fails (disk full), a regular file is cut
+ * back to where the run began, so the file keeps whole rows only.
+ */
+static bool append_rows(const struct matrix *matrix, const char *rows, size_t size)
+{
+    off_t before = ftello(matrix->csv);
+    if (fwrite(rows, 1, size, matrix->csv) == size && matrix_csv_flushed(matrix->csv, matrix->csv_path))
+        return true;
+    if (before >= 0 && ftruncate(fileno(matrix->csv), before) == 0)
+        fseeko(matrix->csv, before, SEEK_SET);
+    return false;
+}
+
+/* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
 static int emit(struct run *run, struct matrix_totals *totals)
 {
     const struct matrix *matrix = run->matrix;
     int code = EXIT_CLEAN;
+    char *rows = NULL;
+    size_t rows_size = 0;
+    FILE *row_buffer = open_memstream(&rows, &rows_size);
+
     progress_clear(run->progress);
     if (run->console && run->console != matrix->console) {
         fclose(run->console);
@@ -177,75 +200,99 @@ static int emit(struct run *run, struct matrix_totals *totals)
     if (matrix->console)
         fputc('\n', matrix->console);
     totals->runs++;
-    if (strcmp(run->status, "not-started") == 0) {
-        totals->failed++;
-        code = EXIT_RUN_FAILED;
-    } else if (run->wrong_allocator) {
+    if (run->wrong_allocator) {
         fprintf(stderr, "fragbench: %s: %s; its samples are not kept\n", run->what, run->wrong_why);
         totals->wrong++;
         code = EXIT_BAD_INPUT;
-    } else if (!run->have_hello) {
-        fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator\n", run->what, run->status);
-        totals->failed++;
-        code = EXIT_RUN_FAILED;
     } else {
         char allocator[128];
-        if (strcmp(run->status, "ok") != 0) {
+        if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
+            snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
+        if (!run->have_hello && strcmp(run->status, "not-started") != 0)
+            fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator\n", run->what,
+                    run->status);
+        else if (strcmp(run->status, "ok") != 0)
             fprintf(stderr, "fragbench: %s: the case ended with %s\n", run->what, run->status);
+        if (strcmp(run->status, "ok") != 0 || !run->have_hello) {
             totals->failed++;
             code = EXIT_RUN_FAILED;
         }
         snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
         for (size_t i = 0; i < run->phase_count; i++) {
-            if (matrix->csv && !totals->csv_broken)
-                results_write_row(matrix->csv, &run->identity, &run->phases[i], run->status);
-            if (strcmp(run->status, "ok") == 0 && matrix->summary)
+            results_write_row(row_buffer, &run->identity, &run->phases[i], run->status);
+            if (code == EXIT_CLEAN && matrix->summary)
                 summary_add(matrix->summary, run->identity.case_name, run->identity.profile, allocator,
                             run->phases[i].label, run->phases[i].rss_kb);
         }
+        if (run->phase_count == 0) /* it failed before its first sample: one row says so */
+            results_write_status_row(row_buffer, &run->identity, run->status);
         totals->rows += run->phase_count;
-        if (matrix->csv && !totals->csv_broken && !matrix_csv_flushed(matrix->csv, matrix->csv_path)) {
-            totals->csv_broken = true;
-            code = EXIT_BAD_INPUT;
-        }
     }
+    fclose(row_buffer);
+    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix, rows, rows_size)) {
+        totals->csv_broken = true;
+        code = EXIT_BAD_INPUT;
+    }
+    free(rows);
     if (run->result.bad_records)
         fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
                 run->result.bad_records, run->result.first_bad);
-    free(run->phases);
-    run->phases = NULL;
     if (matrix->console)
         fflush(matrix->console);
     progress_draw(run->progress);
     return code;
 }
 
+/* Run index -> its place in the matrix: case-major, then profile, then rep. */
+static struct run *make_run(const struct matrix *matrix, size_t index, struct progress *progress)
+{
+    size_t profiles = matrix->selection->count, reps = matrix->reps;
+    struct run *run = malloc(sizeof *run);
+    if (!run)
+        abort();
+    prepare(run, matrix, matrix->cases[index / (profiles * reps)],
+            &matrix->selection->items[index / reps % profiles], (unsigned)(index % reps) + 1, progress);
+    return run;
+}
+
+/* Stops the children of runs still active (after an error that ends the matrix) and reaps them. */
+static void stop_active(struct run **runs, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (runs[i] && runs[i]->state == RUN_ACTIVE) {
+            kill(runs[i]->child->pid, SIGKILL);
+            while (waitpid(runs[i]->child->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+}
+
 int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
 {
     size_t total = matrix->case_count * matrix->selection->count * matrix->reps;
-    struct run *runs = calloc(total ? total : 1, sizeof *runs);
+    /* Only pointers for every run; a run's state exists from its start to its writing. */
+    struct run **runs = calloc(total ? total : 1, sizeof *runs);
     struct pollfd *watched = calloc(2 * (matrix->jobs ? matrix->jobs : 1), sizeof *watched);
     struct progress progress;
-    size_t next_start = 0, next_emit = 0, active = 0, n = 0;
+    size_t next_start = 0, next_emit = 0, active = 0;
     int code = EXIT_CLEAN;
 
     if (!runs || !watched)
         abort();
     progress_init(&progress, (unsigned)total, stderr, matrix->quiet);
-    for (size_t c = 0; c < matrix->case_count; c++)
-        for (size_t p = 0; p < matrix->selection->count; p++)
-            for (unsigned rep = 1; rep <= matrix->reps; rep++)
-                prepare(&runs[n++], matrix, matrix->cases[c], &matrix->selection->items[p], rep, &progress);
 
     while (next_emit < total) {
         while (active < matrix->jobs && next_start < total && !totals->csv_broken) {
-            start(&runs[next_start++]);
-            active += runs[next_start - 1].state == RUN_ACTIVE;
+            runs[next_start] = make_run(matrix, next_start, &progress);
+            start(runs[next_start++]);
+            active += runs[next_start - 1]->state == RUN_ACTIVE;
         }
         /* Runs are written in matrix order, each as soon as it and every run before it are done. */
-        while (next_emit < total && runs[next_emit].state == RUN_DONE) {
-            int run_code = emit(&runs[next_emit++], totals);
+        while (next_emit < total && runs[next_emit] && runs[next_emit]->state == RUN_DONE) {
+            int run_code = emit(runs[next_emit], totals);
             code = run_code > code ? run_code : code;
+            free(runs[next_emit]->phases);
+            free(runs[next_emit]);
+            runs[next_emit++] = NULL;
         }
         if (active == 0)
             break; /* nothing running and nothing more to start (or the CSV is lost) */
@@ -254,9 +301,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         struct run *owners[MATRIX_MAX_JOBS];
         int first[MATRIX_MAX_JOBS], counts[MATRIX_MAX_JOBS];
         for (size_t i = next_emit; i < next_start; i++)
-            if (runs[i].state == RUN_ACTIVE && count < MATRIX_MAX_JOBS) {
-                owners[count++] = &runs[i];
-            }
+            if (runs[i] && runs[i]->state == RUN_ACTIVE && count < MATRIX_MAX_JOBS)
+                owners[count++] = runs[i];
         int used = 0;
         for (size_t k = 0; k < count; k++) {
             first[k] = used;
@@ -264,7 +310,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             used += counts[k];
         }
         if (poll(watched, (nfds_t)used, progress.live ? 500 : -1) < 0 && errno != EINTR) {
-            fprintf(stderr, "fragbench: poll: %s\n", strerror(errno));
+            fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
+            stop_active(runs, next_emit, next_start);
             code = EXIT_BAD_INPUT;
             break;
         }
@@ -276,6 +323,13 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         progress_draw(&progress);
     }
     progress_clear(&progress);
+    for (size_t i = next_emit; i < next_start; i++) {
+        if (runs[i] && runs[i]->child)
+            free(runs[i]->child);
+        if (runs[i])
+            free(runs[i]->phases);
+        free(runs[i]);
+    }
     free(runs);
     free(watched);
     return code;

@@ -101,8 +101,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->alloc = optarg;
             break;
         case 'r':
-            if (parse_unsigned(optarg, 100000, &out->reps) || out->reps == 0) {
-                snprintf(error, error_size, "--reps: '%s' is not a whole number from 1 to 100000", optarg);
+            if (parse_unsigned(optarg, 1000, &out->reps) || out->reps == 0) {
+                snprintf(error, error_size, "--reps: '%s' is not a whole number from 1 to 1000", optarg);
                 return -1;
             }
             break;

@@ -16,6 +16,18 @@ void results_write_header(FILE *out)
     csv_write_row(out, result_columns, RESULT_COLUMN_COUNT);
 }
 
+void results_write_status_row(FILE *out, const struct run_identity *run, const char *status)
+{
+    char rep[16], idle[16];
+    snprintf(rep, sizeof rep, "%u", run->rep);
+    snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    const char *values[RESULT_COLUMN_COUNT] = {
+        run->case_name, run->profile, run->alloc_version, rep, "0", "", "", "", "", "", "", "",
+        "", status, run->allocator, run->scale, idle,
+    };
+    csv_write_row(out, values, RESULT_COLUMN_COUNT);
+}
+
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24] = "", allocs[24] = "";

@@ -23,6 +23,12 @@ enum { RESULT_COLUMN_COUNT = 17 };
 
 void results_write_header(FILE *out);
 
+/*
+ * Writes the row of a run that ended (status "exit:9", "signal:SIGKILL", ...) before its first sample:
+ * seq 0, no phase and no numbers, so that the failure is counted.
+ */
+void results_write_status_row(FILE *out, const struct run_identity *run, const char *status);
+
 /* Writes the row for one phase sample of a run that ended with status ("ok", "exit:3", ...). */
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status);
 

@@ -11,21 +11,26 @@
 
 /* Every sample kept, in arrival order; the tables are derived from them when printed. */
 struct sample {
-    char *case_name, *profile, *allocator, *label;
+    const char *case_name, *profile, *allocator, *label; /* interned: one copy of each distinct text */
     uint64_t rss_kb;
 };
 
 struct summary {
     struct sample *samples;
-    size_t count;
+    size_t count, capacity;
+    char **texts; /* the distinct texts, few: cases, profiles, allocators, phase labels */
+    size_t text_count;
 };
 
-static char *copy(const char *text)
+static const char *intern(struct summary *summary, const char *text)
 {
-    char *c = strdup(text);
-    if (!c)
+    for (size_t i = 0; i < summary->text_count; i++)
+        if (strcmp(summary->texts[i], text) == 0)
+            return summary->texts[i];
+    summary->texts = realloc(summary->texts, (summary->text_count + 1) * sizeof *summary->texts);
+    if (!summary->texts || !(summary->texts[summary->text_count] = strdup(text)))
         abort();
-    return c;
+    return summary->texts[summary->text_count++];
 }
 
 struct summary *summary_new(void)
@@ -39,10 +44,14 @@ struct summary *summary_new(void)
 void summary_add(struct summary *summary, const char *case_name, const char *profile, const char *allocator,
                  const char *label, uint64_t rss_kb)
 {
-    summary->samples = realloc(summary->samples, (summary->count + 1) * sizeof *summary->samples);
-    if (!summary->samples)
-        abort();
-    summary->samples[summary->count++] = (struct sample){copy(case_name), copy(profile), copy(allocator), copy(label), rss_kb};
+    if (summary->count == summary->capacity) {
+        summary->capacity = summary->capacity ? summary->capacity * 2 : 64;
+        summary->samples = realloc(summary->samples, summary->capacity * sizeof *summary->samples);
+        if (!summary->samples)
+            abort();
+    }
+    summary->samples[summary->count++] = (struct sample){intern(summary, case_name), intern(summary, profile),
+                                                         intern(summary, allocator), intern(summary, label), rss_kb};
 }
 
 /* The distinct values of one field among the samples that match case_name (NULL: all), in first-seen order. */
@@ -158,12 +167,9 @@ void summary_print(const struct summary *summary, FILE *out, const char *setting
 
 void summary_free(struct summary *summary)
 {
-    for (size_t i = 0; i < summary->count; i++) {
-        free(summary->samples[i].case_name);
-        free(summary->samples[i].profile);
-        free(summary->samples[i].allocator);
-        free(summary->samples[i].label);
-    }
+    for (size_t i = 0; i < summary->text_count; i++)
+        free(summary->texts[i]);
+    free(summary->texts);
     free(summary->samples);
     free(summary);
 }

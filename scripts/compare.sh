@@ -6,7 +6,8 @@ set -u
 cd "$(dirname "$0")/.."
 runner=build/fragbench
 mkdir -p "$RESULTS" "$PLOTS"
-rm -f "$RESULTS/timing.csv" "$RESULTS/timing.md" # never mix timings of another matrix in
+# Nothing of an earlier matrix may be mixed in: its files go before anything runs.
+rm -f "$RESULTS/compare.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" "$RESULTS/slides.md"
 status=0
 
 # The profiles that will run: those asked for (all: every one) that are installed; the runner says which it skips.
@@ -24,13 +25,14 @@ alloc_list=$(echo $ALLOCS | tr ' ' ',')
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS at a time" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
 "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" \
-    --csv="$RESULTS/compare.csv" $CASES >"$RESULTS/compare.log" || status=$?
-
-if [ ! -s "$RESULTS/compare.csv" ]; then
+    --csv="$RESULTS/compare.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
+if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
+    rm -f "$RESULTS/compare.csv.tmp"
     exit "$status" # bad input: nothing ran (the runner said why)
 fi
+mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 
-scripts/machine.sh "$runner" >"$RESULTS/machine.txt"
+scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
 
 if [ -n "$(echo $profiles)" ] && [ "$TIMING_RUNS" -gt 0 ]; then
     bench/timing.sh "$RESULTS" "$CASES" "$(echo $profiles)" "$SCALE" "$TIMING_RUNS" || {

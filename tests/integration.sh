@@ -183,7 +183,9 @@ cp "$FB" "$fake/fragbench"
 cp build/fb-identify "$fake/fb-identify"
 cat >"$fake/cases/frag" <<'SCRIPT'
 #!/bin/bash
-# A fake case: sends $FAKE_RECORDS (printf escapes; KNOB becomes $FAKE_KNOB), runs $FAKE_THEN, exits $FAKE_EXIT.
+# A fake case: sleeps $FAKE_SLEEP, sends $FAKE_RECORDS (printf escapes; KNOB becomes $FAKE_KNOB), runs $FAKE_THEN,
+# exits $FAKE_EXIT.
+sleep "${FAKE_SLEEP:-0}"
 printf "${FAKE_RECORDS//KNOB/$FAKE_KNOB}" >&"$FRAGBENCH_FD"
 eval "${FAKE_THEN:-}"
 exit "${FAKE_EXIT:-0}"
@@ -280,7 +282,8 @@ expect case_named_twice_exits_2 "exit $code: $(cat "$tmp/twice.err")" "$code:$(g
 # ---- Two runs at a time (--jobs=2) give each run the same RSS as one at a time: a run's RSS is its own.
 "$FB" --alloc=glibc,jemalloc,tcmalloc,mimalloc --scale=$SCALE --idle-ms=0 --jobs=2 --csv="$tmp/jobs2.csv" frag \
     >/dev/null 2>&1
-# Compared to the run's peak: small phases (1.5 MB after malloc_trim) move by ~100 kB between any two reps.
+# Compared to the run's peak: small phases (1.5 MB after malloc_trim) move by ~100 kB between any two reps,
+# and tcmalloc sometimes lands one 2 MB step higher in either mode (1.5% of this peak): 3% allows for that.
 worst=$(cat "$tmp/m.csv" "$tmp/jobs2.csv" | tr -d '\r' | awk -F, '
     $1 == "case" { file++; next }
     $1 == "frag" && $4 == 1 {
@@ -298,10 +301,7 @@ worst=$(cat "$tmp/m.csv" "$tmp/jobs2.csv" | tr -d '\r' | awk -F, '
         printf "%.2f", worst
     }')
 expect jobs_2_gives_the_same_rss_as_one_at_a_time "largest difference per phase: $worst% of the run's peak" \
-    "$(echo "$worst" | awk '{ print ($1 >= 0 && $1 < 1) ? "yes" : "no" }')" = yes
-got=$(tr -d '\r' <"$tmp/jobs2.csv" | awk -F, 'NR > 1 { printf "%s/%s ", $2, $5 }')
-expect jobs_2_writes_rows_in_matrix_order "$got" \
-    "$got" = "glibc/1 glibc/2 glibc/3 glibc/4 jemalloc/1 jemalloc/2 jemalloc/3 jemalloc/4 tcmalloc/1 tcmalloc/2 tcmalloc/3 tcmalloc/4 mimalloc/1 mimalloc/2 mimalloc/3 mimalloc/4 "
+    "$(echo "$worst" | awk '{ print ($1 >= 0 && $1 < 3) ? "yes" : "no" }')" = yes
 
 # ---- Progress, --quiet, --skip-missing, --list=profiles.
 "$FB" --reps=2 --scale=0.01 --idle-ms=0 --csv=/dev/null frag >/dev/null 2>"$tmp/progress.err"
@@ -317,3 +317,28 @@ expect skip_missing_skips_a_missing_library_with_one_line "$got; $(cat "$tmp/ski
     "$got:$(grep -c '^fragbench: skipping ghost: ' "$tmp/skip.err")" = "exit 0; ran: glibc :1"
 got=$("$FB" --profiles="$tmp/ghost.txt" --list=profiles 2>&1 | tr '\n' ' ')
 expect list_profiles_names_only_installed_profiles "got '$got'" "$got" = "glibc "
+
+# ---- With --jobs=2 a later run that ends first is still written after the earlier one.
+printf 'slow | | | FAKE_SLEEP=0.6 | ends last\nfast | | | FAKE_SLEEP=0 | ends first\n' >"$tmp/speeds.txt"
+FAKE_RECORDS="$glibc_hello$fake_phase" FAKE_KNOB=x "$fake/fragbench" --profiles="$tmp/speeds.txt" --alloc=slow,fast \
+    --jobs=2 --idle-ms=0 --csv="$tmp/order.csv" frag >/dev/null 2>"$tmp/order.err"
+got=$(tr -d '\r' <"$tmp/order.csv" | awk -F, 'NR > 1 { printf "%s ", $2 }')
+expect jobs_2_writes_rows_in_matrix_order_when_a_later_run_ends_first "rows: $got; $(cat "$tmp/order.err")" \
+    "$got" = "slow fast "
+
+# ---- A run that fails before its first sample leaves one status row, so the failure is counted.
+fake_run early_death "$glibc_hello" FAKE_EXIT=9
+got="$fake_code:$(tr -d '\r' <"$tmp/early_death.csv" | awk -F, 'NR == 2 { print $5 "|" $6 "|" $9 "|" $14 }')"
+expect run_that_dies_before_sampling_leaves_a_status_row "$got" "$got" = "1:0|||exit:9"
+
+# ---- A full disk mid-matrix: the runner stops with exit 2, and the CSV keeps whole rows only.
+(
+    trap '' XFSZ
+    ulimit -f 4
+    exec "$FB" --reps=40 --scale=0.01 --idle-ms=0 --quiet --csv="$tmp/full-disk.csv" frag
+) 2>"$tmp/full-disk.err"
+code=$?
+bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 17 { n++ } END { print n + 0 }')
+rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
+expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
+    "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1

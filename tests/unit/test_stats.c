@@ -95,6 +95,28 @@ static void bad_numbers_and_missing_columns_are_errors(void)
     fclose(file);
     CHECK(dataset_load(path, &d, error, sizeof error) == -1 && strstr(error, "no column 'allocator'"));
     unlink(path);
+    CHECK(load_expecting(false, ROW("j", 0, 1, "After alloc", 1, 1, "ok"), &d, path) == -1);
+    unlink(path);
+}
+
+static void a_run_that_failed_before_sampling_counts_as_failed(void)
+{
+    struct dataset d;
+    struct stats s;
+    char path[64];
+    CHECK(load(ROW("j", 1, 1, "After alloc", 1000, 900, "ok")
+               "frag,j,5.3.0,2,0,,,,,,,,,signal:SIGKILL,jemalloc,0.1,0\r\n",
+               &d, path) == 0);
+    stats_build(&d, &s);
+    if (s.count == 1 && s.cases[0].profile_count == 1) {
+        CHECK(s.cases[0].phase_count == 1);
+        CHECK(s.cases[0].profiles[0].clean_reps == 1 && s.cases[0].profiles[0].failed_reps == 1);
+        CHECK(s.cases[0].profiles[0].phases[0].reps == 1);
+    } else
+        CHECK(0);
+    stats_free(&s);
+    dataset_free(&d);
+    unlink(path);
 }
 
 int main(void)
@@ -102,5 +124,6 @@ int main(void)
     RUN_TEST(medians_extremes_and_retained);
     RUN_TEST(even_count_close_reps_and_failed_reps);
     RUN_TEST(bad_numbers_and_missing_columns_are_errors);
+    RUN_TEST(a_run_that_failed_before_sampling_counts_as_failed);
     return CHECK_EXIT_CODE();
 }

@@ -8,7 +8,8 @@ CASE_FLAGS := -fno-builtin-malloc -fno-builtin-free -fno-builtin-realloc -fno-bu
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BUILD   := build
-CASE_NAMES := ${shell sed -n "s/^CASE(\([a-z0-9_]*\),.*/\1/p" cases/cases.def}
+CASE_NAMES := ${shell sed -n "s/^CASE(\([a-z0-9_]*\), C,.*/\1/p" cases/cases.def}
+ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
@@ -24,7 +25,7 @@ REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) runner/csv.c runner/pr
 PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
 # make compare / make slides / make bench: the matrix and where its results go.
-CASES       ?= $(CASE_NAMES)
+CASES       ?= $(ALL_CASES)
 ALLOCS      ?= all
 REPS        ?= 3
 SCALE       ?= 1
@@ -35,7 +36,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o linebuf.o) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o linebuf.o record_check) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
 .PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner
@@ -113,6 +114,9 @@ $(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | 
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -c -o $@ $<
+
+$(BUILD)/tests/record_check: tests/record_check.c runner/record.c $(RUNNER_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< runner/record.c
 
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl

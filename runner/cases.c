@@ -4,7 +4,7 @@
 #include <string.h>
 
 const struct case_entry case_registry[] = {
-#define CASE(name, description) {#name, description},
+#define CASE(name, kind, description) {#name, kind, description},
 #include "../cases/cases.def"
 #undef CASE
 };

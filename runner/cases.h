@@ -4,8 +4,12 @@
 
 #include <stddef.h>
 
+/* How a case runs: a C program built to build/cases/<name>, or a script cases/<name> run by --python. */
+enum case_kind { C, PYTHON };
+
 struct case_entry {
-    const char *name;        /* also the program's name under build/cases/ */
+    const char *name;
+    enum case_kind kind;
     const char *description;
 };
 

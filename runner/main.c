@@ -20,6 +20,7 @@
 /* Where the runner's own files are: the programs beside it, profiles.txt one level up. */
 struct layout {
     char build_dir[PATH_MAX];
+    char script_dir[PATH_MAX + 32];
     char identify_program[PATH_MAX + 32];
     char profiles_file[PATH_MAX + 32];
 };
@@ -36,6 +37,7 @@ static int find_layout(struct layout *layout)
         return -1;
     *slash = '\0';
     snprintf(layout->identify_program, sizeof layout->identify_program, "%s/fb-identify", layout->build_dir);
+    snprintf(layout->script_dir, sizeof layout->script_dir, "%s/../cases", layout->build_dir);
     snprintf(layout->profiles_file, sizeof layout->profiles_file, "%s/../profiles.txt", layout->build_dir);
     return 0;
 }
@@ -56,7 +58,7 @@ static void list_everything(const struct layout *layout, const struct profile_li
         if (names_only)
             printf("%s\n", case_registry[i].name);
         else
-            printf("  %-8s %s\n", case_registry[i].name, case_registry[i].description);
+            printf("  %-11s %s\n", case_registry[i].name, case_registry[i].description);
     if (strcmp(what, "cases") == 0)
         return;
     if (!names_only)
@@ -105,6 +107,24 @@ static int check_selection(const struct layout *layout, struct selection *select
         code = EXIT_BAD_INPUT;
     }
     return code;
+}
+
+/* The interpreter as a path: as given when it has a '/', else the first match on PATH. */
+static int find_program(const char *name, char *out, size_t size)
+{
+    const char *path = getenv("PATH");
+    if (strchr(name, '/')) {
+        snprintf(out, size, "%s", name);
+        return access(out, X_OK);
+    }
+    for (const char *dir = path ? path : "/usr/bin:/bin"; *dir;) {
+        size_t len = strcspn(dir, ":");
+        snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
+        if (access(out, X_OK) == 0)
+            return 0;
+        dir += len + (dir[len] == ':');
+    }
+    return -1;
 }
 
 static int resolve_cases(const struct options *options, const struct case_entry ***out, size_t *count)
@@ -187,6 +207,13 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     code = check_selection(&layout, &selection, options.skip_missing);
+    char python[PATH_MAX] = "";
+    for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
+        if (cases[c]->kind == PYTHON && find_program(options.python, python, sizeof python) != 0) {
+            fprintf(stderr, "fragbench: --python: cannot run '%s' for case %s (apt-get install python3, or "
+                            "--python=PATH)\n", options.python, cases[c]->name);
+            code = EXIT_BAD_INPUT;
+        }
     if (code == EXIT_CLEAN && options.csv_path) {
         if (strcmp(options.csv_path, "-") == 0) {
             csv = stdout;
@@ -206,7 +233,7 @@ int main(int argc, char **argv)
     summary = summary_new();
     if (code == EXIT_CLEAN) {
         struct matrix matrix = {
-            .build_dir = layout.build_dir, .cases = cases, .case_count = case_count, .selection = &selection,
+            .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .reps = options.reps,
             .jobs = options.jobs, .console = options.quiet ? NULL : console, .csv = csv,
             .csv_path = options.csv_path, .quiet = options.quiet, .summary = summary,

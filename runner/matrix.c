@@ -20,8 +20,8 @@
 struct run {
     struct run_identity identity;
     const struct selected_profile *selected;
-    char program[PATH_MAX + 64], scale_arg[64], idle_arg[32];
-    char *argv[4];
+    char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32];
+    char *argv[5];
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
     struct child *child;
     struct child_result result;
@@ -123,13 +123,21 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
     run->identity = (struct run_identity){
         .case_name = entry->name, .profile = selected->profile->name, .allocator = selected->allocator,
         .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
-    snprintf(run->program, sizeof run->program, "%s/cases/%s", matrix->build_dir, entry->name);
     snprintf(run->scale_arg, sizeof run->scale_arg, "--scale=%s", matrix->scale_text);
     snprintf(run->idle_arg, sizeof run->idle_arg, "--idle-ms=%u", matrix->idle_ms);
-    run->argv[0] = run->program;
-    run->argv[1] = run->scale_arg;
-    run->argv[2] = run->idle_arg;
-    run->argv[3] = NULL;
+    char **arg = run->argv;
+    if (entry->kind == PYTHON) {
+        snprintf(run->program, sizeof run->program, "%s", matrix->python);
+        snprintf(run->script, sizeof run->script, "%s/%s", matrix->script_dir, entry->name);
+        *arg++ = run->program;
+        *arg++ = run->script;
+    } else {
+        snprintf(run->program, sizeof run->program, "%s/cases/%s", matrix->build_dir, entry->name);
+        *arg++ = run->program;
+    }
+    *arg++ = run->scale_arg;
+    *arg++ = run->idle_arg;
+    *arg = NULL;
     snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
              matrix->reps);
 }

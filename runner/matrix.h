@@ -17,7 +17,9 @@ enum exit_code { EXIT_CLEAN = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 #define MATRIX_MAX_JOBS 64
 
 struct matrix {
-    const char *build_dir; /* the case programs are in build_dir/cases/ */
+    const char *build_dir;  /* the C case programs are in build_dir/cases/ */
+    const char *script_dir; /* the Python cases are in script_dir/ */
+    const char *python;     /* the interpreter's path, for Python cases */
     const struct case_entry *const *cases;
     size_t case_count;
     const struct selection *selection;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING };
+enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -19,6 +19,7 @@ static const struct option long_options[] = {
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"quiet", no_argument, NULL, 'q'},
     {"skip-missing", no_argument, NULL, OPT_SKIP_MISSING},
+    {"python", required_argument, NULL, OPT_PYTHON},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -43,6 +44,7 @@ void options_usage(FILE *out)
           "                              own, but timings and time-based decay share the CPU\n"
           "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
           "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
+          "      --python=PATH           the interpreter of the Python cases (default: python3)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -88,7 +90,8 @@ static int parse_scale(const char *text, double *out)
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
-    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1};
+    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
+                            .python = "python3"};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
@@ -143,6 +146,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case OPT_SKIP_MISSING:
             out->skip_missing = true;
+            break;
+        case OPT_PYTHON:
+            out->python = optarg;
             break;
         case 'h':
             out->help = true;

@@ -14,6 +14,7 @@ struct options {
     unsigned idle_ms;          /* --idle-ms */
     const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
+    const char *python;        /* --python: the interpreter of the Python cases */
     unsigned jobs;             /* --jobs: runs at the same time */
     bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
     bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */

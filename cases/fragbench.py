@@ -1,0 +1,165 @@
+"""fragbench's phase API for Python programs: phase("After del") reports this process's memory to the runner.
+
+Under the fragbench runner (FRAGBENCH_FD set), each phase() sends one record over the runner's pipe
+(the format is in the README, "The record protocol"). Without the runner, phase() does nothing and costs a
+single check, unless echo=True: then it prints the talk's line, "After del: 501484 kB used".
+Standard library only.
+"""
+import ctypes
+import os
+import time
+
+_FD_VARIABLE = "FRAGBENCH_FD"
+_PROTOCOL = 1
+_START = time.clock_gettime(time.CLOCK_MONOTONIC)
+_PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
+_state = {"started": False, "fd": None, "seq": 0, "allocator": None}
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _elapsed_us():
+    """Microseconds since the runner started the program (FRAGBENCH_T0_US), else since this module loaded."""
+    t0 = os.environ.get("FRAGBENCH_T0_US", "")
+    now = time.clock_gettime(time.CLOCK_MONOTONIC)
+    if t0.isdigit():
+        return max(0, int(now * 1e6) - int(t0))
+    return int((now - _START) * 1e6)
+
+
+def _report_fd():
+    text = os.environ.get(_FD_VARIABLE, "")
+    if not text.isdigit():
+        return None
+    try:
+        os.fstat(int(text))
+    except OSError:
+        return None
+    return int(text)
+
+
+# The allocators fragbench knows: a symbol that proves one serves malloc, its version, and its release call.
+def _jemalloc_version(lib):
+    mallctl = lib.mallctl
+    mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                        ctypes.c_size_t]
+    text = ctypes.c_char_p()
+    size = ctypes.c_size_t(ctypes.sizeof(text))
+    if mallctl(b"version", ctypes.byref(text), ctypes.byref(size), None, 0) != 0 or not text.value:
+        return ""
+    return text.value.decode().split("-")[0]
+
+
+def _tcmalloc_version(lib):
+    major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_char_p()
+    lib.tc_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
+    return "%d.%d%s" % (major.value, minor.value, (patch.value or b"").decode())
+
+
+def _mimalloc_version(lib):
+    v = lib.mi_version()
+    return "%d.%d.%d" % (v // 100, v // 10 % 10, v % 10)
+
+
+def _glibc_version(lib):
+    lib.gnu_get_libc_version.restype = ctypes.c_char_p
+    return lib.gnu_get_libc_version().decode()
+
+
+_ALLOCATORS = [
+    ("jemalloc", "mallctl", _jemalloc_version, lambda lib: lib.mallctl(b"arena.4096.purge", None, None, None, 0)),
+    ("tcmalloc", "MallocExtension_GetNumericProperty", _tcmalloc_version,
+     lambda lib: lib.MallocExtension_ReleaseFreeMemory()),
+    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(ctypes.c_bool(True))),
+    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(ctypes.c_size_t(0))),
+]
+
+
+def _object_of(lib, symbol):
+    """The base address and path of the shared object that defines symbol, as the process binds it."""
+    try:
+        address = ctypes.cast(getattr(lib, symbol), ctypes.c_void_p)
+    except AttributeError:
+        return None, ""
+    info = _DlInfo()
+    if not lib.dladdr(address, ctypes.byref(info)):
+        return None, ""
+    return info.dli_fbase, (info.dli_fname or b"").decode()
+
+
+def identify():
+    """(name, version, object path, release function or None) of the allocator that serves malloc here."""
+    lib = ctypes.CDLL(None)
+    lib.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    base, path = _object_of(lib, "malloc")
+    for name, signature, version, release in _ALLOCATORS:
+        if base is not None and _object_of(lib, signature)[0] == base:
+            return name, version(lib), path, (lambda: release(lib))
+    return "unknown", "", path, None
+
+
+def _send(line):
+    data = (line.replace("\r", " ").replace("\n", " ") + "\n").encode()
+    while data:
+        data = data[os.write(_state["fd"], data):]
+
+
+def _start():
+    """Finds the runner's pipe once; under the runner, names the allocator in the hello record."""
+    _state["started"] = True
+    _state["fd"] = _report_fd()
+    if _state["fd"] is not None:
+        name, version, path, _ = _allocator()
+        _send("hello\tproto=%d\tallocator=%s\tversion=%s\tobject=%s\tpid=%d"
+              % (_PROTOCOL, name, version, path, os.getpid()))
+
+
+def _allocator():
+    if _state["allocator"] is None:
+        _state["allocator"] = identify()
+    return _state["allocator"]
+
+
+def _read(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 8192).decode()
+    finally:
+        os.close(fd)
+
+
+def sample():
+    """This process's memory in kB: vsz, rss (all resident), anon (RssAnon) and file (RssFile)."""
+    statm = _read("/proc/self/statm").split()
+    status = dict(line.split(":", 1) for line in _read("/proc/self/status").splitlines() if ":" in line)
+    return {"vsz_kb": int(statm[0]) * _PAGE_KB, "rss_kb": int(statm[1]) * _PAGE_KB,
+            "anon_kb": int(status["RssAnon"].split()[0]), "file_kb": int(status["RssFile"].split()[0])}
+
+
+def phase(label, live_bytes=None, allocs=None, echo=False):
+    """Marks a phase: under the runner, sends one record; alone, prints the talk's line if echo."""
+    if not _state["started"]:
+        _start()
+    if _state["fd"] is None and not echo:
+        return
+    memory = sample()
+    _state["seq"] += 1
+    label = str(label).replace("\t", " ")[:127]
+    if _state["fd"] is None:
+        print("%s: %d kB used" % (label, memory["rss_kb"]), flush=True)
+        return
+    fields = ["phase", "seq=%d" % _state["seq"], "label=" + label, "elapsed_us=%d" % _elapsed_us()]
+    fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
+    if live_bytes is not None and allocs is not None:
+        fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]
+    _send("\t".join(fields))
+
+
+def release():
+    """Calls the allocator's own release call (malloc_trim(0), arena purge, ReleaseFreeMemory, mi_collect)."""
+    release_call = _allocator()[3]
+    if release_call:
+        release_call()

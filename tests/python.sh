@@ -1,0 +1,68 @@
+#!/bin/sh
+# Tests of the talk's Python scripts and of cases/fragbench.py, the phase API for Python programs.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+FB=build/fragbench
+PY=${PYTHON:-python3}
+
+# ---- The module against the protocol, checked by the runner's own parser.
+FRAGBENCH_FD=3 "$PY" -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+fragbench.phase("After alloc", 5000, 1)
+fragbench.phase("Tab\there")
+' 3>"$tmp/records" >/dev/null
+got=$(build/tests/record_check <"$tmp/records" | tr '\n' '|')
+expect python_module_speaks_the_protocol "records: $got" "$got" = "hello glibc|phase 1 After alloc live=5000/1|phase 2 Tab here|"
+got=$("$PY" -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+fragbench.phase("silent")
+fragbench.phase("After del", echo=True)
+' 2>&1)
+expect python_module_is_silent_alone_unless_asked "printed '$got'" -n "$(echo "$got" | grep -xE 'After del: [0-9]+ kB used')"
+expect python_module_prints_nothing_else_alone "printed '$got'" "$(echo "$got" | wc -l)" -eq 1
+got=$(LD_PRELOAD=libjemalloc.so.2 "$PY" -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+print(fragbench.identify()[0])')
+expect python_module_names_the_preloaded_allocator "got '$got'" "$got" = jemalloc
+
+# ---- The talk under real CPython: glibc keeps what the strings held, jemalloc-decay0 gives it back.
+"$FB" --alloc=glibc,jemalloc-decay0 --python="$PY" --scale=0.2 --idle-ms=0 --csv="$tmp/py.csv" \
+    frag.py frag_gc.py lists.py >/dev/null 2>"$tmp/py.err"
+code=$?
+expect python_cases_run_cleanly "exit $code: $(cat "$tmp/py.err")" "$code" -eq 0
+for case_name in frag.py frag_gc.py; do
+    alloc=$(value "$tmp/py.csv" $case_name glibc "After alloc" rss_kb)
+    del=$(value "$tmp/py.csv" $case_name glibc "After del" rss_kb)
+    expect "${case_name}_glibc_after_del_within_5pct_of_after_alloc" "After alloc ${alloc:-?}, After del ${del:-?}" \
+        "$(( (${alloc:-0} - ${del:-0}) * 100 / ${alloc:-1} ))" -lt 5
+done
+gc=$(value "$tmp/py.csv" frag_gc.py glibc "After gc" rss_kb)
+alloc=$(value "$tmp/py.csv" frag_gc.py glibc "After alloc" rss_kb)
+expect frag_gc_py_gc_gives_nothing_back_under_glibc "After alloc ${alloc:-?}, After gc ${gc:-?}" \
+    "$(( (${alloc:-0} - ${gc:-0}) * 100 / ${alloc:-1} ))" -lt 5
+alloc=$(value "$tmp/py.csv" frag.py jemalloc-decay0 "After alloc" rss_kb)
+del=$(value "$tmp/py.csv" frag.py jemalloc-decay0 "After del" rss_kb)
+expect frag_py_jemalloc_decay0_gives_it_back "After alloc ${alloc:-?}, After del ${del:-?}" \
+    "$(( ${del:-999999} * 100 / ${alloc:-1} ))" -lt 30
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { print $1 ":" $2 ":" $15 }' | sort -u | tr '\n' ' ')
+expect python_rows_name_the_allocator_that_served_malloc "$got" "$got" = \
+    "frag.py:glibc:glibc frag.py:jemalloc-decay0:jemalloc frag_gc.py:glibc:glibc frag_gc.py:jemalloc-decay0:jemalloc lists.py:glibc:glibc lists.py:jemalloc-decay0:jemalloc "
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, '$1 == "frag.py" && $2 == "glibc" && $6 == "After alloc" { print $13 }')
+expect frag_py_reports_its_strings "allocs $got, expected 20001 (20 000 strings and their list)" "${got:-0}" -eq 20001
+
+# ---- Run alone, a script prints the talk's lines.
+(cd cases && "$PY" frag.py --scale=0.01 --idle-ms=0) >"$tmp/alone.out" 2>&1
+expect python_case_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" \
+    "$(grep -cE '^After (alloc|del|idle|release): [0-9]+ kB used$' "$tmp/alone.out")" -eq 4
+
+# ---- A missing interpreter is a clear error.
+"$FB" --python=/nonexistent/python9 frag.py >/dev/null 2>"$tmp/nopy.err"
+code=$?
+expect missing_python_exits_2_with_the_reason "exit $code: $(cat "$tmp/nopy.err")" \
+    "$code:$(grep -c "cannot run '/nonexistent/python9' for case frag.py" "$tmp/nopy.err")" = 2:1

@@ -14,7 +14,7 @@ ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
 RUNNER_SRC   := $(wildcard runner/*.c)
-RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/cases.def
+RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/lib/fragbench.h cases/cases.def
 RUNNER_LIB   := $(filter-out runner/main.c,$(RUNNER_SRC))
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -36,7 +36,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o linebuf.o record_check) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o record_check header_phase) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
 .PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner
@@ -96,7 +96,7 @@ $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
-UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB) cases/lib/linebuf.c)
+UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))
 UNIT_INC := -Irunner -Ireport -Icases/lib
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/tests
@@ -114,6 +114,9 @@ $(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | 
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -c -o $@ $<
+
+$(BUILD)/tests/header_phase: tests/header_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
 
 $(BUILD)/tests/record_check: tests/record_check.c runner/record.c $(RUNNER_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< runner/record.c

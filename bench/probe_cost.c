@@ -17,7 +17,7 @@ static double now_us(void)
 int main(int argc, char **argv)
 {
     int iterations = argc > 1 ? atoi(argv[1]) : 20000;
-    struct probe_sample sample;
+    struct fb_memory sample;
     int fds[2];
     char fd_text[16], drain[1 << 16];
 
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 
     double start = now_us();
     for (int i = 0; i < iterations; i++)
-        probe_sample(&sample);
+        fb_sample(&sample);
     double sample_us = (now_us() - start) / iterations;
 
     start = now_us();

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "line_reader.h"
@@ -47,7 +48,7 @@ static char **build_environment(const struct profile *profile, int report_fd)
     char **env;
     while (environ[count])
         count++;
-    env = calloc(count + profile->env_count + 3, sizeof *env);
+    env = calloc(count + profile->env_count + 4, sizeof *env);
     if (!env)
         abort();
     for (size_t i = 0; i < count; i++)
@@ -58,6 +59,11 @@ static char **build_environment(const struct profile *profile, int report_fd)
     if (*profile->library && asprintf(&env[n++], "LD_PRELOAD=%s", profile->library) < 0)
         abort();
     if (asprintf(&env[n++], "%s=%d", FB_ENV_FD, report_fd) < 0)
+        abort();
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* the program's elapsed times count from here */
+    if (asprintf(&env[n++], "%s=%llu", FB_ENV_T0,
+                 (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000ull) < 0)
         abort();
     for (size_t i = 0; i < n; i++)
         if (!env[i])

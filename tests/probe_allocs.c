@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 {
     uint64_t (*calls)(void) = (uint64_t(*)(void))dlsym(RTLD_DEFAULT, "fbtest_allocation_calls");
     struct allocator_info allocator;
-    struct probe_sample sample;
+    struct fb_memory sample;
     int pipe_fds[2];
     char fd_text[16], record[FB_RECORD_MAX];
 
@@ -65,12 +65,18 @@ int main(int argc, char **argv)
         probe_phase("After something", 12345, 6);
     uint64_t piped_calls = calls() - before;
     report("probe_allocates_nothing_when_reporting_to_the_runner", piped_calls == 0);
+    before = calls();
+    for (int i = 0; i < 50; i++) {
+        fb_phase("After something");
+        fb_phase_live("After something else", 5000, 1);
+    }
+    report("fragbench_h_allocates_nothing", calls() == before);
     ssize_t n = read(pipe_fds[0], record, sizeof record - 1);
     record[n > 0 ? n : 0] = '\0';
     report("probe_sent_the_hello_record", strncmp(record, "hello\tproto=1\tallocator=", 24) == 0 && strchr(record, '\n'));
 
     before = calls();
-    int sampled = probe_sample(&sample);
+    int sampled = fb_sample(&sample);
     report("probe_sample_allocates_nothing_and_reads_proc",
            calls() == before && sampled == 0 && sample.rss_kb > 0 && sample.anon_kb > 0 && sample.file_kb > 0 &&
                sample.vsz_kb >= sample.rss_kb && sample.rss_kb >= sample.anon_kb);

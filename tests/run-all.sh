@@ -26,7 +26,7 @@ for test in build/asan/test_*; do
     suite "asan $(basename "$test")" "$test"
 done
 suite "probe" env LD_PRELOAD="$PWD/build/tests/malloc_counter.so" build/tests/probe_allocs
-suite "probe imports" tests/probe_imports.sh build/tests/probe.o build/tests/linebuf.o
+suite "probe imports" tests/probe_imports.sh build/tests/probe.o
 suite "integration" tests/integration.sh build/fragbench
 suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
 suite "python cases and module" tests/python.sh

@@ -5,6 +5,9 @@
 /* The runner puts the number of an inherited, writable pipe into this variable. */
 #define FB_ENV_FD "FRAGBENCH_FD"
 
+/* And the CLOCK_MONOTONIC time, in microseconds, at which it started the program, into this one. */
+#define FB_ENV_T0 "FRAGBENCH_T0_US"
+
 /* Version of the record format, sent in the hello record. */
 #define FB_PROTOCOL_VERSION 1
 

@@ -3,7 +3,7 @@
 
 #include "check.h"
 #include "line_reader.h"
-#include "linebuf.h"
+#include "fragbench.h"
 #include "record.h"
 
 static int parse(const char *line, struct record *record, char *error)
@@ -75,17 +75,17 @@ static void malformed_records_are_rejected_with_a_reason(void)
 
 static void probe_writer_output_parses_back(void)
 {
-    struct linebuf line = {.len = 0};
+    struct fb_line line = {.len = 0};
     struct record r;
     char error[256] = "";
-    linebuf_add_text(&line, "phase");
-    linebuf_add_field_u64(&line, "seq", 7);
-    linebuf_add_field(&line, "label", "After\tdel\nx"); /* TAB and LF must not break the record */
-    linebuf_add_field_u64(&line, "elapsed_us", 18446744073709551615ull);
-    linebuf_add_field_u64(&line, "vsz_kb", 0);
-    linebuf_add_field_u64(&line, "rss_kb", 123456789);
-    linebuf_add_field_u64(&line, "anon_kb", 1);
-    linebuf_add_field_u64(&line, "file_kb", 2);
+    fb_line_text(&line, "phase");
+    fb_line_field_u64(&line, "seq", 7);
+    fb_line_field(&line, "label", "After\tdel\nx"); /* TAB and LF must not break the record */
+    fb_line_field_u64(&line, "elapsed_us", 18446744073709551615ull);
+    fb_line_field_u64(&line, "vsz_kb", 0);
+    fb_line_field_u64(&line, "rss_kb", 123456789);
+    fb_line_field_u64(&line, "anon_kb", 1);
+    fb_line_field_u64(&line, "file_kb", 2);
     CHECK(record_parse(line.text, line.len, &r, error, sizeof error) == 0);
     CHECK_STR(r.label, "After del x");
     CHECK(r.seq == 7 && r.elapsed_us == 18446744073709551615ull && r.vsz_kb == 0 && r.rss_kb == 123456789);

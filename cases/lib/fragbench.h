@@ -1,0 +1,257 @@
+/* fragbench.h: mark phases in your own C program for the fragbench runner; header-only (copy it with protocol.h). */
+#ifndef FRAGBENCH_H
+#define FRAGBENCH_H
+
+/*
+ * fb_phase("After del") sends one record, this process's memory at that moment, to the
+ * fragbench runner over the pipe named by FRAGBENCH_FD. Run without the runner, it does
+ * nothing: one getenv() on the first call, then one branch per call.
+ * fb_phase_live(label, live_bytes, allocs) also reports what the program holds, if it knows.
+ *
+ * Measuring allocates nothing and uses no stdio: open/read/close into stack buffers, the
+ * record formatted by hand, one write(). State (the pipe, the phase count) is per file that
+ * includes this header, so call it from one file, or accept one count per file.
+ * Linux only (/proc); C99 or later; no library to link.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+/* ---- A record line in a fixed stack buffer. */
+
+struct fb_line {
+    char text[FB_RECORD_MAX];
+    size_t len;
+};
+
+/* Room left, keeping the last byte for the LF that ends a record. */
+static inline size_t fb_line_room(const struct fb_line *line)
+{
+    return sizeof line->text - 1 - line->len;
+}
+
+/* Appends text; TAB, CR and LF become spaces so that a value cannot break the record. */
+static inline void fb_line_text(struct fb_line *line, const char *text)
+{
+    for (; *text && fb_line_room(line) > 0; text++) {
+        char c = *text;
+        line->text[line->len++] = (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    }
+}
+
+static inline void fb_line_u64(struct fb_line *line, uint64_t value)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (n > 0 && fb_line_room(line) > 0)
+        line->text[line->len++] = digits[--n];
+}
+
+/* Appends "\tkey=" (the key itself is trusted: the protocol's own names). */
+static inline void fb_line_key(struct fb_line *line, const char *key)
+{
+    if (fb_line_room(line) > 0)
+        line->text[line->len++] = '\t';
+    fb_line_text(line, key);
+    fb_line_text(line, "=");
+}
+
+static inline void fb_line_field(struct fb_line *line, const char *key, const char *value)
+{
+    fb_line_key(line, key);
+    fb_line_text(line, value);
+}
+
+static inline void fb_line_field_u64(struct fb_line *line, const char *key, uint64_t value)
+{
+    fb_line_key(line, key);
+    fb_line_u64(line, value);
+}
+
+/* Ends the line with LF and writes it whole to fd, retrying short writes; returns 0 or -1. */
+static inline int fb_line_send(struct fb_line *line, int fd)
+{
+    size_t done = 0;
+    line->text[line->len++] = '\n'; /* fb_line_room() always keeps this byte free */
+    while (done < line->len) {
+        ssize_t n = write(fd, line->text + done, line->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- Sampling this process from /proc. */
+
+struct fb_memory {
+    uint64_t vsz_kb, rss_kb;
+    uint64_t anon_kb; /* RssAnon */
+    uint64_t file_kb; /* RssFile */
+};
+
+/* Reads a small /proc file into buf (NUL-terminated); returns its length or -1. */
+static inline ssize_t fb_read_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t len = 0;
+    if (fd < 0)
+        return -1;
+    while (len < size - 1) {
+        ssize_t n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+static inline uint64_t fb_parse_u64(const char **cursor)
+{
+    const char *p = *cursor;
+    uint64_t value = 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    while (*p >= '0' && *p <= '9')
+        value = value * 10 + (uint64_t)(*p++ - '0');
+    *cursor = p;
+    return value;
+}
+
+/* The number of "Key:" in a /proc status text (kB), or UINT64_MAX when absent. */
+static inline uint64_t fb_status_kb(const char *status, const char *key)
+{
+    size_t key_len = strlen(key);
+    for (const char *line = status; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, key, key_len) == 0 && line[key_len] == ':') {
+            const char *value = line + key_len + 1;
+            return fb_parse_u64(&value);
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* Fills *memory from /proc/self/statm and /proc/self/status; returns 0, or -1 if they cannot be read. */
+static inline int fb_sample(struct fb_memory *memory)
+{
+    char text[4096];
+    const char *cursor = text;
+    uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+    if (fb_read_file("/proc/self/statm", text, sizeof text) <= 0)
+        return -1;
+    memory->vsz_kb = fb_parse_u64(&cursor) * page_kb;
+    memory->rss_kb = fb_parse_u64(&cursor) * page_kb;
+    if (fb_read_file("/proc/self/status", text, sizeof text) <= 0)
+        return -1;
+    memory->anon_kb = fb_status_kb(text, "RssAnon");
+    memory->file_kb = fb_status_kb(text, "RssFile");
+    return memory->rss_kb > 0 && memory->anon_kb != UINT64_MAX && memory->file_kb != UINT64_MAX ? 0 : -1;
+}
+
+/* ---- Time and the runner's pipe. */
+
+static inline uint64_t fb_now_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
+/* Microseconds since the runner started the program (FRAGBENCH_T0_US), else since the first call here. */
+static inline uint64_t fb_elapsed_us(void)
+{
+    static uint64_t t0;
+    if (!t0) {
+        const char *text = getenv(FB_ENV_T0);
+        char *end;
+        unsigned long long value = text ? strtoull(text, &end, 10) : 0;
+        t0 = text && *text && !*end && value > 0 ? (uint64_t)value : fb_now_us();
+    }
+    uint64_t now = fb_now_us();
+    return now > t0 ? now - t0 : 0;
+}
+
+/* The runner's pipe, or -1 without the runner; looked up once. */
+static inline int fb_report_fd(void)
+{
+    static int fd = -2;
+    if (fd == -2) {
+        const char *text = getenv(FB_ENV_FD);
+        char *end;
+        long value = text ? strtol(text, &end, 10) : -1;
+        fd = text && *text && !*end && value >= 0 && value < (1L << 20) && fcntl((int)value, F_GETFD) != -1
+                 ? (int)value
+                 : -1;
+    }
+    return fd;
+}
+
+/* ---- The API. */
+
+/* Sends one phase record with the memory sampled now and, if has_live, what the program holds. */
+static inline int fb_send_phase(int fd, unsigned seq, const char *label, const struct fb_memory *memory,
+                                int has_live, uint64_t live_bytes, uint64_t allocs)
+{
+    struct fb_line line;
+    char label_cut[FB_LABEL_MAX];
+    line.len = 0;
+    strncpy(label_cut, label, sizeof label_cut - 1);
+    label_cut[sizeof label_cut - 1] = '\0';
+    fb_line_text(&line, FB_RECORD_PHASE);
+    fb_line_field_u64(&line, "seq", seq);
+    fb_line_field(&line, "label", label_cut);
+    fb_line_field_u64(&line, "elapsed_us", fb_elapsed_us());
+    fb_line_field_u64(&line, "vsz_kb", memory->vsz_kb);
+    fb_line_field_u64(&line, "rss_kb", memory->rss_kb);
+    fb_line_field_u64(&line, "anon_kb", memory->anon_kb);
+    fb_line_field_u64(&line, "file_kb", memory->file_kb);
+    if (has_live) {
+        fb_line_field_u64(&line, "live_bytes", live_bytes);
+        fb_line_field_u64(&line, "allocs", allocs);
+    }
+    return fb_line_send(&line, fd);
+}
+
+static inline void fb_phase_report(const char *label, int has_live, uint64_t live_bytes, uint64_t allocs)
+{
+    static unsigned seq;
+    struct fb_memory memory;
+    int fd = fb_report_fd();
+    if (fd < 0 || fb_sample(&memory) != 0)
+        return;
+    fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs);
+}
+
+/* Marks a phase: under the runner, reports this process's memory now; alone, does nothing. */
+static inline void fb_phase(const char *label)
+{
+    fb_phase_report(label, 0, 0, 0);
+}
+
+/* The same, with the bytes and the number of blocks the program holds by its own count. */
+static inline void fb_phase_live(const char *label, uint64_t live_bytes, uint64_t allocs)
+{
+    fb_phase_report(label, 1, live_bytes, allocs);
+}
+
+#endif

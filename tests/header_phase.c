@@ -1,0 +1,28 @@
+/* A program that uses fragbench.h as a user would: allocates, marks phases, exits as told (tests of the header and of external mode). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fragbench.h"
+
+/* usage: header_phase MEGABYTES HOLD_MS EXIT_STATUS */
+int main(int argc, char **argv)
+{
+    size_t megabytes = argc > 1 ? (size_t)atoi(argv[1]) : 64;
+    long hold_ms = argc > 2 ? atol(argv[2]) : 100;
+    int status = argc > 3 ? atoi(argv[3]) : 0;
+    size_t size = megabytes << 20;
+    struct timespec hold = {hold_ms / 1000, hold_ms % 1000 * 1000000L};
+
+    fb_phase("Start");
+    char *volatile block = malloc(size);
+    if (!block)
+        return 1;
+    memset(block, 1, size);
+    fb_phase_live("After alloc", size, 1);
+    nanosleep(&hold, NULL);
+    free(block);
+    fb_phase("After free");
+    return status;
+}

@@ -11,7 +11,7 @@ BUILD   := build
 CASE_NAMES := ${shell sed -n "s/^CASE(\([a-z0-9_]*\), C,.*/\1/p" cases/cases.def}
 ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 
-CASE_LIB_SRC := $(filter-out cases/lib/identify.c,$(wildcard cases/lib/*.c))
+CASE_LIB_SRC := $(filter-out cases/lib/identify.c cases/lib/hello_shim.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
 RUNNER_SRC   := $(wildcard runner/*.c)
 RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/lib/fragbench.h cases/cases.def
@@ -22,7 +22,7 @@ REPORT_SRC   := $(wildcard report/*.c)
 REPORT_HDR   := $(wildcard report/*.h)
 REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) runner/csv.c runner/profiles.c
 
-PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
+PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/libfbhello.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
 # make compare / make slides / make bench: the matrix and where its results go.
 CASES       ?= $(ALL_CASES)
@@ -36,7 +36,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o record_check header_phase) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o record_check header_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
 
 .PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner
@@ -89,6 +89,10 @@ $(BUILD)/fragbench-asan: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 $(BUILD)/fb-report: $(REPORT_SRC) $(REPORT_HDR) runner/csv.c runner/csv.h runner/profiles.c runner/profiles.h | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -Irunner -Ireport -o $@ $(REPORT_SRC) runner/csv.c runner/profiles.c
 
+# Preloaded after the profile's library in external mode: sends the hello record from a constructor.
+$(BUILD)/libfbhello.so: cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -Icases/lib -o $@ cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c -ldl
+
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
@@ -117,6 +121,9 @@ $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
 
 $(BUILD)/tests/header_phase: tests/header_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
+
+$(BUILD)/tests/static_hello: tests/static_hello.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -static -o $@ $<
 
 $(BUILD)/tests/record_check: tests/record_check.c runner/record.c $(RUNNER_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< runner/record.c

@@ -4,8 +4,9 @@
 
 #include <stddef.h>
 
-/* How a case runs: a C program built to build/cases/<name>, or a script cases/<name> run by --python. */
-enum case_kind { C, PYTHON };
+/* How a case runs: a C program built to build/cases/<name>, a script cases/<name> run by --python, or
+   the command given after "--" (external mode). */
+enum case_kind { C, PYTHON, EXTERNAL };
 
 struct case_entry {
     const char *name;

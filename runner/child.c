@@ -41,14 +41,18 @@ static bool dropped_from_environment(const char *entry, const struct profile *pr
     return false;
 }
 
+/* The child writes its own pid here between fork and exec: "FRAGBENCH_PID=" and room for the digits. */
+#define PID_VARIABLE "FRAGBENCH_PID="
+#define PID_ROOM 24
+
 /* Builds the child's environment; every string is heap-owned and freed by free_environment(). */
-static char **build_environment(const struct profile *profile, int report_fd)
+static char **build_environment(const struct profile *profile, const char *shim, int report_fd)
 {
     size_t count = 0, n = 0;
     char **env;
     while (environ[count])
         count++;
-    env = calloc(count + profile->env_count + 4, sizeof *env);
+    env = calloc(count + profile->env_count + 6, sizeof *env);
     if (!env)
         abort();
     for (size_t i = 0; i < count; i++)
@@ -56,7 +60,14 @@ static char **build_environment(const struct profile *profile, int report_fd)
             env[n++] = strdup(environ[i]);
     for (size_t i = 0; i < profile->env_count; i++)
         env[n++] = strdup(profile->env[i]);
-    if (*profile->library && asprintf(&env[n++], "LD_PRELOAD=%s", profile->library) < 0)
+    if ((*profile->library || shim) &&
+        asprintf(&env[n++], "LD_PRELOAD=%s%s%s", profile->library, *profile->library && shim ? ":" : "",
+                 shim ? shim : "") < 0)
+        abort();
+    env[n] = calloc(1, strlen(PID_VARIABLE) + PID_ROOM); /* filled in by the child */
+    if (env[n])
+        strcpy(env[n++], PID_VARIABLE "0");
+    if (shim && !(env[n++] = strdup("FRAGBENCH_START=1"))) /* the shim's "Start" phase, sent once */
         abort();
     if (asprintf(&env[n++], "%s=%d", FB_ENV_FD, report_fd) < 0)
         abort();
@@ -136,7 +147,7 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
         snprintf(error, error_size, "cannot make a pipe: %s", strerror(errno));
         return -1;
     }
-    env = build_environment(spec->profile, fds[1]);
+    env = build_environment(spec->profile, spec->shim, fds[1]);
     fflush(NULL); /* nothing buffered may be written twice */
     pid = fork();
     if (pid == 0) {
@@ -145,9 +156,12 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
             if (null >= 0)
                 dup2(null, STDERR_FILENO);
         }
+        for (char **entry = env; *entry; entry++)
+            if (strncmp(*entry, PID_VARIABLE, strlen(PID_VARIABLE)) == 0)
+                snprintf(*entry + strlen(PID_VARIABLE), PID_ROOM, "%d", (int)getpid());
         /* The write end must survive exec; the read end must not. */
         if (fcntl(fds[1], F_SETFD, 0) == 0)
-            execve(argv[0], argv, env);
+            execve(spec->path ? spec->path : argv[0], argv, env);
         dprintf(STDERR_FILENO, "fragbench: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }

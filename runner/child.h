@@ -25,6 +25,8 @@ struct child_spec {
     char *const *argv;             /* argv[0] is the program's path */
     const struct profile *profile;
     bool quiet;                    /* send the child's stderr to /dev/null */
+    const char *path;              /* the program to execute; NULL: argv[0] */
+    const char *shim;              /* a library preloaded after the profile's (external mode's hello); or NULL */
 };
 
 /* A started child: its pid, the pipe its records come through, and a pidfd to see it exit. */

@@ -8,6 +8,7 @@
 
 #include "cases.h"
 #include "child.h"
+#include "elf_check.h"
 #include "matrix.h"
 #include "options.h"
 #include "profiles.h"
@@ -20,6 +21,7 @@
 /* Where the runner's own files are: the programs beside it, profiles.txt one level up. */
 struct layout {
     char build_dir[PATH_MAX];
+    char shim[PATH_MAX + 32];
     char script_dir[PATH_MAX + 32];
     char identify_program[PATH_MAX + 32];
     char profiles_file[PATH_MAX + 32];
@@ -37,6 +39,7 @@ static int find_layout(struct layout *layout)
         return -1;
     *slash = '\0';
     snprintf(layout->identify_program, sizeof layout->identify_program, "%s/fb-identify", layout->build_dir);
+    snprintf(layout->shim, sizeof layout->shim, "%s/libfbhello.so", layout->build_dir);
     snprintf(layout->script_dir, sizeof layout->script_dir, "%s/../cases", layout->build_dir);
     snprintf(layout->profiles_file, sizeof layout->profiles_file, "%s/../profiles.txt", layout->build_dir);
     return 0;
@@ -196,7 +199,30 @@ int main(int argc, char **argv)
         profiles_free(&profiles);
         return EXIT_CLEAN;
     }
-    if (resolve_cases(&options, &cases, &case_count) != 0) {
+    /* External mode: the command is the one case; it must be dynamically linked for LD_PRELOAD to apply. */
+    char command_path[PATH_MAX] = "";
+    struct case_entry command_case = {.kind = EXTERNAL, .description = "the command given after --"};
+    const struct case_entry *command_cases[1] = {&command_case};
+    if (options.external) {
+        const char *slash = strrchr(options.case_names[0], '/');
+        command_case.name = slash ? slash + 1 : options.case_names[0];
+        if (find_program(options.case_names[0], command_path, sizeof command_path) != 0) {
+            fprintf(stderr, "fragbench: cannot run '%s': not found or not executable\n", options.case_names[0]);
+            profiles_free(&profiles);
+            return EXIT_BAD_INPUT;
+        }
+        if (elf_check_dynamic(command_path, error, sizeof error) != 0) {
+            fail_input(error);
+            profiles_free(&profiles);
+            return EXIT_BAD_INPUT;
+        }
+        cases = calloc(1, sizeof *cases);
+        if (!cases)
+            abort();
+        cases[0] = command_cases[0];
+        case_count = 1;
+        console = stderr; /* the command's own stdout passes through untouched */
+    } else if (resolve_cases(&options, &cases, &case_count) != 0) {
         profiles_free(&profiles);
         return EXIT_BAD_INPUT;
     }
@@ -230,6 +256,17 @@ int main(int argc, char **argv)
             }
         }
     }
+    FILE *timeline = NULL;
+    if (code == EXIT_CLEAN && options.timeline_path) {
+        if (!(timeline = fopen(options.timeline_path, "we"))) {
+            fprintf(stderr, "fragbench: --timeline: cannot write %s: %s\n", options.timeline_path, strerror(errno));
+            code = EXIT_BAD_INPUT;
+        } else {
+            fputs(TIMELINE_HEADER, timeline);
+            if (!matrix_csv_flushed(timeline, options.timeline_path))
+                code = EXIT_BAD_INPUT;
+        }
+    }
     summary = summary_new();
     if (code == EXIT_CLEAN) {
         struct matrix matrix = {
@@ -237,6 +274,10 @@ int main(int argc, char **argv)
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .reps = options.reps,
             .jobs = options.jobs, .console = options.quiet ? NULL : console, .csv = csv,
             .csv_path = options.csv_path, .quiet = options.quiet, .summary = summary,
+            .interval_ms = options.interval_ms, .sample_outside = options.external || timeline,
+            .timeline = timeline, .timeline_path = options.timeline_path,
+            .command = options.external ? options.case_names : NULL, .command_path = command_path,
+            .shim = layout.shim,
         };
         code = matrix_run(&matrix, &totals);
     }
@@ -252,6 +293,10 @@ int main(int argc, char **argv)
                 totals.failed + totals.wrong, totals.runs, totals.wrong ? " (allocator not the one asked for)" : "");
     if (csv == stdout && !totals.csv_broken && !matrix_csv_flushed(csv, options.csv_path))
         code = EXIT_BAD_INPUT;
+    if (timeline && fclose(timeline) != 0 && !totals.csv_broken) {
+        fprintf(stderr, "fragbench: --timeline: error writing %s: %s\n", options.timeline_path, strerror(errno));
+        code = EXIT_BAD_INPUT;
+    }
     if (csv && csv != stdout && fclose(csv) != 0 && !totals.csv_broken) {
         fprintf(stderr, "fragbench: --csv: error writing %s: %s\n", options.csv_path, strerror(errno));
         code = EXIT_BAD_INPUT;

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "csv.h"
 #include "progress.h"
 #include "results.h"
+#include "sampler.h"
 #include "verify.h"
 
 /* One run of the matrix: what it is, its child, and its samples. */
@@ -39,7 +41,45 @@ struct run {
     struct record *phases;
     size_t phase_count;
     char status[64];
+    /* Sampling from outside: the timeline rows (kept until the run is written), the last sample, the peak. */
+    struct sampler sampler;
+    bool sampling;
+    double next_sample;
+    FILE *timeline;
+    char *timeline_rows;
+    size_t timeline_size;
+    struct fb_memory last;
+    bool have_last;
 };
+
+/*
+ * Samples the run from outside now and adds a timeline row. For a phase mark (mark non-NULL) the row carries
+ * its label, and if the program has already exited, the record's own measurement stands in.
+ */
+static void sample_outside(struct run *run, const struct record *mark)
+{
+    struct fb_memory memory;
+    const char *label = mark ? mark->label : "";
+    /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
+    if (!run->sampling || !run->have_hello)
+        return;
+    if (sampler_read(&run->sampler, &memory) == 0) {
+        run->last = memory;
+        run->have_last = true;
+    } else if (mark) {
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+    } else
+        return;
+    if (run->timeline) {
+        char rep[16], t_ms[32], rss[24], anon[24];
+        snprintf(rep, sizeof rep, "%u", run->identity.rep);
+        snprintf(t_ms, sizeof t_ms, "%.3f", (progress_now() - run->started) * 1000);
+        snprintf(rss, sizeof rss, "%llu", (unsigned long long)memory.rss_kb);
+        snprintf(anon, sizeof anon, "%llu", (unsigned long long)memory.anon_kb);
+        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label};
+        csv_write_row(run->timeline, values, 7);
+    }
+}
 
 bool matrix_csv_flushed(FILE *csv, const char *path)
 {
@@ -85,9 +125,15 @@ static bool on_record(void *context, const struct record *record)
 {
     struct run *run = context;
     if (record->type == RECORD_HELLO) {
-        char why[sizeof run->wrong_why];
-        if (run->have_hello)
-            return refuse(run, "the case sent a second hello record");
+        char why[sizeof run->wrong_why - 64];
+        if (run->have_hello) {
+            /* Another hello (a program's own module after the shim's) must name the same allocator. */
+            if (verify_allocator(run->selected->profile, record, why, sizeof why))
+                return true;
+            char second[sizeof run->wrong_why];
+            snprintf(second, sizeof second, "a second hello record names another allocator: %s", why);
+            return refuse(run, second);
+        }
         if (record->proto != FB_PROTOCOL_VERSION) {
             snprintf(why, sizeof why, "the case speaks protocol %llu, the runner %d",
                      (unsigned long long)record->proto, FB_PROTOCOL_VERSION);
@@ -105,6 +151,7 @@ static bool on_record(void *context, const struct record *record)
     if (!run->phases)
         abort();
     run->phases[run->phase_count++] = *record;
+    sample_outside(run, record);
     FILE *out = talk(run);
     if (out) {
         fprintf(out, "%s: %llu kB used\n", record->label, (unsigned long long)record->rss_kb);
@@ -125,7 +172,13 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
     snprintf(run->scale_arg, sizeof run->scale_arg, "--scale=%s", matrix->scale_text);
     snprintf(run->idle_arg, sizeof run->idle_arg, "--idle-ms=%u", matrix->idle_ms);
+    snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
+             matrix->reps);
     char **arg = run->argv;
+    if (entry->kind == EXTERNAL) {
+        *arg = NULL; /* the command's own argv is used */
+        return;
+    }
     if (entry->kind == PYTHON) {
         snprintf(run->program, sizeof run->program, "%s", matrix->python);
         snprintf(run->script, sizeof run->script, "%s/%s", matrix->script_dir, entry->name);
@@ -138,14 +191,18 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
     *arg++ = run->scale_arg;
     *arg++ = run->idle_arg;
     *arg = NULL;
-    snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
-             matrix->reps);
 }
 
 static void start(struct run *run)
 {
     char error[512];
+    const struct matrix *matrix = run->matrix;
     struct child_spec spec = {.argv = run->argv, .profile = run->selected->profile, .quiet = false};
+    if (matrix->command) {
+        spec.argv = matrix->command;
+        spec.path = matrix->command_path;
+        spec.shim = matrix->shim;
+    }
     run->console = run->matrix->console;
     if (run->console && run->matrix->jobs > 1)
         run->console = open_memstream(&run->block, &run->block_size);
@@ -162,11 +219,34 @@ static void start(struct run *run)
         run->child = NULL;
         run->state = RUN_DONE;
         progress_finished(run->progress, run->what, run->status, 0);
+        return;
+    }
+    if (matrix->sample_outside && sampler_open(&run->sampler, run->child->pid) == 0) {
+        run->sampling = true;
+        run->next_sample = run->started;
+        if (matrix->timeline)
+            run->timeline = open_memstream(&run->timeline_rows, &run->timeline_size);
     }
 }
 
 static void finish(struct run *run)
 {
+    double wall = progress_now() - run->started;
+    if (run->sampling) {
+        run->identity.peak_rss_kb = run->sampler.peak_rss_kb;
+        sampler_close(&run->sampler);
+        run->sampling = false;
+    }
+    /* External mode: the command's end is a row too, with its wall time and the last outside sample. */
+    if (run->matrix->command && run->have_hello && run->have_last) {
+        struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
+                             .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
+                             .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb};
+        run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
+        if (!run->phases)
+            abort();
+        run->phases[run->phase_count++] = end;
+    }
     if (run->child)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
     free(run->child);
@@ -180,13 +260,14 @@ static void finish(struct run *run)
  * Appends a run's rows to the CSV in one write. If the write fails (disk full), a regular file is cut
  * back to where the run began, so the file keeps whole rows only.
  */
-static bool append_rows(const struct matrix *matrix, const char *rows, size_t size)
+static bool append_rows(const struct matrix *matrix, FILE *out, const char *path, const char *rows, size_t size)
 {
-    off_t before = ftello(matrix->csv);
-    if (fwrite(rows, 1, size, matrix->csv) == size && matrix_csv_flushed(matrix->csv, matrix->csv_path))
+    off_t before = ftello(out);
+    (void)matrix;
+    if (fwrite(rows, 1, size, out) == size && matrix_csv_flushed(out, path))
         return true;
-    if (before >= 0 && ftruncate(fileno(matrix->csv), before) == 0)
-        fseeko(matrix->csv, before, SEEK_SET);
+    if (before >= 0 && ftruncate(fileno(out), before) == 0)
+        fseeko(out, before, SEEK_SET);
     return false;
 }
 
@@ -237,11 +318,20 @@ static int emit(struct run *run, struct matrix_totals *totals)
         totals->rows += run->phase_count;
     }
     fclose(row_buffer);
-    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix, rows, rows_size)) {
+    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix, matrix->csv, matrix->csv_path, rows, rows_size)) {
         totals->csv_broken = true;
         code = EXIT_BAD_INPUT;
     }
     free(rows);
+    if (run->timeline) {
+        fclose(run->timeline);
+        if (!run->wrong_allocator && !totals->csv_broken && run->timeline_size > 0 &&
+            !append_rows(matrix, matrix->timeline, matrix->timeline_path, run->timeline_rows, run->timeline_size)) {
+            totals->csv_broken = true;
+            code = EXIT_BAD_INPUT;
+        }
+        free(run->timeline_rows);
+    }
     if (run->result.bad_records)
         fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
                 run->result.bad_records, run->result.first_bad);
@@ -317,12 +407,29 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             counts[k] = child_watch(owners[k]->child, watched + used);
             used += counts[k];
         }
-        if (poll(watched, (nfds_t)used, progress.live ? 500 : -1) < 0 && errno != EINTR) {
+        /* Wake up for the next outside sample due, or the progress line. */
+        int timeout = progress.live ? 500 : -1;
+        double now = progress_now();
+        for (size_t k = 0; k < count; k++)
+            if (owners[k]->sampling) {
+                int due = (int)((owners[k]->next_sample - now) * 1000 + 0.999);
+                due = due < 0 ? 0 : due;
+                timeout = timeout < 0 || due < timeout ? due : timeout;
+            }
+        if (poll(watched, (nfds_t)used, timeout) < 0 && errno != EINTR) {
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
             stop_active(runs, next_emit, next_start);
             code = EXIT_BAD_INPUT;
             break;
         }
+        now = progress_now();
+        for (size_t k = 0; k < count; k++)
+            if (owners[k]->sampling && now >= owners[k]->next_sample) {
+                sample_outside(owners[k], NULL);
+                owners[k]->next_sample += matrix->interval_ms / 1000.0;
+                if (owners[k]->next_sample < now) /* fell behind: no burst to catch up */
+                    owners[k]->next_sample = now + matrix->interval_ms / 1000.0;
+            }
         for (size_t k = 0; k < count; k++)
             if (child_handle(owners[k]->child, watched + first[k], counts[k])) {
                 finish(owners[k]);

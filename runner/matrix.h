@@ -31,6 +31,13 @@ struct matrix {
     FILE *csv;         /* NULL for none */
     const char *csv_path;
     bool quiet;        /* no progress */
+    unsigned interval_ms;     /* sample every run from outside this often; 0: only in external mode's default */
+    bool sample_outside;      /* sample runs from outside (external mode, or a timeline asked for) */
+    FILE *timeline;           /* the outside samples as CSV rows; NULL for none */
+    const char *timeline_path;
+    char *const *command;     /* external mode: the command's argv */
+    const char *command_path; /* and the program it runs */
+    const char *shim;         /* external mode: the hello shim, preloaded after the profile's library */
     struct summary *summary;
 };
 
@@ -39,6 +46,9 @@ struct matrix_totals {
     size_t rows;
     bool csv_broken; /* a write to the CSV failed: the matrix stopped */
 };
+
+/* The columns of the timeline CSV. */
+#define TIMELINE_HEADER "case,alloc,rep,t_ms,rss_kb,anon_kb,phase\r\n"
 
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
 bool matrix_csv_flushed(FILE *csv, const char *path);

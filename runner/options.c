@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON };
+enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -20,6 +20,8 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"skip-missing", no_argument, NULL, OPT_SKIP_MISSING},
     {"python", required_argument, NULL, OPT_PYTHON},
+    {"interval-ms", required_argument, NULL, OPT_INTERVAL},
+    {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -29,8 +31,9 @@ static const struct option long_options[] = {
 void options_usage(FILE *out)
 {
     fputs("usage: ./run [OPTIONS] [CASE...]\n"
-          "Runs each CASE (default: all) under each allocator profile and reports the\n"
-          "process's memory after every phase, in the talk's words and as CSV.\n"
+          "       ./run [OPTIONS] -- COMMAND [ARGS...]\n"
+          "Runs each CASE (default: all), or any dynamically linked COMMAND, under each allocator\n"
+          "profile and reports the process's memory after every phase, in the talk's words and as CSV.\n"
           "\n"
           "  -a, --alloc=NAME[,NAME...]  allocator profiles, or 'all' (every installed one),\n"
           "                              or a path to a malloc library (default: glibc)\n"
@@ -45,6 +48,9 @@ void options_usage(FILE *out)
           "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
           "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
           "      --python=PATH           the interpreter of the Python cases (default: python3)\n"
+          "      --interval-ms=N         sample the process from outside every N ms (default: 20), in\n"
+          "                              external mode and for --timeline\n"
+          "      --timeline=FILE         write every outside sample as CSV (case,alloc,rep,t_ms,rss_kb,...)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -55,7 +61,8 @@ void options_usage(FILE *out)
           "Examples:\n"
           "  ./run frag\n"
           "  ./run --alloc=jemalloc,jemalloc-decay0 --reps=3 frag\n"
-          "  ./run --alloc=all --scale=0.2 --csv=results/frag.csv frag lists extend\n",
+          "  ./run --alloc=all --scale=0.2 --csv=results/frag.csv frag lists extend\n"
+          "  ./run --alloc=glibc,jemalloc --timeline=t.csv -- python3 my_service.py\n",
           out);
 }
 
@@ -91,7 +98,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
 {
     int opt;
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
-                            .python = "python3"};
+                            .python = "python3", .interval_ms = 20};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
@@ -150,6 +157,15 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_PYTHON:
             out->python = optarg;
             break;
+        case OPT_INTERVAL:
+            if (parse_unsigned(optarg, 60000, &out->interval_ms) || out->interval_ms == 0) {
+                snprintf(error, error_size, "--interval-ms: '%s' is not a whole number from 1 to 60000", optarg);
+                return -1;
+            }
+            break;
+        case OPT_TIMELINE:
+            out->timeline_path = optarg;
+            break;
         case 'h':
             out->help = true;
             break;
@@ -167,7 +183,12 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             return -1;
         }
     }
+    out->external = optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
     out->case_names = argv + optind;
     out->case_count = (size_t)(argc - optind);
+    if (out->external && out->case_count == 0) {
+        snprintf(error, error_size, "--: needs a command to run");
+        return -1;
+    }
     return 0;
 }

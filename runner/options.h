@@ -15,6 +15,9 @@ struct options {
     const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
     const char *python;        /* --python: the interpreter of the Python cases */
+    unsigned interval_ms;      /* --interval-ms: outside sampling period */
+    const char *timeline_path; /* --timeline: CSV of the outside samples; NULL for none */
+    bool external;             /* "--" was given: the positional arguments are a command to run */
     unsigned jobs;             /* --jobs: runs at the same time */
     bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
     bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */

@@ -8,7 +8,7 @@
 const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "case",  "alloc",   "alloc_version", "rep",    "seq",    "phase",
     "elapsed_ms", "vsz_kb", "rss_kb", "anon_kb", "file_kb", "live_kb",
-    "allocs", "status", "allocator", "scale", "idle_ms",
+    "allocs", "status", "allocator", "scale", "idle_ms", "peak_rss_kb",
 };
 
 void results_write_header(FILE *out)
@@ -23,7 +23,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, "0", "", "", "", "", "", "", "",
-        "", status, run->allocator, run->scale, idle,
+        "", status, run->allocator, run->scale, idle, "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
@@ -31,7 +31,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24] = "", allocs[24] = "";
-    char idle[16];
+    char idle[16], peak[24] = "";
 
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(seq, sizeof seq, "%" PRIu64, phase->seq);
@@ -45,11 +45,13 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         snprintf(allocs, sizeof allocs, "%" PRIu64, phase->allocs);
     }
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    if (run->peak_rss_kb)
+        snprintf(peak, sizeof peak, "%" PRIu64, run->peak_rss_kb);
 
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, seq, phase->label,
         elapsed, vsz, rss, anon, file, live,
-        allocs, status, run->allocator, run->scale, idle,
+        allocs, status, run->allocator, run->scale, idle, peak,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

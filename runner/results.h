@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_RESULTS_H
 #define FRAGBENCH_RESULTS_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "record.h"
@@ -15,11 +16,12 @@ struct run_identity {
     const char *scale; /* as given to --scale */
     unsigned idle_ms;
     unsigned rep;
+    uint64_t peak_rss_kb; /* the largest RSS seen from outside during the run; 0: not sampled */
 };
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 17 };
+enum { RESULT_COLUMN_COUNT = 18 };
 
 void results_write_header(FILE *out);
 

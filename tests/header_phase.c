@@ -16,13 +16,17 @@ int main(int argc, char **argv)
     struct timespec hold = {hold_ms / 1000, hold_ms % 1000 * 1000000L};
 
     fb_phase("Start");
-    char *volatile block = malloc(size);
+    /* Through a volatile pointer, so that neither the allocation nor the writes can be optimized away. */
+    void *(*volatile allocate)(size_t) = malloc;
+    char *block = allocate(size);
     if (!block)
         return 1;
-    memset(block, 1, size);
+    for (size_t i = 0; i < size; i += 4096)
+        ((volatile char *)block)[i] = 1;
     fb_phase_live("After alloc", size, 1);
     nanosleep(&hold, NULL);
-    free(block);
+    void (*volatile release)(void *) = free;
+    release(block);
     fb_phase("After free");
     return status;
 }

@@ -30,6 +30,7 @@ suite "probe imports" tests/probe_imports.sh build/tests/probe.o
 suite "integration" tests/integration.sh build/fragbench
 suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
 suite "python cases and module" tests/python.sh
+suite "fragbench.h and external mode" tests/external.sh
 suite "report: make slides and make compare" tests/report.sh
 suite "clang" sh -c 'make -s --no-print-directory clang-check && echo "PASS: builds warning-free with clang"'
 

@@ -40,7 +40,7 @@ static void header_has_the_documented_columns_in_order(void)
 {
     char *text = written(write_header, NULL);
     CHECK_STR(text, "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,"
-                    "allocs,status,allocator,scale,idle_ms\r\n");
+                    "allocs,status,allocator,scale,idle_ms,peak_rss_kb\r\n");
     free(text);
 }
 
@@ -60,7 +60,7 @@ static void row_carries_every_value(void)
 {
     struct row_arguments row = {
         .run = {.case_name = "frag", .profile = "jemalloc-decay0", .allocator = "jemalloc",
-                .alloc_version = "5.3.0", .scale = "0.25", .idle_ms = 1000, .rep = 2},
+                .alloc_version = "5.3.0", .scale = "0.25", .idle_ms = 1000, .rep = 2, .peak_rss_kb = 120},
         .phase = {.type = RECORD_PHASE, .seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
                   .vsz_kb = 100, .rss_kb = 90, .anon_kb = 80, .file_kb = 10, .live_bytes = 5000, .allocs = 1,
                   .has_live = true},
@@ -68,7 +68,7 @@ static void row_carries_every_value(void)
     };
     char *text = written(write_result_row, &row);
     CHECK_STR(text, "frag,jemalloc-decay0,5.3.0,2,3,\"After idle, then\",1234.567,100,90,80,10,5,1,"
-                    "signal:SIGSEGV,jemalloc,0.25,1000\r\n");
+                    "signal:SIGSEGV,jemalloc,0.25,1000,120\r\n");
     free(text);
     row.phase.has_live = false; /* a program that does not know its live bytes leaves them empty */
     row.phase.elapsed_us = 5;

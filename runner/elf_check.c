@@ -1,0 +1,78 @@
+/* Tells whether a program is dynamically linked (LD_PRELOAD can apply) by reading its ELF program headers. */
+#include "elf_check.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* True when the ELF file open on fd has a PT_INTERP program header (64- or 32-bit, little or native endian). */
+static int has_interpreter(int fd, const unsigned char *ident)
+{
+    if (ident[EI_CLASS] == ELFCLASS64) {
+        Elf64_Ehdr header;
+        if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header)
+            return -1;
+        for (unsigned i = 0; i < header.e_phnum; i++) {
+            Elf64_Phdr program;
+            if (pread(fd, &program, sizeof program, (off_t)(header.e_phoff + (Elf64_Off)i * header.e_phentsize)) !=
+                (ssize_t)sizeof program)
+                return -1;
+            if (program.p_type == PT_INTERP)
+                return 1;
+        }
+        return 0;
+    }
+    Elf32_Ehdr header;
+    if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header)
+        return -1;
+    for (unsigned i = 0; i < header.e_phnum; i++) {
+        Elf32_Phdr program;
+        if (pread(fd, &program, sizeof program, (off_t)(header.e_phoff + (Elf32_Off)i * header.e_phentsize)) !=
+            (ssize_t)sizeof program)
+            return -1;
+        if (program.p_type == PT_INTERP)
+            return 1;
+    }
+    return 0;
+}
+
+int elf_check_dynamic(const char *path, char *message, size_t size)
+{
+    unsigned char start[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0) {
+        snprintf(message, size, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    n = pread(fd, start, sizeof start - 1, 0);
+    if (n >= 2 && start[0] == '#' && start[1] == '!') {
+        /* A script: what matters is its interpreter. */
+        char interpreter[256];
+        close(fd);
+        start[n] = '\0';
+        size_t at = 2 + strspn((char *)start + 2, " \t");
+        size_t len = strcspn((char *)start + at, " \t\n");
+        snprintf(interpreter, sizeof interpreter, "%.*s", (int)len, (char *)start + at);
+        return elf_check_dynamic(interpreter, message, size);
+    }
+    if (n < EI_NIDENT || memcmp(start, ELFMAG, SELFMAG) != 0) {
+        close(fd);
+        snprintf(message, size, "%s is neither an ELF executable nor a script", path);
+        return -1;
+    }
+    int dynamic = has_interpreter(fd, start);
+    close(fd);
+    if (dynamic == 1)
+        return 0;
+    if (dynamic == 0)
+        snprintf(message, size, "%s is statically linked: LD_PRELOAD cannot apply to it, so no allocator profile can "
+                                "be measured",
+                 path);
+    else
+        snprintf(message, size, "%s: cannot read its ELF program headers", path);
+    return -1;
+}

@@ -1,0 +1,61 @@
+/* Samples another process's memory from outside, through /proc/PID, without stopping or touching it. */
+#include "sampler.h"
+
+#include <stdio.h>
+
+int sampler_open(struct sampler *sampler, pid_t pid)
+{
+    char path[64];
+    *sampler = (struct sampler){.statm_fd = -1, .status_fd = -1};
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    sampler->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    sampler->status_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (sampler->statm_fd < 0 || sampler->status_fd < 0) {
+        sampler_close(sampler);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the whole file from its start into buf (NUL-terminated); returns its length or -1. */
+static ssize_t read_from_start(int fd, char *buf, size_t size)
+{
+    ssize_t n = pread(fd, buf, size - 1, 0);
+    while (n < 0 && errno == EINTR)
+        n = pread(fd, buf, size - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+int sampler_read(struct sampler *sampler, struct fb_memory *memory)
+{
+    char text[4096];
+    const char *cursor = text;
+    uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+    if (read_from_start(sampler->statm_fd, text, sizeof text) <= 0)
+        return -1;
+    memory->vsz_kb = fb_parse_u64(&cursor) * page_kb;
+    memory->rss_kb = fb_parse_u64(&cursor) * page_kb;
+    if (read_from_start(sampler->status_fd, text, sizeof text) <= 0)
+        return -1;
+    memory->anon_kb = fb_status_kb(text, "RssAnon");
+    memory->file_kb = fb_status_kb(text, "RssFile");
+    if (memory->anon_kb == UINT64_MAX || memory->file_kb == UINT64_MAX)
+        return -1; /* a zombie has no memory lines */
+    if (memory->rss_kb > sampler->peak_rss_kb)
+        sampler->peak_rss_kb = memory->rss_kb;
+    sampler->samples++;
+    return 0;
+}
+
+void sampler_close(struct sampler *sampler)
+{
+    if (sampler->statm_fd >= 0)
+        close(sampler->statm_fd);
+    if (sampler->status_fd >= 0)
+        close(sampler->status_fd);
+    sampler->statm_fd = sampler->status_fd = -1;
+}

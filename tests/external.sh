@@ -1,0 +1,70 @@
+#!/bin/sh
+# Tests of fragbench.h and of external mode (./run -- COMMAND): marks, outside samples, peak, exit status, refusals.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+FB=${1:-build/fragbench}
+PROGRAM=build/tests/header_phase
+
+# ---- The header against the protocol, checked by the runner's own parser; silent without the runner.
+FRAGBENCH_FD=3 $PROGRAM 4 0 0 3>"$tmp/records"
+got=$(build/tests/record_check <"$tmp/records" | tr '\n' '|')
+expect fragbench_h_speaks_the_protocol "records: $got" "$got" = "phase 1 Start|phase 2 After alloc live=4194304/1|phase 3 After free|"
+got=$($PROGRAM 4 0 0 2>&1)
+expect fragbench_h_is_silent_without_the_runner "printed '$got'" -z "$got"
+
+# ---- External mode on a program that marks phases: 64 MB held for 300 ms, exit status 3.
+"$FB" --alloc=glibc,jemalloc --quiet --interval-ms=5 --csv="$tmp/ext.csv" --timeline="$tmp/ext-timeline.csv" \
+    -- $PROGRAM 64 300 3 >"$tmp/ext.out" 2>"$tmp/ext.err"
+code=$?
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 && $2 == "glibc" { printf "%s;", $6 }')
+expect external_marks_arrive_in_order "phases: $got; $(cat "$tmp/ext.err")" "$got" = "Start;Start;After alloc;After free;Exit;"
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')
+expect external_exit_status_passes_through "exit $code, statuses $got" "$code:$got" = "1:exit:3 "
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $2 ":" $15 }' | sort -u | tr '\n' ' ')
+expect external_rows_name_the_allocator_that_served_malloc "$got" "$got" = "glibc:glibc jemalloc:jemalloc "
+bad=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, 'NR > 1 { key = $2 "/" $3; if (key in last && $4 + 0 < last[key]) n++; last[key] = $4 + 0; rows[key]++ }
+    END { for (k in rows) if (rows[k] < 20) n++; print n + 0 }')
+expect external_samples_are_monotonic_in_time_and_many "$bad problems in $(wc -l <"$tmp/ext-timeline.csv") rows" "$bad" -eq 0
+got=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, '$2 == "glibc" && $7 != "" { printf "%s;", $7 }')
+expect external_timeline_marks_the_phases "marks: $got" "$got" = "Start;Start;After alloc;After free;"
+peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { print $18 }')
+reference=$(/usr/bin/time -f %M $PROGRAM 64 300 0 2>&1 >/dev/null | tail -n 1)
+expect external_peak_matches_time_v_within_5pct "runner peak ${peak:-?} kB, /usr/bin/time ${reference:-?} kB" \
+    "$(awk -v a="${peak:-0}" -v b="${reference:-1}" 'BEGIN { d = (a - b) / b * 100; if (d < 0) d = -d; print (d < 5) ? "yes" : "no" }')" = yes
+wall=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { printf "%d", $7 }')
+expect external_exit_row_carries_the_wall_time "wall ${wall:-?} ms for a 300 ms hold" "${wall:-0}" -ge 300
+
+# ---- The command's stdin, stdout and stderr pass through untouched.
+got=$(echo "through stdin" | "$FB" --quiet -- /bin/cat 2>/dev/null)
+expect external_stdin_and_stdout_pass_through "stdout '$got'" "$got" = "through stdin"
+got=$("$FB" --quiet -- /bin/sh -c 'echo to-stderr >&2' 2>&1 >/dev/null)
+expect external_stderr_passes_through "stderr '$got'" "$got" = "to-stderr"
+
+# ---- A Python program with the module under external mode: the shim's hello and the module's agree.
+"$FB" --alloc=jemalloc --quiet --csv="$tmp/py.csv" -- python3 -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+fragbench.phase("Marked from Python")' 2>"$tmp/py.err"
+code=$?
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { printf "%s:%s;", $6, $15 }')
+expect external_python_program_marks_phases "exit $code: $got $(cat "$tmp/py.err")" "$code:$got" = "0:Start:jemalloc;Marked from Python:jemalloc;Exit:jemalloc;"
+
+# ---- Own cases get a timeline too.
+"$FB" --scale=0.05 --idle-ms=100 --quiet --timeline="$tmp/case-timeline.csv" frag
+got=$(tr -d '\r' <"$tmp/case-timeline.csv" | awk -F, '$7 != "" && NR > 1 { printf "%s;", $7 }')
+expect case_timeline_marks_every_phase "marks: $got" "$got" = "After alloc;After del;After idle;After release;"
+expect timeline_has_the_documented_header "$(head -n 1 "$tmp/case-timeline.csv")" \
+    "$(head -n 1 "$tmp/case-timeline.csv" | tr -d '\r')" = "case,alloc,rep,t_ms,rss_kb,anon_kb,phase"
+
+# ---- Refusals: a static binary, a command that does not exist.
+"$FB" --quiet -- build/tests/static_hello >"$tmp/static.out" 2>"$tmp/static.err"
+code=$?
+expect static_binary_is_refused_with_the_reason "exit $code: $(cat "$tmp/static.err") $(cat "$tmp/static.out")" \
+    "$code:$(grep -c 'is statically linked: LD_PRELOAD cannot apply to it' "$tmp/static.err"):$(wc -c <"$tmp/static.out")" = "2:1:0"
+"$FB" --quiet -- /nonexistent/command >/dev/null 2>"$tmp/missing.err"
+code=$?
+expect missing_command_exits_2 "exit $code: $(cat "$tmp/missing.err")" \
+    "$code:$(grep -c "cannot run '/nonexistent/command'" "$tmp/missing.err")" = 2:1

@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 mkdir -p "$out"
 for settings in "$data"/*.gp; do
     name=$(basename "$settings" .gp)
-    script=plots/bars.gp
-    [ "$name" = retained ] && script=plots/retained.gp
+    case $name in
+        retained) script=plots/retained.gp ;;
+        *-timeline) script=plots/timeline.gp ;;
+        *) script=plots/bars.gp ;;
+    esac
     for fmt in svg png; do
         # Arguments, not pasted text: any path works.
         gnuplot -c "$script" "$fmt" "$out/$name.$fmt" "$settings"

@@ -13,7 +13,8 @@ static void usage(FILE *out)
 {
     fputs("usage: fb-report --results=DIR [--plot-data=DIR] [--profiles=FILE]\n"
           "Reads DIR/compare.csv (the runner's rows), DIR/timing.csv (hyperfine's export, optional) and\n"
-          "DIR/machine.txt (optional); writes DIR/summary.csv and DIR/slides.md, and with --plot-data the\n"
+          "DIR/machine.txt and DIR/timeline.csv (optional); writes DIR/summary.csv and DIR/slides.md, and with\n"
+          "--plot-data the\n"
           "gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n",
           out);
 }
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
     code |= write_file(path, write_slides, &report);
     if (plot_data) {
         mkdir(plot_data, 0777);
-        if (write_plot_data(&report, plot_data, error, sizeof error) != 0) {
+        snprintf(path, sizeof path, "%s/timeline.csv", results);
+        if (write_plot_data(&report, plot_data, path, error, sizeof error) != 0) {
             fprintf(stderr, "fb-report: %s\n", error);
             code = -1;
         }

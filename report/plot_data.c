@@ -6,8 +6,7 @@
 
 #include "report.h"
 
-/* Writes text as a gnuplot double-quoted string. */
-static void gp_string(FILE *out, const char *text)
+void gp_string(FILE *out, const char *text)
 {
     fputc('"', out);
     for (; *text; text++) {
@@ -127,12 +126,15 @@ static int write_retained(const struct report *report, const char *dir, const ch
                           error, error_size);
 }
 
-int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size)
+int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
+                    size_t error_size)
 {
     char note[2048];
     footnote(report, note, sizeof note);
     for (size_t k = 0; k < report->stats->count; k++)
         if (write_case(report, &report->stats->cases[k], dir, note, error, error_size) != 0)
             return -1;
-    return write_retained(report, dir, note, error, error_size);
+    if (write_retained(report, dir, note, error, error_size) != 0)
+        return -1;
+    return write_timeline_plots(report, timeline_path, dir, note, error, error_size);
 }

@@ -18,6 +18,9 @@ struct report {
     size_t machine_count;
 };
 
+/* Writes text as a gnuplot double-quoted string (quotes and backslashes escaped, line breaks as \n). */
+void gp_string(FILE *out, const char *text);
+
 /* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed. */
 double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile);
 
@@ -27,7 +30,12 @@ void write_summary_csv(const struct report *report, FILE *out);
 /* results/slides.md: the slide tables and the talk-style console blocks. */
 void write_slides(const struct report *report, FILE *out);
 
-/* The gnuplot inputs in dir: <case>.dat and <case>.gp per case, retained.dat and retained.gp. */
-int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size);
+/* The gnuplot inputs in dir: <case>.dat and <case>.gp per case, retained.dat and retained.gp, and the timelines. */
+int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
+                    size_t error_size);
+
+/* <case>-timeline.dat and .gp for every case in the timeline CSV (none if the file is absent). */
+int write_timeline_plots(const struct report *report, const char *timeline_path, const char *dir, const char *note,
+                         char *error, size_t error_size);
 
 #endif

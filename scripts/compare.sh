@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 runner=build/fragbench
 mkdir -p "$RESULTS" "$PLOTS"
 # Nothing of an earlier matrix may be mixed in: its files go before anything runs.
-rm -f "$RESULTS/compare.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" "$RESULTS/slides.md"
+rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
+    "$RESULTS/slides.md"
 status=0
 
 # The profiles that will run: those asked for (all: every one) that are installed; the runner says which it skips.
@@ -25,12 +26,13 @@ alloc_list=$(echo $ALLOCS | tr ' ' ',')
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS at a time" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
 "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" \
-    --csv="$RESULTS/compare.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
+    --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
 if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
-    rm -f "$RESULTS/compare.csv.tmp"
+    rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
     exit "$status" # bad input: nothing ran (the runner said why)
 fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
+mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
 
 scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
 

@@ -9,6 +9,6 @@ mkdir -p "$PLOT_DATA"
 build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA"
 # Plots of cases no longer in the results must not stay beside the new ones: remove what fragbench could have drawn.
 for name in retained $(build/fragbench --list=cases); do
-    rm -f "$PLOTS/$name.svg" "$PLOTS/$name.png"
+    rm -f "$PLOTS/$name.svg" "$PLOTS/$name.png" "$PLOTS/$name-timeline.svg" "$PLOTS/$name-timeline.png"
 done
 plots/render.sh "$PLOT_DATA" "$PLOTS"

@@ -58,12 +58,12 @@ make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" R
 code=$?
 expect small_make_compare_succeeds "exit $code: $(tail -n 5 "$tmp/c.out")" "$code" -eq 0
 missing=""
-for output in compare.csv machine.txt summary.csv slides.md timing.csv timing.md \
-    plots/frag.svg plots/frag.png plots/retained.svg plots/retained.png; do
+for output in compare.csv timeline.csv machine.txt summary.csv slides.md timing.csv timing.md \
+    plots/frag.svg plots/frag.png plots/retained.svg plots/retained.png plots/frag-timeline.svg plots/frag-timeline.png; do
     [ -s "$tmp/c/$output" ] || missing="$missing $output"
 done
 expect small_make_compare_writes_every_file "missing:$missing" -z "$missing"
-plots_are_valid small_compare "$tmp/c/plots" frag
+plots_are_valid small_compare "$tmp/c/plots" frag frag-timeline
 rows=$(($(wc -l <"$tmp/c/compare.csv") - 1))
 expect small_make_compare_has_every_phase_row "$rows rows, expected 2 profiles x 4 phases" "$rows" -eq 8
 ratio=$(tr -d '\r' <"$tmp/c/summary.csv" | awk -F, 'NR > 1 && $2 == "jemalloc-decay0" { print $19; exit }')

@@ -36,7 +36,7 @@ static void footnote(const struct report *report, char *out, size_t size)
     }
 }
 
-static FILE *open_in(const char *dir, const char *name, const char *suffix, char *error, size_t error_size)
+FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix);
@@ -51,7 +51,7 @@ static int write_settings(const char *dir, const char *name, const char *title, 
                           char *error, size_t error_size)
 {
     char data[4096];
-    FILE *gp = open_in(dir, name, ".gp", error, error_size);
+    FILE *gp = gp_open(dir, name, ".gp", error, error_size);
     if (!gp)
         return -1;
     snprintf(data, sizeof data, "%s/%s.dat", dir, name);
@@ -69,7 +69,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
                       char *error, size_t error_size)
 {
     char title[256];
-    FILE *dat = open_in(dir, c->case_name, ".dat", error, error_size);
+    FILE *dat = gp_open(dir, c->case_name, ".dat", error, error_size);
     if (!dat)
         return -1;
     fputs("\"phase\"", dat);
@@ -100,7 +100,7 @@ static int write_retained(const struct report *report, const char *dir, const ch
                           size_t error_size)
 {
     static const char *const phases[] = {"After del", "After idle", "After release"};
-    FILE *dat = open_in(dir, "retained", ".dat", error, error_size);
+    FILE *dat = gp_open(dir, "retained", ".dat", error, error_size);
     if (!dat)
         return -1;
     fputs("\"run\"\t\"after del\"\t\"after idle\"\t\"after release\"\n", dat);

@@ -21,6 +21,9 @@ struct report {
 /* Writes text as a gnuplot double-quoted string (quotes and backslashes escaped, line breaks as \n). */
 void gp_string(FILE *out, const char *text);
 
+/* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
+FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
+
 /* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed. */
 double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile);
 

@@ -13,12 +13,9 @@ static const char *const names[COLUMNS] = {"case", "alloc", "rep", "t_ms", "rss_
 
 static FILE *open_file(const char *dir, const char *case_name, const char *suffix, char *error, size_t size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s-timeline%s", dir, case_name, suffix);
-    FILE *file = fopen(path, "we");
-    if (!file)
-        snprintf(error, size, "%s: %s", path, strerror(errno));
-    return file;
+    char name[512];
+    snprintf(name, sizeof name, "%s-timeline", case_name);
+    return gp_open(dir, name, suffix, error, size);
 }
 
 /* One case: a data block per profile (rep 1), and the marks of the first profile as arrows and labels. */

@@ -10,6 +10,7 @@
 #include "child.h"
 #include "elf_check.h"
 #include "matrix.h"
+#include "nearest.h"
 #include "options.h"
 #include "profiles.h"
 #include "results.h"
@@ -130,6 +131,12 @@ static int find_program(const char *name, char *out, size_t size)
     return -1;
 }
 
+static const char *case_name_at(const void *unused, size_t i)
+{
+    (void)unused;
+    return case_registry[i].name;
+}
+
 static int resolve_cases(const struct options *options, const struct case_entry ***out, size_t *count)
 {
     size_t n = options->case_count ? options->case_count : case_registry_count;
@@ -145,7 +152,11 @@ static int resolve_cases(const struct options *options, const struct case_entry 
                 return -1;
             }
         if (!cases[i]) {
-            fprintf(stderr, "fragbench: unknown case '%s'; cases:", options->case_names[i]);
+            const char *near = nearest_name(options->case_names[i], case_registry_count, case_name_at, NULL);
+            fprintf(stderr, "fragbench: unknown case '%s'", options->case_names[i]);
+            if (near)
+                fprintf(stderr, " (did you mean %s?)", near);
+            fprintf(stderr, "; cases:");
             for (size_t k = 0; k < case_registry_count; k++)
                 fprintf(stderr, "%s %s", k ? "," : "", case_registry[k].name);
             fputc('\n', stderr);

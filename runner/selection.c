@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "child.h"
+#include "nearest.h"
 #include "verify.h"
 
 static void add(struct selection *out, struct profile *profile, bool owned)
@@ -22,6 +23,11 @@ static bool already_selected(const struct selection *out, const char *name)
         if (strcmp(out->items[i].profile->name, name) == 0)
             return true;
     return false;
+}
+
+static const char *profile_name_at(const void *profiles, size_t i)
+{
+    return ((const struct profile_list *)profiles)->items[i].name;
 }
 
 static void list_names(const struct profile_list *profiles, char *out, size_t size)
@@ -65,10 +71,13 @@ int selection_resolve(const char *alloc, const struct profile_list *profiles, st
             profile_for_library(name, adhoc);
             add(out, adhoc, true);
         } else {
-            char names[2048];
+            char names[2048], hint[160] = "";
+            const char *near = nearest_name(name, profiles->count, profile_name_at, profiles);
             list_names(profiles, names, sizeof names);
-            snprintf(error, error_size, "unknown allocator profile '%s'; profiles: %s, all (or a path to a library)",
-                     name, names);
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean %s?)", near);
+            snprintf(error, error_size, "unknown allocator profile '%s'%s; profiles: %s, all (or a path to a library)",
+                     name, hint, names);
             goto fail;
         }
     }

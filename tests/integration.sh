@@ -342,3 +342,13 @@ bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 18 { n++ } END { print n
 rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
 expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
     "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1
+
+# ---- A typo gets the nearest name.
+"$FB" --alloc=jemmalloc frag >/dev/null 2>"$tmp/typo.err"
+code=$?
+expect unknown_profile_suggests_the_nearest "exit $code: $(cat "$tmp/typo.err")" \
+    "$code:$(grep -c "unknown allocator profile 'jemmalloc' (did you mean jemalloc?); profiles: glibc," "$tmp/typo.err")" = 2:1
+"$FB" fragg >/dev/null 2>"$tmp/typo-case.err"
+code=$?
+expect unknown_case_suggests_the_nearest "exit $code: $(cat "$tmp/typo-case.err")" \
+    "$code:$(grep -c "unknown case 'fragg' (did you mean frag?); cases: frag, lists" "$tmp/typo-case.err")" = 2:1

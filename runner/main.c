@@ -1,5 +1,6 @@
 /* The fragbench runner: runs each case under each allocator profile and reports every phase, verified. */
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,25 @@ static int find_layout(struct layout *layout)
     snprintf(layout->script_dir, sizeof layout->script_dir, "%s/../cases", layout->build_dir);
     snprintf(layout->profiles_file, sizeof layout->profiles_file, "%s/../profiles.txt", layout->build_dir);
     return 0;
+}
+
+/* The default memory cap of a run: 75% of MemAvailable now, so a runaway case cannot take the machine down. */
+static unsigned long long default_mem_limit_kb(void)
+{
+    unsigned long long available = 0;
+    char line[256];
+    FILE *meminfo = fopen("/proc/meminfo", "re");
+    while (meminfo && fgets(line, sizeof line, meminfo))
+        if (sscanf(line, "MemAvailable: %llu kB", &available) == 1)
+            break;
+    if (meminfo)
+        fclose(meminfo);
+    return available * 3 / 4;
+}
+
+static void on_stop_signal(int signal_number)
+{
+    matrix_stop_signal = signal_number;
 }
 
 static void fail_input(const char *message)
@@ -280,6 +300,10 @@ int main(int argc, char **argv)
     }
     summary = summary_new();
     if (code == EXIT_CLEAN) {
+        struct sigaction stop = {.sa_handler = on_stop_signal};
+        sigemptyset(&stop.sa_mask);
+        sigaction(SIGINT, &stop, NULL);
+        sigaction(SIGTERM, &stop, NULL);
         struct matrix matrix = {
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .reps = options.reps,
@@ -288,7 +312,8 @@ int main(int argc, char **argv)
             .interval_ms = options.interval_ms, .sample_outside = options.external || timeline,
             .timeline = timeline, .timeline_path = options.timeline_path,
             .command = options.external ? options.case_names : NULL, .command_path = command_path,
-            .shim = layout.shim,
+            .shim = layout.shim, .timeout_s = options.timeout_s,
+            .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);
     }

@@ -50,7 +50,19 @@ struct run {
     size_t timeline_size;
     struct fb_memory last;
     bool have_last;
+    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
 };
+
+volatile sig_atomic_t matrix_stop_signal;
+
+/* Kills a run that passed a limit; its status will name the limit. */
+static void kill_for(struct run *run, const char *limit)
+{
+    if (run->killed_for)
+        return;
+    run->killed_for = limit;
+    kill(run->child->pid, SIGKILL);
+}
 
 /*
  * Samples the run from outside now and adds a timeline row. For a phase mark (mark non-NULL) the row carries
@@ -66,6 +78,8 @@ static void sample_outside(struct run *run, const struct record *mark)
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
+        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
+            kill_for(run, "oom");
     } else if (mark) {
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
     } else
@@ -221,7 +235,7 @@ static void start(struct run *run)
         progress_finished(run->progress, run->what, run->status, 0);
         return;
     }
-    if (matrix->sample_outside && sampler_open(&run->sampler, run->child->pid) == 0) {
+    if ((matrix->sample_outside || matrix->mem_limit_kb) && sampler_open(&run->sampler, run->child->pid) == 0) {
         run->sampling = true;
         run->next_sample = run->started;
         if (matrix->timeline)
@@ -249,6 +263,8 @@ static void finish(struct run *run)
     }
     if (run->child)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
+    if (run->killed_for) /* the runner's SIGKILL: say why */
+        snprintf(run->status, sizeof run->status, "%s", run->killed_for);
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;
@@ -407,22 +423,41 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             counts[k] = child_watch(owners[k]->child, watched + used);
             used += counts[k];
         }
-        /* Wake up for the next outside sample due, or the progress line. */
+        /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
         double now = progress_now();
+        for (size_t k = 0; k < count && matrix->timeout_s; k++) {
+            int due = (int)((owners[k]->started + matrix->timeout_s - now) * 1000 + 0.999);
+            due = due < 0 ? 0 : due;
+            timeout = timeout < 0 || due < timeout ? due : timeout;
+        }
         for (size_t k = 0; k < count; k++)
             if (owners[k]->sampling) {
                 int due = (int)((owners[k]->next_sample - now) * 1000 + 0.999);
                 due = due < 0 ? 0 : due;
                 timeout = timeout < 0 || due < timeout ? due : timeout;
             }
+        if (matrix_stop_signal)
+            timeout = 0; /* a signal that came before poll() must not wait for the runs to end */
         if (poll(watched, (nfds_t)used, timeout) < 0 && errno != EINTR) {
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
             stop_active(runs, next_emit, next_start);
             code = EXIT_BAD_INPUT;
             break;
         }
+        if (matrix_stop_signal) {
+            /* Ctrl-C or SIGTERM: the runs in progress are stopped and not kept; the finished ones are written. */
+            progress_clear(&progress);
+            stop_active(runs, next_emit, next_start);
+            fprintf(stderr, "fragbench: stopped by %s: %u finished run(s) kept, %zu run(s) in progress dropped\n",
+                    matrix_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", totals->runs, active);
+            code = 128 + matrix_stop_signal;
+            break;
+        }
         now = progress_now();
+        for (size_t k = 0; k < count && matrix->timeout_s; k++)
+            if (now >= owners[k]->started + matrix->timeout_s)
+                kill_for(owners[k], "timeout");
         for (size_t k = 0; k < count; k++)
             if (owners[k]->sampling && now >= owners[k]->next_sample) {
                 sample_outside(owners[k], NULL);

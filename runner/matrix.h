@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "cases.h"
@@ -38,6 +39,8 @@ struct matrix {
     char *const *command;     /* external mode: the command's argv */
     const char *command_path; /* and the program it runs */
     const char *shim;         /* external mode: the hello shim, preloaded after the profile's library */
+    unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
+    unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;
 };
 
@@ -53,7 +56,11 @@ struct matrix_totals {
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
 bool matrix_csv_flushed(FILE *csv, const char *path);
 
-/* Runs the whole matrix; returns 0 if every run was clean, 1 if a run failed, 2 for a wrong allocator or a lost CSV. */
+/* Set by the runner's SIGINT/SIGTERM handler: the matrix stops its runs, keeps what finished, and returns. */
+extern volatile sig_atomic_t matrix_stop_signal;
+
+/* Runs the whole matrix; returns 0 if every run was clean, 1 if a run failed, 2 for a wrong allocator or a lost CSV,
+   128 + the signal when stopped by SIGINT or SIGTERM. */
 int matrix_run(const struct matrix *matrix, struct matrix_totals *totals);
 
 #endif

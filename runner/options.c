@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE };
+enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
+       OPT_TIMEOUT, OPT_MEM_LIMIT };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -22,6 +23,8 @@ static const struct option long_options[] = {
     {"python", required_argument, NULL, OPT_PYTHON},
     {"interval-ms", required_argument, NULL, OPT_INTERVAL},
     {"timeline", required_argument, NULL, OPT_TIMELINE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -51,6 +54,10 @@ void options_usage(FILE *out)
           "      --interval-ms=N         sample the process from outside every N ms (default: 20), in\n"
           "                              external mode and for --timeline\n"
           "      --timeline=FILE         write every outside sample as CSV (case,alloc,rep,t_ms,rss_kb,...)\n"
+          "      --timeout=SEC           kill a run still going after SEC seconds; status timeout (default: 300;\n"
+          "                              0: none)\n"
+          "      --mem-limit=SIZE        kill a run whose RSS passes SIZE (512M, 2G); status oom (default: 75% of\n"
+          "                              the memory available at start; 0: none)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -80,6 +87,30 @@ static int parse_unsigned(const char *text, unsigned long max, unsigned *out)
     return 0;
 }
 
+/* "512M", "2G", "1500K", "0": a size in kB (a bare number is bytes). */
+static int parse_size_kb(const char *text, long long *out)
+{
+    char *end;
+    unsigned long long value;
+    if (*text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    value = strtoull(text, &end, 10);
+    if (errno || value > (1ull << 40))
+        return -1;
+    switch (*end) {
+    case '\0': value = (value + 1023) / 1024; break;
+    case 'k': case 'K': break;
+    case 'm': case 'M': value *= 1024; break;
+    case 'g': case 'G': value *= 1024 * 1024; break;
+    default: return -1;
+    }
+    if (*end && end[1] != '\0' && !(end[1] == 'B' && end[2] == '\0') && !(end[1] == 'i' && end[2] == 'B' && !end[3]))
+        return -1;
+    *out = (long long)value;
+    return 0;
+}
+
 static int parse_scale(const char *text, double *out)
 {
     char *end;
@@ -98,7 +129,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
 {
     int opt;
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
-                            .python = "python3", .interval_ms = 20};
+                            .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
@@ -165,6 +196,19 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case OPT_TIMELINE:
             out->timeline_path = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_unsigned(optarg, 86400, &out->timeout_s)) {
+                snprintf(error, error_size, "--timeout: '%s' is not a whole number of seconds (0 to 86400; 0: none)",
+                         optarg);
+                return -1;
+            }
+            break;
+        case OPT_MEM_LIMIT:
+            if (parse_size_kb(optarg, &out->mem_limit_kb)) {
+                snprintf(error, error_size, "--mem-limit: '%s' is not a size like 512M, 2G or 0 (none)", optarg);
+                return -1;
+            }
             break;
         case 'h':
             out->help = true;

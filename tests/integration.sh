@@ -352,3 +352,51 @@ expect unknown_profile_suggests_the_nearest "exit $code: $(cat "$tmp/typo.err")"
 code=$?
 expect unknown_case_suggests_the_nearest "exit $code: $(cat "$tmp/typo-case.err")" \
     "$code:$(grep -c "unknown case 'fragg' (did you mean frag?); cases: frag, lists" "$tmp/typo-case.err")" = 2:1
+
+# ---- Faults: a crash at a phase, a run past --timeout, a run past --mem-limit; rows kept, status says which.
+fake_run segv "$glibc_hello$fake_phase" FAKE_THEN='kill -SEGV $$'
+got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/segv.csv" | awk -F, 'NR == 2 { print $14 }')"
+expect crash_at_a_phase_keeps_its_rows_with_signal_status "exit:rows:status $got" "$got" = "1:1:signal:SIGSEGV"
+start=$(date +%s%N)
+FAKE_RECORDS="$glibc_hello$fake_phase" FAKE_KNOB=x FAKE_THEN='sleep 20' "$fake/fragbench" --profiles=profiles.txt \
+    --timeout=1 --idle-ms=0 --csv="$tmp/timeout.csv" frag >/dev/null 2>"$tmp/timeout.err"
+code=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $14 }'):$((elapsed_ms < 4000))"
+expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $elapsed_ms ms: $(cat "$tmp/timeout.err")" \
+    "$got" = "1:After x|timeout:1"
+"$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
+code=$?
+got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')"
+expect run_past_the_memory_cap_is_killed_and_says_oom "exit:status $got: $(cat "$tmp/oom.err")" "$got" = "1:oom "
+"$FB" --quiet --mem-limit=200M --csv="$tmp/oom-ext.csv" -- build/tests/header_phase 4000 0 0 2>"$tmp/oom-ext.err"
+got="$?:$(tr -d '\r' <"$tmp/oom-ext.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')"
+expect runaway_command_is_stopped_at_the_memory_cap "exit:status $got: $(cat "$tmp/oom-ext.err")" "$got" = "1:oom "
+
+# ---- Ctrl-C and SIGTERM mid-matrix: the runs in progress stop, finished rows stay, the CSV parses.
+for signal in INT TERM; do
+    "$FB" --reps=20 --scale=0.05 --idle-ms=300 --csv="$tmp/stop-$signal.csv" frag >/dev/null 2>"$tmp/stop-$signal.err" &
+    runner=$!
+    sleep 1.5
+    kill -"$signal" "$runner"
+    wait "$runner"
+    code=$?
+    sleep 0.2
+    left=$(pgrep -f "$PWD/build/cases/frag" | wc -l)
+    rows=$(($(wc -l <"$tmp/stop-$signal.csv") - 1))
+    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 18 { n++ } END { print n + 0 }')
+    case $signal in INT) expected=130 ;; TERM) expected=143 ;; esac
+    expect "sig${signal}_stops_the_matrix_and_keeps_finished_rows" \
+        "exit $code, $rows rows, $bad broken, $left children left: $(cat "$tmp/stop-$signal.err")" \
+        "$code:$((rows > 0)):$((rows % 4)):$bad:$left" = "$expected:1:0:0:0"
+done
+
+# ---- Output paths that cannot be written: an exact error before anything runs.
+for option in --csv --timeline; do
+    start=$(date +%s%N)
+    "$FB" $option=/nonexistent/dir/out.csv --idle-ms=3000 frag >/dev/null 2>"$tmp/path.err"
+    code=$?
+    elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+    expect "unwritable_${option#--}_path_fails_before_any_run" "exit $code in $elapsed_ms ms: $(cat "$tmp/path.err")" \
+        "$code:$((elapsed_ms < 2000)):$(grep -c -e "$option: cannot write /nonexistent/dir/out.csv: No such file or directory" "$tmp/path.err")" = 2:1:1
+done

@@ -37,9 +37,10 @@ PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs malloc_counter.so probe.o record_check header_phase static_hello) \
-                 $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS))
+                 $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
+                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv)
 
-.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner
+.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner fuzz
 all: programs
 
 programs: $(PROGRAMS)
@@ -75,6 +76,13 @@ test: deps deps-compare programs $(TEST_PROGRAMS)
 bench-runner: programs $(BUILD)/bench/probe_cost
 	@scripts/deps.sh hyperfine
 	@bench/run.sh
+
+# A long fuzz run: make fuzz FUZZ_SECONDS=600 (each target in turn; new inputs land in build/fuzz/found-*).
+FUZZ_SECONDS ?= 60
+fuzz: deps $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv)
+	@for target in record profiles csv; do mkdir -p $(BUILD)/fuzz/found-$$target; \
+	    $(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        $(BUILD)/fuzz/found-$$target tests/fuzz/corpus/$$target || exit 1; done
 
 clean:
 	rm -rf $(BUILD)
@@ -128,14 +136,24 @@ $(BUILD)/tests/static_hello: tests/static_hello.c | $(BUILD)/tests
 $(BUILD)/tests/record_check: tests/record_check.c runner/record.c $(RUNNER_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Irunner -o $@ $< runner/record.c
 
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+$(BUILD)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c runner/line_reader.c runner/record.c $(RUNNER_HDR) | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/line_reader.c runner/record.c
+
+$(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c
+
+$(BUILD)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c report/csv_read.c report/csv_read.h | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -Ireport -o $@ $< report/csv_read.c
+
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz:
 	mkdir -p $@

@@ -32,6 +32,10 @@ suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
 suite "python cases and module" tests/python.sh
 suite "fragbench.h and external mode" tests/external.sh
 suite "report: make slides and make compare" tests/report.sh
+suite "fuzz (libFuzzer, bounded)" tests/fuzz.sh
+suite "valgrind: the runner" sh -c 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    build/fragbench --alloc=glibc,jemalloc --scale=0.01 --idle-ms=0 --csv=/dev/null --timeline=/dev/null frag >/dev/null \
+    && echo "PASS: valgrind_finds_no_error_or_leak_in_the_runner"'
 suite "clang" sh -c 'make -s --no-print-directory clang-check && echo "PASS: builds warning-free with clang"'
 
 passed=$(grep -c '^PASS:' "$all")

@@ -400,3 +400,14 @@ for option in --csv --timeline; do
     expect "unwritable_${option#--}_path_fails_before_any_run" "exit $code in $elapsed_ms ms: $(cat "$tmp/path.err")" \
         "$code:$((elapsed_ms < 2000)):$(grep -c -e "$option: cannot write /nonexistent/dir/out.csv: No such file or directory" "$tmp/path.err")" = 2:1:1
 done
+
+# ---- A child that floods its pipe with random bytes, and one that closes it early and runs on.
+start=$(date +%s%N)
+fake_run flood "$glibc_hello$fake_phase" FAKE_THEN='head -c 5000000 /dev/urandom >&"$FRAGBENCH_FD"'
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect flooding_child_is_read_to_the_end_and_its_garbage_counted \
+    "exit $fake_code, $fake_rows rows, $elapsed_ms ms: $(cat "$tmp/flood.err")" \
+    "$fake_code:$fake_rows:$(grep -c 'malformed record(s) ignored' "$tmp/flood.err"):$((elapsed_ms < 10000))" = 0:1:1:1
+fake_run closed "$glibc_hello$fake_phase" FAKE_THEN='eval "exec $FRAGBENCH_FD>&-"; sleep 0.5'
+expect child_that_closes_its_pipe_early_is_still_waited_for "exit $fake_code, $fake_rows rows: $(cat "$tmp/closed.err")" \
+    "$fake_code:$fake_rows" = 0:1

@@ -8,35 +8,31 @@
 #include <string.h>
 #include <unistd.h>
 
-/* True when the ELF file open on fd has a PT_INTERP program header (64- or 32-bit, little or native endian). */
+/*
+ * 1 when the ELF file open on fd has a PT_INTERP program header, 0 when it has none, -1 when it cannot be read.
+ * One body for both classes: EHDR and PHDR are Elf64_* or Elf32_*.
+ */
+#define SCAN_PROGRAM_HEADERS(EHDR, PHDR)                                                                      \
+    do {                                                                                                      \
+        EHDR header;                                                                                          \
+        if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header)                                  \
+            return -1;                                                                                        \
+        for (unsigned i = 0; i < header.e_phnum; i++) {                                                       \
+            PHDR program;                                                                                     \
+            off_t at = (off_t)header.e_phoff + (off_t)i * header.e_phentsize;                                \
+            if (pread(fd, &program, sizeof program, at) != (ssize_t)sizeof program)                          \
+                return -1;                                                                                    \
+            if (program.p_type == PT_INTERP)                                                                  \
+                return 1;                                                                                     \
+        }                                                                                                     \
+        return 0;                                                                                             \
+    } while (0)
+
 static int has_interpreter(int fd, const unsigned char *ident)
 {
-    if (ident[EI_CLASS] == ELFCLASS64) {
-        Elf64_Ehdr header;
-        if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header)
-            return -1;
-        for (unsigned i = 0; i < header.e_phnum; i++) {
-            Elf64_Phdr program;
-            if (pread(fd, &program, sizeof program, (off_t)(header.e_phoff + (Elf64_Off)i * header.e_phentsize)) !=
-                (ssize_t)sizeof program)
-                return -1;
-            if (program.p_type == PT_INTERP)
-                return 1;
-        }
-        return 0;
-    }
-    Elf32_Ehdr header;
-    if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header)
-        return -1;
-    for (unsigned i = 0; i < header.e_phnum; i++) {
-        Elf32_Phdr program;
-        if (pread(fd, &program, sizeof program, (off_t)(header.e_phoff + (Elf32_Off)i * header.e_phentsize)) !=
-            (ssize_t)sizeof program)
-            return -1;
-        if (program.p_type == PT_INTERP)
-            return 1;
-    }
-    return 0;
+    if (ident[EI_CLASS] == ELFCLASS64)
+        SCAN_PROGRAM_HEADERS(Elf64_Ehdr, Elf64_Phdr);
+    SCAN_PROGRAM_HEADERS(Elf32_Ehdr, Elf32_Phdr);
 }
 
 int elf_check_dynamic(const char *path, char *message, size_t size)

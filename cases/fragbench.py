@@ -5,7 +5,6 @@ Under the fragbench runner (FRAGBENCH_FD set), each phase() sends one record ove
 single check, unless echo=True: then it prints the talk's line, "After del: 501484 kB used".
 Standard library only.
 """
-import ctypes
 import os
 import time
 
@@ -13,12 +12,9 @@ _FD_VARIABLE = "FRAGBENCH_FD"
 _PROTOCOL = 1
 _START = time.clock_gettime(time.CLOCK_MONOTONIC)
 _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
-_state = {"started": False, "fd": None, "seq": 0, "allocator": None}
+_state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None}
 
 
-class _DlInfo(ctypes.Structure):
-    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
-                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
 
 
 def _elapsed_us():
@@ -30,19 +26,26 @@ def _elapsed_us():
     return int((now - _START) * 1e6)
 
 
+def _pipe_identity(fd):
+    """(device, inode) of fd if it is a pipe, else None."""
+    import stat
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISFIFO(st.st_mode) else None
+
+
 def _report_fd():
     text = os.environ.get(_FD_VARIABLE, "")
-    if not text.isdigit():
-        return None
-    try:
-        os.fstat(int(text))
-    except OSError:
+    if not text.isdigit() or _pipe_identity(int(text)) is None:
         return None
     return int(text)
 
 
 # The allocators fragbench knows: a symbol that proves one serves malloc, its version, and its release call.
 def _jemalloc_version(lib):
+    import ctypes
     mallctl = lib.mallctl
     mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
                         ctypes.c_size_t]
@@ -54,6 +57,7 @@ def _jemalloc_version(lib):
 
 
 def _tcmalloc_version(lib):
+    import ctypes
     major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_char_p()
     lib.tc_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
     return "%d.%d%s" % (major.value, minor.value, (patch.value or b"").decode())
@@ -65,6 +69,7 @@ def _mimalloc_version(lib):
 
 
 def _glibc_version(lib):
+    import ctypes
     lib.gnu_get_libc_version.restype = ctypes.c_char_p
     return lib.gnu_get_libc_version().decode()
 
@@ -73,44 +78,59 @@ _ALLOCATORS = [
     ("jemalloc", "mallctl", _jemalloc_version, lambda lib: lib.mallctl(b"arena.4096.purge", None, None, None, 0)),
     ("tcmalloc", "MallocExtension_GetNumericProperty", _tcmalloc_version,
      lambda lib: lib.MallocExtension_ReleaseFreeMemory()),
-    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(ctypes.c_bool(True))),
-    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(ctypes.c_size_t(0))),
+    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(__import__("ctypes").c_bool(True))),
+    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(__import__("ctypes").c_size_t(0))),
 ]
-
-
-def _object_of(lib, symbol):
-    """The base address and path of the shared object that defines symbol, as the process binds it."""
-    try:
-        address = ctypes.cast(getattr(lib, symbol), ctypes.c_void_p)
-    except AttributeError:
-        return None, ""
-    info = _DlInfo()
-    if not lib.dladdr(address, ctypes.byref(info)):
-        return None, ""
-    return info.dli_fbase, (info.dli_fname or b"").decode()
 
 
 def identify():
     """(name, version, object path, release function or None) of the allocator that serves malloc here."""
+    import ctypes  # here, not at import: without the runner the module costs nothing
+
+    class _DlInfo(ctypes.Structure):
+        _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                    ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+    def object_of(symbol):
+        """The base address and path of the shared object that defines symbol, as the process binds it."""
+        try:
+            address = ctypes.cast(getattr(lib, symbol), ctypes.c_void_p)
+        except AttributeError:
+            return None, ""
+        info = _DlInfo()
+        if not lib.dladdr(address, ctypes.byref(info)):
+            return None, ""
+        return info.dli_fbase, (info.dli_fname or b"").decode()
+
     lib = ctypes.CDLL(None)
     lib.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
-    base, path = _object_of(lib, "malloc")
+    base, path = object_of("malloc")
     for name, signature, version, release in _ALLOCATORS:
-        if base is not None and _object_of(lib, signature)[0] == base:
+        if base is not None and object_of(signature)[0] == base:
             return name, version(lib), path, (lambda: release(lib))
     return "unknown", "", path, None
 
 
 def _send(line):
-    data = (line.replace("\r", " ").replace("\n", " ") + "\n").encode()
-    while data:
-        data = data[os.write(_state["fd"], data):]
+    """Writes one record; if the pipe is gone or is no longer the runner's, stops reporting (never raises)."""
+    fd = _state["fd"]
+    if fd is None or os.getpid() != _state["owner"] or _pipe_identity(fd) != _state["pipe"]:
+        _state["fd"] = None  # closed and reused, or a forked child: not the program the runner measures
+        return
+    data = (line.replace("\r", " ").replace("\n", " ").replace("\0", " ") + "\n").encode()
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        _state["fd"] = None
 
 
 def _start():
     """Finds the runner's pipe once; under the runner, names the allocator in the hello record."""
     _state["started"] = True
     _state["fd"] = _report_fd()
+    _state["owner"] = os.getpid()
+    _state["pipe"] = _pipe_identity(_state["fd"]) if _state["fd"] is not None else None
     if _state["fd"] is not None:
         name, version, path, _ = _allocator()
         _send("hello\tproto=%d\tallocator=%s\tversion=%s\tobject=%s\tpid=%d"
@@ -147,7 +167,8 @@ def phase(label, live_bytes=None, allocs=None, echo=False):
         return
     memory = sample()
     _state["seq"] += 1
-    label = str(label).replace("\t", " ")[:127]
+    # At most 127 bytes of UTF-8 (the protocol's limit), cut on a character boundary.
+    label = str(label).replace("\t", " ").replace("\0", " ").encode()[:127].decode(errors="ignore")
     if _state["fd"] is None:
         print("%s: %d kB used" % (label, memory["rss_kb"]), flush=True)
         return

@@ -35,8 +35,20 @@ static int has_interpreter(int fd, const unsigned char *ident)
     SCAN_PROGRAM_HEADERS(Elf32_Ehdr, Elf32_Phdr);
 }
 
+static int check_at_depth(const char *path, char *message, size_t size, int depth);
+
 int elf_check_dynamic(const char *path, char *message, size_t size)
 {
+    return check_at_depth(path, message, size, 0);
+}
+
+/* depth: "#!" interpreters followed so far; the kernel itself gives up after a few. */
+static int check_at_depth(const char *path, char *message, size_t size, int depth)
+{
+    if (depth > 4) {
+        snprintf(message, size, "%s: more than 4 levels of #! interpreters", path);
+        return -1;
+    }
     unsigned char start[256];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n;
@@ -53,7 +65,7 @@ int elf_check_dynamic(const char *path, char *message, size_t size)
         size_t at = 2 + strspn((char *)start + 2, " \t");
         size_t len = strcspn((char *)start + at, " \t\n");
         snprintf(interpreter, sizeof interpreter, "%.*s", (int)len, (char *)start + at);
-        return elf_check_dynamic(interpreter, message, size);
+        return check_at_depth(interpreter, message, size, depth + 1);
     }
     if (n < EI_NIDENT || memcmp(start, ELFMAG, SELFMAG) != 0) {
         close(fd);

@@ -264,6 +264,16 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     code = check_selection(&layout, &selection, options.skip_missing);
+    /* ld.so splits LD_PRELOAD at spaces and colons: a path holding one would load something else. */
+    for (size_t p = 0; code == EXIT_CLEAN && p <= selection.count; p++) {
+        const char *library = p < selection.count ? selection.items[p].profile->library
+                                                  : (options.external ? layout.shim : "");
+        if (strpbrk(library, " :\t")) {
+            fprintf(stderr, "fragbench: cannot preload %s: LD_PRELOAD cannot hold a path with a space or a colon "
+                            "(move or link it to a path without)\n", library);
+            code = EXIT_BAD_INPUT;
+        }
+    }
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
         if (cases[c]->kind == PYTHON && find_program(options.python, python, sizeof python) != 0) {
@@ -281,7 +291,7 @@ int main(int argc, char **argv)
         }
         if (csv) {
             results_write_header(csv);
-            if (!matrix_csv_flushed(csv, options.csv_path)) {
+            if (!matrix_csv_flushed(csv, "--csv", options.csv_path)) {
                 totals.csv_broken = true;
                 code = EXIT_BAD_INPUT;
             }
@@ -294,7 +304,7 @@ int main(int argc, char **argv)
             code = EXIT_BAD_INPUT;
         } else {
             fputs(TIMELINE_HEADER, timeline);
-            if (!matrix_csv_flushed(timeline, options.timeline_path))
+            if (!matrix_csv_flushed(timeline, "--timeline", options.timeline_path))
                 code = EXIT_BAD_INPUT;
         }
     }
@@ -327,7 +337,7 @@ int main(int argc, char **argv)
     if (totals.runs > 0 && (totals.failed || totals.wrong))
         fprintf(stderr, "fragbench: %u of %u runs failed%s; the rows of the others are kept\n",
                 totals.failed + totals.wrong, totals.runs, totals.wrong ? " (allocator not the one asked for)" : "");
-    if (csv == stdout && !totals.csv_broken && !matrix_csv_flushed(csv, options.csv_path))
+    if (csv == stdout && !totals.csv_broken && !matrix_csv_flushed(csv, "--csv", options.csv_path))
         code = EXIT_BAD_INPUT;
     if (timeline && fclose(timeline) != 0 && !totals.csv_broken) {
         fprintf(stderr, "fragbench: --timeline: error writing %s: %s\n", options.timeline_path, strerror(errno));

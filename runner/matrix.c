@@ -51,6 +51,8 @@ struct run {
     struct fb_memory last;
     bool have_last;
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
+    char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
+    uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
 };
 
 volatile sig_atomic_t matrix_stop_signal;
@@ -64,6 +66,20 @@ static void kill_for(struct run *run, const char *limit)
     kill(run->child->pid, SIGKILL);
 }
 
+static bool refuse(struct run *run, const char *why);
+
+/* True when the process is still the image that said hello last (or it is gone: nothing to compare). */
+static bool same_image(const struct run *run)
+{
+    char path[64], exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)run->child->pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n <= 0)
+        return true;
+    exe[n] = '\0';
+    return strcmp(exe, run->hello_exe) == 0;
+}
+
 /*
  * Samples the run from outside now and adds a timeline row. For a phase mark (mark non-NULL) the row carries
  * its label, and if the program has already exited, the record's own measurement stands in.
@@ -75,6 +91,15 @@ static void sample_outside(struct run *run, const struct record *mark)
     /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
     if (!run->sampling || !run->have_hello)
         return;
+    if (run->matrix->command && *run->hello_exe && !same_image(run)) {
+        /* It exec'd into an image that never said hello: LD_PRELOAD did not reach it (cleared, static, setuid). */
+        char why[sizeof run->wrong_why - 128];
+        snprintf(why, sizeof why, "the command exec'd into an image that never named its allocator (after %.600s)",
+                 run->hello_exe);
+        refuse(run, why);
+        kill(run->child->pid, SIGKILL);
+        return;
+    }
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
@@ -82,6 +107,8 @@ static void sample_outside(struct run *run, const struct record *mark)
             kill_for(run, "oom");
     } else if (mark) {
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        run->last = memory; /* gone already: its own last word is the newest there is */
+        run->have_last = true;
     } else
         return;
     if (run->timeline) {
@@ -95,11 +122,11 @@ static void sample_outside(struct run *run, const struct record *mark)
     }
 }
 
-bool matrix_csv_flushed(FILE *csv, const char *path)
+bool matrix_csv_flushed(FILE *csv, const char *option, const char *path)
 {
     if (fflush(csv) == 0 && !ferror(csv))
         return true;
-    fprintf(stderr, "fragbench: --csv: cannot write %s: %s; stopping, the rows written so far are kept\n",
+    fprintf(stderr, "fragbench: %s: cannot write %s: %s; stopping, the rows written so far are kept\n", option,
             strcmp(path, "-") == 0 ? "to stdout" : path, strerror(errno));
     return false;
 }
@@ -142,8 +169,11 @@ static bool on_record(void *context, const struct record *record)
         char why[sizeof run->wrong_why - 64];
         if (run->have_hello) {
             /* Another hello (a program's own module after the shim's) must name the same allocator. */
-            if (verify_allocator(run->selected->profile, record, why, sizeof why))
+            if (verify_allocator(run->selected->profile, record, why, sizeof why)) {
+                if (*record->exe)
+                    snprintf(run->hello_exe, sizeof run->hello_exe, "%s", record->exe);
                 return true;
+            }
             char second[sizeof run->wrong_why];
             snprintf(second, sizeof second, "a second hello record names another allocator: %s", why);
             return refuse(run, second);
@@ -156,6 +186,7 @@ static bool on_record(void *context, const struct record *record)
         if (!verify_allocator(run->selected->profile, record, why, sizeof why))
             return refuse(run, why);
         run->have_hello = true;
+        snprintf(run->hello_exe, sizeof run->hello_exe, "%s", record->exe);
         print_heading(run);
         return true;
     }
@@ -164,7 +195,12 @@ static bool on_record(void *context, const struct record *record)
     run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
     if (!run->phases)
         abort();
-    run->phases[run->phase_count++] = *record;
+    run->phases[run->phase_count] = *record;
+    /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
+    run->phases[run->phase_count].seq = run->phase_count + 1;
+    run->phase_count++;
+    if (record->rss_kb > run->mark_peak_kb)
+        run->mark_peak_kb = record->rss_kb;
     sample_outside(run, record);
     FILE *out = talk(run);
     if (out) {
@@ -247,11 +283,17 @@ static void finish(struct run *run)
 {
     double wall = progress_now() - run->started;
     if (run->sampling) {
-        run->identity.peak_rss_kb = run->sampler.peak_rss_kb;
+        run->identity.peak_rss_kb =
+            run->sampler.peak_rss_kb > run->mark_peak_kb ? run->sampler.peak_rss_kb : run->mark_peak_kb;
         sampler_close(&run->sampler);
         run->sampling = false;
     }
     /* External mode: the command's end is a row too, with its wall time and the last outside sample. */
+    if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
+        const struct record *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
+        run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        run->have_last = true;
+    }
     if (run->matrix->command && run->have_hello && run->have_last) {
         struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
@@ -276,11 +318,10 @@ static void finish(struct run *run)
  * Appends a run's rows to the CSV in one write. If the write fails (disk full), a regular file is cut
  * back to where the run began, so the file keeps whole rows only.
  */
-static bool append_rows(const struct matrix *matrix, FILE *out, const char *path, const char *rows, size_t size)
+static bool append_rows(FILE *out, const char *option, const char *path, const char *rows, size_t size)
 {
     off_t before = ftello(out);
-    (void)matrix;
-    if (fwrite(rows, 1, size, out) == size && matrix_csv_flushed(out, path))
+    if (fwrite(rows, 1, size, out) == size && matrix_csv_flushed(out, option, path))
         return true;
     if (before >= 0 && ftruncate(fileno(out), before) == 0)
         fseeko(out, before, SEEK_SET);
@@ -313,6 +354,8 @@ static int emit(struct run *run, struct matrix_totals *totals)
         char allocator[128];
         if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
             snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
+        if (!run->have_hello && strcmp(run->status, "ok") == 0)
+            snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
         if (!run->have_hello && strcmp(run->status, "not-started") != 0)
             fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator\n", run->what,
                     run->status);
@@ -334,7 +377,7 @@ static int emit(struct run *run, struct matrix_totals *totals)
         totals->rows += run->phase_count;
     }
     fclose(row_buffer);
-    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix, matrix->csv, matrix->csv_path, rows, rows_size)) {
+    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix->csv, "--csv", matrix->csv_path, rows, rows_size)) {
         totals->csv_broken = true;
         code = EXIT_BAD_INPUT;
     }
@@ -342,7 +385,8 @@ static int emit(struct run *run, struct matrix_totals *totals)
     if (run->timeline) {
         fclose(run->timeline);
         if (!run->wrong_allocator && !totals->csv_broken && run->timeline_size > 0 &&
-            !append_rows(matrix, matrix->timeline, matrix->timeline_path, run->timeline_rows, run->timeline_size)) {
+            !append_rows(matrix->timeline, "--timeline", matrix->timeline_path, run->timeline_rows,
+                         run->timeline_size)) {
             totals->csv_broken = true;
             code = EXIT_BAD_INPUT;
         }

@@ -54,7 +54,7 @@ struct matrix_totals {
 #define TIMELINE_HEADER "case,alloc,rep,t_ms,rss_kb,anon_kb,phase\r\n"
 
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
-bool matrix_csv_flushed(FILE *csv, const char *path);
+bool matrix_csv_flushed(FILE *csv, const char *option, const char *path);
 
 /* Set by the runner's SIGINT/SIGTERM handler: the matrix stops its runs, keeps what finished, and returns. */
 extern volatile sig_atomic_t matrix_stop_signal;

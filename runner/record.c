@@ -21,6 +21,7 @@ static const struct field_spec {
     TEXT(RECORD_HELLO, allocator, true),
     TEXT(RECORD_HELLO, version, true),
     TEXT(RECORD_HELLO, object, true),
+    TEXT(RECORD_HELLO, exe, false),
     NUMBER(RECORD_HELLO, pid, false),
     NUMBER(RECORD_PHASE, seq, true),
     TEXT(RECORD_PHASE, label, true),

@@ -18,6 +18,7 @@ struct record {
     char allocator[32];
     char version[64];
     char object[PATH_MAX];
+    char exe[PATH_MAX];   /* optional: the program image that said hello (/proc/self/exe) */
     uint64_t pid;
     /* phase: one sample */
     uint64_t seq;

@@ -9,11 +9,12 @@ FB=${1:-build/fragbench}
 PROGRAM=build/tests/header_phase
 
 # ---- The header against the protocol, checked by the runner's own parser; silent without the runner.
-FRAGBENCH_FD=3 $PROGRAM 4 0 0 3>"$tmp/records"
-got=$(build/tests/record_check <"$tmp/records" | tr '\n' '|')
+got=$(FRAGBENCH_FD=3 $PROGRAM 4 0 0 3>&1 >/dev/null | build/tests/record_check | tr '\n' '|')
 expect fragbench_h_speaks_the_protocol "records: $got" "$got" = "phase 1 Start|phase 2 After alloc live=4194304/1|phase 3 After free|"
 got=$($PROGRAM 4 0 0 2>&1)
 expect fragbench_h_is_silent_without_the_runner "printed '$got'" -z "$got"
+FRAGBENCH_FD=3 $PROGRAM 4 0 0 3>"$tmp/user-file"
+expect fragbench_h_writes_nothing_into_a_file_that_is_not_the_runners_pipe "$(cat "$tmp/user-file")" ! -s "$tmp/user-file"
 
 # ---- External mode on a program that marks phases: 64 MB held for 300 ms, exit status 3.
 "$FB" --alloc=glibc,jemalloc --quiet --interval-ms=5 --csv="$tmp/ext.csv" --timeline="$tmp/ext-timeline.csv" \
@@ -21,6 +22,18 @@ expect fragbench_h_is_silent_without_the_runner "printed '$got'" -z "$got"
 code=$?
 got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 && $2 == "glibc" { printf "%s;", $6 }')
 expect external_marks_arrive_in_order "phases: $got; $(cat "$tmp/ext.err")" "$got" = "Start;Start;After alloc;After free;Exit;"
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 && $2 == "glibc" { printf "%s;", $5 }')
+expect external_rows_are_numbered_as_they_arrive "seq: $got" "$got" = "1;2;3;4;5;"
+"$FB" --alloc=jemalloc --quiet --csv="$tmp/env.csv" -- env -u LD_PRELOAD python3 -c 'import time; time.sleep(0.3)' \
+    2>"$tmp/env.err"
+env_code=$?
+expect exec_into_an_image_without_the_preload_is_refused "exit $env_code, $(($(wc -l <"$tmp/env.csv") - 1)) rows: $(cat "$tmp/env.err")" \
+    "$env_code:$(($(wc -l <"$tmp/env.csv") - 1)):$(grep -c "exec'd into an image that never named its allocator" "$tmp/env.err")" = 2:0:1
+printf '#!%s\n' "$tmp/loop" >"$tmp/loop"
+chmod +x "$tmp/loop"
+"$FB" --quiet -- "$tmp/loop" >/dev/null 2>"$tmp/loop.err"
+loop_code=$?
+expect interpreter_loop_is_refused "exit $loop_code: $(cat "$tmp/loop.err")" "$loop_code:$(grep -c 'more than 4 levels of #!' "$tmp/loop.err")" = 2:1
 got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')
 expect external_exit_status_passes_through "exit $code, statuses $got" "$code:$got" = "1:exit:3 "
 got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $2 ":" $15 }' | sort -u | tr '\n' ' ')

@@ -4,7 +4,7 @@
 set -u
 # What measuring may call: system calls, string functions that never allocate, and the probe's own line writer.
 # (fragbench.h's functions are inline: what they call shows up here.)
-allowed="__errno_location _exit clock_gettime close fcntl getenv getpid open read write sysconf
+allowed="__errno_location _exit clock_gettime close fcntl fstat getenv getpid open read readlink write sysconf
 strchr strlen strncmp strncpy strtol strtoull memcpy memset __stack_chk_fail"
 
 imports=$(nm -u "$@" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)

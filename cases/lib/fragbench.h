@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,18 +193,35 @@ static inline uint64_t fb_elapsed_us(void)
     return now > t0 ? now - t0 : 0;
 }
 
-/* The runner's pipe, or -1 without the runner; looked up once. */
+/*
+ * The runner's pipe, or -1 without the runner. Looked up once; after that it must still be the same pipe
+ * (a FIFO with the same device and inode: the program may have closed it and reused the number for a file
+ * of its own) in the same process (a forked child is not the program the runner measures), or it is
+ * given up. fstat() and getpid() allocate nothing.
+ */
 static inline int fb_report_fd(void)
 {
     static int fd = -2;
+    static pid_t owner;
+    static dev_t device;
+    static ino_t inode;
+    struct stat now;
     if (fd == -2) {
         const char *text = getenv(FB_ENV_FD);
         char *end;
         long value = text ? strtol(text, &end, 10) : -1;
-        fd = text && *text && !*end && value >= 0 && value < (1L << 20) && fcntl((int)value, F_GETFD) != -1
-                 ? (int)value
-                 : -1;
+        fd = -1;
+        if (text && *text && !*end && value >= 0 && value < (1L << 20) && fstat((int)value, &now) == 0 &&
+            S_ISFIFO(now.st_mode)) {
+            fd = (int)value;
+            owner = getpid();
+            device = now.st_dev;
+            inode = now.st_ino;
+        }
+        return fd;
     }
+    if (fd >= 0 && (getpid() != owner || fstat(fd, &now) != 0 || now.st_dev != device || now.st_ino != inode))
+        fd = -1;
     return fd;
 }
 

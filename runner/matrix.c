@@ -52,6 +52,8 @@ struct run {
     bool have_last;
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
+    char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
+    double foreign_since;
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
 };
 
@@ -68,8 +70,14 @@ static void kill_for(struct run *run, const char *limit)
 
 static bool refuse(struct run *run, const char *why);
 
-/* True when the process is still the image that said hello last (or it is gone: nothing to compare). */
-static bool same_image(const struct run *run)
+/* Grace for a freshly exec'd image to reach its constructor and say hello. */
+#define HELLO_GRACE_SECONDS 0.25
+
+/*
+ * False when the process has been, for longer than the grace, an image other than the one that said hello
+ * last: it exec'd into something the preload did not reach. (A process already gone has nothing to compare.)
+ */
+static bool same_image(struct run *run)
 {
     char path[64], exe[PATH_MAX];
     snprintf(path, sizeof path, "/proc/%d/exe", (int)run->child->pid);
@@ -77,7 +85,16 @@ static bool same_image(const struct run *run)
     if (n <= 0)
         return true;
     exe[n] = '\0';
-    return strcmp(exe, run->hello_exe) == 0;
+    if (strcmp(exe, run->hello_exe) == 0) {
+        run->foreign_exe[0] = '\0';
+        return true;
+    }
+    if (strcmp(exe, run->foreign_exe) != 0) { /* just exec'd: its hello may be on the way */
+        snprintf(run->foreign_exe, sizeof run->foreign_exe, "%s", exe);
+        run->foreign_since = progress_now();
+        return true;
+    }
+    return progress_now() - run->foreign_since < HELLO_GRACE_SECONDS;
 }
 
 /*
@@ -94,8 +111,8 @@ static void sample_outside(struct run *run, const struct record *mark)
     if (run->matrix->command && *run->hello_exe && !same_image(run)) {
         /* It exec'd into an image that never said hello: LD_PRELOAD did not reach it (cleared, static, setuid). */
         char why[sizeof run->wrong_why - 128];
-        snprintf(why, sizeof why, "the command exec'd into an image that never named its allocator (after %.600s)",
-                 run->hello_exe);
+        snprintf(why, sizeof why, "the command exec'd into %.400s, which did not name its allocator within %.0f ms "
+                 "(after %.400s)", run->foreign_exe, HELLO_GRACE_SECONDS * 1000, run->hello_exe);
         refuse(run, why);
         kill(run->child->pid, SIGKILL);
         return;

@@ -28,7 +28,7 @@ expect external_rows_are_numbered_as_they_arrive "seq: $got" "$got" = "1;2;3;4;5
     2>"$tmp/env.err"
 env_code=$?
 expect exec_into_an_image_without_the_preload_is_refused "exit $env_code, $(($(wc -l <"$tmp/env.csv") - 1)) rows: $(cat "$tmp/env.err")" \
-    "$env_code:$(($(wc -l <"$tmp/env.csv") - 1)):$(grep -c "exec'd into an image that never named its allocator" "$tmp/env.err")" = 2:0:1
+    "$env_code:$(($(wc -l <"$tmp/env.csv") - 1)):$(grep -c "which did not name its allocator within 250 ms" "$tmp/env.err")" = 2:0:1
 printf '#!%s\n' "$tmp/loop" >"$tmp/loop"
 chmod +x "$tmp/loop"
 "$FB" --quiet -- "$tmp/loop" >/dev/null 2>"$tmp/loop.err"

@@ -20,7 +20,8 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 REPORT_SRC   := $(wildcard report/*.c)
 REPORT_HDR   := $(wildcard report/*.h)
-REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) runner/csv.c runner/profiles.c
+REPORT_SHARED := runner/csv.c runner/profiles.c runner/median.c
+REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) $(REPORT_SHARED)
 
 PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/libfbhello.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
@@ -94,8 +95,8 @@ $(BUILD)/fragbench: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 $(BUILD)/fragbench-asan: $(RUNNER_SRC) $(RUNNER_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $(RUNNER_SRC) -lm
 
-$(BUILD)/fb-report: $(REPORT_SRC) $(REPORT_HDR) runner/csv.c runner/csv.h runner/profiles.c runner/profiles.h | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -Irunner -Ireport -o $@ $(REPORT_SRC) runner/csv.c runner/profiles.c
+$(BUILD)/fb-report: $(REPORT_SRC) $(REPORT_HDR) $(REPORT_SHARED) $(RUNNER_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -Irunner -Ireport -o $@ $(REPORT_SRC) $(REPORT_SHARED)
 
 # Preloaded after the profile's library in external mode: sends the hello record from a constructor.
 $(BUILD)/libfbhello.so: cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)

@@ -1,6 +1,8 @@
 /* Aggregates the phase samples of a dataset per case x profile x phase over the reps. */
 #include "stats.h"
 
+#include "median.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,25 +60,13 @@ static void note_phase(struct case_stats *c, const char *label, unsigned seq, un
     c->phase_count++;
 }
 
-static int by_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 static int by_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-/* Median of sorted values: for an even count, the mean of the middle two (rounded down for integers). */
-static uint64_t median_u64(uint64_t *values, size_t n)
-{
-    qsort(values, n, sizeof *values, by_u64);
-    return (values[(n - 1) / 2] + values[n / 2]) / 2;
-}
-
+/* The same rule as median_u64, for shares. */
 static double median_double(double *values, size_t n)
 {
     qsort(values, n, sizeof *values, by_double);

@@ -111,7 +111,8 @@ static int parse_size_kb(const char *text, long long *out)
     return 0;
 }
 
-static int parse_scale(const char *text, double *out)
+/* Checks a --scale value: a number above 0 and at most 1000, as the cases accept it. */
+static int check_scale(const char *text)
 {
     char *end;
     double value;
@@ -119,16 +120,13 @@ static int parse_scale(const char *text, double *out)
         return -1;
     errno = 0;
     value = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(value) || value <= 0 || value > 1000)
-        return -1;
-    *out = value;
-    return 0;
+    return errno || end == text || *end || !isfinite(value) || value <= 0 || value > 1000 ? -1 : 0;
 }
 
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
-    *out = (struct options){.alloc = "glibc", .reps = 1, .scale = 1.0, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
+    *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
@@ -148,7 +146,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             }
             break;
         case 's':
-            if (parse_scale(optarg, &out->scale)) {
+            if (check_scale(optarg)) {
                 snprintf(error, error_size, "--scale: '%s' is not a number above 0 and at most 1000", optarg);
                 return -1;
             }

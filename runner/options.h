@@ -9,8 +9,7 @@
 struct options {
     const char *alloc;         /* --alloc: comma-separated profile names, paths or "all" */
     unsigned reps;             /* --reps */
-    double scale;              /* --scale */
-    const char *scale_text;    /* --scale as given, passed on and recorded exactly */
+    const char *scale_text;    /* --scale as given (checked to be a number in (0, 1000]), passed on and recorded */
     unsigned idle_ms;          /* --idle-ms */
     const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */

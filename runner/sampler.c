@@ -6,7 +6,7 @@
 int sampler_open(struct sampler *sampler, pid_t pid)
 {
     char path[64];
-    *sampler = (struct sampler){.statm_fd = -1, .status_fd = -1};
+    *sampler = (struct sampler){.statm_fd = -1, .status_fd = -1, .page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024};
     snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
     sampler->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -34,11 +34,10 @@ int sampler_read(struct sampler *sampler, struct fb_memory *memory)
 {
     char text[4096];
     const char *cursor = text;
-    uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
     if (read_from_start(sampler->statm_fd, text, sizeof text) <= 0)
         return -1;
-    memory->vsz_kb = fb_parse_u64(&cursor) * page_kb;
-    memory->rss_kb = fb_parse_u64(&cursor) * page_kb;
+    memory->vsz_kb = fb_parse_u64(&cursor) * sampler->page_kb;
+    memory->rss_kb = fb_parse_u64(&cursor) * sampler->page_kb;
     if (read_from_start(sampler->status_fd, text, sizeof text) <= 0)
         return -1;
     memory->anon_kb = fb_status_kb(text, "RssAnon");

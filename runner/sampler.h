@@ -12,6 +12,7 @@ struct sampler {
     int statm_fd, status_fd; /* kept open: one pread() each per sample */
     uint64_t peak_rss_kb;    /* the largest RSS seen so far */
     unsigned samples;
+    uint64_t page_kb; /* looked up once, at open */
 };
 
 /* Opens /proc/PID/statm and /proc/PID/status; returns 0 or -1. */

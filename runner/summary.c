@@ -1,6 +1,7 @@
 /* The end-of-run table: per case, one Markdown row per profile with the median RSS of each phase over the reps. */
 #include "summary.h"
 
+#include "median.h"
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,12 +73,6 @@ static size_t distinct(const struct summary *summary, size_t field_offset, const
     return n;
 }
 
-static int compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median RSS of one case x profile x phase (for an even count, the mean of the middle two, rounded down), or -1. */
 static long long median(const struct summary *summary, const char *case_name, const char *profile, const char *label,
                         uint64_t *scratch)
@@ -88,10 +83,7 @@ static long long median(const struct summary *summary, const char *case_name, co
         if (!strcmp(s->case_name, case_name) && !strcmp(s->profile, profile) && !strcmp(s->label, label))
             scratch[n++] = s->rss_kb;
     }
-    if (n == 0)
-        return -1;
-    qsort(scratch, n, sizeof *scratch, compare_u64);
-    return (long long)((scratch[(n - 1) / 2] + scratch[n / 2]) / 2);
+    return n == 0 ? -1 : (long long)median_u64(scratch, n);
 }
 
 /* The bracketed word of /sys/kernel/mm/transparent_hugepage/enabled, e.g. "madvise". */

@@ -106,7 +106,7 @@ $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(B
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
 $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
-	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
 UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))

@@ -1,6 +1,8 @@
 /* List-extend loops: one buffer grown by realloc in steps, small long-lived blocks allocated between the steps, then the buffer freed. */
 #include "case.h"
 
+const unsigned case_default_threads = 0; /* one thread */
+
 const char case_description[] =
     "extend: one buffer grown by realloc by 1/8 per step (CPython's list growth) up to 500 MB\n"
     "(x scale), with 100 long-lived 48 B blocks allocated after each step; then the buffer freed.";

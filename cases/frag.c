@@ -1,6 +1,8 @@
 /* The talk's "big then small": a big batch of blocks, one block allocated after it that stays live, then the batch freed. */
 #include "case.h"
 
+const unsigned case_default_threads = 0; /* one thread */
+
 const char case_description[] =
     "frag: 100 000 blocks of 5 000 B (x scale), one more that stays live, then the first 100 000 freed.";
 

@@ -1,6 +1,8 @@
 /* The talk's "free list torture": 500 rounds of alloc(i) appended to one growing array, then everything freed. */
 #include "case.h"
 
+const unsigned case_default_threads = 0; /* one thread */
+
 const char case_description[] =
     "lists: for i in 0..499, i blocks of 4 500-5 500 B (x scale) appended to one realloc-grown\n"
     "pointer array (CPython's list growth), then every block and the array freed.";
@@ -10,8 +12,7 @@ enum { ROUNDS = 500, SIZE_MIN = 4500, SIZE_SPREAD = 1001 };
 /* The size of block j: the talk's ~5 000 B strings, varied by a fixed hash so no table is needed. */
 static size_t block_size(size_t j)
 {
-    uint32_t h = (uint32_t)j * 2654435761u;
-    return SIZE_MIN + (h >> 8) % SIZE_SPREAD;
+    return mixed_size(j, SIZE_MIN, SIZE_MIN + SIZE_SPREAD - 1);
 }
 
 /* CPython's list_resize over-allocation: newsize + newsize/8 + 6. */

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     probe_start();
     allocator_identify(&allocator);
     before = calls();
-    probe_hello(&allocator);
+    probe_hello(&allocator, 0);
     for (int i = 0; i < 50; i++)
         probe_phase("After something", 12345, 6);
     uint64_t piped_calls = calls() - before;

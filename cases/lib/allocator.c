@@ -3,6 +3,7 @@
 #include "allocator.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,35 @@ static void jemalloc_release(void *fn)
     ((mallctl_fn)fn)("arena.4096.purge", NULL, NULL, NULL, 0);
 }
 
+/* One size_t statistic of jemalloc's, or FB_UNKNOWN (a build without --enable-stats has none). */
+static uint64_t jemalloc_stat(mallctl_fn mallctl, const char *name)
+{
+    size_t value, len = sizeof value;
+    return mallctl(name, &value, &len, NULL, 0) == 0 ? (uint64_t)value : FB_UNKNOWN;
+}
+
+/*
+ * jemalloc's statistics are a snapshot taken when "epoch" is written. In use: stats.allocated;
+ * free: the resident pages that hold neither allocations nor metadata (stats.resident minus both:
+ * the unused parts of active pages and the dirty pages not yet purged); from the OS: stats.mapped
+ * (stats.retained, address space kept after purging, is not memory).
+ */
+static void jemalloc_view(void *fn, struct fb_allocator_view *view)
+{
+    mallctl_fn mallctl = (mallctl_fn)fn;
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+    if (mallctl("epoch", &epoch, &len, &epoch, len) != 0)
+        return;
+    uint64_t allocated = jemalloc_stat(mallctl, "stats.allocated");
+    uint64_t metadata = jemalloc_stat(mallctl, "stats.metadata");
+    uint64_t resident = jemalloc_stat(mallctl, "stats.resident");
+    view->in_use_bytes = allocated;
+    view->os_bytes = jemalloc_stat(mallctl, "stats.mapped");
+    if (allocated != FB_UNKNOWN && metadata != FB_UNKNOWN && resident != FB_UNKNOWN)
+        view->free_bytes = resident > allocated + metadata ? resident - allocated - metadata : 0;
+}
+
 /* tcmalloc (gperftools): tc_version() and MallocExtension_ReleaseFreeMemory(). */
 static void tcmalloc_version(void *fn, char *out, size_t size)
 {
@@ -41,6 +71,32 @@ static void tcmalloc_release(void *fn)
     ((void (*)(void))fn)();
 }
 
+/* One numeric property of gperftools' MallocExtension, or FB_UNKNOWN. */
+static uint64_t tcmalloc_property(void *fn, const char *name)
+{
+    size_t value;
+    return ((int (*)(const char *, size_t *))fn)(name, &value) ? (uint64_t)value : FB_UNKNOWN;
+}
+
+/*
+ * In use: generic.current_allocated_bytes. From the OS: generic.heap_size (every byte the page
+ * heap got from the system) minus tcmalloc.pageheap_unmapped_bytes (released back). Free: the
+ * rest of that, which is the page heap's free pages, the central and per-thread caches, and the
+ * unused tails of spans.
+ */
+static void tcmalloc_view(void *fn, struct fb_allocator_view *view)
+{
+    uint64_t allocated = tcmalloc_property(fn, "generic.current_allocated_bytes");
+    uint64_t heap = tcmalloc_property(fn, "generic.heap_size");
+    uint64_t unmapped = tcmalloc_property(fn, "tcmalloc.pageheap_unmapped_bytes");
+    view->in_use_bytes = allocated;
+    if (heap == FB_UNKNOWN || unmapped == FB_UNKNOWN || unmapped > heap)
+        return;
+    view->os_bytes = heap - unmapped;
+    if (allocated != FB_UNKNOWN)
+        view->free_bytes = view->os_bytes > allocated ? view->os_bytes - allocated : 0;
+}
+
 /* mimalloc: mi_version() gives 209 for 2.0.9; mi_collect(true). */
 static void mimalloc_version(void *fn, char *out, size_t size)
 {
@@ -51,6 +107,19 @@ static void mimalloc_version(void *fn, char *out, size_t size)
 static void mimalloc_release(void *fn)
 {
     ((void (*)(bool))fn)(true);
+}
+
+/*
+ * mi_process_info() gives the memory mimalloc has committed from the OS (current_commit); its
+ * release builds keep no count of the bytes in use, so in use and free stay unknown.
+ */
+static void mimalloc_view(void *fn, struct fb_allocator_view *view)
+{
+    size_t elapsed, user, system, rss, peak_rss, commit = 0, peak_commit, faults;
+    ((void (*)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *))fn)(
+        &elapsed, &user, &system, &rss, &peak_rss, &commit, &peak_commit, &faults);
+    if (commit > 0)
+        view->os_bytes = commit;
 }
 
 /* glibc: gnu_get_libc_version() and malloc_trim(0). */
@@ -64,6 +133,19 @@ static void glibc_release(void *fn)
     ((int (*)(size_t))fn)(0);
 }
 
+/*
+ * mallinfo2(): in use, uordblks + hblkhd (chunks handed out, the per-thread tcache's included, and
+ * mmapped chunks); free, fordblks (free chunks in every arena, the top chunk's included, even the
+ * pages of them that malloc_trim() has given back with MADV_DONTNEED); from the OS, arena + hblkhd.
+ */
+static void glibc_view(void *fn, struct fb_allocator_view *view)
+{
+    struct mallinfo2 info = ((struct mallinfo2(*)(void))fn)();
+    view->in_use_bytes = info.uordblks + info.hblkhd;
+    view->free_bytes = info.fordblks;
+    view->os_bytes = info.arena + info.hblkhd;
+}
+
 /* The allocators fragbench knows, each with the symbol that proves it serves malloc. */
 static const struct allocator_kind {
     const char *name;
@@ -73,15 +155,19 @@ static const struct allocator_kind {
     const char *release_symbol;
     const char *release_call;
     void (*release)(void *fn);
+    const char *stats_symbol;
+    const char *stats_call;
+    void (*stats)(void *fn, struct fb_allocator_view *view);
 } kinds[] = {
     {"jemalloc", "mallctl", "mallctl", jemalloc_version, "mallctl", "mallctl(\"arena.4096.purge\")",
-     jemalloc_release},
+     jemalloc_release, "mallctl", "mallctl(\"stats.*\")", jemalloc_view},
     {"tcmalloc", "MallocExtension_GetNumericProperty", "tc_version", tcmalloc_version,
-     "MallocExtension_ReleaseFreeMemory", "MallocExtension_ReleaseFreeMemory()", tcmalloc_release},
+     "MallocExtension_ReleaseFreeMemory", "MallocExtension_ReleaseFreeMemory()", tcmalloc_release,
+     "MallocExtension_GetNumericProperty", "MallocExtension_GetNumericProperty()", tcmalloc_view},
     {"mimalloc", "mi_version", "mi_version", mimalloc_version, "mi_collect", "mi_collect(true)",
-     mimalloc_release},
+     mimalloc_release, "mi_process_info", "mi_process_info()", mimalloc_view},
     {"glibc", "gnu_get_libc_version", "gnu_get_libc_version", glibc_version, "malloc_trim",
-     "malloc_trim(0)", glibc_release},
+     "malloc_trim(0)", glibc_release, "mallinfo2", "mallinfo2()", glibc_view},
 };
 
 /* True when symbol is defined in the object loaded at base. */
@@ -119,6 +205,11 @@ void allocator_identify(struct allocator_info *info)
             info->release = kind->release;
             info->release_call = kind->release_call;
         }
+        info->stats_fn = symbol_in_object(kind->stats_symbol, malloc_object.dli_fbase);
+        if (info->stats_fn) {
+            info->stats = kind->stats;
+            info->stats_call = kind->stats_call;
+        }
         return;
     }
 }
@@ -127,4 +218,11 @@ void allocator_release(const struct allocator_info *info)
 {
     if (info->release)
         info->release(info->release_fn);
+}
+
+void allocator_view(const struct allocator_info *info, struct fb_allocator_view *view)
+{
+    view->in_use_bytes = view->free_bytes = view->os_bytes = FB_UNKNOWN;
+    if (info->stats)
+        info->stats(info->stats_fn, view);
 }

@@ -4,6 +4,8 @@
 
 #include <limits.h>
 
+#include "fragbench.h"
+
 struct allocator_info {
     const char *name;         /* "glibc", "jemalloc", "tcmalloc", "mimalloc" or "unknown" */
     char version[64];         /* e.g. "5.3.0"; "" when the allocator does not say */
@@ -11,6 +13,9 @@ struct allocator_info {
     const char *release_call; /* e.g. "malloc_trim(0)"; NULL when there is none */
     void (*release)(void *fn);
     void *release_fn;
+    const char *stats_call; /* e.g. "mallinfo2()"; NULL when the allocator tells nothing of itself */
+    void (*stats)(void *fn, struct fb_allocator_view *view);
+    void *stats_fn;
 };
 
 /*
@@ -23,5 +28,12 @@ void allocator_identify(struct allocator_info *info);
 
 /* Calls the allocator's own "give free memory back to the OS" function, if it has one. */
 void allocator_release(const struct allocator_info *info);
+
+/*
+ * Fills *view with what the allocator says of its own memory, read now through the function
+ * found by allocator_identify(); every field is FB_UNKNOWN if it tells nothing. It allocates
+ * nothing through malloc and takes no lock of ours.
+ */
+void allocator_view(const struct allocator_info *info, struct fb_allocator_view *view);
 
 #endif

@@ -15,16 +15,36 @@ size_t scaled(size_t base, double scale)
     return n < 1 ? 1 : (size_t)n;
 }
 
+size_t mixed_size(size_t index, size_t min, size_t max)
+{
+    uint32_t h = (uint32_t)index * 2654435761u; /* Knuth's multiplicative hash */
+    return min + (h >> 8) % (max - min + 1);
+}
+
+void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+    int error = pthread_create(thread, NULL, fn, arg);
+    if (error != 0) {
+        fprintf(stderr, "fragbench case: cannot start a thread: %s\n", strerror(error));
+        exit(3);
+    }
+}
+
+/* The most threads --threads accepts. */
+enum { MAX_THREADS = 1024 };
+
 static void usage(const char *program, FILE *out)
 {
     fprintf(out,
-            "usage: %s [--scale=F] [--idle-ms=N]\n"
+            "usage: %s [--scale=F] [--idle-ms=N] [--threads=N]\n"
             "%s\n"
             "  --scale=F    multiply the working set by F (default 1, the talk's size)\n"
             "  --idle-ms=N  sleep N ms before the \"After idle\" phase (default 1000)\n"
+            "  --threads=N  threads to start, 1-%d (default %u%s)\n"
             "Run by the fragbench runner, it reports on the pipe named by FRAGBENCH_FD;\n"
             "run alone, it prints one \"PHASE: N kB used\" line per phase.\n",
-            program, case_description);
+            program, case_description, MAX_THREADS, case_default_threads,
+            case_default_threads ? "" : ": this case runs on one thread and ignores it");
 }
 
 static void sleep_ms(long ms)
@@ -39,10 +59,11 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"scale", required_argument, NULL, 's'},
         {"idle-ms", required_argument, NULL, 'i'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct case_params params = {.scale = 1.0};
+    struct case_params params = {.scale = 1.0, .threads = case_default_threads};
     struct allocator_info allocator;
     long idle_ms = 1000;
     int opt;
@@ -64,6 +85,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 't': {
+            long threads = strtol(optarg, &end, 10);
+            if (*end || *optarg == '\0' || threads < 1 || threads > MAX_THREADS) {
+                fprintf(stderr, "%s: --threads: '%s' is not a number in 1-%d\n", argv[0], optarg, MAX_THREADS);
+                return 2;
+            }
+            if (case_default_threads)
+                params.threads = (unsigned)threads;
+            break;
+        }
         case 'h':
             usage(argv[0], stdout);
             return 0;
@@ -78,7 +109,7 @@ int main(int argc, char **argv)
     }
     probe_start();
     allocator_identify(&allocator);
-    probe_hello(&allocator);
+    probe_hello(&allocator, case_default_threads ? params.threads : 0);
 
     case_body(&params);
 

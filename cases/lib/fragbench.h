@@ -227,9 +227,30 @@ static inline int fb_report_fd(void)
 
 /* ---- The API. */
 
-/* Sends one phase record with the memory sampled now and, if has_live, what the program holds. */
+/* A value the allocator does not tell. */
+#define FB_UNKNOWN UINT64_MAX
+
+/* The allocator's own view of its memory, in bytes; FB_UNKNOWN where it does not tell. */
+struct fb_allocator_view {
+    uint64_t in_use_bytes; /* handed out to the program and not freed, as the allocator counts */
+    uint64_t free_bytes;   /* free inside the allocator, kept for reuse, not given back to the OS */
+    uint64_t os_bytes;     /* held from the operating system: in use, free and the allocator's own metadata */
+};
+
+/* Appends "\tkey=value" unless the value is FB_UNKNOWN. */
+static inline void fb_line_known_u64(struct fb_line *line, const char *key, uint64_t value)
+{
+    if (value != FB_UNKNOWN)
+        fb_line_field_u64(line, key, value);
+}
+
+/*
+ * Sends one phase record with the memory sampled now, if has_live what the program holds, and
+ * if view is not NULL what the allocator says of itself.
+ */
 static inline int fb_send_phase(int fd, unsigned seq, const char *label, const struct fb_memory *memory,
-                                int has_live, uint64_t live_bytes, uint64_t allocs)
+                                int has_live, uint64_t live_bytes, uint64_t allocs,
+                                const struct fb_allocator_view *view)
 {
     struct fb_line line;
     char label_cut[FB_LABEL_MAX];
@@ -248,6 +269,11 @@ static inline int fb_send_phase(int fd, unsigned seq, const char *label, const s
         fb_line_field_u64(&line, "live_bytes", live_bytes);
         fb_line_field_u64(&line, "allocs", allocs);
     }
+    if (view) {
+        fb_line_known_u64(&line, "alloc_in_use_bytes", view->in_use_bytes);
+        fb_line_known_u64(&line, "alloc_free_bytes", view->free_bytes);
+        fb_line_known_u64(&line, "alloc_os_bytes", view->os_bytes);
+    }
     return fb_line_send(&line, fd);
 }
 
@@ -258,7 +284,7 @@ static inline void fb_phase_report(const char *label, int has_live, uint64_t liv
     int fd = fb_report_fd();
     if (fd < 0 || fb_sample(&memory) != 0)
         return;
-    fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs);
+    fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs, NULL);
 }
 
 /* Marks a phase: under the runner, reports this process's memory now; alone, does nothing. */

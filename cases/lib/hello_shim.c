@@ -12,12 +12,12 @@
 __attribute__((constructor)) static void fragbench_hello(void)
 {
     const char *pid_text = getenv("FRAGBENCH_PID");
-    struct allocator_info allocator;
+    static struct allocator_info allocator; /* the probe keeps a pointer to it */
     if (!pid_text || strtol(pid_text, NULL, 10) != (long)getpid())
         return;
     probe_start();
     allocator_identify(&allocator);
-    probe_hello(&allocator);
+    probe_hello(&allocator, 0);
     /*
      * "Start", measured by the process itself, so that even a command too short for an outside sample
      * has one; once only, though every image a command execs into (a launcher script, then the real

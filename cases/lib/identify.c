@@ -11,7 +11,7 @@ int main(void)
     struct allocator_info allocator;
     probe_start();
     allocator_identify(&allocator);
-    probe_hello(&allocator);
+    probe_hello(&allocator, 0);
     if (!getenv(FB_ENV_FD)) /* run by hand: say it */
         printf("%s %s (%s)\n", allocator.name, allocator.version, allocator.object);
     return 0;

@@ -6,16 +6,20 @@
 /* The number of phases so far. */
 static unsigned phase_seq;
 
+/* The allocator named in the hello, whose own view each phase reports; NULL before the hello. */
+static const struct allocator_info *reported_allocator;
+
 void probe_start(void)
 {
     (void)fb_report_fd();
     (void)fb_elapsed_us(); /* without the runner's start time, the clock starts here */
 }
 
-void probe_hello(const struct allocator_info *allocator)
+void probe_hello(const struct allocator_info *allocator, unsigned threads)
 {
     struct fb_line line = {.len = 0};
     int fd = fb_report_fd();
+    reported_allocator = allocator;
     if (fd < 0)
         return;
     fb_line_text(&line, FB_RECORD_HELLO);
@@ -24,6 +28,8 @@ void probe_hello(const struct allocator_info *allocator)
     fb_line_field(&line, "version", allocator->version);
     fb_line_field(&line, "object", allocator->object);
     fb_line_field_u64(&line, "pid", (uint64_t)getpid());
+    if (threads > 0)
+        fb_line_field_u64(&line, "threads", threads);
     /* The image saying hello: the runner checks that the process is still this image when it samples it. */
     char exe[1024];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -47,7 +53,12 @@ void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
     }
     phase_seq++;
     if (fd >= 0) {
-        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs);
+        /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */
+        struct fb_allocator_view view;
+        if (reported_allocator)
+            allocator_view(reported_allocator, &view);
+        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs,
+                      reported_allocator ? &view : NULL);
         return;
     }
     /* Standalone: the talk's line. */

@@ -14,13 +14,17 @@ struct allocator_info;
 /* Starts the clock and finds FRAGBENCH_FD; call once, first thing in main. */
 void probe_start(void);
 
-/* Sends the hello record naming the allocator that serves malloc (standalone: prints nothing). */
-void probe_hello(const struct allocator_info *allocator);
+/*
+ * Sends the hello record naming the allocator that serves malloc, and the number of threads the
+ * program starts if it is a threaded case (0: not one); standalone it prints nothing. The later
+ * phases report the allocator's own view of its memory through *allocator, which must outlive them.
+ */
+void probe_hello(const struct allocator_info *allocator, unsigned threads);
 
 /*
  * Samples the process and sends one phase record with the caller's live bytes and live
- * allocation count (fragbench.h's fb_send_phase). Standalone (no FRAGBENCH_FD) it prints
- * "LABEL: N kB used", the talk's line. It allocates nothing and uses no stdio. If /proc
+ * allocation count, and the allocator's own view of its memory (fragbench.h's fb_send_phase).
+ * Standalone (no FRAGBENCH_FD) it prints "LABEL: N kB used", the talk's line. It allocates nothing and uses no stdio. If /proc
  * cannot be read, it says so on stderr and ends the process with PROBE_FAILED_EXIT.
  */
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);

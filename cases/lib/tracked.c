@@ -17,8 +17,15 @@ static void *(*volatile malloc_call)(size_t) = malloc;
 static void *(*volatile realloc_call)(void *, size_t) = realloc;
 static void (*volatile free_call)(void *) = free;
 
-/* A byte that changes per block, so no page is left untouched or shared. */
-static unsigned char fill_byte;
+/* A byte that changes per block, so no page is left untouched or shared; one per thread. */
+static _Thread_local unsigned char fill_byte;
+
+/* The counts are updated by every thread of a threaded case; relaxed atomics keep them exact. */
+static void count(int64_t bytes, int64_t allocs)
+{
+    __atomic_add_fetch(&tracked.live_bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&tracked.live_allocs, (uint64_t)allocs, __ATOMIC_RELAXED);
+}
 
 static void out_of_memory(void)
 {
@@ -33,8 +40,7 @@ void *tracked_malloc(size_t size)
     if (!block)
         out_of_memory();
     memset(block, ++fill_byte | 1, size);
-    tracked.live_bytes += size;
-    tracked.live_allocs++;
+    count((int64_t)size, 1);
     return block;
 }
 
@@ -45,10 +51,7 @@ void *tracked_realloc(void *block, size_t old_size, size_t new_size)
         out_of_memory();
     if (new_size > old_size)
         memset((char *)moved + old_size, ++fill_byte | 1, new_size - old_size);
-    if (!block)
-        tracked.live_allocs++;
-    tracked.live_bytes += new_size;
-    tracked.live_bytes -= old_size;
+    count((int64_t)new_size - (int64_t)old_size, block ? 0 : 1);
     return moved;
 }
 
@@ -57,6 +60,5 @@ void tracked_free(void *block, size_t size)
     if (!block)
         return;
     free_call(block);
-    tracked.live_bytes -= size;
-    tracked.live_allocs--;
+    count(-(int64_t)size, -1);
 }

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What the case holds right now, as it sees it. */
+/* What the case holds right now, as it sees it; safe to update from many threads. */
 struct tracked_counts {
     uint64_t live_bytes;  /* bytes requested and not yet freed */
     uint64_t live_allocs; /* blocks allocated and not yet freed */

@@ -11,6 +11,7 @@ for settings in "$data"/*.gp; do
     case $name in
         retained) script=plots/retained.gp ;;
         *-timeline) script=plots/timeline.gp ;;
+        *-waste) script=plots/waste.gp ;;
         *) script=plots/bars.gp ;;
     esac
     for fmt in svg png; do

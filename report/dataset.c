@@ -14,6 +14,12 @@ static const char *const column_names[COLUMN_COUNT] = {
     "status", "scale", "idle_ms",
 };
 
+/* Columns a results file may lack (it predates them); their cells may be empty. */
+enum optional_column { OPT_LIVE, OPT_IN_USE, OPT_FREE, OPT_OS, OPT_THREADS, OPTIONAL_COUNT };
+static const char *const optional_names[OPTIONAL_COUNT] = {
+    "live_kb", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "threads",
+};
+
 static int number(const char *text, uint64_t *out)
 {
     char *end;
@@ -27,9 +33,19 @@ static int number(const char *text, uint64_t *out)
     return 0;
 }
 
+/* An optional number: -1 when the column is absent or the cell empty; -2 when the cell is not a number. */
+static int64_t optional_number(const struct csv_table *table, size_t row, long column)
+{
+    uint64_t value;
+    const char *text = column >= 0 ? csv_cell(table, row, (size_t)column) : "";
+    if (!*text)
+        return -1;
+    return number(text, &value) || value > INT64_MAX ? -2 : (int64_t)value;
+}
+
 int dataset_load(const char *path, struct dataset *out, char *error, size_t error_size)
 {
-    long at[COLUMN_COUNT];
+    long at[COLUMN_COUNT], optional_at[OPTIONAL_COUNT];
     memset(out, 0, sizeof *out);
     if (csv_load(path, &out->table, error, error_size) != 0)
         return -1;
@@ -39,6 +55,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
             csv_free(&out->table);
             return -1;
         }
+    for (int c = 0; c < OPTIONAL_COUNT; c++)
+        optional_at[c] = csv_column(&out->table, optional_names[c]);
     out->count = out->table.rows - 1;
     out->rows = calloc(out->count + 1, sizeof *out->rows);
     if (!out->rows)
@@ -47,7 +65,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
         struct sample_row *row = &out->rows[r - 1];
         uint64_t rep, seq;
         const char *text;
-#define CELL(c) csv_cell(&out->table, r, (size_t)at[c])
+#define CELL_AT(column) csv_cell(&out->table, r, (size_t)(column))
+#define CELL(c) CELL_AT(at[c])
         row->case_name = CELL(COL_CASE);
         row->alloc = CELL(COL_ALLOC);
         row->allocator = CELL(COL_ALLOCATOR);
@@ -65,6 +84,13 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
             bad = "rss_kb";
         else if (seq > 0 && number(text = CELL(COL_ANON), &row->anon_kb))
             bad = "anon_kb";
+        int64_t *optional[] = {&row->live_kb, &row->alloc_in_use_kb, &row->alloc_free_kb, &row->alloc_os_kb};
+        for (int c = OPT_LIVE; !bad && c <= OPT_OS; c++)
+            if ((*optional[c] = optional_number(&out->table, r, optional_at[c])) == -2) {
+                bad = optional_names[c];
+                text = CELL_AT(optional_at[c]);
+            }
+        row->threads = optional_at[OPT_THREADS] >= 0 ? CELL_AT(optional_at[OPT_THREADS]) : "";
         if (bad) {
             snprintf(error, error_size, "%s: row %zu: %s '%s' is not valid", path, r + 1, bad, text);
             dataset_free(out);
@@ -73,6 +99,7 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
         row->rep = (unsigned)rep;
         row->seq = (unsigned)seq;
 #undef CELL
+#undef CELL_AT
     }
     out->scale = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_SCALE]) : "";
     out->idle_ms = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_IDLE]) : "";

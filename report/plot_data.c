@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "waste.h"
 
 void gp_string(FILE *out, const char *text)
 {
@@ -126,14 +127,47 @@ static int write_retained(const struct report *report, const char *dir, const ch
                           error, error_size);
 }
 
+/* <case>-waste.dat: per profile, where the memory freed by "After del" went, in MiB, stacked. */
+static int write_waste(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
+                       char *error, size_t error_size)
+{
+    char name[256], title[256];
+    snprintf(name, sizeof name, "%s-waste", c->case_name);
+    FILE *dat = gp_open(dir, name, ".dat", error, error_size);
+    if (!dat)
+        return -1;
+    fputs("\"profile\"\t\"returned to the OS\"\t\"free in the allocator, resident\"\t\"metadata and other\"\t"
+          "\"kept, allocator does not say why\"\n",
+          dat);
+    for (size_t p = 0; p < c->profile_count; p++) {
+        struct waste_split w = waste_of(report->dataset, c->case_name, c->profiles[p].alloc);
+        gp_string(dat, c->profiles[p].alloc);
+        if (w.known)
+            fprintf(dat, "\t%.1f\t%.1f\t%.1f\t%.1f\n", (double)w.returned_kb / 1024.0, (double)w.free_kb / 1024.0,
+                    (double)w.other_kb / 1024.0, (double)w.unsplit_kb / 1024.0);
+        else
+            fputs("\t?\t?\t?\t?\n", dat);
+    }
+    if (fclose(dat) != 0)
+        return -1;
+    snprintf(title, sizeof title, "%s: where the memory freed by \"After del\" went (anonymous memory, scale %s)",
+             c->case_name, report->dataset->scale);
+    return write_settings(dir, name, title, 4, note, error, error_size);
+}
+
 int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
                     size_t error_size)
 {
     char note[2048];
     footnote(report, note, sizeof note);
     for (size_t k = 0; k < report->stats->count; k++)
-        if (write_case(report, &report->stats->cases[k], dir, note, error, error_size) != 0)
+    {
+        const struct case_stats *c = &report->stats->cases[k];
+        if (write_case(report, c, dir, note, error, error_size) != 0)
             return -1;
+        if (waste_case_has_split(report->dataset, c) && write_waste(report, c, dir, note, error, error_size) != 0)
+            return -1;
+    }
     if (write_retained(report, dir, note, error, error_size) != 0)
         return -1;
     return write_timeline_plots(report, timeline_path, dir, note, error, error_size);

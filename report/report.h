@@ -33,7 +33,10 @@ void write_summary_csv(const struct report *report, FILE *out);
 /* results/slides.md: the slide tables and the talk-style console blocks. */
 void write_slides(const struct report *report, FILE *out);
 
-/* The gnuplot inputs in dir: <case>.dat and <case>.gp per case, retained.dat and retained.gp, and the timelines. */
+/*
+ * The gnuplot inputs in dir: <case>.dat and <case>.gp per case, <case>-waste.dat and .gp per case with an
+ * "After del" split, retained.dat and retained.gp, and the timelines.
+ */
 int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
                     size_t error_size);
 

@@ -5,6 +5,7 @@
 
 #include "markdown.h"
 #include "report.h"
+#include "waste.h"
 
 /* The phases whose retained share the slides show, when a case has them. */
 static const char *const retained_phases[] = {"After del", "After idle", "After release"};
@@ -89,6 +90,53 @@ static void retained_table(const struct report *report, const struct case_stats 
     md_end(&table, out);
 }
 
+static void mb_cell(struct md_table *table, bool known, uint64_t kb)
+{
+    if (known)
+        md_cell(table, "%.1f", (double)kb / 1024.0);
+    else
+        md_cell(table, "n/a");
+}
+
+/* Where the memory freed by "After del" went, per profile (see waste.h). */
+static void waste_table(const struct report *report, const struct case_stats *c, FILE *out)
+{
+    static const bool right[] = {false, true, true, true, true, true, true};
+    struct md_table table;
+    bool unsplit = false;
+    md_begin(&table, 7, right);
+    md_cell(&table, "profile");
+    md_cell(&table, "held before del");
+    md_cell(&table, "live after del");
+    md_cell(&table, "returned to the OS");
+    md_cell(&table, "free in the allocator, resident");
+    md_cell(&table, "metadata and other");
+    md_cell(&table, "rep");
+    for (size_t p = 0; p < c->profile_count; p++) {
+        const struct profile_stats *ps = &c->profiles[p];
+        struct waste_split w = waste_of(report->dataset, c->case_name, ps->alloc);
+        profile_cell(&table, ps);
+        mb_cell(&table, w.known, w.held_kb);
+        mb_cell(&table, w.known, w.live_kb);
+        mb_cell(&table, w.known, w.returned_kb);
+        if (w.known && !w.split) {
+            md_cell(&table, "%.1f together †", (double)w.unsplit_kb / 1024.0);
+            md_cell(&table, "†");
+            unsplit = true;
+        } else {
+            mb_cell(&table, w.known, w.free_kb);
+            mb_cell(&table, w.known, w.other_kb);
+        }
+        if (w.known)
+            md_cell(&table, "%u", w.rep);
+        else
+            md_cell(&table, "n/a");
+    }
+    md_end(&table, out);
+    if (unsplit)
+        fprintf(out, "\n† the allocator does not tell its free bytes (or the results predate alloc_free_kb), so what it kept is not split.\n");
+}
+
 /* "$ LD_PRELOAD=lib SETTINGS build/cases/CASE [--scale=S] [--idle-ms=N]": what reproduces the block by hand. */
 static void console_command(const struct report *report, const struct case_stats *c, const struct profile_stats *ps,
                             FILE *out)
@@ -109,6 +157,8 @@ static void console_command(const struct report *report, const struct case_stats
         fprintf(out, " --scale=%s", report->dataset->scale);
     if (strcmp(report->dataset->idle_ms, "1000") != 0)
         fprintf(out, " --idle-ms=%s", report->dataset->idle_ms);
+    if (*ps->first_clean_rep->threads)
+        fprintf(out, " --threads=%s", ps->first_clean_rep->threads);
     fputc('\n', out);
 }
 
@@ -163,6 +213,13 @@ void write_slides(const struct report *report, FILE *out)
         fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");
         retained_table(report, c, out);
         fputc('\n', out);
+        if (waste_case_has_split(d, c)) {
+            fprintf(out, "Where the memory freed by \"%s\" went (MiB of anonymous memory, RssAnon, in the rep with "
+                         "the median after del; free in the allocator is its own count, alloc_free_kb):\n\n",
+                    WASTE_PHASE);
+            waste_table(report, c, out);
+            fputc('\n', out);
+        }
         console_blocks(report, c, out);
         fputc('\n', out);
     }

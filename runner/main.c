@@ -316,7 +316,8 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &stop, NULL);
         struct matrix matrix = {
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
-            .scale_text = options.scale_text, .idle_ms = options.idle_ms, .reps = options.reps,
+            .scale_text = options.scale_text, .idle_ms = options.idle_ms, .threads = options.threads,
+            .reps = options.reps,
             .jobs = options.jobs, .console = options.quiet ? NULL : console, .csv = csv,
             .csv_path = options.csv_path, .quiet = options.quiet, .summary = summary,
             .interval_ms = options.interval_ms, .sample_outside = options.external || timeline,

@@ -22,8 +22,8 @@
 struct run {
     struct run_identity identity;
     const struct selected_profile *selected;
-    char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32];
-    char *argv[5];
+    char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32], threads_arg[32];
+    char *argv[6];
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
     struct child *child;
     struct child_result result;
@@ -203,6 +203,7 @@ static bool on_record(void *context, const struct record *record)
         if (!verify_allocator(run->selected->profile, record, why, sizeof why))
             return refuse(run, why);
         run->have_hello = true;
+        run->identity.threads = record->threads;
         snprintf(run->hello_exe, sizeof run->hello_exe, "%s", record->exe);
         print_heading(run);
         return true;
@@ -257,6 +258,10 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
     }
     *arg++ = run->scale_arg;
     *arg++ = run->idle_arg;
+    if (entry->kind == C && matrix->threads) {
+        snprintf(run->threads_arg, sizeof run->threads_arg, "--threads=%u", matrix->threads);
+        *arg++ = run->threads_arg;
+    }
     *arg = NULL;
 }
 

@@ -26,6 +26,7 @@ struct matrix {
     const struct selection *selection;
     const char *scale_text;
     unsigned idle_ms;
+    unsigned threads;  /* passed to the C cases as --threads; 0: not passed (each case's default) */
     unsigned reps;
     unsigned jobs;     /* runs at the same time */
     FILE *console;     /* the talk's lines; NULL for none */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_IDLE_MS = 256, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
+enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
        OPT_TIMEOUT, OPT_MEM_LIMIT };
 
 static const struct option long_options[] = {
@@ -15,6 +15,7 @@ static const struct option long_options[] = {
     {"reps", required_argument, NULL, 'r'},
     {"scale", required_argument, NULL, 's'},
     {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"csv", required_argument, NULL, 'c'},
     {"profiles", required_argument, NULL, OPT_PROFILES},
     {"jobs", required_argument, NULL, OPT_JOBS},
@@ -44,6 +45,8 @@ void options_usage(FILE *out)
           "  -s, --scale=F               multiply each case's working set by F (default: 1,\n"
           "                              the talk's size, ~500 MB); 0 < F <= 1000\n"
           "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
+          "      --threads=N             threads started by the threaded cases (threads, handoff), 1-1024\n"
+          "                              (default: each case's own: 8 and 2); the others ignore it\n"
           "  -c, --csv=FILE              write one CSV row per phase to FILE ('-': stdout)\n"
           "      --profiles=FILE         read allocator profiles from FILE (default: profiles.txt)\n"
           "      --jobs=N                run N cases at the same time (default: 1); each run's RSS is its\n"
@@ -160,6 +163,12 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case 'c':
             out->csv_path = optarg;
+            break;
+        case OPT_THREADS:
+            if (parse_unsigned(optarg, 1024, &out->threads) || out->threads == 0) {
+                snprintf(error, error_size, "--threads: '%s' is not a whole number from 1 to 1024", optarg);
+                return -1;
+            }
             break;
         case OPT_PROFILES:
             out->profiles_path = optarg;

@@ -11,6 +11,7 @@ struct options {
     unsigned reps;             /* --reps */
     const char *scale_text;    /* --scale as given (checked to be a number in (0, 1000]), passed on and recorded */
     unsigned idle_ms;          /* --idle-ms */
+    unsigned threads;          /* --threads: threads a threaded C case starts; 0: the case's default */
     const char *csv_path;      /* --csv: NULL for none, "-" for stdout */
     const char *profiles_path; /* --profiles: NULL for the shipped profiles.txt */
     const char *python;        /* --python: the interpreter of the Python cases */

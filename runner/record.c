@@ -23,6 +23,7 @@ static const struct field_spec {
     TEXT(RECORD_HELLO, object, true),
     TEXT(RECORD_HELLO, exe, false),
     NUMBER(RECORD_HELLO, pid, false),
+    NUMBER(RECORD_HELLO, threads, false),
     NUMBER(RECORD_PHASE, seq, true),
     TEXT(RECORD_PHASE, label, true),
     NUMBER(RECORD_PHASE, elapsed_us, true),
@@ -32,6 +33,9 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, file_kb, true),
     NUMBER(RECORD_PHASE, live_bytes, false),
     NUMBER(RECORD_PHASE, allocs, false),
+    NUMBER(RECORD_PHASE, alloc_in_use_bytes, false),
+    NUMBER(RECORD_PHASE, alloc_free_bytes, false),
+    NUMBER(RECORD_PHASE, alloc_os_bytes, false),
 #undef TEXT
 #undef NUMBER
 };
@@ -136,5 +140,8 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
             return -1;
         }
     out->has_live = out->type == RECORD_PHASE && was_seen(seen, "live_bytes") && was_seen(seen, "allocs");
+    out->has_alloc_in_use = was_seen(seen, "alloc_in_use_bytes");
+    out->has_alloc_free = was_seen(seen, "alloc_free_bytes");
+    out->has_alloc_os = was_seen(seen, "alloc_os_bytes");
     return 0;
 }

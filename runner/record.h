@@ -20,6 +20,7 @@ struct record {
     char object[PATH_MAX];
     char exe[PATH_MAX];   /* optional: the program image that said hello (/proc/self/exe) */
     uint64_t pid;
+    uint64_t threads;     /* optional: the threads a threaded case starts; 0 when not sent */
     /* phase: one sample */
     uint64_t seq;
     char label[FB_LABEL_MAX];
@@ -27,6 +28,9 @@ struct record {
     uint64_t vsz_kb, rss_kb, anon_kb, file_kb;
     uint64_t live_bytes, allocs;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
+    /* optional: the allocator's own view of its memory, each where it tells */
+    uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
+    bool has_alloc_in_use, has_alloc_free, has_alloc_os;
 };
 
 /*

@@ -6,9 +6,10 @@
 #include "csv.h"
 
 const char *const result_columns[RESULT_COLUMN_COUNT] = {
-    "case",  "alloc",   "alloc_version", "rep",    "seq",    "phase",
+    "case", "alloc", "alloc_version", "rep", "seq", "phase",
     "elapsed_ms", "vsz_kb", "rss_kb", "anon_kb", "file_kb", "live_kb",
-    "allocs", "status", "allocator", "scale", "idle_ms", "peak_rss_kb",
+    "allocs", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "overhead_pct", "status",
+    "allocator", "scale", "idle_ms", "threads", "peak_rss_kb",
 };
 
 void results_write_header(FILE *out)
@@ -16,22 +17,52 @@ void results_write_header(FILE *out)
     csv_write_row(out, result_columns, RESULT_COLUMN_COUNT);
 }
 
+/* A count of bytes as whole KiB, rounded; "" when unknown. */
+static void format_kb(char *out, size_t size, bool known, uint64_t bytes)
+{
+    if (known)
+        snprintf(out, size, "%" PRIu64, bytes / 1024 + (bytes % 1024 >= 512));
+    else
+        out[0] = '\0';
+}
+
+/* The process's anonymous memory above what the program holds, as a percentage of what it holds. */
+static void format_overhead(char *out, size_t size, const struct record *phase)
+{
+    out[0] = '\0';
+    if (phase->has_live && phase->live_bytes > 0) {
+        double anon = (double)phase->anon_kb * 1024.0, live = (double)phase->live_bytes;
+        snprintf(out, size, "%.1f", (anon - live) / live * 100.0);
+    }
+}
+
+static void format_threads(char *out, size_t size, const struct run_identity *run)
+{
+    if (run->threads)
+        snprintf(out, size, "%" PRIu64, run->threads);
+    else
+        out[0] = '\0';
+}
+
 void results_write_status_row(FILE *out, const struct run_identity *run, const char *status)
 {
-    char rep[16], idle[16];
+    char rep[16], idle[16], threads[24];
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    format_threads(threads, sizeof threads, run);
     const char *values[RESULT_COLUMN_COUNT] = {
-        run->case_name, run->profile, run->alloc_version, rep, "0", "", "", "", "", "", "", "",
-        "", status, run->allocator, run->scale, idle, "",
+        run->case_name, run->profile, run->alloc_version, rep, "0", "",
+        "", "", "", "", "", "",
+        "", "", "", "", "", status,
+        run->allocator, run->scale, idle, threads, "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
 
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
 {
-    char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24] = "", allocs[24] = "";
-    char idle[16], peak[24] = "";
+    char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24], allocs[24] = "";
+    char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "";
 
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(seq, sizeof seq, "%" PRIu64, phase->seq);
@@ -40,18 +71,23 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
     snprintf(rss, sizeof rss, "%" PRIu64, phase->rss_kb);
     snprintf(anon, sizeof anon, "%" PRIu64, phase->anon_kb);
     snprintf(file, sizeof file, "%" PRIu64, phase->file_kb);
-    if (phase->has_live) {
-        snprintf(live, sizeof live, "%" PRIu64, (phase->live_bytes + 512) / 1024);
+    format_kb(live, sizeof live, phase->has_live, phase->live_bytes);
+    if (phase->has_live)
         snprintf(allocs, sizeof allocs, "%" PRIu64, phase->allocs);
-    }
+    format_kb(in_use, sizeof in_use, phase->has_alloc_in_use, phase->alloc_in_use_bytes);
+    format_kb(free_kb, sizeof free_kb, phase->has_alloc_free, phase->alloc_free_bytes);
+    format_kb(os, sizeof os, phase->has_alloc_os, phase->alloc_os_bytes);
+    format_overhead(overhead, sizeof overhead, phase);
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    format_threads(threads, sizeof threads, run);
     if (run->peak_rss_kb)
         snprintf(peak, sizeof peak, "%" PRIu64, run->peak_rss_kb);
 
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, seq, phase->label,
         elapsed, vsz, rss, anon, file, live,
-        allocs, status, run->allocator, run->scale, idle, peak,
+        allocs, in_use, free_kb, os, overhead, status,
+        run->allocator, run->scale, idle, threads, peak,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

@@ -15,13 +15,14 @@ struct run_identity {
     const char *alloc_version;
     const char *scale; /* as given to --scale */
     unsigned idle_ms;
+    uint64_t threads; /* the threads the case said it starts; 0: not a threaded case */
     unsigned rep;
     uint64_t peak_rss_kb; /* the largest RSS seen from outside during the run; 0: not sampled */
 };
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 18 };
+enum { RESULT_COLUMN_COUNT = 23 };
 
 void results_write_header(FILE *out);
 

@@ -34,16 +34,16 @@ chmod +x "$tmp/loop"
 "$FB" --quiet -- "$tmp/loop" >/dev/null 2>"$tmp/loop.err"
 loop_code=$?
 expect interpreter_loop_is_refused "exit $loop_code: $(cat "$tmp/loop.err")" "$loop_code:$(grep -c 'more than 4 levels of #!' "$tmp/loop.err")" = 2:1
-got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')
 expect external_exit_status_passes_through "exit $code, statuses $got" "$code:$got" = "1:exit:3 "
-got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $2 ":" $15 }' | sort -u | tr '\n' ' ')
+got=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, 'NR > 1 { print $2 ":" $19 }' | sort -u | tr '\n' ' ')
 expect external_rows_name_the_allocator_that_served_malloc "$got" "$got" = "glibc:glibc jemalloc:jemalloc "
 bad=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, 'NR > 1 { key = $2 "/" $3; if (key in last && $4 + 0 < last[key]) n++; last[key] = $4 + 0; rows[key]++ }
     END { for (k in rows) if (rows[k] < 20) n++; print n + 0 }')
 expect external_samples_are_monotonic_in_time_and_many "$bad problems in $(wc -l <"$tmp/ext-timeline.csv") rows" "$bad" -eq 0
 got=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, '$2 == "glibc" && $7 != "" { printf "%s;", $7 }')
 expect external_timeline_marks_the_phases "marks: $got" "$got" = "Start;Start;After alloc;After free;"
-peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { print $18 }')
+peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { print $23 }')
 reference=$(/usr/bin/time -f %M $PROGRAM 64 300 0 2>&1 >/dev/null | tail -n 1)
 expect external_peak_matches_time_v_within_5pct "runner peak ${peak:-?} kB, /usr/bin/time ${reference:-?} kB" \
     "$(awk -v a="${peak:-0}" -v b="${reference:-1}" 'BEGIN { d = (a - b) / b * 100; if (d < 0) d = -d; print (d < 5) ? "yes" : "no" }')" = yes
@@ -62,7 +62,7 @@ import sys; sys.path.insert(0, "cases")
 import fragbench
 fragbench.phase("Marked from Python")' 2>"$tmp/py.err"
 code=$?
-got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { printf "%s:%s;", $6, $15 }')
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { printf "%s:%s;", $6, $19 }')
 expect external_python_program_marks_phases "exit $code: $got $(cat "$tmp/py.err")" "$code:$got" = "0:Start:jemalloc;Marked from Python:jemalloc;Exit:jemalloc;"
 
 # ---- Own cases get a timeline too.

@@ -72,7 +72,7 @@ expect closing_table_matches_the_csv "table '$table', csv '$csv_row'" "$table" =
 # ---- The allocator named in a row is the one that served malloc, with a real version.
 bad=$(tr -d '\r' <"$tmp/m.csv" | awk -F, 'NR > 1 {
         family = $2; sub(/-.*/, "", family)
-        if ($15 != family || $3 !~ /^[0-9]+\.[0-9]+/) print $2 " -> " $15 " " $3 }' | sort -u)
+        if ($19 != family || $3 !~ /^[0-9]+\.[0-9]+/) print $2 " -> " $19 " " $3 }' | sort -u)
 expect every_row_names_the_allocator_that_served_malloc "mislabelled: $bad" -z "$bad"
 
 # ---- The allocations really happened, as many as the case says.
@@ -106,11 +106,11 @@ got=$(head -n 1 "$tmp/talk.out")
 expect runner_heading_names_allocator_and_version "heading '$got'" \
     -n "$(echo "$got" | grep -E '^frag · jemalloc [0-9]+\.[0-9]+\.[0-9]+$')"
 
-# ---- The CSV: RFC 4180 rows of 18 fields, CRLF ends, the header first, status ok.
-got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,status,allocator,scale,idle_ms,peak_rss_kb\r" { print "header: " $0 }
+# ---- The CSV: RFC 4180 rows of 23 fields, CRLF ends, the header first, status ok.
+got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb\r" { print "header: " $0 }
                !/\r$/ { print "line " NR " lacks CRLF" }
-               NF != 18 { print "line " NR " has " NF " fields" }
-               NR > 1 && $14 != "ok" { print "line " NR " status " $14 }' "$tmp/m.csv")
+               NF != 23 { print "line " NR " has " NF " fields" }
+               NR > 1 && $18 != "ok" { print "line " NR " status " $18 }' "$tmp/m.csv")
 expect csv_is_well_formed "$got" -z "$got"
 rows=$(($(wc -l <"$tmp/m.csv") - 1))
 expect csv_has_one_row_per_phase "$rows rows, expected 2 cases x 7 profiles x 4 phases" "$rows" -eq 56
@@ -221,7 +221,7 @@ fake_run proto2 "$(echo "$glibc_hello" | sed 's/proto=1/proto=2/')$fake_phase"
 expect run_speaking_another_protocol_is_refused "exit $fake_code, $fake_rows rows: $(cat "$tmp/proto2.err")" \
     "$fake_code:$fake_rows" = 2:0
 fake_run exit3 "$glibc_hello$fake_phase" FAKE_EXIT=3
-got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/exit3.csv" | awk -F, 'NR == 2 { print $14 }')"
+got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/exit3.csv" | awk -F, 'NR == 2 { print $18 }')"
 expect failed_run_keeps_its_rows_with_its_status "exit:rows:status $got: $(cat "$tmp/exit3.err")" "$got" = 1:1:exit:3
 fake_run garbage "${glibc_hello}garbage\n$(head -c 5000 /dev/zero | tr '\0' x)\n$fake_phase"
 expect malformed_records_are_counted_and_the_first_named \
@@ -328,7 +328,7 @@ expect jobs_2_writes_rows_in_matrix_order_when_a_later_run_ends_first "rows: $go
 
 # ---- A run that fails before its first sample leaves one status row, so the failure is counted.
 fake_run early_death "$glibc_hello" FAKE_EXIT=9
-got="$fake_code:$(tr -d '\r' <"$tmp/early_death.csv" | awk -F, 'NR == 2 { print $5 "|" $6 "|" $9 "|" $14 }')"
+got="$fake_code:$(tr -d '\r' <"$tmp/early_death.csv" | awk -F, 'NR == 2 { print $5 "|" $6 "|" $9 "|" $18 }')"
 expect run_that_dies_before_sampling_leaves_a_status_row "$got" "$got" = "1:0|||exit:9"
 
 # ---- A full disk mid-matrix: the runner stops with exit 2, and the CSV keeps whole rows only.
@@ -338,7 +338,7 @@ expect run_that_dies_before_sampling_leaves_a_status_row "$got" "$got" = "1:0|||
     exec "$FB" --reps=40 --scale=0.01 --idle-ms=0 --quiet --csv="$tmp/full-disk.csv" frag
 ) 2>"$tmp/full-disk.err"
 code=$?
-bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 18 { n++ } END { print n + 0 }')
+bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 23 { n++ } END { print n + 0 }')
 rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
 expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
     "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1
@@ -355,22 +355,22 @@ expect unknown_case_suggests_the_nearest "exit $code: $(cat "$tmp/typo-case.err"
 
 # ---- Faults: a crash at a phase, a run past --timeout, a run past --mem-limit; rows kept, status says which.
 fake_run segv "$glibc_hello$fake_phase" FAKE_THEN='kill -SEGV $$'
-got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/segv.csv" | awk -F, 'NR == 2 { print $14 }')"
+got="$fake_code:$fake_rows:$(tr -d '\r' <"$tmp/segv.csv" | awk -F, 'NR == 2 { print $18 }')"
 expect crash_at_a_phase_keeps_its_rows_with_signal_status "exit:rows:status $got" "$got" = "1:1:signal:SIGSEGV"
 start=$(date +%s%N)
 FAKE_RECORDS="$glibc_hello$fake_phase" FAKE_KNOB=x FAKE_THEN='sleep 20' "$fake/fragbench" --profiles=profiles.txt \
     --timeout=1 --idle-ms=0 --csv="$tmp/timeout.csv" frag >/dev/null 2>"$tmp/timeout.err"
 code=$?
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $14 }'):$((elapsed_ms < 4000))"
+got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $18 }'):$((elapsed_ms < 4000))"
 expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $elapsed_ms ms: $(cat "$tmp/timeout.err")" \
     "$got" = "1:After x|timeout:1"
 "$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
 code=$?
-got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')"
+got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"
 expect run_past_the_memory_cap_is_killed_and_says_oom "exit:status $got: $(cat "$tmp/oom.err")" "$got" = "1:oom "
 "$FB" --quiet --mem-limit=200M --csv="$tmp/oom-ext.csv" -- build/tests/header_phase 4000 0 0 2>"$tmp/oom-ext.err"
-got="$?:$(tr -d '\r' <"$tmp/oom-ext.csv" | awk -F, 'NR > 1 { print $14 }' | sort -u | tr '\n' ' ')"
+got="$?:$(tr -d '\r' <"$tmp/oom-ext.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"
 expect runaway_command_is_stopped_at_the_memory_cap "exit:status $got: $(cat "$tmp/oom-ext.err")" "$got" = "1:oom "
 
 # ---- Ctrl-C and SIGTERM mid-matrix: the runs in progress stop, finished rows stay, the CSV parses.
@@ -384,7 +384,7 @@ for signal in INT TERM; do
     sleep 0.2
     left=$(pgrep -f "$PWD/build/cases/frag" | wc -l)
     rows=$(($(wc -l <"$tmp/stop-$signal.csv") - 1))
-    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 18 { n++ } END { print n + 0 }')
+    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 23 { n++ } END { print n + 0 }')
     case $signal in INT) expected=130 ;; TERM) expected=143 ;; esac
     expect "sig${signal}_stops_the_matrix_and_keeps_finished_rows" \
         "exit $code, $rows rows, $bad broken, $left children left: $(cat "$tmp/stop-$signal.err")" \

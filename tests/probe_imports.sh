@@ -5,7 +5,10 @@ set -u
 # What measuring may call: system calls, string functions that never allocate, and the probe's own line writer.
 # (fragbench.h's functions are inline: what they call shows up here.)
 allowed="__errno_location _exit clock_gettime close fcntl fstat getenv getpid open read readlink write sysconf
-strchr strlen strncmp strncpy strtol strtoull memcpy memset __stack_chk_fail"
+strchr strlen strncmp strncpy strtol strtoull memcpy memset __stack_chk_fail
+allocator_view"
+# allocator_view calls the allocator's own statistics function (mallinfo2, mallctl, ...) through a pointer found
+# at start; tests/probe_allocs.c and tests/alloc_view.sh check that it allocates nothing.
 
 imports=$(nm -u "$@" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
 if [ -z "$imports" ]; then

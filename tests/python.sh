@@ -59,7 +59,7 @@ alloc=$(value "$tmp/py.csv" frag.py jemalloc-decay0 "After alloc" rss_kb)
 del=$(value "$tmp/py.csv" frag.py jemalloc-decay0 "After del" rss_kb)
 expect frag_py_jemalloc_decay0_gives_it_back "After alloc ${alloc:-?}, After del ${del:-?}" \
     "$(( ${del:-999999} * 100 / ${alloc:-1} ))" -lt 30
-got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { print $1 ":" $2 ":" $15 }' | sort -u | tr '\n' ' ')
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { print $1 ":" $2 ":" $19 }' | sort -u | tr '\n' ' ')
 expect python_rows_name_the_allocator_that_served_malloc "$got" "$got" = \
     "frag.py:glibc:glibc frag.py:jemalloc-decay0:jemalloc frag_gc.py:glibc:glibc frag_gc.py:jemalloc-decay0:jemalloc lists.py:glibc:glibc lists.py:jemalloc-decay0:jemalloc "
 got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, '$1 == "frag.py" && $2 == "glibc" && $6 == "After alloc" { print $13 }')

@@ -71,6 +71,26 @@ expect small_make_compare_puts_the_time_ratio_in_summary "ratio '$ratio'" \
     -n "$(echo "$ratio" | grep -E '^[0-9]+\.[0-9]{3}$')"
 expect small_make_compare_prints_progress "$(head -n 5 "$tmp/c.out")" \
     "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out")" -eq 2
+# The "where the memory freed by del went" rows, recomputed from compare.csv alone (one rep: it is the median one).
+expected=$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { anon[$at["alloc"], $at["seq"]] = $at["anon_kb"] }
+    $at["phase"] == "After del" { del[$at["alloc"]] = $at["seq"]; order[++n] = $at["alloc"]
+        live[$at["alloc"]] = $at["live_kb"]; free[$at["alloc"]] = $at["alloc_free_kb"] }
+    END { for (k = 1; k <= n; k++) { a = order[k]; held = anon[a, del[a] - 1]; after = anon[a, del[a]]
+        returned = held > after ? held - after : 0; retained = after > live[a] ? after - live[a] : 0
+        f = free[a] < retained ? free[a] : retained
+        printf "%s|%.1f|%.1f|%.1f|%.1f|%.1f|1\n", a, held / 1024, live[a] / 1024, returned / 1024, f / 1024,
+            (retained - f) / 1024 } }')
+shown=$(sed -n '/^Where the memory freed by/,/^$/d; /^| profile *| held before del/,/^$/p' "$tmp/c/slides.md" |
+    awk -F'|' 'NR > 2 && NF > 3 { row = ""; for (i = 2; i < NF; i++) { gsub(/ /, "", $i); row = row (i > 2 ? "|" : "") $i }
+        print row }')
+expect slides_split_the_waste_after_del_as_compare_csv_says "expected: $expected / shown: $shown" \
+    "$expected" = "$shown" -a -n "$shown"
+expect small_make_compare_splits_with_the_allocators_own_free_bytes "$(tr -d '\r' <"$tmp/c/compare.csv" | head -n 3)" \
+    "$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["alloc_free_kb"] != "" && $at["alloc_in_use_kb"] != "" && $at["alloc_os_kb"] != "" { n++ } END { print n + 0 }')" -eq 8
+plots_are_valid small_compare_waste "$tmp/c/plots" frag-waste
 block='$ LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 build/cases/frag --scale=0.02 --idle-ms=0'
 expect slides_show_the_talk_style_command_that_reproduces_the_block "$(grep -F 'build/cases/frag' "$tmp/c/slides.md")" \
     "$(grep -cxF "$block" "$tmp/c/slides.md")" -eq 1

@@ -27,6 +27,8 @@ for test in build/asan/test_*; do
 done
 suite "probe" env LD_PRELOAD="$PWD/build/tests/malloc_counter.so" build/tests/probe_allocs
 suite "probe imports" tests/probe_imports.sh build/tests/probe.o
+suite "allocator view" tests/alloc_view.sh build/fragbench
+suite "cases beyond the talk" tests/cases.sh build/fragbench
 suite "integration" tests/integration.sh build/fragbench
 suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
 suite "python cases and module" tests/python.sh

@@ -110,16 +110,16 @@ static void mimalloc_release(void *fn)
 }
 
 /*
- * mi_process_info() gives the memory mimalloc has committed from the OS (current_commit); its
- * release builds keep no count of the bytes in use, so in use and free stay unknown.
+ * mi_process_info() gives the memory mimalloc has committed from the OS (current_commit: whole
+ * segments are committed eagerly, so it can be far above the resident memory); its release builds
+ * keep no count of the bytes in use, so in use and free stay unknown.
  */
 static void mimalloc_view(void *fn, struct fb_allocator_view *view)
 {
     size_t elapsed, user, system, rss, peak_rss, commit = 0, peak_commit, faults;
     ((void (*)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *))fn)(
         &elapsed, &user, &system, &rss, &peak_rss, &commit, &peak_commit, &faults);
-    if (commit > 0)
-        view->os_bytes = commit;
+    view->os_bytes = commit;
 }
 
 /* glibc: gnu_get_libc_version() and malloc_trim(0). */

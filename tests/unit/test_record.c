@@ -21,6 +21,9 @@ static void hello_record_is_parsed(void)
     CHECK_STR(r.version, "5.3.0");
     CHECK_STR(r.object, "/usr/lib/libjemalloc.so.2");
     CHECK(r.pid == 42 && r.proto == 1);
+    CHECK(r.threads == 0); /* not a threaded case */
+    CHECK(parse("hello\tproto=1\tallocator=glibc\tversion=2.36\tobject=/lib/libc.so.6\tthreads=8", &r, error) == 0);
+    CHECK(r.threads == 8);
 }
 
 static void phase_record_is_parsed(void)
@@ -71,6 +74,48 @@ static void malformed_records_are_rejected_with_a_reason(void)
     snprintf(line, sizeof line, "phase\tseq=1\tlabel=%s\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0",
              long_label);
     CHECK(parse(line, &r, error) == -1 && strstr(error, "longer than"));
+}
+
+static void allocator_view_fields_are_optional_each(void)
+{
+    struct record r;
+    char error[256] = "";
+    const char *base = "phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0";
+    char line[512];
+    snprintf(line, sizeof line, "%s\talloc_in_use_bytes=4096\talloc_os_bytes=0", base);
+    CHECK(parse(line, &r, error) == 0);
+    CHECK(r.has_alloc_in_use && r.alloc_in_use_bytes == 4096);
+    CHECK(!r.has_alloc_free);
+    CHECK(r.has_alloc_os && r.alloc_os_bytes == 0); /* zero is a value, not "unknown" */
+    CHECK(parse(base, &r, error) == 0);
+    CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
+    snprintf(line, sizeof line, "%s\talloc_free_bytes=-1", base);
+    CHECK(parse(line, &r, error) == -1 && strstr(error, "alloc_free_bytes"));
+}
+
+/* fb_send_phase() leaves out what the allocator does not tell, and the runner reads the rest back. */
+static void sent_allocator_view_parses_back(void)
+{
+    int fds[2];
+    char text[FB_RECORD_MAX], error[256] = "";
+    struct record r;
+    struct fb_memory memory = {.vsz_kb = 4, .rss_kb = 3, .anon_kb = 2, .file_kb = 1};
+    struct fb_allocator_view view = {.in_use_bytes = 123, .free_bytes = FB_UNKNOWN, .os_bytes = 456};
+    CHECK(pipe(fds) == 0);
+    CHECK(fb_send_phase(fds[1], 5, "After del", &memory, 1, 100, 2, &view) == 0);
+    ssize_t n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && text[n - 1] == '\n');
+    text[n > 0 ? n - 1 : 0] = '\0';
+    CHECK(strstr(text, "alloc_free_bytes") == NULL);
+    CHECK(record_parse(text, strlen(text), &r, error, sizeof error) == 0);
+    CHECK(r.has_alloc_in_use && r.alloc_in_use_bytes == 123 && !r.has_alloc_free);
+    CHECK(r.has_alloc_os && r.alloc_os_bytes == 456 && r.has_live && r.live_bytes == 100);
+    CHECK(fb_send_phase(fds[1], 6, "After idle", &memory, 1, 100, 2, NULL) == 0); /* fragbench.h: no view */
+    n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
+    CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
+    close(fds[0]);
+    close(fds[1]);
 }
 
 static void probe_writer_output_parses_back(void)
@@ -133,6 +178,8 @@ int main(void)
     RUN_TEST(live_fields_are_optional);
     RUN_TEST(malformed_records_are_rejected_with_a_reason);
     RUN_TEST(probe_writer_output_parses_back);
+    RUN_TEST(allocator_view_fields_are_optional_each);
+    RUN_TEST(sent_allocator_view_parses_back);
     RUN_TEST(line_reader_joins_split_lines_and_drops_long_ones);
     return CHECK_EXIT_CODE();
 }

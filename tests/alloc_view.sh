@@ -1,0 +1,41 @@
+#!/bin/sh
+# The allocator's own view under each allocator (tests/view_allocs.c), and its columns in real runs: consistent with live_kb.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+FB=${1:-build/fragbench}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+
+# glibc needs no preload; the others are the profiles' libraries.
+for pair in glibc: jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4 mimalloc:libmimalloc.so.2; do
+    name=${pair%%:*} library=${pair#*:}
+    env ${library:+LD_PRELOAD=$library} build/tests/view_allocs "$name" || true
+done
+
+# Real runs: every phase row of every allocator that tells its bytes in use says at least the case's live bytes
+# (the allocator rounds blocks up and counts its caches as in use, never less); glibc's in use and free add up to
+# what it holds from the OS; mimalloc tells only the OS part.
+"$FB" --alloc=glibc,jemalloc,tcmalloc,mimalloc --scale=0.05 --idle-ms=0 --csv="$tmp/v.csv" frag threads >"$tmp/v.out" 2>&1
+code=$?
+expect view_runs_succeed "exit $code: $(tail -n 3 "$tmp/v.out")" "$code" -eq 0
+columns='NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }'
+for alloc in glibc jemalloc tcmalloc; do
+    bad=$(tr -d '\r' <"$tmp/v.csv" | awk -F, -v a="$alloc" "$columns"'
+        $at["alloc"] == a { n++
+            if ($at["alloc_in_use_kb"] == "" || $at["alloc_free_kb"] == "" || $at["alloc_os_kb"] == "") print "empty view: " $0
+            else if ($at["alloc_in_use_kb"] + 1 < $at["live_kb"]) print "in use below live: " $0 }
+        END { if (n < 8) print "only " n " rows" }')
+    expect "${alloc}_in_use_is_at_least_live_in_every_phase" "$bad" -z "$bad"
+done
+bad=$(tr -d '\r' <"$tmp/v.csv" | awk -F, "$columns"'
+    $at["alloc"] == "glibc" { d = $at["alloc_in_use_kb"] + $at["alloc_free_kb"] - $at["alloc_os_kb"]
+        if (d > 2 || d < -2) print $at["phase"] ": " $at["alloc_in_use_kb"] " + " $at["alloc_free_kb"] " != " $at["alloc_os_kb"] }')
+expect glibc_in_use_plus_free_is_what_it_holds "$bad" -z "$bad"
+bad=$(tr -d '\r' <"$tmp/v.csv" | awk -F, "$columns"'
+    $at["alloc"] == "mimalloc" && ($at["alloc_in_use_kb"] != "" || $at["alloc_free_kb"] != "" || $at["alloc_os_kb"] == "") { print }')
+expect mimalloc_tells_only_what_it_committed "$bad" -z "$bad"
+# frag after del under glibc: the freed batch is free inside the allocator (fordblks), not in use.
+free_kb=$(value "$tmp/v.csv" frag glibc "After del" alloc_free_kb)
+live_kb=$(value "$tmp/v.csv" frag glibc "After alloc" live_kb)
+expect glibc_free_after_del_is_the_freed_batch "free $free_kb kB, batch $live_kb kB" "${free_kb:-0}" -ge $((live_kb * 95 / 100))

@@ -74,17 +74,75 @@ def _glibc_version(lib):
     return lib.gnu_get_libc_version().decode()
 
 
+def _jemalloc_view(lib):
+    """stats.allocated; free: resident pages holding neither allocations nor metadata; stats.mapped (see allocator.c)."""
+    import ctypes
+    epoch, size = ctypes.c_uint64(1), ctypes.c_size_t(8)
+    if lib.mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), size) != 0:
+        return None, None, None
+
+    def stat(name):
+        value, length = ctypes.c_size_t(), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
+        return value.value if lib.mallctl(name, ctypes.byref(value), ctypes.byref(length), None, 0) == 0 else None
+
+    allocated, metadata, resident = stat(b"stats.allocated"), stat(b"stats.metadata"), stat(b"stats.resident")
+    free = None if None in (allocated, metadata, resident) else max(resident - allocated - metadata, 0)
+    return allocated, free, stat(b"stats.mapped")
+
+
+def _tcmalloc_view(lib):
+    """generic.current_allocated_bytes; from the OS: heap_size - pageheap_unmapped_bytes; free: the rest."""
+    import ctypes
+
+    def prop(name):
+        value = ctypes.c_size_t()
+        return value.value if lib.MallocExtension_GetNumericProperty(name, ctypes.byref(value)) else None
+
+    allocated, heap = prop(b"generic.current_allocated_bytes"), prop(b"generic.heap_size")
+    unmapped = prop(b"tcmalloc.pageheap_unmapped_bytes")
+    if heap is None or unmapped is None or unmapped > heap:
+        return allocated, None, None
+    held = heap - unmapped
+    return allocated, None if allocated is None else max(held - allocated, 0), held
+
+
+def _mimalloc_view(lib):
+    """Only what mimalloc has committed (mi_process_info's current_commit)."""
+    import ctypes
+    values = [ctypes.c_size_t() for _ in range(8)]
+    lib.mi_process_info(*[ctypes.byref(v) for v in values])
+    return None, None, values[5].value
+
+
+def _glibc_view(lib):
+    """mallinfo2(): uordblks + hblkhd in use, fordblks free, arena + hblkhd from the OS."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                         "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    lib.mallinfo2.restype = MallInfo2
+    info = lib.mallinfo2()
+    return info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd
+
+
+# Mirrors cases/lib/allocator.c: name, signature symbol, version, release call and the allocator's own view.
 _ALLOCATORS = [
-    ("jemalloc", "mallctl", _jemalloc_version, lambda lib: lib.mallctl(b"arena.4096.purge", None, None, None, 0)),
+    ("jemalloc", "mallctl", _jemalloc_version, lambda lib: lib.mallctl(b"arena.4096.purge", None, None, None, 0),
+     _jemalloc_view),
     ("tcmalloc", "MallocExtension_GetNumericProperty", _tcmalloc_version,
-     lambda lib: lib.MallocExtension_ReleaseFreeMemory()),
-    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(__import__("ctypes").c_bool(True))),
-    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(__import__("ctypes").c_size_t(0))),
+     lambda lib: lib.MallocExtension_ReleaseFreeMemory(), _tcmalloc_view),
+    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(__import__("ctypes").c_bool(True)),
+     _mimalloc_view),
+    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(__import__("ctypes").c_size_t(0)),
+     _glibc_view),
 ]
 
 
 def identify():
-    """(name, version, object path, release function or None) of the allocator that serves malloc here."""
+    """(name, version, object path, release function or None, view function or None) of the allocator that serves
+    malloc here; the view function returns (in use, free, from the OS) in bytes, None where it does not tell."""
     import ctypes  # here, not at import: without the runner the module costs nothing
 
     class _DlInfo(ctypes.Structure):
@@ -105,10 +163,10 @@ def identify():
     lib = ctypes.CDLL(None)
     lib.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
     base, path = object_of("malloc")
-    for name, signature, version, release in _ALLOCATORS:
+    for name, signature, version, release, view in _ALLOCATORS:
         if base is not None and object_of(signature)[0] == base:
-            return name, version(lib), path, (lambda: release(lib))
-    return "unknown", "", path, None
+            return name, version(lib), path, (lambda: release(lib)), (lambda: view(lib))
+    return "unknown", "", path, None, None
 
 
 def _send(line):
@@ -132,7 +190,7 @@ def _start():
     _state["owner"] = os.getpid()
     _state["pipe"] = _pipe_identity(_state["fd"]) if _state["fd"] is not None else None
     if _state["fd"] is not None:
-        name, version, path, _ = _allocator()
+        name, version, path = _allocator()[:3]
         _send("hello\tproto=%d\tallocator=%s\tversion=%s\tobject=%s\tpid=%d"
               % (_PROTOCOL, name, version, path, os.getpid()))
 
@@ -176,6 +234,11 @@ def phase(label, live_bytes=None, allocs=None, echo=False):
     fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]
+    view = _allocator()[4]
+    if view:  # read after /proc, as the C probe does
+        for key, value in zip(("alloc_in_use_bytes", "alloc_free_bytes", "alloc_os_bytes"), view()):
+            if value is not None:
+                fields.append("%s=%d" % (key, value))
     _send("\t".join(fields))
 
 

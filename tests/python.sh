@@ -65,6 +65,17 @@ expect python_rows_name_the_allocator_that_served_malloc "$got" "$got" = \
 got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, '$1 == "frag.py" && $2 == "glibc" && $6 == "After alloc" { print $13 }')
 expect frag_py_reports_its_strings "allocs $got, expected 20001 (20 000 strings and their list)" "${got:-0}" -eq 20001
 
+# The allocator's own view, read by the module through ctypes: in use at least the strings, the freed batch free.
+for alloc in glibc jemalloc-decay0; do
+    in_use=$(value "$tmp/py.csv" frag.py $alloc "After alloc" alloc_in_use_kb)
+    live=$(value "$tmp/py.csv" frag.py $alloc "After alloc" live_kb)
+    expect "frag_py_${alloc}_view_counts_the_strings_in_use" "in use '$in_use' kB, live '$live' kB" \
+        "${in_use:-0}" -ge "${live:-1}"
+done
+free_kb=$(value "$tmp/py.csv" frag.py glibc "After del" alloc_free_kb)
+expect frag_py_glibc_freed_strings_are_free_inside_the_allocator "free '$free_kb' kB, strings '$live' kB" \
+    "${free_kb:-0}" -ge $(( $(value "$tmp/py.csv" frag.py glibc "After alloc" live_kb) * 95 / 100 ))
+
 # ---- Run alone, a script prints the talk's lines.
 (cd cases && "$PY" frag.py --scale=0.01 --idle-ms=0) >"$tmp/alone.out" 2>&1
 expect python_case_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" \

@@ -4,8 +4,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-echo "== the phase probe"
+echo "== the phase probe, under each allocator"
 build/bench/probe_cost 20000
+for library in libjemalloc.so.2 libtcmalloc_minimal.so.4 libmimalloc.so.2; do
+    LD_PRELOAD=$library build/bench/probe_cost 20000
+done
 
 echo
 echo "== time: a case run directly vs through the runner (scale 0.01, no idle), hyperfine"

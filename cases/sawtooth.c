@@ -6,13 +6,13 @@
 const unsigned case_default_threads = 0; /* one thread */
 
 const char case_description[] =
-    "sawtooth: 200 rounds; each allocates 1 000 blocks (x scale) of 16-4 096 B, keeps 1 in 20 and\n"
+    "sawtooth: 200 rounds; each allocates 4 000 blocks (x scale) of 16-4 096 B, keeps 1 in 20 and\n"
     "frees the rest, with a phase every 25 rounds. Then the older half of the kept blocks expires.";
 
 enum {
     ROUNDS = 200,
     ROUNDS_PER_PHASE = 25,
-    BATCH = 1000,
+    BATCH = 4000,
     BLOCK_MIN = 16,
     BLOCK_MAX = 4096,
     KEEP_ONE_IN = 20,

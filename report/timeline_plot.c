@@ -11,6 +11,39 @@
 enum { COL_CASE, COL_ALLOC, COL_REP, COL_T, COL_RSS, COL_PHASE, COLUMNS };
 static const char *const names[COLUMNS] = {"case", "alloc", "rep", "t_ms", "rss_kb", "phase"};
 
+/* The live bytes at the marks: a column of later timelines, absent from older ones. */
+static const char live_column[] = "live_kb";
+
+/* True for a row of the case, profile and rep 1. */
+static bool row_of(const struct csv_table *t, const long *at, size_t r, const char *case_name, const char *alloc)
+{
+    return !strcmp(csv_cell(t, r, (size_t)at[COL_CASE]), case_name) &&
+           !strcmp(csv_cell(t, r, (size_t)at[COL_ALLOC]), alloc) && !strcmp(csv_cell(t, r, (size_t)at[COL_REP]), "1");
+}
+
+/* After the profiles' blocks, one more: the first profile's live bytes at its marks; returns whether it has any. */
+static bool write_live_block(FILE *dat, const struct csv_table *t, const long *at, const char *case_name,
+                             const char *alloc)
+{
+    long live_at = csv_column(t, live_column);
+    bool any = false;
+    for (size_t r = 1; live_at >= 0 && r < t->rows; r++) {
+        const char *live = csv_cell(t, r, (size_t)live_at);
+        if (!*live || !row_of(t, at, r, case_name, alloc))
+            continue;
+        if (!any) {
+            char title[256];
+            snprintf(title, sizeof title, "live bytes (%s)", alloc);
+            fputs("\n\n", dat);
+            gp_string(dat, title);
+            fputs("\t\"live\"\n", dat);
+        }
+        any = true;
+        fprintf(dat, "%.4f\t%.1f\n", atof(csv_cell(t, r, (size_t)at[COL_T])) / 1000.0, atof(live) / 1024.0);
+    }
+    return any;
+}
+
 static FILE *open_file(const char *dir, const char *case_name, const char *suffix, char *error, size_t size)
 {
     char name[512];
@@ -49,13 +82,14 @@ static int write_case(const struct csv_table *t, const long *at, const char *cas
                 fprintf(dat, "%.4f\t%.1f\n", atof(csv_cell(t, r, (size_t)at[COL_T])) / 1000.0,
                         atof(csv_cell(t, r, (size_t)at[COL_RSS])) / 1024.0);
     }
+    bool live = profile_count > 0 && write_live_block(dat, t, at, case_name, profiles[0]);
     if (fclose(dat) != 0 || !(gp = open_file(dir, case_name, ".gp", error, size)))
         return -1;
     fprintf(gp, "# Written by fb-report: the settings of one timeline plot, read by plots/timeline.gp.\ndatafile = ");
     char data[4096];
     snprintf(data, sizeof data, "%s/%s-timeline.dat", dir, case_name);
     gp_string(gp, data);
-    fprintf(gp, "\nseries = %zu\ntitle = ", profile_count);
+    fprintf(gp, "\nseries = %zu\nlive = %d\ntitle = ", profile_count, live ? 1 : 0);
     char title[256];
     snprintf(title, sizeof title, "%s: RSS over time (rep 1 of each profile; marks: %s)", case_name,
              profile_count ? profiles[0] : "none");

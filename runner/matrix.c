@@ -129,13 +129,15 @@ static void sample_outside(struct run *run, const struct record *mark)
     } else
         return;
     if (run->timeline) {
-        char rep[16], t_ms[32], rss[24], anon[24];
+        char rep[16], t_ms[32], rss[24], anon[24], live[24] = "";
         snprintf(rep, sizeof rep, "%u", run->identity.rep);
         snprintf(t_ms, sizeof t_ms, "%.3f", (progress_now() - run->started) * 1000);
         snprintf(rss, sizeof rss, "%llu", (unsigned long long)memory.rss_kb);
         snprintf(anon, sizeof anon, "%llu", (unsigned long long)memory.anon_kb);
-        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label};
-        csv_write_row(run->timeline, values, 7);
+        if (mark && mark->has_live)
+            snprintf(live, sizeof live, "%llu", (unsigned long long)(mark->live_bytes + 512) / 1024);
+        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label, live};
+        csv_write_row(run->timeline, values, 8);
     }
 }
 

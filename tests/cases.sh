@@ -53,7 +53,7 @@ done
 
 # ---- sawtooth: live bytes creep up round after round (1 in 20 kept), and the expiry of the older half gives
 # next to nothing back: the survivors are scattered over the heap.
-run sawtooth --alloc=glibc,jemalloc --scale=0.5 sawtooth
+run sawtooth --alloc=glibc,jemalloc --scale=0.125 sawtooth
 for alloc in glibc jemalloc; do
     rising=$(tr -d '\r' <"$tmp/sawtooth.csv" | awk -F, -v a=$alloc '
         NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }

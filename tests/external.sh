@@ -69,8 +69,11 @@ expect external_python_program_marks_phases "exit $code: $got $(cat "$tmp/py.err
 "$FB" --scale=0.05 --idle-ms=100 --quiet --timeline="$tmp/case-timeline.csv" frag
 got=$(tr -d '\r' <"$tmp/case-timeline.csv" | awk -F, '$7 != "" && NR > 1 { printf "%s;", $7 }')
 expect case_timeline_marks_every_phase "marks: $got" "$got" = "After alloc;After del;After idle;After release;"
+got=$(tr -d '\r' <"$tmp/case-timeline.csv" | awk -F, 'NR > 1 && $7 != "" { printf "%s=%s;", $7, $8 }')
+expect case_timeline_marks_carry_the_live_bytes "marks: $got" \
+    "$(echo "$got" | grep -cE '^After alloc=[1-9][0-9]*;After del=[0-9]+;After idle=[0-9]+;After release=[0-9]+;$')" -eq 1
 expect timeline_has_the_documented_header "$(head -n 1 "$tmp/case-timeline.csv")" \
-    "$(head -n 1 "$tmp/case-timeline.csv" | tr -d '\r')" = "case,alloc,rep,t_ms,rss_kb,anon_kb,phase"
+    "$(head -n 1 "$tmp/case-timeline.csv" | tr -d '\r')" = "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb"
 
 # ---- Refusals: a static binary, a command that does not exist.
 "$FB" --quiet -- build/tests/static_hello >"$tmp/static.out" 2>"$tmp/static.err"

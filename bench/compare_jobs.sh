@@ -4,11 +4,12 @@
 # Usage: bench/compare_jobs.sh ONE_AT_A_TIME.csv TWO_AT_A_TIME.csv
 set -eu
 cat "$1" "$2" | tr -d '\r' | awk -F, '
-    $1 == "case" { file++; next }
-    $14 == "ok" {
-        key = $1 SUBSEP $2 SUBSEP $6
-        value[file, key, ++count[file, key]] = $9
-        if ($9 > peak[$1 SUBSEP $2]) peak[$1 SUBSEP $2] = $9
+    $1 == "case" { file++; for (i = 1; i <= NF; i++) at[$i] = i; next }  # columns by name: any version of the CSV
+    $at["status"] == "ok" {
+        key = $at["case"] SUBSEP $at["alloc"] SUBSEP $at["phase"]
+        rss = $at["rss_kb"]
+        value[file, key, ++count[file, key]] = rss
+        if (rss > peak[$at["case"] SUBSEP $at["alloc"]]) peak[$at["case"] SUBSEP $at["alloc"]] = rss
         keys[key] = 1
     }
     function median(f, k,    n, a, i, j, t) {

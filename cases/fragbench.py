@@ -75,7 +75,7 @@ def _glibc_version(lib):
 
 
 def _jemalloc_view(lib):
-    """stats.allocated; free: resident pages holding neither allocations nor metadata; stats.mapped (see allocator.c)."""
+    """stats.allocated; free: resident pages holding neither allocations nor metadata; stats.resident (see allocator.c)."""
     import ctypes
     epoch, size = ctypes.c_uint64(1), ctypes.c_size_t(8)
     if lib.mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), size) != 0:
@@ -87,7 +87,7 @@ def _jemalloc_view(lib):
 
     allocated, metadata, resident = stat(b"stats.allocated"), stat(b"stats.metadata"), stat(b"stats.resident")
     free = None if None in (allocated, metadata, resident) else max(resident - allocated - metadata, 0)
-    return allocated, free, stat(b"stats.mapped")
+    return allocated, free, resident
 
 
 def _tcmalloc_view(lib):
@@ -116,14 +116,17 @@ def _mimalloc_view(lib):
 
 def _glibc_view(lib):
     """mallinfo2(): uordblks + hblkhd in use, fordblks free, arena + hblkhd from the OS."""
-    import ctypes
+    mallinfo2 = _state.get("mallinfo2")
+    if mallinfo2 is None:  # the structure and the function's return type, once
+        import ctypes
 
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                         "fsmblks", "uordblks", "fordblks", "keepcost")]
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                             "fsmblks", "uordblks", "fordblks", "keepcost")]
 
-    lib.mallinfo2.restype = MallInfo2
-    info = lib.mallinfo2()
+        mallinfo2 = _state["mallinfo2"] = lib.mallinfo2  # AttributeError before glibc 2.33: caught by the caller
+        mallinfo2.restype = MallInfo2
+    info = mallinfo2()
     return info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd
 
 
@@ -235,8 +238,12 @@ def phase(label, live_bytes=None, allocs=None, echo=False):
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]
     view = _allocator()[4]
-    if view:  # read after /proc, as the C probe does
-        for key, value in zip(("alloc_in_use_bytes", "alloc_free_bytes", "alloc_os_bytes"), view()):
+    if view:  # read after /proc, as the C probe does; an allocator that cannot tell leaves the fields out
+        try:
+            told = view()
+        except (AttributeError, OSError, TypeError, ValueError):
+            told = (None, None, None)
+        for key, value in zip(("alloc_in_use_bytes", "alloc_free_bytes", "alloc_os_bytes"), told):
             if value is not None:
                 fields.append("%s=%d" % (key, value))
     _send("\t".join(fields))

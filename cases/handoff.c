@@ -1,5 +1,7 @@
 /* Producer/consumer: messages allocated by producer threads and freed by consumer threads (cross-thread frees). */
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "case.h"
 
@@ -97,8 +99,13 @@ static void *consumer_main(void *arg)
 
 void case_body(const struct case_params *params)
 {
-    unsigned producer_count = params->threads / 2 ? params->threads / 2 : 1;
-    unsigned consumer_count = params->threads > producer_count ? params->threads - producer_count : 1;
+    if (params->threads < 2) {
+        fprintf(stderr, "handoff: --threads=%u: needs at least 2 threads, a producer and a consumer\n",
+                params->threads);
+        exit(2);
+    }
+    unsigned producer_count = params->threads / 2;
+    unsigned consumer_count = params->threads - producer_count;
     size_t messages = scaled(MESSAGES, params->scale);
     struct producer *producers = tracked_malloc(producer_count * sizeof *producers);
     struct consumer *consumers = tracked_malloc(consumer_count * sizeof *consumers);

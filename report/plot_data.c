@@ -150,7 +150,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
     }
     if (fclose(dat) != 0)
         return -1;
-    snprintf(title, sizeof title, "%s: where the memory freed by \"After del\" went (anonymous memory, scale %s)",
+    snprintf(title, sizeof title, "%s: what became of the memory freed by \"After del\" (anonymous, scale %s)",
              c->case_name, report->dataset->scale);
     return write_settings(dir, name, title, 4, note, error, error_size);
 }

@@ -214,8 +214,9 @@ void write_slides(const struct report *report, FILE *out)
         retained_table(report, c, out);
         fputc('\n', out);
         if (waste_case_has_split(d, c)) {
-            fprintf(out, "Where the memory freed by \"%s\" went (MiB of anonymous memory, RssAnon, in the rep with "
-                         "the median after del; free in the allocator is its own count, alloc_free_kb):\n\n",
+            fprintf(out, "What became of the memory held before \"%s\" (MiB of anonymous memory, RssAnon, in the rep "
+                         "with the median after del; held = live + returned + free + metadata and other, unless the "
+                         "process grew; free in the allocator is its own count, alloc_free_kb):\n\n",
                     WASTE_PHASE);
             waste_table(report, c, out);
             fputc('\n', out);

@@ -10,12 +10,15 @@ trap 'rm -rf "$tmp"' EXIT
 # glibc needs no preload; the others are the profiles' libraries.
 for pair in glibc: jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4 mimalloc:libmimalloc.so.2; do
     name=${pair%%:*} library=${pair#*:}
-    env ${library:+LD_PRELOAD=$library} build/tests/view_allocs "$name" || true
+    env ${library:+LD_PRELOAD=$library} build/tests/view_allocs "$name" >"$tmp/view.out" 2>&1
+    code=$?
+    cat "$tmp/view.out"
+    # A crash (a wrong signature, say) leaves no FAIL line of its own: the exit status must say it.
+    expect "${name}_view_check_ran_to_the_end" "exit $code: $(tail -n 2 "$tmp/view.out")" "$code" -eq 0
 done
 
 # Real runs: every phase row of every allocator that tells its bytes in use says at least the case's live bytes
-# (the allocator rounds blocks up and counts its caches as in use, never less); glibc's in use and free add up to
-# what it holds from the OS; mimalloc tells only the OS part.
+# (the allocator rounds blocks up and counts its caches as in use, never less); mimalloc tells only the OS part.
 "$FB" --alloc=glibc,jemalloc,tcmalloc,mimalloc --scale=0.05 --idle-ms=0 --csv="$tmp/v.csv" frag threads >"$tmp/v.out" 2>&1
 code=$?
 expect view_runs_succeed "exit $code: $(tail -n 3 "$tmp/v.out")" "$code" -eq 0
@@ -28,10 +31,6 @@ for alloc in glibc jemalloc tcmalloc; do
         END { if (n < 8) print "only " n " rows" }')
     expect "${alloc}_in_use_is_at_least_live_in_every_phase" "$bad" -z "$bad"
 done
-bad=$(tr -d '\r' <"$tmp/v.csv" | awk -F, "$columns"'
-    $at["alloc"] == "glibc" { d = $at["alloc_in_use_kb"] + $at["alloc_free_kb"] - $at["alloc_os_kb"]
-        if (d > 2 || d < -2) print $at["phase"] ": " $at["alloc_in_use_kb"] " + " $at["alloc_free_kb"] " != " $at["alloc_os_kb"] }')
-expect glibc_in_use_plus_free_is_what_it_holds "$bad" -z "$bad"
 bad=$(tr -d '\r' <"$tmp/v.csv" | awk -F, "$columns"'
     $at["alloc"] == "mimalloc" && ($at["alloc_in_use_kb"] != "" || $at["alloc_free_kb"] != "" || $at["alloc_os_kb"] == "") { print }')
 expect mimalloc_tells_only_what_it_committed "$bad" -z "$bad"

@@ -85,3 +85,13 @@ for alloc in glibc tcmalloc; do
     expect "sizeclass_${alloc}_holds_memory_for_classes_no_longer_used" "live ${live} kB, anon ${anon} kB" \
         "${anon:-0}" -gt $((${live:-0} * 3 / 2))
 done
+
+# ---- --threads: a handoff needs a producer and a consumer; the runner takes 1 to 1024 only.
+"$FB" --idle-ms=0 --threads=1 --csv="$tmp/one.csv" handoff >/dev/null 2>"$tmp/one.err"
+code=$?
+expect handoff_with_one_thread_fails_with_a_message "exit $code: $(cat "$tmp/one.err")" \
+    "$code:$(grep -c 'handoff: --threads=1: needs at least 2 threads' "$tmp/one.err")" = "1:1"
+"$FB" --threads=0 handoff >/dev/null 2>"$tmp/zero.err"
+code=$?
+expect threads_0_is_bad_input "exit $code: $(cat "$tmp/zero.err")" \
+    "$code:$(grep -c "threads: '0' is not a whole number from 1 to 1024" "$tmp/zero.err")" = "2:1"

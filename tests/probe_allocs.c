@@ -71,9 +71,36 @@ int main(int argc, char **argv)
         fb_phase_live("After something else", 5000, 1);
     }
     report("fragbench_h_allocates_nothing", calls() == before);
+    /*
+     * Under the counter, malloc is the counter's, so the allocator found above is "unknown" and the phases
+     * read no allocator view. Point the probe at glibc's own (mallinfo2) and count again: glibc's malloc
+     * calls from inside libc go through the counter too.
+     */
+    struct allocator_info libc;
+    allocator_identify_object(&libc, dlsym(RTLD_DEFAULT, "gnu_get_libc_version"));
+    report("probe_reaches_glibcs_view_under_the_counter", strcmp(libc.name, "glibc") == 0 && libc.stats != NULL);
+    struct fb_allocator_view view;
+    allocator_view(&libc, &view);
+    report("glibcs_view_is_read", view.in_use_bytes != FB_UNKNOWN && view.os_bytes != FB_UNKNOWN);
+    before = calls();
+    probe_hello(&libc, 0);
+    for (int i = 0; i < 50; i++) {
+        probe_phase("After something", 12345, 6);
+        allocator_view(&libc, &view);
+    }
+    report("probe_with_glibcs_view_allocates_nothing", calls() == before);
     ssize_t n = read(pipe_fds[0], record, sizeof record - 1);
     record[n > 0 ? n : 0] = '\0';
     report("probe_sent_the_hello_record", strncmp(record, "hello\tproto=1\tallocator=", 24) == 0 && strchr(record, '\n'));
+    /* The rest of the pipe: the last phases must carry glibc's view, or the count above proved nothing. */
+    static char rest[1 << 17];
+    size_t rest_len = 0;
+    close(pipe_fds[1]);
+    while (rest_len < sizeof rest - 1 && (n = read(pipe_fds[0], rest + rest_len, sizeof rest - 1 - rest_len)) > 0)
+        rest_len += (size_t)n;
+    rest[rest_len] = '\0';
+    report("probe_phases_carried_glibcs_view", strstr(rest, "\talloc_in_use_bytes=") && strstr(rest, "\talloc_free_bytes=") &&
+                                                   strstr(rest, "\talloc_os_bytes="));
 
     before = calls();
     int sampled = fb_sample(&sample);

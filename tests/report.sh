@@ -82,7 +82,7 @@ expected=$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, '
         f = free[a] < retained ? free[a] : retained
         printf "%s|%.1f|%.1f|%.1f|%.1f|%.1f|1\n", a, held / 1024, live[a] / 1024, returned / 1024, f / 1024,
             (retained - f) / 1024 } }')
-shown=$(sed -n '/^Where the memory freed by/,/^$/d; /^| profile *| held before del/,/^$/p' "$tmp/c/slides.md" |
+shown=$(sed -n '/^What became of the memory/,/^$/d; /^| profile *| held before del/,/^$/p' "$tmp/c/slides.md" |
     awk -F'|' 'NR > 2 && NF > 3 { row = ""; for (i = 2; i < NF; i++) { gsub(/ /, "", $i); row = row (i > 2 ? "|" : "") $i }
         print row }')
 expect slides_split_the_waste_after_del_as_compare_csv_says "expected: $expected / shown: $shown" \

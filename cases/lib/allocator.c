@@ -37,9 +37,9 @@ static uint64_t jemalloc_stat(mallctl_fn mallctl, const char *name)
 
 /*
  * jemalloc's statistics are a snapshot taken when "epoch" is written. In use: stats.allocated;
- * free: the resident pages that hold neither allocations nor metadata (stats.resident minus both:
- * the unused parts of active pages and the dirty pages not yet purged); from the OS: stats.mapped
- * (stats.retained, address space kept after purging, is not memory).
+ * from the OS: stats.resident (the pages of metadata, of active allocations, and the dirty pages not
+ * yet purged; stats.mapped would leave out the dirty pages of inactive extents, and stats.retained,
+ * address space kept after purging, is not memory); free: resident minus allocations and metadata.
  */
 static void jemalloc_view(void *fn, struct fb_allocator_view *view)
 {
@@ -52,7 +52,7 @@ static void jemalloc_view(void *fn, struct fb_allocator_view *view)
     uint64_t metadata = jemalloc_stat(mallctl, "stats.metadata");
     uint64_t resident = jemalloc_stat(mallctl, "stats.resident");
     view->in_use_bytes = allocated;
-    view->os_bytes = jemalloc_stat(mallctl, "stats.mapped");
+    view->os_bytes = resident;
     if (allocated != FB_UNKNOWN && metadata != FB_UNKNOWN && resident != FB_UNKNOWN)
         view->free_bytes = resident > allocated + metadata ? resident - allocated - metadata : 0;
 }
@@ -182,12 +182,16 @@ static void *symbol_in_object(const char *symbol, const void *base)
 
 void allocator_identify(struct allocator_info *info)
 {
+    allocator_identify_object(info, dlsym(RTLD_DEFAULT, "malloc"));
+}
+
+void allocator_identify_object(struct allocator_info *info, const void *address)
+{
     Dl_info malloc_object;
-    void *malloc_address = dlsym(RTLD_DEFAULT, "malloc");
 
     memset(info, 0, sizeof *info);
     info->name = "unknown";
-    if (!malloc_address || !dladdr(malloc_address, &malloc_object))
+    if (!address || !dladdr(address, &malloc_object))
         return;
     snprintf(info->object, sizeof info->object, "%s",
              malloc_object.dli_fname ? malloc_object.dli_fname : "");

@@ -26,6 +26,12 @@ struct allocator_info {
  */
 void allocator_identify(struct allocator_info *info);
 
+/*
+ * The same for the shared object that defines address, whether or not it serves malloc: for tests
+ * that must reach an allocator's own calls while an interposer serves malloc.
+ */
+void allocator_identify_object(struct allocator_info *info, const void *address);
+
 /* Calls the allocator's own "give free memory back to the OS" function, if it has one. */
 void allocator_release(const struct allocator_info *info);
 

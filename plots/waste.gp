@@ -14,7 +14,7 @@ set xlabel "profile"
 set yrange [0:*]
 set xtics rotate by -30
 set key outside right top vertical
-set bmargin 8
+set bmargin 10
 set linetype 1 linecolor rgb "#2ca02c"
 set linetype 2 linecolor rgb "#d62728"
 set linetype 3 linecolor rgb "#7f7f7f"

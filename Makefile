@@ -10,6 +10,8 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 BUILD   := build
 CASE_NAMES := ${shell sed -n "s/^CASE(\([a-z0-9_]*\), C,.*/\1/p" cases/cases.def}
 ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
+# The cases that start threads (they define a non-zero case_default_threads): also built with ThreadSanitizer for the tests.
+THREADED_CASES := ${shell grep -l "^const unsigned case_default_threads = [1-9]" $(addprefix cases/,$(addsuffix .c,$(CASE_NAMES)))}
 
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c cases/lib/hello_shim.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
@@ -39,7 +41,8 @@ PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
-                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv)
+                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
+                 $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES))
 
 .PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner fuzz
 all: programs
@@ -108,6 +111,10 @@ $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(B
 $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
+# The threaded cases under ThreadSanitizer: a data race in a case would make its numbers meaningless.
+$(BUILD)/tsan/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tsan
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
+
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
 UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))
 UNIT_INC := -Irunner -Ireport -Icases/lib
@@ -159,5 +166,5 @@ clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan:
 	mkdir -p $@

@@ -8,7 +8,7 @@ const unsigned case_default_threads = 8;
 const char case_description[] =
     "threads: a pool of T threads (--threads, default 8) serves 4 requests each, one at a time in turn;\n"
     "a request allocates 8 MB (x scale) of 64-4 096 B blocks and keeps 1 in 32 as its cache.\n"
-    "Then every cached block but the last request's is freed.";
+    "Then every cached block is freed but what each worker's last request kept.";
 
 enum {
     REQUESTS_PER_THREAD = 4,

@@ -95,3 +95,13 @@ expect handoff_with_one_thread_fails_with_a_message "exit $code: $(cat "$tmp/one
 code=$?
 expect threads_0_is_bad_input "exit $code: $(cat "$tmp/zero.err")" \
     "$code:$(grep -c "threads: '0' is not a whole number from 1 to 1024" "$tmp/zero.err")" = "2:1"
+
+# ---- The threaded cases under ThreadSanitizer (build/tsan/): no data race, or their counts would mean nothing.
+for program in build/tsan/*; do
+    name=$(basename "$program")
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$program" --scale=0.05 --idle-ms=0 --threads=4 >/dev/null 2>"$tmp/tsan-$name.err"
+    code=$?
+    expect "${name}_has_no_data_race_under_threadsanitizer" "exit $code: $(head -n 5 "$tmp/tsan-$name.err")" \
+        "$code:$(grep -c ThreadSanitizer "$tmp/tsan-$name.err")" = "0:0"
+done
+expect threadsanitizer_builds_exist "$(ls build/tsan 2>&1)" "$(ls build/tsan | wc -l)" -ge 2

@@ -8,10 +8,10 @@
 const unsigned case_default_threads = 2;
 
 const char case_description[] =
-    "handoff: T threads (--threads, default 2), half producers and half consumers, pass 200 000\n"
-    "messages (x scale) of 64-4 096 B through a queue of 1 024; every block a producer allocates\n"
-    "a consumer frees, after keeping it a while in a cache of 4 096 with random eviction.\n"
-    "Then the caches are emptied.";
+    "handoff: T threads (--threads, default 2, at least 2), half producers and half consumers, pass\n"
+    "200 000 messages (x scale; the cache does not scale) of 64-4 096 B through a queue of 1 024;\n"
+    "every block a producer allocates a consumer frees, after keeping it a while in a cache of\n"
+    "4 096 with random eviction. Then the caches are emptied.";
 
 enum {
     MESSAGES = 200000,

@@ -1,4 +1,4 @@
-# Where the memory freed by "After del" went, per profile of one case: stacked MiB of anonymous memory.
+# What became of the memory held before "After del", less what is still live, per profile of one case: stacked MiB.
 # Run by plots/render.sh: gnuplot -c plots/waste.gp FORMAT OUTPUT SETTINGS (svg plots/frag-waste.svg build/plot-data/frag-waste.gp)
 fmt = ARG1
 outfile = ARG2
@@ -9,7 +9,7 @@ load "plots/style.gp"
 set style data histograms
 set style histogram rowstacked
 set boxwidth 0.7
-set ylabel "MiB freed by del (anonymous memory)"
+set ylabel "MiB held before del, less what is live after (anonymous)"
 set xlabel "profile"
 set yrange [0:*]
 set xtics rotate by -30

@@ -127,7 +127,7 @@ static int write_retained(const struct report *report, const char *dir, const ch
                           error, error_size);
 }
 
-/* <case>-waste.dat: per profile, where the memory freed by "After del" went, in MiB, stacked. */
+/* <case>-waste.dat: per profile, what became of the memory held before "After del" (less what is live), in MiB, stacked. */
 static int write_waste(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                        char *error, size_t error_size)
 {
@@ -150,7 +150,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
     }
     if (fclose(dat) != 0)
         return -1;
-    snprintf(title, sizeof title, "%s: what became of the memory freed by \"After del\" (anonymous, scale %s)",
+    snprintf(title, sizeof title, "%s: what became of the memory held before \"After del\" (anonymous, scale %s)",
              c->case_name, report->dataset->scale);
     return write_settings(dir, name, title, 4, note, error, error_size);
 }

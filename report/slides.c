@@ -98,7 +98,7 @@ static void mb_cell(struct md_table *table, bool known, uint64_t kb)
         md_cell(table, "n/a");
 }
 
-/* Where the memory freed by "After del" went, per profile (see waste.h). */
+/* What became of the memory held before "After del", per profile (see waste.h). */
 static void waste_table(const struct report *report, const struct case_stats *c, FILE *out)
 {
     static const bool right[] = {false, true, true, true, true, true, true};

@@ -1,4 +1,4 @@
-/* Where the memory freed by "After del" went: given back to the OS, kept free by the allocator, or other. */
+/* What became of the memory held before "After del": given back to the OS, kept free by the allocator, or other. */
 #include "waste.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Where the memory freed by "After del" went: given back to the OS, kept free by the allocator, or other. */
+/* What became of the memory held before "After del": given back to the OS, kept free by the allocator, or other. */
 #ifndef FRAGBENCH_WASTE_H
 #define FRAGBENCH_WASTE_H
 

@@ -35,16 +35,22 @@ enum { MAX_THREADS = 1024 };
 
 static void usage(const char *program, FILE *out)
 {
+    char threads_line[160];
+    if (case_default_threads)
+        snprintf(threads_line, sizeof threads_line, "threads to start, 1-%d (default %u)", MAX_THREADS,
+                 case_default_threads);
+    else
+        snprintf(threads_line, sizeof threads_line, "accepted (1-%d) and ignored: this case runs on one thread",
+                 MAX_THREADS);
     fprintf(out,
             "usage: %s [--scale=F] [--idle-ms=N] [--threads=N]\n"
             "%s\n"
             "  --scale=F    multiply the working set by F (default 1, the talk's size)\n"
             "  --idle-ms=N  sleep N ms before the \"After idle\" phase (default 1000)\n"
-            "  --threads=N  threads to start, 1-%d (default %u%s)\n"
+            "  --threads=N  %s\n"
             "Run by the fragbench runner, it reports on the pipe named by FRAGBENCH_FD;\n"
             "run alone, it prints one \"PHASE: N kB used\" line per phase.\n",
-            program, case_description, MAX_THREADS, case_default_threads,
-            case_default_threads ? "" : ": this case runs on one thread and ignores it");
+            program, case_description, threads_line);
 }
 
 static void sleep_ms(long ms)

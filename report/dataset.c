@@ -15,10 +15,8 @@ static const char *const column_names[COLUMN_COUNT] = {
 };
 
 /* Columns a results file may lack (it predates them); their cells may be empty. */
-enum optional_column { OPT_LIVE, OPT_IN_USE, OPT_FREE, OPT_OS, OPT_THREADS, OPTIONAL_COUNT };
-static const char *const optional_names[OPTIONAL_COUNT] = {
-    "live_kb", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "threads",
-};
+enum optional_column { OPT_LIVE, OPT_FREE, OPT_THREADS, OPTIONAL_COUNT };
+static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "threads"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -84,8 +82,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
             bad = "rss_kb";
         else if (seq > 0 && number(text = CELL(COL_ANON), &row->anon_kb))
             bad = "anon_kb";
-        int64_t *optional[] = {&row->live_kb, &row->alloc_in_use_kb, &row->alloc_free_kb, &row->alloc_os_kb};
-        for (int c = OPT_LIVE; !bad && c <= OPT_OS; c++)
+        int64_t *optional[] = {&row->live_kb, &row->alloc_free_kb};
+        for (int c = OPT_LIVE; !bad && c <= OPT_FREE; c++)
             if ((*optional[c] = optional_number(&out->table, r, optional_at[c])) == -2) {
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);

@@ -13,7 +13,7 @@ struct sample_row {
     unsigned rep, seq; /* seq 0: the row of a run that failed before its first sample (no phase, no numbers) */
     uint64_t rss_kb, anon_kb;
     /* Optional columns (a CSV from before them, or a program that does not tell, leaves them empty): -1 unknown. */
-    int64_t live_kb, alloc_in_use_kb, alloc_free_kb, alloc_os_kb;
+    int64_t live_kb, alloc_free_kb;
     const char *threads; /* "" unless a threaded case */
     bool clean; /* status "ok" */
 };

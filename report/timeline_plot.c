@@ -76,9 +76,7 @@ static int write_case(const struct csv_table *t, const long *at, const char *cas
         gp_string(dat, profiles[p]);
         fputs("\t\"RSS\"\n", dat);
         for (size_t r = 1; r < t->rows; r++)
-            if (!strcmp(csv_cell(t, r, (size_t)at[COL_CASE]), case_name) &&
-                !strcmp(csv_cell(t, r, (size_t)at[COL_ALLOC]), profiles[p]) &&
-                !strcmp(csv_cell(t, r, (size_t)at[COL_REP]), "1"))
+            if (row_of(t, at, r, case_name, profiles[p]))
                 fprintf(dat, "%.4f\t%.1f\n", atof(csv_cell(t, r, (size_t)at[COL_T])) / 1000.0,
                         atof(csv_cell(t, r, (size_t)at[COL_RSS])) / 1024.0);
     }
@@ -101,8 +99,7 @@ static int write_case(const struct csv_table *t, const long *at, const char *cas
     unsigned mark = 0;
     for (size_t r = 1; profile_count && r < t->rows; r++) {
         const char *label = csv_cell(t, r, (size_t)at[COL_PHASE]);
-        if (!*label || strcmp(csv_cell(t, r, (size_t)at[COL_CASE]), case_name) ||
-            strcmp(csv_cell(t, r, (size_t)at[COL_ALLOC]), profiles[0]) || strcmp(csv_cell(t, r, (size_t)at[COL_REP]), "1"))
+        if (!*label || !row_of(t, at, r, case_name, profiles[0]))
             continue;
         double x = atof(csv_cell(t, r, (size_t)at[COL_T])) / 1000.0;
         mark++;

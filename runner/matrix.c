@@ -135,7 +135,7 @@ static void sample_outside(struct run *run, const struct record *mark)
         snprintf(rss, sizeof rss, "%llu", (unsigned long long)memory.rss_kb);
         snprintf(anon, sizeof anon, "%llu", (unsigned long long)memory.anon_kb);
         if (mark && mark->has_live)
-            snprintf(live, sizeof live, "%llu", (unsigned long long)(mark->live_bytes + 512) / 1024);
+            snprintf(live, sizeof live, "%llu", (unsigned long long)results_kb(mark->live_bytes));
         const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label, live};
         csv_write_row(run->timeline, values, 8);
     }

@@ -17,11 +17,16 @@ void results_write_header(FILE *out)
     csv_write_row(out, result_columns, RESULT_COLUMN_COUNT);
 }
 
-/* A count of bytes as whole KiB, rounded; "" when unknown. */
+uint64_t results_kb(uint64_t bytes)
+{
+    return bytes / 1024 + (bytes % 1024 >= 512);
+}
+
+/* A count of bytes as whole kB, rounded; "" when unknown. */
 static void format_kb(char *out, size_t size, bool known, uint64_t bytes)
 {
     if (known)
-        snprintf(out, size, "%" PRIu64, bytes / 1024 + (bytes % 1024 >= 512));
+        snprintf(out, size, "%" PRIu64, results_kb(bytes));
     else
         out[0] = '\0';
 }

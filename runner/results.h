@@ -26,6 +26,9 @@ enum { RESULT_COLUMN_COUNT = 23 };
 
 void results_write_header(FILE *out);
 
+/* Bytes as whole kB, rounded to the nearest: the rule of every *_kb column the program's bytes become. */
+uint64_t results_kb(uint64_t bytes);
+
 /*
  * Writes the row of a run that ended (status "exit:9", "signal:SIGKILL", ...) before its first sample:
  * seq 0, no phase and no numbers, so that the failure is counted.

@@ -234,7 +234,7 @@ static inline int fb_report_fd(void)
 struct fb_allocator_view {
     uint64_t in_use_bytes; /* handed out to the program and not freed, as the allocator counts */
     uint64_t free_bytes;   /* free inside the allocator, kept for reuse, not given back to the OS */
-    uint64_t os_bytes;     /* held from the operating system: in use, free and the allocator's own metadata */
+    uint64_t os_bytes;     /* held from the operating system: in use, free and (most allocators) their metadata */
 };
 
 /* Appends "\tkey=value" unless the value is FB_UNKNOWN. */

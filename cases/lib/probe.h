@@ -24,8 +24,9 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads);
 /*
  * Samples the process and sends one phase record with the caller's live bytes and live
  * allocation count, and the allocator's own view of its memory (fragbench.h's fb_send_phase).
- * Standalone (no FRAGBENCH_FD) it prints "LABEL: N kB used", the talk's line. It allocates nothing and uses no stdio. If /proc
- * cannot be read, it says so on stderr and ends the process with PROBE_FAILED_EXIT.
+ * Standalone (no FRAGBENCH_FD) it prints "LABEL: N kB used", the talk's line. It allocates
+ * nothing and uses no stdio. If /proc cannot be read, it says so on stderr and ends the process
+ * with PROBE_FAILED_EXIT.
  */
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);
 

@@ -39,7 +39,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase static_hello) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES))
@@ -139,6 +139,14 @@ $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -c -o $@ $<
 
 $(BUILD)/tests/header_phase: tests/header_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
+
+# The same program built position-dependent: there, the address of malloc it takes is its own PLT stub
+# (the canonical address), the trap for any code that names the allocator by that address.
+$(BUILD)/tests/header_phase_nopie: tests/header_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -fno-pie -no-pie -Icases/lib -o $@ $<
+
+$(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
 
 $(BUILD)/tests/static_hello: tests/static_hello.c | $(BUILD)/tests

@@ -6,6 +6,8 @@ single check, unless echo=True: then it prints the talk's line, "After del: 5014
 Standard library only.
 """
 import os
+import stat
+import sys
 import time
 
 _FD_VARIABLE = "FRAGBENCH_FD"
@@ -28,7 +30,6 @@ def _elapsed_us():
 
 def _pipe_identity(fd):
     """(device, inode) of fd if it is a pipe, else None."""
-    import stat
     try:
         st = os.fstat(fd)
     except OSError:
@@ -43,132 +44,246 @@ def _report_fd():
     return int(text)
 
 
-# The allocators fragbench knows: a symbol that proves one serves malloc, its version, and its release call.
-def _jemalloc_version(lib):
+# The allocators fragbench knows. Each setup function takes the ctypes library of the object that serves malloc
+# and returns (version, release call, view): the calls are closures over functions resolved here, at start, so
+# that no later report or release makes an object that lasts. A view returns (in use, free, from the OS) in
+# bytes, None where the allocator does not tell. Mirrors cases/lib/allocator.c.
+def _jemalloc(lib):
     import ctypes
     mallctl = lib.mallctl
     mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
                         ctypes.c_size_t]
     text = ctypes.c_char_p()
     size = ctypes.c_size_t(ctypes.sizeof(text))
-    if mallctl(b"version", ctypes.byref(text), ctypes.byref(size), None, 0) != 0 or not text.value:
-        return ""
-    return text.value.decode().split("-")[0]
-
-
-def _tcmalloc_version(lib):
-    import ctypes
-    major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_char_p()
-    lib.tc_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
-    return "%d.%d%s" % (major.value, minor.value, (patch.value or b"").decode())
-
-
-def _mimalloc_version(lib):
-    v = lib.mi_version()
-    return "%d.%d.%d" % (v // 100, v // 10 % 10, v % 10)
-
-
-def _glibc_version(lib):
-    import ctypes
-    lib.gnu_get_libc_version.restype = ctypes.c_char_p
-    return lib.gnu_get_libc_version().decode()
-
-
-def _jemalloc_view(lib):
-    """stats.allocated; free: resident pages holding neither allocations nor metadata; stats.resident (see allocator.c)."""
-    import ctypes
-    epoch, size = ctypes.c_uint64(1), ctypes.c_size_t(8)
-    if lib.mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), size) != 0:
-        return None, None, None
+    ok = mallctl(b"version", ctypes.byref(text), ctypes.byref(size), None, 0) == 0 and text.value
+    version = text.value.decode().split("-")[0] if ok else ""
 
     def stat(name):
         value, length = ctypes.c_size_t(), ctypes.c_size_t(ctypes.sizeof(ctypes.c_size_t))
-        return value.value if lib.mallctl(name, ctypes.byref(value), ctypes.byref(length), None, 0) == 0 else None
+        return value.value if mallctl(name, ctypes.byref(value), ctypes.byref(length), None, 0) == 0 else None
 
-    allocated, metadata, resident = stat(b"stats.allocated"), stat(b"stats.metadata"), stat(b"stats.resident")
-    free = None if None in (allocated, metadata, resident) else max(resident - allocated - metadata, 0)
-    return allocated, free, resident
+    def view():
+        """stats.allocated; free: resident pages holding neither allocations nor metadata; stats.resident."""
+        epoch, length = ctypes.c_uint64(1), ctypes.c_size_t(8)
+        if mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(length), ctypes.byref(epoch), length) != 0:
+            return None, None, None
+        allocated, metadata, resident = stat(b"stats.allocated"), stat(b"stats.metadata"), stat(b"stats.resident")
+        free = None if None in (allocated, metadata, resident) else max(resident - allocated - metadata, 0)
+        return allocated, free, resident
+
+    return version, lambda: mallctl(b"arena.4096.purge", None, None, None, 0), view
 
 
-def _tcmalloc_view(lib):
-    """generic.current_allocated_bytes; from the OS: heap_size - pageheap_unmapped_bytes; free: the rest."""
+def _tcmalloc(lib):
     import ctypes
+    tc_version, release, property_of = lib.tc_version, lib.MallocExtension_ReleaseFreeMemory, \
+        lib.MallocExtension_GetNumericProperty
+    major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_char_p()
+    tc_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
 
     def prop(name):
         value = ctypes.c_size_t()
-        return value.value if lib.MallocExtension_GetNumericProperty(name, ctypes.byref(value)) else None
+        return value.value if property_of(name, ctypes.byref(value)) else None
 
-    allocated, heap = prop(b"generic.current_allocated_bytes"), prop(b"generic.heap_size")
-    unmapped = prop(b"tcmalloc.pageheap_unmapped_bytes")
-    if heap is None or unmapped is None or unmapped > heap:
-        return allocated, None, None
-    held = heap - unmapped
-    return allocated, None if allocated is None else max(held - allocated, 0), held
+    def view():
+        """generic.current_allocated_bytes; from the OS: heap_size - pageheap_unmapped_bytes; free: the rest."""
+        allocated, heap = prop(b"generic.current_allocated_bytes"), prop(b"generic.heap_size")
+        unmapped = prop(b"tcmalloc.pageheap_unmapped_bytes")
+        if heap is None or unmapped is None or unmapped > heap:
+            return allocated, None, None
+        held = heap - unmapped
+        return allocated, None if allocated is None else max(held - allocated, 0), held
+
+    return "%d.%d%s" % (major.value, minor.value, (patch.value or b"").decode()), release, view
 
 
-def _mimalloc_view(lib):
-    """Only what mimalloc has committed (mi_process_info's current_commit)."""
+def _mimalloc(lib):
     import ctypes
-    values = [ctypes.c_size_t() for _ in range(8)]
-    lib.mi_process_info(*[ctypes.byref(v) for v in values])
-    return None, None, values[5].value
+    mi_collect, process_info, v = lib.mi_collect, lib.mi_process_info, lib.mi_version()
+
+    def view():
+        """Only what mimalloc has committed (mi_process_info's current_commit)."""
+        values = [ctypes.c_size_t() for _ in range(8)]
+        process_info(*[ctypes.byref(value) for value in values])
+        return None, None, values[5].value
+
+    return "%d.%d.%d" % (v // 100, v // 10 % 10, v % 10), lambda: mi_collect(ctypes.c_bool(True)), view
 
 
-def _glibc_view(lib):
-    """mallinfo2(): uordblks + hblkhd in use, fordblks free, arena + hblkhd from the OS."""
-    mallinfo2 = _state.get("mallinfo2")
-    if mallinfo2 is None:  # the structure and the function's return type, once
-        import ctypes
+def _glibc(lib):
+    import ctypes
 
-        class MallInfo2(ctypes.Structure):
-            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                             "fsmblks", "uordblks", "fordblks", "keepcost")]
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                         "fsmblks", "uordblks", "fordblks", "keepcost")]
 
-        mallinfo2 = _state["mallinfo2"] = lib.mallinfo2  # AttributeError before glibc 2.33: caught by the caller
+    lib.gnu_get_libc_version.restype = ctypes.c_char_p
+    malloc_trim = lib.malloc_trim
+    malloc_trim.argtypes = [ctypes.c_size_t]
+    try:
+        mallinfo2 = lib.mallinfo2
         mallinfo2.restype = MallInfo2
-    info = mallinfo2()
-    return info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd
+    except AttributeError:  # before glibc 2.33
+        mallinfo2 = None
+
+    def view():
+        """mallinfo2(): uordblks + hblkhd in use, fordblks free, arena + hblkhd from the OS."""
+        info = mallinfo2()
+        return info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd
+
+    return lib.gnu_get_libc_version().decode(), lambda: malloc_trim(0), view if mallinfo2 else None
 
 
-# Mirrors cases/lib/allocator.c: name, signature symbol, version, release call and the allocator's own view.
+# Name, the symbol that proves the allocator serves malloc (defined by the same object), and its setup.
 _ALLOCATORS = [
-    ("jemalloc", "mallctl", _jemalloc_version, lambda lib: lib.mallctl(b"arena.4096.purge", None, None, None, 0),
-     _jemalloc_view),
-    ("tcmalloc", "MallocExtension_GetNumericProperty", _tcmalloc_version,
-     lambda lib: lib.MallocExtension_ReleaseFreeMemory(), _tcmalloc_view),
-    ("mimalloc", "mi_version", _mimalloc_version, lambda lib: lib.mi_collect(__import__("ctypes").c_bool(True)),
-     _mimalloc_view),
-    ("glibc", "gnu_get_libc_version", _glibc_version, lambda lib: lib.malloc_trim(__import__("ctypes").c_size_t(0)),
-     _glibc_view),
+    ("jemalloc", "mallctl", _jemalloc),
+    ("tcmalloc", "MallocExtension_GetNumericProperty", _tcmalloc),
+    ("mimalloc", "mi_version", _mimalloc),
+    ("glibc", "gnu_get_libc_version", _glibc),
 ]
+
+
+def _defining_object():
+    """(path, symbols) of the loaded object that defines the malloc this process binds to, or ("", None).
+
+    The dynamic linker binds malloc to the first object in its search order (the link map: the program, the
+    preloaded libraries, then their dependencies) whose own symbol table defines it, so that is read here, as
+    cases/lib/allocator.c reads it. Not dladdr() of malloc's address: in a non-PIE interpreter such as Debian's
+    /usr/bin/python3 that address is the interpreter's own PLT stub (an undefined symbol with the canonical
+    address). Not ctypes.CDLL(path) either: dlopen() of libmimalloc.so.2 changes what mi_collect() gives back.
+    symbols is an object whose attributes are the functions that object itself defines (AttributeError for
+    the others), called at their exact addresses.
+    """
+    import ctypes
+    wide = ctypes.sizeof(ctypes.c_void_p) == 8
+    word, signed_word = (ctypes.c_uint64, ctypes.c_int64) if wide else (ctypes.c_uint32, ctypes.c_int32)
+
+    class LinkMap(ctypes.Structure):
+        pass
+
+    LinkMap._fields_ = [("l_addr", ctypes.c_size_t), ("l_name", ctypes.c_char_p), ("l_ld", ctypes.c_void_p),
+                        ("l_next", ctypes.POINTER(LinkMap)), ("l_prev", ctypes.POINTER(LinkMap))]
+
+    class Dyn(ctypes.Structure):
+        _fields_ = [("d_tag", signed_word), ("d_val", word)]
+
+    class Sym(ctypes.Structure):
+        _fields_ = ([("st_name", ctypes.c_uint32), ("st_info", ctypes.c_uint8), ("st_other", ctypes.c_uint8),
+                     ("st_shndx", ctypes.c_uint16), ("st_value", word), ("st_size", word)] if wide else
+                    [("st_name", ctypes.c_uint32), ("st_value", word), ("st_size", word), ("st_info", ctypes.c_uint8),
+                     ("st_other", ctypes.c_uint8), ("st_shndx", ctypes.c_uint16)])
+
+    DT_NULL, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_GNU_HASH = 0, 4, 5, 6, 0x6ffffef5
+    SHN_UNDEF, STT_FUNC, RTLD_DI_LINKMAP = 0, 2, 2
+
+    def u32(address, index=0):
+        return ctypes.c_uint32.from_address(address + 4 * index).value
+
+    def tables(entry):
+        """{tag: address} of the dynamic section entries read here, offsets made addresses as allocator.c does."""
+        found, dyn = {}, entry.l_ld
+        while dyn:
+            item = Dyn.from_address(dyn)
+            if item.d_tag == DT_NULL:
+                break
+            if item.d_tag in (DT_HASH, DT_STRTAB, DT_SYMTAB, DT_GNU_HASH):
+                found[item.d_tag] = item.d_val + entry.l_addr if item.d_val < entry.l_addr else item.d_val
+            dyn += ctypes.sizeof(Dyn)
+        return found
+
+    def lookup(entry, name):
+        """The address of the function name if entry's object defines it itself, else None."""
+        t = tables(entry)
+        if DT_SYMTAB not in t or DT_STRTAB not in t:
+            return None
+        symtab, strtab, raw = t[DT_SYMTAB], t[DT_STRTAB], name.encode()
+
+        def symbol(index):
+            return Sym.from_address(symtab + index * ctypes.sizeof(Sym))
+
+        def matches(index):
+            return ctypes.string_at(strtab + symbol(index).st_name) == raw
+
+        index = None
+        if DT_GNU_HASH in t:
+            table = t[DT_GNU_HASH]
+            buckets_count, first, bloom_words = u32(table), u32(table, 1), u32(table, 2)
+            buckets = table + 16 + bloom_words * ctypes.sizeof(word)
+            chain = buckets + 4 * buckets_count
+            wanted = 5381
+            for byte in raw:
+                wanted = (wanted * 33 + byte) & 0xffffffff
+            candidate = u32(buckets, wanted % buckets_count) if buckets_count else 0
+            while candidate >= first:
+                chained = u32(chain, candidate - first)
+                if (chained | 1) == (wanted | 1) and matches(candidate):
+                    index = candidate
+                    break
+                if chained & 1:
+                    break
+                candidate += 1
+        elif DT_HASH in t:
+            table = t[DT_HASH]
+            wanted = 0
+            for byte in raw:
+                wanted = (wanted << 4) + byte
+                high = wanted & 0xf0000000
+                wanted = (wanted ^ (high >> 24)) & ~high & 0xffffffff
+            candidate = u32(table, 2 + wanted % u32(table)) if u32(table) else 0
+            while candidate:
+                if matches(candidate):
+                    index = candidate
+                    break
+                candidate = u32(table, 2 + u32(table) + candidate)
+        if index is None:
+            return None
+        entry_sym = symbol(index)
+        if entry_sym.st_shndx == SHN_UNDEF or entry_sym.st_info & 0xf != STT_FUNC:
+            return None
+        return entry.l_addr + entry_sym.st_value
+
+    class Symbols:
+        """The functions one loaded object defines, as ctypes function pointers at their addresses."""
+
+        def __init__(self, entry):
+            self._entry = entry
+
+        def __getattr__(self, name):
+            address = lookup(self._entry, name)
+            if address is None:
+                raise AttributeError(name)
+            function = ctypes.CFUNCTYPE(ctypes.c_int)(address)
+            setattr(self, name, function)  # one pointer per function, made during set-up
+            return function
+
+    handle = ctypes.CDLL(None)._handle  # the program itself: dlopen(NULL), which loads nothing
+    entry = ctypes.POINTER(LinkMap)()
+    libc = ctypes.CDLL(None)
+    libc.dlinfo.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+    if libc.dlinfo(handle, RTLD_DI_LINKMAP, ctypes.byref(entry)) != 0:
+        return "", None
+    while entry and entry.contents.l_prev:
+        entry = entry.contents.l_prev
+    main = True
+    while entry:
+        if lookup(entry.contents, "malloc") is not None:
+            path = os.readlink("/proc/self/exe") if main else (entry.contents.l_name or b"").decode()
+            return path, Symbols(entry.contents)
+        entry, main = entry.contents.l_next, False
+    return "", None
 
 
 def identify():
     """(name, version, object path, release function or None, view function or None) of the allocator that serves
-    malloc here; the view function returns (in use, free, from the OS) in bytes, None where it does not tell."""
-    import ctypes  # here, not at import: without the runner the module costs nothing
-
-    class _DlInfo(ctypes.Structure):
-        _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
-                    ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
-
-    def object_of(symbol):
-        """The base address and path of the shared object that defines symbol, as the process binds it."""
-        try:
-            address = ctypes.cast(getattr(lib, symbol), ctypes.c_void_p)
-        except AttributeError:
-            return None, ""
-        info = _DlInfo()
-        if not lib.dladdr(address, ctypes.byref(info)):
-            return None, ""
-        return info.dli_fbase, (info.dli_fname or b"").decode()
-
-    lib = ctypes.CDLL(None)
-    lib.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
-    base, path = object_of("malloc")
-    for name, signature, version, release, view in _ALLOCATORS:
-        if base is not None and object_of(signature)[0] == base:
-            return name, version(lib), path, (lambda: release(lib)), (lambda: view(lib))
+    malloc here. Everything that lasts (ctypes, the library, its functions and structures) is made here, once."""
+    path, lib = _defining_object()
+    for name, signature, setup in _ALLOCATORS if lib is not None else []:
+        if hasattr(lib, signature):
+            try:
+                version, release, view = setup(lib)
+            except (AttributeError, OSError, TypeError, ValueError):  # an export missing: name it, call nothing
+                version, release, view = "", None, None
+            return name, version, path, release, view
     return "unknown", "", path, None, None
 
 
@@ -194,8 +309,15 @@ def _start():
     _state["pipe"] = _pipe_identity(_state["fd"]) if _state["fd"] is not None else None
     if _state["fd"] is not None:
         name, version, path = _allocator()[:3]
-        _send("hello\tproto=%d\tallocator=%s\tversion=%s\tobject=%s\tpid=%d"
-              % (_PROTOCOL, name, version, path, os.getpid()))
+        _send("hello\tproto=%d\tallocator=%s\tversion=%s\tobject=%s\tpid=%d\texe=%s\truntime=%s"
+              % (_PROTOCOL, name, version, path, os.getpid(), os.readlink("/proc/self/exe"),
+                 _runtime()))
+
+
+def _runtime():
+    """The interpreter as it names itself: "CPython 3.11.2"."""
+    name = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name, sys.implementation.name)
+    return "%s %d.%d.%d" % ((name,) + tuple(sys.version_info[:3]))
 
 
 def _allocator():

@@ -50,11 +50,13 @@ struct run {
     size_t timeline_size;
     struct fb_memory last;
     bool have_last;
+    struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
+    char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
 };
 
 volatile sig_atomic_t matrix_stop_signal;
@@ -101,9 +103,23 @@ static bool same_image(struct run *run)
  * Samples the run from outside now and adds a timeline row. For a phase mark (mark non-NULL) the row carries
  * its label, and if the program has already exited, the record's own measurement stands in.
  */
-static void sample_outside(struct run *run, const struct record *mark)
+/* Appends a kB value to a row's text, or nothing when not known. */
+static void format_known_kb(char *out, size_t size, bool known, uint64_t kb)
+{
+    if (known)
+        snprintf(out, size, "%llu", (unsigned long long)kb);
+    else
+        out[0] = '\0';
+}
+
+/*
+ * Samples the run from outside: at a mark (the program's own phase record, as kept in run->phases, which
+ * gains the smaps_rollup figures) or periodically (mark NULL).
+ */
+static void sample_outside(struct run *run, struct record *mark)
 {
     struct fb_memory memory;
+    struct smaps_extra extra = {.known = false};
     const char *label = mark ? mark->label : "";
     /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
     if (!run->sampling || !run->have_hello)
@@ -122,6 +138,13 @@ static void sample_outside(struct run *run, const struct record *mark)
         run->have_last = true;
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             kill_for(run, "oom");
+        /* At every mark; between marks only where a timeline shows it, and within the sampler's time budget. */
+        if ((mark || run->timeline) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
+            mark->lazyfree_kb = extra.lazyfree_kb;
+            mark->anon_huge_kb = extra.anon_huge_kb;
+            mark->has_smaps = true;
+        }
+        run->last_smaps = extra; /* for the Exit row: known only if read with this sample */
     } else if (mark) {
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->last = memory; /* gone already: its own last word is the newest there is */
@@ -129,15 +152,18 @@ static void sample_outside(struct run *run, const struct record *mark)
     } else
         return;
     if (run->timeline) {
-        char rep[16], t_ms[32], rss[24], anon[24], live[24] = "";
+        char rep[16], t_ms[32], rss[24], anon[24], live[24] = "", lazyfree[24], huge[24];
         snprintf(rep, sizeof rep, "%u", run->identity.rep);
         snprintf(t_ms, sizeof t_ms, "%.3f", (progress_now() - run->started) * 1000);
         snprintf(rss, sizeof rss, "%llu", (unsigned long long)memory.rss_kb);
         snprintf(anon, sizeof anon, "%llu", (unsigned long long)memory.anon_kb);
         if (mark && mark->has_live)
             snprintf(live, sizeof live, "%llu", (unsigned long long)results_kb(mark->live_bytes));
-        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label, live};
-        csv_write_row(run->timeline, values, 8);
+        format_known_kb(lazyfree, sizeof lazyfree, extra.known, extra.lazyfree_kb);
+        format_known_kb(huge, sizeof huge, extra.known, extra.anon_huge_kb);
+        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label, live,
+                                lazyfree, huge};
+        csv_write_row(run->timeline, values, sizeof values / sizeof values[0]);
     }
 }
 
@@ -181,6 +207,17 @@ static bool refuse(struct run *run, const char *why)
     return false;
 }
 
+/* Keeps what a hello says of the image that sent it: its path, and the interpreter if it names one. */
+static void note_image(struct run *run, const struct record *hello)
+{
+    if (*hello->exe)
+        snprintf(run->hello_exe, sizeof run->hello_exe, "%s", hello->exe);
+    if (*hello->runtime) {
+        snprintf(run->runtime, sizeof run->runtime, "%s (%s)", hello->runtime, hello->exe);
+        run->identity.runtime = run->runtime;
+    }
+}
+
 static bool on_record(void *context, const struct record *record)
 {
     struct run *run = context;
@@ -189,8 +226,7 @@ static bool on_record(void *context, const struct record *record)
         if (run->have_hello) {
             /* Another hello (a program's own module after the shim's) must name the same allocator. */
             if (verify_allocator(run->selected->profile, record, why, sizeof why)) {
-                if (*record->exe)
-                    snprintf(run->hello_exe, sizeof run->hello_exe, "%s", record->exe);
+                note_image(run, record);
                 return true;
             }
             char second[sizeof run->wrong_why];
@@ -206,7 +242,7 @@ static bool on_record(void *context, const struct record *record)
             return refuse(run, why);
         run->have_hello = true;
         run->identity.threads = record->threads;
-        snprintf(run->hello_exe, sizeof run->hello_exe, "%s", record->exe);
+        note_image(run, record);
         print_heading(run);
         return true;
     }
@@ -221,7 +257,7 @@ static bool on_record(void *context, const struct record *record)
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
-    sample_outside(run, record);
+    sample_outside(run, &run->phases[run->phase_count - 1]);
     FILE *out = talk(run);
     if (out) {
         fprintf(out, "%s: %llu kB used\n", record->label, (unsigned long long)record->rss_kb);
@@ -321,7 +357,9 @@ static void finish(struct run *run)
     if (run->matrix->command && run->have_hello && run->have_last) {
         struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
-                             .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb};
+                             .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,
+                             .lazyfree_kb = run->last_smaps.lazyfree_kb, .anon_huge_kb = run->last_smaps.anon_huge_kb,
+                             .has_smaps = run->last_smaps.known};
         run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
         if (!run->phases)
             abort();

@@ -52,7 +52,7 @@ struct matrix_totals {
 };
 
 /* The columns of the timeline CSV. */
-#define TIMELINE_HEADER "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb\r\n"
+#define TIMELINE_HEADER "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb,lazyfree_kb,anon_huge_kb\r\n"
 
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
 bool matrix_csv_flushed(FILE *csv, const char *option, const char *path);

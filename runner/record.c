@@ -22,6 +22,7 @@ static const struct field_spec {
     TEXT(RECORD_HELLO, version, true),
     TEXT(RECORD_HELLO, object, true),
     TEXT(RECORD_HELLO, exe, false),
+    TEXT(RECORD_HELLO, runtime, false),
     NUMBER(RECORD_HELLO, pid, false),
     NUMBER(RECORD_HELLO, threads, false),
     NUMBER(RECORD_PHASE, seq, true),

@@ -19,6 +19,7 @@ struct record {
     char version[64];
     char object[PATH_MAX];
     char exe[PATH_MAX];   /* optional: the program image that said hello (/proc/self/exe) */
+    char runtime[128];    /* optional: the interpreter running the program, as it names itself ("CPython 3.11.2") */
     uint64_t pid;
     uint64_t threads;     /* optional: the threads a threaded case starts; 0 when not sent */
     /* phase: one sample */
@@ -31,6 +32,9 @@ struct record {
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
+    /* Not sent: what the runner read from /proc/PID/smaps_rollup when the phase record arrived. */
+    uint64_t lazyfree_kb, anon_huge_kb;
+    bool has_smaps;
 };
 
 /*

@@ -9,7 +9,7 @@ const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "case", "alloc", "alloc_version", "rep", "seq", "phase",
     "elapsed_ms", "vsz_kb", "rss_kb", "anon_kb", "file_kb", "live_kb",
     "allocs", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "overhead_pct", "status",
-    "allocator", "scale", "idle_ms", "threads", "peak_rss_kb",
+    "allocator", "scale", "idle_ms", "threads", "peak_rss_kb", "lazyfree_kb", "anon_huge_kb", "runtime",
 };
 
 void results_write_header(FILE *out)
@@ -59,7 +59,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
         run->case_name, run->profile, run->alloc_version, rep, "0", "",
         "", "", "", "", "", "",
         "", "", "", "", "", status,
-        run->allocator, run->scale, idle, threads, "",
+        run->allocator, run->scale, idle, threads, "", "", "", run->runtime ? run->runtime : "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
@@ -67,7 +67,8 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
 void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24], allocs[24] = "";
-    char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "";
+    char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "", lazyfree[24] = "",
+         huge[24] = "";
 
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(seq, sizeof seq, "%" PRIu64, phase->seq);
@@ -87,12 +88,16 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
     format_threads(threads, sizeof threads, run);
     if (run->peak_rss_kb)
         snprintf(peak, sizeof peak, "%" PRIu64, run->peak_rss_kb);
+    if (phase->has_smaps) {
+        snprintf(lazyfree, sizeof lazyfree, "%" PRIu64, phase->lazyfree_kb);
+        snprintf(huge, sizeof huge, "%" PRIu64, phase->anon_huge_kb);
+    }
 
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, seq, phase->label,
         elapsed, vsz, rss, anon, file, live,
         allocs, in_use, free_kb, os, overhead, status,
-        run->allocator, run->scale, idle, threads, peak,
+        run->allocator, run->scale, idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

@@ -2,6 +2,7 @@
 #include "sampler.h"
 
 #include <stdio.h>
+#include <time.h>
 
 int sampler_open(struct sampler *sampler, pid_t pid)
 {
@@ -11,6 +12,7 @@ int sampler_open(struct sampler *sampler, pid_t pid)
     sampler->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     sampler->status_fd = open(path, O_RDONLY | O_CLOEXEC);
+    snprintf(sampler->smaps_path, sizeof sampler->smaps_path, "/proc/%d/smaps_rollup", (int)pid);
     if (sampler->statm_fd < 0 || sampler->status_fd < 0) {
         sampler_close(sampler);
         return -1;
@@ -47,6 +49,30 @@ int sampler_read(struct sampler *sampler, struct fb_memory *memory)
     if (memory->rss_kb > sampler->peak_rss_kb)
         sampler->peak_rss_kb = memory->rss_kb;
     sampler->samples++;
+    return 0;
+}
+
+int sampler_read_smaps(struct sampler *sampler, struct smaps_extra *extra, bool periodic, double now)
+{
+    char text[4096];
+    struct timespec start, end;
+    extra->known = false;
+    if (periodic && now < sampler->smaps_due)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int fd = open(sampler->smaps_path, O_RDONLY | O_CLOEXEC); /* none before Linux 4.14: the columns stay empty */
+    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1;
+    if (fd >= 0)
+        close(fd);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    sampler->smaps_due = now + 9 * ((double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
+    if (n <= 0)
+        return -1;
+    extra->lazyfree_kb = fb_status_kb(text, "LazyFree");
+    extra->anon_huge_kb = fb_status_kb(text, "AnonHugePages");
+    if (extra->lazyfree_kb == UINT64_MAX || extra->anon_huge_kb == UINT64_MAX)
+        return -1;
+    extra->known = true;
     return 0;
 }
 

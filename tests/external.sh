@@ -57,13 +57,48 @@ got=$("$FB" --quiet -- /bin/sh -c 'echo to-stderr >&2' 2>&1 >/dev/null)
 expect external_stderr_passes_through "stderr '$got'" "$got" = "to-stderr"
 
 # ---- A Python program with the module under external mode: the shim's hello and the module's agree.
-"$FB" --alloc=jemalloc --quiet --csv="$tmp/py.csv" -- python3 -c '
+# Under python3 in PATH and under Debian's own, position-dependent /usr/bin/python3.
+for python in python3 /usr/bin/python3; do
+    "$FB" --alloc=jemalloc --quiet --csv="$tmp/py.csv" -- $python -c '
 import sys; sys.path.insert(0, "cases")
 import fragbench
 fragbench.phase("Marked from Python")' 2>"$tmp/py.err"
-code=$?
-got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { printf "%s:%s;", $6, $19 }')
-expect external_python_program_marks_phases "exit $code: $got $(cat "$tmp/py.err")" "$code:$got" = "0:Start:jemalloc;Marked from Python:jemalloc;Exit:jemalloc;"
+    code=$?
+    got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { printf "%s:%s;", $6, $19 }')
+    expect "external_python_program_marks_phases ($python)" "exit $code: $got $(cat "$tmp/py.err")" \
+        "$code:$got" = "0:Start:jemalloc;Marked from Python:jemalloc;Exit:jemalloc;"
+done
+
+# ---- A position-dependent C program that takes malloc's address: the shim must still name the allocator.
+image=build/tests/header_phase_nopie
+canonical=$(LC_ALL=C readelf --dyn-syms -W "$image" | awk '$8 ~ /^malloc(@|$)/ && $7 == "UND" && $2 !~ /^0+$/' | wc -l)
+expect non_pie_program_exports_mallocs_canonical_address "$(LC_ALL=C readelf -h "$image" | grep Type:), $canonical" \
+    "$(LC_ALL=C readelf -h "$image" | awk '$1 == "Type:" { print $2 }'):$canonical" = EXEC:1
+for alloc in glibc jemalloc tcmalloc mimalloc; do
+    "$FB" --alloc=$alloc --quiet --csv="$tmp/nopie.csv" -- "$image" 8 10 0 2>"$tmp/nopie.err"
+    code=$?
+    got=$(tr -d '\r' <"$tmp/nopie.csv" | awk -F, 'NR > 1 { print $19 }' | sort -u | tr '\n' ' ')
+    expect "non_pie_program_is_measured_under_$alloc" "exit $code: '$got' $(cat "$tmp/nopie.err")" "$code:$got" = "0:$alloc "
+done
+
+# ---- What only smaps_rollup tells, read by the runner at each mark: MADV_FREE pages still in RSS, huge pages.
+"$FB" --quiet --csv="$tmp/lazy.csv" --timeline="$tmp/lazy-timeline.csv" -- build/tests/lazyfree_phase 32 150
+got=$(tr -d '\r' <"$tmp/lazy.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { printf "%s=%s/%s/%s;", $at["phase"], $at["rss_kb"], $at["lazyfree_kb"], $at["anon_huge_kb"] }')
+lazy_touch=$(value "$tmp/lazy.csv" lazyfree_phase glibc "After touch" lazyfree_kb)
+lazy_freed=$(value "$tmp/lazy.csv" lazyfree_phase glibc "After MADV_FREE" lazyfree_kb)
+rss_freed=$(value "$tmp/lazy.csv" lazyfree_phase glibc "After MADV_FREE" rss_kb)
+rss_touch=$(value "$tmp/lazy.csv" lazyfree_phase glibc "After touch" rss_kb)
+expect madv_free_pages_stay_in_rss_and_show_as_lazyfree "rows: $got" \
+    "${lazy_touch:-x}:$(( ${lazy_freed:-0} >= 30 * 1024 )):$(( ${rss_freed:-0} + 1024 >= ${rss_touch:-0} ))" = "0:1:1"
+if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    echo "SKIP: huge_pages_show_as_anon_huge_kb (transparent huge pages are off on this machine)"
+else
+    huge=$(value "$tmp/lazy.csv" lazyfree_phase glibc "After touch" anon_huge_kb)
+    expect huge_pages_show_as_anon_huge_kb "rows: $got" "${huge:-0}" -ge 4096
+fi
+got=$(tr -d '\r' <"$tmp/lazy-timeline.csv" | awk -F, 'NR > 1 && $7 == "" && $9 != "" { n++ } END { print n + 0 }')
+expect timeline_samples_between_marks_read_smaps_rollup "$got rows between marks with lazyfree_kb" "$got" -ge 3
 
 # ---- Own cases get a timeline too.
 "$FB" --scale=0.05 --idle-ms=100 --quiet --timeline="$tmp/case-timeline.csv" frag
@@ -73,7 +108,7 @@ got=$(tr -d '\r' <"$tmp/case-timeline.csv" | awk -F, 'NR > 1 && $7 != "" { print
 expect case_timeline_marks_carry_the_live_bytes "marks: $got" \
     "$(echo "$got" | grep -cE '^After alloc=[1-9][0-9]*;After del=[0-9]+;After idle=[0-9]+;After release=[0-9]+;$')" -eq 1
 expect timeline_has_the_documented_header "$(head -n 1 "$tmp/case-timeline.csv")" \
-    "$(head -n 1 "$tmp/case-timeline.csv" | tr -d '\r')" = "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb"
+    "$(head -n 1 "$tmp/case-timeline.csv" | tr -d '\r')" = "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb,lazyfree_kb,anon_huge_kb"
 
 # ---- Refusals: a static binary, a command that does not exist.
 "$FB" --quiet -- build/tests/static_hello >"$tmp/static.out" 2>"$tmp/static.err"

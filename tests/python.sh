@@ -6,7 +6,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/lib.sh
 FB=build/fragbench
+# The interpreter under test: python3 in PATH, or PYTHON (run-all.sh also runs this suite under Debian's
+# /usr/bin/python3, with NON_PIE=1: a position-dependent executable, where the address of malloc that the
+# program sees is its own PLT stub, and naming the allocator by that address names the interpreter).
 PY=${PYTHON:-python3}
+
+if [ "${NON_PIE:-0}" = 1 ]; then
+    image=$("$PY" -c 'import os; print(os.readlink("/proc/self/exe"))')
+    type=$(LC_ALL=C readelf -h "$image" | awk '$1 == "Type:" { print $2 }')
+    canonical=$(LC_ALL=C readelf --dyn-syms -W "$image" | awk '$8 ~ /^malloc(@|$)/ && $7 == "UND" && $2 !~ /^0+$/' | wc -l)
+    expect interpreter_is_non_pie_and_exports_mallocs_canonical_address \
+        "$image: type $type, $canonical undefined malloc with an address (the trap this run must exercise)" \
+        "$type:$canonical" = EXEC:1
+fi
 
 # ---- The module against the protocol, checked by the runner's own parser.
 # Through a pipe, as the runner gives it: the module refuses anything else (a file reusing the number).
@@ -39,6 +51,14 @@ import sys; sys.path.insert(0, "cases")
 import fragbench
 print(fragbench.identify()[0])')
 expect python_module_names_the_preloaded_allocator "got '$got'" "$got" = jemalloc
+got=$("$PY" -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+name, version, path = fragbench.identify()[:3]
+print(name, path)')
+libc=$("$PY" -c 'import os; print(os.path.realpath("/proc/self/exe"))' | xargs ldd | awk '$1 == "libc.so.6" { print $3 }')
+expect python_module_names_glibc_and_its_object_not_the_interpreter "got '$got', libc is '$libc'" \
+    "$got" = "glibc $libc"
 
 # ---- The talk under real CPython: glibc keeps what the strings held, jemalloc-decay0 gives it back.
 "$FB" --alloc=glibc,jemalloc-decay0 --python="$PY" --scale=0.2 --idle-ms=0 --csv="$tmp/py.csv" \
@@ -62,6 +82,9 @@ expect frag_py_jemalloc_decay0_gives_it_back "After alloc ${alloc:-?}, After del
 got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR > 1 { print $1 ":" $2 ":" $19 }' | sort -u | tr '\n' ' ')
 expect python_rows_name_the_allocator_that_served_malloc "$got" "$got" = \
     "frag.py:glibc:glibc frag.py:jemalloc-decay0:jemalloc frag_gc.py:glibc:glibc frag_gc.py:jemalloc-decay0:jemalloc lists.py:glibc:glibc lists.py:jemalloc-decay0:jemalloc "
+want=$("$PY" -c 'import os, platform; print("CPython %s (%s)" % (platform.python_version(), os.readlink("/proc/self/exe")))')
+got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["runtime"] }' | sort -u)
+expect python_rows_name_the_interpreter_that_ran_them "got '$got', want '$want'" "$got" = "$want"
 got=$(tr -d '\r' <"$tmp/py.csv" | awk -F, '$1 == "frag.py" && $2 == "glibc" && $6 == "After alloc" { print $13 }')
 expect frag_py_reports_its_strings "allocs $got, expected 20001 (20 000 strings and their list)" "${got:-0}" -eq 20001
 

@@ -31,7 +31,8 @@ suite "allocator view" tests/alloc_view.sh build/fragbench
 suite "cases beyond the talk" tests/cases.sh build/fragbench
 suite "integration" tests/integration.sh build/fragbench
 suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
-suite "python cases and module" tests/python.sh
+suite "python cases and module (python3 in PATH)" tests/python.sh
+suite "python cases and module (Debian's /usr/bin/python3)" env PYTHON=/usr/bin/python3 NON_PIE=1 tests/python.sh
 suite "fragbench.h and external mode" tests/external.sh
 suite "report: make slides and make compare" tests/report.sh
 suite "fuzz (libFuzzer, bounded)" tests/fuzz.sh

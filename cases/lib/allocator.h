@@ -9,7 +9,7 @@
 struct allocator_info {
     const char *name;         /* "glibc", "jemalloc", "tcmalloc", "mimalloc" or "unknown" */
     char version[64];         /* e.g. "5.3.0"; "" when the allocator does not say */
-    char object[PATH_MAX];    /* the shared object that defines the malloc in use */
+    char object[PATH_MAX];    /* the loaded object that defines the malloc in use */
     const char *release_call; /* e.g. "malloc_trim(0)"; NULL when there is none */
     void (*release)(void *fn);
     void *release_fn;
@@ -19,10 +19,12 @@ struct allocator_info {
 };
 
 /*
- * Looks up the malloc that calls in this process bind to, then the shared object that
- * defines it, and names it by a symbol that only that allocator exports from the same
- * object (mallctl, MallocExtension_GetNumericProperty, mi_version, gnu_get_libc_version).
- * All lookups happen here, once, so that the release call later needs none.
+ * Finds the loaded object that defines the malloc calls in this process bind to: the first in the
+ * dynamic linker's search order (the link map) whose own symbol table defines it. Not dladdr() of
+ * malloc's address: in a non-PIE program that address is the program's own PLT stub. Then names the
+ * allocator by a symbol that only that allocator exports from the same object (mallctl,
+ * MallocExtension_GetNumericProperty, mi_version, gnu_get_libc_version). All lookups happen here,
+ * once, so that the release call and the view later need none.
  */
 void allocator_identify(struct allocator_info *info);
 

@@ -24,6 +24,11 @@ static void hello_record_is_parsed(void)
     CHECK(r.threads == 0); /* not a threaded case */
     CHECK(parse("hello\tproto=1\tallocator=glibc\tversion=2.36\tobject=/lib/libc.so.6\tthreads=8", &r, error) == 0);
     CHECK(r.threads == 8);
+    CHECK(r.runtime[0] == '\0'); /* a native program names no interpreter */
+    CHECK(parse("hello\tproto=1\tallocator=glibc\tversion=2.36\tobject=/lib/libc.so.6\texe=/usr/bin/python3.11"
+                "\truntime=CPython 3.11.2", &r, error) == 0);
+    CHECK_STR(r.runtime, "CPython 3.11.2");
+    CHECK_STR(r.exe, "/usr/bin/python3.11");
 }
 
 static void phase_record_is_parsed(void)

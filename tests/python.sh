@@ -60,6 +60,27 @@ libc=$("$PY" -c 'import os; print(os.path.realpath("/proc/self/exe"))' | xargs l
 expect python_module_names_glibc_and_its_object_not_the_interpreter "got '$got', libc is '$libc'" \
     "$got" = "glibc $libc"
 
+# ---- The harness must not decide the result: glibc gives back a freed batch only from the top of its heap, so a
+# report that leaves any block above the batch (a class made at the first report, a freed buffer parked in the
+# per-thread cache) keeps the whole batch. Two reports between the batch and its del must change neither.
+FRAGBENCH_FD=3 "$PY" -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+assert fragbench._state["fd"] is not None, "not reporting through the pipe: the test would prove nothing"
+view = fragbench._allocator()[4]  # glibc: mallinfo2(); [2] is arena + hblkhd, the heap from the OS
+batch = [("%08d" % i) * 625 for i in range(4000)]  # 4 000 blocks of 5 049 B from malloc: 19.7 MB
+before = view()[2]
+fragbench.phase("After alloc", 1, 1)
+fragbench.phase("Again", 1, 1)
+after = view()[2]
+del batch
+open(sys.argv[1], "w").write("%d %d %d" % (before // 1024, after // 1024, view()[2] // 1024))
+' "$tmp/top.txt" 3>&1 >/dev/null | cat >/dev/null
+set -- $(cat "$tmp/top.txt" 2>/dev/null)
+expect python_reports_leave_the_heaps_top_where_it_was \
+    "heap before the reports ${1:-?} kB, after them ${2:-?} kB, after del ${3:-?} kB (the batch is 19 700 kB)" \
+    "$(( ${2:-999999} - ${1:-0} < 256 && ${3:-999999} + 15000 < ${1:-0} ))" -eq 1
+
 # ---- The talk under real CPython: glibc keeps what the strings held, jemalloc-decay0 gives it back.
 "$FB" --alloc=glibc,jemalloc-decay0 --python="$PY" --scale=0.2 --idle-ms=0 --csv="$tmp/py.csv" \
     frag.py frag_gc.py lists.py >/dev/null 2>"$tmp/py.err"

@@ -44,7 +44,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES))
 
-.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner fuzz
+.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
 
 programs: $(PROGRAMS)
@@ -67,6 +67,16 @@ compare: deps deps-compare programs
 # Tables and plots again from $(RESULTS)/compare.csv; nothing is re-run.
 slides: deps-compare programs
 	@scripts/slides.sh
+
+# A sample of the committed matrix run again here, each cell's retained % beside the reference's (see the README).
+CHECK_CASES     ?= frag lists extend sizeclass frag.py lists.py
+CHECK_ALLOCS    ?= glibc glibc-mmap64k jemalloc-decay0 jemalloc-bgthread tcmalloc-aggressive mimalloc mimalloc-decommit0
+CHECK_REPS      ?= 1
+TOLERANCE       ?= 5
+TIMED_TOLERANCE ?= 15
+export CHECK_CASES CHECK_ALLOCS CHECK_REPS TOLERANCE TIMED_TOLERANCE
+check-reference: deps programs
+	@REFERENCE=$(RESULTS) scripts/check_reference.sh
 
 # Timings only: hyperfine over every case x installed profile, one at a time.
 bench: deps deps-compare programs

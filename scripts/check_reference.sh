@@ -1,0 +1,68 @@
+#!/bin/sh
+# make check-reference: re-runs a sample of the committed matrix here and compares each cell's retained % with the reference.
+# Reads REFERENCE (the committed results, default results), CHECK_CASES, CHECK_ALLOCS, CHECK_REPS, CHECK_OUT,
+# TOLERANCE and TIMED_TOLERANCE from the environment (the Makefile sets them). Exit 0: every cell within its
+# tolerance; 1: some cell is not; 2: nothing could be compared.
+set -u
+cd "$(dirname "$0")/.."
+reference=${REFERENCE:-results}
+out=${CHECK_OUT:-build/check-reference}
+[ -f "$reference/summary.csv" ] && [ -f "$reference/compare.csv" ] || {
+    echo "fragbench: check-reference: no $reference/summary.csv and compare.csv to check against" >&2
+    exit 2
+}
+# The reference's own scale and idle time, from its rows, so that the same runs are made.
+settings=$(tr -d '\r' <"$reference/compare.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["status"] == "ok" { print $at["scale"], $at["idle_ms"]; exit }')
+set -- $settings
+scale=${1:?the reference has no ok row} idle_ms=${2:?}
+mkdir -p "$out"
+rm -f "$out/compare.csv" "$out/summary.csv"
+alloc_list=$(echo $CHECK_ALLOCS | tr ' ' ',')
+echo "fragbench: check-reference: [$CHECK_CASES] x [$CHECK_ALLOCS] x $CHECK_REPS reps at scale $scale, idle $idle_ms ms," \
+    "against $reference" >&2
+# shellcheck disable=SC2086 # CHECK_CASES is a list of names
+build/fragbench --alloc="$alloc_list" --skip-missing --reps="$CHECK_REPS" --scale="$scale" --idle-ms="$idle_ms" \
+    --jobs=2 --quiet --csv="$out/compare.csv" $CHECK_CASES >/dev/null
+[ -s "$out/compare.csv" ] || exit 2
+scripts/machine.sh build/fragbench >"$out/machine.txt"
+build/fb-report --results="$out" >/dev/null || exit 2
+
+# Profiles that purge on a timer give figures that depend on how much time passed between phases, and so on
+# the machine's speed (up to 8x between machines of this kind): their cells get the wider tolerance.
+timed=" jemalloc jemalloc-bgthread mimalloc "
+tr -d '\r' <"$reference/summary.csv" | awk -F, -v here="$out/summary.csv" -v timed="$timed" \
+    -v tolerance="$TOLERANCE" -v timed_tolerance="$TIMED_TOLERANCE" '
+    function load(file, into,   line, n, f, i, at) {
+        while ((getline line < file) > 0) {
+            sub(/\r$/, "", line)
+            n = split(line, f, ",")
+            if (!header_seen[file]++) { for (i = 1; i <= n; i++) at[f[i]] = i; continue }
+            if (f[at["phase"]] != "After del" && f[at["phase"]] != "After release") continue
+            into[f[at["case"]] SUBSEP f[at["alloc"]] SUBSEP f[at["phase"]]] = f[at["retained_pct"]]
+        }
+    }
+    BEGIN { load(here, mine) }
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    {
+        key = $col["case"] SUBSEP $col["alloc"] SUBSEP $col["phase"]
+        if (!(key in mine) || $col["retained_pct"] == "") next
+        limit = index(timed, " " $col["alloc"] " ") ? timed_tolerance : tolerance
+        diff = mine[key] - $col["retained_pct"]
+        bad = (diff > limit || -diff > limit)
+        printf "%-12s %-20s %-14s %9.1f %9.1f %+8.1f %6s  %s\n", $col["case"], $col["alloc"], $col["phase"],
+            $col["retained_pct"], mine[key], diff, "±" limit, bad ? "OFF" : "ok"
+        cells++; off += bad
+    }
+    END {
+        if (!cells) { print "fragbench: check-reference: no cell to compare" > "/dev/stderr"; exit 2 }
+        printf "%d cells, %d off (tolerance ±%s points of retained %%, ±%s for the timed profiles:%s)\n",
+            cells, off, tolerance, timed_tolerance, timed
+        exit off > 0
+    }' >"$out/check.txt"
+status=$?
+{
+    printf "%-12s %-20s %-14s %9s %9s %8s %6s\n" case profile phase reference here diff limit
+    cat "$out/check.txt"
+} | tee "$out/check.md"
+exit $status

@@ -200,6 +200,10 @@ void write_slides(const struct report *report, FILE *out)
                  "no idle.\n\n",
             report->stats->count, report->stats->count == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s", reps,
             reps == 1 ? "" : "s", d->scale, d->idle_ms, STATS_DISAGREE_PCT);
+    fprintf(out, "Figures of the profiles that purge on a timer (jemalloc's 10 s decay, jemalloc-bgthread's background "
+                 "thread, mimalloc's 25 ms decommit delay) depend on how much time passed between the frees and the "
+                 "sample, and so on this machine's speed, which varies up to 8x between machines of this kind: "
+                 "compare them across machines with `make check-reference` and its wider tolerance.\n\n");
     if (report->machine_count) {
         fprintf(out, "Machine:\n\n");
         for (size_t i = 0; i < report->machine_count; i++)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs every fragbench test (unit, ASan+UBSan, probe, integration, report, clang) and ends with "N passed, N failed".
+# Runs every fragbench test (unit, ASan+UBSan, probe, integration, report, docs links, clang) and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 all=$(mktemp)
@@ -35,6 +35,7 @@ suite "python cases and module (python3 in PATH)" tests/python.sh
 suite "python cases and module (Debian's /usr/bin/python3)" env PYTHON=/usr/bin/python3 NON_PIE=1 tests/python.sh
 suite "fragbench.h and external mode" tests/external.sh
 suite "report: make slides and make compare" tests/report.sh
+suite "docs: every relative link resolves" tests/docs.sh
 suite "fuzz (libFuzzer, bounded)" tests/fuzz.sh
 suite "valgrind: the runner" sh -c 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     build/fragbench --alloc=glibc,jemalloc --scale=0.01 --idle-ms=0 --csv=/dev/null --timeline=/dev/null frag >/dev/null \

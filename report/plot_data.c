@@ -1,10 +1,11 @@
-/* Writes the gnuplot inputs: per case a table of median RSS per phase and profile, and the retained shares of every case. */
+/* Writes the gnuplot inputs: per case a table of median RSS per phase and profile and the waste split; then the others. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report.h"
+#include "retained_heatmap.h"
 #include "waste.h"
 
 void gp_string(FILE *out, const char *text)
@@ -97,36 +98,6 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     return write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
 }
 
-static int write_retained(const struct report *report, const char *dir, const char *note, char *error,
-                          size_t error_size)
-{
-    static const char *const phases[] = {"After del", "After idle", "After release"};
-    FILE *dat = gp_open(dir, "retained", ".dat", error, error_size);
-    if (!dat)
-        return -1;
-    fputs("\"run\"\t\"after del\"\t\"after idle\"\t\"after release\"\n", dat);
-    for (size_t k = 0; k < report->stats->count; k++) {
-        const struct case_stats *c = &report->stats->cases[k];
-        for (size_t p = 0; p < c->profile_count; p++) {
-            char label[256];
-            snprintf(label, sizeof label, "%s %s", c->case_name, c->profiles[p].alloc);
-            gp_string(dat, label);
-            for (size_t i = 0; i < 3; i++) {
-                long f = stats_phase(c, phases[i]);
-                if (f >= 0 && c->profiles[p].phases[f].reps)
-                    fprintf(dat, "\t%.1f", c->profiles[p].phases[f].retained_pct);
-                else
-                    fputs("\t?", dat);
-            }
-            fputc('\n', dat);
-        }
-    }
-    if (fclose(dat) != 0)
-        return -1;
-    return write_settings(dir, "retained", "RSS retained as % of each run's peak (median over the reps)", 3, note,
-                          error, error_size);
-}
-
 /* <case>-waste.dat: per profile, what became of the memory held before "After del" (less what is live), in MiB, stacked. */
 static int write_waste(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                        char *error, size_t error_size)
@@ -168,7 +139,7 @@ int write_plot_data(const struct report *report, const char *dir, const char *ti
         if (waste_case_has_split(report->dataset, c) && write_waste(report, c, dir, note, error, error_size) != 0)
             return -1;
     }
-    if (write_retained(report, dir, note, error, error_size) != 0)
+    if (write_retained_heatmap(report, dir, note, error, error_size) != 0)
         return -1;
     return write_timeline_plots(report, timeline_path, dir, note, error, error_size);
 }

@@ -6,10 +6,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/lib.sh
 
-# slides NAME DIR: make slides on a copy of DIR's compare.csv, timing.csv and machine.txt, into $tmp/NAME.
+# slides NAME DIR: make slides on a copy of DIR's compare.csv, timing.csv, machine.txt and timeline.csv, into $tmp/NAME.
 slides() {
     mkdir -p "$tmp/$1"
-    for input in compare.csv timing.csv machine.txt; do
+    for input in compare.csv timing.csv machine.txt timeline.csv; do
         [ -f "$2/$input" ] && cp "$2/$input" "$tmp/$1/"
     done
     make -s --no-print-directory slides RESULTS="$tmp/$1" PLOTS="$tmp/$1/plots" PLOT_DATA="$tmp/$1/plot-data" \
@@ -39,6 +39,98 @@ for fixture in real crafted; do
     done
 done
 plots_are_valid real "$tmp/real/plots" frag lists
+# The heatmap's data: golden for both (the crafted one has no "After del" phase: its cells are "?", drawn grey).
+for fixture in real crafted; do
+    difference=$(diff "tests/fixtures/$fixture/expected/retained.dat" "$tmp/$fixture/plot-data/retained.dat" 2>&1 | head -n 20)
+    expect "${fixture}_fixture_retained_heatmap_data_is_the_golden_one" "$difference" -z "$difference"
+done
+
+# ---- The retained heatmap, recomputed from compare.csv alone: per panel a header row of the profiles, then one row per
+# case; each cell the median over the clean reps of (RSS at the phase / the largest RSS of that rep) x 100.
+# heatmap_expected CSV PHASE: the rows as "case|value|value...", "?" where no clean rep has the phase.
+heatmap_expected() {
+    tr -d '\r' <"$1" | awk -F, -v phase="$2" '
+        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        { c = $at["case"]; a = $at["alloc"]; key = c SUBSEP a SUBSEP $at["rep"]
+          if (!(c in seen)) { seen[c] = 1; cases[++nc] = c }
+          if (!(a in known)) { known[a] = 1; allocs[++na] = a }
+          if ($at["rss_kb"] + 0 > peak[key]) peak[key] = $at["rss_kb"] + 0
+          if ($at["status"] == "ok" && $at["phase"] == phase) { n++; rss[n] = $at["rss_kb"]; of[n] = key; cell[n] = c SUBSEP a } }
+        END {
+            for (i = 1; i <= n; i++) { k = cell[i]; v = 100 * rss[i] / peak[of[i]]
+                # insertion into the sorted values of the cell
+                for (j = ++count[k]; j > 1 && values[k, j - 1] > v; j--) values[k, j] = values[k, j - 1]
+                values[k, j] = v }
+            head = "case, " tolower(phase); for (a = 1; a <= na; a++) head = head "|" allocs[a]; print head
+            for (r = 1; r <= nc; r++) { line = cases[r]
+                for (a = 1; a <= na; a++) { k = cases[r] SUBSEP allocs[a]; m = count[k]
+                    line = line "|" (m ? sprintf("%.1f", (values[k, int((m + 1) / 2)] + values[k, int(m / 2) + 1]) / 2) : "?") }
+                print line } }'
+}
+# block FILE N: data block N (from 0) of a gnuplot data file, quotes removed, tabs as "|".
+block() {
+    awk -v want="$2" '/^$/ { blank++; next } { if (blank >= 2) b++; blank = 0 } b == want' "$1" | tr -d '"' | tr '\t' '|'
+}
+for fixture in real timeline; do
+    [ -d "$tmp/$fixture" ] || slides "$fixture" "tests/fixtures/$fixture"
+    for panel in 0 1; do
+        phase=$(if [ $panel = 0 ]; then echo "After del"; else echo "After release"; fi)
+        expected=$(heatmap_expected "tests/fixtures/$fixture/compare.csv" "$phase")
+        shown=$(block "$tmp/$fixture/plot-data/retained.dat" $panel)
+        cases=$(tr -d '\r' <"tests/fixtures/$fixture/compare.csv" | awk -F, 'NR > 1 { print $1 }' | sort -u | wc -l)
+        expect "${fixture}_heatmap_${panel}_has_a_row_per_case_with_the_retained_pct_of_compare_csv" \
+            "expected: $expected / shown: $shown" "$expected" = "$shown" -a "$(echo "$shown" | wc -l)" -eq $((cases + 1))
+    done
+done
+# The values the slides print are the heatmap's (the first case's "after del" column of its retained table).
+slides_value=$(sed -n '/retained after del/,/^$/p' "$tmp/real/slides.md" | awk -F'|' 'NR == 3 { gsub(/[ *]/, "", $3); print $3 }')
+heatmap_value=$(block "$tmp/real/plot-data/retained.dat" 0 | awk -F'|' 'NR == 2 { print $2 }')
+expect heatmap_shows_the_slides_retained_pct "slides: $slides_value / heatmap: $heatmap_value" \
+    -n "$slides_value" -a "$slides_value" = "$heatmap_value"
+
+# ---- The timelines as small multiples (fixtures/timeline: frag and sawtooth under 5 profiles of 3 families, no tcmalloc).
+plots_are_valid timeline "$tmp/timeline/plots" frag sawtooth frag-timeline sawtooth-timeline
+data="$tmp/timeline/plot-data"
+for case in frag sawtooth; do
+    # The panels expected: "family:profile,profile" per family, in order of appearance (rep 1 of timeline.csv).
+    expected=$(tr -d '\r' <tests/fixtures/timeline/compare.csv | awk -F, -v c="$case" '
+        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["case"] == c && !($at["alloc"] in family) { family[$at["alloc"]] = $at["allocator"]; order[++n] = $at["alloc"] }
+        END { for (i = 1; i <= n; i++) { f = family[order[i]]; if (!members[f]++) fams[++nf] = f
+                  list[f] = list[f] (members[f] > 1 ? "," : "") order[i] }
+              for (i = 1; i <= nf; i++) print fams[i] ":" list[fams[i]] }')
+    settings="$data/$case-timeline.gp"
+    setting() { sed -n "s/^$1 = //p" "$settings" | tr -d '"'; }
+    panels=$(setting panels)
+    shown="" marks_ok=1 live_ok=1 labels_ok=1
+    for p in $(seq 1 "${panels:-0}"); do
+        first=$(setting "first_$p") series=$(setting "series_$p")
+        names=$(for i in $(seq "$first" $((first + series - 1))); do block "$data/$case-timeline.dat" "$i" | head -n 1 | cut -d'|' -f1; done | paste -sd,)
+        shown="$shown$(setting "family_$p"):$names
+"
+        lead=${names%%,*}
+        # Its own marks: the phase rows of its first profile's rep 1, at their times, in order.
+        want=$(tr -d '\r' <tests/fixtures/timeline/timeline.csv | awk -F, -v c="$case" -v a="$lead" '
+            NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+            $at["case"] == c && $at["alloc"] == a && $at["rep"] == 1 && $at["phase"] != "" { printf "%.4f|%s\n", $at["t_ms"] / 1000, $at["phase"] }')
+        got=$(block "$data/$case-timeline.dat" "$(setting "marks_$p")" | awk -F'|' 'NR == 1 { print $1; next } { print $1 "|" $3 }')
+        [ -n "$want" ] && [ "$got" = "phase marks ($lead)
+$want" ] || marks_ok=0
+        # Its live bytes, from one of its own profiles.
+        live=$(block "$data/$case-timeline.dat" "$(setting "live_$p")" | head -n 1 | sed -n 's/^live bytes (\(.*\))|live$/\1/p')
+        case ",$names," in *",$live,"*) [ -n "$live" ] || live_ok=0 ;; *) live_ok=0 ;; esac
+        # Labels at the same height are apart by at least 1.6% of the time axis, and del, idle and release have one.
+        block "$data/$case-timeline.dat" "$(setting "marks_$p")" | awk -F'|' -v gap="$(setting x_max)" '
+            NR > 1 && $2 != "?" { if (($2 in last) && $1 - last[$2] < 0.016 * gap) bad = 1; last[$2] = $1 }
+            NR > 1 && $3 ~ /^After (del|idle|release)$/ && $2 == "?" { bad = 1 }
+            END { exit bad }' || labels_ok=0
+    done
+    expect "timeline_${case}_has_a_panel_per_family_with_its_profiles" "expected: $expected / shown: $shown" \
+        -n "$expected" -a "$expected" = "$(printf %s "$shown")"
+    expect "timeline_${case}_panels_each_have_their_own_first_profiles_marks" "$settings" "$marks_ok" -eq 1 -a "${panels:-0}" -gt 0
+    expect "timeline_${case}_panels_each_have_live_bytes_of_their_family" "$settings" "$live_ok" -eq 1 -a "${panels:-0}" -gt 0
+    expect "timeline_${case}_mark_labels_do_not_collide" "$settings" "$labels_ok" -eq 1 -a "${panels:-0}" -gt 0
+done
 
 # ---- make slides is pure: the same compare.csv again gives byte-identical files, plots included.
 mkdir -p "$tmp/first"

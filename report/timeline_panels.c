@@ -1,0 +1,97 @@
+/* The panels of a case's timeline: its profiles grouped by allocator family, the axes they share, the mark labels' heights. */
+#include "timeline_panels.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[TL_COLUMNS] = {"case", "alloc", "rep", "t_ms", "rss_kb", "phase"};
+
+int timeline_csv_load(const char *path, struct timeline_csv *out, char *error, size_t error_size)
+{
+    if (csv_load(path, &out->table, error, error_size) != 0)
+        return -1;
+    for (int c = 0; c < TL_COLUMNS; c++) {
+        long at = csv_column(&out->table, names[c]);
+        if (at < 0) {
+            snprintf(error, error_size, "%s: no column '%s'", path, names[c]);
+            csv_free(&out->table);
+            return -1;
+        }
+        out->at[c] = (size_t)at;
+    }
+    return 0;
+}
+
+/* The allocator family of a profile: the allocator column of its compare.csv rows, else the profile's own name. */
+static const char *family_of(const struct dataset *dataset, const char *alloc)
+{
+    for (size_t i = 0; i < dataset->count; i++)
+        if (!strcmp(dataset->rows[i].alloc, alloc) && *dataset->rows[i].allocator)
+            return dataset->rows[i].allocator;
+    return alloc;
+}
+
+static bool listed(const char *const *list, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(list[i], name))
+            return true;
+    return false;
+}
+
+void timeline_case_build(const struct dataset *dataset, const struct timeline_csv *t, const char *case_name,
+                         struct timeline_case *out)
+{
+    const char *found[TL_MAX_PROFILES], *families[TL_MAX_PROFILES];
+    size_t found_count = 0, family_count = 0, placed = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t r = 1; r < t->table.rows; r++) {
+        const char *alloc = csv_cell(&t->table, r, t->at[TL_ALLOC]);
+        if (strcmp(csv_cell(&t->table, r, t->at[TL_CASE]), case_name) || strcmp(csv_cell(&t->table, r, t->at[TL_REP]), "1"))
+            continue;
+        double x = atof(csv_cell(&t->table, r, t->at[TL_T])) / 1000.0;
+        double y = atof(csv_cell(&t->table, r, t->at[TL_RSS])) / 1024.0;
+        long live_at = csv_column(&t->table, "live_kb");
+        double live = live_at >= 0 ? atof(csv_cell(&t->table, r, (size_t)live_at)) / 1024.0 : 0;
+        out->axes.x_max = x > out->axes.x_max ? x : out->axes.x_max;
+        out->axes.y_max = y > out->axes.y_max ? y : out->axes.y_max;
+        out->axes.y_max = live > out->axes.y_max ? live : out->axes.y_max;
+        if (found_count < TL_MAX_PROFILES && !listed(found, found_count, alloc)) {
+            found[found_count++] = alloc;
+            const char *family = family_of(dataset, alloc);
+            if (!listed(families, family_count, family))
+                families[family_count++] = family;
+        }
+    }
+    /* Panels in the order the families first appear; in each, its profiles in the order they first appear. */
+    for (size_t f = 0; f < family_count; f++) {
+        struct timeline_panel *panel = &out->panels[out->panel_count++];
+        *panel = (struct timeline_panel){.family = families[f], .start = placed, .live = -1, .marks = -1};
+        for (size_t i = 0; i < found_count; i++)
+            if (!strcmp(family_of(dataset, found[i]), families[f]))
+                out->profiles[placed++] = found[i];
+        panel->count = placed - panel->start;
+    }
+}
+
+/* The label heights, as a share of the y axis: a rotated label hangs down from there. */
+static const double level_height[MARK_LEVELS] = {0.97, 0.47};
+
+void mark_levels_start(struct mark_levels *levels, double x_max)
+{
+    levels->min_gap = 0.016 * x_max;
+    for (size_t i = 0; i < MARK_LEVELS; i++)
+        levels->last_x[i] = 1e300;
+}
+
+double mark_level(struct mark_levels *levels, double x)
+{
+    /* Marks come latest first: the first level whose last label is far enough to the right, else none. */
+    for (size_t i = 0; i < MARK_LEVELS; i++)
+        if (levels->last_x[i] - x >= levels->min_gap) {
+            levels->last_x[i] = x;
+            return level_height[i];
+        }
+    return -1;
+}

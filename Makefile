@@ -30,15 +30,16 @@ PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/
 # make compare / make slides / make bench: the matrix and where its results go.
 CASES       ?= $(ALL_CASES)
 ALLOCS      ?= all
-REPS        ?= 3
+REPS        ?= 2
+MAX_REPS    ?= 3
 SCALE       ?= 1
 IDLE_MS     ?= 1000
-JOBS        ?= 2
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 TIMING_RUNS ?= 3
 RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
-export CASES ALLOCS REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
+export CASES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
@@ -60,7 +61,7 @@ deps-compare:
 talk: deps programs
 	./run --alloc=glibc,jemalloc,tcmalloc,mimalloc frag lists extend
 
-# The whole matrix, then the slide tables, plots and timings (see the README).
+# The whole matrix (wall times from the memory runs), then the slide tables and plots (docs/options.md).
 compare: deps deps-compare programs
 	@scripts/compare.sh
 
@@ -78,7 +79,7 @@ export CHECK_CASES CHECK_ALLOCS CHECK_REPS TOLERANCE TIMED_TOLERANCE
 check-reference: deps programs
 	@REFERENCE=$(RESULTS) scripts/check_reference.sh
 
-# Timings only: hyperfine over every case x installed profile, one at a time.
+# Timings only: hyperfine over every case x installed profile, one at a time; make slides then uses them.
 bench: deps deps-compare programs
 	@mkdir -p $(RESULTS)
 	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS)

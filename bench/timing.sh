@@ -15,6 +15,9 @@ done
 echo "fragbench: timing $pairs case x profile pairs with hyperfine ($runs runs each, one at a time)" >&2
 : >"$results/timing.log"
 n=0
+started=$(date +%s)
+# "m:ss"
+clock() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 for case_name in $cases; do
     for profile in $profiles; do
         n=$((n + 1))
@@ -23,7 +26,10 @@ for case_name in $cases; do
             --export-markdown "$tmp/$n.md" -n "$case_name · $profile" \
             "build/fragbench --quiet --alloc=$profile --scale=$scale --idle-ms=0 $case_name" \
             >>"$results/timing.log" 2>&1; then
-            echo "fragbench: timed [$n/$pairs] $case_name · $profile" >&2
+            elapsed=$(($(date +%s) - started))
+            mean=$(awk -F, 'NR == 2 { printf "%.3f", $2 }' "$tmp/$n.csv")
+            echo "fragbench: timed [$n/$pairs] $case_name · $profile: mean $mean s · elapsed $(clock $elapsed)" \
+                "· ETA $(clock $((elapsed * (pairs - n) / n)))" >&2
         else
             echo "fragbench: timing [$n/$pairs] $case_name · $profile failed (see $results/timing.log); left out" >&2
             rm -f "$tmp/$n.csv" "$tmp/$n.md"

@@ -395,6 +395,15 @@ def phase(label, live_bytes=None, allocs=None, echo=False):
     _send("\t".join(fields))
 
 
+def idle(ms):
+    """Sleeps ms; under the runner, first says so (an idle record), so that it may start another run meanwhile."""
+    if not _state["started"]:
+        _start()
+    if _state["fd"] is not None:
+        _send("idle\tidle_ms=%d" % ms)
+    time.sleep(ms / 1000)
+
+
 def release():
     """Calls the allocator's own release call (malloc_trim(0), arena purge, ReleaseFreeMemory, mi_collect)."""
     release_call = _allocator()[3]

@@ -5,7 +5,6 @@ own malloc() (see ../README.md, "The cases"). Every string is built at run time,
 """
 import argparse
 import sys
-import time
 
 import fragbench
 
@@ -47,7 +46,7 @@ def arguments(description):
 
 def tail(idle_ms, *held):
     """The tail every fragbench case ends with: After idle, then the allocator's release call and After release."""
-    time.sleep(idle_ms / 1000)
+    fragbench.idle(idle_ms)
     report("After idle", *held)
     fragbench.release()
     report("After release", *held)

@@ -15,8 +15,8 @@ static const char *const column_names[COLUMN_COUNT] = {
 };
 
 /* Columns a results file may lack (it predates them); their cells may be empty. */
-enum optional_column { OPT_LIVE, OPT_FREE, OPT_THREADS, OPTIONAL_COUNT };
-static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "threads"};
+enum optional_column { OPT_LIVE, OPT_FREE, OPT_THREADS, OPT_BUSY, OPTIONAL_COUNT };
+static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "threads", "busy_ms"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -39,6 +39,20 @@ static int64_t optional_number(const struct csv_table *table, size_t row, long c
     if (!*text)
         return -1;
     return number(text, &value) || value > INT64_MAX ? -2 : (int64_t)value;
+}
+
+/* An optional time in ms: -1 when the column is absent or the cell empty; -2 when the cell is not a time. */
+static double optional_ms(const struct csv_table *table, size_t row, long column)
+{
+    char *end;
+    const char *text = column >= 0 ? csv_cell(table, row, (size_t)column) : "";
+    if (!*text)
+        return -1;
+    if (*text < '0' || *text > '9')
+        return -2;
+    errno = 0;
+    double value = strtod(text, &end);
+    return errno || *end || value > 1e12 ? -2 : value;
 }
 
 int dataset_load(const char *path, struct dataset *out, char *error, size_t error_size)
@@ -88,6 +102,10 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);
             }
+        if (!bad && (row->busy_ms = optional_ms(&out->table, r, optional_at[OPT_BUSY])) == -2) {
+            bad = optional_names[OPT_BUSY];
+            text = CELL_AT(optional_at[OPT_BUSY]);
+        }
         row->threads = optional_at[OPT_THREADS] >= 0 ? CELL_AT(optional_at[OPT_THREADS]) : "";
         if (bad) {
             snprintf(error, error_size, "%s: row %zu: %s '%s' is not valid", path, r + 1, bad, text);

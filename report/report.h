@@ -24,8 +24,18 @@ void gp_string(FILE *out, const char *text);
 /* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
 FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
 
+/* Where the wall times come from: hyperfine's timing.csv when it has rows, else the memory runs' busy_ms. */
+enum wall_source { WALL_NONE, WALL_HYPERFINE, WALL_BUSY };
+enum wall_source report_wall_source(const struct report *report);
+
+/* The wall time in s of a profile in a case from that source, or -1 when it was not timed. */
+double report_wall(const struct report *report, const struct case_stats *c, const struct profile_stats *ps);
+
 /* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed. */
-double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile);
+double report_ratio_vs_glibc(const struct report *report, const struct case_stats *c, const struct profile_stats *ps);
+
+/* One sentence for the slides: what the wall times are. */
+const char *report_wall_text(const struct report *report);
 
 /* results/summary.csv: per case x profile x phase, the statistics over the reps. */
 void write_summary_csv(const struct report *report, FILE *out);

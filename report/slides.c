@@ -12,13 +12,6 @@ static const char *const retained_phases[] = {"After del", "After idle", "After 
 static const char *const retained_columns[] = {"after del", "after idle", "after release"};
 enum { RETAINED_COUNT = sizeof retained_phases / sizeof retained_phases[0] };
 
-double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *profile)
-{
-    double mine = timing_mean(report->timing, case_name, profile);
-    double glibc = timing_mean(report->timing, case_name, "glibc");
-    return mine >= 0 && glibc > 0 ? mine / glibc : -1;
-}
-
 static void profile_cell(struct md_table *table, const struct profile_stats *ps)
 {
     if (ps->failed_reps)
@@ -76,8 +69,8 @@ static void retained_table(const struct report *report, const struct case_stats 
             else
                 md_cell(&table, "%s%.1f", ps->phases[f].disagree ? "* " : "", ps->phases[f].retained_pct);
         }
-        double wall = timing_mean(report->timing, c->case_name, ps->alloc);
-        double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
+        double wall = report_wall(report, c, ps);
+        double ratio = report_ratio_vs_glibc(report, c, ps);
         if (wall >= 0)
             md_cell(&table, "%.3f", wall);
         else
@@ -185,21 +178,28 @@ static void console_blocks(const struct report *report, const struct case_stats 
 void write_slides(const struct report *report, FILE *out)
 {
     const struct dataset *d = report->dataset;
-    unsigned reps = 0;
+    unsigned reps = 0, fewest_reps = 0;
     size_t profiles = 0;
-    for (size_t i = 0; i < d->count; i++)
-        if (d->rows[i].rep > reps)
-            reps = d->rows[i].rep;
-    for (size_t k = 0; k < report->stats->count; k++)
-        if (report->stats->cases[k].profile_count > profiles)
-            profiles = report->stats->cases[k].profile_count;
+    char reps_text[32];
+    for (size_t k = 0; k < report->stats->count; k++) {
+        const struct case_stats *c = &report->stats->cases[k];
+        profiles = c->profile_count > profiles ? c->profile_count : profiles;
+        for (size_t p = 0; p < c->profile_count; p++) {
+            unsigned ran = c->profiles[p].clean_reps + c->profiles[p].failed_reps;
+            reps = ran > reps ? ran : reps;
+            fewest_reps = fewest_reps == 0 || ran < fewest_reps ? ran : fewest_reps;
+        }
+    }
+    if (fewest_reps < reps) /* more reps where the first ones differed (--max-reps) */
+        snprintf(reps_text, sizeof reps_text, "%u-%u reps", fewest_reps, reps);
+    else
+        snprintf(reps_text, sizeof reps_text, "%u rep%s", reps, reps == 1 ? "" : "s");
     fprintf(out, "# fragbench: which allocator gives the memory back\n\n");
-    fprintf(out, "%zu case%s x %zu profile%s x %u rep%s, scale %s (1 = the talk's ~500 MB), %s ms idle before "
+    fprintf(out, "%zu case%s x %zu profile%s x %s, scale %s (1 = the talk's ~500 MB), %s ms idle before "
                  "\"After idle\". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
-                 "more than %.0f%% (see rss_spread_pct in summary.csv). Wall time: hyperfine's mean over its runs, "
-                 "no idle.\n\n",
-            report->stats->count, report->stats->count == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s", reps,
-            reps == 1 ? "" : "s", d->scale, d->idle_ms, STATS_DISAGREE_PCT);
+                 "more than %.0f%% (see rss_spread_pct in summary.csv). %s\n\n",
+            report->stats->count, report->stats->count == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s",
+            reps_text, d->scale, d->idle_ms, STATS_DISAGREE_PCT, report_wall_text(report));
     fprintf(out, "Figures of the profiles that purge on a timer (jemalloc's 10 s decay, jemalloc-bgthread's background "
                  "thread, mimalloc's 25 ms decommit delay) depend on how much time passed between the frees and the "
                  "sample, and so on this machine's speed, which varies up to 8x between machines of this kind: "

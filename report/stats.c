@@ -30,7 +30,7 @@ static struct profile_stats *find_profile(struct case_stats *c, const struct sam
         if (strcmp(c->profiles[i].alloc, row->alloc) == 0)
             return &c->profiles[i];
     c->profiles = grow(c->profiles, c->profile_count, sizeof *c->profiles);
-    c->profiles[c->profile_count] = (struct profile_stats){row->alloc, row->allocator, row->version, 0, 0, NULL, NULL};
+    c->profiles[c->profile_count] = (struct profile_stats){row->alloc, row->allocator, row->version, 0, 0, NULL, -1, NULL};
     return &c->profiles[c->profile_count++];
 }
 
@@ -126,6 +126,10 @@ static void fill_phase(const struct dataset *dataset, const struct case_stats *c
 static void count_reps(const struct dataset *dataset, const struct case_stats *c, struct profile_stats *p)
 {
     unsigned last_rep = 0;
+    size_t timed = 0;
+    double *busy = calloc(dataset->count + 1, sizeof *busy);
+    if (!busy)
+        abort();
     for (size_t i = 0; i < dataset->count; i++) {
         const struct sample_row *r = &dataset->rows[i];
         if (strcmp(r->case_name, c->case_name) || strcmp(r->alloc, p->alloc) || r->rep == last_rep)
@@ -135,9 +139,13 @@ static void count_reps(const struct dataset *dataset, const struct case_stats *c
             p->clean_reps++;
             if (!p->first_clean_rep)
                 p->first_clean_rep = r;
+            if (r->busy_ms >= 0)
+                busy[timed++] = r->busy_ms / 1000;
         } else
             p->failed_reps++;
     }
+    p->busy_s = timed ? median_double(busy, timed) : -1;
+    free(busy);
 }
 
 void stats_build(const struct dataset *dataset, struct stats *out)

@@ -24,6 +24,7 @@ struct profile_stats {
     const char *alloc, *allocator, *version;
     unsigned clean_reps, failed_reps;
     const struct sample_row *first_clean_rep; /* its rows follow in the dataset: the console block */
+    double busy_s;                            /* median over the clean reps of busy_ms, in s; -1 unknown */
     struct phase_stats *phases;               /* one per case phase, in the case's order */
 };
 

@@ -7,7 +7,7 @@
 static const char *const columns[] = {
     "case", "alloc", "allocator", "alloc_version", "seq", "phase", "reps", "failed_reps",
     "rss_kb_median", "rss_kb_min", "rss_kb_max", "anon_kb_median", "anon_kb_min", "anon_kb_max",
-    "retained_pct", "rss_spread_pct", "reps_disagree", "wall_s_mean", "wall_ratio_vs_glibc",
+    "retained_pct", "rss_spread_pct", "reps_disagree", "wall_s", "wall_ratio_vs_glibc", "wall_source",
 };
 enum { COLUMN_COUNT = sizeof columns / sizeof columns[0] };
 
@@ -18,8 +18,10 @@ void write_summary_csv(const struct report *report, FILE *out)
         const struct case_stats *c = &report->stats->cases[k];
         for (size_t p = 0; p < c->profile_count; p++) {
             const struct profile_stats *ps = &c->profiles[p];
-            double wall = timing_mean(report->timing, c->case_name, ps->alloc);
-            double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
+            static const char *const sources[] = {[WALL_NONE] = "", [WALL_HYPERFINE] = "hyperfine",
+                                                  [WALL_BUSY] = "busy_ms"};
+            double wall = report_wall(report, c, ps);
+            double ratio = report_ratio_vs_glibc(report, c, ps);
             /* Every phase of the case, clean reps or not: a profile whose reps all failed still shows. */
             size_t rows = c->phase_count ? c->phase_count : 1;
             for (size_t f = 0; f < rows; f++) {
@@ -48,6 +50,7 @@ void write_summary_csv(const struct report *report, FILE *out)
                     c->case_name, ps->alloc, ps->allocator, ps->version, text[0], c->phase_count ? c->phases[f] : "",
                     text[1], text[2], text[3], text[4], text[5], text[6], text[7], text[8], text[9], text[10],
                     s->reps ? (s->disagree ? "yes" : "no") : "", wall_text, ratio_text,
+                    wall >= 0 ? sources[report_wall_source(report)] : "",
                 };
                 csv_write_row(out, values, COLUMN_COUNT);
             }

@@ -317,7 +317,7 @@ int main(int argc, char **argv)
         struct matrix matrix = {
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .threads = options.threads,
-            .reps = options.reps,
+            .reps = options.reps, .max_reps = options.max_reps, .spread_pct = options.spread_pct,
             .jobs = options.jobs, .console = options.quiet ? NULL : console, .csv = csv,
             .csv_path = options.csv_path, .quiet = options.quiet, .summary = summary,
             .interval_ms = options.interval_ms, .sample_outside = options.external || timeline,
@@ -330,8 +330,12 @@ int main(int argc, char **argv)
     }
     if (totals.runs > 1 && !options.quiet) {
         char settings[128];
-        snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u rep%s", options.scale_text, options.idle_ms,
-                 options.reps, options.reps > 1 ? "s" : "");
+        if (options.max_reps > options.reps)
+            snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u-%u reps (more where they differ by > %u%%)",
+                     options.scale_text, options.idle_ms, options.reps, options.max_reps, options.spread_pct);
+        else
+            snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u rep%s", options.scale_text, options.idle_ms,
+                     options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
     }
     summary_free(summary);

@@ -1,4 +1,4 @@
-/* Runs the matrix of cases x profiles x reps, up to --jobs at a time, verifying each run and writing its rows in order. */
+/* Runs the matrix of cases x profiles x reps, --jobs working at a time, verifying each run and writing its rows in order. */
 #define _GNU_SOURCE
 #include "matrix.h"
 
@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "results.h"
 #include "sampler.h"
+#include "schedule.h"
 #include "verify.h"
 
 /* One run of the matrix: what it is, its child, and its samples. */
@@ -57,7 +58,20 @@ struct run {
     double foreign_since;
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
     char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
+    size_t slot;              /* its place in the schedule */
+    bool alone;               /* the matrix has no other run: its lines go straight to the console */
+    double idle_until;        /* it said it sleeps until then (an idle record); it does not count as working */
+    double idle_since;        /* when its current idle began; 0: not idle */
+    double idle_seconds;      /* the time it spent in the idles it announced, each up to its next record or exit */
+    uint64_t *case_peak_kb;   /* the most RSS any run of its case has shown so far: what a run of it may hold */
 };
+
+/* Keeps the largest RSS seen of the run's case. */
+static void note_rss(struct run *run, uint64_t rss_kb)
+{
+    if (rss_kb > *run->case_peak_kb)
+        *run->case_peak_kb = rss_kb;
+}
 
 volatile sig_atomic_t matrix_stop_signal;
 
@@ -136,6 +150,7 @@ static void sample_outside(struct run *run, struct record *mark)
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
+        note_rss(run, memory.rss_kb);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             kill_for(run, "oom");
         /* At every mark; between marks only where a timeline shows it, and within the sampler's time budget. */
@@ -194,7 +209,9 @@ static void print_heading(struct run *run)
         fprintf(out, "%s · %s %s", id->case_name, id->allocator, id->alloc_version);
     else
         fprintf(out, "%s · %s (%s %s)", id->case_name, id->profile, id->allocator, id->alloc_version);
-    if (run->matrix->reps > 1)
+    if (id->rep > run->matrix->reps)
+        fprintf(out, " · rep %u (the reps before it differ)", id->rep);
+    else if (run->matrix->reps > 1)
         fprintf(out, " · rep %u/%u", id->rep, run->matrix->reps);
     fputc('\n', out);
     fflush(out);
@@ -216,6 +233,14 @@ static void note_image(struct run *run, const struct record *hello)
         snprintf(run->runtime, sizeof run->runtime, "%s (%s)", hello->runtime, hello->exe);
         run->identity.runtime = run->runtime;
     }
+}
+
+/* An idle ends (the next record, or the exit): its time is not the run's work. */
+static void end_idle(struct run *run)
+{
+    if (run->idle_since > 0)
+        run->idle_seconds += progress_now() - run->idle_since;
+    run->idle_since = run->idle_until = 0;
 }
 
 static bool on_record(void *context, const struct record *record)
@@ -246,8 +271,15 @@ static bool on_record(void *context, const struct record *record)
         print_heading(run);
         return true;
     }
+    if (record->type == RECORD_IDLE) {
+        end_idle(run);
+        run->idle_since = progress_now();
+        run->idle_until = run->idle_since + (double)record->idle_ms / 1000;
+        return true;
+    }
     if (!run->have_hello) /* a sample whose allocator is unknown cannot be labelled */
         return refuse(run, "a phase record came before the hello record");
+    end_idle(run); /* a phase ends an idle */
     run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
     if (!run->phases)
         abort();
@@ -257,6 +289,7 @@ static bool on_record(void *context, const struct record *record)
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
+    note_rss(run, record->rss_kb);
     sample_outside(run, &run->phases[run->phase_count - 1]);
     FILE *out = talk(run);
     if (out) {
@@ -278,8 +311,12 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
     snprintf(run->scale_arg, sizeof run->scale_arg, "--scale=%s", matrix->scale_text);
     snprintf(run->idle_arg, sizeof run->idle_arg, "--idle-ms=%u", matrix->idle_ms);
-    snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
-             matrix->reps);
+    if (rep > matrix->reps)
+        snprintf(run->what, sizeof run->what, "%s · %s · rep %u (reps differ)", entry->name, selected->profile->name,
+                 rep);
+    else
+        snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
+                 matrix->reps);
     char **arg = run->argv;
     if (entry->kind == EXTERNAL) {
         *arg = NULL; /* the command's own argv is used */
@@ -314,7 +351,7 @@ static void start(struct run *run)
         spec.shim = matrix->shim;
     }
     run->console = run->matrix->console;
-    if (run->console && run->matrix->jobs > 1)
+    if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */
         run->console = open_memstream(&run->block, &run->block_size);
     run->child = malloc(sizeof *run->child);
     if (!run->child)
@@ -342,6 +379,8 @@ static void start(struct run *run)
 static void finish(struct run *run)
 {
     double wall = progress_now() - run->started;
+    end_idle(run);
+    run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {
         run->identity.peak_rss_kb =
             run->sampler.peak_rss_kb > run->mark_peak_kb ? run->sampler.peak_rss_kb : run->mark_peak_kb;
@@ -463,16 +502,71 @@ static int emit(struct run *run, struct matrix_totals *totals)
     return code;
 }
 
-/* Run index -> its place in the matrix: case-major, then profile, then rep. */
-static struct run *make_run(const struct matrix *matrix, size_t index, struct progress *progress)
+/* Frees a run that is not written (stopped, or after an error): its child, samples and kept output. */
+static void discard(struct run *run)
 {
-    size_t profiles = matrix->selection->count, reps = matrix->reps;
+    if (run->console && run->console != run->matrix->console) {
+        fclose(run->console);
+        free(run->block);
+    }
+    if (run->timeline) {
+        fclose(run->timeline);
+        free(run->timeline_rows);
+    }
+    free(run->child);
+    free(run->phases);
+    free(run);
+}
+
+/* The run of a slot of the schedule, set up to start. */
+static struct run *make_run(const struct matrix *matrix, const struct schedule *schedule, size_t slot,
+                            uint64_t *case_peak_kb, struct progress *progress)
+{
     struct run *run = malloc(sizeof *run);
     if (!run)
         abort();
-    prepare(run, matrix, matrix->cases[index / (profiles * reps)],
-            &matrix->selection->items[index / reps % profiles], (unsigned)(index % reps) + 1, progress);
+    size_t case_index = schedule_case(schedule, slot);
+    prepare(run, matrix, matrix->cases[case_index], &matrix->selection->items[schedule_profile(schedule, slot)],
+            schedule_rep(schedule, slot), progress);
+    run->slot = slot;
+    run->alone = schedule->slots == 1;
+    run->case_peak_kb = &case_peak_kb[case_index];
     return run;
+}
+
+/* What a run of a case may come to hold: the most any run of it has shown, else the most any run has shown. */
+static uint64_t expected_kb(const uint64_t *case_peak_kb, size_t cases, size_t case_index)
+{
+    uint64_t most = 0;
+    if (case_peak_kb[case_index])
+        return case_peak_kb[case_index];
+    for (size_t c = 0; c < cases; c++)
+        most = case_peak_kb[c] > most ? case_peak_kb[c] : most;
+    return most;
+}
+
+/* Whether a run of its reps ended clean, for the decision on one more rep. */
+static bool run_clean(const struct run *run)
+{
+    return run->have_hello && !run->wrong_allocator && run->phase_count > 0 && strcmp(run->status, "ok") == 0;
+}
+
+/* A run is done: its slot says so, and the next rep of its pair is decided if every rep before it is done. */
+static void settle(struct schedule *schedule, struct run **runs, struct run *run, const struct matrix *matrix,
+                   struct progress *progress)
+{
+    schedule->state[run->slot] = SLOT_DONE;
+    size_t extra = schedule_undecided(schedule, run->slot);
+    if (extra == schedule->slots)
+        return;
+    struct rep_phases reps[extra % schedule->max_reps];
+    size_t first = extra - extra % schedule->max_reps;
+    for (size_t s = first; s < extra; s++)
+        reps[s - first] = (struct rep_phases){runs[s]->phases, runs[s]->phase_count, run_clean(runs[s])};
+    bool needed = reps_differ(reps, extra - first, matrix->spread_pct);
+    schedule_decide(schedule, extra, needed);
+    if (needed)
+        progress->total++;
 }
 
 /* Stops the children of runs still active (after an error that ends the matrix) and reaps them. */
@@ -486,41 +580,99 @@ static void stop_active(struct run **runs, size_t from, size_t to)
         }
 }
 
+/*
+ * Writes every run from next_emit on that is done and whose pair is settled, in matrix order. When stopping,
+ * writes every run that is done, leaves the others (and next_emit) for the caller to free.
+ */
+static int emit_ready(struct schedule *schedule, struct run **runs, size_t *next_emit, bool stopping,
+                      struct matrix_totals *totals)
+{
+    int code = EXIT_CLEAN;
+    for (size_t slot = *next_emit; slot < schedule->slots; slot++) {
+        unsigned char state = schedule->state[slot];
+        /* Where an extra rep may follow, its pair's reps stay until it is decided: the decision reads them. */
+        bool may_go = stopping || schedule->max_reps == schedule->reps || schedule_pair_settled(schedule, slot);
+        if (state == SLOT_DONE && runs[slot] && may_go) {
+            int run_code = emit(runs[slot], totals);
+            code = run_code > code ? run_code : code;
+            free(runs[slot]->phases);
+            free(runs[slot]);
+            runs[slot] = NULL;
+        } else if (!stopping && state != SLOT_SKIPPED)
+            break; /* rows are written in matrix order */
+        if (!stopping)
+            *next_emit = slot + 1;
+    }
+    return code;
+}
+
 int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
 {
-    size_t total = matrix->case_count * matrix->selection->count * matrix->reps;
-    /* Only pointers for every run; a run's state exists from its start to its writing. */
-    struct run **runs = calloc(total ? total : 1, sizeof *runs);
-    struct pollfd *watched = calloc(2 * (matrix->jobs ? matrix->jobs : 1), sizeof *watched);
-    struct progress progress;
-    size_t next_start = 0, next_emit = 0, active = 0;
-    int code = EXIT_CLEAN;
-
-    if (!runs || !watched)
+    struct schedule schedule;
+    if (schedule_init(&schedule, matrix->case_count, matrix->selection->count, matrix->reps,
+                      matrix->max_reps > matrix->reps ? matrix->max_reps : matrix->reps) != 0)
         abort();
-    progress_init(&progress, (unsigned)total, stderr, matrix->quiet);
+    /* Only pointers for every slot; a run's state exists from its start to its writing. */
+    struct run **runs = calloc(schedule.slots ? schedule.slots : 1, sizeof *runs);
+    uint64_t *case_peak_kb = calloc(matrix->case_count ? matrix->case_count : 1, sizeof *case_peak_kb);
+    struct pollfd watched[2 * MATRIX_MAX_JOBS];
+    struct progress progress;
+    size_t next_emit = 0, active = 0;
+    int code = EXIT_CLEAN;
+    bool stopped = false;
+    /* Runs beside the working ones may hold up to 3/4 of the memory available now. */
+    uint64_t budget_kb = memory_available_kb() / 4 * 3;
 
-    while (next_emit < total) {
-        while (active < matrix->jobs && next_start < total && !totals->csv_broken) {
-            runs[next_start] = make_run(matrix, next_start, &progress);
-            start(runs[next_start++]);
-            active += runs[next_start - 1]->state == RUN_ACTIVE;
+    if (!runs || !case_peak_kb)
+        abort();
+    progress_init(&progress, (unsigned)schedule.planned, stderr, matrix->quiet);
+    if (!matrix->quiet && schedule.slots > 1) {
+        fprintf(stderr, "fragbench: plan: %zu case(s) x %zu profile(s) x %u rep(s)", matrix->case_count,
+                matrix->selection->count, matrix->reps);
+        if (schedule.max_reps > matrix->reps)
+            fprintf(stderr, " (up to %u where they differ by more than %.0f%%)", schedule.max_reps, matrix->spread_pct);
+        fprintf(stderr, " = %zu runs; %u working at a time, more beside them while they idle\n", schedule.planned,
+                matrix->jobs);
+    }
+
+    for (;;) {
+        /* Start runs while fewer than --jobs work (an idle one does not) and the memory they may hold fits. */
+        double now = progress_now();
+        size_t working = 0;
+        uint64_t reserved_kb = 0;
+        for (size_t i = next_emit; i < schedule.slots; i++)
+            if (runs[i] && runs[i]->state == RUN_ACTIVE) {
+                working += now >= runs[i]->idle_until;
+                reserved_kb += expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, i));
+            }
+        while (working < matrix->jobs && active < MATRIX_MAX_JOBS && !totals->csv_broken) {
+            size_t slot = schedule_next(&schedule, next_emit);
+            if (slot == schedule.slots)
+                break;
+            uint64_t need_kb = expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, slot));
+            if (active >= matrix->jobs && (budget_kb == 0 || reserved_kb + need_kb > budget_kb))
+                break; /* beside idle runs only where memory is known to be enough */
+            runs[slot] = make_run(matrix, &schedule, slot, case_peak_kb, &progress);
+            schedule.state[slot] = SLOT_STARTED;
+            start(runs[slot]);
+            if (runs[slot]->state == RUN_ACTIVE) {
+                active++;
+                working++;
+                reserved_kb += need_kb;
+            } else
+                settle(&schedule, runs, runs[slot], matrix, &progress);
         }
-        /* Runs are written in matrix order, each as soon as it and every run before it are done. */
-        while (next_emit < total && runs[next_emit] && runs[next_emit]->state == RUN_DONE) {
-            int run_code = emit(runs[next_emit], totals);
-            code = run_code > code ? run_code : code;
-            free(runs[next_emit]->phases);
-            free(runs[next_emit]);
-            runs[next_emit++] = NULL;
-        }
-        if (active == 0)
+        int emitted = emit_ready(&schedule, runs, &next_emit, false, totals);
+        code = emitted > code ? emitted : code;
+        if (active == 0 && (totals->csv_broken || schedule_next(&schedule, next_emit) == schedule.slots))
             break; /* nothing running and nothing more to start (or the CSV is lost) */
+        if (active == 0)
+            continue;
 
         size_t count = 0;
         struct run *owners[MATRIX_MAX_JOBS];
         int first[MATRIX_MAX_JOBS], counts[MATRIX_MAX_JOBS];
-        for (size_t i = next_emit; i < next_start; i++)
+        for (size_t i = next_emit; i < schedule.slots; i++)
             if (runs[i] && runs[i]->state == RUN_ACTIVE && count < MATRIX_MAX_JOBS)
                 owners[count++] = runs[i];
         int used = 0;
@@ -531,7 +683,6 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         }
         /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
-        double now = progress_now();
         for (size_t k = 0; k < count && matrix->timeout_s; k++) {
             int due = (int)((owners[k]->started + matrix->timeout_s - now) * 1000 + 0.999);
             due = due < 0 ? 0 : due;
@@ -547,17 +698,15 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             timeout = 0; /* a signal that came before poll() must not wait for the runs to end */
         if (poll(watched, (nfds_t)used, timeout) < 0 && errno != EINTR) {
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
-            stop_active(runs, next_emit, next_start);
+            stop_active(runs, next_emit, schedule.slots);
             code = EXIT_BAD_INPUT;
             break;
         }
         if (matrix_stop_signal) {
             /* Ctrl-C or SIGTERM: the runs in progress are stopped and not kept; the finished ones are written. */
             progress_clear(&progress);
-            stop_active(runs, next_emit, next_start);
-            fprintf(stderr, "fragbench: stopped by %s: %u finished run(s) kept, %zu run(s) in progress dropped\n",
-                    matrix_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", totals->runs, active);
-            code = 128 + matrix_stop_signal;
+            stop_active(runs, next_emit, schedule.slots);
+            stopped = true;
             break;
         }
         now = progress_now();
@@ -574,19 +723,23 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         for (size_t k = 0; k < count; k++)
             if (child_handle(owners[k]->child, watched + first[k], counts[k])) {
                 finish(owners[k]);
+                settle(&schedule, runs, owners[k], matrix, &progress);
                 active--;
             }
         progress_draw(&progress);
     }
-    progress_clear(&progress);
-    for (size_t i = next_emit; i < next_start; i++) {
-        if (runs[i] && runs[i]->child)
-            free(runs[i]->child);
-        if (runs[i])
-            free(runs[i]->phases);
-        free(runs[i]);
+    if (stopped) {
+        emit_ready(&schedule, runs, &next_emit, true, totals);
+        code = 128 + matrix_stop_signal;
+        fprintf(stderr, "fragbench: stopped by %s: %u finished run(s) kept, %zu run(s) in progress dropped\n",
+                matrix_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", totals->runs, active);
     }
+    progress_clear(&progress);
+    for (size_t i = next_emit; i < schedule.slots; i++)
+        if (runs[i])
+            discard(runs[i]);
     free(runs);
-    free(watched);
+    free(case_peak_kb);
+    schedule_free(&schedule);
     return code;
 }

@@ -1,4 +1,4 @@
-/* Runs the matrix of cases x profiles x reps, up to --jobs at a time, verifying each run and writing its rows in order. */
+/* Runs the matrix of cases x profiles x reps, --jobs working at a time, verifying each run and writing its rows in order. */
 #ifndef FRAGBENCH_MATRIX_H
 #define FRAGBENCH_MATRIX_H
 
@@ -14,7 +14,7 @@
 /* The runner's exit status: every run clean; a run failed (its rows kept); bad input or a wrong allocator. */
 enum exit_code { EXIT_CLEAN = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
-/* The most runs --jobs may ask for at once. */
+/* The most runs at once: working (--jobs) and idle beside them. */
 #define MATRIX_MAX_JOBS 64
 
 struct matrix {
@@ -28,7 +28,9 @@ struct matrix {
     unsigned idle_ms;
     unsigned threads;  /* passed to the C cases as --threads; 0: not passed (each case's default) */
     unsigned reps;
-    unsigned jobs;     /* runs at the same time */
+    unsigned max_reps; /* one more rep of a pair while its reps differ, up to this many (reps: never) */
+    double spread_pct; /* reps differ when a phase's RSS spread passes this % of its median */
+    unsigned jobs;     /* runs working at the same time; runs idle beside them do not count */
     FILE *console;     /* the talk's lines; NULL for none */
     FILE *csv;         /* NULL for none */
     const char *csv_path;

@@ -8,11 +8,13 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT };
+       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
     {"reps", required_argument, NULL, 'r'},
+    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
+    {"spread", required_argument, NULL, OPT_SPREAD},
     {"scale", required_argument, NULL, 's'},
     {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -42,6 +44,10 @@ void options_usage(FILE *out)
           "  -a, --alloc=NAME[,NAME...]  allocator profiles, or 'all' (every installed one),\n"
           "                              or a path to a malloc library (default: glibc)\n"
           "  -r, --reps=N                runs of each case x profile (default: 1)\n"
+          "      --max-reps=M            run one more rep of a case x profile while its reps so far differ\n"
+          "                              by more than --spread, up to M (default: --reps; needs --reps >= 2)\n"
+          "      --spread=PCT            reps differ when a phase's RSS (max - min) passes PCT %% of their\n"
+          "                              median (default: 5, as the slides flag it)\n"
           "  -s, --scale=F               multiply each case's working set by F (default: 1,\n"
           "                              the talk's size, ~500 MB); 0 < F <= 1000\n"
           "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
@@ -49,8 +55,9 @@ void options_usage(FILE *out)
           "                              (default: each case's own: 8 and 2); the others ignore it\n"
           "  -c, --csv=FILE              write one CSV row per phase to FILE ('-': stdout)\n"
           "      --profiles=FILE         read allocator profiles from FILE (default: profiles.txt)\n"
-          "      --jobs=N                run N cases at the same time (default: 1); each run's RSS is its\n"
-          "                              own, but timings and time-based decay share the CPU\n"
+          "      --jobs=N                at most N runs working at the same time (default: 1); a run sleeping\n"
+          "                              through its idle phase does not count, so others start beside it\n"
+          "                              within 3/4 of the memory available (at most 64 runs at once)\n"
           "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
           "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
           "      --python=PATH           the interpreter of the Python cases (default: python3)\n"
@@ -65,6 +72,8 @@ void options_usage(FILE *out)
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
           "  -V, --version               show the version\n"
+          "\n"
+          "The manual: docs/README.md (options: docs/options.md; CSV columns: docs/results.md).\n"
           "\n"
           "Exit status: 0 all runs clean; 1 a run failed (its rows are kept with its status);\n"
           "2 bad input, or an allocator that is missing or not the one serving malloc.\n"
@@ -130,6 +139,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
 {
     int opt;
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
+                            .spread_pct = 5,
                             .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
@@ -145,6 +155,18 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case 'r':
             if (parse_unsigned(optarg, 1000, &out->reps) || out->reps == 0) {
                 snprintf(error, error_size, "--reps: '%s' is not a whole number from 1 to 1000", optarg);
+                return -1;
+            }
+            break;
+        case OPT_MAX_REPS:
+            if (parse_unsigned(optarg, 1000, &out->max_reps) || out->max_reps == 0) {
+                snprintf(error, error_size, "--max-reps: '%s' is not a whole number from 1 to 1000", optarg);
+                return -1;
+            }
+            break;
+        case OPT_SPREAD:
+            if (parse_unsigned(optarg, 1000, &out->spread_pct)) {
+                snprintf(error, error_size, "--spread: '%s' is not a whole number of percent (0 to 1000)", optarg);
                 return -1;
             }
             break;
@@ -233,6 +255,16 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
             return -1;
         }
+    }
+    if (out->max_reps == 0)
+        out->max_reps = out->reps;
+    if (out->max_reps < out->reps) {
+        snprintf(error, error_size, "--max-reps: %u is fewer than --reps (%u)", out->max_reps, out->reps);
+        return -1;
+    }
+    if (out->max_reps > out->reps && out->reps < 2) {
+        snprintf(error, error_size, "--max-reps: needs --reps of at least 2 (reps differ only where there are two)");
+        return -1;
     }
     out->external = optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
     out->case_names = argv + optind;

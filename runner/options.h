@@ -9,6 +9,8 @@
 struct options {
     const char *alloc;         /* --alloc: comma-separated profile names, paths or "all" */
     unsigned reps;             /* --reps */
+    unsigned max_reps;         /* --max-reps: up to this many while the reps differ; reps when not given */
+    unsigned spread_pct;       /* --spread: reps differ when a phase's RSS spread passes this % of its median */
     const char *scale_text;    /* --scale as given (checked to be a number in (0, 1000]), passed on and recorded */
     unsigned idle_ms;          /* --idle-ms */
     unsigned threads;          /* --threads: threads a threaded C case starts; 0: the case's default */

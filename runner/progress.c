@@ -43,6 +43,7 @@ static void timing_text(const struct progress *progress, char *out, size_t size)
 void progress_started(struct progress *progress, const char *what)
 {
     snprintf(progress->current, sizeof progress->current, "%s", what);
+    progress->running++;
     progress_draw(progress);
 }
 
@@ -50,6 +51,7 @@ void progress_finished(struct progress *progress, const char *what, const char *
 {
     char timing[64];
     progress->done++;
+    progress->running -= progress->running > 0;
     if (!progress->enabled)
         return;
     if (progress->live) {
@@ -64,12 +66,19 @@ void progress_finished(struct progress *progress, const char *what, const char *
 
 void progress_draw(struct progress *progress)
 {
-    char timing[64];
+    char timing[64], others[32] = "", line[sizeof progress->shown];
     if (!progress->live)
         return;
     timing_text(progress, timing, sizeof timing);
-    fprintf(progress->out, "\r[%u/%u] %s · %s\033[K", progress->done, progress->total, progress->current, timing);
+    if (progress->running > 1)
+        snprintf(others, sizeof others, " (+%u running)", progress->running - 1);
+    snprintf(line, sizeof line, "[%u/%u] %s%s · %s", progress->done, progress->total, progress->current, others,
+             timing);
+    if (progress->drawn && strcmp(line, progress->shown) == 0)
+        return; /* the same text: the elapsed clock moves on by whole seconds */
+    fprintf(progress->out, "\r%s\033[K", line);
     fflush(progress->out);
+    snprintf(progress->shown, sizeof progress->shown, "%s", line);
     progress->drawn = true;
 }
 

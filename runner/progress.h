@@ -13,12 +13,14 @@ struct progress {
     unsigned total, done;
     double started;
     char current[256]; /* the run started last, for the live line */
+    unsigned running;  /* runs in progress now, the one started last among them */
+    char shown[512];   /* the live line as drawn last: it is drawn again only when its text changes */
 };
 
 /* Sets up progress for total runs on out; disabled when quiet. */
 void progress_init(struct progress *progress, unsigned total, FILE *out, bool quiet);
 
-/* A run started: the live line shows it. */
+/* A run started: the live line shows it (and how many others run beside it). */
 void progress_started(struct progress *progress, const char *what);
 
 /* A run finished with status after seconds: counts it; without a terminal, prints its line. */

@@ -37,10 +37,15 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, alloc_in_use_bytes, false),
     NUMBER(RECORD_PHASE, alloc_free_bytes, false),
     NUMBER(RECORD_PHASE, alloc_os_bytes, false),
+    NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER
 };
 enum { FIELD_SPEC_COUNT = sizeof field_specs / sizeof field_specs[0] };
+
+/* The record types by their name on the wire, in enum record_type's order. */
+static const char *const type_names[] = {FB_RECORD_HELLO, FB_RECORD_PHASE, FB_RECORD_IDLE};
+enum { TYPE_COUNT = sizeof type_names / sizeof type_names[0] };
 
 static int parse_number(const char *text, size_t len, uint64_t *out)
 {
@@ -99,10 +104,11 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     if (!type_end)
         type_end = end;
     type_len = (size_t)(type_end - line);
-    if (type_len == strlen(FB_RECORD_HELLO) && memcmp(line, FB_RECORD_HELLO, type_len) == 0)
-        out->type = RECORD_HELLO;
-    else if (type_len == strlen(FB_RECORD_PHASE) && memcmp(line, FB_RECORD_PHASE, type_len) == 0)
-        out->type = RECORD_PHASE;
+    size_t type = 0;
+    while (type < TYPE_COUNT && !(strlen(type_names[type]) == type_len && memcmp(line, type_names[type], type_len) == 0))
+        type++;
+    if (type < TYPE_COUNT)
+        out->type = (enum record_type)type;
     else {
         snprintf(error, error_size, "unknown record type '%.*s'", (int)(type_len > 40 ? 40 : type_len), line);
         return -1;
@@ -137,7 +143,7 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
 
     for (size_t i = 0; i < FIELD_SPEC_COUNT; i++)
         if (field_specs[i].type == out->type && field_specs[i].required && !seen[i]) {
-            snprintf(error, error_size, "%s record lacks field '%s'", out->type == RECORD_HELLO ? FB_RECORD_HELLO : FB_RECORD_PHASE, field_specs[i].key);
+            snprintf(error, error_size, "%s record lacks field '%s'", type_names[out->type], field_specs[i].key);
             return -1;
         }
     out->has_live = out->type == RECORD_PHASE && was_seen(seen, "live_bytes") && was_seen(seen, "allocs");

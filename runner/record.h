@@ -9,7 +9,7 @@
 
 #include "../cases/lib/protocol.h"
 
-enum record_type { RECORD_HELLO, RECORD_PHASE };
+enum record_type { RECORD_HELLO, RECORD_PHASE, RECORD_IDLE };
 
 struct record {
     enum record_type type;
@@ -32,6 +32,8 @@ struct record {
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
+    /* idle: the program sleeps this long now (it uses no CPU meanwhile) */
+    uint64_t idle_ms;
     /* Not sent: what the runner read from /proc/PID/smaps_rollup when the phase record arrived. */
     uint64_t lazyfree_kb, anon_huge_kb;
     bool has_smaps;

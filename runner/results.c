@@ -10,6 +10,7 @@ const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "elapsed_ms", "vsz_kb", "rss_kb", "anon_kb", "file_kb", "live_kb",
     "allocs", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "overhead_pct", "status",
     "allocator", "scale", "idle_ms", "threads", "peak_rss_kb", "lazyfree_kb", "anon_huge_kb", "runtime",
+    "busy_ms",
 };
 
 void results_write_header(FILE *out)
@@ -49,10 +50,20 @@ static void format_threads(char *out, size_t size, const struct run_identity *ru
         out[0] = '\0';
 }
 
+/* The run's busy time in ms with three decimals; "" when not known. */
+static void format_busy(char *out, size_t size, const struct run_identity *run)
+{
+    if (run->busy_ms > 0)
+        snprintf(out, size, "%.3f", run->busy_ms);
+    else
+        out[0] = '\0';
+}
+
 void results_write_status_row(FILE *out, const struct run_identity *run, const char *status)
 {
-    char rep[16], idle[16], threads[24];
+    char rep[16], idle[16], threads[24], busy[32];
     snprintf(rep, sizeof rep, "%u", run->rep);
+    format_busy(busy, sizeof busy, run);
     snprintf(idle, sizeof idle, "%u", run->idle_ms);
     format_threads(threads, sizeof threads, run);
     const char *values[RESULT_COLUMN_COUNT] = {
@@ -60,6 +71,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
         "", "", "", "", "", "",
         "", "", "", "", "", status,
         run->allocator, run->scale, idle, threads, "", "", "", run->runtime ? run->runtime : "",
+        busy,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
@@ -68,8 +80,9 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24], allocs[24] = "";
     char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "", lazyfree[24] = "",
-         huge[24] = "";
+         huge[24] = "", busy[32];
 
+    format_busy(busy, sizeof busy, run);
     snprintf(rep, sizeof rep, "%u", run->rep);
     snprintf(seq, sizeof seq, "%" PRIu64, phase->seq);
     snprintf(elapsed, sizeof elapsed, "%" PRIu64 ".%03" PRIu64, phase->elapsed_us / 1000, phase->elapsed_us % 1000);
@@ -98,6 +111,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         elapsed, vsz, rss, anon, file, live,
         allocs, in_use, free_kb, os, overhead, status,
         run->allocator, run->scale, idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
+        busy,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

@@ -18,12 +18,13 @@ struct run_identity {
     uint64_t threads; /* the threads the case said it starts; 0: not a threaded case */
     unsigned rep;
     uint64_t peak_rss_kb; /* the largest RSS seen from outside during the run; 0: not sampled */
+    double busy_ms;       /* the run's wall time, start to exit, less the idles it announced; 0: not known */
     const char *runtime;  /* the interpreter that ran the case and its image, "CPython 3.11.2 (/usr/bin/python3.11)"; "" for native programs */
 };
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 26 };
+enum { RESULT_COLUMN_COUNT = 27 };
 
 void results_write_header(FILE *out);
 

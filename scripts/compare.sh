@@ -1,12 +1,16 @@
 #!/bin/sh
-# make compare: the memory matrix (JOBS runs at a time), the machine facts, the timings (alone), then the slides.
-# Reads CASES, ALLOCS, REPS, SCALE, IDLE_MS, JOBS, TIMING_RUNS, RESULTS, PLOTS, PLOT_DATA from the environment
+# make compare: the memory matrix (JOBS working at a time, idle runs beside them), the machine facts, then the slides.
+# Wall times come from the memory runs themselves (busy_ms); make bench times each pair alone with hyperfine.
+# Reads CASES, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
 # (the Makefile sets them).
 set -u
 cd "$(dirname "$0")/.."
 runner=build/fragbench
 mkdir -p "$RESULTS" "$PLOTS"
-# Nothing of an earlier matrix may be mixed in: its files go before anything runs.
+# The earlier results estimate this matrix's time; then nothing of them may be mixed in: their files go.
+earlier=$(mktemp)
+trap 'rm -f "$earlier"' EXIT
+[ -f "$RESULTS/compare.csv" ] && cp "$RESULTS/compare.csv" "$earlier"
 rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
     "$RESULTS/slides.md"
 status=0
@@ -22,10 +26,16 @@ else
     done
 fi
 alloc_list=$(echo $ALLOCS | tr ' ' ',')
+# More reps where they differ needs two to compare, and never means fewer than REPS.
+[ "$REPS" -lt 2 ] && MAX_REPS=$REPS
+[ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
 
-echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS at a time" >&2
+echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
+[ -n "$(echo $profiles)" ] &&
+    scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
-"$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" \
+"$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
+    --idle-ms="$IDLE_MS" --jobs="$JOBS" \
     --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
 if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
     rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
@@ -35,13 +45,6 @@ mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
 
 scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
-
-if [ -n "$(echo $profiles)" ] && [ "$TIMING_RUNS" -gt 0 ]; then
-    bench/timing.sh "$RESULTS" "$CASES" "$(echo $profiles)" "$SCALE" "$TIMING_RUNS" || {
-        echo "fragbench: the timing runs failed; the slides have no wall times" >&2
-        status=1
-    }
-fi
 
 scripts/slides.sh || status=1
 [ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg" >&2

@@ -106,10 +106,10 @@ got=$(head -n 1 "$tmp/talk.out")
 expect runner_heading_names_allocator_and_version "heading '$got'" \
     -n "$(echo "$got" | grep -E '^frag · jemalloc [0-9]+\.[0-9]+\.[0-9]+$')"
 
-# ---- The CSV: RFC 4180 rows of 26 fields, CRLF ends, the header first, status ok.
-got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime\r" { print "header: " $0 }
+# ---- The CSV: RFC 4180 rows of 27 fields, CRLF ends, the header first, status ok.
+got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms\r" { print "header: " $0 }
                !/\r$/ { print "line " NR " lacks CRLF" }
-               NF != 26 { print "line " NR " has " NF " fields" }
+               NF != 27 { print "line " NR " has " NF " fields" }
                NR > 1 && $18 != "ok" { print "line " NR " status " $18 }' "$tmp/m.csv")
 expect csv_is_well_formed "$got" -z "$got"
 rows=$(($(wc -l <"$tmp/m.csv") - 1))
@@ -338,7 +338,7 @@ expect run_that_dies_before_sampling_leaves_a_status_row "$got" "$got" = "1:0|||
     exec "$FB" --reps=40 --scale=0.01 --idle-ms=0 --quiet --csv="$tmp/full-disk.csv" frag
 ) 2>"$tmp/full-disk.err"
 code=$?
-bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 26 { n++ } END { print n + 0 }')
+bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 27 { n++ } END { print n + 0 }')
 rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
 expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
     "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1
@@ -375,16 +375,22 @@ expect runaway_command_is_stopped_at_the_memory_cap "exit:status $got: $(cat "$t
 
 # ---- Ctrl-C and SIGTERM mid-matrix: the runs in progress stop, finished rows stay, the CSV parses.
 for signal in INT TERM; do
-    "$FB" --reps=20 --scale=0.05 --idle-ms=300 --csv="$tmp/stop-$signal.csv" frag >/dev/null 2>"$tmp/stop-$signal.err" &
+    # No idle (runs would start beside an idle one and end together): the signal comes once the first run is
+    # written, with the next one working.
+    "$FB" --reps=20 --scale=0.5 --idle-ms=0 --csv="$tmp/stop-$signal.csv" frag >/dev/null 2>"$tmp/stop-$signal.err" &
     runner=$!
-    sleep 1.5
+    waited=0
+    while [ "$(cat "$tmp/stop-$signal.csv" 2>/dev/null | wc -l)" -lt 2 ] && [ $waited -lt 300 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
     kill -"$signal" "$runner"
     wait "$runner"
     code=$?
     sleep 0.2
     left=$(pgrep -f "$PWD/build/cases/frag" | wc -l)
     rows=$(($(wc -l <"$tmp/stop-$signal.csv") - 1))
-    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 26 { n++ } END { print n + 0 }')
+    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 27 { n++ } END { print n + 0 }')
     case $signal in INT) expected=130 ;; TERM) expected=143 ;; esac
     expect "sig${signal}_stops_the_matrix_and_keeps_finished_rows" \
         "exit $code, $rows rows, $bad broken, $left children left: $(cat "$tmp/stop-$signal.err")" \
@@ -411,3 +417,39 @@ expect flooding_child_is_read_to_the_end_and_its_garbage_counted \
 fake_run closed "$glibc_hello$fake_phase" FAKE_THEN='eval "exec $FRAGBENCH_FD>&-"; sleep 0.5'
 expect child_that_closes_its_pipe_early_is_still_waited_for "exit $fake_code, $fake_rows rows: $(cat "$tmp/closed.err")" \
     "$fake_code:$fake_rows" = 0:1
+
+# ---- A run sleeping through its idle phase does not count against --jobs: the next one starts beside it.
+# One at a time, three reps of a 3 s idle would take at least 9 s; beside each other, about one idle and the work.
+start=$(date +%s%N)
+"$FB" --quiet --reps=3 --jobs=1 --scale=0.02 --idle-ms=3000 --csv="$tmp/idle.csv" frag 2>"$tmp/idle.err"
+code=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect runs_start_beside_one_that_idles "exit $code in $elapsed_ms ms (one at a time: >= 9000): $(cat "$tmp/idle.err")" \
+    "$code:$((elapsed_ms < 7500))" = 0:1
+# busy_ms: each run's time from start to exit less the idle it announced, the same on every row of the run.
+busy=$(tr -d '\r' <"$tmp/idle.csv" | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { b = $at["busy_ms"]; if (b == "" || b <= 0 || b >= 3000) bad++; if ($at["phase"] == "After release" && $at["elapsed_ms"] - b < 2900) bad++
+      seen[$at["rep"]] = seen[$at["rep"]] == "" || seen[$at["rep"]] == b ? b : "differs" }
+    END { for (r in seen) if (seen[r] == "differs") bad++; print bad + 0 }')
+expect busy_ms_leaves_out_the_announced_idle "$busy bad rows: $(cut -d, -f6,7,27 "$tmp/idle.csv" | tr '\r\n' '; ')" "$busy" = 0
+
+# ---- More reps only where the reps so far differ: a command that holds 30 MB more at each run needs a third
+# rep at a 5% spread, and none at 1000%.
+for spread in 5 1000; do
+    : >"$tmp/count-$spread"
+    "$FB" --quiet --reps=2 --max-reps=3 --spread=$spread --idle-ms=0 --csv="$tmp/extra-$spread.csv" -- python3 -c "
+import time
+with open('$tmp/count-$spread', 'a+') as f:
+    f.write('x'); f.seek(0); n = len(f.read())
+held = bytearray(n * 30000000)
+time.sleep(0.3)" 2>"$tmp/extra-$spread.err"
+    eval "code_$spread=\$?"
+    eval "reps_$spread=\$(wc -c <\"$tmp/count-$spread\")"
+done
+reps_in_csv=$(tr -d '\r' <"$tmp/extra-5.csv" | awk -F, 'NR > 1 { seen[$4] = 1 } END { for (r in seen) n++; print n + 0 }')
+expect a_third_rep_runs_where_the_first_two_differ \
+    "exit $code_5, $reps_5 runs, $reps_in_csv reps in the CSV: $(cat "$tmp/extra-5.err")" \
+    "$code_5:$reps_5:$reps_in_csv" = 0:3:3
+expect no_third_rep_where_the_first_two_agree_within_the_spread "exit $code_1000, $reps_1000 runs: $(cat "$tmp/extra-1000.err")" \
+    "$code_1000:$reps_1000" = 0:2

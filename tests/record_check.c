@@ -17,6 +17,8 @@ int main(void)
             bad = 1;
         } else if (record.type == RECORD_HELLO)
             printf("hello %s\n", record.allocator);
+        else if (record.type == RECORD_IDLE)
+            printf("idle %llu ms\n", (unsigned long long)record.idle_ms);
         else if (record.has_live)
             printf("phase %llu %s live=%llu/%llu\n", (unsigned long long)record.seq, record.label,
                    (unsigned long long)record.live_bytes, (unsigned long long)record.allocs);

@@ -146,11 +146,11 @@ expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$chan
 
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
 make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
-    TIMING_RUNS=2 RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1
+    RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1
 code=$?
 expect small_make_compare_succeeds "exit $code: $(tail -n 5 "$tmp/c.out")" "$code" -eq 0
 missing=""
-for output in compare.csv timeline.csv machine.txt summary.csv slides.md timing.csv timing.md \
+for output in compare.csv timeline.csv machine.txt summary.csv slides.md \
     plots/frag.svg plots/frag.png plots/retained.svg plots/retained.png plots/frag-timeline.svg plots/frag-timeline.png; do
     [ -s "$tmp/c/$output" ] || missing="$missing $output"
 done
@@ -163,6 +163,23 @@ expect small_make_compare_puts_the_time_ratio_in_summary "ratio '$ratio'" \
     -n "$(echo "$ratio" | grep -E '^[0-9]+\.[0-9]{3}$')"
 expect small_make_compare_prints_progress "$(head -n 5 "$tmp/c.out")" \
     "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out")" -eq 2
+expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(head -n 5 "$tmp/c.out")" \
+    "$(grep -c -e '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' \
+        -e '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" -eq 2
+# Again, over those results: now they give an estimate.
+make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
+expect second_make_compare_estimates_from_the_first "$(head -n 3 "$tmp/c2.out")" \
+    "$(grep -cE '^fragbench: estimate: about [0-9]+ (s|min) for 2 pairs, [0-9]+ at a time' "$tmp/c2.out")" -eq 1
+# make bench times each pair alone with hyperfine, with progress; make slides then takes its times.
+make -s --no-print-directory bench CASES=frag ALLOCS="glibc jemalloc-decay0" SCALE=0.02 TIMING_RUNS=2 \
+    RESULTS="$tmp/c" >"$tmp/bench.out" 2>&1
+code=$?
+make -s --no-print-directory slides RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >/dev/null 2>&1
+source=$(tr -d '\r' <"$tmp/c/summary.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["wall_source"]; exit }')
+expect make_bench_times_every_pair_and_slides_use_it \
+    "exit $code, source '$source': $(cat "$tmp/bench.out")" \
+    "$code:$(grep -cE '^fragbench: timed \[[12]/2\] frag · .*: mean [0-9.]+ s · elapsed [0-9]+:[0-9]{2} · ETA' "$tmp/bench.out"):$source" = 0:2:hyperfine
 # The "where the memory freed by del went" rows, recomputed from compare.csv alone (one rep: it is the median one).
 expected=$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
@@ -188,3 +205,20 @@ expect slides_show_the_talk_style_command_that_reproduces_the_block "$(grep -F '
     "$(grep -cxF "$block" "$tmp/c/slides.md")" -eq 1
 expect machine_facts_name_kernel_thp_and_allocator_versions "$(cat "$tmp/c/machine.txt")" \
     "$(grep -cE '^(kernel: Linux |transparent huge pages: |glibc: [0-9]|jemalloc: [0-9]|cpu: |date: )' "$tmp/c/machine.txt")" -eq 6
+
+# ---- Wall times from the memory runs: without timing.csv, a pair's wall time is the median of its clean reps'
+# busy_ms, and the ratio is against glibc's; the slides say where the times come from.
+mkdir -p "$tmp/busy-in"
+tr -d '\r' <tests/fixtures/crafted/compare.csv | awk -F, -v OFS=, '
+    NR == 1 { print $0, "busy_ms"; next }
+    { busy = $2 == "glibc" ? 100 * $4 : 200 + 10 * $4 * $4; print $0, busy ".500" }' >"$tmp/busy-in/compare.csv"
+slides busy "$tmp/busy-in"
+code=$?
+walls=$(tr -d '\r' <"$tmp/busy/summary.csv" | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["seq"] == 1 { printf "%s %s %s %s;", $at["alloc"], $at["wall_s"], $at["wall_ratio_vs_glibc"], $at["wall_source"] }')
+# glibc: clean reps 1 and 3 (rep 2 failed): median of 100.5 and 300.5 ms; jemalloc: 210.5, 240.5, 290.5 ms.
+expect wall_time_is_the_median_busy_ms_of_the_clean_reps "exit $code; $walls" \
+    "$walls" = "glibc 0.2005 1.000 busy_ms;jemalloc 0.2405 1.200 busy_ms;"
+expect slides_say_the_wall_times_come_from_the_memory_runs "$(sed -n 3p "$tmp/busy/slides.md")" \
+    "$(grep -c 'x 3 reps.*measured in the memory runs themselves' "$tmp/busy/slides.md")" = 1

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 
     case_body(&params);
 
+    fb_idle((uint64_t)idle_ms);
     sleep_ms(idle_ms);
     phase("After idle");
     allocator_release(&allocator);

@@ -287,6 +287,22 @@ static inline void fb_phase_report(const char *label, int has_live, uint64_t liv
     fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs, NULL);
 }
 
+/*
+ * Tells the runner that the program sleeps for ms now and uses no CPU meanwhile, so that it may start
+ * another run beside it (--jobs counts working runs only); the next phase ends the idle. Does not sleep.
+ */
+static inline void fb_idle(uint64_t ms)
+{
+    struct fb_line line;
+    int fd = fb_report_fd();
+    if (fd < 0)
+        return;
+    line.len = 0;
+    fb_line_text(&line, FB_RECORD_IDLE);
+    fb_line_field_u64(&line, "idle_ms", ms);
+    fb_line_send(&line, fd);
+}
+
 /* Marks a phase: under the runner, reports this process's memory now; alone, does nothing. */
 static inline void fb_phase(const char *label)
 {

@@ -14,6 +14,8 @@
 /* A record is one line: a type, then TAB-separated key=value fields, ended by LF. */
 #define FB_RECORD_HELLO "hello"
 #define FB_RECORD_PHASE "phase"
+/* Optional: "I sleep idle_ms now and use no CPU": the runner may start another run meanwhile. */
+#define FB_RECORD_IDLE "idle"
 
 /* The longest record a reader must accept, LF included; longer lines are rejected. */
 #define FB_RECORD_MAX 4096

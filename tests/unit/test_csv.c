@@ -41,7 +41,7 @@ static void header_has_the_documented_columns_in_order(void)
     char *text = written(write_header, NULL);
     CHECK_STR(text, "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,"
                     "allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,"
-                    "peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime\r\n");
+                    "peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms\r\n");
     free(text);
 }
 
@@ -62,7 +62,7 @@ static void row_carries_every_value(void)
     struct row_arguments row = {
         .run = {.case_name = "frag", .profile = "jemalloc-decay0", .allocator = "jemalloc",
                 .alloc_version = "5.3.0", .scale = "0.25", .idle_ms = 1000, .threads = 8, .rep = 2,
-                .peak_rss_kb = 120, .runtime = "CPython 3.11.2 (/usr/bin/python3.11)"},
+                .peak_rss_kb = 120, .runtime = "CPython 3.11.2 (/usr/bin/python3.11)", .busy_ms = 812.0625},
         .phase = {.type = RECORD_PHASE, .seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
                   .vsz_kb = 100, .rss_kb = 90, .anon_kb = 80, .file_kb = 10, .live_bytes = 5000, .allocs = 1,
                   .has_live = true, .alloc_in_use_bytes = 6143, .alloc_free_bytes = 1536, .alloc_os_bytes = 81920,
@@ -73,7 +73,7 @@ static void row_carries_every_value(void)
     /* KiB rounded to the nearest (6143 B: 6, 1536 B: 2); overhead (80 KiB - 5000 B) / 5000 B = 1538.4%. */
     char *text = written(write_result_row, &row);
     CHECK_STR(text, "frag,jemalloc-decay0,5.3.0,2,3,\"After idle, then\",1234.567,100,90,80,10,5,1,6,2,80,1538.4,"
-                    "signal:SIGSEGV,jemalloc,0.25,1000,8,120,7,2048,CPython 3.11.2 (/usr/bin/python3.11)\r\n");
+                    "signal:SIGSEGV,jemalloc,0.25,1000,8,120,7,2048,CPython 3.11.2 (/usr/bin/python3.11),812.062\r\n");
     free(text);
     /* A program that does not know its live bytes, an allocator that tells nothing, a case without threads,
        a native program, and a phase whose smaps_rollup the runner could not read. */
@@ -82,8 +82,9 @@ static void row_carries_every_value(void)
     row.run.threads = 0;
     row.run.runtime = NULL;
     row.phase.elapsed_us = 5;
+    row.run.busy_ms = 0; /* a run that never started has no busy time */
     text = written(write_result_row, &row);
-    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,\r\n") != NULL);
+    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,\r\n") != NULL);
     free(text);
     /* Zero live bytes: no overhead percentage (it would divide by zero). */
     row.phase.has_live = true;

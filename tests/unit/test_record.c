@@ -44,6 +44,16 @@ static void phase_record_is_parsed(void)
     CHECK_STR(r.label, "After del");
 }
 
+static void idle_record_is_parsed(void)
+{
+    struct record r;
+    char error[256] = "";
+    CHECK(parse("idle\tidle_ms=1000", &r, error) == 0);
+    CHECK(r.type == RECORD_IDLE && r.idle_ms == 1000);
+    CHECK(parse("idle", &r, error) == -1 && strstr(error, "idle record lacks field 'idle_ms'"));
+    CHECK(parse("idle\tidle_ms=soon", &r, error) == -1 && strstr(error, "'soon' is not a whole number"));
+}
+
 static void live_fields_are_optional(void)
 {
     struct record r;
@@ -180,6 +190,7 @@ int main(void)
 {
     RUN_TEST(hello_record_is_parsed);
     RUN_TEST(phase_record_is_parsed);
+    RUN_TEST(idle_record_is_parsed);
     RUN_TEST(live_fields_are_optional);
     RUN_TEST(malformed_records_are_rejected_with_a_reason);
     RUN_TEST(probe_writer_output_parses_back);

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Estimates how long make compare's memory runs take here: the busy times of earlier results (a compare.csv with
+# busy_ms), scaled by how long one frag run under glibc takes on this machine now against its time there.
+# Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS   (make compare runs it)
+# Prints one line; says so when there is nothing to estimate from.
+set -u
+cd "$(dirname "$0")/.."
+earlier=$1 cases=$2 profiles=$3 reps=$4 max_reps=$5 jobs=$6 scale=$7 idle_ms=$8
+if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
+    echo "fragbench: estimate: none (no earlier results with busy_ms); the progress line gives an ETA after the first runs"
+    exit 0
+fi
+# One frag run at the earlier results' scale, timed the same way (busy_ms: no idle).
+earlier_scale=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }' "$earlier")
+now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --csv=- frag 2>/dev/null |
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["busy_ms"]; exit }')
+[ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
+tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
+    -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["status"] == "ok" && $at["seq"] == 1 && $at["busy_ms"] != "" {
+        key = $at["case"] SUBSEP $at["alloc"]
+        sum[key] += $at["busy_ms"]; n[key]++
+        case_sum[$at["case"]] += $at["busy_ms"]; case_n[$at["case"]]++
+        all_sum += $at["busy_ms"]; all_n++
+        if ($at["case"] == "frag" && $at["alloc"] == "glibc") { frag_sum += $at["busy_ms"]; frag_n++ }
+        runs++; if ($at["rep"] > reps) extra++
+    }
+    END {
+        if (!all_n || !frag_n) { print "fragbench: estimate: none (the earlier results have no frag under glibc)"; exit }
+        speed = now / (frag_sum / frag_n)
+        c = split(cases, case_list, " "); p = split(profiles, profile_list, " ")
+        for (i = 1; i <= c; i++) for (j = 1; j <= p; j++) {
+            key = case_list[i] SUBSEP profile_list[j]
+            ms = n[key] ? sum[key] / n[key] : case_n[case_list[i]] ? case_sum[case_list[i]] / case_n[case_list[i]] : all_sum / all_n
+            work += ms * reps
+        }
+        # Extra reps: as often as the earlier results needed them.
+        share = runs ? extra / runs : 0
+        if (max_reps > reps) work *= 1 + share
+        pairs = c * p
+        seconds = work * speed * (scale / earlier_scale) / 1000 / jobs + idle_ms / 1000
+        t = seconds < 90 ? sprintf("%.0f s", seconds) : sprintf("%.0f min", seconds / 60)
+        printf "fragbench: estimate: about %s for %d pairs, %d at a time (from the earlier results: frag takes %.2fx their time here)\n",
+            t, pairs, jobs, speed
+    }'

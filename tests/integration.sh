@@ -453,3 +453,12 @@ expect a_third_rep_runs_where_the_first_two_differ \
     "$code_5:$reps_5:$reps_in_csv" = 0:3:3
 expect no_third_rep_where_the_first_two_agree_within_the_spread "exit $code_1000, $reps_1000 runs: $(cat "$tmp/extra-1000.err")" \
     "$code_1000:$reps_1000" = 0:2
+
+# ---- On a terminal the live progress line's elapsed clock ticks while a run idles (script(1) gives it a terminal).
+if command -v script >/dev/null 2>&1; then
+    script -qec "$FB --scale=0.01 --idle-ms=2500 --csv=/dev/null frag >/dev/null" /dev/null 2>&1 | tr '\r' '\n' |
+        grep -ao '^\[0/1\] frag · glibc · rep 1/1 · elapsed 0:0[0-9]' | sort -u >"$tmp/ticks"
+    expect progress_clock_ticks_during_a_run "clocks seen: $(tr '\n' ' ' <"$tmp/ticks")" "$(wc -l <"$tmp/ticks")" -ge 2
+else
+    echo "SKIP: progress_clock_ticks_during_a_run (no script(1))"
+fi

@@ -11,8 +11,8 @@ if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
     exit 0
 fi
 # One frag run at the earlier results' scale, timed the same way (busy_ms: no idle).
-earlier_scale=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }' "$earlier")
-now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --csv=- frag 2>/dev/null |
+earlier_scale=$(tr -d '\r' <"$earlier" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
+now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --csv=- frag 2>/dev/null | tr -d '\r' |
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["busy_ms"]; exit }')
 [ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
 tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \

@@ -169,8 +169,10 @@ expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(hea
 # Again, over those results: now they give an estimate.
 make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
-expect second_make_compare_estimates_from_the_first "$(head -n 3 "$tmp/c2.out")" \
-    "$(grep -cE '^fragbench: estimate: about [0-9]+ (s|min) for 2 pairs, [0-9]+ at a time' "$tmp/c2.out")" -eq 1
+# The calibration run of frag on the same machine takes about the time it took in the first compare.
+factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here)$/\1/p' "$tmp/c2.out")
+expect second_make_compare_estimates_from_the_first "factor '$factor': $(head -n 3 "$tmp/c2.out")" \
+    "$(awk -v f="${factor:-0}" 'BEGIN { print (f > 0.2 && f < 5) }')" = 1
 # make bench times each pair alone with hyperfine, with progress; make slides then takes its times.
 make -s --no-print-directory bench CASES=frag ALLOCS="glibc jemalloc-decay0" SCALE=0.02 TIMING_RUNS=2 \
     RESULTS="$tmp/c" >"$tmp/bench.out" 2>&1

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Estimates how long make compare's memory runs take here: the busy times of earlier results (a compare.csv with
-# busy_ms), scaled by how long one frag run under glibc takes on this machine now against its time there.
+# busy_ms), scaled by how long frag under glibc takes on this machine now (JOBS at a time) against its time there.
 # Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS   (make compare runs it)
 # Prints one line; says so when there is nothing to estimate from.
 set -u
@@ -10,10 +10,12 @@ if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
     echo "fragbench: estimate: none (no earlier results with busy_ms); the progress line gives an ETA after the first runs"
     exit 0
 fi
-# One frag run at the earlier results' scale, timed the same way (busy_ms: no idle).
+# frag under glibc at the earlier results' scale, JOBS runs side by side as the matrix runs them, timed the same
+# way (busy_ms: no idle): their mean against frag's there.
 earlier_scale=$(tr -d '\r' <"$earlier" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
-now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --csv=- frag 2>/dev/null | tr -d '\r' |
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["busy_ms"]; exit }')
+now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$jobs" --jobs="$jobs" --csv=- frag \
+    2>/dev/null | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["seq"] == 1 { sum += $at["busy_ms"]; n++ } END { if (n) print sum / n }')
 [ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
 tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
     -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" '

@@ -69,7 +69,7 @@ compare: deps deps-compare programs
 slides: deps-compare programs
 	@scripts/slides.sh
 
-# A sample of the committed matrix run again here, each cell's retained % beside the reference's (see the README).
+# A sample of the committed matrix run again here, each cell's retained % beside the reference's (docs/findings.md, "Does the reference reproduce here?").
 CHECK_CASES     ?= frag lists extend sizeclass frag.py lists.py
 CHECK_ALLOCS    ?= glibc glibc-mmap64k jemalloc-decay0 jemalloc-bgthread tcmalloc-aggressive mimalloc mimalloc-decommit0
 CHECK_REPS      ?= 1
@@ -87,7 +87,7 @@ bench: deps deps-compare programs
 test: deps deps-compare programs $(TEST_PROGRAMS)
 	@tests/run-all.sh
 
-# Benchmarks of fragbench itself (probe cost, runner overhead and memory); figures in the README.
+# Benchmarks of fragbench itself (probe cost, runner overhead and memory); figures in docs/speed.md.
 bench-runner: programs $(BUILD)/bench/probe_cost
 	@scripts/deps.sh hyperfine
 	@bench/run.sh

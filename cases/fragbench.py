@@ -1,7 +1,7 @@
 """fragbench's phase API for Python programs: phase("After del") reports this process's memory to the runner.
 
 Under the fragbench runner (FRAGBENCH_FD set), each phase() sends one record over the runner's pipe
-(the format is in the README, "The record protocol"). Without the runner, phase() does nothing and costs a
+(the format is in docs/results.md, "The record protocol"). Without the runner, phase() does nothing and costs a
 single check, unless echo=True: then it prints the talk's line, "After del: 501484 kB used".
 Standard library only.
 """

@@ -1,7 +1,7 @@
 """What the talk's three scripts share: alloc(n), report(label), the command line and the tail phases.
 
 alloc(n) makes n distinct strings of 5 000 characters: above pymalloc's 512-byte limit, so each one is its
-own malloc() (see ../README.md, "The cases"). Every string is built at run time, so none is shared or folded.
+own malloc() (see ../docs/cases.md). Every string is built at run time, so none is shared or folded.
 """
 import argparse
 import sys

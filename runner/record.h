@@ -1,4 +1,4 @@
-/* Parses one record line sent by a measured program over FRAGBENCH_FD (the format is in the README). */
+/* Parses one record line sent by a measured program over FRAGBENCH_FD (the format is in docs/results.md). */
 #ifndef FRAGBENCH_RECORD_H
 #define FRAGBENCH_RECORD_H
 

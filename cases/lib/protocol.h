@@ -1,4 +1,4 @@
-/* The record protocol spoken between a measured program and the runner (see README, "The record protocol"). */
+/* The record protocol spoken between a measured program and the runner (see docs/results.md, "The record protocol"). */
 #ifndef FRAGBENCH_PROTOCOL_H
 #define FRAGBENCH_PROTOCOL_H
 

@@ -12,7 +12,8 @@
 static void usage(FILE *out)
 {
     fputs("usage: fb-report --results=DIR [--plot-data=DIR] [--profiles=FILE]\n"
-          "Reads DIR/compare.csv (the runner's rows), DIR/timing.csv (hyperfine's export, optional) and\n"
+          "Reads DIR/compare.csv (the runner's rows), DIR/walltime.csv (each pair's run alone, optional),\n"
+          "DIR/timing.csv (hyperfine's export, optional) and\n"
           "DIR/machine.txt and DIR/timeline.csv (optional); writes DIR/summary.csv and DIR/slides.md, and with\n"
           "--plot-data the\n"
           "gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n",
@@ -74,8 +75,9 @@ int main(int argc, char **argv)
     };
     const char *results = NULL, *plot_data = NULL, *profiles_path = "profiles.txt";
     char path[4096], error[1024];
-    struct dataset dataset;
-    struct stats stats;
+    struct dataset dataset, alone_runs;
+    struct stats stats, alone;
+    bool have_alone = false;
     struct timing timing;
     struct profile_list profiles;
     struct report report;
@@ -116,8 +118,22 @@ int main(int argc, char **argv)
         dataset_free(&dataset);
         return 2;
     }
+    /* The runs alone that give the wall times (make compare's last pass); absent in older results. */
+    snprintf(path, sizeof path, "%s/walltime.csv", results);
+    if (access(path, F_OK) == 0) {
+        if (dataset_load(path, &alone_runs, error, sizeof error) != 0) {
+            fprintf(stderr, "fb-report: %s\n", error);
+            dataset_free(&dataset);
+            timing_free(&timing);
+            profiles_free(&profiles);
+            return 2;
+        }
+        stats_build(&alone_runs, &alone);
+        have_alone = true;
+    }
     stats_build(&dataset, &stats);
-    report = (struct report){.dataset = &dataset, .stats = &stats, .timing = &timing, .profiles = &profiles};
+    report = (struct report){.dataset = &dataset, .stats = &stats, .timing = &timing, .profiles = &profiles,
+                             .alone = have_alone ? &alone : NULL};
     snprintf(path, sizeof path, "%s/machine.txt", results);
     report.machine = read_lines(path, &report.machine_count);
 
@@ -137,6 +153,10 @@ int main(int argc, char **argv)
         free(report.machine[i]);
     free(report.machine);
     stats_free(&stats);
+    if (have_alone) {
+        stats_free(&alone);
+        dataset_free(&alone_runs);
+    }
     timing_free(&timing);
     profiles_free(&profiles);
     dataset_free(&dataset);

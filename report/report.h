@@ -13,6 +13,7 @@ struct report {
     const struct dataset *dataset;
     const struct stats *stats;
     const struct timing *timing;
+    const struct stats *alone;           /* the runs alone for wall times (walltime.csv); NULL when absent */
     const struct profile_list *profiles; /* for the console blocks' LD_PRELOAD and settings */
     char **machine;                      /* lines of machine.txt ("key: value") */
     size_t machine_count;
@@ -24,15 +25,17 @@ void gp_string(FILE *out, const char *text);
 /* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
 FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
 
-/* Where the wall times come from: hyperfine's timing.csv when it has rows, else the memory runs' busy_ms. */
-enum wall_source { WALL_NONE, WALL_HYPERFINE, WALL_BUSY };
-enum wall_source report_wall_source(const struct report *report);
+/* Where a pair's wall time comes from: hyperfine's timing.csv (make bench), else its run alone (walltime.csv). */
+enum wall_source { WALL_NONE, WALL_HYPERFINE, WALL_ALONE };
 
-/* The wall time in s of a profile in a case from that source, or -1 when it was not timed. */
-double report_wall(const struct report *report, const struct case_stats *c, const struct profile_stats *ps);
+/* The wall time in s of a profile in a case, and its source; -1 (WALL_NONE) when it was not timed. */
+double report_wall(const struct report *report, const char *case_name, const char *alloc, enum wall_source *source);
 
-/* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed. */
-double report_ratio_vs_glibc(const struct report *report, const struct case_stats *c, const struct profile_stats *ps);
+/* The wall-time ratio of a profile against glibc for a case, or -1 when either was not timed or their sources differ. */
+double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *alloc);
+
+/* "hyperfine", "alone" or "" (summary.csv's wall_source). */
+const char *report_wall_source_name(enum wall_source source);
 
 /* One sentence for the slides: what the wall times are. */
 const char *report_wall_text(const struct report *report);

@@ -69,8 +69,9 @@ static void retained_table(const struct report *report, const struct case_stats 
             else
                 md_cell(&table, "%s%.1f", ps->phases[f].disagree ? "* " : "", ps->phases[f].retained_pct);
         }
-        double wall = report_wall(report, c, ps);
-        double ratio = report_ratio_vs_glibc(report, c, ps);
+        enum wall_source source;
+        double wall = report_wall(report, c->case_name, ps->alloc, &source);
+        double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
         if (wall >= 0)
             md_cell(&table, "%.3f", wall);
         else

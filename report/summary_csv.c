@@ -18,10 +18,9 @@ void write_summary_csv(const struct report *report, FILE *out)
         const struct case_stats *c = &report->stats->cases[k];
         for (size_t p = 0; p < c->profile_count; p++) {
             const struct profile_stats *ps = &c->profiles[p];
-            static const char *const sources[] = {[WALL_NONE] = "", [WALL_HYPERFINE] = "hyperfine",
-                                                  [WALL_BUSY] = "busy_ms"};
-            double wall = report_wall(report, c, ps);
-            double ratio = report_ratio_vs_glibc(report, c, ps);
+            enum wall_source source;
+            double wall = report_wall(report, c->case_name, ps->alloc, &source);
+            double ratio = report_ratio_vs_glibc(report, c->case_name, ps->alloc);
             /* Every phase of the case, clean reps or not: a profile whose reps all failed still shows. */
             size_t rows = c->phase_count ? c->phase_count : 1;
             for (size_t f = 0; f < rows; f++) {
@@ -50,7 +49,7 @@ void write_summary_csv(const struct report *report, FILE *out)
                     c->case_name, ps->alloc, ps->allocator, ps->version, text[0], c->phase_count ? c->phases[f] : "",
                     text[1], text[2], text[3], text[4], text[5], text[6], text[7], text[8], text[9], text[10],
                     s->reps ? (s->disagree ? "yes" : "no") : "", wall_text, ratio_text,
-                    wall >= 0 ? sources[report_wall_source(report)] : "",
+                    report_wall_source_name(source),
                 };
                 csv_write_row(out, values, COLUMN_COUNT);
             }

@@ -1,51 +1,74 @@
-/* The wall time of each case x profile: hyperfine's mean when timing.csv has rows, else the memory runs' busy time. */
+/* The wall time of each case x profile: hyperfine's mean (make bench) where timed, else its run alone (walltime.csv). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "report.h"
 
-enum wall_source report_wall_source(const struct report *report)
+/* The profile's stats for case_name among those of the runs alone, or NULL. */
+static const struct profile_stats *alone_stats(const struct report *report, const char *case_name, const char *alloc)
 {
-    if (report->timing->table.rows > 1)
-        return WALL_HYPERFINE;
-    for (size_t k = 0; k < report->stats->count; k++)
-        for (size_t p = 0; p < report->stats->cases[k].profile_count; p++)
-            if (report->stats->cases[k].profiles[p].busy_s >= 0)
-                return WALL_BUSY;
-    return WALL_NONE;
-}
-
-double report_wall(const struct report *report, const struct case_stats *c, const struct profile_stats *ps)
-{
-    switch (report_wall_source(report)) {
-    case WALL_HYPERFINE:
-        return timing_mean(report->timing, c->case_name, ps->alloc);
-    case WALL_BUSY:
-        return ps->busy_s;
-    default:
-        return -1;
+    if (!report->alone)
+        return NULL;
+    for (size_t k = 0; k < report->alone->count; k++) {
+        const struct case_stats *c = &report->alone->cases[k];
+        if (strcmp(c->case_name, case_name) != 0)
+            continue;
+        for (size_t p = 0; p < c->profile_count; p++)
+            if (strcmp(c->profiles[p].alloc, alloc) == 0)
+                return &c->profiles[p];
     }
+    return NULL;
 }
 
-double report_ratio_vs_glibc(const struct report *report, const struct case_stats *c, const struct profile_stats *ps)
+double report_wall(const struct report *report, const char *case_name, const char *alloc, enum wall_source *source)
 {
-    const struct profile_stats *glibc = NULL;
-    for (size_t p = 0; p < c->profile_count; p++)
-        if (strcmp(c->profiles[p].alloc, "glibc") == 0)
-            glibc = &c->profiles[p];
-    double mine = report_wall(report, c, ps), base = glibc ? report_wall(report, c, glibc) : -1;
-    return mine >= 0 && base > 0 ? mine / base : -1;
+    double mean = timing_mean(report->timing, case_name, alloc);
+    const struct profile_stats *alone = alone_stats(report, case_name, alloc);
+    *source = WALL_NONE;
+    if (mean >= 0) {
+        *source = WALL_HYPERFINE;
+        return mean;
+    }
+    if (alone && alone->busy_s >= 0) {
+        *source = WALL_ALONE;
+        return alone->busy_s;
+    }
+    return -1;
+}
+
+double report_ratio_vs_glibc(const struct report *report, const char *case_name, const char *alloc)
+{
+    enum wall_source mine_from, base_from;
+    double mine = report_wall(report, case_name, alloc, &mine_from);
+    double base = report_wall(report, case_name, "glibc", &base_from);
+    return mine >= 0 && base > 0 && mine_from == base_from ? mine / base : -1;
+}
+
+const char *report_wall_source_name(enum wall_source source)
+{
+    static const char *const names[] = {[WALL_NONE] = "", [WALL_HYPERFINE] = "hyperfine", [WALL_ALONE] = "alone"};
+    return names[source];
 }
 
 const char *report_wall_text(const struct report *report)
 {
-    switch (report_wall_source(report)) {
-    case WALL_HYPERFINE:
-        return "Wall time: hyperfine's mean over its runs, one at a time, no idle (`make bench`).";
-    case WALL_BUSY:
-        return "Wall time: the median over the clean reps of each run's time from start to exit less the idle it "
-               "announced (busy_ms), measured in the memory runs themselves, with up to --jobs runs working at "
-               "a time; `make bench` times each pair alone with hyperfine.";
-    default:
-        return "No wall times: the results have neither busy_ms nor hyperfine's timing.csv.";
+    bool used[3] = {false, false, false};
+    for (size_t k = 0; k < report->stats->count; k++) {
+        const struct case_stats *c = &report->stats->cases[k];
+        for (size_t p = 0; p < c->profile_count; p++) {
+            enum wall_source source;
+            report_wall(report, c->case_name, c->profiles[p].alloc, &source);
+            used[source] = true;
+        }
     }
+    if (used[WALL_HYPERFINE] && used[WALL_ALONE])
+        return "Wall time: hyperfine's mean (`make bench`, one at a time, no idle) where it timed the pair, else the "
+               "pair's own run alone after the memory runs (no idle, one at a time; walltime.csv); ratios only "
+               "between times of the same kind.";
+    if (used[WALL_HYPERFINE])
+        return "Wall time: hyperfine's mean over its runs, one at a time, no idle (`make bench`).";
+    if (used[WALL_ALONE])
+        return "Wall time: one run of each pair alone after the memory runs, start to exit, no idle, one at a time "
+               "(walltime.csv; `make bench` times each pair with hyperfine).";
+    return "No wall times: the results have neither walltime.csv nor hyperfine's timing.csv.";
 }

@@ -650,8 +650,10 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             if (slot == schedule.slots)
                 break;
             uint64_t need_kb = expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, slot));
-            if (active >= matrix->jobs && (budget_kb == 0 || reserved_kb + need_kb > budget_kb))
-                break; /* beside idle runs only where memory is known to be enough */
+            /* Beside other runs only within the memory budget (working ones too: many cores, little memory);
+               where the budget is unknown, only up to --jobs. */
+            if (active > 0 && (budget_kb ? reserved_kb + need_kb > budget_kb : active >= matrix->jobs))
+                break;
             runs[slot] = make_run(matrix, &schedule, slot, case_peak_kb, &progress);
             schedule.state[slot] = SLOT_STARTED;
             start(runs[slot]);

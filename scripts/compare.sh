@@ -1,6 +1,6 @@
 #!/bin/sh
-# make compare: the memory matrix (JOBS working at a time, idle runs beside them), the machine facts, then the slides.
-# Wall times come from the memory runs themselves (busy_ms); make bench times each pair alone with hyperfine.
+# make compare: the memory matrix (JOBS working at a time, idle runs beside them), one run of each pair alone for its
+# wall time, the machine facts, then the slides. make bench times each pair with hyperfine instead.
 # Reads CASES, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
 # (the Makefile sets them).
 set -u
@@ -11,7 +11,7 @@ mkdir -p "$RESULTS" "$PLOTS"
 earlier=$(mktemp)
 trap 'rm -f "$earlier"' EXIT
 [ -f "$RESULTS/compare.csv" ] && cp "$RESULTS/compare.csv" "$earlier"
-rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
+rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/walltime.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
     "$RESULTS/slides.md"
 status=0
 
@@ -43,6 +43,17 @@ if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/nul
 fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
+
+# Wall times: one run of each pair alone, no idle, nothing beside it. Times taken in the memory runs are not
+# comparable: a run started beside idle ones touches memory they hold back, which is slow on a VM.
+echo "fragbench: wall times: one run of each pair alone, no idle" >&2
+# shellcheck disable=SC2086 # CASES is a list of names
+"$runner" --alloc="$alloc_list" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
+    --csv="$RESULTS/walltime.csv.tmp" $CASES >/dev/null || {
+    echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
+    status=1
+}
+mv "$RESULTS/walltime.csv.tmp" "$RESULTS/walltime.csv" 2>/dev/null
 
 scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Estimates how long make compare's memory runs take here: the busy times of earlier results (a compare.csv with
+# Estimates how long make compare's runs (the memory runs, then one run of each pair alone) take here: the busy times of earlier results (a compare.csv with
 # busy_ms), scaled by how long frag under glibc takes on this machine now (JOBS at a time) against its time there.
 # Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS   (make compare runs it)
 # Prints one line; says so when there is nothing to estimate from.
@@ -36,12 +36,16 @@ tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v re
             key = case_list[i] SUBSEP profile_list[j]
             ms = n[key] ? sum[key] / n[key] : case_n[case_list[i]] ? case_sum[case_list[i]] / case_n[case_list[i]] : all_sum / all_n
             work += ms * reps
+            alone += ms
         }
         # Extra reps: as often as the earlier results needed them.
         share = runs ? extra / runs : 0
         if (max_reps > reps) work *= 1 + share
         pairs = c * p
+        # The memory runs, JOBS working at a time; then one run of each pair alone for its wall time (its busy
+        # time there was no less than in the memory runs: an upper bound).
         seconds = work * speed * (scale / earlier_scale) / 1000 / jobs + idle_ms / 1000
+        seconds += alone * speed * (scale / earlier_scale) / 1000
         t = seconds < 90 ? sprintf("%.0f s", seconds) : sprintf("%.0f min", seconds / 60)
         printf "fragbench: estimate: about %s for %d pairs, %d at a time (from the earlier results: frag takes %.2fx their time here)\n",
             t, pairs, jobs, speed

@@ -6,10 +6,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . tests/lib.sh
 
-# slides NAME DIR: make slides on a copy of DIR's compare.csv, timing.csv, machine.txt and timeline.csv, into $tmp/NAME.
+# slides NAME DIR: make slides on a copy of DIR's compare.csv, walltime.csv, timing.csv, machine.txt and timeline.csv, into $tmp/NAME.
 slides() {
     mkdir -p "$tmp/$1"
-    for input in compare.csv timing.csv machine.txt timeline.csv; do
+    for input in compare.csv walltime.csv timing.csv machine.txt timeline.csv; do
         [ -f "$2/$input" ] && cp "$2/$input" "$tmp/$1/"
     done
     make -s --no-print-directory slides RESULTS="$tmp/$1" PLOTS="$tmp/$1/plots" PLOT_DATA="$tmp/$1/plot-data" \
@@ -161,11 +161,12 @@ expect small_make_compare_has_every_phase_row "$rows rows, expected 2 profiles x
 ratio=$(tr -d '\r' <"$tmp/c/summary.csv" | awk -F, 'NR > 1 && $2 == "jemalloc-decay0" { print $19; exit }')
 expect small_make_compare_puts_the_time_ratio_in_summary "ratio '$ratio'" \
     -n "$(echo "$ratio" | grep -E '^[0-9]+\.[0-9]{3}$')"
+# Progress for the memory runs, then for the runs alone that give the wall times.
 expect small_make_compare_prints_progress "$(head -n 5 "$tmp/c.out")" \
-    "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out")" -eq 2
+    "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out"):$(grep -c '^fragbench: wall times: one run of each pair alone' "$tmp/c.out")" = 4:1
 expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(head -n 5 "$tmp/c.out")" \
-    "$(grep -c -e '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' \
-        -e '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" -eq 2
+    "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
+        '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
 make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
@@ -208,19 +209,27 @@ expect slides_show_the_talk_style_command_that_reproduces_the_block "$(grep -F '
 expect machine_facts_name_kernel_thp_and_allocator_versions "$(cat "$tmp/c/machine.txt")" \
     "$(grep -cE '^(kernel: Linux |transparent huge pages: |glibc: [0-9]|jemalloc: [0-9]|cpu: |date: )' "$tmp/c/machine.txt")" -eq 6
 
-# ---- Wall times from the memory runs: without timing.csv, a pair's wall time is the median of its clean reps'
-# busy_ms, and the ratio is against glibc's; the slides say where the times come from.
-mkdir -p "$tmp/busy-in"
+# ---- Wall times from the runs alone (walltime.csv, make compare's last pass): without timing.csv, a pair's wall time
+# is the median busy_ms of its clean runs there, and the ratio is against glibc's; the slides say where they come from.
+mkdir -p "$tmp/alone-in"
+cp tests/fixtures/crafted/compare.csv "$tmp/alone-in/compare.csv"
 tr -d '\r' <tests/fixtures/crafted/compare.csv | awk -F, -v OFS=, '
     NR == 1 { print $0, "busy_ms"; next }
-    { busy = $2 == "glibc" ? 100 * $4 : 200 + 10 * $4 * $4; print $0, busy ".500" }' >"$tmp/busy-in/compare.csv"
-slides busy "$tmp/busy-in"
+    { busy = $2 == "glibc" ? 100 * $4 : 200 + 10 * $4 * $4; print $0, busy ".500" }' >"$tmp/alone-in/walltime.csv"
+slides alone "$tmp/alone-in"
 code=$?
-walls=$(tr -d '\r' <"$tmp/busy/summary.csv" | awk -F, '
+walls=$(tr -d '\r' <"$tmp/alone/summary.csv" | awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["seq"] == 1 { printf "%s %s %s %s;", $at["alloc"], $at["wall_s"], $at["wall_ratio_vs_glibc"], $at["wall_source"] }')
 # glibc: clean reps 1 and 3 (rep 2 failed): median of 100.5 and 300.5 ms; jemalloc: 210.5, 240.5, 290.5 ms.
-expect wall_time_is_the_median_busy_ms_of_the_clean_reps "exit $code; $walls" \
-    "$walls" = "glibc 0.2005 1.000 busy_ms;jemalloc 0.2405 1.200 busy_ms;"
-expect slides_say_the_wall_times_come_from_the_memory_runs "$(sed -n 3p "$tmp/busy/slides.md")" \
-    "$(grep -c 'x 3 reps.*measured in the memory runs themselves' "$tmp/busy/slides.md")" = 1
+expect wall_time_is_the_median_busy_ms_of_the_runs_alone "exit $code; $walls" \
+    "$walls" = "glibc 0.2005 1.000 alone;jemalloc 0.2405 1.200 alone;"
+expect slides_say_the_wall_times_come_from_the_runs_alone "$(sed -n 3p "$tmp/alone/slides.md")" \
+    "$(grep -c 'x 3 reps.*one run of each pair alone after the memory runs' "$tmp/alone/slides.md")" = 1
+# hyperfine's time where it timed the pair, the run alone elsewhere, and no ratio across the two kinds.
+printf 'command,mean\nfrag · jemalloc,0.5\n' >"$tmp/alone-in/timing.csv"
+slides mixed "$tmp/alone-in"
+walls=$(tr -d '\r' <"$tmp/mixed/summary.csv" | awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["seq"] == 1 { printf "%s %s %s %s;", $at["alloc"], $at["wall_s"], $at["wall_ratio_vs_glibc"], $at["wall_source"] }')
+expect wall_time_source_is_chosen_per_pair "$walls" "$walls" = "glibc 0.2005 1.000 alone;jemalloc 0.5000  hyperfine;"

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 runner=build/fragbench
 mkdir -p "$RESULTS" "$PLOTS"
 # The earlier results estimate this matrix's time; then nothing of them may be mixed in: their files go.
-earlier=$(mktemp)
-trap 'rm -f "$earlier"' EXIT
+earlier=$(mktemp) earlier_alone=$(mktemp)
+trap 'rm -f "$earlier" "$earlier_alone"' EXIT
 [ -f "$RESULTS/compare.csv" ] && cp "$RESULTS/compare.csv" "$earlier"
+[ -f "$RESULTS/walltime.csv" ] && cp "$RESULTS/walltime.csv" "$earlier_alone"
 rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/walltime.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
     "$RESULTS/slides.md"
 status=0
@@ -32,7 +33,8 @@ alloc_list=$(echo $ALLOCS | tr ' ' ',')
 
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
-    scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" >&2
+    scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
+        "$earlier_alone" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
 "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
     --idle-ms="$IDLE_MS" --jobs="$JOBS" \

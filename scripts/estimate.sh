@@ -1,25 +1,33 @@
 #!/bin/sh
 # Estimates how long make compare's runs (the memory runs, then one run of each pair alone) take here: the busy times of earlier results (a compare.csv with
 # busy_ms), scaled by how long frag under glibc takes on this machine now (JOBS at a time) against its time there.
-# Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS   (make compare runs it)
+# Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS [EARLIER_WALLTIME.csv]
+# (make compare runs it)
 # Prints one line; says so when there is nothing to estimate from.
 set -u
 cd "$(dirname "$0")/.."
-earlier=$1 cases=$2 profiles=$3 reps=$4 max_reps=$5 jobs=$6 scale=$7 idle_ms=$8
+earlier=$1 cases=$2 profiles=$3 reps=$4 max_reps=$5 jobs=$6 scale=$7 idle_ms=$8 earlier_alone=${9:-/dev/null}
 if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
     echo "fragbench: estimate: none (no earlier results with busy_ms); the progress line gives an ETA after the first runs"
     exit 0
 fi
 # frag under glibc at the earlier results' scale, JOBS runs side by side as the matrix runs them, timed the same
 # way (busy_ms: no idle): their mean against frag's there.
-earlier_scale=$(tr -d '\r' <"$earlier" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
+earlier_scale=$(# The earlier runs alone, where there are any, first (marked by a leading "alone" field), then the memory runs.
+{ tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
 now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$jobs" --jobs="$jobs" --csv=- frag \
     2>/dev/null | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
         $at["seq"] == 1 { sum += $at["busy_ms"]; n++ } END { if (n) print sum / n }')
 [ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
 tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
     -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" '
-    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $1 == "alone" && $2 == "case" { for (i = 2; i <= NF; i++) alone_at[$i] = i; next }
+    $1 == "alone" {
+        if ($alone_at["status"] == "ok" && $alone_at["seq"] == 1 && $alone_at["busy_ms"] != "")
+            alone_ms[$alone_at["case"] SUBSEP $alone_at["alloc"]] = $alone_at["busy_ms"]
+        next
+    }
+    $1 == "case" { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["status"] == "ok" && $at["seq"] == 1 && $at["busy_ms"] != "" {
         key = $at["case"] SUBSEP $at["alloc"]
         sum[key] += $at["busy_ms"]; n[key]++
@@ -36,14 +44,14 @@ tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v re
             key = case_list[i] SUBSEP profile_list[j]
             ms = n[key] ? sum[key] / n[key] : case_n[case_list[i]] ? case_sum[case_list[i]] / case_n[case_list[i]] : all_sum / all_n
             work += ms * reps
-            alone += ms
+            alone += key in alone_ms ? alone_ms[key] : ms
         }
         # Extra reps: as often as the earlier results needed them.
         share = runs ? extra / runs : 0
         if (max_reps > reps) work *= 1 + share
         pairs = c * p
-        # The memory runs, JOBS working at a time; then one run of each pair alone for its wall time (its busy
-        # time there was no less than in the memory runs: an upper bound).
+        # The memory runs, JOBS working at a time; then one run of each pair alone for its wall time (from the
+        # earlier runs alone, else from its busy time in the memory runs, which is no less: an upper bound).
         seconds = work * speed * (scale / earlier_scale) / 1000 / jobs + idle_ms / 1000
         seconds += alone * speed * (scale / earlier_scale) / 1000
         t = seconds < 90 ? sprintf("%.0f s", seconds) : sprintf("%.0f min", seconds / 60)

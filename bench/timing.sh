@@ -1,7 +1,7 @@
 #!/bin/sh
 # Times every case x profile with hyperfine, one run at a time and with no idle, and exports its CSV and Markdown.
 # Each pair is timed on its own, so one that fails is reported and left out instead of losing all the others.
-# Usage: bench/timing.sh RESULTS_DIR "CASES" "PROFILES" SCALE RUNS   (make compare and make bench run it)
+# Usage: bench/timing.sh RESULTS_DIR "CASES" "PROFILES" SCALE RUNS   (make bench runs it)
 set -eu
 cd "$(dirname "$0")/.."
 results=$1 cases=$2 profiles=$3 scale=$4 runs=$5

@@ -34,7 +34,8 @@ do for [p = 1:panels] {
     set key title value("family_" . p) font ",11"
     set ylabel "MiB"
     if (p == panels) { set format x "%g"; set xlabel "time since the program started (s)" } else { set format x ""; unset xlabel }
-    do for [i = 1:series] { set linetype 100 + i linecolor rgb word(panel_colours, i) }
+    # A family with more profiles than colours starts the colours again (its lines still differ by the key's order).
+    do for [i = 1:series] { set linetype 100 + i linecolor rgb word(panel_colours, (i - 1) % words(panel_colours) + 1) }
     command = sprintf("plot for [i = 1:%d] datafile index %d + i - 1 using 1:2 with lines linewidth 2 linetype 100 + i title columnheader(1)", series, first)
     command = command . sprintf(", for [i = 1:%d] datafile index %d + i - 1 using 1:3 with points pointtype 7 pointsize 0.6 linetype 100 + i notitle", series, first)
     if (live >= 0) {

@@ -513,6 +513,14 @@ static void discard(struct run *run)
         fclose(run->timeline);
         free(run->timeline_rows);
     }
+    if (run->sampling)
+        sampler_close(&run->sampler);
+    if (run->child) { /* stopped before it ended: its pipe and pidfd are still open */
+        if (run->child->pipe_fd >= 0)
+            close(run->child->pipe_fd);
+        if (run->child->pidfd >= 0)
+            close(run->child->pidfd);
+    }
     free(run->child);
     free(run->phases);
     free(run);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Estimates how long make compare's runs (the memory runs, then one run of each pair alone) take here: the busy times of earlier results (a compare.csv with
-# busy_ms), scaled by how long frag under glibc takes on this machine now (JOBS at a time) against its time there.
+# Estimates how long make compare's runs (the memory runs, then one run of each pair alone) take here: the busy
+# times of earlier results (a compare.csv with busy_ms, and their walltime.csv), scaled by how long frag under glibc
+# takes on this machine now (JOBS at a time) against its time there.
 # Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS [EARLIER_WALLTIME.csv]
 # (make compare runs it)
 # Prints one line; says so when there is nothing to estimate from.
@@ -11,20 +12,30 @@ if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
     echo "fragbench: estimate: none (no earlier results with busy_ms); the progress line gives an ETA after the first runs"
     exit 0
 fi
-# frag under glibc at the earlier results' scale, JOBS runs side by side as the matrix runs them, timed the same
-# way (busy_ms: no idle): their mean against frag's there.
-earlier_scale=$(# The earlier runs alone, where there are any, first (marked by a leading "alone" field), then the memory runs.
-{ tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
-now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$jobs" --jobs="$jobs" --csv=- frag \
-    2>/dev/null | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+# The calibration: frag under glibc at the earlier results' scale, timed as there (busy_ms: no idle). Against their
+# runs alone (walltime.csv: one run, nothing beside it) where they have them; else against their memory runs, with
+# JOBS runs side by side as the matrix runs them (rougher: what ran beside those is not known).
+if [ -s "$earlier_alone" ] && head -1 "$earlier_alone" | grep -q busy_ms; then
+    calibrate_from=$earlier_alone calibration_jobs=1
+else
+    calibrate_from=$earlier calibration_jobs=$jobs earlier_alone=/dev/null
+fi
+earlier_scale=$(tr -d '\r' <"$calibrate_from" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
+now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$calibration_jobs" \
+    --jobs="$calibration_jobs" --csv=- frag 2>/dev/null | tr -d '\r' | awk -F, '
+        NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
         $at["seq"] == 1 { sum += $at["busy_ms"]; n++ } END { if (n) print sum / n }')
 [ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
-tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
-    -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" '
+# The earlier runs alone, where there are any, first (marked by a leading "alone" field), then the memory runs.
+{ tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
+    -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" \
+    -v calibrate_alone="$([ "$earlier_alone" = /dev/null ] && echo 0 || echo 1)" '
     $1 == "alone" && $2 == "case" { for (i = 2; i <= NF; i++) alone_at[$i] = i; next }
     $1 == "alone" {
-        if ($alone_at["status"] == "ok" && $alone_at["seq"] == 1 && $alone_at["busy_ms"] != "")
+        if ($alone_at["status"] == "ok" && $alone_at["seq"] == 1 && $alone_at["busy_ms"] != "") {
             alone_ms[$alone_at["case"] SUBSEP $alone_at["alloc"]] = $alone_at["busy_ms"]
+            if ($alone_at["case"] == "frag" && $alone_at["alloc"] == "glibc") { frag_sum += $alone_at["busy_ms"]; frag_n++ }
+        }
         next
     }
     $1 == "case" { for (i = 1; i <= NF; i++) at[$i] = i; next }
@@ -33,7 +44,7 @@ tr -d '\r' <"$earlier" | awk -F, -v cases="$cases" -v profiles="$profiles" -v re
         sum[key] += $at["busy_ms"]; n[key]++
         case_sum[$at["case"]] += $at["busy_ms"]; case_n[$at["case"]]++
         all_sum += $at["busy_ms"]; all_n++
-        if ($at["case"] == "frag" && $at["alloc"] == "glibc") { frag_sum += $at["busy_ms"]; frag_n++ }
+        if (!calibrate_alone && $at["case"] == "frag" && $at["alloc"] == "glibc") { frag_sum += $at["busy_ms"]; frag_n++ }
         runs++; if ($at["rep"] > reps) extra++
     }
     END {

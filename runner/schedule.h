@@ -54,8 +54,9 @@ size_t schedule_undecided(const struct schedule *schedule, size_t slot);
 void schedule_decide(struct schedule *schedule, size_t slot, bool needed);
 
 /*
- * The reps differ: fewer than two are clean, their phases are not the same labels in the same order, or some
- * phase's RSS spread (max - min) is above spread_pct % of its median, as the report's rss_spread_pct measures it.
+ * The reps differ: one is clean and another failed, their phases are not the same labels in the same order, or
+ * some phase's RSS spread (max - min) is above spread_pct % of its median, as the report's rss_spread_pct measures
+ * it (external mode's synthetic Exit row aside). Reps that all failed do not differ: another would fail too.
  */
 bool reps_differ(const struct rep_phases *reps, size_t count, double spread_pct);
 

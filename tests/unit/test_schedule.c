@@ -79,6 +79,17 @@ static void reps_differ_by_the_reports_spread(void)
     /* A failed rep leaves one clean rep: nothing to compare, so one more. */
     reps[1] = rep_of(b, 100000, 50000, false);
     CHECK(reps_differ(reps, 2, 5));
+    /* Every rep failed: another would too, so none. */
+    reps[0] = rep_of(a, 100000, 50000, false);
+    CHECK(!reps_differ(reps, 2, 5));
+    reps[0] = rep_of(a, 100000, 50000, true);
+    /* External mode's Exit row (an outside sample that may catch the teardown) is not compared. */
+    reps[1] = rep_of(b, 100000, 50000, true);
+    snprintf(a[1].label, sizeof a[1].label, "Exit");
+    snprintf(b[1].label, sizeof b[1].label, "Exit");
+    b[1].rss_kb = 9000;
+    CHECK(!reps_differ(reps, 2, 5));
+    snprintf(a[1].label, sizeof a[1].label, "After del");
     /* The same RSS under other phases is not the same run. */
     reps[1] = rep_of(b, 100000, 50000, true);
     CHECK(!reps_differ(reps, 2, 5));

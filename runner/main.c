@@ -318,7 +318,7 @@ int main(int argc, char **argv)
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .threads = options.threads,
             .reps = options.reps, .max_reps = options.max_reps, .spread_pct = options.spread_pct,
-            .jobs = options.jobs, .console = options.quiet ? NULL : console, .csv = csv,
+            .jobs = options.jobs, .no_overlap = options.no_overlap, .console = options.quiet ? NULL : console, .csv = csv,
             .csv_path = options.csv_path, .quiet = options.quiet, .summary = summary,
             .interval_ms = options.interval_ms, .sample_outside = options.external || timeline,
             .timeline = timeline, .timeline_path = options.timeline_path,

@@ -537,7 +537,7 @@ static struct run *make_run(const struct matrix *matrix, const struct schedule *
     prepare(run, matrix, matrix->cases[case_index], &matrix->selection->items[schedule_profile(schedule, slot)],
             schedule_rep(schedule, slot), progress);
     run->slot = slot;
-    run->alone = schedule->slots == 1;
+    run->alone = schedule->slots == 1 || (matrix->jobs == 1 && matrix->no_overlap);
     run->case_peak_kb = &case_peak_kb[case_index];
     return run;
 }
@@ -639,8 +639,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 matrix->selection->count, matrix->reps);
         if (schedule.max_reps > matrix->reps)
             fprintf(stderr, " (up to %u where they differ by more than %.0f%%)", schedule.max_reps, matrix->spread_pct);
-        fprintf(stderr, " = %zu runs; %u working at a time, more beside them while they idle\n", schedule.planned,
-                matrix->jobs);
+        fprintf(stderr, " = %zu runs; %u working at a time%s\n", schedule.planned, matrix->jobs,
+                matrix->no_overlap ? ", none beside them (--no-overlap)" : ", more beside them while they idle");
     }
 
     for (;;) {
@@ -650,7 +650,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         uint64_t reserved_kb = 0;
         for (size_t i = next_emit; i < schedule.slots; i++)
             if (runs[i] && runs[i]->state == RUN_ACTIVE) {
-                working += now >= runs[i]->idle_until;
+                working += matrix->no_overlap || now >= runs[i]->idle_until;
                 reserved_kb += expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, i));
             }
         while (working < matrix->jobs && active < MATRIX_MAX_JOBS && !totals->csv_broken) {
@@ -660,7 +660,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             uint64_t need_kb = expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, slot));
             /* Beside other runs only within the memory budget (working ones too: many cores, little memory);
                where the budget is unknown, only up to --jobs. */
-            if (active > 0 && (budget_kb ? reserved_kb + need_kb > budget_kb : active >= matrix->jobs))
+            if (active > 0 && (budget_kb && !matrix->no_overlap ? reserved_kb + need_kb > budget_kb : active >= matrix->jobs))
                 break;
             runs[slot] = make_run(matrix, &schedule, slot, case_peak_kb, &progress);
             schedule.state[slot] = SLOT_STARTED;

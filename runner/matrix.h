@@ -31,6 +31,7 @@ struct matrix {
     unsigned max_reps; /* one more rep of a pair while its reps differ, up to this many (reps: never) */
     double spread_pct; /* reps differ when a phase's RSS spread passes this % of its median */
     unsigned jobs;     /* runs working at the same time; runs idle beside them do not count */
+    bool no_overlap;   /* idle runs count too: at most jobs runs at once */
     FILE *console;     /* the talk's lines; NULL for none */
     FILE *csv;         /* NULL for none */
     const char *csv_path;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD };
+       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -21,6 +21,7 @@ static const struct option long_options[] = {
     {"csv", required_argument, NULL, 'c'},
     {"profiles", required_argument, NULL, OPT_PROFILES},
     {"jobs", required_argument, NULL, OPT_JOBS},
+    {"no-overlap", no_argument, NULL, OPT_NO_OVERLAP},
     {"quiet", no_argument, NULL, 'q'},
     {"skip-missing", no_argument, NULL, OPT_SKIP_MISSING},
     {"python", required_argument, NULL, OPT_PYTHON},
@@ -58,6 +59,7 @@ void options_usage(FILE *out)
           "      --jobs=N                at most N runs working at the same time (default: 1); a run sleeping\n"
           "                              through its idle phase does not count, so others start beside it\n"
           "                              within 3/4 of the memory available (at most 64 runs at once)\n"
+          "      --no-overlap            count idle runs too: at most --jobs runs at once, idle or not\n"
           "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
           "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
           "      --python=PATH           the interpreter of the Python cases (default: python3)\n"
@@ -210,6 +212,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case 'q':
             out->quiet = true;
+            break;
+        case OPT_NO_OVERLAP:
+            out->no_overlap = true;
             break;
         case OPT_SKIP_MISSING:
             out->skip_missing = true;

@@ -22,7 +22,8 @@ struct options {
     bool external;             /* "--" was given: the positional arguments are a command to run */
     unsigned timeout_s;        /* --timeout: a run still going after this many seconds is killed; 0: none */
     long long mem_limit_kb;    /* --mem-limit: a run whose RSS passes this is killed; 0: none; -1: the default */
-    unsigned jobs;             /* --jobs: runs at the same time */
+    unsigned jobs;             /* --jobs: runs working at the same time */
+    bool no_overlap;           /* --no-overlap: idle runs count against --jobs too */
     bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
     bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */

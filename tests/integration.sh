@@ -426,6 +426,13 @@ code=$?
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 expect runs_start_beside_one_that_idles "exit $code in $elapsed_ms ms (one at a time: >= 9000): $(cat "$tmp/idle.err")" \
     "$code:$((elapsed_ms < 7500))" = 0:1
+# --no-overlap: idle runs count too, so three reps of a 1 s idle take at least 3 s, one after the other.
+start=$(date +%s%N)
+"$FB" --quiet --no-overlap --reps=3 --jobs=1 --scale=0.02 --idle-ms=1000 --csv=/dev/null frag 2>"$tmp/serial.err"
+code=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect no_overlap_runs_one_at_a_time "exit $code in $elapsed_ms ms (one at a time: >= 3000): $(cat "$tmp/serial.err")" \
+    "$code:$((elapsed_ms >= 3000))" = 0:1
 # busy_ms: each run's time from start to exit less the idle it announced, the same on every row of the run.
 busy=$(tr -d '\r' <"$tmp/idle.csv" | awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }

@@ -19,7 +19,7 @@ static void defaults_are_the_talks(void)
     CHECK_STR(o.alloc, "glibc");
     CHECK(o.reps == 1 && o.idle_ms == 1000 && !o.csv_path && o.case_count == 0);
     CHECK(o.jobs == 1 && !o.quiet && !o.list);
-    CHECK(o.max_reps == 1 && o.spread_pct == 5); /* no extra reps unless asked */
+    CHECK(o.max_reps == 1 && o.spread_pct == 5 && !o.no_overlap); /* no extra reps unless asked; runs beside idle ones */
     CHECK_STR(o.scale_text, "1");
 }
 
@@ -27,11 +27,11 @@ static void extra_reps_are_checked_against_reps(void)
 {
     struct options o;
     char error[256];
-    char *adaptive[] = {"run", "--reps=2", "--max-reps=3", "--spread=10", NULL};
+    char *adaptive[] = {"run", "--reps=2", "--max-reps=3", "--spread=10", "--no-overlap", NULL};
     char *fewer[] = {"run", "--reps=3", "--max-reps=2", NULL};
     char *one[] = {"run", "--max-reps=3", NULL};
     char *bad_spread[] = {"run", "--spread=-1", NULL};
-    CHECK(parse(&o, error, adaptive) == 0 && o.reps == 2 && o.max_reps == 3 && o.spread_pct == 10);
+    CHECK(parse(&o, error, adaptive) == 0 && o.reps == 2 && o.max_reps == 3 && o.spread_pct == 10 && o.no_overlap);
     CHECK(parse(&o, error, fewer) == -1 && strstr(error, "--max-reps: 2 is fewer than --reps (3)"));
     CHECK(parse(&o, error, one) == -1 && strstr(error, "needs --reps of at least 2"));
     CHECK(parse(&o, error, bad_spread) == -1 && strstr(error, "--spread: '-1'"));

@@ -28,7 +28,11 @@ REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) $(REPORT_SHARED)
 PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/libfbhello.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
 # make compare / make slides / make bench: the matrix and where its results go.
-CASES       ?= $(ALL_CASES)
+# The talk's diagnosis and cures: frag.py's workload under glibc only (the cures table sets them against frag.py).
+CURE_CASES  := frag_debug.py frag_subprocess.py frag_compact.py
+CASES       ?= $(filter-out $(CURE_CASES),$(ALL_CASES))
+CURES       ?= $(CURE_CASES)
+CURE_ALLOCS ?= glibc
 ALLOCS      ?= all
 REPS        ?= 2
 MAX_REPS    ?= 3
@@ -39,7 +43,7 @@ TIMING_RUNS ?= 3
 RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
-export CASES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
+export CASES CURES CURE_ALLOCS ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \

@@ -366,13 +366,17 @@ def sample():
     return {"vsz_kb": vsz * _PAGE_KB, "rss_kb": rss * _PAGE_KB, "anon_kb": anon, "file_kb": file}
 
 
-def phase(label, live_bytes=None, allocs=None, echo=False):
-    """Marks a phase: under the runner, sends one record; alone, prints the talk's line if echo."""
+def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_peak_kb=None):
+    """Marks a phase: under the runner, sends one record; alone, prints the talk's line if echo.
+
+    memory: a sample() taken earlier (e.g. before a heap walk whose result is live_bytes); child_peak_kb: the
+    largest RSS of a child process that did the work (its ru_maxrss), so that nobody thinks the memory vanished.
+    """
     if not _state["started"]:
         _start()
     if _state["fd"] is None and not echo:
         return
-    memory = sample()
+    memory = memory or sample()
     _state["seq"] += 1
     # At most 127 bytes of UTF-8 (the protocol's limit), cut on a character boundary.
     label = str(label).replace("\t", " ").replace("\0", " ").encode()[:127].decode(errors="ignore")
@@ -383,6 +387,8 @@ def phase(label, live_bytes=None, allocs=None, echo=False):
     fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]
+    if child_peak_kb is not None:
+        fields.append("child_peak_kb=%d" % child_peak_kb)
     view = _allocator()[4]
     if view:  # read after /proc, as the C probe does; an allocator that cannot tell leaves the fields out
         try:

@@ -28,10 +28,29 @@ def live(objects):
     return total, count
 
 
-def report(label, *held):
+def alloc_compact(n, first=0):
+    """The same n strings' characters held compactly: one buffer of n x 5 000 bytes, item i at i x 5 000.
+
+    One allocation above every mmap threshold, so freeing it unmaps it; each item is built and copied in turn,
+    its temporaries freed at once, so the heap never holds more than one of them.
+    """
+    buffer = bytearray(n * STRING_CHARS)
+    for i in range(n):
+        start = i * STRING_CHARS
+        buffer[start:start + STRING_CHARS] = (("%08d" % (first + i)) * (STRING_CHARS // 8)).encode()
+    return buffer
+
+
+def report(label, *held, child_peak_kb=None):
     """The talk's report(): one phase, printed as the talk printed it when run alone."""
     live_bytes, allocs = live(held)
-    fragbench.phase(label, live_bytes, allocs, echo=True)
+    fragbench.phase(label, live_bytes, allocs, echo=True, child_peak_kb=child_peak_kb)
+
+
+def say(text):
+    """A line of the talk's own output beyond the phases: printed only when run alone (the runner keeps its own)."""
+    if fragbench._report_fd() is None:
+        print(text, flush=True)
 
 
 def arguments(description):

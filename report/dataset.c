@@ -15,8 +15,9 @@ static const char *const column_names[COLUMN_COUNT] = {
 };
 
 /* Columns a results file may lack (it predates them); their cells may be empty. */
-enum optional_column { OPT_LIVE, OPT_FREE, OPT_THREADS, OPT_BUSY, OPTIONAL_COUNT };
-static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "threads", "busy_ms"};
+enum optional_column { OPT_LIVE, OPT_FREE, OPT_CHILD_PEAK, OPT_THREADS, OPT_BUSY, OPTIONAL_COUNT };
+static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "child_peak_kb", "threads",
+                                                           "busy_ms"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -96,8 +97,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
             bad = "rss_kb";
         else if (seq > 0 && number(text = CELL(COL_ANON), &row->anon_kb))
             bad = "anon_kb";
-        int64_t *optional[] = {&row->live_kb, &row->alloc_free_kb};
-        for (int c = OPT_LIVE; !bad && c <= OPT_FREE; c++)
+        int64_t *optional[] = {&row->live_kb, &row->alloc_free_kb, &row->child_peak_kb};
+        for (int c = OPT_LIVE; !bad && c <= OPT_CHILD_PEAK; c++)
             if ((*optional[c] = optional_number(&out->table, r, optional_at[c])) == -2) {
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);

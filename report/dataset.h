@@ -14,6 +14,7 @@ struct sample_row {
     uint64_t rss_kb, anon_kb;
     /* Optional columns (a CSV from before them, or a program that does not tell, leaves them empty): -1 unknown. */
     int64_t live_kb, alloc_free_kb;
+    int64_t child_peak_kb; /* the largest RSS of a child that did the work (frag_subprocess.py) */
     double busy_ms;      /* the run's wall time less its idles; -1 unknown (a CSV from before the column) */
     const char *threads; /* "" unless a threaded case */
     bool clean; /* status "ok" */

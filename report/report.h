@@ -43,6 +43,9 @@ const char *report_wall_text(const struct report *report);
 /* results/summary.csv: per case x profile x phase, the statistics over the reps. */
 void write_summary_csv(const struct report *report, FILE *out);
 
+/* The talk's cures, measured: one row per cure of frag.py's workload (written into slides.md when frag.py is there). */
+void write_cures_table(const struct report *report, FILE *out);
+
 /* results/slides.md: the slide tables and the talk-style console blocks. */
 void write_slides(const struct report *report, FILE *out);
 

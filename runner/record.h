@@ -28,6 +28,8 @@ struct record {
     uint64_t elapsed_us;
     uint64_t vsz_kb, rss_kb, anon_kb, file_kb;
     uint64_t live_bytes, allocs;
+    uint64_t child_peak_kb; /* optional: the largest RSS of a child that did the work (its ru_maxrss) */
+    bool has_child_peak;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # make compare: the memory matrix (JOBS working at a time, idle runs beside them), one run of each pair alone for its
 # wall time, the machine facts, then the slides. make bench times each pair with hyperfine instead.
-# Reads CASES, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
+# The talk's diagnosis and cures (CURES) run under CURE_ALLOCS only, into the same files; the diagnosis blocks, run
+# alone, go to RESULTS/diagnosis.txt.
+# Reads CASES, CURES, CURE_ALLOCS, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
 # (the Makefile sets them).
 set -u
 cd "$(dirname "$0")/.."
@@ -12,7 +14,7 @@ earlier=$(mktemp) earlier_alone=$(mktemp)
 trap 'rm -f "$earlier" "$earlier_alone"' EXIT
 [ -f "$RESULTS/compare.csv" ] && cp "$RESULTS/compare.csv" "$earlier"
 [ -f "$RESULTS/walltime.csv" ] && cp "$RESULTS/walltime.csv" "$earlier_alone"
-rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/walltime.csv" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
+rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/walltime.csv" "$RESULTS/diagnosis.txt" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
     "$RESULTS/slides.md"
 status=0
 
@@ -43,6 +45,21 @@ if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/nul
     rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
     exit "$status" # bad input: nothing ran (the runner said why)
 fi
+# append_rows FROM TO: the rows of FROM (its header left out) at the end of TO; FROM goes.
+append_rows() {
+    tail -n +2 "$1" >>"$2" && rm -f "$1"
+}
+
+# The cures, with the same reps and idle, under CURE_ALLOCS.
+if [ -n "$(echo ${CURES:-})" ]; then
+    echo "fragbench: the talk's diagnosis and cures: [$CURES] under [$CURE_ALLOCS]" >&2
+    # shellcheck disable=SC2086 # CURES is a list of names
+    "$runner" --alloc="$(echo $CURE_ALLOCS | tr ' ' ',')" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+        --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
+        --timeline="$RESULTS/cures-timeline.csv.tmp" $CURES >>"$RESULTS/compare.log" || status=1
+    append_rows "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv.tmp"
+    append_rows "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv.tmp"
+fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
 
@@ -55,7 +72,22 @@ echo "fragbench: wall times: one run of each pair alone, no idle" >&2
     echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     status=1
 }
+if [ -n "$(echo ${CURES:-})" ]; then
+    # shellcheck disable=SC2086 # CURES is a list of names
+    "$runner" --alloc="$(echo $CURE_ALLOCS | tr ' ' ',')" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" \
+        --idle-ms=0 --csv="$RESULTS/cures-walltime.csv.tmp" $CURES >/dev/null || status=1
+    append_rows "$RESULTS/cures-walltime.csv.tmp" "$RESULTS/walltime.csv.tmp"
+fi
 mv "$RESULTS/walltime.csv.tmp" "$RESULTS/walltime.csv" 2>/dev/null
+
+# The talk's diagnosis as the talk printed it: frag_debug.py run alone (no runner, glibc), its RSS lines and the
+# heap's partition after alloc and after del.
+if echo " ${CURES:-} " | grep -q " frag_debug.py "; then
+    (cd cases && python3 frag_debug.py --scale="$SCALE" --idle-ms=0) >"$RESULTS/diagnosis.txt" 2>&1 || {
+        echo "fragbench: frag_debug.py alone failed (see $RESULTS/diagnosis.txt)" >&2
+        status=1
+    }
+fi
 
 scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
 

@@ -130,3 +130,47 @@ expect python_case_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" \
 code=$?
 expect missing_python_exits_2_with_the_reason "exit $code: $(cat "$tmp/nopy.err")" \
     "$code:$(grep -c "cannot run '/nonexistent/python9' for case frag.py" "$tmp/nopy.err")" = 2:1
+
+# ---- The talk's diagnosis and its cures, under glibc at scale 0.2 (20 000 strings, ~100 MB).
+"$FB" --alloc=glibc --python="$PY" --scale=0.2 --idle-ms=0 --csv="$tmp/cures.csv" \
+    frag_debug.py frag_subprocess.py frag_compact.py >/dev/null 2>"$tmp/cures.err"
+code=$?
+expect cure_cases_run_cleanly "exit $code: $(cat "$tmp/cures.err")" "$code" -eq 0
+# The diagnosis: the heap's total (live_kb) falls below 5% of what it was at alloc while RSS stays above 80%.
+heap_alloc=$(value "$tmp/cures.csv" frag_debug.py glibc "After alloc" live_kb)
+heap_del=$(value "$tmp/cures.csv" frag_debug.py glibc "After del" live_kb)
+rss_alloc=$(value "$tmp/cures.csv" frag_debug.py glibc "After alloc" rss_kb)
+rss_del=$(value "$tmp/cures.csv" frag_debug.py glibc "After del" rss_kb)
+expect diagnosis_heap_total_falls_while_glibc_rss_stays \
+    "heap ${heap_alloc:-?} -> ${heap_del:-?} kB, RSS ${rss_alloc:-?} -> ${rss_del:-?} kB" \
+    "$(( ${heap_del:-999999} * 100 < ${heap_alloc:-0} * 5 && ${rss_del:-0} * 100 > ${rss_alloc:-999999} * 80 ))" -eq 1
+# Its block, run alone, against an independent count: the 20 000 strings of 5 000 characters are there after
+# alloc (sys.getsizeof of one of them, times their number, within the str row) and gone after del.
+(cd cases && "$PY" frag_debug.py --scale=0.2 --idle-ms=0) >"$tmp/debug.out" 2>&1
+one=$("$PY" -c 'import sys; print(sys.getsizeof(("%08d" % 1) * 625))')
+check=$(awk -v one="$one" -v n=20000 '
+    /^Partition of a set of/ { block++; objects[block] = $6; total[block] = $11 }
+    / str$/ { count[block] = $2; size[block] = $4 }
+    END {
+        ok = block == 2 && count[1] >= n && size[1] >= n * one && count[1] - count[2] >= n - 10 \
+             && size[1] - size[2] >= (n - 10) * one && total[1] >= size[1] && objects[1] >= count[1] \
+             && total[2] * 20 < total[1]
+        print ok ? "ok" : "blocks " block ", str " count[1] "/" size[1] " -> " count[2] "/" size[2] ", totals " total[1] " -> " total[2]
+    }' "$tmp/debug.out")
+expect diagnosis_block_counts_the_strings_independently "$check: $(head -n 3 "$tmp/debug.out")" "$check" = ok
+# Its objects and total in the CSV are the block's: allocs = the object count, live_kb = the total, rounded.
+objects=$(value "$tmp/cures.csv" frag_debug.py glibc "After alloc" allocs)
+expect diagnosis_record_carries_the_object_count "allocs '${objects:-?}'" "${objects:-0}" -ge 20000
+# The subprocess cure: the parent's RSS after del is under 20% of the in-process run's peak; the child's peak is
+# reported, and it is the in-process run's size.
+peak=$(value "$tmp/py.csv" frag.py glibc "After alloc" rss_kb)
+parent=$(value "$tmp/cures.csv" frag_subprocess.py glibc "After del" rss_kb)
+child=$(value "$tmp/cures.csv" frag_subprocess.py glibc "After del" child_peak_kb)
+expect subprocess_cure_leaves_the_parent_small_and_reports_the_childs_peak \
+    "in-process peak ${peak:-?} kB, parent after del ${parent:-?} kB, child's peak ${child:-?} kB" \
+    "$(( ${parent:-999999} * 100 < ${peak:-0} * 20 && ${child:-0} * 100 > ${peak:-999999} * 80 ))" -eq 1
+# The compact cure gives back at least 80% under glibc.
+alloc=$(value "$tmp/cures.csv" frag_compact.py glibc "After alloc" rss_kb)
+del=$(value "$tmp/cures.csv" frag_compact.py glibc "After del" rss_kb)
+expect compact_cure_gives_back_80pct_under_glibc "After alloc ${alloc:-?}, After del ${del:-?}" \
+    "$(( (${alloc:-0} - ${del:-0}) * 100 >= ${alloc:-1} * 80 ))" -eq 1

@@ -145,7 +145,7 @@ done
 expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$changed"
 
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
-make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1
 code=$?
 expect small_make_compare_succeeds "exit $code: $(tail -n 5 "$tmp/c.out")" "$code" -eq 0
@@ -168,7 +168,7 @@ expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(hea
     "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
         '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
-make -s --no-print-directory compare CASES=frag ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
 # The calibration run of frag on the same machine takes about the time it took in the first compare.
 factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here)$/\1/p' "$tmp/c2.out")
@@ -233,3 +233,22 @@ walls=$(tr -d '\r' <"$tmp/mixed/summary.csv" | awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["seq"] == 1 { printf "%s %s %s %s;", $at["alloc"], $at["wall_s"], $at["wall_ratio_vs_glibc"], $at["wall_source"] }')
 expect wall_time_source_is_chosen_per_pair "$walls" "$walls" = "glibc 0.2005 1.000 alone;jemalloc 0.5000  hyperfine;"
+
+# ---- The talk's cures: a small make compare of frag.py under glibc and jemalloc-decay0, and the cures under glibc.
+make -s --no-print-directory compare CASES=frag.py ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/cu.out" 2>&1
+code=$?
+rows=$(awk '/^## The talk.s cures, measured/ { on = 1; next } /^## / { on = 0 } on && /^\| [a-z]/ { split($0, f, "|"); gsub(/^ +| +$/, "", f[2]); print f[2] }' \
+    "$tmp/cu/slides.md" | tr '\n' ';')
+expect cures_table_has_a_row_per_cure_that_ran "exit $code, rows: $rows; $(tail -n 3 "$tmp/cu.out")" "$rows" = \
+    "cure;none: as in the talk;subprocess: the work in a forked child;better use of memory: one buffer;jemalloc, dirty and muzzy decay 0;malloc_trim(0) after del (glibc);"
+# Its figures are compare.csv's: the subprocess row's after-the-cure RSS is frag_subprocess.py's median After del.
+expected=$(value "$tmp/cu/compare.csv" frag_subprocess.py glibc "After del" rss_kb)
+got=$(awk -F'|' '$2 ~ /^ subprocess/ { gsub(/ /, "", $5); print $5 }' "$tmp/cu/slides.md")
+expect cures_table_takes_its_figures_from_compare_csv "table '$got', compare.csv '$expected'" "$got" = "$expected"
+expect make_compare_writes_the_diagnosis_blocks "$(head -n 4 "$tmp/cu/diagnosis.txt")" \
+    "$(grep -c '^Partition of a set of [0-9]* objects. Total size = [0-9]* bytes.$' "$tmp/cu/diagnosis.txt")" -eq 2
+cp "$tmp/cu/slides.md" "$tmp/cu-first.md"
+make -s --no-print-directory slides RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >/dev/null 2>&1
+expect cures_table_is_byte_identical_on_a_second_make_slides "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md" | head -n 5)" \
+    -z "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md")"

@@ -60,6 +60,10 @@ static void live_fields_are_optional(void)
     char error[256] = "";
     CHECK(parse("phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == 0);
     CHECK(!r.has_live);
+    CHECK(!r.has_child_peak);
+    CHECK(parse("phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0\tchild_peak_kb=512000", &r,
+                error) == 0);
+    CHECK(r.has_child_peak && r.child_peak_kb == 512000);
 }
 
 static void malformed_records_are_rejected_with_a_reason(void)

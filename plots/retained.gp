@@ -44,7 +44,7 @@ do for [panel = 1:2] {
     if (panel == 1) { unset colorbox; set ylabel "case" offset 1,0 } else { unset ytics; unset ylabel; set colorbox }
     plot for [c = 1:columns] datafile index panel - 1 using (c - 1):(y_of($0)):(0.5):(0.5):(pct(c)) \
              with boxxyerror fillcolor palette, \
-         for [c = 1:columns] datafile index panel - 1 using (c - 1):(y_of($0)):(sprintf("%.1f", pct(c))):(ink(pct(c))) \
+         for [c = 1:columns] datafile index panel - 1 using (c - 1):(y_of($0)):(valid(c + 1) ? sprintf("%.1f", pct(c)) : ""):(ink(pct(c))) \
              with labels font ",10" textcolor rgb variable
 }
 unset multiplot

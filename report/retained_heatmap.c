@@ -27,6 +27,18 @@ static size_t all_profiles(const struct stats *stats, const char **out, size_t m
     return count;
 }
 
+/*
+ * Whether a case has a row: the heatmap compares profiles, so a case that ran under one profile while others ran
+ * under several (the talk's cures, under glibc only) is left out; its comparison is the slides' cures table.
+ */
+static bool has_row(const struct stats *stats, size_t k)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < stats->count; i++)
+        most = stats->cases[i].profile_count > most ? stats->cases[i].profile_count : most;
+    return stats->cases[k].profile_count > 1 || most <= 1;
+}
+
 /* The retained % of a case x profile at a phase, or -1 when no clean rep has it. */
 static double retained_of(const struct case_stats *c, const char *alloc, const char *phase)
 {
@@ -54,6 +66,8 @@ static int write_data(const struct stats *stats, const char **profiles, size_t c
         }
         fputc('\n', dat);
         for (size_t k = 0; k < stats->count; k++) {
+            if (!has_row(stats, k))
+                continue;
             gp_string(dat, stats->cases[k].case_name);
             for (size_t p = 0; p < count; p++) {
                 double value = retained_of(&stats->cases[k], profiles[p], panel_phase[panel]);
@@ -86,7 +100,7 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
 {
     const struct stats *stats = report->stats;
     const char *profiles[256], *cases[256];
-    size_t count = all_profiles(stats, profiles, 256), rows = stats->count < 256 ? stats->count : 256;
+    size_t count = all_profiles(stats, profiles, 256), rows = 0;
     bool missing = false;
     char path[4096], title[512];
     if (write_data(stats, profiles, count, dir, &missing, error, error_size) != 0)
@@ -94,8 +108,9 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
     FILE *gp = gp_open(dir, "retained", ".gp", error, error_size);
     if (!gp)
         return -1;
-    for (size_t k = 0; k < rows; k++)
-        cases[k] = stats->cases[k].case_name;
+    for (size_t k = 0; k < stats->count && rows < 256; k++)
+        if (has_row(stats, k))
+            cases[rows++] = stats->cases[k].case_name;
     snprintf(path, sizeof path, "%s/retained.dat", dir);
     snprintf(title, sizeof title,
              "How much of its peak RSS each run still holds once the program has freed its memory\n"

@@ -252,3 +252,10 @@ cp "$tmp/cu/slides.md" "$tmp/cu-first.md"
 make -s --no-print-directory slides RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >/dev/null 2>&1
 expect cures_table_is_byte_identical_on_a_second_make_slides "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md" | head -n 5)" \
     -z "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md")"
+
+# ---- The heatmap leaves out a case that ran under one profile while others ran under several (the cures), and
+# prints nothing in a grey cell (no clean rep).
+rows=$(awk -F'\t' 'NR > 1 && NF > 1 { n++ } /^$/ { exit } END { print n + 0 }' "$tmp/cu/plot-data/retained.dat")
+expect heatmap_has_a_row_per_case_compared_across_profiles "$(head -n 3 "$tmp/cu/plot-data/retained.dat")" "$rows" -eq 1
+expect heatmap_prints_no_nan_in_grey_cells "$(grep -o '>[^<]*nan[^<]*<' "$tmp/crafted/plots/retained.svg" | head -n 3)" \
+    "$(grep -c '>nan<\|>NaN<' "$tmp/crafted/plots/retained.svg")" -eq 0

@@ -86,7 +86,7 @@ check-reference: deps programs
 # Timings only: hyperfine over every case x installed profile, one at a time; make slides then uses them.
 bench: deps deps-compare programs
 	@mkdir -p $(RESULTS)
-	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS)
+	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS) "$(CURES)" "$(CURE_ALLOCS)"
 
 test: deps deps-compare programs $(TEST_PROGRAMS)
 	@tests/run-all.sh

@@ -5,9 +5,9 @@ import talk
 
 
 def diagnose(label):
-    """RSS first, then the heap walk (its own allocations come after the sample), sent as the phase's live bytes."""
+    """RSS first, then the heap walk in a forked copy (its allocations never reach this heap), as the live bytes."""
     memory = fragbench.sample()
-    count, size, rows = heapwalk.partition()
+    count, size, rows = heapwalk.partition_in_child()
     fragbench.phase(label, size, count, echo=True, memory=memory)
     talk.say(heapwalk.block(count, size, rows))
 
@@ -19,4 +19,8 @@ diagnose("After alloc")
 small = talk.alloc(1, first=n)
 del big
 diagnose("After del")
-talk.tail(args.idle_ms, small)
+# The talk's tail, with the heap's own total at every phase.
+fragbench.idle(args.idle_ms)
+diagnose("After idle")
+fragbench.release()
+diagnose("After release")

@@ -2,9 +2,13 @@
 
 The objects are those the garbage collector tracks (containers) and every object they refer to directly (strings,
 numbers, bytes: what the collector does not track), each counted once; the size of each is sys.getsizeof().
+partition_in_child() walks in a forked copy of the process, so that the walk's own allocations stay out of the
+heap it describes.
 """
 import gc
 import sys
+
+import forked
 
 
 def partition():
@@ -49,3 +53,15 @@ def block(total_count, total_size, rows, top=3):
             index, n, n * 100 // max(total_count, 1), size, size * 100 // max(total_size, 1),
             cumulative, cumulative * 100 // max(total_size, 1), kind))
     return "\n".join(lines)
+
+
+def partition_in_child(top=3):
+    """partition() as a forked child sees the heap, its largest `top` kinds only: the parent allocates nothing big."""
+    def walk():
+        count, size, rows = partition()
+        return ("%d %d\n" % (count, size) + "".join("%s %d %d\n" % row for row in rows[:top])).encode()
+
+    lines = forked.run(walk, "heapwalk")[0].decode().splitlines()
+    count, size = map(int, lines[0].split())
+    rows = [(kind, int(n), int(bytes_)) for kind, n, bytes_ in (line.split() for line in lines[1:])]
+    return count, size, rows

@@ -29,6 +29,12 @@ else
     done
 fi
 alloc_list=$(echo $ALLOCS | tr ' ' ',')
+# A cure named in CASES runs with the other cases, not a second time with the cures.
+cures=""
+for name in ${CURES:-}; do
+    case " $CASES " in *" $name "*) ;; *) cures="$cures $name" ;; esac
+done
+cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
 # More reps where they differ needs two to compare, and never means fewer than REPS.
 [ "$REPS" -lt 2 ] && MAX_REPS=$REPS
 [ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
@@ -45,23 +51,28 @@ if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/nul
     rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
     exit "$status" # bad input: nothing ran (the runner said why)
 fi
-# append_rows FROM TO: the rows of FROM (its header left out) at the end of TO; FROM goes.
-append_rows() {
-    tail -n +2 "$1" >>"$2" && rm -f "$1"
-}
-
-# The cures, with the same reps and idle, under CURE_ALLOCS.
-if [ -n "$(echo ${CURES:-})" ]; then
-    echo "fragbench: the talk's diagnosis and cures: [$CURES] under [$CURE_ALLOCS]" >&2
-    # shellcheck disable=SC2086 # CURES is a list of names
-    "$runner" --alloc="$(echo $CURE_ALLOCS | tr ' ' ',')" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
-        --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
-        --timeline="$RESULTS/cures-timeline.csv.tmp" $CURES >>"$RESULTS/compare.log" || status=1
-    append_rows "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv.tmp"
-    append_rows "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv.tmp"
-fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
+
+# add_rows RUNNER_STATUS FROM TO: the rows of FROM (its header left out) at the end of TO, or FROM itself where TO
+# is not there; FROM goes. Keeps the worst status in $status.
+add_rows() {
+    [ "$1" -gt "$status" ] && status=$1
+    [ -f "$2" ] || return 0
+    if [ -f "$3" ]; then tail -n +2 "$2" >>"$3" && rm -f "$2"; else mv "$2" "$3"; fi
+}
+
+# The cures, with the same reps and idle, under CURE_ALLOCS; the matrix's own rows are in place already.
+if [ -n "$cures" ]; then
+    echo "fragbench: the talk's diagnosis and cures: [$(echo $cures)] under [$CURE_ALLOCS]" >&2
+    code=0
+    # shellcheck disable=SC2086 # a list of names
+    "$runner" --alloc="$cure_allocs" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
+        --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
+        --timeline="$RESULTS/cures-timeline.csv.tmp" $cures >>"$RESULTS/compare.log" || code=$?
+    add_rows "$code" "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv"
+    add_rows 0 "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv"
+fi
 
 # Wall times: one run of each pair alone, no idle, nothing beside it. Times taken in the memory runs are not
 # comparable: a run started beside idle ones touches memory they hold back, which is slow on a VM.
@@ -72,17 +83,21 @@ echo "fragbench: wall times: one run of each pair alone, no idle" >&2
     echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     status=1
 }
-if [ -n "$(echo ${CURES:-})" ]; then
-    # shellcheck disable=SC2086 # CURES is a list of names
-    "$runner" --alloc="$(echo $CURE_ALLOCS | tr ' ' ',')" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" \
-        --idle-ms=0 --csv="$RESULTS/cures-walltime.csv.tmp" $CURES >/dev/null || status=1
-    append_rows "$RESULTS/cures-walltime.csv.tmp" "$RESULTS/walltime.csv.tmp"
+if [ -n "$cures" ]; then
+    code=0
+    # shellcheck disable=SC2086 # a list of names
+    "$runner" --alloc="$cure_allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
+        --csv="$RESULTS/cures-walltime.csv.tmp" $cures >/dev/null || {
+        code=$?
+        echo "fragbench: a wall-time run of the cures failed (its row says how); the slides leave its time out" >&2
+    }
+    add_rows "$code" "$RESULTS/cures-walltime.csv.tmp" "$RESULTS/walltime.csv.tmp"
 fi
 mv "$RESULTS/walltime.csv.tmp" "$RESULTS/walltime.csv" 2>/dev/null
 
 # The talk's diagnosis as the talk printed it: frag_debug.py run alone (no runner, glibc), its RSS lines and the
 # heap's partition after alloc and after del.
-if echo " ${CURES:-} " | grep -q " frag_debug.py "; then
+if echo " ${CURES:-} " | grep -q " frag_debug.py "; then # (also when CASES took it)
     (cd cases && python3 frag_debug.py --scale="$SCALE" --idle-ms=0) >"$RESULTS/diagnosis.txt" 2>&1 || {
         echo "fragbench: frag_debug.py alone failed (see $RESULTS/diagnosis.txt)" >&2
         status=1

@@ -181,3 +181,13 @@ alloc=$(value "$tmp/cures.csv" frag_compact.py glibc "After alloc" rss_kb)
 del=$(value "$tmp/cures.csv" frag_compact.py glibc "After del" rss_kb)
 expect compact_cure_gives_back_80pct_under_glibc "After alloc ${alloc:-?}, After del ${del:-?}" \
     "$(( (${alloc:-0} - ${del:-0}) * 100 >= ${alloc:-1} * 80 ))" -eq 1
+# The subprocess cure's child dies with its parent: a runner stopped mid-run leaves no child behind.
+# (At scale 4 the child builds 2 GB for over a second: a child that outlived its parent would still be there.)
+"$FB" --python="$PY" --scale=4 --idle-ms=0 --csv=/dev/null frag_subprocess.py >/dev/null 2>&1 &
+runner=$!
+sleep 0.5
+kill -TERM "$runner"
+wait "$runner"
+sleep 0.2
+left=$(pgrep -f 'frag_subprocess.py' | wc -l)
+expect subprocess_cure_leaves_no_child_when_stopped "$left process(es) left: $(pgrep -af frag_subprocess.py)" "$left" -eq 0

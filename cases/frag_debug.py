@@ -19,8 +19,4 @@ diagnose("After alloc")
 small = talk.alloc(1, first=n)
 del big
 diagnose("After del")
-# The talk's tail, with the heap's own total at every phase.
-fragbench.idle(args.idle_ms)
-diagnose("After idle")
-fragbench.release()
-diagnose("After release")
+talk.tail(args.idle_ms, mark=diagnose)  # the heap's own total at every phase

@@ -35,16 +35,10 @@ enum { CURE_COUNT = sizeof cures / sizeof cures[0] };
 /* The median RSS of a case x profile at a phase over its clean reps, or -1. */
 static int64_t median_rss(const struct report *report, const char *case_name, const char *profile, const char *phase)
 {
-    for (size_t k = 0; k < report->stats->count; k++) {
-        const struct case_stats *c = &report->stats->cases[k];
-        long f = stats_phase(c, phase);
-        if (strcmp(c->case_name, case_name) != 0 || f < 0)
-            continue;
-        for (size_t p = 0; p < c->profile_count; p++)
-            if (strcmp(c->profiles[p].alloc, profile) == 0 && c->profiles[p].phases[f].reps > 0)
-                return (int64_t)c->profiles[p].phases[f].rss_median;
-    }
-    return -1;
+    const struct case_stats *c = stats_case(report->stats, case_name);
+    const struct profile_stats *ps = stats_profile(c, profile);
+    long f = c ? stats_phase(c, phase) : -1;
+    return ps && f >= 0 && ps->phases[f].reps > 0 ? (int64_t)ps->phases[f].rss_median : -1;
 }
 
 /* The median child_peak_kb of a case x profile at "After del" over its clean reps, or -1. */

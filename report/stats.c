@@ -42,6 +42,22 @@ long stats_phase(const struct case_stats *c, const char *label)
     return -1;
 }
 
+const struct case_stats *stats_case(const struct stats *stats, const char *case_name)
+{
+    for (size_t k = 0; k < stats->count; k++)
+        if (strcmp(stats->cases[k].case_name, case_name) == 0)
+            return &stats->cases[k];
+    return NULL;
+}
+
+const struct profile_stats *stats_profile(const struct case_stats *c, const char *alloc)
+{
+    for (size_t p = 0; c && p < c->profile_count; p++)
+        if (strcmp(c->profiles[p].alloc, alloc) == 0)
+            return &c->profiles[p];
+    return NULL;
+}
+
 /* Adds a label at its place by seq (first seen wins for its seq). */
 static void note_phase(struct case_stats *c, const char *label, unsigned seq, unsigned **seqs)
 {

@@ -46,6 +46,12 @@ void stats_build(const struct dataset *dataset, struct stats *out);
 /* The index of a case's phase by label, or -1. */
 long stats_phase(const struct case_stats *case_stats, const char *label);
 
+/* A case's statistics by name, or NULL. */
+const struct case_stats *stats_case(const struct stats *stats, const char *case_name);
+
+/* The statistics of a case (NULL: none) under a profile, or NULL when that pair is not in them. */
+const struct profile_stats *stats_profile(const struct case_stats *c, const char *alloc);
+
 void stats_free(struct stats *stats);
 
 #endif

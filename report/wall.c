@@ -4,26 +4,11 @@
 
 #include "report.h"
 
-/* The profile's stats for case_name among those of the runs alone, or NULL. */
-static const struct profile_stats *alone_stats(const struct report *report, const char *case_name, const char *alloc)
-{
-    if (!report->alone)
-        return NULL;
-    for (size_t k = 0; k < report->alone->count; k++) {
-        const struct case_stats *c = &report->alone->cases[k];
-        if (strcmp(c->case_name, case_name) != 0)
-            continue;
-        for (size_t p = 0; p < c->profile_count; p++)
-            if (strcmp(c->profiles[p].alloc, alloc) == 0)
-                return &c->profiles[p];
-    }
-    return NULL;
-}
-
 double report_wall(const struct report *report, const char *case_name, const char *alloc, enum wall_source *source)
 {
     double mean = timing_mean(report->timing, case_name, alloc);
-    const struct profile_stats *alone = alone_stats(report, case_name, alloc);
+    const struct profile_stats *alone =
+        report->alone ? stats_profile(stats_case(report->alone, case_name), alloc) : NULL;
     *source = WALL_NONE;
     if (mean >= 0) {
         *source = WALL_HYPERFINE;

@@ -113,10 +113,6 @@ static bool same_image(struct run *run)
     return progress_now() - run->foreign_since < HELLO_GRACE_SECONDS;
 }
 
-/*
- * Samples the run from outside now and adds a timeline row. For a phase mark (mark non-NULL) the row carries
- * its label, and if the program has already exited, the record's own measurement stands in.
- */
 /* Appends a kB value to a row's text, or nothing when not known. */
 static void format_known_kb(char *out, size_t size, bool known, uint64_t kb)
 {
@@ -127,8 +123,9 @@ static void format_known_kb(char *out, size_t size, bool known, uint64_t kb)
 }
 
 /*
- * Samples the run from outside: at a mark (the program's own phase record, as kept in run->phases, which
- * gains the smaps_rollup figures) or periodically (mark NULL).
+ * Samples the run from outside now and adds a timeline row: at a mark (the program's own phase record, as kept
+ * in run->phases, which gains the smaps_rollup figures; the row carries its label, and if the program has
+ * already exited, the record's own measurement stands in) or periodically (mark NULL).
  */
 static void sample_outside(struct run *run, struct record *mark)
 {

@@ -9,13 +9,15 @@ set -u
 cd "$(dirname "$0")/.."
 runner=build/fragbench
 mkdir -p "$RESULTS" "$PLOTS"
-# The earlier results estimate this matrix's time; then nothing of them may be mixed in: their files go.
-earlier=$(mktemp) earlier_alone=$(mktemp)
-trap 'rm -f "$earlier" "$earlier_alone"' EXIT
-[ -f "$RESULTS/compare.csv" ] && cp "$RESULTS/compare.csv" "$earlier"
-[ -f "$RESULTS/walltime.csv" ] && cp "$RESULTS/walltime.csv" "$earlier_alone"
-rm -f "$RESULTS/compare.csv" "$RESULTS/timeline.csv" "$RESULTS/walltime.csv" "$RESULTS/diagnosis.txt" "$RESULTS/timing.csv" "$RESULTS/timing.md" "$RESULTS/summary.csv" \
-    "$RESULTS/slides.md"
+# The earlier results estimate this matrix's time; nothing of them may be mixed in, so their files move aside,
+# and come back only if bad input stops this matrix before anything ran.
+earlier_dir=$(mktemp -d)
+trap 'rm -rf "$earlier_dir"' EXIT
+for file in compare.csv timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md; do
+    [ -f "$RESULTS/$file" ] && mv "$RESULTS/$file" "$earlier_dir/"
+done
+earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
+[ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0
 
 # The profiles that will run: those asked for (all: every one) that are installed; the runner says which it skips.
@@ -49,7 +51,9 @@ echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS r
     --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
 if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
     rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
-    exit "$status" # bad input: nothing ran (the runner said why)
+    for file in "$earlier_dir"/*; do [ -f "$file" ] && mv "$file" "$RESULTS/"; done
+    echo "fragbench: nothing ran; the earlier results in $RESULTS are kept" >&2
+    exit "$status" # bad input (the runner said why)
 fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
 mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
@@ -76,23 +80,22 @@ fi
 
 # Wall times: one run of each pair alone, no idle, nothing beside it. Times taken in the memory runs are not
 # comparable: a run started beside idle ones touches memory they hold back, which is slow on a VM.
-echo "fragbench: wall times: one run of each pair alone, no idle" >&2
-# shellcheck disable=SC2086 # CASES is a list of names
-"$runner" --alloc="$alloc_list" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
-    --csv="$RESULTS/walltime.csv.tmp" $CASES >/dev/null || {
-    echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
-    status=1
-}
-if [ -n "$cures" ]; then
-    code=0
-    # shellcheck disable=SC2086 # a list of names
-    "$runner" --alloc="$cure_allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
-        --csv="$RESULTS/cures-walltime.csv.tmp" $cures >/dev/null || {
+# wall_times ALLOC_LIST CASE...: one run of each pair alone, its rows added to walltime.csv.tmp.
+wall_times() {
+    allocs=$1 code=0
+    shift
+    "$runner" --alloc="$allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
+        --csv="$RESULTS/walltime-part.csv.tmp" "$@" >/dev/null || {
         code=$?
-        echo "fragbench: a wall-time run of the cures failed (its row says how); the slides leave its time out" >&2
+        echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     }
-    add_rows "$code" "$RESULTS/cures-walltime.csv.tmp" "$RESULTS/walltime.csv.tmp"
-fi
+    add_rows "$code" "$RESULTS/walltime-part.csv.tmp" "$RESULTS/walltime.csv.tmp"
+}
+echo "fragbench: wall times: one run of each pair alone, no idle" >&2
+# shellcheck disable=SC2086 # lists of names
+wall_times "$alloc_list" $CASES
+# shellcheck disable=SC2086
+[ -z "$cures" ] || wall_times "$cure_allocs" $cures
 mv "$RESULTS/walltime.csv.tmp" "$RESULTS/walltime.csv" 2>/dev/null
 
 # The talk's diagnosis as the talk printed it: frag_debug.py run alone (no runner, glibc), its RSS lines and the

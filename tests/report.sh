@@ -260,3 +260,14 @@ rows=$(awk -F'\t' 'NR > 1 && NF > 1 { n++ } /^$/ { exit } END { print n + 0 }' "
 expect heatmap_has_a_row_per_case_compared_across_profiles "$(head -n 3 "$tmp/cu/plot-data/retained.dat")" "$rows" -eq 1
 expect heatmap_prints_no_nan_in_grey_cells "$(grep -o '>[^<]*nan[^<]*<' "$tmp/crafted/plots/retained.svg" | head -n 3)" \
     "$(test -s "$tmp/crafted/plots/retained.svg" && grep -c '>nan<\|>NaN<' "$tmp/crafted/plots/retained.svg")" = 0
+
+# ---- Bad input stops make compare before anything runs, with the runner's message, and the earlier results stay.
+cp "$tmp/cu/compare.csv" "$tmp/cu-before.csv"
+make -s --no-print-directory compare CASES=nosuchcase ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/bad.out" 2>&1
+code=$?
+kept=""
+for file in compare.csv walltime.csv slides.md summary.csv diagnosis.txt; do [ -s "$tmp/cu/$file" ] && kept="$kept $file"; done
+expect bad_input_to_make_compare_keeps_the_earlier_results "exit $code, kept:$kept: $(tail -n 3 "$tmp/bad.out")" \
+    "$((code != 0)):$(grep -c "unknown case 'nosuchcase'" "$tmp/bad.out"):$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$kept" \
+    = "1:1:same: compare.csv walltime.csv slides.md summary.csv diagnosis.txt"

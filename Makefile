@@ -13,10 +13,14 @@ ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 # The cases that start threads (they define a non-zero case_default_threads): also built with ThreadSanitizer for the tests.
 THREADED_CASES := ${shell grep -l "^const unsigned case_default_threads = [1-9]" $(addprefix cases/,$(addsuffix .c,$(CASE_NAMES)))}
 
+# The recorder (preloaded into the measured program) and the trace reader the runner, the report and fb-trace share.
+TRACE_LIB    := trace/reader.c trace/live.c trace/analysis.c
+TRACE_HDR    := $(wildcard trace/*.h)
+
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c cases/lib/hello_shim.c,$(wildcard cases/lib/*.c))
 CASE_LIB_HDR := $(wildcard cases/lib/*.h)
-RUNNER_SRC   := $(wildcard runner/*.c)
-RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/lib/fragbench.h cases/cases.def
+RUNNER_SRC   := $(wildcard runner/*.c) $(TRACE_LIB)
+RUNNER_HDR   := $(wildcard runner/*.h) cases/lib/protocol.h cases/lib/fragbench.h cases/cases.def $(TRACE_HDR)
 RUNNER_LIB   := $(filter-out runner/main.c,$(RUNNER_SRC))
 UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -25,7 +29,7 @@ REPORT_HDR   := $(wildcard report/*.h)
 REPORT_SHARED := runner/csv.c runner/profiles.c runner/median.c
 REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) $(REPORT_SHARED)
 
-PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/libfbhello.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
+PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/fb-trace $(BUILD)/libfbhello.so $(BUILD)/libfbtrace.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
 # make compare / make slides / make bench: the matrix and where its results go.
 # The talk's diagnosis and cures: frag.py's workload under glibc only (the cures table sets them against frag.py).
@@ -120,6 +124,13 @@ $(BUILD)/fb-report: $(REPORT_SRC) $(REPORT_HDR) $(REPORT_SHARED) $(RUNNER_HDR) |
 $(BUILD)/libfbhello.so: cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -Icases/lib -o $@ cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c -ldl
 
+# The recorder: nothing of the runner's, only libc and libdl (it runs inside the measured program).
+$(BUILD)/libfbtrace.so: trace/recorder.c trace/format.h | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -pthread -o $@ trace/recorder.c -ldl
+
+$(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
+
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
@@ -132,7 +143,7 @@ $(BUILD)/tsan/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tsan
 
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
 UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))
-UNIT_INC := -Irunner -Ireport -Icases/lib
+UNIT_INC := -Irunner -Ireport -Icases/lib -Itrace
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
@@ -184,7 +195,7 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/main.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done

@@ -384,6 +384,7 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
         print("%s: %d kB used" % (label, memory["rss_kb"]), flush=True)
         return
     fields = ["phase", "seq=%d" % _state["seq"], "label=" + label, "elapsed_us=%d" % _elapsed_us()]
+    fields.append("t_ns=%d" % time.clock_gettime_ns(time.CLOCK_MONOTONIC))  # CLOCK_MONOTONIC: places the mark among a trace's events
     fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]

@@ -46,13 +46,15 @@ static bool dropped_from_environment(const char *entry, const struct profile *pr
 #define PID_ROOM 24
 
 /* Builds the child's environment; every string is heap-owned and freed by free_environment(). */
-static char **build_environment(const struct profile *profile, const char *shim, int report_fd)
+static char **build_environment(const struct child_spec *spec, int report_fd, uint64_t *t0_us)
 {
+    const struct profile *profile = spec->profile;
+    const char *shim = spec->shim, *recorder = spec->recorder ? spec->recorder : "";
     size_t count = 0, n = 0;
     char **env;
     while (environ[count])
         count++;
-    env = calloc(count + profile->env_count + 6, sizeof *env);
+    env = calloc(count + profile->env_count + 8, sizeof *env);
     if (!env)
         abort();
     for (size_t i = 0; i < count; i++)
@@ -60,21 +62,34 @@ static char **build_environment(const struct profile *profile, const char *shim,
             env[n++] = strdup(environ[i]);
     for (size_t i = 0; i < profile->env_count; i++)
         env[n++] = strdup(profile->env[i]);
-    if ((*profile->library || shim) &&
-        asprintf(&env[n++], "LD_PRELOAD=%s%s%s", profile->library, *profile->library && shim ? ":" : "",
-                 shim ? shim : "") < 0)
-        abort();
+    /* The recorder first: it forwards each call to the next malloc, the profile's, which the shim then names. */
+    const char *preload[] = {recorder, profile->library, shim ? shim : ""};
+    char *joined = NULL;
+    for (size_t i = 0; i < sizeof preload / sizeof preload[0]; i++) {
+        char *longer = NULL;
+        if (!*preload[i])
+            continue;
+        if (asprintf(&longer, "%s%s%s", joined ? joined : "LD_PRELOAD=", joined ? ":" : "", preload[i]) < 0)
+            abort();
+        free(joined);
+        joined = longer;
+    }
+    if (joined)
+        env[n++] = joined;
     env[n] = calloc(1, strlen(PID_VARIABLE) + PID_ROOM); /* filled in by the child */
     if (env[n])
         strcpy(env[n++], PID_VARIABLE "0");
     if (shim && !(env[n++] = strdup("FRAGBENCH_START=1"))) /* the shim's "Start" phase, sent once */
         abort();
+    if (spec->trace_path && (asprintf(&env[n++], "FRAGBENCH_TRACE=%s", spec->trace_path) < 0 ||
+                             asprintf(&env[n++], "FRAGBENCH_TRACE_CAP=%llu", spec->trace_cap_bytes) < 0))
+        abort();
     if (asprintf(&env[n++], "%s=%d", FB_ENV_FD, report_fd) < 0)
         abort();
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now); /* the program's elapsed times count from here */
-    if (asprintf(&env[n++], "%s=%llu", FB_ENV_T0,
-                 (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000ull) < 0)
+    *t0_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    if (asprintf(&env[n++], "%s=%llu", FB_ENV_T0, (unsigned long long)*t0_us) < 0)
         abort();
     for (size_t i = 0; i < n; i++)
         if (!env[i])
@@ -147,7 +162,7 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
         snprintf(error, error_size, "cannot make a pipe: %s", strerror(errno));
         return -1;
     }
-    env = build_environment(spec->profile, spec->shim, fds[1]);
+    env = build_environment(spec, fds[1], &child->t0_us);
     fflush(NULL); /* nothing buffered may be written twice */
     pid = fork();
     if (pid == 0) {

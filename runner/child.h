@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "line_reader.h"
@@ -27,11 +28,15 @@ struct child_spec {
     bool quiet;                    /* send the child's stderr to /dev/null */
     const char *path;              /* the program to execute; NULL: argv[0] */
     const char *shim;              /* a library preloaded after the profile's (external mode's hello); or NULL */
+    const char *recorder;          /* the recorder, preloaded before the profile's library; or NULL */
+    const char *trace_path;        /* with the recorder: the trace file (absolute), and its size cap */
+    unsigned long long trace_cap_bytes;
 };
 
 /* A started child: its pid, the pipe its records come through, and a pidfd to see it exit. */
 struct child {
     pid_t pid;
+    uint64_t t0_us; /* CLOCK_MONOTONIC when it was started: its records' elapsed_us count from here */
     int pipe_fd;
     bool pipe_open; /* false once the child closed its end */
     int pidfd; /* -1 on kernels without pidfd_open: then the run ends when the pipe closes */

@@ -1,5 +1,6 @@
 /* The fragbench runner: runs each case under each allocator profile and reports every phase, verified. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 struct layout {
     char build_dir[PATH_MAX];
     char shim[PATH_MAX + 32];
+    char recorder[PATH_MAX + 32];
     char script_dir[PATH_MAX + 32];
     char identify_program[PATH_MAX + 32];
     char profiles_file[PATH_MAX + 32];
@@ -42,6 +44,7 @@ static int find_layout(struct layout *layout)
     *slash = '\0';
     snprintf(layout->identify_program, sizeof layout->identify_program, "%s/fb-identify", layout->build_dir);
     snprintf(layout->shim, sizeof layout->shim, "%s/libfbhello.so", layout->build_dir);
+    snprintf(layout->recorder, sizeof layout->recorder, "%s/libfbtrace.so", layout->build_dir);
     snprintf(layout->script_dir, sizeof layout->script_dir, "%s/../cases", layout->build_dir);
     snprintf(layout->profiles_file, sizeof layout->profiles_file, "%s/../profiles.txt", layout->build_dir);
     return 0;
@@ -189,6 +192,40 @@ static int resolve_cases(const struct options *options, const struct case_entry 
     return 0;
 }
 
+/*
+ * --record: one run only (a trace is one process's), the recorder built, the file writable. Creates the file
+ * empty, so that a path that cannot be written fails here, before any run, and gives its absolute path.
+ */
+static int prepare_trace(const struct options *options, const struct layout *layout, size_t pairs, char *absolute)
+{
+    if (pairs * options->max_reps != 1) {
+        fprintf(stderr, "fragbench: --record records one run: give one case (or a command after --), one profile "
+                        "and one rep (%zu run(s) asked for)\n", pairs * options->max_reps);
+        return -1;
+    }
+    if (access(layout->recorder, R_OK) != 0) {
+        fprintf(stderr, "fragbench: --record: the recorder %s is missing (run make)\n", layout->recorder);
+        return -1;
+    }
+    if (strpbrk(layout->recorder, " :\t")) {
+        fprintf(stderr, "fragbench: cannot preload %s: LD_PRELOAD cannot hold a path with a space or a colon\n",
+                layout->recorder);
+        return -1;
+    }
+    int fd = open(options->record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "fragbench: --record: cannot write %s: %s\n", options->record_path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (!realpath(options->record_path, absolute)) {
+        fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -274,6 +311,10 @@ int main(int argc, char **argv)
             code = EXIT_BAD_INPUT;
         }
     }
+    char trace_path[PATH_MAX] = "";
+    if (code == EXIT_CLEAN && options.record_path &&
+        prepare_trace(&options, &layout, case_count * selection.count, trace_path) != 0)
+        code = EXIT_BAD_INPUT;
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
         if (cases[c]->kind == PYTHON && find_program(options.python, python, sizeof python) != 0) {
@@ -324,6 +365,8 @@ int main(int argc, char **argv)
             .timeline = timeline, .timeline_path = options.timeline_path,
             .command = options.external ? options.case_names : NULL, .command_path = command_path,
             .shim = layout.shim, .timeout_s = options.timeout_s,
+            .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
+            .trace_display = options.record_path, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);

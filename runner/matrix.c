@@ -9,11 +9,13 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "csv.h"
 #include "progress.h"
+#include "recorded.h"
 #include "results.h"
 #include "sampler.h"
 #include "schedule.h"
@@ -46,17 +48,19 @@ struct run {
     struct sampler sampler;
     bool sampling;
     double next_sample;
-    FILE *timeline;
-    char *timeline_rows;
-    size_t timeline_size;
+    struct timeline_sample *samples; /* kept for the timeline until the run is written */
+    size_t sample_count;
     struct fb_memory last;
     bool have_last;
+    uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
+    uint64_t peak_seen_kb, peak_seen_ns; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
+    uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
     char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
     size_t slot;              /* its place in the schedule */
     bool alone;               /* the matrix has no other run: its lines go straight to the console */
@@ -113,13 +117,20 @@ static bool same_image(struct run *run)
     return progress_now() - run->foreign_since < HELLO_GRACE_SECONDS;
 }
 
-/* Appends a kB value to a row's text, or nothing when not known. */
-static void format_known_kb(char *out, size_t size, bool known, uint64_t kb)
+/* Keeps the largest RSS seen of this run and when, for a recorded run's live heap at its peak. */
+static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns)
 {
-    if (known)
-        snprintf(out, size, "%llu", (unsigned long long)kb);
-    else
-        out[0] = '\0';
+    if (rss_kb > run->peak_seen_kb) {
+        run->peak_seen_kb = rss_kb;
+        run->peak_seen_ns = ns;
+    }
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
 /*
@@ -131,7 +142,7 @@ static void sample_outside(struct run *run, struct record *mark)
 {
     struct fb_memory memory;
     struct smaps_extra extra = {.known = false};
-    const char *label = mark ? mark->label : "";
+    uint64_t ns = now_ns();
     /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
     if (!run->sampling || !run->have_hello)
         return;
@@ -147,11 +158,13 @@ static void sample_outside(struct run *run, struct record *mark)
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
+        run->last_ns = ns;
         note_rss(run, memory.rss_kb);
+        note_peak(run, memory.rss_kb, ns);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             kill_for(run, "oom");
         /* At every mark; between marks only where a timeline shows it, and within the sampler's time budget. */
-        if ((mark || run->timeline) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
+        if ((mark || run->matrix->timeline) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
             mark->lazyfree_kb = extra.lazyfree_kb;
             mark->anon_huge_kb = extra.anon_huge_kb;
             mark->has_smaps = true;
@@ -161,21 +174,21 @@ static void sample_outside(struct run *run, struct record *mark)
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->last = memory; /* gone already: its own last word is the newest there is */
         run->have_last = true;
+        run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
     } else
         return;
-    if (run->timeline) {
-        char rep[16], t_ms[32], rss[24], anon[24], live[24] = "", lazyfree[24], huge[24];
-        snprintf(rep, sizeof rep, "%u", run->identity.rep);
-        snprintf(t_ms, sizeof t_ms, "%.3f", (progress_now() - run->started) * 1000);
-        snprintf(rss, sizeof rss, "%llu", (unsigned long long)memory.rss_kb);
-        snprintf(anon, sizeof anon, "%llu", (unsigned long long)memory.anon_kb);
-        if (mark && mark->has_live)
-            snprintf(live, sizeof live, "%llu", (unsigned long long)results_kb(mark->live_bytes));
-        format_known_kb(lazyfree, sizeof lazyfree, extra.known, extra.lazyfree_kb);
-        format_known_kb(huge, sizeof huge, extra.known, extra.anon_huge_kb);
-        const char *values[] = {run->identity.case_name, run->identity.profile, rep, t_ms, rss, anon, label, live,
-                                lazyfree, huge};
-        csv_write_row(run->timeline, values, sizeof values / sizeof values[0]);
+    if (run->matrix->timeline) {
+        if (run->sample_count % 256 == 0) {
+            run->samples = realloc(run->samples, (run->sample_count + 256) * sizeof *run->samples);
+            if (!run->samples)
+                abort();
+        }
+        struct timeline_sample *sample = &run->samples[run->sample_count++];
+        *sample = (struct timeline_sample){.t_ms = (progress_now() - run->started) * 1000, .ns = ns,
+                                           .rss_kb = memory.rss_kb, .anon_kb = memory.anon_kb, .extra = extra,
+                                           .has_live = mark && mark->has_live,
+                                           .live_bytes = mark && mark->has_live ? mark->live_bytes : 0};
+        snprintf(sample->label, sizeof sample->label, "%s", mark ? mark->label : "");
     }
 }
 
@@ -286,6 +299,7 @@ static bool on_record(void *context, const struct record *record)
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
+    note_peak(run, record->rss_kb, record->has_t_ns ? record->t_ns : (run->t0_us + record->elapsed_us) * 1000);
     note_rss(run, record->rss_kb);
     sample_outside(run, &run->phases[run->phase_count - 1]);
     FILE *out = talk(run);
@@ -347,6 +361,11 @@ static void start(struct run *run)
         spec.path = matrix->command_path;
         spec.shim = matrix->shim;
     }
+    if (matrix->trace_path) {
+        spec.recorder = matrix->recorder;
+        spec.trace_path = matrix->trace_path;
+        spec.trace_cap_bytes = matrix->trace_cap_bytes;
+    }
     run->console = run->matrix->console;
     if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */
         run->console = open_memstream(&run->block, &run->block_size);
@@ -365,12 +384,35 @@ static void start(struct run *run)
         progress_finished(run->progress, run->what, run->status, 0);
         return;
     }
+    run->t0_us = run->child->t0_us;
     if ((matrix->sample_outside || matrix->mem_limit_kb) && sampler_open(&run->sampler, run->child->pid) == 0) {
         run->sampling = true;
         run->next_sample = run->started;
-        if (matrix->timeline)
-            run->timeline = open_memstream(&run->timeline_rows, &run->timeline_size);
     }
+}
+
+/* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
+static void read_trace(struct run *run)
+{
+    const struct matrix *matrix = run->matrix;
+    struct recorded recorded;
+    char error[512];
+    FILE *out = talk(run);
+    if (recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version) != 0)
+        fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
+                strerror(errno));
+    if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
+                      run->peak_seen_kb, run->peak_seen_ns, &recorded, error, sizeof error) != 0) {
+        fprintf(stderr, "fragbench: --record: %s\n", error);
+        return;
+    }
+    run->identity.recorded = true;
+    run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
+    run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);
+    run->identity.live_at_peak_rss_known = recorded.live_at_peak_rss_known;
+    recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count);
+    if (out)
+        fflush(out);
 }
 
 static void finish(struct run *run)
@@ -389,18 +431,21 @@ static void finish(struct run *run)
         const struct record *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
         run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->have_last = true;
+        run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
     }
     if (run->matrix->command && run->have_hello && run->have_last) {
         struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
                              .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,
                              .lazyfree_kb = run->last_smaps.lazyfree_kb, .anon_huge_kb = run->last_smaps.anon_huge_kb,
-                             .has_smaps = run->last_smaps.known};
+                             .has_smaps = run->last_smaps.known, .t_ns = run->last_ns, .has_t_ns = true};
         run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
         if (!run->phases)
             abort();
         run->phases[run->phase_count++] = end;
     }
+    if (run->matrix->trace_path && run->have_hello && !run->wrong_allocator)
+        read_trace(run);
     if (run->child)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
     if (run->killed_for) /* the runner's SIGKILL: say why */
@@ -480,15 +525,18 @@ static int emit(struct run *run, struct matrix_totals *totals)
         code = EXIT_BAD_INPUT;
     }
     free(rows);
-    if (run->timeline) {
-        fclose(run->timeline);
-        if (!run->wrong_allocator && !totals->csv_broken && run->timeline_size > 0 &&
-            !append_rows(matrix->timeline, "--timeline", matrix->timeline_path, run->timeline_rows,
-                         run->timeline_size)) {
+    if (matrix->timeline && run->sample_count > 0 && !run->wrong_allocator && !totals->csv_broken) {
+        char *timeline_rows = NULL;
+        size_t timeline_size = 0;
+        FILE *timeline = open_memstream(&timeline_rows, &timeline_size);
+        for (size_t i = 0; i < run->sample_count; i++)
+            timeline_write_row(timeline, &run->identity, &run->samples[i]);
+        fclose(timeline);
+        if (!append_rows(matrix->timeline, "--timeline", matrix->timeline_path, timeline_rows, timeline_size)) {
             totals->csv_broken = true;
             code = EXIT_BAD_INPUT;
         }
-        free(run->timeline_rows);
+        free(timeline_rows);
     }
     if (run->result.bad_records)
         fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
@@ -506,10 +554,6 @@ static void discard(struct run *run)
         fclose(run->console);
         free(run->block);
     }
-    if (run->timeline) {
-        fclose(run->timeline);
-        free(run->timeline_rows);
-    }
     if (run->sampling)
         sampler_close(&run->sampler);
     if (run->child) { /* stopped before it ended: its pipe and pidfd are still open */
@@ -520,6 +564,7 @@ static void discard(struct run *run)
     }
     free(run->child);
     free(run->phases);
+    free(run->samples);
     free(run);
 }
 
@@ -601,6 +646,7 @@ static int emit_ready(struct schedule *schedule, struct run **runs, size_t *next
             int run_code = emit(runs[slot], totals);
             code = run_code > code ? run_code : code;
             free(runs[slot]->phases);
+            free(runs[slot]->samples);
             free(runs[slot]);
             runs[slot] = NULL;
         } else if (!stopping && state != SLOT_SKIPPED)

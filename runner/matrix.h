@@ -10,6 +10,7 @@
 #include "cases.h"
 #include "selection.h"
 #include "summary.h"
+#include "timeline.h"
 
 /* The runner's exit status: every run clean; a run failed (its rows kept); bad input or a wrong allocator. */
 enum exit_code { EXIT_CLEAN = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
@@ -43,6 +44,10 @@ struct matrix {
     char *const *command;     /* external mode: the command's argv */
     const char *command_path; /* and the program it runs */
     const char *shim;         /* external mode: the hello shim, preloaded after the profile's library */
+    const char *recorder;     /* --record: the recorder library, preloaded first */
+    const char *trace_path;   /* --record: the trace file, absolute; NULL when not recording */
+    const char *trace_display; /* and as the user gave it */
+    unsigned long long trace_cap_bytes;
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
     unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;
@@ -53,9 +58,6 @@ struct matrix_totals {
     size_t rows;
     bool csv_broken; /* a write to the CSV failed: the matrix stopped */
 };
-
-/* The columns of the timeline CSV. */
-#define TIMELINE_HEADER "case,alloc,rep,t_ms,rss_kb,anon_kb,phase,live_kb,lazyfree_kb,anon_huge_kb\r\n"
 
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
 bool matrix_csv_flushed(FILE *csv, const char *option, const char *path);

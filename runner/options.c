@@ -8,7 +8,7 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP };
+       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -29,6 +29,8 @@ static const struct option long_options[] = {
     {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"record-cap", required_argument, NULL, OPT_RECORD_CAP},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -70,6 +72,11 @@ void options_usage(FILE *out)
           "                              0: none)\n"
           "      --mem-limit=SIZE        kill a run whose RSS passes SIZE (512M, 2G); status oom (default: 75% of\n"
           "                              the memory available at start; 0: none)\n"
+          "      --record=FILE           record every malloc-family call of the one run into FILE (a trace),\n"
+          "                              and show the live heap beside RSS at every mark, the peaks and the\n"
+          "                              fragmentation (one case or command, one profile, one rep)\n"
+          "      --record-cap=SIZE       stop recording (the program runs on) when the trace reaches SIZE\n"
+          "                              (default: 1G); the trace and the report say where it stopped\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -83,7 +90,8 @@ void options_usage(FILE *out)
           "  ./run frag\n"
           "  ./run --alloc=jemalloc,jemalloc-decay0 --reps=3 frag\n"
           "  ./run --alloc=all --scale=0.2 --csv=results/frag.csv frag lists extend\n"
-          "  ./run --alloc=glibc,jemalloc --timeline=t.csv -- python3 my_service.py\n",
+          "  ./run --alloc=glibc,jemalloc --timeline=t.csv -- python3 my_service.py\n"
+          "  ./run --record=jq.trace -- jq -c 'map(.id)' big.json\n",
           out);
 }
 
@@ -142,7 +150,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     int opt;
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .spread_pct = 5,
-                            .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1};
+                            .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1,
+                            .record_cap_kb = 1024 * 1024};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
@@ -241,6 +250,19 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_MEM_LIMIT:
             if (parse_size_kb(optarg, &out->mem_limit_kb)) {
                 snprintf(error, error_size, "--mem-limit: '%s' is not a size like 512M, 2G or 0 (none)", optarg);
+                return -1;
+            }
+            break;
+        case OPT_RECORD:
+            if (*optarg == '\0') {
+                snprintf(error, error_size, "--record: needs a file name");
+                return -1;
+            }
+            out->record_path = optarg;
+            break;
+        case OPT_RECORD_CAP:
+            if (parse_size_kb(optarg, &out->record_cap_kb) || out->record_cap_kb < 1024) {
+                snprintf(error, error_size, "--record-cap: '%s' is not a size like 64M or 2G (at least 1M)", optarg);
                 return -1;
             }
             break;

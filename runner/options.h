@@ -26,6 +26,8 @@ struct options {
     bool no_overlap;           /* --no-overlap: idle runs count against --jobs too */
     bool quiet;                /* --quiet: no talk lines, no progress, no closing table */
     bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */
+    const char *record_path;   /* --record: the trace file; NULL for none */
+    long long record_cap_kb;   /* --record-cap: the trace's size cap */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
     bool help, version;
     char **case_names; /* the positional arguments */

@@ -38,6 +38,7 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, alloc_free_bytes, false),
     NUMBER(RECORD_PHASE, alloc_os_bytes, false),
     NUMBER(RECORD_PHASE, child_peak_kb, false),
+    NUMBER(RECORD_PHASE, t_ns, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER
@@ -152,5 +153,6 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     out->has_alloc_free = was_seen(seen, "alloc_free_bytes");
     out->has_alloc_os = was_seen(seen, "alloc_os_bytes");
     out->has_child_peak = was_seen(seen, "child_peak_kb");
+    out->has_t_ns = was_seen(seen, "t_ns");
     return 0;
 }

@@ -30,12 +30,17 @@ struct record {
     uint64_t live_bytes, allocs;
     uint64_t child_peak_kb; /* optional: the largest RSS of a child that did the work (its ru_maxrss) */
     bool has_child_peak;
+    uint64_t t_ns;          /* optional: CLOCK_MONOTONIC in ns when the phase began (places it among a trace's events) */
+    bool has_t_ns;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
     /* idle: the program sleeps this long now (it uses no CPU meanwhile) */
     uint64_t idle_ms;
+    /* Not sent: what a recorded run's trace says of the heap at this row (see runner/recorded.h). */
+    uint64_t trace_live_bytes, trace_blocks, ideal_rss_kb;
+    bool has_trace_live;
     /* Not sent: what the runner read from /proc/PID/smaps_rollup when the phase record arrived. */
     uint64_t lazyfree_kb, anon_huge_kb;
     bool has_smaps;

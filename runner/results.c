@@ -10,7 +10,8 @@ const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "elapsed_ms", "vsz_kb", "rss_kb", "anon_kb", "file_kb", "live_kb",
     "allocs", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "overhead_pct", "status",
     "allocator", "scale", "idle_ms", "threads", "peak_rss_kb", "lazyfree_kb", "anon_huge_kb", "runtime",
-    "busy_ms", "child_peak_kb",
+    "busy_ms", "child_peak_kb", "trace_live_kb", "trace_blocks", "ideal_rss_kb", "peak_live_kb",
+    "live_at_peak_rss_kb",
 };
 
 void results_write_header(FILE *out)
@@ -71,7 +72,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
         "", "", "", "", "", "",
         "", "", "", "", "", status,
         run->allocator, run->scale, idle, threads, "", "", "", run->runtime ? run->runtime : "",
-        busy, "",
+        busy, "", "", "", "", "", "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
@@ -80,7 +81,8 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24], allocs[24] = "";
     char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "", lazyfree[24] = "",
-         huge[24] = "", busy[32], child_peak[24] = "";
+         huge[24] = "", busy[32], child_peak[24] = "", trace_live[24] = "", trace_blocks[24] = "", ideal[24] = "",
+         peak_live[24] = "", live_at_peak[24] = "";
 
     format_busy(busy, sizeof busy, run);
     snprintf(rep, sizeof rep, "%u", run->rep);
@@ -103,6 +105,16 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         snprintf(peak, sizeof peak, "%" PRIu64, run->peak_rss_kb);
     if (phase->has_child_peak)
         snprintf(child_peak, sizeof child_peak, "%" PRIu64, phase->child_peak_kb);
+    if (phase->has_trace_live) {
+        format_kb(trace_live, sizeof trace_live, true, phase->trace_live_bytes);
+        snprintf(trace_blocks, sizeof trace_blocks, "%" PRIu64, phase->trace_blocks);
+        snprintf(ideal, sizeof ideal, "%" PRIu64, phase->ideal_rss_kb);
+    }
+    if (run->recorded) {
+        snprintf(peak_live, sizeof peak_live, "%" PRIu64, run->peak_live_kb);
+        if (run->live_at_peak_rss_known)
+            snprintf(live_at_peak, sizeof live_at_peak, "%" PRIu64, run->live_at_peak_rss_kb);
+    }
     if (phase->has_smaps) {
         snprintf(lazyfree, sizeof lazyfree, "%" PRIu64, phase->lazyfree_kb);
         snprintf(huge, sizeof huge, "%" PRIu64, phase->anon_huge_kb);
@@ -113,7 +125,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         elapsed, vsz, rss, anon, file, live,
         allocs, in_use, free_kb, os, overhead, status,
         run->allocator, run->scale, idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
-        busy, child_peak,
+        busy, child_peak, trace_live, trace_blocks, ideal, peak_live, live_at_peak,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

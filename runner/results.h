@@ -19,12 +19,15 @@ struct run_identity {
     unsigned rep;
     uint64_t peak_rss_kb; /* the largest RSS seen from outside during the run; 0: not sampled */
     double busy_ms;       /* the run's wall time, start to exit, less the idles it announced; 0: not known */
+    bool recorded;        /* --record: the trace's live heap is in the rows */
+    uint64_t peak_live_kb, live_at_peak_rss_kb; /* recorded: the live heap's peak, and the live heap at the peak of RSS */
+    bool live_at_peak_rss_known;
     const char *runtime;  /* the interpreter that ran the case and its image, "CPython 3.11.2 (/usr/bin/python3.11)"; "" for native programs */
 };
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 28 };
+enum { RESULT_COLUMN_COUNT = 33 };
 
 void results_write_header(FILE *out);
 

@@ -172,11 +172,16 @@ static inline int fb_sample(struct fb_memory *memory)
 
 /* ---- Time and the runner's pipe. */
 
-static inline uint64_t fb_now_us(void)
+static inline uint64_t fb_now_ns(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static inline uint64_t fb_now_us(void)
+{
+    return fb_now_ns() / 1000u;
 }
 
 /* Microseconds since the runner started the program (FRAGBENCH_T0_US), else since the first call here. */
@@ -261,6 +266,7 @@ static inline int fb_send_phase(int fd, unsigned seq, const char *label, const s
     fb_line_field_u64(&line, "seq", seq);
     fb_line_field(&line, "label", label_cut);
     fb_line_field_u64(&line, "elapsed_us", fb_elapsed_us());
+    fb_line_field_u64(&line, "t_ns", fb_now_ns());
     fb_line_field_u64(&line, "vsz_kb", memory->vsz_kb);
     fb_line_field_u64(&line, "rss_kb", memory->rss_kb);
     fb_line_field_u64(&line, "anon_kb", memory->anon_kb);

@@ -1,0 +1,184 @@
+/* A recorded run (--record): reads its trace after the run, sets the live heap beside each row's RSS, and tells the waste. */
+#define _GNU_SOURCE
+#include "recorded.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "results.h"
+
+int recorded_name_allocator(const char *path, const char *allocator, const char *version)
+{
+    unsigned char block[TRACE_BLOCK_HEAD + 192];
+    size_t name_length = strlen(allocator) + 1, version_length = strlen(version) + 1;
+    struct stat status;
+    if (name_length + version_length > sizeof block - TRACE_BLOCK_HEAD) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &status) != 0 || status.st_size == 0) { /* never started: it stays empty, and says so */
+        close(fd);
+        return 0;
+    }
+    trace_put_u32(block, TRACE_BLOCK_ALLOCATOR);
+    trace_put_u32(block + 4, (uint32_t)(name_length + version_length));
+    memcpy(block + TRACE_BLOCK_HEAD, allocator, name_length);
+    memcpy(block + TRACE_BLOCK_HEAD + name_length, version, version_length);
+    size_t total = TRACE_BLOCK_HEAD + name_length + version_length;
+    ssize_t written = write(fd, block, total);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return written == (ssize_t)total ? 0 : -1;
+}
+
+/* The ideal RSS of a row: the baseline plus the live bytes, rounded up to whole pages. */
+static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
+{
+    uint64_t pages = (live_bytes + recorded->page_size - 1) / recorded->page_size;
+    return recorded->baseline_rss_kb + pages * (recorded->page_size / 1024);
+}
+
+int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
+                  struct timeline_sample *samples, size_t sample_count, uint64_t peak_rss_kb, uint64_t peak_rss_ns,
+                  struct recorded *out, char *error, size_t error_size)
+{
+    size_t count = row_count + sample_count + 1;
+    struct trace_point *points = calloc(count, sizeof *points);
+    if (!points)
+        abort();
+    for (size_t i = 0; i < row_count; i++)
+        points[i].ns = rows[i].has_t_ns ? rows[i].t_ns : (t0_us + rows[i].elapsed_us) * 1000;
+    for (size_t i = 0; i < sample_count; i++)
+        points[row_count + i].ns = samples[i].ns;
+    points[count - 1].ns = peak_rss_ns;
+    memset(out, 0, sizeof *out);
+    if (trace_analyze(path, points, count, &out->summary, error, error_size) != 0) {
+        free(points);
+        return -1;
+    }
+    out->page_size = out->summary.info.page_size >= 1024 ? out->summary.info.page_size : 4096;
+    out->baseline_rss_kb = row_count ? rows[0].rss_kb : 0;
+    out->peak_rss_kb = peak_rss_kb;
+    for (size_t i = 0; i < row_count; i++) {
+        rows[i].has_trace_live = points[i].known;
+        rows[i].trace_live_bytes = points[i].live_bytes;
+        rows[i].trace_blocks = points[i].live_blocks;
+        rows[i].ideal_rss_kb = ideal_kb(out, points[i].live_bytes);
+    }
+    for (size_t i = 0; i < sample_count; i++)
+        if (points[row_count + i].known) {
+            samples[i].has_live = true;
+            samples[i].live_bytes = points[row_count + i].live_bytes;
+        }
+    out->live_at_peak_rss_known = peak_rss_kb > 0 && points[count - 1].known;
+    out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
+    free(points);
+    return 0;
+}
+
+/* "1.05" or "-" when there is nothing to divide by. */
+static void ratio_text(char *out, size_t size, uint64_t rss_kb, uint64_t live_bytes)
+{
+    if (live_bytes < 1024)
+        snprintf(out, size, "- (live under 1 kB)");
+    else
+        snprintf(out, size, "%.2f", (double)rss_kb * 1024.0 / (double)live_bytes);
+}
+
+static void print_calls(FILE *out, const struct trace_summary *summary)
+{
+    const char *separator = "";
+    fprintf(out, "  Calls:");
+    for (int op = 0; op < TRACE_OP_COUNT; op++)
+        if (summary->op_counts[op] && op != TRACE_REALLOC_START) { /* a realloc's start is half of its call */
+            fprintf(out, "%s %s %" PRIu64, separator, trace_op_names[op], summary->op_counts[op]);
+            separator = " ·";
+        }
+    fprintf(out, "%s\n", *separator ? "" : " none");
+    /* The size classes that hold most allocations, largest share first. */
+    uint64_t allocations = 0;
+    bool shown[TRACE_SIZE_CLASSES] = {false};
+    for (unsigned k = 0; k < TRACE_SIZE_CLASSES; k++)
+        allocations += summary->size_classes[k];
+    if (!allocations)
+        return;
+    fprintf(out, "  Sizes (of %" PRIu64 " allocations):", allocations);
+    for (int shown_count = 0; shown_count < 4; shown_count++) {
+        unsigned best = TRACE_SIZE_CLASSES;
+        for (unsigned k = 0; k < TRACE_SIZE_CLASSES; k++)
+            if (!shown[k] && summary->size_classes[k] &&
+                (best == TRACE_SIZE_CLASSES || summary->size_classes[k] > summary->size_classes[best]))
+                best = k;
+        if (best == TRACE_SIZE_CLASSES)
+            break;
+        shown[best] = true;
+        double share = 100.0 * (double)summary->size_classes[best] / (double)allocations;
+        if (best == 0)
+            fprintf(out, "%s 0 B %.0f%%", shown_count ? " ·" : "", share);
+        else
+            fprintf(out, "%s %" PRIu64 "-%" PRIu64 " B %.0f%%", shown_count ? " ·" : "", (uint64_t)1 << (best - 1),
+                    best == 64 ? UINT64_MAX : ((uint64_t)1 << best) - 1, share);
+    }
+    fputc('\n', out);
+}
+
+void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct record *rows,
+                    size_t row_count)
+{
+    const struct trace_summary *summary = &recorded->summary;
+    const struct trace_info *info = &summary->info;
+    char state[256], ratio[64];
+    if (!out)
+        return;
+    trace_state_text(info, state, sizeof state);
+    fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %.1f MB", path, summary->events, (double)info->file_bytes / 1e6);
+    if (summary->events)
+        fprintf(out, ", %.1f bytes each", (double)info->file_bytes / (double)summary->events);
+    fprintf(out, "; %s):\n", state);
+    fprintf(out, "  %-24s %10s %10s %10s %10s %10s\n", "row", "RSS kB", "live kB", "blocks", "ideal kB", "waste kB");
+    for (size_t i = 0; i < row_count; i++) {
+        const struct record *row = &rows[i];
+        if (!row->has_trace_live) {
+            fprintf(out, "  %-24.24s %10" PRIu64 " %10s (after the trace stopped)\n", row->label, row->rss_kb, "?");
+            continue;
+        }
+        fprintf(out, "  %-24.24s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRId64 "\n", row->label,
+                row->rss_kb, results_kb(row->trace_live_bytes), row->trace_blocks, row->ideal_rss_kb,
+                (int64_t)row->rss_kb - (int64_t)row->ideal_rss_kb);
+    }
+    if (recorded->live_at_peak_rss_known) {
+        ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);
+        fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",
+                recorded->peak_rss_kb, results_kb(recorded->live_at_peak_rss_bytes), ratio);
+    }
+    ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, summary->peak_live_bytes);
+    fprintf(out, "  Peak live %" PRIu64 " kB in %" PRIu64 " blocks, %.3f s after the start: peak RSS/peak live %s (#4)\n",
+            results_kb(summary->peak_live_bytes), summary->peak_live_blocks,
+            summary->peak_live_ns > info->start_ns ? (double)(summary->peak_live_ns - info->start_ns) / 1e9 : 0.0,
+            ratio);
+    const struct record *last = row_count ? &rows[row_count - 1] : NULL;
+    if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb) {
+        uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
+        int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;
+        ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
+        fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, the live heap is %" PRIu64
+                     " kB and %" PRId64 " kB (%.0f%%) is not live: memory freed and kept by the allocator, "
+                     "and its overhead\n",
+                last->label, ratio, growth, rows[0].label, results_kb(last->trace_live_bytes),
+                waste > 0 ? waste : 0, waste > 0 ? 100.0 * (double)waste / (double)growth : 0.0);
+    }
+    if (summary->unknown_releases || summary->double_allocations)
+        fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
+                     "addresses (the live heap is approximate)\n",
+                summary->unknown_releases, summary->double_allocations);
+    print_calls(out, summary);
+}

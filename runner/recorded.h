@@ -1,0 +1,42 @@
+/* A recorded run (--record): once it has ended, its trace gives the live heap at every row and sample, the peaks and the fragmentation. */
+#ifndef FRAGBENCH_RECORDED_H
+#define FRAGBENCH_RECORDED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../trace/analysis.h"
+#include "record.h"
+#include "timeline.h"
+
+struct recorded {
+    struct trace_summary summary;
+    uint64_t baseline_rss_kb;  /* RSS at the first row (Start: before main, in external mode) */
+    uint64_t page_size;
+    uint64_t peak_rss_kb;      /* the largest RSS seen, outside or at a mark */
+    uint64_t live_at_peak_rss_bytes;
+    bool live_at_peak_rss_known;
+};
+
+/*
+ * Appends the allocator block to the trace: the allocator the runner verified serves malloc (the recorder
+ * forwards every call to it). Nothing is appended to a trace the program never started. Returns 0 or -1 (errno).
+ */
+int recorded_name_allocator(const char *path, const char *allocator, const char *version);
+
+/*
+ * Reads the trace: sets each row's trace_live_bytes, trace_blocks and ideal_rss_kb (t0_us: the run's start,
+ * from which rows without t_ns count their elapsed_us), each sample's live heap, and *out. peak_rss_ns: when
+ * the largest RSS was seen. Returns 0, or -1 with what is wrong in error.
+ */
+int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
+                  struct timeline_sample *samples, size_t sample_count, uint64_t peak_rss_kb, uint64_t peak_rss_ns,
+                  struct recorded *out, char *error, size_t error_size);
+
+/* The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. */
+void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct record *rows,
+                    size_t row_count);
+
+#endif

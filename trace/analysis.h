@@ -1,0 +1,44 @@
+/* Walks a trace once: the live heap at given times, its peak, the counts per operation and the size classes. */
+#ifndef FRAGBENCH_TRACE_ANALYSIS_H
+#define FRAGBENCH_TRACE_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+/* Size classes of requested sizes: class 0 holds size 0, class k (1 to 64) sizes in [2^(k-1), 2^k). */
+#define TRACE_SIZE_CLASSES 65
+
+/* A time at which the live heap is wanted (a mark, a sample): filled in by trace_analyze. */
+struct trace_point {
+    uint64_t ns;          /* CLOCK_MONOTONIC, as the trace's events */
+    uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
+    uint64_t live_blocks;
+    bool known;           /* false past the point where a stopped trace is complete */
+};
+
+struct trace_summary {
+    struct trace_info info;
+    uint64_t events, op_counts[TRACE_OP_COUNT];
+    uint64_t failed;      /* allocation calls that returned NULL */
+    uint64_t size_classes[TRACE_SIZE_CLASSES];
+    uint64_t first_ns, last_ns;
+    uint64_t peak_live_bytes, peak_live_blocks, peak_live_ns;
+    uint64_t final_live_bytes, final_live_blocks;
+    /* Order errors, 0 in a sound trace: a release of a block not live, an allocation at a live address. */
+    uint64_t unknown_releases, double_allocations;
+};
+
+/* The class of a requested size (see TRACE_SIZE_CLASSES). */
+unsigned trace_size_class(uint64_t size);
+
+/*
+ * Reads the whole trace at path, filling *summary and each point's live heap (points in any order).
+ * Returns 0, or -1 with what is wrong in error.
+ */
+int trace_analyze(const char *path, struct trace_point *points, size_t point_count, struct trace_summary *summary,
+                  char *error, size_t error_size);
+
+#endif

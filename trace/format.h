@@ -1,0 +1,139 @@
+/* The trace file format shared by the recorder (writes it) and the reader (reads it); docs/trace.md describes it. */
+#ifndef FRAGBENCH_TRACE_FORMAT_H
+#define FRAGBENCH_TRACE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A trace is the file magic (8 bytes, "FBTRACE" and the format version as one byte), then blocks. Every block
+ * is a 4-byte kind, a 4-byte payload length (both little-endian) and the payload. A reader skips kinds it does
+ * not know, so a block kind may be added without a new version; a change to an existing block needs one.
+ */
+#define TRACE_MAGIC "FBTRACE"
+#define TRACE_VERSION 1
+#define TRACE_MAGIC_SIZE 8
+#define TRACE_BLOCK_HEAD 8
+
+/* The largest payload a reader accepts: a recorder's chunk is far below it, so a larger length is corruption. */
+#define TRACE_MAX_PAYLOAD (16u << 20)
+
+enum trace_block_kind {
+    /*
+     * An image: a process image starts recording (the first one, and one after each exec). Payload: u32 page
+     * size, u32 pid, u32 clock id (CLOCK_MONOTONIC), u32 flags (0), u64 start time in ns on that clock, u64 size
+     * cap in bytes, then NUL-terminated strings: the executable.
+     */
+    TRACE_BLOCK_IMAGE = 0x474d4921, /* "!IMG" */
+    /* The allocator that serves the recorded calls: NUL-terminated name, then version. */
+    TRACE_BLOCK_ALLOCATOR = 0x434f4c41, /* "ALOC" */
+    /*
+     * A chunk of one thread's events. Payload: u32 thread, u32 chunk number (per thread, from 0), u32 event
+     * count, u32 reserved (0), u64 time of the chunk's base in ns, then the events. A chunk may appear twice
+     * when the recorder copied a thread's buffer at exit while that thread still ran: the copies agree on what
+     * they share, and the reader keeps the longer.
+     */
+    TRACE_BLOCK_CHUNK = 0x4b4e4843, /* "CHNK" */
+    /*
+     * Recording stopped before the program ended (the size cap, or a failed write). Payload: u64 time in ns up
+     * to which the events are complete, u64 bytes written, u32 reason (trace_stop_reason), u32 reserved.
+     */
+    TRACE_BLOCK_STOP = 0x504f5453, /* "STOP" */
+    /* The image ended cleanly (exit, or exec into another): u64 time in ns, u32 1 for exec else 0, u32 reserved. */
+    TRACE_BLOCK_END = 0x21444e45, /* "END!" */
+};
+
+enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2 };
+
+#define TRACE_IMAGE_FIXED 32
+#define TRACE_CHUNK_FIXED 24
+#define TRACE_STOP_SIZE 24
+#define TRACE_END_SIZE 16
+
+/*
+ * The operations. Each event is a varint (delta time in ns since the previous event of the chunk, shifted left
+ * four bits, or'ed with the operation), then the operation's fields as varints: sizes and alignments as they
+ * are, pointers as the zigzag of their difference from the chunk's previous pointer. A realloc is two events:
+ * its old block leaves the live set when the call starts (another thread may be handed that address before
+ * the call returns), and its result joins it when the call returns; if the call fails, the old block is
+ * live again.
+ */
+enum trace_op {
+    TRACE_MALLOC = 0,         /* size, pointer */
+    TRACE_CALLOC = 1,         /* size (nmemb x size), pointer */
+    TRACE_REALLOC_START = 2,  /* old pointer (0 for realloc(NULL, n)) */
+    TRACE_REALLOC = 3,        /* size, new pointer (0 when it failed, or freed for realloc(p, 0)) */
+    TRACE_REALLOCARRAY = 4,   /* as TRACE_REALLOC, for reallocarray(); its start is TRACE_REALLOC_START */
+    TRACE_FREE = 5,           /* pointer (0 for free(NULL)) */
+    TRACE_MEMALIGN = 6,       /* alignment, size, pointer */
+    TRACE_POSIX_MEMALIGN = 7, /* alignment, size, pointer (0 when it failed) */
+    TRACE_ALIGNED_ALLOC = 8,  /* alignment, size, pointer */
+    TRACE_VALLOC = 9,         /* size, pointer (page-aligned) */
+    TRACE_PVALLOC = 10,       /* size as asked (the allocator rounds it up to pages), pointer */
+    TRACE_OP_COUNT = 11,
+};
+
+/* The longest encoded event: the head and three fields of ten bytes each. */
+#define TRACE_EVENT_MAX 40
+
+/* The operations' names, as in the counts the reports print. */
+extern const char *const trace_op_names[TRACE_OP_COUNT];
+
+/* Appends value as a LEB128 varint at out; returns the bytes written (1 to 10). */
+static inline size_t trace_put_varint(unsigned char *out, uint64_t value)
+{
+    size_t n = 0;
+    while (value >= 0x80) {
+        out[n++] = (unsigned char)(value | 0x80);
+        value >>= 7;
+    }
+    out[n++] = (unsigned char)value;
+    return n;
+}
+
+/* Maps a signed difference to an unsigned one with small magnitudes small (zigzag). */
+static inline uint64_t trace_zigzag(int64_t value)
+{
+    return ((uint64_t)value << 1) ^ (uint64_t)(value >> 63);
+}
+
+static inline int64_t trace_unzigzag(uint64_t value)
+{
+    return (int64_t)(value >> 1) ^ -(int64_t)(value & 1);
+}
+
+static inline void trace_put_u32(unsigned char *out, uint32_t value)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (unsigned char)(value >> (8 * i));
+}
+
+static inline void trace_put_u64(unsigned char *out, uint64_t value)
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (unsigned char)(value >> (8 * i));
+}
+
+static inline uint32_t trace_get_u32(const unsigned char *in)
+{
+    uint32_t value = 0;
+    for (int i = 0; i < 4; i++)
+        value |= (uint32_t)in[i] << (8 * i);
+    return value;
+}
+
+static inline uint64_t trace_get_u64(const unsigned char *in)
+{
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value |= (uint64_t)in[i] << (8 * i);
+    return value;
+}
+
+/* Whether an operation takes a block out of the live set (its event orders before an allocation at the same time). */
+static inline int trace_op_releases(enum trace_op op)
+{
+    return op == TRACE_FREE || op == TRACE_REALLOC_START;
+}
+
+#endif

@@ -1,0 +1,27 @@
+/* The live set of a trace: which blocks are allocated at a point of the event stream, and their requested bytes. */
+#ifndef FRAGBENCH_TRACE_LIVE_H
+#define FRAGBENCH_TRACE_LIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most half full. */
+struct live_set {
+    uint64_t *keys;  /* 0: an empty slot (no block lives at address 0) */
+    uint64_t *sizes;
+    size_t capacity; /* a power of two */
+    uint64_t blocks, bytes;
+};
+
+void live_init(struct live_set *set);
+void live_free(struct live_set *set);
+void live_clear(struct live_set *set);
+
+/* Adds a block; false if a block was already live at that address (it is replaced: an order error in the trace). */
+bool live_add(struct live_set *set, uint64_t pointer, uint64_t size);
+
+/* Removes a block and gives its size; false if none is live at that address. */
+bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size);
+
+#endif

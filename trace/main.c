@@ -1,0 +1,100 @@
+/* fb-trace: what a recorded trace holds (info), or its events one per line in time order (events). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "reader.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: fb-trace info TRACE     the program, the allocator, the state, the counts, the live heap's peak\n"
+          "       fb-trace events TRACE   every event in time order: ns thread op size alignment pointer\n"
+          "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
+          out);
+}
+
+static double megabytes(uint64_t bytes)
+{
+    return (double)bytes / 1e6;
+}
+
+static int print_info(const char *path)
+{
+    struct trace_summary summary;
+    char error[512], state[256];
+    if (trace_analyze(path, NULL, 0, &summary, error, sizeof error) != 0) {
+        fprintf(stderr, "fb-trace: %s\n", error);
+        return 2;
+    }
+    const struct trace_info *info = &summary.info;
+    double seconds = summary.last_ns > info->start_ns ? (double)(summary.last_ns - info->start_ns) / 1e9 : 0;
+    trace_state_text(info, state, sizeof state);
+    printf("trace: %s (%.1f MB, format %u, %s)\n", path, megabytes(info->file_bytes), info->version, state);
+    printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
+           info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
+    printf("allocator: %s %s\n", *info->allocator ? info->allocator : "(not named)", info->allocator_version);
+    printf("events: %" PRIu64 " in %.3f s", summary.events, seconds);
+    if (summary.events)
+        printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
+    printf("\n");
+    for (int op = 0; op < TRACE_OP_COUNT; op++)
+        if (summary.op_counts[op] && op != TRACE_REALLOC_START) /* a realloc's start is half of its call */
+            printf("  %-15s %" PRIu64 "\n", trace_op_names[op], summary.op_counts[op]);
+    printf("failed allocations: %" PRIu64 "\n", summary.failed);
+    printf("peak live: %" PRIu64 " bytes in %" PRIu64 " blocks, %.3f s after the start\n", summary.peak_live_bytes,
+           summary.peak_live_blocks,
+           summary.peak_live_ns > info->start_ns ? (double)(summary.peak_live_ns - info->start_ns) / 1e9 : 0);
+    printf("live at the end: %" PRIu64 " bytes in %" PRIu64 " blocks\n", summary.final_live_bytes,
+           summary.final_live_blocks);
+    printf("order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live addresses\n",
+           summary.unknown_releases, summary.double_allocations);
+    printf("size classes (requested bytes: allocations):\n");
+    for (unsigned k = 0; k < TRACE_SIZE_CLASSES; k++)
+        if (summary.size_classes[k]) {
+            if (k == 0)
+                printf("  %-22s %" PRIu64 "\n", "0", summary.size_classes[k]);
+            else {
+                char range[48];
+                snprintf(range, sizeof range, "%" PRIu64 "-%" PRIu64, (uint64_t)1 << (k - 1),
+                         k == 64 ? UINT64_MAX : ((uint64_t)1 << k) - 1);
+                printf("  %-22s %" PRIu64 "\n", range, summary.size_classes[k]);
+            }
+        }
+    return 0;
+}
+
+static int print_events(const char *path)
+{
+    char error[512];
+    struct trace_event event;
+    struct trace_reader *reader = trace_open(path, error, sizeof error);
+    int status;
+    if (!reader) {
+        fprintf(stderr, "fb-trace: %s\n", error);
+        return 2;
+    }
+    while ((status = trace_next(reader, &event, error, sizeof error)) > 0)
+        printf("%" PRIu64 " %u.%" PRIu32 " %s %" PRIu64 " %" PRIu64 " 0x%" PRIx64 "\n", event.ns, event.image,
+               event.thread, trace_op_names[event.op], event.size, event.alignment, event.pointer);
+    trace_close(reader);
+    if (status < 0) {
+        fprintf(stderr, "fb-trace: %s\n", error);
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "events") != 0)) {
+        usage(stderr);
+        return 2;
+    }
+    return strcmp(argv[1], "info") == 0 ? print_info(argv[2]) : print_events(argv[2]);
+}

@@ -1,0 +1,496 @@
+/* Reads a trace file: indexes its blocks once, then merges the threads' chunks into one time order, chunk by chunk. */
+#include "reader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const trace_op_names[TRACE_OP_COUNT] = {
+    "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
+    "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc",
+};
+
+/* Where a chunk is in the file. */
+struct chunk_ref {
+    uint64_t offset; /* of its payload */
+    uint32_t length; /* of its payload */
+    uint32_t thread, number, image;
+    uint64_t base_ns;
+};
+
+/* One thread's place in the merge: its chunks, the one loaded, and its next event. */
+struct cursor {
+    size_t first, last, current; /* its chunks in the index: [first, last); current is the one to read */
+    unsigned char *bytes;        /* the loaded chunk's events, or NULL before it is loaded */
+    size_t length, position;
+    uint64_t ns, prev_pointer;
+    struct trace_event next;     /* valid when bytes is not NULL */
+};
+
+struct trace_reader {
+    FILE *file;
+    struct trace_info info;
+    struct chunk_ref *chunks;
+    size_t chunk_count;
+    size_t image_first;          /* the current image's first chunk in the index */
+    unsigned image;              /* the image being merged */
+    struct cursor *cursors;
+    size_t cursor_count;
+    struct cursor **heap;        /* cursors ordered by their next event */
+    size_t heap_size;
+    bool image_started;
+};
+
+__attribute__((format(printf, 3, 4))) static int failure(char *error, size_t size, const char *format_text, ...)
+{
+    va_list arguments;
+    va_start(arguments, format_text);
+    vsnprintf(error, size, format_text, arguments);
+    va_end(arguments);
+    return -1;
+}
+
+/* ---- Indexing. */
+
+static int compare_chunks(const void *left_pointer, const void *right_pointer)
+{
+    const struct chunk_ref *left = left_pointer, *right = right_pointer;
+    if (left->image != right->image)
+        return left->image < right->image ? -1 : 1;
+    if (left->thread != right->thread)
+        return left->thread < right->thread ? -1 : 1;
+    if (left->number != right->number)
+        return left->number < right->number ? -1 : 1;
+    if (left->length != right->length) /* the longer copy of a chunk first: it is the one kept */
+        return left->length > right->length ? -1 : 1;
+    return left->offset < right->offset ? -1 : left->offset > right->offset;
+}
+
+/* Copies a NUL-terminated string out of payload[*at, length), advancing *at; false if none ends there. */
+static bool take_string(const unsigned char *payload, size_t length, size_t *at, char *out, size_t size)
+{
+    const unsigned char *end = memchr(payload + *at, '\0', length - *at);
+    if (!end)
+        return false;
+    snprintf(out, size, "%s", (const char *)payload + *at);
+    *at = (size_t)(end - payload) + 1;
+    return true;
+}
+
+static int read_small_block(struct trace_reader *reader, uint32_t kind, const unsigned char *payload, uint32_t length,
+                            char *error, size_t error_size)
+{
+    struct trace_info *info = &reader->info;
+    size_t at = TRACE_IMAGE_FIXED;
+    switch (kind) {
+    case TRACE_BLOCK_IMAGE:
+        if (length < TRACE_IMAGE_FIXED || !take_string(payload, length, &at, info->last_exe, sizeof info->last_exe))
+            return failure(error, error_size, "corrupt trace: an image block of %llu bytes", (unsigned long long)length);
+        if (info->images++ == 0) {
+            info->page_size = trace_get_u32(payload);
+            info->pid = trace_get_u32(payload + 4);
+            info->clock_id = trace_get_u32(payload + 8);
+            info->start_ns = trace_get_u64(payload + 16);
+            info->cap_bytes = trace_get_u64(payload + 24);
+            snprintf(info->exe, sizeof info->exe, "%s", info->last_exe);
+        }
+        info->ended = false; /* until this image's own end block */
+        return 0;
+    case TRACE_BLOCK_ALLOCATOR:
+        at = 0;
+        if (!take_string(payload, length, &at, info->allocator, sizeof info->allocator) ||
+            !take_string(payload, length, &at, info->allocator_version, sizeof info->allocator_version))
+            return failure(error, error_size, "corrupt trace: an allocator block of %llu bytes", (unsigned long long)length);
+        return 0;
+    case TRACE_BLOCK_STOP:
+        if (length < TRACE_STOP_SIZE)
+            return failure(error, error_size, "corrupt trace: a stop block of %llu bytes", (unsigned long long)length);
+        info->stopped = true;
+        info->complete_until_ns = trace_get_u64(payload);
+        info->stop_reason = trace_get_u32(payload + 16);
+        return 0;
+    case TRACE_BLOCK_END:
+        if (length < TRACE_END_SIZE)
+            return failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
+        info->ended = true;
+        return 0;
+    default:
+        return 0; /* a kind this reader does not know: skipped */
+    }
+}
+
+static int index_blocks(struct trace_reader *reader, char *error, size_t error_size)
+{
+    unsigned char head[TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED], *payload = NULL;
+    size_t capacity = 0;
+    uint64_t offset = TRACE_MAGIC_SIZE;
+    for (;;) {
+        size_t got = fread(head, 1, TRACE_BLOCK_HEAD, reader->file);
+        if (got == 0)
+            break;
+        if (got < TRACE_BLOCK_HEAD) {
+            reader->info.cut_block = true;
+            break;
+        }
+        uint32_t kind = trace_get_u32(head), length = trace_get_u32(head + 4);
+        if (length > TRACE_MAX_PAYLOAD) {
+            free(payload);
+            return failure(error, error_size, "corrupt trace: a block of %llu bytes at byte %llu", (unsigned long long)length,
+                           (unsigned long long)offset);
+        }
+        if (kind == TRACE_BLOCK_CHUNK) {
+            if (reader->info.images == 0) {
+                free(payload);
+                return failure(error, error_size, "corrupt trace: a chunk at byte %llu before any image block",
+                               (unsigned long long)offset);
+            }
+            if (length < TRACE_CHUNK_FIXED || fread(head + TRACE_BLOCK_HEAD, 1, TRACE_CHUNK_FIXED, reader->file) <
+                                                  TRACE_CHUNK_FIXED) {
+                if (length < TRACE_CHUNK_FIXED) {
+                    free(payload);
+                    return failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
+                                   (unsigned long long)length, (unsigned long long)offset);
+                }
+                reader->info.cut_block = true;
+                break;
+            }
+            if (fseeko(reader->file, (off_t)(offset + TRACE_BLOCK_HEAD + length), SEEK_SET) != 0 ||
+                offset + TRACE_BLOCK_HEAD + length > reader->info.file_bytes) {
+                reader->info.cut_block = true;
+                break;
+            }
+            if (reader->chunk_count % 1024 == 0) {
+                struct chunk_ref *grown = realloc(reader->chunks, (reader->chunk_count + 1024) * sizeof *grown);
+                if (!grown)
+                    abort();
+                reader->chunks = grown;
+            }
+            reader->chunks[reader->chunk_count++] = (struct chunk_ref){
+                .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
+                .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
+                .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24)};
+        } else {
+            if (length > capacity && !(payload = realloc(payload, capacity = length)))
+                abort();
+            if (fread(payload, 1, length, reader->file) < length) {
+                reader->info.cut_block = true;
+                break;
+            }
+            if (read_small_block(reader, kind, payload, length, error, error_size) != 0) {
+                free(payload);
+                return -1;
+            }
+        }
+        offset += TRACE_BLOCK_HEAD + (uint64_t)length;
+    }
+    free(payload);
+    if (reader->info.images == 0)
+        return failure(error, error_size, "not a whole trace: no image block (the program never started recording)"
+                                          "");
+    /* Each chunk once (the longest copy), in image, thread and chunk order; gaps are counted. */
+    qsort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks);
+    size_t kept = 0;
+    for (size_t i = 0; i < reader->chunk_count; i++) {
+        struct chunk_ref *chunk = &reader->chunks[i], *previous = kept ? &reader->chunks[kept - 1] : NULL;
+        bool same_thread = previous && previous->image == chunk->image && previous->thread == chunk->thread;
+        if (same_thread && previous->number == chunk->number)
+            continue;
+        if (same_thread ? chunk->number != previous->number + 1 : chunk->number != 0)
+            reader->info.gaps++;
+        reader->chunks[kept++] = *chunk;
+    }
+    reader->chunk_count = kept;
+    reader->info.chunks = kept;
+    return 0;
+}
+
+struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
+{
+    unsigned char magic[TRACE_MAGIC_SIZE];
+    struct trace_reader *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        abort();
+    reader->file = fopen(path, "rbe");
+    if (!reader->file) {
+        snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+        free(reader);
+        return NULL;
+    }
+    if (fseeko(reader->file, 0, SEEK_END) == 0)
+        reader->info.file_bytes = (uint64_t)ftello(reader->file);
+    rewind(reader->file);
+    if (fread(magic, 1, sizeof magic, reader->file) < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
+        snprintf(error, error_size, "%s is not a fragbench trace%s", path,
+                 reader->info.file_bytes == 0 ? " (it is empty: the program never started recording)" : "");
+        trace_close(reader);
+        return NULL;
+    }
+    reader->info.version = magic[7];
+    if (magic[7] != TRACE_VERSION) {
+        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads version %u", path,
+                 magic[7], TRACE_VERSION);
+        trace_close(reader);
+        return NULL;
+    }
+    if (index_blocks(reader, error, error_size) != 0) {
+        trace_close(reader);
+        return NULL;
+    }
+    return reader;
+}
+
+const struct trace_info *trace_info(const struct trace_reader *reader)
+{
+    return &reader->info;
+}
+
+/* ---- Decoding and merging. */
+
+static bool take_varint(struct cursor *cursor, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (unsigned shift = 0; shift < 64 && cursor->position < cursor->length; shift += 7) {
+        unsigned char byte = cursor->bytes[cursor->position++];
+        if (shift == 63 && byte > 1)
+            return false;
+        result |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *value = result;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool take_pointer(struct cursor *cursor, uint64_t *pointer)
+{
+    uint64_t value;
+    if (!take_varint(cursor, &value))
+        return false;
+    if (value == 0) {
+        *pointer = 0;
+        return true;
+    }
+    *pointer = cursor->prev_pointer + (uint64_t)trace_unzigzag(value - 1);
+    cursor->prev_pointer = *pointer;
+    return true;
+}
+
+/* Decodes the cursor's next event from its chunk; false at the chunk's end or on a corrupt event (*corrupt). */
+static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt)
+{
+    struct trace_event *event = &cursor->next;
+    uint64_t head;
+    *corrupt = false;
+    if (cursor->position >= cursor->length)
+        return false;
+    *corrupt = true;
+    if (!take_varint(cursor, &head) || (head & 15) >= TRACE_OP_COUNT || (head >> 4) > UINT64_MAX - cursor->ns)
+        return false;
+    *event = (struct trace_event){.op = (enum trace_op)(head & 15), .image = chunk->image, .thread = chunk->thread};
+    cursor->ns += head >> 4;
+    event->ns = cursor->ns;
+    switch (event->op) {
+    case TRACE_MEMALIGN:
+    case TRACE_POSIX_MEMALIGN:
+    case TRACE_ALIGNED_ALLOC:
+        if (!take_varint(cursor, &event->alignment))
+            return false;
+        __attribute__((fallthrough)); /* then size and pointer */
+    case TRACE_MALLOC:
+    case TRACE_CALLOC:
+    case TRACE_REALLOC:
+    case TRACE_REALLOCARRAY:
+    case TRACE_VALLOC:
+    case TRACE_PVALLOC:
+        if (!take_varint(cursor, &event->size))
+            return false;
+        __attribute__((fallthrough));
+    default:
+        if (!take_pointer(cursor, &event->pointer))
+            return false;
+    }
+    *corrupt = false;
+    return true;
+}
+
+/* Loads the cursor's current chunk and decodes its first event; -1 on a read error or a corrupt chunk. */
+static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size)
+{
+    for (; cursor->current < cursor->last; cursor->current++) {
+        const struct chunk_ref *chunk = &reader->chunks[cursor->current];
+        unsigned char *bytes = realloc(cursor->bytes, chunk->length ? chunk->length : 1);
+        bool corrupt;
+        if (!bytes)
+            abort();
+        cursor->bytes = bytes;
+        cursor->length = chunk->length;
+        cursor->position = 0;
+        cursor->ns = chunk->base_ns;
+        cursor->prev_pointer = 0;
+        if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
+            fread(bytes, 1, chunk->length, reader->file) < chunk->length)
+            return failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
+        if (decode_event(cursor, chunk, &corrupt))
+            return 1;
+        if (corrupt)
+            return failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
+                           (unsigned long long)chunk->offset, (unsigned long long)chunk->thread);
+    }
+    free(cursor->bytes);
+    cursor->bytes = NULL;
+    return 0; /* the thread has no more events */
+}
+
+/* Ordering: time, then releases before allocations at the same time, then thread. */
+static bool before(const struct cursor *left, const struct cursor *right)
+{
+    if (left->next.ns != right->next.ns)
+        return left->next.ns < right->next.ns;
+    int left_rank = !trace_op_releases(left->next.op), right_rank = !trace_op_releases(right->next.op);
+    if (left_rank != right_rank)
+        return left_rank < right_rank;
+    return left->next.thread < right->next.thread;
+}
+
+static void heap_push(struct trace_reader *reader, struct cursor *cursor)
+{
+    size_t at = reader->heap_size++;
+    while (at > 0 && before(cursor, reader->heap[(at - 1) / 2])) {
+        reader->heap[at] = reader->heap[(at - 1) / 2];
+        at = (at - 1) / 2;
+    }
+    reader->heap[at] = cursor;
+}
+
+static struct cursor *heap_pop(struct trace_reader *reader)
+{
+    struct cursor *top = reader->heap[0], *last = reader->heap[--reader->heap_size];
+    size_t at = 0;
+    for (;;) {
+        size_t child = 2 * at + 1;
+        if (child >= reader->heap_size)
+            break;
+        if (child + 1 < reader->heap_size && before(reader->heap[child + 1], reader->heap[child]))
+            child++;
+        if (!before(reader->heap[child], last))
+            break;
+        reader->heap[at] = reader->heap[child];
+        at = child;
+    }
+    if (reader->heap_size > 0)
+        reader->heap[at] = last;
+    return top;
+}
+
+static void drop_cursors(struct trace_reader *reader)
+{
+    for (size_t i = 0; i < reader->cursor_count; i++)
+        free(reader->cursors[i].bytes);
+    free(reader->cursors);
+    free(reader->heap);
+    reader->cursors = NULL;
+    reader->heap = NULL;
+    reader->cursor_count = reader->heap_size = 0;
+}
+
+/*
+ * Starts merging the next image that has chunks: one cursor per thread, each with its first event loaded.
+ * Loading every thread's first chunk up front keeps the merge exact; a thread's later chunks are read one
+ * at a time as its cursor reaches them.
+ */
+static int start_image(struct trace_reader *reader, char *error, size_t error_size)
+{
+    drop_cursors(reader);
+    size_t first = reader->image_first, end = first;
+    if (first >= reader->chunk_count)
+        return 0;
+    while (end < reader->chunk_count && reader->chunks[end].image == reader->chunks[first].image)
+        end++;
+    reader->image = reader->chunks[first].image;
+    for (size_t i = first; i < end; i++)
+        if (i == first || reader->chunks[i].thread != reader->chunks[i - 1].thread)
+            reader->cursor_count++;
+    reader->cursors = calloc(reader->cursor_count, sizeof *reader->cursors);
+    reader->heap = calloc(reader->cursor_count, sizeof *reader->heap);
+    if (!reader->cursors || !reader->heap)
+        abort();
+    size_t c = 0;
+    for (size_t i = first; i < end; i++) {
+        if (i != first && reader->chunks[i].thread == reader->chunks[i - 1].thread)
+            continue;
+        struct cursor *cursor = &reader->cursors[c++];
+        cursor->first = cursor->current = i;
+        cursor->last = i + 1;
+        while (cursor->last < end && reader->chunks[cursor->last].thread == reader->chunks[i].thread)
+            cursor->last++;
+        int loaded = load_chunk(reader, cursor, error, error_size);
+        if (loaded < 0)
+            return -1;
+        if (loaded > 0)
+            heap_push(reader, cursor);
+    }
+    reader->image_first = end;
+    return 1;
+}
+
+int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size)
+{
+    while (reader->heap_size == 0) {
+        int started = start_image(reader, error, error_size);
+        if (started <= 0)
+            return started;
+    }
+    struct cursor *cursor = heap_pop(reader);
+    bool corrupt;
+    *event = cursor->next;
+    if (decode_event(cursor, &reader->chunks[cursor->current], &corrupt)) {
+        heap_push(reader, cursor);
+        return 1;
+    }
+    if (corrupt)
+        return failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
+                       (unsigned long long)reader->chunks[cursor->current].offset,
+                       (unsigned long long)cursor->next.thread);
+    cursor->current++;
+    int loaded = load_chunk(reader, cursor, error, error_size);
+    if (loaded < 0)
+        return -1;
+    if (loaded > 0) {
+        if (cursor->next.ns < event->ns) /* a thread's chunks follow one another in time */
+            return failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
+                           (unsigned long long)cursor->next.thread,
+                           (unsigned long long)reader->chunks[cursor->current].offset);
+        heap_push(reader, cursor);
+    }
+    return 1;
+}
+
+void trace_close(struct trace_reader *reader)
+{
+    if (!reader)
+        return;
+    drop_cursors(reader);
+    if (reader->file)
+        fclose(reader->file);
+    free(reader->chunks);
+    free(reader);
+}
+
+void trace_state_text(const struct trace_info *info, char *out, size_t size)
+{
+    if (info->stopped)
+        snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
+                 info->stop_reason == TRACE_STOP_CAP ? "size cap reached" : "a write to the trace failed",
+                 info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
+                                                          : 0.0);
+    else if (info->cut_block)
+        snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it)");
+    else if (!info->ended)
+        snprintf(out, size, "truncated: no end block (the program crashed, was killed, or never returned from main)");
+    else if (info->gaps)
+        snprintf(out, size, "incomplete: %llu chunk(s) missing", (unsigned long long)info->gaps);
+    else
+        snprintf(out, size, "complete");
+}

@@ -1,0 +1,60 @@
+/* Reads a trace file: its header blocks, then every event of every thread merged into one order. */
+#ifndef FRAGBENCH_TRACE_READER_H
+#define FRAGBENCH_TRACE_READER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "format.h"
+
+/* What the trace says of itself, known once it is open. */
+struct trace_info {
+    unsigned version;
+    uint32_t page_size, pid, clock_id;
+    uint64_t start_ns; /* the first image's start, on clock_id */
+    uint64_t cap_bytes;
+    char exe[PATH_MAX];       /* the first image's executable */
+    char last_exe[PATH_MAX];  /* the last image's (it differs after an exec) */
+    char allocator[64], allocator_version[64];
+    unsigned images;
+    uint64_t chunks, file_bytes;
+    bool ended;          /* the last image wrote its end block: the program exited (or exec'd) cleanly */
+    bool stopped;        /* recording stopped early: the events are complete up to complete_until_ns only */
+    uint32_t stop_reason;
+    uint64_t complete_until_ns;
+    bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
+    uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
+};
+
+struct trace_event {
+    enum trace_op op;
+    unsigned image;    /* 0 for the first image; exec starts the next, with a fresh heap */
+    uint32_t thread;   /* the recorder's number for the thread, from 0 in each image */
+    uint64_t ns;       /* CLOCK_MONOTONIC */
+    uint64_t size;     /* as asked (calloc: count x size); 0 for releases */
+    uint64_t alignment;
+    uint64_t pointer;  /* the block allocated or released; 0 for NULL */
+};
+
+struct trace_reader;
+
+/* Opens and indexes a trace; returns NULL with what is wrong in error (not a trace, a future version, unreadable). */
+struct trace_reader *trace_open(const char *path, char *error, size_t error_size);
+
+const struct trace_info *trace_info(const struct trace_reader *reader);
+
+/*
+ * The next event in time order across threads (at the same time, releases before allocations): returns 1,
+ * 0 at the end, or -1 with what is wrong in error (a corrupt chunk). Memory stays bounded: one chunk per thread.
+ */
+int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size);
+
+void trace_close(struct trace_reader *reader);
+
+/* "truncated: ..." or "complete", the words the reports use for a trace's state. */
+void trace_state_text(const struct trace_info *info, char *out, size_t size);
+
+#endif

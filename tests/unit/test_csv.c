@@ -91,7 +91,7 @@ static void row_carries_every_value(void)
     row.phase.elapsed_us = 5;
     row.run.busy_ms = 0; /* a run that never started has no busy time */
     text = written(write_result_row, &row);
-    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,77,\r\n") != NULL);
+    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,,77,\r\n") != NULL);
     free(text);
     /* Zero live bytes: no overhead percentage (it would divide by zero). */
     row.phase.has_live = true;

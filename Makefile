@@ -125,8 +125,9 @@ $(BUILD)/libfbhello.so: cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/p
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -Icases/lib -o $@ cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The recorder: nothing of the runner's, only libc and libdl (it runs inside the measured program).
-$(BUILD)/libfbtrace.so: trace/recorder.c trace/format.h | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -pthread -o $@ trace/recorder.c -ldl
+RECORDER_SRC := trace/recorder.c trace/writer.c
+$(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -fvisibility=hidden -pthread -o $@ $(RECORDER_SRC) -ldl
 
 $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
@@ -195,7 +196,7 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/main.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done

@@ -1,4 +1,4 @@
-/* The recorder: a preloaded library that records every malloc-family call of the measured process into a trace file. */
+/* The recorder: a preloaded library that forwards every malloc-family call to the allocator after it and records it. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -18,24 +18,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "format.h"
+#include "writer.h"
 
 /*
- * How it works. The runner preloads this library before the profile's allocator; each call is forwarded to the
- * next definition of the same function (dlsym RTLD_NEXT), which is the allocator under test. Each thread
- * appends its events to a buffer of its own (mmap'ed, never malloc'ed), with no lock: the buffer is written
- * to the file as one chunk when it fills, when the thread ends, and at exit or exec. The order across threads
- * comes from CLOCK_MONOTONIC, read once per event: a release is stamped before the call (its address may be
- * handed out again by the time the call returns), an allocation after it returns (its address is only then
- * the program's), so a block freed by one thread and handed out again to another is never misordered.
- *
- * Only the process the runner started records (FRAGBENCH_PID): a forked child stops recording at once, and an
- * image it execs into never starts. Recording stops cleanly at the size cap (FRAGBENCH_TRACE_CAP bytes).
+ * The runner preloads this library before the profile's allocator; each call is forwarded to the next
+ * definition of the same function (dlsym RTLD_NEXT), which is the allocator under test, and written by the
+ * trace writer (writer.c). Only the process the runner started records (FRAGBENCH_PID, FRAGBENCH_TRACE,
+ * FRAGBENCH_TRACE_CAP): a forked child stops recording at once, and an image it execs into never starts.
+ * Only this library's own entry points are visible outside it (-fvisibility=hidden, EXPORT).
  */
+#define EXPORT __attribute__((visibility("default")))
 
 /* Marks this library as an interposer that forwards to the allocator after it (see allocator_identify). */
-void fragbench_interposer(void);
-void fragbench_interposer(void)
+EXPORT void fragbench_interposer(void);
+EXPORT void fragbench_interposer(void)
 {
 }
 
@@ -89,347 +85,8 @@ static size_t bootstrap_size(const void *pointer)
     return size;
 }
 
-/* ---- What is being recorded, and where. */
-
-enum { BUFFER_BYTES = 64 << 10, DIRECT_BYTES = TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + 2 * TRACE_EVENT_MAX };
-
-/* One thread's events not yet written: the block and chunk heads in front, then the encoded events. */
-struct thread_buffer {
-    pthread_mutex_t flush_lock; /* held while the buffer is written out, by its thread or by the exit's copy */
-    _Atomic size_t used;        /* bytes of events; stored after the bytes themselves */
-    size_t capacity;            /* bytes of room for events */
-    uint32_t thread, chunk;
-    uint64_t base_ns, prev_ns;
-    uintptr_t prev_pointer;
-    struct thread_buffer *next, *prev; /* the registry of live buffers */
-    unsigned char *data;               /* head room (block head and chunk head), then the events */
-};
-
-static _Atomic int recording;          /* 1 while this process records */
-static atomic_int resolve_state;       /* 0: not yet, 1: being resolved, 2: done */
+static atomic_int resolve_state; /* 0: not yet, 1: being resolved, 2: done */
 static _Thread_local bool resolving_here __attribute__((tls_model("initial-exec")));
-static _Thread_local struct thread_buffer *own __attribute__((tls_model("initial-exec")));
-static _Thread_local bool thread_exiting __attribute__((tls_model("initial-exec")));
-static _Thread_local uint32_t thread_number __attribute__((tls_model("initial-exec")));
-static _Thread_local uint32_t thread_chunks __attribute__((tls_model("initial-exec"))); /* chunks of an exiting thread */
-static int trace_fd = -1;
-static pid_t owner_pid;
-static uint64_t size_cap;
-static atomic_uint_fast64_t bytes_written;
-static atomic_uint threads_seen;
-static atomic_int ended;               /* exit or exec began: every later event is written at once */
-static atomic_int stopped;             /* a stop block was written */
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct thread_buffer *registry, *spare;
-static pthread_key_t exit_key;
-
-static uint64_t now_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
-/* Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock. */
-static bool write_all(struct iovec *pieces, int count)
-{
-    while (count > 0) {
-        ssize_t n = writev(trace_fd, pieces, count);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        while (count > 0 && (size_t)n >= pieces->iov_len) {
-            n -= (ssize_t)pieces->iov_len;
-            pieces++;
-            count--;
-        }
-        if (count > 0) {
-            pieces->iov_base = (char *)pieces->iov_base + n;
-            pieces->iov_len -= (size_t)n;
-        }
-    }
-    return true;
-}
-
-/* A small block (image, stop, end) written whole, outside the size cap. */
-static void write_block(uint32_t kind, const void *payload, size_t length)
-{
-    unsigned char head[TRACE_BLOCK_HEAD];
-    trace_put_u32(head, kind);
-    trace_put_u32(head + 4, (uint32_t)length);
-    struct iovec pieces[2] = {{head, sizeof head}, {(void *)payload, length}};
-    pthread_mutex_lock(&write_lock);
-    if (write_all(pieces, 2))
-        atomic_fetch_add(&bytes_written, sizeof head + length);
-    pthread_mutex_unlock(&write_lock);
-}
-
-/* The earliest time whose events may be missing: the base of every buffer still holding events. */
-static uint64_t complete_until(void)
-{
-    uint64_t until = now_ns();
-    pthread_mutex_lock(&registry_lock);
-    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next)
-        if (atomic_load(&buffer->used) > 0 && buffer->base_ns < until)
-            until = buffer->base_ns;
-    pthread_mutex_unlock(&registry_lock);
-    return until;
-}
-
-/* Recording ends here for good (cap reached, or the file failed): says so in the trace, once. */
-static void stop_recording(enum trace_stop_reason reason)
-{
-    atomic_store(&recording, 0);
-    if (atomic_exchange(&stopped, 1))
-        return;
-    unsigned char payload[TRACE_STOP_SIZE] = {0};
-    trace_put_u64(payload, complete_until());
-    trace_put_u64(payload + 8, atomic_load(&bytes_written));
-    trace_put_u32(payload + 16, reason);
-    write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
-}
-
-/*
- * Writes [0, used) of a buffer as one chunk. A thread's own flush then starts a new chunk; the exit's copy of
- * another thread's buffer (copy true) leaves it as it is, and a later flush of the same chunk supersedes it.
- * Returns 0, or why recording must stop (trace_stop_reason). The caller holds buffer->flush_lock.
- */
-static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy)
-{
-    unsigned char *head = buffer->data;
-    size_t payload = TRACE_CHUNK_FIXED + used, total = TRACE_BLOCK_HEAD + payload;
-    if (used == 0)
-        return 0;
-    if (atomic_fetch_add(&bytes_written, total) + total > size_cap) {
-        atomic_fetch_sub(&bytes_written, total);
-        return TRACE_STOP_CAP;
-    }
-    trace_put_u32(head, TRACE_BLOCK_CHUNK);
-    trace_put_u32(head + 4, (uint32_t)payload);
-    trace_put_u32(head + 8, buffer->thread);
-    trace_put_u32(head + 12, buffer->chunk);
-    trace_put_u32(head + 16, copy ? 1 : 0);
-    trace_put_u32(head + 20, 0);
-    trace_put_u64(head + 24, buffer->base_ns);
-    struct iovec piece = {head, total};
-    pthread_mutex_lock(&write_lock);
-    bool written = write_all(&piece, 1);
-    pthread_mutex_unlock(&write_lock);
-    if (written)
-        return 0;
-    atomic_fetch_sub(&bytes_written, total);
-    return TRACE_STOP_WRITE_FAILED;
-}
-
-/* A thread writes its own buffer out and starts the next chunk from its last event's time. */
-static void flush_own(struct thread_buffer *buffer)
-{
-    pthread_mutex_lock(&buffer->flush_lock);
-    size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
-    int reason = atomic_load(&recording) ? write_chunk(buffer, used, false) : 0;
-    buffer->chunk++;
-    buffer->base_ns = buffer->prev_ns;
-    buffer->prev_pointer = 0;
-    atomic_store_explicit(&buffer->used, 0, memory_order_release);
-    pthread_mutex_unlock(&buffer->flush_lock);
-    if (reason && atomic_load(&recording))
-        stop_recording((enum trace_stop_reason)reason);
-}
-
-/* ---- Per-thread buffers: made on a thread's first event, written out when it ends. */
-
-static void unregister_buffer(struct thread_buffer *buffer)
-{
-    pthread_mutex_lock(&registry_lock);
-    if (buffer->prev)
-        buffer->prev->next = buffer->next;
-    else
-        registry = buffer->next;
-    if (buffer->next)
-        buffer->next->prev = buffer->prev;
-    buffer->next = spare; /* kept for the next thread: a program that starts many threads maps no more */
-    spare = buffer;
-    pthread_mutex_unlock(&registry_lock);
-}
-
-/* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
-static void thread_ends(void *value)
-{
-    struct thread_buffer *buffer = value;
-    flush_own(buffer);
-    thread_chunks = buffer->chunk;
-    own = NULL;
-    thread_exiting = true;
-    unregister_buffer(buffer);
-}
-
-static struct thread_buffer *new_buffer(void)
-{
-    struct thread_buffer *buffer;
-    pthread_mutex_lock(&registry_lock);
-    buffer = spare;
-    if (buffer)
-        spare = buffer->next;
-    pthread_mutex_unlock(&registry_lock);
-    if (!buffer) {
-        size_t head = (sizeof *buffer + 63) & ~(size_t)63;
-        void *memory = mmap(NULL, head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + BUFFER_BYTES, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (memory == MAP_FAILED)
-            return NULL;
-        buffer = memory;
-        buffer->data = (unsigned char *)memory + head;
-    }
-    pthread_mutex_init(&buffer->flush_lock, NULL);
-    atomic_store(&buffer->used, 0);
-    buffer->capacity = BUFFER_BYTES;
-    buffer->thread = thread_number;
-    buffer->chunk = 0;
-    buffer->base_ns = buffer->prev_ns = now_ns();
-    buffer->prev_pointer = 0;
-    buffer->prev = NULL;
-    pthread_mutex_lock(&registry_lock);
-    buffer->next = registry;
-    if (registry)
-        registry->prev = buffer;
-    registry = buffer;
-    pthread_mutex_unlock(&registry_lock);
-    return buffer;
-}
-
-/* The calling thread's buffer, made on its first event; NULL if none can be had (then the event is lost). */
-static struct thread_buffer *own_buffer(void)
-{
-    if (own)
-        return own;
-    if (resolving_here)
-        return NULL;
-    thread_number = atomic_fetch_add(&threads_seen, 1);
-    own = new_buffer();
-    if (own)
-        pthread_setspecific(exit_key, own);
-    return own;
-}
-
-/* ---- Encoding one event. */
-
-struct event_writer {
-    struct thread_buffer *buffer;
-    unsigned char *out;
-    struct thread_buffer direct; /* an exiting thread's one-event buffer */
-    unsigned char direct_data[DIRECT_BYTES];
-};
-
-static inline bool event_begin(struct event_writer *writer, enum trace_op op, uint64_t ns)
-{
-    struct thread_buffer *buffer = thread_exiting ? NULL : own_buffer();
-    if (!buffer) {
-        if (!thread_exiting)
-            return false;
-        /* After the thread's own end: a buffer on the stack, written at once as a chunk of its own. */
-        buffer = &writer->direct;
-        memset(buffer, 0, sizeof *buffer);
-        pthread_mutex_init(&buffer->flush_lock, NULL);
-        buffer->capacity = DIRECT_BYTES - TRACE_BLOCK_HEAD - TRACE_CHUNK_FIXED;
-        buffer->data = writer->direct_data;
-        buffer->thread = thread_number;
-        buffer->chunk = thread_chunks++;
-        buffer->base_ns = buffer->prev_ns = ns;
-    }
-    writer->buffer = buffer;
-    writer->out = buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + atomic_load_explicit(&buffer->used, memory_order_relaxed);
-    uint64_t delta = ns > buffer->prev_ns ? ns - buffer->prev_ns : 0;
-    buffer->prev_ns = ns > buffer->prev_ns ? ns : buffer->prev_ns;
-    writer->out += trace_put_varint(writer->out, delta << 4 | (uint64_t)op);
-    return true;
-}
-
-static inline void event_value(struct event_writer *writer, uint64_t value)
-{
-    writer->out += trace_put_varint(writer->out, value);
-}
-
-/* A pointer: 0 for NULL, else 1 + the zigzag of its difference from the chunk's previous pointer. */
-static inline void event_pointer(struct event_writer *writer, const void *pointer)
-{
-    struct thread_buffer *buffer = writer->buffer;
-    uintptr_t address = (uintptr_t)pointer;
-    if (!address) {
-        event_value(writer, 0);
-        return;
-    }
-    event_value(writer, trace_zigzag((int64_t)(address - buffer->prev_pointer)) + 1);
-    buffer->prev_pointer = address;
-}
-
-static inline void event_end(struct event_writer *writer)
-{
-    struct thread_buffer *buffer = writer->buffer;
-    size_t used = (size_t)(writer->out - (buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED));
-    atomic_store_explicit(&buffer->used, used, memory_order_release);
-    if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
-        buffer == &writer->direct)
-        flush_own(buffer);
-}
-
-/* ---- Start-up: find the allocator, decide whether this process records, write the image block. */
-
-static void child_after_fork(void)
-{
-    atomic_store(&recording, 0); /* the child records nothing: the trace is the parent's */
-    own = NULL;
-    pthread_setspecific(exit_key, NULL); /* its thread's end must not touch the parent's registry */
-    registry = spare = NULL;
-    pthread_mutex_init(&write_lock, NULL);
-    pthread_mutex_init(&registry_lock, NULL);
-}
-
-static void write_image(void)
-{
-    unsigned char payload[TRACE_IMAGE_FIXED + PATH_MAX + 1] = {0};
-    ssize_t n = readlink("/proc/self/exe", (char *)payload + TRACE_IMAGE_FIXED, PATH_MAX);
-    size_t exe_length = n > 0 ? (size_t)n : 0;
-    trace_put_u32(payload, (uint32_t)getauxval(AT_PAGESZ));
-    trace_put_u32(payload + 4, (uint32_t)owner_pid);
-    trace_put_u32(payload + 8, CLOCK_MONOTONIC);
-    trace_put_u32(payload + 12, 0);
-    trace_put_u64(payload + 16, now_ns());
-    trace_put_u64(payload + 24, size_cap);
-    payload[TRACE_IMAGE_FIXED + exe_length] = '\0';
-    write_block(TRACE_BLOCK_IMAGE, payload, TRACE_IMAGE_FIXED + exe_length + 1);
-}
-
-/* Opens the trace if this process is the one to record: the runner's FRAGBENCH_PID, FRAGBENCH_TRACE set. */
-static void start_recording(void)
-{
-    const char *path = getenv("FRAGBENCH_TRACE"), *pid_text = getenv("FRAGBENCH_PID");
-    const char *cap_text = getenv("FRAGBENCH_TRACE_CAP");
-    struct stat status;
-    owner_pid = getpid();
-    if (!path || !pid_text || strtol(pid_text, NULL, 10) != (long)owner_pid)
-        return;
-    size_cap = cap_text ? strtoull(cap_text, NULL, 10) : 0;
-    if (!size_cap)
-        size_cap = UINT64_MAX;
-    trace_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (trace_fd < 0 || fstat(trace_fd, &status) != 0)
-        return;
-    pthread_key_create(&exit_key, thread_ends);
-    pthread_atfork(NULL, NULL, child_after_fork);
-    atomic_store(&bytes_written, (uint64_t)status.st_size);
-    if (status.st_size == 0) { /* the first image writes the file's magic; an exec'd one appends */
-        unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC;
-        magic[7] = TRACE_VERSION;
-        struct iovec piece = {magic, sizeof magic};
-        if (!write_all(&piece, 1))
-            return;
-        atomic_store(&bytes_written, sizeof magic);
-    }
-    write_image();
-    atomic_store(&recording, 1);
-}
 
 #define FIND(name) next.name = (__typeof__(next.name))dlsym(RTLD_NEXT, #name)
 
@@ -456,39 +113,11 @@ static bool resolve(void)
     atomic_store(&resolve_state, 2);
     if (!next.malloc || !next.free || !next.calloc || !next.realloc)
         abort(); /* no allocator behind this library: nothing can be forwarded */
-    start_recording();
+    const char *path = getenv("FRAGBENCH_TRACE"), *pid_text = getenv("FRAGBENCH_PID");
+    const char *cap_text = getenv("FRAGBENCH_TRACE_CAP");
+    if (path && pid_text && strtol(pid_text, NULL, 10) == (long)getpid())
+        trace_writer_start(path, cap_text ? strtoull(cap_text, NULL, 10) : 0);
     return true;
-}
-
-/* Writes every buffer out: the calling thread's own, and a copy of each other thread's (they may still run). */
-static void flush_all(void)
-{
-    struct thread_buffer *self = own;
-    if (self)
-        flush_own(self);
-    pthread_mutex_lock(&registry_lock);
-    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
-        if (buffer == self)
-            continue;
-        pthread_mutex_lock(&buffer->flush_lock);
-        if (atomic_load(&recording))
-            (void)write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true);
-        pthread_mutex_unlock(&buffer->flush_lock);
-    }
-    pthread_mutex_unlock(&registry_lock);
-}
-
-/* The image ends (exit, or exec): every event so far is written, then the end block. */
-static void end_image(bool exec)
-{
-    if (!atomic_load(&recording) || getpid() != owner_pid)
-        return;
-    atomic_store(&ended, 1);
-    flush_all();
-    unsigned char payload[TRACE_END_SIZE] = {0};
-    trace_put_u64(payload, now_ns());
-    trace_put_u32(payload + 8, exec ? 1 : 0);
-    write_block(TRACE_BLOCK_END, payload, sizeof payload);
 }
 
 __attribute__((constructor)) static void recorder_start(void)
@@ -498,65 +127,38 @@ __attribute__((constructor)) static void recorder_start(void)
 
 __attribute__((destructor)) static void recorder_end(void)
 {
-    end_image(false);
+    trace_writer_end(false);
 }
 
-/* ---- The interposed functions. */
-
-#define RECORDING() atomic_load_explicit(&recording, memory_order_relaxed)
-
-/* An allocation's event, stamped after the call returned. */
-static inline void record_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)
-{
-    struct event_writer writer;
-    if (!event_begin(&writer, op, now_ns()))
-        return;
-    if (alignment)
-        event_value(&writer, alignment);
-    event_value(&writer, size);
-    event_pointer(&writer, pointer);
-    event_end(&writer);
-}
-
-/* A release's event (free, or a realloc's start), stamped before the call. */
-static inline void record_release(enum trace_op op, const void *pointer)
-{
-    struct event_writer writer;
-    if (!event_begin(&writer, op, now_ns()))
-        return;
-    event_pointer(&writer, pointer);
-    event_end(&writer);
-}
-
-void *malloc(size_t size)
+EXPORT void *malloc(size_t size)
 {
     if (__builtin_expect(!next.malloc, 0) && !resolve())
         return bootstrap_alloc(size);
     void *pointer = next.malloc(size);
-    if (RECORDING())
-        record_allocation(TRACE_MALLOC, 0, size, pointer);
+    if (trace_writer_recording())
+        trace_writer_allocation(TRACE_MALLOC, 0, size, pointer);
     return pointer;
 }
 
-void *calloc(size_t count, size_t size)
+EXPORT void *calloc(size_t count, size_t size)
 {
     size_t total;
     if (__builtin_expect(!next.calloc, 0) && !resolve())
         return __builtin_mul_overflow(count, size, &total) ? NULL : bootstrap_alloc(total); /* static: zeroed */
     void *pointer = next.calloc(count, size);
-    if (RECORDING())
-        record_allocation(TRACE_CALLOC, 0, __builtin_mul_overflow(count, size, &total) ? SIZE_MAX : total, pointer);
+    if (trace_writer_recording())
+        trace_writer_allocation(TRACE_CALLOC, 0, __builtin_mul_overflow(count, size, &total) ? SIZE_MAX : total, pointer);
     return pointer;
 }
 
-void free(void *pointer)
+EXPORT void free(void *pointer)
 {
     if (in_bootstrap(pointer))
         return;
     if (__builtin_expect(!next.free, 0) && !resolve())
         return;
-    if (RECORDING())
-        record_release(TRACE_FREE, pointer);
+    if (trace_writer_recording())
+        trace_writer_release(TRACE_FREE, pointer);
     next.free(pointer);
 }
 
@@ -577,21 +179,21 @@ static void *reallocate(enum trace_op op, void *old, size_t count, size_t size)
             abort();
         return pointer;
     }
-    bool record = RECORDING();
+    bool record = trace_writer_recording();
     if (record)
-        record_release(TRACE_REALLOC_START, old);
+        trace_writer_release(TRACE_REALLOC_START, old);
     void *pointer = op == TRACE_REALLOC ? next.realloc(old, size) : next.reallocarray(old, count, size);
     if (record)
-        record_allocation(op, 0, overflow ? SIZE_MAX : total, pointer);
+        trace_writer_allocation(op, 0, overflow ? SIZE_MAX : total, pointer);
     return pointer;
 }
 
-void *realloc(void *old, size_t size)
+EXPORT void *realloc(void *old, size_t size)
 {
     return reallocate(TRACE_REALLOC, old, 1, size);
 }
 
-void *reallocarray(void *old, size_t count, size_t size)
+EXPORT void *reallocarray(void *old, size_t count, size_t size)
 {
     if (!next.reallocarray && resolve() && !next.reallocarray) {
         errno = ENOMEM;
@@ -610,24 +212,24 @@ void *reallocarray(void *old, size_t count, size_t size)
             return NULL;                                                                                           \
         }                                                                                                          \
         void *pointer = next.name(__VA_ARGS__);                                                                    \
-        if (RECORDING())                                                                                           \
-            record_allocation(op, alignment_expr, size, pointer);                                                 \
+        if (trace_writer_recording())                                                                                           \
+            trace_writer_allocation(op, alignment_expr, size, pointer);                                                 \
         return pointer;                                                                                            \
     }
 
-void *memalign(size_t alignment, size_t size) ALIGNED_ENTRY(memalign, TRACE_MEMALIGN, alignment, alignment, size)
-void *aligned_alloc(size_t alignment, size_t size)
+EXPORT void *memalign(size_t alignment, size_t size) ALIGNED_ENTRY(memalign, TRACE_MEMALIGN, alignment, alignment, size)
+EXPORT void *aligned_alloc(size_t alignment, size_t size)
     ALIGNED_ENTRY(aligned_alloc, TRACE_ALIGNED_ALLOC, alignment, alignment, size)
-void *valloc(size_t size) ALIGNED_ENTRY(valloc, TRACE_VALLOC, 0, size)
-void *pvalloc(size_t size) ALIGNED_ENTRY(pvalloc, TRACE_PVALLOC, 0, size)
+EXPORT void *valloc(size_t size) ALIGNED_ENTRY(valloc, TRACE_VALLOC, 0, size)
+EXPORT void *pvalloc(size_t size) ALIGNED_ENTRY(pvalloc, TRACE_PVALLOC, 0, size)
 
-int posix_memalign(void **out, size_t alignment, size_t size)
+EXPORT int posix_memalign(void **out, size_t alignment, size_t size)
 {
     if (__builtin_expect(!next.posix_memalign, 0) && !resolve())
         return ENOMEM;
     int result = next.posix_memalign(out, alignment, size);
-    if (RECORDING())
-        record_allocation(TRACE_POSIX_MEMALIGN, alignment, size, result == 0 ? *out : NULL);
+    if (trace_writer_recording())
+        trace_writer_allocation(TRACE_POSIX_MEMALIGN, alignment, size, result == 0 ? *out : NULL);
     return result;
 }
 
@@ -636,22 +238,22 @@ int posix_memalign(void **out, size_t alignment, size_t size)
 #define EXEC_ENTRY(name, ...)                                                                                      \
     {                                                                                                              \
         resolve();                                                                                                 \
-        end_image(true);                                                                                           \
+        trace_writer_end(true);                                                                                           \
         int failed = next.name(__VA_ARGS__);                                                                       \
-        atomic_store(&ended, 0); /* it did not exec: the image records on */                                       \
+        trace_writer_exec_failed();                                                                                \
         return failed;                                                                                             \
     }
 
-int execve(const char *path, char *const argv[], char *const envp[]) EXEC_ENTRY(execve, path, argv, envp)
-int execv(const char *path, char *const argv[]) EXEC_ENTRY(execv, path, argv)
-int execvp(const char *file, char *const argv[]) EXEC_ENTRY(execvp, file, argv)
-int execvpe(const char *file, char *const argv[], char *const envp[]) EXEC_ENTRY(execvpe, file, argv, envp)
-int fexecve(int fd, char *const argv[], char *const envp[]) EXEC_ENTRY(fexecve, fd, argv, envp)
+EXPORT int execve(const char *path, char *const argv[], char *const envp[]) EXEC_ENTRY(execve, path, argv, envp)
+EXPORT int execv(const char *path, char *const argv[]) EXEC_ENTRY(execv, path, argv)
+EXPORT int execvp(const char *file, char *const argv[]) EXEC_ENTRY(execvp, file, argv)
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) EXEC_ENTRY(execvpe, file, argv, envp)
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) EXEC_ENTRY(fexecve, fd, argv, envp)
 
-void _exit(int status)
+EXPORT void _exit(int status)
 {
     resolve();
-    end_image(false);
+    trace_writer_end(false);
     next.exit_now(status);
     __builtin_unreachable();
 }

@@ -1,0 +1,38 @@
+/* The trace writer: records allocation events into per-thread buffers and writes them to the trace file. */
+#ifndef FRAGBENCH_TRACE_WRITER_H
+#define FRAGBENCH_TRACE_WRITER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+/* 1 while this process records: the writer's calls below are made only then. */
+extern _Atomic int trace_writer_on;
+
+static inline bool trace_writer_recording(void)
+{
+    return atomic_load_explicit(&trace_writer_on, memory_order_relaxed);
+}
+
+/*
+ * Starts recording this process into path: the file's magic if it is empty (the runner created it), then an
+ * image block. Records nothing in a child forked later. Returns 0, or -1 (the process then records nothing).
+ */
+int trace_writer_start(const char *path, uint64_t cap_bytes);
+
+/* An allocation's event (size as asked, alignment 0 where the call takes none): stamp it after the call returned. */
+void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer);
+
+/* A release's event (free, or a realloc's start): stamp it before the call. */
+void trace_writer_release(enum trace_op op, const void *pointer);
+
+/* The image ends (exit; exec when exec is true): every thread's events are written, then the end block. */
+void trace_writer_end(bool exec);
+
+/* The exec that trace_writer_end(true) announced failed: the image records on as before. */
+void trace_writer_exec_failed(void);
+
+#endif

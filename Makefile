@@ -48,12 +48,12 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check header_phase header_phase_nopie lazyfree_phase static_hello) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES))
 
-.PHONY: all programs deps deps-compare talk compare slides bench test clean clang-check bench-runner fuzz check-reference
+.PHONY: all programs deps deps-compare deps-test talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
 
 programs: $(PROGRAMS)
@@ -64,6 +64,10 @@ deps:
 # What make compare and make bench need besides the allocators.
 deps-compare:
 	@scripts/deps.sh gnuplot-nox hyperfine
+
+# Real programs the recorder's tests run (fragbench did not write them).
+deps-test:
+	@scripts/deps.sh jq sqlite3
 
 # The talk's table for the four allocators (installs them first).
 talk: deps programs
@@ -92,7 +96,7 @@ bench: deps deps-compare programs
 	@mkdir -p $(RESULTS)
 	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS) "$(CURES)" "$(CURE_ALLOCS)"
 
-test: deps deps-compare programs $(TEST_PROGRAMS)
+test: deps deps-compare deps-test programs $(TEST_PROGRAMS)
 	@tests/run-all.sh
 
 # Benchmarks of fragbench itself (probe cost, runner overhead and memory); figures in docs/speed.md.
@@ -172,6 +176,12 @@ $(BUILD)/tests/header_phase: tests/header_phase.c cases/lib/fragbench.h cases/li
 # (the canonical address), the trap for any code that names the allocator by that address.
 $(BUILD)/tests/header_phase_nopie: tests/header_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -fno-pie -no-pie -Icases/lib -o $@ $<
+
+$(BUILD)/tests/record_live: tests/record_live.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $<
+
+$(BUILD)/tests/record_threads: tests/record_threads.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $<
 
 $(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<

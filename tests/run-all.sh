@@ -34,6 +34,7 @@ suite "integration, ASan+UBSan runner" tests/integration.sh build/fragbench-asan
 suite "python cases and module (python3 in PATH)" tests/python.sh
 suite "python cases and module (Debian's /usr/bin/python3)" env PYTHON=/usr/bin/python3 NON_PIE=1 tests/python.sh
 suite "fragbench.h and external mode" tests/external.sh
+suite "recorder and trace (--record)" tests/record.sh
 suite "report: make slides and make compare" tests/report.sh
 suite "docs: every relative link resolves" tests/docs.sh
 suite "fuzz (libFuzzer, bounded)" tests/fuzz.sh

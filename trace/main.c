@@ -10,7 +10,9 @@
 static void usage(FILE *out)
 {
     fputs("usage: fb-trace info TRACE     the program, the allocator, the state, the counts, the live heap's peak\n"
-          "       fb-trace events TRACE   every event in time order: ns thread op size alignment pointer\n"
+          "       fb-trace events TRACE   every event in time order: ns image.thread op size alignment pointer\n"
+          "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
+          "                               at or before each CLOCK_MONOTONIC time NS\n"
           "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
           out);
 }
@@ -86,12 +88,40 @@ static int print_events(const char *path)
     return 0;
 }
 
+static int print_live(const char *path, char **times, int count)
+{
+    struct trace_summary summary;
+    struct trace_point *points = calloc((size_t)count, sizeof *points);
+    char error[512];
+    if (!points)
+        abort();
+    for (int i = 0; i < count; i++) {
+        char *end;
+        points[i].ns = strtoull(times[i], &end, 10);
+        if (*times[i] < '0' || *times[i] > '9' || *end) {
+            fprintf(stderr, "fb-trace: live: '%s' is not a time in ns\n", times[i]);
+            free(points);
+            return 2;
+        }
+    }
+    int status = trace_analyze(path, points, (size_t)count, &summary, error, sizeof error);
+    if (status != 0)
+        fprintf(stderr, "fb-trace: %s\n", error);
+    for (int i = 0; status == 0 && i < count; i++)
+        printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "%s\n", points[i].ns, points[i].live_bytes, points[i].live_blocks,
+               points[i].known ? "" : " unknown");
+    free(points);
+    return status == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
     }
+    if (argc >= 4 && strcmp(argv[1], "live") == 0)
+        return print_live(argv[2], argv + 3, argc - 3);
     if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "events") != 0)) {
         usage(stderr);
         return 2;

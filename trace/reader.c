@@ -87,6 +87,8 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
     case TRACE_BLOCK_IMAGE:
         if (length < TRACE_IMAGE_FIXED || !take_string(payload, length, &at, info->last_exe, sizeof info->last_exe))
             return failure(error, error_size, "corrupt trace: an image block of %llu bytes", (unsigned long long)length);
+        if (info->images > 0 && !info->ended)
+            info->unended_images++; /* it exec'd past the recorder (a raw system call): its last events are lost */
         if (info->images++ == 0) {
             info->page_size = trace_get_u32(payload);
             info->pid = trace_get_u32(payload + 4);
@@ -489,6 +491,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it)");
     else if (!info->ended)
         snprintf(out, size, "truncated: no end block (the program crashed, was killed, or never returned from main)");
+    else if (info->unended_images)
+        snprintf(out, size, "incomplete: %u image(s) exec'd without writing their end (their last events are lost)",
+                 info->unended_images);
     else if (info->gaps)
         snprintf(out, size, "incomplete: %llu chunk(s) missing", (unsigned long long)info->gaps);
     else

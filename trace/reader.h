@@ -27,6 +27,7 @@ struct trace_info {
     uint64_t complete_until_ns;
     bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
+    unsigned unended_images; /* images followed by another without their end block */
 };
 
 struct trace_event {

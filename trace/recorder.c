@@ -41,7 +41,6 @@ static struct {
     void *(*malloc)(size_t);
     void *(*calloc)(size_t, size_t);
     void *(*realloc)(void *, size_t);
-    void *(*reallocarray)(void *, size_t, size_t);
     void (*free)(void *);
     void *(*memalign)(size_t, size_t);
     int (*posix_memalign)(void **, size_t, size_t);
@@ -105,7 +104,7 @@ static bool resolve(void)
         return true;
     }
     resolving_here = true;
-    FIND(malloc), FIND(calloc), FIND(realloc), FIND(reallocarray), FIND(free), FIND(memalign);
+    FIND(malloc), FIND(calloc), FIND(realloc), FIND(free), FIND(memalign);
     FIND(posix_memalign), FIND(aligned_alloc), FIND(valloc), FIND(pvalloc), FIND(execve), FIND(execv);
     FIND(execvp), FIND(execvpe), FIND(fexecve);
     next.exit_now = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
@@ -162,7 +161,11 @@ EXPORT void free(void *pointer)
     next.free(pointer);
 }
 
-/* realloc and reallocarray: the old block leaves at the start, the new one joins at the end. */
+/*
+ * realloc and reallocarray: the old block leaves at the start, the new one joins at the end. reallocarray is
+ * the overflow check and then the allocator's realloc, as glibc's own is: not every allocator defines one (the
+ * next definer would be glibc's, which calls realloc again through this library).
+ */
 static void *reallocate(enum trace_op op, void *old, size_t count, size_t size)
 {
     size_t total;
@@ -182,7 +185,9 @@ static void *reallocate(enum trace_op op, void *old, size_t count, size_t size)
     bool record = trace_writer_recording();
     if (record)
         trace_writer_release(TRACE_REALLOC_START, old);
-    void *pointer = op == TRACE_REALLOC ? next.realloc(old, size) : next.reallocarray(old, count, size);
+    void *pointer = overflow ? NULL : next.realloc(old, total);
+    if (overflow)
+        errno = ENOMEM;
     if (record)
         trace_writer_allocation(op, 0, overflow ? SIZE_MAX : total, pointer);
     return pointer;
@@ -195,10 +200,6 @@ EXPORT void *realloc(void *old, size_t size)
 
 EXPORT void *reallocarray(void *old, size_t count, size_t size)
 {
-    if (!next.reallocarray && resolve() && !next.reallocarray) {
-        errno = ENOMEM;
-        return NULL;
-    }
     return reallocate(TRACE_REALLOCARRAY, old, count, size);
 }
 
@@ -249,6 +250,34 @@ EXPORT int execv(const char *path, char *const argv[]) EXEC_ENTRY(execv, path, a
 EXPORT int execvp(const char *file, char *const argv[]) EXEC_ENTRY(execvp, file, argv)
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) EXEC_ENTRY(execvpe, file, argv, envp)
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) EXEC_ENTRY(fexecve, fd, argv, envp)
+
+/* The execl family: glibc's own call execve inside the C library, past this library, so they are taken here. */
+#define EXECL_ENTRY(call, last_is_env)                                                                             \
+    {                                                                                                              \
+        va_list arguments;                                                                                         \
+        size_t count = 1;                                                                                          \
+        va_start(arguments, first);                                                                                \
+        while (va_arg(arguments, char *))                                                                          \
+            count++;                                                                                               \
+        va_end(arguments);                                                                                         \
+        char *argv[count + 1];                                                                                     \
+        char *const *envp = NULL;                                                                                  \
+        argv[0] = (char *)first;                                                                                   \
+        va_start(arguments, first);                                                                                \
+        for (size_t i = 1; i <= count; i++)                                                                        \
+            argv[i] = i < count ? va_arg(arguments, char *) : NULL;                                                \
+        if (last_is_env) {                                                                                         \
+            (void)va_arg(arguments, char *);                                                                       \
+            envp = va_arg(arguments, char *const *);                                                               \
+        }                                                                                                          \
+        va_end(arguments);                                                                                         \
+        (void)envp;                                                                                                \
+        return call;                                                                                               \
+    }
+
+EXPORT int execl(const char *path, const char *first, ...) EXECL_ENTRY(execv(path, argv), 0)
+EXPORT int execlp(const char *file, const char *first, ...) EXECL_ENTRY(execvp(file, argv), 0)
+EXPORT int execle(const char *path, const char *first, ...) EXECL_ENTRY(execve(path, argv, envp), 1)
 
 EXPORT void _exit(int status)
 {

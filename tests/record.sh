@@ -1,0 +1,158 @@
+#!/bin/sh
+# Tests of the recorder (--record) and the trace reader: exact live heap at marks, threads, fork, exec, crash, refusals, real programs.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+FB=${1:-build/fragbench}
+TRACE=build/fb-trace
+ALLOCS="glibc jemalloc tcmalloc mimalloc"
+
+# marks_vs_trace OUT TRACE: "LABEL own_bytes own_blocks trace_bytes trace_blocks" for every mark the program printed.
+marks_vs_trace() {
+    times=$(awk '$1 == "mark" { print $3 }' "$1" | tr '\n' ' ')
+    # shellcheck disable=SC2086 # the times are separate arguments
+    paste -d' ' <(awk '$1 == "mark" { print $2, $4, $5 }' "$1") <($TRACE live "$2" $times | awk '{ print $2, $3 }')
+}
+
+# ---- Every kind of call, under each allocator: the trace's live heap equals the program's own count at every
+# mark, above what the C library held before main (the same at the first mark and the last).
+for alloc in $ALLOCS; do
+    arg=pvalloc
+    [ "$alloc" = jemalloc ] && arg= # jemalloc defines no pvalloc: glibc's would serve it
+    "$FB" --alloc=$alloc --quiet --record="$tmp/live-$alloc.trace" --csv="$tmp/live-$alloc.csv" \
+        -- build/tests/record_live $arg >"$tmp/live-$alloc.out" 2>"$tmp/live-$alloc.err"
+    code=$?
+    got=$(bash -c "$(declare -f marks_vs_trace); TRACE=$TRACE; marks_vs_trace '$tmp/live-$alloc.out' '$tmp/live-$alloc.trace'" |
+        awk 'NR == 1 { base_bytes = $4 - $2; base_blocks = $5 - $3 }
+             { if ($4 - base_bytes != $2 || $5 - base_blocks != $3) bad = bad " " $1 "(own " $2 "/" $3 ", trace " $4 "/" $5 ")"; n++ }
+             END { print n " marks" (bad ? ", off:" bad : "") }')
+    expect "live_heap_is_exact_at_every_mark_under_$alloc" "exit $code: $got; $(cat "$tmp/live-$alloc.err")" "$code:$got" = "0:5 marks"
+    # The calls between the first mark and the last, counted by operation: exactly those the program made.
+    begin=$(awk '$1 == "mark" && $2 == "Begin" { print $3 }' "$tmp/live-$alloc.out")
+    end=$(awk '$1 == "mark" && $2 == "Empty" { print $3 }' "$tmp/live-$alloc.out")
+    got=$($TRACE events "$tmp/live-$alloc.trace" | awk -v b="$begin" -v e="$end" '$1 > b && $1 <= e { n[$3]++ }
+        END { printf "%d %d %d %d %d %d %d %d %d %d", n["malloc"], n["calloc"], n["realloc"], n["reallocarray"], n["free"],
+              n["posix_memalign"], n["aligned_alloc"], n["memalign"], n["valloc"], n["pvalloc"] }')
+    want="335 334 1834 334 3001 334 333 333 333 333"
+    [ "$alloc" = jemalloc ] && want="668 334 1834 334 3001 334 333 333 333 0"
+    expect "every_call_is_recorded_once_under_$alloc" "calls (malloc calloc realloc reallocarray free posix_memalign aligned_alloc memalign valloc pvalloc): $got" "$got" = "$want"
+    got=$($TRACE info "$tmp/live-$alloc.trace" | sed -n 's/^allocator: \([a-z]*\) .*/\1/p')
+    csv_alloc=$(value "$tmp/live-$alloc.csv" record_live "$alloc" Built allocator)
+    expect "trace_names_the_allocator_that_served_malloc_under_$alloc" "trace: $got, csv: $csv_alloc" "$got:$csv_alloc" = "$alloc:$alloc"
+done
+got=$(value "$tmp/live-glibc.csv" record_live glibc Grown trace_live_kb):$(value "$tmp/live-glibc.csv" record_live glibc Grown live_kb)
+expect csv_carries_the_traces_live_heap_beside_the_programs_count "trace_live_kb:live_kb $got" "$got" = "4124:4124"
+got=$(value "$tmp/live-glibc.csv" record_live glibc Grown ideal_rss_kb)
+start=$(value "$tmp/live-glibc.csv" record_live glibc Start rss_kb)
+expect ideal_rss_is_the_start_plus_live_pages "ideal $got, start $start" "$got" = "$((start + (4222836 + 4095) / 4096 * 4))"
+got=$(value "$tmp/live-glibc.csv" record_live glibc Exit peak_live_kb)
+expect peak_live_is_at_least_the_largest_marks "peak_live_kb $got (Grown: 4124)" "$(echo "$got" | awk '$1 >= 4124 && $1 < 4224 { print "ok" }')" = ok
+
+# ---- Threads: a producer and two consumers free across threads, eight short threads reuse addresses and leave
+# blocks that main frees. No release may come before its allocation; main's frees change the live heap exactly.
+for alloc in $ALLOCS; do
+    "$FB" --alloc=$alloc --quiet --record="$tmp/threads-$alloc.trace" \
+        -- build/tests/record_threads threads >"$tmp/threads-$alloc.out" 2>"$tmp/threads-$alloc.err"
+    code=$?
+    errors=$($TRACE info "$tmp/threads-$alloc.trace" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')
+    events=$($TRACE info "$tmp/threads-$alloc.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+    expect "threads_replay_in_a_consistent_order_under_$alloc" "exit $code, order errors $errors, events $events; $(cat "$tmp/threads-$alloc.err")" \
+        "$code:$errors:$([ "${events:-0}" -ge 144000 ] && echo many)" = "0:0+0:many"
+    # The C library's own share (per-thread blocks of cached thread stacks) is the same at Joined and at End.
+    got=$(bash -c "$(declare -f marks_vs_trace); TRACE=$TRACE; marks_vs_trace '$tmp/threads-$alloc.out' '$tmp/threads-$alloc.trace'" |
+        awk 'NR == 1 { base_bytes = $4 - $2; base_blocks = $5 - $3 }
+             NR > 1 { extra = ($4 - base_bytes - $2) "/" ($5 - base_blocks - $3); if (seen && extra != last) bad = 1; seen = 1; last = extra
+                      if ($4 - base_bytes < $2 || $4 - base_bytes - $2 > 16384) bad = 1 }
+             END { print (bad ? "off: " last : "exact") }')
+    expect "threads_live_heap_moves_exactly_with_the_programs_frees_under_$alloc" "$got" "$got" = exact
+done
+
+# ---- fork, exec, a crash, a program that allocates nothing.
+"$FB" --quiet --record="$tmp/fork.trace" -- build/tests/record_threads fork >/dev/null 2>"$tmp/fork.err"
+got=$($TRACE info "$tmp/fork.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p'):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')
+expect forked_children_and_their_execs_record_nothing "events:images-line $got; $(cat "$tmp/fork.err")" "$got" = "2:1"
+"$FB" --quiet --record="$tmp/exec.trace" -- build/tests/record_threads exec >/dev/null 2>"$tmp/exec.err"
+got=$($TRACE info "$tmp/exec.trace" | head -2 | tr '\n' '|')
+expect exec_starts_a_new_image_in_the_same_trace "$got" -n "$(echo "$got" | grep 'complete).*, 2 images, the last ')"
+got=$($TRACE events "$tmp/exec.trace" | awk '$2 ~ /^0\./ && $3 == "malloc" && $4 == 123 { n++ } END { print n + 0 }')
+expect the_exec_writes_the_first_images_last_events "mallocs of 123 bytes in image 0: $got" "$got" = 1
+"$FB" --quiet --record="$tmp/crash.trace" --csv="$tmp/crash.csv" -- build/tests/record_threads crash >/dev/null 2>"$tmp/crash.err"
+code=$?
+info=$($TRACE info "$tmp/crash.trace")
+info_code=$?
+events=$(echo "$info" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+expect crashed_program_leaves_a_trace_read_as_truncated "exit $code, fb-trace $info_code, events $events: $(echo "$info" | head -1)" \
+    "$code:$info_code:$(echo "$info" | grep -c 'truncated: no end block'):$([ "${events:-0}" -ge 65536 ] && echo full-chunks)" = "1:0:1:full-chunks"
+expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
+    "$(grep -c 'truncated: no end block' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
+"$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
+got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE info "$tmp/none.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+expect program_without_allocations_has_a_complete_empty_trace "$got" "$got" = "complete:0"
+
+# ---- Refusals: exact messages, exit 2, nothing run.
+"$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"
+code=$?
+expect static_program_is_refused_and_no_trace_is_made "exit $code: $(cat "$tmp/static.err")" \
+    "$code:$(grep -c 'statically linked' "$tmp/static.err"):$([ -e "$tmp/static.trace" ] && echo made || echo none)" = "2:1:none"
+"$FB" --quiet --record=/nonexistent/dir/x.trace -- build/tests/record_live >/dev/null 2>"$tmp/unwritable.err"
+code=$?
+expect unwritable_trace_path_is_refused "exit $code: $(cat "$tmp/unwritable.err")" \
+    "$code:$(cat "$tmp/unwritable.err")" = "2:fragbench: --record: cannot write /nonexistent/dir/x.trace: No such file or directory"
+"$FB" --quiet --alloc=glibc,jemalloc --record="$tmp/two.trace" -- build/tests/record_live >/dev/null 2>"$tmp/two.err"
+code=$?
+expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")" \
+    "$code:$(cat "$tmp/two.err")" = "2:fragbench: --record records one run: give one case (or a command after --), one profile and one rep (2 run(s) asked for)"
+"$FB" --quiet --record-cap=12 --record="$tmp/cap.trace" -- build/tests/record_live >/dev/null 2>"$tmp/cap.err"
+code=$?
+expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code" = 2
+
+# ---- The size cap: recording stops, the program runs on, the trace and the report say where.
+env PYTHONMALLOC=malloc "$FB" --record-cap=1M --record="$tmp/capped.trace" --csv="$tmp/capped.csv" \
+    -- python3 -c 'import sys; x = [bytearray(40) for i in range(300000)]; del x; print("ran on")' >"$tmp/capped.out" 2>"$tmp/capped.err"
+code=$?
+size=$(wc -c <"$tmp/capped.trace")
+info=$($TRACE info "$tmp/capped.trace" | head -1)
+expect size_cap_stops_recording_and_the_program_runs_on "exit $code, $size bytes, $(cat "$tmp/capped.out"): $info" \
+    "$code:$(cat "$tmp/capped.out"):$([ "$size" -le $((1024 * 1024 + 4096)) ] && echo capped):$(echo "$info" | grep -c 'stopped early (size cap reached)')" = "0:ran on:capped:1"
+expect report_says_where_the_trace_stopped "$(grep -i 'stopped\|after the trace' "$tmp/capped.err" | head -3)" \
+    "$(grep -c 'stopped early (size cap reached)' "$tmp/capped.err")" -ge 1
+
+# ---- Real programs fragbench did not write, on small inputs: complete traces, no order error, the live heap
+# small at exit while RSS is not (jq under glibc: the program freed its data, the allocator kept it).
+python3 -c "
+import json
+print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a', 'b', str(i)], 'n': {'x': i}} for i in range(60000)]))
+" >"$tmp/doc.json"
+"$FB" --record="$tmp/jq.trace" --csv="$tmp/jq.csv" -- jq -c 'map(.id)' "$tmp/doc.json" >/dev/null 2>"$tmp/jq.err"
+code=$?
+exit_rss=$(value "$tmp/jq.csv" jq glibc Exit rss_kb)
+start_rss=$(value "$tmp/jq.csv" jq glibc Start rss_kb)
+exit_live=$(value "$tmp/jq.csv" jq glibc Exit trace_live_kb)
+peak_live=$(value "$tmp/jq.csv" jq glibc Exit peak_live_kb)
+expect jq_holds_little_at_exit_while_glibc_keeps_its_rss "exit $code: RSS $start_rss -> $exit_rss kB, live at exit $exit_live kB, peak live $peak_live kB" \
+    "$code:$([ "${exit_live:-999999}" -lt $(((${exit_rss:-0} - ${start_rss:-0}) / 4)) ] && [ "${peak_live:-0}" -gt 20000 ] && echo fragmentation)" = "0:fragmentation"
+expect jq_report_says_how_much_of_rss_is_not_live "$(grep 'is not live' "$tmp/jq.err")" -n "$(grep 'of the [0-9]* kB RSS above Start, the live heap is' "$tmp/jq.err")"
+"$FB" --quiet --record="$tmp/sqlite.trace" -- sqlite3 :memory: \
+    'create table t(a, b); with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) insert into t select i, randomblob(100) from n; select count(*) from t;' \
+    >"$tmp/sqlite.out" 2>"$tmp/sqlite.err"
+code=$?
+env PYTHONMALLOC=malloc "$FB" --quiet --record="$tmp/python.trace" \
+    -- /usr/bin/python3 -c 'x = [str(i) * 3 for i in range(100000)]; del x' >/dev/null 2>"$tmp/python.err"
+python_code=$?
+for program in jq sqlite python; do
+    info=$($TRACE info "$tmp/$program.trace")
+    state=$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p')
+    events=$(echo "$info" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+    errors=$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')
+    expect "real_program_${program}_records_a_complete_sound_trace" "$state, $events events, order errors $errors" \
+        "$state:$errors:$([ "${events:-0}" -ge 20000 ] && echo many)" = "complete:0+0:many"
+done
+expect sqlite3_and_cpython_run_clean_under_the_recorder "sqlite3 exit $code ($(cat "$tmp/sqlite.out")), python3 exit $python_code" \
+    "$code:$(cat "$tmp/sqlite.out"):$python_code" = "0:20000:0"
+
+# ---- The timeline gains the live heap at every sample.
+"$FB" --quiet --interval-ms=5 --record="$tmp/tl.trace" --timeline="$tmp/tl.csv" -- build/tests/record_threads threads >/dev/null 2>&1
+got=$(tr -d '\r' <"$tmp/tl.csv" | awk -F, 'NR > 1 { n++; if ($8 != "") live++ } END { print n + 0, live + 0 }')
+expect timeline_has_the_live_heap_at_every_sample "rows, with live_kb: $got" "$(echo "$got" | awk '$1 >= 3 && $1 == $2 { print "all" }')" = all

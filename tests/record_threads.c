@@ -1,0 +1,171 @@
+/* A test program for the recorder: frees across threads, reuses addresses heavily, starts and ends threads, forks, execs or crashes. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fragbench.h"
+
+/*
+ * Modes (argv[1]):
+ *   threads  a producer hands blocks to two consumers that free them; eight short threads each allocate and
+ *            free in a loop (an address freed by one is soon handed to another) and leave blocks for main to
+ *            free; main keeps KEPT blocks of KEPT_SIZE to the end.
+ *   fork     a child allocates and exits, another execs /bin/true: neither may appear in the trace.
+ *   exec     execs itself in "threads" mode (the same process: the trace gains an image).
+ *   crash    allocates enough to fill several chunks, then dies of SIGSEGV.
+ *   none     makes no allocation call.
+ * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
+ */
+
+enum { ITEMS = 40000, QUEUE = 256, SHORT_THREADS = 8, KEPT = 100, KEPT_SIZE = 1000, LEFT_PER_THREAD = 10 };
+
+static void mark(const char *label, uint64_t bytes, uint64_t blocks)
+{
+    char line[160];
+    int n = snprintf(line, sizeof line, "mark %s %llu %llu %llu\n", label, (unsigned long long)fb_now_ns(),
+                     (unsigned long long)bytes, (unsigned long long)blocks);
+    if (write(STDOUT_FILENO, line, (size_t)n) != n)
+        _exit(3);
+    fb_phase_live(label, bytes, blocks);
+}
+
+/* ---- A bounded queue from the producer to the consumers. */
+static void *queue[QUEUE];
+static size_t head, tail, produced;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER, not_full = PTHREAD_COND_INITIALIZER;
+
+static void *producer(void *unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < ITEMS; i++) {
+        char *block = malloc(16 + i % 700);
+        if (!block)
+            abort();
+        block[0] = 1;
+        pthread_mutex_lock(&lock);
+        while (head - tail == QUEUE)
+            pthread_cond_wait(&not_full, &lock);
+        queue[head++ % QUEUE] = block;
+        pthread_cond_signal(&not_empty);
+        pthread_mutex_unlock(&lock);
+    }
+    pthread_mutex_lock(&lock);
+    produced = 1;
+    pthread_cond_broadcast(&not_empty);
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+static void *consumer(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        while (head == tail && !produced)
+            pthread_cond_wait(&not_empty, &lock);
+        if (head == tail) {
+            pthread_mutex_unlock(&lock);
+            return NULL;
+        }
+        void *block = queue[tail++ % QUEUE];
+        pthread_cond_signal(&not_full);
+        pthread_mutex_unlock(&lock);
+        free(block);
+    }
+}
+
+/* A short thread: allocates and frees the same sizes over and over, then leaves a few blocks to main. */
+static void *churn(void *out)
+{
+    void **left = out;
+    for (int round = 0; round < 2000; round++) {
+        void *a = malloc(48), *b = malloc(48 + round % 3);
+        if (!a || !b)
+            abort();
+        free(a);
+        free(b);
+    }
+    for (int i = 0; i < LEFT_PER_THREAD; i++)
+        if (!(left[i] = malloc(64)))
+            abort();
+    return NULL;
+}
+
+static int run_threads(void)
+{
+    pthread_t threads[3 + SHORT_THREADS];
+    void *left[SHORT_THREADS][LEFT_PER_THREAD];
+    void *kept[KEPT];
+    mark("Begin", 0, 0);
+    for (int i = 0; i < KEPT; i++)
+        if (!(kept[i] = malloc(KEPT_SIZE)))
+            abort();
+    pthread_create(&threads[0], NULL, producer, NULL);
+    pthread_create(&threads[1], NULL, consumer, NULL);
+    pthread_create(&threads[2], NULL, consumer, NULL);
+    for (int i = 0; i < SHORT_THREADS; i++)
+        pthread_create(&threads[3 + i], NULL, churn, left[i]);
+    for (int i = 0; i < 3 + SHORT_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    mark("Joined", KEPT * KEPT_SIZE + SHORT_THREADS * LEFT_PER_THREAD * 64, KEPT + SHORT_THREADS * LEFT_PER_THREAD);
+    for (int i = 0; i < SHORT_THREADS; i++)
+        for (int k = 0; k < LEFT_PER_THREAD; k++)
+            free(left[i][k]); /* blocks of threads that have ended, freed by another */
+    mark("End", KEPT * KEPT_SIZE, KEPT);
+    return 0;
+}
+
+static int run_fork(void)
+{
+    mark("Begin", 0, 0);
+    pid_t child = fork();
+    if (child == 0) {
+        for (int i = 0; i < 1000; i++)
+            if (!malloc(100))
+                _exit(1);
+        exit(0); /* destructors run: the recorder must not write the parent's trace */
+    }
+    waitpid(child, NULL, 0);
+    child = fork();
+    if (child == 0) {
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(1);
+    }
+    waitpid(child, NULL, 0);
+    void *block = malloc(4096);
+    if (!block)
+        abort();
+    mark("End", 4096, 1);
+    free(block);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (strcmp(mode, "threads") == 0)
+        return run_threads();
+    if (strcmp(mode, "fork") == 0)
+        return run_fork();
+    if (strcmp(mode, "exec") == 0) {
+        void *block = malloc(123); /* the first image's heap, gone at exec */
+        if (!block)
+            abort();
+        execl("/proc/self/exe", argv[0], "threads", (char *)NULL);
+        return 1;
+    }
+    if (strcmp(mode, "crash") == 0) {
+        for (int i = 0; i < 100000; i++)
+            if (!malloc(32))
+                abort();
+        raise(SIGSEGV);
+        return 1;
+    }
+    return strcmp(mode, "none") == 0 ? 0 : 2;
+}

@@ -50,8 +50,9 @@ PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
-                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv) \
-                 $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES))
+                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace) \
+                 $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
+                 $(BUILD)/tsan/trace_writer_stress $(BUILD)/asan/trace_writer_stress
 
 .PHONY: all programs deps deps-compare deps-test talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
@@ -106,8 +107,8 @@ bench-runner: programs $(BUILD)/bench/probe_cost
 
 # A long fuzz run: make fuzz FUZZ_SECONDS=600 (each target in turn; new inputs land in build/fuzz/found-*).
 FUZZ_SECONDS ?= 60
-fuzz: deps $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv)
-	@for target in record profiles csv; do mkdir -p $(BUILD)/fuzz/found-$$target; \
+fuzz: deps $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace)
+	@for target in record profiles csv trace; do mkdir -p $(BUILD)/fuzz/found-$$target; \
 	    $(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	        $(BUILD)/fuzz/found-$$target tests/fuzz/corpus/$$target || exit 1; done
 
@@ -145,6 +146,14 @@ $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 # The threaded cases under ThreadSanitizer: a data race in a case would make its numbers meaningless.
 $(BUILD)/tsan/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tsan
 	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
+
+# The trace writer alone, under ThreadSanitizer and under ASan+UBSan (the recorder itself cannot be: it is
+# preloaded, and the sanitizers' runtimes interpose malloc themselves).
+$(BUILD)/tsan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/tsan
+	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itrace -o $@ $< trace/writer.c $(TRACE_LIB)
+
+$(BUILD)/asan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/asan
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -pthread -Itrace -o $@ $< trace/writer.c $(TRACE_LIB)
 
 # Unit tests link the runner's modules and the probe's line writer (to test the protocol both ways).
 UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))
@@ -195,6 +204,9 @@ $(BUILD)/tests/record_check: tests/record_check.c runner/record.c $(RUNNER_HDR) 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 $(BUILD)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c runner/line_reader.c runner/record.c $(RUNNER_HDR) | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/line_reader.c runner/record.c
+
+$(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c trace/reader.c trace/live.c $(TRACE_HDR) | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< trace/reader.c trace/live.c
 
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c

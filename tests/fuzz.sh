@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 1
 runs=${1:-300000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in record profiles csv; do
+for target in record profiles csv trace; do
     mkdir -p "$work/$target"
     # New inputs go to the scratch directory; the committed corpus is only read.
     if build/fuzz/fuzz_$target -runs="$runs" -seed=1 -max_len=8192 "$work/$target" "tests/fuzz/corpus/$target" \

@@ -1,4 +1,5 @@
 /* Walks a trace once in time order, keeping the live set: the live heap at given times, its peak, the counts. */
+#define _GNU_SOURCE
 #include "analysis.h"
 
 #include <stdlib.h>
@@ -94,11 +95,10 @@ static void apply(struct walk *walk, const struct trace_event *event)
     }
 }
 
-static const struct trace_point *sort_base;
-
-static int compare_points(const void *left, const void *right)
+static int compare_points(const void *left, const void *right, void *points)
 {
-    uint64_t a = sort_base[*(const size_t *)left].ns, b = sort_base[*(const size_t *)right].ns;
+    const struct trace_point *base = points;
+    uint64_t a = base[*(const size_t *)left].ns, b = base[*(const size_t *)right].ns;
     return a < b ? -1 : a > b;
 }
 
@@ -128,8 +128,8 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
     summary->info = *trace_info(reader);
     for (size_t i = 0; i < point_count; i++)
         order[i] = i;
-    sort_base = points;
-    qsort(order, point_count, sizeof *order, compare_points);
+    if (point_count > 1)
+        qsort_r(order, point_count, sizeof *order, compare_points, points);
     live_init(&walk.live);
     while ((status = trace_next(reader, &event, error, error_size)) > 0) {
         while (next_point < point_count && points[order[next_point]].ns < event.ns)

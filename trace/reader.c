@@ -188,10 +188,10 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
     }
     free(payload);
     if (reader->info.images == 0)
-        return failure(error, error_size, "not a whole trace: no image block (the program never started recording)"
-                                          "");
+        return failure(error, error_size, "not a whole trace: no image block (the program never started recording)");
     /* Each chunk once (the longest copy), in image, thread and chunk order; gaps are counted. */
-    qsort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks);
+    if (reader->chunk_count > 1)
+        qsort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks);
     size_t kept = 0;
     for (size_t i = 0; i < reader->chunk_count; i++) {
         struct chunk_ref *chunk = &reader->chunks[i], *previous = kept ? &reader->chunks[kept - 1] : NULL;
@@ -207,30 +207,25 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
     return 0;
 }
 
-struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
+struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size)
 {
     unsigned char magic[TRACE_MAGIC_SIZE];
     struct trace_reader *reader = calloc(1, sizeof *reader);
     if (!reader)
         abort();
-    reader->file = fopen(path, "rbe");
-    if (!reader->file) {
-        snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
-        free(reader);
-        return NULL;
-    }
+    reader->file = file;
     if (fseeko(reader->file, 0, SEEK_END) == 0)
         reader->info.file_bytes = (uint64_t)ftello(reader->file);
     rewind(reader->file);
     if (fread(magic, 1, sizeof magic, reader->file) < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
-        snprintf(error, error_size, "%s is not a fragbench trace%s", path,
+        snprintf(error, error_size, "%s is not a fragbench trace%s", name,
                  reader->info.file_bytes == 0 ? " (it is empty: the program never started recording)" : "");
         trace_close(reader);
         return NULL;
     }
     reader->info.version = magic[7];
     if (magic[7] != TRACE_VERSION) {
-        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads version %u", path,
+        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads version %u", name,
                  magic[7], TRACE_VERSION);
         trace_close(reader);
         return NULL;
@@ -240,6 +235,16 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         return NULL;
     }
     return reader;
+}
+
+struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
+{
+    FILE *file = fopen(path, "rbe");
+    if (!file) {
+        snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    return trace_open_stream(file, path, error, error_size);
 }
 
 const struct trace_info *trace_info(const struct trace_reader *reader)

@@ -104,9 +104,12 @@ static uint64_t complete_until(void)
 {
     uint64_t until = now_ns();
     pthread_mutex_lock(&registry_lock);
-    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next)
+    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
+        pthread_mutex_lock(&buffer->flush_lock); /* its base moves when its thread writes it out */
         if (atomic_load(&buffer->used) > 0 && buffer->base_ns < until)
             until = buffer->base_ns;
+        pthread_mutex_unlock(&buffer->flush_lock);
+    }
     pthread_mutex_unlock(&registry_lock);
     return until;
 }

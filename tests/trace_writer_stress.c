@@ -1,0 +1,91 @@
+/* The trace writer alone under ThreadSanitizer or ASan+UBSan: threads record while others end and the image ends under them. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "writer.h"
+
+/*
+ * Phase 1: THREADS threads each record EVENTS allocations of addresses of their own and release them, then end
+ * (their buffers are written by the thread-exit path). Phase 2: LATE threads record pairs without pause while
+ * main ends the image under them (the exit's copies of their buffers, then their one-by-one writes). The
+ * reader must then read it all: no error, no release before its allocation, every phase-1 event there.
+ * With a size cap (second argument, bytes), recording stops during phase 1 while every thread writes: the
+ * trace must say so and still read back in order.
+ */
+enum { THREADS = 6, EVENTS = 30000, LATE = 3 };
+static atomic_int stop;
+
+static void *record_and_end(void *argument)
+{
+    uintptr_t base = ((uintptr_t)argument + 1) << 32;
+    for (uintptr_t i = 0; i < EVENTS; i++)
+        trace_writer_allocation(TRACE_MALLOC, 0, 16 + i % 500, (void *)(base + i * 16));
+    for (uintptr_t i = 0; i < EVENTS; i++)
+        trace_writer_release(TRACE_FREE, (void *)(base + i * 16));
+    return NULL;
+}
+
+static void *record_until_stopped(void *argument)
+{
+    uintptr_t base = ((uintptr_t)argument + 100) << 32;
+    for (uintptr_t i = 0; !atomic_load(&stop); i++) {
+        trace_writer_allocation(TRACE_MALLOC, 0, 32, (void *)(base + (i % 1000) * 16));
+        trace_writer_release(TRACE_FREE, (void *)(base + (i % 1000) * 16));
+    }
+    return NULL;
+}
+
+static int check(const char *name, int ok, const char *detail)
+{
+    printf("%s: %s%s%s\n", ok ? "PASS" : "FAIL", name, ok ? "" : "\n  ", ok ? "" : detail);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    pthread_t threads[THREADS], late[LATE];
+    struct trace_summary summary;
+    char error[512], detail[600];
+    FILE *created = argc >= 2 ? fopen(argv[1], "w") : NULL;
+    uint64_t cap = argc == 3 ? strtoull(argv[2], NULL, 10) : 0;
+    if (!created || fclose(created) != 0 || trace_writer_start(argv[1], cap) != 0) {
+        printf("FAIL: writer_starts\n  usage: trace_writer_stress FILE [CAP_BYTES] (a writable path)\n");
+        return 1;
+    }
+    for (uintptr_t t = 0; t < THREADS; t++)
+        pthread_create(&threads[t], NULL, record_and_end, (void *)t);
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(threads[t], NULL);
+    for (uintptr_t t = 0; t < LATE; t++)
+        pthread_create(&late[t], NULL, record_until_stopped, (void *)t);
+    usleep(20000);
+    trace_writer_end(false);
+    usleep(5000);
+    atomic_store(&stop, 1);
+    for (int t = 0; t < LATE; t++)
+        pthread_join(late[t], NULL);
+    int failures = 0, read = trace_analyze(argv[1], NULL, 0, &summary, error, sizeof error);
+    failures += check("writer_trace_reads_back", read == 0, error);
+    snprintf(detail, sizeof detail, "%llu releases of blocks not live, %llu allocations at live addresses",
+             (unsigned long long)summary.unknown_releases, (unsigned long long)summary.double_allocations);
+    failures += check("writer_keeps_every_release_after_its_allocation",
+                      read == 0 && summary.unknown_releases == 0 && summary.double_allocations == 0, detail);
+    if (cap) {
+        snprintf(detail, sizeof detail, "stopped %d, %llu bytes written (cap %llu)", summary.info.stopped,
+                 (unsigned long long)summary.info.file_bytes, (unsigned long long)cap);
+        failures += check("writer_stops_at_the_cap_and_says_so",
+                          read == 0 && summary.info.stopped && summary.info.stop_reason == TRACE_STOP_CAP &&
+                              summary.info.file_bytes <= cap + 4096, detail);
+        return failures ? 1 : 0;
+    }
+    snprintf(detail, sizeof detail, "%llu events (at least %d), ended %d", (unsigned long long)summary.events,
+             2 * THREADS * EVENTS, summary.info.ended);
+    failures += check("writer_loses_no_event_of_ended_threads",
+                      read == 0 && summary.events >= 2ull * THREADS * EVENTS && summary.info.ended, detail);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,240 @@
+/* Unit tests of the trace reader, the live set and the analysis, on traces built here byte by byte. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "check.h"
+#include "live.h"
+#include "reader.h"
+
+/* ---- Building a trace in memory. */
+
+struct bytes {
+    unsigned char data[8192];
+    size_t size;
+};
+
+static void put(struct bytes *out, const void *data, size_t size)
+{
+    memcpy(out->data + out->size, data, size);
+    out->size += size;
+}
+
+static void put_block(struct bytes *out, uint32_t kind, const unsigned char *payload, size_t length)
+{
+    unsigned char head[TRACE_BLOCK_HEAD];
+    trace_put_u32(head, kind);
+    trace_put_u32(head + 4, (uint32_t)length);
+    put(out, head, sizeof head);
+    put(out, payload, length);
+}
+
+static void start_trace(struct bytes *out, unsigned version)
+{
+    unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC, image[TRACE_IMAGE_FIXED + 8] = {0};
+    out->size = 0;
+    magic[7] = (unsigned char)version;
+    put(out, magic, sizeof magic);
+    trace_put_u32(image, 4096);
+    trace_put_u32(image + 4, 42);
+    trace_put_u64(image + 16, 1000);
+    memcpy(image + TRACE_IMAGE_FIXED, "/bin/x", 7);
+    put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
+}
+
+/* A chunk of one thread: events as (ns, op, size, pointer), encoded as the writer does. */
+struct test_event {
+    uint64_t ns;
+    enum trace_op op;
+    uint64_t size, pointer;
+};
+
+static void put_chunk(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
+                      const struct test_event *events, size_t count)
+{
+    unsigned char payload[4096];
+    size_t at = TRACE_CHUNK_FIXED;
+    uint64_t previous_ns = base_ns, previous_pointer = 0;
+    memset(payload, 0, TRACE_CHUNK_FIXED);
+    trace_put_u32(payload, thread);
+    trace_put_u32(payload + 4, number);
+    trace_put_u64(payload + 16, base_ns);
+    for (size_t i = 0; i < count; i++) {
+        const struct test_event *event = &events[i];
+        at += trace_put_varint(payload + at, (event->ns - previous_ns) << 4 | event->op);
+        previous_ns = event->ns;
+        if (!trace_op_releases(event->op))
+            at += trace_put_varint(payload + at, event->size);
+        if (event->pointer) {
+            at += trace_put_varint(payload + at, trace_zigzag((int64_t)(event->pointer - previous_pointer)) + 1);
+            previous_pointer = event->pointer;
+        } else
+            at += trace_put_varint(payload + at, 0);
+    }
+    put_block(out, TRACE_BLOCK_CHUNK, payload, at);
+}
+
+static void end_trace(struct bytes *out)
+{
+    unsigned char end[TRACE_END_SIZE] = {0};
+    put_block(out, TRACE_BLOCK_END, end, sizeof end);
+}
+
+static char path[64];
+
+static const char *saved(const struct bytes *trace)
+{
+    snprintf(path, sizeof path, "/tmp/fb-test-trace-%d", (int)getpid());
+    FILE *file = fopen(path, "wb");
+    fwrite(trace->data, 1, trace->size, file);
+    fclose(file);
+    return path;
+}
+
+/* ---- Tests. */
+
+static void live_set_matches_a_plain_array_through_many_changes(void)
+{
+    enum { SLOTS = 5000 };
+    static uint64_t sizes[SLOTS]; /* 0: not live */
+    struct live_set set;
+    uint64_t bytes = 0, blocks = 0, got;
+    unsigned seed = 7;
+    live_init(&set);
+    for (int step = 0; step < 200000; step++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t slot = (seed >> 8) % SLOTS;
+        uint64_t pointer = 0x7f0000000000ull + slot * 48;
+        if (sizes[slot]) {
+            CHECK(live_remove(&set, pointer, &got) && got == sizes[slot]);
+            bytes -= sizes[slot];
+            blocks--;
+            sizes[slot] = 0;
+        } else {
+            sizes[slot] = 1 + seed % 900;
+            CHECK(live_add(&set, pointer, sizes[slot]));
+            bytes += sizes[slot];
+            blocks++;
+        }
+    }
+    CHECK(set.bytes == bytes && set.blocks == blocks);
+    CHECK(!live_remove(&set, 0x1234, &got));
+    CHECK(!live_add(&set, 0x7f0000000000ull + 3 * 48, 5) || sizes[3] == 0); /* a second add at a live address */
+    live_free(&set);
+}
+
+static void threads_merge_in_time_with_releases_first(void)
+{
+    struct bytes trace;
+    struct trace_event event;
+    char error[256], order[256] = "";
+    start_trace(&trace, TRACE_VERSION);
+    /* Thread 0 allocates p, thread 1 frees it and, at the very same ns, thread 0 is handed p again. */
+    const struct test_event zero[] = {{100, TRACE_MALLOC, 10, 0x1000}, {300, TRACE_MALLOC, 20, 0x1000}};
+    const struct test_event one[] = {{300, TRACE_FREE, 0, 0x1000}, {400, TRACE_FREE, 0, 0x1000}};
+    put_chunk(&trace, 0, 0, 50, zero, 2);
+    put_chunk(&trace, 1, 0, 60, one, 2);
+    end_trace(&trace);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader != NULL);
+    while (reader && trace_next(reader, &event, error, sizeof error) > 0) {
+        char item[32];
+        snprintf(item, sizeof item, "%u:%s@%llu ", event.thread, trace_op_names[event.op], (unsigned long long)event.ns);
+        strcat(order, item);
+    }
+    CHECK_STR(order, "0:malloc@100 1:free@300 0:malloc@300 1:free@400 ");
+    trace_close(reader);
+    struct trace_point points[] = {{.ns = 99}, {.ns = 100}, {.ns = 300}, {.ns = 1000}};
+    struct trace_summary summary;
+    CHECK(trace_analyze(path, points, 4, &summary, error, sizeof error) == 0);
+    CHECK(points[0].live_bytes == 0 && points[1].live_bytes == 10 && points[2].live_bytes == 20);
+    CHECK(points[3].live_bytes == 0 && points[3].known);
+    CHECK(summary.unknown_releases == 0 && summary.double_allocations == 0 && summary.peak_live_bytes == 20);
+    unlink(path);
+}
+
+static void a_longer_copy_of_a_chunk_replaces_the_shorter(void)
+{
+    struct bytes trace;
+    struct trace_summary summary;
+    char error[256];
+    const struct test_event events[] = {{10, TRACE_MALLOC, 8, 0x2000}, {20, TRACE_MALLOC, 8, 0x3000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 0, events, 1); /* the exit's copy, taken while the thread still ran */
+    put_chunk(&trace, 0, 0, 0, events, 2); /* the thread's own, later and longer */
+    end_trace(&trace);
+    CHECK(trace_analyze(saved(&trace), NULL, 0, &summary, error, sizeof error) == 0);
+    CHECK(summary.events == 2 && summary.final_live_blocks == 2 && summary.info.gaps == 0);
+    unlink(path);
+}
+
+static void a_failed_realloc_keeps_the_old_block(void)
+{
+    struct bytes trace;
+    struct trace_summary summary;
+    char error[256];
+    const struct test_event events[] = {
+        {10, TRACE_MALLOC, 100, 0x4000}, {20, TRACE_REALLOC_START, 0, 0x4000}, {21, TRACE_REALLOC, 1 << 30, 0},
+        {30, TRACE_REALLOC_START, 0, 0x4000}, {31, TRACE_REALLOC, 300, 0x5000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 0, events, 5);
+    end_trace(&trace);
+    struct trace_point points[] = {{.ns = 25}, {.ns = 40}};
+    CHECK(trace_analyze(saved(&trace), points, 2, &summary, error, sizeof error) == 0);
+    CHECK(points[0].live_bytes == 100 && points[1].live_bytes == 300 && points[1].live_blocks == 1);
+    CHECK(summary.failed == 1 && summary.op_counts[TRACE_REALLOC] == 2);
+    unlink(path);
+}
+
+static void bad_traces_get_exact_errors(void)
+{
+    struct bytes trace;
+    char error[256];
+    struct trace_event event;
+    start_trace(&trace, 9);
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads version 1") != NULL);
+    trace.size = 0;
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording)") != NULL);
+    /* An operation the format does not have. */
+    start_trace(&trace, TRACE_VERSION);
+    const struct test_event events[] = {{10, (enum trace_op)14, 8, 0x10}};
+    put_chunk(&trace, 0, 0, 0, events, 1);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader != NULL);
+    CHECK(reader && trace_next(reader, &event, error, sizeof error) == -1);
+    CHECK(strstr(error, "corrupt trace: the chunk at byte") != NULL);
+    trace_close(reader);
+    unlink(path);
+}
+
+static void a_trace_cut_inside_a_block_reads_up_to_it(void)
+{
+    struct bytes trace;
+    struct trace_summary summary;
+    char error[256], state[256];
+    const struct test_event events[] = {{10, TRACE_MALLOC, 8, 0x2000}, {20, TRACE_FREE, 0, 0x2000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 0, events, 2);
+    put_chunk(&trace, 0, 1, 20, events, 1);
+    trace.size -= 3; /* the program died while its last chunk was being written */
+    CHECK(trace_analyze(saved(&trace), NULL, 0, &summary, error, sizeof error) == 0);
+    CHECK(summary.events == 2 && summary.info.cut_block);
+    trace_state_text(&summary.info, state, sizeof state);
+    CHECK_STR(state, "truncated: the file ends inside a block (the program died while writing it)");
+    unlink(path);
+}
+
+int main(void)
+{
+    RUN_TEST(live_set_matches_a_plain_array_through_many_changes);
+    RUN_TEST(threads_merge_in_time_with_releases_first);
+    RUN_TEST(a_longer_copy_of_a_chunk_replaces_the_shorter);
+    RUN_TEST(a_failed_realloc_keeps_the_old_block);
+    RUN_TEST(bad_traces_get_exact_errors);
+    RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
+    return CHECK_EXIT_CODE();
+}

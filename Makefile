@@ -54,7 +54,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
                  $(BUILD)/tsan/trace_writer_stress $(BUILD)/asan/trace_writer_stress
 
-.PHONY: all programs deps deps-compare deps-test talk compare slides bench test clean clang-check bench-runner fuzz check-reference
+.PHONY: all programs deps deps-compare deps-test bench-record talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
 
 programs: $(PROGRAMS)
@@ -104,6 +104,11 @@ test: deps deps-compare deps-test programs $(TEST_PROGRAMS)
 bench-runner: programs $(BUILD)/bench/probe_cost
 	@scripts/deps.sh hyperfine
 	@bench/run.sh
+
+# Benchmarks of the recorder: jq and CPython with and without it, the trace's size, its memory (docs/speed.md).
+bench-record: deps deps-test programs $(BUILD)/tests/record_threads
+	@scripts/deps.sh hyperfine
+	@bench/record.sh
 
 # A long fuzz run: make fuzz FUZZ_SECONDS=600 (each target in turn; new inputs land in build/fuzz/found-*).
 FUZZ_SECONDS ?= 60

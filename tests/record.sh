@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Tests of the recorder (--record) and the trace reader: exact live heap at marks, threads, fork, exec, crash, refusals, real programs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -24,7 +24,7 @@ for alloc in $ALLOCS; do
     "$FB" --alloc=$alloc --quiet --record="$tmp/live-$alloc.trace" --csv="$tmp/live-$alloc.csv" \
         -- build/tests/record_live $arg >"$tmp/live-$alloc.out" 2>"$tmp/live-$alloc.err"
     code=$?
-    got=$(bash -c "$(declare -f marks_vs_trace); TRACE=$TRACE; marks_vs_trace '$tmp/live-$alloc.out' '$tmp/live-$alloc.trace'" |
+    got=$(marks_vs_trace "$tmp/live-$alloc.out" "$tmp/live-$alloc.trace" |
         awk 'NR == 1 { base_bytes = $4 - $2; base_blocks = $5 - $3 }
              { if ($4 - base_bytes != $2 || $5 - base_blocks != $3) bad = bad " " $1 "(own " $2 "/" $3 ", trace " $4 "/" $5 ")"; n++ }
              END { print n " marks" (bad ? ", off:" bad : "") }')
@@ -61,7 +61,7 @@ for alloc in $ALLOCS; do
     expect "threads_replay_in_a_consistent_order_under_$alloc" "exit $code, order errors $errors, events $events; $(cat "$tmp/threads-$alloc.err")" \
         "$code:$errors:$([ "${events:-0}" -ge 144000 ] && echo many)" = "0:0+0:many"
     # The C library's own share (per-thread blocks of cached thread stacks) is the same at Joined and at End.
-    got=$(bash -c "$(declare -f marks_vs_trace); TRACE=$TRACE; marks_vs_trace '$tmp/threads-$alloc.out' '$tmp/threads-$alloc.trace'" |
+    got=$(marks_vs_trace "$tmp/threads-$alloc.out" "$tmp/threads-$alloc.trace" |
         awk 'NR == 1 { base_bytes = $4 - $2; base_blocks = $5 - $3 }
              NR > 1 { extra = ($4 - base_bytes - $2) "/" ($5 - base_blocks - $3); if (seen && extra != last) bad = 1; seen = 1; last = extra
                       if ($4 - base_bytes < $2 || $4 - base_bytes - $2 > 16384) bad = 1 }

@@ -52,7 +52,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
-                 $(BUILD)/tsan/trace_writer_stress $(BUILD)/asan/trace_writer_stress
+                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress
 
 .PHONY: all programs deps deps-compare deps-test bench-record talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
@@ -152,9 +152,9 @@ $(BUILD)/cases/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/cases
 $(BUILD)/tsan/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tsan
 	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
-# The trace writer alone, under ThreadSanitizer and under ASan+UBSan (the recorder itself cannot be: it is
+# The trace writer alone (not in build/tsan/, which holds the threaded cases), under ThreadSanitizer and under ASan+UBSan (the recorder itself cannot be: it is
 # preloaded, and the sanitizers' runtimes interpose malloc themselves).
-$(BUILD)/tsan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/tsan
+$(BUILD)/tsan-writer/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/tsan-writer
 	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itrace -o $@ $< trace/writer.c $(TRACE_LIB)
 
 $(BUILD)/asan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/asan
@@ -228,5 +228,5 @@ clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer:
 	mkdir -p $@

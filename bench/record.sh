@@ -30,7 +30,7 @@ recorded() { echo "sh -c 'FRAGBENCH_PID=\$\$ FRAGBENCH_TRACE=$work/t.trace LD_PR
 
 for program in jq python; do
     if [ $program = jq ]; then
-        command="jq -c map(.id) $work/doc.json"
+        command="jq -c \"map(.id)\" $work/doc.json"
         export_env=""
     else
         command="/usr/bin/python3 $work/alloc.py"

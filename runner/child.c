@@ -54,7 +54,7 @@ static char **build_environment(const struct child_spec *spec, int report_fd, ui
     char **env;
     while (environ[count])
         count++;
-    env = calloc(count + profile->env_count + 8, sizeof *env);
+    env = calloc(count + profile->env_count + 9, sizeof *env);
     if (!env)
         abort();
     for (size_t i = 0; i < count; i++)
@@ -82,7 +82,9 @@ static char **build_environment(const struct child_spec *spec, int report_fd, ui
     if (shim && !(env[n++] = strdup("FRAGBENCH_START=1"))) /* the shim's "Start" phase, sent once */
         abort();
     if (spec->trace_path && (asprintf(&env[n++], "FRAGBENCH_TRACE=%s", spec->trace_path) < 0 ||
-                             asprintf(&env[n++], "FRAGBENCH_TRACE_CAP=%llu", spec->trace_cap_bytes) < 0))
+                             asprintf(&env[n++], "FRAGBENCH_TRACE_CAP=%llu", spec->trace_cap_bytes) < 0 ||
+                             asprintf(&env[n++], "FRAGBENCH_TRACE_CLOCK=%s",
+                                      spec->trace_precise_clock ? "precise" : "coarse") < 0))
         abort();
     if (asprintf(&env[n++], "%s=%d", FB_ENV_FD, report_fd) < 0)
         abort();

@@ -31,6 +31,7 @@ struct child_spec {
     const char *recorder;          /* the recorder, preloaded before the profile's library; or NULL */
     const char *trace_path;        /* with the recorder: the trace file (absolute), and its size cap */
     unsigned long long trace_cap_bytes;
+    bool trace_precise_clock;
 };
 
 /* A started child: its pid, the pipe its records come through, and a pidfd to see it exit. */

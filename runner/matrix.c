@@ -365,6 +365,7 @@ static void start(struct run *run)
         spec.recorder = matrix->recorder;
         spec.trace_path = matrix->trace_path;
         spec.trace_cap_bytes = matrix->trace_cap_bytes;
+        spec.trace_precise_clock = matrix->trace_precise_clock;
     }
     run->console = run->matrix->console;
     if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */

@@ -48,6 +48,7 @@ struct matrix {
     const char *trace_path;   /* --record: the trace file, absolute; NULL when not recording */
     const char *trace_display; /* and as the user gave it */
     unsigned long long trace_cap_bytes;
+    bool trace_precise_clock;
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
     unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;

@@ -28,6 +28,7 @@ struct options {
     bool skip_missing;         /* --skip-missing: a profile whose library is missing is skipped, as under all */
     const char *record_path;   /* --record: the trace file; NULL for none */
     long long record_cap_kb;   /* --record-cap: the trace's size cap */
+    bool record_precise_clock; /* --record-clock=precise */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
     bool help, version;
     char **case_names; /* the positional arguments */

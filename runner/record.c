@@ -39,6 +39,7 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, alloc_os_bytes, false),
     NUMBER(RECORD_PHASE, child_peak_kb, false),
     NUMBER(RECORD_PHASE, t_ns, false),
+    NUMBER(RECORD_PHASE, trace_mark, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER

@@ -32,6 +32,7 @@ struct record {
     bool has_child_peak;
     uint64_t t_ns;          /* optional: CLOCK_MONOTONIC in ns when the phase began (places it among a trace's events) */
     bool has_t_ns;
+    uint64_t trace_mark;    /* optional: the recorder's number for this mark (--record), placing it exactly */
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;

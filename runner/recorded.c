@@ -55,8 +55,10 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
     struct trace_point *points = calloc(count, sizeof *points);
     if (!points)
         abort();
-    for (size_t i = 0; i < row_count; i++)
+    for (size_t i = 0; i < row_count; i++) {
         points[i].ns = rows[i].has_t_ns ? rows[i].t_ns : (t0_us + rows[i].elapsed_us) * 1000;
+        points[i].mark = rows[i].trace_mark;
+    }
     for (size_t i = 0; i < sample_count; i++)
         points[row_count + i].ns = samples[i].ns;
     points[count - 1].ns = peak_rss_ns;

@@ -9,11 +9,11 @@ FB=${1:-build/fragbench}
 TRACE=build/fb-trace
 ALLOCS="glibc jemalloc tcmalloc mimalloc"
 
-# marks_vs_trace OUT TRACE: "LABEL own_bytes own_blocks trace_bytes trace_blocks" for every mark the program printed.
+# marks_vs_trace OUT TRACE: "LABEL own_bytes own_blocks trace_bytes trace_blocks" for every mark the program printed
+# (its marks are the trace's last ones: the shim's Start comes first).
 marks_vs_trace() {
-    times=$(awk '$1 == "mark" { print $3 }' "$1" | tr '\n' ' ')
-    # shellcheck disable=SC2086 # the times are separate arguments
-    paste -d' ' <(awk '$1 == "mark" { print $2, $4, $5 }' "$1") <($TRACE live "$2" $times | awk '{ print $2, $3 }')
+    count=$(awk '$1 == "mark"' "$1" | wc -l)
+    paste -d' ' <(awk '$1 == "mark" { print $2, $4, $5 }' "$1") <($TRACE marks "$2" | tail -n "$count" | awk '{ print $2, $3 }')
 }
 
 # ---- Every kind of call, under each allocator: the trace's live heap equals the program's own count at every
@@ -29,10 +29,12 @@ for alloc in $ALLOCS; do
              { if ($4 - base_bytes != $2 || $5 - base_blocks != $3) bad = bad " " $1 "(own " $2 "/" $3 ", trace " $4 "/" $5 ")"; n++ }
              END { print n " marks" (bad ? ", off:" bad : "") }')
     expect "live_heap_is_exact_at_every_mark_under_$alloc" "exit $code: $got; $(cat "$tmp/live-$alloc.err")" "$code:$got" = "0:5 marks"
-    # The calls between the first mark and the last, counted by operation: exactly those the program made.
-    begin=$(awk '$1 == "mark" && $2 == "Begin" { print $3 }' "$tmp/live-$alloc.out")
-    end=$(awk '$1 == "mark" && $2 == "Empty" { print $3 }' "$tmp/live-$alloc.out")
-    got=$($TRACE events "$tmp/live-$alloc.trace" | awk -v b="$begin" -v e="$end" '$1 > b && $1 <= e { n[$3]++ }
+    # The calls between the program's first mark and its last (the trace's last five), counted by operation:
+    # exactly those the program made.
+    begin=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 5 | head -n 1 | cut -d' ' -f1)
+    end=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 1 | cut -d' ' -f1)
+    got=$($TRACE events "$tmp/live-$alloc.trace" | awk -v b="$begin" -v e="$end" '$3 == "mark" && $4 == b { on = 1; next }
+        $3 == "mark" && $4 == e { on = 0 } on { n[$3]++ }
         END { printf "%d %d %d %d %d %d %d %d %d %d", n["malloc"], n["calloc"], n["realloc"], n["reallocarray"], n["free"],
               n["posix_memalign"], n["aligned_alloc"], n["memalign"], n["valloc"], n["pvalloc"] }')
     want="335 334 1834 334 3001 334 333 333 333 333"
@@ -71,7 +73,7 @@ done
 
 # ---- fork, exec, a crash, a program that allocates nothing.
 "$FB" --quiet --record="$tmp/fork.trace" -- build/tests/record_threads fork >/dev/null 2>"$tmp/fork.err"
-got=$($TRACE info "$tmp/fork.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p'):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')
+got=$($TRACE events "$tmp/fork.trace" | grep -vc ' mark '):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')
 expect forked_children_and_their_execs_record_nothing "events:images-line $got; $(cat "$tmp/fork.err")" "$got" = "2:1"
 "$FB" --quiet --record="$tmp/exec.trace" -- build/tests/record_threads exec >/dev/null 2>"$tmp/exec.err"
 got=$($TRACE info "$tmp/exec.trace" | head -2 | tr '\n' '|')

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     char error[512], detail[600];
     FILE *created = argc >= 2 ? fopen(argv[1], "w") : NULL;
     uint64_t cap = argc == 3 ? strtoull(argv[2], NULL, 10) : 0;
-    if (!created || fclose(created) != 0 || trace_writer_start(argv[1], cap) != 0) {
+    if (!created || fclose(created) != 0 || trace_writer_start(argv[1], cap, false) != 0) {
         printf("FAIL: writer_starts\n  usage: trace_writer_stress FILE [CAP_BYTES] (a writable path)\n");
         return 1;
     }

@@ -14,6 +14,8 @@
 /* A time at which the live heap is wanted (a mark, a sample): filled in by trace_analyze. */
 struct trace_point {
     uint64_t ns;          /* CLOCK_MONOTONIC, as the trace's events */
+    uint64_t mark;        /* a mark's number (the phase record's trace_mark): placed at that event; 0: by ns */
+    bool placed;          /* set when its mark was found (else it was placed by ns) */
     uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
     uint64_t live_blocks;
     bool known;           /* false past the point where a stopped trace is complete */

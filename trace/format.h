@@ -15,14 +15,17 @@
 #define TRACE_MAGIC_SIZE 8
 #define TRACE_BLOCK_HEAD 8
 
+/* The most threads an image may number (the recorder numbers them from 0): a larger number is corruption. */
+#define TRACE_MAX_THREADS (1u << 20)
+
 /* The largest payload a reader accepts: a recorder's chunk is far below it, so a larger length is corruption. */
 #define TRACE_MAX_PAYLOAD (16u << 20)
 
 enum trace_block_kind {
     /*
      * An image: a process image starts recording (the first one, and one after each exec). Payload: u32 page
-     * size, u32 pid, u32 clock id (CLOCK_MONOTONIC), u32 flags (0), u64 start time in ns on that clock, u64 size
-     * cap in bytes, then NUL-terminated strings: the executable.
+     * size, u32 pid, u32 clock id (CLOCK_MONOTONIC_COARSE by default, or CLOCK_MONOTONIC), u32 flags (0), u64
+     * start time in ns on CLOCK_MONOTONIC, u64 size cap in bytes, then the executable, NUL-terminated.
      */
     TRACE_BLOCK_IMAGE = 0x474d4921, /* "!IMG" */
     /* The allocator that serves the recorded calls: NUL-terminated name, then version. */
@@ -70,7 +73,8 @@ enum trace_op {
     TRACE_ALIGNED_ALLOC = 8,  /* alignment, size, pointer */
     TRACE_VALLOC = 9,         /* size, pointer (page-aligned) */
     TRACE_PVALLOC = 10,       /* size as asked (the allocator rounds it up to pages), pointer */
-    TRACE_OP_COUNT = 11,
+    TRACE_MARK = 11,          /* a mark's number (the program's phase, placed exactly among its thread's calls) */
+    TRACE_OP_COUNT = 12,
 };
 
 /* The longest encoded event: the head and three fields of ten bytes each. */

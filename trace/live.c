@@ -71,6 +71,13 @@ static size_t find(const struct live_set *set, uint64_t pointer, bool *found)
     return slot;
 }
 
+bool live_contains(const struct live_set *set, uint64_t pointer)
+{
+    bool found;
+    find(set, pointer, &found);
+    return found;
+}
+
 bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
 {
     bool found;

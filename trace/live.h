@@ -21,6 +21,8 @@ void live_clear(struct live_set *set);
 /* Adds a block; false if a block was already live at that address (it is replaced: an order error in the trace). */
 bool live_add(struct live_set *set, uint64_t pointer, uint64_t size);
 
+bool live_contains(const struct live_set *set, uint64_t pointer);
+
 /* Removes a block and gives its size; false if none is live at that address. */
 bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size);
 

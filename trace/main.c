@@ -1,5 +1,6 @@
 /* fb-trace: what a recorded trace holds (info), or its events one per line in time order (events). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@ static void usage(FILE *out)
 {
     fputs("usage: fb-trace info TRACE     the program, the allocator, the state, the counts, the live heap's peak\n"
           "       fb-trace events TRACE   every event in time order: ns image.thread op size alignment pointer\n"
+          "                               (a release's size is the block's; a mark's, its number)\n"
+          "       fb-trace marks TRACE    every mark in order: its number, the live bytes and blocks there\n"
           "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
           "                               at or before each CLOCK_MONOTONIC time NS\n"
           "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
@@ -67,7 +70,8 @@ static int print_info(const char *path)
     return 0;
 }
 
-static int print_events(const char *path)
+/* Every event, or with marks_only the marks alone as "number live_bytes live_blocks". */
+static int print_events(const char *path, bool marks_only)
 {
     char error[512];
     struct trace_event event;
@@ -78,8 +82,13 @@ static int print_events(const char *path)
         return 2;
     }
     while ((status = trace_next(reader, &event, error, sizeof error)) > 0)
-        printf("%" PRIu64 " %u.%" PRIu32 " %s %" PRIu64 " %" PRIu64 " 0x%" PRIx64 "\n", event.ns, event.image,
-               event.thread, trace_op_names[event.op], event.size, event.alignment, event.pointer);
+        if (marks_only) {
+            if (event.op == TRACE_MARK)
+                printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", event.mark, event.live_bytes, event.live_blocks);
+        } else
+            printf("%" PRIu64 " %u.%" PRIu32 " %s %" PRIu64 " %" PRIu64 " 0x%" PRIx64 "%s\n", event.ns, event.image,
+               event.thread, trace_op_names[event.op], event.op == TRACE_MARK ? event.mark : event.size,
+               event.alignment, event.pointer, event.order_error ? " order-error" : "");
     trace_close(reader);
     if (status < 0) {
         fprintf(stderr, "fb-trace: %s\n", error);
@@ -122,9 +131,11 @@ int main(int argc, char **argv)
     }
     if (argc >= 4 && strcmp(argv[1], "live") == 0)
         return print_live(argv[2], argv + 3, argc - 3);
-    if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "events") != 0)) {
+    if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "events") != 0 && strcmp(argv[1], "marks") != 0)) {
         usage(stderr);
         return 2;
     }
-    return strcmp(argv[1], "info") == 0 ? print_info(argv[2]) : print_events(argv[2]);
+    if (strcmp(argv[1], "info") == 0)
+        return print_info(argv[2]);
+    return print_events(argv[2], strcmp(argv[1], "marks") == 0);
 }

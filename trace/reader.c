@@ -1,6 +1,8 @@
 /* Reads a trace file: indexes its blocks once, then merges the threads' chunks into one time order, chunk by chunk. */
 #include "reader.h"
 
+#include "live.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 
 const char *const trace_op_names[TRACE_OP_COUNT] = {
     "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
-    "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc",
+    "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark",
 };
 
 /* Where a chunk is in the file. */
@@ -17,6 +19,12 @@ struct chunk_ref {
     uint32_t length; /* of its payload */
     uint32_t thread, number, image;
     uint64_t base_ns;
+};
+
+/* The block a thread's realloc took out of the live set at its start, until the call's end says what became of it. */
+struct pending_realloc {
+    uint64_t pointer, size;
+    bool valid;
 };
 
 /* One thread's place in the merge: its chunks, the one loaded, and its next event. */
@@ -39,7 +47,12 @@ struct trace_reader {
     size_t cursor_count;
     struct cursor **heap;        /* cursors ordered by their next event */
     size_t heap_size;
-    bool image_started;
+    struct cursor **blocked;     /* cursors whose next event waits for another thread's (see trace_next) */
+    size_t blocked_count;
+    /* The live set as of the events returned so far, and each thread's realloc under way. */
+    struct live_set live;
+    struct pending_realloc *pending;
+    size_t pending_count;
 };
 
 __attribute__((format(printf, 3, 4))) static int failure(char *error, size_t size, const char *format_text, ...)
@@ -162,6 +175,11 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                 reader->info.cut_block = true;
                 break;
             }
+            if (trace_get_u32(head + 8) >= TRACE_MAX_THREADS) {
+                free(payload);
+                return failure(error, error_size, "corrupt trace: a chunk of thread %lu at byte %llu",
+                               (unsigned long)trace_get_u32(head + 8), (unsigned long long)offset);
+            }
             if (reader->chunk_count % 1024 == 0) {
                 struct chunk_ref *grown = realloc(reader->chunks, (reader->chunk_count + 1024) * sizeof *grown);
                 if (!grown)
@@ -213,6 +231,7 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
     struct trace_reader *reader = calloc(1, sizeof *reader);
     if (!reader)
         abort();
+    live_init(&reader->live);
     reader->file = file;
     if (fseeko(reader->file, 0, SEEK_END) == 0)
         reader->info.file_bytes = (uint64_t)ftello(reader->file);
@@ -299,6 +318,8 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
     cursor->ns += head >> 4;
     event->ns = cursor->ns;
     switch (event->op) {
+    case TRACE_MARK:
+        return (*corrupt = !take_varint(cursor, &event->mark)) == false;
     case TRACE_MEMALIGN:
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
@@ -397,9 +418,11 @@ static void drop_cursors(struct trace_reader *reader)
         free(reader->cursors[i].bytes);
     free(reader->cursors);
     free(reader->heap);
+    free(reader->blocked);
     reader->cursors = NULL;
     reader->heap = NULL;
-    reader->cursor_count = reader->heap_size = 0;
+    reader->blocked = NULL;
+    reader->cursor_count = reader->heap_size = reader->blocked_count = 0;
 }
 
 /*
@@ -421,8 +444,12 @@ static int start_image(struct trace_reader *reader, char *error, size_t error_si
             reader->cursor_count++;
     reader->cursors = calloc(reader->cursor_count, sizeof *reader->cursors);
     reader->heap = calloc(reader->cursor_count, sizeof *reader->heap);
-    if (!reader->cursors || !reader->heap)
+    reader->blocked = calloc(reader->cursor_count, sizeof *reader->blocked);
+    if (!reader->cursors || !reader->heap || !reader->blocked)
         abort();
+    live_clear(&reader->live); /* an exec: the new image starts with an empty heap */
+    if (reader->pending)
+        memset(reader->pending, 0, reader->pending_count * sizeof *reader->pending);
     size_t c = 0;
     for (size_t i = first; i < end; i++) {
         if (i != first && reader->chunks[i].thread == reader->chunks[i - 1].thread)
@@ -442,19 +469,113 @@ static int start_image(struct trace_reader *reader, char *error, size_t error_si
     return 1;
 }
 
-int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size)
+/* ---- The live set, kept by the merge: it decides when an event may be returned. */
+
+static bool allocates(const struct trace_event *event)
 {
-    while (reader->heap_size == 0) {
-        int started = start_image(reader, error, error_size);
-        if (started <= 0)
-            return started;
+    return event->pointer && !trace_op_releases(event->op) && event->op != TRACE_MARK;
+}
+
+/*
+ * Whether the event is consistent with the events returned so far: a release of a live block, an allocation at
+ * an address that is free. A thread's event that is not waits for another thread's (see trace_next).
+ */
+static bool ready(struct trace_reader *reader, const struct trace_event *event)
+{
+    if (trace_op_releases(event->op) && event->pointer)
+        return live_contains(&reader->live, event->pointer);
+    if (allocates(event))
+        return !live_contains(&reader->live, event->pointer);
+    return true;
+}
+
+static struct pending_realloc *pending_of(struct trace_reader *reader, uint32_t thread)
+{
+    if (thread >= reader->pending_count) {
+        size_t count = (size_t)thread + 16;
+        reader->pending = realloc(reader->pending, count * sizeof *reader->pending);
+        if (!reader->pending)
+            abort();
+        memset(reader->pending + reader->pending_count, 0, (count - reader->pending_count) * sizeof *reader->pending);
+        reader->pending_count = count;
     }
-    struct cursor *cursor = heap_pop(reader);
+    return &reader->pending[thread];
+}
+
+static void allocated(struct trace_reader *reader, struct trace_event *event, uint64_t pointer, uint64_t size)
+{
+    if (!live_add(&reader->live, pointer, size))
+        event->order_error = true; /* an address handed out twice without a release between */
+}
+
+/* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */
+static void apply(struct trace_reader *reader, struct trace_event *event)
+{
+    struct pending_realloc *pending;
+    uint64_t size = 0;
+    switch (event->op) {
+    case TRACE_MARK:
+        break;
+    case TRACE_FREE:
+        if (event->pointer && !live_remove(&reader->live, event->pointer, &size))
+            event->order_error = true;
+        event->size = size;
+        break;
+    case TRACE_REALLOC_START:
+        pending = pending_of(reader, event->thread);
+        pending->valid = event->pointer && live_remove(&reader->live, event->pointer, &pending->size);
+        pending->pointer = event->pointer;
+        event->order_error = event->pointer && !pending->valid;
+        event->size = pending->valid ? pending->size : 0;
+        break;
+    case TRACE_REALLOC:
+    case TRACE_REALLOCARRAY:
+        pending = pending_of(reader, event->thread);
+        if (event->pointer)
+            allocated(reader, event, event->pointer, event->size);
+        else if (event->size > 0 && pending->valid) { /* it failed: the old block is still the program's */
+            event->failed = true;
+            allocated(reader, event, pending->pointer, pending->size);
+        }
+        pending->valid = false;
+        break;
+    default:
+        if (event->pointer)
+            allocated(reader, event, event->pointer, event->size);
+        else
+            event->failed = true;
+        break;
+    }
+    event->live_bytes = reader->live.bytes;
+    event->live_blocks = reader->live.blocks;
+}
+
+static void take_blocked(struct trace_reader *reader, size_t at)
+{
+    reader->blocked[at] = reader->blocked[--reader->blocked_count];
+}
+
+/* Moves back into the merge every waiting cursor whose next event the event just applied may have made ready. */
+static void wake(struct trace_reader *reader)
+{
+    for (size_t i = 0; i < reader->blocked_count;) {
+        struct cursor *cursor = reader->blocked[i];
+        if (ready(reader, &cursor->next)) {
+            take_blocked(reader, i);
+            heap_push(reader, cursor);
+        } else
+            i++;
+    }
+}
+
+/* Reads the cursor's next event after the one just taken; 0, or -1 on a corrupt or unreadable chunk. */
+static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t taken_ns, char *error,
+                   size_t error_size)
+{
     bool corrupt;
-    *event = cursor->next;
     if (decode_event(cursor, &reader->chunks[cursor->current], &corrupt)) {
         heap_push(reader, cursor);
-        return 1;
+        return 0;
     }
     if (corrupt)
         return failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
@@ -465,13 +586,63 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
     if (loaded < 0)
         return -1;
     if (loaded > 0) {
-        if (cursor->next.ns < event->ns) /* a thread's chunks follow one another in time */
+        if (cursor->next.ns < taken_ns) /* a thread's chunks follow one another in time */
             return failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
                            (unsigned long long)cursor->next.thread,
                            (unsigned long long)reader->chunks[cursor->current].offset);
         heap_push(reader, cursor);
     }
-    return 1;
+    return 0;
+}
+
+/*
+ * The merge. Threads' events come in time order (at the same time, releases first). The clock orders every
+ * pair of events that depend on each other (a block's allocation in one thread and its release in another; a
+ * release and the allocation that is handed the same address), up to ties within one tick of a coarse clock:
+ * so an event that is not yet consistent with the live set waits, while other threads' events of no later
+ * time go first, until the event it depends on has come. If none is left that could, it is taken anyway and
+ * counted as an order error (a trace that lost events, or a program that frees what it never allocated).
+ */
+int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size)
+{
+    for (;;) {
+        struct cursor *cursor = NULL;
+        if (reader->blocked_count > 0) {
+            size_t earliest = 0;
+            for (size_t i = 1; i < reader->blocked_count; i++)
+                if (reader->blocked[i]->next.ns < reader->blocked[earliest]->next.ns)
+                    earliest = i;
+            if (reader->heap_size == 0 || reader->heap[0]->next.ns > reader->blocked[earliest]->next.ns) {
+                cursor = reader->blocked[earliest]; /* what it waits for cannot come any more */
+                take_blocked(reader, earliest);
+            }
+        }
+        if (!cursor) {
+            if (reader->heap_size == 0) {
+                int started = start_image(reader, error, error_size);
+                if (started <= 0)
+                    return started;
+                continue;
+            }
+            cursor = heap_pop(reader);
+            if (!ready(reader, &cursor->next)) {
+                reader->blocked[reader->blocked_count++] = cursor;
+                continue;
+            }
+        }
+        *event = cursor->next;
+        apply(reader, event);
+        if (advance(reader, cursor, event->ns, error, error_size) != 0)
+            return -1;
+        if (reader->blocked_count > 0)
+            wake(reader);
+        return 1;
+    }
+}
+
+const struct live_set *trace_live_set(const struct trace_reader *reader)
+{
+    return &reader->live;
 }
 
 void trace_close(struct trace_reader *reader)
@@ -479,6 +650,8 @@ void trace_close(struct trace_reader *reader)
     if (!reader)
         return;
     drop_cursors(reader);
+    live_free(&reader->live);
+    free(reader->pending);
     if (reader->file)
         fclose(reader->file);
     free(reader->chunks);

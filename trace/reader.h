@@ -38,6 +38,11 @@ struct trace_event {
     uint64_t size;     /* as asked (calloc: count x size); 0 for releases */
     uint64_t alignment;
     uint64_t pointer;  /* the block allocated or released; 0 for NULL */
+    uint64_t mark;     /* TRACE_MARK: the mark's number (its CLOCK_MONOTONIC time, as the phase record says) */
+    /* Set by the reader as it applies the event to the live set: */
+    uint64_t live_bytes, live_blocks; /* the live heap after it (requested bytes, blocks) */
+    bool failed;       /* an allocation that returned NULL (a failed realloc leaves its block live) */
+    bool order_error;  /* inconsistent with the events before it even after waiting (see trace_next) */
 };
 
 struct trace_reader;
@@ -51,12 +56,18 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
 const struct trace_info *trace_info(const struct trace_reader *reader);
 
 /*
- * The next event in time order across threads (at the same time, releases before allocations): returns 1,
- * 0 at the end, or -1 with what is wrong in error (a corrupt chunk). Memory stays bounded: one chunk per thread.
+ * The next event in time order across threads, each consistent with the live set of the events before it (a
+ * release waits for its block's allocation in another thread, an allocation for its address's release), with
+ * the live heap after it: returns 1, 0 at the end, or -1 with what is wrong in error (a corrupt chunk). Memory
+ * stays bounded by one chunk per thread and the live set.
  */
 int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size);
 
 void trace_close(struct trace_reader *reader);
+
+/* The live set as of the last event returned (requested sizes by address): for a replay to look blocks up. */
+struct live_set;
+const struct live_set *trace_live_set(const struct trace_reader *reader);
 
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);

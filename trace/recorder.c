@@ -113,9 +113,10 @@ static bool resolve(void)
     if (!next.malloc || !next.free || !next.calloc || !next.realloc)
         abort(); /* no allocator behind this library: nothing can be forwarded */
     const char *path = getenv("FRAGBENCH_TRACE"), *pid_text = getenv("FRAGBENCH_PID");
-    const char *cap_text = getenv("FRAGBENCH_TRACE_CAP");
+    const char *cap_text = getenv("FRAGBENCH_TRACE_CAP"), *clock_text = getenv("FRAGBENCH_TRACE_CLOCK");
     if (path && pid_text && strtol(pid_text, NULL, 10) == (long)getpid())
-        trace_writer_start(path, cap_text ? strtoull(cap_text, NULL, 10) : 0);
+        trace_writer_start(path, cap_text ? strtoull(cap_text, NULL, 10) : 0,
+                           clock_text && strcmp(clock_text, "precise") == 0);
     return true;
 }
 
@@ -232,6 +233,13 @@ EXPORT int posix_memalign(void **out, size_t alignment, size_t size)
     if (trace_writer_recording())
         trace_writer_allocation(TRACE_POSIX_MEMALIGN, alignment, size, result == 0 ? *out : NULL);
     return result;
+}
+
+/* A program's mark (fragbench.h's fb_send_phase finds this by name in recorded runs): its number, or 0. */
+EXPORT uint64_t fragbench_trace_mark(void);
+EXPORT uint64_t fragbench_trace_mark(void)
+{
+    return trace_writer_recording() ? trace_writer_mark() : 0;
 }
 
 /* ---- exec and _exit: the image's events are written before it goes. */

@@ -19,11 +19,18 @@
 
 /*
  * Each thread appends its events to a buffer of its own (mmap'ed, never malloc'ed), with no lock: the buffer
- * is written to the file as one chunk when it fills, when the thread ends, and at exit or exec. The order
- * across threads comes from CLOCK_MONOTONIC, read once per event: a release is stamped before the call (its
- * address may be handed out again by the time the call returns), an allocation after it returns (its address
- * is only then the program's), so a block freed by one thread and handed out again to another is never
- * misordered. Recording stops cleanly at the size cap.
+ * is written to the file as one chunk when it fills, when the thread ends, and at exit or exec.
+ *
+ * The clock. Each event is stamped: a release before the call (its address may be handed out again by the time
+ * the call returns), an allocation after it returns (its address is only then the program's). So the clock
+ * never puts an event before one it depends on in another thread (a block's allocation and its release; a
+ * release and the allocation handed the same address). While a single thread records, the order is its own
+ * and the stamp only has to place events in time: CLOCK_MONOTONIC_COARSE (3.5 ns a read here; the kernel's
+ * tick, 4 ms). From the first event of a second thread on, every thread stamps with CLOCK_MONOTONIC (21 ns, to
+ * the ns), which orders the threads' calls on one address: within a coarse tick, three threads passing one
+ * address around cannot be told apart (measured: 19 order errors in 144 000 events). A thread that still reads
+ * the old setting is not ordered against the new thread by anything but the clock, and a coarse stamp is never
+ * later than the event. A mark is an event of its own, exact in its thread. Recording stops at the size cap.
  */
 
 enum { BUFFER_BYTES = 64 << 10, DIRECT_BYTES = TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + 2 * TRACE_EVENT_MAX };
@@ -56,12 +63,25 @@ static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
 static pthread_key_t exit_key;
+static _Atomic clockid_t event_clock = CLOCK_MONOTONIC_COARSE;
 
-static uint64_t now_ns(void)
+static uint64_t read_clock(clockid_t clock)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(clock, &now);
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* The time of the trace's own blocks and of marks. */
+static uint64_t now_ns(void)
+{
+    return read_clock(CLOCK_MONOTONIC);
+}
+
+/* The time of an allocation event. */
+static inline uint64_t event_ns(void)
+{
+    return read_clock(atomic_load_explicit(&event_clock, memory_order_relaxed));
 }
 
 /* Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock. */
@@ -223,7 +243,7 @@ static struct thread_buffer *new_buffer(void)
     buffer->capacity = BUFFER_BYTES;
     buffer->thread = thread_number;
     buffer->chunk = 0;
-    buffer->base_ns = buffer->prev_ns = now_ns();
+    buffer->base_ns = buffer->prev_ns = event_ns();
     buffer->prev_pointer = 0;
     buffer->prev = NULL;
     pthread_mutex_lock(&registry_lock);
@@ -241,6 +261,8 @@ static struct thread_buffer *own_buffer(void)
     if (own)
         return own;
     thread_number = atomic_fetch_add(&threads_seen, 1);
+    if (thread_number > 0) /* a second thread: from now on, to the ns (see the clock, above) */
+        atomic_store(&event_clock, CLOCK_MONOTONIC);
     own = new_buffer();
     if (own)
         pthread_setspecific(exit_key, own);
@@ -327,7 +349,7 @@ static void write_image(void)
     size_t exe_length = n > 0 ? (size_t)n : 0;
     trace_put_u32(payload, (uint32_t)getauxval(AT_PAGESZ));
     trace_put_u32(payload + 4, (uint32_t)owner_pid);
-    trace_put_u32(payload + 8, CLOCK_MONOTONIC);
+    trace_put_u32(payload + 8, (uint32_t)event_clock);
     trace_put_u32(payload + 12, 0);
     trace_put_u64(payload + 16, now_ns());
     trace_put_u64(payload + 24, size_cap);
@@ -335,9 +357,10 @@ static void write_image(void)
     write_block(TRACE_BLOCK_IMAGE, payload, TRACE_IMAGE_FIXED + exe_length + 1);
 }
 
-int trace_writer_start(const char *path, uint64_t cap_bytes)
+int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 {
     struct stat status;
+    event_clock = precise_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE;
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
     trace_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -394,7 +417,7 @@ void trace_writer_end(bool exec)
 void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)
 {
     struct event_writer writer;
-    if (!event_begin(&writer, op, now_ns()))
+    if (!event_begin(&writer, op, event_ns()))
         return;
     if (alignment)
         event_value(&writer, alignment);
@@ -406,10 +429,21 @@ void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, co
 void trace_writer_release(enum trace_op op, const void *pointer)
 {
     struct event_writer writer;
-    if (!event_begin(&writer, op, now_ns()))
+    if (!event_begin(&writer, op, event_ns()))
         return;
     event_pointer(&writer, pointer);
     event_end(&writer);
+}
+
+uint64_t trace_writer_mark(void)
+{
+    struct event_writer writer;
+    uint64_t number = now_ns(); /* unique enough: two marks in the same ns would share it */
+    if (!event_begin(&writer, TRACE_MARK, event_ns()))
+        return 0;
+    event_value(&writer, number);
+    event_end(&writer);
+    return number;
 }
 
 void trace_writer_exec_failed(void)

@@ -19,15 +19,19 @@ static inline bool trace_writer_recording(void)
 
 /*
  * Starts recording this process into path: the file's magic if it is empty (the runner created it), then an
- * image block. Records nothing in a child forked later. Returns 0, or -1 (the process then records nothing).
+ * image block. Records nothing in a child forked later. Events are stamped with CLOCK_MONOTONIC_COARSE, or
+ * CLOCK_MONOTONIC with precise_clock. Returns 0, or -1 (the process then records nothing).
  */
-int trace_writer_start(const char *path, uint64_t cap_bytes);
+int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock);
 
 /* An allocation's event (size as asked, alignment 0 where the call takes none): stamp it after the call returned. */
 void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer);
 
 /* A release's event (free, or a realloc's start): stamp it before the call. */
 void trace_writer_release(enum trace_op op, const void *pointer);
+
+/* A mark: an event in the calling thread; returns its number (its CLOCK_MONOTONIC time in ns). */
+uint64_t trace_writer_mark(void);
 
 /* The image ends (exit; exec when exec is true): every thread's events are written, then the end block. */
 void trace_writer_end(bool exec);

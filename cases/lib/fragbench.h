@@ -14,6 +14,7 @@
  * Linux only (/proc); C99 or later; no library to link.
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -250,6 +251,23 @@ static inline void fb_line_known_u64(struct fb_line *line, const char *key, uint
 }
 
 /*
+ * In a run the recorder records (--record: FRAGBENCH_TRACE is set), places a mark among the recorder's events
+ * in this thread and returns its number; else 0, and nothing is looked up (dlsym of a name that is not there
+ * allocates, and would show in the heap measured).
+ */
+static inline uint64_t fb_trace_mark(void)
+{
+    static uint64_t (*mark)(void);
+    static int looked_up;
+    if (!looked_up) {
+        looked_up = 1;
+        if (getenv("FRAGBENCH_TRACE")) /* dlsym with a null handle: RTLD_DEFAULT, every loaded object */
+            *(void **)&mark = dlsym((void *)0, "fragbench_trace_mark");
+    }
+    return mark ? mark() : 0;
+}
+
+/*
  * Sends one phase record with the memory sampled now, if has_live what the program holds, and
  * if view is not NULL what the allocator says of itself.
  */
@@ -259,6 +277,7 @@ static inline int fb_send_phase(int fd, unsigned seq, const char *label, const s
 {
     struct fb_line line;
     char label_cut[FB_LABEL_MAX];
+    uint64_t trace_mark = fb_trace_mark();
     line.len = 0;
     strncpy(label_cut, label, sizeof label_cut - 1);
     label_cut[sizeof label_cut - 1] = '\0';
@@ -267,6 +286,8 @@ static inline int fb_send_phase(int fd, unsigned seq, const char *label, const s
     fb_line_field(&line, "label", label_cut);
     fb_line_field_u64(&line, "elapsed_us", fb_elapsed_us());
     fb_line_field_u64(&line, "t_ns", fb_now_ns());
+    if (trace_mark)
+        fb_line_field_u64(&line, "trace_mark", trace_mark);
     fb_line_field_u64(&line, "vsz_kb", memory->vsz_kb);
     fb_line_field_u64(&line, "rss_kb", memory->rss_kb);
     fb_line_field_u64(&line, "anon_kb", memory->anon_kb);

@@ -226,7 +226,7 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
-	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -fsyntax-only $$f || exit 1; done
+	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -fsyntax-only $$f || exit 1; done
 
 $(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer:
 	mkdir -p $@

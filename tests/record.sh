@@ -44,6 +44,9 @@ for alloc in $ALLOCS; do
     csv_alloc=$(value "$tmp/live-$alloc.csv" record_live "$alloc" Built allocator)
     expect "trace_names_the_allocator_that_served_malloc_under_$alloc" "trace: $got, csv: $csv_alloc" "$got:$csv_alloc" = "$alloc:$alloc"
 done
+got=$($TRACE events "$tmp/live-glibc.trace" | head -n 2 | awk '{ printf "%s ", $3 }')
+expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (the program's first mark looks the recorder up)" \
+    "$got" = "mark mark "
 got=$(value "$tmp/live-glibc.csv" record_live glibc Grown trace_live_kb):$(value "$tmp/live-glibc.csv" record_live glibc Grown live_kb)
 expect csv_carries_the_traces_live_heap_beside_the_programs_count "trace_live_kb:live_kb $got" "$got" = "4124:4124"
 got=$(value "$tmp/live-glibc.csv" record_live glibc Grown ideal_rss_kb)
@@ -90,8 +93,8 @@ expect crashed_program_leaves_a_trace_read_as_truncated "exit $code, fb-trace $i
 expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
     "$(grep -c 'truncated: no end block' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
 "$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
-got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE info "$tmp/none.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
-expect program_without_allocations_has_a_complete_empty_trace "$got" "$got" = "complete:0"
+got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
+expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"
 
 # ---- Refusals: exact messages, exit 2, nothing run.
 "$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"

@@ -87,7 +87,7 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
         set->sizes[slot] = size;
         return false;
     }
-    if ((set->blocks + 1) * 2 > set->capacity) {
+    if ((set->blocks + 1) * 4 > set->capacity * 3) { /* at most three quarters full */
         grow(set);
         slot = find(set, pointer, &found);
     }

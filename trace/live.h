@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most half full. */
+/* An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most three quarters full. */
 struct live_set {
     uint64_t *keys;  /* 0: an empty slot (no block lives at address 0) */
     uint64_t *sizes;

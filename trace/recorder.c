@@ -239,6 +239,7 @@ EXPORT int posix_memalign(void **out, size_t alignment, size_t size)
 EXPORT uint64_t fragbench_trace_mark(void);
 EXPORT uint64_t fragbench_trace_mark(void)
 {
+    resolve(); /* a mark from a constructor that ran before this library's (the shim's Start) starts recording */
     return trace_writer_recording() ? trace_writer_mark() : 0;
 }
 

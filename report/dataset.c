@@ -15,9 +15,11 @@ static const char *const column_names[COLUMN_COUNT] = {
 };
 
 /* Columns a results file may lack (it predates them); their cells may be empty. */
-enum optional_column { OPT_LIVE, OPT_FREE, OPT_CHILD_PEAK, OPT_THREADS, OPT_BUSY, OPTIONAL_COUNT };
-static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "child_peak_kb", "threads",
-                                                           "busy_ms"};
+enum optional_column { OPT_LIVE, OPT_FREE, OPT_CHILD_PEAK, OPT_PEAK_RSS, OPT_TRACE_LIVE, OPT_IDEAL, OPT_PEAK_LIVE,
+                       OPT_LIVE_AT_PEAK, OPT_THREADS, OPT_BUSY, OPTIONAL_COUNT };
+static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "child_peak_kb", "peak_rss_kb",
+                                                           "trace_live_kb", "ideal_rss_kb", "peak_live_kb",
+                                                           "live_at_peak_rss_kb", "threads", "busy_ms"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -97,8 +99,10 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
             bad = "rss_kb";
         else if (seq > 0 && number(text = CELL(COL_ANON), &row->anon_kb))
             bad = "anon_kb";
-        int64_t *optional[] = {&row->live_kb, &row->alloc_free_kb, &row->child_peak_kb};
-        for (int c = OPT_LIVE; !bad && c <= OPT_CHILD_PEAK; c++)
+        int64_t *optional[] = {&row->live_kb,        &row->alloc_free_kb, &row->child_peak_kb,
+                               &row->peak_rss_kb,    &row->trace_live_kb, &row->ideal_rss_kb,
+                               &row->peak_live_kb,   &row->live_at_peak_rss_kb};
+        for (int c = OPT_LIVE; !bad && c <= OPT_LIVE_AT_PEAK; c++)
             if ((*optional[c] = optional_number(&out->table, r, optional_at[c])) == -2) {
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);

@@ -46,6 +46,9 @@ void write_summary_csv(const struct report *report, FILE *out);
 /* The talk's cures, measured: one row per cure of frag.py's workload (written into slides.md when frag.py is there). */
 void write_cures_table(const struct report *report, FILE *out);
 
+/* Recorded runs (--record): peak RSS, live heap and fragmentation per run (written into slides.md when there are any). */
+void write_recorded_table(const struct report *report, FILE *out);
+
 /* results/slides.md: the slide tables and the talk-style console blocks. */
 void write_slides(const struct report *report, FILE *out);
 

@@ -212,6 +212,7 @@ void write_slides(const struct report *report, FILE *out)
         fputc('\n', out);
     }
     write_cures_table(report, out);
+    write_recorded_table(report, out);
     for (size_t k = 0; k < report->stats->count; k++) {
         const struct case_stats *c = &report->stats->cases[k];
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);

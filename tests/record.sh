@@ -157,6 +157,15 @@ done
 expect sqlite3_and_cpython_run_clean_under_the_recorder "sqlite3 exit $code ($(cat "$tmp/sqlite.out")), python3 exit $python_code" \
     "$code:$(cat "$tmp/sqlite.out"):$python_code" = "0:20000:0"
 
+# ---- Slides from a recorded run: the recorded-heaps table, from the CSV alone.
+mkdir -p "$tmp/slides" "$tmp/plot-data"
+cp "$tmp/jq.csv" "$tmp/slides/compare.csv"
+build/fb-report --results="$tmp/slides" --plot-data="$tmp/plot-data" >/dev/null 2>"$tmp/report.err"
+row=$(grep '^| jq (rep 1) | glibc ' "$tmp/slides/slides.md")
+expect slides_show_the_recorded_heap "$(cat "$tmp/report.err") row: $row" \
+    "$(grep -c '^## Recorded heaps: live heap against RSS' "$tmp/slides/slides.md"):$(echo "$row" | awk -F'|' '{ gsub(/ /, "", $7); gsub(/ /, "", $9); print $7 ":" $9 }')" \
+    = "1:$peak_live:Exit"
+
 # ---- The timeline gains the live heap at every sample.
 "$FB" --quiet --interval-ms=5 --record="$tmp/tl.trace" --timeline="$tmp/tl.csv" -- build/tests/record_threads threads >/dev/null 2>&1
 got=$(tr -d '\r' <"$tmp/tl.csv" | awk -F, 'NR > 1 { n++; if ($8 != "") live++ } END { print n + 0, live + 0 }')

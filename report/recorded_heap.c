@@ -1,0 +1,83 @@
+/* The slides' table of recorded runs (--record): the live heap against RSS at the peaks and at the end, and the waste. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "markdown.h"
+#include "report.h"
+
+/* "1.13", or "n/a" when either side is unknown or the live heap is under 1 kB. */
+static void ratio(char *out, size_t size, int64_t rss_kb, int64_t live_kb)
+{
+    if (rss_kb < 0 || live_kb < 1)
+        snprintf(out, size, "n/a");
+    else
+        snprintf(out, size, "%.2f", (double)rss_kb / (double)live_kb);
+}
+
+static void kb(char *out, size_t size, int64_t value)
+{
+    if (value < 0)
+        snprintf(out, size, "n/a");
+    else
+        snprintf(out, size, "%" PRId64, value);
+}
+
+/* Whether the row is a recorded run's last row: the next row is another run's, or there is none. */
+static bool last_of_run(const struct dataset *d, size_t i)
+{
+    const struct sample_row *r = &d->rows[i], *next = i + 1 < d->count ? &d->rows[i + 1] : NULL;
+    return !next || next->rep != r->rep || strcmp(next->case_name, r->case_name) || strcmp(next->alloc, r->alloc);
+}
+
+void write_recorded_table(const struct report *report, FILE *out)
+{
+    static const bool right[] = {false, false, true, true, true, true, true, true, true, true, true, true};
+    const struct dataset *d = report->dataset;
+    struct md_table table;
+    size_t rows = 0;
+    for (size_t i = 0; i < d->count && !rows; i++)
+        rows += d->rows[i].peak_live_kb >= 0;
+    if (!rows)
+        return;
+    fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
+                 "program holds by its own calls (requested bytes), from the trace. #3 is RSS/live at the peak of RSS, "
+                 "#4 peak RSS/peak live (Johnstone and Wilson); at the last row, the ideal RSS is the first row's RSS "
+                 "plus the live heap in whole pages, and the waste is RSS above it, as %% of RSS growth since the first "
+                 "row (docs/recording.md). kB.\n\n");
+    md_begin(&table, 12, right);
+    const char *heads[] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",
+                           "RSS", "live", "ideal", "waste"};
+    for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++)
+        md_cell(&table, "%s", heads[h]);
+    const struct sample_row *first = NULL;
+    for (size_t i = 0; i < d->count; i++) {
+        const struct sample_row *r = &d->rows[i];
+        if (!first || first->rep != r->rep || strcmp(first->case_name, r->case_name) || strcmp(first->alloc, r->alloc))
+            first = r;
+        if (r->peak_live_kb < 0 || !last_of_run(d, i))
+            continue;
+        char run[160], cells[10][48];
+        snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
+        kb(cells[0], sizeof cells[0], r->peak_rss_kb);
+        kb(cells[1], sizeof cells[1], r->live_at_peak_rss_kb);
+        ratio(cells[2], sizeof cells[2], r->peak_rss_kb, r->live_at_peak_rss_kb);
+        kb(cells[3], sizeof cells[3], r->peak_live_kb);
+        ratio(cells[4], sizeof cells[4], r->peak_rss_kb, r->peak_live_kb);
+        snprintf(cells[5], sizeof cells[5], "%s", r->phase);
+        kb(cells[6], sizeof cells[6], (int64_t)r->rss_kb);
+        kb(cells[7], sizeof cells[7], r->trace_live_kb);
+        kb(cells[8], sizeof cells[8], r->ideal_rss_kb);
+        if (r->ideal_rss_kb >= 0 && r->rss_kb > first->rss_kb)
+            snprintf(cells[9], sizeof cells[9], "%" PRId64 " (%.0f%%)", (int64_t)r->rss_kb - r->ideal_rss_kb,
+                     100.0 * (double)((int64_t)r->rss_kb - r->ideal_rss_kb) / (double)(r->rss_kb - first->rss_kb));
+        else
+            snprintf(cells[9], sizeof cells[9], "n/a");
+        md_cell(&table, "%s", run);
+        md_cell(&table, "%s", r->alloc);
+        for (int c = 0; c < 10; c++)
+            md_cell(&table, "%s", cells[c]);
+    }
+    md_end(&table, out);
+    fputc('\n', out);
+}

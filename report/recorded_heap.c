@@ -43,7 +43,7 @@ void write_recorded_table(const struct report *report, FILE *out)
     fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
                  "program holds by its own calls (requested bytes), from the trace. #3 is RSS/live at the peak of RSS, "
                  "#4 peak RSS/peak live (Johnstone and Wilson); at the last row, the ideal RSS is the first row's RSS "
-                 "plus the live heap in whole pages, and the waste is RSS above it, as %% of RSS growth since the first "
+                 "plus the live heap above the first row's in whole pages, and the waste is RSS above it, as %% of RSS growth since the first "
                  "row (docs/recording.md). kB.\n\n");
     md_begin(&table, 12, right);
     const char *heads[] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",

@@ -40,11 +40,16 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     return written == (ssize_t)total ? 0 : -1;
 }
 
-/* The ideal RSS of a row: the baseline plus the live bytes, rounded up to whole pages. */
+/*
+ * The ideal RSS of a row: the baseline plus the live bytes above the baseline's own, rounded up to whole pages
+ * (the first row's RSS already holds the blocks live then: counting them again would make its waste negative).
+ */
 static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
 {
-    uint64_t pages = (live_bytes + recorded->page_size - 1) / recorded->page_size;
-    return recorded->baseline_rss_kb + pages * (recorded->page_size / 1024);
+    int64_t above = (int64_t)live_bytes - (int64_t)recorded->baseline_live_bytes, page = (int64_t)recorded->page_size;
+    int64_t pages = above >= 0 ? (above + page - 1) / page : -(-above / page);
+    int64_t ideal = (int64_t)recorded->baseline_rss_kb + pages * (page / 1024);
+    return ideal > 0 ? (uint64_t)ideal : 0;
 }
 
 int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
@@ -69,6 +74,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
     }
     out->page_size = out->summary.info.page_size >= 1024 ? out->summary.info.page_size : 4096;
     out->baseline_rss_kb = row_count ? rows[0].rss_kb : 0;
+    out->baseline_live_bytes = row_count && points[0].known ? points[0].live_bytes : 0;
     out->peak_rss_kb = peak_rss_kb;
     for (size_t i = 0; i < row_count; i++) {
         rows[i].has_trace_live = points[i].known;

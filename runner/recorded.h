@@ -14,6 +14,7 @@
 struct recorded {
     struct trace_summary summary;
     uint64_t baseline_rss_kb;  /* RSS at the first row (Start: before main, in external mode) */
+    uint64_t baseline_live_bytes; /* and the live heap there, which that RSS already holds */
     uint64_t page_size;
     uint64_t peak_rss_kb;      /* the largest RSS seen, outside or at a mark */
     uint64_t live_at_peak_rss_bytes;

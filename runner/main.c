@@ -196,7 +196,8 @@ static int resolve_cases(const struct options *options, const struct case_entry 
  * --record: one run only (a trace is one process's), the recorder built, the file writable. Creates the file
  * empty, so that a path that cannot be written fails here, before any run, and gives its absolute path.
  */
-static int prepare_trace(const struct options *options, const struct layout *layout, size_t pairs, char *absolute)
+static int prepare_trace(const struct options *options, const struct layout *layout, size_t pairs, char *absolute,
+                         char *compressed)
 {
     if (pairs * options->max_reps != 1) {
         fprintf(stderr, "fragbench: --record records one run: give one case (or a command after --), one profile "
@@ -222,6 +223,21 @@ static int prepare_trace(const struct options *options, const struct layout *lay
         fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
                 strerror(errno));
         return -1;
+    }
+    /* FILE.zst: the recorder writes FILE.zst.raw, compressed into FILE.zst once the run has been read. */
+    size_t length = strlen(absolute);
+    if (length > 4 && strcmp(absolute + length - 4, ".zst") == 0) {
+        if (length + 5 > PATH_MAX) {
+            fprintf(stderr, "fragbench: --record: the path %s is too long\n", absolute);
+            return -1;
+        }
+        strcpy(compressed, absolute);
+        strcat(absolute, ".raw");
+        if ((fd = open(absolute, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+            fprintf(stderr, "fragbench: --record: cannot write %s: %s\n", absolute, strerror(errno));
+            return -1;
+        }
+        close(fd);
     }
     return 0;
 }
@@ -311,9 +327,9 @@ int main(int argc, char **argv)
             code = EXIT_BAD_INPUT;
         }
     }
-    char trace_path[PATH_MAX] = "";
+    char trace_path[PATH_MAX] = "", trace_compressed[PATH_MAX] = "";
     if (code == EXIT_CLEAN && options.record_path &&
-        prepare_trace(&options, &layout, case_count * selection.count, trace_path) != 0)
+        prepare_trace(&options, &layout, case_count * selection.count, trace_path, trace_compressed) != 0)
         code = EXIT_BAD_INPUT;
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
@@ -366,7 +382,7 @@ int main(int argc, char **argv)
             .command = options.external ? options.case_names : NULL, .command_path = command_path,
             .shim = layout.shim, .timeout_s = options.timeout_s,
             .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
-            .trace_display = options.record_path, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
+            .trace_display = options.record_path, .trace_compressed = *trace_compressed ? trace_compressed : NULL, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
             .trace_precise_clock = options.record_precise_clock,
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };

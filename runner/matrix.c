@@ -451,6 +451,10 @@ static void finish(struct run *run)
     }
     if (run->matrix->trace_path && run->have_hello && !run->wrong_allocator)
         read_trace(run);
+    if (run->matrix->trace_compressed &&
+        recorded_compress(run->matrix->trace_path, run->matrix->trace_compressed) != 0)
+        fprintf(stderr, "fragbench: --record: zstd could not compress the trace: it is kept uncompressed in %s\n",
+                run->matrix->trace_path);
     if (run->child)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
     if (run->killed_for) /* the runner's SIGKILL: say why */

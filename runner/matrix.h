@@ -47,6 +47,7 @@ struct matrix {
     const char *recorder;     /* --record: the recorder library, preloaded first */
     const char *trace_path;   /* --record: the trace file, absolute; NULL when not recording */
     const char *trace_display; /* and as the user gave it */
+    const char *trace_compressed; /* --record=FILE.zst: FILE.zst (trace_path is FILE.zst.raw until then); or NULL */
     unsigned long long trace_cap_bytes;
     bool trace_precise_clock;
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "results.h"
@@ -38,6 +39,23 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     close(fd);
     errno = saved;
     return written == (ssize_t)total ? 0 : -1;
+}
+
+int recorded_compress(const char *raw, const char *compressed)
+{
+    int status = 0;
+    pid_t child = fork();
+    if (child == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
+        execlp("zstd", "zstd", "-q", "-f", "--rm", "-o", compressed, "--", raw, (char *)NULL);
+        _exit(127);
+    }
+    if (child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    unlink(compressed);
+    return -1;
 }
 
 /*

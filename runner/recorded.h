@@ -36,6 +36,12 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
                   struct timeline_sample *samples, size_t sample_count, uint64_t peak_rss_kb, uint64_t peak_rss_ns,
                   struct recorded *out, char *error, size_t error_size);
 
+/*
+ * Compresses the trace at raw into compressed with Debian's zstd program, and removes raw. Returns 0, or -1 when
+ * zstd is missing or failed (raw is left as it is, compressed removed).
+ */
+int recorded_compress(const char *raw, const char *compressed);
+
 /* The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. */
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct record *rows,
                     size_t row_count);

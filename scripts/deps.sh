@@ -4,7 +4,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-base="gcc make libc6-dev libtsan2 clang libclang-rt-dev file python3 valgrind time procps"
+base="gcc make libc6-dev libtsan2 clang libclang-rt-dev file python3 valgrind time procps zstd"
 allocators=$(sed -e 's/#.*//' "$top/profiles.txt" | awk -F'|' 'NF >= 3 { gsub(/[ \t]/, "", $3); if ($3 != "") print $3 }' | sort -u)
 wanted="$base $allocators $*"
 

@@ -162,6 +162,17 @@ done
 expect sqlite3_and_cpython_run_clean_under_the_recorder "sqlite3 exit $code ($(cat "$tmp/sqlite.out")), python3 exit $python_code" \
     "$code:$(cat "$tmp/sqlite.out"):$python_code" = "0:20000:0"
 
+# ---- FILE.zst: compressed with zstd after the run, read back as it is; without zstd, kept uncompressed.
+"$FB" --quiet --record="$tmp/jq.trace.zst" -- jq -c 'map(.id)' "$tmp/doc.json" >/dev/null 2>"$tmp/zst.err"
+magic=$(head -c 4 "$tmp/jq.trace.zst" | od -An -tx1 | tr -d ' \n')
+plain=$($TRACE info "$tmp/jq.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+packed=$($TRACE info "$tmp/jq.trace.zst" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
+expect record_to_zst_compresses_and_reads_back "magic $magic, events $packed (uncompressed run: $plain), $(wc -c <"$tmp/jq.trace.zst") bytes; $(cat "$tmp/zst.err")" \
+    "$magic:$([ -e "$tmp/jq.trace.zst.raw" ] && echo raw-left):$([ "${packed:-0}" -gt 100000 ] && echo read)" = "28b52ffd::read"
+PATH=/nonexistent "$FB" --quiet --record="$tmp/nozstd.trace.zst" -- build/tests/record_threads none >/dev/null 2>"$tmp/nozstd.err"
+expect without_zstd_the_trace_is_kept_uncompressed "$(cat "$tmp/nozstd.err")" \
+    "$(grep -c "it is kept uncompressed in $tmp/nozstd.trace.zst.raw" "$tmp/nozstd.err"):$($TRACE info "$tmp/nozstd.trace.zst.raw" | grep -c complete)" = "1:1"
+
 # ---- Slides from a recorded run: the recorded-heaps table, from the CSV alone.
 mkdir -p "$tmp/slides" "$tmp/plot-data"
 cp "$tmp/jq.csv" "$tmp/slides/compare.csv"

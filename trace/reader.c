@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,12 +258,49 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
     return reader;
 }
 
+/*
+ * A trace compressed with zstd (it starts with zstd's frame magic), decompressed by Debian's zstd program into an
+ * unnamed temporary file: the reader seeks, which a stream of the decompressor could not do. NULL with a message.
+ */
+static FILE *decompressed(const char *path, char *error, size_t error_size)
+{
+    FILE *plain = tmpfile();
+    int status = 0;
+    if (!plain) {
+        snprintf(error, error_size, "cannot make a temporary file to decompress %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        dup2(fileno(plain), STDOUT_FILENO);
+        execlp("zstd", "zstd", "-d", "-c", "-q", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(error, error_size, "%s is compressed with zstd, and %s", path,
+                 child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
+                     ? "the zstd program is missing (apt-get install zstd)"
+                     : "zstd could not decompress it");
+        fclose(plain);
+        return NULL;
+    }
+    rewind(plain);
+    return plain;
+}
+
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
 {
+    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    unsigned char start[4] = {0};
     FILE *file = fopen(path, "rbe");
     if (!file) {
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
         return NULL;
+    }
+    if (fread(start, 1, sizeof start, file) == sizeof start && memcmp(start, zstd_magic, sizeof start) == 0) {
+        fclose(file);
+        if (!(file = decompressed(path, error, error_size)))
+            return NULL;
     }
     return trace_open_stream(file, path, error, error_size);
 }

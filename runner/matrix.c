@@ -184,7 +184,11 @@ static void sample_outside(struct run *run, struct record *mark)
                 abort();
         }
         struct timeline_sample *sample = &run->samples[run->sample_count++];
+        /* A mark's row stands for the mark: its live heap is the trace's at the mark, not at this read. */
+        if (mark)
+            ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
         *sample = (struct timeline_sample){.t_ms = (progress_now() - run->started) * 1000, .ns = ns,
+                                           .mark = mark ? mark->trace_mark : 0,
                                            .rss_kb = memory.rss_kb, .anon_kb = memory.anon_kb, .extra = extra,
                                            .has_live = mark && mark->has_live,
                                            .live_bytes = mark && mark->has_live ? mark->live_bytes : 0};
@@ -399,7 +403,7 @@ static void read_trace(struct run *run)
     struct recorded recorded;
     char error[512];
     FILE *out = talk(run);
-    if (recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version) != 0)
+    if (recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version) < 0)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,

@@ -22,6 +22,12 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
         errno = EINVAL;
         return -1;
     }
+    char error[256];
+    struct trace_reader *reader = trace_open(path, error, sizeof error);
+    bool cut = reader && trace_info(reader)->cut_block;
+    trace_close(reader);
+    if (cut) /* it ends inside a chunk: a block after it would be read as that chunk's events */
+        return 1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -82,8 +88,10 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
         points[i].ns = rows[i].has_t_ns ? rows[i].t_ns : (t0_us + rows[i].elapsed_us) * 1000;
         points[i].mark = rows[i].trace_mark;
     }
-    for (size_t i = 0; i < sample_count; i++)
+    for (size_t i = 0; i < sample_count; i++) {
         points[row_count + i].ns = samples[i].ns;
+        points[row_count + i].mark = samples[i].mark;
+    }
     points[count - 1].ns = peak_rss_ns;
     memset(out, 0, sizeof *out);
     if (trace_analyze(path, points, count, &out->summary, error, error_size) != 0) {
@@ -206,5 +214,9 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",
                 summary->unknown_releases, summary->double_allocations);
+    fprintf(out, "  After the last call (%.3f s after the start; Exit is the last outside sample before it): live %" PRIu64
+                 " kB in %" PRIu64 " blocks\n",
+            summary->last_ns > info->start_ns ? (double)(summary->last_ns - info->start_ns) / 1e9 : 0.0,
+            results_kb(summary->final_live_bytes), summary->final_live_blocks);
     print_calls(out, summary);
 }

@@ -23,7 +23,8 @@ struct recorded {
 
 /*
  * Appends the allocator block to the trace: the allocator the runner verified serves malloc (the recorder
- * forwards every call to it). Nothing is appended to a trace the program never started. Returns 0 or -1 (errno).
+ * forwards every call to it). Nothing is appended to a trace the program never started (0), or to one that ends
+ * inside a chunk (1: the block would be read as the chunk's end). Returns 0, 1, or -1 (errno).
  */
 int recorded_name_allocator(const char *path, const char *allocator, const char *version);
 

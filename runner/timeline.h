@@ -15,7 +15,8 @@
 
 struct timeline_sample {
     double t_ms;          /* since the run started */
-    uint64_t ns;          /* CLOCK_MONOTONIC when it was taken: where it falls among a trace's events */
+    uint64_t ns;          /* CLOCK_MONOTONIC when it was taken (a mark's own time): where it falls among a trace's events */
+    uint64_t mark;        /* a mark's number in a recorded run's trace (places it exactly); 0: by ns */
     uint64_t rss_kb, anon_kb;
     char label[FB_LABEL_MAX]; /* a mark's label; "" between marks */
     bool has_live;        /* the program's own count at a mark, or the trace's live heap (recorded runs) */

@@ -22,6 +22,7 @@ for alloc in $ALLOCS; do
     arg=pvalloc
     [ "$alloc" = jemalloc ] && arg= # jemalloc defines no pvalloc: glibc's would serve it
     "$FB" --alloc=$alloc --quiet --record="$tmp/live-$alloc.trace" --csv="$tmp/live-$alloc.csv" \
+        --timeline="$tmp/live-$alloc.timeline.csv" \
         -- build/tests/record_live $arg >"$tmp/live-$alloc.out" 2>"$tmp/live-$alloc.err"
     code=$?
     got=$(marks_vs_trace "$tmp/live-$alloc.out" "$tmp/live-$alloc.trace" |
@@ -49,6 +50,8 @@ expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (th
     "$got" = "mark mark "
 got=$(value "$tmp/live-glibc.csv" record_live glibc Grown trace_live_kb):$(value "$tmp/live-glibc.csv" record_live glibc Grown live_kb)
 expect csv_carries_the_traces_live_heap_beside_the_programs_count "trace_live_kb:live_kb $got" "$got" = "4124:4124"
+got=$(tr -d '\r' <"$tmp/live-glibc.timeline.csv" | awk -F, '$7 == "Grown" { print $8 }'):$(value "$tmp/live-glibc.csv" record_live glibc Grown trace_live_kb)
+expect timeline_mark_rows_carry_the_marks_live_heap "timeline:csv $got" "${got%%:*}" = "${got##*:}"
 got=$(value "$tmp/live-glibc.csv" record_live glibc Grown ideal_rss_kb)
 start=$(value "$tmp/live-glibc.csv" record_live glibc Start rss_kb)
 start_live=$(value "$tmp/live-glibc.csv" record_live glibc Start trace_live_kb)
@@ -101,6 +104,15 @@ expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
 got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"
 
+# ---- A program that closes its descriptors and opens a file of its own gets no trace block in it; an exec
+# that fails does not make a later crash look like a clean end.
+"$FB" --quiet --record="$tmp/closefds.trace" -- build/tests/record_threads closefds "$tmp/own-file" >/dev/null 2>&1
+got=$(cat "$tmp/own-file"):$($TRACE info "$tmp/closefds.trace" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p')
+expect program_closing_its_descriptors_gets_no_trace_in_its_file "file:state $got" "$got" = "hello:complete"
+"$FB" --quiet --record="$tmp/execfail.trace" -- build/tests/record_threads execfail >/dev/null 2>&1
+got=$($TRACE info "$tmp/execfail.trace" | head -1)
+expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"
+
 # ---- Refusals: exact messages, exit 2, nothing run.
 "$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"
 code=$?
@@ -126,6 +138,10 @@ size=$(wc -c <"$tmp/capped.trace")
 info=$($TRACE info "$tmp/capped.trace" | head -1)
 expect size_cap_stops_recording_and_the_program_runs_on "exit $code, $size bytes, $(cat "$tmp/capped.out"): $info" \
     "$code:$(cat "$tmp/capped.out"):$([ "$size" -le $((1024 * 1024 + 4096)) ] && echo capped):$(echo "$info" | grep -c 'stopped early (size cap reached)')" = "0:ran on:capped:1"
+complete=$($TRACE info "$tmp/capped.trace" | sed -n '1s/.*complete up to \([0-9.]*\) s.*/\1/p')
+last=$($TRACE info "$tmp/capped.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
+expect stopped_trace_claims_no_time_past_its_last_event "complete up to $complete s, last event at $last s" \
+    "$(echo "$complete $last" | awk '$1 != "" && $1 <= $2 + 0.005 { print "ok" }')" = ok
 expect report_says_where_the_trace_stopped "$(grep -i 'stopped\|after the trace' "$tmp/capped.err" | head -3)" \
     "$(grep -c 'stopped early (size cap reached)' "$tmp/capped.err")" -ge 1
 

@@ -1,4 +1,5 @@
 /* A test program for the recorder: frees across threads, reuses addresses heavily, starts and ends threads, forks, execs or crashes. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,6 +20,8 @@
  *   exec     execs itself in "threads" mode (the same process: the trace gains an image).
  *   crash    allocates enough to fill several chunks, then dies of SIGSEGV.
  *   none     makes no allocation call.
+ *   closefds FILE  closes descriptors 3 to 63, as a daemon does, opens FILE, writes "hello" in it, allocates.
+ *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -162,6 +165,27 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "crash") == 0) {
         for (int i = 0; i < 100000; i++)
+            if (!malloc(32))
+                abort();
+        raise(SIGSEGV);
+        return 1;
+    }
+    if (strcmp(mode, "closefds") == 0 && argc > 2) {
+        for (int fd = 3; fd < 64; fd++)
+            close(fd);
+        int file = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (file < 0 || write(file, "hello", 5) != 5)
+            return 1;
+        for (int i = 0; i < 20000; i++) /* more than a buffer: chunks are written while the file is open */
+            free(malloc(64 + i % 64));
+        return close(file);
+    }
+    if (strcmp(mode, "execfail") == 0) {
+        for (int i = 0; i < 30000; i++)
+            if (!malloc(32))
+                abort();
+        execl("/nonexistent/program", "program", (char *)NULL);
+        for (int i = 0; i < 100; i++)
             if (!malloc(32))
                 abort();
         raise(SIGSEGV);

@@ -1,4 +1,4 @@
-/* The trace file format shared by the recorder (writes it) and the reader (reads it); docs/trace.md describes it. */
+/* The trace file format shared by the recorder (writes it) and the reader (reads it); docs/recording.md describes it. */
 #ifndef FRAGBENCH_TRACE_FORMAT_H
 #define FRAGBENCH_TRACE_FORMAT_H
 
@@ -31,8 +31,9 @@ enum trace_block_kind {
     /* The allocator that serves the recorded calls: NUL-terminated name, then version. */
     TRACE_BLOCK_ALLOCATOR = 0x434f4c41, /* "ALOC" */
     /*
-     * A chunk of one thread's events. Payload: u32 thread, u32 chunk number (per thread, from 0), u32 event
-     * count, u32 reserved (0), u64 time of the chunk's base in ns, then the events. A chunk may appear twice
+     * A chunk of one thread's events. Payload: u32 thread, u32 chunk number (per thread, from 0), u32 flags (1:
+     * a copy taken at exit while the thread still ran), u32 reserved (0), u64 time of the chunk's base in ns, then
+     * the events. A chunk may appear twice
      * when the recorder copied a thread's buffer at exit while that thread still ran: the copies agree on what
      * they share, and the reader keeps the longer.
      */
@@ -44,6 +45,8 @@ enum trace_block_kind {
     TRACE_BLOCK_STOP = 0x504f5453, /* "STOP" */
     /* The image ended cleanly (exit, or exec into another): u64 time in ns, u32 1 for exec else 0, u32 reserved. */
     TRACE_BLOCK_END = 0x21444e45, /* "END!" */
+    /* The exec an end block announced failed: the image records on, and its end is still to come. No payload. */
+    TRACE_BLOCK_RESUME = 0x454d5352, /* "RSME" */
 };
 
 enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2 };

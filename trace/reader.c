@@ -123,9 +123,15 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
     case TRACE_BLOCK_STOP:
         if (length < TRACE_STOP_SIZE)
             return failure(error, error_size, "corrupt trace: a stop block of %llu bytes", (unsigned long long)length);
+        /* The earliest stop counts: an image exec'd after it cannot make its events whole again. */
+        if (!info->stopped || trace_get_u64(payload) < info->complete_until_ns) {
+            info->complete_until_ns = trace_get_u64(payload);
+            info->stop_reason = trace_get_u32(payload + 16);
+        }
         info->stopped = true;
-        info->complete_until_ns = trace_get_u64(payload);
-        info->stop_reason = trace_get_u32(payload + 16);
+        return 0;
+    case TRACE_BLOCK_RESUME:
+        info->ended = false; /* the exec its end block announced failed: the image's end is still to come */
         return 0;
     case TRACE_BLOCK_END:
         if (length < TRACE_END_SIZE)
@@ -572,9 +578,10 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
         pending = pending_of(reader, event->thread);
         if (event->pointer)
             allocated(reader, event, event->pointer, event->size);
-        else if (event->size > 0 && pending->valid) { /* it failed: the old block is still the program's */
+        else if (event->size > 0) { /* it failed: the old block, if any, is still the program's */
             event->failed = true;
-            allocated(reader, event, pending->pointer, pending->size);
+            if (pending->valid)
+                allocated(reader, event, pending->pointer, pending->size);
         }
         pending->valid = false;
         break;

@@ -53,6 +53,7 @@ static struct {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
     void (*exit_now)(int);
+    void (*exit_at_once)(int);
 } next;
 
 /*
@@ -87,7 +88,7 @@ static size_t bootstrap_size(const void *pointer)
 static atomic_int resolve_state; /* 0: not yet, 1: being resolved, 2: done */
 static _Thread_local bool resolving_here __attribute__((tls_model("initial-exec")));
 
-#define FIND(name) next.name = (__typeof__(next.name))dlsym(RTLD_NEXT, #name)
+#define FIND(name) found.name = (__typeof__(found.name))dlsym(RTLD_NEXT, #name)
 
 /* Finds the next allocator's functions; false while that is under way in this thread (dlsym allocating). */
 static bool resolve(void)
@@ -104,14 +105,25 @@ static bool resolve(void)
         return true;
     }
     resolving_here = true;
+    /*
+     * Every function is found first and only then put in place, malloc last: until then dlsym's own allocations
+     * come from the bootstrap arena, so none of them can reach a realloc or free not yet found.
+     */
+    __typeof__(next) found = {0};
     FIND(malloc), FIND(calloc), FIND(realloc), FIND(free), FIND(memalign);
     FIND(posix_memalign), FIND(aligned_alloc), FIND(valloc), FIND(pvalloc), FIND(execve), FIND(execv);
     FIND(execvp), FIND(execvpe), FIND(fexecve);
-    next.exit_now = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+    found.exit_now = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+    found.exit_at_once = (void (*)(int))dlsym(RTLD_NEXT, "_Exit");
+    if (!found.malloc || !found.free || !found.calloc || !found.realloc || !found.exit_now)
+        abort(); /* no allocator behind this library: nothing can be forwarded */
+    void *(*found_malloc)(size_t) = found.malloc;
+    found.malloc = NULL;
+    next = found;
+    atomic_thread_fence(memory_order_release);
+    next.malloc = found_malloc;
     resolving_here = false;
     atomic_store(&resolve_state, 2);
-    if (!next.malloc || !next.free || !next.calloc || !next.realloc)
-        abort(); /* no allocator behind this library: nothing can be forwarded */
     const char *path = getenv("FRAGBENCH_TRACE"), *pid_text = getenv("FRAGBENCH_PID");
     const char *cap_text = getenv("FRAGBENCH_TRACE_CAP"), *clock_text = getenv("FRAGBENCH_TRACE_CLOCK");
     if (path && pid_text && strtol(pid_text, NULL, 10) == (long)getpid())
@@ -293,5 +305,13 @@ EXPORT void _exit(int status)
     resolve();
     trace_writer_end(false);
     next.exit_now(status);
+    __builtin_unreachable();
+}
+
+EXPORT void _Exit(int status)
+{
+    resolve();
+    trace_writer_end(false);
+    (next.exit_at_once ? next.exit_at_once : next.exit_now)(status);
     __builtin_unreachable();
 }

@@ -51,6 +51,7 @@ _Atomic int trace_writer_on;            /* 1 while this process records */
 static _Thread_local struct thread_buffer *own __attribute__((tls_model("initial-exec")));
 static _Thread_local bool thread_exiting __attribute__((tls_model("initial-exec")));
 static _Thread_local uint32_t thread_number __attribute__((tls_model("initial-exec")));
+static _Thread_local bool thread_numbered __attribute__((tls_model("initial-exec")));
 static _Thread_local uint32_t thread_chunks __attribute__((tls_model("initial-exec"))); /* chunks of an exiting thread */
 static int trace_fd = -1;
 static pid_t owner_pid;
@@ -64,6 +65,14 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
 static pthread_key_t exit_key;
 static _Atomic clockid_t event_clock = CLOCK_MONOTONIC_COARSE;
+/*
+ * Above 0 while this thread holds one of the writer's locks: _exit and exec (both callable from a signal
+ * handler) then skip the flush rather than wait for a lock the interrupted code of this thread holds.
+ */
+static _Thread_local int in_writer __attribute__((tls_model("initial-exec")));
+static int trace_device_ok; /* the trace's descriptor and file, checked before each write: a program may close */
+static dev_t trace_device;  /* its descriptors and open a file of its own that gets the same number */
+static ino_t trace_inode;
 
 static uint64_t read_clock(clockid_t clock)
 {
@@ -87,6 +96,10 @@ static inline uint64_t event_ns(void)
 /* Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock. */
 static bool write_all(struct iovec *pieces, int count)
 {
+    struct stat status;
+    if (!trace_device_ok || fstat(trace_fd, &status) != 0 || status.st_dev != trace_device ||
+        status.st_ino != trace_inode)
+        return false; /* the descriptor is closed, or now another file's: nothing is written into it */
     while (count > 0) {
         ssize_t n = writev(trace_fd, pieces, count);
         if (n < 0 && errno == EINTR)
@@ -113,16 +126,19 @@ static void write_block(uint32_t kind, const void *payload, size_t length)
     trace_put_u32(head, kind);
     trace_put_u32(head + 4, (uint32_t)length);
     struct iovec pieces[2] = {{head, sizeof head}, {(void *)payload, length}};
+    in_writer++;
     pthread_mutex_lock(&write_lock);
     if (write_all(pieces, 2))
         atomic_fetch_add(&bytes_written, sizeof head + length);
     pthread_mutex_unlock(&write_lock);
+    in_writer--;
 }
 
 /* The earliest time whose events may be missing: the base of every buffer still holding events. */
 static uint64_t complete_until(void)
 {
     uint64_t until = now_ns();
+    in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
         pthread_mutex_lock(&buffer->flush_lock); /* its base moves when its thread writes it out */
@@ -131,17 +147,22 @@ static uint64_t complete_until(void)
         pthread_mutex_unlock(&buffer->flush_lock);
     }
     pthread_mutex_unlock(&registry_lock);
+    in_writer--;
     return until;
 }
 
-/* Recording ends here for good (cap reached, or the file failed): says so in the trace, once. */
-static void stop_recording(enum trace_stop_reason reason)
+/*
+ * Recording ends here for good (cap reached, or the file failed): says so in the trace, once, with the time up to
+ * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost.
+ */
+static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
     atomic_store(&trace_writer_on, 0);
     if (atomic_exchange(&stopped, 1))
         return;
     unsigned char payload[TRACE_STOP_SIZE] = {0};
-    trace_put_u64(payload, complete_until());
+    uint64_t until = complete_until();
+    trace_put_u64(payload, lost_from_ns < until ? lost_from_ns : until);
     trace_put_u64(payload + 8, atomic_load(&bytes_written));
     trace_put_u32(payload + 16, reason);
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
@@ -182,8 +203,10 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy)
 /* A thread writes its own buffer out and starts the next chunk from its last event's time. */
 static void flush_own(struct thread_buffer *buffer)
 {
+    in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
     size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
+    uint64_t lost_from = buffer->base_ns;
     int reason = atomic_load(&trace_writer_on) ? write_chunk(buffer, used, false) : 0;
     buffer->chunk++;
     buffer->base_ns = buffer->prev_ns;
@@ -191,13 +214,15 @@ static void flush_own(struct thread_buffer *buffer)
     atomic_store_explicit(&buffer->used, 0, memory_order_release);
     pthread_mutex_unlock(&buffer->flush_lock);
     if (reason && atomic_load(&trace_writer_on))
-        stop_recording((enum trace_stop_reason)reason);
+        stop_recording((enum trace_stop_reason)reason, lost_from);
+    in_writer--;
 }
 
 /* ---- Per-thread buffers: made on a thread's first event, written out when it ends. */
 
 static void unregister_buffer(struct thread_buffer *buffer)
 {
+    in_writer++;
     pthread_mutex_lock(&registry_lock);
     if (buffer->prev)
         buffer->prev->next = buffer->next;
@@ -208,6 +233,7 @@ static void unregister_buffer(struct thread_buffer *buffer)
     buffer->next = spare; /* kept for the next thread: a program that starts many threads maps no more */
     spare = buffer;
     pthread_mutex_unlock(&registry_lock);
+    in_writer--;
 }
 
 /* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
@@ -224,11 +250,13 @@ static void thread_ends(void *value)
 static struct thread_buffer *new_buffer(void)
 {
     struct thread_buffer *buffer;
+    in_writer++;
     pthread_mutex_lock(&registry_lock);
     buffer = spare;
     if (buffer)
         spare = buffer->next;
     pthread_mutex_unlock(&registry_lock);
+    in_writer--;
     if (!buffer) {
         size_t head = (sizeof *buffer + 63) & ~(size_t)63;
         void *memory = mmap(NULL, head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + BUFFER_BYTES, PROT_READ | PROT_WRITE,
@@ -246,12 +274,14 @@ static struct thread_buffer *new_buffer(void)
     buffer->base_ns = buffer->prev_ns = event_ns();
     buffer->prev_pointer = 0;
     buffer->prev = NULL;
+    in_writer++;
     pthread_mutex_lock(&registry_lock);
     buffer->next = registry;
     if (registry)
         registry->prev = buffer;
     registry = buffer;
     pthread_mutex_unlock(&registry_lock);
+    in_writer--;
     return buffer;
 }
 
@@ -260,9 +290,12 @@ static struct thread_buffer *own_buffer(void)
 {
     if (own)
         return own;
-    thread_number = atomic_fetch_add(&threads_seen, 1);
-    if (thread_number > 0) /* a second thread: from now on, to the ns (see the clock, above) */
-        atomic_store(&event_clock, CLOCK_MONOTONIC);
+    if (!thread_numbered) {
+        thread_numbered = true;
+        thread_number = atomic_fetch_add(&threads_seen, 1);
+        if (thread_number > 0) /* a second thread: from now on, to the ns (see the clock, above) */
+            atomic_store(&event_clock, CLOCK_MONOTONIC);
+    }
     own = new_buffer();
     if (own)
         pthread_setspecific(exit_key, own);
@@ -363,9 +396,18 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     event_clock = precise_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE;
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
-    trace_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    /* Far above the program's own descriptors, which it may close all of and reuse (checked at each write). */
+    trace_fd = opened >= 0 ? fcntl(opened, F_DUPFD_CLOEXEC, 900) : -1;
+    if (opened >= 0)
+        close(opened);
     if (trace_fd < 0 || fstat(trace_fd, &status) != 0)
         return -1;
+    trace_device = status.st_dev;
+    trace_inode = status.st_ino;
+    trace_device_ok = 1;
+    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap)
+        return -1; /* an earlier image of this process filled it: recording stopped there for good */
     pthread_key_create(&exit_key, thread_ends);
     pthread_atfork(NULL, NULL, child_after_fork);
     atomic_store(&bytes_written, (uint64_t)status.st_size);
@@ -386,23 +428,29 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 static void flush_all(void)
 {
     struct thread_buffer *self = own;
+    int reason = 0;
+    uint64_t lost_from = UINT64_MAX;
     if (self)
         flush_own(self);
+    in_writer++;
     pthread_mutex_lock(&registry_lock);
-    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
-        if (buffer == self)
-            continue;
-        pthread_mutex_lock(&buffer->flush_lock);
-        if (atomic_load(&trace_writer_on))
-            (void)write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true);
+    for (struct thread_buffer *buffer = registry; buffer && !reason; buffer = buffer->next) {
+        if (buffer == self || pthread_mutex_trylock(&buffer->flush_lock) != 0)
+            continue; /* a thread writing its own buffer now: that write is its own */
+        if (atomic_load(&trace_writer_on) &&
+            (reason = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)))
+            lost_from = buffer->base_ns;
         pthread_mutex_unlock(&buffer->flush_lock);
     }
     pthread_mutex_unlock(&registry_lock);
+    if (reason)
+        stop_recording((enum trace_stop_reason)reason, lost_from);
+    in_writer--;
 }
 
 void trace_writer_end(bool exec)
 {
-    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid)
+    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || in_writer)
         return;
     atomic_store(&ended, 1);
     flush_all();
@@ -448,5 +496,7 @@ uint64_t trace_writer_mark(void)
 
 void trace_writer_exec_failed(void)
 {
-    atomic_store(&ended, 0); /* it did not exec: the image records on */
+    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || !atomic_exchange(&ended, 0))
+        return;
+    write_block(TRACE_BLOCK_RESUME, NULL, 0); /* it did not exec: the image records on, its end is to come */
 }

@@ -214,8 +214,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",
                 summary->unknown_releases, summary->double_allocations);
-    fprintf(out, "  After the last call (%.3f s after the start; Exit is the last outside sample before it): live %" PRIu64
-                 " kB in %" PRIu64 " blocks\n",
+    fprintf(out, "  After the last call, %.3f s after the start: live %" PRIu64 " kB in %" PRIu64 " blocks\n",
             summary->last_ns > info->start_ns ? (double)(summary->last_ns - info->start_ns) / 1e9 : 0.0,
             results_kb(summary->final_live_bytes), summary->final_live_blocks);
     print_calls(out, summary);

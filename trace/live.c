@@ -12,54 +12,66 @@ static size_t slot_of(const struct live_set *set, uint64_t pointer)
     return (size_t)(hash >> 20) & (set->capacity - 1);
 }
 
-static void allocate_table(struct live_set *set, size_t capacity)
+static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
 {
     set->capacity = capacity;
     set->keys = calloc(capacity, sizeof *set->keys);
     set->sizes = malloc(capacity * sizeof *set->sizes);
-    if (!set->keys || !set->sizes)
+    set->tags = tagged ? malloc(capacity * sizeof *set->tags) : NULL;
+    if (!set->keys || !set->sizes || (tagged && !set->tags))
         abort();
 }
 
 void live_init(struct live_set *set)
 {
     memset(set, 0, sizeof *set);
-    allocate_table(set, FIRST_CAPACITY);
+    allocate_table(set, FIRST_CAPACITY, false);
+}
+
+void live_init_tagged(struct live_set *set)
+{
+    memset(set, 0, sizeof *set);
+    allocate_table(set, FIRST_CAPACITY, true);
 }
 
 void live_free(struct live_set *set)
 {
     free(set->keys);
     free(set->sizes);
+    free(set->tags);
     memset(set, 0, sizeof *set);
 }
 
 void live_clear(struct live_set *set)
 {
+    bool tagged = set->tags != NULL;
     live_free(set);
-    live_init(set);
+    allocate_table(set, FIRST_CAPACITY, tagged);
 }
 
 /* Puts a key known to be absent; no growth check. */
-static void put(struct live_set *set, uint64_t pointer, uint64_t size)
+static void put(struct live_set *set, uint64_t pointer, uint64_t size, uint64_t tag)
 {
     size_t slot = slot_of(set, pointer);
     while (set->keys[slot])
         slot = (slot + 1) & (set->capacity - 1);
     set->keys[slot] = pointer;
     set->sizes[slot] = size;
+    if (set->tags)
+        set->tags[slot] = tag;
 }
 
 static void grow(struct live_set *set)
 {
-    uint64_t *keys = set->keys, *sizes = set->sizes;
+    uint64_t *keys = set->keys, *sizes = set->sizes, *tags = set->tags;
     size_t capacity = set->capacity;
-    allocate_table(set, capacity * 2);
+    allocate_table(set, capacity * 2, tags != NULL);
     for (size_t i = 0; i < capacity; i++)
         if (keys[i])
-            put(set, keys[i], sizes[i]);
+            put(set, keys[i], sizes[i], tags ? tags[i] : 0);
     free(keys);
     free(sizes);
+    free(tags);
 }
 
 static size_t find(const struct live_set *set, uint64_t pointer, bool *found)
@@ -85,6 +97,8 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
     if (found) {
         set->bytes = set->bytes - set->sizes[slot] + size;
         set->sizes[slot] = size;
+        if (set->tags)
+            set->tags[slot] = 0;
         return false;
     }
     if ((set->blocks + 1) * 4 > set->capacity * 3) { /* at most three quarters full */
@@ -93,9 +107,20 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
     }
     set->keys[slot] = pointer;
     set->sizes[slot] = size;
+    if (set->tags)
+        set->tags[slot] = 0;
     set->blocks++;
     set->bytes += size;
     return true;
+}
+
+bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag)
+{
+    bool found;
+    size_t slot = find(set, pointer, &found);
+    if (found && set->tags)
+        set->tags[slot] = tag;
+    return found;
 }
 
 bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
@@ -105,6 +130,7 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
     if (!found)
         return false;
     *size = set->sizes[hole];
+    set->removed_tag = set->tags ? set->tags[hole] : 0;
     set->blocks--;
     set->bytes -= *size;
     /* Shift later members of the probe run back into the hole, so that no lookup stops short. */
@@ -114,6 +140,8 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
         if (movable) {
             set->keys[hole] = set->keys[slot];
             set->sizes[hole] = set->sizes[slot];
+            if (set->tags)
+                set->tags[hole] = set->tags[slot];
             hole = slot;
         }
     }

@@ -10,11 +10,19 @@
 struct live_set {
     uint64_t *keys;  /* 0: an empty slot (no block lives at address 0) */
     uint64_t *sizes;
+    uint64_t *tags;  /* a tagged set's: one number per block for its user (a replay's handle); else NULL */
+    uint64_t removed_tag; /* the tag of the block live_remove took out last */
     size_t capacity; /* a power of two */
     uint64_t blocks, bytes;
 };
 
 void live_init(struct live_set *set);
+
+/* The same with a tag per block (8 more bytes a slot): 0 when added, set with live_set_tag. */
+void live_init_tagged(struct live_set *set);
+
+/* Sets the tag of a live block; false if none is live at that address. */
+bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag);
 void live_free(struct live_set *set);
 void live_clear(struct live_set *set);
 

@@ -25,7 +25,7 @@ struct chunk_ref {
 
 /* The block a thread's realloc took out of the live set at its start, until the call's end says what became of it. */
 struct pending_realloc {
-    uint64_t pointer, size;
+    uint64_t pointer, size, tag;
     bool valid;
 };
 
@@ -553,6 +553,17 @@ static void allocated(struct trace_reader *reader, struct trace_event *event, ui
         event->order_error = true; /* an address handed out twice without a release between */
 }
 
+void trace_keep_tags(struct trace_reader *reader)
+{
+    live_free(&reader->live);
+    live_init_tagged(&reader->live);
+}
+
+bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
+{
+    return live_set_tag(&reader->live, pointer, tag);
+}
+
 /* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */
 static void apply(struct trace_reader *reader, struct trace_event *event)
 {
@@ -565,13 +576,16 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
         if (event->pointer && !live_remove(&reader->live, event->pointer, &size))
             event->order_error = true;
         event->size = size;
+        event->tag = event->pointer && !event->order_error ? reader->live.removed_tag : 0;
         break;
     case TRACE_REALLOC_START:
         pending = pending_of(reader, event->thread);
         pending->valid = event->pointer && live_remove(&reader->live, event->pointer, &pending->size);
         pending->pointer = event->pointer;
+        pending->tag = pending->valid ? reader->live.removed_tag : 0;
         event->order_error = event->pointer && !pending->valid;
         event->size = pending->valid ? pending->size : 0;
+        event->tag = pending->tag;
         break;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY:
@@ -580,9 +594,12 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
             allocated(reader, event, event->pointer, event->size);
         else if (event->size > 0) { /* it failed: the old block, if any, is still the program's */
             event->failed = true;
-            if (pending->valid)
+            if (pending->valid) {
                 allocated(reader, event, pending->pointer, pending->size);
+                live_set_tag(&reader->live, pending->pointer, pending->tag);
+            }
         }
+        event->tag = pending->tag; /* the old block's, for a replay to pass to its own realloc */
         pending->valid = false;
         break;
     default:

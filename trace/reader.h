@@ -43,6 +43,7 @@ struct trace_event {
     uint64_t live_bytes, live_blocks; /* the live heap after it (requested bytes, blocks) */
     bool failed;       /* an allocation that returned NULL (a failed realloc leaves its block live) */
     bool order_error;  /* inconsistent with the events before it even after waiting (see trace_next) */
+    uint64_t tag;      /* with trace_keep_tags: a release's block's tag; a realloc's (start and end) old block's */
 };
 
 struct trace_reader;
@@ -64,6 +65,12 @@ const struct trace_info *trace_info(const struct trace_reader *reader);
 int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size);
 
 void trace_close(struct trace_reader *reader);
+
+/* Keeps a tag per live block from now on (call before the first trace_next): a replay's handle for it. */
+void trace_keep_tags(struct trace_reader *reader);
+
+/* Sets the tag of a live block (an allocation just returned); false if none is live at that address. */
+bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag);
 
 /* The live set as of the last event returned (requested sizes by address): for a replay to look blocks up. */
 struct live_set;

@@ -29,7 +29,8 @@ REPORT_HDR   := $(wildcard report/*.h)
 REPORT_SHARED := runner/csv.c runner/profiles.c runner/median.c
 REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) $(REPORT_SHARED)
 
-PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/fb-trace $(BUILD)/libfbhello.so $(BUILD)/libfbtrace.so $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
+PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/fb-trace $(BUILD)/libfbhello.so $(BUILD)/libfbtrace.so \
+            $(BUILD)/fb-replay $(addprefix $(BUILD)/cases/,$(CASE_NAMES))
 
 # make compare / make slides / make bench: the matrix and where its results go.
 # The talk's diagnosis and cures: frag.py's workload under glibc only (the cures table sets them against frag.py).
@@ -142,6 +143,19 @@ $(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h | $(BUILD)
 $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
 
+# The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
+# allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured.
+REPLAY_PRIVATE := --redefine-sym malloc=private_malloc --redefine-sym calloc=private_calloc \
+                  --redefine-sym realloc=private_realloc --redefine-sym free=private_free
+$(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
+	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
+	objcopy $(REPLAY_PRIVATE) $@
+
+$(BUILD)/fb-replay: replay/replay.c replay/private_alloc.c replay/private_alloc.h $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
+                    cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ replay/replay.c replay/private_alloc.c \
+	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
@@ -223,10 +237,10 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c replay/replay.c replay/private_alloc.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
-	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -fsyntax-only $$f || exit 1; done
+	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer $(BUILD)/replay:
 	mkdir -p $@

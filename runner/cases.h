@@ -4,14 +4,15 @@
 
 #include <stddef.h>
 
-/* How a case runs: a C program built to build/cases/<name>, a script cases/<name> run by --python, or
-   the command given after "--" (external mode). */
-enum case_kind { C, PYTHON, EXTERNAL };
+/* How a case runs: a C program built to build/cases/<name>, a script cases/<name> run by --python, the
+   command given after "--" (external mode), or build/fb-replay replaying a recorded trace (--replay). */
+enum case_kind { C, PYTHON, EXTERNAL, REPLAY };
 
 struct case_entry {
     const char *name;
     enum case_kind kind;
     const char *description;
+    const char *path; /* REPLAY: the trace, absolute */
 };
 
 extern const struct case_entry case_registry[];

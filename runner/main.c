@@ -18,6 +18,7 @@
 #include "results.h"
 #include "selection.h"
 #include "summary.h"
+#include "../trace/reader.h"
 
 #define FRAGBENCH_VERSION "0.1.0"
 
@@ -242,6 +243,63 @@ static int prepare_trace(const struct options *options, const struct layout *lay
     return 0;
 }
 
+/*
+ * --replay=TRACE[,TRACE...]: each trace a case of its own, named after its file (less .zst and .trace), checked
+ * to be a readable trace before any run. The entries and their names and paths are allocated for the process.
+ */
+static int resolve_replays(const struct options *options, const struct case_entry ***out, size_t *count)
+{
+    char *list = strdup(options->replay), *save = NULL, error[1024];
+    size_t n = 0;
+    struct case_entry *entries = calloc(strlen(options->replay) / 2 + 2, sizeof *entries);
+    const struct case_entry **cases = calloc(strlen(options->replay) / 2 + 2, sizeof *cases);
+    if (!list || !entries || !cases)
+        abort();
+    if (options->case_count > 0) {
+        fprintf(stderr, "fragbench: --replay replays traces instead of cases: give no case name with it ('%s')\n",
+                options->case_names[0]);
+        return -1;
+    }
+    if (options->record_path) {
+        fprintf(stderr, "fragbench: --record and --replay: a replay cannot be recorded\n");
+        return -1;
+    }
+    for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
+        char absolute[PATH_MAX];
+        struct trace_reader *reader = trace_open(path, error, sizeof error);
+        if (!reader) {
+            fprintf(stderr, "fragbench: --replay: %s\n", error);
+            return -1;
+        }
+        trace_close(reader);
+        if (!realpath(path, absolute)) {
+            fprintf(stderr, "fragbench: --replay: %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        char *name = strdup(strrchr(absolute, '/') ? strrchr(absolute, '/') + 1 : absolute);
+        for (const char *suffix = ".zst"; name; suffix = suffix[1] == 'z' ? ".trace" : NULL) {
+            size_t length = strlen(name), cut = strlen(suffix);
+            if (length > cut && strcmp(name + length - cut, suffix) == 0)
+                name[length - cut] = '\0';
+            if (suffix[1] != 'z')
+                break;
+        }
+        entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
+                                         .path = strdup(absolute)};
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(entries[k].name, name) == 0) {
+                fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);
+                return -1;
+            }
+        cases[n] = &entries[n];
+        n++;
+    }
+    free(list);
+    *out = cases;
+    *count = n;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -306,6 +364,11 @@ int main(int argc, char **argv)
         cases[0] = command_cases[0];
         case_count = 1;
         console = stderr; /* the command's own stdout passes through untouched */
+    } else if (options.replay) {
+        if (resolve_replays(&options, &cases, &case_count) != 0) {
+            profiles_free(&profiles);
+            return EXIT_BAD_INPUT;
+        }
     } else if (resolve_cases(&options, &cases, &case_count) != 0) {
         profiles_free(&profiles);
         return EXIT_BAD_INPUT;
@@ -383,7 +446,7 @@ int main(int argc, char **argv)
             .shim = layout.shim, .timeout_s = options.timeout_s,
             .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
             .trace_display = options.record_path, .trace_compressed = *trace_compressed ? trace_compressed : NULL, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
-            .trace_precise_clock = options.record_precise_clock,
+            .trace_precise_clock = options.record_precise_clock, .replay_fast = options.replay_fast,
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);

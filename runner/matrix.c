@@ -337,6 +337,16 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         *arg = NULL; /* the command's own argv is used */
         return;
     }
+    if (entry->kind == REPLAY) {
+        snprintf(run->program, sizeof run->program, "%s/fb-replay", matrix->build_dir);
+        snprintf(run->script, sizeof run->script, "%s", entry->path);
+        snprintf(run->scale_arg, sizeof run->scale_arg, "--time=%s", matrix->replay_fast ? "fast" : "gaps");
+        *arg++ = run->program;
+        *arg++ = run->script;
+        *arg++ = run->scale_arg;
+        *arg = NULL;
+        return;
+    }
     if (entry->kind == PYTHON) {
         snprintf(run->program, sizeof run->program, "%s", matrix->python);
         snprintf(run->script, sizeof run->script, "%s/%s", matrix->script_dir, entry->name);
@@ -403,7 +413,8 @@ static void read_trace(struct run *run)
     struct recorded recorded;
     char error[512];
     FILE *out = talk(run);
-    if (recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version) < 0)
+    int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version);
+    if (named < 0)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
@@ -411,6 +422,11 @@ static void read_trace(struct run *run)
         fprintf(stderr, "fragbench: --record: %s\n", error);
         return;
     }
+    if (named == 0 && run->phase_count > 0 &&
+        recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->peak_seen_kb,
+                             run->peak_seen_ns, recorded.live_at_peak_rss_bytes) != 0)
+        fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
+                strerror(errno));
     run->identity.recorded = true;
     run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
     run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);

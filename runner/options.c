@@ -8,7 +8,7 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK };
+       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -32,6 +32,8 @@ static const struct option long_options[] = {
     {"record", required_argument, NULL, OPT_RECORD},
     {"record-cap", required_argument, NULL, OPT_RECORD_CAP},
     {"record-clock", required_argument, NULL, OPT_RECORD_CLOCK},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"replay-time", required_argument, NULL, OPT_REPLAY_TIME},
     {"list", optional_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -50,7 +52,7 @@ void options_usage(FILE *out)
           "  -r, --reps=N                runs of each case x profile (default: 1)\n"
           "      --max-reps=M            run one more rep of a case x profile while its reps so far differ\n"
           "                              by more than --spread, up to M (default: --reps; needs --reps >= 2)\n"
-          "      --spread=PCT            reps differ when a phase's RSS (max - min) passes PCT %% of their\n"
+          "      --spread=PCT            reps differ when a phase's RSS (max - min) passes PCT % of their\n"
           "                              median (default: 5, as the slides flag it)\n"
           "  -s, --scale=F               multiply each case's working set by F (default: 1,\n"
           "                              the talk's size, ~500 MB); 0 < F <= 1000\n"
@@ -81,6 +83,11 @@ void options_usage(FILE *out)
           "      --record-clock=CLOCK    'coarse' (default): events stamped to the kernel's tick (4 ms), the\n"
           "                              lightest; 'precise': to the ns (CLOCK_MONOTONIC), for the interleaving\n"
           "                              of threads within a tick, at about 17 ns more per call\n"
+          "      --replay=TRACE[,TRACE]  replay each recorded trace as a case: the same calls, sizes and threads\n"
+          "                              under each profile, sampled at the recording's rows and every 5% of\n"
+          "                              its time (instead of cases; see docs/replay.md)\n"
+          "      --replay-time=gaps|fast 'gaps' (default): sleep the recorded idle gaps over 10 ms, so that\n"
+          "                              timed purging happens as it did; 'fast': none\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -269,6 +276,20 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 snprintf(error, error_size, "--record-cap: '%s' is not a size like 64M or 2G (at least 1M)", optarg);
                 return -1;
             }
+            break;
+        case OPT_REPLAY:
+            if (*optarg == '\0') {
+                snprintf(error, error_size, "--replay: needs a trace file");
+                return -1;
+            }
+            out->replay = optarg;
+            break;
+        case OPT_REPLAY_TIME:
+            if (strcmp(optarg, "gaps") != 0 && strcmp(optarg, "fast") != 0) {
+                snprintf(error, error_size, "--replay-time: '%s' is not 'gaps' or 'fast'", optarg);
+                return -1;
+            }
+            out->replay_fast = strcmp(optarg, "fast") == 0;
             break;
         case OPT_RECORD_CLOCK:
             if (strcmp(optarg, "coarse") != 0 && strcmp(optarg, "precise") != 0) {

@@ -47,6 +47,38 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     return written == (ssize_t)total ? 0 : -1;
 }
 
+int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
+                         uint64_t peak_rss_kb, uint64_t peak_rss_ns, uint64_t live_at_peak_bytes)
+{
+    size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD, length = TRACE_BLOCK_HEAD;
+    unsigned char *block = malloc(capacity);
+    if (!block)
+        abort();
+    for (size_t i = 0; i <= row_count; i++) {
+        bool peak = i == row_count;
+        const struct record *row = peak ? NULL : &rows[i];
+        const char *label = peak ? "Peak RSS" : row->label;
+        size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
+        trace_put_u64(block + length, peak ? 0 : row->trace_mark);
+        trace_put_u64(block + length + 8,
+                      peak ? peak_rss_ns : row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000);
+        trace_put_u64(block + length + 16, peak ? peak_rss_kb : row->rss_kb);
+        trace_put_u64(block + length + 24, peak ? 0 : row->anon_kb);
+        trace_put_u64(block + length + 32, peak ? live_at_peak_bytes : row->trace_live_bytes);
+        memcpy(block + length + 40, label, label_length);
+        block[length + 40 + label_length] = '\0';
+        length += 40 + label_length + 1;
+    }
+    trace_put_u32(block, TRACE_BLOCK_ROWS);
+    trace_put_u32(block + 4, (uint32_t)(length - TRACE_BLOCK_HEAD));
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    ssize_t written = fd >= 0 ? write(fd, block, length) : -1;
+    if (fd >= 0)
+        close(fd);
+    free(block);
+    return written == (ssize_t)length ? 0 : -1;
+}
+
 int recorded_compress(const char *raw, const char *compressed)
 {
     int status = 0;

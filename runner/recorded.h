@@ -38,6 +38,13 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
                   struct recorded *out, char *error, size_t error_size);
 
 /*
+ * Appends the rows block: each row's mark, time, RSS and live heap, and the peak of RSS as a row "Peak RSS", for
+ * a replay to sample at the same points (call after recorded_read). Returns 0 or -1.
+ */
+int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
+                         uint64_t peak_rss_kb, uint64_t peak_rss_ns, uint64_t live_at_peak_bytes);
+
+/*
  * Compresses the trace at raw into compressed with Debian's zstd program, and removes raw. Returns 0, or -1 when
  * zstd is missing or failed (raw is left as it is, compressed removed).
  */

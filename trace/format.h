@@ -45,6 +45,12 @@ enum trace_block_kind {
     TRACE_BLOCK_STOP = 0x504f5453, /* "STOP" */
     /* The image ended cleanly (exit, or exec into another): u64 time in ns, u32 1 for exec else 0, u32 reserved. */
     TRACE_BLOCK_END = 0x21444e45, /* "END!" */
+    /*
+     * The recorded run's rows, appended by the runner after the run, for a replay to sample at the same points:
+     * per row, u64 mark number (0: placed by time), u64 time in ns, u64 RSS in kB, u64 anonymous RSS in kB, u64
+     * live bytes, then the label, NUL-terminated. The run's peak of RSS is a row labelled "Peak RSS".
+     */
+    TRACE_BLOCK_ROWS = 0x53574f52, /* "ROWS" */
     /* The exec an end block announced failed: the image records on, and its end is still to come. No payload. */
     TRACE_BLOCK_RESUME = 0x454d5352, /* "RSME" */
 };

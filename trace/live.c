@@ -109,6 +109,7 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
     set->sizes[slot] = size;
     if (set->tags)
         set->tags[slot] = 0;
+    set->added_slot = slot;
     set->blocks++;
     set->bytes += size;
     return true;

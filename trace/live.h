@@ -12,6 +12,7 @@ struct live_set {
     uint64_t *sizes;
     uint64_t *tags;  /* a tagged set's: one number per block for its user (a replay's handle); else NULL */
     uint64_t removed_tag; /* the tag of the block live_remove took out last */
+    size_t added_slot;    /* the slot live_add filled last (valid until the set grows or loses a block) */
     size_t capacity; /* a power of two */
     uint64_t blocks, bytes;
 };

@@ -50,6 +50,8 @@ struct trace_reader {
     struct cursor **heap;        /* cursors ordered by their next event */
     size_t heap_size;
     struct cursor **blocked;     /* cursors whose next event waits for another thread's (see trace_next) */
+    struct trace_row *rows;      /* the rows block's */
+    size_t row_count;
     size_t blocked_count;
     /* The live set as of the events returned so far, and each thread's realloc under way. */
     struct live_set live;
@@ -91,6 +93,35 @@ static bool take_string(const unsigned char *payload, size_t length, size_t *at,
     snprintf(out, size, "%s", (const char *)payload + *at);
     *at = (size_t)(end - payload) + 1;
     return true;
+}
+
+static int read_rows(struct trace_reader *reader, const unsigned char *payload, uint32_t length, char *error,
+                     size_t error_size)
+{
+    size_t at = 0;
+    while (at < length) {
+        struct trace_row row;
+        if (length - at < 40)
+            return failure(error, error_size, "corrupt trace: a rows block cut inside a row");
+        row.mark = trace_get_u64(payload + at);
+        row.ns = trace_get_u64(payload + at + 8);
+        row.rss_kb = trace_get_u64(payload + at + 16);
+        row.anon_kb = trace_get_u64(payload + at + 24);
+        row.live_bytes = trace_get_u64(payload + at + 32);
+        at += 40;
+        if (!take_string(payload, length, &at, row.label, sizeof row.label))
+            return failure(error, error_size, "corrupt trace: a row without its label");
+        if (reader->row_count % 64 == 0) {
+            struct trace_row *grown = realloc(reader->rows, (reader->row_count + 64) * sizeof *grown);
+            if (!grown)
+                abort();
+            reader->rows = grown;
+        }
+        reader->rows[reader->row_count++] = row;
+    }
+    reader->info.rows = reader->rows;
+    reader->info.row_count = reader->row_count;
+    return 0;
 }
 
 static int read_small_block(struct trace_reader *reader, uint32_t kind, const unsigned char *payload, uint32_t length,
@@ -137,7 +168,11 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         if (length < TRACE_END_SIZE)
             return failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
         info->ended = true;
+        if (trace_get_u64(payload) > info->last_ns)
+            info->last_ns = trace_get_u64(payload);
         return 0;
+    case TRACE_BLOCK_ROWS:
+        return read_rows(reader, payload, length, error, error_size);
     default:
         return 0; /* a kind this reader does not know: skipped */
     }
@@ -194,6 +229,10 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                     abort();
                 reader->chunks = grown;
             }
+            if (trace_get_u64(head + 24) > reader->info.last_ns)
+                reader->info.last_ns = trace_get_u64(head + 24);
+            if (trace_get_u32(head + 8) + 1 > reader->info.max_threads)
+                reader->info.max_threads = trace_get_u32(head + 8) + 1;
             reader->chunks[reader->chunk_count++] = (struct chunk_ref){
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
@@ -527,6 +566,8 @@ static bool allocates(const struct trace_event *event)
  */
 static bool ready(struct trace_reader *reader, const struct trace_event *event)
 {
+    if (reader->cursor_count == 1)
+        return true; /* one thread: its own order is the order */
     if (trace_op_releases(event->op) && event->pointer)
         return live_contains(&reader->live, event->pointer);
     if (allocates(event))
@@ -561,7 +602,13 @@ void trace_keep_tags(struct trace_reader *reader)
 
 bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
 {
-    return live_set_tag(&reader->live, pointer, tag);
+    /* The block the last event added, most often: its slot is known without a lookup. */
+    struct live_set *live = &reader->live;
+    if (live->tags && live->keys[live->added_slot] == pointer) {
+        live->tags[live->added_slot] = tag;
+        return true;
+    }
+    return live_set_tag(live, pointer, tag);
 }
 
 /* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */
@@ -600,6 +647,7 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
             }
         }
         event->tag = pending->tag; /* the old block's, for a replay to pass to its own realloc */
+        event->old_size = pending->valid ? pending->size : 0;
         pending->valid = false;
         break;
     default:
@@ -715,6 +763,7 @@ void trace_close(struct trace_reader *reader)
     drop_cursors(reader);
     live_free(&reader->live);
     free(reader->pending);
+    free(reader->rows);
     if (reader->file)
         fclose(reader->file);
     free(reader->chunks);

@@ -28,6 +28,16 @@ struct trace_info {
     bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
     unsigned unended_images; /* images followed by another without their end block */
+    uint64_t last_ns;    /* the latest time the trace tells of: its last end block, or its last chunk's base */
+    uint32_t max_threads; /* the most threads any image numbered */
+    const struct trace_row *rows; /* the recorded run's rows (the rows block), owned by the reader; NULL if none */
+    size_t row_count;
+};
+
+/* A row of the recorded run (the rows block): where a replay samples, and what the recording measured there. */
+struct trace_row {
+    uint64_t mark, ns, rss_kb, anon_kb, live_bytes;
+    char label[128];
 };
 
 struct trace_event {
@@ -44,6 +54,7 @@ struct trace_event {
     bool failed;       /* an allocation that returned NULL (a failed realloc leaves its block live) */
     bool order_error;  /* inconsistent with the events before it even after waiting (see trace_next) */
     uint64_t tag;      /* with trace_keep_tags: a release's block's tag; a realloc's (start and end) old block's */
+    uint64_t old_size; /* a realloc's end: the old block's size (0 for realloc(NULL, n)) */
 };
 
 struct trace_reader;

@@ -1,0 +1,116 @@
+/* The replayer's own allocator: power-of-two classes carved from mmap'ed regions, large blocks mapped alone. */
+#define _GNU_SOURCE
+#include "private_alloc.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * Classes of 2^4 to 2^20 bytes, each block with a 16-byte head holding its class; a block freed goes on its
+ * class's list and is reused for the same class. Above 1 MiB a block is an mmap of its own, unmapped on free.
+ * Regions are 8 MiB; a region's pages are touched only as blocks are carved from it.
+ */
+enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT + 1, REGION = 8 << 20 };
+
+static void *free_lists[CLASSES];
+static unsigned char *region, *region_end;
+static size_t carved_bytes; /* bytes of regions handed out (their pages touched) */
+static size_t large_bytes;  /* bytes mapped for large blocks now */
+
+static unsigned class_of(size_t size)
+{
+    unsigned shift = MIN_SHIFT;
+    while (((size_t)1 << shift) < size + HEAD)
+        shift++;
+    return shift - MIN_SHIFT;
+}
+
+void *private_malloc(size_t size)
+{
+    if (size + HEAD > ((size_t)1 << MAX_SHIFT)) {
+        size_t length = (size + HEAD + 4095) & ~(size_t)4095;
+        unsigned char *block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (block == MAP_FAILED)
+            return NULL;
+        memcpy(block, &length, sizeof length);
+        large_bytes += length;
+        return block + HEAD;
+    }
+    unsigned cls = class_of(size);
+    size_t length = (size_t)1 << (cls + MIN_SHIFT);
+    unsigned char *block = free_lists[cls];
+    if (block) {
+        memcpy(&free_lists[cls], block + HEAD, sizeof(void *));
+        return block + HEAD;
+    }
+    if (!region || region + length > region_end) {
+        region = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (region == MAP_FAILED) {
+            region = NULL;
+            return NULL;
+        }
+        region_end = region + REGION;
+    }
+    block = region;
+    region += length;
+    carved_bytes += length;
+    size_t tag = cls; /* a class below the large blocks' lengths, which are at least 1 MiB */
+    memcpy(block, &tag, sizeof tag);
+    return block + HEAD;
+}
+
+void *private_calloc(size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total))
+        return NULL;
+    void *block = private_malloc(total);
+    if (block)
+        memset(block, 0, total);
+    return block;
+}
+
+static size_t usable(const unsigned char *block)
+{
+    size_t tag;
+    memcpy(&tag, block - HEAD, sizeof tag);
+    return (tag < CLASSES ? (size_t)1 << (tag + MIN_SHIFT) : tag) - HEAD;
+}
+
+void private_free(void *pointer)
+{
+    unsigned char *block = pointer;
+    size_t tag;
+    if (!block)
+        return;
+    memcpy(&tag, block - HEAD, sizeof tag);
+    if (tag >= CLASSES) {
+        large_bytes -= tag;
+        munmap(block - HEAD, tag);
+        return;
+    }
+    memcpy(block, &free_lists[tag], sizeof(void *));
+    free_lists[tag] = block - HEAD;
+}
+
+void *private_realloc(void *pointer, size_t size)
+{
+    if (!pointer)
+        return private_malloc(size);
+    size_t old = usable(pointer);
+    if (size <= old && size + HEAD > old / 2)
+        return pointer;
+    void *moved = private_malloc(size);
+    if (!moved)
+        return NULL;
+    memcpy(moved, pointer, old < size ? old : size);
+    private_free(pointer);
+    return moved;
+}
+
+size_t private_resident_bytes(void)
+{
+    return carved_bytes + large_bytes;
+}

@@ -1,0 +1,20 @@
+/* The replayer's own memory: mmap'ed, never from the allocator under test, and its resident size for the rows. */
+#ifndef FRAGBENCH_PRIVATE_ALLOC_H
+#define FRAGBENCH_PRIVATE_ALLOC_H
+
+#include <stddef.h>
+
+/*
+ * The trace reader and the live set are linked into fb-replay with malloc, calloc, realloc and free renamed to
+ * these (objcopy --redefine-sym): their tables would otherwise be blocks of the allocator under test, beside the
+ * replayed program's. One thread calls them (the replay's reader).
+ */
+void *private_malloc(size_t size);
+void *private_calloc(size_t count, size_t size);
+void *private_realloc(void *block, size_t size);
+void private_free(void *block);
+
+/* The bytes of memory this allocator holds resident now (its touched pages), to subtract from the rows' RSS. */
+size_t private_resident_bytes(void);
+
+#endif

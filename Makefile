@@ -53,7 +53,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
-                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress
+                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay
 
 .PHONY: all programs deps deps-compare deps-test bench-record talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
@@ -156,6 +156,12 @@ $(BUILD)/fb-replay: replay/replay.c replay/private_alloc.c replay/private_alloc.
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ replay/replay.c replay/private_alloc.c \
 	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
 
+# The replayer under ThreadSanitizer, for the tests (its threads hand blocks to one another).
+$(BUILD)/tsan-replay/fb-replay: replay/replay.c replay/private_alloc.c replay/private_alloc.h $(BUILD)/replay/reader.o \
+                                $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)/tsan-replay
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ replay/replay.c \
+	    replay/private_alloc.c $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
 
@@ -242,5 +248,5 @@ clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -fsyntax-only $$f || exit 1; done
 
-$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer $(BUILD)/replay:
+$(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer $(BUILD)/replay $(BUILD)/tsan-replay:
 	mkdir -p $@

@@ -61,6 +61,7 @@ struct run {
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
     uint64_t peak_seen_kb, peak_seen_ns; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
     uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
+    bool replay;              /* a replay (fb-replay): its rows, not outside samples, give its peak */
     char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
     size_t slot;              /* its place in the schedule */
     bool alone;               /* the matrix has no other run: its lines go straight to the console */
@@ -338,6 +339,7 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         return;
     }
     if (entry->kind == REPLAY) {
+        run->replay = true;
         snprintf(run->program, sizeof run->program, "%s/fb-replay", matrix->build_dir);
         snprintf(run->script, sizeof run->script, "%s", entry->path);
         snprintf(run->scale_arg, sizeof run->scale_arg, "--time=%s", matrix->replay_fast ? "fast" : "gaps");
@@ -446,8 +448,9 @@ static void finish(struct run *run)
     end_idle(run);
     run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {
-        run->identity.peak_rss_kb =
-            run->sampler.peak_rss_kb > run->mark_peak_kb ? run->sampler.peak_rss_kb : run->mark_peak_kb;
+        /* A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows'. */
+        run->identity.peak_rss_kb = run->sampler.peak_rss_kb > run->mark_peak_kb && !run->replay
+                                        ? run->sampler.peak_rss_kb : run->mark_peak_kb;
         sampler_close(&run->sampler);
         run->sampling = false;
     }

@@ -55,7 +55,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
                  $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay
 
-.PHONY: all programs deps deps-compare deps-test bench-record talk compare slides bench test clean clang-check bench-runner fuzz check-reference
+.PHONY: all programs deps deps-compare deps-test bench-record fidelity talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
 
 programs: $(PROGRAMS)
@@ -110,6 +110,10 @@ bench-runner: programs $(BUILD)/bench/probe_cost
 bench-record: deps deps-test programs $(BUILD)/tests/record_threads
 	@scripts/deps.sh hyperfine
 	@bench/record.sh
+
+# The replay's fidelity: jq, CPython and sqlite3 recorded once, then run and replayed under six profiles (docs/replay.md).
+fidelity: deps deps-test programs
+	@bench/fidelity.sh
 
 # A long fuzz run: make fuzz FUZZ_SECONDS=600 (each target in turn; new inputs land in build/fuzz/found-*).
 FUZZ_SECONDS ?= 60

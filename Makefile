@@ -38,6 +38,8 @@ CURE_CASES  := frag_debug.py frag_subprocess.py frag_compact.py
 CASES       ?= $(filter-out $(CURE_CASES),$(ALL_CASES))
 CURES       ?= $(CURE_CASES)
 CURE_ALLOCS ?= glibc
+# Recorded traces replayed as cases of the matrix (docs/replay.md); none by default.
+TRACES      ?=
 ALLOCS      ?= all
 REPS        ?= 2
 MAX_REPS    ?= 3
@@ -48,7 +50,7 @@ TIMING_RUNS ?= 3
 RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
-export CASES CURES CURE_ALLOCS ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
+export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace) \

@@ -3,7 +3,8 @@
 # wall time, the machine facts, then the slides. make bench times each pair with hyperfine instead.
 # The talk's diagnosis and cures (CURES) run under CURE_ALLOCS only, into the same files; the diagnosis blocks, run
 # alone, go to RESULTS/diagnosis.txt.
-# Reads CASES, CURES, CURE_ALLOCS, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
+# Recorded traces (TRACES) are replayed under the same profiles as cases of the matrix (docs/replay.md).
+# Reads CASES, CURES, CURE_ALLOCS, TRACES, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
 # (the Makefile sets them).
 set -u
 cd "$(dirname "$0")/.."
@@ -76,6 +77,17 @@ if [ -n "$cures" ]; then
         --timeline="$RESULTS/cures-timeline.csv.tmp" $cures >>"$RESULTS/compare.log" || code=$?
     add_rows "$code" "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv"
+fi
+
+# Replays of recorded traces (TRACES), under the same profiles with the same reps; each trace is a case of the matrix.
+if [ -n "${TRACES:-}" ]; then
+    echo "fragbench: replays: [$(echo $TRACES)] x profiles [$ALLOCS]" >&2
+    code=0
+    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --jobs="$JOBS" \
+        --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
+        --replay="$(echo $TRACES | tr ' ' ',')" >>"$RESULTS/compare.log" || code=$?
+    add_rows "$code" "$RESULTS/replays.csv.tmp" "$RESULTS/compare.csv"
+    add_rows 0 "$RESULTS/replays-timeline.csv.tmp" "$RESULTS/timeline.csv"
 fi
 
 # Wall times: one run of each pair alone, no idle, nothing beside it. Times taken in the memory runs are not

@@ -87,3 +87,11 @@ for alloc in $ALLOCS; do
     expect "replay_of_jq_matches_the_real_run_at_exit_under_$alloc" "heap growth at Exit: real $real kB, replay $replayed kB" \
         "$(within "$real" "$replayed")" = ok
 done
+
+# ---- make compare TRACES=...: the trace is a case of the matrix, in the CSV and the slides, with its plot.
+make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc mimalloc" REPS=1 SCALE=0.02 IDLE_MS=0 \
+    TRACES="$tmp/live.trace" RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1
+code=$?
+rows=$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, 'NR > 1 && $1 == "live" && $18 == "ok" { n[$2]++ } END { print n["glibc"] + 0, n["mimalloc"] + 0 }')
+expect make_compare_replays_the_traces_as_cases "exit $code, rows per profile: $rows; $(tail -n 3 "$tmp/c.out")" \
+    "$code:$(echo "$rows" | awk '$1 >= 20 && $1 == $2 { print "both" }'):$(grep -c '^## live$' "$tmp/c/slides.md"):$([ -s "$tmp/c/plots/live.png" ] && echo plot)" = "0:both:1:plot"

@@ -355,7 +355,7 @@ static size_t make_points(const struct trace_info *info, struct point *points)
     }
     for (unsigned percent = 5; percent < 100 && span > 0; percent += 5) {
         points[count] = (struct point){.ns = info->start_ns + span * percent / 100};
-        snprintf(points[count].label, sizeof points[count].label, "At %u%% of the recorded time", percent);
+        snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
         count++;
     }
     qsort(points, count, sizeof *points, compare_points);

@@ -29,13 +29,16 @@ static size_t all_profiles(const struct stats *stats, const char **out, size_t m
 
 /*
  * Whether a case has a row: the heatmap compares profiles, so a case that ran under one profile while others ran
- * under several (the talk's cures, under glibc only) is left out; its comparison is the slides' cures table.
+ * under several (the talk's cures, under glibc only) is left out; its comparison is the slides' cures table. A case
+ * with neither phase the panels show (a replayed trace: its rows are the recording's) is left out too.
  */
 static bool has_row(const struct stats *stats, size_t k)
 {
     size_t most = 0;
     for (size_t i = 0; i < stats->count; i++)
         most = stats->cases[i].profile_count > most ? stats->cases[i].profile_count : most;
+    if (stats_phase(&stats->cases[k], panel_phase[0]) < 0 && stats_phase(&stats->cases[k], panel_phase[1]) < 0)
+        return false;
     return stats->cases[k].profile_count > 1 || most <= 1;
 }
 

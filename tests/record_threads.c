@@ -22,6 +22,7 @@
  *   none     makes no allocation call.
  *   closefds FILE  closes descriptors 3 to 63, as a daemon does, opens FILE, writes "hello" in it, allocates.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
+ *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -179,6 +180,16 @@ int main(int argc, char **argv)
         for (int i = 0; i < 20000; i++) /* more than a buffer: chunks are written while the file is open */
             free(malloc(64 + i % 64));
         return close(file);
+    }
+    if (strcmp(mode, "churn") == 0 && argc > 2) {
+        long pairs = strtol(argv[2], NULL, 10);
+        void *held[4] = {NULL, NULL, NULL, NULL};
+        for (long i = 0; i < pairs; i++) {
+            free(held[i % 4]);
+            if (!(held[i % 4] = malloc(16 + (size_t)(i % 200))))
+                abort();
+        }
+        return 0;
     }
     if (strcmp(mode, "execfail") == 0) {
         for (int i = 0; i < 30000; i++)

@@ -64,6 +64,15 @@ expect replay_of_a_missing_file_is_refused "$(cat "$tmp/missing.err")" \
 "$FB" --quiet --replay="$tmp/live.trace" frag >/dev/null 2>"$tmp/both.err"
 expect replay_with_case_names_is_refused "$(cat "$tmp/both.err")" -n "$(grep 'give no case name with it' "$tmp/both.err")"
 
+# ---- A trace far longer than the heap streams: the replay's own memory stays small (one chunk per thread and the
+# live set, not the trace), here 6 M calls in a trace of about 18 MB with at most four blocks live.
+"$FB" --quiet --record="$tmp/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null 2>&1
+trace_kb=$(( $(wc -c <"$tmp/churn.trace") / 1024 ))
+/usr/bin/time -f %M -o "$tmp/churn.rss" build/fb-replay --time=fast "$tmp/churn.trace" >/dev/null 2>&1
+code=$?
+expect replay_streams_a_trace_longer_than_its_memory "exit $code, trace $trace_kb kB, the replay's peak RSS $(cat "$tmp/churn.rss") kB" \
+    "$code:$([ "$trace_kb" -gt 10000 ] && [ "$(cat "$tmp/churn.rss")" -lt 8000 ] && echo streams)" = "0:streams"
+
 # ---- Fidelity on a real program: jq recorded once under glibc, then run for real and replayed under each
 # allocator. RSS growth above Start at the peak, and the heap's (anonymous RSS) at Exit, agree within 10% or 4 MB;
 # but for jemalloc at Exit: its decay purges by time, and the replay takes longer than jq (docs/replay.md).
@@ -87,6 +96,30 @@ for alloc in $ALLOCS; do
     expect "replay_of_jq_matches_the_real_run_at_exit_under_$alloc" "heap growth at Exit: real $real kB, replay $replayed kB" \
         "$(within "$real" "$replayed")" = ok
 done
+
+# ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
+# allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).
+: >"$tmp/replayed.trace" # the recorder appends to the file the runner would have made
+env FRAGBENCH_TRACE="$tmp/replayed.trace" LD_PRELOAD="$PWD/build/libfbtrace.so" \
+    sh -c 'FRAGBENCH_PID=$$ exec build/fb-replay --time=fast "$1"' sh "$tmp/jq.trace" >/dev/null 2>&1 </dev/null
+calls() { build/fb-trace events "$1" | awk '$3 == "malloc" || $3 == "calloc" || $3 == "realloc" { print $3, $4 }'; }
+calls "$tmp/jq.trace" >"$tmp/recorded.calls"
+calls "$tmp/replayed.trace" >"$tmp/replayed.calls"
+got=$(python3 - "$tmp/recorded.calls" "$tmp/replayed.calls" <<'PY'
+import sys
+recorded, replayed = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
+# The recorded calls, in order, with at most a few of the replay's own among them (stdio's FILE and buffers).
+at, extra = 0, 0
+for call in replayed:
+    if at < len(recorded) and call == recorded[at]:
+        at += 1
+    else:
+        extra += 1
+print("same" if at == len(recorded) and extra <= 10 else
+      "differ: %d of %d recorded calls in order, %d others" % (at, len(recorded), extra))
+PY
+)
+expect single_thread_replay_makes_the_recorded_calls_in_order "$got" "$got" = same
 
 # ---- make compare TRACES=...: the trace is a case of the matrix, in the CSV and the slides, with its plot.
 make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc mimalloc" REPS=1 SCALE=0.02 IDLE_MS=0 \

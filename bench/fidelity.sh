@@ -52,11 +52,11 @@ def off(a, b):
     return "%+.1f%%%s" % (100.0 * (b - a) / a if a else 0.0, mark)
 for profile in sys.argv[4].split(","):
     r, p = real.get(profile), replay.get(profile)
-    if not r or not p or "Exit" not in r or "End" not in p:
+    if not r or not p or "Exit" not in r or "Replay end" not in p:
         print("| %s | %s | | | | | | failed |" % (program, profile))
         continue
     peak_real = int(r["Exit"]["peak_rss_kb"]) - int(r["Start"]["rss_kb"])
-    peak_replay = int(p["End"]["peak_rss_kb"]) - int(p["Start"]["rss_kb"])
+    peak_replay = int(p["Replay end"]["peak_rss_kb"]) - int(p["Start"]["rss_kb"])
     exit_real = int(r["Exit"]["anon_kb"]) - int(r["Start"]["anon_kb"])
     exit_replay = int(p["Exit"]["anon_kb"]) - int(p["Start"]["anon_kb"])
     print("| %s | %s | %.1f | %.1f | %s | %.1f | %.1f | %s |" % (program, profile, peak_real / 1024, peak_replay / 1024,

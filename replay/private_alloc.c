@@ -16,8 +16,9 @@ enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT
 
 static void *free_lists[CLASSES];
 static unsigned char *region, *region_end;
-static size_t carved_bytes; /* bytes of regions handed out (their pages touched) */
-static size_t large_bytes;  /* bytes mapped for large blocks now */
+static unsigned char *regions[4096]; /* every region mapped, for mincore: a block carved touches only what is written */
+static size_t region_count;
+static size_t large_bytes;  /* bytes mapped for large blocks now (the reader fills them: counted whole) */
 
 static unsigned class_of(size_t size)
 {
@@ -29,6 +30,8 @@ static unsigned class_of(size_t size)
 
 void *private_malloc(size_t size)
 {
+    if (size > SIZE_MAX - 2 * 4096)
+        return NULL;
     if (size + HEAD > ((size_t)1 << MAX_SHIFT)) {
         size_t length = (size + HEAD + 4095) & ~(size_t)4095;
         unsigned char *block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -46,16 +49,18 @@ void *private_malloc(size_t size)
         return block + HEAD;
     }
     if (!region || region + length > region_end) {
+        if (region_count == sizeof regions / sizeof regions[0])
+            return NULL;
         region = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (region == MAP_FAILED) {
             region = NULL;
             return NULL;
         }
+        regions[region_count++] = region;
         region_end = region + REGION;
     }
     block = region;
     region += length;
-    carved_bytes += length;
     size_t tag = cls; /* a class below the large blocks' lengths, which are at least 1 MiB */
     memcpy(block, &tag, sizeof tag);
     return block + HEAD;
@@ -112,5 +117,15 @@ void *private_realloc(void *pointer, size_t size)
 
 size_t private_resident_bytes(void)
 {
-    return carved_bytes + large_bytes;
+    static unsigned char pages[REGION / 4096];
+    long page = sysconf(_SC_PAGESIZE);
+    size_t resident = large_bytes;
+    for (size_t r = 0; r < region_count; r++) {
+        size_t count = REGION / (size_t)page;
+        if (mincore(regions[r], REGION, pages) != 0)
+            continue;
+        for (size_t i = 0; i < count && i < sizeof pages; i++)
+            resident += (pages[i] & 1) ? (size_t)page : 0;
+    }
+    return resident;
 }

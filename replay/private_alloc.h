@@ -14,7 +14,10 @@ void *private_calloc(size_t count, size_t size);
 void *private_realloc(void *block, size_t size);
 void private_free(void *block);
 
-/* The bytes of memory this allocator holds resident now (its touched pages), to subtract from the rows' RSS. */
+/*
+ * The bytes of memory this allocator holds resident now, to subtract from the rows' RSS: its regions' resident
+ * pages (mincore), and its large blocks whole (the reader fills them).
+ */
 size_t private_resident_bytes(void);
 
 #endif

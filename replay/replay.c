@@ -136,6 +136,10 @@ struct worker {
     pthread_t thread;
     struct job *jobs; /* a ring of QUEUE jobs */
     _Atomic uint64_t queued, done;
+    /* An idle thread sleeps on its condition (it must not spin through the recorded idle it replays). */
+    pthread_mutex_t lock;
+    pthread_cond_t more;
+    _Atomic int sleeping;
 };
 
 /* Where a block of the replay is, and the last call that touched its handle (the next must wait for it). */
@@ -218,8 +222,17 @@ static void *worker_main(void *argument)
         while (atomic_load(&worker->queued) == done) {
             if (atomic_load(&stopping))
                 return NULL;
-            if (++spins > 64)
+            if (++spins < 256) {
                 sched_yield();
+                continue;
+            }
+            /* Asleep until the reading thread queues a call (it wakes a thread that says it sleeps). */
+            pthread_mutex_lock(&worker->lock);
+            atomic_store(&worker->sleeping, 1);
+            while (atomic_load(&worker->queued) == done && !atomic_load(&stopping))
+                pthread_cond_wait(&worker->more, &worker->lock);
+            atomic_store(&worker->sleeping, 0);
+            pthread_mutex_unlock(&worker->lock);
         }
         run_job(&worker->jobs[done % QUEUE]);
         atomic_store(&worker->done, done + 1);
@@ -237,12 +250,24 @@ static struct worker *worker_for(uint32_t thread)
         if (!worker || !(worker->jobs = private_calloc(QUEUE, sizeof *worker->jobs)))
             abort();
         workers[thread] = worker;
-        if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {
-            fprintf(stderr, "fb-replay: cannot start a thread: %s\n", strerror(errno));
+        pthread_mutex_init(&worker->lock, NULL);
+        pthread_cond_init(&worker->more, NULL);
+        int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
+        if (failed) {
+            fprintf(stderr, "fb-replay: cannot start a thread: %s\n", strerror(failed));
             exit(2);
         }
     }
     return workers[thread];
+}
+
+static void wake(struct worker *worker)
+{
+    if (!atomic_load(&worker->sleeping))
+        return;
+    pthread_mutex_lock(&worker->lock);
+    pthread_cond_signal(&worker->more);
+    pthread_mutex_unlock(&worker->lock);
 }
 
 /* Waits until every queued call has been made: before a sample, an idle gap, or the end. */
@@ -291,6 +316,7 @@ static void dispatch(struct trace_reader *reader, const struct trace_event *even
         sched_yield();
     worker->jobs[index % QUEUE] = job;
     atomic_store(&worker->queued, index + 1);
+    wake(worker);
     /* The old block's handle is free once this call has released it. */
     if (old) {
         old->last_worker = thread;
@@ -360,6 +386,13 @@ static size_t make_points(const struct trace_info *info, struct point *points)
     }
     qsort(points, count, sizeof *points, compare_points);
     return count;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec gap = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    while (nanosleep(&gap, &gap) != 0 && errno == EINTR)
+        ;
 }
 
 static void usage(FILE *out)
@@ -435,21 +468,30 @@ int main(int argc, char **argv)
     while ((status = trace_next(reader, &event, error, sizeof error)) > 0) {
         if (event.image + 1 < info->images)
             continue; /* an image that exec'd: its heap is gone when the last one starts */
-        /* Sample points passed in time, then an idle gap, then the call itself. */
+        /*
+         * An idle gap: the calls so far made, then the sleep, cut at each sample point that falls inside it (a
+         * point in the idle is taken as far into it as it was recorded). Then the points passed, then the call.
+         */
+        if (!options.fast && previous_ns && event.ns - previous_ns > options.gap_ns) {
+            uint64_t at = previous_ns;
+            if (threaded)
+                drain();
+            for (; next_point < point_count && points[next_point].ns < event.ns; next_point++)
+                if (!points[next_point].mark) {
+                    if (points[next_point].ns > at) {
+                        sleep_ns(points[next_point].ns - at);
+                        at = points[next_point].ns;
+                    }
+                    sample(points[next_point].label, live_bytes, live_blocks);
+                }
+            sleep_ns(event.ns - at);
+        }
         for (; next_point < point_count && points[next_point].ns < event.ns; next_point++)
             if (!points[next_point].mark) {
                 if (threaded)
                     drain();
                 sample(points[next_point].label, live_bytes, live_blocks);
             }
-        if (!options.fast && previous_ns && event.ns - previous_ns > options.gap_ns) {
-            if (threaded)
-                drain();
-            struct timespec gap = {.tv_sec = (time_t)((event.ns - previous_ns) / 1000000000u),
-                                   .tv_nsec = (long)((event.ns - previous_ns) % 1000000000u)};
-            while (nanosleep(&gap, &gap) != 0 && errno == EINTR)
-                ;
-        }
         previous_ns = event.ns;
         if (event.op == TRACE_MARK)
             for (size_t i = 0; i < point_count; i++)
@@ -473,13 +515,17 @@ int main(int argc, char **argv)
         drain();
         atomic_store(&stopping, 1);
         for (unsigned t = 0; t < MAX_WORKERS; t++)
-            if (workers[t])
+            if (workers[t]) {
+                pthread_mutex_lock(&workers[t]->lock);
+                pthread_cond_broadcast(&workers[t]->more);
+                pthread_mutex_unlock(&workers[t]->lock);
                 pthread_join(workers[t]->thread, NULL);
+            }
     }
     for (; next_point < point_count; next_point++)
         if (!points[next_point].mark)
             sample(points[next_point].label, live_bytes, live_blocks);
-    sample("End", live_bytes, live_blocks);
+    sample("Replay end", live_bytes, live_blocks); /* not "End": a program's own mark may be called so */
     trace_close(reader);
     return 0;
 }

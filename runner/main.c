@@ -277,6 +277,8 @@ static int resolve_replays(const struct options *options, const struct case_entr
             return -1;
         }
         char *name = strdup(strrchr(absolute, '/') ? strrchr(absolute, '/') + 1 : absolute);
+        if (!name)
+            abort();
         for (const char *suffix = ".zst"; name; suffix = suffix[1] == 'z' ? ".trace" : NULL) {
             size_t length = strlen(name), cut = strlen(suffix);
             if (length > cut && strcmp(name + length - cut, suffix) == 0)
@@ -295,6 +297,10 @@ static int resolve_replays(const struct options *options, const struct case_entr
         n++;
     }
     free(list);
+    if (n == 0) {
+        fprintf(stderr, "fragbench: --replay: '%s' names no trace\n", options->replay);
+        return -1;
+    }
     *out = cases;
     *count = n;
     return 0;
@@ -345,6 +351,11 @@ int main(int argc, char **argv)
     char command_path[PATH_MAX] = "";
     struct case_entry command_case = {.kind = EXTERNAL, .description = "the command given after --"};
     const struct case_entry *command_cases[1] = {&command_case};
+    if (options.external && options.replay) {
+        fail_input("--replay replays traces instead of a command: give no command after -- with it");
+        profiles_free(&profiles);
+        return EXIT_BAD_INPUT;
+    }
     if (options.external) {
         const char *slash = strrchr(options.case_names[0], '/');
         command_case.name = slash ? slash + 1 : options.case_names[0];

@@ -646,7 +646,7 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
                 live_set_tag(&reader->live, pending->pointer, pending->tag);
             }
         }
-        event->tag = pending->tag; /* the old block's, for a replay to pass to its own realloc */
+        event->tag = pending->valid ? pending->tag : 0; /* the old block's, for a replay's own realloc */
         event->old_size = pending->valid ? pending->size : 0;
         pending->valid = false;
         break;

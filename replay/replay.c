@@ -38,33 +38,15 @@ struct options {
     uint64_t gap_ns;  /* --gap-ms: recorded gaps longer than this are slept */
 };
 
-static struct allocator_info allocator;
-static unsigned phase_seq;
+static struct allocator_info allocator; /* the probe keeps a pointer to it */
 static long page_size;
 
 /* ---- Sampling. */
 
-/* Sends a phase row: the process's memory less the replay's own bookkeeping, and the recorded live heap. */
+/* A phase row: the process's memory less the replay's own bookkeeping, and the recorded live heap. */
 static void sample(const char *label, uint64_t live_bytes, uint64_t live_blocks)
 {
-    struct fb_memory memory;
-    struct fb_allocator_view view;
-    uint64_t own_kb = private_resident_bytes() / 1024;
-    int fd = fb_report_fd();
-    if (fb_sample(&memory) != 0) {
-        fprintf(stderr, "fb-replay: cannot read /proc/self/statm or /proc/self/status\n");
-        exit(PROBE_FAILED_EXIT);
-    }
-    memory.rss_kb = memory.rss_kb > own_kb ? memory.rss_kb - own_kb : 0;
-    memory.anon_kb = memory.anon_kb > own_kb ? memory.anon_kb - own_kb : 0;
-    phase_seq++;
-    if (fd < 0) {
-        printf("%s: %" PRIu64 " kB used\n", label, memory.rss_kb);
-        fflush(stdout);
-        return;
-    }
-    allocator_view(&allocator, &view);
-    fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_blocks, &view);
+    probe_phase_less(label, live_bytes, live_blocks, private_resident_bytes() / 1024);
 }
 
 /* ---- The calls. */

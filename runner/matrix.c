@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -127,13 +126,6 @@ static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns)
     }
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 /*
  * Samples the run from outside now and adds a timeline row: at a mark (the program's own phase record, as kept
  * in run->phases, which gains the smaps_rollup figures; the row carries its label, and if the program has
@@ -143,7 +135,7 @@ static void sample_outside(struct run *run, struct record *mark)
 {
     struct fb_memory memory;
     struct smaps_extra extra = {.known = false};
-    uint64_t ns = now_ns();
+    uint64_t ns = fb_now_ns();
     /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
     if (!run->sampling || !run->have_hello)
         return;

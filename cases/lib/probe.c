@@ -42,6 +42,11 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads)
 
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
 {
+    probe_phase_less(label, live_bytes, live_allocs, 0);
+}
+
+void probe_phase_less(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb)
+{
     struct fb_memory memory;
     int fd = fb_report_fd();
 
@@ -51,6 +56,8 @@ void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
         (void)!write(STDERR_FILENO, message, sizeof message - 1);
         _exit(PROBE_FAILED_EXIT);
     }
+    memory.rss_kb = memory.rss_kb > own_kb ? memory.rss_kb - own_kb : 0;
+    memory.anon_kb = memory.anon_kb > own_kb ? memory.anon_kb - own_kb : 0;
     phase_seq++;
     if (fd >= 0) {
         /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */

@@ -16,7 +16,10 @@ suite() {
     if [ $code -ne 0 ] && ! grep -q '^FAIL:' "$one"; then
         echo "FAIL: $name exited with status $code" >>"$one"
     fi
-    sed "s/^\(PASS\|FAIL\|SKIP\): /\1: [$name] /" "$one" | tee -a "$all"
+    # awk, not sed: a suite's name may hold a slash ("Debian's /usr/bin/python3"), which broke sed's s/// and
+    # dropped that suite's lines, its failures included.
+    awk -v name="$name" '/^(PASS|FAIL|SKIP): / { i = index($0, ": "); $0 = substr($0, 1, i) " [" name "]" substr($0, i + 1) }
+        { print }' "$one" | tee -a "$all"
 }
 
 for test in build/tests/test_*; do

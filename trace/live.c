@@ -8,8 +8,17 @@ enum { FIRST_CAPACITY = 1024 };
 
 static size_t slot_of(const struct live_set *set, uint64_t pointer)
 {
-    uint64_t hash = pointer * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing: addresses differ in their middle bits */
-    return (size_t)(hash >> 20) & (set->capacity - 1);
+    /*
+     * The blocks of one page go to one run of slots in address order, a slot per 16 bytes (blocks at an odd
+     * multiple of 8 to a second run after it), and pages to runs scattered by Fibonacci hashing (the product's
+     * top bits): a program allocates and frees neighbours together, so a lookup mostly finds its slot in a cache
+     * line the last one brought in. A slot scattered per block cost a cache miss a call: jq's replay took twice
+     * as long. Runs of pages full of 8- or 16-byte blocks overlap into long probes; such pages are no slower
+     * than with a slot per block hashed (measured with 2 M blocks at each stride from 8 bytes to 2 MB).
+     */
+    uint64_t page_hash = (pointer >> 12) * 0x9e3779b97f4a7c15ull;
+    unsigned bits = (unsigned)__builtin_ctzll(set->capacity);
+    return (size_t)((page_hash >> (64 - bits)) + ((pointer >> 4) & 255) + ((pointer & 8) << 5)) & (set->capacity - 1);
 }
 
 static void allocate_table(struct live_set *set, size_t capacity, bool tagged)

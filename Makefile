@@ -53,7 +53,7 @@ PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
-                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace) \
+                 $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
                  $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay
 
@@ -119,10 +119,10 @@ fidelity: deps deps-test programs
 
 # A long fuzz run: make fuzz FUZZ_SECONDS=600 (each target in turn; new inputs land in build/fuzz/found-*).
 FUZZ_SECONDS ?= 60
-fuzz: deps $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace)
-	@for target in record profiles csv trace; do mkdir -p $(BUILD)/fuzz/found-$$target; \
-	    $(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	        $(BUILD)/fuzz/found-$$target tests/fuzz/corpus/$$target || exit 1; done
+fuzz: deps $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay)
+	@for target in record profiles csv trace replay; do mkdir -p $(BUILD)/fuzz/found-$$target; \
+	    $(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=60 \
+	        -artifact_prefix=$(BUILD)/fuzz/$$target- $(BUILD)/fuzz/found-$$target tests/fuzz/corpus/$$target || exit 1; done
 
 clean:
 	rm -rf $(BUILD)
@@ -157,16 +157,18 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
-$(BUILD)/fb-replay: replay/replay.c replay/private_alloc.c replay/private_alloc.h $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
-                    cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ replay/replay.c replay/private_alloc.c \
+REPLAY_SRC := replay/main.c replay/engine.c replay/calls.c replay/private_alloc.c
+REPLAY_HDR := replay/replay.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR)
+$(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
+                    cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
 	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The replayer under ThreadSanitizer, for the tests (its threads hand blocks to one another).
-$(BUILD)/tsan-replay/fb-replay: replay/replay.c replay/private_alloc.c replay/private_alloc.h $(BUILD)/replay/reader.o \
-                                $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c $(CASE_LIB_HDR) | $(BUILD)/tsan-replay
-	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ replay/replay.c \
-	    replay/private_alloc.c $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+$(BUILD)/tsan-replay/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
+                                cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/tsan-replay
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
+	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
 
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
@@ -239,6 +241,11 @@ $(BUILD)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c runner/line_reader.c runner/
 $(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c trace/reader.c trace/live.c $(TRACE_HDR) | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< trace/reader.c trace/live.c
 
+# The replay engine on any bytes, its calls answered by a checking allocator (no block released it does not hold).
+$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/private_alloc.c trace/reader.c trace/live.c \
+                           $(REPLAY_HDR) | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/private_alloc.c trace/reader.c trace/live.c
+
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c
 
@@ -249,7 +256,7 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c replay/replay.c replay/private_alloc.c $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -fsyntax-only $$f || exit 1; done

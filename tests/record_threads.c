@@ -23,6 +23,7 @@
  *   closefds FILE  closes descriptors 3 to 63, as a daemon does, opens FILE, writes "hello" in it, allocates.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
+ *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -125,6 +126,39 @@ static int run_threads(void)
     return 0;
 }
 
+/* A wave's thread: a few calls, and a block left behind for main. */
+static void *short_lived(void *out)
+{
+    for (int i = 0; i < 10; i++)
+        free(malloc(100 + (size_t)i));
+    if (!(*(void **)out = malloc(200)))
+        abort();
+    return NULL;
+}
+
+static int run_waves(long count)
+{
+    void **left = calloc((size_t)count, sizeof *left);
+    pthread_t wave[4];
+    if (!left)
+        abort();
+    mark("Begin", count * sizeof *left, 1);
+    for (long started = 0; started < count; started += 4) {
+        int size = count - started < 4 ? (int)(count - started) : 4;
+        for (int i = 0; i < size; i++)
+            if (pthread_create(&wave[i], NULL, short_lived, &left[started + i]) != 0)
+                abort();
+        for (int i = 0; i < size; i++)
+            pthread_join(wave[i], NULL);
+    }
+    mark("Waves", count * sizeof *left + count * 200, 1 + count);
+    for (long i = 0; i < count; i++)
+        free(left[i]); /* blocks of threads long gone */
+    free(left);
+    mark("End", 0, 0);
+    return 0;
+}
+
 static int run_fork(void)
 {
     mark("Begin", 0, 0);
@@ -191,6 +225,8 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    if (strcmp(mode, "waves") == 0 && argc > 2)
+        return run_waves(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "execfail") == 0) {
         for (int i = 0; i < 30000; i++)
             if (!malloc(32))

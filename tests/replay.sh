@@ -44,6 +44,23 @@ TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan-replay/fb-replay --time=fa
 code=$?
 expect threaded_replay_has_no_data_race_under_threadsanitizer "exit $code: $(grep -m3 -A3 'WARNING' "$tmp/tsan.err")" "$code" = 0
 
+# ---- A thread's replay ends with the recorded thread: 5000 threads over the program's life, four at a time,
+# replay (more than the 4096 that may run at once) with no more than a few threads alive at any moment, and the
+# blocks they left are freed by main as recorded.
+"$FB" --quiet --record="$tmp/waves.trace" -- build/tests/record_threads waves 5000 >/dev/null 2>&1
+build/fb-replay --time=fast "$tmp/waves.trace" >"$tmp/waves.rows" 2>"$tmp/waves.err" &
+replayer=$!
+most=0
+while kill -0 $replayer 2>/dev/null; do
+    now=$(awk '/^Threads:/ { print $2 }' /proc/$replayer/status 2>/dev/null)
+    [ "${now:-0}" -gt "$most" ] && most=$now
+done
+wait $replayer
+code=$?
+ended=$(grep -c 'End' "$tmp/waves.rows")
+expect replay_threads_end_with_their_recorded_threads "exit $code, at most $most threads at once, End rows $ended; $(head -2 "$tmp/waves.err")" \
+    "$code:$([ "$most" -ge 2 ] && [ "$most" -le 70 ] && echo few):$ended" = "0:few:1"
+
 # ---- Bad traces: an exact error and exit 2, before any run (the runner) or at once (fb-replay).
 head -c 7000 "$tmp/live.trace" >"$tmp/cut.trace"
 printf 'not a trace at all' >"$tmp/junk.trace"

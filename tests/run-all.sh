@@ -11,8 +11,10 @@ suite() {
     name=$1
     shift
     echo "== $name"
+    began=$(date +%s)
     "$@" >"$one" 2>&1
     code=$?
+    echo "   ($(($(date +%s) - began)) s)" >>"$one"
     if [ $code -ne 0 ] && ! grep -q '^FAIL:' "$one"; then
         echo "FAIL: $name exited with status $code" >>"$one"
     fi

@@ -59,7 +59,7 @@ struct trace_reader {
     size_t pending_count;
 };
 
-__attribute__((format(printf, 3, 4))) static int failure(char *error, size_t size, const char *format_text, ...)
+int trace_failure(char *error, size_t size, const char *format_text, ...)
 {
     va_list arguments;
     va_start(arguments, format_text);
@@ -102,7 +102,7 @@ static int read_rows(struct trace_reader *reader, const unsigned char *payload, 
     while (at < length) {
         struct trace_row row;
         if (length - at < 40)
-            return failure(error, error_size, "corrupt trace: a rows block cut inside a row");
+            return trace_failure(error, error_size, "corrupt trace: a rows block cut inside a row");
         row.mark = trace_get_u64(payload + at);
         row.ns = trace_get_u64(payload + at + 8);
         row.rss_kb = trace_get_u64(payload + at + 16);
@@ -110,7 +110,7 @@ static int read_rows(struct trace_reader *reader, const unsigned char *payload, 
         row.live_bytes = trace_get_u64(payload + at + 32);
         at += 40;
         if (!take_string(payload, length, &at, row.label, sizeof row.label))
-            return failure(error, error_size, "corrupt trace: a row without its label");
+            return trace_failure(error, error_size, "corrupt trace: a row without its label");
         if (reader->row_count % 64 == 0) {
             struct trace_row *grown = realloc(reader->rows, (reader->row_count + 64) * sizeof *grown);
             if (!grown)
@@ -132,7 +132,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
     switch (kind) {
     case TRACE_BLOCK_IMAGE:
         if (length < TRACE_IMAGE_FIXED || !take_string(payload, length, &at, info->last_exe, sizeof info->last_exe))
-            return failure(error, error_size, "corrupt trace: an image block of %llu bytes", (unsigned long long)length);
+            return trace_failure(error, error_size, "corrupt trace: an image block of %llu bytes", (unsigned long long)length);
         if (info->images > 0 && !info->ended)
             info->unended_images++; /* it exec'd past the recorder (a raw system call): its last events are lost */
         if (info->images++ == 0) {
@@ -149,11 +149,11 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         at = 0;
         if (!take_string(payload, length, &at, info->allocator, sizeof info->allocator) ||
             !take_string(payload, length, &at, info->allocator_version, sizeof info->allocator_version))
-            return failure(error, error_size, "corrupt trace: an allocator block of %llu bytes", (unsigned long long)length);
+            return trace_failure(error, error_size, "corrupt trace: an allocator block of %llu bytes", (unsigned long long)length);
         return 0;
     case TRACE_BLOCK_STOP:
         if (length < TRACE_STOP_SIZE)
-            return failure(error, error_size, "corrupt trace: a stop block of %llu bytes", (unsigned long long)length);
+            return trace_failure(error, error_size, "corrupt trace: a stop block of %llu bytes", (unsigned long long)length);
         /* The earliest stop counts: an image exec'd after it cannot make its events whole again. */
         if (!info->stopped || trace_get_u64(payload) < info->complete_until_ns) {
             info->complete_until_ns = trace_get_u64(payload);
@@ -166,7 +166,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         return 0;
     case TRACE_BLOCK_END:
         if (length < TRACE_END_SIZE)
-            return failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
+            return trace_failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
         info->ended = true;
         if (trace_get_u64(payload) > info->last_ns)
             info->last_ns = trace_get_u64(payload);
@@ -194,20 +194,20 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
         uint32_t kind = trace_get_u32(head), length = trace_get_u32(head + 4);
         if (length > TRACE_MAX_PAYLOAD) {
             free(payload);
-            return failure(error, error_size, "corrupt trace: a block of %llu bytes at byte %llu", (unsigned long long)length,
+            return trace_failure(error, error_size, "corrupt trace: a block of %llu bytes at byte %llu", (unsigned long long)length,
                            (unsigned long long)offset);
         }
         if (kind == TRACE_BLOCK_CHUNK) {
             if (reader->info.images == 0) {
                 free(payload);
-                return failure(error, error_size, "corrupt trace: a chunk at byte %llu before any image block",
+                return trace_failure(error, error_size, "corrupt trace: a chunk at byte %llu before any image block",
                                (unsigned long long)offset);
             }
             if (length < TRACE_CHUNK_FIXED || fread(head + TRACE_BLOCK_HEAD, 1, TRACE_CHUNK_FIXED, reader->file) <
                                                   TRACE_CHUNK_FIXED) {
                 if (length < TRACE_CHUNK_FIXED) {
                     free(payload);
-                    return failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
+                    return trace_failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
                                    (unsigned long long)length, (unsigned long long)offset);
                 }
                 reader->info.cut_block = true;
@@ -220,7 +220,7 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
             }
             if (trace_get_u32(head + 8) >= TRACE_MAX_THREADS) {
                 free(payload);
-                return failure(error, error_size, "corrupt trace: a chunk of thread %lu at byte %llu",
+                return trace_failure(error, error_size, "corrupt trace: a chunk of thread %lu at byte %llu",
                                (unsigned long)trace_get_u32(head + 8), (unsigned long long)offset);
             }
             if (reader->chunk_count % 1024 == 0) {
@@ -253,7 +253,7 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
     }
     free(payload);
     if (reader->info.images == 0)
-        return failure(error, error_size, "not a whole trace: no image block (the program never started recording)");
+        return trace_failure(error, error_size, "not a whole trace: no image block (the program never started recording)");
     /* Each chunk once (the longest copy), in image, thread and chunk order; gaps are counted. */
     if (reader->chunk_count > 1)
         qsort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks);
@@ -443,11 +443,11 @@ static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *
         cursor->prev_pointer = 0;
         if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
             fread(bytes, 1, chunk->length, reader->file) < chunk->length)
-            return failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
+            return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
         if (decode_event(cursor, chunk, &corrupt))
             return 1;
         if (corrupt)
-            return failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
+            return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
                            (unsigned long long)chunk->offset, (unsigned long long)chunk->thread);
     }
     free(cursor->bytes);
@@ -679,7 +679,8 @@ static void wake(struct trace_reader *reader)
     }
 }
 
-/* Reads the cursor's next event after the one just taken; 0, or -1 on a corrupt or unreadable chunk. */
+/* Reads the cursor's next event after the one just taken: 0; 1 if the thread has none left; -1 on a corrupt or
+   unreadable chunk. */
 static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t taken_ns, char *error,
                    size_t error_size)
 {
@@ -689,7 +690,7 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
         return 0;
     }
     if (corrupt)
-        return failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
+        return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
                        (unsigned long long)reader->chunks[cursor->current].offset,
                        (unsigned long long)cursor->next.thread);
     cursor->current++;
@@ -698,12 +699,13 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
         return -1;
     if (loaded > 0) {
         if (cursor->next.ns < taken_ns) /* a thread's chunks follow one another in time */
-            return failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
+            return trace_failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
                            (unsigned long long)cursor->next.thread,
                            (unsigned long long)reader->chunks[cursor->current].offset);
         heap_push(reader, cursor);
+        return 0;
     }
-    return 0;
+    return 1;
 }
 
 /*
@@ -743,8 +745,10 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         }
         *event = cursor->next;
         apply(reader, event);
-        if (advance(reader, cursor, event->ns, error, error_size) != 0)
+        int advanced = advance(reader, cursor, event->ns, error, error_size);
+        if (advanced < 0)
             return -1;
+        event->thread_ends = advanced > 0;
         if (reader->blocked_count > 0)
             wake(reader);
         return 1;

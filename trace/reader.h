@@ -55,6 +55,7 @@ struct trace_event {
     bool order_error;  /* inconsistent with the events before it even after waiting (see trace_next) */
     uint64_t tag;      /* with trace_keep_tags: a release's block's tag; a realloc's (start and end) old block's */
     uint64_t old_size; /* a realloc's end: the old block's size (0 for realloc(NULL, n)) */
+    bool thread_ends;  /* the thread's last event in the trace (it ended, or the recording did) */
 };
 
 struct trace_reader;
@@ -86,6 +87,9 @@ bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag);
 /* The live set as of the last event returned (requested sizes by address): for a replay to look blocks up. */
 struct live_set;
 const struct live_set *trace_live_set(const struct trace_reader *reader);
+
+/* Writes a formatted error message into error (as every function here does) and returns -1. */
+__attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size, const char *format_text, ...);
 
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);

@@ -1,0 +1,81 @@
+/* fb-replay's calls: each recorded call made under the allocator under test, its pages written; rows by the probe. */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "allocator.h"
+#include "private_alloc.h"
+#include "probe.h"
+#include "replay.h"
+
+static struct allocator_info allocator; /* the probe keeps a pointer to it */
+static uint64_t page_size;
+
+void replay_begin(const struct trace_info *info, bool threaded)
+{
+    page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+    allocator_identify(&allocator);
+    probe_hello(&allocator, threaded ? info->max_threads : 0);
+}
+
+/* A phase row: the process's memory less the replay's own bookkeeping, and the recorded live heap. */
+void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks)
+{
+    probe_phase_less(label, live_bytes, live_blocks, private_resident_bytes() / 1024);
+}
+
+/* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */
+static void touch(unsigned char *block, uint64_t from, uint64_t size)
+{
+    if (!block || size <= from)
+        return;
+    for (uint64_t at = from; at < size; at += page_size)
+        block[at] = 1;
+    block[size - 1] = 1;
+}
+
+void *replay_allocate(const struct trace_event *event)
+{
+    void *block = NULL;
+    size_t size = (size_t)event->size, alignment = (size_t)event->alignment;
+    if (event->failed || !event->pointer)
+        return NULL;
+    switch (event->op) {
+    case TRACE_MALLOC: block = malloc(size); break;
+    case TRACE_CALLOC: block = calloc(1, size); break;
+    case TRACE_MEMALIGN: block = memalign(alignment, size); break;
+    case TRACE_POSIX_MEMALIGN:
+        if (posix_memalign(&block, alignment, size) != 0)
+            block = NULL;
+        break;
+    case TRACE_ALIGNED_ALLOC: block = aligned_alloc(alignment, size); break;
+    case TRACE_VALLOC: block = valloc(size); break;
+    case TRACE_PVALLOC: /* not every allocator defines pvalloc: the same block through memalign */
+        block = memalign((size_t)page_size, (size + (size_t)page_size - 1) / (size_t)page_size * (size_t)page_size);
+        break;
+    default: break;
+    }
+    touch(block, 0, size);
+    return block;
+}
+
+/* A realloc's end as recorded: the old block grown, shrunk or freed (if this realloc fails, the old one stays). */
+void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size)
+{
+    if (event->pointer) {
+        void *block = realloc(old, (size_t)event->size);
+        if (!block)
+            return old;
+        touch(block, old_size, event->size);
+        return block;
+    }
+    if (event->size == 0 && old) /* realloc(p, 0) freed p (glibc): the same here */
+        free(old);
+    return NULL;
+}
+
+void replay_release(void *block)
+{
+    free(block);
+}

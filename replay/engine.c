@@ -1,0 +1,500 @@
+/* The replay engine: a trace's calls made again in its threads' order, with samples where the recording took them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "private_alloc.h"
+#include "replay.h"
+
+/*
+ * It reads the trace with the trace reader, whose tables live in the private allocator (private_alloc.c), not
+ * in the allocator under test. A trace of one thread is replayed in the reading thread, each block's tag in the
+ * live set being the replay's block. Otherwise each recorded thread gets a thread of its own, fed through a
+ * queue, from its first call to its last (then it exits, and its allocator's thread cache goes as the
+ * program's did); a release waits for its block's allocation in another thread. It samples at the recording's
+ * rows (its marks exactly; Exit and the peak of RSS by time), at every 5% of the recorded time, and at its end.
+ * Only the last process image is replayed (an exec'd launcher's heap is gone when the program starts).
+ */
+
+/* ---- Threads: one per recorded thread while it lives, each fed through a queue by the reading thread. */
+
+enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 4096, JOIN_BATCH = 64 };
+
+/* One call for a replay thread: what to call, the handles of its blocks, and what it must wait for first. */
+struct job {
+    struct trace_event event;
+    uint64_t handle;      /* the block it allocates or releases (the new one of a realloc) */
+    uint64_t old_handle;  /* a realloc's old block */
+    uint64_t old_size;
+    uint32_t wait_worker; /* a call of another thread that must be done first, or UINT32_MAX */
+    uint64_t wait_index;
+};
+
+/* A recorded thread's replay. Its counters outlive its thread: later calls of other threads may wait on them. */
+struct worker {
+    pthread_t thread;
+    bool running;     /* started and not yet joined */
+    struct job *jobs; /* a ring of QUEUE jobs, while it runs */
+    _Atomic uint64_t queued, done;
+    /* An idle thread sleeps on its condition (it must not spin through the recorded idle it replays). */
+    pthread_mutex_t lock;
+    pthread_cond_t more;
+    _Atomic int sleeping, stop; /* stop: exit once the queue is empty */
+};
+
+/* Where a block of the replay is, and the last call that touched its handle (the next must wait for it). */
+struct handle {
+    void *_Atomic block;  /* written by the thread that allocates, read by the one that releases */
+    uint32_t last_worker; /* the reading thread's: the last call on this handle, which the next waits for */
+    uint64_t last_index;
+    uint64_t next_free;   /* the reading thread's list of handles whose block has been released */
+};
+
+/* The threads and handles of the replay under way (one at a time). */
+static struct {
+    struct worker **workers; /* by recorded thread number */
+    uint32_t worker_slots;
+    unsigned running;
+    uint32_t stopping[JOIN_BATCH]; /* told to stop, not yet joined */
+    unsigned stopping_count;
+    struct handle *handle_pages[HANDLE_PAGES];
+    uint64_t handle_count, free_handles; /* free_handles: the head of a list threaded through next_free */
+} threads;
+
+static struct handle *handle_at(uint64_t handle)
+{
+    return &threads.handle_pages[handle / HANDLE_PAGE][handle % HANDLE_PAGE];
+}
+
+/* A handle for a new block: a freed one if any (its last call is then a release to wait for), else a new one. */
+static int take_handle(uint64_t *handle, char *error, size_t error_size)
+{
+    if (threads.free_handles) {
+        *handle = threads.free_handles;
+        threads.free_handles = handle_at(*handle)->next_free;
+        return 0;
+    }
+    *handle = ++threads.handle_count;
+    if (*handle / HANDLE_PAGE >= HANDLE_PAGES)
+        return trace_failure(error, error_size, "more than %llu blocks live at once",
+                       (unsigned long long)HANDLE_PAGES * HANDLE_PAGE - 1);
+    struct handle **page = &threads.handle_pages[*handle / HANDLE_PAGE];
+    if (!*page && !(*page = private_calloc(HANDLE_PAGE, sizeof(struct handle))))
+        abort();
+    handle_at(*handle)->last_worker = UINT32_MAX;
+    return 0;
+}
+
+static void wait_for(uint32_t worker, uint64_t index)
+{
+    for (unsigned spins = 0; worker != UINT32_MAX && atomic_load(&threads.workers[worker]->done) <= index; spins++)
+        if (spins > 64)
+            sched_yield();
+}
+
+static void run_job(struct job *job)
+{
+    wait_for(job->wait_worker, job->wait_index);
+    const struct trace_event *event = &job->event;
+    struct handle *handle = job->handle ? handle_at(job->handle) : NULL;
+    switch (event->op) {
+    case TRACE_FREE:
+        if (handle)
+            replay_release(atomic_load(&handle->block));
+        break;
+    case TRACE_REALLOC:
+    case TRACE_REALLOCARRAY: {
+        void *old = job->old_handle ? atomic_load(&handle_at(job->old_handle)->block) : NULL;
+        void *block = replay_reallocate(event, old, job->old_size);
+        if (handle)
+            atomic_store(&handle->block, block);
+        break;
+    }
+    default:
+        if (handle)
+            atomic_store(&handle->block, replay_allocate(event));
+        break;
+    }
+}
+
+static void *worker_main(void *argument)
+{
+    struct worker *worker = argument;
+    for (;;) {
+        uint64_t done = atomic_load(&worker->done);
+        unsigned spins = 0;
+        while (atomic_load(&worker->queued) == done) {
+            /* Stop is set after the last call is queued: seen, the queue is read again before exiting. */
+            if (atomic_load(&worker->stop)) {
+                if (atomic_load(&worker->queued) == done)
+                    return NULL;
+                break;
+            }
+            if (++spins < 256) {
+                sched_yield();
+                continue;
+            }
+            /* Asleep until the reading thread queues a call or stops it (it wakes a thread that says it sleeps). */
+            pthread_mutex_lock(&worker->lock);
+            atomic_store(&worker->sleeping, 1);
+            while (atomic_load(&worker->queued) == done && !atomic_load(&worker->stop))
+                pthread_cond_wait(&worker->more, &worker->lock);
+            atomic_store(&worker->sleeping, 0);
+            pthread_mutex_unlock(&worker->lock);
+        }
+        run_job(&worker->jobs[done % QUEUE]);
+        atomic_store(&worker->done, done + 1);
+    }
+}
+
+static void wake(struct worker *worker)
+{
+    if (!atomic_load(&worker->sleeping))
+        return;
+    pthread_mutex_lock(&worker->lock);
+    pthread_cond_signal(&worker->more);
+    pthread_mutex_unlock(&worker->lock);
+}
+
+/* Joins the threads told to stop (each first makes the calls still queued), and frees their queues. */
+static void join_stopping(void)
+{
+    for (unsigned i = 0; i < threads.stopping_count; i++) {
+        struct worker *worker = threads.workers[threads.stopping[i]];
+        pthread_join(worker->thread, NULL);
+        private_free(worker->jobs);
+        worker->jobs = NULL;
+        worker->running = false;
+        threads.running--;
+    }
+    threads.stopping_count = 0;
+}
+
+/* Tells a recorded thread's replay that its calls are over: it exits after the last, and is joined later. */
+static void stop_worker(uint32_t thread)
+{
+    struct worker *worker = thread < threads.worker_slots ? threads.workers[thread] : NULL;
+    if (!worker || !worker->running || atomic_load(&worker->stop))
+        return;
+    if (threads.stopping_count == JOIN_BATCH)
+        join_stopping();
+    pthread_mutex_lock(&worker->lock);
+    atomic_store(&worker->stop, 1);
+    pthread_cond_signal(&worker->more);
+    pthread_mutex_unlock(&worker->lock);
+    threads.stopping[threads.stopping_count++] = thread;
+}
+
+/* The replay of a recorded thread, started at its first call. */
+static struct worker *worker_for(uint32_t thread, char *error, size_t error_size)
+{
+    if (thread >= threads.worker_slots) {
+        trace_failure(error, error_size, "corrupt trace: thread %" PRIu32 " beyond the %" PRIu32 " it numbers", thread,
+                threads.worker_slots);
+        return NULL;
+    }
+    struct worker *worker = threads.workers[thread];
+    if (worker) {
+        if (worker->running && !atomic_load(&worker->stop))
+            return worker;
+        trace_failure(error, error_size, "corrupt trace: thread %" PRIu32 " calls after its last call", thread);
+        return NULL;
+    }
+    if (threads.running - threads.stopping_count >= MAX_RUNNING) {
+        trace_failure(error, error_size, "more than %d threads of the trace live at once", MAX_RUNNING);
+        return NULL;
+    }
+    if (threads.running >= MAX_RUNNING)
+        join_stopping();
+    if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
+        abort();
+    if (!(worker->jobs = private_calloc(QUEUE, sizeof *worker->jobs)))
+        abort();
+    pthread_mutex_init(&worker->lock, NULL);
+    pthread_cond_init(&worker->more, NULL);
+    int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
+    if (failed) {
+        private_free(worker->jobs);
+        worker->jobs = NULL;
+        trace_failure(error, error_size, "cannot start a thread: %s", strerror(failed));
+        return NULL;
+    }
+    worker->running = true;
+    threads.running++;
+    return worker;
+}
+
+/* Waits until every queued call has been made: before a sample, an idle gap, or the end. */
+static void drain(void)
+{
+    for (uint32_t t = 0; t < threads.worker_slots; t++)
+        if (threads.workers[t] && atomic_load(&threads.workers[t]->queued) > 0)
+            wait_for(t, atomic_load(&threads.workers[t]->queued) - 1);
+    join_stopping();
+}
+
+/* The threads set up for a trace that numbers thread_count threads. */
+static int threads_start(uint32_t thread_count, char *error, size_t error_size)
+{
+    memset(&threads, 0, sizeof threads);
+    if (thread_count > (1u << 24))
+        return trace_failure(error, error_size, "corrupt trace: it numbers %" PRIu32 " threads", thread_count);
+    threads.worker_slots = thread_count;
+    if (!(threads.workers = private_calloc(thread_count ? thread_count : 1, sizeof *threads.workers)))
+        abort();
+    return 0;
+}
+
+/* Every call queued made, every thread joined, the bookkeeping freed. */
+static void threads_finish(void)
+{
+    drain();
+    for (uint32_t t = 0; t < threads.worker_slots; t++)
+        if (threads.workers[t] && threads.workers[t]->running)
+            stop_worker(t);
+    join_stopping();
+    for (uint32_t t = 0; t < threads.worker_slots; t++)
+        if (threads.workers[t]) {
+            pthread_mutex_destroy(&threads.workers[t]->lock);
+            pthread_cond_destroy(&threads.workers[t]->more);
+            private_free(threads.workers[t]);
+        }
+    private_free(threads.workers);
+    for (size_t page = 0; page < HANDLE_PAGES; page++)
+        private_free(threads.handle_pages[page]);
+    memset(&threads, 0, sizeof threads);
+}
+
+/* The job of an event for its thread, with the handles it uses and the call it must wait for. */
+static int dispatch(struct trace_reader *reader, const struct trace_event *event, char *error, size_t error_size)
+{
+    uint32_t thread = event->thread;
+    if (event->op == TRACE_REALLOC_START || event->op == TRACE_MARK)
+        return 0; /* a realloc is made at its end; a mark is a sample point */
+    if (event->failed && event->op != TRACE_FREE)
+        return 0; /* a failed call is not made; a failed realloc's old block keeps its handle (the reader's tag) */
+    struct worker *worker = worker_for(thread, error, error_size);
+    if (!worker)
+        return -1;
+    uint64_t index = atomic_load(&worker->queued);
+    struct job job = {.event = *event, .wait_worker = UINT32_MAX};
+    struct handle *old = event->tag ? handle_at(event->tag) : NULL;
+    if (trace_op_releases(event->op) || event->op == TRACE_REALLOC || event->op == TRACE_REALLOCARRAY) {
+        job.old_handle = event->tag;
+        job.old_size = event->old_size;
+        if (old && old->last_worker != thread) {
+            job.wait_worker = old->last_worker;
+            job.wait_index = old->last_index;
+        }
+    }
+    if (event->op == TRACE_FREE)
+        job.handle = event->tag;
+    else if (event->pointer) {
+        if (take_handle(&job.handle, error, error_size) != 0)
+            return -1;
+        struct handle *fresh = handle_at(job.handle);
+        /* A recycled handle's last call (a release) may be another thread's: this one writes after it. */
+        if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread && job.wait_worker == UINT32_MAX) {
+            job.wait_worker = fresh->last_worker;
+            job.wait_index = fresh->last_index;
+        } else if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread)
+            wait_for(fresh->last_worker, fresh->last_index); /* two to wait for: the reader waits for one */
+        fresh->last_worker = thread;
+        fresh->last_index = index;
+        trace_set_tag(reader, event->pointer, job.handle);
+    }
+    while (index - atomic_load(&worker->done) >= QUEUE) /* the queue is full: let the thread catch up */
+        sched_yield();
+    worker->jobs[index % QUEUE] = job;
+    atomic_store(&worker->queued, index + 1);
+    wake(worker);
+    /* The old block's handle is free once this call has released it. */
+    if (old) {
+        old->last_worker = thread;
+        old->last_index = index;
+        old->next_free = threads.free_handles;
+        threads.free_handles = event->tag;
+    }
+    return 0;
+}
+
+/* ---- One thread: the calls made in the reading thread, the tag being the replay's block itself. */
+
+static void replay_inline(struct trace_reader *reader, const struct trace_event *event)
+{
+    void *old = (void *)(uintptr_t)event->tag;
+    switch (event->op) {
+    case TRACE_MARK:
+    case TRACE_REALLOC_START:
+        return;
+    case TRACE_FREE:
+        replay_release(old);
+        return;
+    case TRACE_REALLOC:
+    case TRACE_REALLOCARRAY: {
+        if (event->failed)
+            return; /* the old block stays, with its tag */
+        void *block = replay_reallocate(event, old, event->old_size);
+        if (block)
+            trace_set_tag(reader, event->pointer, (uint64_t)(uintptr_t)block);
+        return;
+    }
+    default: {
+        void *block = replay_allocate(event);
+        if (block)
+            trace_set_tag(reader, event->pointer, (uint64_t)(uintptr_t)block);
+        return;
+    }
+    }
+}
+
+/* ---- The sample points: the recording's rows, and every 5% of its time. */
+
+struct point {
+    uint64_t ns, mark;
+    char label[128];
+};
+
+static int compare_points(const void *left, const void *right)
+{
+    const struct point *a = left, *b = right;
+    return a->ns < b->ns ? -1 : a->ns > b->ns;
+}
+
+static size_t make_points(const struct trace_info *info, struct point *points)
+{
+    size_t count = 0;
+    uint64_t span = info->last_ns > info->start_ns ? info->last_ns - info->start_ns : 0;
+    for (size_t i = 0; i < info->row_count; i++) {
+        points[count].ns = info->rows[i].ns;
+        points[count].mark = info->rows[i].mark;
+        snprintf(points[count].label, sizeof points[count].label, "%s", info->rows[i].label);
+        count++;
+    }
+    for (unsigned percent = 5; percent < 100 && span > 0; percent += 5) {
+        points[count] = (struct point){.ns = info->start_ns + span * percent / 100};
+        snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
+        count++;
+    }
+    qsort(points, count, sizeof *points, compare_points);
+    return count;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec gap = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    while (nanosleep(&gap, &gap) != 0 && errno == EINTR)
+        ;
+}
+
+
+/* ---- The replay. */
+
+struct replay {
+    const struct replay_options *options;
+    struct trace_reader *reader;
+    const struct trace_info *info;
+    bool threaded;
+    struct point *points;
+    size_t point_count, next_point;
+    uint64_t previous_ns, live_bytes, live_blocks;
+};
+
+/* A row, every queued call made first. */
+static void sample_now(struct replay *replay, const char *label, uint64_t live_bytes, uint64_t live_blocks)
+{
+    if (replay->threaded)
+        drain();
+    replay_sample(label, live_bytes, live_blocks);
+}
+
+/*
+ * Before an event: an idle gap (the calls so far made, then the sleep, cut at each sample point inside it: a
+ * point in the idle is taken as far into it as it was recorded), then the points passed, then the event's mark.
+ */
+static void before_event(struct replay *replay, const struct trace_event *event)
+{
+    struct point *points = replay->points;
+    if (!replay->options->fast && replay->previous_ns && event->ns - replay->previous_ns > replay->options->gap_ns) {
+        uint64_t at = replay->previous_ns;
+        if (replay->threaded)
+            drain();
+        for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)
+            if (!points[replay->next_point].mark) {
+                if (points[replay->next_point].ns > at) {
+                    sleep_ns(points[replay->next_point].ns - at);
+                    at = points[replay->next_point].ns;
+                }
+                replay_sample(points[replay->next_point].label, replay->live_bytes, replay->live_blocks);
+            }
+        sleep_ns(event->ns - at);
+    }
+    for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)
+        if (!points[replay->next_point].mark)
+            sample_now(replay, points[replay->next_point].label, replay->live_bytes, replay->live_blocks);
+    replay->previous_ns = event->ns;
+    if (event->op == TRACE_MARK)
+        for (size_t i = 0; i < replay->point_count; i++)
+            if (points[i].mark == event->mark)
+                sample_now(replay, points[i].label, event->live_bytes, event->live_blocks);
+}
+
+/* Every event of the last image made again; 1 at the end, -1 on an error. */
+static int replay_events(struct replay *replay, char *error, size_t error_size)
+{
+    struct trace_event event;
+    int status;
+    while ((status = trace_next(replay->reader, &event, error, error_size)) > 0) {
+        if (event.image + 1 < replay->info->images)
+            continue; /* an image that exec'd: its heap is gone when the last one starts */
+        before_event(replay, &event);
+        if (!replay->threaded)
+            replay_inline(replay->reader, &event);
+        else if (dispatch(replay->reader, &event, error, error_size) != 0)
+            return -1;
+        else if (event.thread_ends)
+            stop_worker(event.thread);
+        replay->live_bytes = event.live_bytes;
+        replay->live_blocks = event.live_blocks;
+    }
+    return status;
+}
+
+int replay_trace(const struct replay_options *options, char *error, size_t error_size)
+{
+    struct replay replay = {.options = options};
+    if (!(replay.reader = trace_open(options->trace, error, error_size)))
+        return -1;
+    trace_keep_tags(replay.reader);
+    replay.info = trace_info(replay.reader);
+    replay.threaded = replay.info->max_threads > 1;
+    if (replay.threaded && threads_start(replay.info->max_threads, error, error_size) != 0) {
+        trace_close(replay.reader);
+        return -1;
+    }
+    replay_begin(replay.info, replay.threaded);
+    if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
+        abort();
+    replay.point_count = make_points(replay.info, replay.points);
+    int status = replay_events(&replay, error, error_size);
+    if (replay.threaded)
+        threads_finish();
+    if (status == 0) {
+        for (; replay.next_point < replay.point_count; replay.next_point++)
+            if (!replay.points[replay.next_point].mark)
+                replay_sample(replay.points[replay.next_point].label, replay.live_bytes, replay.live_blocks);
+        replay_sample("Replay end", replay.live_bytes, replay.live_blocks); /* a program's own mark may be "End" */
+    }
+    private_free(replay.points);
+    trace_close(replay.reader);
+    return status;
+}

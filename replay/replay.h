@@ -1,0 +1,34 @@
+/* The replay engine's interface: replay a trace, and the calls and samples it makes (calls.c, or a test's own). */
+#ifndef FRAGBENCH_REPLAY_H
+#define FRAGBENCH_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+struct replay_options {
+    const char *trace;
+    bool fast;       /* --time=fast: no idle gap is kept */
+    uint64_t gap_ns; /* recorded gaps longer than this are slept */
+};
+
+/*
+ * Replays the trace's calls: 0, or -1 with what is wrong in error (an unreadable or corrupt trace, a thread that
+ * cannot start). Every thread it started is joined and its bookkeeping freed on return, whatever happened.
+ */
+int replay_trace(const struct replay_options *options, char *error, size_t error_size);
+
+/*
+ * What the engine calls; fb-replay's are in calls.c (the allocator under test, a row of the probe), a test
+ * links its own. replay_begin comes once the trace is open; the allocation calls may come from several threads
+ * at once (one per recorded thread), replay_sample only when none is under way.
+ */
+void replay_begin(const struct trace_info *info, bool threaded);
+void *replay_allocate(const struct trace_event *event);                             /* NULL: not made or failed */
+void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size); /* NULL: freed or failed */
+void replay_release(void *block);
+void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks);
+
+#endif

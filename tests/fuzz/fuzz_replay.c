@@ -1,0 +1,96 @@
+/* libFuzzer target: any bytes as a trace for the replay engine, whose calls a checking allocator answers. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "live.h"
+#include "replay.h"
+
+/*
+ * The engine's calls get fake blocks (numbers, never memory), kept in a set: releasing or reallocating a block
+ * the replay does not hold, or one twice, aborts, as does a sample without a label. The engine's threads call
+ * in at once, hence the lock.
+ */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct live_set held;
+static uint64_t next_block;
+
+static void *hand_out(uint64_t size)
+{
+    next_block += 16;
+    live_add(&held, next_block, size);
+    return (void *)(uintptr_t)next_block;
+}
+
+static void take_back(void *block, const char *call)
+{
+    uint64_t size;
+    if (block && !live_remove(&held, (uint64_t)(uintptr_t)block, &size)) {
+        fprintf(stderr, "fuzz_replay: %s of %p, a block the replay does not hold\n", call, block);
+        abort();
+    }
+}
+
+void replay_begin(const struct trace_info *info, bool threaded)
+{
+    (void)info;
+    (void)threaded;
+}
+
+void *replay_allocate(const struct trace_event *event)
+{
+    if (event->failed || !event->pointer)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    void *block = hand_out(event->size);
+    pthread_mutex_unlock(&lock);
+    return block;
+}
+
+void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size)
+{
+    (void)old_size;
+    void *block = NULL;
+    pthread_mutex_lock(&lock);
+    if (event->pointer || event->size == 0)
+        take_back(old, "realloc");
+    if (event->pointer)
+        block = hand_out(event->size);
+    pthread_mutex_unlock(&lock);
+    return block;
+}
+
+void replay_release(void *block)
+{
+    pthread_mutex_lock(&lock);
+    take_back(block, "free");
+    pthread_mutex_unlock(&lock);
+}
+
+void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks)
+{
+    (void)live_bytes;
+    (void)live_blocks;
+    if (!label || !label[0])
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[64], error[512];
+    int file = memfd_create("trace", 0);
+    if (file < 0 || (size && write(file, data, size) != (ssize_t)size))
+        abort();
+    snprintf(path, sizeof path, "/proc/self/fd/%d", file);
+    struct replay_options options = {.trace = path, .fast = true};
+    live_init(&held);
+    replay_trace(&options, error, sizeof error);
+    live_free(&held);
+    close(file);
+    return 0;
+}

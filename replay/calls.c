@@ -19,10 +19,11 @@ void replay_begin(const struct trace_info *info, bool threaded)
     probe_hello(&allocator, threaded ? info->max_threads : 0);
 }
 
-/* A phase row: the process's memory less the replay's own bookkeeping, and the recorded live heap. */
-void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks)
+/* A phase row: the process's memory less the replay's own bookkeeping, the recorded live heap, and where it stands. */
+void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
-    probe_phase_less(label, live_bytes, live_blocks, private_resident_bytes() / 1024);
+    struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000, .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN};
+    probe_phase_replay(point->label, live_bytes, live_blocks, private_resident_bytes() / 1024, &recorded);
 }
 
 /* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */

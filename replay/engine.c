@@ -359,29 +359,30 @@ static void replay_inline(struct trace_reader *reader, const struct trace_event 
 
 /* ---- The sample points: the recording's rows, and every 5% of its time. */
 
-struct point {
-    uint64_t ns, mark;
-    char label[128];
-};
-
 static int compare_points(const void *left, const void *right)
 {
-    const struct point *a = left, *b = right;
+    const struct replay_point *a = left, *b = right;
     return a->ns < b->ns ? -1 : a->ns > b->ns;
 }
 
-static size_t make_points(const struct trace_info *info, struct point *points)
+static uint64_t since_start(const struct trace_info *info, uint64_t ns)
+{
+    return ns > info->start_ns ? ns - info->start_ns : 0;
+}
+
+static size_t make_points(const struct trace_info *info, struct replay_point *points)
 {
     size_t count = 0;
-    uint64_t span = info->last_ns > info->start_ns ? info->last_ns - info->start_ns : 0;
+    uint64_t span = since_start(info, info->last_ns);
     for (size_t i = 0; i < info->row_count; i++) {
-        points[count].ns = info->rows[i].ns;
-        points[count].mark = info->rows[i].mark;
-        snprintf(points[count].label, sizeof points[count].label, "%s", info->rows[i].label);
+        const struct trace_row *row = &info->rows[i];
+        points[count] = (struct replay_point){.ns = row->ns, .at_ns = since_start(info, row->ns), .rss_kb = row->rss_kb,
+                                              .mark = row->mark};
+        snprintf(points[count].label, sizeof points[count].label, "%s", row->label);
         count++;
     }
     for (unsigned percent = 5; percent < 100 && span > 0; percent += 5) {
-        points[count] = (struct point){.ns = info->start_ns + span * percent / 100};
+        points[count] = (struct replay_point){.ns = info->start_ns + span * percent / 100, .at_ns = span * percent / 100};
         snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
         count++;
     }
@@ -404,17 +405,17 @@ struct replay {
     struct trace_reader *reader;
     const struct trace_info *info;
     bool threaded;
-    struct point *points;
+    struct replay_point *points;
     size_t point_count, next_point;
     uint64_t previous_ns, live_bytes, live_blocks;
 };
 
 /* A row, every queued call made first. */
-static void sample_now(struct replay *replay, const char *label, uint64_t live_bytes, uint64_t live_blocks)
+static void sample_now(struct replay *replay, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     if (replay->threaded)
         drain();
-    replay_sample(label, live_bytes, live_blocks);
+    replay_sample(point, live_bytes, live_blocks);
 }
 
 /*
@@ -423,7 +424,7 @@ static void sample_now(struct replay *replay, const char *label, uint64_t live_b
  */
 static void before_event(struct replay *replay, const struct trace_event *event)
 {
-    struct point *points = replay->points;
+    struct replay_point *points = replay->points;
     if (!replay->options->fast && replay->previous_ns && event->ns - replay->previous_ns > replay->options->gap_ns) {
         uint64_t at = replay->previous_ns;
         if (replay->threaded)
@@ -434,18 +435,18 @@ static void before_event(struct replay *replay, const struct trace_event *event)
                     sleep_ns(points[replay->next_point].ns - at);
                     at = points[replay->next_point].ns;
                 }
-                replay_sample(points[replay->next_point].label, replay->live_bytes, replay->live_blocks);
+                replay_sample(&points[replay->next_point], replay->live_bytes, replay->live_blocks);
             }
         sleep_ns(event->ns - at);
     }
     for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)
         if (!points[replay->next_point].mark)
-            sample_now(replay, points[replay->next_point].label, replay->live_bytes, replay->live_blocks);
+            sample_now(replay, &points[replay->next_point], replay->live_bytes, replay->live_blocks);
     replay->previous_ns = event->ns;
     if (event->op == TRACE_MARK)
         for (size_t i = 0; i < replay->point_count; i++)
             if (points[i].mark == event->mark)
-                sample_now(replay, points[i].label, event->live_bytes, event->live_blocks);
+                sample_now(replay, &points[i], event->live_bytes, event->live_blocks);
 }
 
 /* Every event of the last image made again; 1 at the end, -1 on an error. */
@@ -491,8 +492,10 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
     if (status == 0) {
         for (; replay.next_point < replay.point_count; replay.next_point++)
             if (!replay.points[replay.next_point].mark)
-                replay_sample(replay.points[replay.next_point].label, replay.live_bytes, replay.live_blocks);
-        replay_sample("Replay end", replay.live_bytes, replay.live_blocks); /* a program's own mark may be "End" */
+                replay_sample(&replay.points[replay.next_point], replay.live_bytes, replay.live_blocks);
+        /* "Replay end", not "End": a program's own mark may be called so. */
+        struct replay_point end = {.at_ns = since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
+        replay_sample(&end, replay.live_bytes, replay.live_blocks);
     }
     private_free(replay.points);
     trace_close(replay.reader);

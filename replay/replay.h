@@ -14,6 +14,15 @@ struct replay_options {
     uint64_t gap_ns; /* recorded gaps longer than this are slept */
 };
 
+/* A sample point: its label, where it stands in the recording, and the RSS the recording measured there. */
+struct replay_point {
+    uint64_t ns;     /* on the trace's clock */
+    uint64_t at_ns;  /* after the recording's start */
+    uint64_t rss_kb; /* the recording's RSS at this row; 0 where it measured none (every 5%, the replay's end) */
+    uint64_t mark;   /* the program's mark it is, or 0 (a point placed by time) */
+    char label[128];
+};
+
 /*
  * Replays the trace's calls: 0, or -1 with what is wrong in error (an unreadable or corrupt trace, a thread that
  * cannot start). Every thread it started is joined and its bookkeeping freed on return, whatever happened.
@@ -29,6 +38,6 @@ void replay_begin(const struct trace_info *info, bool threaded);
 void *replay_allocate(const struct trace_event *event);                             /* NULL: not made or failed */
 void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size); /* NULL: freed or failed */
 void replay_release(void *block);
-void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks);
+void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
 
 #endif

@@ -40,6 +40,8 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, child_peak_kb, false),
     NUMBER(RECORD_PHASE, t_ns, false),
     NUMBER(RECORD_PHASE, trace_mark, false),
+    NUMBER(RECORD_PHASE, recorded_us, false),
+    NUMBER(RECORD_PHASE, recorded_rss_kb, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER
@@ -155,5 +157,7 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     out->has_alloc_os = was_seen(seen, "alloc_os_bytes");
     out->has_child_peak = was_seen(seen, "child_peak_kb");
     out->has_t_ns = was_seen(seen, "t_ns");
+    out->has_recorded = was_seen(seen, "recorded_us");
+    out->has_recorded_rss = was_seen(seen, "recorded_rss_kb");
     return 0;
 }

@@ -33,6 +33,9 @@ struct record {
     uint64_t t_ns;          /* optional: CLOCK_MONOTONIC in ns when the phase began (places it among a trace's events) */
     bool has_t_ns;
     uint64_t trace_mark;    /* optional: the recorder's number for this mark (--record), placing it exactly */
+    /* optional (fb-replay): where the row stands in the recording replayed, and the RSS the recording had there */
+    uint64_t recorded_us, recorded_rss_kb;
+    bool has_recorded, has_recorded_rss;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;

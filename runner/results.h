@@ -27,7 +27,7 @@ struct run_identity {
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 33 };
+enum { RESULT_COLUMN_COUNT = 35 };
 
 void results_write_header(FILE *out);
 

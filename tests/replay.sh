@@ -28,6 +28,19 @@ phases=$(tr -d '\r' <"$tmp/replay-glibc.csv" | awk -F, 'NR > 1 { printf "%s;", $
 expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phases" \
     "$(echo "$phases" | grep -c 'Start;.*Begin;.*Built;.*Grown;.*Freed;.*Empty;.*Replay end;$'):$(echo "$phases" | tr ';' '\n' | grep -c '^[0-9]*%$')" = "1:19"
 
+# ---- Each replay row says where it stands in the recording: a recorded row carries the recording's RSS there
+# (the recorded CSV's), a 5% point its share of the recorded time and no RSS; the replay's end the whole time.
+got=""
+for phase in Start Begin Built Grown Freed Empty Exit; do
+    got="$got $phase:$(value "$tmp/replay-glibc.csv" live glibc "$phase" recorded_rss_kb)/$(value "$tmp/recorded.csv" record_live glibc "$phase" rss_kb)"
+done
+bad=$(echo "$got" | tr ' ' '\n' | awk -F'[:/]' 'NF == 3 && ($2 != $3 || $2 == "") { print }')
+span=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_ms)
+half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_ms)
+blank=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_rss_kb)$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_rss_kb)
+expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at 50% and end '$blank'" \
+    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h > 0.49 * s && h < 0.51 * s) ? "half" : "no" }'):$blank" = ":half:"
+
 # ---- Threads: a producer, two consumers and eight short threads, replayed under every allocator and under
 # ThreadSanitizer: no deadlock (a timeout), no misordered release (a crash or a double free), the live heap exact.
 "$FB" --quiet --record="$tmp/threads.trace" --csv="$tmp/threads-recorded.csv" -- build/tests/record_threads threads >/dev/null 2>&1

@@ -268,12 +268,21 @@ static inline uint64_t fb_trace_mark(void)
 }
 
 /*
- * Sends one phase record with the memory sampled now, if has_live what the program holds, and
- * if view is not NULL what the allocator says of itself.
+ * Where a replay's row stands in the recording it replays (fb-replay sends it): its time there, in µs after the
+ * recording's start, and the RSS the recording measured there (FB_UNKNOWN where it measured none).
+ */
+struct fb_recorded_point {
+    uint64_t at_us;
+    uint64_t rss_kb;
+};
+
+/*
+ * Sends one phase record with the memory sampled now, if has_live what the program holds, if view is not NULL
+ * what the allocator says of itself, and if recorded is not NULL where the row stands in a replayed recording.
  */
 static inline int fb_send_phase(int fd, unsigned seq, const char *label, const struct fb_memory *memory,
                                 int has_live, uint64_t live_bytes, uint64_t allocs,
-                                const struct fb_allocator_view *view)
+                                const struct fb_allocator_view *view, const struct fb_recorded_point *recorded)
 {
     struct fb_line line;
     char label_cut[FB_LABEL_MAX];
@@ -301,6 +310,10 @@ static inline int fb_send_phase(int fd, unsigned seq, const char *label, const s
         fb_line_known_u64(&line, "alloc_free_bytes", view->free_bytes);
         fb_line_known_u64(&line, "alloc_os_bytes", view->os_bytes);
     }
+    if (recorded) {
+        fb_line_field_u64(&line, "recorded_us", recorded->at_us);
+        fb_line_known_u64(&line, "recorded_rss_kb", recorded->rss_kb);
+    }
     return fb_line_send(&line, fd);
 }
 
@@ -311,7 +324,7 @@ static inline void fb_phase_report(const char *label, int has_live, uint64_t liv
     int fd = fb_report_fd();
     if (fd < 0 || fb_sample(&memory) != 0)
         return;
-    fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs, NULL);
+    fb_send_phase(fd, ++seq, label, &memory, has_live, live_bytes, allocs, NULL, NULL);
 }
 
 /*

@@ -42,10 +42,11 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads)
 
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
 {
-    probe_phase_less(label, live_bytes, live_allocs, 0);
+    probe_phase_replay(label, live_bytes, live_allocs, 0, NULL);
 }
 
-void probe_phase_less(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb)
+void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb,
+                        const struct fb_recorded_point *recorded)
 {
     struct fb_memory memory;
     int fd = fb_report_fd();
@@ -65,7 +66,7 @@ void probe_phase_less(const char *label, uint64_t live_bytes, uint64_t live_allo
         if (reported_allocator)
             allocator_view(reported_allocator, &view);
         fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs,
-                      reported_allocator ? &view : NULL);
+                      reported_allocator ? &view : NULL, recorded);
         return;
     }
     /* Standalone: the talk's line. */

@@ -30,7 +30,11 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads);
  */
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);
 
-/* The same with own_kb taken off RSS and anonymous RSS: memory of the measuring program's own (fb-replay's tables). */
-void probe_phase_less(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb);
+/*
+ * The same for fb-replay: own_kb (its own tables) taken off RSS and anonymous RSS, and where the row stands in
+ * the recording it replays (NULL: nowhere).
+ */
+void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb,
+                        const struct fb_recorded_point *recorded);
 
 #endif

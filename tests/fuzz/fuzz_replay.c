@@ -71,11 +71,11 @@ void replay_release(void *block)
     pthread_mutex_unlock(&lock);
 }
 
-void replay_sample(const char *label, uint64_t live_bytes, uint64_t live_blocks)
+void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     (void)live_bytes;
     (void)live_blocks;
-    if (!label || !label[0])
+    if (!point->label[0])
         abort();
 }
 

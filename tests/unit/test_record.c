@@ -121,7 +121,7 @@ static void sent_allocator_view_parses_back(void)
     struct fb_memory memory = {.vsz_kb = 4, .rss_kb = 3, .anon_kb = 2, .file_kb = 1};
     struct fb_allocator_view view = {.in_use_bytes = 123, .free_bytes = FB_UNKNOWN, .os_bytes = 456};
     CHECK(pipe(fds) == 0);
-    CHECK(fb_send_phase(fds[1], 5, "After del", &memory, 1, 100, 2, &view) == 0);
+    CHECK(fb_send_phase(fds[1], 5, "After del", &memory, 1, 100, 2, &view, NULL) == 0);
     ssize_t n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && text[n - 1] == '\n');
     text[n > 0 ? n - 1 : 0] = '\0';
@@ -129,10 +129,21 @@ static void sent_allocator_view_parses_back(void)
     CHECK(record_parse(text, strlen(text), &r, error, sizeof error) == 0);
     CHECK(r.has_alloc_in_use && r.alloc_in_use_bytes == 123 && !r.has_alloc_free);
     CHECK(r.has_alloc_os && r.alloc_os_bytes == 456 && r.has_live && r.live_bytes == 100);
-    CHECK(fb_send_phase(fds[1], 6, "After idle", &memory, 1, 100, 2, NULL) == 0); /* fragbench.h: no view */
+    CHECK(fb_send_phase(fds[1], 6, "After idle", &memory, 1, 100, 2, NULL, NULL) == 0); /* fragbench.h: no view */
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
+    CHECK(!r.has_recorded && !r.has_recorded_rss);
+    /* A replay's row: where it stands in the recording, and the recording's RSS only where it measured one. */
+    struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828}, between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
+    CHECK(fb_send_phase(fds[1], 7, "Peak RSS", &memory, 1, 100, 2, NULL, &at_row) == 0);
+    n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
+    CHECK(r.has_recorded && r.recorded_us == 1500000 && r.has_recorded_rss && r.recorded_rss_kb == 86828);
+    CHECK(fb_send_phase(fds[1], 8, "5%", &memory, 1, 100, 2, NULL, &between) == 0);
+    n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
+    CHECK(r.has_recorded && r.recorded_us == 42 && !r.has_recorded_rss);
     close(fds[0]);
     close(fds[1]);
 }

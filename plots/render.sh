@@ -12,6 +12,7 @@ for settings in "$data"/*.gp; do
         retained) script=plots/retained.gp ;;
         *-timeline) script=plots/timeline.gp ;;
         *-waste) script=plots/waste.gp ;;
+        *-replay) script=plots/replay.gp ;;
         *) script=plots/bars.gp ;;
     esac
     for fmt in svg png; do

@@ -445,8 +445,15 @@ static void before_event(struct replay *replay, const struct trace_event *event)
     replay->previous_ns = event->ns;
     if (event->op == TRACE_MARK)
         for (size_t i = 0; i < replay->point_count; i++)
-            if (points[i].mark == event->mark)
-                sample_now(replay, &points[i], event->live_bytes, event->live_blocks);
+            if (points[i].mark == event->mark) {
+                /*
+                 * Placed at the mark's event, on the clock the points placed by time are compared with: its row's
+                 * own time is stamped after its sample and may be finer (the recorder's coarse clock is 4 ms).
+                 */
+                struct replay_point at_mark = points[i];
+                at_mark.at_ns = since_start(replay->info, event->ns);
+                sample_now(replay, &at_mark, event->live_bytes, event->live_blocks);
+            }
 }
 
 /* Every event of the last image made again; 1 at the end, -1 on an error. */

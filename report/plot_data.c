@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "replay_slide.h"
 #include "report.h"
 #include "retained_heatmap.h"
 #include "waste.h"
@@ -48,9 +49,8 @@ FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error
     return file;
 }
 
-/* name.gp: the variables the plot script reads. */
-static int write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
-                          char *error, size_t error_size)
+int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
+                      char *error, size_t error_size)
 {
     char data[4096];
     FILE *gp = gp_open(dir, name, ".gp", error, error_size);
@@ -95,7 +95,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
         return -1;
     snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps, scale %s)", c->case_name,
              report->dataset->scale);
-    return write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
+    return gp_write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
 }
 
 /* <case>-waste.dat: per profile, what became of the memory held before "After del" (less what is live), in MiB, stacked. */
@@ -123,7 +123,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
         return -1;
     snprintf(title, sizeof title, "%s: what became of the memory held before \"After del\" (anonymous, scale %s)",
              c->case_name, report->dataset->scale);
-    return write_settings(dir, name, title, 4, note, error, error_size);
+    return gp_write_settings(dir, name, title, 4, note, error, error_size);
 }
 
 int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
@@ -137,6 +137,8 @@ int write_plot_data(const struct report *report, const char *dir, const char *ti
         if (write_case(report, c, dir, note, error, error_size) != 0)
             return -1;
         if (waste_case_has_split(report->dataset, c) && write_waste(report, c, dir, note, error, error_size) != 0)
+            return -1;
+        if (replay_case(report->dataset, c->case_name) && write_replay_plot(report, c, dir, note, error, error_size) != 0)
             return -1;
     }
     if (write_retained_heatmap(report, dir, note, error, error_size) != 0)

@@ -22,6 +22,10 @@ struct report {
 /* Writes text as a gnuplot double-quoted string (quotes and backslashes escaped, line breaks as \n). */
 void gp_string(FILE *out, const char *text);
 
+/* dir/<name>.gp: the variables a plot script in plots/ reads (its data file dir/<name>.dat, series, title, footnote). */
+int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
+                      char *error, size_t error_size);
+
 /* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
 FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
 

@@ -106,14 +106,16 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
     size_t count = all_profiles(stats, profiles, 256), rows = 0;
     bool missing = false;
     char path[4096], title[512];
+    for (size_t k = 0; k < stats->count && rows < 256; k++)
+        if (has_row(stats, k))
+            cases[rows++] = stats->cases[k].case_name;
+    if (rows == 0)
+        return 0; /* no case frees its memory in a phase the heatmap shows (replays only, say): no heatmap */
     if (write_data(stats, profiles, count, dir, &missing, error, error_size) != 0)
         return -1;
     FILE *gp = gp_open(dir, "retained", ".gp", error, error_size);
     if (!gp)
         return -1;
-    for (size_t k = 0; k < stats->count && rows < 256; k++)
-        if (has_row(stats, k))
-            cases[rows++] = stats->cases[k].case_name;
     snprintf(path, sizeof path, "%s/retained.dat", dir);
     snprintf(title, sizeof title,
              "How much of its peak RSS each run still holds once the program has freed its memory\n"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "markdown.h"
+#include "replay_slide.h"
 #include "report.h"
 #include "waste.h"
 
@@ -215,6 +216,16 @@ void write_slides(const struct report *report, FILE *out)
     write_recorded_table(report, out);
     for (size_t k = 0; k < report->stats->count; k++) {
         const struct case_stats *c = &report->stats->cases[k];
+        if (replay_case(d, c->case_name)) {
+            fprintf(out, "## %s\n\nA recorded trace replayed under each profile (docs/replay.md): the recording's rows, "
+                         "every 5%% of its time and the replay's end. RSS at each (kB, median):\n\n", c->case_name);
+            rss_table(c, out);
+            fputc('\n', out);
+            write_replay_table(report, c, out);
+            fprintf(out, "\nPlot: `%s-replay.svg`, RSS over the recorded time. One profile again: "
+                         "`./run --alloc=PROFILE --replay=TRACE`.\n\n", c->case_name);
+            continue;
+        }
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);
         rss_table(c, out);
         fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");

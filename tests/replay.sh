@@ -166,3 +166,28 @@ code=$?
 rows=$(tr -d '\r' <"$tmp/c/compare.csv" | awk -F, 'NR > 1 && $1 == "live" && $18 == "ok" { n[$2]++ } END { print n["glibc"] + 0, n["mimalloc"] + 0 }')
 expect make_compare_replays_the_traces_as_cases "exit $code, rows per profile: $rows; $(tail -n 3 "$tmp/c.out")" \
     "$code:$(echo "$rows" | awk '$1 >= 20 && $1 == $2 { print "both" }'):$(grep -c '^## live$' "$tmp/c/slides.md"):$([ -s "$tmp/c/plots/live.png" ] && echo plot)" = "0:both:1:plot"
+
+# ---- Its slide sets the recording beside the replays: the recorded run's row holds the RSS the recording's own CSV
+# has at each of its rows, its ideal at Exit is its Start plus the live heap grown (none: record_live frees it all)
+# and its waste the rest; a replay's row holds that replay's RSS; the plot over the recorded time is drawn.
+cells() { # cells SLIDES RUN: "column=value" for each cell of RUN's row in the table headed "| run "
+    awk -F'|' -v run="$2" '
+        /^\| run / { for (i = 2; i < NF; i++) { name = $i; gsub(/^ +| +$/, "", name); head[i] = name }; on = 1; next }
+        on && /^$/ { on = 0 }
+        on { first = $2; gsub(/^ +| +$/, "", first); if (first == run) for (i = 2; i < NF; i++) { v = $i; gsub(/^ +| +$/, "", v); printf "%s=%s;", head[i], v } }' "$1"
+}
+recorded_cells=$(cells "$tmp/c/slides.md" "recorded run")
+want=""
+for phase in Start Begin Built Grown Freed Empty Exit; do
+    want="$want$phase=$(value "$tmp/recorded.csv" record_live glibc "$phase" rss_kb);"
+done
+start=$(value "$tmp/recorded.csv" record_live glibc Start rss_kb)
+exit_rss=$(value "$tmp/recorded.csv" record_live glibc Exit rss_kb)
+got=$(echo "$recorded_cells" | tr ';' '\n' | grep -E '^(Start|Begin|Built|Grown|Freed|Empty|Exit)=' | tr '\n' ';')
+expect slides_set_the_recorded_run_beside_the_replays "want $want; got $recorded_cells" \
+    "$got|$(echo "$recorded_cells" | grep -o 'ideal at Exit=[0-9]*;waste at Exit=[0-9]*')" = \
+    "$want|ideal at Exit=$start;waste at Exit=$((exit_rss - start))"
+replay_exit=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o ';Exit=[0-9]*;' | tr -d ';')
+expect slides_replay_row_holds_the_replays_rss "slide '$replay_exit', CSV $(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)" \
+    "$replay_exit" = "Exit=$(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)"
+expect replay_plot_over_the_recorded_time_is_drawn "$(ls "$tmp/c/plots")" -s "$tmp/c/plots/live-replay.png"

@@ -57,7 +57,7 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
                  $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay
 
-.PHONY: all programs deps deps-compare deps-test bench-record fidelity talk compare slides bench test clean clang-check bench-runner fuzz check-reference
+.PHONY: all programs deps deps-compare deps-test bench-record bench-replay fidelity talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
 
 programs: $(PROGRAMS)
@@ -112,6 +112,11 @@ bench-runner: programs $(BUILD)/bench/probe_cost
 bench-record: deps deps-test programs $(BUILD)/tests/record_threads
 	@scripts/deps.sh hyperfine
 	@bench/record.sh
+
+# Benchmarks of the replay: jq's replay against jq itself, and calls per second on small blocks (docs/replay.md#speed).
+bench-replay: deps deps-test programs $(BUILD)/tests/record_threads
+	@scripts/deps.sh hyperfine
+	@bench/replay.sh
 
 # The replay's fidelity: jq, CPython and sqlite3 recorded once, then run and replayed under six profiles (docs/replay.md).
 fidelity: deps deps-test programs

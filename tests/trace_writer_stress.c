@@ -4,13 +4,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
 #include "writer.h"
 
 /*
- * Phase 1: THREADS threads each record EVENTS allocations of addresses of their own and release them, then end
+ * Phase 0: a thread records until its buffer has just been written out (the file grows), ends at once, and a
+ * later destructor of its own records one more release: the thread's empty buffer at its end must not cost a
+ * chunk number (the reader would count the trace incomplete). Phase 1: THREADS threads each record EVENTS allocations of addresses of their own and release them, then end
  * (their buffers are written by the thread-exit path). Phase 2: LATE threads record pairs without pause while
  * main ends the image under them (the exit's copies of their buffers, then their one-by-one writes). The
  * reader must then read it all: no error, no release before its allocation, every phase-1 event there.
@@ -19,6 +22,32 @@
  */
 enum { THREADS = 6, EVENTS = 30000, LATE = 3 };
 static atomic_int stop;
+static const char *trace_path;
+static pthread_key_t late_key;
+
+static off_t trace_size(void)
+{
+    struct stat status;
+    return stat(trace_path, &status) == 0 ? status.st_size : -1;
+}
+
+/* Runs after the writer's own end of the thread (a key made later is destroyed later). */
+static void release_after_end(void *block)
+{
+    trace_writer_release(TRACE_FREE, block);
+}
+
+static void *fill_a_buffer_and_end(void *unused)
+{
+    (void)unused;
+    uintptr_t base = (uintptr_t)200 << 32, i = 0;
+    off_t before = trace_size();
+    do
+        trace_writer_allocation(TRACE_MALLOC, 0, 48, (void *)(base + ++i * 64));
+    while (trace_size() == before && i < 1000000);
+    pthread_setspecific(late_key, (void *)(base + i * 64));
+    return NULL;
+}
 
 static void *record_and_end(void *argument)
 {
@@ -57,6 +86,10 @@ int main(int argc, char **argv)
         printf("FAIL: writer_starts\n  usage: trace_writer_stress FILE [CAP_BYTES] (a writable path)\n");
         return 1;
     }
+    trace_path = argv[1];
+    pthread_key_create(&late_key, release_after_end);
+    pthread_create(&threads[0], NULL, fill_a_buffer_and_end, NULL);
+    pthread_join(threads[0], NULL);
     for (uintptr_t t = 0; t < THREADS; t++)
         pthread_create(&threads[t], NULL, record_and_end, (void *)t);
     for (int t = 0; t < THREADS; t++)
@@ -85,6 +118,8 @@ int main(int argc, char **argv)
     }
     snprintf(detail, sizeof detail, "%llu events (at least %d), ended %d", (unsigned long long)summary.events,
              2 * THREADS * EVENTS, summary.info.ended);
+    snprintf(detail, sizeof detail, "%llu chunk(s) missing", (unsigned long long)summary.info.gaps);
+    failures += check("a_thread_ending_with_an_empty_buffer_leaves_no_gap", read == 0 && summary.info.gaps == 0, detail);
     failures += check("writer_loses_no_event_of_ended_threads",
                       read == 0 && summary.events >= 2ull * THREADS * EVENTS && summary.info.ended, detail);
     return failures ? 1 : 0;

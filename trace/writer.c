@@ -206,6 +206,11 @@ static void flush_own(struct thread_buffer *buffer)
     in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
     size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
+    if (used == 0) { /* nothing since the last chunk: no chunk is written, so its number is not used up */
+        pthread_mutex_unlock(&buffer->flush_lock);
+        in_writer--;
+        return;
+    }
     uint64_t lost_from = buffer->base_ns;
     int reason = atomic_load(&trace_writer_on) ? write_chunk(buffer, used, false) : 0;
     buffer->chunk++;

@@ -55,7 +55,8 @@ TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_all
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
-                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay
+                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay \
+                 $(BUILD)/bench/replay_floor
 
 .PHONY: all programs deps deps-compare deps-test bench-record bench-replay fidelity talk compare slides bench test clean clang-check bench-runner fuzz check-reference
 all: programs
@@ -114,7 +115,7 @@ bench-record: deps deps-test programs $(BUILD)/tests/record_threads
 	@bench/record.sh
 
 # Benchmarks of the replay: jq's replay against jq itself, and calls per second on small blocks (docs/replay.md#speed).
-bench-replay: deps deps-test programs $(BUILD)/tests/record_threads
+bench-replay: deps deps-test programs $(BUILD)/tests/record_threads $(BUILD)/bench/replay_floor
 	@scripts/deps.sh hyperfine
 	@bench/replay.sh
 
@@ -211,6 +212,12 @@ $(BUILD)/tests/view_allocs: tests/view_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) 
 
 $(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/bench
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $< $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
+
+# The replay's floor: a trace's calls alone, from an array read ahead (bench/replay.sh); linked as fb-replay is.
+$(BUILD)/bench/replay_floor: bench/replay_floor.c replay/calls.c replay/private_alloc.c $(REPLAY_HDR) \
+                             $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/bench
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -Itrace -Ireplay -o $@ $< replay/calls.c replay/private_alloc.c \
+	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests

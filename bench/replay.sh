@@ -1,6 +1,6 @@
 #!/bin/bash
-# Benchmarks of the replay: its wall time against the program's own on jq's trace (hyperfine, in one run), and its
-# calls per second on a trace of small blocks. Usage: bench/replay.sh [RUNS]   (make bench-replay; docs/replay.md#speed)
+# Benchmarks of the replay: its wall time against the program's own on jq's trace (in turn, one round after another), and
+# against the floor (jq's calls alone, bench/replay_floor.c), and its calls per second on a trace of small blocks. Usage: bench/replay.sh [RUNS]   (make bench-replay; docs/replay.md#speed)
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -15,15 +15,32 @@ print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a%d' % (i % 7), 'b%d
                    'nested': {'x': i, 'y': [1, 2, 3]}} for i in range(240000)]))" >"$work/doc.json"
 build/fragbench --quiet --record="$work/jq.trace" -- jq -c 'map(.id)' "$work/doc.json" >/dev/null
 calls() { build/fb-trace info "$1" | sed -n 's/^events: \([0-9]*\).*/\1/p'; }
-echo "== jq: the program against the replay of its trace ($(calls "$work/jq.trace") events; $runs runs each, glibc,"
-echo "   --time=fast: no idle to keep; every block's pages written, as jq wrote them)"
-hyperfine --warmup 1 --runs "$runs" --export-json "$work/jq.json" \
-    -n jq "jq -c 'map(.id)' $work/doc.json" \
-    -n replay "build/fb-replay --time=fast $work/jq.trace"
-python3 - "$work/jq.json" <<'PY'
-import json, sys
-times = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
-print("replay / jq: %.2f (goal: at most 0.5)" % (times["replay"] / times["jq"]))
+echo "== jq: the program, the replay of its trace and the floor, in turn, $runs rounds ($(calls "$work/jq.trace") events;"
+echo "   glibc, --time=fast: no idle to keep; every block's pages written, as jq wrote them)"
+# In turn rather than hyperfine's each-command-in-a-row: this machine's speed drifts within minutes, and a ratio of
+# times taken side by side holds where one of means taken a minute apart does not. The floor (bench/replay_floor.c)
+# is jq's calls and page writes alone, made from an array read ahead, timed inside its process.
+python3 - "$runs" "$work" <<'PY'
+import statistics, subprocess, sys, time
+runs, work = int(sys.argv[1]), sys.argv[2]
+def wall(command):
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+jq = ["jq", "-c", "map(.id)", work + "/doc.json"]
+replay = ["build/fb-replay", "--time=fast", work + "/jq.trace"]
+floor = ["build/bench/replay_floor", work + "/jq.trace"]
+wall(jq), wall(replay)  # warm-up: the files in the page cache
+rounds = []
+for _ in range(runs):
+    t_jq, t_replay = wall(jq), wall(replay)
+    t_floor = float(subprocess.run(floor, check=True, capture_output=True, text=True).stdout.split()[0])
+    rounds.append((t_jq, t_replay, t_floor))
+median = lambda values: statistics.median(values)
+print("median of %d rounds: jq %.2f s, replay %.2f s, floor %.2f s" % (runs, *(median(r[i] for r in rounds) for i in range(3))))
+print("replay / jq: %.2f (goal: at most 0.5); floor / jq: %.2f; replay / floor: %.2f  (medians of each round's ratio;"
+      % (median(r[1] / r[0] for r in rounds), median(r[2] / r[0] for r in rounds), median(r[1] / r[2] for r in rounds)))
+print("   replay / jq ranged %.2f to %.2f)" % (min(r[1] / r[0] for r in rounds), max(r[1] / r[0] for r in rounds)))
 PY
 
 # Small blocks, one thread: N pairs of malloc and free (tests/record_threads churn), few live at once.

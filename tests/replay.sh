@@ -138,12 +138,20 @@ done
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).
 : >"$tmp/replayed.trace" # the recorder appends to the file the runner would have made
-env FRAGBENCH_TRACE="$tmp/replayed.trace" LD_PRELOAD="$PWD/build/libfbtrace.so" \
-    sh -c 'FRAGBENCH_PID=$$ exec build/fb-replay --time=fast "$1"' sh "$tmp/jq.trace" >/dev/null 2>&1 </dev/null
+: >"$tmp/floor.trace"
+# recorded PROGRAM TRACE ARGS...: runs PROGRAM ARGS under the recorder, writing TRACE.
+recorded() {
+    env FRAGBENCH_TRACE="$2" LD_PRELOAD="$PWD/build/libfbtrace.so" \
+        sh -c 'FRAGBENCH_PID=$$ exec "$@"' sh "$1" "${@:3}" >/dev/null 2>&1 </dev/null
+}
+recorded build/fb-replay "$tmp/replayed.trace" --time=fast "$tmp/jq.trace"
+recorded build/bench/replay_floor "$tmp/floor.trace" "$tmp/jq.trace"
 calls() { build/fb-trace events "$1" | awk '$3 == "malloc" || $3 == "calloc" || $3 == "realloc" { print $3, $4 }'; }
-calls "$tmp/jq.trace" >"$tmp/recorded.calls"
-calls "$tmp/replayed.trace" >"$tmp/replayed.calls"
-got=$(python3 - "$tmp/recorded.calls" "$tmp/replayed.calls" <<'PY'
+# same_calls RECORDED REPLAYED: "same" if REPLAYED makes RECORDED's calls in order, with at most a few of its own.
+same_calls() {
+    calls "$1" >"$tmp/recorded.calls"
+    calls "$2" >"$tmp/replayed.calls"
+    python3 - "$tmp/recorded.calls" "$tmp/replayed.calls" <<'PY'
 import sys
 recorded, replayed = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
 # The recorded calls, in order, with at most a few of the replay's own among them (stdio's FILE and buffers).
@@ -156,8 +164,12 @@ for call in replayed:
 print("same" if at == len(recorded) and extra <= 10 else
       "differ: %d of %d recorded calls in order, %d others" % (at, len(recorded), extra))
 PY
-)
+}
+got=$(same_calls "$tmp/jq.trace" "$tmp/replayed.trace")
 expect single_thread_replay_makes_the_recorded_calls_in_order "$got" "$got" = same
+# The speed benchmark's floor (bench/replay_floor.c) times the same calls: if it made fewer, its figure would flatter.
+got=$(same_calls "$tmp/jq.trace" "$tmp/floor.trace")
+expect the_benchmarks_floor_makes_the_recorded_calls_in_order "$got" "$got" = same
 
 # ---- make compare TRACES=...: the trace is a case of the matrix, in the CSV and the slides, with its plot.
 make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc mimalloc" REPS=1 SCALE=0.02 IDLE_MS=0 \

@@ -24,10 +24,9 @@ static size_t slot_of(const struct live_set *set, uint64_t pointer)
 static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
 {
     set->capacity = capacity;
-    set->keys = calloc(capacity, sizeof *set->keys);
-    set->sizes = malloc(capacity * sizeof *set->sizes);
+    set->slots = calloc(capacity, sizeof *set->slots);
     set->tags = tagged ? malloc(capacity * sizeof *set->tags) : NULL;
-    if (!set->keys || !set->sizes || (tagged && !set->tags))
+    if (!set->slots || (tagged && !set->tags))
         abort();
 }
 
@@ -45,8 +44,7 @@ void live_init_tagged(struct live_set *set)
 
 void live_free(struct live_set *set)
 {
-    free(set->keys);
-    free(set->sizes);
+    free(set->slots);
     free(set->tags);
     memset(set, 0, sizeof *set);
 }
@@ -58,37 +56,36 @@ void live_clear(struct live_set *set)
     allocate_table(set, FIRST_CAPACITY, tagged);
 }
 
-/* Puts a key known to be absent; no growth check. */
-static void put(struct live_set *set, uint64_t pointer, uint64_t size, uint64_t tag)
+/* Puts a block known to be absent; no growth check. */
+static void put(struct live_set *set, struct live_slot block, uint64_t tag)
 {
-    size_t slot = slot_of(set, pointer);
-    while (set->keys[slot])
+    size_t slot = slot_of(set, block.key);
+    while (set->slots[slot].key)
         slot = (slot + 1) & (set->capacity - 1);
-    set->keys[slot] = pointer;
-    set->sizes[slot] = size;
+    set->slots[slot] = block;
     if (set->tags)
         set->tags[slot] = tag;
 }
 
 static void grow(struct live_set *set)
 {
-    uint64_t *keys = set->keys, *sizes = set->sizes, *tags = set->tags;
+    struct live_slot *slots = set->slots;
+    uint64_t *tags = set->tags;
     size_t capacity = set->capacity;
     allocate_table(set, capacity * 2, tags != NULL);
     for (size_t i = 0; i < capacity; i++)
-        if (keys[i])
-            put(set, keys[i], sizes[i], tags ? tags[i] : 0);
-    free(keys);
-    free(sizes);
+        if (slots[i].key)
+            put(set, slots[i], tags ? tags[i] : 0);
+    free(slots);
     free(tags);
 }
 
 static size_t find(const struct live_set *set, uint64_t pointer, bool *found)
 {
     size_t slot = slot_of(set, pointer);
-    while (set->keys[slot] && set->keys[slot] != pointer)
+    while (set->slots[slot].key && set->slots[slot].key != pointer)
         slot = (slot + 1) & (set->capacity - 1);
-    *found = set->keys[slot] == pointer;
+    *found = set->slots[slot].key == pointer;
     return slot;
 }
 
@@ -104,8 +101,8 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
     bool found;
     size_t slot = find(set, pointer, &found);
     if (found) {
-        set->bytes = set->bytes - set->sizes[slot] + size;
-        set->sizes[slot] = size;
+        set->bytes = set->bytes - set->slots[slot].size + size;
+        set->slots[slot].size = size;
         if (set->tags)
             set->tags[slot] = 0;
         return false;
@@ -114,8 +111,7 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
         grow(set);
         slot = find(set, pointer, &found);
     }
-    set->keys[slot] = pointer;
-    set->sizes[slot] = size;
+    set->slots[slot] = (struct live_slot){.key = pointer, .size = size};
     if (set->tags)
         set->tags[slot] = 0;
     set->added_slot = slot;
@@ -139,22 +135,21 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
     size_t hole = find(set, pointer, &found), mask = set->capacity - 1;
     if (!found)
         return false;
-    *size = set->sizes[hole];
+    *size = set->slots[hole].size;
     set->removed_tag = set->tags ? set->tags[hole] : 0;
     set->blocks--;
     set->bytes -= *size;
     /* Shift later members of the probe run back into the hole, so that no lookup stops short. */
-    for (size_t slot = (hole + 1) & mask; set->keys[slot]; slot = (slot + 1) & mask) {
-        size_t home = slot_of(set, set->keys[slot]);
+    for (size_t slot = (hole + 1) & mask; set->slots[slot].key; slot = (slot + 1) & mask) {
+        size_t home = slot_of(set, set->slots[slot].key);
         bool movable = hole <= slot ? (home <= hole || home > slot) : (home <= hole && home > slot);
         if (movable) {
-            set->keys[hole] = set->keys[slot];
-            set->sizes[hole] = set->sizes[slot];
+            set->slots[hole] = set->slots[slot];
             if (set->tags)
                 set->tags[hole] = set->tags[slot];
             hole = slot;
         }
     }
-    set->keys[hole] = 0;
+    set->slots[hole].key = 0;
     return true;
 }

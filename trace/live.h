@@ -6,11 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One block: its address and its requested bytes, side by side (a lookup reads one cache line). */
+struct live_slot {
+    uint64_t key; /* 0: an empty slot (no block lives at address 0) */
+    uint64_t size;
+};
+
 /* An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most three quarters full. */
 struct live_set {
-    uint64_t *keys;  /* 0: an empty slot (no block lives at address 0) */
-    uint64_t *sizes;
-    uint64_t *tags;  /* a tagged set's: one number per block for its user (a replay's handle); else NULL */
+    struct live_slot *slots;
+    uint64_t *tags; /* a tagged set's: one number per slot for its user (a replay's block); else NULL */
     uint64_t removed_tag; /* the tag of the block live_remove took out last */
     size_t added_slot;    /* the slot live_add filled last (valid until the set grows or loses a block) */
     size_t capacity; /* a power of two */

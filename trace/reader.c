@@ -604,7 +604,7 @@ bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
 {
     /* The block the last event added, most often: its slot is known without a lookup. */
     struct live_set *live = &reader->live;
-    if (live->tags && live->keys[live->added_slot] == pointer) {
+    if (live->tags && live->slots[live->added_slot].key == pointer) {
         live->tags[live->added_slot] = tag;
         return true;
     }

@@ -440,9 +440,13 @@ static void finish(struct run *run)
     end_idle(run);
     run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {
-        /* A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows'. */
-        run->identity.peak_rss_kb = run->sampler.peak_rss_kb > run->mark_peak_kb && !run->replay
-                                        ? run->sampler.peak_rss_kb : run->mark_peak_kb;
+        /*
+         * A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows'.
+         * A recorded run's is the largest RSS seen at a known moment, where the trace gives the live heap (the
+         * kernel's high-water mark has no moment); any other run's includes that high-water mark.
+         */
+        uint64_t outside = run->matrix->trace_path ? run->peak_seen_kb : run->sampler.peak_rss_kb;
+        run->identity.peak_rss_kb = outside > run->mark_peak_kb && !run->replay ? outside : run->mark_peak_kb;
         sampler_close(&run->sampler);
         run->sampling = false;
     }

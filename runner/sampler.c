@@ -46,6 +46,14 @@ int sampler_read(struct sampler *sampler, struct fb_memory *memory)
     memory->file_kb = fb_status_kb(text, "RssFile");
     if (memory->anon_kb == UINT64_MAX || memory->file_kb == UINT64_MAX)
         return -1; /* a zombie has no memory lines */
+    /*
+     * The kernel keeps the image's largest RSS (VmHWM), so a peak that rose and fell between two samples still
+     * counts: a program shorter than a few intervals would otherwise show the peak of whichever sample came
+     * nearest. It starts again at each exec; the samples of an earlier image keep that image's share.
+     */
+    uint64_t high_water_kb = fb_status_kb(text, "VmHWM");
+    if (high_water_kb != UINT64_MAX && high_water_kb > sampler->peak_rss_kb)
+        sampler->peak_rss_kb = high_water_kb;
     if (memory->rss_kb > sampler->peak_rss_kb)
         sampler->peak_rss_kb = memory->rss_kb;
     sampler->samples++;

@@ -47,6 +47,19 @@ peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { pri
 reference=$(/usr/bin/time -f %M $PROGRAM 64 300 0 2>&1 >/dev/null | tail -n 1)
 expect external_peak_matches_time_v_within_5pct "runner peak ${peak:-?} kB, /usr/bin/time ${reference:-?} kB" \
     "$(awk -v a="${peak:-0}" -v b="${reference:-1}" 'BEGIN { d = (a - b) / b * 100; if (d < 0) d = -d; print (d < 5) ? "yes" : "no" }')" = yes
+# A peak between two samples: 96 MB written and freed with no sample in between (none but at the marks, with
+# --interval-ms=60000), then a mark. The runner's read at the mark finds the kernel's high-water mark.
+"$FB" --quiet --interval-ms=60000 --csv="$tmp/between.csv" -- python3 -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+block = b"x" * (96 << 20)
+del block
+fragbench.phase("After free")' 2>"$tmp/between.err"
+code=$?
+peak=$(value "$tmp/between.csv" python3 glibc Exit peak_rss_kb)
+after=$(value "$tmp/between.csv" python3 glibc "After free" rss_kb)
+expect external_peak_between_samples_is_the_kernels_high_water_mark "exit $code, peak ${peak:-?} kB, RSS after the free ${after:-?} kB; $(cat "$tmp/between.err")" \
+    "$code:$([ "${peak:-0}" -gt $((96 * 1024)) ] && [ "${after:-0}" -lt $((64 * 1024)) ] && echo peak)" = "0:peak"
 wall=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { printf "%d", $7 }')
 expect external_exit_row_carries_the_wall_time "wall ${wall:-?} ms for a 300 ms hold" "${wall:-0}" -ge 300
 

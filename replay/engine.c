@@ -21,7 +21,8 @@
  * live set being the replay's block. Otherwise each recorded thread gets a thread of its own, fed through a
  * queue, from its first call to its last (then it exits, and its allocator's thread cache goes as the
  * program's did); a release waits for its block's allocation in another thread. It samples at the recording's
- * rows (its marks exactly; Exit and the peak of RSS by time), at every 5% of the recorded time, and at its end.
+ * rows (its marks exactly, Exit among them; the peak of RSS at a mark or by time), at every 5% of the recorded
+ * time, and at its end.
  * Only the last process image is replayed (an exec'd launcher's heap is gone when the program starts).
  */
 

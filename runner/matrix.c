@@ -58,7 +58,7 @@ struct run {
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
-    uint64_t peak_seen_kb, peak_seen_ns; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
+    struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
     uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
     bool replay;              /* a replay (fb-replay): its rows, not outside samples, give its peak */
     char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
@@ -117,13 +117,11 @@ static bool same_image(struct run *run)
     return progress_now() - run->foreign_since < HELLO_GRACE_SECONDS;
 }
 
-/* Keeps the largest RSS seen of this run and when, for a recorded run's live heap at its peak. */
-static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns)
+/* Keeps the largest RSS seen of this run and when (at a mark: its number, or 0), for a recorded run's live heap there. */
+static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns, uint64_t mark)
 {
-    if (rss_kb > run->peak_seen_kb) {
-        run->peak_seen_kb = rss_kb;
-        run->peak_seen_ns = ns;
-    }
+    if (rss_kb > run->peak_seen.rss_kb)
+        run->peak_seen = (struct recorded_peak){.rss_kb = rss_kb, .ns = ns, .mark = mark};
 }
 
 /*
@@ -153,7 +151,7 @@ static void sample_outside(struct run *run, struct record *mark)
         run->have_last = true;
         run->last_ns = ns;
         note_rss(run, memory.rss_kb);
-        note_peak(run, memory.rss_kb, ns);
+        note_peak(run, memory.rss_kb, ns, 0);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             kill_for(run, "oom");
         /* At every mark; between marks only where a timeline shows it, and within the sampler's time budget. */
@@ -296,7 +294,8 @@ static bool on_record(void *context, const struct record *record)
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
-    note_peak(run, record->rss_kb, record->has_t_ns ? record->t_ns : (run->t0_us + record->elapsed_us) * 1000);
+    note_peak(run, record->rss_kb, record->has_t_ns ? record->t_ns : (run->t0_us + record->elapsed_us) * 1000,
+              record->trace_mark);
     note_rss(run, record->rss_kb);
     sample_outside(run, &run->phases[run->phase_count - 1]);
     FILE *out = talk(run);
@@ -412,13 +411,13 @@ static void read_trace(struct run *run)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
-                      run->peak_seen_kb, run->peak_seen_ns, &recorded, error, sizeof error) != 0) {
+                      &run->peak_seen, &recorded, error, sizeof error) != 0) {
         fprintf(stderr, "fragbench: --record: %s\n", error);
         return;
     }
     if (named == 0 && run->phase_count > 0 &&
-        recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->peak_seen_kb,
-                             run->peak_seen_ns, recorded.live_at_peak_rss_bytes) != 0)
+        recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, &run->peak_seen,
+                             recorded.live_at_peak_rss_bytes) != 0)
         fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     run->identity.recorded = true;
@@ -445,19 +444,25 @@ static void finish(struct run *run)
          * A recorded run's is the largest RSS seen at a known moment, where the trace gives the live heap (the
          * kernel's high-water mark has no moment); any other run's includes that high-water mark.
          */
-        uint64_t outside = run->matrix->trace_path ? run->peak_seen_kb : run->sampler.peak_rss_kb;
+        uint64_t outside = run->matrix->trace_path ? run->peak_seen.rss_kb : run->sampler.peak_rss_kb;
         run->identity.peak_rss_kb = outside > run->mark_peak_kb && !run->replay ? outside : run->mark_peak_kb;
         sampler_close(&run->sampler);
         run->sampling = false;
     }
-    /* External mode: the command's end is a row too, with its wall time and the last outside sample. */
-    if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
+    /*
+     * External mode: the command's end is a row too, with its wall time: the process's own last word (the shim's
+     * Exit, sent as it ended through exit()) or, when it ended otherwise, the last outside sample.
+     */
+    bool ended_itself = run->phase_count > 0 && run->phases[run->phase_count - 1].end;
+    if (run->matrix->command && run->have_hello && ended_itself)
+        run->phases[run->phase_count - 1].elapsed_us = (uint64_t)(wall * 1e6);
+    else if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
         const struct record *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
         run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
     }
-    if (run->matrix->command && run->have_hello && run->have_last) {
+    if (run->matrix->command && run->have_hello && run->have_last && !ended_itself) {
         struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
                              .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,

@@ -33,6 +33,7 @@ struct record {
     uint64_t t_ns;          /* optional: CLOCK_MONOTONIC in ns when the phase began (places it among a trace's events) */
     bool has_t_ns;
     uint64_t trace_mark;    /* optional: the recorder's number for this mark (--record), placing it exactly */
+    uint64_t end;           /* optional: 1 in the shim's Exit, the process's own last word as it ends */
     /* optional (fb-replay): where the row stands in the recording replayed, and the RSS the recording had there */
     uint64_t recorded_us, recorded_rss_kb;
     bool has_recorded, has_recorded_rss;

@@ -48,7 +48,7 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
 }
 
 int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
-                         uint64_t peak_rss_kb, uint64_t peak_rss_ns, uint64_t live_at_peak_bytes)
+                         const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
 {
     size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD, length = TRACE_BLOCK_HEAD;
     unsigned char *block = malloc(capacity);
@@ -59,10 +59,10 @@ int recorded_append_rows(const char *path, const struct record *rows, size_t row
         const struct record *row = peak ? NULL : &rows[i];
         const char *label = peak ? "Peak RSS" : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
-        trace_put_u64(block + length, peak ? 0 : row->trace_mark);
+        trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
         trace_put_u64(block + length + 8,
-                      peak ? peak_rss_ns : row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000);
-        trace_put_u64(block + length + 16, peak ? peak_rss_kb : row->rss_kb);
+                      peak ? peak_seen->ns : row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000);
+        trace_put_u64(block + length + 16, peak ? peak_seen->rss_kb : row->rss_kb);
         trace_put_u64(block + length + 24, peak ? 0 : row->anon_kb);
         trace_put_u64(block + length + 32, peak ? live_at_peak_bytes : row->trace_live_bytes);
         memcpy(block + length + 40, label, label_length);
@@ -108,8 +108,25 @@ static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
     return ideal > 0 ? (uint64_t)ideal : 0;
 }
 
+static uint64_t row_ns(const struct record *row, uint64_t t0_us)
+{
+    return row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000;
+}
+
+/*
+ * The first of the rows' marks taken after ns by the runner's clock (0: none). An outside sample read at ns came
+ * before it, though a coarse trace clock may stamp that mark at or before ns: the sample is placed no later.
+ */
+static uint64_t next_mark(const struct record *rows, size_t row_count, uint64_t t0_us, uint64_t ns)
+{
+    for (size_t i = 0; i < row_count; i++)
+        if (rows[i].trace_mark && row_ns(&rows[i], t0_us) > ns)
+            return rows[i].trace_mark;
+    return 0;
+}
+
 int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
-                  struct timeline_sample *samples, size_t sample_count, uint64_t peak_rss_kb, uint64_t peak_rss_ns,
+                  struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size)
 {
     size_t count = row_count + sample_count + 1;
@@ -117,14 +134,18 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
     if (!points)
         abort();
     for (size_t i = 0; i < row_count; i++) {
-        points[i].ns = rows[i].has_t_ns ? rows[i].t_ns : (t0_us + rows[i].elapsed_us) * 1000;
+        points[i].ns = row_ns(&rows[i], t0_us);
         points[i].mark = rows[i].trace_mark;
     }
     for (size_t i = 0; i < sample_count; i++) {
         points[row_count + i].ns = samples[i].ns;
         points[row_count + i].mark = samples[i].mark;
     }
-    points[count - 1].ns = peak_rss_ns;
+    points[count - 1].ns = peak->ns;
+    points[count - 1].mark = peak->mark;
+    for (size_t i = 0; i < count; i++)
+        if (!points[i].mark)
+            points[i].until_mark = next_mark(rows, row_count, t0_us, points[i].ns);
     memset(out, 0, sizeof *out);
     if (trace_analyze(path, points, count, &out->summary, error, error_size) != 0) {
         free(points);
@@ -133,7 +154,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
     out->page_size = out->summary.info.page_size >= 1024 ? out->summary.info.page_size : 4096;
     out->baseline_rss_kb = row_count ? rows[0].rss_kb : 0;
     out->baseline_live_bytes = row_count && points[0].known ? points[0].live_bytes : 0;
-    out->peak_rss_kb = peak_rss_kb;
+    out->peak_rss_kb = peak->rss_kb;
     for (size_t i = 0; i < row_count; i++) {
         rows[i].has_trace_live = points[i].known;
         rows[i].trace_live_bytes = points[i].live_bytes;
@@ -145,8 +166,10 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
             samples[i].has_live = true;
             samples[i].live_bytes = points[row_count + i].live_bytes;
         }
-    out->live_at_peak_rss_known = peak_rss_kb > 0 && points[count - 1].known;
+    out->live_at_peak_rss_known = peak->rss_kb > 0 && points[count - 1].known;
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
+    if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
+        peak->mark = points[count - 1].until_mark; /* the replay samples it there too */
     free(points);
     return 0;
 }

@@ -29,12 +29,21 @@ struct recorded {
 int recorded_name_allocator(const char *path, const char *allocator, const char *version);
 
 /*
+ * The largest RSS seen of a recorded run, and when: at a mark (its number: the trace places it exactly; its clock
+ * may be coarser than the runner's) or at an outside sample (mark 0: placed by time).
+ */
+struct recorded_peak {
+    uint64_t rss_kb, ns, mark;
+};
+
+/*
  * Reads the trace: sets each row's trace_live_bytes, trace_blocks and ideal_rss_kb (t0_us: the run's start,
- * from which rows without t_ns count their elapsed_us), each sample's live heap, and *out. peak_rss_ns: when
- * the largest RSS was seen. Returns 0, or -1 with what is wrong in error.
+ * from which rows without t_ns count their elapsed_us), each sample's live heap, and *out, with the live heap at
+ * *peak (whose mark it sets when the trace's clock put the next mark before the peak's time: it stands there).
+ * Returns 0, or -1 with what is wrong in error.
  */
 int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
-                  struct timeline_sample *samples, size_t sample_count, uint64_t peak_rss_kb, uint64_t peak_rss_ns,
+                  struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size);
 
 /*
@@ -42,7 +51,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
  * a replay to sample at the same points (call after recorded_read). Returns 0 or -1.
  */
 int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
-                         uint64_t peak_rss_kb, uint64_t peak_rss_ns, uint64_t live_at_peak_bytes);
+                         const struct recorded_peak *peak, uint64_t live_at_peak_bytes);
 
 /*
  * Compresses the trace at raw into compressed with Debian's zstd program, and removes raw. Returns 0, or -1 when

@@ -110,7 +110,7 @@ bool reps_differ(const struct rep_phases *reps, size_t count, double spread_pct)
     for (size_t p = 0; p < clean[0]->count; p++) {
         uint64_t rss[n], low = UINT64_MAX, high = 0;
         if (strcmp(clean[0]->phases[p].label, "Exit") == 0)
-            continue; /* external mode's last outside sample: it may catch the teardown, not a phase */
+            continue; /* external mode's end: an outside sample (when killed) may catch the teardown, not a phase */
         for (size_t i = 0; i < n; i++) {
             rss[i] = clean[i]->phases[p].rss_kb;
             low = rss[i] < low ? rss[i] : low;

@@ -42,7 +42,7 @@ bad=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, 'NR > 1 { key = $2 "/" $3; i
     END { for (k in rows) if (rows[k] < 20) n++; print n + 0 }')
 expect external_samples_are_monotonic_in_time_and_many "$bad problems in $(wc -l <"$tmp/ext-timeline.csv") rows" "$bad" -eq 0
 got=$(tr -d '\r' <"$tmp/ext-timeline.csv" | awk -F, '$2 == "glibc" && $7 != "" { printf "%s;", $7 }')
-expect external_timeline_marks_the_phases "marks: $got" "$got" = "Start;Start;After alloc;After free;"
+expect external_timeline_marks_the_phases "marks: $got" "$got" = "Start;Start;After alloc;After free;Exit;"
 peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { print $23 }')
 reference=$(/usr/bin/time -f %M $PROGRAM 64 300 0 2>&1 >/dev/null | tail -n 1)
 expect external_peak_matches_time_v_within_5pct "runner peak ${peak:-?} kB, /usr/bin/time ${reference:-?} kB" \
@@ -60,6 +60,33 @@ peak=$(value "$tmp/between.csv" python3 glibc Exit peak_rss_kb)
 after=$(value "$tmp/between.csv" python3 glibc "After free" rss_kb)
 expect external_peak_between_samples_is_the_kernels_high_water_mark "exit $code, peak ${peak:-?} kB, RSS after the free ${after:-?} kB; $(cat "$tmp/between.err")" \
     "$code:$([ "${peak:-0}" -gt $((96 * 1024)) ] && [ "${after:-0}" -lt $((64 * 1024)) ] && echo peak)" = "0:peak"
+# Exit is the process's own last word, after its atexit handlers: 64 MB written by one, with no outside sample
+# after main (--interval-ms=1000 in a run of half a second), shows at Exit. A process that leaves by _exit says
+# no last word: its last outside sample (every 20 ms, while it held 64 MB) stands in.
+for ending in atexit _exit; do
+    interval=1000
+    [ "$ending" = _exit ] && interval=20
+    "$FB" --quiet --interval-ms=$interval --csv="$tmp/end-$ending.csv" -- python3 -c '
+import atexit, ctypes, os, sys, time
+def grow(): # 64 MB from malloc, written, never freed (a Python object would be freed as the interpreter ends)
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    ctypes.memset(libc.malloc(64 << 20), 1, 64 << 20)
+if sys.argv[1] == "atexit":
+    atexit.register(grow)
+else:
+    grow()
+time.sleep(0.3)
+if sys.argv[1] == "_exit":
+    os._exit(0)' "$ending" 2>"$tmp/end-$ending.err"
+    code=$?
+    rows=$(tr -d '\r' <"$tmp/end-$ending.csv" | awk -F, 'NR > 1 { printf "%s;", $6 }')
+    start=$(value "$tmp/end-$ending.csv" python3 glibc Start rss_kb)
+    exit_rss=$(value "$tmp/end-$ending.csv" python3 glibc Exit rss_kb)
+    grown=$(( ${exit_rss:-0} - ${start:-0} ))
+    expect "external_exit_row_after_${ending}_holds_the_64_mb" "exit $code, rows $rows, RSS at Exit $grown kB above Start; $(cat "$tmp/end-$ending.err")" \
+        "$code:$rows:$([ "$grown" -gt $((64 * 1024)) ] && echo held)" = "0:Start;Exit;:held"
+done
 wall=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { printf "%d", $7 }')
 expect external_exit_row_carries_the_wall_time "wall ${wall:-?} ms for a 300 ms hold" "${wall:-0}" -ge 300
 

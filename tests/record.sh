@@ -10,10 +10,11 @@ TRACE=build/fb-trace
 ALLOCS="glibc jemalloc tcmalloc mimalloc"
 
 # marks_vs_trace OUT TRACE: "LABEL own_bytes own_blocks trace_bytes trace_blocks" for every mark the program printed
-# (its marks are the trace's last ones: the shim's Start comes first).
+# (its marks are the trace's last ones but one: the shim's Start comes first, the shim's Exit last).
 marks_vs_trace() {
     count=$(awk '$1 == "mark"' "$1" | wc -l)
-    paste -d' ' <(awk '$1 == "mark" { print $2, $4, $5 }' "$1") <($TRACE marks "$2" | tail -n "$count" | awk '{ print $2, $3 }')
+    paste -d' ' <(awk '$1 == "mark" { print $2, $4, $5 }' "$1") \
+        <($TRACE marks "$2" | tail -n "$((count + 1))" | head -n "$count" | awk '{ print $2, $3 }')
 }
 
 # ---- Every kind of call, under each allocator: the trace's live heap equals the program's own count at every
@@ -30,10 +31,10 @@ for alloc in $ALLOCS; do
              { if ($4 - base_bytes != $2 || $5 - base_blocks != $3) bad = bad " " $1 "(own " $2 "/" $3 ", trace " $4 "/" $5 ")"; n++ }
              END { print n " marks" (bad ? ", off:" bad : "") }')
     expect "live_heap_is_exact_at_every_mark_under_$alloc" "exit $code: $got; $(cat "$tmp/live-$alloc.err")" "$code:$got" = "0:5 marks"
-    # The calls between the program's first mark and its last (the trace's last five), counted by operation:
-    # exactly those the program made.
-    begin=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 5 | head -n 1 | cut -d' ' -f1)
-    end=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 1 | cut -d' ' -f1)
+    # The calls between the program's first mark and its last (the five before the shim's Exit), counted by
+    # operation: exactly those the program made.
+    begin=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 6 | head -n 1 | cut -d' ' -f1)
+    end=$($TRACE marks "$tmp/live-$alloc.trace" | tail -n 2 | head -n 1 | cut -d' ' -f1)
     got=$($TRACE events "$tmp/live-$alloc.trace" | awk -v b="$begin" -v e="$end" '$3 == "mark" && $4 == b { on = 1; next }
         $3 == "mark" && $4 == e { on = 0 } on { n[$3]++ }
         END { printf "%d %d %d %d %d %d %d %d %d %d", n["malloc"], n["calloc"], n["realloc"], n["reallocarray"], n["free"],

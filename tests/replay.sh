@@ -112,8 +112,7 @@ expect replay_streams_a_trace_longer_than_its_memory "exit $code, trace $trace_k
     "$code:$([ "$trace_kb" -gt 10000 ] && [ "$(cat "$tmp/churn.rss")" -lt 8000 ] && echo streams)" = "0:streams"
 
 # ---- Fidelity on a real program: jq recorded once under glibc, then run for real and replayed under each
-# allocator. RSS growth above Start at the peak, and the heap's (anonymous RSS) at Exit, agree within 10% or 4 MB;
-# but for jemalloc at Exit: its decay purges by time, and the replay takes longer than jq (docs/replay.md).
+# allocator. RSS growth above Start at the peak, and the heap's (anonymous RSS) at Exit, agree within 10% or 4 MB.
 python3 -c "
 import json
 print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a', 'b', str(i)], 'n': {'x': i}} for i in range(80000)]))
@@ -128,7 +127,6 @@ for alloc in $ALLOCS; do
     replayed=$(( $(value "$tmp/jq-replay.csv" jq "$alloc" "Replay end" peak_rss_kb) - $(value "$tmp/jq-replay.csv" jq "$alloc" Start rss_kb) ))
     expect "replay_of_jq_matches_the_real_run_at_the_peak_under_$alloc" "RSS growth at the peak: real $real kB, replay $replayed kB" \
         "$(within "$real" "$replayed")" = ok
-    [ "$alloc" = jemalloc ] && continue
     real=$(( $(value "$tmp/jq-real.csv" jq "$alloc" Exit anon_kb) - $(value "$tmp/jq-real.csv" jq "$alloc" Start anon_kb) ))
     replayed=$(( $(value "$tmp/jq-replay.csv" jq "$alloc" Exit anon_kb) - $(value "$tmp/jq-replay.csv" jq "$alloc" Start anon_kb) ))
     expect "replay_of_jq_matches_the_real_run_at_exit_under_$alloc" "heap growth at Exit: real $real kB, replay $replayed kB" \

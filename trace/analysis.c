@@ -68,18 +68,25 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         qsort_r(order, point_count, sizeof *order, compare_points, points);
     while ((status = trace_next(reader, &event, error, error_size)) > 0) {
         for (; next_point < point_count && points[order[next_point]].ns < event.ns; next_point++)
-            if (!points[order[next_point]].placed)
+            if (!points[order[next_point]].placed) {
                 answer(&points[order[next_point]], summary, bytes, blocks);
+                points[order[next_point]].placed = !points[order[next_point]].mark;
+            }
         if (summary->events++ == 0)
             summary->first_ns = event.ns;
         summary->last_ns = event.ns;
         count(summary, &event);
         bytes = event.live_bytes;
         blocks = event.live_blocks;
-        /* A point placed by its mark takes the live heap at the mark itself, whatever the clock says. */
+        /*
+         * A point placed by its mark takes the live heap at the mark itself, whatever the clock says; one placed
+         * by time that is not yet answered when its until_mark comes takes the heap there (a mark changes none).
+         */
         for (size_t i = 0; event.op == TRACE_MARK && i < point_count; i++)
-            if (points[i].mark && points[i].mark == event.mark) {
+            if ((points[i].mark && points[i].mark == event.mark) ||
+                (!points[i].placed && points[i].until_mark && points[i].until_mark == event.mark)) {
                 answer(&points[i], summary, bytes, blocks);
+                points[i].held_at_mark = !points[i].mark;
                 points[i].placed = true;
             }
     }

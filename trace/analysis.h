@@ -15,7 +15,9 @@
 struct trace_point {
     uint64_t ns;          /* CLOCK_MONOTONIC, as the trace's events */
     uint64_t mark;        /* a mark's number (the phase record's trace_mark): placed at that event; 0: by ns */
-    bool placed;          /* set when its mark was found (else it was placed by ns) */
+    uint64_t until_mark;  /* by ns, but no later than this mark (0: none): a coarse clock stamps a later mark early */
+    bool placed;          /* set once answered, except a point with a mark answered by ns before its mark came */
+    bool held_at_mark;    /* answered at until_mark, which came before ns */
     uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
     uint64_t live_blocks;
     bool known;           /* false past the point where a stopped trace is complete */

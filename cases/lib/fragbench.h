@@ -277,43 +277,52 @@ struct fb_recorded_point {
 };
 
 /*
- * Sends one phase record with the memory sampled now, if has_live what the program holds, if view is not NULL
- * what the allocator says of itself, and if recorded is not NULL where the row stands in a replayed recording.
+ * Writes one phase record, without its LF, into *line: the memory sampled now, if has_live what the program
+ * holds, if view is not NULL what the allocator says of itself, and if recorded is not NULL where the row stands
+ * in a replayed recording. fb_send_phase sends it; a sender may add fields before it does.
  */
+static inline void fb_phase_line(struct fb_line *line, unsigned seq, const char *label,
+                                 const struct fb_memory *memory, int has_live, uint64_t live_bytes, uint64_t allocs,
+                                 const struct fb_allocator_view *view, const struct fb_recorded_point *recorded)
+{
+    char label_cut[FB_LABEL_MAX];
+    uint64_t trace_mark = fb_trace_mark();
+    line->len = 0;
+    strncpy(label_cut, label, sizeof label_cut - 1);
+    label_cut[sizeof label_cut - 1] = '\0';
+    fb_line_text(line, FB_RECORD_PHASE);
+    fb_line_field_u64(line, "seq", seq);
+    fb_line_field(line, "label", label_cut);
+    fb_line_field_u64(line, "elapsed_us", fb_elapsed_us());
+    fb_line_field_u64(line, "t_ns", fb_now_ns());
+    if (trace_mark)
+        fb_line_field_u64(line, "trace_mark", trace_mark);
+    fb_line_field_u64(line, "vsz_kb", memory->vsz_kb);
+    fb_line_field_u64(line, "rss_kb", memory->rss_kb);
+    fb_line_field_u64(line, "anon_kb", memory->anon_kb);
+    fb_line_field_u64(line, "file_kb", memory->file_kb);
+    if (has_live) {
+        fb_line_field_u64(line, "live_bytes", live_bytes);
+        fb_line_field_u64(line, "allocs", allocs);
+    }
+    if (view) {
+        fb_line_known_u64(line, "alloc_in_use_bytes", view->in_use_bytes);
+        fb_line_known_u64(line, "alloc_free_bytes", view->free_bytes);
+        fb_line_known_u64(line, "alloc_os_bytes", view->os_bytes);
+    }
+    if (recorded) {
+        fb_line_field_u64(line, "recorded_us", recorded->at_us);
+        fb_line_known_u64(line, "recorded_rss_kb", recorded->rss_kb);
+    }
+}
+
+/* Sends one phase record (fb_phase_line) to the runner's pipe fd; returns 0, or -1 if it could not be written. */
 static inline int fb_send_phase(int fd, unsigned seq, const char *label, const struct fb_memory *memory,
                                 int has_live, uint64_t live_bytes, uint64_t allocs,
                                 const struct fb_allocator_view *view, const struct fb_recorded_point *recorded)
 {
     struct fb_line line;
-    char label_cut[FB_LABEL_MAX];
-    uint64_t trace_mark = fb_trace_mark();
-    line.len = 0;
-    strncpy(label_cut, label, sizeof label_cut - 1);
-    label_cut[sizeof label_cut - 1] = '\0';
-    fb_line_text(&line, FB_RECORD_PHASE);
-    fb_line_field_u64(&line, "seq", seq);
-    fb_line_field(&line, "label", label_cut);
-    fb_line_field_u64(&line, "elapsed_us", fb_elapsed_us());
-    fb_line_field_u64(&line, "t_ns", fb_now_ns());
-    if (trace_mark)
-        fb_line_field_u64(&line, "trace_mark", trace_mark);
-    fb_line_field_u64(&line, "vsz_kb", memory->vsz_kb);
-    fb_line_field_u64(&line, "rss_kb", memory->rss_kb);
-    fb_line_field_u64(&line, "anon_kb", memory->anon_kb);
-    fb_line_field_u64(&line, "file_kb", memory->file_kb);
-    if (has_live) {
-        fb_line_field_u64(&line, "live_bytes", live_bytes);
-        fb_line_field_u64(&line, "allocs", allocs);
-    }
-    if (view) {
-        fb_line_known_u64(&line, "alloc_in_use_bytes", view->in_use_bytes);
-        fb_line_known_u64(&line, "alloc_free_bytes", view->free_bytes);
-        fb_line_known_u64(&line, "alloc_os_bytes", view->os_bytes);
-    }
-    if (recorded) {
-        fb_line_field_u64(&line, "recorded_us", recorded->at_us);
-        fb_line_known_u64(&line, "recorded_rss_kb", recorded->rss_kb);
-    }
+    fb_phase_line(&line, seq, label, memory, has_live, live_bytes, allocs, view, recorded);
     return fb_line_send(&line, fd);
 }
 

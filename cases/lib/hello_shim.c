@@ -1,20 +1,25 @@
-/* A preloaded shim for external commands: names the allocator that serves malloc, and measures the start, before main. */
+/* A preloaded shim for external commands: names the allocator that serves malloc, measures the start before main and the end after it. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "allocator.h"
 #include "probe.h"
 
 /*
  * The runner preloads this after the profile's library, so the allocator keeps its place in
- * the symbol order. After the hello it sends a "Start" phase, the memory before main. It speaks only for the process the runner started (FRAGBENCH_PID): the
- * command's own children inherit the environment but stay silent.
+ * the symbol order. After the hello it sends a "Start" phase, the memory before main, and as the
+ * process ends an "Exit" phase (below). It speaks only for the process the runner started
+ * (FRAGBENCH_PID): the command's own children inherit the environment but stay silent.
  */
+static pid_t speaking; /* the pid of the runner's process once this image said hello in it; else 0 */
+
 __attribute__((constructor)) static void fragbench_hello(void)
 {
     const char *pid_text = getenv("FRAGBENCH_PID");
     static struct allocator_info allocator; /* the probe keeps a pointer to it */
     if (!pid_text || strtol(pid_text, NULL, 10) != (long)getpid())
         return;
+    speaking = getpid();
     probe_start();
     allocator_identify(&allocator);
     probe_hello(&allocator, 0);
@@ -29,4 +34,24 @@ __attribute__((constructor)) static void fragbench_hello(void)
         start[0] = '0';
         fb_phase("Start");
     }
+}
+
+/*
+ * "Exit", measured by the process itself as it ends through exit() or a return from main: after its atexit
+ * handlers and the destructors of the program and of most libraries (this one's runs late among them: a preloaded
+ * library is initialized early and finalized late), so that every run of a program is measured at the same point
+ * of its teardown. The field end=1 tells the runner that this is the process's last word and its Exit row. A
+ * process that ends otherwise (a signal, _exit, an exec that fails to come back) sends none; the runner's last
+ * outside sample stands in.
+ */
+__attribute__((destructor)) static void fragbench_goodbye(void)
+{
+    struct fb_memory memory;
+    struct fb_line line;
+    int fd = fb_report_fd();
+    if (speaking != getpid() || fd < 0 || fb_sample(&memory) != 0) /* a forked child inherits the variable */
+        return;
+    fb_phase_line(&line, 1, "Exit", &memory, 0, 0, 0, NULL, NULL);
+    fb_line_field_u64(&line, "end", 1);
+    fb_line_send(&line, fd);
 }

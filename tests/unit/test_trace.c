@@ -65,6 +65,10 @@ static void put_chunk(struct bytes *out, uint32_t thread, uint32_t number, uint6
         const struct test_event *event = &events[i];
         at += trace_put_varint(payload + at, (event->ns - previous_ns) << 4 | event->op);
         previous_ns = event->ns;
+        if (event->op == TRACE_MARK) { /* a mark: its number (in size), no pointer */
+            at += trace_put_varint(payload + at, event->size);
+            continue;
+        }
         if (!trace_op_releases(event->op))
             at += trace_put_varint(payload + at, event->size);
         if (event->pointer) {
@@ -188,6 +192,33 @@ static void a_failed_realloc_keeps_the_old_block(void)
     unlink(path);
 }
 
+/*
+ * A coarse clock stamps events up to a tick early: a mark taken after an outside sample may carry an earlier time
+ * than the sample's. A point placed by time but no later than its until_mark takes the heap there; one whose time
+ * comes first is placed by time; a point with its own mark takes the mark's heap whatever its time.
+ */
+static void a_point_by_time_is_held_at_its_until_mark(void)
+{
+    struct bytes trace;
+    struct trace_summary summary;
+    char error[256];
+    const struct test_event events[] = {{100, TRACE_MALLOC, 10, 0x2000}, {100, TRACE_MARK, 7, 0},
+                                        {100, TRACE_MALLOC, 20, 0x3000}, {200, TRACE_MARK, 8, 0},
+                                        {300, TRACE_MALLOC, 40, 0x4000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 0, events, 5);
+    end_trace(&trace);
+    struct trace_point points[] = {{.ns = 150, .until_mark = 7}, {.ns = 150}, {.ns = 150, .until_mark = 8},
+                                   {.ns = 250, .mark = 7}, {.ns = 1000, .until_mark = 8}};
+    CHECK(trace_analyze(saved(&trace), points, 5, &summary, error, sizeof error) == 0);
+    CHECK(points[0].live_bytes == 10 && points[0].held_at_mark);   /* held at mark 7, before the second malloc */
+    CHECK(points[1].live_bytes == 30 && !points[1].held_at_mark);  /* by time: both mallocs at 100 */
+    CHECK(points[2].live_bytes == 30 && !points[2].held_at_mark);  /* its time came before mark 8 */
+    CHECK(points[3].live_bytes == 10 && !points[3].held_at_mark);  /* its own mark */
+    CHECK(points[4].live_bytes == 30 && points[4].held_at_mark);   /* held at mark 8, before the malloc at 300 */
+    unlink(path);
+}
+
 static void bad_traces_get_exact_errors(void)
 {
     struct bytes trace;
@@ -234,6 +265,7 @@ int main(void)
     RUN_TEST(threads_merge_in_time_with_releases_first);
     RUN_TEST(a_longer_copy_of_a_chunk_replaces_the_shorter);
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
+    RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     return CHECK_EXIT_CODE();

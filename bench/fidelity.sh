@@ -1,9 +1,11 @@
 #!/bin/bash
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
-# profile; RSS growth at the peak and heap growth at Exit compared. Usage: bench/fidelity.sh [PROFILES]  (make fidelity)
+# profile; RSS growth at the peak and heap growth at Exit compared.
+# Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or real)
 set -eu
 cd "$(dirname "$0")/.."
 profiles=${1:-glibc,jemalloc,tcmalloc,mimalloc,jemalloc-decay0,mimalloc-decommit0}
+replay_time=${2:-gaps}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 FB=build/fragbench
@@ -37,7 +39,8 @@ echo "|:--|:--|--:|--:|--:|--:|--:|--:|"
 for program in jq python sqlite3; do
     run_program $program "$FB" --quiet --record-clock=precise --record="$work/$program.trace" >/dev/null 2>&1
     run_program $program "$FB" --quiet --alloc="$profiles" --csv="$work/$program-real.csv" >/dev/null 2>&1
-    "$FB" --quiet --alloc="$profiles" --replay="$work/$program.trace" --csv="$work/$program-replay.csv" >/dev/null 2>&1
+    "$FB" --quiet --alloc="$profiles" --replay-time="$replay_time" --replay="$work/$program.trace" \
+        --csv="$work/$program-replay.csv" >/dev/null 2>&1
     python3 - "$work/$program-real.csv" "$work/$program-replay.csv" "$program" "$profiles" <<'PY'
 import csv, sys
 def rows(path):

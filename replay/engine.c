@@ -409,7 +409,42 @@ struct replay {
     struct replay_point *points;
     size_t point_count, next_point;
     uint64_t previous_ns, live_bytes, live_blocks;
+    uint64_t first_ns, started_ns; /* REPLAY_TIME_REAL: the first event's recorded time, and the replay's then */
 };
+
+/* How early the replay may be on the recorded clock before --time=real waits: a sleep costs about 60 µs. */
+enum { REAL_TIME_SLACK_NS = 1000000 };
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/*
+ * Whether the replay waits before this event, and from which point of the recorded clock (*from): after an idle
+ * gap of the recording (gaps), or whenever it is ahead of the recorded clock (real; the first event sets the
+ * replay's clock against the recorded one).
+ */
+static bool must_wait(struct replay *replay, const struct trace_event *event, uint64_t *from)
+{
+    switch (replay->options->time) {
+    case REPLAY_TIME_GAPS:
+        *from = replay->previous_ns;
+        return replay->previous_ns && event->ns - replay->previous_ns > replay->options->gap_ns;
+    case REPLAY_TIME_REAL:
+        if (!replay->previous_ns) {
+            replay->started_ns = monotonic_ns();
+            return false;
+        }
+        *from = replay->first_ns + (monotonic_ns() - replay->started_ns);
+        return event->ns > *from + REAL_TIME_SLACK_NS;
+    case REPLAY_TIME_FAST:
+        break;
+    }
+    return false;
+}
 
 /* A row, every queued call made first. */
 static void sample_now(struct replay *replay, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
@@ -420,14 +455,16 @@ static void sample_now(struct replay *replay, const struct replay_point *point, 
 }
 
 /*
- * Before an event: an idle gap (the calls so far made, then the sleep, cut at each sample point inside it: a
- * point in the idle is taken as far into it as it was recorded), then the points passed, then the event's mark.
+ * Before an event: a wait (must_wait: the calls so far made, then the sleep, cut at each sample point inside it:
+ * a point in the wait is taken as far into it as it was recorded), then the points passed, then the event's mark.
  */
 static void before_event(struct replay *replay, const struct trace_event *event)
 {
     struct replay_point *points = replay->points;
-    if (!replay->options->fast && replay->previous_ns && event->ns - replay->previous_ns > replay->options->gap_ns) {
-        uint64_t at = replay->previous_ns;
+    uint64_t at = 0;
+    if (!replay->previous_ns)
+        replay->first_ns = event->ns;
+    if (must_wait(replay, event, &at)) {
         if (replay->threaded)
             drain();
         for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)

@@ -15,11 +15,12 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-replay TRACE [--time=gaps|fast] [--gap-ms=N]\n"
+    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N]\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
           "reports the memory at the recording's rows, every 5% of its time, and at the end: run it as\n"
           "./run --replay=TRACE. --time=gaps (default) sleeps the recorded gaps longer than --gap-ms (10),\n"
-          "so that allocators that purge on a timer see the idle; --time=fast sleeps none.\n",
+          "so that allocators that purge on a timer see the idle; --time=fast sleeps none; --time=real\n"
+          "never runs ahead of the recorded clock (it waits whenever it is early by more than 1 ms).\n",
           out);
 }
 
@@ -29,9 +30,11 @@ static int parse(int argc, char **argv, struct replay_options *options)
     for (int i = 1; i < argc; i++) {
         char *end;
         if (strcmp(argv[i], "--time=fast") == 0)
-            options->fast = true;
+            options->time = REPLAY_TIME_FAST;
         else if (strcmp(argv[i], "--time=gaps") == 0)
-            options->fast = false;
+            options->time = REPLAY_TIME_GAPS;
+        else if (strcmp(argv[i], "--time=real") == 0)
+            options->time = REPLAY_TIME_REAL;
         else if (strncmp(argv[i], "--gap-ms=", 9) == 0) {
             unsigned long value = strtoul(argv[i] + 9, &end, 10);
             if (!argv[i][9] || *end || value > 86400000) {

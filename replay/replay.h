@@ -8,10 +8,17 @@
 
 #include "reader.h"
 
+/* How the replay keeps the recorded time (--time=). */
+enum replay_time {
+    REPLAY_TIME_GAPS, /* sleep the recorded gaps longer than gap_ns; the busy stretches as fast as it can */
+    REPLAY_TIME_FAST, /* sleep none */
+    REPLAY_TIME_REAL, /* never run ahead of the recorded clock: wait whenever the replay is early */
+};
+
 struct replay_options {
     const char *trace;
-    bool fast;       /* --time=fast: no idle gap is kept */
-    uint64_t gap_ns; /* recorded gaps longer than this are slept */
+    enum replay_time time;
+    uint64_t gap_ns; /* REPLAY_TIME_GAPS: recorded gaps longer than this are slept */
 };
 
 /* A sample point: its label, where it stands in the recording, and the RSS the recording measured there. */

@@ -457,7 +457,7 @@ int main(int argc, char **argv)
             .shim = layout.shim, .timeout_s = options.timeout_s,
             .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
             .trace_display = options.record_path, .trace_compressed = *trace_compressed ? trace_compressed : NULL, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
-            .trace_precise_clock = options.record_precise_clock, .replay_fast = options.replay_fast,
+            .trace_precise_clock = options.record_precise_clock, .replay_time = options.replay_time,
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);

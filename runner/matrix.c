@@ -333,7 +333,7 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         run->replay = true;
         snprintf(run->program, sizeof run->program, "%s/fb-replay", matrix->build_dir);
         snprintf(run->script, sizeof run->script, "%s", entry->path);
-        snprintf(run->scale_arg, sizeof run->scale_arg, "--time=%s", matrix->replay_fast ? "fast" : "gaps");
+        snprintf(run->scale_arg, sizeof run->scale_arg, "--time=%s", matrix->replay_time);
         *arg++ = run->program;
         *arg++ = run->script;
         *arg++ = run->scale_arg;

@@ -50,7 +50,7 @@ struct matrix {
     const char *trace_compressed; /* --record=FILE.zst: FILE.zst (trace_path is FILE.zst.raw until then); or NULL */
     unsigned long long trace_cap_bytes;
     bool trace_precise_clock;
-    bool replay_fast;         /* --replay-time=fast: replays keep no idle gap */
+    const char *replay_time;  /* --replay-time: how replays keep the recorded time (fb-replay's --time) */
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
     unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;

@@ -86,8 +86,9 @@ void options_usage(FILE *out)
           "      --replay=TRACE[,TRACE]  replay each recorded trace as a case: the same calls, sizes and threads\n"
           "                              under each profile, sampled at the recording's rows and every 5% of\n"
           "                              its time (instead of cases; see docs/replay.md)\n"
-          "      --replay-time=gaps|fast 'gaps' (default): sleep the recorded idle gaps over 10 ms, so that\n"
-          "                              timed purging happens as it did; 'fast': none\n"
+          "      --replay-time=MODE      'gaps' (default): sleep the recorded idle gaps over 10 ms, so that\n"
+          "                              timed purging happens as it did; 'fast': none; 'real': never run\n"
+          "                              ahead of the recorded clock (as long as the program took)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "  -h, --help                  show this help\n"
@@ -161,8 +162,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     int opt;
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .spread_pct = 5,
-                            .python = "python3", .interval_ms = 20, .timeout_s = 300, .mem_limit_kb = -1,
-                            .record_cap_kb = 1024 * 1024};
+                            .python = "python3", .replay_time = "gaps", .interval_ms = 20, .timeout_s = 300,
+                            .mem_limit_kb = -1, .record_cap_kb = 1024 * 1024};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
@@ -285,11 +286,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->replay = optarg;
             break;
         case OPT_REPLAY_TIME:
-            if (strcmp(optarg, "gaps") != 0 && strcmp(optarg, "fast") != 0) {
-                snprintf(error, error_size, "--replay-time: '%s' is not 'gaps' or 'fast'", optarg);
+            if (strcmp(optarg, "gaps") != 0 && strcmp(optarg, "fast") != 0 && strcmp(optarg, "real") != 0) {
+                snprintf(error, error_size, "--replay-time: '%s' is not 'gaps', 'fast' or 'real'", optarg);
                 return -1;
             }
-            out->replay_fast = strcmp(optarg, "fast") == 0;
+            out->replay_time = optarg;
             break;
         case OPT_RECORD_CLOCK:
             if (strcmp(optarg, "coarse") != 0 && strcmp(optarg, "precise") != 0) {

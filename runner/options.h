@@ -30,7 +30,7 @@ struct options {
     long long record_cap_kb;   /* --record-cap: the trace's size cap */
     bool record_precise_clock; /* --record-clock=precise */
     const char *replay;        /* --replay: comma-separated traces, each replayed as a case; NULL for none */
-    bool replay_fast;          /* --replay-time=fast */
+    const char *replay_time;   /* --replay-time: gaps, fast or real (fb-replay's --time) */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
     bool help, version;
     char **case_names; /* the positional arguments */

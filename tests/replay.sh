@@ -102,6 +102,23 @@ expect replay_with_a_command_is_refused "exit $code: $(cat "$tmp/command.err")" 
 code=$?
 expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: ',' names no trace"
 
+# ---- Time: a program that allocates without a pause for 0.4 s (no gap over 10 ms for --replay-time=gaps to keep;
+# Debian's python3 itself: a launcher's image, such as pyenv's, is not replayed, and its time would be missing).
+# --replay-time=real never runs ahead of the recorded clock: no 5% row comes before the recording got there.
+"$FB" --quiet --record="$tmp/busy.trace" -- /usr/bin/python3 -c '
+import time
+end = time.monotonic() + 0.4
+kept = []
+while time.monotonic() < end:
+    kept.append(str(len(kept)))' >/dev/null 2>&1
+"$FB" --quiet --replay-time=real --replay="$tmp/busy.trace" --csv="$tmp/busy-real.csv" >/dev/null 2>"$tmp/busy-real.err"
+code=$?
+early=$(tr -d '\r' <"$tmp/busy-real.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] ~ /%$/ { n++; if ($at["elapsed_ms"] + 5 < $at["recorded_ms"]) early = early " " $at["phase"] "@" $at["elapsed_ms"] "<" $at["recorded_ms"] }
+    END { print n + 0 " rows;" early }')
+expect replay_in_real_time_never_runs_ahead_of_the_recording "exit $code, $early; $(head -3 "$tmp/busy-real.err")" \
+    "$code:$early" = "0:19 rows;"
+
 # ---- A trace far longer than the heap streams: the replay's own memory stays small (one chunk per thread and the
 # live set, not the trace), here 6 M calls in a trace of about 18 MB with at most four blocks live.
 "$FB" --quiet --record="$tmp/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null 2>&1

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (file < 0 || (size && write(file, data, size) != (ssize_t)size))
         abort();
     snprintf(path, sizeof path, "/proc/self/fd/%d", file);
-    struct replay_options options = {.trace = path, .fast = true};
+    struct replay_options options = {.trace = path, .time = REPLAY_TIME_FAST};
     live_init(&held);
     replay_trace(&options, error, sizeof error);
     live_free(&held);

@@ -37,6 +37,24 @@ static void extra_reps_are_checked_against_reps(void)
     CHECK(parse(&o, error, bad_spread) == -1 && strstr(error, "--spread: '-1'"));
 }
 
+static void replay_time_is_one_of_three(void)
+{
+    struct options o;
+    char error[256];
+    char *none[] = {"run", NULL};
+    char *real[] = {"run", "--replay-time=real", NULL};
+    char *fast[] = {"run", "--replay-time=fast", NULL};
+    char *bad[] = {"run", "--replay-time=slow", NULL};
+    CHECK(parse(&o, error, none) == 0);
+    CHECK_STR(o.replay_time, "gaps");
+    CHECK(parse(&o, error, real) == 0);
+    CHECK_STR(o.replay_time, "real");
+    CHECK(parse(&o, error, fast) == 0);
+    CHECK_STR(o.replay_time, "fast");
+    CHECK(parse(&o, error, bad) == -1);
+    CHECK_STR(error, "--replay-time: 'slow' is not 'gaps', 'fast' or 'real'");
+}
+
 static void every_option_is_read(void)
 {
     struct options o;
@@ -101,5 +119,6 @@ int main(void)
     RUN_TEST(every_option_is_read);
     RUN_TEST(extra_reps_are_checked_against_reps);
     RUN_TEST(bad_values_are_named);
+    RUN_TEST(replay_time_is_one_of_three);
     return CHECK_EXIT_CODE();
 }

@@ -1,11 +1,13 @@
 #!/bin/bash
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
 # profile; RSS growth at the peak and heap growth at Exit compared.
-# Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or real)
+# Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
+# real; REPS: runs and replays of each profile, 3 unless told, compared by their medians)
 set -eu
 cd "$(dirname "$0")/.."
 profiles=${1:-glibc,jemalloc,tcmalloc,mimalloc,jemalloc-decay0,mimalloc-decommit0}
 replay_time=${2:-gaps}
+reps=${3:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 FB=build/fragbench
@@ -38,31 +40,40 @@ echo "| program | profile | peak, real (MB) | peak, replay (MB) | off | Exit, re
 echo "|:--|:--|--:|--:|--:|--:|--:|--:|"
 for program in jq python sqlite3; do
     run_program $program "$FB" --quiet --record-clock=precise --record="$work/$program.trace" >/dev/null 2>&1
-    run_program $program "$FB" --quiet --alloc="$profiles" --csv="$work/$program-real.csv" >/dev/null 2>&1
-    "$FB" --quiet --alloc="$profiles" --replay-time="$replay_time" --replay="$work/$program.trace" \
+    run_program $program "$FB" --quiet --alloc="$profiles" --reps="$reps" --csv="$work/$program-real.csv" >/dev/null 2>&1
+    "$FB" --quiet --alloc="$profiles" --reps="$reps" --replay-time="$replay_time" --replay="$work/$program.trace" \
         --csv="$work/$program-replay.csv" >/dev/null 2>&1
     python3 - "$work/$program-real.csv" "$work/$program-replay.csv" "$program" "$profiles" <<'PY'
-import csv, sys
-def rows(path):
+import csv, statistics, sys
+def rows(path):  # profile -> rep -> phase -> row
     out = {}
     for row in csv.DictReader(open(path, newline="")):
-        out.setdefault(row["alloc"], {})[row["phase"]] = row
+        out.setdefault(row["alloc"], {}).setdefault(row["rep"], {})[row["phase"]] = row
     return out
-real, replay, program = rows(sys.argv[1]), rows(sys.argv[2]), sys.argv[3]
+def growths(reps, peak_phase):  # per rep: (RSS growth at the peak, heap growth at Exit), kB
+    out = []
+    for phases in reps.values():
+        if "Start" in phases and "Exit" in phases and peak_phase in phases:
+            out.append((int(phases[peak_phase]["peak_rss_kb"]) - int(phases["Start"]["rss_kb"]),
+                        int(phases["Exit"]["anon_kb"]) - int(phases["Start"]["anon_kb"])))
+    return out
+def cell(values):  # the median, and the range where the runs differ by more than 1 MB
+    median = statistics.median(values)
+    spread = " (%.1f–%.1f)" % (min(values) / 1024, max(values) / 1024) if max(values) - min(values) > 1024 else ""
+    return median, "%.1f%s" % (median / 1024, spread)
 def off(a, b):
     d = abs(a - b)
     mark = "" if d <= 4096 or d <= 0.1 * abs(a) else " ✗"
     return "%+.1f%%%s" % (100.0 * (b - a) / a if a else 0.0, mark)
+real, replay, program = rows(sys.argv[1]), rows(sys.argv[2]), sys.argv[3]
 for profile in sys.argv[4].split(","):
-    r, p = real.get(profile), replay.get(profile)
-    if not r or not p or "Exit" not in r or "Replay end" not in p:
+    r, p = growths(real.get(profile, {}), "Exit"), growths(replay.get(profile, {}), "Replay end")
+    if not r or not p:
         print("| %s | %s | | | | | | failed |" % (program, profile))
         continue
-    peak_real = int(r["Exit"]["peak_rss_kb"]) - int(r["Start"]["rss_kb"])
-    peak_replay = int(p["Replay end"]["peak_rss_kb"]) - int(p["Start"]["rss_kb"])
-    exit_real = int(r["Exit"]["anon_kb"]) - int(r["Start"]["anon_kb"])
-    exit_replay = int(p["Exit"]["anon_kb"]) - int(p["Start"]["anon_kb"])
-    print("| %s | %s | %.1f | %.1f | %s | %.1f | %.1f | %s |" % (program, profile, peak_real / 1024, peak_replay / 1024,
-          off(peak_real, peak_replay), exit_real / 1024, exit_replay / 1024, off(exit_real, exit_replay)))
+    (peak_real, peak_real_text), (peak_replay, peak_replay_text) = cell([g[0] for g in r]), cell([g[0] for g in p])
+    (exit_real, exit_real_text), (exit_replay, exit_replay_text) = cell([g[1] for g in r]), cell([g[1] for g in p])
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (program, profile, peak_real_text, peak_replay_text,
+          off(peak_real, peak_replay), exit_real_text, exit_replay_text, off(exit_real, exit_replay)))
 PY
 done

@@ -500,8 +500,12 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
     struct trace_event event;
     int status;
     while ((status = trace_next(replay->reader, &event, error, error_size)) > 0) {
-        if (event.image + 1 < replay->info->images)
-            continue; /* an image that exec'd: its heap is gone when the last one starts */
+        if (event.image + 1 < replay->info->images) { /* an image that exec'd: its heap is gone when the last starts */
+            for (size_t i = 0; event.op == TRACE_MARK && i < replay->point_count; i++)
+                if (replay->points[i].mark == event.mark)
+                    replay->points[i].mark = 0; /* its row (a launcher's Start) is taken by time: at the start */
+            continue;
+        }
         before_event(replay, &event);
         if (!replay->threaded)
             replay_inline(replay->reader, &event);

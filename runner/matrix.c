@@ -446,6 +446,8 @@ static void finish(struct run *run)
          */
         uint64_t outside = run->matrix->trace_path ? run->peak_seen.rss_kb : run->sampler.peak_rss_kb;
         run->identity.peak_rss_kb = outside > run->mark_peak_kb && !run->replay ? outside : run->mark_peak_kb;
+        if (!run->replay)
+            note_rss(run, run->sampler.peak_rss_kb); /* what a later run of the case may hold, high-water mark included */
         sampler_close(&run->sampler);
         run->sampling = false;
     }

@@ -114,13 +114,14 @@ static uint64_t row_ns(const struct record *row, uint64_t t0_us)
 }
 
 /*
- * The first of the rows' marks taken after ns by the runner's clock (0: none). An outside sample read at ns came
- * before it, though a coarse trace clock may stamp that mark at or before ns: the sample is placed no later.
+ * The first of the rows' marks taken after ns (0: none). A mark's number is the CLOCK_MONOTONIC time at which the
+ * recorder took it, the runner's clock: an outside sample read at ns came before it, though a coarse trace clock
+ * may stamp that mark's event at or before ns; the sample is placed no later.
  */
-static uint64_t next_mark(const struct record *rows, size_t row_count, uint64_t t0_us, uint64_t ns)
+static uint64_t next_mark(const struct record *rows, size_t row_count, uint64_t ns)
 {
     for (size_t i = 0; i < row_count; i++)
-        if (rows[i].trace_mark && row_ns(&rows[i], t0_us) > ns)
+        if (rows[i].trace_mark > ns)
             return rows[i].trace_mark;
     return 0;
 }
@@ -145,7 +146,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
     points[count - 1].mark = peak->mark;
     for (size_t i = 0; i < count; i++)
         if (!points[i].mark)
-            points[i].until_mark = next_mark(rows, row_count, t0_us, points[i].ns);
+            points[i].until_mark = next_mark(rows, row_count, points[i].ns);
     memset(out, 0, sizeof *out);
     if (trace_analyze(path, points, count, &out->summary, error, error_size) != 0) {
         free(points);

@@ -87,6 +87,20 @@ if sys.argv[1] == "_exit":
     expect "external_exit_row_after_${ending}_holds_the_64_mb" "exit $code, rows $rows, RSS at Exit $grown kB above Start; $(cat "$tmp/end-$ending.err")" \
         "$code:$rows:$([ "$grown" -gt $((64 * 1024)) ] && echo held)" = "0:Start;Exit;:held"
 done
+# A runner gone before the program ends (its pipe closed after the hello): the shim's Exit finds no reader, and
+# the program still exits 0, not killed by SIGPIPE.
+got=$(python3 - build/libfbhello.so <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+env = dict(os.environ, LD_PRELOAD=os.path.abspath(sys.argv[1]), FRAGBENCH_FD=str(w))
+child = subprocess.Popen(["sh", "-c", "FRAGBENCH_PID=$$ exec sleep 0.5"], env=env, pass_fds=(w,))
+os.close(w)
+hello = os.read(r, 4096).decode()
+os.close(r)
+print("%s %d" % (hello.split("\t")[0], child.wait()))
+PY
+)
+expect external_program_outlives_its_runner_without_sigpipe "first record and exit status: $got" "$got" = "hello 0"
 wall=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { printf "%d", $7 }')
 expect external_exit_row_carries_the_wall_time "wall ${wall:-?} ms for a 300 ms hold" "${wall:-0}" -ge 300
 

@@ -102,9 +102,10 @@ expect replay_with_a_command_is_refused "exit $code: $(cat "$tmp/command.err")" 
 code=$?
 expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: ',' names no trace"
 
-# ---- Time: a program that allocates without a pause for 0.4 s (no gap over 10 ms for --replay-time=gaps to keep;
-# Debian's python3 itself: a launcher's image, such as pyenv's, is not replayed, and its time would be missing).
-# --replay-time=real never runs ahead of the recorded clock: no 5% row comes before the recording got there.
+# ---- Time: a program that keeps allocating for 0.4 s (a list's reallocs, sparser as it grows, and a str a turn
+# where pymalloc does not take it; Debian's python3 itself: a launcher's image, such as pyenv's, is not replayed,
+# and its time would be missing). --replay-time=real never runs ahead of the recorded clock: no 5% row comes
+# before the recording got there (with fast, or gaps where the pauses are short, they do).
 "$FB" --quiet --record="$tmp/busy.trace" -- /usr/bin/python3 -c '
 import time
 end = time.monotonic() + 0.4
@@ -118,6 +119,16 @@ early=$(tr -d '\r' <"$tmp/busy-real.csv" | awk -F, 'NR == 1 { for (i = 1; i <= N
     END { print n + 0 " rows;" early }')
 expect replay_in_real_time_never_runs_ahead_of_the_recording "exit $code, $early; $(head -3 "$tmp/busy-real.err")" \
     "$code:$early" = "0:19 rows;"
+
+# ---- A launcher that execs the program: the shim's Start is a mark of the launcher's image, which is not replayed;
+# its row is still there, taken by time (at the replay's start), as are the program's Exit and the replay's end.
+"$FB" --quiet --record="$tmp/launched.trace" -- sh -c 'exec /usr/bin/python3 -c "x = [str(i) for i in range(100000)]"' \
+    >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/launched.trace" --csv="$tmp/launched.csv" >/dev/null 2>"$tmp/launched.err"
+code=$?
+got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "Peak RSS" { printf "%s;", $6 }')
+expect replay_of_an_execd_command_keeps_the_launchers_start_row "exit $code, rows $got; $(head -2 "$tmp/launched.err")" \
+    "$code:$got" = "0:Start;Exit;Replay end;"
 
 # ---- A trace far longer than the heap streams: the replay's own memory stays small (one chunk per thread and the
 # live set, not the trace), here 6 M calls in a trace of about 18 MB with at most four blocks live.

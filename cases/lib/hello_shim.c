@@ -1,5 +1,9 @@
 /* A preloaded shim for external commands: names the allocator that serves malloc, measures the start before main and the end after it. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "allocator.h"
@@ -20,6 +24,7 @@ __attribute__((constructor)) static void fragbench_hello(void)
     if (!pid_text || strtol(pid_text, NULL, 10) != (long)getpid())
         return;
     speaking = getpid();
+    (void)fb_report_fd(); /* this copy keeps the pipe's identity now: at the end, a reused number is not it */
     probe_start();
     allocator_identify(&allocator);
     probe_hello(&allocator, 0);
@@ -38,11 +43,13 @@ __attribute__((constructor)) static void fragbench_hello(void)
 
 /*
  * "Exit", measured by the process itself as it ends through exit() or a return from main: after its atexit
- * handlers and the destructors of the program and of most libraries (this one's runs late among them: a preloaded
- * library is initialized early and finalized late), so that every run of a program is measured at the same point
- * of its teardown. The field end=1 tells the runner that this is the process's last word and its Exit row. A
- * process that ends otherwise (a signal, _exit, an exec that fails to come back) sends none; the runner's last
- * outside sample stands in.
+ * handlers and the executable's destructors (a preloaded library is finalized right after the executable, before
+ * the program's own shared libraries), so that every run of a program is measured at the same point of its
+ * teardown. The field end=1 tells the runner that this is the process's last word and its Exit row. Under
+ * --record the recorder's destructor has run already (the trace's end block is written): its mark is written at
+ * once, as every event after the end is. A process that ends otherwise (a signal, _exit) sends none; the
+ * runner's last outside sample stands in. A runner gone (its pipe closed) must not turn the program's exit
+ * into a death by SIGPIPE: the signal is held for the write and taken back if the write raised it.
  */
 __attribute__((destructor)) static void fragbench_goodbye(void)
 {
@@ -53,5 +60,14 @@ __attribute__((destructor)) static void fragbench_goodbye(void)
         return;
     fb_phase_line(&line, 1, "Exit", &memory, 0, 0, 0, NULL, NULL);
     fb_line_field_u64(&line, "end", 1);
-    fb_line_send(&line, fd);
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    if (fb_line_send(&line, fd) != 0 && !was_pending) {
+        const struct timespec now = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

@@ -11,6 +11,7 @@
 
 static struct allocator_info allocator; /* the probe keeps a pointer to it */
 static uint64_t page_size;
+static uint64_t peak_kb; /* the largest RSS seen of the replay, less its bookkeeping */
 
 void replay_begin(const struct trace_info *info, bool threaded)
 {
@@ -19,10 +20,23 @@ void replay_begin(const struct trace_info *info, bool threaded)
     probe_hello(&allocator, threaded ? info->max_threads : 0);
 }
 
+/* The replay's memory now, less its own bookkeeping (counted only when RSS alone could pass the peak), for its peak. */
+void replay_note_peak(void)
+{
+    struct fb_memory memory;
+    if (fb_sample(&memory) != 0 || memory.rss_kb <= peak_kb)
+        return;
+    uint64_t own_kb = private_resident_bytes() / 1024;
+    if (memory.rss_kb > own_kb && memory.rss_kb - own_kb > peak_kb)
+        peak_kb = memory.rss_kb - own_kb;
+}
+
 /* A phase row: the process's memory less the replay's own bookkeeping, the recorded live heap, and where it stands. */
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
-    struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000, .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN};
+    replay_note_peak();
+    struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,
+                                         .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN, .peak_kb = peak_kb};
     probe_phase_replay(point->label, live_bytes, live_blocks, private_resident_bytes() / 1024, &recorded);
 }
 

@@ -410,6 +410,7 @@ struct replay {
     size_t point_count, next_point;
     uint64_t previous_ns, live_bytes, live_blocks;
     uint64_t first_ns, started_ns; /* REPLAY_TIME_REAL: the first event's recorded time, and the replay's then */
+    uint64_t allocated_unchecked;  /* bytes allocated since the last replay_note_peak */
 };
 
 /* How early the replay may be on the recorded clock before --time=real waits: a sleep costs about 60 µs. */
@@ -515,6 +516,12 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             stop_worker(event.thread);
         replay->live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
+        /* A peak between two rows (a large block allocated and freed soon after) is noted when it is made. */
+        if (event.op != TRACE_MARK && !trace_op_releases(event.op) &&
+            (replay->allocated_unchecked += event.size) >= REPLAY_PEAK_CHECK_BYTES) {
+            replay->allocated_unchecked = 0;
+            replay_note_peak();
+        }
     }
     return status;
 }

@@ -46,5 +46,8 @@ void *replay_allocate(const struct trace_event *event);                         
 void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size); /* NULL: freed or failed */
 void replay_release(void *block);
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
+void replay_note_peak(void); /* from the reading thread, every REPLAY_PEAK_CHECK_BYTES allocated: a peak between rows */
+
+enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 
 #endif

@@ -294,6 +294,8 @@ static bool on_record(void *context, const struct record *record)
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
+    if (record->replay_peak_kb > run->mark_peak_kb)
+        run->mark_peak_kb = record->replay_peak_kb;
     note_peak(run, record->rss_kb, record->has_t_ns ? record->t_ns : (run->t0_us + record->elapsed_us) * 1000,
               record->trace_mark);
     note_rss(run, record->rss_kb);

@@ -43,6 +43,7 @@ static const struct field_spec {
     NUMBER(RECORD_PHASE, recorded_us, false),
     NUMBER(RECORD_PHASE, recorded_rss_kb, false),
     NUMBER(RECORD_PHASE, end, false),
+    NUMBER(RECORD_PHASE, replay_peak_kb, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER

@@ -130,6 +130,25 @@ got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "
 expect replay_of_an_execd_command_keeps_the_launchers_start_row "exit $code, rows $got; $(head -2 "$tmp/launched.err")" \
     "$code:$got" = "0:Start;Exit;Replay end;"
 
+# ---- A peak between two rows: 64 MB allocated and freed at once in the recording (no outside sample there:
+# --interval-ms=1000), written by the replay (every block's pages) and freed. No row sees it; the replay notes its
+# memory after every MiB allocated, and its peak_rss_kb does.
+"$FB" --quiet --interval-ms=1000 --record="$tmp/spike.trace" -- /usr/bin/python3 -c '
+import ctypes, time
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+time.sleep(0.2)
+libc.free(ctypes.c_void_p(libc.malloc(64 << 20)))
+time.sleep(0.2)' >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/spike.trace" --csv="$tmp/spike.csv" >/dev/null 2>"$tmp/spike.err"
+code=$?
+got=$(tr -d '\r' <"$tmp/spike.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] == "Start" { start = $at["rss_kb"] } { if ($at["rss_kb"] > most) most = $at["rss_kb"] }
+    $at["phase"] == "Replay end" { peak = $at["peak_rss_kb"] }
+    END { printf "%d %d", most - start, peak - start }')
+expect replay_peak_between_rows_counts "exit $code, largest row and peak above Start: $got kB; $(head -2 "$tmp/spike.err")" \
+    "$code:$(echo "$got" | awk '$1 < 32768 && $2 > 61440 { print "between" }')" = "0:between"
+
 # ---- A trace far longer than the heap streams: the replay's own memory stays small (one chunk per thread and the
 # live set, not the trace), here 6 M calls in a trace of about 18 MB with at most four blocks live.
 "$FB" --quiet --record="$tmp/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null 2>&1

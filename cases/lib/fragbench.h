@@ -269,11 +269,13 @@ static inline uint64_t fb_trace_mark(void)
 
 /*
  * Where a replay's row stands in the recording it replays (fb-replay sends it): its time there, in µs after the
- * recording's start, and the RSS the recording measured there (FB_UNKNOWN where it measured none).
+ * recording's start, and the RSS the recording measured there (FB_UNKNOWN where it measured none); and the
+ * replay's own largest RSS so far, less its bookkeeping, seen at its rows and between them (0: not sent).
  */
 struct fb_recorded_point {
     uint64_t at_us;
     uint64_t rss_kb;
+    uint64_t peak_kb;
 };
 
 /*
@@ -313,6 +315,8 @@ static inline void fb_phase_line(struct fb_line *line, unsigned seq, const char 
     if (recorded) {
         fb_line_field_u64(line, "recorded_us", recorded->at_us);
         fb_line_known_u64(line, "recorded_rss_kb", recorded->rss_kb);
+        if (recorded->peak_kb)
+            fb_line_field_u64(line, "replay_peak_kb", recorded->peak_kb);
     }
 }
 

@@ -135,15 +135,17 @@ static void sent_allocator_view_parses_back(void)
     CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
     CHECK(!r.has_recorded && !r.has_recorded_rss);
     /* A replay's row: where it stands in the recording, and the recording's RSS only where it measured one. */
-    struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828}, between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
+    struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828, .peak_kb = 91000},
+                             between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
     CHECK(fb_send_phase(fds[1], 7, "Peak RSS", &memory, 1, 100, 2, NULL, &at_row) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(r.has_recorded && r.recorded_us == 1500000 && r.has_recorded_rss && r.recorded_rss_kb == 86828);
+    CHECK(r.replay_peak_kb == 91000); /* the replay's own peak so far, between its rows too */
     CHECK(fb_send_phase(fds[1], 8, "5%", &memory, 1, 100, 2, NULL, &between) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
-    CHECK(r.has_recorded && r.recorded_us == 42 && !r.has_recorded_rss);
+    CHECK(r.has_recorded && r.recorded_us == 42 && !r.has_recorded_rss && r.replay_peak_kb == 0);
     close(fds[0]);
     close(fds[1]);
 }

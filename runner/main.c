@@ -463,13 +463,16 @@ int main(int argc, char **argv)
         code = matrix_run(&matrix, &totals);
     }
     if (totals.runs > 1 && !options.quiet) {
-        char settings[128];
+        char settings[192], applying[96] = ""; /* scale and idle are the cases'; a replay has its time instead */
+        if (options.replay)
+            snprintf(applying, sizeof applying, "replay time %s · ", options.replay_time);
+        else if (!options.external)
+            snprintf(applying, sizeof applying, "scale %s · idle %u ms · ", options.scale_text, options.idle_ms);
         if (options.max_reps > options.reps)
-            snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u-%u reps (more where they differ by > %u%%)",
-                     options.scale_text, options.idle_ms, options.reps, options.max_reps, options.spread_pct);
+            snprintf(settings, sizeof settings, "%s%u-%u reps (more where they differ by > %u%%)", applying,
+                     options.reps, options.max_reps, options.spread_pct);
         else
-            snprintf(settings, sizeof settings, "scale %s · idle %u ms · %u rep%s", options.scale_text, options.idle_ms,
-                     options.reps, options.reps > 1 ? "s" : "");
+            snprintf(settings, sizeof settings, "%s%u rep%s", applying, options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
     }
     summary_free(summary);

@@ -160,6 +160,7 @@ static int check_scale(const char *text)
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
+    const char *for_record = NULL, *for_replay = NULL; /* an option given that applies to --record or --replay only */
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .spread_pct = 5,
                             .python = "python3", .replay_time = "gaps", .interval_ms = 20, .timeout_s = 300,
@@ -273,6 +274,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->record_path = optarg;
             break;
         case OPT_RECORD_CAP:
+            for_record = "--record-cap";
             if (parse_size_kb(optarg, &out->record_cap_kb) || out->record_cap_kb < 1024) {
                 snprintf(error, error_size, "--record-cap: '%s' is not a size like 64M or 2G (at least 1M)", optarg);
                 return -1;
@@ -286,6 +288,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->replay = optarg;
             break;
         case OPT_REPLAY_TIME:
+            for_replay = "--replay-time";
             if (strcmp(optarg, "gaps") != 0 && strcmp(optarg, "fast") != 0 && strcmp(optarg, "real") != 0) {
                 snprintf(error, error_size, "--replay-time: '%s' is not 'gaps', 'fast' or 'real'", optarg);
                 return -1;
@@ -293,6 +296,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->replay_time = optarg;
             break;
         case OPT_RECORD_CLOCK:
+            for_record = "--record-clock";
             if (strcmp(optarg, "coarse") != 0 && strcmp(optarg, "precise") != 0) {
                 snprintf(error, error_size, "--record-clock: '%s' is not 'coarse' or 'precise'", optarg);
                 return -1;
@@ -324,6 +328,14 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     }
     if (out->max_reps > out->reps && out->reps < 2) {
         snprintf(error, error_size, "--max-reps: needs --reps of at least 2 (reps differ only where there are two)");
+        return -1;
+    }
+    if (for_record && !out->record_path) {
+        snprintf(error, error_size, "%s applies to --record only: give --record=FILE with it", for_record);
+        return -1;
+    }
+    if (for_replay && !out->replay) {
+        snprintf(error, error_size, "%s applies to --replay only: give --replay=TRACE with it", for_replay);
         return -1;
     }
     out->external = optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;

@@ -44,6 +44,8 @@ static int print_info(const char *path)
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
     printf("\n");
+    if (summary.op_counts[TRACE_REALLOC_START])
+        printf("  (a realloc is two events, its start and its end; each call below is counted once)\n");
     for (int op = 0; op < TRACE_OP_COUNT; op++)
         if (summary.op_counts[op] && op != TRACE_REALLOC_START) /* a realloc's start is half of its call */
             printf("  %-15s %" PRIu64 "\n", trace_op_names[op], summary.op_counts[op]);

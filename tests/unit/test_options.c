@@ -42,9 +42,12 @@ static void replay_time_is_one_of_three(void)
     struct options o;
     char error[256];
     char *none[] = {"run", NULL};
-    char *real[] = {"run", "--replay-time=real", NULL};
-    char *fast[] = {"run", "--replay-time=fast", NULL};
-    char *bad[] = {"run", "--replay-time=slow", NULL};
+    char *real[] = {"run", "--replay=t.trace", "--replay-time=real", NULL};
+    char *fast[] = {"run", "--replay-time=fast", "--replay=t.trace", NULL};
+    char *bad[] = {"run", "--replay=t.trace", "--replay-time=slow", NULL};
+    char *alone[] = {"run", "--replay-time=fast", "frag", NULL};
+    char *clock[] = {"run", "--record-clock=precise", "frag", NULL};
+    char *cap[] = {"run", "--record-cap=2M", "--", "true", NULL};
     CHECK(parse(&o, error, none) == 0);
     CHECK_STR(o.replay_time, "gaps");
     CHECK(parse(&o, error, real) == 0);
@@ -53,6 +56,13 @@ static void replay_time_is_one_of_three(void)
     CHECK_STR(o.replay_time, "fast");
     CHECK(parse(&o, error, bad) == -1);
     CHECK_STR(error, "--replay-time: 'slow' is not 'gaps', 'fast' or 'real'");
+    /* An option of --replay or --record alone is not silently ignored. */
+    CHECK(parse(&o, error, alone) == -1);
+    CHECK_STR(error, "--replay-time applies to --replay only: give --replay=TRACE with it");
+    CHECK(parse(&o, error, clock) == -1);
+    CHECK_STR(error, "--record-clock applies to --record only: give --record=FILE with it");
+    CHECK(parse(&o, error, cap) == -1);
+    CHECK_STR(error, "--record-cap applies to --record only: give --record=FILE with it");
 }
 
 static void every_option_is_read(void)

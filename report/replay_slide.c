@@ -8,7 +8,7 @@
 
 /*
  * A replay's rows (--replay) carry where they stand in the recording (recorded_ms) and, at the recording's own
- * rows (its Start, marks, Peak RSS, Exit), the RSS the recording measured there (recorded_rss_kb); their live_kb
+ * rows (its Start, marks, Recorded peak, Exit), the RSS the recording measured there (recorded_rss_kb); their live_kb
  * is the recording's live heap at that point. These are the same in every run of the trace, so the first row of
  * a phase that has them speaks for all.
  */

@@ -57,7 +57,7 @@ int recorded_append_rows(const char *path, const struct record *rows, size_t row
     for (size_t i = 0; i <= row_count; i++) {
         bool peak = i == row_count;
         const struct record *row = peak ? NULL : &rows[i];
-        const char *label = peak ? "Peak RSS" : row->label;
+        const char *label = peak ? "Recorded peak" : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
         trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
         trace_put_u64(block + length + 8,

@@ -47,7 +47,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
                   struct recorded *out, char *error, size_t error_size);
 
 /*
- * Appends the rows block: each row's mark, time, RSS and live heap, and the peak of RSS as a row "Peak RSS", for
+ * Appends the rows block: each row's mark, time, RSS and live heap, and the peak of RSS as a row "Recorded peak", for
  * a replay to sample at the same points (call after recorded_read). Returns 0 or -1.
  */
 int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,

@@ -126,7 +126,7 @@ expect replay_in_real_time_never_runs_ahead_of_the_recording "exit $code, $early
     >/dev/null 2>&1
 "$FB" --quiet --replay="$tmp/launched.trace" --csv="$tmp/launched.csv" >/dev/null 2>"$tmp/launched.err"
 code=$?
-got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "Peak RSS" { printf "%s;", $6 }')
+got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "Recorded peak" { printf "%s;", $6 }')
 expect replay_of_an_execd_command_keeps_the_launchers_start_row "exit $code, rows $got; $(head -2 "$tmp/launched.err")" \
     "$code:$got" = "0:Start;Exit;Replay end;"
 

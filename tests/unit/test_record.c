@@ -137,7 +137,7 @@ static void sent_allocator_view_parses_back(void)
     /* A replay's row: where it stands in the recording, and the recording's RSS only where it measured one. */
     struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828, .peak_kb = 91000},
                              between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
-    CHECK(fb_send_phase(fds[1], 7, "Peak RSS", &memory, 1, 100, 2, NULL, &at_row) == 0);
+    CHECK(fb_send_phase(fds[1], 7, "Recorded peak", &memory, 1, 100, 2, NULL, &at_row) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(r.has_recorded && r.recorded_us == 1500000 && r.has_recorded_rss && r.recorded_rss_kb == 86828);

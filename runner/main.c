@@ -82,11 +82,14 @@ static void list_everything(const struct layout *layout, const struct profile_li
     bool names_only = strcmp(what, "all") != 0;
     if (!names_only)
         printf("Cases (cases/cases.def):\n");
+    int name_width = 0; /* the longest case name: the descriptions line up after it */
+    for (size_t i = 0; i < case_registry_count; i++)
+        name_width = (int)strlen(case_registry[i].name) > name_width ? (int)strlen(case_registry[i].name) : name_width;
     for (size_t i = 0; i < case_registry_count && strcmp(what, "profiles") != 0; i++)
         if (names_only)
             printf("%s\n", case_registry[i].name);
         else
-            printf("  %-11s %s\n", case_registry[i].name, case_registry[i].description);
+            printf("  %-*s %s\n", name_width, case_registry[i].name, case_registry[i].description);
     if (strcmp(what, "cases") == 0)
         return;
     if (!names_only)

@@ -442,7 +442,8 @@ static void finish(struct run *run)
     run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {
         /*
-         * A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows'.
+         * A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows' and
+         * the largest it noted between them (replay_peak_kb), both less that bookkeeping.
          * A recorded run's is the largest RSS seen at a known moment, where the trace gives the live heap (the
          * kernel's high-water mark has no moment); any other run's includes that high-water mark.
          */

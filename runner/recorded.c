@@ -47,6 +47,12 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     return written == (ssize_t)total ? 0 : -1;
 }
 
+/* When a row was taken, on CLOCK_MONOTONIC: its own t_ns, else its elapsed time after the run's start. */
+static uint64_t row_ns(const struct record *row, uint64_t t0_us)
+{
+    return row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000;
+}
+
 int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
 {
@@ -60,8 +66,7 @@ int recorded_append_rows(const char *path, const struct record *rows, size_t row
         const char *label = peak ? "Recorded peak" : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
         trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
-        trace_put_u64(block + length + 8,
-                      peak ? peak_seen->ns : row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000);
+        trace_put_u64(block + length + 8, peak ? peak_seen->ns : row_ns(row, t0_us));
         trace_put_u64(block + length + 16, peak ? peak_seen->rss_kb : row->rss_kb);
         trace_put_u64(block + length + 24, peak ? 0 : row->anon_kb);
         trace_put_u64(block + length + 32, peak ? live_at_peak_bytes : row->trace_live_bytes);
@@ -106,11 +111,6 @@ static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
     int64_t pages = above >= 0 ? (above + page - 1) / page : -(-above / page);
     int64_t ideal = (int64_t)recorded->baseline_rss_kb + pages * (page / 1024);
     return ideal > 0 ? (uint64_t)ideal : 0;
-}
-
-static uint64_t row_ns(const struct record *row, uint64_t t0_us)
-{
-    return row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000;
 }
 
 /*

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Benchmarks of the replay: its wall time against the program's own on jq's trace (in turn, one round after another), and
-# against the floor (jq's calls alone, bench/replay_floor.c), and its calls per second on a trace of small blocks. Usage: bench/replay.sh [RUNS]   (make bench-replay; docs/replay.md#speed)
+# Benchmarks of the replay: its wall time against the program's own on two traces of jq (in turn, one round after another),
+# and against the floor (jq's calls alone, bench/replay_floor.c); and its calls per second on a trace of small blocks.
+# Usage: bench/replay.sh [RUNS]   (make bench-replay; docs/replay.md#speed)
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -13,23 +14,30 @@ import json, random
 random.seed(1)
 print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a%d' % (i % 7), 'b%d' % (i % 13)], 'score': random.random(),
                    'nested': {'x': i, 'y': [1, 2, 3]}} for i in range(240000)]))" >"$work/doc.json"
-build/fragbench --quiet --record="$work/jq.trace" -- jq -c 'map(.id)' "$work/doc.json" >/dev/null
 calls() { build/fb-trace info "$1" | sed -n 's/^events: \([0-9]*\).*/\1/p'; }
-echo "== jq: the program, the replay of its trace and the floor, in turn, $runs rounds ($(calls "$work/jq.trace") events;"
-echo "   glibc, --time=fast: no idle to keep; every block's pages written, as jq wrote them)"
-# In turn rather than hyperfine's each-command-in-a-row: this machine's speed drifts within minutes, and a ratio of
-# times taken side by side holds where one of means taken a minute apart does not. The floor (bench/replay_floor.c)
-# is jq's calls and page writes alone, made from an array read ahead, timed inside its process.
-python3 - "$runs" "$work" <<'PY'
+# Two filters: map(.id) spends jq's time parsing (its allocator's share is the largest), the second also builds a
+# string per record; the replay's share of jq's time follows the allocator's share of it.
+filter_number=0
+for filter in 'map(.id)' 'map(.name | ascii_upcase | length) | add'; do
+    filter_number=$((filter_number + 1))
+    trace=$work/jq$filter_number.trace
+    build/fragbench --quiet --record="$trace" -- jq -c "$filter" "$work/doc.json" >/dev/null
+    echo "== jq '$filter': the program, the replay of its trace and the floor, in turn, $runs rounds"
+    echo "   ($(calls "$trace") events; glibc, --time=fast: no idle to keep; every block's pages written, as jq wrote them)"
+    # In turn rather than hyperfine's each-command-in-a-row: this machine's speed drifts within minutes, and a ratio
+    # of times taken side by side holds where one of means taken a minute apart does not. The floor
+    # (bench/replay_floor.c) is jq's calls and page writes alone, made from an array read ahead, timed inside its
+    # process.
+    python3 - "$runs" "$work" "$filter" "$trace" <<'PY'
 import statistics, subprocess, sys, time
-runs, work = int(sys.argv[1]), sys.argv[2]
+runs, work, jq_filter, trace = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 def wall(command):
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
-jq = ["jq", "-c", "map(.id)", work + "/doc.json"]
-replay = ["build/fb-replay", "--time=fast", work + "/jq.trace"]
-floor = ["build/bench/replay_floor", work + "/jq.trace"]
+jq = ["jq", "-c", jq_filter, work + "/doc.json"]
+replay = ["build/fb-replay", "--time=fast", trace]
+floor = ["build/bench/replay_floor", trace]
 wall(jq), wall(replay)  # warm-up: the files in the page cache
 rounds = []
 for _ in range(runs):
@@ -42,11 +50,12 @@ print("replay / jq: %.2f (goal: at most 0.5); floor / jq: %.2f; replay / floor: 
       % (median(r[1] / r[0] for r in rounds), median(r[2] / r[0] for r in rounds), median(r[1] / r[2] for r in rounds)))
 print("   replay / jq ranged %.2f to %.2f)" % (min(r[1] / r[0] for r in rounds), max(r[1] / r[0] for r in rounds)))
 PY
+    echo
+done
 
 # Small blocks, one thread: N pairs of malloc and free (tests/record_threads churn), few live at once.
 build/fragbench --quiet --record="$work/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null
 events=$(calls "$work/churn.trace")
-echo
 echo "== small blocks, one thread: $events events, $runs runs"
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/churn.json" -n replay "build/fb-replay --time=fast $work/churn.trace"
 python3 - "$work/churn.json" "$events" <<'PY'

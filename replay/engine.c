@@ -533,6 +533,10 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
         return -1;
     trace_keep_tags(replay.reader);
     replay.info = trace_info(replay.reader);
+    if (trace_check_events(replay.info, options->trace, error, error_size) != 0) {
+        trace_close(replay.reader);
+        return -1;
+    }
     replay.threaded = replay.info->max_threads > 1;
     if (replay.threaded && threads_start(replay.info->max_threads, error, error_size) != 0) {
         trace_close(replay.reader);

@@ -270,8 +270,10 @@ static int resolve_replays(const struct options *options, const struct case_entr
     for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
         char absolute[PATH_MAX];
         struct trace_reader *reader = trace_open(path, error, sizeof error);
-        if (!reader) {
+        if (!reader || trace_check_events(trace_info(reader), path, error, sizeof error) != 0) {
             fprintf(stderr, "fragbench: --replay: %s\n", error);
+            if (reader)
+                trace_close(reader);
             return -1;
         }
         trace_close(reader);

@@ -1,5 +1,6 @@
 /* The runner's command line: what getopt_long accepts, its defaults, and the usage text. */
 #include "options.h"
+#include "nearest.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -155,6 +156,39 @@ static int check_scale(const char *text)
     errno = 0;
     value = strtod(text, &end);
     return errno || end == text || *end || !isfinite(value) || value <= 0 || value > 1000 ? -1 : 0;
+}
+
+static const char *long_option_name_at(const void *unused, size_t i)
+{
+    (void)unused;
+    return long_options[i].name;
+}
+
+/*
+ * Says why getopt_long refused a long option: a value given to one that takes none ("--quiet=3"), or a name it
+ * does not know or that abbreviates several ("--rep"), with the known name nearest to it ("--replay-tme=fast"
+ * names --replay-time).
+ */
+static void unknown_long_option(const char *argument, char *error, size_t error_size)
+{
+    char name[64];
+    const char *start = argument + 2;
+    size_t length = strcspn(start, "=");
+    const char *near = NULL;
+    if (length < sizeof name) {
+        memcpy(name, start, length);
+        name[length] = '\0';
+        for (size_t i = 0; long_options[i].name; i++)
+            if (strcmp(long_options[i].name, name) == 0 && long_options[i].has_arg == no_argument) {
+                snprintf(error, error_size, "--%s takes no value (see --help)", name);
+                return;
+            }
+        near = nearest_name(name, sizeof long_options / sizeof long_options[0] - 1, long_option_name_at, NULL);
+    }
+    if (near)
+        snprintf(error, error_size, "unknown option '%s' (did you mean --%s? see --help)", argument, near);
+    else
+        snprintf(error, error_size, "unknown option '%s' (see --help)", argument);
 }
 
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
@@ -313,10 +347,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             snprintf(error, error_size, "%s: needs a value", argv[optind - 1]);
             return -1;
         default:
-            if (optopt)
-                snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
+            if (strncmp(argv[optind - 1], "--", 2) == 0)
+                unknown_long_option(argv[optind - 1], error, error_size);
             else
-                snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+                snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
             return -1;
         }
     }

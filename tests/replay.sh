@@ -75,7 +75,7 @@ expect replay_threads_end_with_their_recorded_threads "exit $code, at most $most
     "$code:$([ "$most" -ge 2 ] && [ "$most" -le 70 ] && echo few):$ended" = "0:few:1"
 
 # ---- Bad traces: an exact error and exit 2, before any run (the runner) or at once (fb-replay).
-head -c 7000 "$tmp/live.trace" >"$tmp/cut.trace"
+head -c $(($(stat -c %s "$tmp/waves.trace") / 2)) "$tmp/waves.trace" >"$tmp/cut.trace"
 printf 'not a trace at all' >"$tmp/junk.trace"
 python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[7] = 9; open(sys.argv[2], 'wb').write(d)" "$tmp/live.trace" "$tmp/future.trace"
 "$FB" --quiet --replay="$tmp/junk.trace" >/dev/null 2>"$tmp/junk.err"
@@ -86,9 +86,11 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
     "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads version 1"
-build/fb-replay "$tmp/cut.trace" >/dev/null 2>"$tmp/cut.err"
+build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
-expect replay_of_a_cut_trace_replays_what_is_there "exit $code: $(cat "$tmp/cut.err")" "$code" = 0
+events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')
+expect replay_of_a_cut_trace_replays_what_is_there "exit $code, $events events, $(grep -c '%:' "$tmp/cut.rows") rows at a %: $(cat "$tmp/cut.err")" \
+    "$code:$([ "${events:-0}" -gt 1000 ] && echo events):$(grep -c '%:' "$tmp/cut.rows")" = "0:events:19"
 "$FB" --quiet --replay="$tmp/missing.trace" >/dev/null 2>"$tmp/missing.err"
 expect replay_of_a_missing_file_is_refused "$(cat "$tmp/missing.err")" \
     "$(cat "$tmp/missing.err")" = "fragbench: --replay: cannot read $tmp/missing.trace: No such file or directory"
@@ -98,6 +100,15 @@ expect replay_with_case_names_is_refused "$(cat "$tmp/both.err")" -n "$(grep 'gi
 code=$?
 expect replay_with_a_command_is_refused "exit $code: $(cat "$tmp/command.err")" \
     "$code:$(cat "$tmp/command.err")" = "2:fragbench: --replay replays traces instead of a command: give no command after -- with it"
+# A program killed before it wrote a chunk leaves a trace with no events: nothing to replay, said before any run.
+"$FB" --quiet --record="$tmp/killed.trace" -- sh -c 'kill -KILL $$' >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/killed.trace" --csv="$tmp/killed.csv" >/dev/null 2>"$tmp/killed.err"
+code=$?
+build/fb-replay "$tmp/killed.trace" >/dev/null 2>"$tmp/killed-direct.err"
+direct=$?
+expect replay_of_a_trace_without_events_is_refused "exit $code and $direct: $(cat "$tmp/killed.err")" \
+    "$code:$direct:$([ -e "$tmp/killed.csv" ] && echo csv):$(cat "$tmp/killed.err")" = \
+    "2:2::fragbench: --replay: $tmp/killed.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is truncated: no end block (the program crashed, was killed, or never returned from main))"
 "$FB" --quiet --replay=, >/dev/null 2>"$tmp/none.err"
 code=$?
 expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: ',' names no trace"

@@ -793,3 +793,14 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
     else
         snprintf(out, size, "complete");
 }
+
+int trace_check_events(const struct trace_info *info, const char *path, char *error, size_t error_size)
+{
+    if (info->chunks > 0)
+        return 0;
+    char state[256];
+    trace_state_text(info, state, sizeof state);
+    return trace_failure(error, error_size,
+                         "%s holds no events, so there is nothing to replay (the program made no call it recorded, "
+                         "or died before it wrote any; the trace is %s)", path, state);
+}

@@ -94,4 +94,7 @@ __attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);
 
+/* Returns -1 with why in error when the trace at path holds no events (nothing to replay), else 0. */
+int trace_check_events(const struct trace_info *info, const char *path, char *error, size_t error_size);
+
 #endif

@@ -65,6 +65,27 @@ static void replay_time_is_one_of_three(void)
     CHECK_STR(error, "--record-cap applies to --record only: give --record=FILE with it");
 }
 
+static void an_unknown_option_names_the_nearest(void)
+{
+    struct options o;
+    char error[256];
+    char *typo[] = {"run", "--replay=t.trace", "--replay-tme=fast", NULL};
+    char *flag[] = {"run", "--quite", "frag", NULL};
+    char *far[] = {"run", "--colour-scheme=dark", "frag", NULL};
+    char *shorthand[] = {"run", "-x", "frag", NULL};
+    char *valued_flag[] = {"run", "--quiet=3", "frag", NULL};
+    CHECK(parse(&o, error, typo) == -1);
+    CHECK_STR(error, "unknown option '--replay-tme=fast' (did you mean --replay-time? see --help)");
+    CHECK(parse(&o, error, flag) == -1);
+    CHECK_STR(error, "unknown option '--quite' (did you mean --quiet? see --help)");
+    CHECK(parse(&o, error, far) == -1);
+    CHECK_STR(error, "unknown option '--colour-scheme=dark' (see --help)");
+    CHECK(parse(&o, error, shorthand) == -1);
+    CHECK_STR(error, "unknown option '-x' (see --help)");
+    CHECK(parse(&o, error, valued_flag) == -1);
+    CHECK_STR(error, "--quiet takes no value (see --help)");
+}
+
 static void every_option_is_read(void)
 {
     struct options o;
@@ -130,5 +151,6 @@ int main(void)
     RUN_TEST(extra_reps_are_checked_against_reps);
     RUN_TEST(bad_values_are_named);
     RUN_TEST(replay_time_is_one_of_three);
+    RUN_TEST(an_unknown_option_names_the_nearest);
     return CHECK_EXIT_CODE();
 }

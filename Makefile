@@ -163,8 +163,8 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
-REPLAY_SRC := replay/main.c replay/engine.c replay/calls.c replay/private_alloc.c
-REPLAY_HDR := replay/replay.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR)
+REPLAY_SRC := replay/main.c replay/engine.c replay/pipeline.c replay/calls.c replay/private_alloc.c
+REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR)
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
@@ -254,9 +254,9 @@ $(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c trace/reader.c trace/live.c $(
 	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< trace/reader.c trace/live.c
 
 # The replay engine on any bytes, its calls answered by a checking allocator (no block released it does not hold).
-$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/private_alloc.c trace/reader.c trace/live.c \
+$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c \
                            $(REPLAY_HDR) | $(BUILD)/fuzz
-	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/private_alloc.c trace/reader.c trace/live.c
+	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c
 
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c

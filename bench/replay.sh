@@ -39,11 +39,17 @@ jq = ["jq", "-c", jq_filter, work + "/doc.json"]
 replay = ["build/fb-replay", "--time=fast", trace]
 floor = ["build/bench/replay_floor", trace]
 wall(jq), wall(replay)  # warm-up: the files in the page cache
+# Each round takes the three in a turned order: whichever runs right after jq runs slower here (by up to a fifth:
+# the kernel is still taking back jq's memory), and a fixed order would put that on one of them.
+measures = [lambda: wall(jq), lambda: wall(replay),
+            lambda: float(subprocess.run(floor, check=True, capture_output=True, text=True).stdout.split()[0])]
 rounds = []
-for _ in range(runs):
-    t_jq, t_replay = wall(jq), wall(replay)
-    t_floor = float(subprocess.run(floor, check=True, capture_output=True, text=True).stdout.split()[0])
-    rounds.append((t_jq, t_replay, t_floor))
+for round_number in range(runs):
+    times = [0.0] * 3
+    for k in range(3):
+        which = (round_number + k) % 3
+        times[which] = measures[which]()
+    rounds.append(tuple(times))
 median = lambda values: statistics.median(values)
 print("median of %d rounds: jq %.2f s, replay %.2f s, floor %.2f s" % (runs, *(median(r[i] for r in rounds) for i in range(3))))
 print("replay / jq: %.2f (goal: at most 0.5); floor / jq: %.2f; replay / floor: %.2f  (medians of each round's ratio;"

@@ -119,20 +119,19 @@ int main(int argc, char **argv)
     double start = seconds_now();
     for (size_t i = 0; i < count; i++) {
         const struct call *call = &calls[i];
-        struct trace_event event = {.op = (enum trace_op)call->op, .size = call->size, .alignment = call->alignment,
-                                    .pointer = call->block};
         switch (call->op) {
         case TRACE_FREE:
             replay_release(blocks[call->block]);
             break;
         case TRACE_REALLOC:
-        case TRACE_REALLOCARRAY: {
-            void *block = replay_reallocate(&event, blocks[call->old_block], call->old_size);
-            blocks[call->block] = block;
+        case TRACE_REALLOCARRAY:
+            if (call->block)
+                blocks[call->block] = replay_reallocate(blocks[call->old_block], call->old_size, call->size);
+            else if (call->size == 0) /* realloc(p, 0) freed p */
+                replay_release(blocks[call->old_block]);
             break;
-        }
         default:
-            blocks[call->block] = replay_allocate(&event);
+            blocks[call->block] = replay_allocate((enum trace_op)call->op, call->size, call->alignment);
             break;
         }
     }

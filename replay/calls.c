@@ -50,13 +50,11 @@ static void touch(unsigned char *block, uint64_t from, uint64_t size)
     block[size - 1] = 1;
 }
 
-void *replay_allocate(const struct trace_event *event)
+void *replay_allocate(enum trace_op op, uint64_t size_asked, uint64_t alignment_asked)
 {
     void *block = NULL;
-    size_t size = (size_t)event->size, alignment = (size_t)event->alignment;
-    if (event->failed || !event->pointer)
-        return NULL;
-    switch (event->op) {
+    size_t size = (size_t)size_asked, alignment = (size_t)alignment_asked;
+    switch (op) {
     case TRACE_MALLOC: block = malloc(size); break;
     case TRACE_CALLOC: block = calloc(1, size); break;
     case TRACE_MEMALIGN: block = memalign(alignment, size); break;
@@ -75,19 +73,14 @@ void *replay_allocate(const struct trace_event *event)
     return block;
 }
 
-/* A realloc's end as recorded: the old block grown, shrunk or freed (if this realloc fails, the old one stays). */
-void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size)
+/* A realloc that succeeded when recorded (its old block grown or shrunk); if this one fails, the old one stays. */
+void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
 {
-    if (event->pointer) {
-        void *block = realloc(old, (size_t)event->size);
-        if (!block)
-            return old;
-        touch(block, old_size, event->size);
-        return block;
-    }
-    if (event->size == 0 && old) /* realloc(p, 0) freed p (glibc): the same here */
-        free(old);
-    return NULL;
+    void *block = realloc(old, (size_t)size);
+    if (!block)
+        return old;
+    touch(block, old_size, size);
+    return block;
 }
 
 void replay_release(void *block)

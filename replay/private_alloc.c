@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "private_alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,8 +18,10 @@ enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT
 static void *free_lists[CLASSES];
 static unsigned char *region, *region_end;
 static unsigned char *regions[4096]; /* every region mapped, for mincore: a block carved touches only what is written */
-static size_t region_count;
-static size_t large_bytes;  /* bytes mapped for large blocks now (the reader fills them: counted whole) */
+static _Atomic size_t region_count; /* atomic, with large_bytes: private_resident_bytes may run in another thread */
+static _Atomic size_t large_bytes;  /* bytes mapped for large blocks now (the reader fills them: counted whole) */
+static unsigned char *stack;  /* the reading thread's stack, while it runs (private_stack) */
+static size_t stack_length;
 
 static unsigned class_of(size_t size)
 {
@@ -59,7 +62,8 @@ void *private_malloc(size_t size)
             region = NULL;
             return NULL;
         }
-        regions[region_count++] = region;
+        regions[region_count] = region;
+        atomic_fetch_add(&region_count, 1); /* after the region is in the list */
         region_end = region + REGION;
     }
     block = region;
@@ -118,17 +122,48 @@ void *private_realloc(void *pointer, size_t size)
     return moved;
 }
 
-size_t private_resident_bytes(void)
+void *private_stack(size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size = (size + page - 1) / page * page;
+    unsigned char *mapped = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (mapped == MAP_FAILED)
+        return NULL;
+    if (mprotect(mapped, page, PROT_NONE) != 0) { /* a guard page below: an overflow faults, not overwrites */
+        munmap(mapped, size + page);
+        return NULL;
+    }
+    stack = mapped;
+    stack_length = size + page;
+    return mapped + page;
+}
+
+void private_stack_free(void)
+{
+    if (stack)
+        munmap(stack, stack_length);
+    stack = NULL;
+    stack_length = 0;
+}
+
+/* The resident pages of [start, start + length), a page-aligned range of at most REGION bytes. */
+static size_t resident_in(const unsigned char *start, size_t length)
 {
     static unsigned char pages[REGION / 4096];
-    long page = sysconf(_SC_PAGESIZE);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), resident = 0;
+    if (mincore((void *)start, length, pages) != 0)
+        return 0;
+    for (size_t i = 0; i < length / page && i < sizeof pages; i++)
+        resident += (pages[i] & 1) ? page : 0;
+    return resident;
+}
+
+size_t private_resident_bytes(void)
+{
     size_t resident = large_bytes;
-    for (size_t r = 0; r < region_count; r++) {
-        size_t count = REGION / (size_t)page;
-        if (mincore(regions[r], REGION, pages) != 0)
-            continue;
-        for (size_t i = 0; i < count && i < sizeof pages; i++)
-            resident += (pages[i] & 1) ? (size_t)page : 0;
-    }
+    for (size_t r = 0; r < region_count; r++)
+        resident += resident_in(regions[r], REGION);
+    if (stack)
+        resident += resident_in(stack, stack_length);
     return resident;
 }

@@ -7,7 +7,8 @@
 /*
  * The trace reader and the live set are linked into fb-replay with malloc, calloc, realloc and free renamed to
  * these (objcopy --redefine-sym): their tables would otherwise be blocks of the allocator under test, beside the
- * replayed program's. One thread calls them (the replay's reader).
+ * replayed program's. One thread calls them (the replay's reader); private_resident_bytes may be called from
+ * another meanwhile (the main thread noting a peak: see pipeline.c).
  */
 void *private_malloc(size_t size);
 void *private_calloc(size_t count, size_t size);
@@ -15,8 +16,15 @@ void *private_realloc(void *block, size_t size);
 void private_free(void *block);
 
 /*
+ * A thread's stack of size bytes (a guard page below it), mapped here so that its resident pages are counted
+ * below: the replay's reading thread's (one at a time). Freed with private_stack_free once it is joined.
+ */
+void *private_stack(size_t size);
+void private_stack_free(void);
+
+/*
  * The bytes of memory this allocator holds resident now, to subtract from the rows' RSS: its regions' resident
- * pages (mincore), and its large blocks whole (the reader fills them).
+ * pages (mincore), the thread's stack's likewise, and its large blocks whole (the reader fills them).
  */
 size_t private_resident_bytes(void);
 

@@ -42,11 +42,11 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
  * at once (one per recorded thread), replay_sample only when none is under way.
  */
 void replay_begin(const struct trace_info *info, bool threaded);
-void *replay_allocate(const struct trace_event *event);                             /* NULL: not made or failed */
-void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size); /* NULL: freed or failed */
+void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment); /* NULL: failed */
+void *replay_reallocate(void *old, uint64_t old_size, uint64_t size);        /* old: it failed */
 void replay_release(void *block);
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
-void replay_note_peak(void); /* from the reading thread, every REPLAY_PEAK_CHECK_BYTES allocated: a peak between rows */
+void replay_note_peak(void); /* every REPLAY_PEAK_CHECK_BYTES allocated, after the calls before: a peak between rows */
 
 enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 

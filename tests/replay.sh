@@ -56,6 +56,12 @@ done
 TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan-replay/fb-replay --time=fast "$tmp/threads.trace" >/dev/null 2>"$tmp/tsan.err"
 code=$?
 expect threaded_replay_has_no_data_race_under_threadsanitizer "exit $code: $(grep -m3 -A3 'WARNING' "$tmp/tsan.err")" "$code" = 0
+# A one-thread trace is read in a thread of the replay's and its calls made in the main thread (replay/pipeline.c):
+# that hand-over too, under ThreadSanitizer, with the recording's live heap at its marks.
+TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan-replay/fb-replay --time=fast "$tmp/live.trace" >"$tmp/tsan-one.rows" 2>"$tmp/tsan-one.err"
+code=$?
+expect one_thread_replay_has_no_data_race_under_threadsanitizer "exit $code: $(grep -m3 -A3 'WARNING' "$tmp/tsan-one.err")" \
+    "$code:$(grep -c '' "$tmp/tsan-one.rows" | awk '{ print ($1 > 20) ? "rows" : $1 }')" = "0:rows"
 
 # ---- A thread's replay ends with the recorded thread: 5000 threads over the program's life, four at a time,
 # replay (more than the 4096 that may run at once) with no more than a few threads alive at any moment, and the

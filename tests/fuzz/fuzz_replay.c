@@ -41,25 +41,22 @@ void replay_begin(const struct trace_info *info, bool threaded)
     (void)threaded;
 }
 
-void *replay_allocate(const struct trace_event *event)
+void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)
 {
-    if (event->failed || !event->pointer)
-        return NULL;
+    (void)op;
+    (void)alignment;
     pthread_mutex_lock(&lock);
-    void *block = hand_out(event->size);
+    void *block = hand_out(size);
     pthread_mutex_unlock(&lock);
     return block;
 }
 
-void *replay_reallocate(const struct trace_event *event, void *old, uint64_t old_size)
+void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
 {
     (void)old_size;
-    void *block = NULL;
     pthread_mutex_lock(&lock);
-    if (event->pointer || event->size == 0)
-        take_back(old, "realloc");
-    if (event->pointer)
-        block = hand_out(event->size);
+    take_back(old, "realloc");
+    void *block = hand_out(size);
     pthread_mutex_unlock(&lock);
     return block;
 }

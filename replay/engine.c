@@ -330,32 +330,45 @@ static int dispatch(struct trace_reader *reader, const struct trace_event *event
     return 0;
 }
 
-/* ---- One thread, read and replayed in the main thread: each block's tag in the live set is the replay's block. */
+/* ---- One thread: what each event asks of the replay, made in the main thread either way. */
 
-static void replay_inline(struct trace_reader *reader, const struct trace_event *event)
+/* What an event asks: nothing, the release of its old block (its tag), a realloc of that block, or an allocation. */
+enum call_kind { CALL_NONE, CALL_RELEASE, CALL_REALLOCATE, CALL_ALLOCATE };
+
+static enum call_kind call_kind_of(const struct trace_event *event)
 {
-    void *old = (void *)(uintptr_t)event->tag, *block = NULL;
     switch (event->op) {
     case TRACE_MARK:
     case TRACE_REALLOC_START:
-        return;
+        return CALL_NONE;
     case TRACE_FREE:
-        replay_release(old);
-        return;
+        return CALL_RELEASE;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY:
         if (event->failed)
-            return; /* the old block stays, with its tag */
-        if (!event->pointer) {
-            if (event->size == 0)
-                replay_release(old); /* realloc(p, 0) freed p (glibc): the same here */
-            return;
-        }
+            return CALL_NONE; /* the old block stays, with its tag */
+        if (event->pointer)
+            return CALL_REALLOCATE;
+        return event->size == 0 ? CALL_RELEASE : CALL_NONE; /* realloc(p, 0) freed p (glibc): the same here */
+    default:
+        return event->failed || !event->pointer ? CALL_NONE : CALL_ALLOCATE; /* not made: its release frees NULL */
+    }
+}
+
+/* Read and replayed in the main thread: each block's tag in the live set is the replay's block. */
+static void replay_inline(struct trace_reader *reader, const struct trace_event *event)
+{
+    void *old = (void *)(uintptr_t)event->tag, *block = NULL;
+    switch (call_kind_of(event)) {
+    case CALL_NONE:
+        return;
+    case CALL_RELEASE:
+        replay_release(old);
+        return;
+    case CALL_REALLOCATE:
         block = replay_reallocate(old, event->old_size, event->size);
         break;
-    default:
-        if (event->failed || !event->pointer)
-            return;
+    case CALL_ALLOCATE:
         block = replay_allocate(event->op, event->size, event->alignment);
         break;
     }
@@ -363,34 +376,22 @@ static void replay_inline(struct trace_reader *reader, const struct trace_event 
         trace_set_tag(reader, event->pointer, (uint64_t)(uintptr_t)block);
 }
 
-/* ---- One thread: the calls queued for the main thread (pipeline.c), each block's tag in the live set its handle. */
-
+/* Queued for the main thread by a reading thread (pipeline.c): each block's tag in the live set is its handle. */
 static int queue_call(struct call_pipe *pipe, struct trace_reader *reader, const struct trace_event *event, char *error,
                       size_t error_size)
 {
     uint64_t handle = 0;
-    switch (event->op) {
-    case TRACE_MARK:
-    case TRACE_REALLOC_START:
+    switch (call_kind_of(event)) {
+    case CALL_NONE:
         return 0;
-    case TRACE_FREE:
+    case CALL_RELEASE:
         pipe_release(pipe, event->tag);
         return 0;
-    case TRACE_REALLOC:
-    case TRACE_REALLOCARRAY:
-        if (event->failed)
-            return 0; /* the old block stays, with its tag */
-        if (!event->pointer) {
-            if (event->size == 0)
-                pipe_release(pipe, event->tag); /* realloc(p, 0) freed p (glibc): the same here */
-            return 0;
-        }
+    case CALL_REALLOCATE:
         if (pipe_reallocate(pipe, event->tag, event->old_size, event->size, &handle, error, error_size) != 0)
             return -1;
         break;
-    default:
-        if (event->failed || !event->pointer)
-            return 0; /* not made: its release, if any, releases nothing */
+    case CALL_ALLOCATE:
         if (pipe_allocate(pipe, event->op, event->size, event->alignment, &handle, error, error_size) != 0)
             return -1;
         break;
@@ -615,17 +616,20 @@ static void *read_and_queue(void *argument)
     return NULL;
 }
 
-/* A one-thread trace: read in a thread of the replay's, its calls made in the main thread (pipeline.c). */
+/*
+ * A one-thread trace: read in a thread of the replay's, its calls made in the main thread (pipeline.c). Where
+ * that thread cannot be had (no memory for its stack, no thread), the trace is read in the main thread instead.
+ */
 static int replay_one_thread(struct replay *replay, char *error, size_t error_size)
 {
     enum { READING_STACK = 1 << 20 };
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
-    pthread_attr_t attributes;
     void *stack = private_stack(READING_STACK);
     if (!stack)
-        return trace_failure(error, error_size, "cannot map a stack for the reading thread");
+        return replay_events(replay, error, error_size);
     replay->pipe = pipe_open();
     pthread_t reader;
+    pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setstack(&attributes, stack, READING_STACK);
     int failed = pthread_create(&reader, &attributes, read_and_queue, &reading);
@@ -637,9 +641,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     pipe_close(replay->pipe);
     replay->pipe = NULL;
     private_stack_free();
-    if (failed)
-        return trace_failure(error, error_size, "cannot start the reading thread: %s", strerror(failed));
-    return reading.status;
+    return failed ? replay_events(replay, error, error_size) : reading.status;
 }
 
 int replay_trace(const struct replay_options *options, char *error, size_t error_size)

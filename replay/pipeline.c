@@ -33,6 +33,8 @@ enum {
     SPINS = 4096, YIELDS = 64,
 };
 
+enum { NOTE_PEAK = TRACE_OP_COUNT }; /* a pipe_call's op that is no call: replay_note_peak */
+
 /* One call: an allocation (op, size, alignment), a realloc (its old block and size) or a release. */
 struct pipe_call {
     uint64_t size;
@@ -217,8 +219,6 @@ void pipe_release(struct call_pipe *pipe, uint64_t handle)
     queue(pipe, (struct pipe_call){.op = TRACE_FREE, .handle = (uint32_t)handle});
     give_back_handle(pipe, handle);
 }
-
-enum { NOTE_PEAK = TRACE_OP_COUNT }; /* a pipe_call's op that is no call */
 
 void pipe_note_peak(struct call_pipe *pipe)
 {

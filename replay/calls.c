@@ -1,6 +1,7 @@
 /* fb-replay's calls: each recorded call made under the allocator under test, its pages written; rows by the probe. */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 static struct allocator_info allocator; /* the probe keeps a pointer to it */
 static uint64_t page_size;
 static uint64_t peak_kb; /* the largest RSS seen of the replay, less its bookkeeping */
+static bool peak_owed;   /* a note of the peak put off while the reading thread mapped a table */
 
 void replay_begin(const struct trace_info *info, bool threaded)
 {
@@ -20,24 +22,67 @@ void replay_begin(const struct trace_info *info, bool threaded)
     probe_hello(&allocator, threaded ? info->max_threads : 0);
 }
 
-/* The replay's memory now, less its own bookkeeping (counted only when RSS alone could pass the peak), for its peak. */
+/*
+ * The process's memory now less the replay's own bookkeeping: 0, 1 if the reading thread was changing its own
+ * meanwhile (pipeline.c: it maps a table, or fills one, page by page), -1 if /proc could not be read. Its own is
+ * measured before and after RSS, and the three taken again until they are of one moment (unless !wait).
+ */
+static int sample_less_own(struct fb_memory *memory, bool wait)
+{
+    for (;;) {
+        uint64_t changes = private_changes();
+        size_t own_before = (changes & 1) ? 0 : private_resident_bytes();
+        if (!(changes & 1) && fb_sample(memory) != 0)
+            return -1;
+        size_t own = private_resident_bytes();
+        if (!(changes & 1) && own == own_before && private_changes() == changes) {
+            memory->rss_kb = memory->rss_kb > own / 1024 ? memory->rss_kb - own / 1024 : 0;
+            memory->anon_kb = memory->anon_kb > own / 1024 ? memory->anon_kb - own / 1024 : 0;
+            return 0;
+        }
+        if (!wait)
+            return 1;
+        sched_yield();
+    }
+}
+
+static void note_peak(const struct fb_memory *memory)
+{
+    if (memory->rss_kb > peak_kb)
+        peak_kb = memory->rss_kb;
+    peak_owed = false;
+}
+
+/*
+ * The replay's memory now, less its own bookkeeping, for its peak. While the reading thread maps a table (a
+ * tenth of a second for jq's largest) the calls go on, and the note is owed: taken by replay_note_owed_peak.
+ */
 void replay_note_peak(void)
 {
     struct fb_memory memory;
-    if (fb_sample(&memory) != 0 || memory.rss_kb <= peak_kb)
-        return;
-    uint64_t own_kb = private_resident_bytes() / 1024;
-    if (memory.rss_kb > own_kb && memory.rss_kb - own_kb > peak_kb)
-        peak_kb = memory.rss_kb - own_kb;
+    int status = sample_less_own(&memory, false);
+    if (status == 0)
+        note_peak(&memory);
+    else if (status == 1)
+        peak_owed = true;
+}
+
+void replay_note_owed_peak(void)
+{
+    if (peak_owed && !(private_changes() & 1))
+        replay_note_peak();
 }
 
 /* A phase row: the process's memory less the replay's own bookkeeping, the recorded live heap, and where it stands. */
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
-    replay_note_peak();
+    struct fb_memory memory;
+    bool sampled = sample_less_own(&memory, true) == 0;
+    if (sampled)
+        note_peak(&memory);
     struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,
                                          .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN, .peak_kb = peak_kb};
-    probe_phase_replay(point->label, live_bytes, live_blocks, private_resident_bytes() / 1024, &recorded);
+    probe_phase_replay(point->label, live_bytes, live_blocks, sampled ? &memory : NULL, &recorded);
 }
 
 /* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */

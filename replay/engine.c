@@ -499,9 +499,17 @@ static void drain_calls(struct replay *replay)
         pipe_drain(replay->pipe);
 }
 
-/* A row, every queued call made first. */
+/*
+ * A row once every call before it is made: taken here after the others' calls are made, or, for a one-thread
+ * trace read in a thread of its own, queued behind its calls (the reading thread reads on; point must live
+ * until the replay's end).
+ */
 static void sample_now(struct replay *replay, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
+    if (replay->pipe) {
+        pipe_sample(replay->pipe, point, live_bytes, live_blocks);
+        return;
+    }
     drain_calls(replay);
     replay_sample(point, live_bytes, live_blocks);
 }
@@ -539,9 +547,8 @@ static void before_event(struct replay *replay, const struct trace_event *event)
                  * Placed at the mark's event, on the clock the points placed by time are compared with: its row's
                  * own time is stamped after its sample and may be finer (the recorder's coarse clock is 4 ms).
                  */
-                struct replay_point at_mark = points[i];
-                at_mark.at_ns = since_start(replay->info, event->ns);
-                sample_now(replay, &at_mark, event->live_bytes, event->live_blocks);
+                points[i].at_ns = since_start(replay->info, event->ns);
+                sample_now(replay, &points[i], event->live_bytes, event->live_blocks);
             }
 }
 
@@ -627,7 +634,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     void *stack = private_stack(READING_STACK);
     if (!stack)
         return replay_events(replay, error, error_size);
-    replay->pipe = pipe_open();
+    replay->pipe = pipe_open(replay->info->file_bytes);
     pthread_t reader;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);

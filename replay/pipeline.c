@@ -17,7 +17,9 @@
  * the calls themselves (docs/replay.md#speed); on two cores the reading is done beside the calls, not before
  * each. The reading thread writes calls into a ring and publishes them a batch at a time; the main thread makes
  * them and publishes how many it has made, a batch at a time too (one shared cache line each way per batch, not
- * per call). Either side that finds nothing to do spins a little, then yields, then sleeps until the other
+ * per call). The rows go through the ring too, taken by the main thread when it reaches them: the reading thread
+ * reads on meanwhile, and its lead (up to a million calls) covers the stretches where it falls behind, as when
+ * its live set doubles (jq's last doubling: a fifth of a second). Either side that finds nothing to do spins a little, then yields, then sleeps until the other
  * wakes it: a replay sleeping through a recorded idle gap, or sharing the cores with another (--jobs), does not
  * spin. A block's handle indexes the main thread's table of the replay's blocks (8 bytes a handle, in pages);
  * the reading thread recycles the handles of released blocks, last released first, so the table stays as
@@ -26,26 +28,33 @@
  */
 
 enum {
-    RING = 1 << 17,          /* calls queued at most: 4 MiB, written whole when opened (see below) */
+    RING_MIN = 1 << 12, RING_MAX = 1 << 20, /* calls queued at most: 128 KiB to 32 MiB (pipe_open) */
     BATCH = 512,             /* calls published together */
     HANDLE_PAGE = 1 << 16,   /* handles a page of the block table */
     HANDLE_PAGES = 1 << 14,  /* so at most 2^30 - 1 blocks live at once */
     SPINS = 4096, YIELDS = 64,
 };
 
-enum { NOTE_PEAK = TRACE_OP_COUNT }; /* a pipe_call's op that is no call: replay_note_peak */
+/* A pipe_call's ops that are no call: replay_note_peak, replay_sample. */
+enum { NOTE_PEAK = TRACE_OP_COUNT, SAMPLE };
 
-/* One call: an allocation (op, size, alignment), a realloc (its old block and size) or a release. */
+/* One call: an allocation (op, size, alignment), a realloc (its old block and size) or a release; or a row. */
 struct pipe_call {
-    uint64_t size;
-    uint64_t extra; /* an allocation's alignment; a realloc's old size */
-    uint32_t handle; /* the block made, or released */
-    uint32_t old_handle;
+    uint64_t size;  /* a row's live bytes */
+    uint64_t extra; /* an allocation's alignment; a realloc's old size; a row's live blocks */
+    union {
+        struct {
+            uint32_t handle; /* the block made, or released */
+            uint32_t old_handle;
+        };
+        const struct replay_point *point; /* a row's */
+    };
     uint32_t op;
 };
 
 struct call_pipe {
     struct pipe_call *ring;
+    uint64_t ring_size; /* a power of two */
     void **blocks[HANDLE_PAGES]; /* by handle: the replay's block; pages added by the reader before use */
     /* The reading thread's alone. */
     uint64_t queued, published_here;
@@ -60,13 +69,16 @@ struct call_pipe {
     pthread_cond_t wake;
 };
 
-struct call_pipe *pipe_open(void)
+struct call_pipe *pipe_open(uint64_t trace_bytes)
 {
     struct call_pipe *pipe = private_calloc(1, sizeof *pipe);
-    if (!pipe || !(pipe->ring = private_malloc(RING * sizeof *pipe->ring)))
+    if (!pipe)
         abort();
-    /* Written now, so that its pages are resident as the private allocator counts a large block (whole). */
-    memset(pipe->ring, 0, RING * sizeof *pipe->ring);
+    pipe->ring_size = RING_MIN;
+    while (pipe->ring_size < RING_MAX && pipe->ring_size < trace_bytes / 8)
+        pipe->ring_size *= 2;
+    if (!(pipe->ring = private_malloc(pipe->ring_size * sizeof *pipe->ring)))
+        abort();
     pthread_mutex_init(&pipe->lock, NULL);
     pthread_cond_init(&pipe->wake, NULL);
     return pipe;
@@ -143,7 +155,7 @@ static void publish(struct call_pipe *pipe)
 
 static bool has_room(struct call_pipe *pipe)
 {
-    return pipe->queued - atomic_load_explicit(&pipe->done, memory_order_acquire) < RING;
+    return pipe->queued - atomic_load_explicit(&pipe->done, memory_order_acquire) < pipe->ring_size;
 }
 
 static bool all_made(struct call_pipe *pipe)
@@ -158,7 +170,7 @@ static void queue(struct call_pipe *pipe, struct pipe_call call)
         publish(pipe);
         await(pipe, &pipe->reader_asleep, has_room);
     }
-    pipe->ring[pipe->queued % RING] = call;
+    pipe->ring[pipe->queued & (pipe->ring_size - 1)] = call;
     if (++pipe->queued - pipe->published_here >= BATCH)
         publish(pipe);
 }
@@ -225,6 +237,11 @@ void pipe_note_peak(struct call_pipe *pipe)
     queue(pipe, (struct pipe_call){.op = NOTE_PEAK});
 }
 
+void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
+{
+    queue(pipe, (struct pipe_call){.op = SAMPLE, .point = point, .size = live_bytes, .extra = live_blocks});
+}
+
 void pipe_drain(struct call_pipe *pipe)
 {
     publish(pipe);
@@ -255,6 +272,9 @@ static void make_call(struct call_pipe *pipe, const struct pipe_call *call)
     case NOTE_PEAK: /* here, not in the reading thread, which is ahead of the calls made */
         replay_note_peak();
         break;
+    case SAMPLE:
+        replay_sample(call->point, call->size, call->extra);
+        break;
     case TRACE_REALLOC: {
         void *old = call->old_handle ? *block_of(pipe, call->old_handle) : NULL;
         *block_of(pipe, call->handle) = replay_reallocate(old, call->extra, call->size);
@@ -279,7 +299,8 @@ void pipe_make_calls(struct call_pipe *pipe)
         }
         uint64_t until = available - made > BATCH ? made + BATCH : available;
         for (; made < until; made++)
-            make_call(pipe, &pipe->ring[made % RING]);
+            make_call(pipe, &pipe->ring[made & (pipe->ring_size - 1)]);
+        replay_note_owed_peak();
         atomic_store(&pipe->done, made);
         rouse(pipe, &pipe->reader_asleep);
     }

@@ -16,8 +16,11 @@
  */
 struct call_pipe;
 
-/* Both made by the main thread, before the reading thread starts and after it is joined. */
-struct call_pipe *pipe_open(void);
+/*
+ * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds a call
+ * for every 8 bytes of the trace, from 4096 to 1 048 576 calls (32 MiB): what the reading thread may read ahead.
+ */
+struct call_pipe *pipe_open(uint64_t trace_bytes);
 void pipe_close(struct call_pipe *pipe);
 
 /* Reader: an allocation (op, size, alignment) and the handle of its block; -1 with error when out of handles. */
@@ -33,6 +36,10 @@ void pipe_release(struct call_pipe *pipe, uint64_t handle);
 
 /* Reader: a note of the replay's memory (replay_note_peak) by the main thread, once the calls before it are made. */
 void pipe_note_peak(struct call_pipe *pipe);
+
+/* Reader: a row (replay_sample) by the main thread, once the calls before it are made; point must outlive the pipe. */
+struct replay_point;
+void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
 
 /* Reader: returns once every call queued has been made (before a sample, a sleep, or the end). */
 void pipe_drain(struct call_pipe *pipe);

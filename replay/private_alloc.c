@@ -3,6 +3,7 @@
 #include "private_alloc.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,8 +19,16 @@ enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT
 static void *free_lists[CLASSES];
 static unsigned char *region, *region_end;
 static unsigned char *regions[4096]; /* every region mapped, for mincore: a block carved touches only what is written */
-static _Atomic size_t region_count; /* atomic, with large_bytes: private_resident_bytes may run in another thread */
-static _Atomic size_t large_bytes;  /* bytes mapped for large blocks now (the reader fills them: counted whole) */
+static _Atomic size_t region_count; /* atomic, as the large blocks: private_resident_bytes may run in another thread */
+/* The large blocks mapped now, for mincore (a slot's start is 0 when free); those beyond the slots count whole. */
+enum { LARGE_SLOTS = 256 };
+static struct {
+    _Atomic uintptr_t start;
+    _Atomic size_t length;
+} large[LARGE_SLOTS];
+static _Atomic size_t large_unlisted_bytes;
+/* Odd while a large block is being mapped or unmapped; counts each change (private_changes). */
+static _Atomic uint64_t changes;
 static unsigned char *stack;  /* the reading thread's stack, while it runs (private_stack) */
 static size_t stack_length;
 
@@ -31,20 +40,43 @@ static unsigned class_of(size_t size)
     return shift - MIN_SHIFT;
 }
 
+/* Lists a large block for private_resident_bytes (or counts it whole if the list is full); 0 when unlisted. */
+static void list_large(unsigned char *block, size_t length, bool add)
+{
+    for (size_t i = 0; i < LARGE_SLOTS; i++)
+        if (add && !large[i].start) {
+            large[i].length = length;
+            large[i].start = (uintptr_t)block;
+            return;
+        } else if (!add && large[i].start == (uintptr_t)block) {
+            large[i].start = 0;
+            large[i].length = 0;
+            return;
+        }
+    if (add)
+        large_unlisted_bytes += length;
+    else
+        large_unlisted_bytes -= length;
+}
+
 void *private_malloc(size_t size)
 {
     if (size > SIZE_MAX - 2 * 4096)
         return NULL;
     if (size + HEAD > ((size_t)1 << MAX_SHIFT)) {
         size_t length = (size + HEAD + 4095) & ~(size_t)4095;
+        atomic_fetch_add(&changes, 1);
         unsigned char *block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (block == MAP_FAILED)
+        if (block == MAP_FAILED) {
+            atomic_fetch_add(&changes, 1);
             return NULL;
+        }
         /* Huge pages where the system gives them on request (THP "madvise"): the live set's table, filled at
            random, would otherwise take a page fault and a TLB miss every few calls. */
         (void)madvise(block, length, MADV_HUGEPAGE);
         memcpy(block, &length, sizeof length);
-        large_bytes += length;
+        list_large(block, length, true);
+        atomic_fetch_add(&changes, 1);
         return block + HEAD;
     }
     unsigned cls = class_of(size);
@@ -99,8 +131,10 @@ void private_free(void *pointer)
         return;
     memcpy(&tag, block - HEAD, sizeof tag);
     if (tag >= CLASSES) {
-        large_bytes -= tag;
+        atomic_fetch_add(&changes, 1);
+        list_large(block - HEAD, tag, false);
         munmap(block - HEAD, tag);
+        atomic_fetch_add(&changes, 1);
         return;
     }
     memcpy(block, &free_lists[tag], sizeof(void *));
@@ -146,21 +180,34 @@ void private_stack_free(void)
     stack_length = 0;
 }
 
-/* The resident pages of [start, start + length), a page-aligned range of at most REGION bytes. */
+/* The resident pages of [start, start + length), a page-aligned range, by mincore a region's length at a time. */
 static size_t resident_in(const unsigned char *start, size_t length)
 {
     static unsigned char pages[REGION / 4096];
     size_t page = (size_t)sysconf(_SC_PAGESIZE), resident = 0;
-    if (mincore((void *)start, length, pages) != 0)
-        return 0;
-    for (size_t i = 0; i < length / page && i < sizeof pages; i++)
-        resident += (pages[i] & 1) ? page : 0;
+    for (size_t at = 0; at < length; at += REGION) {
+        size_t piece = length - at < REGION ? length - at : REGION;
+        if (mincore((void *)(start + at), piece, pages) != 0)
+            continue; /* unmapped meanwhile: private_changes tells the caller */
+        for (size_t i = 0; i < (piece + page - 1) / page && i < sizeof pages; i++)
+            resident += (pages[i] & 1) ? page : 0;
+    }
     return resident;
+}
+
+uint64_t private_changes(void)
+{
+    return atomic_load(&changes);
 }
 
 size_t private_resident_bytes(void)
 {
-    size_t resident = large_bytes;
+    size_t resident = large_unlisted_bytes;
+    for (size_t i = 0; i < LARGE_SLOTS; i++) {
+        uintptr_t start = large[i].start;
+        if (start)
+            resident += resident_in((const unsigned char *)start, large[i].length);
+    }
     for (size_t r = 0; r < region_count; r++)
         resident += resident_in(regions[r], REGION);
     if (stack)

@@ -3,6 +3,7 @@
 #define FRAGBENCH_PRIVATE_ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The trace reader and the live set are linked into fb-replay with malloc, calloc, realloc and free renamed to
@@ -23,9 +24,16 @@ void *private_stack(size_t size);
 void private_stack_free(void);
 
 /*
- * The bytes of memory this allocator holds resident now, to subtract from the rows' RSS: its regions' resident
- * pages (mincore), the thread's stack's likewise, and its large blocks whole (the reader fills them).
+ * The bytes of memory this allocator holds resident now, to subtract from the rows' RSS: the resident pages
+ * (mincore) of its regions, its large blocks and the reading thread's stack.
  */
 size_t private_resident_bytes(void);
+
+/*
+ * A count of the changes to the large blocks: odd while one is being mapped or unmapped. A thread reading RSS
+ * and private_resident_bytes while the reading thread runs reads them again if the count was odd or has
+ * changed (calls.c).
+ */
+uint64_t private_changes(void);
 
 #endif

@@ -47,6 +47,7 @@ void *replay_reallocate(void *old, uint64_t old_size, uint64_t size);        /* 
 void replay_release(void *block);
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
 void replay_note_peak(void); /* every REPLAY_PEAK_CHECK_BYTES allocated, after the calls before: a peak between rows */
+void replay_note_owed_peak(void); /* a note put off (the reading thread was mapping a table), now if it can be */
 
 enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 

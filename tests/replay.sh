@@ -197,6 +197,15 @@ for alloc in $ALLOCS; do
         "$(within "$real" "$replayed")" = ok
 done
 
+# jq's trace is read in a thread of the replay's while the main thread makes the calls and takes the rows: a row
+# taken while the reading thread grows its table must not take that table off RSS before its pages are there
+# (the heap's every live byte was written, so RSS less the replay's own is never below the live heap).
+below=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["rss_kb"] < $at["live_kb"] { printf "%s %s: RSS %s kB, live %s kB; ", $at["alloc"], $at["phase"], $at["rss_kb"], $at["live_kb"] }')
+rows=$(($(grep -c '' "$tmp/jq-replay.csv") - 1))
+expect replay_rss_less_its_own_never_falls_below_the_live_heap "$rows rows; $below" \
+    "$([ "$rows" -gt 40 ] && echo rows):$below" = "rows:"
+
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).
 : >"$tmp/replayed.trace" # the recorder appends to the file the runner would have made

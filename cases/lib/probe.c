@@ -42,23 +42,23 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads)
 
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
 {
-    probe_phase_replay(label, live_bytes, live_allocs, 0, NULL);
+    probe_phase_replay(label, live_bytes, live_allocs, NULL, NULL);
 }
 
-void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb,
+void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
                         const struct fb_recorded_point *recorded)
 {
     struct fb_memory memory;
     int fd = fb_report_fd();
 
-    if (fb_sample(&memory) != 0) {
+    if (sampled)
+        memory = *sampled;
+    else if (fb_sample(&memory) != 0) {
         /* A sample that could not be taken is not reported as zeros: the run ends, failed. */
         static const char message[] = "fragbench probe: cannot read /proc/self/statm or /proc/self/status\n";
         (void)!write(STDERR_FILENO, message, sizeof message - 1);
         _exit(PROBE_FAILED_EXIT);
     }
-    memory.rss_kb = memory.rss_kb > own_kb ? memory.rss_kb - own_kb : 0;
-    memory.anon_kb = memory.anon_kb > own_kb ? memory.anon_kb - own_kb : 0;
     phase_seq++;
     if (fd >= 0) {
         /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */

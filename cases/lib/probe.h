@@ -31,10 +31,10 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads);
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);
 
 /*
- * The same for fb-replay: own_kb (its own tables) taken off RSS and anonymous RSS, and where the row stands in
- * the recording it replays (NULL: nowhere).
+ * The same for fb-replay: the memory it sampled itself (its own tables taken off RSS and anonymous RSS; NULL:
+ * sampled here, or the run ends as above), and where the row stands in the recording it replays (NULL: nowhere).
  */
-void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, uint64_t own_kb,
+void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
                         const struct fb_recorded_point *recorded);
 
 #endif

@@ -23,26 +23,37 @@ void replay_begin(const struct trace_info *info, bool threaded)
 }
 
 /*
- * The process's memory now less the replay's own bookkeeping: 0, 1 if the reading thread was changing its own
- * meanwhile (pipeline.c: it maps a table, or fills one, page by page), -1 if /proc could not be read. Its own is
- * measured before and after RSS, and the three taken again until they are of one moment (unless !wait).
+ * The process's memory now less the replay's own bookkeeping: 0, 1 if the reading thread was mapping or
+ * unmapping a block of its own meanwhile (pipeline.c; taken again until it was not, unless !wait), -1 if /proc
+ * could not be read. Its own is measured before and after RSS: if the reading thread wrote a fresh page of its
+ * own in between (it fills its tables page by page), the measure is taken again, twice at most, then the later
+ * one is taken off (a page or a huge page too many, never one too few).
  */
 static int sample_less_own(struct fb_memory *memory, bool wait)
 {
-    for (;;) {
+    enum { TRIES = 3 };
+    for (unsigned tries = 1;; tries++) {
         uint64_t changes = private_changes();
-        size_t own_before = (changes & 1) ? 0 : private_resident_bytes();
-        if (!(changes & 1) && fb_sample(memory) != 0)
+        if (changes & 1) {
+            if (!wait)
+                return 1;
+            sched_yield();
+            continue;
+        }
+        size_t own_before = private_resident_bytes();
+        if (fb_sample(memory) != 0)
             return -1;
         size_t own = private_resident_bytes();
-        if (!(changes & 1) && own == own_before && private_changes() == changes) {
+        if (private_changes() != changes) {
+            if (!wait)
+                return 1;
+            continue;
+        }
+        if (own == own_before || tries >= TRIES) {
             memory->rss_kb = memory->rss_kb > own / 1024 ? memory->rss_kb - own / 1024 : 0;
             memory->anon_kb = memory->anon_kb > own / 1024 ? memory->anon_kb - own / 1024 : 0;
             return 0;
         }
-        if (!wait)
-            return 1;
-        sched_yield();
     }
 }
 
@@ -54,8 +65,8 @@ static void note_peak(const struct fb_memory *memory)
 }
 
 /*
- * The replay's memory now, less its own bookkeeping, for its peak. While the reading thread maps a table (a
- * tenth of a second for jq's largest) the calls go on, and the note is owed: taken by replay_note_owed_peak.
+ * The replay's memory now, less its own bookkeeping, for its peak. While the reading thread maps or unmaps a
+ * block the calls go on, and the note is owed: taken by replay_note_owed_peak.
  */
 void replay_note_peak(void)
 {

@@ -180,19 +180,26 @@ void private_stack_free(void)
     stack_length = 0;
 }
 
-/* The resident pages of [start, start + length), a page-aligned range, by mincore a region's length at a time. */
+/*
+ * The resident pages of [start, start + length), a page-aligned range, by mincore 64 MiB at a time. Counted
+ * eight pages to a word: the main thread measures the live set's tables (hundreds of MiB) after every MiB it
+ * allocates (calls.c), and a byte at a time took a twentieth of its time.
+ */
 static size_t resident_in(const unsigned char *start, size_t length)
 {
-    static unsigned char pages[REGION / 4096];
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), resident = 0;
-    for (size_t at = 0; at < length; at += REGION) {
-        size_t piece = length - at < REGION ? length - at : REGION;
-        if (mincore((void *)(start + at), piece, pages) != 0)
+    enum { PIECE_PAGES = 16384 };
+    static uint64_t pages[PIECE_PAGES / 8];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), resident_pages = 0;
+    for (size_t at = 0; at < length; at += PIECE_PAGES * page) {
+        size_t piece = length - at < PIECE_PAGES * page ? length - at : PIECE_PAGES * page;
+        size_t count = (piece + page - 1) / page;
+        memset(pages, 0, (count + 7) / 8 * 8);
+        if (mincore((void *)(start + at), piece, (unsigned char *)pages) != 0)
             continue; /* unmapped meanwhile: private_changes tells the caller */
-        for (size_t i = 0; i < (piece + page - 1) / page && i < sizeof pages; i++)
-            resident += (pages[i] & 1) ? page : 0;
+        for (size_t word = 0; word < (count + 7) / 8; word++)
+            resident_pages += (size_t)__builtin_popcountll(pages[word] & 0x0101010101010101ull);
     }
-    return resident;
+    return resident_pages * page;
 }
 
 uint64_t private_changes(void)

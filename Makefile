@@ -51,7 +51,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -266,6 +266,9 @@ $(BUILD)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c report/csv_read.c report/csv_read.
 
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+$(BUILD)/tests/no_threads.so: tests/no_threads.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
 
 # Every C source must build warning-free with clang too (run by the tests).
 ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)

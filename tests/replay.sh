@@ -206,6 +206,20 @@ rows=$(($(grep -c '' "$tmp/jq-replay.csv") - 1))
 expect replay_rss_less_its_own_never_falls_below_the_live_heap "$rows rows; $below" \
     "$([ "$rows" -gt 40 ] && echo rows):$below" = "rows:"
 
+# Where no thread can be started (tests/no_threads.so: pthread_create fails), jq's one-thread trace is read in the
+# main thread instead, with the same rows; a trace of several threads cannot be replayed so, and says why.
+build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-threaded.rows" 2>&1
+LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-inline.rows" 2>&1
+code=$?
+labels() { sed 's/: [0-9]* kB used$//' "$1" | tr '\n' ';'; }
+expect one_thread_replay_without_a_thread_reads_in_the_main_thread \
+    "exit $code; rows $(labels "$tmp/jq-inline.rows") against $(labels "$tmp/jq-threaded.rows")" \
+    "$code:$(labels "$tmp/jq-inline.rows")" = "0:$(labels "$tmp/jq-threaded.rows")" -a "$(grep -c '' "$tmp/jq-inline.rows")" -gt 20
+LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/threads.trace" >/dev/null 2>"$tmp/no-threads.err"
+code=$?
+expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$tmp/no-threads.err")" \
+    "$code:$(cat "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
+
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).
 : >"$tmp/replayed.trace" # the recorder appends to the file the runner would have made

@@ -89,6 +89,14 @@ static size_t find(const struct live_set *set, uint64_t pointer, bool *found)
     return slot;
 }
 
+void live_prefetch_slot(const struct live_set *set, uint64_t pointer)
+{
+    size_t slot = slot_of(set, pointer);
+    __builtin_prefetch(&set->slots[slot], 1);
+    if (set->tags)
+        __builtin_prefetch(&set->tags[slot], 1);
+}
+
 bool live_contains(const struct live_set *set, uint64_t pointer)
 {
     bool found;

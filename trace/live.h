@@ -37,6 +37,15 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size);
 
 bool live_contains(const struct live_set *set, uint64_t pointer);
 
+/* Asks the cache for the slot where a lookup of pointer starts, in a table larger than the cache. */
+void live_prefetch_slot(const struct live_set *set, uint64_t pointer);
+static inline void live_prefetch(const struct live_set *set, uint64_t pointer)
+{
+    enum { CACHED_SLOTS = 1 << 16 }; /* a table of 1 MiB or less: in the cache already, the prefetch only costs */
+    if (set->capacity > CACHED_SLOTS)
+        live_prefetch_slot(set, pointer);
+}
+
 /* Removes a block and gives its size; false if none is live at that address. */
 bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size);
 

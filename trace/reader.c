@@ -744,10 +744,13 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
             }
         }
         *event = cursor->next;
-        apply(reader, event);
+        /* The thread's next event read first: its block's slot is fetched into the cache while this one is applied. */
         int advanced = advance(reader, cursor, event->ns, error, error_size);
         if (advanced < 0)
             return -1;
+        if (advanced == 0 && cursor->next.op != TRACE_MARK)
+            live_prefetch(&reader->live, cursor->next.pointer);
+        apply(reader, event);
         event->thread_ends = advanced > 0;
         if (reader->blocked_count > 0)
             wake(reader);

@@ -13,7 +13,6 @@
 static struct allocator_info allocator; /* the probe keeps a pointer to it */
 static uint64_t page_size;
 static uint64_t peak_kb; /* the largest RSS seen of the replay, less its bookkeeping */
-static bool peak_owed;   /* a note of the peak put off while the reading thread mapped a table */
 
 void replay_begin(const struct trace_info *info, bool threaded)
 {
@@ -23,36 +22,33 @@ void replay_begin(const struct trace_info *info, bool threaded)
 }
 
 /*
- * The process's memory now less the replay's own bookkeeping: 0, 1 if the reading thread was mapping or
- * unmapping a block of its own meanwhile (pipeline.c; taken again until it was not, unless !wait), -1 if /proc
- * could not be read. Its own is measured before and after RSS: if the reading thread wrote a fresh page of its
+ * The process's memory now less the replay's own bookkeeping. The reading thread may be changing its own
+ * meanwhile (pipeline.c): while it maps or unmaps a block (private_changes is odd, or moved) the measure waits
+ * and is taken again. Its own is measured before and after RSS: if the reading thread wrote a fresh page of its
  * own in between (it fills its tables page by page), the measure is taken again, twice at most, then the later
- * one is taken off (a page or a huge page too many, never one too few).
+ * one is taken off (a page or a huge page too many, never one too few). If /proc cannot be read, the run ends
+ * as the probe's does.
  */
-static int sample_less_own(struct fb_memory *memory, bool wait)
+static void sample_less_own(struct fb_memory *memory)
 {
     enum { TRIES = 3 };
-    for (unsigned tries = 1;; tries++) {
+    unsigned tries = 0;
+    for (;;) {
         uint64_t changes = private_changes();
         if (changes & 1) {
-            if (!wait)
-                return 1;
             sched_yield();
             continue;
         }
         size_t own_before = private_resident_bytes();
         if (fb_sample(memory) != 0)
-            return -1;
+            probe_sample_failed();
         size_t own = private_resident_bytes();
-        if (private_changes() != changes) {
-            if (!wait)
-                return 1;
+        if (private_changes() != changes)
             continue;
-        }
-        if (own == own_before || tries >= TRIES) {
+        if (own == own_before || ++tries >= TRIES) {
             memory->rss_kb = memory->rss_kb > own / 1024 ? memory->rss_kb - own / 1024 : 0;
             memory->anon_kb = memory->anon_kb > own / 1024 ? memory->anon_kb - own / 1024 : 0;
-            return 0;
+            return;
         }
     }
 }
@@ -61,39 +57,27 @@ static void note_peak(const struct fb_memory *memory)
 {
     if (memory->rss_kb > peak_kb)
         peak_kb = memory->rss_kb;
-    peak_owed = false;
 }
 
-/*
- * The replay's memory now, less its own bookkeeping, for its peak. While the reading thread maps or unmaps a
- * block the calls go on, and the note is owed: taken by replay_note_owed_peak.
- */
+/* The replay's memory now, less its own bookkeeping, for its peak (measured only if RSS alone passes it). */
 void replay_note_peak(void)
 {
     struct fb_memory memory;
-    int status = sample_less_own(&memory, false);
-    if (status == 0)
-        note_peak(&memory);
-    else if (status == 1)
-        peak_owed = true;
-}
-
-void replay_note_owed_peak(void)
-{
-    if (peak_owed && !(private_changes() & 1))
-        replay_note_peak();
+    if (fb_sample(&memory) != 0 || memory.rss_kb <= peak_kb)
+        return;
+    sample_less_own(&memory);
+    note_peak(&memory);
 }
 
 /* A phase row: the process's memory less the replay's own bookkeeping, the recorded live heap, and where it stands. */
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     struct fb_memory memory;
-    bool sampled = sample_less_own(&memory, true) == 0;
-    if (sampled)
-        note_peak(&memory);
+    sample_less_own(&memory);
+    note_peak(&memory);
     struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,
                                          .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN, .peak_kb = peak_kb};
-    probe_phase_replay(point->label, live_bytes, live_blocks, sampled ? &memory : NULL, &recorded);
+    probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded);
 }
 
 /* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */

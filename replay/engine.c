@@ -542,11 +542,13 @@ static void before_event(struct replay *replay, const struct trace_event *event)
     replay->previous_ns = event->ns;
     if (event->op == TRACE_MARK)
         for (size_t i = 0; i < replay->point_count; i++)
-            if (points[i].mark == event->mark) {
+            if (points[i].mark == event->mark && !points[i].taken) {
                 /*
                  * Placed at the mark's event, on the clock the points placed by time are compared with: its row's
                  * own time is stamped after its sample and may be finer (the recorder's coarse clock is 4 ms).
+                 * Taken once: the main thread may still be reading it (a trace that repeats a mark is corrupt).
                  */
+                points[i].taken = true;
                 points[i].at_ns = since_start(replay->info, event->ns);
                 sample_now(replay, &points[i], event->live_bytes, event->live_blocks);
             }

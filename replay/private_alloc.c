@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "private_alloc.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,7 +41,7 @@ static unsigned class_of(size_t size)
     return shift - MIN_SHIFT;
 }
 
-/* Lists a large block for private_resident_bytes (or counts it whole if the list is full); 0 when unlisted. */
+/* Lists a large block for private_resident_bytes, or takes it off (one beyond the list is counted whole). */
 static void list_large(unsigned char *block, size_t length, bool add)
 {
     for (size_t i = 0; i < LARGE_SLOTS; i++)
@@ -194,7 +195,10 @@ static size_t resident_in(const unsigned char *start, size_t length)
         size_t piece = length - at < PIECE_PAGES * page ? length - at : PIECE_PAGES * page;
         size_t count = (piece + page - 1) / page;
         memset(pages, 0, (count + 7) / 8 * 8);
-        if (mincore((void *)(start + at), piece, (unsigned char *)pages) != 0)
+        int status;
+        while ((status = mincore((void *)(start + at), piece, (unsigned char *)pages)) != 0 && errno == EAGAIN)
+            ;
+        if (status != 0)
             continue; /* unmapped meanwhile: private_changes tells the caller */
         for (size_t word = 0; word < (count + 7) / 8; word++)
             resident_pages += (size_t)__builtin_popcountll(pages[word] & 0x0101010101010101ull);

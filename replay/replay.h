@@ -27,6 +27,7 @@ struct replay_point {
     uint64_t at_ns;  /* after the recording's start */
     uint64_t rss_kb; /* the recording's RSS at this row; 0 where it measured none (every 5%, the replay's end) */
     uint64_t mark;   /* the program's mark it is, or 0 (a point placed by time) */
+    bool taken;      /* a mark's row, once taken (the replay takes it at the mark's first event only) */
     char label[128];
 };
 
@@ -47,7 +48,6 @@ void *replay_reallocate(void *old, uint64_t old_size, uint64_t size);        /* 
 void replay_release(void *block);
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
 void replay_note_peak(void); /* every REPLAY_PEAK_CHECK_BYTES allocated, after the calls before: a peak between rows */
-void replay_note_owed_peak(void); /* a note put off (the reading thread was mapping a table), now if it can be */
 
 enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 

@@ -200,7 +200,8 @@ done
 # jq's trace is read in a thread of the replay's while the main thread makes the calls and takes the rows: a row
 # taken while the reading thread grows its table must not take that table off RSS before its pages are there
 # (the heap's every live byte was written, so RSS less the replay's own is never below the live heap).
-below=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+below=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i
+        if (!at["rss_kb"] || !at["live_kb"]) print "no rss_kb or live_kb column"; next }
     $at["rss_kb"] < $at["live_kb"] { printf "%s %s: RSS %s kB, live %s kB; ", $at["alloc"], $at["phase"], $at["rss_kb"], $at["live_kb"] }')
 rows=$(($(grep -c '' "$tmp/jq-replay.csv") - 1))
 expect replay_rss_less_its_own_never_falls_below_the_live_heap "$rows rows; $below" \
@@ -208,17 +209,18 @@ expect replay_rss_less_its_own_never_falls_below_the_live_heap "$rows rows; $bel
 
 # Where no thread can be started (tests/no_threads.so: pthread_create fails), jq's one-thread trace is read in the
 # main thread instead, with the same rows; a trace of several threads cannot be replayed so, and says why.
-build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-threaded.rows" 2>&1
-LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-inline.rows" 2>&1
+build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-threaded.rows" 2>"$tmp/jq-threaded.err"
+LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-inline.rows" 2>"$tmp/jq-inline.err"
 code=$?
 labels() { sed 's/: [0-9]* kB used$//' "$1" | tr '\n' ';'; }
 expect one_thread_replay_without_a_thread_reads_in_the_main_thread \
-    "exit $code; rows $(labels "$tmp/jq-inline.rows") against $(labels "$tmp/jq-threaded.rows")" \
-    "$code:$(labels "$tmp/jq-inline.rows")" = "0:$(labels "$tmp/jq-threaded.rows")" -a "$(grep -c '' "$tmp/jq-inline.rows")" -gt 20
+    "exit $code, stderr '$(cat "$tmp/jq-inline.err")'; rows $(labels "$tmp/jq-inline.rows") against $(labels "$tmp/jq-threaded.rows")" \
+    "$code:$(cat "$tmp/jq-inline.err"):$(labels "$tmp/jq-inline.rows")" = \
+    "0:no_threads: pthread_create refused:$(labels "$tmp/jq-threaded.rows")" -a "$(grep -c '' "$tmp/jq-inline.rows")" -gt 20
 LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/threads.trace" >/dev/null 2>"$tmp/no-threads.err"
 code=$?
 expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$tmp/no-threads.err")" \
-    "$code:$(cat "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
+    "$code:$(tail -n 1 "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
 
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).

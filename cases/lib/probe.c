@@ -45,6 +45,14 @@ void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
     probe_phase_replay(label, live_bytes, live_allocs, NULL, NULL);
 }
 
+/* A sample that could not be taken is not reported as zeros: the run ends, failed. */
+void probe_sample_failed(void)
+{
+    static const char message[] = "fragbench probe: cannot read /proc/self/statm or /proc/self/status\n";
+    (void)!write(STDERR_FILENO, message, sizeof message - 1);
+    _exit(PROBE_FAILED_EXIT);
+}
+
 void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
                         const struct fb_recorded_point *recorded)
 {
@@ -53,12 +61,8 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
 
     if (sampled)
         memory = *sampled;
-    else if (fb_sample(&memory) != 0) {
-        /* A sample that could not be taken is not reported as zeros: the run ends, failed. */
-        static const char message[] = "fragbench probe: cannot read /proc/self/statm or /proc/self/status\n";
-        (void)!write(STDERR_FILENO, message, sizeof message - 1);
-        _exit(PROBE_FAILED_EXIT);
-    }
+    else if (fb_sample(&memory) != 0)
+        probe_sample_failed();
     phase_seq++;
     if (fd >= 0) {
         /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */

@@ -72,10 +72,6 @@ void replay_note_peak(void)
 {
 }
 
-void replay_note_owed_peak(void)
-{
-}
-
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     (void)live_bytes;

@@ -21,11 +21,11 @@
  * reads on meanwhile, and its lead (up to a million calls) covers the stretches where it falls behind, as when
  * its live set doubles (jq's last doubling: a fifth of a second). (A row waits in the ring until its batch is
  * published: 512 calls later, or at the next wait.) Either side that finds nothing to do spins a little, then
- * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the cores with another (--jobs), does not
- * spin. A block's handle indexes the main thread's table of the replay's blocks (8 bytes a handle, in pages);
- * the reading thread recycles the handles of released blocks, last released first, so the table stays as
- * small as the live set and its recent lines stay in the cache. Nothing here comes from the allocator under
- * test.
+ * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the
+ * cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
+ * blocks (8 bytes a handle, in pages); the reading thread recycles the handles of released blocks, last
+ * released first, so the table stays as small as the live set and its recent lines stay in the cache. Nothing
+ * here comes from the allocator under test.
  */
 
 enum {

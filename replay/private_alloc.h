@@ -9,7 +9,7 @@
  * The trace reader and the live set are linked into fb-replay with malloc, calloc, realloc and free renamed to
  * these (objcopy --redefine-sym): their tables would otherwise be blocks of the allocator under test, beside the
  * replayed program's. One thread calls them (the replay's reader); private_resident_bytes may be called from
- * another meanwhile (the main thread noting a peak: see pipeline.c).
+ * another meanwhile (the main thread taking a row or noting a peak: see pipeline.c and calls.c).
  */
 void *private_malloc(size_t size);
 void *private_calloc(size_t count, size_t size);

@@ -30,13 +30,13 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads);
  */
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);
 
+/* Says on stderr that /proc could not be read and ends the process with PROBE_FAILED_EXIT. */
+void probe_sample_failed(void) __attribute__((noreturn));
+
 /*
  * The same for fb-replay: the memory it sampled itself (its own tables taken off RSS and anonymous RSS; NULL:
  * sampled here, or the run ends as above), and where the row stands in the recording it replays (NULL: nowhere).
  */
-/* Says on stderr that /proc could not be read and ends the process with PROBE_FAILED_EXIT. */
-void probe_sample_failed(void) __attribute__((noreturn));
-
 void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
                         const struct fb_recorded_point *recorded);
 

@@ -92,6 +92,11 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
     "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads version 1"
+# A recorded row with an empty label (found by the fuzz target; kept in its corpus) is a corrupt trace.
+"$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
+code=$?
+expect replay_of_a_row_without_a_label_is_refused "exit $code: $(cat "$tmp/empty-label.err")" \
+    "$code:$(cat "$tmp/empty-label.err")" = "2:fragbench: --replay: corrupt trace: a row without its label"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

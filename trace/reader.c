@@ -109,7 +109,7 @@ static int read_rows(struct trace_reader *reader, const unsigned char *payload, 
         row.anon_kb = trace_get_u64(payload + at + 24);
         row.live_bytes = trace_get_u64(payload + at + 32);
         at += 40;
-        if (!take_string(payload, length, &at, row.label, sizeof row.label))
+        if (!take_string(payload, length, &at, row.label, sizeof row.label) || !row.label[0])
             return trace_failure(error, error_size, "corrupt trace: a row without its label");
         if (reader->row_count % 64 == 0) {
             struct trace_row *grown = realloc(reader->rows, (reader->row_count + 64) * sizeof *grown);

@@ -165,6 +165,29 @@ static const char *long_option_name_at(const void *unused, size_t i)
 }
 
 /*
+ * Says that a name abbreviates several long options ("--rep" is --reps, --replay, --replay-time...), listing them,
+ * and returns true; returns false when it abbreviates none or one (getopt_long took that one).
+ */
+static bool ambiguous_long_option(const char *argument, const char *name, size_t length, char *error,
+                                  size_t error_size)
+{
+    size_t matches = 0, used;
+    if (length == 0)
+        return false;
+    used = (size_t)snprintf(error, error_size, "ambiguous option '%s' (could be", argument);
+    for (size_t i = 0; long_options[i].name; i++)
+        if (strncmp(long_options[i].name, name, length) == 0) {
+            matches++;
+            if (used < error_size)
+                used += (size_t)snprintf(error + used, error_size - used, "%s --%s", matches > 1 ? "," : "",
+                                         long_options[i].name);
+        }
+    if (used < error_size)
+        snprintf(error + used, error_size - used, "; see --help)");
+    return matches > 1;
+}
+
+/*
  * Says why getopt_long refused a long option: a value given to one that takes none ("--quiet=3"), or a name it
  * does not know or that abbreviates several ("--rep"), with the known name nearest to it ("--replay-tme=fast"
  * names --replay-time).
@@ -183,6 +206,8 @@ static void unknown_long_option(const char *argument, char *error, size_t error_
                 snprintf(error, error_size, "--%s takes no value (see --help)", name);
                 return;
             }
+        if (ambiguous_long_option(argument, name, length, error, error_size))
+            return;
         near = nearest_name(name, sizeof long_options / sizeof long_options[0] - 1, long_option_name_at, NULL);
     }
     if (near)

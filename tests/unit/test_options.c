@@ -86,6 +86,21 @@ static void an_unknown_option_names_the_nearest(void)
     CHECK_STR(error, "--quiet takes no value (see --help)");
 }
 
+static void an_abbreviation_of_several_options_lists_them(void)
+{
+    struct options o;
+    char error[256];
+    char *rep[] = {"run", "--rep=2", "frag", NULL};
+    char *reps[] = {"run", "--rep=2", "--reps=3", "frag", NULL};
+    char *record[] = {"run", "--rec=t.trace", "--", "true", NULL};
+    CHECK(parse(&o, error, rep) == -1);
+    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time; see --help)");
+    CHECK(parse(&o, error, reps) == -1);
+    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time; see --help)");
+    CHECK(parse(&o, error, record) == -1);
+    CHECK_STR(error, "ambiguous option '--rec=t.trace' (could be --record, --record-cap, --record-clock; see --help)");
+}
+
 static void every_option_is_read(void)
 {
     struct options o;
@@ -152,5 +167,6 @@ int main(void)
     RUN_TEST(bad_values_are_named);
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(an_unknown_option_names_the_nearest);
+    RUN_TEST(an_abbreviation_of_several_options_lists_them);
     return CHECK_EXIT_CODE();
 }

@@ -165,49 +165,62 @@ static const char *long_option_name_at(const void *unused, size_t i)
 }
 
 /*
- * Says that a name abbreviates several long options ("--rep" is --reps, --replay, --replay-time...), listing them,
- * and returns true; returns false when it abbreviates none or one (getopt_long took that one).
+ * The long option a name given on the command line stands for, as getopt_long reads it: the one so named, else
+ * the one it abbreviates; NULL if it names none or abbreviates several (*matches says how many it begins).
  */
-static bool ambiguous_long_option(const char *argument, const char *name, size_t length, char *error,
+static const struct option *long_option_named(const char *name, size_t length, size_t *matches)
+{
+    const struct option *found = NULL;
+    *matches = 0;
+    for (size_t i = 0; long_options[i].name; i++) {
+        if (strncmp(long_options[i].name, name, length) != 0)
+            continue;
+        if (long_options[i].name[length] == '\0') {
+            *matches = 1;
+            return &long_options[i];
+        }
+        found = ++*matches == 1 ? &long_options[i] : NULL;
+    }
+    return found;
+}
+
+/* Lists the long options a name abbreviates: "ambiguous option '--rep=2' (could be --reps, --replay, ...)". */
+static void ambiguous_long_option(const char *argument, const char *name, size_t length, char *error,
                                   size_t error_size)
 {
-    size_t matches = 0, used;
-    if (length == 0)
-        return false;
-    used = (size_t)snprintf(error, error_size, "ambiguous option '%s' (could be", argument);
-    for (size_t i = 0; long_options[i].name; i++)
-        if (strncmp(long_options[i].name, name, length) == 0) {
-            matches++;
-            if (used < error_size)
-                used += (size_t)snprintf(error + used, error_size - used, "%s --%s", matches > 1 ? "," : "",
-                                         long_options[i].name);
-        }
+    size_t listed = 0;
+    size_t used = (size_t)snprintf(error, error_size, "ambiguous option '%s' (could be", argument);
+    for (size_t i = 0; long_options[i].name && used < error_size; i++)
+        if (strncmp(long_options[i].name, name, length) == 0)
+            used += (size_t)snprintf(error + used, error_size - used, "%s --%s", listed++ ? "," : "",
+                                     long_options[i].name);
     if (used < error_size)
         snprintf(error + used, error_size - used, "; see --help)");
-    return matches > 1;
 }
 
 /*
- * Says why getopt_long refused a long option: a value given to one that takes none ("--quiet=3"), or a name it
- * does not know or that abbreviates several ("--rep"), with the known name nearest to it ("--replay-tme=fast"
- * names --replay-time).
+ * Says why getopt_long refused a long option: a value given to one that takes none ("--quiet=3", "--qui=3"), a
+ * name that abbreviates several ("--rep=2"), or a name it does not know, with the known name nearest to it
+ * ("--replay-tme=fast" names --replay-time).
  */
 static void unknown_long_option(const char *argument, char *error, size_t error_size)
 {
     char name[64];
     const char *start = argument + 2;
-    size_t length = strcspn(start, "=");
+    size_t length = strcspn(start, "="), matches;
     const char *near = NULL;
-    if (length < sizeof name) {
+    if (length > 0 && length < sizeof name) {
         memcpy(name, start, length);
         name[length] = '\0';
-        for (size_t i = 0; long_options[i].name; i++)
-            if (strcmp(long_options[i].name, name) == 0 && long_options[i].has_arg == no_argument) {
-                snprintf(error, error_size, "--%s takes no value (see --help)", name);
-                return;
-            }
-        if (ambiguous_long_option(argument, name, length, error, error_size))
+        const struct option *named = long_option_named(name, length, &matches);
+        if (named && named->has_arg == no_argument && start[length] == '=') {
+            snprintf(error, error_size, "--%s takes no value (see --help)", named->name);
             return;
+        }
+        if (matches > 1) {
+            ambiguous_long_option(argument, name, length, error, error_size);
+            return;
+        }
         near = nearest_name(name, sizeof long_options / sizeof long_options[0] - 1, long_option_name_at, NULL);
     }
     if (near)

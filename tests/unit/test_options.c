@@ -74,6 +74,7 @@ static void an_unknown_option_names_the_nearest(void)
     char *far[] = {"run", "--colour-scheme=dark", "frag", NULL};
     char *shorthand[] = {"run", "-x", "frag", NULL};
     char *valued_flag[] = {"run", "--quiet=3", "frag", NULL};
+    char *valued_abbreviation[] = {"run", "--qui=3", "frag", NULL};
     CHECK(parse(&o, error, typo) == -1);
     CHECK_STR(error, "unknown option '--replay-tme=fast' (did you mean --replay-time? see --help)");
     CHECK(parse(&o, error, flag) == -1);
@@ -83,6 +84,8 @@ static void an_unknown_option_names_the_nearest(void)
     CHECK(parse(&o, error, shorthand) == -1);
     CHECK_STR(error, "unknown option '-x' (see --help)");
     CHECK(parse(&o, error, valued_flag) == -1);
+    CHECK_STR(error, "--quiet takes no value (see --help)");
+    CHECK(parse(&o, error, valued_abbreviation) == -1);
     CHECK_STR(error, "--quiet takes no value (see --help)");
 }
 

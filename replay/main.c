@@ -1,4 +1,5 @@
 /* fb-replay: replays a recorded trace's calls under the allocator it runs with, and samples where the recording did. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,38 +25,64 @@ static void usage(FILE *out)
           out);
 }
 
+/* The --time= modes, by name. */
+static const struct {
+    const char *name;
+    enum replay_time time;
+} time_modes[] = {{"gaps", REPLAY_TIME_GAPS}, {"fast", REPLAY_TIME_FAST}, {"real", REPLAY_TIME_REAL}};
+
+static int parse_time(const char *name, enum replay_time *time)
+{
+    for (size_t i = 0; i < sizeof time_modes / sizeof time_modes[0]; i++)
+        if (strcmp(name, time_modes[i].name) == 0) {
+            *time = time_modes[i].time;
+            return 0;
+        }
+    fprintf(stderr, "fb-replay: --time: '%s' is not gaps, fast or real\n", name);
+    return -1;
+}
+
 static int parse(int argc, char **argv, struct replay_options *options)
 {
+    enum { OPT_TIME = 1000, OPT_GAP_MS };
+    static const struct option long_options[] = {
+        {"time", required_argument, NULL, OPT_TIME}, {"gap-ms", required_argument, NULL, OPT_GAP_MS}, {NULL, 0, NULL, 0}};
+    int opt;
     *options = (struct replay_options){.gap_ns = 10 * 1000000ull};
-    for (int i = 1; i < argc; i++) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
         char *end;
-        if (strcmp(argv[i], "--time=fast") == 0)
-            options->time = REPLAY_TIME_FAST;
-        else if (strcmp(argv[i], "--time=gaps") == 0)
-            options->time = REPLAY_TIME_GAPS;
-        else if (strcmp(argv[i], "--time=real") == 0)
-            options->time = REPLAY_TIME_REAL;
-        else if (strncmp(argv[i], "--gap-ms=", 9) == 0) {
-            unsigned long value = strtoul(argv[i] + 9, &end, 10);
-            if (!argv[i][9] || *end || value > 86400000) {
-                fprintf(stderr, "fb-replay: --gap-ms: '%s' is not a whole number of ms\n", argv[i] + 9);
+        unsigned long value;
+        switch (opt) {
+        case OPT_TIME:
+            if (parse_time(optarg, &options->time) != 0)
+                return -1;
+            break;
+        case OPT_GAP_MS:
+            value = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || *optarg == '-' || value > 86400000) {
+                fprintf(stderr, "fb-replay: --gap-ms: '%s' is not a whole number of ms\n", optarg);
                 return -1;
             }
             options->gap_ns = value * 1000000ull;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "fb-replay: unknown option '%s'\n", argv[i]);
+            break;
+        case ':':
+            fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
             return -1;
-        } else if (!options->trace)
-            options->trace = argv[i];
-        else {
-            fprintf(stderr, "fb-replay: one trace only ('%s' and '%s')\n", options->trace, argv[i]);
+        default:
+            fprintf(stderr, "fb-replay: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return -1;
         }
     }
-    if (!options->trace) {
+    if (optind + 1 < argc) {
+        fprintf(stderr, "fb-replay: one trace only ('%s' and '%s')\n", argv[optind], argv[optind + 1]);
+        return -1;
+    }
+    if (optind == argc) {
         usage(stderr);
         return -1;
     }
+    options->trace = argv[optind];
     return 0;
 }
 

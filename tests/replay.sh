@@ -227,6 +227,26 @@ code=$?
 expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$tmp/no-threads.err")" \
     "$code:$(tail -n 1 "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
 
+# ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
+bad_options=""
+while IFS='|' read -r arguments message; do
+    # shellcheck disable=SC2086 # the arguments are split on purpose
+    out=$(build/fb-replay $arguments 2>&1 >/dev/null)
+    code=$?
+    [ "$code:$out" = "2:fb-replay: $message" ] || bad_options="$bad_options [$arguments: exit $code, '$out']"
+done <<EOF_OPTIONS
+--time=slow $tmp/threads.trace|--time: 'slow' is not gaps, fast or real
+--gap-ms=-1 $tmp/threads.trace|--gap-ms: '-1' is not a whole number of ms
+--colour $tmp/threads.trace|unknown option '--colour' (see --help)
+$tmp/threads.trace --time|--time: needs a value
+$tmp/threads.trace $tmp/live.trace|one trace only ('$tmp/threads.trace' and '$tmp/live.trace')
+EOF_OPTIONS
+expect replay_options_are_refused_by_name "${bad_options:-every one refused as expected}" -z "$bad_options"
+build/fb-replay --tim=fast --gap-ms 5 "$tmp/live.trace" >"$tmp/options.rows" 2>"$tmp/options.err"
+code=$?
+expect replay_options_may_be_abbreviated_or_given_apart "exit $code: $(cat "$tmp/options.err")" \
+    "$code" = 0 -a "$(grep -c ' kB used$' "$tmp/options.rows")" -gt 0
+
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).
 : >"$tmp/replayed.trace" # the recorder appends to the file the runner would have made

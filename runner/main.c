@@ -247,6 +247,20 @@ static int prepare_trace(const struct options *options, const struct layout *lay
 }
 
 /*
+ * A trace whose program died, or whose recording stopped or lost blocks, replays what it holds: the user is told,
+ * once, with how much of the recorded run that is (its rows after the cut are missing).
+ */
+static void warn_of_a_partial_trace(const char *path, const struct trace_info *info)
+{
+    char state[256];
+    trace_state_text(info, state, sizeof state);
+    if (strcmp(state, "complete") == 0)
+        return;
+    fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run\n",
+            path, state, info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0);
+}
+
+/*
  * --replay=TRACE[,TRACE...]: each trace a case of its own, named after its file (less .zst and .trace), checked
  * to be a readable trace before any run. The entries and their names and paths are allocated for the process.
  */
@@ -276,6 +290,7 @@ static int resolve_replays(const struct options *options, const struct case_entr
                 trace_close(reader);
             return -1;
         }
+        warn_of_a_partial_trace(path, trace_info(reader));
         trace_close(reader);
         if (!realpath(path, absolute)) {
             fprintf(stderr, "fragbench: --replay: %s: %s\n", path, strerror(errno));

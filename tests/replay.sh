@@ -97,6 +97,11 @@ expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err
 code=$?
 expect replay_of_a_row_without_a_label_is_refused "exit $code: $(cat "$tmp/empty-label.err")" \
     "$code:$(cat "$tmp/empty-label.err")" = "2:fragbench: --replay: corrupt trace: a row without its label"
+# An allocator block with no bytes at all (found by the trace reader's fuzz target: a string read from no payload).
+"$FB" --quiet --replay=tests/fuzz/corpus/trace/allocator-block-of-no-bytes >/dev/null 2>"$tmp/empty-block.err"
+code=$?
+expect replay_of_an_empty_allocator_block_is_refused "exit $code: $(cat "$tmp/empty-block.err")" \
+    "$code:$(cat "$tmp/empty-block.err")" = "2:fragbench: --replay: corrupt trace: an allocator block of 0 bytes"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')
@@ -226,6 +231,18 @@ LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/threads.t
 code=$?
 expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$tmp/no-threads.err")" \
     "$code:$(tail -n 1 "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
+
+# A trace cut short inside its first chunk (no rows, no end block: every chunk it holds has the same base time)
+# still replays at every 5% of the time its events cover, and the runner says it is cut and how much it holds
+# (the time fb-trace info finds by reading every event).
+head -c 100000 "$tmp/jq.trace" >"$tmp/jq-cut.trace"
+"$FB" --quiet --replay="$tmp/jq-cut.trace" --csv="$tmp/jq-cut.csv" >/dev/null 2>"$tmp/jq-cut.err"
+code=$?
+seconds=$(build/fb-trace info "$tmp/jq-cut.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
+expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_said_to_be_cut \
+    "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
+    "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
+    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it); its replay makes the calls it holds, $seconds s of the recorded run"
 
 # ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
 bad_options=""

@@ -87,6 +87,8 @@ static int compare_chunks(const void *left_pointer, const void *right_pointer)
 /* Copies a NUL-terminated string out of payload[*at, length), advancing *at; false if none ends there. */
 static bool take_string(const unsigned char *payload, size_t length, size_t *at, char *out, size_t size)
 {
+    if (*at >= length) /* nothing left (an empty block's payload may be no pointer at all) */
+        return false;
     const unsigned char *end = memchr(payload + *at, '\0', length - *at);
     if (!end)
         return false;
@@ -272,6 +274,35 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
     return 0;
 }
 
+static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt);
+
+/*
+ * A trace without its end block (the program died) tells of no time past its chunks' bases; its last events'
+ * times are in its threads' last chunks. Each is read once, at open, and last_ns moved to the latest event in
+ * them (a corrupt chunk is left for trace_next to report).
+ */
+static void find_last_event_time(struct trace_reader *reader)
+{
+    struct cursor cursor = {0};
+    for (size_t i = 0; i < reader->chunk_count; i++) {
+        const struct chunk_ref *chunk = &reader->chunks[i], *next = i + 1 < reader->chunk_count ? chunk + 1 : NULL;
+        bool corrupt;
+        if (next && next->image == chunk->image && next->thread == chunk->thread)
+            continue; /* not its thread's last chunk */
+        unsigned char *bytes = realloc(cursor.bytes, chunk->length ? chunk->length : 1);
+        if (!bytes)
+            abort();
+        cursor = (struct cursor){.bytes = bytes, .length = chunk->length, .ns = chunk->base_ns};
+        if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
+            fread(bytes, 1, chunk->length, reader->file) < chunk->length)
+            continue;
+        while (decode_event(&cursor, chunk, &corrupt))
+            if (cursor.ns > reader->info.last_ns)
+                reader->info.last_ns = cursor.ns;
+    }
+    free(cursor.bytes);
+}
+
 struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size)
 {
     unsigned char magic[TRACE_MAGIC_SIZE];
@@ -300,6 +331,8 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
         trace_close(reader);
         return NULL;
     }
+    if (!reader->info.ended)
+        find_last_event_time(reader);
     return reader;
 }
 

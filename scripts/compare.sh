@@ -14,9 +14,36 @@ mkdir -p "$RESULTS" "$PLOTS"
 # and come back only if bad input stops this matrix before anything ran.
 earlier_dir=$(mktemp -d)
 trap 'rm -rf "$earlier_dir"' EXIT
-for file in compare.csv timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md; do
+kept_aside="compare.csv timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
+for file in $kept_aside; do
     [ -f "$RESULTS/$file" ] && mv "$RESULTS/$file" "$earlier_dir/"
 done
+
+# Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
+# finished (the runner keeps them) go to RESULTS/interrupted/, with the files they were bound for named as they
+# would have been (.tmp left off). The shell then dies of the same signal, as make expects.
+stopped() {
+    trap - INT TERM HUP
+    aside="$RESULTS/interrupted"
+    rm -rf "$aside" && mkdir -p "$aside"
+    for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp replays.csv.tmp \
+        replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
+        # A file of this run's (those of the earlier results are aside) with a row below its header.
+        [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
+        rm -f "$RESULTS/$file"
+    done
+    for file in "$earlier_dir"/*; do [ -f "$file" ] && mv "$file" "$RESULTS/"; done
+    if rmdir "$aside" 2>/dev/null; then
+        echo "fragbench: stopped by SIG$1: no run had finished; the earlier results in $RESULTS are back in place" >&2
+    else
+        echo "fragbench: stopped by SIG$1: the earlier results in $RESULTS are back in place; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
+    fi
+    rm -rf "$earlier_dir"
+    kill -s "$1" $$
+}
+trap 'stopped INT' INT
+trap 'stopped TERM' TERM
+trap 'stopped HUP' HUP
 earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
 [ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0

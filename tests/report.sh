@@ -271,3 +271,27 @@ for file in compare.csv walltime.csv slides.md summary.csv diagnosis.txt; do [ -
 expect bad_input_to_make_compare_keeps_the_earlier_results "exit $code, kept:$kept: $(tail -n 3 "$tmp/bad.out")" \
     "$((code != 0)):$(grep -c "unknown case 'nosuchcase'" "$tmp/bad.out"):$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$kept" \
     = "1:1:same: compare.csv walltime.csv slides.md summary.csv diagnosis.txt"
+
+# ---- make compare stopped (SIGTERM to its process group, as Ctrl-C sends SIGINT) in its cures, its matrix's runs
+# finished: the earlier results are back in place, byte for byte, and this matrix's rows are in RESULTS/interrupted/.
+# (The cure, frag.py with 4 s of idle, is still running when the signal comes.)
+cp "$tmp/cu/slides.md" "$tmp/cu-before.md"
+setsid make -s --no-print-directory compare CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
+    IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/stopped.out" 2>&1 &
+group=$!
+waited=0
+while ! grep -q "the talk's diagnosis and cures" "$tmp/stopped.out" && [ "$waited" -lt 600 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+done
+kill -TERM -- -"$group"
+wait "$group"
+code=$?
+same=""
+cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && same="$same compare.csv"
+cmp -s "$tmp/cu-before.md" "$tmp/cu/slides.md" && same="$same slides.md"
+expect make_compare_stopped_puts_the_earlier_results_back_and_keeps_its_finished_rows \
+    "exit $code, same:$same; $(tail -n 2 "$tmp/stopped.out"); interrupted: $(ls "$tmp/cu/interrupted" 2>&1)" \
+    "$code" = 143 -a "$same" = " compare.csv slides.md" -a "$(grep -c ',ok,' "$tmp/cu/interrupted/compare.csv" 2>/dev/null)" -ge 1 -a \
+    "$(ls "$tmp/cu" | grep -c '\.tmp$')" = 0 -a \
+    "$(grep -c "^fragbench: stopped by SIGTERM: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted/ (compare.csv" "$tmp/stopped.out")" = 1

@@ -229,6 +229,30 @@ static void unknown_long_option(const char *argument, char *error, size_t error_
         snprintf(error, error_size, "unknown option '%s' (see --help)", argument);
 }
 
+/*
+ * An option that takes a value, given twice (--alloc=glibc --alloc=jemalloc, or -r 2 --reps=3): one of the values
+ * would be dropped unseen, so it is refused, naming both. given[] holds the value each option had so far.
+ */
+static bool given_twice(int opt, const char **given, char *error, size_t error_size)
+{
+    for (size_t i = 0; long_options[i].name; i++) {
+        if (long_options[i].val != opt || long_options[i].has_arg != required_argument)
+            continue;
+        if (given[i]) {
+            const char *name = long_options[i].name;
+            if (opt == 'a' || opt == OPT_REPLAY) /* options that take several, comma-separated */
+                snprintf(error, error_size, "--%s is given twice ('%s' and '%s'): give it once (several: --%s=%s,%s)",
+                         name, given[i], optarg, name, given[i], optarg);
+            else
+                snprintf(error, error_size, "--%s is given twice ('%s' and '%s'): give it once", name, given[i], optarg);
+            return true;
+        }
+        given[i] = optarg;
+        return false;
+    }
+    return false;
+}
+
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
@@ -239,7 +263,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                             .mem_limit_kb = -1, .record_cap_kb = 1024 * 1024};
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
+    const char *given[sizeof long_options / sizeof long_options[0]] = {NULL}; /* each valued option's value */
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
+        if (given_twice(opt, given, error, error_size))
+            return -1;
         switch (opt) {
         case 'a':
             if (*optarg == '\0') {

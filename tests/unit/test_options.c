@@ -89,6 +89,24 @@ static void an_unknown_option_names_the_nearest(void)
     CHECK_STR(error, "--quiet takes no value (see --help)");
 }
 
+static void an_option_given_twice_is_refused_naming_both_values(void)
+{
+    struct options o;
+    char error[256];
+    char *allocs[] = {"run", "--alloc=glibc", "-a", "jemalloc", "frag", NULL};
+    char *reps[] = {"run", "-r", "2", "--reps=3", "frag", NULL};
+    char *csv[] = {"run", "--csv=/tmp/a.csv", "--csv=/tmp/b.csv", "frag", NULL};
+    char *flags[] = {"run", "-q", "--quiet", "--skip-missing", "--skip-missing", "frag", NULL};
+    CHECK(parse(&o, error, allocs) == -1);
+    CHECK_STR(error, "--alloc is given twice ('glibc' and 'jemalloc'): give it once (several: --alloc=glibc,jemalloc)");
+    CHECK(parse(&o, error, reps) == -1);
+    CHECK_STR(error, "--reps is given twice ('2' and '3'): give it once");
+    CHECK(parse(&o, error, csv) == -1);
+    CHECK_STR(error, "--csv is given twice ('/tmp/a.csv' and '/tmp/b.csv'): give it once");
+    CHECK(parse(&o, error, flags) == 0); /* a flag twice drops nothing */
+    CHECK(o.quiet && o.skip_missing);
+}
+
 static void an_abbreviation_of_several_options_lists_them(void)
 {
     struct options o;
@@ -171,5 +189,6 @@ int main(void)
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);
+    RUN_TEST(an_option_given_twice_is_refused_naming_both_values);
     return CHECK_EXIT_CODE();
 }

@@ -38,8 +38,8 @@ CURE_CASES  := frag_debug.py frag_subprocess.py frag_compact.py
 CASES       ?= $(filter-out $(CURE_CASES),$(ALL_CASES))
 CURES       ?= $(CURE_CASES)
 CURE_ALLOCS ?= glibc
-# Recorded traces replayed as cases of the matrix (docs/replay.md); none by default.
-TRACES      ?=
+# Recorded traces replayed as cases of the matrix (docs/replay.md); by default the reference's, jq's (TRACES= for none).
+TRACES      ?= results/jq.trace.zst
 ALLOCS      ?= all
 REPS        ?= 2
 MAX_REPS    ?= 3

@@ -7,8 +7,18 @@ cd "$(dirname "$0")/.."
 rm -rf "$PLOT_DATA"
 mkdir -p "$PLOT_DATA"
 build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA"
-# Plots of cases no longer in the results must not stay beside the new ones: remove what fragbench could have drawn.
+# Plots of cases or traces no longer in the results must not stay beside the new ones: remove what the last
+# drawing listed (plots/render.sh's drawn.txt; images only, named in PLOTS itself), and what fragbench could have
+# drawn for any case it knows.
+if [ -f "$PLOTS/drawn.txt" ]; then
+    while IFS= read -r image; do
+        case $image in
+            */* | .*) ;;
+            *.svg | *.png) rm -f "$PLOTS/$image" ;;
+        esac
+    done <"$PLOTS/drawn.txt"
+fi
 for name in retained $(build/fragbench --list=cases); do
-    rm -f "$PLOTS/$name.svg" "$PLOTS/$name.png" "$PLOTS/$name-timeline.svg" "$PLOTS/$name-timeline.png"
+    for kind in "" -timeline -waste; do rm -f "$PLOTS/$name$kind.svg" "$PLOTS/$name$kind.png"; done
 done
 plots/render.sh "$PLOT_DATA" "$PLOTS"

@@ -145,7 +145,7 @@ done
 expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$changed"
 
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
-make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1
 code=$?
 expect small_make_compare_succeeds "exit $code: $(tail -n 5 "$tmp/c.out")" "$code" -eq 0
@@ -168,7 +168,7 @@ expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(hea
     "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
         '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
-make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
 # The calibration run of frag on the same machine takes about the time it took in the first compare.
 factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here)$/\1/p' "$tmp/c2.out")
@@ -236,7 +236,7 @@ walls=$(tr -d '\r' <"$tmp/mixed/summary.csv" | awk -F, '
 expect wall_time_source_is_chosen_per_pair "$walls" "$walls" = "glibc 0.2005 1.000 alone;jemalloc 0.5000  hyperfine;"
 
 # ---- The talk's cures: a small make compare of frag.py under glibc and jemalloc-decay0, and the cures under glibc.
-make -s --no-print-directory compare CASES=frag.py ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare TRACES= CASES=frag.py ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/cu.out" 2>&1
 code=$?
 rows=$(awk '/^## The talk.s cures, measured/ { on = 1; next } /^## / { on = 0 } on && /^\| [a-z]/ { split($0, f, "|"); gsub(/^ +| +$/, "", f[2]); print f[2] }' \
@@ -254,6 +254,17 @@ make -s --no-print-directory slides RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT
 expect cures_table_is_byte_identical_on_a_second_make_slides "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md" | head -n 5)" \
     -z "$(diff "$tmp/cu-first.md" "$tmp/cu/slides.md")"
 
+# ---- make slides removes the images it drew last time (drawn.txt) that these results no longer draw, such as a trace's
+# that was not replayed again, and leaves an image it did not draw.
+printf 'gone-replay.svg\ngone-replay.png\n' >>"$tmp/cu/plots/drawn.txt"
+touch "$tmp/cu/plots/gone-replay.svg" "$tmp/cu/plots/gone-replay.png" "$tmp/cu/plots/mine.png"
+make -s --no-print-directory slides RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >/dev/null 2>&1
+listed=$(grep -c '' "$tmp/cu/plots/drawn.txt")
+images=$(ls "$tmp/cu/plots" | grep -c '\.\(svg\|png\)$')
+expect make_slides_removes_the_images_it_no_longer_draws \
+    "$(ls "$tmp/cu/plots" | tr '\n' ' '); drawn.txt: $listed lines" \
+    "$(ls "$tmp/cu/plots" | grep -c '^gone-replay'):$([ -f "$tmp/cu/plots/mine.png" ] && echo mine):$((images - listed))" = "0:mine:1"
+
 # ---- The heatmap leaves out a case that ran under one profile while others ran under several (the cures), and
 # prints nothing in a grey cell (no clean rep).
 rows=$(awk -F'\t' 'NR > 1 && NF > 1 { n++ } /^$/ { exit } END { print n + 0 }' "$tmp/cu/plot-data/retained.dat")
@@ -263,7 +274,7 @@ expect heatmap_prints_no_nan_in_grey_cells "$(grep -o '>[^<]*nan[^<]*<' "$tmp/cr
 
 # ---- Bad input stops make compare before anything runs, with the runner's message, and the earlier results stay.
 cp "$tmp/cu/compare.csv" "$tmp/cu-before.csv"
-make -s --no-print-directory compare CASES=nosuchcase ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+make -s --no-print-directory compare TRACES= CASES=nosuchcase ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/bad.out" 2>&1
 code=$?
 kept=""
@@ -276,7 +287,7 @@ expect bad_input_to_make_compare_keeps_the_earlier_results "exit $code, kept:$ke
 # finished: the earlier results are back in place, byte for byte, and this matrix's rows are in RESULTS/interrupted/.
 # (The cure, frag.py with 4 s of idle, is still running when the signal comes.)
 cp "$tmp/cu/slides.md" "$tmp/cu-before.md"
-setsid make -s --no-print-directory compare CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
+setsid make -s --no-print-directory compare TRACES= CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
     IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/stopped.out" 2>&1 &
 group=$!
 waited=0

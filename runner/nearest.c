@@ -41,7 +41,7 @@ const char *nearest_name(const char *wrong, size_t count, const char *(*name_at)
                          const void *names)
 {
     const char *best = NULL;
-    size_t best_distance = (size_t)-1, allowed = strlen(wrong) / 3;
+    size_t best_distance = (size_t)-1, allowed = (strlen(wrong) + 1) / 3; /* an edit per three letters: "alocc" (2) is "alloc" */
     if (allowed < 1)
         allowed = 1;
     for (size_t i = 0; i < count; i++) {

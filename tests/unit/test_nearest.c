@@ -30,6 +30,7 @@ static void typos_find_their_name_and_nonsense_finds_none(void)
     CHECK((got = nearest("jemalloc-decay")) && strcmp(got, "jemalloc-decay0") == 0);
     CHECK((got = nearest("fragg")) && strcmp(got, "frag") == 0);
     CHECK((got = nearest("glbic")) && strcmp(got, "glibc") == 0);
+    CHECK((got = nearest("glbcc")) && strcmp(got, "glibc") == 0); /* two edits in five letters (--alocc) */
     CHECK(nearest("xyz") == NULL);
     CHECK(nearest("completely-different") == NULL);
 }

@@ -497,8 +497,10 @@ int main(int argc, char **argv)
     }
     summary_free(summary);
     if (totals.runs > 0 && (totals.failed || totals.wrong))
-        fprintf(stderr, "fragbench: %u of %u runs failed%s; the rows of the others are kept\n",
-                totals.failed + totals.wrong, totals.runs, totals.wrong ? " (allocator not the one asked for)" : "");
+        fprintf(stderr, "fragbench: %u of %u run%s failed%s; %s rows are kept, with the status that says how\n",
+                totals.failed + totals.wrong, totals.runs, totals.runs > 1 ? "s" : "",
+                totals.wrong ? " (allocator not the one asked for)" : "",
+                totals.runs > totals.failed + totals.wrong ? "every run's" : totals.runs > 1 ? "their" : "its");
     if (csv == stdout && !totals.csv_broken && !matrix_csv_flushed(csv, "--csv", options.csv_path))
         code = EXIT_BAD_INPUT;
     if (timeline && fclose(timeline) != 0 && !totals.csv_broken) {

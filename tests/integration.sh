@@ -365,6 +365,8 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $18 }'):$((elapsed_ms < 4000))"
 expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $elapsed_ms ms: $(cat "$tmp/timeout.err")" \
     "$got" = "1:After x|timeout:1"
+expect a_failed_run_is_counted_and_its_rows_said_to_be_kept "$(tail -n 1 "$tmp/timeout.err")" \
+    "$(tail -n 1 "$tmp/timeout.err")" = "fragbench: 1 of 1 run failed; its rows are kept, with the status that says how"
 "$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
 code=$?
 got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"

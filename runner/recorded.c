@@ -234,7 +234,10 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     if (summary->events)
         fprintf(out, ", %.1f bytes each", (double)info->file_bytes / (double)summary->events);
     fprintf(out, "; %s):\n", state);
-    fprintf(out, "  %-24s %10s %10s %10s %10s %10s\n", "row", "RSS kB", "live kB", "blocks", "ideal kB", "waste kB");
+    if (row_count > 0)
+        fprintf(out, "  %-24s %10s %10s %10s %10s %10s\n", "row", "RSS kB", "live kB", "blocks", "ideal kB", "waste kB");
+    else
+        fprintf(out, "  No rows: the run ended before its first phase (the figures below are the trace's alone)\n");
     for (size_t i = 0; i < row_count; i++) {
         const struct record *row = &rows[i];
         if (!row->has_trace_live) {

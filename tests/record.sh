@@ -186,6 +186,13 @@ plain=$($TRACE info "$tmp/jq.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
 packed=$($TRACE info "$tmp/jq.trace.zst" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
 expect record_to_zst_compresses_and_reads_back "magic $magic, events $packed (uncompressed run: $plain), $(wc -c <"$tmp/jq.trace.zst") bytes; $(cat "$tmp/zst.err")" \
     "$magic:$([ -e "$tmp/jq.trace.zst.raw" ] && echo raw-left):$([ "${packed:-0}" -gt 100000 ] && echo read)" = "28b52ffd::read"
+# A compressed trace cut short: zstd's own words in the message (one line, exit 2), none of them on the terminal before it
+# (zstd shortens a long path in them).
+head -c 20000 "$tmp/jq.trace.zst" >"$tmp/cut.trace.zst"
+$TRACE info "$tmp/cut.trace.zst" >/dev/null 2>"$tmp/cut-zst.err"
+code=$?
+expect cut_zst_trace_is_refused_with_zstds_reason_in_one_line "exit $code: $(cat "$tmp/cut-zst.err")" \
+    "$code:$(grep -c '' "$tmp/cut-zst.err"):$(grep -c "^fb-trace: $tmp/cut.trace.zst is compressed with zstd, and zstd could not decompress it (zstd: .*premature end)$" "$tmp/cut-zst.err")" = "2:1:1"
 PATH=/nonexistent "$FB" --quiet --record="$tmp/nozstd.trace.zst" -- build/tests/record_threads none >/dev/null 2>"$tmp/nozstd.err"
 expect without_zstd_the_trace_is_kept_uncompressed "$(cat "$tmp/nozstd.err")" \
     "$(grep -c "it is kept uncompressed in $tmp/nozstd.trace.zst.raw" "$tmp/nozstd.err"):$($TRACE info "$tmp/nozstd.trace.zst.raw" | grep -c complete)" = "1:1"

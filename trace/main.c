@@ -39,7 +39,8 @@ static int print_info(const char *path)
     printf("trace: %s (%.1f MB, format %u, %s)\n", path, megabytes(info->file_bytes), info->version, state);
     printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
            info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
-    printf("allocator: %s %s\n", *info->allocator ? info->allocator : "(not named)", info->allocator_version);
+    printf("allocator: %s%s%s\n", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",
+           info->allocator_version);
     printf("events: %" PRIu64 " in %.3f s", summary.events, seconds);
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);

@@ -342,26 +342,40 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
  */
 static FILE *decompressed(const char *path, char *error, size_t error_size)
 {
-    FILE *plain = tmpfile();
+    FILE *plain = tmpfile(), *complaint = tmpfile(); /* zstd's output, and what it says on stderr */
     int status = 0;
-    if (!plain) {
+    if (!plain || !complaint) {
         snprintf(error, error_size, "cannot make a temporary file to decompress %s: %s", path, strerror(errno));
+        if (plain)
+            fclose(plain);
         return NULL;
     }
     pid_t child = fork();
     if (child == 0) {
         dup2(fileno(plain), STDOUT_FILENO);
+        dup2(fileno(complaint), STDERR_FILENO);
         execlp("zstd", "zstd", "-d", "-c", "-q", "--", path, (char *)NULL);
         _exit(127);
     }
     if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(error, error_size, "%s is compressed with zstd, and %s", path,
+        /* zstd's own words (its last line) go into the message rather than onto the terminal before it. */
+        char said[256] = "", line[256];
+        rewind(complaint);
+        while (fgets(line, sizeof line, complaint))
+            if (line[strspn(line, " \r\n")] != '\0')
+                snprintf(said, sizeof said, "%.*s", (int)strcspn(line, "\r\n"), line);
+        for (size_t end = strlen(said); end > 0 && said[end - 1] == ' '; end--)
+            said[end - 1] = '\0';
+        snprintf(error, error_size, "%s is compressed with zstd, and %s%s%s%s", path,
                  child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
                      ? "the zstd program is missing (apt-get install zstd)"
-                     : "zstd could not decompress it");
+                     : "zstd could not decompress it",
+                 *said ? " (zstd: " : "", said, *said ? ")" : "");
         fclose(plain);
+        fclose(complaint);
         return NULL;
     }
+    fclose(complaint);
     rewind(plain);
     return plain;
 }

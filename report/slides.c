@@ -177,6 +177,36 @@ static void console_blocks(const struct report *report, const struct case_stats 
     fprintf(out, "```\n");
 }
 
+/*
+ * What ran, for the heading: the cases and traces under every profile ("10 cases and 1 recorded trace x 10
+ * profiles x 2-3 reps"), then those that ran under fewer (the talk's cures, under glibc alone), by name.
+ */
+static void write_what_ran(const struct report *report, size_t profiles, const char *reps_text, FILE *out)
+{
+    const struct stats *stats = report->stats;
+    size_t cases = 0, traces = 0, fewer = 0;
+    for (size_t k = 0; k < stats->count; k++) {
+        const struct case_stats *c = &stats->cases[k];
+        if (c->profile_count < profiles)
+            fewer++;
+        else if (replay_case(report->dataset, c->case_name))
+            traces++;
+        else
+            cases++;
+    }
+    fprintf(out, "%zu case%s", cases, cases == 1 ? "" : "s");
+    if (traces)
+        fprintf(out, " and %zu recorded trace%s", traces, traces == 1 ? "" : "s");
+    fprintf(out, " x %zu profile%s x %s", profiles, profiles == 1 ? "" : "s", reps_text);
+    if (fewer) {
+        fprintf(out, " (");
+        for (size_t k = 0, listed = 0; k < stats->count; k++)
+            if (stats->cases[k].profile_count < profiles)
+                fprintf(out, "%s%s", listed++ ? ", " : "", stats->cases[k].case_name);
+        fprintf(out, " under fewer profiles)");
+    }
+}
+
 void write_slides(const struct report *report, FILE *out)
 {
     const struct dataset *d = report->dataset;
@@ -197,11 +227,11 @@ void write_slides(const struct report *report, FILE *out)
     else
         snprintf(reps_text, sizeof reps_text, "%u rep%s", reps, reps == 1 ? "" : "s");
     fprintf(out, "# fragbench: which allocator gives the memory back\n\n");
-    fprintf(out, "%zu case%s x %zu profile%s x %s, scale %s (1 = the talk's ~500 MB), %s ms idle before "
+    write_what_ran(report, profiles, reps_text, out);
+    fprintf(out, ", scale %s (1 = the talk's ~500 MB), %s ms idle before "
                  "\"After idle\". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
                  "more than %.0f%% (see rss_spread_pct in summary.csv). %s\n\n",
-            report->stats->count, report->stats->count == 1 ? "" : "s", profiles, profiles == 1 ? "" : "s",
-            reps_text, d->scale, d->idle_ms, STATS_DISAGREE_PCT, report_wall_text(report));
+            d->scale, d->idle_ms, STATS_DISAGREE_PCT, report_wall_text(report));
     fprintf(out, "Figures of the profiles that purge on a timer (jemalloc's 10 s decay, jemalloc-bgthread's background "
                  "thread, mimalloc's 25 ms decommit delay) depend on how much time passed between the frees and the "
                  "sample, and so on this machine's speed, which varies up to 8x between machines of this kind: "

@@ -48,6 +48,15 @@ earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
 [ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0
 
+# The case names the runner gives TRACES: each file's name less .zst and .trace.
+trace_names() {
+    for trace in ${TRACES:-}; do
+        name=$(basename "$trace")
+        name=${name%.zst}
+        echo "${name%.trace}"
+    done
+}
+
 # The profiles that will run: those asked for (all: every one) that are installed; the runner says which it skips.
 installed=$("$runner" --list=profiles)
 if [ "$ALLOCS" = all ]; then
@@ -72,7 +81,7 @@ cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
-        "$earlier_alone" >&2
+        "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(trace_names)" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
 "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
     --idle-ms="$IDLE_MS" --jobs="$JOBS" \

@@ -1,13 +1,16 @@
 #!/bin/sh
-# Estimates how long make compare's runs (the memory runs, then one run of each pair alone) take here: the busy
+# Estimates how long make compare's runs (the memory runs, the cures and the replays, then one run of each case's
+# pair alone) take here: the busy
 # times of earlier results (a compare.csv with busy_ms, and their walltime.csv), scaled by how long frag under glibc
 # takes on this machine now (JOBS at a time) against its time there.
-# Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS [EARLIER_WALLTIME.csv]
+# Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS [EARLIER_WALLTIME.csv
+#        ["CURES" "CURE_PROFILES" ["TRACE_NAMES"]]]
 # (make compare runs it)
 # Prints one line; says so when there is nothing to estimate from.
 set -u
 cd "$(dirname "$0")/.."
 earlier=$1 cases=$2 profiles=$3 reps=$4 max_reps=$5 jobs=$6 scale=$7 idle_ms=$8 earlier_alone=${9:-/dev/null}
+cures=${10:-} cure_profiles=${11:-} traces=${12:-}
 if [ ! -s "$earlier" ] || ! head -1 "$earlier" | grep -q busy_ms; then
     echo "fragbench: estimate: none (no earlier results with busy_ms); the progress line gives an ETA after the first runs"
     exit 0
@@ -29,7 +32,21 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
 # The earlier runs alone, where there are any, first (marked by a leading "alone" field), then the memory runs.
 { tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
     -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" \
-    -v calibrate_alone="$([ "$earlier_alone" = /dev/null ] && echo 0 || echo 1)" '
+    -v calibrate_alone="$([ "$earlier_alone" = /dev/null ] && echo 0 || echo 1)" \
+    -v cures="$cures" -v cure_profiles="$cure_profiles" -v traces="$traces" '
+    # add_pairs(NAMES, PROFILES, ALONE): adds the busy time of each pair (that of the earlier pair, else the mean of
+    # its case, else of any run) to work, and with ALONE (a case is run alone for its wall time; a replay is not) to
+    # alone; returns the number of pairs.
+    function add_pairs(names, profile_names, with_alone,    c, p, i, j, key, ms, name_list, profile_list) {
+        c = split(names, name_list, " "); p = split(profile_names, profile_list, " ")
+        for (i = 1; i <= c; i++) for (j = 1; j <= p; j++) {
+            key = name_list[i] SUBSEP profile_list[j]
+            ms = n[key] ? sum[key] / n[key] : case_n[name_list[i]] ? case_sum[name_list[i]] / case_n[name_list[i]] : all_sum / all_n
+            work += ms * reps
+            if (with_alone) alone += key in alone_ms ? alone_ms[key] : ms
+        }
+        return c * p
+    }
     $1 == "alone" && $2 == "case" { for (i = 2; i <= NF; i++) alone_at[$i] = i; next }
     $1 == "alone" {
         if ($alone_at["status"] == "ok" && $alone_at["seq"] == 1 && $alone_at["busy_ms"] != "") {
@@ -50,17 +67,10 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
     END {
         if (!all_n || !frag_n) { print "fragbench: estimate: none (the earlier results have no frag under glibc)"; exit }
         speed = now / (frag_sum / frag_n)
-        c = split(cases, case_list, " "); p = split(profiles, profile_list, " ")
-        for (i = 1; i <= c; i++) for (j = 1; j <= p; j++) {
-            key = case_list[i] SUBSEP profile_list[j]
-            ms = n[key] ? sum[key] / n[key] : case_n[case_list[i]] ? case_sum[case_list[i]] / case_n[case_list[i]] : all_sum / all_n
-            work += ms * reps
-            alone += key in alone_ms ? alone_ms[key] : ms
-        }
+        pairs = add_pairs(cases, profiles, 1) + add_pairs(cures, cure_profiles, 1) + add_pairs(traces, profiles, 0)
         # Extra reps: as often as the earlier results needed them.
         share = runs ? extra / runs : 0
         if (max_reps > reps) work *= 1 + share
-        pairs = c * p
         # The memory runs, JOBS working at a time; then one run of each pair alone for its wall time (from the
         # earlier runs alone, else from its busy time in the memory runs, which is no less: an upper bound).
         seconds = work * speed * (scale / earlier_scale) / 1000 / jobs + idle_ms / 1000

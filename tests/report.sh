@@ -174,6 +174,10 @@ make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jem
 factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here)$/\1/p' "$tmp/c2.out")
 expect second_make_compare_estimates_from_the_first "factor '$factor': $(head -n 3 "$tmp/c2.out")" \
     "$(awk -v f="${factor:-0}" 'BEGIN { print (f > 0.2 && f < 5) }')" = 1
+# The estimate counts the cures (under their profiles) and the traces' replays (under the matrix's) as pairs too.
+pairs=$(scripts/estimate.sh "$tmp/c/compare.csv" frag "glibc jemalloc-decay0" 1 1 1 0.02 0 "$tmp/c/walltime.csv" \
+    "frag.py lists.py" glibc "svc other" | sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for \([0-9]*\) pairs.*/\1/p')
+expect estimate_counts_the_cures_and_the_replays "pairs '$pairs' (2 cases + 2 cures + 4 replays)" "$pairs" = 8
 # make bench times each pair alone with hyperfine, with progress (the cases under ALLOCS, the cures under glibc);
 # make slides then takes its times.
 make -s --no-print-directory bench CASES=frag ALLOCS="glibc jemalloc-decay0" SCALE=0.02 TIMING_RUNS=2 \

@@ -15,20 +15,18 @@ mkdir -p "$RESULTS" "$PLOTS"
 earlier_dir=$(mktemp -d)
 trap 'rm -rf "$earlier_dir"' EXIT
 kept_aside="compare.csv timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
-for file in $kept_aside; do
-    [ -f "$RESULTS/$file" ] && mv "$RESULTS/$file" "$earlier_dir/"
-done
+moved_aside=0
 
 # Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
-# finished (the runner keeps them) go to RESULTS/interrupted/, with the files they were bound for named as they
-# would have been (.tmp left off). The shell then dies of the same signal, as make expects.
+# finished (the runner keeps them) go to RESULTS/interrupted-DATE-TIME/, with the files they were bound for named as
+# they would have been (.tmp left off). The shell then dies of the same signal, as make expects.
 stopped() {
     trap - INT TERM HUP
-    aside="$RESULTS/interrupted"
-    rm -rf "$aside" && mkdir -p "$aside"
-    for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp replays.csv.tmp \
-        replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
-        # A file of this run's (those of the earlier results are aside) with a row below its header.
+    aside="$RESULTS/interrupted-$(date +%Y%m%d-%H%M%S)"
+    mkdir -p "$aside"
+    # Once the earlier files are all aside, those in RESULTS are this matrix's: kept if a row is below the header.
+    [ "$moved_aside" = 1 ] && for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp \
+        cures-timeline.csv.tmp replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
         [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
         rm -f "$RESULTS/$file"
     done
@@ -44,6 +42,10 @@ stopped() {
 trap 'stopped INT' INT
 trap 'stopped TERM' TERM
 trap 'stopped HUP' HUP
+for file in $kept_aside; do
+    [ -f "$RESULTS/$file" ] && mv "$RESULTS/$file" "$earlier_dir/"
+done
+moved_aside=1
 earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
 [ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0

@@ -288,7 +288,7 @@ expect bad_input_to_make_compare_keeps_the_earlier_results "exit $code, kept:$ke
     = "1:1:same: compare.csv walltime.csv slides.md summary.csv diagnosis.txt"
 
 # ---- make compare stopped (SIGTERM to its process group, as Ctrl-C sends SIGINT) in its cures, its matrix's runs
-# finished: the earlier results are back in place, byte for byte, and this matrix's rows are in RESULTS/interrupted/.
+# finished: the earlier results are back in place, byte for byte, and this matrix's rows in RESULTS/interrupted-DATE-TIME/.
 # (The cure, frag.py with 4 s of idle, is still running when the signal comes.)
 cp "$tmp/cu/slides.md" "$tmp/cu-before.md"
 setsid make -s --no-print-directory compare TRACES= CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
@@ -306,7 +306,7 @@ same=""
 cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && same="$same compare.csv"
 cmp -s "$tmp/cu-before.md" "$tmp/cu/slides.md" && same="$same slides.md"
 expect make_compare_stopped_puts_the_earlier_results_back_and_keeps_its_finished_rows \
-    "exit $code, same:$same; $(tail -n 2 "$tmp/stopped.out"); interrupted: $(ls "$tmp/cu/interrupted" 2>&1)" \
-    "$code" = 143 -a "$same" = " compare.csv slides.md" -a "$(grep -c ',ok,' "$tmp/cu/interrupted/compare.csv" 2>/dev/null)" -ge 1 -a \
+    "exit $code, same:$same; $(tail -n 2 "$tmp/stopped.out"); interrupted: $(ls "$tmp"/cu/interrupted-* 2>&1)" \
+    "$code" = 143 -a "$same" = " compare.csv slides.md" -a "$(cat "$tmp"/cu/interrupted-*/compare.csv 2>/dev/null | grep -c ',ok,')" -ge 1 -a \
     "$(ls "$tmp/cu" | grep -c '\.tmp$')" = 0 -a \
-    "$(grep -c "^fragbench: stopped by SIGTERM: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted/ (compare.csv" "$tmp/stopped.out")" = 1
+    "$(grep -c "^fragbench: stopped by SIGTERM: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/stopped.out")" = 1

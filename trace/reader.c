@@ -275,32 +275,29 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
 }
 
 static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt);
+static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size);
 
 /*
  * A trace without its end block (the program died) tells of no time past its chunks' bases; its last events'
  * times are in its threads' last chunks. Each is read once, at open, and last_ns moved to the latest event in
- * them (a corrupt chunk is left for trace_next to report).
+ * them (a chunk that cannot be read is left for trace_next to report).
  */
 static void find_last_event_time(struct trace_reader *reader)
 {
-    struct cursor cursor = {0};
     for (size_t i = 0; i < reader->chunk_count; i++) {
         const struct chunk_ref *chunk = &reader->chunks[i], *next = i + 1 < reader->chunk_count ? chunk + 1 : NULL;
+        struct cursor cursor = {.first = i, .last = i + 1, .current = i};
+        char unused[160];
         bool corrupt;
         if (next && next->image == chunk->image && next->thread == chunk->thread)
             continue; /* not its thread's last chunk */
-        unsigned char *bytes = realloc(cursor.bytes, chunk->length ? chunk->length : 1);
-        if (!bytes)
-            abort();
-        cursor = (struct cursor){.bytes = bytes, .length = chunk->length, .ns = chunk->base_ns};
-        if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
-            fread(bytes, 1, chunk->length, reader->file) < chunk->length)
-            continue;
-        while (decode_event(&cursor, chunk, &corrupt))
-            if (cursor.ns > reader->info.last_ns)
-                reader->info.last_ns = cursor.ns;
+        if (load_chunk(reader, &cursor, unused, sizeof unused) == 1)
+            do
+                if (cursor.ns > reader->info.last_ns)
+                    reader->info.last_ns = cursor.ns;
+            while (decode_event(&cursor, chunk, &corrupt));
+        free(cursor.bytes);
     }
-    free(cursor.bytes);
 }
 
 struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size)

@@ -252,10 +252,10 @@ static int prepare_trace(const struct options *options, const struct layout *lay
  */
 static void warn_of_a_partial_trace(const char *path, const struct trace_info *info)
 {
+    if (trace_is_complete(info))
+        return;
     char state[256];
     trace_state_text(info, state, sizeof state);
-    if (strcmp(state, "complete") == 0)
-        return;
     fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run\n",
             path, state, info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0);
 }

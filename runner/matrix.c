@@ -426,10 +426,11 @@ static void read_trace(struct run *run)
     run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
     run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);
     run->identity.live_at_peak_rss_known = recorded.live_at_peak_rss_known;
-    char state[256];
-    trace_state_text(&recorded.summary.info, state, sizeof state);
-    if (strcmp(state, "complete") != 0) /* said even when --quiet: the live heap after that point is not known */
+    if (!trace_is_complete(&recorded.summary.info)) { /* said even when --quiet: the live heap after it is unknown */
+        char state[256];
+        trace_state_text(&recorded.summary.info, state, sizeof state);
         fprintf(stderr, "fragbench: --record: the trace %s is %s\n", matrix->trace_display, state);
+    }
     recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count);
     if (out)
         fflush(out);

@@ -821,6 +821,11 @@ void trace_close(struct trace_reader *reader)
     free(reader);
 }
 
+bool trace_is_complete(const struct trace_info *info)
+{
+    return !info->stopped && !info->cut_block && info->ended && !info->unended_images && !info->gaps;
+}
+
 void trace_state_text(const struct trace_info *info, char *out, size_t size)
 {
     if (info->stopped)

@@ -91,6 +91,9 @@ const struct live_set *trace_live_set(const struct trace_reader *reader);
 /* Writes a formatted error message into error (as every function here does) and returns -1. */
 __attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size, const char *format_text, ...);
 
+/* Whether the trace holds every call of the run: it ended cleanly, was not stopped, and lost no block. */
+bool trace_is_complete(const struct trace_info *info);
+
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);
 

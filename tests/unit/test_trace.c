@@ -259,6 +259,29 @@ static void a_trace_cut_inside_a_block_reads_up_to_it(void)
     unlink(path);
 }
 
+/* A trace is complete exactly when its state reads "complete": each way of losing calls makes it incomplete. */
+static void a_trace_is_complete_only_when_nothing_was_lost(void)
+{
+    struct trace_info clean = {.ended = true};
+    char state[256];
+    CHECK(trace_is_complete(&clean));
+    trace_state_text(&clean, state, sizeof state);
+    CHECK_STR(state, "complete");
+    struct trace_info lost[5];
+    for (int i = 0; i < 5; i++)
+        lost[i] = clean;
+    lost[0].stopped = true;
+    lost[1].cut_block = true;
+    lost[2].ended = false;
+    lost[3].unended_images = 1;
+    lost[4].gaps = 2;
+    for (int i = 0; i < 5; i++) {
+        CHECK(!trace_is_complete(&lost[i]));
+        trace_state_text(&lost[i], state, sizeof state);
+        CHECK(strcmp(state, "complete") != 0);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(live_set_matches_a_plain_array_through_many_changes);
@@ -268,5 +291,6 @@ int main(void)
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
+    RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);
     return CHECK_EXIT_CODE();
 }

@@ -14,7 +14,7 @@ mkdir -p "$RESULTS" "$PLOTS"
 # and come back only if bad input stops this matrix before anything ran.
 earlier_dir=$(mktemp -d)
 trap 'rm -rf "$earlier_dir"' EXIT
-kept_aside="compare.csv timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
+kept_aside="compare.csv compare.log timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
 moved_aside=0
 
 # Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
@@ -25,16 +25,25 @@ stopped() {
     aside="$RESULTS/interrupted-$(date +%Y%m%d-%H%M%S)"
     mkdir -p "$aside"
     # Once the earlier files are all aside, those in RESULTS are this matrix's: kept if a row is below the header.
-    [ "$moved_aside" = 1 ] && for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp \
-        cures-timeline.csv.tmp replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
-        [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
-        rm -f "$RESULTS/$file"
+    # The runner's log goes with them if a run finished (it also holds the lines of the run it dropped).
+    if [ "$moved_aside" = 1 ]; then
+        for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp \
+            replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
+            [ "$file" != compare.log ] && [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] &&
+                mv "$RESULTS/$file" "$aside/${file%.tmp}"
+            [ "$file" != compare.log ] && rm -f "$RESULTS/$file"
+        done
+        [ -n "$(ls -A "$aside")" ] && [ -f "$RESULTS/compare.log" ] && mv "$RESULTS/compare.log" "$aside/"
+        rm -f "$RESULTS/compare.log"
+    fi
+    earlier_state="there were no earlier results in $RESULTS"
+    for file in "$earlier_dir"/*; do
+        [ -f "$file" ] && mv "$file" "$RESULTS/" && earlier_state="the earlier results in $RESULTS are back in place"
     done
-    for file in "$earlier_dir"/*; do [ -f "$file" ] && mv "$file" "$RESULTS/"; done
     if rmdir "$aside" 2>/dev/null; then
-        echo "fragbench: stopped by SIG$1: no run had finished; the earlier results in $RESULTS are back in place" >&2
+        echo "fragbench: stopped by SIG$1: no run had finished; $earlier_state" >&2
     else
-        echo "fragbench: stopped by SIG$1: the earlier results in $RESULTS are back in place; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
+        echo "fragbench: stopped by SIG$1: $earlier_state; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
     fi
     rm -rf "$earlier_dir"
     kill -s "$1" $$
@@ -89,7 +98,7 @@ echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS r
     --idle-ms="$IDLE_MS" --jobs="$JOBS" \
     --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
 if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
-    rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp"
+    rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
     for file in "$earlier_dir"/*; do [ -f "$file" ] && mv "$file" "$RESULTS/"; done
     echo "fragbench: nothing ran; the earlier results in $RESULTS are kept" >&2
     exit "$status" # bad input (the runner said why)

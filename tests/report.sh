@@ -278,22 +278,26 @@ expect heatmap_prints_no_nan_in_grey_cells "$(grep -o '>[^<]*nan[^<]*<' "$tmp/cr
 
 # ---- Bad input stops make compare before anything runs, with the runner's message, and the earlier results stay.
 cp "$tmp/cu/compare.csv" "$tmp/cu-before.csv"
+cp "$tmp/cu/compare.log" "$tmp/cu-before.log"
 make -s --no-print-directory compare TRACES= CASES=nosuchcase ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/bad.out" 2>&1
 code=$?
 kept=""
 for file in compare.csv walltime.csv slides.md summary.csv diagnosis.txt; do [ -s "$tmp/cu/$file" ] && kept="$kept $file"; done
 expect bad_input_to_make_compare_keeps_the_earlier_results "exit $code, kept:$kept: $(tail -n 3 "$tmp/bad.out")" \
-    "$((code != 0)):$(grep -c "unknown case 'nosuchcase'" "$tmp/bad.out"):$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$kept" \
-    = "1:1:same: compare.csv walltime.csv slides.md summary.csv diagnosis.txt"
+    "$((code != 0)):$(grep -c "unknown case 'nosuchcase'" "$tmp/bad.out"):$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(cmp -s "$tmp/cu-before.log" "$tmp/cu/compare.log" && echo log):$kept" \
+    = "1:1:same:log: compare.csv walltime.csv slides.md summary.csv diagnosis.txt"
 
-# ---- make compare stopped (SIGTERM to its process group, as Ctrl-C sends SIGINT) in its cures, its matrix's runs
+# ---- make compare stopped (SIGINT to its process group, as Ctrl-C sends it) in its cures, its matrix's runs
 # finished: the earlier results are back in place, byte for byte, and this matrix's rows in RESULTS/interrupted-DATE-TIME/.
 # (The cure, frag.py with 4 s of idle, is still running when the signal comes.)
 cp "$tmp/cu/slides.md" "$tmp/cu-before.md"
-# A process group of its own (perl, in every Debian: setpgrp, then exec, so $! is the group's id), signalled as a
-# terminal does, by perl too (dash's kill takes no negative id).
-perl -e 'setpgrp(0, 0); exec @ARGV or die "exec: $!"' make -s --no-print-directory compare TRACES= CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
+# A process group of its own (perl, in every Debian: SIGINT back to its default, which a background job of a
+# script ignores, then setpgrp and exec, so $! is the group's id), signalled as a terminal does, by perl too (dash's
+# kill takes no negative id). in_own_group is run with & only: its exec makes perl the background job itself.
+in_own_group() { exec perl -e '$SIG{INT} = "DEFAULT"; setpgrp(0, 0); exec @ARGV or die "exec: $!"' "$@"; }
+signal_group() { perl -e 'kill $ARGV[0], -$ARGV[1] or die "kill: $!"' "$1" "$2"; }
+in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
     IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/stopped.out" 2>&1 &
 group=$!
 waited=0
@@ -301,14 +305,35 @@ while ! grep -q "the talk's diagnosis and cures" "$tmp/stopped.out" && [ "$waite
     sleep 0.1
     waited=$((waited + 1))
 done
-perl -e 'kill "TERM", -$ARGV[0] or die "kill: $!"' "$group"
+signal_group INT "$group"
 wait "$group"
 code=$?
 same=""
 cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && same="$same compare.csv"
 cmp -s "$tmp/cu-before.md" "$tmp/cu/slides.md" && same="$same slides.md"
+cmp -s "$tmp/cu-before.log" "$tmp/cu/compare.log" && same="$same compare.log"
 expect make_compare_stopped_puts_the_earlier_results_back_and_keeps_its_finished_rows \
     "exit $code, same:$same; $(tail -n 2 "$tmp/stopped.out"); interrupted: $(ls "$tmp"/cu/interrupted-* 2>&1)" \
-    "$code" = 143 -a "$same" = " compare.csv slides.md" -a "$(cat "$tmp"/cu/interrupted-*/compare.csv 2>/dev/null | grep -c ',ok,')" -ge 1 -a \
+    "$code" = 130 -a "$same" = " compare.csv slides.md compare.log" -a "$(cat "$tmp"/cu/interrupted-*/compare.csv 2>/dev/null | grep -c ',ok,')" -ge 1 -a \
     "$(ls "$tmp/cu" | grep -c '\.tmp$')" = 0 -a \
-    "$(grep -c "^fragbench: stopped by SIGTERM: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/stopped.out")" = 1
+    "$(grep -c "^fragbench: stopped by SIGINT: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/stopped.out")" = 1
+
+# ---- make compare stopped by SIGTERM in its first run, where there were no earlier results: it says so, keeps no
+# empty folder, and leaves no file behind.
+mkdir -p "$tmp/fresh"
+in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=4000 \
+    JOBS=1 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" >"$tmp/fresh.out" 2>&1 &
+group=$!
+waited=0
+while [ ! -f "$tmp/fresh/compare.csv.tmp" ] && [ "$waited" -lt 600 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+done
+sleep 0.5
+signal_group TERM "$group"
+wait "$group"
+code=$?
+expect make_compare_stopped_before_any_run_finished_says_there_was_nothing_earlier \
+    "exit $code; $(tail -n 2 "$tmp/fresh.out"); left: $(ls "$tmp/fresh")" \
+    "$code" = 143 -a "$(ls "$tmp/fresh" | grep -v -c '^plots$')" = 0 -a \
+    "$(grep -c "^fragbench: stopped by SIGTERM: no run had finished; there were no earlier results in $tmp/fresh\$" "$tmp/fresh.out")" = 1

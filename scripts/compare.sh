@@ -14,8 +14,9 @@ mkdir -p "$RESULTS" "$PLOTS"
 # and come back only if bad input stops this matrix before anything ran.
 earlier_dir=$(mktemp -d)
 trap 'rm -rf "$earlier_dir"' EXIT
-kept_aside="compare.csv compare.log timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
+kept_aside="compare.csv compare.log machine.txt timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
 moved_aside=0
+drawing=0
 
 # Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
 # finished (the runner keeps them) go to RESULTS/interrupted-DATE-TIME/, with the files they were bound for named as
@@ -45,6 +46,8 @@ stopped() {
     else
         echo "fragbench: stopped by SIG$1: $earlier_state; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
     fi
+    [ "$drawing" = 1 ] &&
+        echo "fragbench: the plots in $PLOTS were part drawn from this matrix: 'make slides' draws them again from the results in place" >&2
     rm -rf "$earlier_dir"
     kill -s "$1" $$
 }
@@ -168,6 +171,8 @@ fi
 
 scripts/machine.sh "$runner" >"$RESULTS/machine.txt" || status=1
 
+drawing=1
 scripts/slides.sh || status=1
+drawing=0
 [ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg" >&2
 exit $status

@@ -337,3 +337,21 @@ expect make_compare_stopped_before_any_run_finished_says_there_was_nothing_earli
     "exit $code; $(tail -n 2 "$tmp/fresh.out"); left: $(ls "$tmp/fresh")" \
     "$code" = 143 -a "$(ls "$tmp/fresh" | grep -v -c '^plots$')" = 0 -a \
     "$(grep -c "^fragbench: stopped by SIGTERM: no run had finished; there were no earlier results in $tmp/fresh\$" "$tmp/fresh.out")" = 1
+
+# ---- make compare stopped while it draws (once its plot data folder is made): its rows and machine facts go to
+# their folder, and it says the plots are part drawn.
+in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    JOBS=1 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" >"$tmp/drawing.out" 2>&1 &
+group=$!
+waited=0
+while [ ! -d "$tmp/fresh/plot-data" ] && [ "$waited" -lt 1200 ]; do
+    sleep 0.05
+    waited=$((waited + 1))
+done
+signal_group INT "$group"
+wait "$group"
+code=$?
+expect make_compare_stopped_while_drawing_says_the_plots_are_part_drawn \
+    "exit $code; $(tail -n 3 "$tmp/drawing.out"); interrupted: $(ls "$tmp"/fresh/interrupted-* 2>&1 | tr '\n' ' ')" \
+    "$code" = 130 -a "$(ls "$tmp"/fresh/interrupted-*/machine.txt "$tmp"/fresh/interrupted-*/compare.csv 2>/dev/null | grep -c .)" = 2 -a \
+    "$(grep -c "^fragbench: the plots in $tmp/fresh/plots were part drawn from this matrix: 'make slides' draws them again from the results in place\$" "$tmp/drawing.out")" = 1

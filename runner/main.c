@@ -290,6 +290,11 @@ static int resolve_replays(const struct options *options, const struct case_entr
                 trace_close(reader);
             return -1;
         }
+        if (trace_check_chunks(reader, error, sizeof error) != 0) { /* refused here, not in every run */
+            fprintf(stderr, "fragbench: --replay: %s: %s\n", path, error);
+            trace_close(reader);
+            return -1;
+        }
         warn_of_a_partial_trace(path, trace_info(reader));
         trace_close(reader);
         if (!realpath(path, absolute)) {

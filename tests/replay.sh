@@ -102,6 +102,13 @@ expect replay_of_a_row_without_a_label_is_refused "exit $code: $(cat "$tmp/empty
 code=$?
 expect replay_of_an_empty_allocator_block_is_refused "exit $code: $(cat "$tmp/empty-block.err")" \
     "$code:$(cat "$tmp/empty-block.err")" = "2:fragbench: --replay: corrupt trace: an allocator block of 0 bytes"
+# A chunk whose events are garbage (the header and index whole): refused before any run, not by each run's replay.
+python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[1000:5000] = b'\xff' * 4000; open(sys.argv[2], 'wb').write(d)" \
+    "$tmp/live.trace" "$tmp/garbled.trace"
+"$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/garbled.trace" --csv="$tmp/garbled.csv" >/dev/null 2>"$tmp/garbled.err"
+code=$?
+expect replay_of_a_trace_with_a_garbled_chunk_is_refused_before_any_run "exit $code: $(cat "$tmp/garbled.err")" \
+    "$code:$([ -e "$tmp/garbled.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/garbled.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) has a bad event\$" "$tmp/garbled.err"):$(grep -c '' "$tmp/garbled.err")" = "2::1:1"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

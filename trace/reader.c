@@ -471,6 +471,13 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
     return true;
 }
 
+/* The message for a chunk with an event that cannot be decoded; returns -1. */
+static int bad_event(const struct chunk_ref *chunk, char *error, size_t error_size)
+{
+    return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
+                         (unsigned long long)chunk->offset, (unsigned long long)chunk->thread);
+}
+
 /* Loads the cursor's current chunk and decodes its first event; -1 on a read error or a corrupt chunk. */
 static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size)
 {
@@ -491,12 +498,39 @@ static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *
         if (decode_event(cursor, chunk, &corrupt))
             return 1;
         if (corrupt)
-            return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
-                           (unsigned long long)chunk->offset, (unsigned long long)chunk->thread);
+            return bad_event(chunk, error, error_size);
     }
     free(cursor->bytes);
     cursor->bytes = NULL;
     return 0; /* the thread has no more events */
+}
+
+int trace_check_chunks(struct trace_reader *reader, char *error, size_t error_size)
+{
+    struct cursor cursor = {0};
+    uint64_t thread_ns = 0; /* the time the thread's chunks before this one reached */
+    int result = 0;
+    for (size_t i = 0; i < reader->chunk_count && result == 0; i++) {
+        const struct chunk_ref *chunk = &reader->chunks[i];
+        bool corrupt, same_thread = i > 0 && chunk[-1].image == chunk->image && chunk[-1].thread == chunk->thread;
+        cursor.first = cursor.current = i;
+        cursor.last = i + 1;
+        int loaded = load_chunk(reader, &cursor, error, error_size);
+        if (loaded <= 0) {
+            result = loaded;
+            continue;
+        }
+        if (same_thread && cursor.next.ns < thread_ns)
+            result = trace_failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
+                                   (unsigned long long)chunk->thread, (unsigned long long)chunk->offset);
+        while (result == 0 && decode_event(&cursor, chunk, &corrupt))
+            ;
+        if (result == 0 && corrupt)
+            result = bad_event(chunk, error, error_size);
+        thread_ns = cursor.ns;
+    }
+    free(cursor.bytes);
+    return result;
 }
 
 /* Ordering: time, then releases before allocations at the same time, then thread. */
@@ -734,9 +768,7 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
         return 0;
     }
     if (corrupt)
-        return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
-                       (unsigned long long)reader->chunks[cursor->current].offset,
-                       (unsigned long long)cursor->next.thread);
+        return bad_event(&reader->chunks[cursor->current], error, error_size);
     cursor->current++;
     int loaded = load_chunk(reader, cursor, error, error_size);
     if (loaded < 0)

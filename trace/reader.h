@@ -76,6 +76,12 @@ const struct trace_info *trace_info(const struct trace_reader *reader);
  */
 int trace_next(struct trace_reader *reader, struct trace_event *event, char *error, size_t error_size);
 
+/*
+ * Decodes every chunk once, in file order, without the merge or the live set: -1 with the same message trace_next
+ * would give for the first corrupt chunk, else 0. For a check before the trace is used (a fraction of a replay).
+ */
+int trace_check_chunks(struct trace_reader *reader, char *error, size_t error_size);
+
 void trace_close(struct trace_reader *reader);
 
 /* Keeps a tag per live block from now on (call before the first trace_next): a replay's handle for it. */

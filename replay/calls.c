@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -105,7 +106,8 @@ void *replay_allocate(enum trace_op op, uint64_t size_asked, uint64_t alignment_
     case TRACE_ALIGNED_ALLOC: block = aligned_alloc(alignment, size); break;
     case TRACE_VALLOC: block = valloc(size); break;
     case TRACE_PVALLOC: /* not every allocator defines pvalloc: the same block through memalign */
-        block = memalign((size_t)page_size, (size + (size_t)page_size - 1) / (size_t)page_size * (size_t)page_size);
+        if (size <= SIZE_MAX - (size_t)page_size) /* else no whole number of pages holds it: it fails, as pvalloc */
+            block = memalign((size_t)page_size, (size + (size_t)page_size - 1) / (size_t)page_size * (size_t)page_size);
         break;
     default: break;
     }
@@ -113,10 +115,16 @@ void *replay_allocate(enum trace_op op, uint64_t size_asked, uint64_t alignment_
     return block;
 }
 
-/* A realloc that succeeded when recorded (its old block grown or shrunk); if this one fails, the old one stays. */
+/*
+ * A realloc that succeeded when recorded (its old block grown or shrunk); if this one fails, the old one stays.
+ * realloc(p, 0) that returned a block when recorded (mimalloc's does) frees p and returns NULL under glibc,
+ * jemalloc and tcmalloc: the program's block of no bytes is then malloc(0)'s, and p is not kept (it is freed).
+ */
 void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
 {
     void *block = realloc(old, (size_t)size);
+    if (!block && size == 0)
+        return malloc(0);
     if (!block)
         return old;
     touch(block, old_size, size);

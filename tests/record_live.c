@@ -71,6 +71,20 @@ int main(int argc, char **argv)
         }
         keep(i, pointer, size);
     }
+    /*
+     * Calls at the edges, their blocks freed at once (the count at the marks is unchanged): an alignment of 0,
+     * which glibc takes and the others refuse, and realloc(p, 0), which returns a block under mimalloc and NULL
+     * (p freed) under glibc, jemalloc and tcmalloc. The sink keeps the compiler from pairing them away.
+     */
+    static void *volatile sink;
+    volatile size_t no_alignment = 0;
+    sink = memalign(no_alignment, 48);
+    free(sink);
+    sink = NULL;
+    if (posix_memalign((void **)&sink, no_alignment, 16) == 0) /* EINVAL */
+        free(sink);
+    sink = realloc(malloc(100), 0);
+    free(sink);
     mark("Built");
     for (size_t i = 0; i < BLOCKS; i += 2) { /* grow half, shrink a quarter */
         size_t size = i % 4 ? sizes[i] / 2 + 1 : sizes[i] * 3 + 100;

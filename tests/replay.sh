@@ -24,6 +24,18 @@ for alloc in $ALLOCS; do
     got=$(value "$tmp/replay-$alloc.csv" live "$alloc" Grown allocator)
     expect "replay_runs_under_the_allocator_asked_for_$alloc" "allocator $got" "$got" = "$alloc"
 done
+# Recorded under mimalloc, whose realloc(p, 0) returns a block (glibc's frees p and returns NULL), replayed under
+# glibc: no double free, and the live heap at every mark is the recording's.
+"$FB" --quiet --alloc=mimalloc --record="$tmp/mimalloc.trace" --csv="$tmp/recorded-mimalloc.csv" -- build/tests/record_live >/dev/null 2>&1
+"$FB" --quiet --alloc=glibc --replay="$tmp/mimalloc.trace" --csv="$tmp/replay-of-mimalloc.csv" >/dev/null 2>"$tmp/replay-of-mimalloc.err"
+code=$?
+got=""
+for phase in Begin Built Grown Freed Empty; do
+    got="$got $phase:$(value "$tmp/replay-of-mimalloc.csv" mimalloc glibc "$phase" live_kb)/$(value "$tmp/recorded-mimalloc.csv" record_live mimalloc "$phase" trace_live_kb)"
+done
+bad=$(echo "$got" | tr ' ' '\n' | awk -F'[:/]' 'NF == 3 && ($2 != $3 || $2 == "") { print }')
+expect replay_under_glibc_of_a_mimalloc_recording_with_realloc_to_0_bytes "exit $code;$got; $(head -3 "$tmp/replay-of-mimalloc.err")" \
+    "$code:$bad:$(build/fb-trace events "$tmp/mimalloc.trace" | awk '$3 == "realloc" && $4 == 0 && $6 != "0x0"' | grep -c .)" = "0::1"
 phases=$(tr -d '\r' <"$tmp/replay-glibc.csv" | awk -F, 'NR > 1 { printf "%s;", $6 }')
 expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phases" \
     "$(echo "$phases" | grep -c 'Start;.*Begin;.*Built;.*Grown;.*Freed;.*Empty;.*Replay end;$'):$(echo "$phases" | tr ';' '\n' | grep -c '^[0-9]*%$')" = "1:19"
@@ -109,6 +121,12 @@ python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[1000:50
 code=$?
 expect replay_of_a_trace_with_a_garbled_chunk_is_refused_before_any_run "exit $code: $(cat "$tmp/garbled.err")" \
     "$code:$([ -e "$tmp/garbled.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/garbled.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) has a bad event\$" "$tmp/garbled.err"):$(grep -c '' "$tmp/garbled.err")" = "2::1:1"
+# pvalloc of 2^64-1 bytes (a crafted trace; the fuzz corpus keeps it): no whole number of pages holds it, so it
+# fails as pvalloc would, where the rounding up to pages wrapped to 0 and the replay wrote past a block.
+build/fb-replay --time=fast tests/fuzz/corpus/replay/pvalloc-of-no-whole-pages >"$tmp/pvalloc.rows" 2>"$tmp/pvalloc.err"
+code=$?
+expect replay_of_a_pvalloc_no_pages_hold_fails_as_pvalloc "exit $code: $(cat "$tmp/pvalloc.err")" \
+    "$code:$(grep -c '^Replay end: ' "$tmp/pvalloc.rows")" = "0:1"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

@@ -143,6 +143,12 @@ static inline uint64_t trace_get_u64(const unsigned char *in)
     return value;
 }
 
+/* Whether an operation's event holds the alignment asked (before its size): whatever its value, 0 too. */
+static inline int trace_op_has_alignment(enum trace_op op)
+{
+    return op == TRACE_MEMALIGN || op == TRACE_POSIX_MEMALIGN || op == TRACE_ALIGNED_ALLOC;
+}
+
 /* Whether an operation takes a block out of the live set (its event orders before an allocation at the same time). */
 static inline int trace_op_releases(enum trace_op op)
 {

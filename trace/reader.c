@@ -445,15 +445,14 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
     *event = (struct trace_event){.op = (enum trace_op)(head & 15), .image = chunk->image, .thread = chunk->thread};
     cursor->ns += head >> 4;
     event->ns = cursor->ns;
+    if (trace_op_has_alignment(event->op) && !take_varint(cursor, &event->alignment))
+        return false;
     switch (event->op) {
     case TRACE_MARK:
         return (*corrupt = !take_varint(cursor, &event->mark)) == false;
-    case TRACE_MEMALIGN:
+    case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
-        if (!take_varint(cursor, &event->alignment))
-            return false;
-        __attribute__((fallthrough)); /* then size and pointer */
     case TRACE_MALLOC:
     case TRACE_CALLOC:
     case TRACE_REALLOC:

@@ -472,7 +472,7 @@ void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, co
     struct event_writer writer;
     if (!event_begin(&writer, op, event_ns()))
         return;
-    if (alignment)
+    if (trace_op_has_alignment(op)) /* memalign(0, n) too: the reader takes the field by the op, not its value */
         event_value(&writer, alignment);
     event_value(&writer, size);
     event_pointer(&writer, pointer);

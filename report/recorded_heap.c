@@ -36,8 +36,8 @@ void write_recorded_table(const struct report *report, FILE *out)
     const struct dataset *d = report->dataset;
     struct md_table table;
     size_t rows = 0;
-    for (size_t i = 0; i < d->count && !rows; i++)
-        rows += d->rows[i].peak_live_kb >= 0;
+    for (size_t i = 0; i < d->count && !rows; i++) /* a recorded run's first row has its live heap, always */
+        rows += d->rows[i].peak_live_kb >= 0 || d->rows[i].trace_live_kb >= 0;
     if (!rows)
         return;
     fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
@@ -55,8 +55,8 @@ void write_recorded_table(const struct report *report, FILE *out)
         const struct sample_row *r = &d->rows[i];
         if (!first || first->rep != r->rep || strcmp(first->case_name, r->case_name) || strcmp(first->alloc, r->alloc))
             first = r;
-        if (r->peak_live_kb < 0 || !last_of_run(d, i))
-            continue;
+        if ((r->peak_live_kb < 0 && first->trace_live_kb < 0) || !last_of_run(d, i))
+            continue; /* not recorded (a recording that does not hold every call has no peak live: n/a) */
         char run[160], cells[10][48];
         snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
         kb(cells[0], sizeof cells[0], r->peak_rss_kb);

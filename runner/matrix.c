@@ -424,6 +424,7 @@ static void read_trace(struct run *run)
                 strerror(errno));
     run->identity.recorded = true;
     run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
+    run->identity.peak_live_known = trace_is_complete(&recorded.summary.info);
     run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);
     run->identity.live_at_peak_rss_known = recorded.live_at_peak_rss_known;
     if (!trace_is_complete(&recorded.summary.info)) { /* said even when --quiet: the live heap after it is unknown */

@@ -227,6 +227,8 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     const struct trace_summary *summary = &recorded->summary;
     const struct trace_info *info = &summary->info;
     char state[256], ratio[64];
+    /* #4 divides the run's peak RSS by its peak live heap, known only if the trace holds every call. */
+    bool complete_enough = trace_is_complete(info);
     if (!out)
         return;
     trace_state_text(info, state, sizeof state);
@@ -241,7 +243,8 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     for (size_t i = 0; i < row_count; i++) {
         const struct record *row = &rows[i];
         if (!row->has_trace_live) {
-            fprintf(out, "  %-24.24s %10" PRIu64 " %10s (after the trace stopped)\n", row->label, row->rss_kb, "?");
+            fprintf(out, "  %-24.24s %10" PRIu64 " %10s (past the calls the trace holds)\n", row->label, row->rss_kb,
+                    "?");
             continue;
         }
         fprintf(out, "  %-24.24s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRId64 "\n", row->label,
@@ -253,11 +256,15 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",
                 recorded->peak_rss_kb, results_kb(recorded->live_at_peak_rss_bytes), ratio);
     }
-    ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, summary->peak_live_bytes);
-    fprintf(out, "  Peak live %" PRIu64 " kB in %" PRIu64 " blocks, %.3f s after the start: peak RSS/peak live %s (#4)\n",
+    fprintf(out, "  Peak live %" PRIu64 " kB in %" PRIu64 " blocks, %.3f s after the start%s",
             results_kb(summary->peak_live_bytes), summary->peak_live_blocks,
             summary->peak_live_ns > info->start_ns ? (double)(summary->peak_live_ns - info->start_ns) / 1e9 : 0.0,
-            ratio);
+            complete_enough ? "" : ", of the calls the trace holds");
+    if (complete_enough) {
+        ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, summary->peak_live_bytes);
+        fprintf(out, ": peak RSS/peak live %s (#4)\n", ratio);
+    } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */
+        fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
     const struct record *last = row_count ? &rows[row_count - 1] : NULL;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb) {
         uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;

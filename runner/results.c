@@ -111,7 +111,8 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         snprintf(ideal, sizeof ideal, "%" PRIu64, phase->ideal_rss_kb);
     }
     if (run->recorded) {
-        snprintf(peak_live, sizeof peak_live, "%" PRIu64, run->peak_live_kb);
+        if (run->peak_live_known)
+            snprintf(peak_live, sizeof peak_live, "%" PRIu64, run->peak_live_kb);
         if (run->live_at_peak_rss_known)
             snprintf(live_at_peak, sizeof live_at_peak, "%" PRIu64, run->live_at_peak_rss_kb);
     }

@@ -22,6 +22,7 @@ struct run_identity {
     bool recorded;        /* --record: the trace's live heap is in the rows */
     uint64_t peak_live_kb, live_at_peak_rss_kb; /* recorded: the live heap's peak, and the live heap at the peak of RSS */
     bool live_at_peak_rss_known;
+    bool peak_live_known; /* the trace holds every call: its peak is the run's (else the column is left empty) */
     const char *runtime;  /* the interpreter that ran the case and its image, "CPython 3.11.2 (/usr/bin/python3.11)"; "" for native programs */
 };
 

@@ -101,6 +101,17 @@ expect crashed_program_leaves_a_trace_read_as_truncated "exit $code, fb-trace $i
     "$code:$info_code:$(echo "$info" | grep -c 'truncated: no end block'):$([ "${events:-0}" -ge 65536 ] && echo full-chunks)" = "1:0:1:full-chunks"
 expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
     "$(grep -c 'truncated: no end block' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
+# Killed with its calls still in its buffer: the trace holds none of them, so the live heap at Exit is unknown
+# (no figure, no verdict), where it was once read as 0 and all of RSS called "not live".
+"$FB" --record="$tmp/killed.trace" --csv="$tmp/killed.csv" -- sh -c 'sleep 0.3; kill -KILL $$' >"$tmp/killed.out" 2>&1
+got="$(value "$tmp/killed.csv" sh glibc Exit trace_live_kb):$(grep -c '^  Exit .* ? (past the calls the trace holds)$' "$tmp/killed.out"):$(grep -c 'not live\|#4)' "$tmp/killed.out")"
+expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows with ?:verdicts $got; $(grep -A4 '^Recorded heap' "$tmp/killed.out")" \
+    "$got" = ":1:0"
+# A program that execs one that does not record (statically linked): its trace is incomplete, not complete.
+"$FB" --quiet --record="$tmp/exec-static.trace" -- sh -c 'exec build/tests/static_hello' >/dev/null 2>&1
+got=$($TRACE info "$tmp/exec-static.trace" | head -1)
+expect exec_into_an_unrecorded_program_reads_as_incomplete "$got" \
+    "$(echo "$got" | grep -c "incomplete: the program exec'd one that did not record")" = 1
 "$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
 got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"

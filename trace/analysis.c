@@ -43,7 +43,7 @@ static void answer(struct trace_point *point, const struct trace_summary *summar
 {
     point->live_bytes = bytes;
     point->live_blocks = blocks;
-    point->known = !summary->info.stopped || point->ns <= summary->info.complete_until_ns;
+    point->known = point->ns <= trace_known_until(&summary->info);
 }
 
 int trace_analyze(const char *path, struct trace_point *points, size_t point_count, struct trace_summary *summary,

@@ -20,7 +20,7 @@ struct trace_point {
     bool held_at_mark;    /* answered at until_mark, which came before ns */
     uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
     uint64_t live_blocks;
-    bool known;           /* false past the point where a stopped trace is complete */
+    bool known;           /* false past the point up to which the trace holds every call (trace_known_until) */
 };
 
 struct trace_summary {

@@ -146,6 +146,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
             snprintf(info->exe, sizeof info->exe, "%s", info->last_exe);
         }
         info->ended = false; /* until this image's own end block */
+        info->exec_unrecorded = false;
         return 0;
     case TRACE_BLOCK_ALLOCATOR:
         at = 0;
@@ -165,11 +166,13 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         return 0;
     case TRACE_BLOCK_RESUME:
         info->ended = false; /* the exec its end block announced failed: the image's end is still to come */
+        info->exec_unrecorded = false;
         return 0;
     case TRACE_BLOCK_END:
         if (length < TRACE_END_SIZE)
             return trace_failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
         info->ended = true;
+        info->exec_unrecorded = trace_get_u32(payload + 8) != 0; /* until the exec'd image's block comes */
         if (trace_get_u64(payload) > info->last_ns)
             info->last_ns = trace_get_u64(payload);
         return 0;
@@ -854,7 +857,18 @@ void trace_close(struct trace_reader *reader)
 
 bool trace_is_complete(const struct trace_info *info)
 {
-    return !info->stopped && !info->cut_block && info->ended && !info->unended_images && !info->gaps;
+    return !info->stopped && !info->cut_block && info->ended && !info->unended_images && !info->gaps &&
+           !info->exec_unrecorded;
+}
+
+uint64_t trace_known_until(const struct trace_info *info)
+{
+    uint64_t until = UINT64_MAX;
+    if (info->stopped)
+        until = info->complete_until_ns;
+    if ((!info->ended || info->cut_block || info->exec_unrecorded) && info->last_ns < until)
+        until = info->last_ns > info->start_ns ? info->last_ns : info->start_ns;
+    return until;
 }
 
 void trace_state_text(const struct trace_info *info, char *out, size_t size)
@@ -868,6 +882,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it)");
     else if (!info->ended)
         snprintf(out, size, "truncated: no end block (the program crashed, was killed, or never returned from main)");
+    else if (info->exec_unrecorded)
+        snprintf(out, size, "incomplete: the program exec'd one that did not record (statically linked, set-user-ID, "
+                            "or run without LD_PRELOAD): its calls are not in the trace");
     else if (info->unended_images)
         snprintf(out, size, "incomplete: %u image(s) exec'd without writing their end (their last events are lost)",
                  info->unended_images);

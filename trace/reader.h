@@ -28,6 +28,7 @@ struct trace_info {
     bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
     unsigned unended_images; /* images followed by another without their end block */
+    bool exec_unrecorded; /* the last image ended in an exec and no image followed: the new program did not record */
     uint64_t last_ns;    /* the latest time the trace tells of: its last end block, else its last event's */
     uint32_t max_threads; /* the most threads any image numbered */
     const struct trace_row *rows; /* the recorded run's rows (the rows block), owned by the reader; NULL if none */
@@ -99,6 +100,13 @@ __attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size
 
 /* Whether the trace holds every call of the run: it ended cleanly, was not stopped, and lost no block. */
 bool trace_is_complete(const struct trace_info *info);
+
+/*
+ * The time up to which the trace holds every call of the run (UINT64_MAX: to its end): where a stopped recording
+ * stopped; a program that died, or exec'd one that did not record, past its last event known. The live heap at a
+ * later time is unknown. (Chunks lost in between make the live heap approximate, not unknown.)
+ */
+uint64_t trace_known_until(const struct trace_info *info);
 
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);

@@ -64,7 +64,8 @@ static void row_carries_every_value(void)
         .run = {.case_name = "frag", .profile = "jemalloc-decay0", .allocator = "jemalloc",
                 .alloc_version = "5.3.0", .scale = "0.25", .idle_ms = 1000, .threads = 8, .rep = 2,
                 .peak_rss_kb = 120, .runtime = "CPython 3.11.2 (/usr/bin/python3.11)", .busy_ms = 812.0625,
-                .recorded = true, .peak_live_kb = 77, .live_at_peak_rss_kb = 66, .live_at_peak_rss_known = true},
+                .recorded = true, .peak_live_kb = 77, .peak_live_known = true, .live_at_peak_rss_kb = 66,
+                .live_at_peak_rss_known = true},
         .phase = {.type = RECORD_PHASE, .seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
                   .vsz_kb = 100, .rss_kb = 90, .anon_kb = 80, .file_kb = 10, .live_bytes = 5000, .allocs = 1,
                   .has_live = true, .alloc_in_use_bytes = 6143, .alloc_free_bytes = 1536, .alloc_os_bytes = 81920,
@@ -95,6 +96,11 @@ static void row_carries_every_value(void)
     text = written(write_result_row, &row);
     CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,,77,,,\r\n") != NULL);
     free(text);
+    row.run.peak_live_known = false; /* a trace that does not hold every call: the run's peak live is unknown */
+    text = written(write_result_row, &row);
+    CHECK(strstr(text, ",1000,,120,,,,,,,,,,,,\r\n") != NULL);
+    free(text);
+    row.run.peak_live_known = true;
     /* Zero live bytes: no overhead percentage (it would divide by zero). */
     row.phase.has_live = true;
     row.phase.live_bytes = 0;

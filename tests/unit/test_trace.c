@@ -267,15 +267,16 @@ static void a_trace_is_complete_only_when_nothing_was_lost(void)
     CHECK(trace_is_complete(&clean));
     trace_state_text(&clean, state, sizeof state);
     CHECK_STR(state, "complete");
-    struct trace_info lost[5];
-    for (int i = 0; i < 5; i++)
+    struct trace_info lost[6];
+    for (int i = 0; i < 6; i++)
         lost[i] = clean;
     lost[0].stopped = true;
     lost[1].cut_block = true;
     lost[2].ended = false;
     lost[3].unended_images = 1;
     lost[4].gaps = 2;
-    for (int i = 0; i < 5; i++) {
+    lost[5].exec_unrecorded = true;
+    for (int i = 0; i < 6; i++) {
         CHECK(!trace_is_complete(&lost[i]));
         trace_state_text(&lost[i], state, sizeof state);
         CHECK(strcmp(state, "complete") != 0);

@@ -47,12 +47,22 @@ static int parse(int argc, char **argv, struct replay_options *options)
     enum { OPT_TIME = 1000, OPT_GAP_MS };
     static const struct option long_options[] = {
         {"time", required_argument, NULL, OPT_TIME}, {"gap-ms", required_argument, NULL, OPT_GAP_MS}, {NULL, 0, NULL, 0}};
+    const char *given[2] = {NULL, NULL}; /* each option's value, to refuse one given twice */
     int opt;
     *options = (struct replay_options){.gap_ns = 10 * 1000000ull};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
         char *end;
         unsigned long value;
+        if (opt == OPT_TIME || opt == OPT_GAP_MS) {
+            const char **seen = &given[opt - OPT_TIME];
+            if (*seen) {
+                fprintf(stderr, "fb-replay: --%s is given twice ('%s' and '%s'): give it once\n",
+                        long_options[opt - OPT_TIME].name, *seen, optarg);
+                return -1;
+            }
+            *seen = optarg;
+        }
         switch (opt) {
         case OPT_TIME:
             if (parse_time(optarg, &options->time) != 0)
@@ -69,8 +79,11 @@ static int parse(int argc, char **argv, struct replay_options *options)
         case ':':
             fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
             return -1;
-        default:
-            fprintf(stderr, "fb-replay: unknown option '%s' (see --help)\n", argv[optind - 1]);
+        default: /* a short option (optopt: its letter; getopt may still be inside its word) or a long one */
+            if (optopt)
+                fprintf(stderr, "fb-replay: unknown option '-%c' (see --help)\n", optopt);
+            else
+                fprintf(stderr, "fb-replay: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return -1;
         }
     }

@@ -156,7 +156,8 @@ static void publish(struct call_pipe *pipe)
 
 static bool has_room(struct call_pipe *pipe)
 {
-    return pipe->queued - atomic_load_explicit(&pipe->done, memory_order_acquire) < pipe->ring_size;
+    /* Sequentially consistent, as await's handshake needs (an acquire load could miss the wake-up on ARM). */
+    return pipe->queued - atomic_load(&pipe->done) < pipe->ring_size;
 }
 
 static bool all_made(struct call_pipe *pipe)

@@ -281,6 +281,8 @@ done <<EOF_OPTIONS
 --gap-ms=-1 $tmp/threads.trace|--gap-ms: '-1' is not a whole number of ms
 --colour $tmp/threads.trace|unknown option '--colour' (see --help)
 $tmp/threads.trace --time|--time: needs a value
+-ab $tmp/threads.trace|unknown option '-a' (see --help)
+--time=fast --time=real $tmp/threads.trace|--time is given twice ('fast' and 'real'): give it once
 $tmp/threads.trace $tmp/live.trace|one trace only ('$tmp/threads.trace' and '$tmp/live.trace')
 EOF_OPTIONS
 expect replay_options_are_refused_by_name "${bad_options:-every one refused as expected}" -z "$bad_options"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -671,6 +672,31 @@ static void stop_active(struct run **runs, size_t from, size_t to)
 }
 
 /*
+ * Stopped while recording: the program was killed, and the trace holds its calls up to its last chunk written.
+ * It is compressed as asked (FILE.zst) if zstd can, and the user is told where it is; a trace the program never
+ * started leaves no file of the runner's own making behind.
+ */
+static void keep_stopped_trace(const struct matrix *matrix)
+{
+    struct stat status;
+    const char *kept = matrix->trace_path;
+    if (stat(matrix->trace_path, &status) != 0 || status.st_size == 0) {
+        if (matrix->trace_compressed) {
+            unlink(matrix->trace_path);
+            if (stat(matrix->trace_compressed, &status) == 0 && status.st_size == 0)
+                unlink(matrix->trace_compressed);
+        }
+        fprintf(stderr, "fragbench: --record: stopped before the program began recording: no trace in %s\n",
+                matrix->trace_display);
+        return;
+    }
+    if (matrix->trace_compressed && recorded_compress(matrix->trace_path, matrix->trace_compressed) == 0)
+        kept = matrix->trace_compressed;
+    fprintf(stderr, "fragbench: --record: the trace of the stopped program is in %s, truncated (the calls it made "
+                    "since its last chunk was written are lost): 'fb-trace info %s' tells what it holds\n", kept, kept);
+}
+
+/*
  * Writes every run from next_emit on that is done and whose pair is settled, in matrix order. When stopping,
  * writes every run that is done, leaves the others (and next_emit) for the caller to free.
  */
@@ -826,6 +852,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         code = 128 + matrix_stop_signal;
         fprintf(stderr, "fragbench: stopped by %s: %u finished run(s) kept, %zu run(s) in progress dropped\n",
                 matrix_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", totals->runs, active);
+        if (matrix->trace_path && active > 0)
+            keep_stopped_trace(matrix);
     }
     progress_clear(&progress);
     for (size_t i = next_emit; i < schedule.slots; i++)

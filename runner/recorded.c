@@ -95,7 +95,10 @@ int recorded_compress(const char *raw, const char *compressed)
         execlp("zstd", "zstd", "-q", "-f", "--rm", "-o", compressed, "--", raw, (char *)NULL);
         _exit(127);
     }
-    if (child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    pid_t waited = -1;
+    while (child > 0 && (waited = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+        ; /* the runner's SIGINT and SIGTERM handlers do not restart it */
+    if (child > 0 && waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     unlink(compressed);
     return -1;

@@ -112,6 +112,21 @@ expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows w
 got=$($TRACE info "$tmp/exec-static.trace" | head -1)
 expect exec_into_an_unrecorded_program_reads_as_incomplete "$got" \
     "$(echo "$got" | grep -c "incomplete: the program exec'd one that did not record")" = 1
+# The runner stopped (SIGTERM) while it records into FILE.zst: the trace so far is compressed into FILE.zst as
+# asked, read as truncated, no .raw is left, and the runner says where it is.
+"$FB" --quiet --record="$tmp/stopped.trace.zst" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/stopped-record.err" &
+runner=$!
+waited=0
+while [ ! -s "$tmp/stopped.trace.zst.raw" ] && [ "$waited" -lt 300 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+done
+kill -TERM "$runner"
+wait "$runner"
+code=$?
+got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'truncated: no end block')"
+expect runner_stopped_while_recording_keeps_the_trace_compressed "exit:raw left:truncated $got; $(cat "$tmp/stopped-record.err")" \
+    "$got:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/stopped.trace.zst, truncated" "$tmp/stopped-record.err")" = "143:0:1:1"
 "$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
 got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"

@@ -127,6 +127,15 @@ code=$?
 got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'truncated: no end block')"
 expect runner_stopped_while_recording_keeps_the_trace_compressed "exit:raw left:truncated $got; $(cat "$tmp/stopped-record.err")" \
     "$got:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/stopped.trace.zst, truncated" "$tmp/stopped-record.err")" = "143:0:1:1"
+# A thread whose buffer cannot be mapped (address space limited): its events would be lost, so recording stops
+# there and the trace says why, where it once read as complete. A descriptor limit below 900 still records.
+"$FB" --quiet --record="$tmp/nobuffer.trace" -- build/tests/record_threads nobuffer >/dev/null 2>&1
+got=$($TRACE info "$tmp/nobuffer.trace" | head -1)
+expect thread_without_a_buffer_stops_the_recording_and_says_why "$got" \
+    "$(echo "$got" | grep -c "stopped early (no memory for a thread's buffer)")" = 1
+(ulimit -n 256 && "$FB" --quiet --record="$tmp/few-fds.trace" -- build/tests/record_live >/dev/null 2>&1)
+got=$($TRACE info "$tmp/few-fds.trace" 2>&1 | head -1)
+expect recording_with_256_descriptors_allowed_is_complete "$got" "$(echo "$got" | grep -c ', complete)$')" = 1
 "$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
 got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"

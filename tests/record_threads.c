@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
  *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
+ *   nobuffer a thread started with no address space left for the recorder's buffer (see below).
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -159,6 +161,41 @@ static int run_waves(long count)
     return 0;
 }
 
+static void *allocate_once(void *unused)
+{
+    (void)unused;
+    free(malloc(32)); /* the thread's first call: the recorder maps its buffer here */
+    return NULL;
+}
+
+/*
+ * nobuffer: address space limited to what the process maps now plus a thread's 64 KiB stack and a little, then
+ * a thread that allocates: the recorder cannot map that thread's buffer, and must say so in the trace.
+ */
+static int run_without_room_for_a_buffer(void)
+{
+    for (int i = 0; i < 1000; i++)
+        free(malloc(32)); /* main's own events, before */
+    char status[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, status, sizeof status - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    const char *line = n > 0 ? (status[n] = '\0', strstr(status, "VmSize:")) : NULL;
+    if (!line)
+        return 1;
+    struct rlimit limit;
+    limit.rlim_cur = limit.rlim_max = (rlim_t)(strtoull(line + 7, NULL, 10) + 100) * 1024;
+    pthread_attr_t attributes;
+    pthread_t thread;
+    if (setrlimit(RLIMIT_AS, &limit) != 0 || pthread_attr_init(&attributes) != 0 ||
+        pthread_attr_setstacksize(&attributes, 64 << 10) != 0 ||
+        pthread_create(&thread, &attributes, allocate_once, NULL) != 0)
+        return 1;
+    pthread_join(thread, NULL);
+    return 0;
+}
+
 static int run_fork(void)
 {
     mark("Begin", 0, 0);
@@ -238,5 +275,7 @@ int main(int argc, char **argv)
         raise(SIGSEGV);
         return 1;
     }
+    if (strcmp(mode, "nobuffer") == 0)
+        return run_without_room_for_a_buffer();
     return strcmp(mode, "none") == 0 ? 0 : 2;
 }

@@ -55,7 +55,8 @@ enum trace_block_kind {
     TRACE_BLOCK_RESUME = 0x454d5352, /* "RSME" */
 };
 
-enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2 };
+/* Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped. */
+enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3 };
 
 #define TRACE_IMAGE_FIXED 32
 #define TRACE_CHUNK_FIXED 24

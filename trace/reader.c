@@ -348,16 +348,26 @@ static FILE *decompressed(const char *path, char *error, size_t error_size)
         snprintf(error, error_size, "cannot make a temporary file to decompress %s: %s", path, strerror(errno));
         if (plain)
             fclose(plain);
+        if (complaint)
+            fclose(complaint);
         return NULL;
     }
-    pid_t child = fork();
+    pid_t child = fork(), waited = -1;
     if (child == 0) {
         dup2(fileno(plain), STDOUT_FILENO);
         dup2(fileno(complaint), STDERR_FILENO);
         execlp("zstd", "zstd", "-d", "-c", "-q", "--", path, (char *)NULL);
         _exit(127);
     }
-    if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (child > 0 && (waited = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+        ; /* a signal the caller handles (the runner's SIGINT) does not leave zstd unwaited for */
+    if (child < 0) {
+        snprintf(error, error_size, "cannot start zstd to decompress %s: %s", path, strerror(errno));
+        fclose(plain);
+        fclose(complaint);
+        return NULL;
+    }
+    if (waited != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         /* zstd's own words (its last line) go into the message rather than onto the terminal before it. */
         char said[256] = "", line[256];
         rewind(complaint);
@@ -367,7 +377,7 @@ static FILE *decompressed(const char *path, char *error, size_t error_size)
         for (size_t end = strlen(said); end > 0 && said[end - 1] == ' '; end--)
             said[end - 1] = '\0';
         snprintf(error, error_size, "%s is compressed with zstd, and %s%s%s%s", path,
-                 child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
+                 waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 127
                      ? "the zstd program is missing (apt-get install zstd)"
                      : "zstd could not decompress it",
                  *said ? " (zstd: " : "", said, *said ? ")" : "");
@@ -875,7 +885,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
 {
     if (info->stopped)
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
-                 info->stop_reason == TRACE_STOP_CAP ? "size cap reached" : "a write to the trace failed",
+                 info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
+                 : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
+                                                             : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
     else if (info->cut_block)

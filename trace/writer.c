@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -320,8 +321,10 @@ static inline bool event_begin(struct event_writer *writer, enum trace_op op, ui
 {
     struct thread_buffer *buffer = thread_exiting ? NULL : own_buffer();
     if (!buffer) {
-        if (!thread_exiting)
+        if (!thread_exiting) { /* no memory for its buffer: this event is lost, so the trace is complete to here */
+            stop_recording(TRACE_STOP_NO_BUFFER, ns);
             return false;
+        }
         /* After the thread's own end: a buffer on the stack, written at once as a chunk of its own. */
         buffer = &writer->direct;
         memset(buffer, 0, sizeof *buffer);
@@ -402,17 +405,33 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
     int opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    /* Far above the program's own descriptors, which it may close all of and reuse (checked at each write). */
-    trace_fd = opened >= 0 ? fcntl(opened, F_DUPFD_CLOEXEC, 900) : -1;
-    if (opened >= 0)
+    /*
+     * Far above the program's own descriptors, which it may close all of and reuse (checked at each write): 900,
+     * or below a lower limit of descriptors, near its top; if none is free there, the one opened.
+     */
+    struct rlimit limit;
+    int high = opened >= 0 ? fcntl(opened, F_DUPFD_CLOEXEC, 900) : -1;
+    if (opened >= 0 && high < 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur > 64 &&
+        limit.rlim_cur <= 900)
+        high = fcntl(opened, F_DUPFD_CLOEXEC, (int)limit.rlim_cur - 16);
+    if (high >= 0 && opened >= 0)
         close(opened);
-    if (trace_fd < 0 || fstat(trace_fd, &status) != 0)
+    trace_fd = high >= 0 ? high : opened;
+    if (trace_fd < 0)
         return -1;
+    if (fstat(trace_fd, &status) != 0) {
+        close(trace_fd);
+        trace_fd = -1;
+        return -1;
+    }
     trace_device = status.st_dev;
     trace_inode = status.st_ino;
     trace_device_ok = 1;
-    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap)
-        return -1; /* an earlier image of this process filled it: recording stopped there for good */
+    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap) {
+        close(trace_fd); /* an earlier image of this process filled it: recording stopped there for good */
+        trace_fd = -1;
+        return -1;
+    }
     pthread_key_create(&exit_key, thread_ends);
     pthread_atfork(NULL, NULL, child_after_fork);
     atomic_store(&bytes_written, (uint64_t)status.st_size);

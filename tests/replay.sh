@@ -127,6 +127,27 @@ build/fb-replay --time=fast tests/fuzz/corpus/replay/pvalloc-of-no-whole-pages >
 code=$?
 expect replay_of_a_pvalloc_no_pages_hold_fails_as_pvalloc "exit $code: $(cat "$tmp/pvalloc.err")" \
     "$code:$(grep -c '^Replay end: ' "$tmp/pvalloc.rows")" = "0:1"
+# A thread numbered past 2^20 (a service that starts a thread per request numbers millions over its life): a
+# crafted trace of one such thread's malloc and free reads and replays (it was refused as corrupt).
+python3 - "$tmp/many-threads.trace" <<'PY'
+import struct, sys
+def varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7f) | 0x80); v >>= 7
+    out.append(v); return bytes(out)
+def block(kind, payload): return struct.pack('<II', kind, len(payload)) + payload
+image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
+events = varint(1 << 4 | 0) + varint(100) + varint(2 * 0x555555550000 + 1) + varint(1 << 4 | 5) + varint(1)
+chunk = struct.pack('<IIIIQ', (1 << 20) + 5, 0, 0, 0, 1000) + events
+end = struct.pack('<QII', 2000, 0, 0)
+open(sys.argv[1], 'wb').write(b'FBTRACE\x01' + block(0x474d4921, image) + block(0x4b4e4843, chunk) + block(0x21444e45, end))
+PY
+info=$(build/fb-trace info "$tmp/many-threads.trace" 2>&1 | head -1)
+build/fb-replay --time=fast "$tmp/many-threads.trace" >"$tmp/many-threads.rows" 2>"$tmp/many-threads.err"
+code=$?
+expect trace_of_a_thread_numbered_past_a_million_reads_and_replays "fb-trace: $info; replay exit $code: $(cat "$tmp/many-threads.err")" \
+    "$(echo "$info" | grep -c ', complete)$'):$code:$(grep -c '^Replay end: ' "$tmp/many-threads.rows")" = "1:0:1"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

@@ -15,9 +15,6 @@
 #define TRACE_MAGIC_SIZE 8
 #define TRACE_BLOCK_HEAD 8
 
-/* The most threads an image may number (the recorder numbers them from 0): a larger number is corruption. */
-#define TRACE_MAX_THREADS (1u << 20)
-
 /* The largest payload a reader accepts: a recorder's chunk is far below it, so a larger length is corruption. */
 #define TRACE_MAX_PAYLOAD (16u << 20)
 

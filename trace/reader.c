@@ -36,6 +36,7 @@ struct cursor {
     size_t length, position;
     uint64_t ns, prev_pointer;
     struct trace_event next;     /* valid when bytes is not NULL */
+    struct pending_realloc pending; /* the thread's realloc under way */
 };
 
 struct trace_reader {
@@ -53,10 +54,8 @@ struct trace_reader {
     struct trace_row *rows;      /* the rows block's */
     size_t row_count;
     size_t blocked_count;
-    /* The live set as of the events returned so far, and each thread's realloc under way. */
+    /* The live set as of the events returned so far (each thread's realloc under way is its cursor's). */
     struct live_set live;
-    struct pending_realloc *pending;
-    size_t pending_count;
 };
 
 int trace_failure(char *error, size_t size, const char *format_text, ...)
@@ -223,11 +222,6 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                 reader->info.cut_block = true;
                 break;
             }
-            if (trace_get_u32(head + 8) >= TRACE_MAX_THREADS) {
-                free(payload);
-                return trace_failure(error, error_size, "corrupt trace: a chunk of thread %lu at byte %llu",
-                               (unsigned long)trace_get_u32(head + 8), (unsigned long long)offset);
-            }
             if (reader->chunk_count % 1024 == 0) {
                 struct chunk_ref *grown = realloc(reader->chunks, (reader->chunk_count + 1024) * sizeof *grown);
                 if (!grown)
@@ -236,8 +230,8 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
             }
             if (trace_get_u64(head + 24) > reader->info.last_ns)
                 reader->info.last_ns = trace_get_u64(head + 24);
-            if (trace_get_u32(head + 8) + 1 > reader->info.max_threads)
-                reader->info.max_threads = trace_get_u32(head + 8) + 1;
+            if (trace_get_u32(head + 8) >= reader->info.max_threads) /* saturates at UINT32_MAX */
+                reader->info.max_threads = trace_get_u32(head + 8) + (trace_get_u32(head + 8) < UINT32_MAX);
             reader->chunks[reader->chunk_count++] = (struct chunk_ref){
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
@@ -622,8 +616,6 @@ static int start_image(struct trace_reader *reader, char *error, size_t error_si
     if (!reader->cursors || !reader->heap || !reader->blocked)
         abort();
     live_clear(&reader->live); /* an exec: the new image starts with an empty heap */
-    if (reader->pending)
-        memset(reader->pending, 0, reader->pending_count * sizeof *reader->pending);
     size_t c = 0;
     for (size_t i = first; i < end; i++) {
         if (i != first && reader->chunks[i].thread == reader->chunks[i - 1].thread)
@@ -665,19 +657,6 @@ static bool ready(struct trace_reader *reader, const struct trace_event *event)
     return true;
 }
 
-static struct pending_realloc *pending_of(struct trace_reader *reader, uint32_t thread)
-{
-    if (thread >= reader->pending_count) {
-        size_t count = (size_t)thread + 16;
-        reader->pending = realloc(reader->pending, count * sizeof *reader->pending);
-        if (!reader->pending)
-            abort();
-        memset(reader->pending + reader->pending_count, 0, (count - reader->pending_count) * sizeof *reader->pending);
-        reader->pending_count = count;
-    }
-    return &reader->pending[thread];
-}
-
 static void allocated(struct trace_reader *reader, struct trace_event *event, uint64_t pointer, uint64_t size)
 {
     if (!live_add(&reader->live, pointer, size))
@@ -702,9 +681,9 @@ bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
 }
 
 /* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */
-static void apply(struct trace_reader *reader, struct trace_event *event)
+static void apply(struct trace_reader *reader, struct cursor *cursor, struct trace_event *event)
 {
-    struct pending_realloc *pending;
+    struct pending_realloc *pending = &cursor->pending;
     uint64_t size = 0;
     switch (event->op) {
     case TRACE_MARK:
@@ -716,7 +695,6 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
         event->tag = event->pointer && !event->order_error ? reader->live.removed_tag : 0;
         break;
     case TRACE_REALLOC_START:
-        pending = pending_of(reader, event->thread);
         pending->valid = event->pointer && live_remove(&reader->live, event->pointer, &pending->size);
         pending->pointer = event->pointer;
         pending->tag = pending->valid ? reader->live.removed_tag : 0;
@@ -726,7 +704,6 @@ static void apply(struct trace_reader *reader, struct trace_event *event)
         break;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY:
-        pending = pending_of(reader, event->thread);
         if (event->pointer)
             allocated(reader, event, event->pointer, event->size);
         else if (event->size > 0) { /* it failed: the old block, if any, is still the program's */
@@ -838,7 +815,7 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
             return -1;
         if (advanced == 0 && cursor->next.op != TRACE_MARK)
             live_prefetch(&reader->live, cursor->next.pointer);
-        apply(reader, event);
+        apply(reader, cursor, event);
         event->thread_ends = advanced > 0;
         if (reader->blocked_count > 0)
             wake(reader);
@@ -857,7 +834,6 @@ void trace_close(struct trace_reader *reader)
         return;
     drop_cursors(reader);
     live_free(&reader->live);
-    free(reader->pending);
     free(reader->rows);
     if (reader->file)
         fclose(reader->file);

@@ -156,7 +156,8 @@ $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
 
 # The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
-# allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured.
+# allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured
+# (what the C library allocates for them, stdio's FILE and qsort's scratch, does: docs/replay.md).
 REPLAY_PRIVATE := --redefine-sym malloc=private_malloc --redefine-sym calloc=private_calloc \
                   --redefine-sym realloc=private_realloc --redefine-sym free=private_free
 $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay

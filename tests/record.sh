@@ -149,6 +149,22 @@ expect program_closing_its_descriptors_gets_no_trace_in_its_file "file:state $go
 got=$($TRACE info "$tmp/execfail.trace" | head -1)
 expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"
 
+# ---- fb-trace's bad input: an exact message and exit 2 each.
+bad_uses=""
+while IFS='|' read -r arguments message; do
+    # shellcheck disable=SC2086 # the arguments are split on purpose
+    out=$($TRACE $arguments 2>&1 >/dev/null | head -n 1)
+    code=$($TRACE $arguments >/dev/null 2>&1; echo $?)
+    [ "$code:$out" = "2:fb-trace: $message" ] || bad_uses="$bad_uses [$arguments: exit $code, '$out']"
+done <<EOF_USES
+bogus $tmp/live-glibc.trace|unknown command 'bogus' (commands: info, events, marks, live)
+info|info takes one trace
+live $tmp/live-glibc.trace 99999999999999999999999|live: '99999999999999999999999' is not a time in ns
+info /dev/null|/dev/null is not a regular file (a pipe?): the reader seeks in a trace, so save it to a file first
+info $tmp|$tmp is a directory, not a trace
+EOF_USES
+expect fb_trace_bad_input_is_refused_by_name "${bad_uses:-every one refused as expected}" -z "$bad_uses"
+
 # ---- Refusals: exact messages, exit 2, nothing run.
 "$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"
 code=$?

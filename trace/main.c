@@ -1,4 +1,5 @@
-/* fb-trace: what a recorded trace holds (info), or its events one per line in time order (events). */
+/* fb-trace: what a recorded trace holds (info), its events (events), its marks (marks), its live heap at times (live). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -109,8 +110,9 @@ static int print_live(const char *path, char **times, int count)
         abort();
     for (int i = 0; i < count; i++) {
         char *end;
+        errno = 0;
         points[i].ns = strtoull(times[i], &end, 10);
-        if (*times[i] < '0' || *times[i] > '9' || *end) {
+        if (*times[i] < '0' || *times[i] > '9' || *end || errno == ERANGE) {
             fprintf(stderr, "fb-trace: live: '%s' is not a time in ns\n", times[i]);
             free(points);
             return 2;
@@ -126,19 +128,60 @@ static int print_live(const char *path, char **times, int count)
     return status == 0 ? 0 : 2;
 }
 
+static int run_info(int argc, char **argv)
+{
+    (void)argc;
+    return print_info(argv[2]);
+}
+
+static int run_events(int argc, char **argv)
+{
+    (void)argc;
+    return print_events(argv[2], false);
+}
+
+static int run_marks(int argc, char **argv)
+{
+    (void)argc;
+    return print_events(argv[2], true);
+}
+
+static int run_live(int argc, char **argv)
+{
+    return print_live(argv[2], argv + 3, argc - 3);
+}
+
+/* The commands: a name, the least arguments after it (the trace first), the most (0: no limit), the function. */
+static const struct {
+    const char *name;
+    int least, most;
+    int (*run)(int argc, char **argv);
+} commands[] = {{"info", 1, 1, run_info}, {"events", 1, 1, run_events}, {"marks", 1, 1, run_marks},
+                {"live", 2, 0, run_live}};
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
     }
-    if (argc >= 4 && strcmp(argv[1], "live") == 0)
-        return print_live(argv[2], argv + 3, argc - 3);
-    if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "events") != 0 && strcmp(argv[1], "marks") != 0)) {
+    for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        int given = argc - 2;
+        if (given >= commands[i].least && (!commands[i].most || given <= commands[i].most))
+            return commands[i].run(argc, argv);
+        fprintf(stderr, "fb-trace: %s takes %s\n", commands[i].name,
+                commands[i].most ? "one trace" : "a trace and at least one time in ns");
         usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "info") == 0)
-        return print_info(argv[2]);
-    return print_events(argv[2], strcmp(argv[1], "marks") == 0);
+    if (argc > 1) {
+        fprintf(stderr, "fb-trace: unknown command '%s' (commands:", argv[1]);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+        fprintf(stderr, ")\n");
+    }
+    usage(stderr);
+    return 2;
 }

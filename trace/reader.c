@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -389,8 +390,18 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
     static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     unsigned char start[4] = {0};
     FILE *file = fopen(path, "rbe");
+    struct stat status;
     if (!file) {
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(file), &status) == 0 && !S_ISREG(status.st_mode)) {
+        if (S_ISDIR(status.st_mode))
+            snprintf(error, error_size, "%s is a directory, not a trace", path);
+        else
+            snprintf(error, error_size, "%s is not a regular file (a pipe?): the reader seeks in a trace, so save it "
+                     "to a file first", path);
+        fclose(file);
         return NULL;
     }
     if (fread(start, 1, sizeof start, file) == sizeof start && memcmp(start, zstd_magic, sizeof start) == 0) {

@@ -1,6 +1,8 @@
 /* Checks that the allocator a program reports serving malloc is the one its profile asks for. */
+#define _GNU_SOURCE /* dladdr */
 #include "verify.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,28 @@ static bool same_library(const char *wanted, const char *loaded)
     if (!strchr(wanted, '/'))
         return strcmp(base_name(loaded), wanted) == 0;
     return realpath(wanted, wanted_real) && realpath(loaded, loaded_real) && strcmp(wanted_real, loaded_real) == 0;
+}
+
+/*
+ * Why a readable library did not serve malloc once preloaded: ld.so's own reason when it cannot load it here
+ * either, or that it loads but defines no malloc (the one found is a library's it depends on). Only on this
+ * failure path is the library opened in the runner.
+ */
+static void say_why_not_loaded(const char *library, char *out, size_t size)
+{
+    void *handle = dlopen(library, RTLD_LAZY | RTLD_LOCAL);
+    if (!handle) {
+        const char *reason = dlerror();
+        snprintf(out, size, ": ld.so could not load the library (%s)", reason ? reason : "no reason given");
+        return;
+    }
+    Dl_info where;
+    void *found = dlsym(handle, "malloc");
+    if (!found || !dladdr(found, &where) || !where.dli_fname || !same_library(library, where.dli_fname))
+        snprintf(out, size, ": the library loads, but defines no malloc of its own");
+    else
+        snprintf(out, size, ": the library defines malloc, but ld.so did not preload it");
+    dlclose(handle);
 }
 
 bool verify_allocator(const struct profile *profile, const struct record *hello, char *message, size_t size)
@@ -54,6 +78,6 @@ bool verify_allocator(const struct profile *profile, const struct record *hello,
     else if (strchr(profile->library, '/') && access(profile->library, R_OK) != 0)
         snprintf(message + n, size - (size_t)n, ": there is no readable file %s", profile->library);
     else
-        snprintf(message + n, size - (size_t)n, ": ld.so could not load the library");
+        say_why_not_loaded(profile->library, message + n, size - (size_t)n);
     return false;
 }

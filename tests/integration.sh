@@ -266,6 +266,16 @@ expect closing_table_shows_the_median_of_the_reps "table '$table', medians from 
 code=$?
 expect ad_hoc_path_that_does_not_exist_exits_2 "exit $code: $(cat "$tmp/nolib.err")" \
     "$code:$(grep -c 'there is no readable file /nonexistent/libnomalloc.so' "$tmp/nolib.err")" = 2:1
+# A library that loads but has no malloc (zlib), and a file that is no library at all: each said as it is.
+zlib=$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -n 1)
+"$FB" --alloc="$zlib" --idle-ms=0 frag >/dev/null 2>"$tmp/zlib.err"
+code=$?
+cp build/tests/static_hello "$tmp/notalib.so"
+"$FB" --alloc="$tmp/notalib.so" --idle-ms=0 frag >/dev/null 2>"$tmp/notalib.err"
+code2=$?
+expect library_without_malloc_and_a_file_that_is_no_library_are_told_apart \
+    "exit $code, $code2: $(cat "$tmp/zlib.err" "$tmp/notalib.err")" \
+    "$code:$code2:$(grep -c "but malloc is served by glibc .*: the library loads, but defines no malloc of its own\$" "$tmp/zlib.err"):$(grep -c ": ld.so could not load the library ($tmp/notalib.so: " "$tmp/notalib.err")" = 2:2:1:1
 printf 'ghost | libghostmalloc.so.9 | libghostmalloc9 | | not installed anywhere\n' >"$tmp/onlyghost.txt"
 "$FB" --profiles="$tmp/onlyghost.txt" --alloc=all --csv="$tmp/none.csv" frag >/dev/null 2>"$tmp/none.err"
 code=$?

@@ -480,6 +480,12 @@ static void finish(struct run *run)
         if (!run->phases)
             abort();
         run->phases[run->phase_count++] = end;
+        FILE *out = talk(run);
+        if (out) { /* as its CSV row: the program's own Exit never came */
+            fprintf(out, "Exit: %llu kB used (the last sample from outside: it did not end through exit)\n",
+                    (unsigned long long)end.rss_kb);
+            fflush(out);
+        }
     }
     if (run->matrix->trace_path && run->have_hello && !run->wrong_allocator)
         read_trace(run);

@@ -66,7 +66,7 @@ expect external_peak_between_samples_is_the_kernels_high_water_mark "exit $code,
 for ending in atexit _exit; do
     interval=1000
     [ "$ending" = _exit ] && interval=20
-    "$FB" --quiet --interval-ms=$interval --csv="$tmp/end-$ending.csv" -- python3 -c '
+    "$FB" --interval-ms=$interval --csv="$tmp/end-$ending.csv" -- python3 -c '
 import atexit, ctypes, os, sys, time
 def grow(): # 64 MB from malloc, written, never freed (a Python object would be freed as the interpreter ends)
     libc = ctypes.CDLL(None)
@@ -78,7 +78,7 @@ else:
     grow()
 time.sleep(0.3)
 if sys.argv[1] == "_exit":
-    os._exit(0)' "$ending" 2>"$tmp/end-$ending.err"
+    os._exit(0)' "$ending" >/dev/null 2>"$tmp/end-$ending.err" # the talk's lines: on stderr, stdout is the program's
     code=$?
     rows=$(tr -d '\r' <"$tmp/end-$ending.csv" | awk -F, 'NR > 1 { printf "%s;", $6 }')
     start=$(value "$tmp/end-$ending.csv" python3 glibc Start rss_kb)
@@ -87,6 +87,9 @@ if sys.argv[1] == "_exit":
     expect "external_exit_row_after_${ending}_holds_the_64_mb" "exit $code, rows $rows, RSS at Exit $grown kB above Start; $(cat "$tmp/end-$ending.err")" \
         "$code:$rows:$([ "$grown" -gt $((64 * 1024)) ] && echo held)" = "0:Start;Exit;:held"
 done
+# On the screen too, the _exit run's Exit line is its CSV row, said to be the last sample from outside.
+expect external_exit_after__exit_is_on_the_screen_as_in_the_csv "$(cat "$tmp/end-_exit.err")" \
+    "$(grep -c "^Exit: $(value "$tmp/end-_exit.csv" python3 glibc Exit rss_kb) kB used (the last sample from outside: it did not end through exit)\$" "$tmp/end-_exit.err")" = 1
 # A runner gone before the program ends (its pipe closed after the hello): the shim's Exit finds no reader, and
 # the program still exits 0, not killed by SIGPIPE.
 got=$(python3 - build/libfbhello.so <<'PY'

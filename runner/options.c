@@ -253,6 +253,12 @@ static bool given_twice(int opt, const char **given, char *error, size_t error_s
     return false;
 }
 
+/* Whether a comma-separated list has an empty item: a comma first, last, or beside another. */
+static bool has_an_empty_item(const char *list)
+{
+    return *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,");
+}
+
 int options_parse(int argc, char **argv, struct options *out, char *error, size_t error_size)
 {
     int opt;
@@ -271,6 +277,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case 'a':
             if (*optarg == '\0') {
                 snprintf(error, error_size, "--alloc: needs a profile name");
+                return -1;
+            }
+            if (has_an_empty_item(optarg)) {
+                snprintf(error, error_size, "--alloc: an empty name in '%s' (one comma between names)", optarg);
                 return -1;
             }
             out->alloc = optarg;
@@ -382,6 +392,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_REPLAY:
             if (*optarg == '\0') {
                 snprintf(error, error_size, "--replay: needs a trace file");
+                return -1;
+            }
+            if (has_an_empty_item(optarg)) {
+                snprintf(error, error_size, "--replay: an empty name in '%s' (one comma between traces)", optarg);
                 return -1;
             }
             out->replay = optarg;

@@ -173,7 +173,7 @@ expect replay_of_a_trace_without_events_is_refused "exit $code and $direct: $(ca
     "2:2::fragbench: --replay: $tmp/killed.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is truncated: no end block (the program crashed, was killed, or never returned from main))"
 "$FB" --quiet --replay=, >/dev/null 2>"$tmp/none.err"
 code=$?
-expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: ',' names no trace"
+expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: an empty name in ',' (one comma between traces)"
 
 # ---- Time: a program that keeps allocating for 0.4 s (a list's reallocs, sparser as it grows, and a str a turn
 # where pymalloc does not take it; Debian's python3 itself: a launcher's image, such as pyenv's, is not replayed,

@@ -107,6 +107,26 @@ static void an_option_given_twice_is_refused_naming_both_values(void)
     CHECK(o.quiet && o.skip_missing);
 }
 
+static void a_list_with_an_empty_name_is_refused(void)
+{
+    struct options o;
+    char error[256];
+    char *middle[] = {"run", "--alloc=glibc,,jemalloc", "frag", NULL};
+    char *last[] = {"run", "--alloc=glibc,", "frag", NULL};
+    char *first[] = {"run", "--replay=,a.trace", NULL};
+    char *alone[] = {"run", "--replay=,", NULL};
+    char *fine[] = {"run", "--alloc=glibc,jemalloc", "frag", NULL};
+    CHECK(parse(&o, error, middle) == -1);
+    CHECK_STR(error, "--alloc: an empty name in 'glibc,,jemalloc' (one comma between names)");
+    CHECK(parse(&o, error, last) == -1);
+    CHECK_STR(error, "--alloc: an empty name in 'glibc,' (one comma between names)");
+    CHECK(parse(&o, error, first) == -1);
+    CHECK_STR(error, "--replay: an empty name in ',a.trace' (one comma between traces)");
+    CHECK(parse(&o, error, alone) == -1);
+    CHECK_STR(error, "--replay: an empty name in ',' (one comma between traces)");
+    CHECK(parse(&o, error, fine) == 0);
+}
+
 static void an_abbreviation_of_several_options_lists_them(void)
 {
     struct options o;
@@ -189,6 +209,7 @@ int main(void)
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);
+    RUN_TEST(a_list_with_an_empty_name_is_refused);
     RUN_TEST(an_option_given_twice_is_refused_naming_both_values);
     return CHECK_EXIT_CODE();
 }

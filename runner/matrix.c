@@ -546,11 +546,12 @@ static int emit(struct run *run, struct matrix_totals *totals)
             snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
         if (!run->have_hello && strcmp(run->status, "ok") == 0)
             snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
+        const char *kind = run->matrix->command ? "program" : run->replay ? "replay" : "case";
         if (!run->have_hello && strcmp(run->status, "not-started") != 0)
-            fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator\n", run->what,
+            fprintf(stderr, "fragbench: %s: the %s ended (%s) without naming its allocator\n", run->what, kind,
                     run->status);
         else if (strcmp(run->status, "ok") != 0)
-            fprintf(stderr, "fragbench: %s: the case ended with %s\n", run->what, run->status);
+            fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {
             totals->failed++;
             code = EXIT_RUN_FAILED;

@@ -108,12 +108,12 @@ expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err
 "$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
 code=$?
 expect replay_of_a_row_without_a_label_is_refused "exit $code: $(cat "$tmp/empty-label.err")" \
-    "$code:$(cat "$tmp/empty-label.err")" = "2:fragbench: --replay: corrupt trace: a row without its label"
+    "$code:$(cat "$tmp/empty-label.err")" = "2:fragbench: --replay: tests/fuzz/corpus/replay/row-with-an-empty-label: corrupt trace: a row without its label"
 # An allocator block with no bytes at all (found by the trace reader's fuzz target: a string read from no payload).
 "$FB" --quiet --replay=tests/fuzz/corpus/trace/allocator-block-of-no-bytes >/dev/null 2>"$tmp/empty-block.err"
 code=$?
 expect replay_of_an_empty_allocator_block_is_refused "exit $code: $(cat "$tmp/empty-block.err")" \
-    "$code:$(cat "$tmp/empty-block.err")" = "2:fragbench: --replay: corrupt trace: an allocator block of 0 bytes"
+    "$code:$(cat "$tmp/empty-block.err")" = "2:fragbench: --replay: tests/fuzz/corpus/trace/allocator-block-of-no-bytes: corrupt trace: an allocator block of 0 bytes"
 # A chunk whose events are garbage (the header and index whole): refused before any run, not by each run's replay.
 python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[1000:5000] = b'\xff' * 4000; open(sys.argv[2], 'wb').write(d)" \
     "$tmp/live.trace" "$tmp/garbled.trace"

@@ -322,7 +322,10 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
         trace_close(reader);
         return NULL;
     }
-    if (index_blocks(reader, error, error_size) != 0) {
+    if (index_blocks(reader, error, error_size) != 0) { /* its message, after the trace's name */
+        char why[512];
+        snprintf(why, sizeof why, "%s", error);
+        snprintf(error, error_size, "%s: %s", name, why);
         trace_close(reader);
         return NULL;
     }

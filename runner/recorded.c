@@ -235,7 +235,9 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     if (!out)
         return;
     trace_state_text(info, state, sizeof state);
-    fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %.1f MB", path, summary->events, (double)info->file_bytes / 1e6);
+    char file_size[32];
+    trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
+    fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %s", path, summary->events, file_size);
     if (summary->events)
         fprintf(out, ", %.1f bytes each", (double)info->file_bytes / (double)summary->events);
     fprintf(out, "; %s):\n", state);

@@ -2,9 +2,20 @@
 #define _GNU_SOURCE
 #include "analysis.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+void trace_file_size_text(uint64_t bytes, char *out, size_t size)
+{
+    if (bytes >= 100000)
+        snprintf(out, size, "%.1f MB", (double)bytes / 1e6);
+    else if (bytes >= 1000)
+        snprintf(out, size, "%.1f kB", (double)bytes / 1e3);
+    else
+        snprintf(out, size, "%" PRIu64 " bytes", bytes);
+}
 
 unsigned trace_size_class(uint64_t size)
 {

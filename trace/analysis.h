@@ -35,6 +35,9 @@ struct trace_summary {
     uint64_t unknown_releases, double_allocations;
 };
 
+/* A trace's size for people: "12.8 MB" from 0.1 MB up, "3.2 kB" below, "412 bytes" under a kB. */
+void trace_file_size_text(uint64_t bytes, char *out, size_t size);
+
 /* The class of a requested size (see TRACE_SIZE_CLASSES). */
 unsigned trace_size_class(uint64_t size);
 

@@ -21,11 +21,6 @@ static void usage(FILE *out)
           out);
 }
 
-static double megabytes(uint64_t bytes)
-{
-    return (double)bytes / 1e6;
-}
-
 static int print_info(const char *path)
 {
     struct trace_summary summary;
@@ -37,7 +32,9 @@ static int print_info(const char *path)
     const struct trace_info *info = &summary.info;
     double seconds = summary.last_ns > info->start_ns ? (double)(summary.last_ns - info->start_ns) / 1e9 : 0;
     trace_state_text(info, state, sizeof state);
-    printf("trace: %s (%.1f MB, format %u, %s)\n", path, megabytes(info->file_bytes), info->version, state);
+    char file_size[32];
+    trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
+    printf("trace: %s (%s, format %u, %s)\n", path, file_size, info->version, state);
     printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
            info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
     printf("allocator: %s%s%s\n", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",

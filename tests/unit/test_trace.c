@@ -283,6 +283,19 @@ static void a_trace_is_complete_only_when_nothing_was_lost(void)
     }
 }
 
+static void a_trace_size_reads_in_the_unit_that_shows_it(void)
+{
+    char text[32];
+    trace_file_size_text(12800000, text, sizeof text);
+    CHECK_STR(text, "12.8 MB");
+    trace_file_size_text(100000, text, sizeof text);
+    CHECK_STR(text, "0.1 MB");
+    trace_file_size_text(3249, text, sizeof text);
+    CHECK_STR(text, "3.2 kB");
+    trace_file_size_text(469, text, sizeof text);
+    CHECK_STR(text, "469 bytes");
+}
+
 int main(void)
 {
     RUN_TEST(live_set_matches_a_plain_array_through_many_changes);
@@ -293,5 +306,6 @@ int main(void)
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);
+    RUN_TEST(a_trace_size_reads_in_the_unit_that_shows_it);
     return CHECK_EXIT_CODE();
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cases.h"
 #include "replay_slide.h"
 #include "report.h"
 #include "retained_heatmap.h"
@@ -93,8 +94,11 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     }
     if (fclose(dat) != 0)
         return -1;
-    snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps, scale %s)", c->case_name,
-             report->dataset->scale);
+    if (case_find(c->case_name)) /* the scale applies to fragbench's own cases, not to programs or replays */
+        snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps, scale %s)", c->case_name,
+                 report->dataset->scale);
+    else
+        snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps)", c->case_name);
     return gp_write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
 }
 

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cases.h"
 #include "markdown.h"
 #include "replay_slide.h"
 #include "report.h"
@@ -48,6 +49,26 @@ static void rss_table(const struct case_stats *c, FILE *out)
         }
     }
     md_end(&table, out);
+}
+
+/* A program run by ./run -- COMMAND: neither a case of the registry nor a recorded trace replayed. */
+static bool program_case(const struct dataset *d, const char *name)
+{
+    return !case_find(name) && !replay_case(d, name);
+}
+
+/* Whether the retained table would show a figure: a retained phase the case has, or a wall time. */
+static bool retained_table_has_figures(const struct report *report, const struct case_stats *c)
+{
+    for (size_t i = 0; i < RETAINED_COUNT; i++)
+        if (stats_phase(c, retained_phases[i]) >= 0)
+            return true;
+    for (size_t p = 0; p < c->profile_count; p++) {
+        enum wall_source source;
+        if (report_wall(report, c->case_name, c->profiles[p].alloc, &source) >= 0)
+            return true;
+    }
+    return false;
 }
 
 static void retained_table(const struct report *report, const struct case_stats *c, FILE *out)
@@ -147,6 +168,10 @@ static void console_command(const struct report *report, const struct case_stats
         fprintf(out, "LD_PRELOAD=%s ", library);
     for (size_t i = 0; profile && i < profile->env_count; i++)
         fprintf(out, "%s ", profile->env[i]);
+    if (program_case(report->dataset, c->case_name)) { /* the CSV keeps the command's name, not its arguments */
+        fprintf(out, "%s ...   (the command given after ./run --)\n", c->case_name);
+        return;
+    }
     fprintf(out, "build/cases/%s", c->case_name);
     if (strcmp(report->dataset->scale, "1") != 0)
         fprintf(out, " --scale=%s", report->dataset->scale);
@@ -184,19 +209,24 @@ static void console_blocks(const struct report *report, const struct case_stats 
 static void write_what_ran(const struct report *report, size_t profiles, const char *reps_text, FILE *out)
 {
     const struct stats *stats = report->stats;
-    size_t cases = 0, traces = 0, fewer = 0;
+    size_t cases = 0, traces = 0, programs = 0, fewer = 0;
     for (size_t k = 0; k < stats->count; k++) {
         const struct case_stats *c = &stats->cases[k];
         if (c->profile_count < profiles)
             fewer++;
         else if (replay_case(report->dataset, c->case_name))
             traces++;
+        else if (program_case(report->dataset, c->case_name))
+            programs++;
         else
             cases++;
     }
-    fprintf(out, "%zu case%s", cases, cases == 1 ? "" : "s");
+    if (cases || (!programs && !traces))
+        fprintf(out, "%zu case%s", cases, cases == 1 ? "" : "s");
+    if (programs)
+        fprintf(out, "%s%zu program%s", cases ? " and " : "", programs, programs == 1 ? "" : "s");
     if (traces)
-        fprintf(out, " and %zu recorded trace%s", traces, traces == 1 ? "" : "s");
+        fprintf(out, "%s%zu recorded trace%s", cases || programs ? " and " : "", traces, traces == 1 ? "" : "s");
     fprintf(out, " x %zu profile%s x %s", profiles, profiles == 1 ? "" : "s", reps_text);
     if (fewer) {
         fprintf(out, " (");
@@ -228,10 +258,14 @@ void write_slides(const struct report *report, FILE *out)
         snprintf(reps_text, sizeof reps_text, "%u rep%s", reps, reps == 1 ? "" : "s");
     fprintf(out, "# fragbench: which allocator gives the memory back\n\n");
     write_what_ran(report, profiles, reps_text, out);
-    fprintf(out, ", scale %s (1 = the talk's ~500 MB), %s ms idle before "
-                 "\"After idle\". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
+    bool any_case = false; /* the scale and idle apply to fragbench's own cases only */
+    for (size_t k = 0; k < report->stats->count && !any_case; k++)
+        any_case = case_find(report->stats->cases[k].case_name) != NULL;
+    if (any_case)
+        fprintf(out, ", scale %s (1 = the talk's ~500 MB), %s ms idle before \"After idle\"", d->scale, d->idle_ms);
+    fprintf(out, ". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
                  "more than %.0f%% (see rss_spread_pct in summary.csv). %s\n\n",
-            d->scale, d->idle_ms, STATS_DISAGREE_PCT, report_wall_text(report));
+            STATS_DISAGREE_PCT, report_wall_text(report));
     fprintf(out, "Figures of the profiles that purge on a timer (jemalloc's 10 s decay, jemalloc-bgthread's background "
                  "thread, mimalloc's 25 ms decommit delay) depend on how much time passed between the frees and the "
                  "sample, and so on this machine's speed, which varies up to 8x between machines of this kind: "
@@ -258,8 +292,10 @@ void write_slides(const struct report *report, FILE *out)
         }
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);
         rss_table(c, out);
-        fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");
-        retained_table(report, c, out);
+        if (retained_table_has_figures(report, c)) {
+            fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");
+            retained_table(report, c, out);
+        }
         fputc('\n', out);
         if (waste_case_has_split(d, c)) {
             fprintf(out, "What became of the memory held before \"%s\" (MiB of anonymous memory, RssAnon, in the rep "

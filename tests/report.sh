@@ -269,6 +269,16 @@ expect make_slides_removes_the_images_it_no_longer_draws \
     "$(ls "$tmp/cu/plots" | tr '\n' ' '); drawn.txt: $listed lines" \
     "$(ls "$tmp/cu/plots" | grep -c '^gone-replay'):$([ -f "$tmp/cu/plots/mine.png" ] && echo mine):$((images - listed))" = "0:mine:1"
 
+# ---- A program run by ./run -- (no case of fragbench): the heading counts it as a program and gives no scale or
+# idle, which do not apply to it; no retained table of n/a alone; its console block names its command.
+mkdir -p "$tmp/program"
+build/fragbench --quiet --csv="$tmp/program/compare.csv" -- python3 -c 'x = bytearray(10 ** 6)' >/dev/null 2>&1
+make -s --no-print-directory slides RESULTS="$tmp/program" PLOTS="$tmp/program/plots" PLOT_DATA="$tmp/program/plot-data" \
+    >/dev/null 2>&1
+heading=$(sed -n 3p "$tmp/program/slides.md")
+expect slides_of_a_program_say_program_and_no_scale "$heading" \
+    "$(echo "$heading" | grep -c '^1 program x 1 profile x 1 rep\. RSS in kB'):$(grep -c '^Retained' "$tmp/program/slides.md"):$(grep -c '^\$ python3 \.\.\.   (the command given after ./run --)$' "$tmp/program/slides.md")" = "1:0:1"
+
 # ---- The heatmap leaves out a case that ran under one profile while others ran under several (the cures), and
 # prints nothing in a grey cell (no clean rep).
 rows=$(awk -F'\t' 'NR > 1 && NF > 1 { n++ } /^$/ { exit } END { print n + 0 }' "$tmp/cu/plot-data/retained.dat")

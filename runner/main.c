@@ -327,6 +327,34 @@ static int resolve_replays(const struct options *options, const struct case_entr
     return 0;
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/*
+ * The name a command's rows go under: its program's, or, for "env [OPTION]... [NAME=VALUE]... PROGRAM", the
+ * program env runs (env -u NAME python3 ... is python3). env -S splits a string of its own: it stays "env".
+ */
+static const char *command_name(char **command, size_t count)
+{
+    if (strcmp(base_name(command[0]), "env") != 0)
+        return base_name(command[0]);
+    for (size_t i = 1; i < count; i++) {
+        const char *word = command[i];
+        if (strcmp(word, "--") == 0)
+            return i + 1 < count ? base_name(command[i + 1]) : "env";
+        if (strncmp(word, "-S", 2) == 0 || strncmp(word, "--split-string", 14) == 0)
+            return "env";
+        if ((strcmp(word, "-u") == 0 || strcmp(word, "-C") == 0) && i + 1 < count)
+            i++; /* its value */
+        else if (*word != '-' && !strchr(word, '='))
+            return base_name(word);
+    }
+    return "env";
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -378,8 +406,7 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     if (options.external) {
-        const char *slash = strrchr(options.case_names[0], '/');
-        command_case.name = slash ? slash + 1 : options.case_names[0];
+        command_case.name = command_name(options.case_names, options.case_count);
         if (find_program(options.case_names[0], command_path, sizeof command_path) != 0) {
             fprintf(stderr, "fragbench: cannot run '%s': not found or not executable\n", options.case_names[0]);
             profiles_free(&profiles);

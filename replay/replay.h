@@ -47,7 +47,12 @@ void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment); /* N
 void *replay_reallocate(void *old, uint64_t old_size, uint64_t size);        /* old: it failed */
 void replay_release(void *block);
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
-void replay_note_peak(void); /* every REPLAY_PEAK_CHECK_BYTES allocated, after the calls before: a peak between rows */
+/*
+ * Every REPLAY_PEAK_CHECK_BYTES allocated, a note of the replay's memory for a peak between rows: after the calls
+ * before it in a one-thread replay; in a threaded one, as the reading thread reaches it, when the workers may
+ * not have made all the calls queued before it yet (the peak between rows may then be noted a little low).
+ */
+void replay_note_peak(void);
 
 enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 

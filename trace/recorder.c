@@ -14,6 +14,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,18 +301,25 @@ EXPORT int execl(const char *path, const char *first, ...) EXECL_ENTRY(execv(pat
 EXPORT int execlp(const char *file, const char *first, ...) EXECL_ENTRY(execvp(file, argv), 0)
 EXPORT int execle(const char *path, const char *first, ...) EXECL_ENTRY(execve(path, argv, envp), 1)
 
+/* The process ends now: through the C library's _exit, or, while it is not found yet, the system call itself. */
+static __attribute__((noreturn)) void exit_through(void (*exit_function)(int), int status)
+{
+    if (exit_function)
+        exit_function(status);
+    for (;;) /* a signal handler's _exit while this thread was still finding the functions (resolve) */
+        syscall(SYS_exit_group, status);
+}
+
 EXPORT void _exit(int status)
 {
     resolve();
     trace_writer_end(false);
-    next.exit_now(status);
-    __builtin_unreachable();
+    exit_through(next.exit_now, status);
 }
 
 EXPORT void _Exit(int status)
 {
     resolve();
     trace_writer_end(false);
-    (next.exit_at_once ? next.exit_at_once : next.exit_now)(status);
-    __builtin_unreachable();
+    exit_through(next.exit_at_once ? next.exit_at_once : next.exit_now, status);
 }

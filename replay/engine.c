@@ -249,9 +249,9 @@ static void drain(void)
 static int threads_start(uint32_t thread_count, char *error, size_t error_size)
 {
     memset(&threads, 0, sizeof threads);
-    if (thread_count > (1u << 24)) /* a slot each: 128 MiB at this limit */
+    if (thread_count > TRACE_REPLAY_MAX_THREADS) /* a slot each: 128 MiB at this limit */
         return trace_failure(error, error_size, "the trace numbers %" PRIu32 " threads over the program's life: the "
-                             "replay follows at most %u", thread_count, 1u << 24);
+                             "replay follows at most %u", thread_count, TRACE_REPLAY_MAX_THREADS);
     threads.worker_slots = thread_count;
     if (!(threads.workers = private_calloc(thread_count ? thread_count : 1, sizeof *threads.workers)))
         abort();

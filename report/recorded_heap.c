@@ -36,7 +36,8 @@ void write_recorded_table(const struct report *report, FILE *out)
     const struct dataset *d = report->dataset;
     struct md_table table;
     size_t rows = 0;
-    for (size_t i = 0; i < d->count && !rows; i++) /* a recorded run's first row has its live heap, always */
+    /* A recorded run's first row has its live heap (unless its trace holds no call at all: then it is left out). */
+    for (size_t i = 0; i < d->count && !rows; i++)
         rows += d->rows[i].peak_live_kb >= 0 || d->rows[i].trace_live_kb >= 0;
     if (!rows)
         return;

@@ -1,6 +1,7 @@
 /* The fragbench runner: runs each case under each allocator profile and reports every phase, verified. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdio.h>
@@ -284,7 +285,11 @@ static int resolve_replays(const struct options *options, const struct case_entr
     for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
         char absolute[PATH_MAX];
         struct trace_reader *reader = trace_open(path, error, sizeof error);
-        if (!reader || trace_check_events(trace_info(reader), path, error, sizeof error) != 0) {
+        if (reader && trace_info(reader)->max_threads > TRACE_REPLAY_MAX_THREADS)
+            snprintf(error, sizeof error, "%s numbers %" PRIu32 " threads over the program's life: the replay "
+                     "follows at most %u", path, trace_info(reader)->max_threads, TRACE_REPLAY_MAX_THREADS);
+        if (!reader || trace_info(reader)->max_threads > TRACE_REPLAY_MAX_THREADS ||
+            trace_check_events(trace_info(reader), path, error, sizeof error) != 0) {
             fprintf(stderr, "fragbench: --replay: %s\n", error);
             if (reader)
                 trace_close(reader);
@@ -335,22 +340,39 @@ static const char *base_name(const char *path)
 
 /*
  * The name a command's rows go under: its program's, or, for "env [OPTION]... [NAME=VALUE]... PROGRAM", the
- * program env runs (env -u NAME python3 ... is python3). env -S splits a string of its own: it stays "env".
+ * program env runs (env -u NAME python3 ... is python3): env's options are skipped, with the value of -u, -C,
+ * --unset and --chdir (attached or the next word), and its settings. env -S splits a string of its own: "env".
  */
 static const char *command_name(char **command, size_t count)
 {
     if (strcmp(base_name(command[0]), "env") != 0)
         return base_name(command[0]);
+    bool options_done = false;
     for (size_t i = 1; i < count; i++) {
         const char *word = command[i];
-        if (strcmp(word, "--") == 0)
-            return i + 1 < count ? base_name(command[i + 1]) : "env";
-        if (strncmp(word, "-S", 2) == 0 || strncmp(word, "--split-string", 14) == 0)
-            return "env";
-        if ((strcmp(word, "-u") == 0 || strcmp(word, "-C") == 0) && i + 1 < count)
-            i++; /* its value */
-        else if (*word != '-' && !strchr(word, '='))
-            return base_name(word);
+        if (!options_done && strcmp(word, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && word[0] == '-' && word[1] != '\0') {
+            if (strncmp(word, "--split-string", 14) == 0)
+                return "env";
+            if (strcmp(word, "--unset") == 0 || strcmp(word, "--chdir") == 0)
+                i++; /* its value, the next word */
+            for (const char *letter = word + 1; word[1] != '-' && *letter; letter++) {
+                if (*letter == 'S')
+                    return "env";
+                if (*letter == 'u' || *letter == 'C') {
+                    if (letter[1] == '\0')
+                        i++; /* "-u NAME", "-iu NAME": the value is the next word */
+                    break;       /* "-uNAME": the rest of the word is the value */
+                }
+            }
+            continue;
+        }
+        if (strchr(word, '='))
+            continue; /* a setting, NAME=VALUE */
+        return base_name(word);
     }
     return "env";
 }

@@ -52,6 +52,7 @@ struct run {
     size_t sample_count;
     struct fb_memory last;
     bool have_last;
+    bool last_is_a_mark; /* last is a mark's memory (the process was gone, or never sampled), not an outside sample */
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
@@ -150,6 +151,7 @@ static void sample_outside(struct run *run, struct record *mark)
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
+        run->last_is_a_mark = false;
         run->last_ns = ns;
         note_rss(run, memory.rss_kb);
         note_peak(run, memory.rss_kb, ns, 0);
@@ -167,6 +169,7 @@ static void sample_outside(struct run *run, struct record *mark)
         run->last = memory; /* gone already: its own last word is the newest there is */
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
+        run->last_is_a_mark = true;
     } else
         return;
     if (run->matrix->timeline) {
@@ -469,6 +472,7 @@ static void finish(struct run *run)
         run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
+        run->last_is_a_mark = true;
     }
     if (run->matrix->command && run->have_hello && run->have_last && !ended_itself) {
         struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
@@ -482,8 +486,8 @@ static void finish(struct run *run)
         run->phases[run->phase_count++] = end;
         FILE *out = talk(run);
         if (out) { /* as its CSV row: the program's own Exit never came */
-            fprintf(out, "Exit: %llu kB used (the last sample from outside: it did not end through exit)\n",
-                    (unsigned long long)end.rss_kb);
+            fprintf(out, "Exit: %llu kB used (%s: it did not end through exit)\n", (unsigned long long)end.rss_kb,
+                    run->last_is_a_mark ? "as at its last mark" : "the last sample from outside");
             fflush(out);
         }
     }
@@ -688,11 +692,9 @@ static void keep_stopped_trace(const struct matrix *matrix)
     struct stat status;
     const char *kept = matrix->trace_path;
     if (stat(matrix->trace_path, &status) != 0 || status.st_size == 0) {
-        if (matrix->trace_compressed) {
-            unlink(matrix->trace_path);
-            if (stat(matrix->trace_compressed, &status) == 0 && status.st_size == 0)
-                unlink(matrix->trace_compressed);
-        }
+        unlink(matrix->trace_path); /* the empty file the runner made for the recorder */
+        if (matrix->trace_compressed && stat(matrix->trace_compressed, &status) == 0 && status.st_size == 0)
+            unlink(matrix->trace_compressed);
         fprintf(stderr, "fragbench: --record: stopped before the program began recording: no trace in %s\n",
                 matrix->trace_display);
         return;

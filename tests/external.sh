@@ -30,7 +30,8 @@ env_code=$?
 expect exec_into_an_image_without_the_preload_is_refused "exit $env_code, $(($(wc -l <"$tmp/env.csv") - 1)) rows: $(cat "$tmp/env.err")" \
     "$env_code:$(($(wc -l <"$tmp/env.csv") - 1)):$(grep -c "which did not name its allocator within 250 ms" "$tmp/env.err")" = 2:0:1
 # A command run through env is named after the program env runs, past its options and settings.
-"$FB" --quiet --csv="$tmp/env-named.csv" -- env -u NO_SUCH_VARIABLE PYTHONMALLOC=malloc python3 -c 'pass' 2>/dev/null
+"$FB" --quiet --csv="$tmp/env-named.csv" -- env -u NO_SUCH_VARIABLE --chdir / -- PYTHONMALLOC=malloc python3 -c 'pass' \
+    2>/dev/null
 got=$(tr -d '\r' <"$tmp/env-named.csv" | awk -F, 'NR > 1 { print $1 }' | sort -u | tr '\n' ' ')
 expect command_through_env_is_named_after_its_program "case names: $got" "$got" = "python3 "
 printf '#!%s\n' "$tmp/loop" >"$tmp/loop"

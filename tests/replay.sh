@@ -129,7 +129,9 @@ expect replay_of_a_pvalloc_no_pages_hold_fails_as_pvalloc "exit $code: $(cat "$t
     "$code:$(grep -c '^Replay end: ' "$tmp/pvalloc.rows")" = "0:1"
 # A thread numbered past 2^20 (a service that starts a thread per request numbers millions over its life): a
 # crafted trace of one such thread's malloc and free reads and replays (it was refused as corrupt).
-python3 - "$tmp/many-threads.trace" <<'PY'
+# crafted TRACE THREAD: a trace of one chunk, thread THREAD's malloc and free.
+crafted() {
+    python3 - "$1" "$2" <<'PY'
 import struct, sys
 def varint(v):
     out = bytearray()
@@ -139,15 +141,24 @@ def varint(v):
 def block(kind, payload): return struct.pack('<II', kind, len(payload)) + payload
 image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
 events = varint(1 << 4 | 0) + varint(100) + varint(2 * 0x555555550000 + 1) + varint(1 << 4 | 5) + varint(1)
-chunk = struct.pack('<IIIIQ', (1 << 20) + 5, 0, 0, 0, 1000) + events
+chunk = struct.pack('<IIIIQ', int(sys.argv[2]), 0, 0, 0, 1000) + events
 end = struct.pack('<QII', 2000, 0, 0)
 open(sys.argv[1], 'wb').write(b'FBTRACE\x01' + block(0x474d4921, image) + block(0x4b4e4843, chunk) + block(0x21444e45, end))
 PY
+}
+crafted "$tmp/many-threads.trace" $(((1 << 20) + 5))
 info=$(build/fb-trace info "$tmp/many-threads.trace" 2>&1 | head -1)
 build/fb-replay --time=fast "$tmp/many-threads.trace" >"$tmp/many-threads.rows" 2>"$tmp/many-threads.err"
 code=$?
 expect trace_of_a_thread_numbered_past_a_million_reads_and_replays "fb-trace: $info; replay exit $code: $(cat "$tmp/many-threads.err")" \
     "$(echo "$info" | grep -c ', complete)$'):$code:$(grep -c '^Replay end: ' "$tmp/many-threads.rows")" = "1:0:1"
+# Past the replay's limit of 2^24 threads: refused once, before any run, as the other bad traces are.
+crafted "$tmp/too-many-threads.trace" $(((1 << 24) + 1))
+"$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/too-many-threads.trace" --csv="$tmp/too-many.csv" >/dev/null 2>"$tmp/too-many.err"
+code=$?
+expect trace_of_more_threads_than_the_replay_follows_is_refused_before_any_run "exit $code: $(cat "$tmp/too-many.err")" \
+    "$code:$([ -e "$tmp/too-many.csv" ] && echo csv):$(cat "$tmp/too-many.err")" = \
+    "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over the program's life: the replay follows at most 16777216"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

@@ -349,13 +349,15 @@ expect make_compare_stopped_before_any_run_finished_says_there_was_nothing_earli
     "$(grep -c "^fragbench: stopped by SIGTERM: no run had finished; there were no earlier results in $tmp/fresh\$" "$tmp/fresh.out")" = 1
 
 # ---- make compare stopped while it draws (once its plot data folder is made): its rows and machine facts go to
-# their folder, and it says the plots are part drawn.
-in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
-    JOBS=1 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" >"$tmp/drawing.out" 2>&1 &
+# their folder, and it says the plots are part drawn. Three cases under two profiles: a dozen plots, a second or
+# more of drawing even on a fast day, for the signal to land in.
+in_own_group make -s --no-print-directory compare TRACES= CASES="frag lists extend" CURES= ALLOCS="glibc jemalloc-decay0" \
+    REPS=1 SCALE=0.02 IDLE_MS=0 JOBS=2 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" \
+    >"$tmp/drawing.out" 2>&1 &
 group=$!
 waited=0
-while [ ! -d "$tmp/fresh/plot-data" ] && [ "$waited" -lt 1200 ]; do
-    sleep 0.05
+while [ ! -d "$tmp/fresh/plot-data" ] && [ "$waited" -lt 3000 ]; do
+    sleep 0.02
     waited=$((waited + 1))
 done
 signal_group INT "$group"

@@ -9,7 +9,7 @@
 
 void trace_file_size_text(uint64_t bytes, char *out, size_t size)
 {
-    if (bytes >= 100000)
+    if (bytes >= 99950) /* what prints as 0.1 MB and up */
         snprintf(out, size, "%.1f MB", (double)bytes / 1e6);
     else if (bytes >= 1000)
         snprintf(out, size, "%.1f kB", (double)bytes / 1e3);

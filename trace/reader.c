@@ -533,6 +533,8 @@ int trace_check_chunks(struct trace_reader *reader, char *error, size_t error_si
     for (size_t i = 0; i < reader->chunk_count && result == 0; i++) {
         const struct chunk_ref *chunk = &reader->chunks[i];
         bool corrupt, same_thread = i > 0 && chunk[-1].image == chunk->image && chunk[-1].thread == chunk->thread;
+        if (!same_thread)
+            thread_ns = 0; /* a thread's first chunk: no time of its own yet (an empty chunk leaves none either) */
         cursor.first = cursor.current = i;
         cursor.last = i + 1;
         int loaded = load_chunk(reader, &cursor, error, error_size);

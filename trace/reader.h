@@ -98,6 +98,9 @@ const struct live_set *trace_live_set(const struct trace_reader *reader);
 /* Writes a formatted error message into error (as every function here does) and returns -1. */
 __attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size, const char *format_text, ...);
 
+/* The most threads over a program's life that fb-replay follows (a slot each, 8 bytes): past it, it refuses. */
+#define TRACE_REPLAY_MAX_THREADS (1u << 24)
+
 /* Whether the trace holds every call of the run: it ended cleanly, was not stopped, and lost no block. */
 bool trace_is_complete(const struct trace_info *info);
 

@@ -439,8 +439,11 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
         unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC;
         magic[7] = TRACE_VERSION;
         struct iovec piece = {magic, sizeof magic};
-        if (!write_all(&piece, 1))
+        if (!write_all(&piece, 1)) {
+            close(trace_fd);
+            trace_fd = -1;
             return -1;
+        }
         atomic_store(&bytes_written, sizeof magic);
     }
     write_image();

@@ -259,6 +259,35 @@ static void a_trace_cut_inside_a_block_reads_up_to_it(void)
     unlink(path);
 }
 
+/*
+ * The check before a replay judges each thread's chunks by that thread's own times: a thread whose first chunk
+ * is empty, then starts before another thread's last event, is not "back in time"; one whose second chunk starts
+ * before its first chunk's last event is.
+ */
+static void the_chunk_check_compares_a_thread_with_itself(void)
+{
+    struct bytes trace;
+    char error[256];
+    const struct test_event late[] = {{5000, TRACE_MALLOC, 8, 0x2000}}, early[] = {{2000, TRACE_MALLOC, 8, 0x3000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 4000, late, 1);
+    put_chunk(&trace, 1, 0, 1000, NULL, 0);
+    put_chunk(&trace, 1, 1, 2000, early, 1);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader && trace_check_chunks(reader, error, sizeof error) == 0);
+    if (reader)
+        trace_close(reader);
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 4000, late, 1);
+    put_chunk(&trace, 0, 1, 1000, early, 1);
+    reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader && trace_check_chunks(reader, error, sizeof error) == -1);
+    CHECK(strstr(error, "corrupt trace: thread 0 goes back in time at byte") != NULL);
+    if (reader)
+        trace_close(reader);
+    unlink(path);
+}
+
 /* A trace is complete exactly when its state reads "complete": each way of losing calls makes it incomplete. */
 static void a_trace_is_complete_only_when_nothing_was_lost(void)
 {
@@ -288,8 +317,10 @@ static void a_trace_size_reads_in_the_unit_that_shows_it(void)
     char text[32];
     trace_file_size_text(12800000, text, sizeof text);
     CHECK_STR(text, "12.8 MB");
-    trace_file_size_text(100000, text, sizeof text);
+    trace_file_size_text(99950, text, sizeof text);
     CHECK_STR(text, "0.1 MB");
+    trace_file_size_text(99949, text, sizeof text);
+    CHECK_STR(text, "99.9 kB");
     trace_file_size_text(3249, text, sizeof text);
     CHECK_STR(text, "3.2 kB");
     trace_file_size_text(469, text, sizeof text);
@@ -307,5 +338,6 @@ int main(void)
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);
     RUN_TEST(a_trace_size_reads_in_the_unit_that_shows_it);
+    RUN_TEST(the_chunk_check_compares_a_thread_with_itself);
     return CHECK_EXIT_CODE();
 }

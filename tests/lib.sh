@@ -20,3 +20,15 @@ value() {
         NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
         $at["case"] == c && $at["alloc"] == a && $at["phase"] == p && $at["rep"] == 1 { print $at[col]; exit }'
 }
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 20 ms until it succeeds (0) or SECONDS have passed (1): for a
+# test that must act while a background job is in a given state.
+wait_until() {
+    tries_left=$(($1 * 50))
+    shift
+    until "$@"; do
+        [ "$tries_left" -le 0 ] && return 1
+        tries_left=$((tries_left - 1))
+        sleep 0.02
+    done
+}

@@ -116,11 +116,7 @@ expect exec_into_an_unrecorded_program_reads_as_incomplete "$got" \
 # asked, read as truncated, no .raw is left, and the runner says where it is.
 "$FB" --quiet --record="$tmp/stopped.trace.zst" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/stopped-record.err" &
 runner=$!
-waited=0
-while [ ! -s "$tmp/stopped.trace.zst.raw" ] && [ "$waited" -lt 300 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-done
+wait_until 30 test -s "$tmp/stopped.trace.zst.raw"
 kill -TERM "$runner"
 wait "$runner"
 code=$?

@@ -310,11 +310,7 @@ signal_group() { perl -e 'kill $ARGV[0], -$ARGV[1] or die "kill: $!"' "$1" "$2";
 in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES=frag.py CURE_ALLOCS=glibc ALLOCS=glibc REPS=1 SCALE=0.02 \
     IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/stopped.out" 2>&1 &
 group=$!
-waited=0
-while ! grep -q "the talk's diagnosis and cures" "$tmp/stopped.out" && [ "$waited" -lt 600 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-done
+wait_until 60 grep -q "the talk's diagnosis and cures" "$tmp/stopped.out"
 signal_group INT "$group"
 wait "$group"
 code=$?
@@ -334,11 +330,7 @@ mkdir -p "$tmp/fresh"
 in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=4000 \
     JOBS=1 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" >"$tmp/fresh.out" 2>&1 &
 group=$!
-waited=0
-while [ ! -f "$tmp/fresh/compare.csv.tmp" ] && [ "$waited" -lt 600 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-done
+wait_until 60 test -f "$tmp/fresh/compare.csv.tmp"
 sleep 0.5
 signal_group TERM "$group"
 wait "$group"
@@ -355,11 +347,7 @@ in_own_group make -s --no-print-directory compare TRACES= CASES="frag lists exte
     REPS=1 SCALE=0.02 IDLE_MS=0 JOBS=2 RESULTS="$tmp/fresh" PLOTS="$tmp/fresh/plots" PLOT_DATA="$tmp/fresh/plot-data" \
     >"$tmp/drawing.out" 2>&1 &
 group=$!
-waited=0
-while [ ! -d "$tmp/fresh/plot-data" ] && [ "$waited" -lt 3000 ]; do
-    sleep 0.02
-    waited=$((waited + 1))
-done
+wait_until 60 test -d "$tmp/fresh/plot-data"
 signal_group INT "$group"
 wait "$group"
 code=$?

@@ -245,17 +245,13 @@ static void drain(void)
     join_stopping();
 }
 
-/* The threads set up for a trace that numbers thread_count threads. */
-static int threads_start(uint32_t thread_count, char *error, size_t error_size)
+/* The threads set up for a trace that numbers thread_count threads (at most TRACE_REPLAY_MAX_THREADS: checked). */
+static void threads_start(uint32_t thread_count)
 {
     memset(&threads, 0, sizeof threads);
-    if (thread_count > TRACE_REPLAY_MAX_THREADS) /* a slot each: 128 MiB at this limit */
-        return trace_failure(error, error_size, "the trace numbers %" PRIu32 " threads over the program's life: the "
-                             "replay follows at most %u", thread_count, TRACE_REPLAY_MAX_THREADS);
     threads.worker_slots = thread_count;
     if (!(threads.workers = private_calloc(thread_count ? thread_count : 1, sizeof *threads.workers)))
         abort();
-    return 0;
 }
 
 /* Every call queued made, every thread joined, the bookkeeping freed. */
@@ -661,15 +657,13 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
         return -1;
     trace_keep_tags(replay.reader);
     replay.info = trace_info(replay.reader);
-    if (trace_check_events(replay.info, options->trace, error, error_size) != 0) {
+    if (trace_check_replayable(replay.info, options->trace, error, error_size) != 0) {
         trace_close(replay.reader);
         return -1;
     }
     replay.threaded = replay.info->max_threads > 1;
-    if (replay.threaded && threads_start(replay.info->max_threads, error, error_size) != 0) {
-        trace_close(replay.reader);
-        return -1;
-    }
+    if (replay.threaded)
+        threads_start(replay.info->max_threads);
     replay_begin(replay.info, replay.threaded);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
         abort();

@@ -1,7 +1,7 @@
 /* The fragbench runner: runs each case under each allocator profile and reports every phase, verified. */
+#define _GNU_SOURCE /* basename, which leaves its argument whole */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdio.h>
@@ -285,11 +285,7 @@ static int resolve_replays(const struct options *options, const struct case_entr
     for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
         char absolute[PATH_MAX];
         struct trace_reader *reader = trace_open(path, error, sizeof error);
-        if (reader && trace_info(reader)->max_threads > TRACE_REPLAY_MAX_THREADS)
-            snprintf(error, sizeof error, "%s numbers %" PRIu32 " threads over the program's life: the replay "
-                     "follows at most %u", path, trace_info(reader)->max_threads, TRACE_REPLAY_MAX_THREADS);
-        if (!reader || trace_info(reader)->max_threads > TRACE_REPLAY_MAX_THREADS ||
-            trace_check_events(trace_info(reader), path, error, sizeof error) != 0) {
+        if (!reader || trace_check_replayable(trace_info(reader), path, error, sizeof error) != 0) {
             fprintf(stderr, "fragbench: --replay: %s\n", error);
             if (reader)
                 trace_close(reader);
@@ -332,12 +328,6 @@ static int resolve_replays(const struct options *options, const struct case_entr
     return 0;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /*
  * The name a command's rows go under: its program's, or, for "env [OPTION]... [NAME=VALUE]... PROGRAM", the
  * program env runs (env -u NAME python3 ... is python3): env's options are skipped, with the value of -u, -C,
@@ -345,8 +335,8 @@ static const char *base_name(const char *path)
  */
 static const char *command_name(char **command, size_t count)
 {
-    if (strcmp(base_name(command[0]), "env") != 0)
-        return base_name(command[0]);
+    if (strcmp(basename(command[0]), "env") != 0)
+        return basename(command[0]);
     bool options_done = false;
     for (size_t i = 1; i < count; i++) {
         const char *word = command[i];
@@ -372,7 +362,7 @@ static const char *command_name(char **command, size_t count)
         }
         if (strchr(word, '='))
             continue; /* a setting, NAME=VALUE */
-        return base_name(word);
+        return basename(word);
     }
     return "env";
 }

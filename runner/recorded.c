@@ -230,8 +230,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     const struct trace_summary *summary = &recorded->summary;
     const struct trace_info *info = &summary->info;
     char state[256], ratio[64];
-    /* #4 divides the run's peak RSS by its peak live heap, known only if the trace holds every call. */
-    bool complete_enough = trace_is_complete(info);
+    bool whole = trace_is_complete(info); /* #4, peak RSS / peak live, needs every call of the run */
     if (!out)
         return;
     trace_state_text(info, state, sizeof state);
@@ -264,8 +263,8 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     fprintf(out, "  Peak live %" PRIu64 " kB in %" PRIu64 " blocks, %.3f s after the start%s",
             results_kb(summary->peak_live_bytes), summary->peak_live_blocks,
             summary->peak_live_ns > info->start_ns ? (double)(summary->peak_live_ns - info->start_ns) / 1e9 : 0.0,
-            complete_enough ? "" : ", of the calls the trace holds");
-    if (complete_enough) {
+            whole ? "" : ", of the calls the trace holds");
+    if (whole) {
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, summary->peak_live_bytes);
         fprintf(out, ": peak RSS/peak live %s (#4)\n", ratio);
     } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */

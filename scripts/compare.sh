@@ -14,7 +14,9 @@ mkdir -p "$RESULTS" "$PLOTS"
 # and come back only if bad input stops this matrix before anything ran.
 earlier_dir=$(mktemp -d)
 trap 'rm -rf "$earlier_dir"' EXIT
-kept_aside="compare.csv compare.log machine.txt timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
+# The results' files, then the runner's log (its console lines), which is kept with them but holds no rows.
+result_files="compare.csv machine.txt timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
+kept_aside="$result_files compare.log"
 moved_aside=0
 drawing=0
 
@@ -28,19 +30,15 @@ stopped() {
     # Once the earlier files are all aside, those in RESULTS are this matrix's: kept if a row is below the header.
     # The runner's log goes with them if a run finished (it also holds the lines of the run it dropped).
     if [ "$moved_aside" = 1 ]; then
-        for file in $kept_aside compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp \
+        for file in $result_files compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp \
             replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
-            [ "$file" != compare.log ] && [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] &&
-                mv "$RESULTS/$file" "$aside/${file%.tmp}"
-            [ "$file" != compare.log ] && rm -f "$RESULTS/$file"
+            [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
+            rm -f "$RESULTS/$file"
         done
         [ -n "$(ls -A "$aside")" ] && [ -f "$RESULTS/compare.log" ] && mv "$RESULTS/compare.log" "$aside/"
         rm -f "$RESULTS/compare.log"
     fi
-    earlier_state="there were no earlier results in $RESULTS"
-    for file in "$earlier_dir"/*; do
-        [ -f "$file" ] && mv "$file" "$RESULTS/" && earlier_state="the earlier results in $RESULTS are back in place"
-    done
+    put_back_earlier
     if rmdir "$aside" 2>/dev/null; then
         echo "fragbench: stopped by SIG$1: no run had finished; $earlier_state" >&2
     else
@@ -50,6 +48,13 @@ stopped() {
         echo "fragbench: the plots in $PLOTS were part drawn from this matrix: 'make slides' draws them again from the results in place" >&2
     rm -rf "$earlier_dir"
     kill -s "$1" $$
+}
+# put_back_earlier: the earlier results' files back in RESULTS; earlier_state says whether there were any.
+put_back_earlier() {
+    earlier_state="there were no earlier results in $RESULTS"
+    for file in "$earlier_dir"/*; do
+        [ -f "$file" ] && mv "$file" "$RESULTS/" && earlier_state="the earlier results in $RESULTS are back in place"
+    done
 }
 trap 'stopped INT' INT
 trap 'stopped TERM' TERM
@@ -102,8 +107,8 @@ echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS r
     --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
 if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
     rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
-    for file in "$earlier_dir"/*; do [ -f "$file" ] && mv "$file" "$RESULTS/"; done
-    echo "fragbench: nothing ran; the earlier results in $RESULTS are kept" >&2
+    put_back_earlier
+    echo "fragbench: nothing ran; $earlier_state" >&2
     exit "$status" # bad input (the runner said why)
 fi
 mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"

@@ -4,6 +4,7 @@
 #include "live.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -898,8 +899,11 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "complete");
 }
 
-int trace_check_events(const struct trace_info *info, const char *path, char *error, size_t error_size)
+int trace_check_replayable(const struct trace_info *info, const char *path, char *error, size_t error_size)
 {
+    if (info->max_threads > TRACE_REPLAY_MAX_THREADS)
+        return trace_failure(error, error_size, "%s numbers %" PRIu32 " threads over the program's life: the replay "
+                             "follows at most %u", path, info->max_threads, TRACE_REPLAY_MAX_THREADS);
     if (info->chunks > 0)
         return 0;
     char state[256];

@@ -114,7 +114,10 @@ uint64_t trace_known_until(const struct trace_info *info);
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);
 
-/* Returns -1 with why in error when the trace at path holds no events (nothing to replay), else 0. */
-int trace_check_events(const struct trace_info *info, const char *path, char *error, size_t error_size);
+/*
+ * Returns -1 with why in error when the trace at path cannot be replayed: it holds no events (nothing to replay),
+ * or numbers more threads than the replay follows (TRACE_REPLAY_MAX_THREADS); else 0.
+ */
+int trace_check_replayable(const struct trace_info *info, const char *path, char *error, size_t error_size);
 
 #endif

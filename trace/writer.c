@@ -398,6 +398,14 @@ static void write_image(void)
     write_block(TRACE_BLOCK_IMAGE, payload, TRACE_IMAGE_FIXED + exe_length + 1);
 }
 
+/* trace_writer_start gives up: the trace's descriptor closed, nothing recorded. Returns -1. */
+static int start_failed(void)
+{
+    close(trace_fd);
+    trace_fd = -1;
+    return -1;
+}
+
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 {
     struct stat status;
@@ -419,19 +427,13 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     trace_fd = high >= 0 ? high : opened;
     if (trace_fd < 0)
         return -1;
-    if (fstat(trace_fd, &status) != 0) {
-        close(trace_fd);
-        trace_fd = -1;
-        return -1;
-    }
+    if (fstat(trace_fd, &status) != 0)
+        return start_failed();
     trace_device = status.st_dev;
     trace_inode = status.st_ino;
     trace_device_ok = 1;
-    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap) {
-        close(trace_fd); /* an earlier image of this process filled it: recording stopped there for good */
-        trace_fd = -1;
-        return -1;
-    }
+    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap)
+        return start_failed(); /* an earlier image of this process filled it: recording stopped there for good */
     pthread_key_create(&exit_key, thread_ends);
     pthread_atfork(NULL, NULL, child_after_fork);
     atomic_store(&bytes_written, (uint64_t)status.st_size);
@@ -439,11 +441,8 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
         unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC;
         magic[7] = TRACE_VERSION;
         struct iovec piece = {magic, sizeof magic};
-        if (!write_all(&piece, 1)) {
-            close(trace_fd);
-            trace_fd = -1;
-            return -1;
-        }
+        if (!write_all(&piece, 1))
+            return start_failed();
         atomic_store(&bytes_written, sizeof magic);
     }
     write_image();

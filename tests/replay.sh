@@ -121,6 +121,12 @@ python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[1000:50
 code=$?
 expect replay_of_a_trace_with_a_garbled_chunk_is_refused_before_any_run "exit $code: $(cat "$tmp/garbled.err")" \
     "$code:$([ -e "$tmp/garbled.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/garbled.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) has a bad event\$" "$tmp/garbled.err"):$(grep -c '' "$tmp/garbled.err")" = "2::1:1"
+# An event whose time delta puts it 13 days after its program's end block (a crafted trace; the fuzz corpus keeps
+# it): refused before any run, where the replay, keeping the recorded gaps, waited 13 days for it.
+timeout 60 "$FB" --quiet --replay=tests/fuzz/corpus/replay/event-13-days-after-the-end >/dev/null 2>"$tmp/late.err"
+code=$?
+expect replay_of_an_event_timed_days_after_its_end_is_refused "exit $code: $(cat "$tmp/late.err")" \
+    "$code:$(cat "$tmp/late.err")" = "2:fragbench: --replay: tests/fuzz/corpus/replay/event-13-days-after-the-end: corrupt trace: the chunk at byte 87 (thread 0) has an event timed after its program's end"
 # pvalloc of 2^64-1 bytes (a crafted trace; the fuzz corpus keeps it): no whole number of pages holds it, so it
 # fails as pvalloc would, where the rounding up to pages wrapped to 0 and the replay wrote past a block.
 build/fb-replay --time=fast tests/fuzz/corpus/replay/pvalloc-of-no-whole-pages >"$tmp/pvalloc.rows" 2>"$tmp/pvalloc.err"

@@ -18,6 +18,14 @@
 /* The largest payload a reader accepts: a recorder's chunk is far below it, so a larger length is corruption. */
 #define TRACE_MAX_PAYLOAD (16u << 20)
 
+/*
+ * How far an event's time may lie outside its image's: before its image block's time by a coarse clock's lag (a
+ * tick, 4 ms, with room), after its end block's by what the exit's handlers and the threads still running may
+ * take. A reader refuses times beyond them as corrupt.
+ */
+#define TRACE_EARLY_NS 1000000000ull
+#define TRACE_LATE_NS 60000000000ull
+
 enum trace_block_kind {
     /*
      * An image: a process image starts recording (the first one, and one after each exec). Payload: u32 page

@@ -23,6 +23,12 @@ struct chunk_ref {
     uint32_t length; /* of its payload */
     uint32_t thread, number, image;
     uint64_t base_ns;
+    uint64_t latest_ns; /* no event of it may be later: its image's end and a margin, or UINT64_MAX */
+};
+
+/* An image's start (its image block) and end (its end block; 0 while it has none). */
+struct image_span {
+    uint64_t start_ns, end_ns;
 };
 
 /* The block a thread's realloc took out of the live set at its start, until the call's end says what became of it. */
@@ -55,6 +61,7 @@ struct trace_reader {
     struct cursor **blocked;     /* cursors whose next event waits for another thread's (see trace_next) */
     struct trace_row *rows;      /* the rows block's */
     size_t row_count;
+    struct image_span *spans;    /* by image */
     size_t blocked_count;
     /* The live set as of the events returned so far (each thread's realloc under way is its cursor's). */
     struct live_set live;
@@ -148,6 +155,10 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         }
         info->ended = false; /* until this image's own end block */
         info->exec_unrecorded = false;
+        if ((info->images & (info->images - 1)) == 0 &&
+            !(reader->spans = realloc(reader->spans, 2 * info->images * sizeof *reader->spans)))
+            abort(); /* room for 1, 2, 4, ... images */
+        reader->spans[info->images - 1] = (struct image_span){.start_ns = trace_get_u64(payload + 16)};
         return 0;
     case TRACE_BLOCK_ALLOCATOR:
         at = 0;
@@ -168,12 +179,16 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
     case TRACE_BLOCK_RESUME:
         info->ended = false; /* the exec its end block announced failed: the image's end is still to come */
         info->exec_unrecorded = false;
+        if (info->images > 0)
+            reader->spans[info->images - 1].end_ns = 0;
         return 0;
     case TRACE_BLOCK_END:
         if (length < TRACE_END_SIZE)
             return trace_failure(error, error_size, "corrupt trace: an end block of %llu bytes", (unsigned long long)length);
         info->ended = true;
         info->exec_unrecorded = trace_get_u32(payload + 8) != 0; /* until the exec'd image's block comes */
+        if (info->images > 0)
+            reader->spans[info->images - 1].end_ns = trace_get_u64(payload);
         if (trace_get_u64(payload) > info->last_ns)
             info->last_ns = trace_get_u64(payload);
         return 0;
@@ -182,6 +197,29 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
     default:
         return 0; /* a kind this reader does not know: skipped */
     }
+}
+
+/*
+ * Each chunk's times bounded by its image's: none before the image started (less a coarse clock's lag), none after
+ * its end block (past a margin for the exit's handlers and the threads still running). A time out of bounds is a
+ * corrupt trace, refused here or when the event is decoded: a replay keeping the recorded gaps would otherwise wait
+ * for as long as the corrupt time says. An image with no end block (the program crashed) bounds only the start.
+ */
+static int bound_chunk_times(struct trace_reader *reader, char *error, size_t error_size)
+{
+    for (size_t i = 0; i < reader->chunk_count; i++) {
+        struct chunk_ref *chunk = &reader->chunks[i];
+        const struct image_span *span = &reader->spans[chunk->image];
+        chunk->latest_ns = span->end_ns && span->end_ns <= UINT64_MAX - TRACE_LATE_NS ? span->end_ns + TRACE_LATE_NS
+                                                                                   : UINT64_MAX;
+        bool early = span->start_ns > TRACE_EARLY_NS && chunk->base_ns < span->start_ns - TRACE_EARLY_NS;
+        if (early || chunk->base_ns > chunk->latest_ns)
+            return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) is timed %s",
+                                 (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
+                                 chunk->base_ns > chunk->latest_ns ? "after its program's end"
+                                                                  : "before its program started");
+    }
+    return 0;
 }
 
 static int index_blocks(struct trace_reader *reader, char *error, size_t error_size)
@@ -270,7 +308,7 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
     }
     reader->chunk_count = kept;
     reader->info.chunks = kept;
-    return 0;
+    return bound_chunk_times(reader, error, error_size);
 }
 
 static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt);
@@ -466,6 +504,8 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
         return false;
     *event = (struct trace_event){.op = (enum trace_op)(head & 15), .image = chunk->image, .thread = chunk->thread};
     cursor->ns += head >> 4;
+    if (cursor->ns > chunk->latest_ns)
+        return false; /* timed after its image's end: corrupt */
     event->ns = cursor->ns;
     if (trace_op_has_alignment(event->op) && !take_varint(cursor, &event->alignment))
         return false;
@@ -493,10 +533,11 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
 }
 
 /* The message for a chunk with an event that cannot be decoded; returns -1. */
-static int bad_event(const struct chunk_ref *chunk, char *error, size_t error_size)
+static int bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, char *error, size_t error_size)
 {
-    return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has a bad event",
-                         (unsigned long long)chunk->offset, (unsigned long long)chunk->thread);
+    return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has %s",
+                         (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
+                         cursor->ns > chunk->latest_ns ? "an event timed after its program's end" : "a bad event");
 }
 
 /* Loads the cursor's current chunk and decodes its first event; -1 on a read error or a corrupt chunk. */
@@ -519,7 +560,7 @@ static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *
         if (decode_event(cursor, chunk, &corrupt))
             return 1;
         if (corrupt)
-            return bad_event(chunk, error, error_size);
+            return bad_event(cursor, chunk, error, error_size);
     }
     free(cursor->bytes);
     cursor->bytes = NULL;
@@ -549,7 +590,7 @@ int trace_check_chunks(struct trace_reader *reader, char *error, size_t error_si
         while (result == 0 && decode_event(&cursor, chunk, &corrupt))
             ;
         if (result == 0 && corrupt)
-            result = bad_event(chunk, error, error_size);
+            result = bad_event(&cursor, chunk, error, error_size);
         thread_ns = cursor.ns;
     }
     free(cursor.bytes);
@@ -774,7 +815,7 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
         return 0;
     }
     if (corrupt)
-        return bad_event(&reader->chunks[cursor->current], error, error_size);
+        return bad_event(cursor, &reader->chunks[cursor->current], error, error_size);
     cursor->current++;
     int loaded = load_chunk(reader, cursor, error, error_size);
     if (loaded < 0)
@@ -855,6 +896,7 @@ void trace_close(struct trace_reader *reader)
     if (reader->file)
         fclose(reader->file);
     free(reader->chunks);
+    free(reader->spans);
     free(reader);
 }
 

@@ -288,6 +288,63 @@ static void the_chunk_check_compares_a_thread_with_itself(void)
     unlink(path);
 }
 
+/* An end block at a given time (end_trace's is at 0: no time, no bound). */
+static void end_trace_at(struct bytes *out, uint64_t ns)
+{
+    unsigned char end[TRACE_END_SIZE] = {0};
+    trace_put_u64(end, ns);
+    put_block(out, TRACE_BLOCK_END, end, sizeof end);
+}
+
+/* Whether a trace of one chunk at base_ns holding events opens and checks, else the error (which must hold want). */
+static void check_times(uint64_t base_ns, const struct test_event *events, size_t count, uint64_t end_ns,
+                        const char *want)
+{
+    struct bytes trace;
+    char error[256] = "";
+    start_trace(&trace, TRACE_VERSION); /* started at 1000 ns */
+    put_chunk(&trace, 0, 0, base_ns, events, count);
+    end_trace_at(&trace, end_ns);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    int checked = reader ? trace_check_chunks(reader, error, sizeof error) : -1;
+    if (!want)
+        CHECK(checked == 0);
+    else {
+        CHECK(checked == -1);
+        CHECK(strstr(error, want) != NULL);
+    }
+    if (reader)
+        trace_close(reader);
+    unlink(path);
+}
+
+/*
+ * A time beyond its image's bounds is corruption (a replay keeping the recorded gaps would wait for it): a chunk
+ * timed past the end block's time and the margin, an event timed there by its delta, a chunk from before the
+ * image started; within the margins, after the end block (exit handlers) and a coarse tick before the start, it is not.
+ */
+static void times_outside_their_image_are_corrupt(void)
+{
+    const uint64_t end = 5000, late = end + TRACE_LATE_NS;
+    const struct test_event inside[] = {{late, TRACE_MALLOC, 8, 0x2000}},
+                            past[] = {{2000, TRACE_MALLOC, 8, 0x2000}, {late + 1, TRACE_FREE, 0, 0x2000}};
+    check_times(late, inside, 1, end, NULL);
+    check_times(late + 1, NULL, 0, end, "is timed after its program's end");
+    check_times(2000, past, 2, end, "has an event timed after its program's end");
+    check_times(2000, past, 2, 0, NULL); /* no end time: no bound after */
+    check_times(0, NULL, 0, end, NULL);  /* 1000 ns before the start: within a coarse tick */
+    struct bytes trace;
+    char error[256];
+    unsigned char image[TRACE_IMAGE_FIXED + 8] = {0};
+    start_trace(&trace, TRACE_VERSION);
+    trace_put_u64(image + 16, 3 * TRACE_EARLY_NS); /* an exec'd image, 3 s later: its chunk at 1 s is corrupt */
+    put_block(&trace, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 1);
+    put_chunk(&trace, 0, 0, TRACE_EARLY_NS, inside, 0);
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "is timed before its program started") != NULL);
+    unlink(path);
+}
+
 /* A trace is complete exactly when its state reads "complete": each way of losing calls makes it incomplete. */
 static void a_trace_is_complete_only_when_nothing_was_lost(void)
 {
@@ -339,5 +396,6 @@ int main(void)
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);
     RUN_TEST(a_trace_size_reads_in_the_unit_that_shows_it);
     RUN_TEST(the_chunk_check_compares_a_thread_with_itself);
+    RUN_TEST(times_outside_their_image_are_corrupt);
     return CHECK_EXIT_CODE();
 }

@@ -136,11 +136,19 @@ expect recording_with_256_descriptors_allowed_is_complete "$got" "$(echo "$got" 
 got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"
 
-# ---- A program that closes its descriptors and opens a file of its own gets no trace block in it; an exec
-# that fails does not make a later crash look like a clean end.
+# ---- A program that closes its descriptors (the trace's too) and opens a file of its own gets no trace block in
+# it, and its calls after are recorded all the same (the trace opened again by its path, where recording once
+# stopped there); an exec that fails does not make a later crash look like a clean end.
 "$FB" --quiet --record="$tmp/closefds.trace" -- build/tests/record_threads closefds "$tmp/own-file" >/dev/null 2>&1
 got=$(cat "$tmp/own-file"):$($TRACE info "$tmp/closefds.trace" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p')
-expect program_closing_its_descriptors_gets_no_trace_in_its_file "file:state $got" "$got" = "hello:complete"
+got="$got:$($TRACE events "$tmp/closefds.trace" | awk '$3 == "malloc" && $4 >= 64 && $4 < 128' | wc -l)"
+expect program_closing_its_descriptors_gets_no_trace_in_its_file_and_is_recorded_on "file:state:mallocs $got" \
+    "$got" = "hello:complete:20000"
+# An image exec'd after the size cap stopped recording does not record again (it did unless the file had
+# reached the cap, which a stop before the chunk that would pass it never does).
+"$FB" --quiet --record="$tmp/capexec.trace" --record-cap=1M -- build/tests/record_threads capexec 400000 >/dev/null 2>&1
+got="$($TRACE info "$tmp/capexec.trace" | grep -c 'stopped early (size cap reached)'):$($TRACE events "$tmp/capexec.trace" | awk '$2 ~ /^1\./' | wc -l)"
+expect image_execd_after_the_cap_stopped_recording_records_nothing "stopped:events of the exec'd image $got" "$got" = "1:0"
 "$FB" --quiet --record="$tmp/execfail.trace" -- build/tests/record_threads execfail >/dev/null 2>&1
 got=$($TRACE info "$tmp/execfail.trace" | head -1)
 expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"

@@ -21,7 +21,10 @@
  *   exec     execs itself in "threads" mode (the same process: the trace gains an image).
  *   crash    allocates enough to fill several chunks, then dies of SIGSEGV.
  *   none     makes no allocation call.
- *   closefds FILE  closes descriptors 3 to 63, as a daemon does, opens FILE, writes "hello" in it, allocates.
+ *   closefds FILE  closes descriptors 3 to 1023 (the trace's too), changes to /, as a daemon does, opens FILE,
+ *            writes "hello" in it, makes 20000 pairs of malloc and free of 64 to 127 bytes.
+ *   capexec N  a short thread, then N pairs of malloc and free (past a small size cap), then execs itself in
+ *            "churn 1000" mode.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
  *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
@@ -243,8 +246,10 @@ int main(int argc, char **argv)
         return 1;
     }
     if (strcmp(mode, "closefds") == 0 && argc > 2) {
-        for (int fd = 3; fd < 64; fd++)
+        for (int fd = 3; fd < 1024; fd++)
             close(fd);
+        if (chdir("/") != 0)
+            return 1;
         int file = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (file < 0 || write(file, "hello", 5) != 5)
             return 1;
@@ -261,6 +266,18 @@ int main(int argc, char **argv)
                 abort();
         }
         return 0;
+    }
+    if (strcmp(mode, "capexec") == 0 && argc > 2) {
+        /* A short thread first: its small chunk leaves the full ones off the cap, so the stop leaves room below it. */
+        pthread_t thread;
+        void *kept = NULL;
+        if (pthread_create(&thread, NULL, short_lived, &kept) != 0 || pthread_join(thread, NULL) != 0)
+            return 1;
+        free(kept);
+        for (long i = strtol(argv[2], NULL, 10); i > 0; i--)
+            free(malloc(16 + (size_t)(i % 200)));
+        execl(argv[0], argv[0], "churn", "1000", (char *)NULL);
+        return 1;
     }
     if (strcmp(mode, "waves") == 0 && argc > 2)
         return run_waves(strtol(argv[2], NULL, 10));

@@ -74,6 +74,7 @@ static _Thread_local int in_writer __attribute__((tls_model("initial-exec")));
 static int trace_device_ok; /* the trace's descriptor and file, checked before each write: a program may close */
 static dev_t trace_device;  /* its descriptors and open a file of its own that gets the same number */
 static ino_t trace_inode;
+static char trace_path[PATH_MAX]; /* the trace's absolute path, to open it again then ("" if unknown) */
 
 static uint64_t read_clock(clockid_t clock)
 {
@@ -94,13 +95,52 @@ static inline uint64_t event_ns(void)
     return read_clock(atomic_load_explicit(&event_clock, memory_order_relaxed));
 }
 
+/*
+ * A descriptor of the trace far above the program's own, which it may close all of and reuse: 900, or below a
+ * lower limit of descriptors, near its top; if none is free there, the one given. The one given is closed if moved.
+ */
+static int moved_high(int fd)
+{
+    struct rlimit limit;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+    if (high < 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur > 64 && limit.rlim_cur <= 900)
+        high = fcntl(fd, F_DUPFD_CLOEXEC, (int)limit.rlim_cur - 16);
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+/* Whether fd is the trace's file (its device and inode as at the start). */
+static bool is_trace_file(int fd)
+{
+    struct stat status;
+    return fd >= 0 && fstat(fd, &status) == 0 && status.st_dev == trace_device && status.st_ino == trace_inode;
+}
+
+/*
+ * The program closed the trace's descriptor (a daemon closes them all), and maybe opened a file of its own that
+ * got its number: the trace is opened again by its path, if it is still the same file. The old number is left
+ * alone (it may be the program's now). Returns whether trace_fd is the trace's again. The caller holds write_lock.
+ */
+static bool reopen_trace(void)
+{
+    int fd = trace_path[0] ? open(trace_path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (fd >= 0 && !is_trace_file(fd)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0)
+        return false;
+    trace_fd = moved_high(fd);
+    return true;
+}
+
 /* Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock. */
 static bool write_all(struct iovec *pieces, int count)
 {
-    struct stat status;
-    if (!trace_device_ok || fstat(trace_fd, &status) != 0 || status.st_dev != trace_device ||
-        status.st_ino != trace_inode)
-        return false; /* the descriptor is closed, or now another file's: nothing is written into it */
+    if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace()))
+        return false; /* the descriptor is another file's now, and the trace cannot be opened again */
     while (count > 0) {
         ssize_t n = writev(trace_fd, pieces, count);
         if (n < 0 && errno == EINTR)
@@ -406,34 +446,62 @@ static int start_failed(void)
     return -1;
 }
 
+/* "/proc/self/fd/N" for a descriptor, by hand: the recorder runs inside malloc, where stdio is not safe to call. */
+static void descriptor_link(char link[64], int fd)
+{
+    char digits[16];
+    size_t count = 0, at = sizeof "/proc/self/fd/" - 1;
+    memcpy(link, "/proc/self/fd/", at);
+    do
+        digits[count++] = (char)('0' + fd % 10);
+    while ((fd /= 10) > 0);
+    while (count > 0)
+        link[at++] = digits[--count];
+    link[at] = '\0';
+}
+
+/*
+ * Whether an earlier image of this process (it exec'd) stopped recording: the file holds a stop block. Its blocks
+ * are walked by their heads (one read per block, at exec only). An image exec'd after a stop must not record
+ * again: the trace is complete only up to the stop.
+ */
+static bool stopped_before(int fd, off_t size)
+{
+    unsigned char head[TRACE_BLOCK_HEAD];
+    for (off_t at = TRACE_MAGIC_SIZE; at + TRACE_BLOCK_HEAD <= size;) {
+        if (pread(fd, head, sizeof head, at) != (ssize_t)sizeof head)
+            return false;
+        if (trace_get_u32(head) == TRACE_BLOCK_STOP)
+            return true;
+        at += TRACE_BLOCK_HEAD + (off_t)trace_get_u32(head + 4);
+    }
+    return false;
+}
+
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 {
     struct stat status;
+    char link[64];
     event_clock = precise_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE;
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
-    int opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    /*
-     * Far above the program's own descriptors, which it may close all of and reuse (checked at each write): 900,
-     * or below a lower limit of descriptors, near its top; if none is free there, the one opened.
-     */
-    struct rlimit limit;
-    int high = opened >= 0 ? fcntl(opened, F_DUPFD_CLOEXEC, 900) : -1;
-    if (opened >= 0 && high < 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur > 64 &&
-        limit.rlim_cur <= 900)
-        high = fcntl(opened, F_DUPFD_CLOEXEC, (int)limit.rlim_cur - 16);
-    if (high >= 0 && opened >= 0)
-        close(opened);
-    trace_fd = high >= 0 ? high : opened;
-    if (trace_fd < 0)
+    int opened = open(path, O_RDWR | O_APPEND | O_CLOEXEC); /* read too: an exec'd image looks for a stop block */
+    if (opened < 0)
+        opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (opened < 0)
         return -1;
+    trace_fd = moved_high(opened);
     if (fstat(trace_fd, &status) != 0)
         return start_failed();
     trace_device = status.st_dev;
     trace_inode = status.st_ino;
     trace_device_ok = 1;
-    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap)
-        return start_failed(); /* an earlier image of this process filled it: recording stopped there for good */
+    /* Its absolute path, as the kernel has it (the program may change directory before it closes descriptors). */
+    descriptor_link(link, trace_fd);
+    ssize_t length = readlink(link, trace_path, sizeof trace_path - 1);
+    trace_path[length > 0 && trace_path[0] == '/' ? length : 0] = '\0';
+    if (status.st_size > 0 && ((uint64_t)status.st_size >= size_cap || stopped_before(trace_fd, status.st_size)))
+        return start_failed(); /* an earlier image of this process stopped recording: it stopped there for good */
     pthread_key_create(&exit_key, thread_ends);
     pthread_atfork(NULL, NULL, child_after_fork);
     atomic_store(&bytes_written, (uint64_t)status.st_size);

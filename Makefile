@@ -51,11 +51,11 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads header_phase header_phase_nopie lazyfree_phase static_hello) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
-                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay \
+                 $(BUILD)/tsan-writer/trace_writer_stress $(BUILD)/asan/trace_writer_stress $(BUILD)/tsan-replay/fb-replay $(BUILD)/tsan-replay/replay_order \
                  $(BUILD)/bench/replay_floor
 
 .PHONY: all programs deps deps-compare deps-test bench-record bench-replay fidelity talk compare slides bench test clean clang-check bench-runner fuzz check-reference
@@ -174,6 +174,14 @@ $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
 	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
 
+# The engine's order on crafted traces (its calls logged by the test), and the same under ThreadSanitizer.
+REPLAY_ORDER_SRC := tests/replay_order.c replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c
+REPLAY_ORDER_DEP := $(REPLAY_ORDER_SRC) $(REPLAY_HDR) tests/unit/check.h tests/unit/trace_builder.h
+$(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
+$(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
+	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
+
 # The replayer under ThreadSanitizer, for the tests (its threads hand blocks to one another).
 $(BUILD)/tsan-replay/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
                                 cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/tsan-replay
@@ -202,10 +210,10 @@ $(BUILD)/asan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(
 UNIT_SRC := $(sort $(RUNNER_LIB) $(REPORT_LIB))
 UNIT_INC := -Irunner -Ireport -Icases/lib -Itrace
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check.h tests/unit/trace_builder.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
 
-$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/asan
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/check.h tests/unit/trace_builder.h $(UNIT_SRC) $(RUNNER_HDR) $(REPORT_HDR) | $(BUILD)/asan
 	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -o $@ $< $(UNIT_SRC) -lm
 
 $(BUILD)/tests/probe_allocs: tests/probe_allocs.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tests
@@ -278,7 +286,7 @@ $(BUILD)/tests/no_threads.so: tests/no_threads.c | $(BUILD)/tests
 ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
-	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -fsyntax-only $$f || exit 1; done
+	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -Itests/unit -fsyntax-only $$f || exit 1; done
 
 $(BUILD) $(BUILD)/cases $(BUILD)/tests $(BUILD)/asan $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/tsan $(BUILD)/tsan-writer $(BUILD)/replay $(BUILD)/tsan-replay:
 	mkdir -p $@

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live.h"
 #include "pipeline.h"
 #include "private_alloc.h"
 #include "replay.h"
@@ -21,7 +22,8 @@
  * in the allocator under test. A trace of one thread is replayed in the reading thread, each block's tag in the
  * live set being the replay's block. Otherwise each recorded thread gets a thread of its own, fed through a
  * queue, from its first call to its last (then it exits, and its allocator's thread cache goes as the
- * program's did); a release waits for its block's allocation in another thread. It samples at the recording's
+ * program's did); a release waits for its block's allocation in another thread, and an allocation at an address
+ * another thread released waits for that release (see dispatch). It samples at the recording's
  * rows (its marks exactly, Exit among them; the peak of RSS at a mark or by time), at every 5% of the recorded
  * time, and at its end.
  * Only the last process image is replayed (an exec'd launcher's heap is gone when the program starts).
@@ -29,7 +31,8 @@
 
 /* ---- Threads: one per recorded thread while it lives, each fed through a queue by the reading thread. */
 
-enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 4096, JOIN_BATCH = 64 };
+enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 4096, JOIN_BATCH = 64,
+       RELEASED_PRUNE = 1 << 16 };
 
 /* One call for a replay thread: what to call, the handles of its blocks, and what it must wait for first. */
 struct job {
@@ -51,6 +54,7 @@ struct worker {
     pthread_mutex_t lock;
     pthread_cond_t more;
     _Atomic int sleeping, stop; /* stop: exit once the queue is empty */
+    uint64_t realloc_from;      /* the reading thread's: the address its realloc under way started from */
 };
 
 /* Where a block of the replay is, and the last call that touched its handle (the next must wait for it). */
@@ -70,6 +74,12 @@ static struct {
     unsigned stopping_count;
     struct handle *handle_pages[HANDLE_PAGES];
     uint64_t handle_count, free_handles; /* free_handles: the head of a list threaded through next_free */
+    /*
+     * Recorded addresses released by a queued call, with that call (its worker as the size, its index as the
+     * tag), until an allocation at the address takes it; calls known done are pruned when it grows.
+     */
+    struct live_set released;
+    uint64_t prune_at;
 } threads;
 
 static struct handle *handle_at(uint64_t handle)
@@ -101,6 +111,54 @@ static void wait_for(uint32_t worker, uint64_t index)
     for (unsigned spins = 0; worker != UINT32_MAX && atomic_load(&threads.workers[worker]->done) <= index; spins++)
         if (spins > 64)
             sched_yield();
+}
+
+/* One more call the job must wait for: one of the same worker as the one it has is merged; a second worker's is
+   waited for here, by the reading thread (it was queued before, so it gets done). */
+static void add_wait(struct job *job, uint32_t worker, uint64_t index)
+{
+    if (job->wait_worker == UINT32_MAX || job->wait_worker == worker) {
+        if (job->wait_worker == UINT32_MAX || index > job->wait_index)
+            job->wait_index = index;
+        job->wait_worker = worker;
+    } else
+        wait_for(worker, index);
+}
+
+/* Keeps of the released addresses those whose release may still be under way. */
+static void prune_released(void)
+{
+    struct live_set kept;
+    live_init_tagged(&kept);
+    for (size_t slot = 0; slot < threads.released.capacity; slot++) {
+        const struct live_slot *entry = &threads.released.slots[slot];
+        if (entry->key && atomic_load(&threads.workers[entry->size]->done) <= threads.released.tags[slot]) {
+            live_add(&kept, entry->key, entry->size);
+            live_set_tag(&kept, entry->key, threads.released.tags[slot]);
+        }
+    }
+    live_free(&threads.released);
+    threads.released = kept;
+    threads.prune_at = kept.blocks * 2 > RELEASED_PRUNE ? kept.blocks * 2 : RELEASED_PRUNE;
+}
+
+/* The recorded address a queued call releases: a later allocation there in another thread waits for it. */
+static void note_release(uint64_t address, uint32_t worker, uint64_t index)
+{
+    if (!address)
+        return;
+    live_add(&threads.released, address, worker); /* an earlier release there not taken: replaced */
+    live_set_tag(&threads.released, address, index);
+    if (threads.released.blocks > threads.prune_at)
+        prune_released();
+}
+
+/* An allocation at a recorded address: if another thread's call released it, the job waits for that call. */
+static void wait_for_release(struct job *job, uint64_t address, uint32_t thread)
+{
+    uint64_t worker;
+    if (address && live_remove(&threads.released, address, &worker) && worker != thread)
+        add_wait(job, (uint32_t)worker, threads.released.removed_tag);
 }
 
 static void run_job(struct job *job)
@@ -250,6 +308,8 @@ static void threads_start(uint32_t thread_count)
 {
     memset(&threads, 0, sizeof threads);
     threads.worker_slots = thread_count;
+    live_init_tagged(&threads.released);
+    threads.prune_at = RELEASED_PRUNE;
     if (!(threads.workers = private_calloc(thread_count ? thread_count : 1, sizeof *threads.workers)))
         abort();
 }
@@ -271,47 +331,61 @@ static void threads_finish(void)
     private_free(threads.workers);
     for (size_t page = 0; page < HANDLE_PAGES; page++)
         private_free(threads.handle_pages[page]);
+    live_free(&threads.released);
     memset(&threads, 0, sizeof threads);
 }
 
-/* The job of an event for its thread, with the handles it uses and the call it must wait for. */
+/*
+ * The job of an event for its thread, with the handles it uses and the calls it must wait for: a release waits for
+ * the last call on its block's handle (its allocation, or a realloc), an allocation on a recycled handle for the
+ * release that freed the handle, and an allocation at a recorded address for the call of another thread that
+ * released that address (the program's allocator handed it out again only then: without the wait both blocks
+ * could be live at once in the replay). A realloc's old address is released at its end, when the replay makes it;
+ * a thread handed that address between the realloc's start and end (the allocator freed it inside the call) is
+ * not made to wait, as the call that releases it is not queued yet.
+ */
 static int dispatch(struct trace_reader *reader, const struct trace_event *event, char *error, size_t error_size)
 {
     uint32_t thread = event->thread;
-    if (event->op == TRACE_REALLOC_START || event->op == TRACE_MARK)
-        return 0; /* a realloc is made at its end; a mark is a sample point */
+    if (event->op == TRACE_MARK)
+        return 0; /* a sample point */
     if (event->failed && event->op != TRACE_FREE)
         return 0; /* a failed call is not made; a failed realloc's old block keeps its handle (the reader's tag) */
     struct worker *worker = worker_for(thread, error, error_size);
     if (!worker)
         return -1;
+    if (event->op == TRACE_REALLOC_START) {
+        worker->realloc_from = event->pointer; /* the realloc is made at its end */
+        return 0;
+    }
     uint64_t index = atomic_load(&worker->queued);
     struct job job = {.event = *event, .wait_worker = UINT32_MAX};
     struct handle *old = event->tag ? handle_at(event->tag) : NULL;
-    if (trace_op_releases(event->op) || event->op == TRACE_REALLOC || event->op == TRACE_REALLOCARRAY) {
+    bool reallocation = event->op == TRACE_REALLOC || event->op == TRACE_REALLOCARRAY;
+    if (trace_op_releases(event->op) || reallocation) {
         job.old_handle = event->tag;
         job.old_size = event->old_size;
-        if (old && old->last_worker != thread) {
-            job.wait_worker = old->last_worker;
-            job.wait_index = old->last_index;
-        }
+        if (old && old->last_worker != thread)
+            add_wait(&job, old->last_worker, old->last_index);
     }
-    if (event->op == TRACE_FREE)
+    if (event->op == TRACE_FREE) {
         job.handle = event->tag;
-    else if (event->pointer) {
+        if (old)
+            note_release(event->pointer, thread, index);
+    } else if (event->pointer) {
         if (take_handle(&job.handle, error, error_size) != 0)
             return -1;
         struct handle *fresh = handle_at(job.handle);
         /* A recycled handle's last call (a release) may be another thread's: this one writes after it. */
-        if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread && job.wait_worker == UINT32_MAX) {
-            job.wait_worker = fresh->last_worker;
-            job.wait_index = fresh->last_index;
-        } else if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread)
-            wait_for(fresh->last_worker, fresh->last_index); /* two to wait for: the reader waits for one */
+        if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread)
+            add_wait(&job, fresh->last_worker, fresh->last_index);
         fresh->last_worker = thread;
         fresh->last_index = index;
         trace_set_tag(reader, event->pointer, job.handle);
+        wait_for_release(&job, event->pointer, thread);
     }
+    if (reallocation && old && worker->realloc_from != event->pointer) /* moved, or realloc(p, 0) freed p */
+        note_release(worker->realloc_from, thread, index);
     while (index - atomic_load(&worker->done) >= QUEUE) /* the queue is full: let the thread catch up */
         sched_yield();
     worker->jobs[index % QUEUE] = job;

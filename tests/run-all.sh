@@ -41,6 +41,8 @@ suite "python cases and module (Debian's /usr/bin/python3)" env PYTHON=/usr/bin/
 suite "fragbench.h and external mode" tests/external.sh
 suite "recorder and trace (--record)" tests/record.sh
 suite "replay (--replay)" tests/replay.sh
+suite "replay order on crafted traces" build/tests/replay_order
+suite "replay order under ThreadSanitizer" build/tsan-replay/replay_order
 suite "trace writer under ThreadSanitizer" sh -c 'trace=$(mktemp) && build/tsan-writer/trace_writer_stress "$trace" && build/tsan-writer/trace_writer_stress "$trace" 300000; code=$?; rm -f "$trace"; exit $code'
 suite "trace writer under ASan+UBSan" sh -c 'trace=$(mktemp) && build/asan/trace_writer_stress "$trace" && build/asan/trace_writer_stress "$trace" 300000; code=$?; rm -f "$trace"; exit $code'
 suite "report: make slides and make compare" tests/report.sh

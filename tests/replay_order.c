@@ -1,0 +1,153 @@
+/* Tests of the threaded replay's order: an address another thread released is handed out again only after it. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+#include "replay.h"
+#include "trace_builder.h"
+
+/*
+ * The engine's calls are answered here: each call gets the next number in one log, and a call of SLOW_SIZE bytes
+ * sleeps first, so that a thread's later call comes long after the other threads' (whose order must then be kept
+ * by the engine's waits, not by luck). Blocks are real (the engine only passes them back).
+ */
+enum { SLOW_SIZE = 777, LOG_SIZE = 64 };
+
+struct logged_call {
+    char kind;     /* 'a' allocation, 'r' realloc, 'f' free */
+    uint64_t size; /* asked (0 for a free) */
+    void *block;   /* allocated, or released */
+};
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct logged_call calls[LOG_SIZE];
+static size_t call_count;
+
+static void log_call(char kind, uint64_t size, void *block)
+{
+    pthread_mutex_lock(&log_lock);
+    if (call_count < LOG_SIZE)
+        calls[call_count++] = (struct logged_call){kind, size, block};
+    pthread_mutex_unlock(&log_lock);
+}
+
+static void slow_if_asked(uint64_t size)
+{
+    if (size == SLOW_SIZE)
+        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+}
+
+void replay_begin(const struct trace_info *info, bool threaded)
+{
+    (void)info;
+    (void)threaded;
+}
+
+void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)
+{
+    (void)op;
+    (void)alignment;
+    slow_if_asked(size);
+    void *block = malloc(size ? size : 1);
+    log_call('a', size, block);
+    return block;
+}
+
+void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
+{
+    (void)old_size;
+    void *block = malloc(size ? size : 1); /* a realloc that moves: the old block released in the same call */
+    log_call('r', size, block);
+    log_call('f', 0, old);
+    free(old);
+    return block;
+}
+
+void replay_release(void *block)
+{
+    log_call('f', 0, block);
+    free(block);
+}
+
+void replay_note_peak(void)
+{
+}
+
+void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
+{
+    (void)point;
+    (void)live_bytes;
+    (void)live_blocks;
+}
+
+/* The log's position of the first call of a kind and size (for a free: of the block allocated with that size). */
+static size_t position_of(char kind, uint64_t size)
+{
+    void *block = NULL;
+    for (size_t i = 0; i < call_count; i++) {
+        if (kind == 'f' && calls[i].kind != 'f' && calls[i].size == size)
+            block = calls[i].block;
+        else if (kind == 'f' && calls[i].kind == 'f' && block && calls[i].block == block)
+            return i;
+        else if (kind != 'f' && calls[i].kind == kind && calls[i].size == size)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* Builds a trace of three threads' chunks, each from 1000 ns, and replays it with the calls logged. */
+static void replay_threads(const struct test_event *first, size_t first_count, const struct test_event *second,
+                           size_t second_count, const struct test_event *third, size_t third_count)
+{
+    struct bytes trace;
+    char error[256];
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, first, first_count);
+    put_chunk(&trace, 1, 0, 1000, second, second_count);
+    put_chunk(&trace, 2, 0, 1000, third, third_count);
+    end_trace(&trace);
+    struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
+    call_count = 0;
+    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    unlink(path);
+}
+
+enum { P1 = 0x10000, P2 = 0x20000, SLOW_BLOCK = 0x30000, MOVED_TO = 0x40000 };
+
+/*
+ * Thread 0 allocates 100 bytes at P1, makes a slow call, then frees P1; thread 1 allocates and frees elsewhere;
+ * thread 2 is then handed P1 (50 bytes). Replayed, thread 2's allocation must come after thread 0's free, where
+ * it once waited for thread 1's free (whose handle it took) and ran while thread 0 slept: both blocks live.
+ */
+static void an_address_freed_in_one_thread_is_reused_after_the_free(void)
+{
+    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}, {1030, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK},
+                                       {1031, TRACE_FREE, 0, P1}},
+                            second[] = {{1020, TRACE_MALLOC, 200, P2}, {1032, TRACE_FREE, 0, P2}},
+                            third[] = {{1040, TRACE_MALLOC, 50, P1}};
+    replay_threads(first, 3, second, 2, third, 1);
+    CHECK(position_of('f', 100) < position_of('a', 50));
+    CHECK(position_of('a', 50) != SIZE_MAX);
+}
+
+/* The same when thread 0 releases P1 by a realloc that moves it: thread 2's allocation at P1 comes after it. */
+static void an_address_a_realloc_moved_from_is_reused_after_the_realloc(void)
+{
+    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}, {1020, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK},
+                                       {1030, TRACE_REALLOC_START, 0, P1}, {1031, TRACE_REALLOC, 300, MOVED_TO}},
+                            second[] = {{1015, TRACE_MALLOC, 200, P2}, {1032, TRACE_FREE, 0, P2}},
+                            third[] = {{1040, TRACE_MALLOC, 50, P1}};
+    replay_threads(first, 4, second, 2, third, 1);
+    CHECK(position_of('r', 300) < position_of('a', 50));
+    CHECK(position_of('a', 50) != SIZE_MAX);
+}
+
+int main(void)
+{
+    RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
+    RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
+    return CHECK_EXIT_CODE();
+}

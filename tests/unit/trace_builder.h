@@ -1,0 +1,98 @@
+/* Building a trace in memory byte by byte, as the writer encodes it, and saving it to a file: for the tests. */
+#ifndef FRAGBENCH_TRACE_BUILDER_H
+#define FRAGBENCH_TRACE_BUILDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format.h"
+
+struct bytes {
+    unsigned char data[8192];
+    size_t size;
+};
+
+static inline void put(struct bytes *out, const void *data, size_t size)
+{
+    memcpy(out->data + out->size, data, size);
+    out->size += size;
+}
+
+static inline void put_block(struct bytes *out, uint32_t kind, const unsigned char *payload, size_t length)
+{
+    unsigned char head[TRACE_BLOCK_HEAD];
+    trace_put_u32(head, kind);
+    trace_put_u32(head + 4, (uint32_t)length);
+    put(out, head, sizeof head);
+    put(out, payload, length);
+}
+
+static inline void start_trace(struct bytes *out, unsigned version)
+{
+    unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC, image[TRACE_IMAGE_FIXED + 8] = {0};
+    out->size = 0;
+    magic[7] = (unsigned char)version;
+    put(out, magic, sizeof magic);
+    trace_put_u32(image, 4096);
+    trace_put_u32(image + 4, 42);
+    trace_put_u64(image + 16, 1000);
+    memcpy(image + TRACE_IMAGE_FIXED, "/bin/x", 7);
+    put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
+}
+
+/* A chunk of one thread: events as (ns, op, size, pointer), encoded as the writer does. */
+struct test_event {
+    uint64_t ns;
+    enum trace_op op;
+    uint64_t size, pointer;
+};
+
+static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
+                      const struct test_event *events, size_t count)
+{
+    unsigned char payload[4096];
+    size_t at = TRACE_CHUNK_FIXED;
+    uint64_t previous_ns = base_ns, previous_pointer = 0;
+    memset(payload, 0, TRACE_CHUNK_FIXED);
+    trace_put_u32(payload, thread);
+    trace_put_u32(payload + 4, number);
+    trace_put_u64(payload + 16, base_ns);
+    for (size_t i = 0; i < count; i++) {
+        const struct test_event *event = &events[i];
+        at += trace_put_varint(payload + at, (event->ns - previous_ns) << 4 | event->op);
+        previous_ns = event->ns;
+        if (event->op == TRACE_MARK) { /* a mark: its number (in size), no pointer */
+            at += trace_put_varint(payload + at, event->size);
+            continue;
+        }
+        if (!trace_op_releases(event->op))
+            at += trace_put_varint(payload + at, event->size);
+        if (event->pointer) {
+            at += trace_put_varint(payload + at, trace_zigzag((int64_t)(event->pointer - previous_pointer)) + 1);
+            previous_pointer = event->pointer;
+        } else
+            at += trace_put_varint(payload + at, 0);
+    }
+    put_block(out, TRACE_BLOCK_CHUNK, payload, at);
+}
+
+static inline void end_trace(struct bytes *out)
+{
+    unsigned char end[TRACE_END_SIZE] = {0};
+    put_block(out, TRACE_BLOCK_END, end, sizeof end);
+}
+
+static char path[64];
+
+static inline const char *saved(const struct bytes *trace)
+{
+    snprintf(path, sizeof path, "/tmp/fb-test-trace-%d", (int)getpid());
+    FILE *file = fopen(path, "wb");
+    fwrite(trace->data, 1, trace->size, file);
+    fclose(file);
+    return path;
+}
+
+#endif

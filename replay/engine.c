@@ -650,7 +650,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
         replay->live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
         /* A peak between two rows (a large block allocated and freed soon after) is noted when it is made. */
-        if (event.op != TRACE_MARK && !trace_op_releases(event.op) &&
+        if (event.op != TRACE_MARK && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
             (replay->allocated_unchecked += event.size) >= REPLAY_PEAK_CHECK_BYTES) {
             replay->allocated_unchecked = 0;
             if (replay->pipe)

@@ -144,6 +144,10 @@ got=$(cat "$tmp/own-file"):$($TRACE info "$tmp/closefds.trace" | sed -n '1s/.*, 
 got="$got:$($TRACE events "$tmp/closefds.trace" | awk '$3 == "malloc" && $4 >= 64 && $4 < 128' | wc -l)"
 expect program_closing_its_descriptors_gets_no_trace_in_its_file_and_is_recorded_on "file:state:mallocs $got" \
     "$got" = "hello:complete:20000"
+# quick_exit leaves through the C library's own _Exit: the trace still gets its last events and its end.
+"$FB" --quiet --record="$tmp/quickexit.trace" -- build/tests/record_threads quickexit >/dev/null 2>&1
+got="$($TRACE info "$tmp/quickexit.trace" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$($TRACE events "$tmp/quickexit.trace" | grep -c ' free ')"
+expect program_leaving_by_quick_exit_has_a_complete_trace "state:frees $got" "$got" = "complete:30000"
 # An image exec'd after the size cap stopped recording does not record again (it did unless the file had
 # reached the cap, which a stop before the chunk that would pass it never does).
 "$FB" --quiet --record="$tmp/capexec.trace" --record-cap=1M -- build/tests/record_threads capexec 400000 >/dev/null 2>&1

@@ -23,6 +23,7 @@
  *   none     makes no allocation call.
  *   closefds FILE  closes descriptors 3 to 1023 (the trace's too), changes to /, as a daemon does, opens FILE,
  *            writes "hello" in it, makes 20000 pairs of malloc and free of 64 to 127 bytes.
+ *   quickexit  allocations, then quick_exit (the C library leaves by its own _Exit, not the exported one).
  *   capexec N  a short thread, then N pairs of malloc and free (past a small size cap), then execs itself in
  *            "churn 1000" mode.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
@@ -266,6 +267,11 @@ int main(int argc, char **argv)
                 abort();
         }
         return 0;
+    }
+    if (strcmp(mode, "quickexit") == 0) {
+        for (int i = 0; i < 30000; i++)
+            free(malloc(32 + (size_t)(i % 64)));
+        quick_exit(0);
     }
     if (strcmp(mode, "capexec") == 0 && argc > 2) {
         /* A short thread first: its small chunk leaves the full ones off the cap, so the stop leaves room below it. */

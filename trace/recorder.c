@@ -133,9 +133,16 @@ static bool resolve(void)
     return true;
 }
 
+/* quick_exit runs its handlers, then leaves by the C library's own _Exit, which this library does not see. */
+static void recorder_quick_end(void)
+{
+    trace_writer_end(false);
+}
+
 __attribute__((constructor)) static void recorder_start(void)
 {
     resolve();
+    at_quick_exit(recorder_quick_end); /* registered before the program's: called after them, last */
 }
 
 __attribute__((destructor)) static void recorder_end(void)

@@ -15,6 +15,7 @@
 #include "matrix.h"
 #include "nearest.h"
 #include "options.h"
+#include "outputs.h"
 #include "profiles.h"
 #include "results.h"
 #include "selection.h"
@@ -142,17 +143,26 @@ static int check_selection(const struct layout *layout, struct selection *select
 }
 
 /* The interpreter as a path: as given when it has a '/', else the first match on PATH. */
+/* Whether path is a file this user may run (access alone says yes to a directory). */
+static bool runnable_file(const char *path)
+{
+    struct stat status;
+    return access(path, X_OK) == 0 && stat(path, &status) == 0 && S_ISREG(status.st_mode);
+}
+
 static int find_program(const char *name, char *out, size_t size)
 {
     const char *path = getenv("PATH");
+    if (!*name)
+        return -1;
     if (strchr(name, '/')) {
         snprintf(out, size, "%s", name);
-        return access(out, X_OK);
+        return runnable_file(out) ? 0 : -1;
     }
     for (const char *dir = path ? path : "/usr/bin:/bin"; *dir;) {
         size_t len = strcspn(dir, ":");
         snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
-        if (access(out, X_OK) == 0)
+        if (runnable_file(out))
             return 0;
         dir += len + (dir[len] == ':');
     }
@@ -197,12 +207,8 @@ static int resolve_cases(const struct options *options, const struct case_entry 
     return 0;
 }
 
-/*
- * --record: one run only (a trace is one process's), the recorder built, the file writable. Creates the file
- * empty, so that a path that cannot be written fails here, before any run, and gives its absolute path.
- */
-static int prepare_trace(const struct options *options, const struct layout *layout, size_t pairs, char *absolute,
-                         char *compressed)
+/* --record: one run only (a trace is one process's), and the recorder built (its file is opened with the others). */
+static int check_recording(const struct options *options, const struct layout *layout, size_t pairs)
 {
     if (pairs * options->max_reps != 1) {
         fprintf(stderr, "fragbench: --record records one run: give one case (or a command after --), one profile "
@@ -218,18 +224,24 @@ static int prepare_trace(const struct options *options, const struct layout *lay
                 layout->recorder);
         return -1;
     }
-    int fd = open(options->record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "fragbench: --record: cannot write %s: %s\n", options->record_path, strerror(errno));
+    return 0;
+}
+
+/*
+ * Opens the trace's files (not emptied yet) into outputs: the trace, or for FILE.zst that file and FILE.zst.raw,
+ * which the recorder writes and which is compressed into FILE.zst once the run has been read. absolute: the path
+ * the recorder gets.
+ */
+static int open_trace_outputs(const struct options *options, struct output_file *outputs, size_t *count,
+                              char *absolute, char *compressed)
+{
+    if (output_open(&outputs[(*count)++], "--record", options->record_path) != 0)
         return -1;
-    }
-    close(fd);
     if (!realpath(options->record_path, absolute)) {
         fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
                 strerror(errno));
         return -1;
     }
-    /* FILE.zst: the recorder writes FILE.zst.raw, compressed into FILE.zst once the run has been read. */
     size_t length = strlen(absolute);
     if (length > 4 && strcmp(absolute + length - 4, ".zst") == 0) {
         if (length + 5 > PATH_MAX) {
@@ -238,11 +250,7 @@ static int prepare_trace(const struct options *options, const struct layout *lay
         }
         strcpy(compressed, absolute);
         strcat(absolute, ".raw");
-        if ((fd = open(absolute, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-            fprintf(stderr, "fragbench: --record: cannot write %s: %s\n", absolute, strerror(errno));
-            return -1;
-        }
-        close(fd);
+        return output_open(&outputs[(*count)++], "--record", absolute);
     }
     return 0;
 }
@@ -463,7 +471,7 @@ int main(int argc, char **argv)
     }
     char trace_path[PATH_MAX] = "", trace_compressed[PATH_MAX] = "";
     if (code == EXIT_CLEAN && options.record_path &&
-        prepare_trace(&options, &layout, case_count * selection.count, trace_path, trace_compressed) != 0)
+        check_recording(&options, &layout, case_count * selection.count) != 0)
         code = EXIT_BAD_INPUT;
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
@@ -472,32 +480,47 @@ int main(int argc, char **argv)
                             "--python=PATH)\n", options.python, cases[c]->name);
             code = EXIT_BAD_INPUT;
         }
-    if (code == EXIT_CLEAN && options.csv_path) {
-        if (strcmp(options.csv_path, "-") == 0) {
-            csv = stdout;
-            console = stderr;
-        } else if (!(csv = fopen(options.csv_path, "we"))) {
-            fprintf(stderr, "fragbench: --csv: cannot write %s: %s\n", options.csv_path, strerror(errno));
+    /* The output files: all opened and checked before any is emptied, so a refusal loses no earlier results. */
+    struct output_file outputs[4], *csv_file = NULL, *timeline_file = NULL;
+    size_t output_count = 0;
+    if (code == EXIT_CLEAN && options.csv_path && strcmp(options.csv_path, "-") == 0) {
+        csv = stdout;
+        console = stderr;
+    } else if (code == EXIT_CLEAN && options.csv_path &&
+               output_open(csv_file = &outputs[output_count++], "--csv", options.csv_path) != 0)
+        code = EXIT_BAD_INPUT;
+    if (code == EXIT_CLEAN && options.timeline_path &&
+        output_open(timeline_file = &outputs[output_count++], "--timeline", options.timeline_path) != 0)
+        code = EXIT_BAD_INPUT;
+    if (code == EXIT_CLEAN && options.record_path &&
+        open_trace_outputs(&options, outputs, &output_count, trace_path, trace_compressed) != 0)
+        code = EXIT_BAD_INPUT;
+    if (code == EXIT_CLEAN && output_check_distinct(outputs, output_count) != 0)
+        code = EXIT_BAD_INPUT;
+    for (size_t o = 0; o < output_count && code == EXIT_CLEAN; o++)
+        if (output_empty(&outputs[o]) != 0)
             code = EXIT_BAD_INPUT;
-        }
-        if (csv) {
-            results_write_header(csv);
-            if (!matrix_csv_flushed(csv, "--csv", options.csv_path)) {
-                totals.csv_broken = true;
-                code = EXIT_BAD_INPUT;
-            }
+    for (size_t o = 0; o < output_count; o++)
+        if (code != EXIT_CLEAN)
+            output_abandon(&outputs[o]);
+        else if (&outputs[o] != csv_file && &outputs[o] != timeline_file)
+            close(outputs[o].fd); /* the trace: the recorder opens it by its path */
+    FILE *timeline = NULL;
+    if (code == EXIT_CLEAN && csv_file && !(csv = fdopen(csv_file->fd, "w")))
+        abort();
+    if (code == EXIT_CLEAN && timeline_file && !(timeline = fdopen(timeline_file->fd, "w")))
+        abort();
+    if (code == EXIT_CLEAN && csv) {
+        results_write_header(csv);
+        if (!matrix_csv_flushed(csv, "--csv", options.csv_path)) {
+            totals.csv_broken = true;
+            code = EXIT_BAD_INPUT;
         }
     }
-    FILE *timeline = NULL;
-    if (code == EXIT_CLEAN && options.timeline_path) {
-        if (!(timeline = fopen(options.timeline_path, "we"))) {
-            fprintf(stderr, "fragbench: --timeline: cannot write %s: %s\n", options.timeline_path, strerror(errno));
+    if (code == EXIT_CLEAN && timeline) {
+        fputs(TIMELINE_HEADER, timeline);
+        if (!matrix_csv_flushed(timeline, "--timeline", options.timeline_path))
             code = EXIT_BAD_INPUT;
-        } else {
-            fputs(TIMELINE_HEADER, timeline);
-            if (!matrix_csv_flushed(timeline, "--timeline", options.timeline_path))
-                code = EXIT_BAD_INPUT;
-        }
     }
     summary = summary_new();
     if (code == EXIT_CLEAN) {
@@ -536,11 +559,14 @@ int main(int argc, char **argv)
         summary_print(summary, console, settings);
     }
     summary_free(summary);
-    if (totals.runs > 0 && (totals.failed || totals.wrong))
-        fprintf(stderr, "fragbench: %u of %u run%s failed%s; %s rows are kept, with the status that says how\n",
-                totals.failed + totals.wrong, totals.runs, totals.runs > 1 ? "s" : "",
-                totals.wrong ? " (allocator not the one asked for)" : "",
-                totals.runs > totals.failed + totals.wrong ? "every run's" : totals.runs > 1 ? "their" : "its");
+    /* A failed run's rows are kept with its status; a run under another allocator than the one asked for has none. */
+    if (totals.runs > 0 && totals.failed)
+        fprintf(stderr, "fragbench: %u of %u run%s failed; %s rows are kept, with the status that says how\n",
+                totals.failed, totals.runs, totals.runs > 1 ? "s" : "",
+                totals.runs > totals.failed + totals.wrong ? "every run's" : totals.failed > 1 ? "their" : "its");
+    if (totals.runs > 0 && totals.wrong)
+        fprintf(stderr, "fragbench: %u of %u run%s ran under another allocator than the one asked for; %s no rows\n",
+                totals.wrong, totals.runs, totals.runs > 1 ? "s" : "", totals.wrong > 1 ? "they have" : "it has");
     if (csv == stdout && !totals.csv_broken && !matrix_csv_flushed(csv, "--csv", options.csv_path))
         code = EXIT_BAD_INPUT;
     if (timeline && fclose(timeline) != 0 && !totals.csv_broken) {

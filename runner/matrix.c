@@ -59,6 +59,7 @@ struct run {
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
+    double hello_at;          /* when the last hello came */
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
     struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
     uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
@@ -236,6 +237,7 @@ static bool refuse(struct run *run, const char *why)
 /* Keeps what a hello says of the image that sent it: its path, and the interpreter if it names one. */
 static void note_image(struct run *run, const struct record *hello)
 {
+    run->hello_at = progress_now();
     if (*hello->exe)
         snprintf(run->hello_exe, sizeof run->hello_exe, "%s", hello->exe);
     if (*hello->runtime) {
@@ -445,6 +447,17 @@ static void finish(struct run *run)
 {
     double wall = progress_now() - run->started;
     end_idle(run);
+    /*
+     * An image seen running after the last hello that never said one (it exec'd without the preload, cleared by
+     * env -i, say) and ended within the grace: its calls were served by another allocator all the same.
+     */
+    if (run->matrix->command && run->have_hello && !run->wrong_allocator && *run->foreign_exe &&
+        run->foreign_since > run->hello_at && strcmp(run->foreign_exe, run->hello_exe) != 0) {
+        char why[sizeof run->wrong_why - 128];
+        snprintf(why, sizeof why, "the command exec'd into %.400s, which ended without naming its allocator "
+                 "(after %.400s)", run->foreign_exe, run->hello_exe);
+        refuse(run, why);
+    }
     run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {
         /*

@@ -147,12 +147,15 @@ static int parse_size_kb(const char *text, long long *out)
     return 0;
 }
 
-/* Checks a --scale value: a number above 0 and at most 1000, as the cases accept it. */
+/*
+ * Checks a --scale value: a decimal number above 0 and at most 1000, as every case accepts it (C's strtod also
+ * takes hex, leading spaces and "inf", which Python's float() refuses or the CSV would carry as given).
+ */
 static int check_scale(const char *text)
 {
     char *end;
     double value;
-    if (strlen(text) > 32)
+    if (strlen(text) > 32 || strspn(text, "0123456789.eE+-") != strlen(text) || !strchr("0123456789.", text[0]))
         return -1;
     errno = 0;
     value = strtod(text, &end);
@@ -268,6 +271,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                             .spread_pct = 5,
                             .python = "python3", .replay_time = "gaps", .interval_ms = 20, .timeout_s = 300,
                             .mem_limit_kb = -1, .record_cap_kb = 1024 * 1024};
+    /* The words after the first "--" (the command): getopt moves any words it skipped before it among them. */
+    int command_words = -1;
+    for (int i = 1; i < argc && command_words < 0; i++)
+        if (strcmp(argv[i], "--") == 0)
+            command_words = argc - i - 1;
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     const char *given[sizeof long_options / sizeof long_options[0]] = {NULL}; /* each valued option's value */
@@ -457,6 +465,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     out->case_count = (size_t)(argc - optind);
     if (out->external && out->case_count == 0) {
         snprintf(error, error_size, "--: needs a command to run");
+        return -1;
+    }
+    if (out->external && command_words >= 0 && out->case_count != (size_t)command_words) {
+        snprintf(error, error_size, "'%s' before --: give case names or a command after --, not both",
+                 out->case_names[0]);
         return -1;
     }
     return 0;

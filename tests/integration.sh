@@ -285,6 +285,17 @@ expect alloc_all_with_nothing_installed_exits_2 "exit $code: $(cat "$tmp/none.er
 code=$?
 expect unwritable_csv_exits_2_with_the_reason "exit $code: $(cat "$tmp/full.err")" \
     "$code:$(grep -c 'cannot write /dev/full: No space left on device' "$tmp/full.err")" = 2:1
+# A command line refused for a later output leaves the earlier ones as they were (they were emptied), and two
+# options naming one file are refused (they corrupted each other, exit 0).
+printf 'earlier results\n' >"$tmp/kept.csv"
+printf 'earlier trace\n' >"$tmp/kept.trace"
+"$FB" --csv="$tmp/kept.csv" --record="$tmp/kept.trace" --timeline=/nonexistent/t.csv frag >/dev/null 2>"$tmp/kept.err"
+code=$?
+"$FB" --csv="$tmp/kept.csv" --timeline="$tmp/kept.csv" frag >/dev/null 2>"$tmp/same.err"
+code2=$?
+expect refused_outputs_keep_earlier_files_and_one_file_twice_is_refused "exit $code, $code2: $(cat "$tmp/kept.err" "$tmp/same.err")" \
+    "$code:$code2:$(cat "$tmp/kept.csv" "$tmp/kept.trace" | tr '\n' ';'):$(cat "$tmp/same.err")" = \
+    "2:2:earlier results;earlier trace;:fragbench: --csv and --timeline name the same file ($tmp/kept.csv): give each its own"
 "$FB" frag frag >/dev/null 2>"$tmp/twice.err"
 code=$?
 expect case_named_twice_exits_2 "exit $code: $(cat "$tmp/twice.err")" "$code:$(grep -c 'given twice' "$tmp/twice.err")" = 2:1

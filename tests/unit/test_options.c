@@ -200,12 +200,31 @@ static void bad_values_are_named(void)
     CHECK(parse(&o, error, empty_alloc) == -1);
 }
 
+/* A scale as every case reads it (decimal, nothing around it); a case name and a command are not both given. */
+static void scale_is_decimal_and_words_before_the_command_are_refused(void)
+{
+    struct options o;
+    char error[256];
+    char *hex[] = {"run", "--scale=0x0.02", NULL}, *spaced[] = {"run", "--scale= 0.01", NULL};
+    char *infinite[] = {"run", "--scale=inf", NULL}, *exponent[] = {"run", "--scale=1e-2", NULL};
+    char *both[] = {"run", "--csv=/dev/null", "echo", "--", "hi", "there", NULL};
+    char *command[] = {"run", "--csv=/dev/null", "--", "echo", "--", "hi", NULL};
+    CHECK(parse(&o, error, hex) == -1 && strstr(error, "'0x0.02'"));
+    CHECK(parse(&o, error, spaced) == -1);
+    CHECK(parse(&o, error, infinite) == -1);
+    CHECK(parse(&o, error, exponent) == 0 && strcmp(o.scale_text, "1e-2") == 0);
+    CHECK(parse(&o, error, both) == -1);
+    CHECK_STR(error, "'echo' before --: give case names or a command after --, not both");
+    CHECK(parse(&o, error, command) == 0 && o.external && o.case_count == 3 && strcmp(o.case_names[2], "hi") == 0);
+}
+
 int main(void)
 {
     RUN_TEST(defaults_are_the_talks);
     RUN_TEST(every_option_is_read);
     RUN_TEST(extra_reps_are_checked_against_reps);
     RUN_TEST(bad_values_are_named);
+    RUN_TEST(scale_is_decimal_and_words_before_the_command_are_refused);
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kill_tree.h"
 #include "line_reader.h"
 
 extern char **environ;
@@ -128,7 +129,7 @@ static void on_line(void *context, const char *line, size_t len)
         return;
     }
     if (!child->handler(child->context, &record)) {
-        kill(child->pid, SIGKILL);
+        kill_tree(child->pid);
         child->result->stopped = true;
     }
 }

@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "csv.h"
+#include "kill_tree.h"
 #include "progress.h"
 #include "recorded.h"
 #include "results.h"
@@ -88,7 +89,7 @@ static void kill_for(struct run *run, const char *limit)
     if (run->killed_for)
         return;
     run->killed_for = limit;
-    kill(run->child->pid, SIGKILL);
+    kill_tree(run->child->pid);
 }
 
 static bool refuse(struct run *run, const char *why);
@@ -146,7 +147,7 @@ static void sample_outside(struct run *run, struct record *mark)
         snprintf(why, sizeof why, "the command exec'd into %.400s, which did not name its allocator within %.0f ms "
                  "(after %.400s)", run->foreign_exe, HELLO_GRACE_SECONDS * 1000, run->hello_exe);
         refuse(run, why);
-        kill(run->child->pid, SIGKILL);
+        kill_tree(run->child->pid);
         return;
     }
     if (sampler_read(&run->sampler, &memory) == 0) {
@@ -689,7 +690,7 @@ static void stop_active(struct run **runs, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++)
         if (runs[i] && runs[i]->state == RUN_ACTIVE) {
-            kill(runs[i]->child->pid, SIGKILL);
+            kill_tree(runs[i]->child->pid);
             while (waitpid(runs[i]->child->pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         }

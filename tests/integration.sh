@@ -388,6 +388,14 @@ expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $ela
     "$got" = "1:After x|timeout:1"
 expect a_failed_run_is_counted_and_its_rows_said_to_be_kept "$(tail -n 1 "$tmp/timeout.err")" \
     "$(tail -n 1 "$tmp/timeout.err")" = "fragbench: 1 of 1 run failed; its rows are kept, with the status that says how"
+# A killed run takes every process it started with it: a command's child (sleep) and grandchild were left
+# running, reparented to init.
+"$FB" --quiet --timeout=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.5; true' & sleep 72.5; true" 2>/dev/null
+code=$?
+sleep 0.3
+left=$(pgrep -f 'sleep 7[12][.]5' | wc -l)
+pkill -f 'sleep 7[12][.]5' 2>/dev/null
+expect run_killed_for_its_timeout_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "1:0"
 "$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
 code=$?
 got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"

@@ -1,0 +1,87 @@
+/* Killing a run's process with every process it started, so that a killed run leaves nothing running. */
+#include "kill_tree.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The runner kills a run for its --timeout, its --mem-limit, a wrong allocator, or the runner's own stop; a
+ * command such as `sh -c 'worker; ...'` would otherwise leave its children running, reparented to init, holding
+ * their memory (a --mem-limit kill whose memory a forked worker holds freed nothing). A process group would do
+ * it in one call, but a run in a group of its own is in the terminal's background and stops at its first read
+ * of it. So the processes whose chain of parents leads to root are found through /proc and stopped, pass after
+ * pass while a pass finds new ones, and then killed.
+ */
+
+/* The parent of pid from /proc/PID/stat (the field after the command name, which may hold spaces), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *file = fopen(path, "re");
+    if (!file)
+        return -1;
+    size_t n = fread(line, 1, sizeof line - 1, file);
+    fclose(file);
+    line[n] = '\0';
+    const char *after_name = strrchr(line, ')');
+    int parent;
+    return after_name && sscanf(after_name + 1, " %*c %d", &parent) == 1 ? (pid_t)parent : -1;
+}
+
+/* Whether pid descends from root: its chain of parents (at most 64 steps up) reaches root. */
+static bool descends_from(pid_t pid, pid_t root)
+{
+    for (int step = 0; step < 64 && pid > 1; step++) {
+        pid = parent_of(pid);
+        if (pid == root)
+            return true;
+    }
+    return false;
+}
+
+/* Adds to *pids every descendant of root found now and not in it yet, each stopped; returns how many were new. */
+static size_t stop_descendants(pid_t root, pid_t **pids, size_t *count, size_t *room)
+{
+    DIR *proc = opendir("/proc");
+    size_t found = 0;
+    if (!proc)
+        return 0;
+    for (struct dirent *entry; (entry = readdir(proc));) {
+        char *end;
+        long pid = strtol(entry->d_name, &end, 10);
+        bool known = false;
+        for (size_t i = 0; i < *count && !known; i++)
+            known = (*pids)[i] == (pid_t)pid;
+        if (*end || pid <= 1 || pid == root || known || !descends_from((pid_t)pid, root))
+            continue;
+        if (*count == *room && !(*pids = realloc(*pids, (*room = *room * 2 + 16) * sizeof **pids)))
+            abort();
+        (*pids)[(*count)++] = (pid_t)pid;
+        kill((pid_t)pid, SIGSTOP);
+        found++;
+    }
+    closedir(proc);
+    return found;
+}
+
+void kill_tree(pid_t root)
+{
+    pid_t *pids = NULL;
+    size_t count = 0, room = 0;
+    /*
+     * Stopped, a process forks no more: the root, then each descendant as it is found, until a pass finds none
+     * new. Only then is any killed: a parent killed first would leave its children to init, out of reach.
+     */
+    kill(root, SIGSTOP);
+    for (int pass = 0; pass < 8 && stop_descendants(root, &pids, &count, &room) > 0; pass++)
+        ;
+    for (size_t i = 0; i < count; i++)
+        kill(pids[i], SIGKILL);
+    kill(root, SIGKILL);
+    free(pids);
+}

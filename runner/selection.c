@@ -58,6 +58,8 @@ int selection_resolve(const char *alloc, const struct profile_list *profiles, st
                     add(out, &profiles->items[i], false);
             continue;
         }
+        if (already_selected(out, name) && out->all && known)
+            continue; /* all holds it already (as all after it would): all,glibc is glibc,all */
         if (already_selected(out, name)) {
             snprintf(error, error_size, "--alloc: '%s' is given twice", name);
             goto fail;

@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "profiles.h"
+#include "selection.h"
 
 static int parse(const char *text, struct profile_list *list, char *error)
 {
@@ -92,6 +93,22 @@ static void ad_hoc_library_profile(void)
     profile_free(&p);
 }
 
+/* A profile named twice is refused, unless all holds it already, before or after it (all,glibc is glibc,all). */
+static void all_absorbs_a_profile_it_holds_on_either_side(void)
+{
+    struct profile_list list;
+    struct selection selection;
+    char error[512] = "";
+    CHECK(profiles_load("profiles.txt", &list, error, sizeof error) == 0);
+    CHECK(selection_resolve("all,glibc", &list, &selection, error, sizeof error) == 0 && selection.count == list.count);
+    selection_free(&selection);
+    CHECK(selection_resolve("glibc,all", &list, &selection, error, sizeof error) == 0 && selection.count == list.count);
+    selection_free(&selection);
+    CHECK(selection_resolve("glibc,jemalloc,glibc", &list, &selection, error, sizeof error) == -1);
+    CHECK_STR(error, "--alloc: 'glibc' is given twice");
+    profiles_free(&list);
+}
+
 int main(void)
 {
     RUN_TEST(shipped_profiles_parse_with_the_issue_profiles);
@@ -99,5 +116,6 @@ int main(void)
     RUN_TEST(errors_name_the_line_and_the_fault);
     RUN_TEST(missing_file_is_an_error);
     RUN_TEST(ad_hoc_library_profile);
+    RUN_TEST(all_absorbs_a_profile_it_holds_on_either_side);
     return CHECK_EXIT_CODE();
 }

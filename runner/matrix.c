@@ -86,7 +86,12 @@ volatile sig_atomic_t matrix_stop_signal;
 /* Kills a run that passed a limit; its status will name the limit. */
 static void kill_for(struct run *run, const char *limit)
 {
+    siginfo_t ended = {.si_pid = 0};
     if (run->killed_for)
+        return;
+    /* Already exited (not reaped yet): it ended within the limit, and its own status stands. */
+    if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        ended.si_pid == run->child->pid)
         return;
     run->killed_for = limit;
     kill_tree(run->child->pid);

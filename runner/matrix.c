@@ -841,9 +841,22 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 due = due < 0 ? 0 : due;
                 timeout = timeout < 0 || due < timeout ? due : timeout;
             }
+        /*
+         * A stop signal that came before the wait must not wait for the runs to end: SIGINT and SIGTERM are held
+         * from the check to the wait, which lets them in (ppoll), so one that comes between ends the wait.
+         */
+        sigset_t stop_signals, unblocked;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
         if (matrix_stop_signal)
-            timeout = 0; /* a signal that came before poll() must not wait for the runs to end */
-        if (poll(watched, (nfds_t)used, timeout) < 0 && errno != EINTR) {
+            timeout = 0;
+        struct timespec wait = {timeout / 1000, (long)(timeout % 1000) * 1000000};
+        int polled = ppoll(watched, (nfds_t)used, timeout < 0 ? NULL : &wait, &unblocked), poll_error = errno;
+        sigprocmask(SIG_SETMASK, &unblocked, NULL);
+        if (polled < 0 && poll_error != EINTR) {
+            errno = poll_error;
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
             stop_active(runs, next_emit, schedule.slots);
             code = EXIT_BAD_INPUT;

@@ -148,6 +148,12 @@ expect program_closing_its_descriptors_gets_no_trace_in_its_file_and_is_recorded
 "$FB" --quiet --record="$tmp/quickexit.trace" -- build/tests/record_threads quickexit >/dev/null 2>&1
 got="$($TRACE info "$tmp/quickexit.trace" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$($TRACE events "$tmp/quickexit.trace" | grep -c ' free ')"
 expect program_leaving_by_quick_exit_has_a_complete_trace "state:frees $got" "$got" = "complete:30000"
+# A Python case (its module names the allocator by reading the link map, as the C probe does) is recorded: the
+# recorder, which defines malloc only to forward it, is not taken for the allocator (the run was refused, exit 2).
+"$FB" --quiet --record="$tmp/fragpy.trace" --scale=0.02 --idle-ms=0 --csv="$tmp/fragpy.csv" frag.py 2>"$tmp/fragpy.err"
+code=$?
+got="$code:$(tr -d '\r' <"$tmp/fragpy.csv" | awk -F, 'NR > 1 { print $2 "/" $19 }' | sort -u | tr '\n' ' ')"
+expect python_case_records_under_the_allocator_it_names "exit:rows $got: $(cat "$tmp/fragpy.err")" "$got" = "0:glibc/glibc "
 # An image exec'd after the size cap stopped recording does not record again (it did unless the file had
 # reached the cap, which a stop before the chunk that would pass it never does).
 "$FB" --quiet --record="$tmp/capexec.trace" --record-cap=1M -- build/tests/record_threads capexec 400000 >/dev/null 2>&1

@@ -72,6 +72,11 @@ static void on_stop_signal(int signal_number)
     matrix_stop_signal = signal_number;
 }
 
+static void on_broken_pipe(int signal_number)
+{
+    (void)signal_number;
+}
+
 static void fail_input(const char *message)
 {
     fprintf(stderr, "fragbench: %s\n", message);
@@ -528,6 +533,14 @@ int main(int argc, char **argv)
         sigemptyset(&stop.sa_mask);
         sigaction(SIGINT, &stop, NULL);
         sigaction(SIGTERM, &stop, NULL);
+        /*
+         * Output piped into a reader that went away (head): the write fails with EPIPE instead of killing the runner
+         * and its runs. The console's lines are lost and the runs go on; a CSV on that pipe fails as a full disk
+         * does. A handler, not SIG_IGN, which the measured programs would inherit through exec.
+         */
+        struct sigaction broken_pipe = {.sa_handler = on_broken_pipe};
+        sigemptyset(&broken_pipe.sa_mask);
+        sigaction(SIGPIPE, &broken_pipe, NULL);
         struct matrix matrix = {
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .threads = options.threads,

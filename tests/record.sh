@@ -154,6 +154,11 @@ expect program_leaving_by_quick_exit_has_a_complete_trace "state:frees $got" "$g
 code=$?
 got="$code:$(tr -d '\r' <"$tmp/fragpy.csv" | awk -F, 'NR > 1 { print $2 "/" $19 }' | sort -u | tr '\n' ' ')"
 expect python_case_records_under_the_allocator_it_names "exit:rows $got: $(cat "$tmp/fragpy.err")" "$got" = "0:glibc/glibc "
+# The runner's console piped into a reader that goes away (head): the runs go on and the trace is whole, where
+# SIGPIPE killed the runner (exit 141) and its program, and left the trace truncated.
+code=$( { "$FB" --record="$tmp/piped.trace" -- build/tests/record_threads churn 200000 2>&1 >/dev/null; echo "exit $?" >"$tmp/piped.code"; } | head -c 1 >/dev/null; cat "$tmp/piped.code")
+got="$code:$($TRACE info "$tmp/piped.trace" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p')"
+expect console_closed_by_its_reader_loses_no_run "$got" "$got" = "exit 0:complete"
 # An image exec'd after the size cap stopped recording does not record again (it did unless the file had
 # reached the cap, which a stop before the chunk that would pass it never does).
 "$FB" --quiet --record="$tmp/capexec.trace" --record-cap=1M -- build/tests/record_threads capexec 400000 >/dev/null 2>&1

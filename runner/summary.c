@@ -106,6 +106,8 @@ static void thp_mode(char *out, size_t size)
 
 void summary_print(const struct summary *summary, FILE *out, const char *settings)
 {
+    if (summary->count == 0)
+        return; /* every run failed or was refused: no heading over an empty table */
     const char **cases = calloc(summary->count + 1, sizeof *cases);
     const char **profiles = calloc(summary->count + 1, sizeof *profiles);
     const char **labels = calloc(summary->count + 1, sizeof *labels);

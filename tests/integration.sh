@@ -396,6 +396,9 @@ sleep 0.3
 left=$(pgrep -f 'sleep 7[12][.]5' | wc -l)
 pkill -f 'sleep 7[12][.]5' 2>/dev/null
 expect run_killed_for_its_timeout_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "1:0"
+# Every run failed: no closing table, and no heading of one over nothing (it was printed).
+"$FB" --alloc=glibc,jemalloc --timeout=1 --jobs=2 --csv=/dev/null -- sleep 3 >"$tmp/allfail.out" 2>&1
+expect no_closing_heading_when_every_run_failed "$(cat "$tmp/allfail.out")" "$(grep -c 'RSS after each phase' "$tmp/allfail.out")" = 0
 "$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
 code=$?
 got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"

@@ -97,6 +97,22 @@ cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
 [ "$REPS" -lt 2 ] && MAX_REPS=$REPS
 [ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
 
+# The traces are checked before anything runs (bad input stops make compare at once, not after the matrix): each
+# must read as a trace, and its name must not be a case's of this matrix (its rows would join that case's).
+for trace in ${TRACES:-}; do
+    if ! said=$(build/fb-trace info "$trace" 2>&1 >/dev/null); then
+        put_back_earlier
+        echo "fragbench: TRACES: ${said#fb-trace: }; nothing ran; $earlier_state" >&2
+        exit 2
+    fi
+done
+for name in $(trace_names); do
+    case " $CASES $cures " in *" $name "*)
+        put_back_earlier
+        echo "fragbench: TRACES: a trace named $name is also a case of the matrix (its rows would be that case's): rename the trace; nothing ran; $earlier_state" >&2
+        exit 2 ;;
+    esac
+done
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \

@@ -144,6 +144,18 @@ for output in slides.md summary.csv plots/frag.svg plots/frag.png plots/lists.sv
 done
 expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$changed"
 
+# ---- A bad trace, or a trace named as a case, stops make compare before anything runs (it was found after the
+# whole matrix), and the earlier results stay.
+mkdir -p "$tmp/badtrace" && printf 'earlier\n' >"$tmp/badtrace/compare.csv"
+cp results/jq.trace.zst "$tmp/frag.trace.zst"
+make -s --no-print-directory compare TRACES="$tmp/no-such.trace" CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/badtrace.out" 2>&1
+code=$?
+make -s --no-print-directory compare TRACES="$tmp/frag.trace.zst" CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >>"$tmp/badtrace.out" 2>&1
+code2=$?
+got="$code:$code2:$(grep -c 'fragbench: TRACES: cannot read .*no-such.trace: No such file or directory; nothing ran' "$tmp/badtrace.out"):$(grep -c 'fragbench: TRACES: a trace named frag is also a case of the matrix' "$tmp/badtrace.out"):$(grep -c 'fragbench: \[' "$tmp/badtrace.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_compare_refuses_a_bad_trace_before_any_run "$got; $(cat "$tmp/badtrace.out")" "$got" = "2:2:1:1:0:earlier"
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1

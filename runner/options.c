@@ -123,7 +123,8 @@ static int parse_unsigned(const char *text, unsigned long max, unsigned *out)
     return 0;
 }
 
-/* "512M", "2G", "1500K", "0": a size in kB (a bare number is bytes). */
+/* "512M", "2G", "1500K", "0": a size in kB. A bare number other than 0 is refused: --mem-limit=10 read as
+   bytes killed every run at once, and as MB it would be a guess. */
 static int parse_size_kb(const char *text, long long *out)
 {
     char *end;
@@ -135,7 +136,10 @@ static int parse_size_kb(const char *text, long long *out)
     if (errno || value > (1ull << 40))
         return -1;
     switch (*end) {
-    case '\0': value = (value + 1023) / 1024; break;
+    case '\0':
+        if (value != 0)
+            return -1;
+        break;
     case 'k': case 'K': break;
     case 'm': case 'M': value *= 1024; break;
     case 'g': case 'G': value *= 1024 * 1024; break;
@@ -380,7 +384,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case OPT_MEM_LIMIT:
             if (parse_size_kb(optarg, &out->mem_limit_kb)) {
-                snprintf(error, error_size, "--mem-limit: '%s' is not a size like 512M, 2G or 0 (none)", optarg);
+                snprintf(error, error_size, "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none)",
+                         optarg);
                 return -1;
             }
             break;
@@ -394,7 +399,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_RECORD_CAP:
             for_record = "--record-cap";
             if (parse_size_kb(optarg, &out->record_cap_kb) || out->record_cap_kb < 1024) {
-                snprintf(error, error_size, "--record-cap: '%s' is not a size like 64M or 2G (at least 1M)", optarg);
+                snprintf(error, error_size, "--record-cap: '%s' is not a size with its unit like 64M or 2G (at least 1M)",
+                         optarg);
                 return -1;
             }
             break;

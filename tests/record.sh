@@ -197,7 +197,7 @@ expect unwritable_trace_path_is_refused "exit $code: $(cat "$tmp/unwritable.err"
 code=$?
 expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")" \
     "$code:$(cat "$tmp/two.err")" = "2:fragbench: --record records one run: give one case (or a command after --), one profile and one rep (2 run(s) asked for)"
-"$FB" --quiet --record-cap=12 --record="$tmp/cap.trace" -- build/tests/record_live >/dev/null 2>"$tmp/cap.err"
+"$FB" --quiet --record-cap=12K --record="$tmp/cap.trace" -- build/tests/record_live >/dev/null 2>"$tmp/cap.err"
 code=$?
 expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code" = 2
 

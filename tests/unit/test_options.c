@@ -200,8 +200,8 @@ static void bad_values_are_named(void)
     CHECK(parse(&o, error, empty_alloc) == -1);
 }
 
-/* A scale as every case reads it (decimal, nothing around it); a case name and a command are not both given. */
-static void scale_is_decimal_and_words_before_the_command_are_refused(void)
+/* A scale as every case reads it (decimal, nothing around it); a size with its unit; not a case and a command. */
+static void scale_is_decimal_sizes_have_units_and_words_before_the_command_are_refused(void)
 {
     struct options o;
     char error[256];
@@ -216,6 +216,9 @@ static void scale_is_decimal_and_words_before_the_command_are_refused(void)
     CHECK(parse(&o, error, both) == -1);
     CHECK_STR(error, "'echo' before --: give case names or a command after --, not both");
     CHECK(parse(&o, error, command) == 0 && o.external && o.case_count == 3 && strcmp(o.case_names[2], "hi") == 0);
+    char *bare[] = {"run", "--mem-limit=10", NULL}, *none[] = {"run", "--mem-limit=0", NULL};
+    CHECK(parse(&o, error, bare) == -1 && strstr(error, "'10' is not a size with its unit"));
+    CHECK(parse(&o, error, none) == 0 && o.mem_limit_kb == 0);
 }
 
 int main(void)
@@ -224,7 +227,7 @@ int main(void)
     RUN_TEST(every_option_is_read);
     RUN_TEST(extra_reps_are_checked_against_reps);
     RUN_TEST(bad_values_are_named);
-    RUN_TEST(scale_is_decimal_and_words_before_the_command_are_refused);
+    RUN_TEST(scale_is_decimal_sizes_have_units_and_words_before_the_command_are_refused);
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);

@@ -487,9 +487,11 @@ static uint64_t since_start(const struct trace_info *info, uint64_t ns)
 static size_t make_points(const struct trace_info *info, struct replay_point *points)
 {
     size_t count = 0;
-    uint64_t span = since_start(info, info->last_ns);
+    uint64_t known = trace_known_until(info), span = since_start(info, known < info->last_ns ? known : info->last_ns);
     for (size_t i = 0; i < info->row_count; i++) {
         const struct trace_row *row = &info->rows[i];
+        if (row->ns > known)
+            continue; /* past the calls the trace holds (its recording stopped, or the program died): no live heap */
         points[count] = (struct replay_point){.ns = row->ns, .at_ns = since_start(info, row->ns), .rss_kb = row->rss_kb,
                                               .mark = row->mark};
         snprintf(points[count].label, sizeof points[count].label, "%s", row->label);

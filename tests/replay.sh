@@ -239,6 +239,15 @@ got=$(tr -d '\r' <"$tmp/spike.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++
 expect replay_peak_between_rows_counts "exit $code, largest row and peak above Start: $got kB; $(head -2 "$tmp/spike.err")" \
     "$code:$(echo "$got" | awk '$1 < 32768 && $2 > 61440 { print "between" }')" = "0:between"
 
+# ---- A trace whose recording stopped at its size cap: the recorded rows past the calls it holds (the runner's Exit)
+# are not replay rows (Exit came with the replay's heap at the trace's last call, labelled as the program's end).
+"$FB" --quiet --record="$tmp/capped.trace" --record-cap=1M -- build/tests/record_threads churn 400000 >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/capped.trace" --replay-time=fast --csv="$tmp/capped.csv" >/dev/null 2>&1
+code=$?
+rows=$(tr -d '\r' <"$tmp/capped.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ { printf "%s;", $6 }')
+got="$code:$(echo "$rows" | grep -c 'Exit'):$(echo "$rows" | grep -c 'Replay end;$')"
+expect replay_of_a_capped_trace_has_no_row_past_its_calls "exit:Exit:end $got (rows other than %: $rows)" "$got" = "0:0:1"
+
 # ---- A trace far longer than the heap streams: the replay's own memory stays small (one chunk per thread and the
 # live set, not the trace), here 6 M calls in a trace of about 18 MB with at most four blocks live.
 "$FB" --quiet --record="$tmp/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null 2>&1

@@ -330,6 +330,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             }
             break;
         case 'c':
+            if (*optarg == '\0') {
+                snprintf(error, error_size, "--csv: needs a file name (or - for stdout)");
+                return -1;
+            }
             out->csv_path = optarg;
             break;
         case OPT_THREADS:
@@ -373,6 +377,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             }
             break;
         case OPT_TIMELINE:
+            if (*optarg == '\0') {
+                snprintf(error, error_size, "--timeline: needs a file name");
+                return -1;
+            }
             out->timeline_path = optarg;
             break;
         case OPT_TIMEOUT:

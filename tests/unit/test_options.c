@@ -219,6 +219,9 @@ static void scale_is_decimal_sizes_have_units_and_words_before_the_command_are_r
     char *bare[] = {"run", "--mem-limit=10", NULL}, *none[] = {"run", "--mem-limit=0", NULL};
     CHECK(parse(&o, error, bare) == -1 && strstr(error, "'10' is not a size with its unit"));
     CHECK(parse(&o, error, none) == 0 && o.mem_limit_kb == 0);
+    char *no_csv[] = {"run", "--csv=", NULL}, *no_timeline[] = {"run", "--timeline=", NULL};
+    CHECK(parse(&o, error, no_csv) == -1 && strcmp(error, "--csv: needs a file name (or - for stdout)") == 0);
+    CHECK(parse(&o, error, no_timeline) == -1 && strcmp(error, "--timeline: needs a file name") == 0);
 }
 
 int main(void)

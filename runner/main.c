@@ -147,7 +147,6 @@ static int check_selection(const struct layout *layout, struct selection *select
     return code;
 }
 
-/* The interpreter as a path: as given when it has a '/', else the first match on PATH. */
 /* Whether path is a file this user may run (access alone says yes to a directory). */
 static bool runnable_file(const char *path)
 {
@@ -155,6 +154,7 @@ static bool runnable_file(const char *path)
     return access(path, X_OK) == 0 && stat(path, &status) == 0 && S_ISREG(status.st_mode);
 }
 
+/* The interpreter as a path: as given when it has a '/', else the first match on PATH. */
 static int find_program(const char *name, char *out, size_t size)
 {
     const char *path = getenv("PATH");
@@ -576,7 +576,7 @@ int main(int argc, char **argv)
     if (totals.runs > 0 && totals.failed)
         fprintf(stderr, "fragbench: %u of %u run%s failed; %s rows are kept, with the status that says how\n",
                 totals.failed, totals.runs, totals.runs > 1 ? "s" : "",
-                totals.runs > totals.failed + totals.wrong ? "every run's" : totals.failed > 1 ? "their" : "its");
+                totals.failed > 1 ? "their" : "its"); /* the others' are kept as they are; a wrong one's are not */
     if (totals.runs > 0 && totals.wrong)
         fprintf(stderr, "fragbench: %u of %u run%s ran under another allocator than the one asked for; %s no rows\n",
                 totals.wrong, totals.runs, totals.runs > 1 ? "s" : "", totals.wrong > 1 ? "they have" : "it has");

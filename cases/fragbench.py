@@ -14,7 +14,7 @@ _FD_VARIABLE = "FRAGBENCH_FD"
 _PROTOCOL = 1
 _START = time.clock_gettime(time.CLOCK_MONOTONIC)
 _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
-_state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None}
+_state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None, "trace_mark": None}
 
 
 
@@ -315,6 +315,26 @@ def _start():
                  _runtime()))
 
 
+def _trace_mark():
+    """In a recorded run (--record: FRAGBENCH_TRACE is set), places a mark among the recorder's events in this
+    thread and returns its number; else 0. The time alone cannot place it: while one thread records, the
+    recorder stamps its events with the kernel's coarse clock (a tick of 4 ms), so the calls made just after the
+    mark would share its time and could be taken as before it.
+    """
+    if _state["trace_mark"] is None:
+        _state["trace_mark"] = False
+        if os.environ.get("FRAGBENCH_TRACE"):
+            import ctypes
+            try:
+                mark = ctypes.CDLL(None).fragbench_trace_mark  # dlopen(NULL): every loaded object, loads nothing
+            except AttributeError:
+                mark = None  # not preloaded after all (the program cleared LD_PRELOAD and exec'd)
+            if mark is not None:
+                mark.restype, mark.argtypes = ctypes.c_uint64, []
+                _state["trace_mark"] = mark
+    return _state["trace_mark"]() if _state["trace_mark"] else 0
+
+
 def _runtime():
     """The interpreter as it names itself: "CPython 3.11.2"."""
     name = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name, sys.implementation.name)
@@ -384,8 +404,11 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
     if _state["fd"] is None:
         print("%s: %d kB used" % (label, memory["rss_kb"]), flush=True)
         return
+    trace_mark = _trace_mark()
     fields = ["phase", "seq=%d" % _state["seq"], "label=" + label, "elapsed_us=%d" % _elapsed_us()]
     fields.append("t_ns=%d" % time.clock_gettime_ns(time.CLOCK_MONOTONIC))  # CLOCK_MONOTONIC: places the mark among a trace's events
+    if trace_mark:
+        fields.append("trace_mark=%d" % trace_mark)
     fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]

@@ -15,6 +15,7 @@
 #include "child.h"
 #include "csv.h"
 #include "kill_tree.h"
+#include "phase_label.h"
 #include "progress.h"
 #include "recorded.h"
 #include "results.h"
@@ -303,6 +304,8 @@ static bool on_record(void *context, const struct record *record)
     run->phases[run->phase_count] = *record;
     /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
     run->phases[run->phase_count].seq = run->phase_count + 1;
+    phase_label_number(run->phases[run->phase_count].label, sizeof record->label, run->phases->label,
+                       sizeof *run->phases, run->phase_count);
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
@@ -314,7 +317,7 @@ static bool on_record(void *context, const struct record *record)
     sample_outside(run, &run->phases[run->phase_count - 1]);
     FILE *out = talk(run);
     if (out) {
-        fprintf(out, "%s: %llu kB used\n", record->label, (unsigned long long)record->rss_kb);
+        fprintf(out, "%s: %llu kB used\n", run->phases[run->phase_count - 1].label, (unsigned long long)record->rss_kb);
         fflush(out);
     }
     return true;
@@ -502,10 +505,11 @@ static void finish(struct run *run)
         run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
         if (!run->phases)
             abort();
+        phase_label_number(end.label, sizeof end.label, run->phases->label, sizeof *run->phases, run->phase_count);
         run->phases[run->phase_count++] = end;
         FILE *out = talk(run);
         if (out) { /* as its CSV row: the program's own Exit never came */
-            fprintf(out, "Exit: %llu kB used (%s: it did not end through exit)\n", (unsigned long long)end.rss_kb,
+            fprintf(out, "%s: %llu kB used (%s: it did not end through exit)\n", end.label, (unsigned long long)end.rss_kb,
                     run->last_is_a_mark ? "as at its last mark" : "the last sample from outside");
             fflush(out);
         }

@@ -220,6 +220,30 @@ got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "
 expect replay_of_an_execd_command_keeps_the_launchers_start_row "exit $code, rows $got; $(head -2 "$tmp/launched.err")" \
     "$code:$got" = "0:Start;Exit;Replay end;"
 
+# ---- A Python program's marks, one label three times, each just before a larger allocation (16, 32, 48 MB): the
+# rows are numbered apart (a median over reps once pooled them), and each mark is placed exactly among the calls
+# (fragbench.phase asks the recorder for a mark; placed by its time, the next allocation's coarse stamp fell in its
+# tick and the replay took the mark after it). The replay's live heap at each is the recording's, to the byte.
+"$FB" --quiet --record="$tmp/ticks.trace" --csv="$tmp/ticks-recorded.csv" -- /usr/bin/python3 -c '
+import sys; sys.path.insert(0, "cases")
+import fragbench
+kept = []
+for i in range(3):
+    kept.append(b"x" * ((i + 1) << 24))
+    fragbench.phase("tick")' >/dev/null 2>"$tmp/ticks.err"
+"$FB" --quiet --replay="$tmp/ticks.trace" --csv="$tmp/ticks.csv" >/dev/null 2>>"$tmp/ticks.err"
+code=$?
+rows=$(tr -d '\r' <"$tmp/ticks-recorded.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] == "Start" { start = $at["trace_live_kb"] }
+    { printf "%s=%d;", $at["phase"], ($at["trace_live_kb"] - start) / 16384 }')
+expect recorded_python_marks_are_numbered_and_placed_between_the_calls "exit $code, phase=live above Start in 16 MB: $rows; $(head -3 "$tmp/ticks.err")" \
+    "$code:$rows" = "0:Start=0;tick=1;tick #2=3;tick #3=6;Exit=0;"
+got=$(cat "$tmp/ticks-recorded.csv" "$tmp/ticks.csv" | tr -d '\r' | awk -F, '$1 == "case" { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] ~ /^tick/ { if ($at["case"] == "python3") recorded[$at["phase"]] = $at["trace_live_kb"]; else replayed[$at["phase"]] = $at["live_kb"] }
+    END { for (p in recorded) printf "%s:%s=%s;", p, recorded[p], replayed[p] }' | tr ';' '\n' | sort | tr '\n' ';')
+expect replay_of_python_marks_has_the_recorded_live_heap_at_each "recorded=replayed kB: $got" \
+    "$(echo "$got" | awk -F';' '{ for (i = 1; i < NF; i++) { split($i, side, /[:=]/); if (side[2] == "" || side[2] != side[3]) bad++ } print NF - 1 ":" bad + 0 }')" = "3:0"
+
 # ---- A peak between two rows: 64 MB allocated and freed at once in the recording (no outside sample there:
 # --interval-ms=1000), written by the replay (every block's pages) and freed. No row sees it; the replay notes its
 # memory after every MiB allocated, and its peak_rss_kb does.

@@ -125,8 +125,12 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
 #undef CELL
 #undef CELL_AT
     }
-    out->scale = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_SCALE]) : "";
-    out->idle_ms = out->count ? csv_cell(&out->table, 1, (size_t)at[COL_IDLE]) : "";
+    /* The cases' settings, from the first row that has them (a command's and a replay's rows have none). */
+    out->scale = out->idle_ms = "";
+    for (size_t r = 1; r <= out->count && !*out->scale; r++) {
+        out->scale = csv_cell(&out->table, r, (size_t)at[COL_SCALE]);
+        out->idle_ms = csv_cell(&out->table, r, (size_t)at[COL_IDLE]);
+    }
     return 0;
 }
 

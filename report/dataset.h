@@ -30,7 +30,7 @@ struct dataset {
     struct csv_table table; /* owns the strings the rows point to */
     struct sample_row *rows;
     size_t count;
-    const char *scale, *idle_ms; /* of the first row ("" if none) */
+    const char *scale, *idle_ms; /* of the first row with a scale, a case's ("" if none) */
 };
 
 /* Loads path; every column the report needs must be there and every number valid. */

@@ -342,6 +342,8 @@ static void prepare(struct run *run, const struct matrix *matrix, const struct c
         snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
                  matrix->reps);
     char **arg = run->argv;
+    if (entry->kind == EXTERNAL || entry->kind == REPLAY)
+        run->identity.scale = NULL; /* the cases' settings: a command's and a replay's rows say none */
     if (entry->kind == EXTERNAL) {
         *arg = NULL; /* the command's own argv is used */
         return;

@@ -60,6 +60,7 @@ void options_usage(FILE *out)
           "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
           "      --threads=N             threads started by the threaded cases (threads, handoff), 1-1024\n"
           "                              (default: each case's own: 8 and 2); the others ignore it\n"
+          "                              (--scale, --idle-ms, --threads: for cases, not a command or --replay)\n"
           "  -c, --csv=FILE              write one CSV row per phase to FILE ('-': stdout)\n"
           "      --profiles=FILE         read allocator profiles from FILE (default: profiles.txt)\n"
           "      --jobs=N                at most N runs working at the same time (default: 1); a run sleeping\n"
@@ -271,6 +272,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
 {
     int opt;
     const char *for_record = NULL, *for_replay = NULL; /* an option given that applies to --record or --replay only */
+    const char *for_cases = NULL; /* one given that applies to fragbench's cases only (not a command, not a replay) */
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .spread_pct = 5,
                             .python = "python3", .replay_time = "gaps", .interval_ms = 20, .timeout_s = 300,
@@ -322,12 +324,14 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 return -1;
             }
             out->scale_text = optarg;
+            for_cases = "--scale";
             break;
         case OPT_IDLE_MS:
             if (parse_unsigned(optarg, 86400000, &out->idle_ms)) {
                 snprintf(error, error_size, "--idle-ms: '%s' is not a whole number of milliseconds (0 to 86400000)", optarg);
                 return -1;
             }
+            for_cases = "--idle-ms";
             break;
         case 'c':
             if (*optarg == '\0') {
@@ -341,6 +345,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 snprintf(error, error_size, "--threads: '%s' is not a whole number from 1 to 1024", optarg);
                 return -1;
             }
+            for_cases = "--threads";
             break;
         case OPT_PROFILES:
             out->profiles_path = optarg;
@@ -484,6 +489,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     if (out->external && command_words >= 0 && out->case_count != (size_t)command_words) {
         snprintf(error, error_size, "'%s' before --: give case names or a command after --, not both",
                  out->case_names[0]);
+        return -1;
+    }
+    if (for_cases && (out->external || out->replay)) {
+        snprintf(error, error_size, "%s applies to fragbench's cases only: %s does not take it", for_cases,
+                 out->external ? "a command" : "a replay");
         return -1;
     }
     return 0;

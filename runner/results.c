@@ -51,6 +51,15 @@ static void format_threads(char *out, size_t size, const struct run_identity *ru
         out[0] = '\0';
 }
 
+/* The cases' --idle-ms; "" for a command or a replay (scale NULL), which the cases' settings do not reach. */
+static void format_idle(char *out, size_t size, const struct run_identity *run)
+{
+    if (run->scale)
+        snprintf(out, size, "%u", run->idle_ms);
+    else
+        out[0] = '\0';
+}
+
 /* The run's busy time in ms with three decimals; "" when not known. */
 static void format_busy(char *out, size_t size, const struct run_identity *run)
 {
@@ -65,13 +74,13 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
     char rep[16], idle[16], threads[24], busy[32];
     snprintf(rep, sizeof rep, "%u", run->rep);
     format_busy(busy, sizeof busy, run);
-    snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    format_idle(idle, sizeof idle, run);
     format_threads(threads, sizeof threads, run);
     const char *values[RESULT_COLUMN_COUNT] = {
         run->case_name, run->profile, run->alloc_version, rep, "0", "",
         "", "", "", "", "", "",
         "", "", "", "", "", status,
-        run->allocator, run->scale, idle, threads, "", "", "", run->runtime ? run->runtime : "",
+        run->allocator, run->scale ? run->scale : "", idle, threads, "", "", "", run->runtime ? run->runtime : "",
         busy, "", "", "", "", "", "", "", "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
@@ -99,7 +108,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
     format_kb(free_kb, sizeof free_kb, phase->has_alloc_free, phase->alloc_free_bytes);
     format_kb(os, sizeof os, phase->has_alloc_os, phase->alloc_os_bytes);
     format_overhead(overhead, sizeof overhead, phase);
-    snprintf(idle, sizeof idle, "%u", run->idle_ms);
+    format_idle(idle, sizeof idle, run);
     format_threads(threads, sizeof threads, run);
     if (run->peak_rss_kb)
         snprintf(peak, sizeof peak, "%" PRIu64, run->peak_rss_kb);
@@ -130,7 +139,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         run->case_name, run->profile, run->alloc_version, rep, seq, phase->label,
         elapsed, vsz, rss, anon, file, live,
         allocs, in_use, free_kb, os, overhead, status,
-        run->allocator, run->scale, idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
+        run->allocator, run->scale ? run->scale : "", idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
         busy, child_peak, trace_live, trace_blocks, ideal, peak_live, live_at_peak, recorded_ms, recorded_rss,
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);

@@ -13,8 +13,8 @@ struct run_identity {
     const char *profile;       /* the profile name given to --alloc */
     const char *allocator;     /* the allocator found serving malloc */
     const char *alloc_version;
-    const char *scale; /* as given to --scale */
-    unsigned idle_ms;
+    const char *scale; /* as given to --scale; NULL for a command or a replay, which the cases' settings do not reach */
+    unsigned idle_ms;  /* as given to --idle-ms; with scale NULL, none */
     uint64_t threads; /* the threads the case said it starts; 0: not a threaded case */
     unsigned rep;
     uint64_t peak_rss_kb; /* the largest RSS seen from outside during the run; 0: not sampled */

@@ -479,7 +479,7 @@ expect busy_ms_leaves_out_the_announced_idle "$busy bad rows: $(cut -d, -f6,7,27
 # alloc" mark says so) needs a third rep at a 5% spread, and none at 1000%.
 for spread in 5 1000; do
     : >"$tmp/count-$spread"
-    "$FB" --quiet --reps=2 --max-reps=3 --spread=$spread --idle-ms=0 --csv="$tmp/extra-$spread.csv" -- sh -c \
+    "$FB" --quiet --reps=2 --max-reps=3 --spread=$spread --csv="$tmp/extra-$spread.csv" -- sh -c \
         'echo x >>"$1"; exec "$2" $((30 * $(wc -l <"$1"))) 0 0' sh "$tmp/count-$spread" build/tests/header_phase \
         2>"$tmp/extra-$spread.err"
     eval "code_$spread=\$?"

@@ -58,6 +58,12 @@ static void write_result_row(FILE *out, const void *argument)
     results_write_row(out, &row->run, &row->phase, row->status);
 }
 
+static void write_status_row(FILE *out, const void *argument)
+{
+    const struct row_arguments *row = argument;
+    results_write_status_row(out, &row->run, row->status);
+}
+
 static void row_carries_every_value(void)
 {
     struct row_arguments row = {
@@ -106,6 +112,14 @@ static void row_carries_every_value(void)
     row.phase.live_bytes = 0;
     text = written(write_result_row, &row);
     CHECK(strstr(text, ",80,10,0,1,,,,,signal:SIGSEGV,") != NULL);
+    free(text);
+    /* A command's or a replay's run: the cases' --scale and --idle-ms do not reach it, and its row says none. */
+    row.run.scale = NULL;
+    text = written(write_result_row, &row);
+    CHECK(strstr(text, ",signal:SIGSEGV,jemalloc,,,,120,") != NULL);
+    free(text);
+    text = written(write_status_row, &row);
+    CHECK(strstr(text, ",signal:SIGSEGV,jemalloc,,,,,") != NULL);
     free(text);
 }
 

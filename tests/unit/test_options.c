@@ -65,6 +65,24 @@ static void replay_time_is_one_of_three(void)
     CHECK_STR(error, "--record-cap applies to --record only: give --record=FILE with it");
 }
 
+/* The cases' settings given to a command or a replay are refused, not silently ignored (and written in its rows). */
+static void case_settings_are_for_cases_only(void)
+{
+    struct options o;
+    char error[256];
+    char *cases[] = {"run", "--scale=0.5", "--idle-ms=0", "--threads=2", "frag", "threads", NULL};
+    char *command[] = {"run", "--scale=0.5", "--", "true", NULL};
+    char *replay[] = {"run", "--replay=t.trace", "--idle-ms=0", NULL};
+    char *threads[] = {"run", "--threads=4", "--", "true", NULL};
+    CHECK(parse(&o, error, cases) == 0);
+    CHECK(parse(&o, error, command) == -1);
+    CHECK_STR(error, "--scale applies to fragbench's cases only: a command does not take it");
+    CHECK(parse(&o, error, replay) == -1);
+    CHECK_STR(error, "--idle-ms applies to fragbench's cases only: a replay does not take it");
+    CHECK(parse(&o, error, threads) == -1);
+    CHECK_STR(error, "--threads applies to fragbench's cases only: a command does not take it");
+}
+
 static void an_unknown_option_names_the_nearest(void)
 {
     struct options o;
@@ -232,6 +250,7 @@ int main(void)
     RUN_TEST(bad_values_are_named);
     RUN_TEST(scale_is_decimal_sizes_have_units_and_words_before_the_command_are_refused);
     RUN_TEST(replay_time_is_one_of_three);
+    RUN_TEST(case_settings_are_for_cases_only);
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);
     RUN_TEST(a_list_with_an_empty_name_is_refused);

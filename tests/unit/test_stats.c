@@ -119,9 +119,27 @@ static void a_run_that_failed_before_sampling_counts_as_failed(void)
     unlink(path);
 }
 
+/* The cases' settings come from a case's row: a replay's or a command's rows, first in the file, have none. */
+static void scale_and_idle_are_a_cases(void)
+{
+    struct dataset d;
+    char path[64];
+    CHECK(load("jq.trace,glibc,2.36,1,1,Start,1.000,1,10,5,0,0,0,ok,glibc,,\r\n" ROW("j", 1, 1, "After alloc", 1000, 900, "ok"),
+               &d, path) == 0);
+    CHECK_STR(d.scale, "0.1");
+    CHECK_STR(d.idle_ms, "0");
+    dataset_free(&d);
+    unlink(path);
+    CHECK(load("jq.trace,glibc,2.36,1,1,Start,1.000,1,10,5,0,0,0,ok,glibc,,\r\n", &d, path) == 0);
+    CHECK_STR(d.scale, "");
+    dataset_free(&d);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(medians_extremes_and_retained);
+    RUN_TEST(scale_and_idle_are_a_cases);
     RUN_TEST(even_count_close_reps_and_failed_reps);
     RUN_TEST(bad_numbers_and_missing_columns_are_errors);
     RUN_TEST(a_run_that_failed_before_sampling_counts_as_failed);

@@ -11,9 +11,9 @@ out=${CHECK_OUT:-build/check-reference}
     echo "fragbench: check-reference: no $reference/summary.csv and compare.csv to check against" >&2
     exit 2
 }
-# The reference's own scale and idle time, from its rows, so that the same runs are made.
+# The reference's own scale and idle time, from its cases' rows (a replay's have none), so that the same runs are made.
 settings=$(tr -d '\r' <"$reference/compare.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-    $at["status"] == "ok" { print $at["scale"], $at["idle_ms"]; exit }')
+    $at["status"] == "ok" && $at["scale"] != "" { print $at["scale"], $at["idle_ms"]; exit }')
 set -- $settings
 scale=${1:?the reference has no ok row} idle_ms=${2:?}
 mkdir -p "$out"

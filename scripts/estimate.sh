@@ -23,7 +23,7 @@ if [ -s "$earlier_alone" ] && head -1 "$earlier_alone" | grep -q busy_ms; then
 else
     calibrate_from=$earlier calibration_jobs=$jobs earlier_alone=/dev/null
 fi
-earlier_scale=$(tr -d '\r' <"$calibrate_from" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } { print $at["scale"]; exit }')
+earlier_scale=$(tr -d '\r' <"$calibrate_from" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } $at["scale"] != "" { print $at["scale"]; exit }')
 now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$calibration_jobs" \
     --jobs="$calibration_jobs" --csv=- frag 2>/dev/null | tr -d '\r' | awk -F, '
         NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }

@@ -155,7 +155,7 @@ RECORDER_SRC := trace/recorder.c trace/writer.c
 $(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -fvisibility=hidden -pthread -o $@ $(RECORDER_SRC) -ldl
 
-$(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
+$(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) runner/version.h | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
 
 # The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
@@ -168,7 +168,7 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	objcopy $(REPLAY_PRIVATE) $@
 
 REPLAY_SRC := replay/main.c replay/engine.c replay/pipeline.c replay/calls.c replay/private_alloc.c
-REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR)
+REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \

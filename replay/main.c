@@ -6,6 +6,7 @@
 
 #include "probe.h"
 #include "replay.h"
+#include "../runner/version.h"
 
 /*
  * The runner starts it as a case (./run --replay=TRACE) under each profile; the engine (engine.c) makes the
@@ -16,7 +17,7 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N]\n"
+    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N]    fb-replay --help | --version\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
           "reports the memory at the recording's rows, every 5% of its time, and at the end: run it as\n"
           "./run --replay=TRACE. --time=gaps (default) sleeps the recorded gaps longer than --gap-ms (10),\n"
@@ -105,6 +106,10 @@ int main(int argc, char **argv)
     char error[512];
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("fb-replay (fragbench) %s\n", FRAGBENCH_VERSION);
         return 0;
     }
     if (parse(argc, argv, &options) != 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
@@ -15,8 +16,8 @@ static void usage(FILE *out)
           "Reads DIR/compare.csv (the runner's rows), DIR/walltime.csv (each pair's run alone, optional),\n"
           "DIR/timing.csv (hyperfine's export, optional) and\n"
           "DIR/machine.txt and DIR/timeline.csv (optional); writes DIR/summary.csv and DIR/slides.md, and with\n"
-          "--plot-data the\n"
-          "gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n",
+          "--plot-data the gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n"
+          "fb-report --help | --version\n",
           out);
 }
 
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
         {"plot-data", required_argument, NULL, 'p'},
         {"profiles", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *results = NULL, *plot_data = NULL, *profiles_path = "profiles.txt";
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
     struct report report;
     int opt, code = 0;
 
-    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
         switch (opt) {
         case 'r':
             results = optarg;
@@ -96,6 +98,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("fb-report (fragbench) %s\n", FRAGBENCH_VERSION);
             return 0;
         default:
             usage(stderr);

@@ -20,9 +20,8 @@
 #include "results.h"
 #include "selection.h"
 #include "summary.h"
+#include "version.h"
 #include "../trace/reader.h"
-
-#define FRAGBENCH_VERSION "0.1.0"
 
 /* Where the runner's own files are: the programs beside it, profiles.txt one level up. */
 struct layout {

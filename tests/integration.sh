@@ -175,6 +175,20 @@ expect list_marks_every_shipped_profile_installed "$(cat "$tmp/list.out")" "$got
 expect list_marks_a_missing_profile_with_its_package "$(cat "$tmp/list2.out")" \
     -n "$(grep -E '^  ghost +missing +apt-get install libghostmalloc9 ' "$tmp/list2.out")"
 
+# ---- Each program says its version (fragbench's one), and --help prints its usage on stdout with exit 0.
+want=$(sed -n 's/^#define FRAGBENCH_VERSION "\(.*\)"$/\1/p' runner/version.h)
+got=""
+for program in fragbench fb-report fb-trace fb-replay; do
+    build/$program --version >"$tmp/version.out" 2>&1
+    code=$?
+    got="$got$(sed 's/ (fragbench)//' "$tmp/version.out"):$code;"
+    build/$program --help >"$tmp/help.out" 2>"$tmp/help.err"
+    code=$?
+    got="$got$(head -c 6 "$tmp/help.out"):$code:$(wc -c <"$tmp/help.err");"
+done
+expect every_program_has_version_and_help "$got" "$got" = \
+    "fragbench $want:0;usage::0:0;fb-report $want:0;usage::0:0;fb-trace $want:0;usage::0:0;fb-replay $want:0;usage::0:0;"
+
 # ---- Every run's own hello is checked, not only the pre-flight one: fake cases that send crafted records.
 # A copy of the runner finds its cases beside it, so a fake build directory holds script "cases".
 fake="$tmp/fake"

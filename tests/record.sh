@@ -179,10 +179,14 @@ done <<EOF_USES
 bogus $tmp/live-glibc.trace|unknown command 'bogus' (commands: info, events, marks, live)
 info|info takes one trace
 live $tmp/live-glibc.trace 99999999999999999999999|live: '99999999999999999999999' is not a time in ns
-info /dev/null|/dev/null is not a regular file (a pipe?): the reader seeks in a trace, so save it to a file first
+info /dev/null|/dev/null is a character device, not a trace file: the reader seeks in a trace, so save it to a file first
 info $tmp|$tmp is a directory, not a trace
 EOF_USES
 expect fb_trace_bad_input_is_refused_by_name "${bad_uses:-every one refused as expected}" -z "$bad_uses"
+got=$(cat "$tmp/live-glibc.trace" | $TRACE info /dev/stdin 2>&1 >/dev/null; echo ":$?")
+expect fb_trace_refuses_a_trace_on_a_pipe "$got" \
+    "$got" = "fb-trace: /dev/stdin is a pipe, not a trace file: the reader seeks in a trace, so save it to a file first
+:2"
 
 # ---- Refusals: exact messages, exit 2, nothing run.
 "$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"

@@ -8,6 +8,7 @@
 
 #include "analysis.h"
 #include "reader.h"
+#include "../runner/version.h"
 
 static void usage(FILE *out)
 {
@@ -17,6 +18,7 @@ static void usage(FILE *out)
           "       fb-trace marks TRACE    every mark in order: its number, the live bytes and blocks there\n"
           "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
           "                               at or before each CLOCK_MONOTONIC time NS\n"
+          "       fb-trace --help | --version\n"
           "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
           out);
 }
@@ -160,6 +162,10 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+        printf("fb-trace (fragbench) %s\n", FRAGBENCH_VERSION);
         return 0;
     }
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {

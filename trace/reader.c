@@ -438,11 +438,16 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         return NULL;
     }
     if (fstat(fileno(file), &status) == 0 && !S_ISREG(status.st_mode)) {
+        const char *kind = S_ISFIFO(status.st_mode)   ? "a pipe"
+                           : S_ISCHR(status.st_mode)  ? "a character device"
+                           : S_ISBLK(status.st_mode)  ? "a block device"
+                           : S_ISSOCK(status.st_mode) ? "a socket"
+                                                      : "not a regular file";
         if (S_ISDIR(status.st_mode))
             snprintf(error, error_size, "%s is a directory, not a trace", path);
         else
-            snprintf(error, error_size, "%s is not a regular file (a pipe?): the reader seeks in a trace, so save it "
-                     "to a file first", path);
+            snprintf(error, error_size, "%s is %s, not a trace file: the reader seeks in a trace, so save it to a "
+                     "file first", path, kind);
         fclose(file);
         return NULL;
     }

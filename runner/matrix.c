@@ -180,6 +180,13 @@ static void sample_outside(struct run *run, struct record *mark)
         run->last_is_a_mark = true;
     } else
         return;
+    if (run->replay) {
+        /* Its RSS from outside holds the replay's own tables (its live set: 192 MiB for jq's): a replay's timeline is
+           its rows, with the memory they report, its own less that bookkeeping, as its CSV rows have it. */
+        if (!mark)
+            return;
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+    }
     if (run->matrix->timeline) {
         if (run->sample_count % 256 == 0) {
             run->samples = realloc(run->samples, (run->sample_count + 256) * sizeof *run->samples);

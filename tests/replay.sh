@@ -231,7 +231,8 @@ kept = []
 for i in range(3):
     kept.append(b"x" * ((i + 1) << 24))
     fragbench.phase("tick")' >/dev/null 2>"$tmp/ticks.err"
-"$FB" --quiet --replay="$tmp/ticks.trace" --csv="$tmp/ticks.csv" >/dev/null 2>>"$tmp/ticks.err"
+"$FB" --quiet --interval-ms=5 --replay="$tmp/ticks.trace" --csv="$tmp/ticks.csv" --timeline="$tmp/ticks-timeline.csv" \
+    >/dev/null 2>>"$tmp/ticks.err"
 code=$?
 rows=$(tr -d '\r' <"$tmp/ticks-recorded.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["phase"] == "Start" { start = $at["trace_live_kb"] }
@@ -243,6 +244,15 @@ got=$(cat "$tmp/ticks-recorded.csv" "$tmp/ticks.csv" | tr -d '\r' | awk -F, '$1 
     END { for (p in recorded) printf "%s:%s=%s;", p, recorded[p], replayed[p] }' | tr ';' '\n' | sort | tr '\n' ';')
 expect replay_of_python_marks_has_the_recorded_live_heap_at_each "recorded=replayed kB: $got" \
     "$(echo "$got" | awk -F';' '{ for (i = 1; i < NF; i++) { split($i, side, /[:=]/); if (side[2] == "" || side[2] != side[3]) bad++ } print NF - 1 ":" bad + 0 }')" = "3:0"
+
+# The replay's timeline is its rows, with their RSS (its own less its bookkeeping), not outside samples of the
+# replay's process, which hold its own tables too.
+got=$(cat "$tmp/ticks.csv" "$tmp/ticks-timeline.csv" | tr -d '\r' | awk -F, '
+    $1 == "case" { for (i in at) delete at[i]; for (i = 1; i <= NF; i++) at[$i] = i; timeline = ("t_ms" in at); next }
+    !timeline { rss[$at["phase"]] = $at["rss_kb"]; rows++; next }
+    { n++; if ($at["phase"] == "" || rss[$at["phase"]] != $at["rss_kb"]) bad = bad " " ($at["phase"] == "" ? "(between rows)" : $at["phase"]) "=" $at["rss_kb"] }
+    END { printf "%d rows, %d timeline rows;%s", rows, n, bad }')
+expect replay_timeline_is_its_rows_with_their_own_memory "$got" "$(echo "$got" | sed 's/^\([0-9]*\) rows, \1 timeline rows;$/same/')" = same
 
 # ---- A peak between two rows: 64 MB allocated and freed at once in the recording (no outside sample there:
 # --interval-ms=1000), written by the replay (every block's pages) and freed. No row sees it; the replay notes its

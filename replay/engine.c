@@ -347,8 +347,8 @@ static void threads_finish(void)
 static int dispatch(struct trace_reader *reader, const struct trace_event *event, char *error, size_t error_size)
 {
     uint32_t thread = event->thread;
-    if (event->op == TRACE_MARK)
-        return 0; /* a sample point */
+    if (trace_op_is_note(event->op))
+        return 0; /* a sample point, or the CPU time */
     if (event->failed && event->op != TRACE_FREE)
         return 0; /* a failed call is not made; a failed realloc's old block keeps its handle (the reader's tag) */
     struct worker *worker = worker_for(thread, error, error_size);
@@ -410,6 +410,7 @@ static enum call_kind call_kind_of(const struct trace_event *event)
 {
     switch (event->op) {
     case TRACE_MARK:
+    case TRACE_CPU:
     case TRACE_REALLOC_START:
         return CALL_NONE;
     case TRACE_FREE:
@@ -526,6 +527,7 @@ struct replay {
     size_t point_count, next_point;
     uint64_t previous_ns, live_bytes, live_blocks;
     uint64_t first_ns, started_ns; /* REPLAY_TIME_REAL: the first event's recorded time, and the replay's then */
+    uint64_t cpu_ns, cpu_at_ns;    /* the last CPU note: the process's CPU time, and when (cpu_at_ns 0: none yet) */
     uint64_t allocated_unchecked;  /* bytes allocated since the last replay_note_peak */
 };
 
@@ -540,16 +542,39 @@ static uint64_t monotonic_ns(void)
 }
 
 /*
- * Whether the replay waits before this event, and from which point of the recorded clock (*from): after an idle
- * gap of the recording (gaps), or whenever it is ahead of the recorded clock (real; the first event sets the
- * replay's clock against the recorded one).
+ * The share of a pause of the recording that was idle, from the CPU notes around it (a trace of version 2): the
+ * note that ends the pause against the one before it, which is at most a millisecond (a coarse tick) before the
+ * pause began. 1 where the trace cannot tell (no note ends it: a version 1 trace), so the pause is taken as idle.
  */
-static bool must_wait(struct replay *replay, const struct trace_event *event, uint64_t *from)
+static double idle_share(const struct replay *replay, const struct trace_event *event, uint64_t pause_ns)
 {
+    if (event->op != TRACE_CPU || !replay->cpu_at_ns || event->ns <= replay->cpu_at_ns || pause_ns == 0)
+        return 1;
+    uint64_t wall = event->ns - replay->cpu_at_ns;
+    uint64_t busy = event->cpu_ns > replay->cpu_ns ? event->cpu_ns - replay->cpu_ns : 0;
+    uint64_t idle = wall > busy ? wall - busy : 0;
+    return idle >= pause_ns ? 1 : (double)idle / (double)pause_ns;
+}
+
+/*
+ * Whether the replay waits before this event, from which point of the recorded clock (*from), and the share of
+ * the wait it sleeps (*share): after a gap of the recording longer than gap_ns whose idle part, by the CPU notes,
+ * is longer than gap_ns too (gaps: the busy part, a program working without calls, is compressed as the rest of
+ * its busy time), or whenever it is ahead of the recorded clock (real; the first event sets the replay's clock
+ * against the recorded one).
+ */
+static bool must_wait(struct replay *replay, const struct trace_event *event, uint64_t *from, double *share)
+{
+    *share = 1;
     switch (replay->options->time) {
-    case REPLAY_TIME_GAPS:
+    case REPLAY_TIME_GAPS: {
         *from = replay->previous_ns;
-        return replay->previous_ns && event->ns - replay->previous_ns > replay->options->gap_ns;
+        uint64_t pause = replay->previous_ns && event->ns > replay->previous_ns ? event->ns - replay->previous_ns : 0;
+        if (pause <= replay->options->gap_ns)
+            return false;
+        *share = idle_share(replay, event, pause);
+        return (double)pause * *share > (double)replay->options->gap_ns;
+    }
     case REPLAY_TIME_REAL:
         if (!replay->previous_ns) {
             replay->started_ns = monotonic_ns();
@@ -595,19 +620,24 @@ static void before_event(struct replay *replay, const struct trace_event *event)
 {
     struct replay_point *points = replay->points;
     uint64_t at = 0;
+    double share = 1;
     if (!replay->previous_ns)
         replay->first_ns = event->ns;
-    if (must_wait(replay, event, &at)) {
+    if (must_wait(replay, event, &at, &share)) {
         drain_calls(replay);
         for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)
             if (!points[replay->next_point].mark) {
                 if (points[replay->next_point].ns > at) {
-                    sleep_ns(points[replay->next_point].ns - at);
+                    sleep_ns((uint64_t)((double)(points[replay->next_point].ns - at) * share));
                     at = points[replay->next_point].ns;
                 }
                 replay_sample(&points[replay->next_point], replay->live_bytes, replay->live_blocks);
             }
-        sleep_ns(event->ns - at);
+        sleep_ns((uint64_t)((double)(event->ns - at) * share));
+    }
+    if (event->op == TRACE_CPU) {
+        replay->cpu_ns = event->cpu_ns;
+        replay->cpu_at_ns = event->ns;
     }
     for (; replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns; replay->next_point++)
         if (!points[replay->next_point].mark)
@@ -652,7 +682,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
         replay->live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
         /* A peak between two rows (a large block allocated and freed soon after) is noted when it is made. */
-        if (event.op != TRACE_MARK && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
+        if (!trace_op_is_note(event.op) && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
             (replay->allocated_unchecked += event.size) >= REPLAY_PEAK_CHECK_BYTES) {
             replay->allocated_unchecked = 0;
             if (replay->pipe)

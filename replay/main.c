@@ -20,8 +20,9 @@ static void usage(FILE *out)
     fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N]    fb-replay --help | --version\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
           "reports the memory at the recording's rows, every 5% of its time, and at the end: run it as\n"
-          "./run --replay=TRACE. --time=gaps (default) sleeps the recorded gaps longer than --gap-ms (10),\n"
-          "so that allocators that purge on a timer see the idle; --time=fast sleeps none; --time=real\n"
+          "./run --replay=TRACE. --time=gaps (default) sleeps the idle part of the recorded gaps, where it is\n"
+          "longer than --gap-ms (10), so that allocators that purge on a timer see the idle (a trace's CPU\n"
+          "notes tell the idle from the busy); --time=fast sleeps none; --time=real\n"
           "never runs ahead of the recorded clock (it waits whenever it is early by more than 1 ms).\n",
           out);
 }

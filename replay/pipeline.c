@@ -54,6 +54,7 @@ struct pipe_call {
 };
 
 struct call_pipe {
+    void *allocated; /* where the pipe's memory starts: the pipe is placed at its first 64-byte line */
     struct pipe_call *ring;
     uint64_t ring_size; /* a power of two */
     void **blocks[HANDLE_PAGES]; /* by handle: the replay's block; pages added by the reader before use */
@@ -72,9 +73,13 @@ struct call_pipe {
 
 struct call_pipe *pipe_open(uint64_t trace_bytes)
 {
-    struct call_pipe *pipe = private_calloc(1, sizeof *pipe);
-    if (!pipe)
+    /* The private allocator's blocks are aligned to 16 bytes; the shared counters' lines want 64. */
+    void *allocated = private_calloc(1, sizeof(struct call_pipe) + alignof(struct call_pipe));
+    if (!allocated)
         abort();
+    struct call_pipe *pipe = (void *)(((uintptr_t)allocated + alignof(struct call_pipe) - 1) &
+                                      ~(uintptr_t)(alignof(struct call_pipe) - 1));
+    pipe->allocated = allocated;
     pipe->ring_size = RING_MIN;
     while (pipe->ring_size < RING_MAX && pipe->ring_size < trace_bytes / 8)
         pipe->ring_size *= 2;
@@ -95,7 +100,7 @@ void pipe_close(struct call_pipe *pipe)
     private_free(pipe->ring);
     pthread_mutex_destroy(&pipe->lock);
     pthread_cond_destroy(&pipe->wake);
-    private_free(pipe);
+    private_free(pipe->allocated);
 }
 
 static void **block_of(struct call_pipe *pipe, uint32_t handle)

@@ -192,7 +192,7 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
     const char *separator = "";
     fprintf(out, "  Calls:");
     for (int op = 0; op < TRACE_OP_COUNT; op++)
-        if (summary->op_counts[op] && op != TRACE_REALLOC_START && op != TRACE_MARK) { /* a realloc's start is half of its call */
+        if (summary->op_counts[op] && op != TRACE_REALLOC_START && !trace_op_is_note(op)) { /* a realloc's start is half of its call */
             fprintf(out, "%s %s %" PRIu64, separator, trace_op_names[op], summary->op_counts[op]);
             separator = " ·";
         }

@@ -46,7 +46,7 @@ for alloc in $ALLOCS; do
     csv_alloc=$(value "$tmp/live-$alloc.csv" record_live "$alloc" Built allocator)
     expect "trace_names_the_allocator_that_served_malloc_under_$alloc" "trace: $got, csv: $csv_alloc" "$got:$csv_alloc" = "$alloc:$alloc"
 done
-got=$($TRACE events "$tmp/live-glibc.trace" | head -n 2 | awk '{ printf "%s ", $3 }')
+got=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 != "cpu"' | head -n 2 | awk '{ printf "%s ", $3 }')
 expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (the program's first mark looks the recorder up)" \
     "$got" = "mark mark "
 got=$(value "$tmp/live-glibc.csv" record_live glibc Grown trace_live_kb):$(value "$tmp/live-glibc.csv" record_live glibc Grown live_kb)
@@ -85,7 +85,7 @@ done
 
 # ---- fork, exec, a crash, a program that allocates nothing.
 "$FB" --quiet --record="$tmp/fork.trace" -- build/tests/record_threads fork >/dev/null 2>"$tmp/fork.err"
-got=$($TRACE events "$tmp/fork.trace" | grep -vc ' mark '):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')
+got=$($TRACE events "$tmp/fork.trace" | grep -Evc ' (mark|cpu) '):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')
 expect forked_children_and_their_execs_record_nothing "events:images-line $got; $(cat "$tmp/fork.err")" "$got" = "2:1"
 "$FB" --quiet --record="$tmp/exec.trace" -- build/tests/record_threads exec >/dev/null 2>"$tmp/exec.err"
 got=$($TRACE info "$tmp/exec.trace" | head -2 | tr '\n' '|')
@@ -133,7 +133,7 @@ expect thread_without_a_buffer_stops_the_recording_and_says_why "$got" \
 got=$($TRACE info "$tmp/few-fds.trace" 2>&1 | head -1)
 expect recording_with_256_descriptors_allowed_is_complete "$got" "$(echo "$got" | grep -c ', complete)$')" = 1
 "$FB" --quiet --record="$tmp/none.trace" -- build/tests/record_threads none >/dev/null 2>&1
-got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -vc ' mark ')
+got=$($TRACE info "$tmp/none.trace" | sed -n '1s/.*, \(complete\))$/\1/p'):$($TRACE events "$tmp/none.trace" | grep -Evc ' (mark|cpu) ')
 expect program_without_allocations_has_a_complete_empty_trace "state:calls $got" "$got" = "complete:0"
 
 # ---- A program that closes its descriptors (the trace's too) and opens a file of its own gets no trace block in

@@ -103,7 +103,7 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 "$FB" --quiet --replay="$tmp/future.trace" >/dev/null 2>"$tmp/future.err"
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
-    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads version 1"
+    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 2"
 # A recorded row with an empty label (found by the fuzz target; kept in its corpus) is a corrupt trace.
 "$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
 code=$?
@@ -209,6 +209,28 @@ early=$(tr -d '\r' <"$tmp/busy-real.csv" | awk -F, 'NR == 1 { for (i = 1; i <= N
     END { print n + 0 " rows;" early }')
 expect replay_in_real_time_never_runs_ahead_of_the_recording "exit $code, $early; $(head -3 "$tmp/busy-real.err")" \
     "$code:$early" = "0:19 rows;"
+
+# ---- A pause without calls may be busy or idle: the recorder notes the process's CPU time, and --replay-time=gaps
+# sleeps only the idle part. The program works 0.4 s without a malloc call (pymalloc's floats), then sleeps 0.4 s;
+# its replay with gaps takes about 0.4 s longer than with fast (it took 0.8 s longer when every pause was slept:
+# jemalloc-bgthread then gave back jq's heap while jq wrote its output, which jq itself never does).
+"$FB" --quiet --record="$tmp/pauses.trace" -- /usr/bin/python3 -c '
+import time
+a = bytearray(8 << 20)
+end = time.monotonic() + 0.4
+while time.monotonic() < end:
+    pass
+b = bytearray(8 << 20)
+time.sleep(0.4)
+c = bytearray(8 << 20)' >/dev/null 2>&1
+notes=$(build/fb-trace info "$tmp/pauses.trace" | awk '$1 == "cpu" { print $2 }')
+for mode in gaps fast; do
+    "$FB" --quiet --replay-time=$mode --replay="$tmp/pauses.trace" --csv="$tmp/pauses-$mode.csv" >/dev/null 2>&1
+    eval "took_$mode=\$(value \"\$tmp/pauses-\$mode.csv\" pauses glibc 'Replay end' elapsed_ms)"
+done
+slept=$(awk -v g="${took_gaps:-0}" -v f="${took_fast:-0}" 'BEGIN { printf "%d", g - f }')
+expect replay_with_gaps_sleeps_the_idle_pause_not_the_busy_one "CPU notes: ${notes:-none}; gaps ${took_gaps:-?} ms, fast ${took_fast:-?} ms: $slept ms slept" \
+    "$([ "${notes:-0}" -gt 0 ] && [ "$slept" -ge 300 ] && [ "$slept" -le 650 ] && echo idle-only)" = idle-only
 
 # ---- A launcher that execs the program: the shim's Start is a mark of the launcher's image, which is not replayed;
 # its row is still there, taken by time (at the replay's start), as are the program's Exit and the replay's end.

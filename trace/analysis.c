@@ -34,7 +34,7 @@ static void count(struct trace_summary *summary, const struct trace_event *event
         else
             summary->double_allocations++;
     }
-    if (event->pointer && !trace_op_releases(event->op) && event->op != TRACE_MARK)
+    if (event->pointer && !trace_op_releases(event->op) && !trace_op_is_note(event->op))
         summary->size_classes[trace_size_class(event->size)]++;
     if (event->live_bytes > summary->peak_live_bytes) {
         summary->peak_live_bytes = event->live_bytes;

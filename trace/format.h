@@ -11,7 +11,9 @@
  * not know, so a block kind may be added without a new version; a change to an existing block needs one.
  */
 #define TRACE_MAGIC "FBTRACE"
-#define TRACE_VERSION 1
+/* The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes). */
+#define TRACE_VERSION 2
+#define TRACE_VERSION_OLDEST 1
 #define TRACE_MAGIC_SIZE 8
 #define TRACE_BLOCK_HEAD 8
 
@@ -89,7 +91,13 @@ enum trace_op {
     TRACE_VALLOC = 9,         /* size, pointer (page-aligned) */
     TRACE_PVALLOC = 10,       /* size as asked (the allocator rounds it up to pages), pointer */
     TRACE_MARK = 11,          /* a mark's number (the program's phase, placed exactly among its thread's calls) */
-    TRACE_OP_COUNT = 12,
+    /*
+     * The process's CPU time (all its threads, user and system) in ns, read at most once a millisecond of the
+     * event clock, before the event that found it due (version 2 on): between two notes, the CPU time spent
+     * against the wall time passed tells whether a pause without calls was idle or busy.
+     */
+    TRACE_CPU = 12,
+    TRACE_OP_COUNT = 13,
 };
 
 /* The longest encoded event: the head and three fields of ten bytes each. */
@@ -153,6 +161,12 @@ static inline uint64_t trace_get_u64(const unsigned char *in)
 static inline int trace_op_has_alignment(enum trace_op op)
 {
     return op == TRACE_MEMALIGN || op == TRACE_POSIX_MEMALIGN || op == TRACE_ALIGNED_ALLOC;
+}
+
+/* Whether an operation is a note in the trace (a mark, the CPU time) rather than a call of the program's. */
+static inline int trace_op_is_note(enum trace_op op)
+{
+    return op == TRACE_MARK || op == TRACE_CPU;
 }
 
 /* Whether an operation takes a block out of the live set (its event orders before an allocation at the same time). */

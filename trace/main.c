@@ -14,7 +14,8 @@ static void usage(FILE *out)
 {
     fputs("usage: fb-trace info TRACE     the program, the allocator, the state, the counts, the live heap's peak\n"
           "       fb-trace events TRACE   every event in time order: ns image.thread op size alignment pointer\n"
-          "                               (a release's size is the block's; a mark's, its number)\n"
+          "                               (a release's size is the block's; a mark's, its number; a cpu\n"
+          "                               note's, the process's CPU time in ns)\n"
           "       fb-trace marks TRACE    every mark in order: its number, the live bytes and blocks there\n"
           "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
           "                               at or before each CLOCK_MONOTONIC time NS\n"
@@ -90,7 +91,8 @@ static int print_events(const char *path, bool marks_only)
                 printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", event.mark, event.live_bytes, event.live_blocks);
         } else
             printf("%" PRIu64 " %u.%" PRIu32 " %s %" PRIu64 " %" PRIu64 " 0x%" PRIx64 "%s\n", event.ns, event.image,
-               event.thread, trace_op_names[event.op], event.op == TRACE_MARK ? event.mark : event.size,
+               event.thread, trace_op_names[event.op],
+               event.op == TRACE_MARK ? event.mark : event.op == TRACE_CPU ? event.cpu_ns : event.size,
                event.alignment, event.pointer, event.order_error ? " order-error" : "");
     trace_close(reader);
     if (status < 0) {

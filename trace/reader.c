@@ -14,7 +14,7 @@
 
 const char *const trace_op_names[TRACE_OP_COUNT] = {
     "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
-    "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark",
+    "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark", "cpu",
 };
 
 /* Where a chunk is in the file. */
@@ -355,9 +355,9 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
         return NULL;
     }
     reader->info.version = magic[7];
-    if (magic[7] != TRACE_VERSION) {
-        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads version %u", name,
-                 magic[7], TRACE_VERSION);
+    if (magic[7] < TRACE_VERSION_OLDEST || magic[7] > TRACE_VERSION) {
+        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads versions %u to %u",
+                 name, magic[7], TRACE_VERSION_OLDEST, TRACE_VERSION);
         trace_close(reader);
         return NULL;
     }
@@ -517,6 +517,8 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
     switch (event->op) {
     case TRACE_MARK:
         return (*corrupt = !take_varint(cursor, &event->mark)) == false;
+    case TRACE_CPU:
+        return (*corrupt = !take_varint(cursor, &event->cpu_ns)) == false;
     case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
@@ -702,7 +704,7 @@ static int start_image(struct trace_reader *reader, char *error, size_t error_si
 
 static bool allocates(const struct trace_event *event)
 {
-    return event->pointer && !trace_op_releases(event->op) && event->op != TRACE_MARK;
+    return event->pointer && !trace_op_releases(event->op) && !trace_op_is_note(event->op);
 }
 
 /*
@@ -750,6 +752,7 @@ static void apply(struct trace_reader *reader, struct cursor *cursor, struct tra
     uint64_t size = 0;
     switch (event->op) {
     case TRACE_MARK:
+    case TRACE_CPU:
         break;
     case TRACE_FREE:
         if (event->pointer && !live_remove(&reader->live, event->pointer, &size))
@@ -876,7 +879,7 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         int advanced = advance(reader, cursor, event->ns, error, error_size);
         if (advanced < 0)
             return -1;
-        if (advanced == 0 && cursor->next.op != TRACE_MARK)
+        if (advanced == 0 && !trace_op_is_note(cursor->next.op))
             live_prefetch(&reader->live, cursor->next.pointer);
         apply(reader, cursor, event);
         event->thread_ends = advanced > 0;

@@ -50,6 +50,7 @@ struct trace_event {
     uint64_t alignment;
     uint64_t pointer;  /* the block allocated or released; 0 for NULL */
     uint64_t mark;     /* TRACE_MARK: the mark's number (its CLOCK_MONOTONIC time, as the phase record says) */
+    uint64_t cpu_ns;   /* TRACE_CPU: the process's CPU time then, in ns */
     /* Set by the reader as it applies the event to the live set: */
     uint64_t live_bytes, live_blocks; /* the live heap after it (requested bytes, blocks) */
     bool failed;       /* an allocation that returned NULL (a failed realloc leaves its block live) */

@@ -32,6 +32,13 @@
  * address around cannot be told apart (measured: 19 order errors in 144 000 events). A thread that still reads
  * the old setting is not ordered against the new thread by anything but the clock, and a coarse stamp is never
  * later than the event. A mark is an event of its own, exact in its thread. Recording stops at the size cap.
+ *
+ * The CPU notes. A pause between calls may be idle (a service waiting for requests) or busy (a program writing
+ * its output): a replay that keeps the idle pauses, for the allocators that purge on a timer, must tell them
+ * apart. So the process's CPU time (CLOCK_PROCESS_CPUTIME_ID: every thread, user and system) is noted as an
+ * event of its own, before the event that finds a millisecond of the event clock passed since the last note
+ * (with the coarse clock, at most once a tick): a pause's last note is at most that before it, and the event
+ * that ends it notes the time again. A read takes about 0.3 µs (a system call), at most 1 000 times a second.
  */
 
 enum { BUFFER_BYTES = 64 << 10, DIRECT_BYTES = TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + 2 * TRACE_EVENT_MAX };
@@ -66,6 +73,8 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
 static pthread_key_t exit_key;
 static _Atomic clockid_t event_clock = CLOCK_MONOTONIC_COARSE;
+static _Atomic uint64_t cpu_noted_ns; /* the event time of the last CPU note (0: none yet) */
+enum { CPU_NOTE_EVERY_NS = 1000000 };
 /*
  * Above 0 while this thread holds one of the writer's locks: _exit and exec (both callable from a signal
  * handler) then skip the flush rather than wait for a lock the interrupted code of this thread holds.
@@ -556,10 +565,26 @@ void trace_writer_end(bool exec)
 
 /* ---- Events. */
 
+/* The process's CPU time, noted before an event at ns when a millisecond has passed since the last note (above). */
+static inline void note_cpu(uint64_t ns)
+{
+    uint64_t last = atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed);
+    if (ns - last < CPU_NOTE_EVERY_NS || ns < last ||
+        !atomic_compare_exchange_strong_explicit(&cpu_noted_ns, &last, ns, memory_order_relaxed, memory_order_relaxed))
+        return; /* not due, or another thread notes it */
+    struct event_writer writer;
+    if (!event_begin(&writer, TRACE_CPU, ns))
+        return;
+    event_value(&writer, read_clock(CLOCK_PROCESS_CPUTIME_ID));
+    event_end(&writer);
+}
+
 void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)
 {
     struct event_writer writer;
-    if (!event_begin(&writer, op, event_ns()))
+    uint64_t ns = event_ns();
+    note_cpu(ns);
+    if (!event_begin(&writer, op, ns))
         return;
     if (trace_op_has_alignment(op)) /* memalign(0, n) too: the reader takes the field by the op, not its value */
         event_value(&writer, alignment);
@@ -571,7 +596,9 @@ void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, co
 void trace_writer_release(enum trace_op op, const void *pointer)
 {
     struct event_writer writer;
-    if (!event_begin(&writer, op, event_ns()))
+    uint64_t ns = event_ns();
+    note_cpu(ns);
+    if (!event_begin(&writer, op, ns))
         return;
     event_pointer(&writer, pointer);
     event_end(&writer);
@@ -580,8 +607,9 @@ void trace_writer_release(enum trace_op op, const void *pointer)
 uint64_t trace_writer_mark(void)
 {
     struct event_writer writer;
-    uint64_t number = now_ns(); /* unique enough: two marks in the same ns would share it */
-    if (!event_begin(&writer, TRACE_MARK, event_ns()))
+    uint64_t number = now_ns(), ns = event_ns(); /* unique enough: two marks in the same ns would share it */
+    note_cpu(ns);
+    if (!event_begin(&writer, TRACE_MARK, ns))
         return 0;
     event_value(&writer, number);
     event_end(&writer);

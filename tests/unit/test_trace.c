@@ -132,6 +132,40 @@ static void a_point_by_time_is_held_at_its_until_mark(void)
     unlink(path);
 }
 
+/* The CPU notes of version 2 read back with their time; a trace of version 1, without them, still reads. */
+static void cpu_notes_read_back_and_version_1_still_reads(void)
+{
+    struct bytes trace;
+    struct trace_event event;
+    char error[256];
+    for (unsigned version = TRACE_VERSION_OLDEST; version <= TRACE_VERSION; version++) {
+        start_trace(&trace, version);
+        const struct test_event notes[] = {{100, TRACE_CPU, 5000000, 0}, {100, TRACE_MALLOC, 10, 0x1000},
+                                           {900, TRACE_CPU, 5200000, 0}, {900, TRACE_FREE, 0, 0x1000}};
+        const struct test_event calls[] = {{100, TRACE_MALLOC, 10, 0x1000}, {900, TRACE_FREE, 0, 0x1000}};
+        if (version >= 2)
+            put_chunk(&trace, 0, 0, 50, notes, 4);
+        else
+            put_chunk(&trace, 0, 0, 50, calls, 2);
+        end_trace(&trace);
+        struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+        CHECK(reader != NULL);
+        char seen[128] = "";
+        while (reader && trace_next(reader, &event, error, sizeof error) > 0) {
+            char item[48];
+            snprintf(item, sizeof item, "%s:%llu:%llu;", trace_op_names[event.op],
+                     (unsigned long long)(event.op == TRACE_CPU ? event.cpu_ns : event.size),
+                     (unsigned long long)event.live_bytes);
+            strncat(seen, item, sizeof seen - strlen(seen) - 1);
+        }
+        CHECK_STR(seen, version >= 2 ? "cpu:5000000:0;malloc:10:10;cpu:5200000:10;free:10:0;" : "malloc:10:10;free:10:0;");
+        if (reader)
+            CHECK(trace_info(reader)->version == version);
+        trace_close(reader);
+        unlink(path);
+    }
+}
+
 static void bad_traces_get_exact_errors(void)
 {
     struct bytes trace;
@@ -139,7 +173,7 @@ static void bad_traces_get_exact_errors(void)
     struct trace_event event;
     start_trace(&trace, 9);
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
-    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads version 1") != NULL);
+    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 2") != NULL);
     trace.size = 0;
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
     CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording)") != NULL);
@@ -304,6 +338,7 @@ int main(void)
     RUN_TEST(a_longer_copy_of_a_chunk_replaces_the_shorter);
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
+    RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);

@@ -45,6 +45,7 @@ struct run {
     char wrong_why[1024];
     struct record *phases;
     size_t phase_count;
+    struct phase_labels labels; /* the phase labels given so far, each once (see phase_label.h) */
     char status[64];
     /* Sampling from outside: the timeline rows (kept until the run is written), the last sample, the peak. */
     struct sampler sampler;
@@ -170,6 +171,13 @@ static void sample_outside(struct run *run, struct record *mark)
             mark->lazyfree_kb = extra.lazyfree_kb;
             mark->anon_huge_kb = extra.anon_huge_kb;
             mark->has_smaps = true;
+        }
+        if (run->replay && extra.known) {
+            /* The whole process's huge pages hold the replay's own tables (mapped with MADV_HUGEPAGE), which its
+               rows take off RSS; not told rather than above RSS. Its lazily freed pages are the allocator's. */
+            extra.anon_huge_kb = SMAPS_UNKNOWN_KB;
+            if (mark)
+                mark->anon_huge_kb = SMAPS_UNKNOWN_KB;
         }
         run->last_smaps = extra; /* for the Exit row: known only if read with this sample */
     } else if (mark) {
@@ -311,8 +319,8 @@ static bool on_record(void *context, const struct record *record)
     run->phases[run->phase_count] = *record;
     /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
     run->phases[run->phase_count].seq = run->phase_count + 1;
-    phase_label_number(run->phases[run->phase_count].label, sizeof record->label, run->phases->label,
-                       sizeof *run->phases, run->phase_count);
+    if (phase_labels_number(&run->labels, run->phases[run->phase_count].label, sizeof record->label) != 0)
+        abort();
     run->phase_count++;
     if (record->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = record->rss_kb;
@@ -514,7 +522,8 @@ static void finish(struct run *run)
         run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
         if (!run->phases)
             abort();
-        phase_label_number(end.label, sizeof end.label, run->phases->label, sizeof *run->phases, run->phase_count);
+        if (phase_labels_number(&run->labels, end.label, sizeof end.label) != 0)
+            abort();
         run->phases[run->phase_count++] = end;
         FILE *out = talk(run);
         if (out) { /* as its CSV row: the program's own Exit never came */
@@ -648,6 +657,7 @@ static void discard(struct run *run)
     }
     free(run->child);
     free(run->phases);
+    phase_labels_free(&run->labels);
     free(run->samples);
     free(run);
 }

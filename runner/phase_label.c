@@ -1,55 +1,86 @@
 /* Names a run's repeated phase labels apart, so that each row of a rep stands for one point of the run. */
 #include "phase_label.h"
 
-#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* The count labels laid out stride bytes apart from earlier. */
-static const char *label_at(const char *earlier, size_t stride, size_t i)
+/* A name the run has given, and how many times it has come as a label (its next number is uses + 1). */
+struct phase_label_entry {
+    char *name;
+    size_t uses;
+};
+
+static uint64_t hash_of(const char *text)
 {
-    return earlier + i * stride;
+    uint64_t hash = 1469598103934665603ull; /* FNV-1a */
+    for (; *text; text++)
+        hash = (hash ^ (unsigned char)*text) * 1099511628211ull;
+    return hash;
 }
 
-static bool taken(const char *name, const char *earlier, size_t stride, size_t count)
+/* The slot holding name, or the free slot where it would go. */
+static struct phase_label_entry *slot_of(const struct phase_labels *labels, const char *name)
 {
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(label_at(earlier, stride, i), name) == 0)
-            return true;
-    return false;
+    size_t mask = labels->capacity - 1;
+    for (size_t at = (size_t)hash_of(name) & mask;; at = (at + 1) & mask)
+        if (!labels->slots[at].name || strcmp(labels->slots[at].name, name) == 0)
+            return &labels->slots[at];
 }
 
-/* True when name is base itself or base followed by " #" and a number: an earlier use of base. */
-static bool is_use_of(const char *name, const char *base, size_t base_length)
+/* Room for one more name, at most half full: doubles the table when needed. */
+static int make_room(struct phase_labels *labels)
 {
-    if (strncmp(name, base, base_length) != 0)
-        return false;
-    name += base_length;
-    if (*name == '\0')
-        return true;
-    if (name[0] != ' ' || name[1] != '#' || name[2] < '1' || name[2] > '9')
-        return false;
-    for (name += 2; *name; name++)
-        if (*name < '0' || *name > '9')
-            return false;
-    return true;
+    if (labels->capacity && (labels->count + 1) * 2 <= labels->capacity)
+        return 0;
+    struct phase_labels grown = {.capacity = labels->capacity ? labels->capacity * 2 : 16, .count = labels->count};
+    if (!(grown.slots = calloc(grown.capacity, sizeof *grown.slots)))
+        return -1;
+    for (size_t i = 0; i < labels->capacity; i++)
+        if (labels->slots[i].name)
+            *slot_of(&grown, labels->slots[i].name) = labels->slots[i];
+    free(labels->slots);
+    *labels = grown;
+    return 0;
 }
 
-void phase_label_number(char *label, size_t size, const char *earlier, size_t stride, size_t count)
+/* Adds a name the run now gives (its slot, free, is found by slot_of); the entry, or NULL when out of memory. */
+static struct phase_label_entry *remember(struct phase_labels *labels, const char *name)
 {
-    if (!taken(label, earlier, stride, count))
-        return;
+    if (make_room(labels) != 0)
+        return NULL;
+    struct phase_label_entry *entry = slot_of(labels, name);
+    if (!(entry->name = strdup(name)))
+        return NULL;
+    entry->uses = 1;
+    labels->count++;
+    return entry;
+}
+
+int phase_labels_number(struct phase_labels *labels, char *label, size_t size)
+{
+    struct phase_label_entry *entry = labels->capacity ? slot_of(labels, label) : NULL;
+    if (!entry || !entry->name)
+        return remember(labels, label) ? 0 : -1;
     char base[size];
     snprintf(base, size, "%s", label);
-    size_t base_length = strlen(base), uses = 0;
-    for (size_t i = 0; i < count; i++)
-        uses += is_use_of(label_at(earlier, stride, i), base, base_length);
-    for (size_t number = uses + 1;; number++) {
+    size_t base_length = strlen(base);
+    for (size_t number = ++entry->uses;; number = ++entry->uses) {
         char suffix[32];
         int suffix_length = snprintf(suffix, sizeof suffix, " #%zu", number);
         size_t room = size - 1 - (size_t)suffix_length; /* the base is cut where the number would not fit */
         snprintf(label, size, "%.*s%s", (int)(base_length < room ? base_length : room), base, suffix);
-        if (!taken(label, earlier, stride, count))
-            return;
+        struct phase_label_entry *given = slot_of(labels, label);
+        if (!given->name) /* a name not given yet (the program may give "tick #2" itself) */
+            return remember(labels, label) ? 0 : -1;
     }
+}
+
+void phase_labels_free(struct phase_labels *labels)
+{
+    for (size_t i = 0; i < labels->capacity; i++)
+        free(labels->slots[i].name);
+    free(labels->slots);
+    *labels = (struct phase_labels){0};
 }

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "csv.h"
+#include "sampler.h"
 
 const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "case", "alloc", "alloc_version", "rep", "seq", "phase",
@@ -132,7 +133,8 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct r
         snprintf(recorded_rss, sizeof recorded_rss, "%" PRIu64, phase->recorded_rss_kb);
     if (phase->has_smaps) {
         snprintf(lazyfree, sizeof lazyfree, "%" PRIu64, phase->lazyfree_kb);
-        snprintf(huge, sizeof huge, "%" PRIu64, phase->anon_huge_kb);
+        if (phase->anon_huge_kb != SMAPS_UNKNOWN_KB)
+            snprintf(huge, sizeof huge, "%" PRIu64, phase->anon_huge_kb);
     }
 
     const char *values[RESULT_COLUMN_COUNT] = {

@@ -21,9 +21,12 @@ struct sampler {
  * What only /proc/PID/smaps_rollup tells, in kB. Reading it walks the process's page tables: about 1 ms
  * per 100 MB resident here, far too slow for the probe's 25 µs, so the runner reads it from outside.
  */
+/* A figure of smaps_extra that is not told although the others are (a replay's huge pages: below). */
+#define SMAPS_UNKNOWN_KB UINT64_MAX
+
 struct smaps_extra {
     uint64_t lazyfree_kb;  /* LazyFree: pages given back with MADV_FREE, still counted in RSS until reclaimed */
-    uint64_t anon_huge_kb; /* AnonHugePages: anonymous memory in transparent huge pages */
+    uint64_t anon_huge_kb; /* AnonHugePages: anonymous memory in transparent huge pages; SMAPS_UNKNOWN_KB: not told */
     bool known;
 };
 

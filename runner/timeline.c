@@ -23,7 +23,8 @@ void timeline_write_row(FILE *out, const struct run_identity *run, const struct 
     snprintf(anon, sizeof anon, "%" PRIu64, sample->anon_kb);
     known_kb(live, sizeof live, sample->has_live, results_kb(sample->live_bytes));
     known_kb(lazyfree, sizeof lazyfree, sample->extra.known, sample->extra.lazyfree_kb);
-    known_kb(huge, sizeof huge, sample->extra.known, sample->extra.anon_huge_kb);
+    known_kb(huge, sizeof huge, sample->extra.known && sample->extra.anon_huge_kb != SMAPS_UNKNOWN_KB,
+             sample->extra.anon_huge_kb);
     const char *values[] = {run->case_name, run->profile, rep, t_ms, rss, anon, sample->label, live, lazyfree, huge};
     csv_write_row(out, values, sizeof values / sizeof values[0]);
 }

@@ -275,6 +275,12 @@ got=$(cat "$tmp/ticks.csv" "$tmp/ticks-timeline.csv" | tr -d '\r' | awk -F, '
     { n++; if ($at["phase"] == "" || rss[$at["phase"]] != $at["rss_kb"]) bad = bad " " ($at["phase"] == "" ? "(between rows)" : $at["phase"]) "=" $at["rss_kb"] }
     END { printf "%d rows, %d timeline rows;%s", rows, n, bad }')
 expect replay_timeline_is_its_rows_with_their_own_memory "$got" "$(echo "$got" | sed 's/^\([0-9]*\) rows, \1 timeline rows;$/same/')" = same
+# Their huge pages are not told (the process's hold the replay's own tables); their lazily freed pages are.
+got=$(cat "$tmp/ticks.csv" "$tmp/ticks-timeline.csv" | tr -d '\r' | awk -F, '
+    $1 == "case" { for (i in at) delete at[i]; for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { rows++; if ($at["anon_huge_kb"] != "") huge++; if ($at["lazyfree_kb"] != "") lazy++ }
+    END { printf "%d rows: %d with huge pages, %d with lazily freed pages", rows, huge, lazy }')
+expect replay_rows_leave_huge_pages_untold "$got" "$(echo "$got" | sed -n 's/^\([0-9]*\) rows: 0 with huge pages, \1 with lazily freed pages$/untold/p')" = untold
 
 # ---- A peak between two rows: 64 MB allocated and freed at once in the recording (no outside sample there:
 # --interval-ms=1000), written by the replay (every block's pages) and freed. No row sees it; the replay notes its

@@ -24,6 +24,7 @@ struct chunk_ref {
     uint32_t thread, number, image;
     uint64_t base_ns;
     uint64_t latest_ns; /* no event of it may be later: its image's end and a margin, or UINT64_MAX */
+    uint8_t op_count;   /* the operations its trace's version has (version 1: no CPU notes) */
 };
 
 /* An image's start (its image block) and end (its end block; 0 while it has none). */
@@ -275,7 +276,8 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
             reader->chunks[reader->chunk_count++] = (struct chunk_ref){
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
-                .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24)};
+                .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24),
+                .op_count = reader->info.version >= 2 ? TRACE_OP_COUNT : TRACE_CPU};
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))
                 abort();
@@ -505,7 +507,7 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
     if (cursor->position >= cursor->length)
         return false;
     *corrupt = true;
-    if (!take_varint(cursor, &head) || (head & 15) >= TRACE_OP_COUNT || (head >> 4) > UINT64_MAX - cursor->ns)
+    if (!take_varint(cursor, &head) || (head & 15) >= chunk->op_count || (head >> 4) > UINT64_MAX - cursor->ns)
         return false;
     *event = (struct trace_event){.op = (enum trace_op)(head & 15), .image = chunk->image, .thread = chunk->thread};
     cursor->ns += head >> 4;

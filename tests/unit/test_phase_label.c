@@ -4,10 +4,13 @@
 #include "record.h"
 
 /* Adds label to the run's phases as the runner does, and returns the name it got. */
+static struct phase_labels labels;
 static const char *arrive(struct record *phases, size_t *count, const char *label)
 {
+    if (*count == 0)
+        phase_labels_free(&labels); /* a new run */
     snprintf(phases[*count].label, sizeof phases[*count].label, "%s", label);
-    phase_label_number(phases[*count].label, sizeof phases[*count].label, phases->label, sizeof *phases, *count);
+    CHECK(phase_labels_number(&labels, phases[*count].label, sizeof phases[*count].label) == 0);
     return phases[(*count)++].label;
 }
 
@@ -60,11 +63,29 @@ static void a_long_label_is_cut_to_fit_its_number(void)
     CHECK(strcmp(arrive(phases, &count, longest), second) != 0);
 }
 
+/* Many marks of one label: every name distinct, and the table's growth keeps them all. */
+static void thousands_of_repeats_stay_distinct(void)
+{
+    static struct record phases[3000];
+    size_t count = 0;
+    for (int i = 0; i < 3000; i++)
+        arrive(phases, &count, i % 3 ? "tick" : "tock");
+    CHECK_STR(phases[0].label, "tock");
+    CHECK_STR(phases[1].label, "tick");
+    CHECK_STR(phases[2].label, "tick #2");
+    CHECK_STR(phases[2999].label, "tick #2000");
+    CHECK_STR(phases[2997].label, "tock #1000");
+    CHECK(labels.count == 3000);
+    phase_labels_free(&labels);
+}
+
 int main(void)
 {
     RUN_TEST(a_label_given_once_is_kept);
     RUN_TEST(repeats_are_numbered_from_the_second);
     RUN_TEST(a_programs_own_numbers_are_not_taken_twice);
     RUN_TEST(a_long_label_is_cut_to_fit_its_number);
+    RUN_TEST(thousands_of_repeats_stay_distinct);
+    phase_labels_free(&labels);
     return CHECK_EXIT_CODE();
 }

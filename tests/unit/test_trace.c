@@ -164,6 +164,15 @@ static void cpu_notes_read_back_and_version_1_still_reads(void)
         trace_close(reader);
         unlink(path);
     }
+    /* Version 1 has no CPU notes: one there is a bad event. */
+    start_trace(&trace, 1);
+    const struct test_event note[] = {{100, TRACE_CPU, 5000000, 0}};
+    put_chunk(&trace, 0, 0, 50, note, 1);
+    end_trace(&trace);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader && trace_next(reader, &event, error, sizeof error) == -1 && strstr(error, "has a bad event"));
+    trace_close(reader);
+    unlink(path);
 }
 
 static void bad_traces_get_exact_errors(void)

@@ -43,7 +43,7 @@ struct run {
     bool have_hello;
     bool wrong_allocator;
     char wrong_why[1024];
-    struct record *phases;
+    struct phase_sample *phases;
     size_t phase_count;
     struct phase_labels labels; /* the phase labels given so far, each once (see phase_label.h) */
     char status[64];
@@ -140,7 +140,7 @@ static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns, uint64_t ma
  * in run->phases, which gains the smaps_rollup figures; the row carries its label, and if the program has
  * already exited, the record's own measurement stands in) or periodically (mark NULL).
  */
-static void sample_outside(struct run *run, struct record *mark)
+static void sample_outside(struct run *run, struct phase_sample *mark)
 {
     struct fb_memory memory;
     struct smaps_extra extra = {.known = false};
@@ -316,23 +316,25 @@ static bool on_record(void *context, const struct record *record)
     run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
     if (!run->phases)
         abort();
-    run->phases[run->phase_count] = *record;
+    const struct phase_sample *sent = &record->phase;
+    struct phase_sample *phase = &run->phases[run->phase_count];
+    *phase = *sent;
     /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
-    run->phases[run->phase_count].seq = run->phase_count + 1;
-    if (phase_labels_number(&run->labels, run->phases[run->phase_count].label, sizeof record->label) != 0)
+    phase->seq = run->phase_count + 1;
+    if (phase_labels_number(&run->labels, phase->label, sizeof phase->label) != 0)
         abort();
     run->phase_count++;
-    if (record->rss_kb > run->mark_peak_kb)
-        run->mark_peak_kb = record->rss_kb;
-    if (record->replay_peak_kb > run->mark_peak_kb)
-        run->mark_peak_kb = record->replay_peak_kb;
-    note_peak(run, record->rss_kb, record->has_t_ns ? record->t_ns : (run->t0_us + record->elapsed_us) * 1000,
-              record->trace_mark);
-    note_rss(run, record->rss_kb);
-    sample_outside(run, &run->phases[run->phase_count - 1]);
+    if (sent->rss_kb > run->mark_peak_kb)
+        run->mark_peak_kb = sent->rss_kb;
+    if (sent->replay_peak_kb > run->mark_peak_kb)
+        run->mark_peak_kb = sent->replay_peak_kb;
+    note_peak(run, sent->rss_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
+              sent->trace_mark);
+    note_rss(run, sent->rss_kb);
+    sample_outside(run, phase);
     FILE *out = talk(run);
     if (out) {
-        fprintf(out, "%s: %llu kB used\n", run->phases[run->phase_count - 1].label, (unsigned long long)record->rss_kb);
+        fprintf(out, "%s: %llu kB used\n", phase->label, (unsigned long long)sent->rss_kb);
         fflush(out);
     }
     return true;
@@ -507,14 +509,14 @@ static void finish(struct run *run)
     if (run->matrix->command && run->have_hello && ended_itself)
         run->phases[run->phase_count - 1].elapsed_us = (uint64_t)(wall * 1e6);
     else if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
-        const struct record *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
+        const struct phase_sample *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
         run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
         run->last_is_a_mark = true;
     }
     if (run->matrix->command && run->have_hello && run->have_last && !ended_itself) {
-        struct record end = {.type = RECORD_PHASE, .seq = run->phase_count + 1, .label = "Exit",
+        struct phase_sample end = {.seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
                              .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,
                              .lazyfree_kb = run->last_smaps.lazyfree_kb, .anon_huge_kb = run->last_smaps.anon_huge_kb,

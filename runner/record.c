@@ -17,6 +17,10 @@ static const struct field_spec {
 } field_specs[] = {
 #define TEXT(type, key, required) {type, #key, FIELD_TEXT, offsetof(struct record, key), sizeof(((struct record *)0)->key), required}
 #define NUMBER(type, key, required) {type, #key, FIELD_NUMBER, offsetof(struct record, key), sizeof(uint64_t), required}
+#define PHASE_TEXT(key, required) {RECORD_PHASE, #key, FIELD_TEXT, offsetof(struct record, phase.key), \
+                                   sizeof(((struct record *)0)->phase.key), required}
+#define PHASE_NUMBER(key, required) {RECORD_PHASE, #key, FIELD_NUMBER, offsetof(struct record, phase.key), \
+                                     sizeof(uint64_t), required}
     NUMBER(RECORD_HELLO, proto, true),
     TEXT(RECORD_HELLO, allocator, true),
     TEXT(RECORD_HELLO, version, true),
@@ -25,28 +29,30 @@ static const struct field_spec {
     TEXT(RECORD_HELLO, runtime, false),
     NUMBER(RECORD_HELLO, pid, false),
     NUMBER(RECORD_HELLO, threads, false),
-    NUMBER(RECORD_PHASE, seq, true),
-    TEXT(RECORD_PHASE, label, true),
-    NUMBER(RECORD_PHASE, elapsed_us, true),
-    NUMBER(RECORD_PHASE, vsz_kb, true),
-    NUMBER(RECORD_PHASE, rss_kb, true),
-    NUMBER(RECORD_PHASE, anon_kb, true),
-    NUMBER(RECORD_PHASE, file_kb, true),
-    NUMBER(RECORD_PHASE, live_bytes, false),
-    NUMBER(RECORD_PHASE, allocs, false),
-    NUMBER(RECORD_PHASE, alloc_in_use_bytes, false),
-    NUMBER(RECORD_PHASE, alloc_free_bytes, false),
-    NUMBER(RECORD_PHASE, alloc_os_bytes, false),
-    NUMBER(RECORD_PHASE, child_peak_kb, false),
-    NUMBER(RECORD_PHASE, t_ns, false),
-    NUMBER(RECORD_PHASE, trace_mark, false),
-    NUMBER(RECORD_PHASE, recorded_us, false),
-    NUMBER(RECORD_PHASE, recorded_rss_kb, false),
-    NUMBER(RECORD_PHASE, end, false),
-    NUMBER(RECORD_PHASE, replay_peak_kb, false),
+    PHASE_NUMBER(seq, true),
+    PHASE_TEXT(label, true),
+    PHASE_NUMBER(elapsed_us, true),
+    PHASE_NUMBER(vsz_kb, true),
+    PHASE_NUMBER(rss_kb, true),
+    PHASE_NUMBER(anon_kb, true),
+    PHASE_NUMBER(file_kb, true),
+    PHASE_NUMBER(live_bytes, false),
+    PHASE_NUMBER(allocs, false),
+    PHASE_NUMBER(alloc_in_use_bytes, false),
+    PHASE_NUMBER(alloc_free_bytes, false),
+    PHASE_NUMBER(alloc_os_bytes, false),
+    PHASE_NUMBER(child_peak_kb, false),
+    PHASE_NUMBER(t_ns, false),
+    PHASE_NUMBER(trace_mark, false),
+    PHASE_NUMBER(recorded_us, false),
+    PHASE_NUMBER(recorded_rss_kb, false),
+    PHASE_NUMBER(end, false),
+    PHASE_NUMBER(replay_peak_kb, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER
+#undef PHASE_TEXT
+#undef PHASE_NUMBER
 };
 enum { FIELD_SPEC_COUNT = sizeof field_specs / sizeof field_specs[0] };
 
@@ -153,13 +159,14 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
             snprintf(error, error_size, "%s record lacks field '%s'", type_names[out->type], field_specs[i].key);
             return -1;
         }
-    out->has_live = out->type == RECORD_PHASE && was_seen(seen, "live_bytes") && was_seen(seen, "allocs");
-    out->has_alloc_in_use = was_seen(seen, "alloc_in_use_bytes");
-    out->has_alloc_free = was_seen(seen, "alloc_free_bytes");
-    out->has_alloc_os = was_seen(seen, "alloc_os_bytes");
-    out->has_child_peak = was_seen(seen, "child_peak_kb");
-    out->has_t_ns = was_seen(seen, "t_ns");
-    out->has_recorded = was_seen(seen, "recorded_us");
-    out->has_recorded_rss = was_seen(seen, "recorded_rss_kb");
+    struct phase_sample *phase = &out->phase;
+    phase->has_live = out->type == RECORD_PHASE && was_seen(seen, "live_bytes") && was_seen(seen, "allocs");
+    phase->has_alloc_in_use = was_seen(seen, "alloc_in_use_bytes");
+    phase->has_alloc_free = was_seen(seen, "alloc_free_bytes");
+    phase->has_alloc_os = was_seen(seen, "alloc_os_bytes");
+    phase->has_child_peak = was_seen(seen, "child_peak_kb");
+    phase->has_t_ns = was_seen(seen, "t_ns");
+    phase->has_recorded = was_seen(seen, "recorded_us");
+    phase->has_recorded_rss = was_seen(seen, "recorded_rss_kb");
     return 0;
 }

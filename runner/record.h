@@ -11,18 +11,11 @@
 
 enum record_type { RECORD_HELLO, RECORD_PHASE, RECORD_IDLE };
 
-struct record {
-    enum record_type type;
-    /* hello: the allocator that serves malloc in the program */
-    uint64_t proto;
-    char allocator[32];
-    char version[64];
-    char object[PATH_MAX];
-    char exe[PATH_MAX];   /* optional: the program image that said hello (/proc/self/exe) */
-    char runtime[128];    /* optional: the interpreter running the program, as it names itself ("CPython 3.11.2") */
-    uint64_t pid;
-    uint64_t threads;     /* optional: the threads a threaded case starts; 0 when not sent */
-    /* phase: one sample */
+/*
+ * A phase record: one sample of the program, as the runner keeps it for each row of a run (a run may have tens of
+ * thousands: about 450 bytes each, where a whole record, with the hello's paths, is 8.6 kB).
+ */
+struct phase_sample {
     uint64_t seq;
     char label[FB_LABEL_MAX];
     uint64_t elapsed_us;
@@ -42,14 +35,29 @@ struct record {
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
-    /* idle: the program sleeps this long now (it uses no CPU meanwhile) */
-    uint64_t idle_ms;
     /* Not sent: what a recorded run's trace says of the heap at this row (see runner/recorded.h). */
     uint64_t trace_live_bytes, trace_blocks, ideal_rss_kb;
     bool has_trace_live;
     /* Not sent: what the runner read from /proc/PID/smaps_rollup when the phase record arrived. */
     uint64_t lazyfree_kb, anon_huge_kb;
     bool has_smaps;
+};
+
+struct record {
+    enum record_type type;
+    /* hello: the allocator that serves malloc in the program */
+    uint64_t proto;
+    char allocator[32];
+    char version[64];
+    char object[PATH_MAX];
+    char exe[PATH_MAX];   /* optional: the program image that said hello (/proc/self/exe) */
+    char runtime[128];    /* optional: the interpreter running the program, as it names itself ("CPython 3.11.2") */
+    uint64_t pid;
+    uint64_t threads;     /* optional: the threads a threaded case starts; 0 when not sent */
+    /* phase: one sample */
+    struct phase_sample phase;
+    /* idle: the program sleeps this long now (it uses no CPU meanwhile) */
+    uint64_t idle_ms;
 };
 
 /*

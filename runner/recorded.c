@@ -48,12 +48,12 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
 }
 
 /* When a row was taken, on CLOCK_MONOTONIC: its own t_ns, else its elapsed time after the run's start. */
-static uint64_t row_ns(const struct record *row, uint64_t t0_us)
+static uint64_t row_ns(const struct phase_sample *row, uint64_t t0_us)
 {
     return row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000;
 }
 
-int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
+int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
 {
     size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD, length = TRACE_BLOCK_HEAD;
@@ -62,7 +62,7 @@ int recorded_append_rows(const char *path, const struct record *rows, size_t row
         abort();
     for (size_t i = 0; i <= row_count; i++) {
         bool peak = i == row_count;
-        const struct record *row = peak ? NULL : &rows[i];
+        const struct phase_sample *row = peak ? NULL : &rows[i];
         const char *label = peak ? "Recorded peak" : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
         trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
@@ -121,7 +121,7 @@ static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
  * recorder took it, the runner's clock: an outside sample read at ns came before it, though a coarse trace clock
  * may stamp that mark's event at or before ns; the sample is placed no later.
  */
-static uint64_t next_mark(const struct record *rows, size_t row_count, uint64_t ns)
+static uint64_t next_mark(const struct phase_sample *rows, size_t row_count, uint64_t ns)
 {
     for (size_t i = 0; i < row_count; i++)
         if (rows[i].trace_mark > ns)
@@ -129,7 +129,7 @@ static uint64_t next_mark(const struct record *rows, size_t row_count, uint64_t 
     return 0;
 }
 
-int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
+int recorded_read(const char *path, struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                   struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size)
 {
@@ -224,7 +224,7 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
     fputc('\n', out);
 }
 
-void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct record *rows,
+void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
                     size_t row_count)
 {
     const struct trace_summary *summary = &recorded->summary;
@@ -245,7 +245,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     else
         fprintf(out, "  No rows: the run ended before its first phase (the figures below are the trace's alone)\n");
     for (size_t i = 0; i < row_count; i++) {
-        const struct record *row = &rows[i];
+        const struct phase_sample *row = &rows[i];
         if (!row->has_trace_live) {
             fprintf(out, "  %-24.24s %10" PRIu64 " %10s (past the calls the trace holds)\n", row->label, row->rss_kb,
                     "?");
@@ -269,7 +269,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, ": peak RSS/peak live %s (#4)\n", ratio);
     } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */
         fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
-    const struct record *last = row_count ? &rows[row_count - 1] : NULL;
+    const struct phase_sample *last = row_count ? &rows[row_count - 1] : NULL;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb) {
         uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
         int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;

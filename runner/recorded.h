@@ -42,7 +42,7 @@ struct recorded_peak {
  * *peak (whose mark it sets when the trace's clock put the next mark before the peak's time: it stands there).
  * Returns 0, or -1 with what is wrong in error.
  */
-int recorded_read(const char *path, struct record *rows, size_t row_count, uint64_t t0_us,
+int recorded_read(const char *path, struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                   struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size);
 
@@ -50,7 +50,7 @@ int recorded_read(const char *path, struct record *rows, size_t row_count, uint6
  * Appends the rows block: each row's mark, time, RSS and live heap, and the peak of RSS as a row "Recorded peak", for
  * a replay to sample at the same points (call after recorded_read). Returns 0 or -1.
  */
-int recorded_append_rows(const char *path, const struct record *rows, size_t row_count, uint64_t t0_us,
+int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak, uint64_t live_at_peak_bytes);
 
 /*
@@ -60,7 +60,7 @@ int recorded_append_rows(const char *path, const struct record *rows, size_t row
 int recorded_compress(const char *raw, const char *compressed);
 
 /* The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. */
-void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct record *rows,
+void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
                     size_t row_count);
 
 #endif

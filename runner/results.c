@@ -35,7 +35,7 @@ static void format_kb(char *out, size_t size, bool known, uint64_t bytes)
 }
 
 /* The process's anonymous memory above what the program holds, as a percentage of what it holds. */
-static void format_overhead(char *out, size_t size, const struct record *phase)
+static void format_overhead(char *out, size_t size, const struct phase_sample *phase)
 {
     out[0] = '\0';
     if (phase->has_live && phase->live_bytes > 0) {
@@ -87,7 +87,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
 
-void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status)
+void results_write_row(FILE *out, const struct run_identity *run, const struct phase_sample *phase, const char *status)
 {
     char rep[16], seq[24], elapsed[32], vsz[24], rss[24], anon[24], file[24], live[24], allocs[24] = "";
     char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "", lazyfree[24] = "",

@@ -42,6 +42,6 @@ uint64_t results_kb(uint64_t bytes);
 void results_write_status_row(FILE *out, const struct run_identity *run, const char *status);
 
 /* Writes the row for one phase sample of a run that ended with status ("ok", "exit:3", ...). */
-void results_write_row(FILE *out, const struct run_identity *run, const struct record *phase, const char *status);
+void results_write_row(FILE *out, const struct run_identity *run, const struct phase_sample *phase, const char *status);
 
 #endif

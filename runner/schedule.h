@@ -25,7 +25,7 @@ struct schedule {
 
 /* A finished rep as the decision sees it: its phase records, and whether it ended clean. */
 struct rep_phases {
-    const struct record *phases;
+    const struct phase_sample *phases;
     size_t count;
     bool clean;
 };

@@ -19,11 +19,11 @@ int main(void)
             printf("hello %s\n", record.allocator);
         else if (record.type == RECORD_IDLE)
             printf("idle %llu ms\n", (unsigned long long)record.idle_ms);
-        else if (record.has_live)
-            printf("phase %llu %s live=%llu/%llu\n", (unsigned long long)record.seq, record.label,
-                   (unsigned long long)record.live_bytes, (unsigned long long)record.allocs);
+        else if (record.phase.has_live)
+            printf("phase %llu %s live=%llu/%llu\n", (unsigned long long)record.phase.seq, record.phase.label,
+                   (unsigned long long)record.phase.live_bytes, (unsigned long long)record.phase.allocs);
         else
-            printf("phase %llu %s\n", (unsigned long long)record.seq, record.label);
+            printf("phase %llu %s\n", (unsigned long long)record.phase.seq, record.phase.label);
     }
     return bad;
 }

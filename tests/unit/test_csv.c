@@ -48,7 +48,7 @@ static void header_has_the_documented_columns_in_order(void)
 
 struct row_arguments {
     struct run_identity run;
-    struct record phase;
+    struct phase_sample phase;
     const char *status;
 };
 
@@ -72,7 +72,7 @@ static void row_carries_every_value(void)
                 .peak_rss_kb = 120, .runtime = "CPython 3.11.2 (/usr/bin/python3.11)", .busy_ms = 812.0625,
                 .recorded = true, .peak_live_kb = 77, .peak_live_known = true, .live_at_peak_rss_kb = 66,
                 .live_at_peak_rss_known = true},
-        .phase = {.type = RECORD_PHASE, .seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
+        .phase = {.seq = 3, .label = "After idle, then", .elapsed_us = 1234567,
                   .vsz_kb = 100, .rss_kb = 90, .anon_kb = 80, .file_kb = 10, .live_bytes = 5000, .allocs = 1,
                   .has_live = true, .alloc_in_use_bytes = 6143, .alloc_free_bytes = 1536, .alloc_os_bytes = 81920,
                   .has_alloc_in_use = true, .has_alloc_free = true, .has_alloc_os = true, .lazyfree_kb = 7,

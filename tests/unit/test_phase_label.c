@@ -5,7 +5,7 @@
 
 /* Adds label to the run's phases as the runner does, and returns the name it got. */
 static struct phase_labels labels;
-static const char *arrive(struct record *phases, size_t *count, const char *label)
+static const char *arrive(struct phase_sample *phases, size_t *count, const char *label)
 {
     if (*count == 0)
         phase_labels_free(&labels); /* a new run */
@@ -16,7 +16,7 @@ static const char *arrive(struct record *phases, size_t *count, const char *labe
 
 static void a_label_given_once_is_kept(void)
 {
-    struct record phases[4];
+    struct phase_sample phases[4];
     size_t count = 0;
     CHECK_STR(arrive(phases, &count, "Start"), "Start");
     CHECK_STR(arrive(phases, &count, "After del"), "After del");
@@ -25,7 +25,7 @@ static void a_label_given_once_is_kept(void)
 
 static void repeats_are_numbered_from_the_second(void)
 {
-    struct record phases[8];
+    struct phase_sample phases[8];
     size_t count = 0;
     CHECK_STR(arrive(phases, &count, "tick"), "tick");
     CHECK_STR(arrive(phases, &count, "other"), "other");
@@ -38,7 +38,7 @@ static void repeats_are_numbered_from_the_second(void)
 
 static void a_programs_own_numbers_are_not_taken_twice(void)
 {
-    struct record phases[8];
+    struct phase_sample phases[8];
     size_t count = 0;
     CHECK_STR(arrive(phases, &count, "tick"), "tick");
     CHECK_STR(arrive(phases, &count, "tick #2"), "tick #2"); /* the program's own */
@@ -50,7 +50,7 @@ static void a_programs_own_numbers_are_not_taken_twice(void)
 
 static void a_long_label_is_cut_to_fit_its_number(void)
 {
-    struct record phases[3];
+    struct phase_sample phases[3];
     size_t count = 0;
     char longest[FB_LABEL_MAX];
     memset(longest, 'a', sizeof longest - 1);
@@ -66,7 +66,7 @@ static void a_long_label_is_cut_to_fit_its_number(void)
 /* Many marks of one label: every name distinct, and the table's growth keeps them all. */
 static void thousands_of_repeats_stay_distinct(void)
 {
-    static struct record phases[3000];
+    static struct phase_sample phases[3000];
     size_t count = 0;
     for (int i = 0; i < 3000; i++)
         arrive(phases, &count, i % 3 ? "tick" : "tock");

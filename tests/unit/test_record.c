@@ -39,9 +39,9 @@ static void phase_record_is_parsed(void)
                 "\tlive_bytes=5000\tallocs=1\tfuture_key=ignored",
                 &r, error) == 0);
     CHECK(r.type == RECORD_PHASE);
-    CHECK(r.seq == 2 && r.elapsed_us == 1500 && r.vsz_kb == 10 && r.rss_kb == 9);
-    CHECK(r.anon_kb == 7 && r.file_kb == 2 && r.live_bytes == 5000 && r.allocs == 1 && r.has_live);
-    CHECK_STR(r.label, "After del");
+    CHECK(r.phase.seq == 2 && r.phase.elapsed_us == 1500 && r.phase.vsz_kb == 10 && r.phase.rss_kb == 9);
+    CHECK(r.phase.anon_kb == 7 && r.phase.file_kb == 2 && r.phase.live_bytes == 5000 && r.phase.allocs == 1 && r.phase.has_live);
+    CHECK_STR(r.phase.label, "After del");
 }
 
 static void idle_record_is_parsed(void)
@@ -59,11 +59,11 @@ static void live_fields_are_optional(void)
     struct record r;
     char error[256] = "";
     CHECK(parse("phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0", &r, error) == 0);
-    CHECK(!r.has_live);
-    CHECK(!r.has_child_peak);
+    CHECK(!r.phase.has_live);
+    CHECK(!r.phase.has_child_peak);
     CHECK(parse("phase\tseq=1\tlabel=x\telapsed_us=1\tvsz_kb=1\trss_kb=1\tanon_kb=1\tfile_kb=0\tchild_peak_kb=512000", &r,
                 error) == 0);
-    CHECK(r.has_child_peak && r.child_peak_kb == 512000);
+    CHECK(r.phase.has_child_peak && r.phase.child_peak_kb == 512000);
 }
 
 static void malformed_records_are_rejected_with_a_reason(void)
@@ -103,11 +103,11 @@ static void allocator_view_fields_are_optional_each(void)
     char line[512];
     snprintf(line, sizeof line, "%s\talloc_in_use_bytes=4096\talloc_os_bytes=0", base);
     CHECK(parse(line, &r, error) == 0);
-    CHECK(r.has_alloc_in_use && r.alloc_in_use_bytes == 4096);
-    CHECK(!r.has_alloc_free);
-    CHECK(r.has_alloc_os && r.alloc_os_bytes == 0); /* zero is a value, not "unknown" */
+    CHECK(r.phase.has_alloc_in_use && r.phase.alloc_in_use_bytes == 4096);
+    CHECK(!r.phase.has_alloc_free);
+    CHECK(r.phase.has_alloc_os && r.phase.alloc_os_bytes == 0); /* zero is a value, not "unknown" */
     CHECK(parse(base, &r, error) == 0);
-    CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
+    CHECK(!r.phase.has_alloc_in_use && !r.phase.has_alloc_free && !r.phase.has_alloc_os);
     snprintf(line, sizeof line, "%s\talloc_free_bytes=-1", base);
     CHECK(parse(line, &r, error) == -1 && strstr(error, "alloc_free_bytes"));
 }
@@ -127,25 +127,25 @@ static void sent_allocator_view_parses_back(void)
     text[n > 0 ? n - 1 : 0] = '\0';
     CHECK(strstr(text, "alloc_free_bytes") == NULL);
     CHECK(record_parse(text, strlen(text), &r, error, sizeof error) == 0);
-    CHECK(r.has_alloc_in_use && r.alloc_in_use_bytes == 123 && !r.has_alloc_free);
-    CHECK(r.has_alloc_os && r.alloc_os_bytes == 456 && r.has_live && r.live_bytes == 100);
+    CHECK(r.phase.has_alloc_in_use && r.phase.alloc_in_use_bytes == 123 && !r.phase.has_alloc_free);
+    CHECK(r.phase.has_alloc_os && r.phase.alloc_os_bytes == 456 && r.phase.has_live && r.phase.live_bytes == 100);
     CHECK(fb_send_phase(fds[1], 6, "After idle", &memory, 1, 100, 2, NULL, NULL) == 0); /* fragbench.h: no view */
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
-    CHECK(!r.has_alloc_in_use && !r.has_alloc_free && !r.has_alloc_os);
-    CHECK(!r.has_recorded && !r.has_recorded_rss);
+    CHECK(!r.phase.has_alloc_in_use && !r.phase.has_alloc_free && !r.phase.has_alloc_os);
+    CHECK(!r.phase.has_recorded && !r.phase.has_recorded_rss);
     /* A replay's row: where it stands in the recording, and the recording's RSS only where it measured one. */
     struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828, .peak_kb = 91000},
                              between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
     CHECK(fb_send_phase(fds[1], 7, "Recorded peak", &memory, 1, 100, 2, NULL, &at_row) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
-    CHECK(r.has_recorded && r.recorded_us == 1500000 && r.has_recorded_rss && r.recorded_rss_kb == 86828);
-    CHECK(r.replay_peak_kb == 91000); /* the replay's own peak so far, between its rows too */
+    CHECK(r.phase.has_recorded && r.phase.recorded_us == 1500000 && r.phase.has_recorded_rss && r.phase.recorded_rss_kb == 86828);
+    CHECK(r.phase.replay_peak_kb == 91000); /* the replay's own peak so far, between its rows too */
     CHECK(fb_send_phase(fds[1], 8, "5%", &memory, 1, 100, 2, NULL, &between) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
-    CHECK(r.has_recorded && r.recorded_us == 42 && !r.has_recorded_rss && r.replay_peak_kb == 0);
+    CHECK(r.phase.has_recorded && r.phase.recorded_us == 42 && !r.phase.has_recorded_rss && r.phase.replay_peak_kb == 0);
     close(fds[0]);
     close(fds[1]);
 }
@@ -164,8 +164,8 @@ static void probe_writer_output_parses_back(void)
     fb_line_field_u64(&line, "anon_kb", 1);
     fb_line_field_u64(&line, "file_kb", 2);
     CHECK(record_parse(line.text, line.len, &r, error, sizeof error) == 0);
-    CHECK_STR(r.label, "After del x");
-    CHECK(r.seq == 7 && r.elapsed_us == 18446744073709551615ull && r.vsz_kb == 0 && r.rss_kb == 123456789);
+    CHECK_STR(r.phase.label, "After del x");
+    CHECK(r.phase.seq == 7 && r.phase.elapsed_us == 18446744073709551615ull && r.phase.vsz_kb == 0 && r.phase.rss_kb == 123456789);
 }
 
 struct collected {

@@ -5,7 +5,7 @@
 #include "schedule.h"
 
 /* A rep with the given RSS at "After alloc" and "After del". */
-static struct rep_phases rep_of(struct record phases[2], uint64_t alloc_kb, uint64_t del_kb, bool clean)
+static struct rep_phases rep_of(struct phase_sample phases[2], uint64_t alloc_kb, uint64_t del_kb, bool clean)
 {
     memset(phases, 0, 2 * sizeof *phases);
     snprintf(phases[0].label, sizeof phases[0].label, "After alloc");
@@ -65,7 +65,7 @@ static void skipping_an_extra_rep_skips_the_later_ones(void)
 
 static void reps_differ_by_the_reports_spread(void)
 {
-    struct record a[2], b[2], c[2];
+    struct phase_sample a[2], b[2], c[2];
     struct rep_phases reps[3];
     reps[0] = rep_of(a, 100000, 50000, true);
     reps[1] = rep_of(b, 100000, 52500, true); /* 2500 / 51250 = 4.9% */

@@ -59,7 +59,7 @@ static size_t read_calls(const char *path, struct call *calls, size_t room, uint
     uint32_t next_block = 0, free_head = 0;
     int got;
     while ((got = trace_next(reader, &event, error, sizeof error)) == 1) {
-        if (trace_op_is_note(event.op) || event.op == TRACE_REALLOC_START || event.failed || event.order_error)
+        if (!trace_op_has_pointer(event.op) || event.op == TRACE_REALLOC_START || event.failed || event.order_error)
             continue;
         if (count == room) {
             fprintf(stderr, "replay_floor: more than %zu calls\n", room);

@@ -14,7 +14,8 @@ _FD_VARIABLE = "FRAGBENCH_FD"
 _PROTOCOL = 1
 _START = time.clock_gettime(time.CLOCK_MONOTONIC)
 _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
-_state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None, "trace_mark": None}
+_state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None, "trace_mark": None,
+          "trace_release": None}
 
 
 
@@ -315,23 +316,27 @@ def _start():
                  _runtime()))
 
 
+def _recorder_entry(name, returns_number):
+    """An entry point of the recorder by name, in a recorded run (--record: FRAGBENCH_TRACE is set); else False."""
+    if not os.environ.get("FRAGBENCH_TRACE"):
+        return False
+    import ctypes
+    try:
+        entry = getattr(ctypes.CDLL(None), name)  # dlopen(NULL): every loaded object, loads nothing
+    except AttributeError:
+        return False  # not preloaded after all (the program cleared LD_PRELOAD and exec'd)
+    entry.restype, entry.argtypes = (ctypes.c_uint64 if returns_number else None), []
+    return entry
+
+
 def _trace_mark():
-    """In a recorded run (--record: FRAGBENCH_TRACE is set), places a mark among the recorder's events in this
-    thread and returns its number; else 0. The time alone cannot place it: while one thread records, the
-    recorder stamps its events with the kernel's coarse clock (a tick of 4 ms), so the calls made just after the
-    mark would share its time and could be taken as before it.
+    """In a recorded run, places a mark among the recorder's events in this thread and returns its number; else 0.
+    The time alone cannot place it: while one thread records, the recorder stamps its events with the kernel's
+    coarse clock (a tick of 4 ms), so the calls made just after the mark would share its time and could be taken
+    as before it.
     """
     if _state["trace_mark"] is None:
-        _state["trace_mark"] = False
-        if os.environ.get("FRAGBENCH_TRACE"):
-            import ctypes
-            try:
-                mark = ctypes.CDLL(None).fragbench_trace_mark  # dlopen(NULL): every loaded object, loads nothing
-            except AttributeError:
-                mark = None  # not preloaded after all (the program cleared LD_PRELOAD and exec'd)
-            if mark is not None:
-                mark.restype, mark.argtypes = ctypes.c_uint64, []
-                _state["trace_mark"] = mark
+        _state["trace_mark"] = _recorder_entry("fragbench_trace_mark", True)
     return _state["trace_mark"]() if _state["trace_mark"] else 0
 
 
@@ -436,10 +441,18 @@ def idle(ms):
 
 
 def release():
-    """Calls the allocator's own release call (malloc_trim(0), arena purge, ReleaseFreeMemory, mi_collect)."""
+    """Calls the allocator's own release call (malloc_trim(0), arena purge, ReleaseFreeMemory, mi_collect).
+
+    In a recorded run, then says so to the recorder (the call, made at the allocator's own address, bypasses it),
+    so that a replay makes the release call of the allocator under test there.
+    """
     release_call = _allocator()[3]
     if release_call:
         release_call()
+    if _state["trace_release"] is None:
+        _state["trace_release"] = _recorder_entry("fragbench_trace_release", False)
+    if _state["trace_release"]:
+        _state["trace_release"]()
 
 
 # Under the runner, say hello at import: the runner counts the program's samples only once it has named its allocator.

@@ -131,6 +131,12 @@ void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
     return block;
 }
 
+/* The release call the program made (malloc_trim when recorded): that of the allocator under test (allocator.h). */
+void replay_trim(void)
+{
+    allocator_release(&allocator);
+}
+
 void replay_release(void *block)
 {
     free(block);

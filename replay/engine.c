@@ -171,6 +171,9 @@ static void run_job(struct job *job)
         if (handle)
             replay_release(atomic_load(&handle->block));
         break;
+    case TRACE_TRIM:
+        replay_trim();
+        break;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY: {
         void *old = job->old_handle ? atomic_load(&handle_at(job->old_handle)->block) : NULL;
@@ -403,8 +406,11 @@ static int dispatch(struct trace_reader *reader, const struct trace_event *event
 
 /* ---- One thread: what each event asks of the replay, made in the main thread either way. */
 
-/* What an event asks: nothing, the release of its old block (its tag), a realloc of that block, or an allocation. */
-enum call_kind { CALL_NONE, CALL_RELEASE, CALL_REALLOCATE, CALL_ALLOCATE };
+/*
+ * What an event asks: nothing, the release of its old block (its tag), a realloc of that block, an allocation,
+ * or the allocator's release call.
+ */
+enum call_kind { CALL_NONE, CALL_RELEASE, CALL_REALLOCATE, CALL_ALLOCATE, CALL_TRIM };
 
 static enum call_kind call_kind_of(const struct trace_event *event)
 {
@@ -415,6 +421,8 @@ static enum call_kind call_kind_of(const struct trace_event *event)
         return CALL_NONE;
     case TRACE_FREE:
         return CALL_RELEASE;
+    case TRACE_TRIM:
+        return CALL_TRIM;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY:
         if (event->failed)
@@ -437,6 +445,9 @@ static void replay_inline(struct trace_reader *reader, const struct trace_event 
     case CALL_RELEASE:
         replay_release(old);
         return;
+    case CALL_TRIM:
+        replay_trim();
+        return;
     case CALL_REALLOCATE:
         block = replay_reallocate(old, event->old_size, event->size);
         break;
@@ -458,6 +469,9 @@ static int queue_call(struct call_pipe *pipe, struct trace_reader *reader, const
         return 0;
     case CALL_RELEASE:
         pipe_release(pipe, event->tag);
+        return 0;
+    case CALL_TRIM:
+        pipe_trim(pipe);
         return 0;
     case CALL_REALLOCATE:
         if (pipe_reallocate(pipe, event->tag, event->old_size, event->size, &handle, error, error_size) != 0)
@@ -682,7 +696,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
         replay->live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
         /* A peak between two rows (a large block allocated and freed soon after) is noted when it is made. */
-        if (!trace_op_is_note(event.op) && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
+        if (trace_op_has_pointer(event.op) && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
             (replay->allocated_unchecked += event.size) >= REPLAY_PEAK_CHECK_BYTES) {
             replay->allocated_unchecked = 0;
             if (replay->pipe)

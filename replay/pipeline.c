@@ -239,6 +239,11 @@ void pipe_release(struct call_pipe *pipe, uint64_t handle)
     give_back_handle(pipe, handle);
 }
 
+void pipe_trim(struct call_pipe *pipe)
+{
+    queue(pipe, (struct pipe_call){.op = TRACE_TRIM});
+}
+
 void pipe_note_peak(struct call_pipe *pipe)
 {
     queue(pipe, (struct pipe_call){.op = NOTE_PEAK});
@@ -275,6 +280,9 @@ static void make_call(struct call_pipe *pipe, const struct pipe_call *call)
     switch (call->op) {
     case TRACE_FREE:
         replay_release(*block_of(pipe, call->handle));
+        break;
+    case TRACE_TRIM:
+        replay_trim();
         break;
     case NOTE_PEAK: /* here, not in the reading thread, which is ahead of the calls made */
         replay_note_peak();

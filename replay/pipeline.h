@@ -37,6 +37,9 @@ void pipe_release(struct call_pipe *pipe, uint64_t handle);
 /* Reader: a note of the replay's memory (replay_note_peak) by the main thread, once the calls before it are made. */
 void pipe_note_peak(struct call_pipe *pipe);
 
+/* Queues the program's release call (replay_trim). */
+void pipe_trim(struct call_pipe *pipe);
+
 /* Reader: a row (replay_sample) by the main thread, once the calls before it are made; point must outlive the pipe. */
 struct replay_point;
 void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);

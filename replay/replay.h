@@ -46,6 +46,7 @@ void replay_begin(const struct trace_info *info, bool threaded);
 void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment); /* NULL: failed */
 void *replay_reallocate(void *old, uint64_t old_size, uint64_t size);        /* old: it failed */
 void replay_release(void *block);
+void replay_trim(void); /* the program's release call (malloc_trim): the allocator under test's own */
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
 /*
  * Every REPLAY_PEAK_CHECK_BYTES allocated, a note of the replay's memory for a peak between rows: after the calls

@@ -232,6 +232,36 @@ slept=$(awk -v g="${took_gaps:-0}" -v f="${took_fast:-0}" 'BEGIN { printf "%d", 
 expect replay_with_gaps_sleeps_the_idle_pause_not_the_busy_one "CPU notes: ${notes:-none}; gaps ${took_gaps:-?} ms, fast ${took_fast:-?} ms: $slept ms slept" \
     "$([ "${notes:-0}" -gt 0 ] && [ "$slept" -ge 300 ] && [ "$slept" -le 650 ] && echo idle-only)" = idle-only
 
+# ---- The release call: recorded whether the program calls malloc_trim itself (through the recorder) or through
+# fragbench's API (at the allocator's own address, then said to the recorder), and replayed as the allocator under
+# test's own release call: the freed heap given back at After release under glibc (malloc_trim) and jemalloc
+# (arena purge) alike, where the replay once kept it all.
+"$FB" --quiet --record="$tmp/trim-api.trace" --scale=0.05 --idle-ms=0 frag >/dev/null 2>&1
+"$FB" --quiet --record="$tmp/trim-own.trace" -- /usr/bin/python3 -c '
+import ctypes, sys
+sys.path.insert(0, "cases")
+import fragbench
+x = [("%08d" % i) * 625 for i in range(8000)]
+keep = x[::50]
+del x
+fragbench.phase("After del")
+ctypes.CDLL(None).malloc_trim(0)
+fragbench.phase("After release")' >/dev/null 2>&1
+got=""
+for how in api own; do
+    got="$got$how: $(build/fb-trace info "$tmp/trim-$how.trace" | awk '$1 == "malloc_trim" { print $2 }') call"
+    "$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/trim-$how.trace" --csv="$tmp/trim-$how.csv" >/dev/null 2>&1
+    got="$got, exit $?"
+    for alloc in glibc jemalloc; do
+        before=$(value "$tmp/trim-$how.csv" "trim-$how" "$alloc" "After del" rss_kb)
+        after=$(value "$tmp/trim-$how.csv" "trim-$how" "$alloc" "After release" rss_kb)
+        got="$got, $alloc $(awk -v b="${before:-0}" -v a="${after:-0}" 'BEGIN { print (b > 0 && a < b / 2) ? "gave back" : "kept (" b " -> " a " kB)" }')"
+    done
+    got="$got; "
+done
+expect replay_makes_the_release_call_the_program_made "$got" "$got" = \
+    "api: 1 call, exit 0, glibc gave back, jemalloc gave back; own: 1 call, exit 0, glibc gave back, jemalloc gave back; "
+
 # ---- A launcher that execs the program: the shim's Start is a mark of the launcher's image, which is not replayed;
 # its row is still there, taken by time (at the replay's start), as are the program's Exit and the replay's end.
 "$FB" --quiet --record="$tmp/launched.trace" -- sh -c 'exec /usr/bin/python3 -c "x = [str(i) for i in range(100000)]"' \

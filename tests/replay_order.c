@@ -72,6 +72,11 @@ void replay_release(void *block)
     free(block);
 }
 
+void replay_trim(void)
+{
+    log_call('t', 0, NULL);
+}
+
 void replay_note_peak(void)
 {
 }

@@ -97,7 +97,12 @@ enum trace_op {
      * against the wall time passed tells whether a pause without calls was idle or busy.
      */
     TRACE_CPU = 12,
-    TRACE_OP_COUNT = 13,
+    /*
+     * The program's release call, malloc_trim(pad), after it returned (version 2 on): the pad. A replay makes the
+     * release call of the allocator under test there (docs/replay.md).
+     */
+    TRACE_TRIM = 13,
+    TRACE_OP_COUNT = 14,
 };
 
 /* The longest encoded event: the head and three fields of ten bytes each. */
@@ -161,6 +166,12 @@ static inline uint64_t trace_get_u64(const unsigned char *in)
 static inline int trace_op_has_alignment(enum trace_op op)
 {
     return op == TRACE_MEMALIGN || op == TRACE_POSIX_MEMALIGN || op == TRACE_ALIGNED_ALLOC;
+}
+
+/* Whether an operation's event ends with a pointer: every call's but the release call's; no note's. */
+static inline int trace_op_has_pointer(enum trace_op op)
+{
+    return op != TRACE_MARK && op != TRACE_CPU && op != TRACE_TRIM;
 }
 
 /* Whether an operation is a note in the trace (a mark, the CPU time) rather than a call of the program's. */

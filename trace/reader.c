@@ -15,6 +15,7 @@
 const char *const trace_op_names[TRACE_OP_COUNT] = {
     "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
     "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark", "cpu",
+    "malloc_trim",
 };
 
 /* Where a chunk is in the file. */
@@ -521,6 +522,8 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
         return (*corrupt = !take_varint(cursor, &event->mark)) == false;
     case TRACE_CPU:
         return (*corrupt = !take_varint(cursor, &event->cpu_ns)) == false;
+    case TRACE_TRIM:
+        return (*corrupt = !take_varint(cursor, &event->size)) == false;
     case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
@@ -755,6 +758,7 @@ static void apply(struct trace_reader *reader, struct cursor *cursor, struct tra
     switch (event->op) {
     case TRACE_MARK:
     case TRACE_CPU:
+    case TRACE_TRIM:
         break;
     case TRACE_FREE:
         if (event->pointer && !live_remove(&reader->live, event->pointer, &size))
@@ -881,7 +885,7 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         int advanced = advance(reader, cursor, event->ns, error, error_size);
         if (advanced < 0)
             return -1;
-        if (advanced == 0 && !trace_op_is_note(cursor->next.op))
+        if (advanced == 0 && trace_op_has_pointer(cursor->next.op))
             live_prefetch(&reader->live, cursor->next.pointer);
         apply(reader, cursor, event);
         event->thread_ends = advanced > 0;

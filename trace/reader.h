@@ -46,7 +46,7 @@ struct trace_event {
     unsigned image;    /* 0 for the first image; exec starts the next, with a fresh heap */
     uint32_t thread;   /* the recorder's number for the thread, from 0 in each image */
     uint64_t ns;       /* CLOCK_MONOTONIC */
-    uint64_t size;     /* as asked (calloc: count x size); 0 for releases */
+    uint64_t size;     /* as asked (calloc: count x size); 0 for releases; TRACE_TRIM: the pad */
     uint64_t alignment;
     uint64_t pointer;  /* the block allocated or released; 0 for NULL */
     uint64_t mark;     /* TRACE_MARK: the mark's number (its CLOCK_MONOTONIC time, as the phase record says) */

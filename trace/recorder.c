@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -55,6 +56,7 @@ static struct {
     int (*fexecve)(int, char *const[], char *const[]);
     void (*exit_now)(int);
     void (*exit_at_once)(int);
+    int (*malloc_trim)(size_t); /* NULL when nothing after this library defines it */
 } next;
 
 /*
@@ -113,7 +115,7 @@ static bool resolve(void)
     __typeof__(next) found = {0};
     FIND(malloc), FIND(calloc), FIND(realloc), FIND(free), FIND(memalign);
     FIND(posix_memalign), FIND(aligned_alloc), FIND(valloc), FIND(pvalloc), FIND(execve), FIND(execv);
-    FIND(execvp), FIND(execvpe), FIND(fexecve);
+    FIND(execvp), FIND(execvpe), FIND(fexecve), FIND(malloc_trim);
     found.exit_now = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
     found.exit_at_once = (void (*)(int))dlsym(RTLD_NEXT, "_Exit");
     if (!found.malloc || !found.free || !found.calloc || !found.realloc || !found.exit_now)
@@ -180,6 +182,21 @@ EXPORT void free(void *pointer)
     if (trace_writer_recording())
         trace_writer_release(TRACE_FREE, pointer);
     next.free(pointer);
+}
+
+/*
+ * The release call a program makes under glibc, malloc_trim (the talk's cure): recorded once it returns, so that
+ * a replay makes the release call of the allocator under test at that point. (The other allocators' own release
+ * calls are not taken: defining mallctl or mi_collect here would make this library look like those allocators.)
+ */
+EXPORT int malloc_trim(size_t pad)
+{
+    if (__builtin_expect(!next.malloc, 0) && !resolve())
+        return 0;
+    int released = next.malloc_trim ? next.malloc_trim(pad) : 0;
+    if (trace_writer_recording())
+        trace_writer_trim(pad);
+    return released;
 }
 
 /*
@@ -261,6 +278,18 @@ EXPORT uint64_t fragbench_trace_mark(void)
 {
     resolve(); /* a mark from a constructor that ran before this library's (the shim's Start) starts recording */
     return trace_writer_recording() ? trace_writer_mark() : 0;
+}
+
+/*
+ * The release call a program made through fragbench's own API (fragbench.h's fb_trace_release, fragbench.py's
+ * release), which calls the allocator at its own address, past this library: recorded as malloc_trim(0) is.
+ */
+EXPORT void fragbench_trace_release(void);
+EXPORT void fragbench_trace_release(void)
+{
+    resolve();
+    if (trace_writer_recording())
+        trace_writer_trim(0);
 }
 
 /* ---- exec and _exit: the image's events are written before it goes. */

@@ -605,16 +605,28 @@ void trace_writer_release(enum trace_op op, const void *pointer)
     event_end(&writer);
 }
 
-uint64_t trace_writer_mark(void)
+/* An event whose one field is a value (a mark's number, a release call's pad); false if it could not be written. */
+static bool value_event(enum trace_op op, uint64_t value)
 {
     struct event_writer writer;
-    uint64_t number = now_ns(), ns = event_ns(); /* unique enough: two marks in the same ns would share it */
+    uint64_t ns = event_ns();
     note_cpu(ns);
-    if (!event_begin(&writer, TRACE_MARK, ns))
-        return 0;
-    event_value(&writer, number);
+    if (!event_begin(&writer, op, ns))
+        return false;
+    event_value(&writer, value);
     event_end(&writer);
-    return number;
+    return true;
+}
+
+uint64_t trace_writer_mark(void)
+{
+    uint64_t number = now_ns(); /* unique enough: two marks in the same ns would share it */
+    return value_event(TRACE_MARK, number) ? number : 0;
+}
+
+void trace_writer_trim(uint64_t pad)
+{
+    value_event(TRACE_TRIM, pad);
 }
 
 void trace_writer_exec_failed(void)

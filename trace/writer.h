@@ -33,6 +33,9 @@ void trace_writer_release(enum trace_op op, const void *pointer);
 /* A mark: an event in the calling thread; returns its number (its CLOCK_MONOTONIC time in ns). */
 uint64_t trace_writer_mark(void);
 
+/* The program's release call returned: malloc_trim(pad). */
+void trace_writer_trim(uint64_t pad);
+
 /* The image ends (exit; exec when exec is true): every thread's events are written, then the end block. */
 void trace_writer_end(bool exec);
 

@@ -342,6 +342,7 @@ void allocator_release(const struct allocator_info *info)
 {
     if (info->release)
         info->release(info->release_fn);
+    fb_trace_release();
 }
 
 void allocator_view(const struct allocator_info *info, struct fb_allocator_view *view)

@@ -251,20 +251,41 @@ static inline void fb_line_known_u64(struct fb_line *line, const char *key, uint
 }
 
 /*
- * In a run the recorder records (--record: FRAGBENCH_TRACE is set), places a mark among the recorder's events
- * in this thread and returns its number; else 0, and nothing is looked up (dlsym of a name that is not there
- * allocates, and would show in the heap measured).
+ * An entry point of the recorder by name, in a run it records (--record: FRAGBENCH_TRACE is set); else NULL, and
+ * nothing is looked up (dlsym of a name that is not there allocates, and would show in the heap measured).
  */
+static inline void *fb_recorder_entry(const char *name)
+{
+    return getenv("FRAGBENCH_TRACE") ? dlsym((void *)0, name) : (void *)0; /* null handle: every loaded object */
+}
+
+/* In a recorded run, places a mark among the recorder's events in this thread and returns its number; else 0. */
 static inline uint64_t fb_trace_mark(void)
 {
     static uint64_t (*mark)(void);
     static int looked_up;
     if (!looked_up) {
         looked_up = 1;
-        if (getenv("FRAGBENCH_TRACE")) /* dlsym with a null handle: RTLD_DEFAULT, every loaded object */
-            *(void **)&mark = dlsym((void *)0, "fragbench_trace_mark");
+        *(void **)&mark = fb_recorder_entry("fragbench_trace_mark");
     }
     return mark ? mark() : 0;
+}
+
+/*
+ * In a recorded run, notes that the program made its allocator's release call (a replay makes the release call of
+ * the allocator under test there); else nothing. The call itself bypasses the recorder (it is made at the
+ * allocator's own address), so the caller says so after it.
+ */
+static inline void fb_trace_release(void)
+{
+    static void (*note)(void);
+    static int looked_up;
+    if (!looked_up) {
+        looked_up = 1;
+        *(void **)&note = fb_recorder_entry("fragbench_trace_release");
+    }
+    if (note)
+        note();
 }
 
 /*

@@ -68,6 +68,10 @@ void replay_release(void *block)
     pthread_mutex_unlock(&lock);
 }
 
+void replay_trim(void)
+{
+}
+
 void replay_note_peak(void)
 {
 }

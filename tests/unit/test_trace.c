@@ -132,7 +132,7 @@ static void a_point_by_time_is_held_at_its_until_mark(void)
     unlink(path);
 }
 
-/* The CPU notes of version 2 read back with their time; a trace of version 1, without them, still reads. */
+/* The CPU notes and release calls of version 2 read back; a trace of version 1, without them, still reads. */
 static void cpu_notes_read_back_and_version_1_still_reads(void)
 {
     struct bytes trace;
@@ -141,10 +141,11 @@ static void cpu_notes_read_back_and_version_1_still_reads(void)
     for (unsigned version = TRACE_VERSION_OLDEST; version <= TRACE_VERSION; version++) {
         start_trace(&trace, version);
         const struct test_event notes[] = {{100, TRACE_CPU, 5000000, 0}, {100, TRACE_MALLOC, 10, 0x1000},
-                                           {900, TRACE_CPU, 5200000, 0}, {900, TRACE_FREE, 0, 0x1000}};
+                                           {500, TRACE_TRIM, 64, 0}, {900, TRACE_CPU, 5200000, 0},
+                                           {900, TRACE_FREE, 0, 0x1000}};
         const struct test_event calls[] = {{100, TRACE_MALLOC, 10, 0x1000}, {900, TRACE_FREE, 0, 0x1000}};
         if (version >= 2)
-            put_chunk(&trace, 0, 0, 50, notes, 4);
+            put_chunk(&trace, 0, 0, 50, notes, 5);
         else
             put_chunk(&trace, 0, 0, 50, calls, 2);
         end_trace(&trace);
@@ -158,7 +159,8 @@ static void cpu_notes_read_back_and_version_1_still_reads(void)
                      (unsigned long long)event.live_bytes);
             strncat(seen, item, sizeof seen - strlen(seen) - 1);
         }
-        CHECK_STR(seen, version >= 2 ? "cpu:5000000:0;malloc:10:10;cpu:5200000:10;free:10:0;" : "malloc:10:10;free:10:0;");
+        CHECK_STR(seen, version >= 2 ? "cpu:5000000:0;malloc:10:10;malloc_trim:64:10;cpu:5200000:10;free:10:0;"
+                                     : "malloc:10:10;free:10:0;");
         if (reader)
             CHECK(trace_info(reader)->version == version);
         trace_close(reader);

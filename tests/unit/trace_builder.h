@@ -63,7 +63,7 @@ static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number
         const struct test_event *event = &events[i];
         at += trace_put_varint(payload + at, (event->ns - previous_ns) << 4 | event->op);
         previous_ns = event->ns;
-        if (trace_op_is_note(event->op)) { /* a mark's number, a CPU note's time (in size), no pointer */
+        if (!trace_op_has_pointer(event->op)) { /* a mark's number, a CPU note's time, a trim's pad (in size) */
             at += trace_put_varint(payload + at, event->size);
             continue;
         }

@@ -310,7 +310,8 @@ got=$(cat "$tmp/ticks.csv" "$tmp/ticks-timeline.csv" | tr -d '\r' | awk -F, '
     $1 == "case" { for (i in at) delete at[i]; for (i = 1; i <= NF; i++) at[$i] = i; next }
     { rows++; if ($at["anon_huge_kb"] != "") huge++; if ($at["lazyfree_kb"] != "") lazy++ }
     END { printf "%d rows: %d with huge pages, %d with lazily freed pages", rows, huge, lazy }')
-expect replay_rows_leave_huge_pages_untold "$got" "$(echo "$got" | sed -n 's/^\([0-9]*\) rows: 0 with huge pages, \1 with lazily freed pages$/untold/p')" = untold
+# (A row that comes as the replay ends may find the process gone: no smaps figures at all.)
+expect replay_rows_leave_huge_pages_untold "$got" "$(echo "$got" | sed -n 's/^[0-9]* rows: 0 with huge pages, [1-9][0-9]* with lazily freed pages$/untold/p')" = untold
 
 # ---- A peak between two rows: 64 MB allocated and freed at once in the recording (no outside sample there:
 # --interval-ms=1000), written by the replay (every block's pages) and freed. No row sees it; the replay notes its

@@ -642,6 +642,15 @@ static int emit(struct run *run, struct matrix_totals *totals)
     return code;
 }
 
+/* Frees what a run holds once its rows are written or dropped: its rows, their labels, its samples. */
+static void free_run(struct run *run)
+{
+    free(run->phases);
+    phase_labels_free(&run->labels);
+    free(run->samples);
+    free(run);
+}
+
 /* Frees a run that is not written (stopped, or after an error): its child, samples and kept output. */
 static void discard(struct run *run)
 {
@@ -658,10 +667,7 @@ static void discard(struct run *run)
             close(run->child->pidfd);
     }
     free(run->child);
-    free(run->phases);
-    phase_labels_free(&run->labels);
-    free(run->samples);
-    free(run);
+    free_run(run);
 }
 
 /* The run of a slot of the schedule, set up to start. */
@@ -764,9 +770,7 @@ static int emit_ready(struct schedule *schedule, struct run **runs, size_t *next
         if (state == SLOT_DONE && runs[slot] && may_go) {
             int run_code = emit(runs[slot], totals);
             code = run_code > code ? run_code : code;
-            free(runs[slot]->phases);
-            free(runs[slot]->samples);
-            free(runs[slot]);
+            free_run(runs[slot]);
             runs[slot] = NULL;
         } else if (!stopping && state != SLOT_SKIPPED)
             break; /* rows are written in matrix order */

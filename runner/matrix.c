@@ -166,8 +166,9 @@ static void sample_outside(struct run *run, struct phase_sample *mark)
         note_peak(run, memory.rss_kb, ns, 0);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             kill_for(run, "oom");
-        /* At every mark; between marks only where a timeline shows it, and within the sampler's time budget. */
-        if ((mark || run->matrix->timeline) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
+        /* At every mark; between marks only where a timeline shows it (a replay's shows only its rows), and within
+           the sampler's time budget. */
+        if ((mark || (run->matrix->timeline && !run->replay)) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
             mark->lazyfree_kb = extra.lazyfree_kb;
             mark->anon_huge_kb = extra.anon_huge_kb;
             mark->has_smaps = true;

@@ -46,6 +46,10 @@ for alloc in $ALLOCS; do
     csv_alloc=$(value "$tmp/live-$alloc.csv" record_live "$alloc" Built allocator)
     expect "trace_names_the_allocator_that_served_malloc_under_$alloc" "trace: $got, csv: $csv_alloc" "$got:$csv_alloc" = "$alloc:$alloc"
 done
+listed=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 == "free" && $6 == "0x0"' | wc -l)
+counted=$($TRACE info "$tmp/live-glibc.trace" | sed -n 's/^  (of the frees, \([0-9]*\) free(NULL): .*/\1/p')
+expect info_counts_the_free_null_calls_the_events_list "info: $counted, events: $listed (the program makes one at least)" \
+    "$counted:$([ "$listed" -ge 1 ] && echo some)" = "$listed:some"
 got=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 != "cpu"' | head -n 2 | awk '{ printf "%s ", $3 }')
 expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (the program's first mark looks the recorder up)" \
     "$got" = "mark mark "

@@ -28,6 +28,8 @@ static void count(struct trace_summary *summary, const struct trace_event *event
     summary->op_counts[event->op]++;
     if (event->failed)
         summary->failed++;
+    if (!event->pointer && event->op == TRACE_FREE)
+        summary->null_frees++;
     if (event->order_error) {
         if (trace_op_releases(event->op))
             summary->unknown_releases++;

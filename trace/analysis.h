@@ -27,6 +27,7 @@ struct trace_summary {
     struct trace_info info;
     uint64_t events, op_counts[TRACE_OP_COUNT];
     uint64_t failed;      /* allocation calls that returned NULL */
+    uint64_t null_frees;  /* free(NULL) calls: they change nothing, and are counted among the frees too */
     uint64_t size_classes[TRACE_SIZE_CLASSES];
     uint64_t first_ns, last_ns;
     uint64_t peak_live_bytes, peak_live_blocks, peak_live_ns;

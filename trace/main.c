@@ -51,6 +51,8 @@ static int print_info(const char *path)
     for (int op = 0; op < TRACE_OP_COUNT; op++)
         if (summary.op_counts[op] && op != TRACE_REALLOC_START) /* a realloc's start is half of its call */
             printf("  %-15s %" PRIu64 "\n", trace_op_names[op], summary.op_counts[op]);
+    if (summary.null_frees)
+        printf("  (of the frees, %" PRIu64 " free(NULL): they change nothing)\n", summary.null_frees);
     printf("failed allocations: %" PRIu64 "\n", summary.failed);
     printf("peak live: %" PRIu64 " bytes in %" PRIu64 " blocks, %.3f s after the start\n", summary.peak_live_bytes,
            summary.peak_live_blocks,

@@ -297,7 +297,7 @@ EXPORT void fragbench_trace_release(void)
 #define EXEC_ENTRY(name, ...)                                                                                      \
     {                                                                                                              \
         resolve();                                                                                                 \
-        trace_writer_end(true);                                                                                           \
+        trace_writer_end(true);                                                                                    \
         int failed = next.name(__VA_ARGS__);                                                                       \
         trace_writer_exec_failed();                                                                                \
         return failed;                                                                                             \

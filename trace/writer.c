@@ -512,8 +512,9 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     trace_path[length > 0 && trace_path[0] == '/' ? length : 0] = '\0';
     if (status.st_size > 0 && ((uint64_t)status.st_size >= size_cap || stopped_before(trace_fd, status.st_size)))
         return start_failed(); /* an earlier image of this process stopped recording: it stopped there for good */
-    pthread_key_create(&exit_key, thread_ends);
-    pthread_atfork(NULL, NULL, child_after_fork);
+    /* Without the key a thread's buffer could not be written at its end (and a key never made may be another's). */
+    if (pthread_key_create(&exit_key, thread_ends) != 0 || pthread_atfork(NULL, NULL, child_after_fork) != 0)
+        return start_failed();
     atomic_store(&bytes_written, (uint64_t)status.st_size);
     if (status.st_size == 0) { /* the first image writes the file's magic; an exec'd one appends */
         unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC;

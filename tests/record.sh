@@ -171,6 +171,13 @@ expect image_execd_after_the_cap_stopped_recording_records_nothing "stopped:even
 "$FB" --quiet --record="$tmp/execfail.trace" -- build/tests/record_threads execfail >/dev/null 2>&1
 got=$($TRACE info "$tmp/execfail.trace" | head -1)
 expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"
+# A failed exec in a signal handler, every 50 us through 300 000 pairs of calls: many come in while the recorder
+# writes an event. Its flush emptied the buffer under that event, which then ended past the events already
+# written, and they were written again: the trace read as corrupt ('goes back in time') or with order errors.
+"$FB" --quiet --record="$tmp/execsignal.trace" -- build/tests/record_threads execsignal 300000 >/dev/null 2>&1
+info=$($TRACE info "$tmp/execsignal.trace" 2>&1)
+got="$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$(echo "$info" | awk '$1 == "malloc" || $1 == "free" { printf "%s=%s ", $1, $2 }')$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')"
+expect exec_failing_in_a_signal_handler_keeps_the_trace_sound "$got $(echo "$info" | grep -i corrupt)" "$got" = "complete:malloc=300000 free=300000 0+0"
 
 # ---- fb-trace's bad input: an exact message and exit 2 each.
 bad_uses=""

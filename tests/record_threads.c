@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,9 @@
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
  *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
  *   nobuffer a thread started with no address space left for the recorder's buffer (see below).
+ *   execsignal N  N pairs of malloc and free between marks Begin and End, with a timer's signal every 50 us
+ *            whose handler makes an exec that fails (execve is async-signal-safe): many land in the middle of
+ *            the recorder's writing of an event, whose buffer the exec's flush writes out.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -200,6 +204,34 @@ static int run_without_room_for_a_buffer(void)
     return 0;
 }
 
+static void exec_that_fails(int signal_number)
+{
+    (void)signal_number;
+    static char *const no_arguments[] = {"program", NULL};
+    execve("/nonexistent/program", no_arguments, no_arguments + 1);
+}
+
+static int run_exec_in_signals(long pairs)
+{
+    struct sigaction action = {.sa_handler = exec_that_fails, .sa_flags = SA_RESTART};
+    struct itimerval every = {{0, 50}, {0, 50}}, off = {{0, 0}, {0, 0}};
+    if (sigaction(SIGALRM, &action, NULL) != 0)
+        return 1;
+    mark("Begin", 0, 0);
+    if (setitimer(ITIMER_REAL, &every, NULL) != 0)
+        return 1;
+    for (long i = 0; i < pairs; i++) {
+        void *volatile block = malloc(16 + (size_t)(i % 200)); /* volatile: the pair may not be optimised away */
+        if (!block)
+            abort();
+        free(block);
+    }
+    if (setitimer(ITIMER_REAL, &off, NULL) != 0)
+        return 1;
+    mark("End", 0, 0);
+    return 0;
+}
+
 static int run_fork(void)
 {
     mark("Begin", 0, 0);
@@ -298,6 +330,8 @@ int main(int argc, char **argv)
         raise(SIGSEGV);
         return 1;
     }
+    if (strcmp(mode, "execsignal") == 0 && argc > 2)
+        return run_exec_in_signals(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "nobuffer") == 0)
         return run_without_room_for_a_buffer();
     return strcmp(mode, "none") == 0 ? 0 : 2;

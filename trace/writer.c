@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,6 +82,13 @@ enum { CPU_NOTE_EVERY_NS = 1000000 };
  * handler) then skip the flush rather than wait for a lock the interrupted code of this thread holds.
  */
 static _Thread_local int in_writer __attribute__((tls_model("initial-exec")));
+/*
+ * Set while this thread writes an event into its own buffer. An exec or _exit in a signal handler that came in
+ * between writes the buffer's finished events as a copy and leaves the buffer as it is: if the exec fails, the
+ * interrupted event goes on where it was, and the chunk's later flush supersedes the copy (a flush that emptied
+ * the buffer under it had the event end past the events already written, and they were written again).
+ */
+static _Thread_local volatile sig_atomic_t in_event __attribute__((tls_model("initial-exec")));
 static int trace_device_ok; /* the trace's descriptor and file, checked before each write: a program may close */
 static dev_t trace_device;  /* its descriptors and open a file of its own that gets the same number */
 static ino_t trace_inode;
@@ -274,6 +282,21 @@ static void flush_own(struct thread_buffer *buffer)
     in_writer--;
 }
 
+/* A signal handler interrupted this thread's event: its finished events written as a copy, the buffer untouched. */
+static void copy_own(struct thread_buffer *buffer)
+{
+    in_writer++;
+    pthread_mutex_lock(&buffer->flush_lock);
+    int reason = atomic_load(&trace_writer_on)
+                     ? write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)
+                     : 0;
+    uint64_t lost_from = buffer->base_ns;
+    pthread_mutex_unlock(&buffer->flush_lock);
+    if (reason && atomic_load(&trace_writer_on))
+        stop_recording((enum trace_stop_reason)reason, lost_from);
+    in_writer--;
+}
+
 /* ---- Per-thread buffers: made on a thread's first event, written out when it ends. */
 
 static void unregister_buffer(struct thread_buffer *buffer)
@@ -385,6 +408,8 @@ static inline bool event_begin(struct event_writer *writer, enum trace_op op, ui
         buffer->chunk = thread_chunks++;
         buffer->base_ns = buffer->prev_ns = ns;
     }
+    in_event = 1;
+    atomic_signal_fence(memory_order_seq_cst);
     writer->buffer = buffer;
     writer->out = buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + atomic_load_explicit(&buffer->used, memory_order_relaxed);
     uint64_t delta = ns > buffer->prev_ns ? ns - buffer->prev_ns : 0;
@@ -416,6 +441,8 @@ static inline void event_end(struct event_writer *writer)
     struct thread_buffer *buffer = writer->buffer;
     size_t used = (size_t)(writer->out - (buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED));
     atomic_store_explicit(&buffer->used, used, memory_order_release);
+    atomic_signal_fence(memory_order_seq_cst);
+    in_event = 0;
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct)
         flush_own(buffer);
@@ -535,7 +562,9 @@ static void flush_all(void)
     struct thread_buffer *self = own;
     int reason = 0;
     uint64_t lost_from = UINT64_MAX;
-    if (self)
+    if (self && in_event)
+        copy_own(self);
+    else if (self)
         flush_own(self);
     in_writer++;
     pthread_mutex_lock(&registry_lock);

@@ -178,6 +178,21 @@ expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | g
 info=$($TRACE info "$tmp/execsignal.trace" 2>&1)
 got="$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$(echo "$info" | awk '$1 == "malloc" || $1 == "free" { printf "%s=%s ", $1, $2 }')$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')"
 expect exec_failing_in_a_signal_handler_keeps_the_trace_sound "$got $(echo "$info" | grep -i corrupt)" "$got" = "complete:malloc=300000 free=300000 0+0"
+# Threads whose first recorded call is the C library's free(NULL) as they end, after the key destructors ran,
+# and threads whose one call is a key destructor's: the dead thread's buffer stayed in the thread descriptor the
+# next thread reused, whose end wrote its own calls as thread 0's: the live heap at the marks was off, with order
+# errors or a trace read as corrupt ('thread 0 goes back in time').
+"$FB" --quiet --record="$tmp/idle.trace" -- build/tests/record_threads idle 20 >"$tmp/idle.out" 2>&1
+info=$($TRACE info "$tmp/idle.trace" 2>&1)
+got="$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p'):$(marks_vs_trace "$tmp/idle.out" "$tmp/idle.trace" | awk 'NR == 1 { b = $4 - $2; k = $5 - $3 } { printf "%s %d/%d ", $1, $4 - b - $2, $5 - k - $3 }')"
+expect threads_whose_first_call_comes_as_they_end_keep_the_trace_sound "$got $(echo "$info" | grep -i corrupt)" "$got" = "complete:0+0:Begin 0/0 End 0/0 "
+# A thread cancelled while a cancel is pending at the recorder's write of its buffer (writev is a cancellation
+# point): it was acted on there with the writer's locks held, and the thread's end waited for them forever.
+timeout 60 "$FB" --quiet --record="$tmp/cancel.trace" -- build/tests/record_threads cancel >"$tmp/cancel.out" 2>&1
+code=$?
+info=$($TRACE info "$tmp/cancel.trace" 2>&1)
+got="exit $code:$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')"
+expect cancelled_thread_whose_cancel_comes_due_in_the_recorder_ends "$got $(tail -n 2 "$tmp/cancel.out")" "$got" = "exit 0:complete:0+0"
 
 # ---- fb-trace's bad input: an exact message and exit 2 each.
 bad_uses=""

@@ -34,6 +34,13 @@
  *   execsignal N  N pairs of malloc and free between marks Begin and End, with a timer's signal every 50 us
  *            whose handler makes an exec that fails (execve is async-signal-safe): many land in the middle of
  *            the recorder's writing of an event, whose buffer the exec's flush writes out.
+ *   idle N   N rounds of: main's calls (enough to fill chunks), a thread that makes no call of its own, and a
+ *            thread whose one call is its key destructor's free of a block main made. Both threads' first
+ *            recorded calls come as they end (the C library's free(NULL) after the key destructors ran), on a
+ *            thread descriptor the next thread reuses.
+ *   cancel   a thread allocates and frees in a loop, reaching a cancellation point of its own only every 2^20
+ *            pairs; main cancels it after 50 ms: the pending cancel is acted on at the recorder's write of the
+ *            thread's buffer, unless the recorder keeps it off, and then joins it and allocates again.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -110,6 +117,79 @@ static void *churn(void *out)
         if (!(left[i] = malloc(64)))
             abort();
     return NULL;
+}
+
+/* idle: a thread that makes no allocation call (the C library's own calls at its end aside). */
+static void *no_calls(void *unused)
+{
+    return unused;
+}
+
+static pthread_key_t block_key;
+
+/* idle: a thread whose one call is the free of main's block, by its key's destructor as it ends. */
+static void *free_at_end(void *block)
+{
+    pthread_setspecific(block_key, block);
+    return NULL;
+}
+
+static int run_idle_threads(long rounds)
+{
+    void *held[4] = {NULL, NULL, NULL, NULL};
+    pthread_t thread;
+    if (pthread_key_create(&block_key, free) != 0 || pthread_create(&thread, NULL, no_calls, NULL) != 0 ||
+        pthread_join(thread, NULL) != 0)
+        return 1; /* a first thread before the Begin mark: the C library keeps a block for its threads' TLS */
+    mark("Begin", 0, 0);
+    for (long round = 0; round < rounds; round++) {
+        for (int i = 0; i < 3000; i++) { /* past a buffer: main's chunk numbers move on between the threads */
+            free(held[i % 4]);
+            if (!(held[i % 4] = malloc(16 + (size_t)(i % 200))))
+                abort();
+        }
+        void *block = malloc(1000);
+        if (!block || pthread_create(&thread, NULL, no_calls, NULL) != 0 || pthread_join(thread, NULL) != 0 ||
+            pthread_create(&thread, NULL, free_at_end, block) != 0 || pthread_join(thread, NULL) != 0)
+            return 1;
+    }
+    size_t bytes = 0;
+    for (int i = 0; i < 4; i++)
+        bytes += held[i] ? 16 + (size_t)((3000 - 4 + i) % 200) : 0;
+    mark("End", bytes, 4);
+    for (int i = 0; i < 4; i++)
+        free(held[i]);
+    return 0;
+}
+
+/* cancel: pairs of calls until cancelled; its own cancellation point only every 2^20 pairs. */
+static void *churn_until_cancelled(void *unused)
+{
+    for (unsigned long i = 1;; i++) {
+        void *volatile block = malloc(16 + i % 200); /* volatile: the pair may not be optimised away */
+        if (!block)
+            abort();
+        free(block);
+        if ((i & 0xfffff) == 0)
+            pthread_testcancel();
+    }
+    return unused;
+}
+
+static int run_cancelled(void)
+{
+    pthread_t thread;
+    void *result = NULL;
+    mark("Begin", 0, 0);
+    if (pthread_create(&thread, NULL, churn_until_cancelled, NULL) != 0)
+        return 1;
+    usleep(50000);
+    if (pthread_cancel(thread) != 0 || pthread_join(thread, &result) != 0 || result != PTHREAD_CANCELED)
+        return 1;
+    for (int i = 0; i < 20000; i++) /* main's own calls after: its buffer is written as the others' was */
+        free(malloc(64 + (size_t)(i % 64)));
+    mark("End", 0, 0);
+    return 0;
 }
 
 static int run_threads(void)
@@ -332,6 +412,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "execsignal") == 0 && argc > 2)
         return run_exec_in_signals(strtol(argv[2], NULL, 10));
+    if (strcmp(mode, "idle") == 0 && argc > 2)
+        return run_idle_threads(strtol(argv[2], NULL, 10));
+    if (strcmp(mode, "cancel") == 0)
+        return run_cancelled();
     if (strcmp(mode, "nobuffer") == 0)
         return run_without_room_for_a_buffer();
     return strcmp(mode, "none") == 0 ? 0 : 2;

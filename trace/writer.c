@@ -154,8 +154,8 @@ static bool reopen_trace(void)
     return true;
 }
 
-/* Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock. */
-static bool write_all(struct iovec *pieces, int count)
+/* write_all's work: the pieces at the end of the file, or false. */
+static bool write_pieces(struct iovec *pieces, int count)
 {
     if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace()))
         return false; /* the descriptor is another file's now, and the trace cannot be opened again */
@@ -176,6 +176,23 @@ static bool write_all(struct iovec *pieces, int count)
         }
     }
     return true;
+}
+
+/*
+ * Writes all of the pieces at the end of the file, or returns false. The caller holds write_lock.
+ *
+ * With the thread's cancellation off: writev and open are cancellation points, and a cancel pending on a thread
+ * that reaches them only inside malloc or free (a loop that tests for it seldom) would be acted on here, with the
+ * writer's locks held: the thread's end then waited forever for its own buffer's lock. The cancel is acted on at
+ * the program's next cancellation point instead, as it would be without the recorder.
+ */
+static bool write_all(struct iovec *pieces, int count)
+{
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    bool written = write_pieces(pieces, count);
+    pthread_setcancelstate(cancel_state, NULL);
+    return written;
 }
 
 /* A small block (image, stop, end) written whole, outside the size cap. */
@@ -315,10 +332,28 @@ static void unregister_buffer(struct thread_buffer *buffer)
     in_writer--;
 }
 
+/*
+ * A thread whose first recorded call came after the C library ran its key destructors (a thread that makes no
+ * call of its own; the library's free(NULL) as it ends) set the key too late for its destructor to run: the value
+ * stays in the thread's descriptor, which the next thread started may reuse, and whose key destructor or first
+ * event then finds it. The dead thread's buffer is written out under its own number and recycled. (One whose
+ * descriptor is not reused stays registered, and is written out with the others at exit.)
+ */
+static void retire_dead_threads_buffer(struct thread_buffer *buffer)
+{
+    flush_own(buffer);
+    unregister_buffer(buffer);
+}
+
 /* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
 static void thread_ends(void *value)
 {
     struct thread_buffer *buffer = value;
+    if (buffer != own) { /* a dead thread's, found in the descriptor this thread reuses: this thread has none */
+        retire_dead_threads_buffer(buffer);
+        thread_exiting = true; /* its later events, if any, are written one by one */
+        return;
+    }
     flush_own(buffer);
     thread_chunks = buffer->chunk;
     own = NULL;
@@ -364,17 +399,26 @@ static struct thread_buffer *new_buffer(void)
     return buffer;
 }
 
+/* Gives the calling thread its number in the trace, on its first event (with a buffer or without). */
+static void number_thread(void)
+{
+    if (thread_numbered)
+        return;
+    thread_numbered = true;
+    thread_number = atomic_fetch_add(&threads_seen, 1);
+    if (thread_number > 0) /* a second thread: from now on, to the ns (see the clock, above) */
+        atomic_store(&event_clock, CLOCK_MONOTONIC);
+}
+
 /* The calling thread's buffer, made on its first event; NULL if none can be had (then the event is lost). */
 static struct thread_buffer *own_buffer(void)
 {
     if (own)
         return own;
-    if (!thread_numbered) {
-        thread_numbered = true;
-        thread_number = atomic_fetch_add(&threads_seen, 1);
-        if (thread_number > 0) /* a second thread: from now on, to the ns (see the clock, above) */
-            atomic_store(&event_clock, CLOCK_MONOTONIC);
-    }
+    number_thread();
+    struct thread_buffer *dead = pthread_getspecific(exit_key);
+    if (dead) /* this thread made no buffer yet: the key's value is a dead thread's (see above) */
+        retire_dead_threads_buffer(dead);
     own = new_buffer();
     if (own)
         pthread_setspecific(exit_key, own);
@@ -399,6 +443,7 @@ static inline bool event_begin(struct event_writer *writer, enum trace_op op, ui
             return false;
         }
         /* After the thread's own end: a buffer on the stack, written at once as a chunk of its own. */
+        number_thread(); /* a thread that ends with no buffer of its own made none: it may have no number yet */
         buffer = &writer->direct;
         memset(buffer, 0, sizeof *buffer);
         pthread_mutex_init(&buffer->flush_lock, NULL);

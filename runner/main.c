@@ -173,6 +173,23 @@ static int find_program(const char *name, char *out, size_t size)
     return -1;
 }
 
+/* Why find_program refused name: the file's own state when it has a '/', else that PATH holds no such program. */
+static const char *why_not_runnable(const char *name)
+{
+    struct stat status;
+    if (!*name)
+        return "an empty name";
+    if (!strchr(name, '/'))
+        return "no such program in PATH";
+    if (stat(name, &status) != 0)
+        return strerror(errno);
+    if (S_ISDIR(status.st_mode))
+        return "it is a directory";
+    if (!S_ISREG(status.st_mode))
+        return "it is not a regular file";
+    return "it is not executable (no x permission for this user)";
+}
+
 static const char *case_name_at(const void *unused, size_t i)
 {
     (void)unused;
@@ -379,6 +396,27 @@ static const char *command_name(char **command, size_t count)
     return "env";
 }
 
+/* --dry-run, everything checked: what would run, and that nothing did. */
+static void print_dry_run(FILE *out, const struct options *options, const struct case_entry **cases,
+                          size_t case_count, const struct selection *selection)
+{
+    char reps[32];
+    if (options->max_reps > options->reps)
+        snprintf(reps, sizeof reps, "%u-%u reps", options->reps, options->max_reps);
+    else
+        snprintf(reps, sizeof reps, "%u rep%s", options->reps, options->reps > 1 ? "s" : "");
+    fprintf(out, "fragbench: dry run: %zu case%s x %zu profile%s x %s would run; nothing ran\n", case_count,
+            case_count > 1 ? "s" : "", selection->count, selection->count > 1 ? "s" : "", reps);
+    fprintf(out, "  %-9s", options->replay ? "traces:" : options->external ? "command:" : "cases:");
+    for (size_t c = 0; c < case_count; c++)
+        fprintf(out, "%s %s", c ? "," : "", cases[c]->name);
+    fprintf(out, "\n  profiles:");
+    for (size_t p = 0; p < selection->count; p++)
+        fprintf(out, "%s %s (%s %s)", p ? "," : "", selection->items[p].profile->name,
+                selection->items[p].allocator, selection->items[p].version);
+    fputc('\n', out);
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -432,7 +470,8 @@ int main(int argc, char **argv)
     if (options.external) {
         command_case.name = command_name(options.case_names, options.case_count);
         if (find_program(options.case_names[0], command_path, sizeof command_path) != 0) {
-            fprintf(stderr, "fragbench: cannot run '%s': not found or not executable\n", options.case_names[0]);
+            fprintf(stderr, "fragbench: cannot run '%s': %s\n", options.case_names[0],
+                    why_not_runnable(options.case_names[0]));
             profiles_free(&profiles);
             return EXIT_BAD_INPUT;
         }
@@ -480,8 +519,8 @@ int main(int argc, char **argv)
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
         if (cases[c]->kind == PYTHON && find_program(options.python, python, sizeof python) != 0) {
-            fprintf(stderr, "fragbench: --python: cannot run '%s' for case %s (apt-get install python3, or "
-                            "--python=PATH)\n", options.python, cases[c]->name);
+            fprintf(stderr, "fragbench: --python: cannot run '%s' for case %s: %s (apt-get install python3, or "
+                            "--python=PATH)\n", options.python, cases[c]->name, why_not_runnable(options.python));
             code = EXIT_BAD_INPUT;
         }
     /* The output files: all opened and checked before any is emptied, so a refusal loses no earlier results. */
@@ -501,14 +540,22 @@ int main(int argc, char **argv)
         code = EXIT_BAD_INPUT;
     if (code == EXIT_CLEAN && output_check_distinct(outputs, output_count) != 0)
         code = EXIT_BAD_INPUT;
-    for (size_t o = 0; o < output_count && code == EXIT_CLEAN; o++)
+    for (size_t o = 0; o < output_count && code == EXIT_CLEAN && !options.dry_run; o++)
         if (output_empty(&outputs[o]) != 0)
             code = EXIT_BAD_INPUT;
     for (size_t o = 0; o < output_count; o++)
-        if (code != EXIT_CLEAN)
-            output_abandon(&outputs[o]);
+        if (code != EXIT_CLEAN || options.dry_run)
+            output_abandon(&outputs[o]); /* a dry run leaves every file as it was */
         else if (&outputs[o] != csv_file && &outputs[o] != timeline_file)
             close(outputs[o].fd); /* the trace: the recorder opens it by its path */
+    if (code == EXIT_CLEAN && options.dry_run) {
+        if (!options.quiet)
+            print_dry_run(console, &options, cases, case_count, &selection);
+        selection_free(&selection);
+        free(cases);
+        profiles_free(&profiles);
+        return EXIT_CLEAN;
+    }
     FILE *timeline = NULL;
     if (code == EXIT_CLEAN && csv_file && !(csv = fdopen(csv_file->fd, "w")))
         abort();

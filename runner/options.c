@@ -9,7 +9,8 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME };
+       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME,
+       OPT_DRY_RUN };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -36,6 +37,7 @@ static const struct option long_options[] = {
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"replay-time", required_argument, NULL, OPT_REPLAY_TIME},
     {"list", optional_argument, NULL, 'l'},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -94,6 +96,8 @@ void options_usage(FILE *out)
           "                              (as long as the program took)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
+          "      --dry-run               check everything a run needs (names, libraries, numbers, traces,\n"
+          "                              files) and say what would run; run nothing, write no file\n"
           "  -h, --help                  show this help\n"
           "  -V, --version               show the version\n"
           "\n"
@@ -367,6 +371,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case 'q':
             out->quiet = true;
             break;
+        case OPT_DRY_RUN:
+            out->dry_run = true;
+            break;
         case OPT_NO_OVERLAP:
             out->no_overlap = true;
             break;
@@ -490,6 +497,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     if (out->external && command_words >= 0 && out->case_count != (size_t)command_words) {
         snprintf(error, error_size, "'%s' before --: give case names or a command after --, not both",
                  out->case_names[0]);
+        return -1;
+    }
+    if (out->list && out->case_count > 0) {
+        snprintf(error, error_size, "--list lists every case and profile: give no %s with it ('%s')",
+                 out->external ? "command" : "case name", out->case_names[0]);
         return -1;
     }
     if (for_cases && (out->external || out->replay)) {

@@ -32,6 +32,7 @@ struct options {
     const char *replay;        /* --replay: comma-separated traces, each replayed as a case; NULL for none */
     const char *replay_time;   /* --replay-time: gaps, fast or real (fb-replay's --time) */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
+    bool dry_run;              /* --dry-run: check everything, say what would run, run nothing */
     bool help, version;
     char **case_names; /* the positional arguments */
     size_t case_count;

@@ -62,12 +62,22 @@ bool verify_allocator(const struct profile *profile, const struct record *hello,
     if (same_library(profile->library, hello->object))
         return true;
 
+    /* glibc serving malloc means ld.so could not preload the library: it ignores it with a warning. */
+    bool fell_back = strcmp(hello->allocator, "glibc") == 0;
+    if (fell_back && !*profile->package && strchr(profile->library, '/') && access(profile->library, R_OK) != 0) {
+        /* A mistyped path: what is wrong comes first. An ad-hoc profile is named after its path. */
+        if (strcmp(profile->name, profile->library) == 0)
+            snprintf(message, size, "--alloc=%s: there is no readable file %s (malloc would be served by %s)",
+                     profile->library, profile->library, served_by);
+        else
+            snprintf(message, size, "profile '%s' asks for %s: there is no readable file %s (malloc would be "
+                     "served by %s)", profile->name, profile->library, profile->library, served_by);
+        return false;
+    }
     int n = snprintf(message, size, "profile '%s' asks for %s, but malloc is served by %s", profile->name,
                      profile->library, served_by);
     if (n < 0 || (size_t)n >= size)
         return false;
-    /* glibc serving malloc means ld.so could not preload the library: it ignores it with a warning. */
-    bool fell_back = strcmp(hello->allocator, "glibc") == 0;
     if (!fell_back)
         snprintf(message + n, size - (size_t)n, ": another malloc was loaded before it");
     else if (*profile->package)
@@ -75,8 +85,6 @@ bool verify_allocator(const struct profile *profile, const struct record *hello,
                  ": ld.so could not load the library; install the Debian package %s "
                  "(apt-get install %s, or make deps)",
                  profile->package, profile->package);
-    else if (strchr(profile->library, '/') && access(profile->library, R_OK) != 0)
-        snprintf(message + n, size - (size_t)n, ": there is no readable file %s", profile->library);
     else
         say_why_not_loaded(profile->library, message + n, size - (size_t)n);
     return false;

@@ -93,9 +93,6 @@ for name in ${CURES:-}; do
     case " $CASES " in *" $name "*) ;; *) cures="$cures $name" ;; esac
 done
 cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
-# More reps where they differ needs two to compare, and never means fewer than REPS.
-[ "$REPS" -lt 2 ] && MAX_REPS=$REPS
-[ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
 
 # The traces are checked before anything runs (bad input stops make compare at once, not after the matrix): each
 # must read as a trace, and its name must not be a case's of this matrix (its rows would join that case's).
@@ -113,6 +110,31 @@ for name in $(trace_names); do
         exit 2 ;;
     esac
 done
+# Whatever else the runner would refuse (a case's or a profile's name, a number) stops make compare here too, before
+# the plan and its estimate: the runner checks the runs below without running any (--dry-run, which writes nothing).
+refuse_bad_runs() {
+    said=$("$runner" --dry-run --quiet "$@" 2>&1 >/dev/null) && return 0
+    code=$?
+    put_back_earlier
+    echo "$said" | sed -e 's/^fragbench: --reps:/fragbench: REPS (--reps):/' -e 's/^fragbench: --scale:/fragbench: SCALE (--scale):/' \
+        -e 's/^fragbench: --idle-ms:/fragbench: IDLE_MS (--idle-ms):/' -e 's/^fragbench: --jobs:/fragbench: JOBS (--jobs):/' >&2
+    echo "fragbench: nothing ran; $earlier_state" >&2
+    exit "$code"
+}
+# shellcheck disable=SC2086 # lists of names
+refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --scale="$SCALE" --idle-ms="$IDLE_MS" \
+    --jobs="$JOBS" $CASES
+# shellcheck disable=SC2086
+[ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
+case $MAX_REPS in
+'' | *[!0-9]*)
+    put_back_earlier
+    echo "fragbench: MAX_REPS: '$MAX_REPS' is not a whole number; nothing ran; $earlier_state" >&2
+    exit 2 ;;
+esac
+# More reps where they differ needs two to compare, and never means fewer than REPS.
+[ "$REPS" -lt 2 ] && MAX_REPS=$REPS
+[ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \

@@ -200,4 +200,16 @@ expect static_binary_is_refused_with_the_reason "exit $code: $(cat "$tmp/static.
 "$FB" --quiet -- /nonexistent/command >/dev/null 2>"$tmp/missing.err"
 code=$?
 expect missing_command_exits_2 "exit $code: $(cat "$tmp/missing.err")" \
-    "$code:$(grep -c "cannot run '/nonexistent/command'" "$tmp/missing.err")" = 2:1
+    "$code:$(grep -c "^fragbench: cannot run '/nonexistent/command': No such file or directory$" "$tmp/missing.err")" = 2:1
+# Each refusal says why: a directory, a file without x, a name PATH does not hold (it said "not found or not
+# executable" to all of them).
+printf 'data\n' >"$tmp/not-executable"
+got=""
+for command in "$tmp" "$tmp/not-executable" no-such-program-anywhere; do
+    "$FB" --quiet -- "$command" >/dev/null 2>>"$tmp/why.err"
+    got="$got$?:"
+done
+got="$got$(grep -c -e "^fragbench: cannot run '$tmp': it is a directory$" \
+    -e "^fragbench: cannot run '$tmp/not-executable': it is not executable (no x permission for this user)$" \
+    -e "^fragbench: cannot run 'no-such-program-anywhere': no such program in PATH$" "$tmp/why.err")"
+expect a_command_that_cannot_run_is_refused_saying_why "$got; $(cat "$tmp/why.err")" "$got" = "2:2:2:3"

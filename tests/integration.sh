@@ -175,6 +175,21 @@ expect list_marks_every_shipped_profile_installed "$(cat "$tmp/list.out")" "$got
 expect list_marks_a_missing_profile_with_its_package "$(cat "$tmp/list2.out")" \
     -n "$(grep -E '^  ghost +missing +apt-get install libghostmalloc9 ' "$tmp/list2.out")"
 
+# ---- --dry-run checks as a run does and runs nothing: no row, no file made or emptied; bad input still exit 2.
+printf 'earlier\n' >"$tmp/dry-kept.csv"
+"$FB" --dry-run --alloc=glibc,jemalloc --reps=2 --max-reps=3 --csv="$tmp/dry-new.csv" frag lists >"$tmp/dry.out" 2>&1
+code=$?
+"$FB" --dry-run --csv="$tmp/dry-kept.csv" --timeline="$tmp/dry-timeline.csv" frag >>"$tmp/dry.out" 2>&1
+code2=$?
+"$FB" --dry-run --alloc=jemaloc frag >"$tmp/dry-bad.out" 2>&1
+code3=$?
+got="$code:$code2:$code3:$(grep -c '^fragbench: dry run: 2 cases x 2 profiles x 2-3 reps would run; nothing ran$' "$tmp/dry.out")"
+got="$got:$(grep -c '^  profiles: glibc (glibc [0-9.]*), jemalloc (jemalloc [0-9.]*)$' "$tmp/dry.out")"
+got="$got:$(ls "$tmp/dry-new.csv" "$tmp/dry-timeline.csv" 2>/dev/null | wc -l):$(cat "$tmp/dry-kept.csv")"
+got="$got:$(grep -c "unknown allocator profile 'jemaloc'" "$tmp/dry-bad.out")"
+expect dry_run_checks_everything_and_runs_and_writes_nothing "$got; $(cat "$tmp/dry.out" "$tmp/dry-bad.out")" \
+    "$got" = "0:0:2:1:1:0:earlier:1"
+
 # ---- Each program says its version (fragbench's one), and --help prints its usage on stdout with exit 0.
 want=$(sed -n 's/^#define FRAGBENCH_VERSION "\(.*\)"$/\1/p' runner/version.h)
 got=""
@@ -279,7 +294,7 @@ expect closing_table_shows_the_median_of_the_reps "table '$table', medians from 
 "$FB" --alloc=/nonexistent/libnomalloc.so --idle-ms=0 frag >/dev/null 2>"$tmp/nolib.err"
 code=$?
 expect ad_hoc_path_that_does_not_exist_exits_2 "exit $code: $(cat "$tmp/nolib.err")" \
-    "$code:$(grep -c 'there is no readable file /nonexistent/libnomalloc.so' "$tmp/nolib.err")" = 2:1
+    "$code:$(grep -c '^fragbench: --alloc=/nonexistent/libnomalloc.so: there is no readable file /nonexistent/libnomalloc.so (malloc would be served by glibc ' "$tmp/nolib.err")" = 2:1
 # A library that loads but has no malloc (zlib), and a file that is no library at all: each said as it is.
 zlib=$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -n 1)
 "$FB" --alloc="$zlib" --idle-ms=0 frag >/dev/null 2>"$tmp/zlib.err"

@@ -156,6 +156,21 @@ make -s --no-print-directory compare TRACES="$tmp/frag.trace.zst" CASES=frag CUR
 code2=$?
 got="$code:$code2:$(grep -c 'fragbench: TRACES: cannot read .*no-such.trace: No such file or directory; nothing ran' "$tmp/badtrace.out"):$(grep -c 'fragbench: TRACES: a trace named frag is also a case of the matrix' "$tmp/badtrace.out"):$(grep -c 'fragbench: \[' "$tmp/badtrace.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_a_bad_trace_before_any_run "$got; $(cat "$tmp/badtrace.out")" "$got" = "2:2:1:1:0:earlier"
+# ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
+# plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
+for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x; do
+    make -s --no-print-directory compare TRACES= CASES=frag CURES=frag_subprocess.py ALLOCS=glibc SCALE=0.02 \
+        IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" "$bad" \
+        >>"$tmp/badinput.out" 2>&1 # (the last of a name's values on make's command line is the one it takes)
+    printf 'exit %s\n' $? >>"$tmp/badinput.out"
+done
+got="$(grep -c '^exit 2$' "$tmp/badinput.out"):$(grep -c 'nothing ran; the earlier results in .* are back in place' "$tmp/badinput.out")"
+got="$got:$(grep -c "^fragbench: REPS (--reps): 'abc' is not a whole number" "$tmp/badinput.out")"
+got="$got:$(grep -c "^fragbench: unknown case 'fragg' (did you mean frag?)" "$tmp/badinput.out")"
+got="$got:$(grep -c "^fragbench: unknown allocator profile 'jemaloc'" "$tmp/badinput.out")"
+got="$got:$(grep -c "^fragbench: MAX_REPS: 'x' is not a whole number" "$tmp/badinput.out")"
+got="$got:$(grep -c -e 'fragbench: memory:' -e 'Illegal number' -e 'fragbench: \[' "$tmp/badinput.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_compare_refuses_bad_input_before_its_plan "$got; $(cat "$tmp/badinput.out")" "$got" = "4:4:1:1:1:1:0:earlier"
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1

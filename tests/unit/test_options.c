@@ -83,6 +83,22 @@ static void case_settings_are_for_cases_only(void)
     CHECK_STR(error, "--threads applies to fragbench's cases only: a command does not take it");
 }
 
+/* --list lists everything: a case name or command given with it would be silently ignored, so it is refused. */
+static void list_takes_no_case_names_and_dry_run_is_a_flag(void)
+{
+    struct options o;
+    char error[256];
+    char *named[] = {"run", "--list", "frag", NULL};
+    char *command[] = {"run", "--list=profiles", "--", "true", NULL};
+    char *dry[] = {"run", "--dry-run", "frag", NULL};
+    CHECK(parse(&o, error, named) == -1);
+    CHECK_STR(error, "--list lists every case and profile: give no case name with it ('frag')");
+    CHECK(parse(&o, error, command) == -1);
+    CHECK_STR(error, "--list lists every case and profile: give no command with it ('true')");
+    CHECK(parse(&o, error, dry) == 0);
+    CHECK(o.dry_run && o.case_count == 1);
+}
+
 static void an_unknown_option_names_the_nearest(void)
 {
     struct options o;
@@ -254,6 +270,7 @@ int main(void)
     RUN_TEST(an_unknown_option_names_the_nearest);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);
     RUN_TEST(a_list_with_an_empty_name_is_refused);
+    RUN_TEST(list_takes_no_case_names_and_dry_run_is_a_flag);
     RUN_TEST(an_option_given_twice_is_refused_naming_both_values);
     return CHECK_EXIT_CODE();
 }

@@ -516,7 +516,7 @@ static void finish(struct run *run)
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
         run->last_is_a_mark = true;
     }
-    if (run->matrix->command && run->have_hello && run->have_last && !ended_itself) {
+    if (run->matrix->command && run->have_hello && run->have_last && !ended_itself && !run->wrong_allocator) {
         struct phase_sample end = {.seq = run->phase_count + 1, .label = "Exit",
                              .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
                              .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,
@@ -548,7 +548,9 @@ static void finish(struct run *run)
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;
-    progress_finished(run->progress, run->what, run->status, progress_now() - run->started);
+    /* A run refused for its allocator has no rows whatever its exit: its progress line must not say ok. */
+    progress_finished(run->progress, run->what, run->wrong_allocator ? "refused (another allocator)" : run->status,
+                      progress_now() - run->started);
 }
 
 /* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */

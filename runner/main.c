@@ -21,6 +21,7 @@
 #include "selection.h"
 #include "summary.h"
 #include "version.h"
+#include "../trace/analysis.h"
 #include "../trace/reader.h"
 
 /* Where the runner's own files are: the programs beside it, profiles.txt one level up. */
@@ -263,9 +264,8 @@ static int open_trace_outputs(const struct options *options, struct output_file 
                 strerror(errno));
         return -1;
     }
-    size_t length = strlen(absolute);
-    if (length > 4 && strcmp(absolute + length - 4, ".zst") == 0) {
-        if (length + 5 > PATH_MAX) {
+    if (trace_path_is_compressed(absolute)) {
+        if (strlen(absolute) + 5 > PATH_MAX) {
             fprintf(stderr, "fragbench: --record: the path %s is too long\n", absolute);
             return -1;
         }

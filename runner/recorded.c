@@ -236,7 +236,10 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     trace_state_text(info, state, sizeof state);
     char file_size[32];
     trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
-    fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %s", path, summary->events, file_size);
+    /* A .zst is read before zstd compresses it: the size said is the trace's, not the file's to come. */
+    bool to_compress = trace_path_is_compressed(path);
+    fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %s%s", path, summary->events, file_size,
+            to_compress ? " before compression" : "");
     if (summary->events)
         fprintf(out, ", %.1f bytes each", (double)info->file_bytes / (double)summary->events);
     fprintf(out, "; %s):\n", state);

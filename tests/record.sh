@@ -286,6 +286,16 @@ plain=$($TRACE info "$tmp/jq.trace" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
 packed=$($TRACE info "$tmp/jq.trace.zst" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
 expect record_to_zst_compresses_and_reads_back "magic $magic, events $packed (uncompressed run: $plain), $(wc -c <"$tmp/jq.trace.zst") bytes; $(cat "$tmp/zst.err")" \
     "$magic:$([ -e "$tmp/jq.trace.zst.raw" ] && echo raw-left):$([ "${packed:-0}" -gt 100000 ] && echo read)" = "28b52ffd::read"
+# fb-trace info says both sizes of a .zst, each named (it gave the trace's size alone, as if it were the file's).
+sizes=$($TRACE info "$tmp/jq.trace.zst" | head -n 1)
+stored=$(wc -c <"$tmp/jq.trace.zst" | awk '{ printf($1 >= 99950 ? "%.1f MB" : "%.1f kB", $1 >= 99950 ? $1 / 1e6 : $1 / 1e3) }')
+expect info_on_a_zst_names_the_compressed_and_the_trace_size "$sizes (the file: $stored)" \
+    -n "$(echo "$sizes" | grep -F "jq.trace.zst ($stored compressed, " | grep -E ' MB as a trace, format [0-9]+, complete\)$')"
+# The run's own report, printed before zstd has compressed the file, says whose size it gives.
+printf '[1,2,3]\n' >"$tmp/small.json"
+"$FB" --record="$tmp/small.trace.zst" -- jq -c 'map(.)' "$tmp/small.json" >"$tmp/small-zst.out" 2>&1
+expect the_report_of_a_zst_recording_says_its_size_is_before_compression "$(grep 'Recorded heap' "$tmp/small-zst.out")" \
+    -n "$(grep -E '^Recorded heap \(.*small.trace.zst: [0-9]+ events, [0-9.]+ kB before compression, ' "$tmp/small-zst.out")"
 # A compressed trace cut short: zstd's own words in the message (one line, exit 2), none of them on the terminal before it
 # (zstd shortens a long path in them).
 head -c 20000 "$tmp/jq.trace.zst" >"$tmp/cut.trace.zst"

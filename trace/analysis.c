@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool trace_path_is_compressed(const char *path)
+{
+    size_t length = strlen(path);
+    return length > 4 && strcmp(path + length - 4, ".zst") == 0;
+}
+
 void trace_file_size_text(uint64_t bytes, char *out, size_t size)
 {
     if (bytes >= 99950) /* what prints as 0.1 MB and up */

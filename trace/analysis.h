@@ -36,6 +36,9 @@ struct trace_summary {
     uint64_t unknown_releases, double_allocations;
 };
 
+/* Whether a trace's path names a zstd-compressed file (FILE.zst), as the recorder and its readers call one. */
+bool trace_path_is_compressed(const char *path);
+
 /* A trace's size for people: "12.8 MB" from 0.1 MB up, "3.2 kB" below, "412 bytes" under a kB. */
 void trace_file_size_text(uint64_t bytes, char *out, size_t size);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis.h"
 #include "reader.h"
@@ -35,9 +36,17 @@ static int print_info(const char *path)
     const struct trace_info *info = &summary.info;
     double seconds = summary.last_ns > info->start_ns ? (double)(summary.last_ns - info->start_ns) / 1e9 : 0;
     trace_state_text(info, state, sizeof state);
-    char file_size[32];
+    char file_size[32], stored_size[32];
     trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
-    printf("trace: %s (%s, format %u, %s)\n", path, file_size, info->version, state);
+    /* A .zst is read through zstd: the reader's bytes are the trace's, the file on disk is smaller. */
+    struct stat stored;
+    bool compressed = trace_path_is_compressed(path) && stat(path, &stored) == 0;
+    if (compressed) {
+        trace_file_size_text((uint64_t)stored.st_size, stored_size, sizeof stored_size);
+        printf("trace: %s (%s compressed, %s as a trace, format %u, %s)\n", path, stored_size, file_size,
+               info->version, state);
+    } else
+        printf("trace: %s (%s, format %u, %s)\n", path, file_size, info->version, state);
     printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
            info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
     printf("allocator: %s%s%s\n", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",
@@ -45,6 +54,8 @@ static int print_info(const char *path)
     printf("events: %" PRIu64 " in %.3f s", summary.events, seconds);
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
+    if (summary.events && compressed)
+        printf(" (%.2f compressed)", (double)stored.st_size / (double)summary.events);
     printf("\n");
     if (summary.op_counts[TRACE_REALLOC_START])
         printf("  (a realloc is two events, its start and its end; each call below is counted once)\n");

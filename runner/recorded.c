@@ -187,6 +187,15 @@ static void ratio_text(char *out, size_t size, uint64_t rss_kb, uint64_t live_by
         snprintf(out, size, "%.2f", (double)rss_kb * 1024.0 / (double)live_bytes);
 }
 
+/* The number of allocations the trace holds (each size class counts the allocations of its sizes). */
+static uint64_t allocation_count(const struct trace_summary *summary)
+{
+    uint64_t allocations = 0;
+    for (unsigned k = 0; k < TRACE_SIZE_CLASSES; k++)
+        allocations += summary->size_classes[k];
+    return allocations;
+}
+
 static void print_calls(FILE *out, const struct trace_summary *summary)
 {
     const char *separator = "";
@@ -198,10 +207,8 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
         }
     fprintf(out, "%s\n", *separator ? "" : " none");
     /* The size classes that hold most allocations, largest share first. */
-    uint64_t allocations = 0;
+    uint64_t allocations = allocation_count(summary);
     bool shown[TRACE_SIZE_CLASSES] = {false};
-    for (unsigned k = 0; k < TRACE_SIZE_CLASSES; k++)
-        allocations += summary->size_classes[k];
     if (!allocations)
         return;
     fprintf(out, "  Sizes (of %" PRIu64 " allocations):", allocations);
@@ -224,8 +231,62 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
     fputc('\n', out);
 }
 
+/*
+ * Whether CPython's own allocator served the program's small objects: an image named python*, without
+ * PYTHONMALLOC=malloc (or malloc_debug) in the runner's environment or among the command's words (env NAME=VALUE).
+ * pymalloc serves objects of up to 512 bytes from 256 kB arenas it maps itself, which the trace never sees.
+ */
+static bool pymalloc_may_serve(const struct trace_info *info, char *const *command)
+{
+    const char *exe = info->images > 1 && *info->last_exe ? info->last_exe : info->exe;
+    const char *name = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+    const char *setting = getenv("PYTHONMALLOC");
+    if (strncmp(name, "python", 6) != 0)
+        return false;
+    for (; command && *command; command++)
+        if (strncmp(*command, "PYTHONMALLOC=", 13) == 0)
+            setting = *command + 13;
+    return !setting || (strcmp(setting, "malloc") != 0 && strcmp(setting, "malloc_debug") != 0);
+}
+
+/*
+ * What the RSS above the first row is made of at the last row: the live heap, file-backed pages (code and files
+ * the program mapped, never heap), and anonymous memory that is not live, which is the allocator's freed memory and
+ * overhead only where the program took no memory past malloc: its own mmap, thread stacks, an interpreter's
+ * arenas are in it too. Under 1 MB, the libraries' own data and the allocator's first arena are as much.
+ */
+static void print_growth(FILE *out, const struct recorded *recorded, const struct phase_sample *rows,
+                         const struct phase_sample *last, char *const *command)
+{
+    const struct trace_summary *summary = &recorded->summary;
+    char ratio[64];
+    uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
+    int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;
+    int64_t file_growth = (int64_t)last->file_kb - (int64_t)rows[0].file_kb;
+    file_growth = file_growth < 0 ? 0 : file_growth > waste ? (waste > 0 ? waste : 0) : file_growth;
+    int64_t anon_not_live = waste - file_growth > 0 ? waste - file_growth : 0;
+    ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
+    fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, the live heap is %" PRIu64 " kB, %" PRId64
+                 " kB is file-backed (code and files mapped: not heap) and %" PRId64 " kB (%.0f%%) is anonymous and "
+                 "not live: ",
+            last->label, ratio, growth, rows[0].label, results_kb(last->trace_live_bytes), file_growth, anon_not_live,
+            100.0 * (double)anon_not_live / (double)growth);
+    if (allocation_count(summary) == 0)
+        fprintf(out, "the program made no allocation, so none of it is the allocator's\n");
+    else if (anon_not_live < 1024)
+        fprintf(out, "under 1 MB, too little to call fragmentation (the libraries' own data and the allocator's "
+                     "first arena are as much)\n");
+    else
+        fprintf(out, "memory freed and kept by the allocator, and its overhead, unless the program took memory "
+                     "past malloc (its own mmap, thread stacks)\n");
+    if (pymalloc_may_serve(&summary->info, command))
+        fprintf(out, "  CPython's pymalloc served its objects of up to 512 bytes from arenas it maps itself: the trace "
+                     "holds none of them, so their memory counts above as not live. For every object to be a malloc "
+                     "call, record with PYTHONMALLOC=malloc (-- env PYTHONMALLOC=malloc python3 ...)\n");
+}
+
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
-                    size_t row_count)
+                    size_t row_count, char *const *command)
 {
     const struct trace_summary *summary = &recorded->summary;
     const struct trace_info *info = &summary->info;
@@ -273,16 +334,8 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */
         fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
     const struct phase_sample *last = row_count ? &rows[row_count - 1] : NULL;
-    if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb) {
-        uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
-        int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;
-        ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
-        fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, the live heap is %" PRIu64
-                     " kB and %" PRId64 " kB (%.0f%%) is not live: memory freed and kept by the allocator, "
-                     "and its overhead\n",
-                last->label, ratio, growth, rows[0].label, results_kb(last->trace_live_bytes),
-                waste > 0 ? waste : 0, waste > 0 ? 100.0 * (double)waste / (double)growth : 0.0);
-    }
+    if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
+        print_growth(out, recorded, rows, last, command);
     if (summary->unknown_releases || summary->double_allocations)
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",

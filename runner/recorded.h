@@ -59,8 +59,11 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
  */
 int recorded_compress(const char *raw, const char *compressed);
 
-/* The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. */
+/*
+ * The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. command: the
+ * command's words (NULL-terminated) in external mode, else NULL.
+ */
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
-                    size_t row_count);
+                    size_t row_count, char *const *command);
 
 #endif

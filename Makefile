@@ -84,7 +84,7 @@ compare: deps deps-compare programs
 
 # Tables and plots again from $(RESULTS)/compare.csv; nothing is re-run.
 slides: deps-compare programs
-	@scripts/slides.sh
+	@scripts/slides.sh && echo "fragbench: slides from $(RESULTS)/compare.csv: $(RESULTS)/slides.md, $(RESULTS)/summary.csv, $(PLOTS)/*.svg and *.png" >&2
 
 # A sample of the committed matrix run again here, each cell's retained % beside the reference's (docs/findings.md, "Does the reference reproduce here?").
 CHECK_CASES     ?= frag lists extend sizeclass frag.py lists.py

@@ -39,6 +39,8 @@ for fixture in real crafted; do
     done
 done
 plots_are_valid real "$tmp/real/plots" frag lists
+expect make_slides_says_where_its_files_are "$(cat "$tmp/real.out")" \
+    -n "$(grep -F "fragbench: slides from $tmp/real/compare.csv: $tmp/real/slides.md, $tmp/real/summary.csv, $tmp/real/plots/*.svg and *.png" "$tmp/real.out")"
 # The heatmap's data: golden for both (the crafted one has no "After del" phase: its cells are "?", drawn grey).
 for fixture in real crafted; do
     difference=$(diff "tests/fixtures/$fixture/expected/retained.dat" "$tmp/$fixture/plot-data/retained.dat" 2>&1 | head -n 20)

@@ -181,11 +181,11 @@ static void every_option_is_read(void)
     struct options o;
     char error[256];
     char *argv[] = {"run", "--alloc=jemalloc,tcmalloc", "--reps", "3", "--scale=0.5", "--idle-ms=0",
-                    "--csv=-", "--profiles=p.txt", "frag", "-l", "lists", "--jobs=2", "-q", NULL};
+                    "--csv=-", "--profiles=p.txt", "frag", "--dry-run", "lists", "--jobs=2", "-q", NULL};
+    char *list_argv[] = {"run", "-l", "--profiles=p.txt", NULL};
     CHECK(parse(&o, error, argv) == 0);
     CHECK_STR(o.alloc, "jemalloc,tcmalloc");
-    CHECK(o.reps == 3 && o.idle_ms == 0 && o.list && o.jobs == 2 && o.quiet);
-    CHECK_STR(o.list, "all");
+    CHECK(o.reps == 3 && o.idle_ms == 0 && !o.list && o.dry_run && o.jobs == 2 && o.quiet);
     CHECK_STR(o.scale_text, "0.5");
     CHECK_STR(o.csv_path, "-");
     CHECK_STR(o.profiles_path, "p.txt");
@@ -194,6 +194,8 @@ static void every_option_is_read(void)
         CHECK_STR(o.case_names[0], "frag");
         CHECK_STR(o.case_names[1], "lists");
     }
+    CHECK(parse(&o, error, list_argv) == 0);
+    CHECK_STR(o.list, "all");
     char *short_argv[] = {"run", "-a", "mimalloc", "-r2", "-s", "2", "-c", "x.csv", "-h", "-V", NULL};
     CHECK(parse(&o, error, short_argv) == 0);
     CHECK(o.reps == 2 && o.help && o.version);

@@ -361,6 +361,12 @@ static int dispatch(struct trace_reader *reader, const struct trace_event *event
         worker->realloc_from = event->pointer; /* the realloc is made at its end */
         return 0;
     }
+    /*
+     * A release call (malloc_trim) gives back what every thread had freed by then: it comes after every call
+     * recorded before it, in any thread (queued on its own thread alone, it ran before other threads' frees).
+     */
+    if (event->op == TRACE_TRIM)
+        drain();
     uint64_t index = atomic_load(&worker->queued);
     struct job job = {.event = *event, .wait_worker = UINT32_MAX};
     struct handle *old = event->tag ? handle_at(event->tag) : NULL;

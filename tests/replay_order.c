@@ -150,9 +150,26 @@ static void an_address_a_realloc_moved_from_is_reused_after_the_realloc(void)
     CHECK(position_of('a', 50) != SIZE_MAX);
 }
 
+/*
+ * Thread 1 frees a block after a slow call; thread 0's release call (malloc_trim) was recorded after that free.
+ * Replayed, the trim must come after the free, where it once ran at once in its own thread (the frees of other
+ * threads recorded before it still to come): RSS after the release then held memory the program had given back.
+ */
+static void a_release_call_comes_after_every_call_recorded_before_it(void)
+{
+    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}, {1050, TRACE_TRIM, 0, 0}},
+                            second[] = {{1020, TRACE_MALLOC, 200, P2}, {1030, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK},
+                                        {1040, TRACE_FREE, 0, P2}},
+                            third[] = {{1015, TRACE_MALLOC, 50, MOVED_TO}};
+    replay_threads(first, 2, second, 3, third, 1);
+    CHECK(position_of('f', 200) != SIZE_MAX);
+    CHECK(position_of('f', 200) < position_of('t', 0));
+}
+
 int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
     RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
+    RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
     return CHECK_EXIT_CODE();
 }

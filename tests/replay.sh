@@ -65,6 +65,12 @@ for alloc in $ALLOCS; do
     expect "threaded_replay_ends_clean_with_the_recorded_heap_under_$alloc" "exit $code, live replay:recorded $got, threads $threads, RSS at the end $rss kB (less the replay's own); $(head -3 "$tmp/threads-$alloc.err")" \
         "$code:${got%%:*}:$threads:$([ "${rss:-0}" -gt 500 ] && echo rss)" = "0:${got##*:}:12:rss"
 done
+# Replay end is after the last call, at or past every row on the recorded axis (its time was the end block's,
+# which the Exit mark of a program whose threads ran on can follow).
+late=$(tr -d '\r' <"$tmp/threads-glibc.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] == "Replay end" { end = $at["recorded_ms"] } $at["phase"] != "Replay end" && $at["recorded_ms"] > latest { latest = $at["recorded_ms"]; row = $at["phase"] }
+    END { if (end == "" || latest > end + 0) print row "@" latest " after Replay end@" end }')
+expect replay_end_is_at_or_past_every_row_on_the_recorded_axis "$late" -z "$late"
 TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan-replay/fb-replay --time=fast "$tmp/threads.trace" >/dev/null 2>"$tmp/tsan.err"
 code=$?
 expect threaded_replay_has_no_data_race_under_threadsanitizer "exit $code: $(grep -m3 -A3 'WARNING' "$tmp/tsan.err")" "$code" = 0
@@ -121,6 +127,11 @@ python3 -c "import sys; d = bytearray(open(sys.argv[1], 'rb').read()); d[1000:50
 code=$?
 expect replay_of_a_trace_with_a_garbled_chunk_is_refused_before_any_run "exit $code: $(cat "$tmp/garbled.err")" \
     "$code:$([ -e "$tmp/garbled.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/garbled.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) has a bad event\$" "$tmp/garbled.err"):$(grep -c '' "$tmp/garbled.err")" = "2::1:1"
+# fb-replay run alone finds it part way (the runner checks every chunk first): its message names the trace too.
+build/fb-replay --time=fast "$tmp/garbled.trace" >/dev/null 2>"$tmp/garbled-alone.err"
+code=$?
+expect fb_replay_alone_names_the_trace_of_a_garbled_chunk "exit $code: $(cat "$tmp/garbled-alone.err")" \
+    "$code:$(grep -c "^fb-replay: $tmp/garbled.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) has a bad event\$" "$tmp/garbled-alone.err")" = "2:1"
 # An event whose time delta puts it 13 days after its program's end block (a crafted trace; the fuzz corpus keeps
 # it): refused before any run, where the replay, keeping the recorded gaps, waited 13 days for it.
 timeout 60 "$FB" --quiet --replay=tests/fuzz/corpus/replay/event-13-days-after-the-end >/dev/null 2>"$tmp/late.err"
@@ -395,7 +406,7 @@ expect one_thread_replay_without_a_thread_reads_in_the_main_thread \
 LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/threads.trace" >/dev/null 2>"$tmp/no-threads.err"
 code=$?
 expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$tmp/no-threads.err")" \
-    "$code:$(tail -n 1 "$tmp/no-threads.err")" = "2:fb-replay: cannot start a thread: Resource temporarily unavailable"
+    "$code:$(tail -n 1 "$tmp/no-threads.err")" = "2:fb-replay: $tmp/threads.trace: cannot start a thread: Resource temporarily unavailable"
 
 # A trace cut short inside its first chunk (no rows, no end block: every chunk it holds has the same base time)
 # still replays at every 5% of the time its events cover, and the runner says it is cut and how much it holds

@@ -318,9 +318,10 @@ static bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, b
 static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size);
 
 /*
- * A trace without its end block (the program died) tells of no time past its chunks' bases; its last events'
- * times are in its threads' last chunks. Each is read once, at open, and last_ns moved to the latest event in
- * them (a chunk that cannot be read is left for trace_next to report).
+ * A trace's last events' times are in its threads' last chunks: past the chunks' bases, and past the end block's
+ * time too where threads called on after the exit's end block was stamped (the Exit mark of a program whose other
+ * threads ran on). Each is read once, at open, and last_ns moved to the latest event in them (a chunk that cannot
+ * be read is left for trace_next to report).
  */
 static void find_last_event_time(struct trace_reader *reader)
 {
@@ -371,8 +372,7 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
         trace_close(reader);
         return NULL;
     }
-    if (!reader->info.ended)
-        find_last_event_time(reader);
+    find_last_event_time(reader);
     return reader;
 }
 

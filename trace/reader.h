@@ -29,7 +29,7 @@ struct trace_info {
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
     unsigned unended_images; /* images followed by another without their end block */
     bool exec_unrecorded; /* the last image ended in an exec and no image followed: the new program did not record */
-    uint64_t last_ns;    /* the latest time the trace tells of: its last end block, else its last event's */
+    uint64_t last_ns;    /* the latest time the trace tells of: its last end block's or its last event's */
     uint32_t max_threads; /* the most threads any image numbered */
     const struct trace_row *rows; /* the recorded run's rows (the rows block), owned by the reader; NULL if none */
     size_t row_count;

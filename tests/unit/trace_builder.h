@@ -4,18 +4,23 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "format.h"
 
 struct bytes {
-    unsigned char data[8192];
+    unsigned char data[1 << 18];
     size_t size;
 };
 
 static inline void put(struct bytes *out, const void *data, size_t size)
 {
+    if (out->size + size > sizeof out->data) { /* a test asked for more than the builder holds: said, not overrun */
+        fprintf(stderr, "trace_builder: a trace of more than %zu bytes\n", sizeof out->data);
+        abort();
+    }
     memcpy(out->data + out->size, data, size);
     out->size += size;
 }

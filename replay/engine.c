@@ -32,7 +32,7 @@
 
 /* ---- Threads: one per recorded thread while it lives, each fed through a queue by the reading thread. */
 
-enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 1 << 15, JOIN_BATCH = 64,
+enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 1 << 14, JOIN_BATCH = 64,
        RELEASED_PRUNE = 1 << 16 };
 
 /* One call for a replay thread: what to call, the handles of its blocks, and what it must wait for first. */
@@ -304,8 +304,10 @@ static struct worker *worker_for(uint32_t thread, char *error, size_t error_size
     if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
         abort();
     /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident. */
-    if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs)))
-        abort();
+    if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
+        trace_failure(error, error_size, "cannot hold the queues of %u threads live at once", threads.running + 1);
+        return NULL;
+    }
     pthread_mutex_init(&worker->lock, NULL);
     pthread_cond_init(&worker->more, NULL);
     int failed = pthread_create(&worker->thread, NULL, worker_main, worker);

@@ -405,15 +405,16 @@ static void print_dry_run(FILE *out, const struct options *options, const struct
         snprintf(reps, sizeof reps, "%u-%u reps", options->reps, options->max_reps);
     else
         snprintf(reps, sizeof reps, "%u rep%s", options->reps, options->reps > 1 ? "s" : "");
-    fprintf(out, "fragbench: dry run: %zu case%s x %zu profile%s x %s would run; nothing ran\n", case_count,
+    const char *kind = options->replay ? "trace" : options->external ? "command" : "case";
+    fprintf(out, "fragbench: dry run: %zu %s%s x %zu profile%s x %s would run; nothing ran\n", case_count, kind,
             case_count > 1 ? "s" : "", selection->count, selection->count > 1 ? "s" : "", reps);
     fprintf(out, "  %-9s", options->replay ? "traces:" : options->external ? "command:" : "cases:");
     for (size_t c = 0; c < case_count; c++)
         fprintf(out, "%s %s", c ? "," : "", cases[c]->name);
     fprintf(out, "\n  profiles:");
     for (size_t p = 0; p < selection->count; p++)
-        fprintf(out, "%s %s (%s %s)", p ? "," : "", selection->items[p].profile->name,
-                selection->items[p].allocator, selection->items[p].version);
+        fprintf(out, "%s %s (%s%s%s)", p ? "," : "", selection->items[p].profile->name,
+                selection->items[p].allocator, *selection->items[p].version ? " " : "", selection->items[p].version);
     fputc('\n', out);
 }
 

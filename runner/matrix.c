@@ -548,8 +548,8 @@ static void finish(struct run *run)
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;
-    /* A run refused for its allocator has no rows whatever its exit: its progress line must not say ok. */
-    progress_finished(run->progress, run->what, run->wrong_allocator ? "refused (another allocator)" : run->status,
+    /* A refused run (another allocator, a record out of protocol) has no rows whatever its exit: not ok. */
+    progress_finished(run->progress, run->what, run->wrong_allocator ? "refused" : run->status,
                       progress_now() - run->started);
 }
 

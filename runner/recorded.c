@@ -243,9 +243,14 @@ static bool pymalloc_may_serve(const struct trace_info *info, char *const *comma
     const char *setting = getenv("PYTHONMALLOC");
     if (strncmp(name, "python", 6) != 0)
         return false;
-    for (; command && *command; command++)
+    /* env's settings come before the program: a word after it is the program's own argument. */
+    for (; command && *command; command++) {
+        const char *word = strrchr(*command, '/') ? strrchr(*command, '/') + 1 : *command;
+        if (strncmp(word, "python", 6) == 0)
+            break;
         if (strncmp(*command, "PYTHONMALLOC=", 13) == 0)
             setting = *command + 13;
+    }
     return !setting || (strcmp(setting, "malloc") != 0 && strcmp(setting, "malloc_debug") != 0);
 }
 
@@ -262,14 +267,27 @@ static void print_growth(FILE *out, const struct recorded *recorded, const struc
     char ratio[64];
     uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
     int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;
-    int64_t file_growth = (int64_t)last->file_kb - (int64_t)rows[0].file_kb;
-    file_growth = file_growth < 0 ? 0 : file_growth > waste ? (waste > 0 ? waste : 0) : file_growth;
-    int64_t anon_not_live = waste - file_growth > 0 ? waste - file_growth : 0;
+    /* The live heap's part: its pages above the first row's live heap, which the first row's RSS already holds. */
+    int64_t live_growth = (int64_t)last->ideal_rss_kb - (int64_t)recorded->baseline_rss_kb;
+    char live_text[256];
+    if (recorded->baseline_live_bytes)
+        snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then) is %" PRId64 " kB",
+                 rows[0].label, results_kb(recorded->baseline_live_bytes), live_growth);
+    else
+        snprintf(live_text, sizeof live_text, "the live heap is %" PRId64 " kB", live_growth);
     ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
-    fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, the live heap is %" PRIu64 " kB, %" PRId64
+    if (waste <= 0) {
+        fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s: nothing is held beyond the live "
+                     "heap's pages\n", last->label, ratio, growth, rows[0].label, live_text);
+        return;
+    }
+    int64_t file_growth = (int64_t)last->file_kb - (int64_t)rows[0].file_kb;
+    file_growth = file_growth < 0 ? 0 : file_growth > waste ? waste : file_growth;
+    int64_t anon_not_live = waste - file_growth;
+    fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s, %" PRId64
                  " kB is file-backed (code and files mapped: not heap) and %" PRId64 " kB (%.0f%%) is anonymous and "
                  "not live: ",
-            last->label, ratio, growth, rows[0].label, results_kb(last->trace_live_bytes), file_growth, anon_not_live,
+            last->label, ratio, growth, rows[0].label, live_text, file_growth, anon_not_live,
             100.0 * (double)anon_not_live / (double)growth);
     if (allocation_count(summary) == 0)
         fprintf(out, "the program made no allocation, so none of it is the allocator's\n");

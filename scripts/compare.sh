@@ -117,15 +117,13 @@ refuse_bad_runs() {
     code=$?
     put_back_earlier
     echo "$said" | sed -e 's/^fragbench: --reps:/fragbench: REPS (--reps):/' -e 's/^fragbench: --scale:/fragbench: SCALE (--scale):/' \
-        -e 's/^fragbench: --idle-ms:/fragbench: IDLE_MS (--idle-ms):/' -e 's/^fragbench: --jobs:/fragbench: JOBS (--jobs):/' >&2
+        -e 's/^fragbench: --idle-ms:/fragbench: IDLE_MS (--idle-ms):/' -e 's/^fragbench: --jobs:/fragbench: JOBS (--jobs):/' \
+        -e 's/^fragbench: --max-reps:/fragbench: MAX_REPS (--max-reps):/' >&2
     echo "fragbench: nothing ran; $earlier_state" >&2
     exit "$code"
 }
-# shellcheck disable=SC2086 # lists of names
-refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --scale="$SCALE" --idle-ms="$IDLE_MS" \
-    --jobs="$JOBS" $CASES
-# shellcheck disable=SC2086
-[ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
+# REPS and MAX_REPS first, as numbers (the shell compares them below), then every run as it will be made.
+refuse_bad_runs --reps="$REPS" frag
 case $MAX_REPS in
 '' | *[!0-9]*)
     put_back_earlier
@@ -135,6 +133,11 @@ esac
 # More reps where they differ needs two to compare, and never means fewer than REPS.
 [ "$REPS" -lt 2 ] && MAX_REPS=$REPS
 [ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
+# shellcheck disable=SC2086 # lists of names
+refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
+    --idle-ms="$IDLE_MS" --jobs="$JOBS" $CASES
+# shellcheck disable=SC2086
+[ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \

@@ -160,7 +160,7 @@ got="$code:$code2:$(grep -c 'fragbench: TRACES: cannot read .*no-such.trace: No 
 expect make_compare_refuses_a_bad_trace_before_any_run "$got; $(cat "$tmp/badtrace.out")" "$got" = "2:2:1:1:0:earlier"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
-for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x; do
+for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do
     make -s --no-print-directory compare TRACES= CASES=frag CURES=frag_subprocess.py ALLOCS=glibc SCALE=0.02 \
         IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" "$bad" \
         >>"$tmp/badinput.out" 2>&1 # (the last of a name's values on make's command line is the one it takes)
@@ -171,8 +171,9 @@ got="$got:$(grep -c "^fragbench: REPS (--reps): 'abc' is not a whole number" "$t
 got="$got:$(grep -c "^fragbench: unknown case 'fragg' (did you mean frag?)" "$tmp/badinput.out")"
 got="$got:$(grep -c "^fragbench: unknown allocator profile 'jemaloc'" "$tmp/badinput.out")"
 got="$got:$(grep -c "^fragbench: MAX_REPS: 'x' is not a whole number" "$tmp/badinput.out")"
+got="$got:$(grep -c "^fragbench: MAX_REPS (--max-reps): '5000' is not a whole number" "$tmp/badinput.out")"
 got="$got:$(grep -c -e 'fragbench: memory:' -e 'Illegal number' -e 'fragbench: \[' "$tmp/badinput.out"):$(cat "$tmp/badtrace/compare.csv")"
-expect make_compare_refuses_bad_input_before_its_plan "$got; $(cat "$tmp/badinput.out")" "$got" = "4:4:1:1:1:1:0:earlier"
+expect make_compare_refuses_bad_input_before_its_plan "$got; $(cat "$tmp/badinput.out")" "$got" = "5:5:1:1:1:1:1:0:earlier"
 # ---- A small real make compare: tiny scale, one rep, two profiles; every file appears.
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c.out" 2>&1

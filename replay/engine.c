@@ -97,10 +97,8 @@ static void set_yields_before_sleep(void)
     if (!cores)
         cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     unsigned threads_per_core = threads.running / (unsigned)cores;
-    atomic_store_explicit(&yields_before_sleep,
-                          threads_per_core <= 1 ? YIELDS_BEFORE_SLEEP
-                                                : (threads_per_core >= YIELDS_BEFORE_SLEEP ? 1 : YIELDS_BEFORE_SLEEP / threads_per_core),
-                          memory_order_relaxed);
+    unsigned yields = threads_per_core <= 1 ? YIELDS_BEFORE_SLEEP : YIELDS_BEFORE_SLEEP / threads_per_core;
+    atomic_store_explicit(&yields_before_sleep, yields ? yields : 1, memory_order_relaxed);
 }
 
 static struct handle *handle_at(uint64_t handle)

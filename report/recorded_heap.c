@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "growth.h"
 #include "markdown.h"
 #include "report.h"
 
@@ -32,7 +33,8 @@ static bool last_of_run(const struct dataset *d, size_t i)
 
 void write_recorded_table(const struct report *report, FILE *out)
 {
-    static const bool right[] = {false, false, true, true, true, true, true, true, true, true, true, true};
+    enum { COLUMNS = 13 };
+    static const bool right[COLUMNS] = {false, false, true, true, true, true, true, true, true, true, true, true, true};
     const struct dataset *d = report->dataset;
     struct md_table table;
     size_t rows = 0;
@@ -44,12 +46,14 @@ void write_recorded_table(const struct report *report, FILE *out)
     fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
                  "program holds by its own calls (requested bytes), from the trace. #3 is RSS/live at the peak of RSS, "
                  "#4 peak RSS/peak live (Johnstone and Wilson); at the last row, the ideal RSS is the first row's RSS "
-                 "plus the live heap above the first row's in whole pages, and the waste is RSS above it, as %% of RSS growth since the first "
-                 "row (docs/recording.md). kB.\n\n");
-    md_begin(&table, 12, right);
-    const char *heads[] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",
-                           "RSS", "live", "ideal", "waste"};
-    for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++)
+                 "plus the live heap above the first row's in whole pages. What RSS holds above the ideal is split in "
+                 "two: file-backed pages grown since the first row (the program's code and files: never heap), and "
+                 "the rest, anonymous and not live (the allocator's freed memory and overhead, unless the program took "
+                 "memory past malloc), as %% of RSS growth since the first row (docs/recording.md). kB.\n\n");
+    md_begin(&table, COLUMNS, right);
+    const char *heads[COLUMNS] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",
+                                  "RSS", "live", "ideal", "file-backed", "not live"};
+    for (size_t h = 0; h < COLUMNS; h++)
         md_cell(&table, "%s", heads[h]);
     const struct sample_row *first = NULL;
     for (size_t i = 0; i < d->count; i++) {
@@ -58,7 +62,7 @@ void write_recorded_table(const struct report *report, FILE *out)
             first = r;
         if ((r->peak_live_kb < 0 && first->trace_live_kb < 0) || !last_of_run(d, i))
             continue; /* not recorded (a recording that does not hold every call has no peak live: n/a) */
-        char run[160], cells[10][48];
+        char run[160], cells[COLUMNS - 2][48];
         snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
         kb(cells[0], sizeof cells[0], r->peak_rss_kb);
         kb(cells[1], sizeof cells[1], r->live_at_peak_rss_kb);
@@ -69,14 +73,21 @@ void write_recorded_table(const struct report *report, FILE *out)
         kb(cells[6], sizeof cells[6], (int64_t)r->rss_kb);
         kb(cells[7], sizeof cells[7], r->trace_live_kb);
         kb(cells[8], sizeof cells[8], r->ideal_rss_kb);
-        if (r->ideal_rss_kb >= 0 && r->rss_kb > first->rss_kb)
-            snprintf(cells[9], sizeof cells[9], "%" PRId64 " (%.0f%%)", (int64_t)r->rss_kb - r->ideal_rss_kb,
-                     100.0 * (double)((int64_t)r->rss_kb - r->ideal_rss_kb) / (double)(r->rss_kb - first->rss_kb));
-        else
-            snprintf(cells[9], sizeof cells[9], "n/a");
+        /* The split needs the ideal and both rows' file-backed pages (a CSV from before file_kb has none: n/a). */
+        snprintf(cells[9], sizeof cells[9], "n/a");
+        snprintf(cells[10], sizeof cells[10], "n/a");
+        if (r->ideal_rss_kb >= 0 && r->file_kb >= 0 && first->file_kb >= 0) {
+            struct growth_split split = growth_split((int64_t)first->rss_kb, first->file_kb, (int64_t)r->rss_kb,
+                                                     r->file_kb, r->ideal_rss_kb);
+            if (split.growth_kb > 0) {
+                kb(cells[9], sizeof cells[9], split.file_kb);
+                snprintf(cells[10], sizeof cells[10], "%" PRId64 " (%.0f%%)", split.anon_not_live_kb,
+                         100.0 * (double)split.anon_not_live_kb / (double)split.growth_kb);
+            }
+        }
         md_cell(&table, "%s", run);
         md_cell(&table, "%s", r->alloc);
-        for (int c = 0; c < 10; c++)
+        for (int c = 0; c < COLUMNS - 2; c++)
             md_cell(&table, "%s", cells[c]);
     }
     md_end(&table, out);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "growth.h"
 #include "results.h"
 
 int recorded_name_allocator(const char *path, const char *allocator, const char *version)
@@ -265,10 +266,12 @@ static void print_growth(FILE *out, const struct recorded *recorded, const struc
 {
     const struct trace_summary *summary = &recorded->summary;
     char ratio[64];
-    uint64_t growth = last->rss_kb - recorded->baseline_rss_kb;
-    int64_t waste = (int64_t)last->rss_kb - (int64_t)last->ideal_rss_kb;
     /* The live heap's part: its pages above the first row's live heap, which the first row's RSS already holds. */
-    int64_t live_growth = (int64_t)last->ideal_rss_kb - (int64_t)recorded->baseline_rss_kb;
+    struct growth_split split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].file_kb,
+                                             (int64_t)last->rss_kb, (int64_t)last->file_kb,
+                                             (int64_t)last->ideal_rss_kb);
+    uint64_t growth = (uint64_t)split.growth_kb;
+    int64_t live_growth = split.live_kb, anon_not_live = split.anon_not_live_kb;
     char live_text[256];
     if (recorded->baseline_live_bytes)
         snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then) is %" PRId64 " kB",
@@ -276,18 +279,15 @@ static void print_growth(FILE *out, const struct recorded *recorded, const struc
     else
         snprintf(live_text, sizeof live_text, "the live heap is %" PRId64 " kB", live_growth);
     ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
-    if (waste <= 0) {
+    if (split.waste_kb <= 0) {
         fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s: nothing is held beyond the live "
                      "heap's pages\n", last->label, ratio, growth, rows[0].label, live_text);
         return;
     }
-    int64_t file_growth = (int64_t)last->file_kb - (int64_t)rows[0].file_kb;
-    file_growth = file_growth < 0 ? 0 : file_growth > waste ? waste : file_growth;
-    int64_t anon_not_live = waste - file_growth;
     fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s, %" PRId64
                  " kB is file-backed (code and files mapped: not heap) and %" PRId64 " kB (%.0f%%) is anonymous and "
                  "not live: ",
-            last->label, ratio, growth, rows[0].label, live_text, file_growth, anon_not_live,
+            last->label, ratio, growth, rows[0].label, live_text, split.file_kb, anon_not_live,
             100.0 * (double)anon_not_live / (double)growth);
     if (allocation_count(summary) == 0)
         fprintf(out, "the program made no allocation, so none of it is the allocator's\n");

@@ -312,6 +312,12 @@ sizes=$($TRACE info "$tmp/jq.trace.zst" | head -n 1)
 stored=$(wc -c <"$tmp/jq.trace.zst" | awk '{ printf($1 >= 99950 ? "%.1f MB" : "%.1f kB", $1 >= 99950 ? $1 / 1e6 : $1 / 1e3) }')
 expect info_on_a_zst_names_the_compressed_and_the_trace_size "$sizes (the file: $stored)" \
     -n "$(echo "$sizes" | grep -F "jq.trace.zst ($stored compressed, " | grep -E ' MB as a trace, format [0-9]+, complete\)$')"
+# The file's first bytes tell, not its name: a .zst renamed without the suffix is still read through zstd and said
+# compressed, with the same sizes.
+cp "$tmp/jq.trace.zst" "$tmp/renamed.trace"
+renamed=$($TRACE info "$tmp/renamed.trace" | head -n 1)
+expect a_compressed_trace_is_known_by_its_magic_not_its_name "$renamed" \
+    "$(echo "$renamed" | sed 's/^trace: [^ ]* //')" = "$(echo "$sizes" | sed 's/^trace: [^ ]* //')"
 # The run's own report, printed before zstd has compressed the file, says whose size it gives.
 printf '[1,2,3]\n' >"$tmp/small.json"
 "$FB" --record="$tmp/small.trace.zst" -- jq -c 'map(.)' "$tmp/small.json" >"$tmp/small-zst.out" 2>&1

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "analysis.h"
 #include "reader.h"
@@ -38,11 +37,11 @@ static int print_info(const char *path)
     trace_state_text(info, state, sizeof state);
     char file_size[32], stored_size[32];
     trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
-    /* A .zst is read through zstd: the reader's bytes are the trace's, the file on disk is smaller. */
-    struct stat stored;
-    bool compressed = trace_path_is_compressed(path) && stat(path, &stored) == 0;
+    /* A compressed file (zstd's magic, whatever its name) is read through zstd: the reader's bytes are the trace's,
+     * the file on disk is smaller. */
+    bool compressed = info->compressed;
     if (compressed) {
-        trace_file_size_text((uint64_t)stored.st_size, stored_size, sizeof stored_size);
+        trace_file_size_text(info->stored_bytes, stored_size, sizeof stored_size);
         printf("trace: %s (%s compressed, %s as a trace, format %u, %s)\n", path, stored_size, file_size,
                info->version, state);
     } else
@@ -55,7 +54,7 @@ static int print_info(const char *path)
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
     if (summary.events && compressed)
-        printf(" (%.2f compressed)", (double)stored.st_size / (double)summary.events);
+        printf(" (%.2f compressed)", (double)info->stored_bytes / (double)summary.events);
     printf("\n");
     if (summary.op_counts[TRACE_REALLOC_START])
         printf("  (a realloc is two events, its start and its end; each call below is counted once)\n");

@@ -435,7 +435,7 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
     static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     unsigned char start[4] = {0};
     FILE *file = fopen(path, "rbe");
-    struct stat status;
+    struct stat status = {.st_size = 0};
     if (!file) {
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
         return NULL;
@@ -454,12 +454,18 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         fclose(file);
         return NULL;
     }
-    if (fread(start, 1, sizeof start, file) == sizeof start && memcmp(start, zstd_magic, sizeof start) == 0) {
+    bool compressed = fread(start, 1, sizeof start, file) == sizeof start && !memcmp(start, zstd_magic, sizeof start);
+    if (compressed) {
         fclose(file);
         if (!(file = decompressed(path, error, error_size)))
             return NULL;
     }
-    return trace_open_stream(file, path, error, error_size);
+    struct trace_reader *reader = trace_open_stream(file, path, error, error_size);
+    if (reader) {
+        reader->info.compressed = compressed;
+        reader->info.stored_bytes = (uint64_t)status.st_size;
+    }
+    return reader;
 }
 
 const struct trace_info *trace_info(const struct trace_reader *reader)

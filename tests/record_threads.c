@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fragbench.h"
@@ -41,6 +42,7 @@
  *   cancel   a thread allocates and frees in a loop, reaching a cancellation point of its own only every 2^20
  *            pairs; main cancels it after 50 ms: the pending cancel is acted on at the recorder's write of the
  *            thread's buffer, unless the recorder keeps it off, and then joins it and allocates again.
+ *   tail MS  allocates and frees 2000 blocks of 4 kB, then sleeps MS ms and returns: an idle end without a call.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -337,6 +339,22 @@ static int run_fork(void)
     return 0;
 }
 
+/* tail: the calls, then an idle end in which the program makes none (its exit makes none either). */
+static int run_tail(long idle_ms)
+{
+    enum { BLOCKS = 2000, SIZE = 4096 };
+    static void *blocks[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++)
+        if (!(blocks[i] = malloc(SIZE)))
+            return 1;
+    for (int i = 0; i < BLOCKS; i++)
+        free(blocks[i]);
+    struct timespec idle = {.tv_sec = idle_ms / 1000, .tv_nsec = idle_ms % 1000 * 1000000};
+    while (nanosleep(&idle, &idle) != 0)
+        ;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -414,6 +432,8 @@ int main(int argc, char **argv)
         return run_exec_in_signals(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "idle") == 0 && argc > 2)
         return run_idle_threads(strtol(argv[2], NULL, 10));
+    if (strcmp(mode, "tail") == 0 && argc > 2)
+        return run_tail(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "cancel") == 0)
         return run_cancelled();
     if (strcmp(mode, "nobuffer") == 0)

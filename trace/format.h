@@ -93,7 +93,8 @@ enum trace_op {
     TRACE_MARK = 11,          /* a mark's number (the program's phase, placed exactly among its thread's calls) */
     /*
      * The process's CPU time (all its threads, user and system) in ns, read at most once a millisecond of the
-     * event clock, before the event that found it due (version 2 on): between two notes, the CPU time spent
+     * event clock, before the event that found it due, and once at the image's end in a program that made a call
+     * (version 2 on; the end's note since 2026-12-05): between two notes, the CPU time spent
      * against the wall time passed tells whether a pause without calls was idle or busy.
      */
     TRACE_CPU = 12,

@@ -627,10 +627,27 @@ static void flush_all(void)
     in_writer--;
 }
 
+/* The process's CPU time at ns, as a note among the calling thread's events. */
+static void write_cpu_note(uint64_t ns)
+{
+    struct event_writer writer;
+    if (!event_begin(&writer, TRACE_CPU, ns))
+        return;
+    event_value(&writer, read_clock(CLOCK_PROCESS_CPUTIME_ID));
+    event_end(&writer);
+}
+
 void trace_writer_end(bool exec)
 {
     if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || in_writer)
         return;
+    /*
+     * A last CPU note, at the end, in a program that made a call: the time from its last call to its end (a
+     * service idle before it exits) is then a pause like any other, whose idle part a replay sleeps, as an
+     * allocator's timer (jemalloc's background thread) saw it pass.
+     */
+    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && !in_event) /* not from a handler inside one */
+        write_cpu_note(event_ns());
     atomic_store(&ended, 1);
     flush_all();
     unsigned char payload[TRACE_END_SIZE] = {0};
@@ -648,11 +665,7 @@ static inline void note_cpu(uint64_t ns)
     if (ns - last < CPU_NOTE_EVERY_NS || ns < last ||
         !atomic_compare_exchange_strong_explicit(&cpu_noted_ns, &last, ns, memory_order_relaxed, memory_order_relaxed))
         return; /* not due, or another thread notes it */
-    struct event_writer writer;
-    if (!event_begin(&writer, TRACE_CPU, ns))
-        return;
-    event_value(&writer, read_clock(CLOCK_PROCESS_CPUTIME_ID));
-    event_end(&writer);
+    write_cpu_note(ns);
 }
 
 void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)

@@ -2,12 +2,12 @@
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
 # profile; RSS growth at the peak and heap growth at Exit compared.
 # Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
-# real; REPS: runs and replays of each profile, 3 unless told, compared by their medians)
+# real; REPS: runs and replays of each profile, 5 unless told, compared by their medians)
 set -eu
 cd "$(dirname "$0")/.."
 profiles=${1:-glibc,jemalloc,tcmalloc,mimalloc,jemalloc-decay0,mimalloc-decommit0}
 replay_time=${2:-gaps}
-reps=${3:-3}
+reps=${3:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 FB=build/fragbench

@@ -261,7 +261,48 @@ static bool pymalloc_may_serve(const struct trace_info *info, char *const *comma
  * overhead only where the program took no memory past malloc: its own mmap, thread stacks, an interpreter's
  * arenas are in it too. Under 1 MB, the libraries' own data and the allocator's first arena are as much.
  */
-static void print_growth(FILE *out, const struct recorded *recorded, const struct phase_sample *rows,
+/* The path as one shell word: as it is when it holds only characters a shell leaves alone, else in single quotes. */
+static void print_shell_word(FILE *out, const char *word)
+{
+    if (*word && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+,:=@%") == strlen(word)) {
+        fputs(word, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *word; word++)
+        if (*word == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*word, out);
+    fputc('\'', out);
+}
+
+/*
+ * The answer the recording was made for, when one part of the growth (1 MB or more) outweighs the other: blocks
+ * the program still holds (a leak, or its data: no allocator gives them back), or memory it freed that the
+ * process kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it
+ * back). Under pymalloc the not-live part holds the program's small objects too: there it cannot tell.
+ */
+static void print_verdict(FILE *out, const char *path, const char *label, int64_t live_kb, int64_t not_live_kb,
+                          bool pymalloc)
+{
+    enum { TELLING_KB = 1024 };
+    if (not_live_kb >= TELLING_KB && not_live_kb > live_kb && pymalloc)
+        fprintf(out, "  So: most of the growth at %s is not in the trace, and under pymalloc that may be objects the "
+                     "program still holds: whether it is a leak or fragmentation, a recording with PYTHONMALLOC=malloc "
+                     "tells\n", label);
+    else if (not_live_kb >= TELLING_KB && not_live_kb > live_kb) {
+        fprintf(out, "  So: most of the growth at %s is memory the program freed and the process kept: fragmentation "
+                     "or the allocator's retention, not a leak. Which profile gives it back: ./run --alloc=all "
+                     "--replay=", label);
+        print_shell_word(out, path);
+        fputc('\n', out);
+    } else if (live_kb >= TELLING_KB && live_kb >= not_live_kb)
+        fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
+                     "them, its data if not; no allocator gives those back\n", label);
+}
+
+static void print_growth(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
                          const struct phase_sample *last, char *const *command)
 {
     const struct trace_summary *summary = &recorded->summary;
@@ -282,6 +323,7 @@ static void print_growth(FILE *out, const struct recorded *recorded, const struc
     if (split.waste_kb <= 0) {
         fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s: nothing is held beyond the live "
                      "heap's pages\n", last->label, ratio, growth, rows[0].label, live_text);
+        print_verdict(out, path, last->label, live_growth, 0, false);
         return;
     }
     fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s, %" PRId64
@@ -297,10 +339,13 @@ static void print_growth(FILE *out, const struct recorded *recorded, const struc
     else
         fprintf(out, "memory freed and kept by the allocator, and its overhead, unless the program took memory "
                      "past malloc (its own mmap, thread stacks)\n");
-    if (pymalloc_may_serve(&summary->info, command))
+    bool pymalloc = pymalloc_may_serve(&summary->info, command);
+    if (pymalloc)
         fprintf(out, "  CPython's pymalloc served its objects of up to 512 bytes from arenas it maps itself: the trace "
                      "holds none of them, so their memory counts above as not live. For every object to be a malloc "
                      "call, record with PYTHONMALLOC=malloc (-- env PYTHONMALLOC=malloc python3 ...)\n");
+    if (allocation_count(summary) > 0)
+        print_verdict(out, path, last->label, live_growth, anon_not_live, pymalloc);
 }
 
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
@@ -353,7 +398,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
     const struct phase_sample *last = row_count ? &rows[row_count - 1] : NULL;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
-        print_growth(out, recorded, rows, last, command);
+        print_growth(out, path, recorded, rows, last, command);
     if (summary->unknown_releases || summary->double_allocations)
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",

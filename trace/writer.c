@@ -646,8 +646,11 @@ void trace_writer_end(bool exec)
      * service idle before it exits) is then a pause like any other, whose idle part a replay sleeps, as an
      * allocator's timer (jemalloc's background thread) saw it pass.
      */
-    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && !in_event) /* not from a handler inside one */
-        write_cpu_note(event_ns());
+    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && !in_event) { /* not from a handler inside one */
+        uint64_t ns = event_ns();
+        atomic_store_explicit(&cpu_noted_ns, ns, memory_order_relaxed); /* a mark at the exit need not note it again */
+        write_cpu_note(ns);
+    }
     atomic_store(&ended, 1);
     flush_all();
     unsigned char payload[TRACE_END_SIZE] = {0};

@@ -278,28 +278,34 @@ static void print_shell_word(FILE *out, const char *word)
 }
 
 /*
- * The answer the recording was made for, when one part of the growth (1 MB or more) outweighs the other: blocks
- * the program still holds (a leak, or its data: no allocator gives them back), or memory it freed that the
- * process kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it
- * back). Under pymalloc the not-live part holds the program's small objects too: there it cannot tell.
+ * The answer the recording was made for, when one part is 1 MB or more and more than half of the growth: blocks
+ * the program still holds (a leak, or its data: no allocator gives them back), memory it freed that the process
+ * kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it back), or
+ * file-backed pages (its code and files: not heap at all). Under pymalloc the not-live part holds the program's
+ * small objects too: there it cannot tell. Where no part is most of it, nothing is said.
  */
-static void print_verdict(FILE *out, const char *path, const char *label, int64_t live_kb, int64_t not_live_kb,
+static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
                           bool pymalloc)
 {
     enum { TELLING_KB = 1024 };
-    if (not_live_kb >= TELLING_KB && not_live_kb > live_kb && pymalloc)
+    int64_t growth = split->growth_kb;
+    bool not_live = split->anon_not_live_kb >= TELLING_KB && split->anon_not_live_kb * 2 > growth;
+    if (not_live && pymalloc)
         fprintf(out, "  So: most of the growth at %s is not in the trace, and under pymalloc that may be objects the "
                      "program still holds: whether it is a leak or fragmentation, a recording with PYTHONMALLOC=malloc "
                      "tells\n", label);
-    else if (not_live_kb >= TELLING_KB && not_live_kb > live_kb) {
+    else if (not_live) {
         fprintf(out, "  So: most of the growth at %s is memory the program freed and the process kept: fragmentation "
                      "or the allocator's retention, not a leak. Which profile gives it back: ./run --alloc=all "
                      "--replay=", label);
         print_shell_word(out, path);
         fputc('\n', out);
-    } else if (live_kb >= TELLING_KB && live_kb >= not_live_kb)
+    } else if (split->live_kb >= TELLING_KB && split->live_kb * 2 > growth)
         fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
                      "them, its data if not; no allocator gives those back\n", label);
+    else if (split->file_kb >= TELLING_KB && split->file_kb * 2 > growth)
+        fprintf(out, "  So: most of the growth at %s is file-backed pages (the program's code and the files it "
+                     "mapped), not its heap\n", label);
 }
 
 static void print_growth(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
@@ -323,7 +329,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
     if (split.waste_kb <= 0) {
         fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s: nothing is held beyond the live "
                      "heap's pages\n", last->label, ratio, growth, rows[0].label, live_text);
-        print_verdict(out, path, last->label, live_growth, 0, false);
+        print_verdict(out, path, last->label, &split, false);
         return;
     }
     fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s, %" PRId64
@@ -345,7 +351,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                      "holds none of them, so their memory counts above as not live. For every object to be a malloc "
                      "call, record with PYTHONMALLOC=malloc (-- env PYTHONMALLOC=malloc python3 ...)\n");
     if (allocation_count(summary) > 0)
-        print_verdict(out, path, last->label, live_growth, anon_not_live, pymalloc);
+        print_verdict(out, path, last->label, &split, pymalloc);
 }
 
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,

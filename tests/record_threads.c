@@ -42,7 +42,8 @@
  *   cancel   a thread allocates and frees in a loop, reaching a cancellation point of its own only every 2^20
  *            pairs; main cancels it after 50 ms: the pending cancel is acted on at the recorder's write of the
  *            thread's buffer, unless the recorder keeps it off, and then joins it and allocates again.
- *   tail MS  allocates and frees 2000 blocks of 4 kB, then sleeps MS ms and returns: an idle end without a call.
+ *   tail MS  allocates and frees 2000 blocks of 4 kB, then sleeps MS ms and leaves by _exit: an idle end without
+ *            a call, and no destructor after it (the hello's Exit mark among them).
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -339,7 +340,7 @@ static int run_fork(void)
     return 0;
 }
 
-/* tail: the calls, then an idle end in which the program makes none (its exit makes none either). */
+/* tail: the calls, then an idle end in which the program makes none, then _exit (no destructor, no mark). */
 static int run_tail(long idle_ms)
 {
     enum { BLOCKS = 2000, SIZE = 4096 };
@@ -352,7 +353,7 @@ static int run_tail(long idle_ms)
     struct timespec idle = {.tv_sec = idle_ms / 1000, .tv_nsec = idle_ms % 1000 * 1000000};
     while (nanosleep(&idle, &idle) != 0)
         ;
-    return 0;
+    _exit(0);
 }
 
 int main(int argc, char **argv)

@@ -248,8 +248,9 @@ expect replay_with_gaps_sleeps_the_idle_pause_not_the_busy_one "CPU notes: ${not
     "$([ "${notes:-0}" -gt 0 ] && [ "$slept" -ge 300 ] && [ "$slept" -le 650 ] && echo idle-only)" = idle-only
 
 # The time after the last call is a pause too: the recorder notes the CPU time at the program's end, so an idle end
-# (0.5 s asleep after its frees, its exit making no call) is slept by gaps as an allocator's timer saw it pass (a
-# background purging thread), where the replay once sampled Exit straight after the last call.
+# (0.5 s asleep after its frees, then _exit: no destructor, so no Exit mark to note the time) is slept by gaps as an
+# allocator's timer saw it pass (a background purging thread), where the replay once sampled Exit straight after the
+# last call.
 "$FB" --quiet --record="$tmp/tail.trace" -- build/tests/record_threads tail 500 >/dev/null 2>&1
 slept=$(slept_by_gaps tail Exit)
 expect replay_with_gaps_sleeps_the_idle_end_after_the_last_call "Exit came $slept ms later with gaps than with fast" \

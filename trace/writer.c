@@ -643,10 +643,12 @@ void trace_writer_end(bool exec)
         return;
     /*
      * A last CPU note, at the end, in a program that made a call: the time from its last call to its end (a
-     * service idle before it exits) is then a pause like any other, whose idle part a replay sleeps, as an
-     * allocator's timer (jemalloc's background thread) saw it pass.
+     * service idle before it leaves by _exit, where no Exit mark follows) is then a pause like any other, whose
+     * idle part a replay sleeps, as an allocator's timer (jemalloc's background thread) saw it pass. Written by a
+     * thread that has its buffer (one that made no call would join the trace for it), not from a handler inside
+     * an event.
      */
-    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && !in_event) { /* not from a handler inside one */
+    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && own && !thread_exiting && !in_event) {
         uint64_t ns = event_ns();
         atomic_store_explicit(&cpu_noted_ns, ns, memory_order_relaxed); /* a mark at the exit need not note it again */
         write_cpu_note(ns);

@@ -84,8 +84,9 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     const char *last = c->phases[phases[n - 1]];
     fprintf(out, "The recording beside its replays (kB; the replays' medians). The recorded run's RSS at its own rows; "
                  "the ideal RSS at %s is the first row's RSS plus the live heap grown since, in whole pages; the "
-                 "waste is RSS above it, as %% of RSS growth since the first row. The live heap, the program's own "
-                 "(from the trace, the same in every replay):",
+                 "waste is RSS above it, as %% of RSS growth since the first row (the recorded run's holds the "
+                 "program's code and files paged in since, which a replay does not run: the run's own report splits "
+                 "them out). The live heap, the program's own (from the trace, the same in every replay):",
             last);
     for (size_t i = 0; i < n; i++) {
         live[i] = first_row(d, c->case_name, c->phases[phases[i]])->live_kb;

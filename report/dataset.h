@@ -16,7 +16,6 @@ struct sample_row {
     int64_t live_kb, alloc_free_kb;
     int64_t child_peak_kb; /* the largest RSS of a child that did the work (frag_subprocess.py) */
     int64_t peak_rss_kb;   /* the run's largest RSS */
-    int64_t file_kb;       /* RSS that is file-backed (the program's code, files it mapped) */
     /* A recorded run's (--record): the live heap at this row, the ideal RSS, and the run's live peaks. */
     int64_t trace_live_kb, ideal_rss_kb, peak_live_kb, live_at_peak_rss_kb;
     double busy_ms;      /* the run's wall time less its idles; -1 unknown (a CSV from before the column) */

@@ -46,13 +46,14 @@ void write_recorded_table(const struct report *report, FILE *out)
     fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
                  "program holds by its own calls (requested bytes), from the trace. #3 is RSS/live at the peak of RSS, "
                  "#4 peak RSS/peak live (Johnstone and Wilson); at the last row, the ideal RSS is the first row's RSS "
-                 "plus the live heap above the first row's in whole pages. What RSS holds above the ideal is split in "
-                 "two: file-backed pages grown since the first row (the program's code and files: never heap), and "
-                 "the rest, anonymous and not live (the allocator's freed memory and overhead, unless the program took "
-                 "memory past malloc), as %% of RSS growth since the first row (docs/recording.md). kB.\n\n");
+                 "plus the live heap above the first row's in whole pages. The RSS grown since the first row is split "
+                 "as the run's own report splits it: file-backed or shared pages (the program's code, files and "
+                 "shared memory: never heap), and anonymous memory beyond the live heap's pages, not live (the "
+                 "allocator's freed memory and overhead, unless the program took memory past malloc), as %% of the "
+                 "growth (docs/recording.md). kB.\n\n");
     md_begin(&table, COLUMNS, right);
     const char *heads[COLUMNS] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",
-                                  "RSS", "live", "ideal", "file-backed", "not live"};
+                                  "RSS", "live", "ideal", "file or shared", "not live"};
     for (size_t h = 0; h < COLUMNS; h++)
         md_cell(&table, "%s", heads[h]);
     const struct sample_row *first = NULL;
@@ -73,14 +74,14 @@ void write_recorded_table(const struct report *report, FILE *out)
         kb(cells[6], sizeof cells[6], (int64_t)r->rss_kb);
         kb(cells[7], sizeof cells[7], r->trace_live_kb);
         kb(cells[8], sizeof cells[8], r->ideal_rss_kb);
-        /* The split needs the ideal and both rows' file-backed pages (a CSV from before file_kb has none: n/a). */
+        /* The split of the growth, as the run's own report gives it (growth.h). */
         snprintf(cells[9], sizeof cells[9], "n/a");
         snprintf(cells[10], sizeof cells[10], "n/a");
-        if (r->ideal_rss_kb >= 0 && r->file_kb >= 0 && first->file_kb >= 0) {
-            struct growth_split split = growth_split((int64_t)first->rss_kb, first->file_kb, (int64_t)r->rss_kb,
-                                                     r->file_kb, r->ideal_rss_kb);
+        if (r->ideal_rss_kb >= 0) {
+            struct growth_split split = growth_split((int64_t)first->rss_kb, (int64_t)first->anon_kb,
+                                                     (int64_t)r->rss_kb, (int64_t)r->anon_kb, r->ideal_rss_kb);
             if (split.growth_kb > 0) {
-                kb(cells[9], sizeof cells[9], split.file_kb);
+                kb(cells[9], sizeof cells[9], split.other_kb);
                 snprintf(cells[10], sizeof cells[10], "%" PRId64 " (%.0f%%)", split.anon_not_live_kb,
                          100.0 * (double)split.anon_not_live_kb / (double)split.growth_kb);
             }

@@ -255,12 +255,6 @@ static bool pymalloc_may_serve(const struct trace_info *info, char *const *comma
     return !setting || (strcmp(setting, "malloc") != 0 && strcmp(setting, "malloc_debug") != 0);
 }
 
-/*
- * What the RSS above the first row is made of at the last row: the live heap, file-backed pages (code and files
- * the program mapped, never heap), and anonymous memory that is not live, which is the allocator's freed memory and
- * overhead only where the program took no memory past malloc: its own mmap, thread stacks, an interpreter's
- * arenas are in it too. Under 1 MB, the libraries' own data and the allocator's first arena are as much.
- */
 /* The path as one shell word: as it is when it holds only characters a shell leaves alone, else in single quotes. */
 static void print_shell_word(FILE *out, const char *word)
 {
@@ -281,7 +275,7 @@ static void print_shell_word(FILE *out, const char *word)
  * The answer the recording was made for, when one part is 1 MB or more and more than half of the growth: blocks
  * the program still holds (a leak, or its data: no allocator gives them back), memory it freed that the process
  * kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it back), or
- * file-backed pages (its code and files: not heap at all). Under pymalloc the not-live part holds the program's
+ * file-backed or shared pages (its code, files and shared memory: not heap at all). Under pymalloc the not-live part holds the program's
  * small objects too: there it cannot tell. Where no part is most of it, nothing is said.
  */
 static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
@@ -303,42 +297,48 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
     } else if (split->live_kb >= TELLING_KB && split->live_kb * 2 > growth)
         fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
                      "them, its data if not; no allocator gives those back\n", label);
-    else if (split->file_kb >= TELLING_KB && split->file_kb * 2 > growth)
-        fprintf(out, "  So: most of the growth at %s is file-backed pages (the program's code and the files it "
-                     "mapped), not its heap\n", label);
+    else if (split->other_kb >= TELLING_KB && split->other_kb * 2 > growth)
+        fprintf(out, "  So: most of the growth at %s is file-backed or shared pages (the program's code, the files "
+                     "and shared memory it mapped), not its heap\n", label);
 }
 
+/*
+ * What the RSS above the first row is made of at the last row (growth.h): the live heap's resident pages,
+ * file-backed or shared pages (code, files and shared memory the program mapped, never heap), and anonymous memory
+ * that is not live, which is the allocator's freed memory and overhead only where the program took no memory past
+ * malloc: its own mmap, thread stacks, an interpreter's arenas are in it too. Under 1 MB, the libraries' own data
+ * and the allocator's first arena are as much.
+ */
 static void print_growth(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
                          const struct phase_sample *last, char *const *command)
 {
     const struct trace_summary *summary = &recorded->summary;
-    char ratio[64];
+    char ratio[64], live_text[384];
     /* The live heap's part: its pages above the first row's live heap, which the first row's RSS already holds. */
-    struct growth_split split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].file_kb,
-                                             (int64_t)last->rss_kb, (int64_t)last->file_kb,
+    struct growth_split split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].anon_kb,
+                                             (int64_t)last->rss_kb, (int64_t)last->anon_kb,
                                              (int64_t)last->ideal_rss_kb);
-    uint64_t growth = (uint64_t)split.growth_kb;
-    int64_t live_growth = split.live_kb, anon_not_live = split.anon_not_live_kb;
-    char live_text[256];
+    int64_t live_pages = (int64_t)last->ideal_rss_kb - (int64_t)recorded->baseline_rss_kb;
+    int64_t anon_not_live = split.anon_not_live_kb;
+    int at = 0;
     if (recorded->baseline_live_bytes)
-        snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then) is %" PRId64 " kB",
-                 rows[0].label, results_kb(recorded->baseline_live_bytes), live_growth);
+        at = snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then) is %" PRId64 " kB",
+                      rows[0].label, results_kb(recorded->baseline_live_bytes), split.live_kb);
     else
-        snprintf(live_text, sizeof live_text, "the live heap is %" PRId64 " kB", live_growth);
+        at = snprintf(live_text, sizeof live_text, "the live heap is %" PRId64 " kB", split.live_kb);
+    if (split.live_kb < live_pages && at > 0 && (size_t)at < sizeof live_text)
+        snprintf(live_text + at, sizeof live_text - (size_t)at, " resident (of %" PRId64 " kB of live pages: blocks "
+                 "never written are not)", live_pages);
     ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
-    if (split.waste_kb <= 0) {
-        fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s: nothing is held beyond the live "
-                     "heap's pages\n", last->label, ratio, growth, rows[0].label, live_text);
-        print_verdict(out, path, last->label, &split, false);
-        return;
-    }
-    fprintf(out, "  At %s: RSS/live %s; of the %" PRIu64 " kB RSS above %s, %s, %" PRId64
-                 " kB is file-backed (code and files mapped: not heap) and %" PRId64 " kB (%.0f%%) is anonymous and "
-                 "not live: ",
-            last->label, ratio, growth, rows[0].label, live_text, split.file_kb, anon_not_live,
-            100.0 * (double)anon_not_live / (double)growth);
+    fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %s, %" PRId64
+                 " kB is file-backed or shared (code, files and shared memory mapped: not heap) and %" PRId64
+                 " kB (%.0f%%) is anonymous and not live: ",
+            last->label, ratio, split.growth_kb, rows[0].label, live_text, split.other_kb, anon_not_live,
+            100.0 * (double)anon_not_live / (double)split.growth_kb);
     if (allocation_count(summary) == 0)
         fprintf(out, "the program made no allocation, so none of it is the allocator's\n");
+    else if (anon_not_live == 0)
+        fprintf(out, "nothing is held beyond the live heap's pages\n");
     else if (anon_not_live < 1024)
         fprintf(out, "under 1 MB, too little to call fragmentation (the libraries' own data and the allocator's "
                      "first arena are as much)\n");

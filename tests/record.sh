@@ -262,7 +262,7 @@ expect jq_holds_little_at_exit_while_glibc_keeps_its_rss "exit $code: RSS $start
     "$code:$([ "${exit_live:-999999}" -lt $(((${exit_rss:-0} - ${start_rss:-0}) / 4)) ] && [ "${peak_live:-0}" -gt 20000 ] && echo fragmentation)" = "0:fragmentation"
 # The RSS above Start splits into the live heap, file-backed pages (never heap) and anonymous memory not live: the
 # three add up (to a page each of rounding), and jq's (megabytes) is called memory the allocator kept.
-split=$(sed -n 's/.*of the \([0-9]*\) kB RSS above Start, the live heap is \([0-9]*\) kB, \([0-9]*\) kB is file-backed (code and files mapped: not heap) and \([0-9]*\) kB ([0-9]*%) is anonymous and not live: memory freed and kept by the allocator.*/\1 \2 \3 \4/p' "$tmp/jq.err")
+split=$(sed -n 's/.*of the \([0-9]*\) kB RSS above Start, the live heap is \([0-9]*\) kB, \([0-9]*\) kB is file-backed or shared (code, files and shared memory mapped: not heap) and \([0-9]*\) kB ([0-9]*%) is anonymous and not live: memory freed and kept by the allocator.*/\1 \2 \3 \4/p' "$tmp/jq.err")
 expect jq_report_splits_the_rss_above_start_into_live_file_and_anonymous "split '$split': $(grep 'not live' "$tmp/jq.err")" \
     "$(echo "$split" | awk 'NF == 4 && $4 > 1024 && $1 - ($2 + $3 + $4) >= 0 && $1 - ($2 + $3 + $4) <= 8 { print "adds up" }')" = "adds up"
 # And it answers the question: jq's growth is memory freed and kept (fragmentation, with the replay to run, its
@@ -293,7 +293,12 @@ freed = [bytes(1000) for i in range(3000)]
 del freed
 os._exit(0)' "$tmp/zero.bin" >"$tmp/mapped.out" 2>&1
 expect a_mostly_file_backed_growth_is_said_so "$(grep -A1 '^  At Exit' "$tmp/mapped.out")" \
-    "$(grep -c '^  So: most of the growth at Exit is file-backed pages (the program.s code and the files it mapped), not its heap$' "$tmp/mapped.out")" = 1
+    "$(grep -c '^  So: most of the growth at Exit is file-backed or shared pages (the program.s code, the files and shared memory it mapped), not its heap$' "$tmp/mapped.out")" = 1
+# The live heap counts as far as it is resident: 64 MB allocated and never written is no part of RSS growth, so
+# the run is not said to hold its growth in blocks (the line once took the live heap's pages as resident).
+"$FB" --record="$tmp/untouched.trace" -- build/tests/record_threads untouched 64 >"$tmp/untouched.out" 2>&1
+expect unwritten_blocks_are_not_counted_as_resident "$(grep -A1 '^  At Exit' "$tmp/untouched.out")" \
+    "$(grep -c 'resident (of 65536 kB of live pages: blocks never written are not)' "$tmp/untouched.out"):$(grep -c '^  So:' "$tmp/untouched.out")" = "1:0"
 # A program that made no allocation, and a small one, are not said to be fragmented (true's 120 kB of libraries'
 # pages was "memory freed and kept by the allocator"); CPython under its own pymalloc is said to hide its small
 # objects, and under PYTHONMALLOC=malloc not.

@@ -44,6 +44,7 @@
  *            thread's buffer, unless the recorder keeps it off, and then joins it and allocates again.
  *   tail MS  allocates and frees 2000 blocks of 4 kB, then sleeps MS ms and leaves by _exit: an idle end without
  *            a call, and no destructor after it (the hello's Exit mark among them).
+ *   untouched MB  allocates MB megabytes and never writes them (not resident), then leaves by _exit.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -340,6 +341,9 @@ static int run_fork(void)
     return 0;
 }
 
+/* untouched: the block, kept where the compiler cannot drop it. */
+static void *volatile untouched_block;
+
 /* tail: the calls, then an idle end in which the program makes none, then _exit (no destructor, no mark). */
 static int run_tail(long idle_ms)
 {
@@ -435,6 +439,10 @@ int main(int argc, char **argv)
         return run_idle_threads(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "tail") == 0 && argc > 2)
         return run_tail(strtol(argv[2], NULL, 10));
+    if (strcmp(mode, "untouched") == 0 && argc > 2) {
+        untouched_block = malloc((size_t)strtol(argv[2], NULL, 10) << 20);
+        _exit(untouched_block ? 0 : 1);
+    }
     if (strcmp(mode, "cancel") == 0)
         return run_cancelled();
     if (strcmp(mode, "nobuffer") == 0)

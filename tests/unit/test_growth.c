@@ -1,44 +1,47 @@
-/* Unit tests of the split of a recorded run's RSS growth into live pages, file-backed pages and anonymous not live. */
+/* Unit tests of the split of a recorded run's RSS growth into live pages, anonymous memory not live, and the rest. */
+#include <stdbool.h>
+
 #include "check.h"
 #include "growth.h"
 
+/* Whether the split holds these three parts. */
+static bool split_is(struct growth_split s, int64_t live, int64_t anon_not_live, int64_t other)
+{
+    return s.live_kb == live && s.anon_not_live_kb == anon_not_live && s.other_kb == other;
+}
+
 static void parts_add_up_to_the_growth(void)
 {
-    /* RSS 2 000 -> 50 000 kB, ideal 10 000 (8 000 kB of live pages), file-backed 1 500 -> 2 300 kB. */
-    struct growth_split s = growth_split(2000, 1500, 50000, 2300, 10000);
+    /* RSS 2 000 -> 50 000 kB, anonymous 500 -> 47 700 kB (so 800 kB more of the rest), ideal 10 000 (8 000 live). */
+    struct growth_split s = growth_split(2000, 500, 50000, 47700, 10000);
     CHECK(s.growth_kb == 48000);
-    CHECK(s.live_kb == 8000);
-    CHECK(s.waste_kb == 40000);
-    CHECK(s.file_kb == 800);
-    CHECK(s.anon_not_live_kb == 39200);
-    CHECK(s.live_kb + s.file_kb + s.anon_not_live_kb == s.growth_kb);
+    CHECK(split_is(s, 8000, 39200, 800));
+    CHECK(s.live_kb + s.anon_not_live_kb + s.other_kb == s.growth_kb);
 }
 
-static void file_pages_count_only_within_the_waste(void)
+static void shared_and_file_pages_are_not_heap(void)
 {
-    /* More file pages grew (a large file mapped) than RSS holds above the ideal: all of the waste is file-backed. */
-    struct growth_split s = growth_split(1000, 500, 5000, 9500, 3000);
-    CHECK(s.file_kb == 2000);
-    CHECK(s.anon_not_live_kb == 0);
-    /* File pages that fell (evicted) since the first row count as none. */
-    s = growth_split(1000, 900, 5000, 100, 3000);
-    CHECK(s.file_kb == 0);
-    CHECK(s.anon_not_live_kb == 2000);
+    /* A 20 MB file of a tmpfs mapped and read (RssShmem, not RssFile): RSS grows, the anonymous part does not. */
+    CHECK(split_is(growth_split(1000, 400, 23000, 2400, 3000), 2000, 0, 20000));
 }
 
-static void no_waste_has_no_parts(void)
+static void live_pages_count_only_where_resident(void)
 {
-    /* RSS below the ideal (a block allocated and never written): the waste is negative, neither part is counted. */
-    struct growth_split s = growth_split(1000, 500, 4000, 900, 6000);
-    CHECK(s.waste_kb == -2000);
-    CHECK(s.file_kb == 0);
-    CHECK(s.anon_not_live_kb == 0);
+    /* 64 MB allocated and never written: the live heap is not resident, the growth is the file read meanwhile. */
+    CHECK(split_is(growth_split(1000, 400, 20700, 600, 66536), 200, 0, 19500));
+}
+
+static void shrinking_parts_count_as_none(void)
+{
+    /* File pages evicted since the first row, anonymous growth all live: no part below 0. */
+    CHECK(split_is(growth_split(5000, 1000, 6000, 4000, 9000), 3000, 0, 0));
 }
 
 int main(void)
 {
     RUN_TEST(parts_add_up_to_the_growth);
-    RUN_TEST(file_pages_count_only_within_the_waste);
-    RUN_TEST(no_waste_has_no_parts);
+    RUN_TEST(shared_and_file_pages_are_not_heap);
+    RUN_TEST(live_pages_count_only_where_resident);
+    RUN_TEST(shrinking_parts_count_as_none);
     return CHECK_EXIT_CODE();
 }

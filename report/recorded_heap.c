@@ -50,7 +50,8 @@ void write_recorded_table(const struct report *report, FILE *out)
                  "as the run's own report splits it: file-backed or shared pages (the program's code, files and "
                  "shared memory: never heap), and anonymous memory beyond the live heap's pages, not live (the "
                  "allocator's freed memory and overhead, unless the program took memory past malloc), as %% of the "
-                 "growth (docs/recording.md). kB.\n\n");
+                 "growth; n/a where the live heap's pages are more than the anonymous growth, and how much of it is "
+                 "live cannot be told (docs/recording.md). kB.\n\n");
     md_begin(&table, COLUMNS, right);
     const char *heads[COLUMNS] = {"run", "profile", "peak RSS", "live there", "#3", "peak live", "#4", "last row",
                                   "RSS", "live", "ideal", "file or shared", "not live"};
@@ -80,11 +81,11 @@ void write_recorded_table(const struct report *report, FILE *out)
         if (r->ideal_rss_kb >= 0) {
             struct growth_split split = growth_split((int64_t)first->rss_kb, (int64_t)first->anon_kb,
                                                      (int64_t)r->rss_kb, (int64_t)r->anon_kb, r->ideal_rss_kb);
-            if (split.growth_kb > 0) {
+            if (split.growth_kb > 0)
                 kb(cells[9], sizeof cells[9], split.other_kb);
+            if (split.growth_kb > 0 && !split.live_unknown) /* else how much is live cannot be told (growth.h) */
                 snprintf(cells[10], sizeof cells[10], "%" PRId64 " (%.0f%%)", split.anon_not_live_kb,
                          100.0 * (double)split.anon_not_live_kb / (double)split.growth_kb);
-            }
         }
         md_cell(&table, "%s", run);
         md_cell(&table, "%s", r->alloc);

@@ -1,18 +1,23 @@
 /* Splits a recorded run's RSS growth into the live heap's pages, anonymous memory not live, and the rest. */
 #include "growth.h"
 
-static int64_t at_least_0(int64_t value)
+static int64_t smallest(int64_t a, int64_t b)
 {
-    return value > 0 ? value : 0;
+    return a < b ? a : b;
 }
 
 struct growth_split growth_split(int64_t first_rss_kb, int64_t first_anon_kb, int64_t rss_kb, int64_t anon_kb,
                                  int64_t ideal_rss_kb)
 {
-    int64_t anon_growth = at_least_0(anon_kb - first_anon_kb), live_pages = at_least_0(ideal_rss_kb - first_rss_kb);
-    struct growth_split split = {.growth_kb = rss_kb - first_rss_kb};
-    split.live_kb = live_pages < anon_growth ? live_pages : anon_growth;
-    split.anon_not_live_kb = anon_growth - split.live_kb;
-    split.other_kb = at_least_0(split.growth_kb - (anon_kb - first_anon_kb));
+    struct growth_split split = {.growth_kb = rss_kb - first_rss_kb, .live_pages_kb = ideal_rss_kb - first_rss_kb};
+    int64_t anon_growth = anon_kb > first_anon_kb ? anon_kb - first_anon_kb : 0;
+    if (split.live_pages_kb < 0)
+        split.live_pages_kb = 0;
+    split.live_unknown = split.live_pages_kb > anon_growth;
+    if (split.growth_kb <= 0)
+        return split;
+    split.live_kb = smallest(smallest(split.live_pages_kb, anon_growth), split.growth_kb);
+    split.anon_not_live_kb = smallest(anon_growth - split.live_kb, split.growth_kb - split.live_kb);
+    split.other_kb = split.growth_kb - split.live_kb - split.anon_not_live_kb;
     return split;
 }

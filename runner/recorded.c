@@ -276,14 +276,16 @@ static void print_shell_word(FILE *out, const char *word)
  * the program still holds (a leak, or its data: no allocator gives them back), memory it freed that the process
  * kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it back), or
  * file-backed or shared pages (its code, files and shared memory: not heap at all). Under pymalloc the not-live part holds the program's
- * small objects too: there it cannot tell. Where no part is most of it, nothing is said.
+ * small objects too: there it cannot tell; nor where the live heap's pages are more than the anonymous growth
+ * (growth.h). Where no part is most of it, nothing is said.
  */
 static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
                           bool pymalloc)
 {
     enum { TELLING_KB = 1024 };
     int64_t growth = split->growth_kb;
-    bool not_live = split->anon_not_live_kb >= TELLING_KB && split->anon_not_live_kb * 2 > growth;
+    /* Where the live part cannot be told, neither can the not-live part: only the rest may be answered. */
+    bool not_live = !split->live_unknown && split->anon_not_live_kb >= TELLING_KB && split->anon_not_live_kb * 2 > growth;
     if (not_live && pymalloc)
         fprintf(out, "  So: most of the growth at %s is not in the trace, and under pymalloc that may be objects the "
                      "program still holds: whether it is a leak or fragmentation, a recording with PYTHONMALLOC=malloc "
@@ -294,7 +296,7 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
                      "--replay=", label);
         print_shell_word(out, path);
         fputc('\n', out);
-    } else if (split->live_kb >= TELLING_KB && split->live_kb * 2 > growth)
+    } else if (!split->live_unknown && split->live_kb >= TELLING_KB && split->live_kb * 2 > growth)
         fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
                      "them, its data if not; no allocator gives those back\n", label);
     else if (split->other_kb >= TELLING_KB && split->other_kb * 2 > growth)
@@ -313,28 +315,34 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                          const struct phase_sample *last, char *const *command)
 {
     const struct trace_summary *summary = &recorded->summary;
-    char ratio[64], live_text[384];
+    char ratio[64], live_text[256];
     /* The live heap's part: its pages above the first row's live heap, which the first row's RSS already holds. */
     struct growth_split split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].anon_kb,
                                              (int64_t)last->rss_kb, (int64_t)last->anon_kb,
                                              (int64_t)last->ideal_rss_kb);
-    int64_t live_pages = (int64_t)last->ideal_rss_kb - (int64_t)recorded->baseline_rss_kb;
     int64_t anon_not_live = split.anon_not_live_kb;
-    int at = 0;
     if (recorded->baseline_live_bytes)
-        at = snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then) is %" PRId64 " kB",
-                      rows[0].label, results_kb(recorded->baseline_live_bytes), split.live_kb);
+        snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then)", rows[0].label,
+                 results_kb(recorded->baseline_live_bytes));
     else
-        at = snprintf(live_text, sizeof live_text, "the live heap is %" PRId64 " kB", split.live_kb);
-    if (split.live_kb < live_pages && at > 0 && (size_t)at < sizeof live_text)
-        snprintf(live_text + at, sizeof live_text - (size_t)at, " resident (of %" PRId64 " kB of live pages: blocks "
-                 "never written are not)", live_pages);
+        snprintf(live_text, sizeof live_text, "the live heap");
     ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
-    fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %s, %" PRId64
+    bool pymalloc = pymalloc_may_serve(&summary->info, command);
+    if (split.live_unknown && allocation_count(summary) > 0) {
+        fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %" PRId64 " kB is file-backed or "
+                     "shared (code, files and shared memory mapped: not heap) and %" PRId64 " kB anonymous, less than "
+                     "%s in whole pages, %" PRId64 " kB: blocks never written are not resident, or memory held at %s "
+                     "was given back since, so how much of the anonymous part is live the trace cannot tell\n",
+                last->label, ratio, split.growth_kb, rows[0].label, split.other_kb, split.live_kb + anon_not_live,
+                live_text, split.live_pages_kb, rows[0].label);
+        print_verdict(out, path, last->label, &split, pymalloc);
+        return;
+    }
+    fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %s is %" PRId64 " kB, %" PRId64
                  " kB is file-backed or shared (code, files and shared memory mapped: not heap) and %" PRId64
                  " kB (%.0f%%) is anonymous and not live: ",
-            last->label, ratio, split.growth_kb, rows[0].label, live_text, split.other_kb, anon_not_live,
-            100.0 * (double)anon_not_live / (double)split.growth_kb);
+            last->label, ratio, split.growth_kb, rows[0].label, live_text, split.live_kb, split.other_kb,
+            anon_not_live, 100.0 * (double)anon_not_live / (double)split.growth_kb);
     if (allocation_count(summary) == 0)
         fprintf(out, "the program made no allocation, so none of it is the allocator's\n");
     else if (anon_not_live == 0)
@@ -345,7 +353,6 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
     else
         fprintf(out, "memory freed and kept by the allocator, and its overhead, unless the program took memory "
                      "past malloc (its own mmap, thread stacks)\n");
-    bool pymalloc = pymalloc_may_serve(&summary->info, command);
     if (pymalloc)
         fprintf(out, "  CPython's pymalloc served its objects of up to 512 bytes from arenas it maps itself: the trace "
                      "holds none of them, so their memory counts above as not live. For every object to be a malloc "

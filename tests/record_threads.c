@@ -44,7 +44,8 @@
  *            thread's buffer, unless the recorder keeps it off, and then joins it and allocates again.
  *   tail MS  allocates and frees 2000 blocks of 4 kB, then sleeps MS ms and leaves by _exit: an idle end without
  *            a call, and no destructor after it (the hello's Exit mark among them).
- *   untouched MB  allocates MB megabytes and never writes them (not resident), then leaves by _exit.
+ *   untouched MB  allocates MB megabytes and never writes them (not resident), then frees 4 MB of small blocks
+ *            that a last one keeps glibc from giving back, marks "Held", and leaves by _exit.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -341,8 +342,25 @@ static int run_fork(void)
     return 0;
 }
 
-/* untouched: the block, kept where the compiler cannot drop it. */
+/* untouched: a block never written, then freed memory kept (a block at the top pins it), a mark, and _exit. */
 static void *volatile untouched_block;
+
+static int run_untouched(long megabytes)
+{
+    enum { SMALL = 100, SMALL_COUNT = 40000 };
+    static char *small[SMALL_COUNT];
+    if (!(untouched_block = malloc((size_t)megabytes << 20)))
+        return 1;
+    for (int i = 0; i < SMALL_COUNT; i++) {
+        if (!(small[i] = malloc(SMALL)))
+            return 1;
+        memset(small[i], 1, SMALL);
+    }
+    for (int i = 0; i < SMALL_COUNT - 1; i++)
+        free(small[i]);
+    mark("Held", (uint64_t)megabytes << 20, 2);
+    _exit(0);
+}
 
 /* tail: the calls, then an idle end in which the program makes none, then _exit (no destructor, no mark). */
 static int run_tail(long idle_ms)
@@ -439,10 +457,8 @@ int main(int argc, char **argv)
         return run_idle_threads(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "tail") == 0 && argc > 2)
         return run_tail(strtol(argv[2], NULL, 10));
-    if (strcmp(mode, "untouched") == 0 && argc > 2) {
-        untouched_block = malloc((size_t)strtol(argv[2], NULL, 10) << 20);
-        _exit(untouched_block ? 0 : 1);
-    }
+    if (strcmp(mode, "untouched") == 0 && argc > 2)
+        return run_untouched(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "cancel") == 0)
         return run_cancelled();
     if (strcmp(mode, "nobuffer") == 0)

@@ -4,10 +4,11 @@
 #include "check.h"
 #include "growth.h"
 
-/* Whether the split holds these three parts. */
+/* Whether the split holds these three parts, and they add up to its growth. */
 static bool split_is(struct growth_split s, int64_t live, int64_t anon_not_live, int64_t other)
 {
-    return s.live_kb == live && s.anon_not_live_kb == anon_not_live && s.other_kb == other;
+    return s.live_kb == live && s.anon_not_live_kb == anon_not_live && s.other_kb == other &&
+           live + anon_not_live + other == (s.growth_kb > 0 ? s.growth_kb : 0);
 }
 
 static void parts_add_up_to_the_growth(void)
@@ -16,7 +17,7 @@ static void parts_add_up_to_the_growth(void)
     struct growth_split s = growth_split(2000, 500, 50000, 47700, 10000);
     CHECK(s.growth_kb == 48000);
     CHECK(split_is(s, 8000, 39200, 800));
-    CHECK(s.live_kb + s.anon_not_live_kb + s.other_kb == s.growth_kb);
+    CHECK(!s.live_unknown);
 }
 
 static void shared_and_file_pages_are_not_heap(void)
@@ -25,23 +26,32 @@ static void shared_and_file_pages_are_not_heap(void)
     CHECK(split_is(growth_split(1000, 400, 23000, 2400, 3000), 2000, 0, 20000));
 }
 
-static void live_pages_count_only_where_resident(void)
+static void unwritten_live_pages_leave_the_split_unknown(void)
 {
     /* 64 MB allocated and never written: the live heap is not resident, the growth is the file read meanwhile. */
-    CHECK(split_is(growth_split(1000, 400, 20700, 600, 66536), 200, 0, 19500));
+    struct growth_split s = growth_split(1000, 400, 20700, 600, 66536);
+    CHECK(s.live_unknown);
+    CHECK(s.live_pages_kb == 65536);
+    CHECK(split_is(s, 200, 0, 19500));
 }
 
-static void shrinking_parts_count_as_none(void)
+static void no_part_is_more_than_the_growth(void)
 {
-    /* File pages evicted since the first row, anonymous growth all live: no part below 0. */
-    CHECK(split_is(growth_split(5000, 1000, 6000, 4000, 9000), 3000, 0, 0));
+    /* File pages evicted since the first row while 3 MB of live heap grew: a growth of 1 MB is all live. */
+    CHECK(split_is(growth_split(5000, 1000, 6000, 4000, 9000), 1000, 0, 0));
+    /* The anonymous part shrank while file pages grew: the rest is at most the growth. */
+    CHECK(split_is(growth_split(1000, 400, 2000, 200, 1000), 0, 0, 1000));
+    /* File pages evicted while 5 MB of freed memory grew: not live is at most the growth of 2 MB. */
+    CHECK(split_is(growth_split(10000, 2000, 12000, 7000, 10000), 0, 2000, 0));
+    /* RSS fell: no part. */
+    CHECK(split_is(growth_split(10000, 2000, 9000, 2000, 10000), 0, 0, 0));
 }
 
 int main(void)
 {
     RUN_TEST(parts_add_up_to_the_growth);
     RUN_TEST(shared_and_file_pages_are_not_heap);
-    RUN_TEST(live_pages_count_only_where_resident);
-    RUN_TEST(shrinking_parts_count_as_none);
+    RUN_TEST(unwritten_live_pages_leave_the_split_unknown);
+    RUN_TEST(no_part_is_more_than_the_growth);
     return CHECK_EXIT_CODE();
 }

@@ -13,7 +13,9 @@ struct growth_split growth_split(int64_t first_rss_kb, int64_t first_anon_kb, in
     int64_t anon_growth = anon_kb > first_anon_kb ? anon_kb - first_anon_kb : 0;
     if (split.live_pages_kb < 0)
         split.live_pages_kb = 0;
-    split.live_unknown = split.live_pages_kb > anon_growth;
+    /* A page or two of rounding, or an allocator that packed a little tighter than whole pages, is not doubt. */
+    int64_t slack = 64 + split.live_pages_kb / 100;
+    split.live_unknown = split.live_pages_kb > anon_growth + slack || split.live_pages_kb > split.growth_kb + slack;
     if (split.growth_kb <= 0)
         return split;
     split.live_kb = smallest(smallest(split.live_pages_kb, anon_growth), split.growth_kb);

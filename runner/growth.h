@@ -14,9 +14,11 @@
  * and shared memory it mapped, tmpfs files included): never heap. Each part is at least 0 and at most what the
  * growth leaves of it, so the three add up to the growth (all 0 where RSS did not grow).
  *
- * Where the live heap's pages are more than the anonymous growth, the trace cannot tell how much of that growth is
- * live: blocks allocated and never written are not resident, or memory the first row held was given back since.
- * live_unknown says so; the parts are then the most the live heap could hold, and not an answer.
+ * Where the live heap's pages are more than the anonymous growth or the growth itself (by more than 64 kB and 1% of
+ * them: rounding, or an allocator that packs tighter than whole pages), the trace cannot tell how
+ * much of the growth is live: blocks allocated and never written are not resident, or memory the first row held
+ * was given back since. live_unknown says so; the parts are then the most the live heap could hold, and not an
+ * answer.
  */
 struct growth_split {
     int64_t growth_kb;        /* RSS above the first row's */
@@ -24,7 +26,7 @@ struct growth_split {
     int64_t anon_not_live_kb; /* anonymous growth beyond the live heap's pages */
     int64_t other_kb;         /* growth that is not anonymous: file-backed or shared */
     int64_t live_pages_kb;    /* the live heap's pages grown since the first row, resident or not */
-    bool live_unknown;        /* live_pages_kb is more than the anonymous growth: see above */
+    bool live_unknown;        /* live_pages_kb is more than the anonymous growth or the growth: see above */
 };
 
 struct growth_split growth_split(int64_t first_rss_kb, int64_t first_anon_kb, int64_t rss_kb, int64_t anon_kb,

@@ -275,8 +275,8 @@ static void print_shell_word(FILE *out, const char *word)
  * The answer the recording was made for, when one part is 1 MB or more and more than half of the growth: blocks
  * the program still holds (a leak, or its data: no allocator gives them back), memory it freed that the process
  * kept (fragmentation, or the allocator's retention: a replay under the profiles shows which gives it back), or
- * file-backed or shared pages (its code, files and shared memory: not heap at all). Under pymalloc the not-live part holds the program's
- * small objects too: there it cannot tell; nor where the live heap's pages are more than the anonymous growth
+ * file-backed or shared pages (its code, files and shared memory: not heap at all). Under pymalloc the not-live
+ * part holds the program's small objects too: there it cannot tell; nor where how much is live cannot be told
  * (growth.h). Where no part is most of it, nothing is said.
  */
 static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
@@ -285,7 +285,8 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
     enum { TELLING_KB = 1024 };
     int64_t growth = split->growth_kb;
     /* Where the live part cannot be told, neither can the not-live part: only the rest may be answered. */
-    bool not_live = !split->live_unknown && split->anon_not_live_kb >= TELLING_KB && split->anon_not_live_kb * 2 > growth;
+    bool not_live =
+        !split->live_unknown && split->anon_not_live_kb >= TELLING_KB && split->anon_not_live_kb * 2 > growth;
     if (not_live && pymalloc)
         fprintf(out, "  So: most of the growth at %s is not in the trace, and under pymalloc that may be objects the "
                      "program still holds: whether it is a leak or fragmentation, a recording with PYTHONMALLOC=malloc "
@@ -302,6 +303,16 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
     else if (split->other_kb >= TELLING_KB && split->other_kb * 2 > growth)
         fprintf(out, "  So: most of the growth at %s is file-backed or shared pages (the program's code, the files "
                      "and shared memory it mapped), not its heap\n", label);
+}
+
+/* Under pymalloc, the objects the trace does not see, and how to record them. */
+static void print_pymalloc_note(FILE *out, bool pymalloc)
+{
+    if (pymalloc)
+        fprintf(out, "  CPython's pymalloc served its objects of up to 512 bytes from arenas it maps itself: the "
+                     "trace holds none of them, so their memory is in the anonymous part above, not in the live heap. "
+                     "For every object to be a malloc call, record with PYTHONMALLOC=malloc (-- env "
+                     "PYTHONMALLOC=malloc python3 ...)\n");
 }
 
 /*
@@ -330,11 +341,13 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
     bool pymalloc = pymalloc_may_serve(&summary->info, command);
     if (split.live_unknown && allocation_count(summary) > 0) {
         fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %" PRId64 " kB is file-backed or "
-                     "shared (code, files and shared memory mapped: not heap) and %" PRId64 " kB anonymous, less than "
-                     "%s in whole pages, %" PRId64 " kB: blocks never written are not resident, or memory held at %s "
-                     "was given back since, so how much of the anonymous part is live the trace cannot tell\n",
+                     "shared (code, files and shared memory mapped: not heap) and %" PRId64 " kB anonymous; %s in "
+                     "whole pages, %" PRId64 " kB, is more than RSS or its anonymous part grew: blocks never written "
+                     "are not resident, or memory held at %s was given back since, so how much of the anonymous part "
+                     "is live the trace cannot tell\n",
                 last->label, ratio, split.growth_kb, rows[0].label, split.other_kb, split.live_kb + anon_not_live,
                 live_text, split.live_pages_kb, rows[0].label);
+        print_pymalloc_note(out, pymalloc);
         print_verdict(out, path, last->label, &split, pymalloc);
         return;
     }
@@ -353,10 +366,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
     else
         fprintf(out, "memory freed and kept by the allocator, and its overhead, unless the program took memory "
                      "past malloc (its own mmap, thread stacks)\n");
-    if (pymalloc)
-        fprintf(out, "  CPython's pymalloc served its objects of up to 512 bytes from arenas it maps itself: the trace "
-                     "holds none of them, so their memory counts above as not live. For every object to be a malloc "
-                     "call, record with PYTHONMALLOC=malloc (-- env PYTHONMALLOC=malloc python3 ...)\n");
+    print_pymalloc_note(out, pymalloc);
     if (allocation_count(summary) > 0)
         print_verdict(out, path, last->label, &split, pymalloc);
 }

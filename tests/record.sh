@@ -302,7 +302,7 @@ mkdir -p "$tmp/untouched-slides"
 "$FB" --record="$tmp/untouched.trace" --csv="$tmp/untouched-slides/compare.csv" -- build/tests/record_threads untouched 64 \
     >"$tmp/untouched.out" 2>&1
 expect unwritten_blocks_leave_the_split_untold "$(grep -A1 '^  At Exit' "$tmp/untouched.out")" \
-    "$(grep -c 'kB: blocks never written are not resident, or memory held at Start was given back since, so how much of the anonymous part is live the trace cannot tell$' "$tmp/untouched.out"):$(grep -c '^  So:' "$tmp/untouched.out")" = "1:0"
+    "$(grep -c 'is more than RSS or its anonymous part grew: blocks never written are not resident, or memory held at Start was given back since, so how much of the anonymous part is live the trace cannot tell$' "$tmp/untouched.out"):$(grep -c '^  So:' "$tmp/untouched.out")" = "1:0"
 # Its slide leaves the not-live cell n/a, as the run's report tells no figure for it.
 build/fb-report --results="$tmp/untouched-slides" --plot-data="$tmp/untouched-slides" >/dev/null 2>&1
 expect slides_leave_the_untold_split_na "$(grep '^| record_threads (rep 1)' "$tmp/untouched-slides/slides.md")" \

@@ -1,6 +1,7 @@
 /* Tests of the threaded replay's order: an address another thread released is handed out again only after it. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -190,11 +191,48 @@ static void thousands_of_threads_live_at_once_replay(void)
 }
 #endif
 
+/*
+ * The CPU notes tell a busy pause from an idle one: a pause of 0.8 s in which the recorded CPU time advanced as
+ * much (the program worked without a call) is not slept by gaps, and the idle pause of 0.4 s after it (the CPU
+ * time still) is. Crafted, so that a loaded machine's recording cannot make a busy pause look idle: the replay
+ * alone is timed, at least the 0.4 s it sleeps, and well below the 1.2 s of sleeping both.
+ */
+static void gaps_sleep_the_idle_pause_not_the_busy_one(void)
+{
+    enum { MS = 1000000 };
+    const struct test_event events[] = {
+        {1000, TRACE_CPU, 0, 0},
+        {1000, TRACE_MALLOC, 100, P1},
+        {1000 + 800ull * MS, TRACE_CPU, 800ull * MS, 0}, /* busy: 0.8 s of CPU in 0.8 s */
+        {1000 + 800ull * MS, TRACE_MALLOC, 200, P2},
+        {1000 + 1200ull * MS, TRACE_CPU, 800ull * MS, 0}, /* idle: no CPU in 0.4 s */
+        {1000 + 1200ull * MS, TRACE_MALLOC, 300, MOVED_TO},
+    };
+    struct bytes trace;
+    char error[256];
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, events, sizeof events / sizeof events[0]);
+    end_trace(&trace);
+    struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_GAPS, .gap_ns = 10ull * MS};
+    struct timespec start, end;
+    call_count = 0;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double took = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    if (took < 0.39 || took > 1.0)
+        printf("  the replay took %.3f s\n", took);
+    CHECK(took >= 0.39 && took <= 1.0);
+    CHECK(position_of('a', 300) != SIZE_MAX);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
     RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
     RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
+    RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);
 #endif

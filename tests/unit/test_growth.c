@@ -35,10 +35,25 @@ static void unwritten_live_pages_leave_the_split_unknown(void)
     CHECK(split_is(s, 200, 0, 19500));
 }
 
+static void a_little_rounding_is_not_doubt(void)
+{
+    /* Live pages 40 kB above the anonymous growth of 10 MB: the live part is the anonymous growth, and known. */
+    struct growth_split s = growth_split(1000, 500, 11300, 10740, 11280);
+    CHECK(!s.live_unknown);
+    CHECK(split_is(s, 10240, 0, 60));
+}
+
 static void no_part_is_more_than_the_growth(void)
 {
-    /* File pages evicted since the first row while 3 MB of live heap grew: a growth of 1 MB is all live. */
-    CHECK(split_is(growth_split(5000, 1000, 6000, 4000, 9000), 1000, 0, 0));
+    /* File pages evicted since the first row while 4 MB of live pages grew (3 MB of them anonymous growth): a
+     * growth of 1 MB, all of it taken as live at most, and how much is live cannot be told. */
+    struct growth_split s = growth_split(5000, 1000, 6000, 4000, 9000);
+    CHECK(split_is(s, 1000, 0, 0));
+    CHECK(s.live_unknown);
+    /* The same with the anonymous growth covering the live pages: still more live pages than the growth. */
+    s = growth_split(5000, 1000, 6000, 5000, 9000);
+    CHECK(split_is(s, 1000, 0, 0));
+    CHECK(s.live_unknown);
     /* The anonymous part shrank while file pages grew: the rest is at most the growth. */
     CHECK(split_is(growth_split(1000, 400, 2000, 200, 1000), 0, 0, 1000));
     /* File pages evicted while 5 MB of freed memory grew: not live is at most the growth of 2 MB. */
@@ -52,6 +67,7 @@ int main(void)
     RUN_TEST(parts_add_up_to_the_growth);
     RUN_TEST(shared_and_file_pages_are_not_heap);
     RUN_TEST(unwritten_live_pages_leave_the_split_unknown);
+    RUN_TEST(a_little_rounding_is_not_doubt);
     RUN_TEST(no_part_is_more_than_the_growth);
     return CHECK_EXIT_CODE();
 }

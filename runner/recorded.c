@@ -255,10 +255,14 @@ static bool pymalloc_may_serve(const struct trace_info *info, char *const *comma
     return !setting || (strcmp(setting, "malloc") != 0 && strcmp(setting, "malloc_debug") != 0);
 }
 
+/* Under 1 MB, RSS is the libraries' own data and the allocator's first arena as much as the program's heap. */
+enum { TELLING_KB = 1024 };
+
 /* The path as one shell word: as it is when it holds only characters a shell leaves alone, else in single quotes. */
 static void print_shell_word(FILE *out, const char *word)
 {
-    if (*word && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+,:=@%") == strlen(word)) {
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+,:=@%";
+    if (*word && strspn(word, plain) == strlen(word)) {
         fputs(word, out);
         return;
     }
@@ -282,7 +286,6 @@ static void print_shell_word(FILE *out, const char *word)
 static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
                           bool pymalloc)
 {
-    enum { TELLING_KB = 1024 };
     int64_t growth = split->growth_kb;
     /* Where the live part cannot be told, neither can the not-live part: only the rest may be answered. */
     bool not_live =
@@ -360,7 +363,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
         fprintf(out, "the program made no allocation, so none of it is the allocator's\n");
     else if (anon_not_live == 0)
         fprintf(out, "nothing is held beyond the live heap's pages\n");
-    else if (anon_not_live < 1024)
+    else if (anon_not_live < TELLING_KB)
         fprintf(out, "under 1 MB, too little to call fragmentation (the libraries' own data and the allocator's "
                      "first arena are as much)\n");
     else

@@ -51,7 +51,7 @@ RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order header_phase header_phase_nopie lazyfree_phase static_hello) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -179,6 +179,9 @@ REPLAY_ORDER_SRC := tests/replay_order.c replay/engine.c replay/pipeline.c repla
 REPLAY_ORDER_DEP := $(REPLAY_ORDER_SRC) $(REPLAY_HDR) tests/unit/check.h tests/unit/trace_builder.h
 $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
+$(BUILD)/tests/replay_own_memory: tests/replay_own_memory.c replay/private_alloc.c replay/private_alloc.h \
+                                  tests/unit/check.h $(CASE_LIB_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -Itests/unit -Icases/lib -Ireplay -o $@ tests/replay_own_memory.c replay/private_alloc.c
 $(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
 	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 

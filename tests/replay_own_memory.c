@@ -1,0 +1,91 @@
+/* Tests of the replay's own memory: what private_resident_bytes counts is what RSS counts, so the rows lose none. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fragbench.h"
+#include "private_alloc.h"
+
+/*
+ * fb-replay's rows are RSS less private_resident_bytes (replay/calls.c). Each test makes the replay's tables
+ * as it does, then compares what private_resident_bytes grew by with what RSS grew by. The kernel's RSS is
+ * summed per CPU and may lag by a few hundred kB; the tolerance is 1 MiB, well under the 8 to 64 MiB a page
+ * counted wrongly would show here.
+ */
+enum { TOLERANCE_KB = 1024 };
+
+static uint64_t rss_kb_now(void)
+{
+    struct fb_memory memory;
+    if (fb_sample(&memory) != 0) {
+        printf("  cannot read /proc/self/statm\n");
+        exit(1);
+    }
+    return memory.rss_kb;
+}
+
+static int64_t own_kb_now(void)
+{
+    return (int64_t)(private_resident_bytes() / 1024);
+}
+
+/* Reads one byte in each page of [block, block + size), as a lookup of an absent key reads the table's slots. */
+static unsigned read_pages(const unsigned char *block, size_t size)
+{
+    unsigned sum = 0;
+    for (size_t at = 0; at < size; at += 4096)
+        sum += ((const volatile unsigned char *)block)[at];
+    return sum;
+}
+
+static void check_same_growth(int64_t own_before, uint64_t rss_before)
+{
+    int64_t own_grew = own_kb_now() - own_before, rss_grew = (int64_t)rss_kb_now() - (int64_t)rss_before;
+    printf("  own memory grew by %lld kB, RSS by %lld kB\n", (long long)own_grew, (long long)rss_grew);
+    CHECK(own_grew - rss_grew <= TOLERANCE_KB && rss_grew - own_grew <= TOLERANCE_KB);
+}
+
+/* A table of 64 MiB from calloc (a fresh mapping, advised to huge pages), read before it is written. */
+static void a_table_read_before_it_is_written_is_counted_as_rss_counts_it(void)
+{
+    int64_t own_before = own_kb_now();
+    uint64_t rss_before = rss_kb_now();
+    size_t size = (size_t)64 << 20;
+    unsigned char *table = private_calloc(1, size);
+    CHECK(table != NULL);
+    CHECK(read_pages(table, size) == 0);
+    check_same_growth(own_before, rss_before);
+    private_free(table);
+}
+
+/* Blocks of a class of 1 MiB, hardly written, each moved by realloc to a large block (which copies them whole). */
+static void blocks_copied_by_realloc_are_counted_as_rss_counts_them(void)
+{
+    enum { BLOCKS = 16 };
+    int64_t own_before = own_kb_now();
+    uint64_t rss_before = rss_kb_now();
+    unsigned char *blocks[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) { /* all made first: a block freed by a realloc would be the next one */
+        blocks[i] = private_malloc(600 * 1000);
+        CHECK(blocks[i] != NULL);
+        blocks[i][0] = 1;
+    }
+    for (int i = 0; i < BLOCKS; i++) {
+        blocks[i] = private_realloc(blocks[i], (size_t)2 << 20);
+        CHECK(blocks[i] != NULL && blocks[i][0] == 1);
+    }
+    check_same_growth(own_before, rss_before);
+    for (int i = 0; i < BLOCKS; i++)
+        private_free(blocks[i]);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    RUN_TEST(a_table_read_before_it_is_written_is_counted_as_rss_counts_it);
+    RUN_TEST(blocks_copied_by_realloc_are_counted_as_rss_counts_them);
+    return CHECK_EXIT_CODE();
+}

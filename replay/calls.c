@@ -19,7 +19,7 @@ void replay_begin(const struct trace_info *info, bool threaded)
 {
     page_size = (uint64_t)sysconf(_SC_PAGESIZE);
     allocator_identify(&allocator);
-    probe_hello(&allocator, threaded ? info->max_threads : 0);
+    probe_hello(&allocator, threaded ? info->last_image_threads : 0);
 }
 
 /*

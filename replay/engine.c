@@ -811,9 +811,11 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
         trace_close(replay.reader);
         return -1;
     }
-    replay.threaded = replay.info->max_threads > 1;
+    /* The last image's threads alone: a launcher's second thread would put a one-thread program's calls in a
+       replay thread (under glibc another arena than the main thread's, which served them when recorded). */
+    replay.threaded = replay.info->last_image_threads > 1;
     if (replay.threaded)
-        threads_start(replay.info->max_threads);
+        threads_start(replay.info->last_image_threads);
     replay_begin(replay.info, replay.threaded);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
         abort();

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "check.h"
@@ -41,10 +42,12 @@ static void slow_if_asked(uint64_t size)
         nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
 }
 
+static bool began_threaded; /* what the engine told replay_begin */
+
 void replay_begin(const struct trace_info *info, bool threaded)
 {
     (void)info;
-    (void)threaded;
+    began_threaded = threaded;
 }
 
 void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)
@@ -227,12 +230,44 @@ static void gaps_sleep_the_idle_pause_not_the_busy_one(void)
     unlink(path);
 }
 
+/*
+ * A launcher of two threads exec'd a program of one: only the program is replayed, and in the main thread, as
+ * it ran (under glibc, the main arena); the launcher's second thread once made the whole replay threaded.
+ */
+static void a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread(void)
+{
+    const struct test_event launcher[] = {{2000, TRACE_MALLOC, 10, P1}}, program[] = {{5000, TRACE_MALLOC, 20, P2}};
+    struct bytes trace;
+    char error[256];
+    unsigned char end[TRACE_END_SIZE] = {0}, image[TRACE_IMAGE_FIXED + 8] = {0};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, launcher, 1);
+    put_chunk(&trace, 1, 0, 1000, launcher, 1);
+    trace_put_u64(end, 3000);
+    trace_put_u32(end + 8, 1); /* ended by exec */
+    put_block(&trace, TRACE_BLOCK_END, end, sizeof end);
+    trace_put_u32(image, 4096);
+    trace_put_u64(image + 16, 4000);
+    memcpy(image + TRACE_IMAGE_FIXED, "/bin/y", 7);
+    put_block(&trace, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
+    put_chunk(&trace, 0, 0, 4000, program, 1);
+    end_trace(&trace);
+    struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
+    call_count = 0;
+    began_threaded = true;
+    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    CHECK(!began_threaded);
+    CHECK(position_of('a', 20) != SIZE_MAX && position_of('a', 10) == SIZE_MAX); /* the program's call alone */
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
     RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
     RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
     RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
+    RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);
 #endif

@@ -156,6 +156,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
             snprintf(info->exe, sizeof info->exe, "%s", info->last_exe);
         }
         info->ended = false; /* until this image's own end block */
+        info->last_image_threads = 0; /* counted afresh: a launcher's threads are not the program's */
         info->exec_unrecorded = false;
         if ((info->images & (info->images - 1)) == 0 &&
             !(reader->spans = realloc(reader->spans, 2 * info->images * sizeof *reader->spans)))
@@ -272,8 +273,9 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
             }
             if (trace_get_u64(head + 24) > reader->info.last_ns)
                 reader->info.last_ns = trace_get_u64(head + 24);
-            if (trace_get_u32(head + 8) >= reader->info.max_threads) /* saturates at UINT32_MAX */
-                reader->info.max_threads = trace_get_u32(head + 8) + (trace_get_u32(head + 8) < UINT32_MAX);
+            uint32_t thread = trace_get_u32(head + 8), threads = thread + (thread < UINT32_MAX); /* saturates */
+            if (threads > reader->info.last_image_threads)
+                reader->info.last_image_threads = threads;
             reader->chunks[reader->chunk_count++] = (struct chunk_ref){
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
@@ -963,9 +965,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
 
 int trace_check_replayable(const struct trace_info *info, const char *path, char *error, size_t error_size)
 {
-    if (info->max_threads > TRACE_REPLAY_MAX_THREADS)
+    if (info->last_image_threads > TRACE_REPLAY_MAX_THREADS)
         return trace_failure(error, error_size, "%s numbers %" PRIu32 " threads over the program's life: the replay "
-                             "follows at most %u", path, info->max_threads, TRACE_REPLAY_MAX_THREADS);
+                             "follows at most %u", path, info->last_image_threads, TRACE_REPLAY_MAX_THREADS);
     if (info->chunks > 0)
         return 0;
     char state[256];

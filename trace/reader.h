@@ -32,7 +32,7 @@ struct trace_info {
     unsigned unended_images; /* images followed by another without their end block */
     bool exec_unrecorded; /* the last image ended in an exec and no image followed: the new program did not record */
     uint64_t last_ns;    /* the latest time the trace tells of: its last end block's or its last event's */
-    uint32_t max_threads; /* the most threads any image numbered */
+    uint32_t last_image_threads; /* the threads the last image numbered: those a replay makes again */
     const struct trace_row *rows; /* the recorded run's rows (the rows block), owned by the reader; NULL if none */
     size_t row_count;
 };

@@ -573,6 +573,7 @@ struct replay {
     uint64_t first_ns, started_ns; /* REPLAY_TIME_REAL: the first event's recorded time, and the replay's then */
     uint64_t cpu_ns, cpu_at_ns;    /* the last CPU note: the process's CPU time, and when (cpu_at_ns 0: none yet) */
     uint64_t allocated_unchecked;  /* bytes allocated since the last replay_note_peak */
+    struct replay_outcome outcome;
 };
 
 /* How early the replay may be on the recorded clock before --time=real waits: a sleep costs about 60 µs. */
@@ -701,6 +702,36 @@ static void before_event(struct replay *replay, const struct trace_event *event)
             }
 }
 
+/* An event's calls, made in the main thread, queued for it, or dispatched to the event's thread. */
+static int make_calls(struct replay *replay, const struct trace_event *event, char *error, size_t error_size)
+{
+    if (!replay->threaded && !replay->pipe)
+        replay_inline(replay->reader, event);
+    else if (!replay->threaded)
+        return queue_call(replay->pipe, replay->reader, event, error, error_size);
+    else
+        return dispatch(replay->reader, event, error, error_size);
+    return 0;
+}
+
+/*
+ * An event that disagrees with those before it: counted, and an allocation at an address where a block is still
+ * live releases that block first. The program's allocator handed the address out again, so the program had given
+ * the block back by a path the recorder does not see; kept, it would be a block the program no longer held.
+ */
+static int mend_order_error(struct replay *replay, const struct trace_event *event, char *error, size_t error_size)
+{
+    if (!event->displaced_tag) {
+        replay->outcome.releases_not_live += trace_op_releases(event->op) || event->op == TRACE_REALLOC_START;
+        replay->outcome.allocations_at_live += !trace_op_releases(event->op) && event->op != TRACE_REALLOC_START;
+        return 0;
+    }
+    replay->outcome.allocations_at_live++;
+    struct trace_event release = {.op = TRACE_FREE, .image = event->image, .thread = event->thread, .ns = event->ns,
+                                  .pointer = event->pointer, .tag = event->displaced_tag};
+    return make_calls(replay, &release, error, error_size);
+}
+
 /* Every event of the last image made again; 1 at the end, -1 on an error. */
 static int replay_events(struct replay *replay, char *error, size_t error_size)
 {
@@ -714,14 +745,11 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             continue;
         }
         before_event(replay, &event);
-        if (!replay->threaded && !replay->pipe)
-            replay_inline(replay->reader, &event);
-        else if (!replay->threaded) {
-            if (queue_call(replay->pipe, replay->reader, &event, error, error_size) != 0)
-                return -1;
-        } else if (dispatch(replay->reader, &event, error, error_size) != 0)
+        if (event.order_error && mend_order_error(replay, &event, error, error_size) != 0)
             return -1;
-        else if (event.thread_ends)
+        if (make_calls(replay, &event, error, error_size) != 0)
+            return -1;
+        if (replay->threaded && event.thread_ends)
             stop_worker(event.thread);
         replay->live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
@@ -800,7 +828,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     return failed ? replay_events(replay, error, error_size) : reading.status;
 }
 
-int replay_trace(const struct replay_options *options, char *error, size_t error_size)
+int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
     struct replay replay = {.options = options};
     if (!(replay.reader = trace_open(options->trace, error, error_size)))
@@ -841,6 +869,8 @@ int replay_trace(const struct replay_options *options, char *error, size_t error
         snprintf(found, sizeof found, "%s", error);
         snprintf(error, error_size, "%s: %s", options->trace, found);
     }
+    if (outcome)
+        *outcome = replay.outcome;
     private_free(replay.points);
     trace_close(replay.reader);
     return status;

@@ -1,5 +1,6 @@
 /* fb-replay: replays a recorded trace's calls under the allocator it runs with, and samples where the recording did. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,9 +117,17 @@ int main(int argc, char **argv)
     if (parse(argc, argv, &options) != 0)
         return 2;
     probe_start();
-    if (replay_trace(&options, error, sizeof error) != 0) {
+    struct replay_outcome outcome;
+    if (replay_trace(&options, &outcome, error, sizeof error) != 0) {
         fprintf(stderr, "fb-replay: %s\n", error);
         return 2;
     }
+    if (outcome.releases_not_live || outcome.allocations_at_live)
+        fprintf(stderr,
+                "fb-replay: warning: %s has %" PRIu64 " release(s) of blocks not live and %" PRIu64 " allocation(s) at "
+                "addresses still live: the program freed or allocated by a path the recorder does not see, or the "
+                "trace is damaged (fb-trace info counts them). The replay skipped those releases, and released the "
+                "block at a reused address before its new allocation.\n",
+                options.trace, outcome.releases_not_live, outcome.allocations_at_live);
     return 0;
 }

@@ -32,10 +32,19 @@ struct replay_point {
 };
 
 /*
+ * The events of the replayed image that disagree with those before them (the reader's order errors): a release of
+ * a block not live is not made; an allocation at an address still live releases the block there first.
+ */
+struct replay_outcome {
+    uint64_t releases_not_live, allocations_at_live;
+};
+
+/*
  * Replays the trace's calls: 0, or -1 with what is wrong in error (an unreadable or corrupt trace, a thread that
  * cannot start). Every thread it started is joined and its bookkeeping freed on return, whatever happened.
+ * outcome, if not NULL, gets the order errors met.
  */
-int replay_trace(const struct replay_options *options, char *error, size_t error_size);
+int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size);
 
 /*
  * What the engine calls; fb-replay's are in calls.c (the allocator under test, a row of the probe), a test

@@ -107,21 +107,34 @@ static size_t position_of(char kind, uint64_t size)
     return SIZE_MAX;
 }
 
-/* Builds a trace of three threads' chunks, each from 1000 ns, and replays it with the calls logged. */
-static void replay_threads(const struct test_event *first, size_t first_count, const struct test_event *second,
-                           size_t second_count, const struct test_event *third, size_t third_count)
+/* One recorded thread's events, for a trace built here. */
+struct thread_events {
+    const struct test_event *events;
+    size_t count;
+};
+
+/* Builds a trace of one chunk per thread, each from 1000 ns, and replays it with the calls logged. */
+static struct replay_outcome replay_chunks(const struct thread_events *threads, uint32_t thread_count)
 {
     struct bytes trace;
     char error[256];
+    struct replay_outcome outcome = {0};
     start_trace(&trace, TRACE_VERSION);
-    put_chunk(&trace, 0, 0, 1000, first, first_count);
-    put_chunk(&trace, 1, 0, 1000, second, second_count);
-    put_chunk(&trace, 2, 0, 1000, third, third_count);
+    for (uint32_t thread = 0; thread < thread_count; thread++)
+        put_chunk(&trace, thread, 0, 1000, threads[thread].events, threads[thread].count);
     end_trace(&trace);
     struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
     call_count = 0;
-    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    CHECK(replay_trace(&options, &outcome, error, sizeof error) == 0);
     unlink(path);
+    return outcome;
+}
+
+static void replay_threads(const struct test_event *first, size_t first_count, const struct test_event *second,
+                           size_t second_count, const struct test_event *third, size_t third_count)
+{
+    const struct thread_events threads[] = {{first, first_count}, {second, second_count}, {third, third_count}};
+    replay_chunks(threads, 3);
 }
 
 enum { P1 = 0x10000, P2 = 0x20000, SLOW_BLOCK = 0x30000, MOVED_TO = 0x40000 };
@@ -189,7 +202,7 @@ static void thousands_of_threads_live_at_once_replay(void)
     end_trace(&trace);
     struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
     call_count = 0;
-    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    CHECK(replay_trace(&options, NULL, error, sizeof error) == 0);
     unlink(path);
 }
 #endif
@@ -220,7 +233,7 @@ static void gaps_sleep_the_idle_pause_not_the_busy_one(void)
     struct timespec start, end;
     call_count = 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    CHECK(replay_trace(&options, NULL, error, sizeof error) == 0);
     clock_gettime(CLOCK_MONOTONIC, &end);
     double took = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     if (took < 0.39 || took > 1.0)
@@ -255,10 +268,42 @@ static void a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thre
     struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
     call_count = 0;
     began_threaded = true;
-    CHECK(replay_trace(&options, error, sizeof error) == 0);
+    CHECK(replay_trace(&options, NULL, error, sizeof error) == 0);
     CHECK(!began_threaded);
     CHECK(position_of('a', 20) != SIZE_MAX && position_of('a', 10) == SIZE_MAX); /* the program's call alone */
     unlink(path);
+}
+
+/* The position in the log of the release of the block the n-th allocation (from 0) returned, or SIZE_MAX. */
+static size_t release_of_allocation(size_t n)
+{
+    void *block = NULL;
+    for (size_t i = 0; i < call_count; i++)
+        if (calls[i].kind == 'a' && n-- == 0)
+            block = calls[i].block;
+        else if (calls[i].kind == 'f' && block && calls[i].block == block)
+            return i;
+    return SIZE_MAX;
+}
+
+/*
+ * P1 is handed out twice with no release between (the program freed it by a path the recorder does not see): the
+ * replay releases its first block before the second allocation, in one thread and across two, and counts it.
+ */
+static void an_address_handed_out_again_releases_the_block_there_first(void)
+{
+    const struct test_event one[] = {{1010, TRACE_MALLOC, 100, P1}, {1020, TRACE_MALLOC, 50, P1},
+                                     {1030, TRACE_FREE, 0, P1}, {1040, TRACE_FREE, 0, P2}};
+    struct replay_outcome outcome = replay_chunks(&(struct thread_events){one, 4}, 1);
+    CHECK(outcome.allocations_at_live == 1 && outcome.releases_not_live == 1);
+    CHECK(release_of_allocation(0) < position_of('a', 50));
+    CHECK(release_of_allocation(1) != SIZE_MAX);
+    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}},
+                            second[] = {{1020, TRACE_MALLOC, 50, P1}, {1030, TRACE_FREE, 0, P1}};
+    outcome = replay_chunks((struct thread_events[]){{first, 1}, {second, 2}}, 2);
+    CHECK(outcome.allocations_at_live == 1 && outcome.releases_not_live == 0);
+    CHECK(release_of_allocation(0) < position_of('a', 50));
+    CHECK(release_of_allocation(1) != SIZE_MAX);
 }
 
 int main(void)
@@ -268,6 +313,7 @@ int main(void)
     RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
     RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
+    RUN_TEST(an_address_handed_out_again_releases_the_block_there_first);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);
 #endif

@@ -11,8 +11,12 @@
  * not know, so a block kind may be added without a new version; a change to an existing block needs one.
  */
 #define TRACE_MAGIC "FBTRACE"
-/* The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes). */
-#define TRACE_VERSION 2
+/*
+ * The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes; 2:
+ * without the chunks' checks).
+ */
+#define TRACE_VERSION 3
+#define TRACE_VERSION_CHECKED 3 /* the first whose chunks carry the check of their events */
 #define TRACE_VERSION_OLDEST 1
 #define TRACE_MAGIC_SIZE 8
 #define TRACE_BLOCK_HEAD 8
@@ -39,8 +43,8 @@ enum trace_block_kind {
     TRACE_BLOCK_ALLOCATOR = 0x434f4c41, /* "ALOC" */
     /*
      * A chunk of one thread's events. Payload: u32 thread, u32 chunk number (per thread, from 0), u32 flags (1:
-     * a copy taken at exit while the thread still ran), u32 reserved (0), u64 time of the chunk's base in ns, then
-     * the events. A chunk may appear twice
+     * a copy taken at exit while the thread still ran), u32 the check of the events (trace_check; 0 before
+     * version 3), u64 time of the chunk's base in ns, then the events. A chunk may appear twice
      * when the recorder copied a thread's buffer at exit while that thread still ran: the copies agree on what
      * they share, and the reader keeps the longer.
      */
@@ -161,6 +165,26 @@ static inline uint64_t trace_get_u64(const unsigned char *in)
     for (int i = 0; i < 8; i++)
         value |= (uint64_t)in[i] << (8 * i);
     return value;
+}
+
+/*
+ * The check of a chunk's events: a hash of their bytes, eight at a time (each word mixed in by a multiply and a
+ * shift, so any changed byte changes the result but for one chance in 2^32). It finds bytes changed after they
+ * were written (a disk, a copy, a hand), not a forger. A chunk of 64 KiB takes about 10 µs.
+ */
+static inline uint32_t trace_check(const unsigned char *bytes, size_t length)
+{
+    uint64_t hash = 0x9e3779b97f4a7c15ull ^ length;
+    size_t at = 0;
+    for (; at + 8 <= length; at += 8) {
+        hash = (hash ^ trace_get_u64(bytes + at)) * 0xff51afd7ed558ccdull;
+        hash ^= hash >> 32;
+    }
+    for (; at < length; at++)
+        hash = (hash ^ bytes[at]) * 0x100000001b3ull;
+    hash ^= hash >> 29;
+    hash *= 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(hash ^ (hash >> 32));
 }
 
 /* Whether an operation's event holds the alignment asked (before its size): whatever its value, 0 too. */

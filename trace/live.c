@@ -109,6 +109,7 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
     bool found;
     size_t slot = find(set, pointer, &found);
     if (found) {
+        set->removed_tag = set->tags ? set->tags[slot] : 0; /* the displaced block's */
         set->bytes = set->bytes - set->slots[slot].size + size;
         set->slots[slot].size = size;
         if (set->tags)

@@ -16,7 +16,7 @@ struct live_slot {
 struct live_set {
     struct live_slot *slots;
     uint64_t *tags; /* a tagged set's: one number per slot for its user (a replay's block); else NULL */
-    uint64_t removed_tag; /* the tag of the block live_remove took out last */
+    uint64_t removed_tag; /* the tag of the block live_remove took out, or live_add displaced, last */
     size_t added_slot;    /* the slot live_add filled last (valid until the set grows or loses a block) */
     size_t capacity; /* a power of two */
     uint64_t blocks, bytes;
@@ -32,7 +32,10 @@ bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag);
 void live_free(struct live_set *set);
 void live_clear(struct live_set *set);
 
-/* Adds a block; false if a block was already live at that address (it is replaced: an order error in the trace). */
+/*
+ * Adds a block; false if a block was already live at that address (it is replaced, its tag left in removed_tag:
+ * an order error in the trace).
+ */
 bool live_add(struct live_set *set, uint64_t pointer, uint64_t size);
 
 bool live_contains(const struct live_set *set, uint64_t pointer);

@@ -26,6 +26,8 @@ struct chunk_ref {
     uint64_t base_ns;
     uint64_t latest_ns; /* no event of it may be later: its image's end and a margin, or UINT64_MAX */
     uint8_t op_count;   /* the operations its trace's version has (version 1: no CPU notes) */
+    bool checked;       /* it carries the check of its events (version 3 on) */
+    uint32_t check;
 };
 
 /* An image's start (its image block) and end (its end block; 0 while it has none). */
@@ -280,7 +282,8 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
                 .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24),
-                .op_count = reader->info.version >= 2 ? TRACE_OP_COUNT : TRACE_CPU};
+                .op_count = reader->info.version >= 2 ? TRACE_OP_COUNT : TRACE_CPU,
+                .checked = reader->info.version >= TRACE_VERSION_CHECKED, .check = trace_get_u32(head + 20)};
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))
                 abort();
@@ -577,6 +580,11 @@ static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *
         if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
             fread(bytes, 1, chunk->length, reader->file) < chunk->length)
             return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
+        if (chunk->checked && trace_check(bytes, chunk->length) != chunk->check)
+            return trace_failure(error, error_size,
+                                 "corrupt trace: the chunk at byte %llu (thread %llu) does not match its check: its "
+                                 "bytes changed after they were written", (unsigned long long)chunk->offset,
+                                 (unsigned long long)chunk->thread);
         if (decode_event(cursor, chunk, &corrupt))
             return 1;
         if (corrupt)
@@ -737,8 +745,10 @@ static bool ready(struct trace_reader *reader, const struct trace_event *event)
 
 static void allocated(struct trace_reader *reader, struct trace_event *event, uint64_t pointer, uint64_t size)
 {
-    if (!live_add(&reader->live, pointer, size))
+    if (!live_add(&reader->live, pointer, size)) {
         event->order_error = true; /* an address handed out twice without a release between */
+        event->displaced_tag = reader->live.removed_tag;
+    }
 }
 
 void trace_keep_tags(struct trace_reader *reader)

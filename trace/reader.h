@@ -60,6 +60,12 @@ struct trace_event {
     uint64_t tag;      /* with trace_keep_tags: a release's block's tag; a realloc's (start and end) old block's */
     uint64_t old_size; /* a realloc's end: the old block's size (0 for realloc(NULL, n)) */
     bool thread_ends;  /* the thread's last event in the trace (it ended, or the recording did) */
+    /*
+     * With trace_keep_tags: an allocation at an address where a block was still live (an order error): the tag
+     * of that block, which the program's allocator had evidently taken back by a path the recorder did not see
+     * (a replay releases it first); 0 otherwise.
+     */
+    uint64_t displaced_tag;
 };
 
 struct trace_reader;

@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof path, "/proc/self/fd/%d", file);
     struct replay_options options = {.trace = path, .time = REPLAY_TIME_FAST};
     live_init(&held);
-    replay_trace(&options, error, sizeof error);
+    replay_trace(&options, NULL, error, sizeof error);
     live_free(&held);
     close(file);
     return 0;

@@ -543,7 +543,8 @@ static size_t make_points(const struct trace_info *info, struct replay_point *po
         count++;
     }
     for (unsigned percent = 5; percent < 100 && span > 0; percent += 5) {
-        points[count] = (struct replay_point){.ns = info->start_ns + span * percent / 100, .at_ns = span * percent / 100};
+        uint64_t at_ns = span / 100 * percent + span % 100 * percent / 100; /* span * percent would wrap past 5.8 years */
+        points[count] = (struct replay_point){.ns = info->start_ns + at_ns, .at_ns = at_ns};
         snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
         count++;
     }

@@ -85,11 +85,14 @@ void replay_note_peak(void)
 {
 }
 
+static char samples[1024]; /* the labels of the rows taken, each followed by a space */
+
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
-    (void)point;
     (void)live_bytes;
     (void)live_blocks;
+    size_t used = strlen(samples);
+    snprintf(samples + used, sizeof samples - used, "%s ", point->label);
 }
 
 /* The log's position of the first call of a kind and size (for a free: of the block allocated with that size). */
@@ -306,6 +309,26 @@ static void an_address_handed_out_again_releases_the_block_there_first(void)
     CHECK(release_of_allocation(1) != SIZE_MAX);
 }
 
+/*
+ * A trace without an end block bounds its times at the start only: one whose events span 2^61 ns (73 years;
+ * a corrupt time, or a crafted one) has its rows every 5% in order, where span * percent once wrapped around.
+ */
+static void rows_every_5_percent_of_a_span_of_years_come_in_order(void)
+{
+    const uint64_t far = 1ull << 59;
+    const struct test_event events[] = {{2000, TRACE_MALLOC, 100, P1}, {2000 + far, TRACE_MALLOC, 200, P2},
+                                        {2000 + 2 * far, TRACE_FREE, 0, P2}, {2000 + 4 * far, TRACE_FREE, 0, P1}};
+    struct bytes trace;
+    char error[256];
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, events, 4);
+    struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
+    samples[0] = '\0';
+    CHECK(replay_trace(&options, NULL, error, sizeof error) == 0);
+    CHECK_STR(samples, "5% 10% 15% 20% 25% 30% 35% 40% 45% 50% 55% 60% 65% 70% 75% 80% 85% 90% 95% Replay end ");
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
@@ -314,6 +337,7 @@ int main(void)
     RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
     RUN_TEST(an_address_handed_out_again_releases_the_block_there_first);
+    RUN_TEST(rows_every_5_percent_of_a_span_of_years_come_in_order);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);
 #endif

@@ -213,6 +213,16 @@ got=$(cat "$tmp/live-glibc.trace" | $TRACE info /dev/stdin 2>&1 >/dev/null; echo
 expect fb_trace_refuses_a_trace_on_a_pipe "$got" \
     "$got" = "fb-trace: /dev/stdin is a pipe, not a trace file: the reader seeks in a trace, so save it to a file first
 :2"
+# Output that cannot be written (a full disk: /dev/full) is an error, not lost with exit 0.
+full=""
+for command in info events marks "live $tmp/live-glibc.trace 0"; do
+    set -- $command
+    [ "$1" = live ] || set -- "$1" "$tmp/live-glibc.trace"
+    got=$($TRACE "$@" 2>&1 >/dev/full; echo ":$?")
+    [ "$got" = "fb-trace: cannot write the output: No space left on device
+:2" ] || full="$full [$1: '$got']"
+done
+expect fb_trace_says_when_its_output_cannot_be_written "${full:-every command said so}" -z "$full"
 
 # ---- Refusals: exact messages, exit 2, nothing run.
 "$FB" --quiet --record="$tmp/static.trace" -- build/tests/static_hello >/dev/null 2>"$tmp/static.err"

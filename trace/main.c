@@ -172,22 +172,32 @@ static const struct {
 } commands[] = {{"info", 1, 1, run_info}, {"events", 1, 1, run_events}, {"marks", 1, 1, run_marks},
                 {"live", 2, 0, run_live}};
 
+/* The status, or 2 where the output could not all be written (a full disk): said, not lost with exit 0. */
+static int written(int status)
+{
+    int flushed = fflush(stdout);
+    if (flushed == 0 && !ferror(stdout))
+        return status;
+    fprintf(stderr, "fb-trace: cannot write the output: %s\n", flushed != 0 ? strerror(errno) : "a write failed");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
-        return 0;
+        return written(0);
     }
     if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
         printf("fb-trace (fragbench) %s\n", FRAGBENCH_VERSION);
-        return 0;
+        return written(0);
     }
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
         int given = argc - 2;
         if (given >= commands[i].least && (!commands[i].most || given <= commands[i].most))
-            return commands[i].run(argc, argv);
+            return written(commands[i].run(argc, argv));
         fprintf(stderr, "fb-trace: %s takes %s\n", commands[i].name,
                 commands[i].most ? "one trace" : "a trace and at least one time in ns");
         usage(stderr);

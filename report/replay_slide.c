@@ -42,27 +42,58 @@ static size_t recorded_phases(const struct dataset *d, const struct case_stats *
     return n;
 }
 
-/* The ideal RSS: the first RSS plus the live heap grown since, in whole 4 kB pages (docs/recording.md). */
-static int64_t ideal_kb(int64_t first_rss_kb, int64_t first_live_kb, int64_t live_kb)
+/* A run's row of a phase, or NULL. */
+static const struct sample_row *run_row(const struct dataset *d, const struct sample_row *of, const char *phase)
 {
-    int64_t above = live_kb - first_live_kb;
-    return first_rss_kb + (above > 0 ? (above + 3) / 4 * 4 : 0);
+    for (size_t i = 0; i < d->count; i++) {
+        const struct sample_row *row = &d->rows[i];
+        if (row->seq > 0 && row->rep == of->rep && !strcmp(row->case_name, of->case_name) &&
+            !strcmp(row->alloc, of->alloc) && !strcmp(row->phase, phase))
+            return row;
+    }
+    return NULL;
 }
 
-/* One run's cells after its name: RSS at each recorded phase, then at the last: ideal, waste and its share. */
-static void run_cells(struct md_table *table, const int64_t *rss, size_t n, const int64_t *live)
+/*
+ * The live heap's pages grown from the first recorded phase to the last, in kB (the ideal RSS less the first
+ * row's RSS): from a replay's ideal_rss_kb, which the runner takes from the exact live bytes as for --record
+ * (growth_ideal_kb), the last row's less the first's of the same run; where the rows have none (a CSV from before
+ * 2026-12-05), from the live heap in whole kB, which may be a page off. -1 where the live heap is unknown.
+ */
+static int64_t live_pages_grown_kb(const struct dataset *d, const char *case_name, const char *first_phase,
+                                   const char *last_phase, int64_t first_live_kb, int64_t last_live_kb)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const struct sample_row *last = &d->rows[i];
+        if (last->seq == 0 || last->ideal_rss_kb < 0 || strcmp(last->case_name, case_name) || strcmp(last->phase, last_phase))
+            continue;
+        const struct sample_row *first = run_row(d, last, first_phase);
+        if (first && first->ideal_rss_kb >= 0)
+            return last->ideal_rss_kb - first->ideal_rss_kb;
+    }
+    if (first_live_kb < 0 || last_live_kb < 0)
+        return -1;
+    int64_t above = last_live_kb - first_live_kb;
+    return above > 0 ? (above + 3) / 4 * 4 : 0;
+}
+
+/*
+ * One run's cells after its name: RSS at each recorded phase, then at the last: the ideal (the first RSS plus the
+ * live pages grown, grown_kb), the waste and its share.
+ */
+static void run_cells(struct md_table *table, const int64_t *rss, size_t n, int64_t grown_kb)
 {
     for (size_t i = 0; i < n; i++)
         if (rss[i] >= 0)
             md_cell(table, "%" PRId64, rss[i]);
         else
             md_cell(table, "n/a");
-    if (n < 2 || rss[0] < 0 || rss[n - 1] < 0 || live[0] < 0 || live[n - 1] < 0) {
+    if (n < 2 || rss[0] < 0 || rss[n - 1] < 0 || grown_kb < 0) {
         for (int k = 0; k < 3; k++)
             md_cell(table, "n/a");
         return;
     }
-    int64_t ideal = ideal_kb(rss[0], live[0], live[n - 1]), waste = rss[n - 1] - ideal, growth = rss[n - 1] - rss[0];
+    int64_t ideal = rss[0] + grown_kb, waste = rss[n - 1] - ideal, growth = rss[n - 1] - rss[0];
     md_cell(table, "%" PRId64, ideal);
     md_cell(table, "%" PRId64, waste);
     if (growth > 0)
@@ -96,6 +127,7 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
             fprintf(out, "%s %s n/a", i ? "," : "", c->phases[phases[i]]);
     }
     fprintf(out, ".\n\n");
+    int64_t grown_kb = live_pages_grown_kb(d, c->case_name, c->phases[phases[0]], last, live[0], live[n - 1]);
     for (size_t i = 0; i < n + 5; i++)
         right[i] = i >= 2;
     md_begin(&table, n + 5, right);
@@ -110,14 +142,14 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     md_cell(&table, "as recorded");
     for (size_t i = 0; i < n; i++)
         rss[i] = first_row(d, c->case_name, c->phases[phases[i]])->recorded_rss_kb;
-    run_cells(&table, rss, n, live);
+    run_cells(&table, rss, n, grown_kb);
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
         md_cell(&table, "replay: %s", ps->alloc);
         md_cell(&table, "%s %s", ps->allocator, ps->version);
         for (size_t i = 0; i < n; i++)
             rss[i] = ps->phases[phases[i]].reps ? (int64_t)ps->phases[phases[i]].rss_median : -1;
-        run_cells(&table, rss, n, live);
+        run_cells(&table, rss, n, grown_kb);
     }
     md_end(&table, out);
 }

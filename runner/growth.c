@@ -23,3 +23,11 @@ struct growth_split growth_split(int64_t first_rss_kb, int64_t first_anon_kb, in
     split.other_kb = split.growth_kb - split.live_kb - split.anon_not_live_kb;
     return split;
 }
+
+uint64_t growth_ideal_kb(uint64_t first_rss_kb, uint64_t first_live_bytes, uint64_t live_bytes, uint64_t page_size)
+{
+    int64_t above = (int64_t)live_bytes - (int64_t)first_live_bytes, page = (int64_t)page_size;
+    int64_t pages = above >= 0 ? (above + page - 1) / page : -(-above / page);
+    int64_t ideal = (int64_t)first_rss_kb + pages * (page / 1024);
+    return ideal > 0 ? (uint64_t)ideal : 0;
+}

@@ -32,4 +32,11 @@ struct growth_split {
 struct growth_split growth_split(int64_t first_rss_kb, int64_t first_anon_kb, int64_t rss_kb, int64_t anon_kb,
                                  int64_t ideal_rss_kb);
 
+/*
+ * The ideal RSS at a row: the first row's RSS plus the live bytes above the first row's, in whole pages (rounded
+ * up; below the first row's, rounded toward it). The first row's RSS already holds the blocks live then: counting
+ * them again would make its waste negative. A recording's rows (--record) and a replay's (--replay) both use it.
+ */
+uint64_t growth_ideal_kb(uint64_t first_rss_kb, uint64_t first_live_bytes, uint64_t live_bytes, uint64_t page_size);
+
 #endif

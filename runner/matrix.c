@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "csv.h"
+#include "growth.h"
 #include "kill_tree.h"
 #include "phase_label.h"
 #include "progress.h"
@@ -437,6 +438,25 @@ static void start(struct run *run)
 }
 
 /* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
+/*
+ * A replay's ideal RSS at each row, as a recording's (growth_ideal_kb): its first row's RSS plus the recorded live
+ * heap grown since, in whole pages. Its rows carry the live bytes exactly, where the CSV's live_kb is rounded to a
+ * kB: the slides take the ideal from here, and agree with the recording's own report to the page.
+ */
+static void set_replay_ideals(struct run *run)
+{
+    if (!run->replay || run->phase_count == 0 || !run->phases[0].has_live)
+        return;
+    const struct phase_sample *first = &run->phases[0];
+    uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < run->phase_count; i++)
+        if (run->phases[i].has_live) {
+            run->phases[i].ideal_rss_kb =
+                growth_ideal_kb(first->rss_kb, first->live_bytes, run->phases[i].live_bytes, page_size);
+            run->phases[i].has_ideal = true;
+        }
+}
+
 static void read_trace(struct run *run)
 {
     const struct matrix *matrix = run->matrix;
@@ -607,6 +627,7 @@ static int emit(struct run *run, struct matrix_totals *totals)
             code = EXIT_RUN_FAILED;
         }
         snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
+        set_replay_ideals(run);
         for (size_t i = 0; i < run->phase_count; i++) {
             results_write_row(row_buffer, &run->identity, &run->phases[i], run->status);
             if (code == EXIT_CLEAN && matrix->summary)

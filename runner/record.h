@@ -36,8 +36,11 @@ struct phase_sample {
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
     /* Not sent: what a recorded run's trace says of the heap at this row (see runner/recorded.h). */
-    uint64_t trace_live_bytes, trace_blocks, ideal_rss_kb;
+    uint64_t trace_live_bytes, trace_blocks;
     bool has_trace_live;
+    /* Not sent: the ideal RSS at this row (growth_ideal_kb), of a recorded run or a replay. */
+    uint64_t ideal_rss_kb;
+    bool has_ideal;
     /* Not sent: what the runner read from /proc/PID/smaps_rollup when the phase record arrived. */
     uint64_t lazyfree_kb, anon_huge_kb;
     bool has_smaps;

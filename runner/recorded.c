@@ -105,16 +105,10 @@ int recorded_compress(const char *raw, const char *compressed)
     return -1;
 }
 
-/*
- * The ideal RSS of a row: the baseline plus the live bytes above the baseline's own, rounded up to whole pages
- * (the first row's RSS already holds the blocks live then: counting them again would make its waste negative).
- */
+/* The ideal RSS of a row: the baseline plus the live bytes above the baseline's own, in whole pages. */
 static uint64_t ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
 {
-    int64_t above = (int64_t)live_bytes - (int64_t)recorded->baseline_live_bytes, page = (int64_t)recorded->page_size;
-    int64_t pages = above >= 0 ? (above + page - 1) / page : -(-above / page);
-    int64_t ideal = (int64_t)recorded->baseline_rss_kb + pages * (page / 1024);
-    return ideal > 0 ? (uint64_t)ideal : 0;
+    return growth_ideal_kb(recorded->baseline_rss_kb, recorded->baseline_live_bytes, live_bytes, recorded->page_size);
 }
 
 /*
@@ -165,6 +159,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
         rows[i].trace_live_bytes = points[i].live_bytes;
         rows[i].trace_blocks = points[i].live_blocks;
         rows[i].ideal_rss_kb = ideal_kb(out, points[i].live_bytes);
+        rows[i].has_ideal = points[i].known;
     }
     for (size_t i = 0; i < sample_count; i++)
         if (points[row_count + i].known) {

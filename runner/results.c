@@ -118,8 +118,9 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct p
     if (phase->has_trace_live) {
         format_kb(trace_live, sizeof trace_live, true, phase->trace_live_bytes);
         snprintf(trace_blocks, sizeof trace_blocks, "%" PRIu64, phase->trace_blocks);
-        snprintf(ideal, sizeof ideal, "%" PRIu64, phase->ideal_rss_kb);
     }
+    if (phase->has_ideal)
+        snprintf(ideal, sizeof ideal, "%" PRIu64, phase->ideal_rss_kb);
     if (run->recorded) {
         if (run->peak_live_known)
             snprintf(peak_live, sizeof peak_live, "%" PRIu64, run->peak_live_kb);

@@ -77,7 +77,7 @@ static void row_carries_every_value(void)
                   .has_live = true, .alloc_in_use_bytes = 6143, .alloc_free_bytes = 1536, .alloc_os_bytes = 81920,
                   .has_alloc_in_use = true, .has_alloc_free = true, .has_alloc_os = true, .lazyfree_kb = 7,
                   .anon_huge_kb = 2048, .has_smaps = true, .child_peak_kb = 512000, .has_child_peak = true,
-                  .trace_live_bytes = 4607, .trace_blocks = 3, .ideal_rss_kb = 44, .has_trace_live = true,
+                  .trace_live_bytes = 4607, .trace_blocks = 3, .ideal_rss_kb = 44, .has_trace_live = true, .has_ideal = true,
                   .recorded_us = 2500042, .has_recorded = true, .recorded_rss_kb = 86828, .has_recorded_rss = true},
         .status = "signal:SIGSEGV",
     };
@@ -92,7 +92,7 @@ static void row_carries_every_value(void)
     row.phase.has_live = row.phase.has_alloc_in_use = row.phase.has_alloc_free = row.phase.has_alloc_os = false;
     row.phase.has_smaps = false;
     row.phase.has_child_peak = false;
-    row.phase.has_trace_live = false;
+    row.phase.has_trace_live = row.phase.has_ideal = false;
     row.phase.has_recorded = row.phase.has_recorded_rss = false; /* not a replay */
     row.run.live_at_peak_rss_known = false; /* the peak of live is known, the live heap at the peak of RSS not */
     row.run.threads = 0;

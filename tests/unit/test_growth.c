@@ -62,6 +62,16 @@ static void no_part_is_more_than_the_growth(void)
     CHECK(split_is(growth_split(10000, 2000, 9000, 2000, 10000), 0, 0, 0));
 }
 
+/* The ideal RSS: whole pages of the live bytes grown (jq's 4568 bytes are two pages, not the one 4 kB made). */
+static void the_ideal_holds_the_live_bytes_grown_in_whole_pages(void)
+{
+    CHECK(growth_ideal_kb(2364, 0, 4568, 4096) == 2372);
+    CHECK(growth_ideal_kb(2364, 100, 100, 4096) == 2364);
+    CHECK(growth_ideal_kb(2364, 0, 1, 16384) == 2380);
+    CHECK(growth_ideal_kb(1000, 8192 + 5000, 0, 4096) == 988); /* below the first row's: toward it */
+    CHECK(growth_ideal_kb(4, 1 << 20, 0, 4096) == 0);          /* never below nothing */
+}
+
 int main(void)
 {
     RUN_TEST(parts_add_up_to_the_growth);
@@ -69,5 +79,6 @@ int main(void)
     RUN_TEST(unwritten_live_pages_leave_the_split_unknown);
     RUN_TEST(a_little_rounding_is_not_doubt);
     RUN_TEST(no_part_is_more_than_the_growth);
+    RUN_TEST(the_ideal_holds_the_live_bytes_grown_in_whole_pages);
     return CHECK_EXIT_CODE();
 }

@@ -73,7 +73,7 @@ static int parse(int argc, char **argv, struct replay_options *options)
             break;
         case OPT_GAP_MS:
             value = strtoul(optarg, &end, 10);
-            if (!*optarg || *end || *optarg == '-' || value > 86400000) {
+            if (*optarg < '0' || *optarg > '9' || *end || value > 86400000) { /* no sign, no space */
                 fprintf(stderr, "fb-replay: --gap-ms: '%s' is not a whole number of ms\n", optarg);
                 return -1;
             }

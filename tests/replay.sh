@@ -456,6 +456,7 @@ while IFS='|' read -r arguments message; do
 done <<EOF_OPTIONS
 --time=slow $tmp/threads.trace|--time: 'slow' is not gaps, fast or real
 --gap-ms=-1 $tmp/threads.trace|--gap-ms: '-1' is not a whole number of ms
+--gap-ms=+5 $tmp/threads.trace|--gap-ms: '+5' is not a whole number of ms
 --colour $tmp/threads.trace|unknown option '--colour' (see --help)
 $tmp/threads.trace --time|--time: needs a value
 -ab $tmp/threads.trace|unknown option '-a' (see --help)

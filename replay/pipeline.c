@@ -194,7 +194,7 @@ static int take_handle(struct call_pipe *pipe, uint64_t *handle, char *error, si
                              (unsigned long long)HANDLE_PAGES * HANDLE_PAGE - 1);
     *handle = ++pipe->handle_count;
     void ***page = &pipe->blocks[*handle / HANDLE_PAGE];
-    if (!*page && !(*page = private_calloc(HANDLE_PAGE, sizeof **page)))
+    if (!*page && !(*page = private_zeroed(HANDLE_PAGE, sizeof **page)))
         abort();
     return 0;
 }

@@ -15,17 +15,20 @@
  * class's list and is reused for the same class. Above 1 MiB a block is an mmap of its own, unmapped on free.
  * Regions are 8 MiB; a region's pages are touched only as blocks are carved from it.
  *
- * Every page of a block is written when the block is made (write_pages). A page of a fresh mapping that is
- * read before it is written is mapped to the kernel's shared zero page (a huge zero page of 2 MiB in a region
- * advised MADV_HUGEPAGE): mincore calls it resident, RSS does not count it, and private_resident_bytes would
- * take from the rows memory that was never in them. A lookup in the live set's table reads slots nobody wrote,
- * and a realloc copies a block's unwritten tail: jq's replay under glibc lost 2 MB at a row in half of its runs.
+ * A page of a fresh mapping that is read before it is written is mapped to the kernel's shared zero page (a huge
+ * zero page of 2 MiB in a region advised MADV_HUGEPAGE): mincore calls it resident, RSS does not count it, and
+ * private_resident_bytes would take from the rows memory that was never in them (jq's replay under glibc lost
+ * 2 MB at a row in half of its runs; with the huge zero page turned off, 0.2 MB). So a large block's pages (above
+ * 1 MiB, advised to huge pages: the live set's tables, the reading thread's ring), and a block's before realloc
+ * copies it (its tail may be unwritten), are made the process's own first (own_pages). Found by measure: with
+ * only the large blocks from calloc so made, a 2 MB miss remained. Smaller blocks, from the regions (not advised:
+ * a zero page there is 4 kB), are resident only as far as they are written (a replay thread's queue of 640 KiB:
+ * the part used), as are the large arrays of private_zeroed, read only where they are about to be written.
  */
 enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT + 1, REGION = 8 << 20 };
 
 static void *free_lists[CLASSES];
 static unsigned char *region, *region_end;
-static unsigned char *region_written; /* the region's pages below this are written (write_pages) */
 static unsigned char *regions[4096]; /* every region mapped, for mincore: a block carved touches only what is written */
 static _Atomic size_t region_count; /* atomic, as the large blocks: private_resident_bytes may run in another thread */
 /* The large blocks mapped now, for mincore (a slot's start is 0 when free); those beyond the slots count whole. */
@@ -48,12 +51,15 @@ static unsigned class_of(size_t size)
     return shift - MIN_SHIFT;
 }
 
-/* Writes a byte in every page of [from, to): they are then the process's own pages, as RSS counts them. */
-static void write_pages(unsigned char *from, unsigned char *to)
+/*
+ * Makes every page of [from, to) the process's own, as RSS counts it: a byte of each is read and written back
+ * (a write fault; the bytes are unchanged). Only the replay's reading thread calls this allocator.
+ */
+static void own_pages(unsigned char *from, unsigned char *to)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    for (unsigned char *at = from; at < to; at += page)
-        *at = 0; /* the page is still all zero: a byte of zero changes nothing in it */
+    for (volatile unsigned char *at = (unsigned char *)((uintptr_t)from & ~(uintptr_t)(page - 1)); at < to; at += page)
+        *at = *at;
 }
 
 /* Lists a large block for private_resident_bytes, or takes it off (one beyond the list is counted whole). */
@@ -75,7 +81,8 @@ static void list_large(unsigned char *block, size_t length, bool add)
         large_unlisted_bytes -= length;
 }
 
-void *private_malloc(size_t size)
+/* A block of size bytes; own: a large block's pages made the process's own at once (see above). */
+static void *allocate(size_t size, bool own)
 {
     if (size > SIZE_MAX - 2 * 4096)
         return NULL;
@@ -90,7 +97,8 @@ void *private_malloc(size_t size)
         /* Huge pages where the system gives them on request (THP "madvise"): the live set's table, filled at
            random, would otherwise take a page fault and a TLB miss every few calls. */
         (void)madvise(block, length, MADV_HUGEPAGE);
-        write_pages(block, block + length);
+        if (own)
+            own_pages(block, block + length);
         memcpy(block, &length, sizeof length);
         list_large(block, length, true);
         atomic_fetch_add(&changes, 1);
@@ -114,30 +122,39 @@ void *private_malloc(size_t size)
         regions[region_count] = region;
         atomic_fetch_add(&region_count, 1); /* after the region is in the list */
         region_end = region + REGION;
-        region_written = region;
     }
     block = region;
     region += length;
-    if (region > region_written) { /* a block's pages beyond those of the blocks carved before it */
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        unsigned char *end = region_written + ((size_t)(region - region_written) + page - 1) / page * page;
-        write_pages(region_written, end);
-        region_written = end;
-    }
     size_t tag = cls; /* a class below the large blocks' lengths, which are at least 1 MiB */
     memcpy(block, &tag, sizeof tag);
     return block + HEAD;
 }
 
-void *private_calloc(size_t count, size_t size)
+void *private_malloc(size_t size)
+{
+    return allocate(size, true);
+}
+
+/* calloc's block, or private_zeroed's (own false): a large block is a fresh mapping, zero already. */
+static void *allocate_zeroed(size_t count, size_t size, bool own)
 {
     size_t total;
     if (__builtin_mul_overflow(count, size, &total))
         return NULL;
-    void *block = private_malloc(total);
+    unsigned char *block = allocate(total, own);
     if (block && total + HEAD <= ((size_t)1 << MAX_SHIFT))
-        memset(block, 0, total); /* a large block is a fresh mapping: zero already */
+        memset(block, 0, total);
     return block;
+}
+
+void *private_calloc(size_t count, size_t size)
+{
+    return allocate_zeroed(count, size, true);
+}
+
+void *private_zeroed(size_t count, size_t size)
+{
+    return allocate_zeroed(count, size, false);
 }
 
 static size_t usable(const unsigned char *block)
@@ -175,6 +192,7 @@ void *private_realloc(void *pointer, size_t size)
     void *moved = private_malloc(size);
     if (!moved)
         return NULL;
+    own_pages(pointer, (unsigned char *)pointer + (old < size ? old : size)); /* its tail may be unwritten */
     memcpy(moved, pointer, old < size ? old : size);
     private_free(pointer);
     return moved;

@@ -14,6 +14,11 @@
 void *private_malloc(size_t size);
 void *private_calloc(size_t count, size_t size);
 void *private_realloc(void *block, size_t size);
+/*
+ * Zeroed as calloc's, but a large block's pages are resident only where written: for an array read only at
+ * entries about to be written (private_calloc makes a large block's pages resident: a table read anywhere).
+ */
+void *private_zeroed(size_t count, size_t size);
 void private_free(void *block);
 
 /*

@@ -82,10 +82,37 @@ static void blocks_copied_by_realloc_are_counted_as_rss_counts_them(void)
         private_free(blocks[i]);
 }
 
+/*
+ * Sixteen blocks of 640 KiB from malloc (replay threads' queues: a thread of two calls uses one page of it; 16 384 such
+ * threads would hold 16 GiB if each were written whole) and a large array from private_zeroed, each written on
+ * one page: resident only there.
+ */
+static void blocks_written_in_part_are_resident_only_in_part(void)
+{
+    int64_t own_before = own_kb_now();
+    uint64_t rss_before = rss_kb_now();
+    size_t size = (size_t)64 << 20;
+    unsigned char *queues[16], *array = private_zeroed(size / 8, 8);
+    CHECK(array != NULL);
+    for (int i = 0; i < 16; i++) {
+        CHECK((queues[i] = private_malloc(640 << 10)) != NULL);
+        queues[i][0] = 1;
+    }
+    array[size / 2] = 1;
+    int64_t own_grew = own_kb_now() - own_before;
+    printf("  own memory grew by %lld kB\n", (long long)own_grew);
+    CHECK(own_grew <= 4 * 1024); /* a huge page of 2 MiB for the array, a page for each queue: 10 MiB written whole */
+    check_same_growth(own_before, rss_before);
+    for (int i = 0; i < 16; i++)
+        private_free(queues[i]);
+    private_free(array);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     RUN_TEST(a_table_read_before_it_is_written_is_counted_as_rss_counts_it);
     RUN_TEST(blocks_copied_by_realloc_are_counted_as_rss_counts_them);
+    RUN_TEST(blocks_written_in_part_are_resident_only_in_part);
     return CHECK_EXIT_CODE();
 }

@@ -580,7 +580,7 @@ static int load_chunk(struct trace_reader *reader, struct cursor *cursor, char *
         if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
             fread(bytes, 1, chunk->length, reader->file) < chunk->length)
             return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
-        if (chunk->checked && trace_check(bytes, chunk->length) != chunk->check)
+        if (chunk->checked && trace_check(chunk->thread, chunk->number, chunk->base_ns, bytes, chunk->length) != chunk->check)
             return trace_failure(error, error_size,
                                  "corrupt trace: the chunk at byte %llu (thread %llu) does not match its check: its "
                                  "bytes changed after they were written", (unsigned long long)chunk->offset,

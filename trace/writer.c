@@ -265,7 +265,8 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy)
     trace_put_u32(head + 12, buffer->chunk);
     trace_put_u32(head + 16, copy ? 1 : 0);
     /* The events [0, used) are finished: their thread, if it runs on, writes only after them. */
-    trace_put_u32(head + 20, trace_check(head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, used));
+    trace_put_u32(head + 20, trace_check(buffer->thread, buffer->chunk, buffer->base_ns,
+                                         head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, used));
     trace_put_u64(head + 24, buffer->base_ns);
     struct iovec piece = {head, total};
     pthread_mutex_lock(&write_lock);

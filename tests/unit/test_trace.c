@@ -75,21 +75,28 @@ static void threads_merge_in_time_with_releases_first(void)
 /*
  * A byte of a chunk's events changed after they were written: from version 3 the chunk's check finds it (the
  * events alone may decode: a pointer's delta changed); a version 2 trace, which has no check, reads as it decodes.
+ * A bit of the chunk's base time changed (its events 16 ns later, within every bound) is found too.
  */
 static void a_changed_byte_fails_the_chunks_check_from_version_3(void)
 {
     const struct test_event events[] = {{100, TRACE_MALLOC, 10, 0x1000}, {200, TRACE_FREE, 0, 0x1000}};
-    for (unsigned version = TRACE_VERSION_CHECKED - 1; version <= TRACE_VERSION; version++) {
+    const size_t base_time_at = TRACE_MAGIC_SIZE + TRACE_BLOCK_HEAD + TRACE_IMAGE_FIXED + 7 + TRACE_BLOCK_HEAD + 16;
+    for (unsigned version = TRACE_VERSION_CHECKED - 1; version <= TRACE_VERSION + 1; version++) {
+        bool base_time = version > TRACE_VERSION; /* the last round: version 3, its base time changed */
         struct bytes trace;
         struct trace_event event;
         char error[256] = "";
-        start_trace(&trace, version);
+        start_trace(&trace, base_time ? TRACE_VERSION : version);
         put_chunk(&trace, 0, 0, 50, events, 2);
         end_trace(&trace);
-        trace.data[trace.size - TRACE_BLOCK_HEAD - TRACE_END_SIZE - 1] ^= 2; /* the free's pointer: 0x1000 -> 0x1001 */
+        if (base_time) {
+            CHECK(trace_get_u64(trace.data + base_time_at) == 50);
+            trace.data[base_time_at] ^= 16;
+        } else
+            trace.data[trace.size - TRACE_BLOCK_HEAD - TRACE_END_SIZE - 1] ^= 2; /* the free's pointer: 0x1000 -> 0x1001 */
         struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
         CHECK(reader != NULL);
-        int got;
+        int got = 0;
         unsigned events_read = 0;
         while (reader && (got = trace_next(reader, &event, error, sizeof error)) > 0)
             events_read++;

@@ -80,7 +80,7 @@ static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number
         } else
             at += trace_put_varint(payload + at, 0);
     }
-    trace_put_u32(payload + 12, trace_check(payload + TRACE_CHUNK_FIXED, at - TRACE_CHUNK_FIXED));
+    trace_put_u32(payload + 12, trace_check(thread, number, base_ns, payload + TRACE_CHUNK_FIXED, at - TRACE_CHUNK_FIXED));
     put_block(out, TRACE_BLOCK_CHUNK, payload, at);
 }
 

@@ -65,8 +65,9 @@ static int64_t live_pages_grown_kb(const struct dataset *d, const char *case_nam
 {
     for (size_t i = 0; i < d->count; i++) {
         const struct sample_row *last = &d->rows[i];
-        if (last->seq == 0 || last->ideal_rss_kb < 0 || strcmp(last->case_name, case_name) || strcmp(last->phase, last_phase))
-            continue;
+        if (last->seq == 0 || last->recorded_ms < 0 || last->ideal_rss_kb < 0 || strcmp(last->case_name, case_name) ||
+            strcmp(last->phase, last_phase))
+            continue; /* a replay's row only: a --record run of the same name has an ideal of its own */
         const struct sample_row *first = run_row(d, last, first_phase);
         if (first && first->ideal_rss_kb >= 0)
             return last->ideal_rss_kb - first->ideal_rss_kb;

@@ -186,7 +186,7 @@ crafted "$tmp/too-many-threads.trace" $(((1 << 24) + 1))
 code=$?
 expect trace_of_more_threads_than_the_replay_follows_is_refused_before_any_run "exit $code: $(cat "$tmp/too-many.err")" \
     "$code:$([ -e "$tmp/too-many.csv" ] && echo csv):$(cat "$tmp/too-many.err")" = \
-    "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over the program's life: the replay follows at most 16777216"
+    "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over its last program's life: the replay follows at most 16777216"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

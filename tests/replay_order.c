@@ -301,8 +301,12 @@ static void an_address_handed_out_again_releases_the_block_there_first(void)
     CHECK(outcome.allocations_at_live == 1 && outcome.releases_not_live == 1);
     CHECK(release_of_allocation(0) < position_of('a', 50));
     CHECK(release_of_allocation(1) != SIZE_MAX);
-    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}},
-                            second[] = {{1020, TRACE_MALLOC, 50, P1}, {1030, TRACE_FREE, 0, P1}};
+    /*
+     * Thread 0's allocation is slow: thread 1's release of its block must wait for it. All at one time, so that
+     * every row by time comes before them (a row waits for every call before it, which would order them anyway).
+     */
+    const struct test_event first[] = {{1010, TRACE_MALLOC, SLOW_SIZE, P1}},
+                            second[] = {{1010, TRACE_MALLOC, 50, P1}, {1010, TRACE_FREE, 0, P1}};
     outcome = replay_chunks((struct thread_events[]){{first, 1}, {second, 2}}, 2);
     CHECK(outcome.allocations_at_live == 1 && outcome.releases_not_live == 0);
     CHECK(release_of_allocation(0) < position_of('a', 50));

@@ -976,7 +976,7 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
 int trace_check_replayable(const struct trace_info *info, const char *path, char *error, size_t error_size)
 {
     if (info->last_image_threads > TRACE_REPLAY_MAX_THREADS)
-        return trace_failure(error, error_size, "%s numbers %" PRIu32 " threads over the program's life: the replay "
+        return trace_failure(error, error_size, "%s numbers %" PRIu32 " threads over its last program's life: the replay "
                              "follows at most %u", path, info->last_image_threads, TRACE_REPLAY_MAX_THREADS);
     if (info->chunks > 0)
         return 0;

@@ -437,7 +437,6 @@ static void start(struct run *run)
     }
 }
 
-/* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
 /*
  * A replay's ideal RSS at each row, as a recording's (growth_ideal_kb): its first row's RSS plus the recorded live
  * heap grown since, in whole pages. Its rows carry the live bytes exactly, where the CSV's live_kb is rounded to a
@@ -457,6 +456,7 @@ static void set_replay_ideals(struct run *run)
         }
 }
 
+/* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
 static void read_trace(struct run *run)
 {
     const struct matrix *matrix = run->matrix;

@@ -26,7 +26,7 @@ struct chunk_ref {
     uint64_t base_ns;
     uint64_t latest_ns; /* no event of it may be later: its image's end and a margin, or UINT64_MAX */
     uint8_t op_count;   /* the operations its trace's version has (version 1: no CPU notes) */
-    bool checked;       /* it carries the check of its events (version 3 on) */
+    bool checked;       /* it carries its check (trace_check: version 3 on) */
     uint32_t check;
 };
 
@@ -280,7 +280,7 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                 reader->info.last_image_threads = threads;
             reader->chunks[reader->chunk_count++] = (struct chunk_ref){
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
-                .thread = trace_get_u32(head + 8), .number = trace_get_u32(head + 12),
+                .thread = thread, .number = trace_get_u32(head + 12),
                 .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24),
                 .op_count = reader->info.version >= 2 ? TRACE_OP_COUNT : TRACE_CPU,
                 .checked = reader->info.version >= TRACE_VERSION_CHECKED, .check = trace_get_u32(head + 20)};

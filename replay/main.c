@@ -129,5 +129,9 @@ int main(int argc, char **argv)
                 "trace is damaged (fb-trace info counts them). The replay skipped those releases, and released the "
                 "block at a reused address before its new allocation.\n",
                 options.trace, outcome.releases_not_live, outcome.allocations_at_live);
+    if (probe_output_error()) {
+        fprintf(stderr, "fb-replay: cannot write to standard output: %s\n", strerror(probe_output_error()));
+        return 2;
+    }
     return 0;
 }

@@ -101,6 +101,10 @@ expect ad_hoc_library_path_is_verified_and_labelled "allocator column '$got'" "$
 build/cases/frag --scale=0.01 --idle-ms=0 >"$tmp/alone.out" 2>&1
 got=$(grep -cE '^After (alloc|del|idle|release): [0-9]+ kB used$' "$tmp/alone.out")
 expect case_run_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" "$got" -eq 4
+build/cases/frag --scale=0.01 --idle-ms=0 >/dev/full 2>"$tmp/alone-full.err"
+code=$?
+expect case_run_alone_on_a_full_disk_fails "exit $code: $(cat "$tmp/alone-full.err")" \
+    "$code:$(cat "$tmp/alone-full.err")" = "2:build/cases/frag: cannot write to standard output: No space left on device"
 "$FB" --alloc=jemalloc --scale=0.01 --idle-ms=0 frag >"$tmp/talk.out" 2>&1
 got=$(head -n 1 "$tmp/talk.out")
 expect runner_heading_names_allocator_and_version "heading '$got'" \

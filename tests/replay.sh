@@ -468,6 +468,10 @@ build/fb-replay --tim=fast --gap-ms 5 "$tmp/live.trace" >"$tmp/options.rows" 2>"
 code=$?
 expect replay_options_may_be_abbreviated_or_given_apart "exit $code: $(cat "$tmp/options.err")" \
     "$code" = 0 -a "$(grep -c ' kB used$' "$tmp/options.rows")" -gt 0
+build/fb-replay --time=fast "$tmp/live.trace" >/dev/full 2>"$tmp/full.err"
+code=$?
+expect replay_rows_to_a_full_disk_fail "exit $code: $(cat "$tmp/full.err")" \
+    "$code:$(cat "$tmp/full.err")" = "2:fb-replay: cannot write to standard output: No space left on device"
 
 # ---- One thread: the replay makes the recorded sequence of calls, size for size. The replay itself recorded: its
 # allocations are the trace's, in the same order, with no more than a few of its own (stdio's FILE and buffers).

@@ -124,5 +124,9 @@ int main(int argc, char **argv)
     phase("After idle");
     allocator_release(&allocator);
     phase("After release");
+    if (probe_output_error()) {
+        fprintf(stderr, "%s: cannot write to standard output: %s\n", argv[0], strerror(probe_output_error()));
+        return 2;
+    }
     return 0;
 }

@@ -9,6 +9,14 @@ static unsigned phase_seq;
 /* The allocator named in the hello, whose own view each phase reports; NULL before the hello. */
 static const struct allocator_info *reported_allocator;
 
+/* The errno of the first talk's line that could not be written to standard output; 0: none failed. */
+static int standalone_write_errno;
+
+int probe_output_error(void)
+{
+    return standalone_write_errno;
+}
+
 void probe_start(void)
 {
     (void)fb_report_fd();
@@ -82,5 +90,7 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
     fb_line_text(&line, ": ");
     fb_line_u64(&line, memory.rss_kb);
     fb_line_text(&line, " kB used");
-    fb_line_send(&line, STDOUT_FILENO);
+    errno = 0;
+    if (fb_line_send(&line, STDOUT_FILENO) != 0 && standalone_write_errno == 0)
+        standalone_write_errno = errno ? errno : EIO; /* a write of 0 bytes sets none */
 }

@@ -30,6 +30,12 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads);
  */
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs);
 
+/*
+ * The errno of the first of the standalone lines (above) that could not be written to standard output, or 0.
+ * A program that printed them checks it before it exits, so that a full disk or a closed pipe is not a success.
+ */
+int probe_output_error(void);
+
 /* Says on stderr that /proc could not be read and ends the process with PROBE_FAILED_EXIT. */
 void probe_sample_failed(void) __attribute__((noreturn));
 

@@ -20,13 +20,14 @@
 
 /*
  * It reads the trace with the trace reader, whose tables live in the private allocator (private_alloc.c), not
- * in the allocator under test. A trace of one thread is replayed in the reading thread, each block's tag in the
- * live set being the replay's block. Otherwise each recorded thread gets a thread of its own, fed through a
- * queue, from its first call to its last (then it exits, and its allocator's thread cache goes as the
- * program's did); a release waits for its block's allocation in another thread, and an allocation at an address
- * another thread released waits for that release (see dispatch). It samples at the recording's
- * rows (its marks exactly, Exit among them; the peak of RSS at a mark or by time), at every 5% of the recorded
- * time, and at its end.
+ * in the allocator under test. A trace of one thread has its calls made in the main thread (read there, or in a
+ * reading thread beside it: replay_one_thread). Otherwise the trace is read in a thread of the replay's, the
+ * recorded main thread's calls are made in the main thread (main_worker_adopt), and each other recorded thread
+ * gets a thread of its own; each is fed through a queue, from its first call to its last (then it exits, and its
+ * allocator's thread cache goes as the program's did); a release waits for its block's allocation in another
+ * thread, and an allocation at an address another thread released waits for that release (see dispatch). It
+ * samples at the recording's rows (its marks exactly, Exit among them; the peak of RSS at a mark or by time), at
+ * every 5% of the recorded time, and at its end.
  * Only the last process image is replayed (an exec'd launcher's heap is gone when the program starts).
  */
 
@@ -49,6 +50,8 @@ struct job {
 struct worker {
     pthread_t thread;
     bool running;     /* started and not yet joined */
+    bool in_main;     /* the recorded main thread's, made by the replay's main thread (main_worker_adopt) */
+    _Atomic int left; /* in_main: the main thread has left worker_main, and no longer reads the queue */
     struct job *jobs; /* a ring of QUEUE jobs, while it runs */
     _Atomic uint64_t queued, done;
     /* An idle thread sleeps on its condition (it must not spin through the recorded idle it replays). */
@@ -253,7 +256,15 @@ static void join_stopping(void)
 {
     for (unsigned i = 0; i < threads.stopping_count; i++) {
         struct worker *worker = threads.workers[threads.stopping[i]];
-        pthread_join(worker->thread, NULL);
+        if (worker->in_main)
+            for (unsigned spins = 0; !atomic_load(&worker->left); spins++) {
+                if (spins < 64)
+                    sched_yield();
+                else
+                    usleep(100);
+            }
+        else
+            pthread_join(worker->thread, NULL);
         private_free(worker->jobs);
         worker->jobs = NULL;
         worker->running = false;
@@ -278,6 +289,30 @@ static void stop_worker(uint32_t thread)
     threads.stopping[threads.stopping_count++] = thread;
 }
 
+/* A recorded thread's worker and its queue, not yet started (NULL: no memory for the queue, said in error). */
+static struct worker *worker_make(uint32_t thread, char *error, size_t error_size)
+{
+    struct worker *worker;
+    if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
+        abort();
+    /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident
+       (a block of 640 KiB, from the private allocator's regions: never made resident whole). */
+    if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
+        trace_failure(error, error_size, "cannot hold the queues of %u threads live at once", threads.running + 1);
+        return NULL;
+    }
+    pthread_mutex_init(&worker->lock, NULL);
+    pthread_cond_init(&worker->more, NULL);
+    return worker;
+}
+
+static void worker_started(struct worker *worker)
+{
+    worker->running = true;
+    threads.running++;
+    set_yields_before_sleep();
+}
+
 /* The replay of a recorded thread, started at its first call. */
 static struct worker *worker_for(uint32_t thread, char *error, size_t error_size)
 {
@@ -299,16 +334,8 @@ static struct worker *worker_for(uint32_t thread, char *error, size_t error_size
     }
     if (threads.running >= MAX_RUNNING)
         join_stopping();
-    if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
-        abort();
-    /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident
-       (a block of 640 KiB, from the private allocator's regions: never made resident whole). */
-    if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
-        trace_failure(error, error_size, "cannot hold the queues of %u threads live at once", threads.running + 1);
+    if (!(worker = worker_make(thread, error, error_size)))
         return NULL;
-    }
-    pthread_mutex_init(&worker->lock, NULL);
-    pthread_cond_init(&worker->more, NULL);
     int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
     if (failed) {
         private_free(worker->jobs);
@@ -316,10 +343,41 @@ static struct worker *worker_for(uint32_t thread, char *error, size_t error_size
         trace_failure(error, error_size, "cannot start a thread: %s", strerror(failed));
         return NULL;
     }
-    worker->running = true;
-    threads.running++;
-    set_yields_before_sleep();
+    worker_started(worker);
     return worker;
+}
+
+/*
+ * The recorded main thread (the last image's thread 0: an image starts with one thread, which makes its first
+ * call) replayed by the replay's own main thread, while the trace is read and dispatched in another: the
+ * program's main thread had the allocator's main-thread state (glibc's main arena, grown by brk; mimalloc's main
+ * heap), which a thread of the replay's would not. 0, or -1 if its queue cannot be had.
+ */
+static int main_worker_adopt(void)
+{
+    char unused[8];
+    struct worker *worker = worker_make(0, unused, sizeof unused);
+    if (!worker) {
+        private_free(threads.workers[0]);
+        threads.workers[0] = NULL;
+        return -1;
+    }
+    worker->in_main = true;
+    worker_started(worker);
+    return 0;
+}
+
+/* Undoes main_worker_adopt, where no thread could be had to read the trace beside it: thread 0 gets its own. */
+static void main_worker_abandon(void)
+{
+    struct worker *worker = threads.workers[0];
+    private_free(worker->jobs);
+    pthread_mutex_destroy(&worker->lock);
+    pthread_cond_destroy(&worker->more);
+    private_free(worker);
+    threads.workers[0] = NULL;
+    threads.running--;
+    set_yields_before_sleep();
 }
 
 /* Waits until every queued call has been made: before a sample, an idle gap, or the end. */
@@ -787,7 +845,7 @@ static bool faults_outweigh_reading(const struct trace_info *info)
     return peak_kb * 1024 >= RSS_BYTES_PER_TRACE_BYTE * info->file_bytes;
 }
 
-/* The reading thread of a one-thread trace: the events read and queued as calls, then the end told. */
+/* A reading thread: the trace read beside the calls, which the main thread makes. */
 struct reading {
     struct replay *replay;
     char *error;
@@ -795,6 +853,27 @@ struct reading {
     int status;
 };
 
+/*
+ * Starts a reading thread running body on a stack of the replay's own (not the allocator's under test); 0, or
+ * -1 where no thread can be had (no memory for its stack, no thread), the stack then freed.
+ */
+static int start_reading(pthread_t *thread, void *(*body)(void *), struct reading *reading)
+{
+    enum { READING_STACK = 1 << 20 };
+    void *stack = private_stack(READING_STACK);
+    if (!stack)
+        return -1;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setstack(&attributes, stack, READING_STACK);
+    int failed = pthread_create(thread, &attributes, body, reading);
+    pthread_attr_destroy(&attributes);
+    if (failed)
+        private_stack_free();
+    return failed ? -1 : 0;
+}
+
+/* The reading thread of a one-thread trace: the events read and queued as calls, then the end told. */
 static void *read_and_queue(void *argument)
 {
     struct reading *reading = argument;
@@ -803,31 +882,58 @@ static void *read_and_queue(void *argument)
     return NULL;
 }
 
+/* The reading thread of a threaded trace: the events read and dispatched, then every thread's calls made. */
+static void *read_and_dispatch(void *argument)
+{
+    struct reading *reading = argument;
+    reading->status = replay_events(reading->replay, reading->error, reading->error_size);
+    threads_finish();
+    return NULL;
+}
+
+/*
+ * A threaded trace: read and dispatched in a thread of the replay's, the recorded main thread's calls made in the
+ * main thread (main_worker_adopt), each other thread's in one of its own. Where the reading thread cannot be had,
+ * the trace is read in the main thread, and the recorded main thread gets a thread of its own like the others.
+ */
+static int replay_threads(struct replay *replay, char *error, size_t error_size)
+{
+    struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
+    threads_start(replay->info->last_image_threads);
+    pthread_t reader;
+    if (main_worker_adopt() == 0) {
+        if (start_reading(&reader, read_and_dispatch, &reading) == 0) {
+            struct worker *main_worker = threads.workers[0];
+            worker_main(main_worker);
+            atomic_store(&main_worker->left, 1); /* the reading thread frees it once it sees this */
+            pthread_join(reader, NULL);
+            private_stack_free();
+            return reading.status;
+        }
+        main_worker_abandon();
+    }
+    int status = replay_events(replay, error, error_size);
+    threads_finish();
+    return status;
+}
+
 /*
  * A one-thread trace: read in a thread of the replay's, its calls made in the main thread (pipeline.c). Where
  * that thread cannot be had (no memory for its stack, no thread), the trace is read in the main thread instead.
  */
 static int replay_one_thread(struct replay *replay, char *error, size_t error_size)
 {
-    enum { READING_STACK = 1 << 20 };
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
-    void *stack = private_stack(READING_STACK);
-    if (!stack)
-        return replay_events(replay, error, error_size);
     replay->pipe = pipe_open(replay->info->file_bytes);
     pthread_t reader;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setstack(&attributes, stack, READING_STACK);
-    int failed = pthread_create(&reader, &attributes, read_and_queue, &reading);
-    pthread_attr_destroy(&attributes);
+    int failed = start_reading(&reader, read_and_queue, &reading);
     if (!failed) {
         pipe_make_calls(replay->pipe);
         pthread_join(reader, NULL);
+        private_stack_free();
     }
     pipe_close(replay->pipe);
     replay->pipe = NULL;
-    private_stack_free();
     return failed ? replay_events(replay, error, error_size) : reading.status;
 }
 
@@ -845,17 +951,14 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     /* The last image's threads alone: a launcher's second thread would put a one-thread program's calls in a
        replay thread (under glibc another arena than the main thread's, which served them when recorded). */
     replay.threaded = replay.info->last_image_threads > 1;
-    if (replay.threaded)
-        threads_start(replay.info->last_image_threads);
     replay_begin(replay.info, replay.threaded);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
         abort();
     replay.point_count = make_points(replay.info, replay.points);
     int status;
-    if (replay.threaded) {
-        status = replay_events(&replay, error, error_size);
-        threads_finish();
-    } else if (faults_outweigh_reading(replay.info))
+    if (replay.threaded)
+        status = replay_threads(&replay, error, error_size);
+    else if (faults_outweigh_reading(replay.info))
         status = replay_one_thread(&replay, error, error_size);
     else
         status = replay_events(&replay, error, error_size);

@@ -484,11 +484,16 @@ recorded() {
 }
 recorded build/fb-replay "$tmp/replayed.trace" --time=fast "$tmp/jq.trace"
 recorded build/bench/replay_floor "$tmp/floor.trace" "$tmp/jq.trace"
-calls() { build/fb-trace events "$1" | awk '$3 == "malloc" || $3 == "calloc" || $3 == "realloc" { print $3, $4 }'; }
-# same_calls RECORDED REPLAYED: "same" if REPLAYED makes RECORDED's calls in order, with at most a few of its own.
+# calls TRACE [THREAD]: the allocations of TRACE (of its THREAD alone, in every image), one a line: the call and its size.
+calls() {
+    build/fb-trace events "$1" |
+        awk -v thread="${2:-}" '(thread == "" || $2 ~ "[.]" thread "$") && ($3 == "malloc" || $3 == "calloc" || $3 == "realloc") { print $3, $4 }'
+}
+# same_calls RECORDED REPLAYED [THREAD]: "same" if REPLAYED makes RECORDED's calls (of THREAD) in order, with at most
+# a few of its own.
 same_calls() {
-    calls "$1" >"$tmp/recorded.calls"
-    calls "$2" >"$tmp/replayed.calls"
+    calls "$1" "${3:-}" >"$tmp/recorded.calls"
+    calls "$2" "${3:-}" >"$tmp/replayed.calls"
     python3 - "$tmp/recorded.calls" "$tmp/replayed.calls" <<'PY'
 import sys
 recorded, replayed = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
@@ -508,6 +513,13 @@ expect single_thread_replay_makes_the_recorded_calls_in_order "$got" "$got" = sa
 # The speed benchmark's floor (bench/replay_floor.c) times the same calls: if it made fewer, its figure would flatter.
 got=$(same_calls "$tmp/jq.trace" "$tmp/floor.trace")
 expect the_benchmarks_floor_makes_the_recorded_calls_in_order "$got" "$got" = same
+# A threaded trace: the recorded main thread's calls are made by the replay's main thread (its thread 0 too: it opens
+# the trace first), which has the allocator's main-thread state (glibc's main arena); the others in threads of their own.
+: >"$tmp/replayed-threads.trace"
+recorded build/fb-replay "$tmp/replayed-threads.trace" --time=fast "$tmp/threads.trace"
+got=$(same_calls "$tmp/threads.trace" "$tmp/replayed-threads.trace" 0)
+expect threaded_replay_makes_the_main_threads_calls_in_its_main_thread "$got ($(wc -l <"$tmp/recorded.calls") calls)" \
+    "$got" = same -a "$(wc -l <"$tmp/recorded.calls")" -gt 50
 
 # ---- make compare TRACES=...: the trace is a case of the matrix, in the CSV and the slides, with its plot.
 make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc mimalloc" REPS=1 SCALE=0.02 IDLE_MS=0 \

@@ -67,12 +67,15 @@ earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
 [ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0
 
-# The case names the runner gives TRACES: each file's name less .zst and .trace.
+# The case name the runner gives a trace: its file's name less .zst and .trace; trace_names: those of TRACES.
+trace_name() {
+    name=$(basename "$1")
+    name=${name%.zst}
+    echo "${name%.trace}"
+}
 trace_names() {
     for trace in ${TRACES:-}; do
-        name=$(basename "$trace")
-        name=${name%.zst}
-        echo "${name%.trace}"
+        trace_name "$trace"
     done
 }
 
@@ -95,13 +98,17 @@ done
 cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
 
 # The traces are checked before anything runs (bad input stops make compare at once, not after the matrix): each
-# must read as a trace, and its name must not be a case's of this matrix (its rows would join that case's).
+# must read as a trace, and its name must not be a case's of this matrix (its rows would join that case's). What
+# fb-trace info says of each gives the estimate the time its events span (NAME=MS), for a trace it has no replay of.
+trace_spans=""
 for trace in ${TRACES:-}; do
-    if ! said=$(build/fb-trace info "$trace" 2>&1 >/dev/null); then
+    if ! said=$(build/fb-trace info "$trace" 2>&1); then
         put_back_earlier
+        said=$(echo "$said" | grep '^fb-trace: ' | tail -n 1)
         echo "fragbench: TRACES: ${said#fb-trace: }; nothing ran; $earlier_state" >&2
         exit 2
     fi
+    trace_spans="$trace_spans $(trace_name "$trace")=$(echo "$said" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.0f", $1 * 1000 }')"
 done
 for name in $(trace_names); do
     case " $CASES $cures " in *" $name "*)
@@ -141,7 +148,7 @@ refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
-        "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(trace_names)" >&2
+        "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(echo $trace_spans)" >&2
 # shellcheck disable=SC2086 # CASES is a list of names
 "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
     --idle-ms="$IDLE_MS" --jobs="$JOBS" \

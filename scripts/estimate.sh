@@ -4,8 +4,9 @@
 # times of earlier results (a compare.csv with busy_ms, and their walltime.csv), scaled by how long frag under glibc
 # takes on this machine now (JOBS at a time) against its time there.
 # Usage: scripts/estimate.sh EARLIER.csv "CASES" "PROFILES" REPS MAX_REPS JOBS SCALE IDLE_MS [EARLIER_WALLTIME.csv
-#        ["CURES" "CURE_PROFILES" ["TRACE_NAMES"]]]
-# (make compare runs it)
+#        ["CURES" "CURE_PROFILES" ["TRACES"]]]
+# (make compare runs it). TRACES: each trace's case name, or NAME=MS with the time its recorded events span (fb-trace
+# info), taken as a replay's time where the earlier results have no replay of it. SCALE does not apply to replays.
 # Prints one line; says so when there is nothing to estimate from.
 set -u
 cd "$(dirname "$0")/.."
@@ -34,16 +35,25 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
     -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" \
     -v calibrate_alone="$([ "$earlier_alone" = /dev/null ] && echo 0 || echo 1)" \
     -v cures="$cures" -v cure_profiles="$cure_profiles" -v traces="$traces" '
-    # add_pairs(NAMES, PROFILES, ALONE): adds the busy time of each pair (that of the earlier pair, else the mean of
-    # its case, else of any run) to work, and with ALONE (a case is run alone for its wall time; a replay is not) to
-    # alone; returns the number of pairs.
-    function add_pairs(names, profile_names, with_alone,    c, p, i, j, key, ms, name_list, profile_list) {
+    # add_pairs(NAMES, PROFILES, CASES): adds the busy time of each pair (that of the earlier pair, else the mean of
+    # its case, else a trace'"'"'s recorded span where given, else the mean of any run) to work, or for a replay (not
+    # CASES) to replay_work; a case'"'"'s also to alone (a case is run alone for its wall time; a replay is not). Returns
+    # the number of pairs.
+    function add_pairs(names, profile_names, cases,    c, p, i, j, key, ms, name, span, from_span, name_list, profile_list) {
         c = split(names, name_list, " "); p = split(profile_names, profile_list, " ")
         for (i = 1; i <= c; i++) for (j = 1; j <= p; j++) {
-            key = name_list[i] SUBSEP profile_list[j]
-            ms = n[key] ? sum[key] / n[key] : case_n[name_list[i]] ? case_sum[name_list[i]] / case_n[name_list[i]] : all_sum / all_n
-            work += ms * reps
-            if (with_alone) alone += key in alone_ms ? alone_ms[key] : ms
+            name = name_list[i]; span = ""
+            if (!cases && index(name, "=")) { span = substr(name, index(name, "=") + 1); name = substr(name, 1, index(name, "=") - 1) }
+            key = name SUBSEP profile_list[j]
+            from_span = !n[key] && !case_n[name] && span != ""
+            ms = n[key] ? sum[key] / n[key] : case_n[name] ? case_sum[name] / case_n[name] : from_span ? span : all_sum / all_n
+            if (cases) {
+                work += ms * reps
+                alone += key in alone_ms ? alone_ms[key] : ms
+            } else if (from_span)
+                span_work += ms * reps # timed here when recorded, not in the earlier results: not scaled by speed
+            else
+                replay_work += ms * reps
         }
         return c * p
     }
@@ -71,11 +81,13 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
         # Extra reps: as often as the earlier results needed them.
         share = runs ? extra / runs : 0
         if (max_reps > reps) work *= 1 + share
-        # The memory runs, JOBS working at a time; then one run of each pair alone for its wall time (from the
-        # earlier runs alone, else from its busy time in the memory runs, which is no less: an upper bound).
-        seconds = work * speed * (scale / earlier_scale) / 1000 / jobs + idle_ms / 1000
+        # The memory runs, JOBS working at a time (SCALE scales the cases, not the replays); then one run of each
+        # case'"'"'s pair alone for its wall time (from the earlier runs alone, else from its busy time in the memory
+        # runs, which is no less: an upper bound). The slides and plots after them are not counted.
+        if (max_reps > reps) { replay_work *= 1 + share; span_work *= 1 + share }
+        seconds = ((work * (scale / earlier_scale) + replay_work) * speed + span_work) / 1000 / jobs + idle_ms / 1000
         seconds += alone * speed * (scale / earlier_scale) / 1000
         t = seconds < 90 ? sprintf("%.0f s", seconds) : sprintf("%.0f min", seconds / 60)
-        printf "fragbench: estimate: about %s for %d pairs, %d at a time (from the earlier results: frag takes %.2fx their time here)\n",
+        printf "fragbench: estimate: about %s for %d pairs, %d at a time (from the earlier results: frag takes %.2fx their time here; the slides after them not counted)\n",
             t, pairs, jobs, speed
     }'

@@ -142,7 +142,7 @@ code=$?
 build/fb-trace info "$tmp/flipped.trace" >/dev/null 2>"$tmp/flipped-info.err"
 info_code=$?
 expect a_trace_with_one_bit_flipped_is_refused_by_its_check "exit $code, $info_code: $(cat "$tmp/flipped.err" "$tmp/flipped-info.err")" \
-    "$code:$info_code:$([ -e "$tmp/flipped.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check: its bytes changed after they were written\$" "$tmp/flipped.err"):$(grep -c 'does not match its check' "$tmp/flipped-info.err")" = "2:2::1:1"
+    "$code:$info_code:$([ -e "$tmp/flipped.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check: its bytes changed after they were written\$" "$tmp/flipped.err"):$(grep -c "^fb-trace: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check" "$tmp/flipped-info.err")" = "2:2::1:1"
 # An event whose time delta puts it 13 days after its program's end block (a crafted trace; the fuzz corpus keeps
 # it): refused before any run, where the replay, keeping the recorded gaps, waited 13 days for it.
 timeout 60 "$FB" --quiet --replay=tests/fuzz/corpus/replay/event-13-days-after-the-end >/dev/null 2>"$tmp/late.err"

@@ -201,13 +201,29 @@ expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(hea
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
 # The calibration run of frag on the same machine takes about the time it took in the first compare.
-factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here)$/\1/p' "$tmp/c2.out")
+factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here; the slides after them not counted)$/\1/p' "$tmp/c2.out")
 expect second_make_compare_estimates_from_the_first "factor '$factor': $(head -n 3 "$tmp/c2.out")" \
     "$(awk -v f="${factor:-0}" 'BEGIN { print (f > 0.2 && f < 5) }')" = 1
 # The estimate counts the cures (under their profiles) and the traces' replays (under the matrix's) as pairs too.
 pairs=$(scripts/estimate.sh "$tmp/c/compare.csv" frag "glibc jemalloc-decay0" 1 1 1 0.02 0 "$tmp/c/walltime.csv" \
     "frag.py lists.py" glibc "svc other" | sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for \([0-9]*\) pairs.*/\1/p')
 expect estimate_counts_the_cures_and_the_replays "pairs '$pairs' (2 cases + 2 cures + 4 replays)" "$pairs" = 8
+# A replay's time is not scaled by SCALE (SCALE=0.1 once took a tenth off the reference trace's replays): an earlier
+# replay of 100 s a run (frag's rows renamed) is estimated the same at two scales a hundredfold apart; a trace with no
+# earlier replay is estimated from the time its events span (NAME=MS), not from the mean of the cases.
+tr -d '\r' <"$tmp/c/compare.csv" | awk -F, 'BEGIN { OFS = "," } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+    { print; $at["case"] = "svc"; $at["busy_ms"] = 100000; print }' >"$tmp/with-replay.csv"
+# estimated_s ARGS...: the estimate's time in seconds.
+estimated_s() {
+    scripts/estimate.sh "$@" | sed -n 's/^fragbench: estimate: about \([0-9]*\) \([smin]*\) for.*/\1 \2/p' |
+        awk '{ print $2 == "min" ? $1 * 60 : $1 }'
+}
+small=$(estimated_s "$tmp/with-replay.csv" frag glibc 1 1 1 0.0002 0 "$tmp/c/walltime.csv" "" "" svc)
+large=$(estimated_s "$tmp/with-replay.csv" frag glibc 1 1 1 0.02 0 "$tmp/c/walltime.csv" "" "" svc)
+spanned=$(estimated_s "$tmp/c/compare.csv" frag glibc 1 1 1 0.02 0 "$tmp/c/walltime.csv" "" "" "fresh=600000")
+expect estimate_takes_replays_unscaled_and_a_new_trace_from_its_span \
+    "replay of 100 s at scale 0.0002: '$small' s, at 0.02: '$large' s; a new trace of 600 s: '$spanned' s" \
+    "$(awk -v a="${small:-0}" -v b="${large:-0}" -v c="${spanned:-0}" 'BEGIN { print (a > 0 && b > 0 && a / b > 0.5 && a / b < 2 && c >= 600) }')" = 1
 # make bench times each pair alone with hyperfine, with progress (the cases under ALLOCS, the cures under glibc);
 # make slides then takes its times.
 make -s --no-print-directory bench CASES=frag ALLOCS="glibc jemalloc-decay0" SCALE=0.02 TIMING_RUNS=2 \

@@ -487,7 +487,8 @@ static void read_trace(struct run *run)
         trace_state_text(&recorded.summary.info, state, sizeof state);
         fprintf(stderr, "fragbench: --record: the trace %s is %s\n", matrix->trace_display, state);
     }
-    recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count, matrix->command);
+    recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count, matrix->command,
+                   matrix->timeline != NULL);
     if (out)
         fflush(out);
 }

@@ -370,7 +370,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
 }
 
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
-                    size_t row_count, char *const *command)
+                    size_t row_count, char *const *command, bool timeline)
 {
     const struct trace_summary *summary = &recorded->summary;
     const struct trace_info *info = &summary->info;
@@ -403,6 +403,11 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
                 row->rss_kb, results_kb(row->trace_live_bytes), row->trace_blocks, row->ideal_rss_kb,
                 (int64_t)row->rss_kb - (int64_t)row->ideal_rss_kb);
     }
+    if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
+        fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
+                     "the live heap through the run: --timeline=FILE, or ./run --replay=%s, with a row every 5%% of "
+                     "its time.)\n",
+                path);
     if (recorded->live_at_peak_rss_known) {
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);
         fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",

@@ -194,6 +194,13 @@ info=$($TRACE info "$tmp/cancel.trace" 2>&1)
 got="exit $code:$(echo "$info" | sed -n '1s/.*, \([a-z]*\)[:)].*/\1/p'):$(echo "$info" | sed -n 's/^order errors: \([0-9]*\) releases of blocks not live, \([0-9]*\) .*/\1+\2/p')"
 expect cancelled_thread_whose_cancel_comes_due_in_the_recorder_ends "$got $(tail -n 2 "$tmp/cancel.out")" "$got" = "exit 0:complete:0+0"
 
+# ---- A program that marks no phases has the runner's Start and Exit alone: the report says where the run between
+# them is seen (not when --timeline is already given).
+"$FB" --record="$tmp/nomarks.trace" -- sh -c 'x=1' >"$tmp/nomarks.out" 2>&1
+"$FB" --record="$tmp/nomarks.trace" --timeline="$tmp/nomarks.csv" -- sh -c 'x=1' >"$tmp/nomarks-timeline.out" 2>&1
+hint="  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside the live heap through the run: --timeline=FILE, or ./run --replay=$tmp/nomarks.trace, with a row every 5% of its time.)"
+expect recording_without_marks_points_to_the_timeline_and_the_replay "$(cat "$tmp/nomarks.out")" \
+    "$(grep -cxF "$hint" "$tmp/nomarks.out"):$(grep -c 'marked no phases' "$tmp/nomarks-timeline.out")" = 1:0
 # ---- fb-trace's bad input: an exact message and exit 2 each.
 bad_uses=""
 while IFS='|' read -r arguments message; do

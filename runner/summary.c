@@ -1,4 +1,4 @@
-/* The end-of-run table: per case, one Markdown row per profile with the median RSS of each phase over the reps. */
+/* The end-of-run table: per case, a Markdown table of the median RSS of each profile x phase over the reps. */
 #include "summary.h"
 
 #include "median.h"
@@ -104,6 +104,87 @@ static void thp_mode(char *out, size_t size)
         snprintf(out, size, "unknown");
 }
 
+/* A case with more phases than this (a replay's rows every 5%) is printed with its phases down, its profiles across. */
+enum { PHASES_ACROSS_MAX = 8 };
+
+/*
+ * Prints a Markdown table of rows x columns cells (row 0: the headings), each column as wide as its widest cell;
+ * the first `left` columns are text, aligned left, the others numbers, aligned right.
+ */
+static void print_grid(FILE *out, char **cells, size_t rows, size_t columns, size_t left)
+{
+    size_t *width = calloc(columns, sizeof *width);
+    if (!width)
+        abort();
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < columns; c++)
+            if (strlen(cells[r * columns + c]) > width[c])
+                width[c] = strlen(cells[r * columns + c]);
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < columns; c++)
+            fprintf(out, c < left ? "| %-*s " : "| %*s ", (int)width[c], cells[r * columns + c]);
+        fputs("|\n", out);
+        if (r == 0) {
+            for (size_t c = 0; c < columns; c++) {
+                fputs("|-", out);
+                for (size_t k = 0; k < width[c]; k++)
+                    fputc('-', out);
+                fputs(c < left ? "-" : ":", out);
+            }
+            fputs("|\n", out);
+        }
+    }
+    free(width);
+}
+
+/* The allocator that served a profile's runs, as its hello named it. */
+static const char *allocator_of(const struct summary *summary, const char *profile)
+{
+    for (size_t i = 0; i < summary->count; i++)
+        if (!strcmp(summary->samples[i].profile, profile))
+            return summary->samples[i].allocator;
+    return "";
+}
+
+/*
+ * One case's table: a row per profile and a column per phase (profile, allocator, then the phases), or, past
+ * PHASES_ACROSS_MAX phases, a row per phase and a column per profile (the allocators in the first row).
+ */
+static void print_case(const struct summary *summary, FILE *out, const char *case_name, const char **profiles,
+                       size_t profile_count, const char **labels, size_t label_count, uint64_t *scratch)
+{
+    bool down = label_count > PHASES_ACROSS_MAX;
+    size_t rows = down ? label_count + 2 : profile_count + 1, columns = down ? profile_count + 1 : label_count + 2;
+    char **cells = calloc(rows * columns, sizeof *cells);
+    char (*numbers)[24] = calloc(profile_count * label_count + 1, sizeof *numbers);
+    if (!cells || !numbers)
+        abort();
+    for (size_t p = 0; p < profile_count; p++)
+        for (size_t l = 0; l < label_count; l++) {
+            long long value = median(summary, case_name, profiles[p], labels[l], scratch);
+            char *number = numbers[p * label_count + l];
+            if (value >= 0)
+                snprintf(number, sizeof numbers[0], "%lld", value);
+            /* Profile p, phase l: across, row p + 1 and column l + 2; down, row l + 2 and column p + 1. */
+            cells[down ? (l + 2) * columns + p + 1 : (p + 1) * columns + l + 2] = number;
+        }
+    cells[0] = down ? "phase" : "profile";
+    if (down)
+        cells[columns] = "allocator";
+    else
+        cells[1] = "allocator";
+    for (size_t p = 0; p < profile_count; p++) {
+        cells[down ? p + 1 : (p + 1) * columns] = (char *)profiles[p];
+        cells[down ? columns + p + 1 : (p + 1) * columns + 1] = (char *)allocator_of(summary, profiles[p]);
+    }
+    for (size_t l = 0; l < label_count; l++)
+        cells[down ? (l + 2) * columns : l + 2] = (char *)labels[l];
+    fprintf(out, "\n%s\n\n", case_name);
+    print_grid(out, cells, rows, columns, down ? 1 : 2);
+    free(numbers);
+    free(cells);
+}
+
 void summary_print(const struct summary *summary, FILE *out, const char *settings)
 {
     if (summary->count == 0)
@@ -125,33 +206,7 @@ void summary_print(const struct summary *summary, FILE *out, const char *setting
     for (size_t c = 0; c < case_count; c++) {
         size_t profile_count = distinct(summary, offsetof(struct sample, profile), cases[c], profiles);
         size_t label_count = distinct(summary, offsetof(struct sample, label), cases[c], labels);
-        int width = (int)strlen("profile");
-        for (size_t p = 0; p < profile_count; p++)
-            if ((int)strlen(profiles[p]) > width)
-                width = (int)strlen(profiles[p]);
-
-        fprintf(out, "\n%s\n\n| %-*s | allocator         |", cases[c], width, "profile");
-        for (size_t l = 0; l < label_count; l++)
-            fprintf(out, " %13s |", labels[l]);
-        fprintf(out, "\n|-%.*s-|-------------------|", width, "--------------------------------------------------");
-        for (size_t l = 0; l < label_count; l++)
-            fprintf(out, "--------------:|");
-        fputc('\n', out);
-        for (size_t p = 0; p < profile_count; p++) {
-            const char *allocator = "";
-            for (size_t i = 0; i < summary->count; i++)
-                if (!strcmp(summary->samples[i].profile, profiles[p]))
-                    allocator = summary->samples[i].allocator;
-            fprintf(out, "| %-*s | %-17s |", width, profiles[p], allocator);
-            for (size_t l = 0; l < label_count; l++) {
-                long long value = median(summary, cases[c], profiles[p], labels[l], scratch);
-                if (value < 0)
-                    fprintf(out, " %13s |", "");
-                else
-                    fprintf(out, " %13lld |", value);
-            }
-            fputc('\n', out);
-        }
+        print_case(summary, out, cases[c], profiles, profile_count, labels, label_count, scratch);
     }
     free(cases);
     free(profiles);

@@ -16,10 +16,10 @@
 
 int recorded_name_allocator(const char *path, const char *allocator, const char *version)
 {
-    unsigned char block[TRACE_BLOCK_HEAD + 192];
+    unsigned char block[TRACE_BLOCK_HEAD + 192 + TRACE_CHECK_BLOCK_SIZE];
     size_t name_length = strlen(allocator) + 1, version_length = strlen(version) + 1;
     struct stat status;
-    if (name_length + version_length > sizeof block - TRACE_BLOCK_HEAD) {
+    if (name_length + version_length > sizeof block - TRACE_BLOCK_HEAD - TRACE_CHECK_BLOCK_SIZE) {
         errno = EINVAL;
         return -1;
     }
@@ -41,6 +41,8 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     memcpy(block + TRACE_BLOCK_HEAD, allocator, name_length);
     memcpy(block + TRACE_BLOCK_HEAD + name_length, version, version_length);
     size_t total = TRACE_BLOCK_HEAD + name_length + version_length;
+    trace_put_check_block(block + total, TRACE_BLOCK_ALLOCATOR, block + TRACE_BLOCK_HEAD, total - TRACE_BLOCK_HEAD);
+    total += TRACE_CHECK_BLOCK_SIZE; /* one write: the block and its check together */
     ssize_t written = write(fd, block, total);
     int saved = errno;
     close(fd);
@@ -57,7 +59,8 @@ static uint64_t row_ns(const struct phase_sample *row, uint64_t t0_us)
 int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
 {
-    size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD, length = TRACE_BLOCK_HEAD;
+    size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD + TRACE_CHECK_BLOCK_SIZE;
+    size_t length = TRACE_BLOCK_HEAD;
     unsigned char *block = malloc(capacity);
     if (!block)
         abort();
@@ -77,6 +80,8 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
     }
     trace_put_u32(block, TRACE_BLOCK_ROWS);
     trace_put_u32(block + 4, (uint32_t)(length - TRACE_BLOCK_HEAD));
+    trace_put_check_block(block + length, TRACE_BLOCK_ROWS, block + TRACE_BLOCK_HEAD, length - TRACE_BLOCK_HEAD);
+    length += TRACE_CHECK_BLOCK_SIZE; /* one write: the block and its check together */
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     ssize_t written = fd >= 0 ? write(fd, block, length) : -1;
     if (fd >= 0)

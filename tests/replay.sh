@@ -116,7 +116,7 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 "$FB" --quiet --replay="$tmp/future.trace" >/dev/null 2>"$tmp/future.err"
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
-    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 3"
+    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 4"
 # A recorded row with an empty label (found by the fuzz target; kept in its corpus) is a corrupt trace.
 "$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
 code=$?
@@ -150,6 +150,29 @@ build/fb-trace info "$tmp/flipped.trace" >/dev/null 2>"$tmp/flipped-info.err"
 info_code=$?
 expect a_trace_with_one_bit_flipped_is_refused_by_its_check "exit $code, $info_code: $(cat "$tmp/flipped.err" "$tmp/flipped-info.err")" \
     "$code:$info_code:$([ -e "$tmp/flipped.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check: its bytes changed after they were written\$" "$tmp/flipped.err"):$(grep -c "^fb-trace: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check" "$tmp/flipped-info.err")" = "2:2::1:1"
+# The rows the runner appended to the trace (the recording's RSS at each row, where a replay samples) carry their own
+# check (format 4): one bit of a row's RSS changed is refused by the replay and by fb-trace, with the block's place.
+python3 - "$tmp/live.trace" "$tmp/rows-flipped.trace" <<'PY' >"$tmp/rows-at"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = 8
+while at + 8 <= len(data):
+    kind, length = struct.unpack_from("<II", data, at)
+    if kind == 0x53574f52:  # "ROWS": the first row's RSS, 16 bytes into its payload
+        data[at + 8 + 16] ^= 1
+        print(at)
+        break
+    at += 8 + length
+open(sys.argv[2], "wb").write(data)
+PY
+"$FB" --quiet --replay="$tmp/rows-flipped.trace" --csv="$tmp/rows-flipped.csv" >/dev/null 2>"$tmp/rows-flipped.err"
+code=$?
+build/fb-trace info "$tmp/rows-flipped.trace" >/dev/null 2>"$tmp/rows-flipped-info.err"
+info_code=$?
+rows_message="$tmp/rows-flipped.trace: corrupt trace: the rows block at byte $(cat "$tmp/rows-at") does not match its check: its bytes changed after they were written"
+expect a_trace_whose_rows_changed_is_refused_by_their_check "exit $code, $info_code: $(cat "$tmp/rows-flipped.err" "$tmp/rows-flipped-info.err")" \
+    "$code:$info_code:$([ -e "$tmp/rows-flipped.csv" ] && echo csv):$(cat "$tmp/rows-flipped.err"):$(cat "$tmp/rows-flipped-info.err")" = \
+    "2:2::fragbench: --replay: $rows_message:fb-trace: $rows_message"
 # An event whose time delta puts it 13 days after its program's end block (a crafted trace; the fuzz corpus keeps
 # it): refused before any run, where the replay, keeping the recorded gaps, waited 13 days for it.
 timeout 60 "$FB" --quiet --replay=tests/fuzz/corpus/replay/event-13-days-after-the-end >/dev/null 2>"$tmp/late.err"

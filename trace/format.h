@@ -13,10 +13,11 @@
 #define TRACE_MAGIC "FBTRACE"
 /*
  * The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes; 2:
- * without the chunks' checks).
+ * without the chunks' checks; 3: without the other blocks' checks).
  */
-#define TRACE_VERSION 3
-#define TRACE_VERSION_CHECKED 3 /* the first whose chunks carry the check of their events */
+#define TRACE_VERSION 4
+#define TRACE_VERSION_CHECKED 3        /* the first whose chunks carry the check of their events */
+#define TRACE_VERSION_BLOCKS_CHECKED 4 /* the first whose other blocks are each followed by their check block */
 #define TRACE_VERSION_OLDEST 1
 #define TRACE_MAGIC_SIZE 8
 #define TRACE_BLOCK_HEAD 8
@@ -64,6 +65,11 @@ enum trace_block_kind {
     TRACE_BLOCK_ROWS = 0x53574f52, /* "ROWS" */
     /* The exec an end block announced failed: the image records on, and its end is still to come. No payload. */
     TRACE_BLOCK_RESUME = 0x454d5352, /* "RSME" */
+    /*
+     * The check of the block just before it, which is not a chunk (version 4 on: every such block has one, written
+     * with it). Payload: u32 trace_block_check of that block's kind and payload.
+     */
+    TRACE_BLOCK_CHECK = 0x4b454843, /* "CHEK" */
 };
 
 /* Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped. */
@@ -171,7 +177,7 @@ static inline uint64_t trace_get_u64(const unsigned char *in)
  * The check of a chunk: a hash of its thread, number and base time and of its events' bytes, eight at a time
  * (each word mixed in by a multiply and a shift, so any changed byte changes the result but for one chance in
  * 2^32). It finds bytes changed after they were written (a disk, a copy, a hand), not a forger. A chunk of 64 KiB
- * takes about 10 µs. Not covered: the chunk's flags, and the blocks that are not chunks.
+ * takes about 10 µs. Not covered: the chunk's flags (the other blocks have a check of their own from version 4).
  */
 static inline uint32_t trace_check(uint32_t thread, uint32_t number, uint64_t base_ns, const unsigned char *bytes,
                                    size_t length)
@@ -191,6 +197,22 @@ static inline uint32_t trace_check(uint32_t thread, uint32_t number, uint64_t ba
     hash ^= hash >> 29;
     hash *= 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(hash ^ (hash >> 32));
+}
+
+/* The check of a block that is not a chunk: its kind, its length and its payload (a check block follows it). */
+static inline uint32_t trace_block_check(uint32_t kind, const unsigned char *payload, size_t length)
+{
+    return trace_check(kind, (uint32_t)length, 0, payload, length);
+}
+
+#define TRACE_CHECK_BLOCK_SIZE (TRACE_BLOCK_HEAD + 4)
+
+/* The check block of a block of kind with this payload, into out (TRACE_CHECK_BLOCK_SIZE bytes). */
+static inline void trace_put_check_block(unsigned char *out, uint32_t kind, const unsigned char *payload, size_t length)
+{
+    trace_put_u32(out, TRACE_BLOCK_CHECK);
+    trace_put_u32(out + 4, 4);
+    trace_put_u32(out + TRACE_BLOCK_HEAD, trace_block_check(kind, payload, length));
 }
 
 /* Whether an operation's event holds the alignment asked (before its size): whatever its value, 0 too. */

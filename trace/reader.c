@@ -227,6 +227,53 @@ static int bound_chunk_times(struct trace_reader *reader, char *error, size_t er
     return 0;
 }
 
+/* A block's kind as the messages name it. */
+static const char *block_name(uint32_t kind)
+{
+    switch (kind) {
+    case TRACE_BLOCK_IMAGE:
+        return "image";
+    case TRACE_BLOCK_ALLOCATOR:
+        return "allocator";
+    case TRACE_BLOCK_STOP:
+        return "stop";
+    case TRACE_BLOCK_END:
+        return "end";
+    case TRACE_BLOCK_ROWS:
+        return "rows";
+    case TRACE_BLOCK_RESUME:
+        return "resume";
+    default:
+        return "unknown";
+    }
+}
+
+/*
+ * From version 4, the check block after a block that is not a chunk (the file is at it): read and compared. 0, the
+ * file then past it; 1 if the file ends first (cut: reader->info.cut_block set); -1 if the block has no check after
+ * it or does not match it. Before version 4 there is none: 0, the file where it was.
+ */
+static int check_small_block(struct trace_reader *reader, uint32_t kind, const unsigned char *payload, uint32_t length,
+                             uint64_t offset, char *error, size_t error_size)
+{
+    if (reader->info.version < TRACE_VERSION_BLOCKS_CHECKED || kind == TRACE_BLOCK_CHECK)
+        return 0;
+    unsigned char check[TRACE_CHECK_BLOCK_SIZE];
+    if (fread(check, 1, sizeof check, reader->file) < sizeof check) {
+        reader->info.cut_block = true;
+        return 1;
+    }
+    if (trace_get_u32(check) != TRACE_BLOCK_CHECK || trace_get_u32(check + 4) != 4)
+        return trace_failure(error, error_size, "corrupt trace: the %s block at byte %llu has no check block after it",
+                             block_name(kind), (unsigned long long)offset);
+    if (trace_get_u32(check + TRACE_BLOCK_HEAD) != trace_block_check(kind, payload, length))
+        return trace_failure(error, error_size,
+                             "corrupt trace: the %s block at byte %llu does not match its check: its bytes changed after "
+                             "they were written",
+                             block_name(kind), (unsigned long long)offset);
+    return 0;
+}
+
 static int index_blocks(struct trace_reader *reader, char *error, size_t error_size)
 {
     unsigned char head[TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED], *payload = NULL;
@@ -291,10 +338,15 @@ static int index_blocks(struct trace_reader *reader, char *error, size_t error_s
                 reader->info.cut_block = true;
                 break;
             }
-            if (read_small_block(reader, kind, payload, length, error, error_size) != 0) {
+            int checked = check_small_block(reader, kind, payload, length, offset, error, error_size);
+            if (checked > 0)
+                break; /* the trace ends between the block and its check: cut there, the block not taken */
+            if (checked < 0 || read_small_block(reader, kind, payload, length, error, error_size) != 0) {
                 free(payload);
                 return -1;
             }
+            if (reader->info.version >= TRACE_VERSION_BLOCKS_CHECKED && kind != TRACE_BLOCK_CHECK)
+                offset += TRACE_CHECK_BLOCK_SIZE;
         }
         offset += TRACE_BLOCK_HEAD + (uint64_t)length;
     }

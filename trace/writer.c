@@ -195,17 +195,18 @@ static bool write_all(struct iovec *pieces, int count)
     return written;
 }
 
-/* A small block (image, stop, end) written whole, outside the size cap. */
+/* A small block (image, stop, end) written whole with its check block after it, outside the size cap. */
 static void write_block(uint32_t kind, const void *payload, size_t length)
 {
-    unsigned char head[TRACE_BLOCK_HEAD];
+    unsigned char head[TRACE_BLOCK_HEAD], check[TRACE_CHECK_BLOCK_SIZE];
     trace_put_u32(head, kind);
     trace_put_u32(head + 4, (uint32_t)length);
-    struct iovec pieces[2] = {{head, sizeof head}, {(void *)payload, length}};
+    trace_put_check_block(check, kind, payload, length);
+    struct iovec pieces[3] = {{head, sizeof head}, {(void *)payload, length}, {check, sizeof check}};
     in_writer++;
     pthread_mutex_lock(&write_lock);
-    if (write_all(pieces, 2))
-        atomic_fetch_add(&bytes_written, sizeof head + length);
+    if (write_all(pieces, 3))
+        atomic_fetch_add(&bytes_written, sizeof head + length + sizeof check);
     pthread_mutex_unlock(&write_lock);
     in_writer--;
 }

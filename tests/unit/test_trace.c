@@ -80,9 +80,11 @@ static void threads_merge_in_time_with_releases_first(void)
 static void a_changed_byte_fails_the_chunks_check_from_version_3(void)
 {
     const struct test_event events[] = {{100, TRACE_MALLOC, 10, 0x1000}, {200, TRACE_FREE, 0, 0x1000}};
-    const size_t base_time_at = TRACE_MAGIC_SIZE + TRACE_BLOCK_HEAD + TRACE_IMAGE_FIXED + 7 + TRACE_BLOCK_HEAD + 16;
     for (unsigned version = TRACE_VERSION_CHECKED - 1; version <= TRACE_VERSION + 1; version++) {
-        bool base_time = version > TRACE_VERSION; /* the last round: version 3, its base time changed */
+        bool base_time = version > TRACE_VERSION; /* the last round: the version written, its base time changed */
+        /* From version 4 the image and end blocks are each followed by their check block. */
+        size_t check_size = version >= TRACE_VERSION_BLOCKS_CHECKED ? TRACE_CHECK_BLOCK_SIZE : 0;
+        size_t base_time_at = TRACE_MAGIC_SIZE + TRACE_BLOCK_HEAD + TRACE_IMAGE_FIXED + 7 + check_size + TRACE_BLOCK_HEAD + 16;
         struct bytes trace;
         struct trace_event event;
         char error[256] = "";
@@ -93,7 +95,7 @@ static void a_changed_byte_fails_the_chunks_check_from_version_3(void)
             CHECK(trace_get_u64(trace.data + base_time_at) == 50);
             trace.data[base_time_at] ^= 16;
         } else
-            trace.data[trace.size - TRACE_BLOCK_HEAD - TRACE_END_SIZE - 1] ^= 2; /* the free's pointer: 0x1000 -> 0x1001 */
+            trace.data[trace.size - check_size - TRACE_BLOCK_HEAD - TRACE_END_SIZE - 1] ^= 2; /* the free's pointer: 0x1000 -> 0x1001 */
         struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
         CHECK(reader != NULL);
         int got = 0;
@@ -109,6 +111,69 @@ static void a_changed_byte_fails_the_chunks_check_from_version_3(void)
         trace_close(reader);
         unlink(path);
     }
+}
+
+/* A rows block of one row labelled label, as the runner appends it (mark 1 at 2 000 ns, 4 096 kB). */
+static void put_rows(struct bytes *trace, const char *label)
+{
+    unsigned char rows[40 + 16] = {0};
+    trace_put_u64(rows, 1);
+    trace_put_u64(rows + 8, 2000);
+    trace_put_u64(rows + 16, 4096);
+    memcpy(rows + 40, label, strlen(label) + 1);
+    put_block(trace, TRACE_BLOCK_ROWS, rows, 40 + strlen(label) + 1);
+}
+
+/*
+ * From version 4 every block that is not a chunk is followed by its check block: a changed byte of the runner's
+ * rows block, a block without its check and a check of another block are refused with exact messages; a trace cut
+ * between a block and its check reads as cut, without that block; version 3's blocks, with no checks, still read.
+ */
+static void blocks_other_than_chunks_carry_their_check_from_version_4(void)
+{
+    const struct test_event events[] = {{100, TRACE_MALLOC, 10, 0x1000}};
+    const size_t rows_at = TRACE_MAGIC_SIZE + TRACE_BLOCK_HEAD + TRACE_IMAGE_FIXED + 7 + TRACE_CHECK_BLOCK_SIZE;
+    struct bytes trace;
+    char error[256] = "";
+    for (int round = 0; round < 4; round++) {
+        start_trace(&trace, TRACE_VERSION);
+        put_rows(&trace, "Built");
+        put_chunk(&trace, 0, 0, 50, events, 1);
+        end_trace(&trace);
+        size_t check_at = rows_at + TRACE_BLOCK_HEAD + 40 + 6;
+        if (round == 0) /* the row's RSS: 4 096 -> 4 097 kB */
+            trace.data[rows_at + TRACE_BLOCK_HEAD + 16] ^= 1;
+        else if (round == 1) /* its check's kind changed: no check after the block */
+            trace.data[check_at] ^= 1;
+        else if (round == 2) /* the check of another block */
+            trace.data[check_at + TRACE_BLOCK_HEAD] ^= 0x80;
+        else /* cut between the block and its check */
+            trace.size = check_at + 6;
+        struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+        if (round < 3) {
+            char expected[240];
+            snprintf(expected, sizeof expected, "%s: corrupt trace: the rows block at byte %zu %s", path, rows_at,
+                     round == 1 ? "has no check block after it"
+                                : "does not match its check: its bytes changed after they were written");
+            CHECK(reader == NULL && strcmp(error, expected) == 0);
+            if (reader || strcmp(error, expected) != 0)
+                fprintf(stderr, "  got '%s', expected '%s'\n", reader ? "(opened)" : error, expected);
+        } else {
+            CHECK(reader != NULL && trace_info(reader)->cut_block && trace_info(reader)->row_count == 0);
+        }
+        trace_close(reader);
+        unlink(path);
+    }
+    /* Version 3: no check blocks, and none asked. */
+    start_trace(&trace, TRACE_VERSION_BLOCKS_CHECKED - 1);
+    put_rows(&trace, "Built");
+    put_chunk(&trace, 0, 0, 50, events, 1);
+    end_trace(&trace);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader != NULL && trace_info(reader)->row_count == 1 && trace_info(reader)->rows[0].rss_kb == 4096 &&
+          !trace_info(reader)->cut_block);
+    trace_close(reader);
+    unlink(path);
 }
 
 static void a_longer_copy_of_a_chunk_replaces_the_shorter(void)
@@ -223,7 +288,7 @@ static void bad_traces_get_exact_errors(void)
     struct trace_event event;
     start_trace(&trace, 9);
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
-    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 3") != NULL);
+    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 4") != NULL);
     trace.size = 0;
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
     CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording)") != NULL);
@@ -387,6 +452,7 @@ int main(void)
     RUN_TEST(threads_merge_in_time_with_releases_first);
     RUN_TEST(a_longer_copy_of_a_chunk_replaces_the_shorter);
     RUN_TEST(a_changed_byte_fails_the_chunks_check_from_version_3);
+    RUN_TEST(blocks_other_than_chunks_carry_their_check_from_version_4);
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);

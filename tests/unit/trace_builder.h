@@ -13,6 +13,7 @@
 struct bytes {
     unsigned char data[1 << 18];
     size_t size;
+    unsigned version; /* start_trace's: from TRACE_VERSION_BLOCKS_CHECKED, put_block adds a block's check block */
 };
 
 static inline void put(struct bytes *out, const void *data, size_t size)
@@ -27,17 +28,22 @@ static inline void put(struct bytes *out, const void *data, size_t size)
 
 static inline void put_block(struct bytes *out, uint32_t kind, const unsigned char *payload, size_t length)
 {
-    unsigned char head[TRACE_BLOCK_HEAD];
+    unsigned char head[TRACE_BLOCK_HEAD], check[TRACE_CHECK_BLOCK_SIZE];
     trace_put_u32(head, kind);
     trace_put_u32(head + 4, (uint32_t)length);
     put(out, head, sizeof head);
     put(out, payload, length);
+    if (out->version >= TRACE_VERSION_BLOCKS_CHECKED && kind != TRACE_BLOCK_CHUNK && kind != TRACE_BLOCK_CHECK) {
+        trace_put_check_block(check, kind, payload, length);
+        put(out, check, sizeof check);
+    }
 }
 
 static inline void start_trace(struct bytes *out, unsigned version)
 {
     unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC, image[TRACE_IMAGE_FIXED + 8] = {0};
     out->size = 0;
+    out->version = version;
     magic[7] = (unsigned char)version;
     put(out, magic, sizeof magic);
     trace_put_u32(image, 4096);

@@ -14,7 +14,8 @@ ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 THREADED_CASES := ${shell grep -l "^const unsigned case_default_threads = [1-9]" $(addprefix cases/,$(addsuffix .c,$(CASE_NAMES)))}
 
 # The recorder (preloaded into the measured program) and the trace reader the runner, the report and fb-trace share.
-TRACE_LIB    := trace/reader.c trace/live.c trace/analysis.c
+TRACE_READER := trace/reader.c trace/index.c trace/decode.c trace/merge.c trace/live.c
+TRACE_LIB    := $(TRACE_READER) trace/analysis.c
 TRACE_HDR    := $(wildcard trace/*.h)
 
 CASE_LIB_SRC := $(filter-out cases/lib/identify.c cases/lib/hello_shim.c,$(wildcard cases/lib/*.c))
@@ -163,19 +164,20 @@ $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) runner/version.h | $(B
 # (what the C library allocates for them, stdio's FILE and qsort's scratch, does: docs/replay.md).
 REPLAY_PRIVATE := --redefine-sym malloc=private_malloc --redefine-sym calloc=private_calloc \
                   --redefine-sym realloc=private_realloc --redefine-sym free=private_free
+TRACE_READER_PRIVATE := $(patsubst trace/%.c,$(BUILD)/replay/%.o,$(TRACE_READER))
 $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
 REPLAY_SRC := replay/main.c replay/engine.c replay/pipeline.c replay/calls.c replay/private_alloc.c
 REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
-$(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
+$(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
-	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+	    $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The engine's order on crafted traces (its calls logged by the test), and the same under ThreadSanitizer.
-REPLAY_ORDER_SRC := tests/replay_order.c replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c
+REPLAY_ORDER_SRC := tests/replay_order.c replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER)
 REPLAY_ORDER_DEP := $(REPLAY_ORDER_SRC) $(REPLAY_HDR) tests/unit/check.h tests/unit/trace_builder.h
 $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
@@ -186,10 +188,10 @@ $(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
 	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 
 # The replayer under ThreadSanitizer, for the tests (its threads hand blocks to one another).
-$(BUILD)/tsan-replay/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(BUILD)/replay/reader.o $(BUILD)/replay/live.o \
+$(BUILD)/tsan-replay/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                                 cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/tsan-replay
 	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
-	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+	    $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c -ldl
 
 $(BUILD)/fb-identify: cases/lib/identify.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ cases/lib/identify.c $(filter-out cases/lib/case_main.c,$(CASE_LIB_SRC)) -ldl
@@ -230,9 +232,9 @@ $(BUILD)/bench/probe_cost: bench/probe_cost.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | 
 
 # The replay's floor: a trace's calls alone, from an array read ahead (bench/replay.sh); linked as fb-replay is.
 $(BUILD)/bench/replay_floor: bench/replay_floor.c replay/calls.c replay/private_alloc.c $(REPLAY_HDR) \
-                             $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/bench
+                             $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c | $(BUILD)/bench
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -Itrace -Ireplay -o $@ $< replay/calls.c replay/private_alloc.c \
-	    $(BUILD)/replay/reader.o $(BUILD)/replay/live.o cases/lib/allocator.c cases/lib/probe.c -ldl
+	    $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
@@ -265,13 +267,13 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -
 $(BUILD)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c runner/line_reader.c runner/record.c $(RUNNER_HDR) | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/line_reader.c runner/record.c
 
-$(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c trace/reader.c trace/live.c $(TRACE_HDR) | $(BUILD)/fuzz
-	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< trace/reader.c trace/live.c
+$(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c $(TRACE_READER) $(TRACE_HDR) | $(BUILD)/fuzz
+	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< $(TRACE_READER)
 
 # The replay engine on any bytes, its calls answered by a checking allocator (no block released it does not hold).
-$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c \
+$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER) \
                            $(REPLAY_HDR) | $(BUILD)/fuzz
-	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/pipeline.c replay/private_alloc.c trace/reader.c trace/live.c
+	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER)
 
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c

@@ -169,15 +169,16 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
-REPLAY_SRC := replay/main.c replay/engine.c replay/pipeline.c replay/calls.c replay/private_alloc.c
-REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
+REPLAY_ENGINE := replay/engine.c replay/threads.c replay/pipeline.c replay/private_alloc.c
+REPLAY_SRC := replay/main.c replay/calls.c $(REPLAY_ENGINE)
+REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
 	    $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The engine's order on crafted traces (its calls logged by the test), and the same under ThreadSanitizer.
-REPLAY_ORDER_SRC := tests/replay_order.c replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER)
+REPLAY_ORDER_SRC := tests/replay_order.c $(REPLAY_ENGINE) $(TRACE_READER)
 REPLAY_ORDER_DEP := $(REPLAY_ORDER_SRC) $(REPLAY_HDR) tests/unit/check.h tests/unit/trace_builder.h
 $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
@@ -271,9 +272,9 @@ $(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c $(TRACE_READER) $(TRACE_HDR) |
 	clang $(WARN) $(FUZZ_FLAGS) -Itrace -o $@ $< $(TRACE_READER)
 
 # The replay engine on any bytes, its calls answered by a checking allocator (no block released it does not hold).
-$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER) \
+$(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(REPLAY_ENGINE) $(TRACE_READER) \
                            $(REPLAY_HDR) | $(BUILD)/fuzz
-	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< replay/engine.c replay/pipeline.c replay/private_alloc.c $(TRACE_READER)
+	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< $(REPLAY_ENGINE) $(TRACE_READER)
 
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c

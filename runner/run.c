@@ -1,0 +1,641 @@
+/* One run of the matrix: starts its child, reads its records, samples it from outside, checks it, writes its rows. */
+#define _GNU_SOURCE
+#include "run.h"
+
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "csv.h"
+#include "growth.h"
+#include "kill_tree.h"
+#include "phase_label.h"
+#include "progress.h"
+#include "recorded.h"
+#include "results.h"
+#include "sampler.h"
+#include "verify.h"
+
+/* Keeps the largest RSS seen of the run's case. */
+static void note_rss(struct run *run, uint64_t rss_kb)
+{
+    if (rss_kb > *run->case_peak_kb)
+        *run->case_peak_kb = rss_kb;
+}
+
+/* Kills a run that passed a limit; its status will name the limit. */
+void run_kill_for(struct run *run, const char *limit)
+{
+    siginfo_t ended = {.si_pid = 0};
+    if (run->killed_for)
+        return;
+    /* Already exited (not reaped yet): it ended within the limit, and its own status stands. */
+    if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        ended.si_pid == run->child->pid)
+        return;
+    run->killed_for = limit;
+    kill_tree(run->child->pid);
+}
+
+static bool refuse(struct run *run, const char *why);
+
+/* Grace for a freshly exec'd image to reach its constructor and say hello. */
+#define HELLO_GRACE_SECONDS 0.25
+
+/*
+ * False when the process has been, for longer than the grace, an image other than the one that said hello
+ * last: it exec'd into something the preload did not reach. (A process already gone has nothing to compare.)
+ */
+static bool same_image(struct run *run)
+{
+    char path[64], exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)run->child->pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n <= 0)
+        return true;
+    exe[n] = '\0';
+    if (strcmp(exe, run->hello_exe) == 0) {
+        run->foreign_exe[0] = '\0';
+        return true;
+    }
+    if (strcmp(exe, run->foreign_exe) != 0) { /* just exec'd: its hello may be on the way */
+        snprintf(run->foreign_exe, sizeof run->foreign_exe, "%s", exe);
+        run->foreign_since = progress_now();
+        return true;
+    }
+    return progress_now() - run->foreign_since < HELLO_GRACE_SECONDS;
+}
+
+/* Keeps the largest RSS seen of this run and when (at a mark: its number, or 0), for a recorded run's live heap there. */
+static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns, uint64_t mark)
+{
+    if (rss_kb > run->peak_seen.rss_kb)
+        run->peak_seen = (struct recorded_peak){.rss_kb = rss_kb, .ns = ns, .mark = mark};
+}
+
+/*
+ * Samples the run from outside now and adds a timeline row: at a mark (the program's own phase record, as kept
+ * in run->phases, which gains the smaps_rollup figures; the row carries its label, and if the program has
+ * already exited, the record's own measurement stands in) or periodically (mark NULL).
+ */
+void run_sample_outside(struct run *run, struct phase_sample *mark)
+{
+    struct fb_memory memory;
+    struct smaps_extra extra = {.known = false};
+    uint64_t ns = fb_now_ns();
+    /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
+    if (!run->sampling || !run->have_hello)
+        return;
+    if (run->matrix->command && *run->hello_exe && !same_image(run)) {
+        /* It exec'd into an image that never said hello: LD_PRELOAD did not reach it (cleared, static, setuid). */
+        char why[sizeof run->wrong_why - 128];
+        snprintf(why, sizeof why, "the command exec'd into %.400s, which did not name its allocator within %.0f ms "
+                 "(after %.400s)", run->foreign_exe, HELLO_GRACE_SECONDS * 1000, run->hello_exe);
+        refuse(run, why);
+        kill_tree(run->child->pid);
+        return;
+    }
+    if (sampler_read(&run->sampler, &memory) == 0) {
+        run->last = memory;
+        run->have_last = true;
+        run->last_is_a_mark = false;
+        run->last_ns = ns;
+        note_rss(run, memory.rss_kb);
+        note_peak(run, memory.rss_kb, ns, 0);
+        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
+            run_kill_for(run, "oom");
+        /* At every mark; between marks only where a timeline shows it (a replay's shows only its rows), and within
+           the sampler's time budget. */
+        if ((mark || (run->matrix->timeline && !run->replay)) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
+            mark->lazyfree_kb = extra.lazyfree_kb;
+            mark->anon_huge_kb = extra.anon_huge_kb;
+            mark->has_smaps = true;
+        }
+        if (run->replay && extra.known) {
+            /* The whole process's huge pages hold the replay's own tables (mapped with MADV_HUGEPAGE), which its
+               rows take off RSS; not told rather than above RSS. Its lazily freed pages are the allocator's. */
+            extra.anon_huge_kb = SMAPS_UNKNOWN_KB;
+            if (mark)
+                mark->anon_huge_kb = SMAPS_UNKNOWN_KB;
+        }
+        run->last_smaps = extra; /* for the Exit row: known only if read with this sample */
+    } else if (mark) {
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        run->last = memory; /* gone already: its own last word is the newest there is */
+        run->have_last = true;
+        run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
+        run->last_is_a_mark = true;
+    } else
+        return;
+    if (run->replay) {
+        /* Its RSS from outside holds the replay's own tables (its live set: 192 MiB for jq's): a replay's timeline is
+           its rows, with the memory they report, its own less that bookkeeping, as its CSV rows have it. */
+        if (!mark)
+            return;
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+    }
+    if (run->matrix->timeline) {
+        if (run->sample_count % 256 == 0) {
+            run->samples = realloc(run->samples, (run->sample_count + 256) * sizeof *run->samples);
+            if (!run->samples)
+                abort();
+        }
+        struct timeline_sample *sample = &run->samples[run->sample_count++];
+        /* A mark's row stands for the mark: its live heap is the trace's at the mark, not at this read. */
+        if (mark)
+            ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
+        *sample = (struct timeline_sample){.t_ms = (progress_now() - run->started) * 1000, .ns = ns,
+                                           .mark = mark ? mark->trace_mark : 0,
+                                           .rss_kb = memory.rss_kb, .anon_kb = memory.anon_kb, .extra = extra,
+                                           .has_live = mark && mark->has_live,
+                                           .live_bytes = mark && mark->has_live ? mark->live_bytes : 0};
+        snprintf(sample->label, sizeof sample->label, "%s", mark ? mark->label : "");
+    }
+}
+
+bool matrix_csv_flushed(FILE *csv, const char *option, const char *path)
+{
+    if (fflush(csv) == 0 && !ferror(csv))
+        return true;
+    fprintf(stderr, "fragbench: %s: cannot write %s: %s; stopping, the rows written so far are kept\n", option,
+            strcmp(path, "-") == 0 ? "to stdout" : path, strerror(errno));
+    return false;
+}
+
+/* Output for the talk's lines; the live progress line is cleared first when they share a screen. */
+static FILE *talk(struct run *run)
+{
+    if (run->console == run->matrix->console)
+        progress_clear(run->progress);
+    return run->console;
+}
+
+static void print_heading(struct run *run)
+{
+    const struct run_identity *id = &run->identity;
+    FILE *out = talk(run);
+    if (!out)
+        return;
+    if (strcmp(id->profile, id->allocator) == 0)
+        fprintf(out, "%s · %s %s", id->case_name, id->allocator, id->alloc_version);
+    else
+        fprintf(out, "%s · %s (%s %s)", id->case_name, id->profile, id->allocator, id->alloc_version);
+    if (id->rep > run->matrix->reps)
+        fprintf(out, " · rep %u (the reps before it differ)", id->rep);
+    else if (run->matrix->reps > 1)
+        fprintf(out, " · rep %u/%u", id->rep, run->matrix->reps);
+    fputc('\n', out);
+    fflush(out);
+}
+
+static bool refuse(struct run *run, const char *why)
+{
+    snprintf(run->wrong_why, sizeof run->wrong_why, "%s", why);
+    run->wrong_allocator = true;
+    return false;
+}
+
+/* Keeps what a hello says of the image that sent it: its path, and the interpreter if it names one. */
+static void note_image(struct run *run, const struct record *hello)
+{
+    run->hello_at = progress_now();
+    if (*hello->exe)
+        snprintf(run->hello_exe, sizeof run->hello_exe, "%s", hello->exe);
+    if (*hello->runtime) {
+        snprintf(run->runtime, sizeof run->runtime, "%s (%s)", hello->runtime, hello->exe);
+        run->identity.runtime = run->runtime;
+    }
+}
+
+/* An idle ends (the next record, or the exit): its time is not the run's work. */
+static void end_idle(struct run *run)
+{
+    if (run->idle_since > 0)
+        run->idle_seconds += progress_now() - run->idle_since;
+    run->idle_since = run->idle_until = 0;
+}
+
+static bool on_record(void *context, const struct record *record)
+{
+    struct run *run = context;
+    if (record->type == RECORD_HELLO) {
+        char why[sizeof run->wrong_why - 64];
+        if (run->have_hello) {
+            /* Another hello (a program's own module after the shim's) must name the same allocator. */
+            if (verify_allocator(run->selected->profile, record, why, sizeof why)) {
+                note_image(run, record);
+                return true;
+            }
+            char second[sizeof run->wrong_why];
+            snprintf(second, sizeof second, "a second hello record names another allocator: %s", why);
+            return refuse(run, second);
+        }
+        if (record->proto != FB_PROTOCOL_VERSION) {
+            snprintf(why, sizeof why, "the case speaks protocol %llu, the runner %d",
+                     (unsigned long long)record->proto, FB_PROTOCOL_VERSION);
+            return refuse(run, why);
+        }
+        if (!verify_allocator(run->selected->profile, record, why, sizeof why))
+            return refuse(run, why);
+        run->have_hello = true;
+        run->identity.threads = record->threads;
+        note_image(run, record);
+        print_heading(run);
+        return true;
+    }
+    if (record->type == RECORD_IDLE) {
+        end_idle(run);
+        run->idle_since = progress_now();
+        run->idle_until = run->idle_since + (double)record->idle_ms / 1000;
+        return true;
+    }
+    if (!run->have_hello) /* a sample whose allocator is unknown cannot be labelled */
+        return refuse(run, "a phase record came before the hello record");
+    end_idle(run); /* a phase ends an idle */
+    run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
+    if (!run->phases)
+        abort();
+    const struct phase_sample *sent = &record->phase;
+    struct phase_sample *phase = &run->phases[run->phase_count];
+    *phase = *sent;
+    /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
+    phase->seq = run->phase_count + 1;
+    if (phase_labels_number(&run->labels, phase->label, sizeof phase->label) != 0)
+        abort();
+    run->phase_count++;
+    if (sent->rss_kb > run->mark_peak_kb)
+        run->mark_peak_kb = sent->rss_kb;
+    if (sent->replay_peak_kb > run->mark_peak_kb)
+        run->mark_peak_kb = sent->replay_peak_kb;
+    note_peak(run, sent->rss_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
+              sent->trace_mark);
+    note_rss(run, sent->rss_kb);
+    run_sample_outside(run, phase);
+    FILE *out = talk(run);
+    if (out) {
+        fprintf(out, "%s: %llu kB used\n", phase->label, (unsigned long long)sent->rss_kb);
+        fflush(out);
+    }
+    return true;
+}
+
+void run_prepare(struct run *run, const struct matrix *matrix, const struct case_entry *entry,
+                 const struct selected_profile *selected, unsigned rep, struct progress *progress)
+{
+    memset(run, 0, sizeof *run);
+    run->matrix = matrix;
+    run->progress = progress;
+    run->selected = selected;
+    run->identity = (struct run_identity){
+        .case_name = entry->name, .profile = selected->profile->name, .allocator = selected->allocator,
+        .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
+    snprintf(run->scale_arg, sizeof run->scale_arg, "--scale=%s", matrix->scale_text);
+    snprintf(run->idle_arg, sizeof run->idle_arg, "--idle-ms=%u", matrix->idle_ms);
+    if (rep > matrix->reps)
+        snprintf(run->what, sizeof run->what, "%s · %s · rep %u (reps differ)", entry->name, selected->profile->name,
+                 rep);
+    else
+        snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
+                 matrix->reps);
+    char **arg = run->argv;
+    if (entry->kind == EXTERNAL || entry->kind == REPLAY)
+        run->identity.scale = NULL; /* the cases' settings: a command's and a replay's rows say none */
+    if (entry->kind == EXTERNAL) {
+        *arg = NULL; /* the command's own argv is used */
+        return;
+    }
+    if (entry->kind == REPLAY) {
+        run->replay = true;
+        snprintf(run->program, sizeof run->program, "%s/fb-replay", matrix->build_dir);
+        snprintf(run->script, sizeof run->script, "%s", entry->path);
+        snprintf(run->scale_arg, sizeof run->scale_arg, "--time=%s", matrix->replay_time);
+        *arg++ = run->program;
+        *arg++ = run->script;
+        *arg++ = run->scale_arg;
+        *arg = NULL;
+        return;
+    }
+    if (entry->kind == PYTHON) {
+        snprintf(run->program, sizeof run->program, "%s", matrix->python);
+        snprintf(run->script, sizeof run->script, "%s/%s", matrix->script_dir, entry->name);
+        *arg++ = run->program;
+        *arg++ = run->script;
+    } else {
+        snprintf(run->program, sizeof run->program, "%s/cases/%s", matrix->build_dir, entry->name);
+        *arg++ = run->program;
+    }
+    *arg++ = run->scale_arg;
+    *arg++ = run->idle_arg;
+    if (entry->kind == C && matrix->threads) {
+        snprintf(run->threads_arg, sizeof run->threads_arg, "--threads=%u", matrix->threads);
+        *arg++ = run->threads_arg;
+    }
+    *arg = NULL;
+}
+
+void run_start(struct run *run)
+{
+    char error[512];
+    const struct matrix *matrix = run->matrix;
+    struct child_spec spec = {.argv = run->argv, .profile = run->selected->profile, .quiet = false};
+    if (matrix->command) {
+        spec.argv = matrix->command;
+        spec.path = matrix->command_path;
+        spec.shim = matrix->shim;
+    }
+    if (matrix->trace_path) {
+        spec.recorder = matrix->recorder;
+        spec.trace_path = matrix->trace_path;
+        spec.trace_cap_bytes = matrix->trace_cap_bytes;
+        spec.trace_precise_clock = matrix->trace_precise_clock;
+    }
+    run->console = run->matrix->console;
+    if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */
+        run->console = open_memstream(&run->block, &run->block_size);
+    run->child = malloc(sizeof *run->child);
+    if (!run->child)
+        abort();
+    run->started = progress_now();
+    run->state = RUN_ACTIVE;
+    progress_started(run->progress, run->what);
+    if (child_start(run->child, &spec, on_record, run, &run->result, error, sizeof error) != 0) {
+        fprintf(stderr, "fragbench: %s: %s\n", run->what, error);
+        snprintf(run->status, sizeof run->status, "not-started");
+        free(run->child);
+        run->child = NULL;
+        run->state = RUN_DONE;
+        progress_finished(run->progress, run->what, run->status, 0);
+        return;
+    }
+    run->t0_us = run->child->t0_us;
+    if ((matrix->sample_outside || matrix->mem_limit_kb) && sampler_open(&run->sampler, run->child->pid) == 0) {
+        run->sampling = true;
+        run->next_sample = run->started;
+    }
+}
+
+/*
+ * A replay's ideal RSS at each row, as a recording's (growth_ideal_kb): its first row's RSS plus the recorded live
+ * heap grown since, in whole pages. Its rows carry the live bytes exactly, where the CSV's live_kb is rounded to a
+ * kB: the slides take the ideal from here, and agree with the recording's own report to the page.
+ */
+static void set_replay_ideals(struct run *run)
+{
+    if (!run->replay || run->phase_count == 0 || !run->phases[0].has_live)
+        return;
+    const struct phase_sample *first = &run->phases[0];
+    uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < run->phase_count; i++)
+        if (run->phases[i].has_live) {
+            run->phases[i].ideal_rss_kb =
+                growth_ideal_kb(first->rss_kb, first->live_bytes, run->phases[i].live_bytes, page_size);
+            run->phases[i].has_ideal = true;
+        }
+}
+
+/* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
+static void read_trace(struct run *run)
+{
+    const struct matrix *matrix = run->matrix;
+    struct recorded recorded;
+    char error[512];
+    FILE *out = talk(run);
+    int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version);
+    if (named < 0)
+        fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
+                strerror(errno));
+    if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
+                      &run->peak_seen, &recorded, error, sizeof error) != 0) {
+        fprintf(stderr, "fragbench: --record: %s\n", error);
+        return;
+    }
+    if (named == 0 && run->phase_count > 0 &&
+        recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, &run->peak_seen,
+                             recorded.live_at_peak_rss_bytes) != 0)
+        fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
+                strerror(errno));
+    run->identity.recorded = true;
+    run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
+    run->identity.peak_live_known = trace_is_complete(&recorded.summary.info);
+    run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);
+    run->identity.live_at_peak_rss_known = recorded.live_at_peak_rss_known;
+    if (!trace_is_complete(&recorded.summary.info)) { /* said even when --quiet: the live heap after it is unknown */
+        char state[256];
+        trace_state_text(&recorded.summary.info, state, sizeof state);
+        fprintf(stderr, "fragbench: --record: the trace %s is %s\n", matrix->trace_display, state);
+    }
+    recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count, matrix->command,
+                   matrix->timeline != NULL);
+    if (out)
+        fflush(out);
+}
+
+void run_finish(struct run *run)
+{
+    double wall = progress_now() - run->started;
+    end_idle(run);
+    /*
+     * An image seen running after the last hello that never said one (it exec'd without the preload, cleared by
+     * env -i, say) and ended within the grace: its calls were served by another allocator all the same.
+     */
+    if (run->matrix->command && run->have_hello && !run->wrong_allocator && *run->foreign_exe &&
+        run->foreign_since > run->hello_at && strcmp(run->foreign_exe, run->hello_exe) != 0) {
+        char why[sizeof run->wrong_why - 128];
+        snprintf(why, sizeof why, "the command exec'd into %.400s, which ended without naming its allocator "
+                 "(after %.400s)", run->foreign_exe, run->hello_exe);
+        refuse(run, why);
+    }
+    run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
+    if (run->sampling) {
+        /*
+         * A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows' and
+         * the largest it noted between them (replay_peak_kb), both less that bookkeeping.
+         * A recorded run's is the largest RSS seen at a known moment, where the trace gives the live heap (the
+         * kernel's high-water mark has no moment); any other run's includes that high-water mark.
+         */
+        uint64_t outside = run->matrix->trace_path ? run->peak_seen.rss_kb : run->sampler.peak_rss_kb;
+        run->identity.peak_rss_kb = outside > run->mark_peak_kb && !run->replay ? outside : run->mark_peak_kb;
+        if (!run->replay)
+            note_rss(run, run->sampler.peak_rss_kb); /* what a later run of the case may hold, high-water mark included */
+        sampler_close(&run->sampler);
+        run->sampling = false;
+    }
+    /*
+     * External mode: the command's end is a row too, with its wall time: the process's own last word (the shim's
+     * Exit, sent as it ended through exit()) or, when it ended otherwise, the last outside sample.
+     */
+    bool ended_itself = run->phase_count > 0 && run->phases[run->phase_count - 1].end;
+    if (run->matrix->command && run->have_hello && ended_itself)
+        run->phases[run->phase_count - 1].elapsed_us = (uint64_t)(wall * 1e6);
+    else if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
+        const struct phase_sample *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
+        run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        run->have_last = true;
+        run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
+        run->last_is_a_mark = true;
+    }
+    if (run->matrix->command && run->have_hello && run->have_last && !ended_itself && !run->wrong_allocator) {
+        struct phase_sample end = {.seq = run->phase_count + 1, .label = "Exit",
+                             .elapsed_us = (uint64_t)(wall * 1e6), .vsz_kb = run->last.vsz_kb,
+                             .rss_kb = run->last.rss_kb, .anon_kb = run->last.anon_kb, .file_kb = run->last.file_kb,
+                             .lazyfree_kb = run->last_smaps.lazyfree_kb, .anon_huge_kb = run->last_smaps.anon_huge_kb,
+                             .has_smaps = run->last_smaps.known, .t_ns = run->last_ns, .has_t_ns = true};
+        run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
+        if (!run->phases)
+            abort();
+        if (phase_labels_number(&run->labels, end.label, sizeof end.label) != 0)
+            abort();
+        run->phases[run->phase_count++] = end;
+        FILE *out = talk(run);
+        if (out) { /* as its CSV row: the program's own Exit never came */
+            fprintf(out, "%s: %llu kB used (%s: it did not end through exit)\n", end.label, (unsigned long long)end.rss_kb,
+                    run->last_is_a_mark ? "as at its last mark" : "the last sample from outside");
+            fflush(out);
+        }
+    }
+    if (run->matrix->trace_path && run->have_hello && !run->wrong_allocator)
+        read_trace(run);
+    if (run->matrix->trace_compressed &&
+        recorded_compress(run->matrix->trace_path, run->matrix->trace_compressed) != 0)
+        fprintf(stderr, "fragbench: --record: zstd could not compress the trace: it is kept uncompressed in %s\n",
+                run->matrix->trace_path);
+    if (run->child)
+        child_status_text(run->result.wait_status, run->status, sizeof run->status);
+    if (run->killed_for) /* the runner's SIGKILL: say why */
+        snprintf(run->status, sizeof run->status, "%s", run->killed_for);
+    free(run->child);
+    run->child = NULL;
+    run->state = RUN_DONE;
+    /* A refused run (another allocator, a record out of protocol) has no rows whatever its exit: not ok. */
+    progress_finished(run->progress, run->what, run->wrong_allocator ? "refused" : run->status,
+                      progress_now() - run->started);
+}
+
+/* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
+/*
+ * Appends a run's rows to the CSV in one write. If the write fails (disk full), a regular file is cut
+ * back to where the run began, so the file keeps whole rows only.
+ */
+static bool append_rows(FILE *out, const char *option, const char *path, const char *rows, size_t size)
+{
+    off_t before = ftello(out);
+    if (fwrite(rows, 1, size, out) == size && matrix_csv_flushed(out, option, path))
+        return true;
+    if (before >= 0 && ftruncate(fileno(out), before) == 0)
+        fseeko(out, before, SEEK_SET);
+    return false;
+}
+
+/* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
+int run_emit(struct run *run, struct matrix_totals *totals)
+{
+    const struct matrix *matrix = run->matrix;
+    int code = EXIT_CLEAN;
+    char *rows = NULL;
+    size_t rows_size = 0;
+    FILE *row_buffer = open_memstream(&rows, &rows_size);
+
+    progress_clear(run->progress);
+    if (run->console && run->console != matrix->console) {
+        fclose(run->console);
+        fwrite(run->block, 1, run->block_size, matrix->console);
+        free(run->block);
+    }
+    if (matrix->console)
+        fputc('\n', matrix->console);
+    totals->runs++;
+    if (run->wrong_allocator) {
+        fprintf(stderr, "fragbench: %s: %s; its samples are not kept\n", run->what, run->wrong_why);
+        totals->wrong++;
+        code = EXIT_BAD_INPUT;
+    } else {
+        char allocator[128];
+        if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
+            snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
+        if (!run->have_hello && strcmp(run->status, "ok") == 0)
+            snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
+        const char *kind = run->matrix->command ? "program" : run->replay ? "replay" : "case";
+        if (!run->have_hello && strcmp(run->status, "not-started") != 0)
+            fprintf(stderr, "fragbench: %s: the %s ended (%s) without naming its allocator\n", run->what, kind,
+                    run->status);
+        else if (strcmp(run->status, "ok") != 0)
+            fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
+        if (strcmp(run->status, "ok") != 0 || !run->have_hello) {
+            totals->failed++;
+            code = EXIT_RUN_FAILED;
+        }
+        snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
+        set_replay_ideals(run);
+        for (size_t i = 0; i < run->phase_count; i++) {
+            results_write_row(row_buffer, &run->identity, &run->phases[i], run->status);
+            if (code == EXIT_CLEAN && matrix->summary)
+                summary_add(matrix->summary, run->identity.case_name, run->identity.profile, allocator,
+                            run->phases[i].label, run->phases[i].rss_kb);
+        }
+        if (run->phase_count == 0) /* it failed before its first sample: one row says so */
+            results_write_status_row(row_buffer, &run->identity, run->status);
+        totals->rows += run->phase_count;
+    }
+    fclose(row_buffer);
+    if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix->csv, "--csv", matrix->csv_path, rows, rows_size)) {
+        totals->csv_broken = true;
+        code = EXIT_BAD_INPUT;
+    }
+    free(rows);
+    if (matrix->timeline && run->sample_count > 0 && !run->wrong_allocator && !totals->csv_broken) {
+        char *timeline_rows = NULL;
+        size_t timeline_size = 0;
+        FILE *timeline = open_memstream(&timeline_rows, &timeline_size);
+        for (size_t i = 0; i < run->sample_count; i++)
+            timeline_write_row(timeline, &run->identity, &run->samples[i]);
+        fclose(timeline);
+        if (!append_rows(matrix->timeline, "--timeline", matrix->timeline_path, timeline_rows, timeline_size)) {
+            totals->csv_broken = true;
+            code = EXIT_BAD_INPUT;
+        }
+        free(timeline_rows);
+    }
+    if (run->result.bad_records)
+        fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
+                run->result.bad_records, run->result.first_bad);
+    if (matrix->console)
+        fflush(matrix->console);
+    progress_draw(run->progress);
+    return code;
+}
+
+/* Frees what a run holds once its rows are written or dropped: its rows, their labels, its samples. */
+void run_free(struct run *run)
+{
+    free(run->phases);
+    phase_labels_free(&run->labels);
+    free(run->samples);
+    free(run);
+}
+
+/* Frees a run that is not written (stopped, or after an error): its child, samples and kept output. */
+void run_discard(struct run *run)
+{
+    if (run->console && run->console != run->matrix->console) {
+        fclose(run->console);
+        free(run->block);
+    }
+    if (run->sampling)
+        sampler_close(&run->sampler);
+    if (run->child) { /* stopped before it ended: its pipe and pidfd are still open */
+        if (run->child->pipe_fd >= 0)
+            close(run->child->pipe_fd);
+        if (run->child->pidfd >= 0)
+            close(run->child->pidfd);
+    }
+    free(run->child);
+    run_free(run);
+}

@@ -1,0 +1,95 @@
+/* One run of the matrix (run.c): its child, its records and outside samples, the checks on it, and its rows. */
+#ifndef FRAGBENCH_RUN_H
+#define FRAGBENCH_RUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "child.h"
+#include "matrix.h"
+#include "phase_label.h"
+#include "progress.h"
+#include "recorded.h"
+#include "results.h"
+#include "sampler.h"
+
+/* One run of the matrix: what it is, its child, and its samples. */
+struct run {
+    struct run_identity identity;
+    const struct selected_profile *selected;
+    char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32], threads_arg[32];
+    char *argv[6];
+    char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
+    struct child *child;
+    struct child_result result;
+    enum { RUN_WAITING, RUN_ACTIVE, RUN_DONE } state;
+    double started;
+    /* The talk's lines: straight to the console with one job, else kept until the run is written. */
+    FILE *console;
+    char *block;
+    size_t block_size;
+    const struct matrix *matrix;
+    struct progress *progress;
+    bool have_hello;
+    bool wrong_allocator;
+    char wrong_why[1024];
+    struct phase_sample *phases;
+    size_t phase_count;
+    struct phase_labels labels; /* the phase labels given so far, each once (see phase_label.h) */
+    char status[64];
+    /* Sampling from outside: the timeline rows (kept until the run is written), the last sample, the peak. */
+    struct sampler sampler;
+    bool sampling;
+    double next_sample;
+    struct timeline_sample *samples; /* kept for the timeline until the run is written */
+    size_t sample_count;
+    struct fb_memory last;
+    bool have_last;
+    bool last_is_a_mark; /* last is a mark's memory (the process was gone, or never sampled), not an outside sample */
+    uint64_t last_ns; /* when last was taken */
+    struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
+    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
+    char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
+    char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
+    double foreign_since;
+    double hello_at;          /* when the last hello came */
+    uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
+    struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
+    uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
+    bool replay;              /* a replay (fb-replay): its rows, not outside samples, give its peak */
+    char runtime[128 + PATH_MAX + 4]; /* the interpreter that said hello and its image; see run_identity */
+    size_t slot;              /* its place in the schedule */
+    bool alone;               /* the matrix has no other run: its lines go straight to the console */
+    double idle_until;        /* it said it sleeps until then (an idle record); it does not count as working */
+    double idle_since;        /* when its current idle began; 0: not idle */
+    double idle_seconds;      /* the time it spent in the idles it announced, each up to its next record or exit */
+    uint64_t *case_peak_kb;   /* the most RSS any run of its case has shown so far: what a run of it may hold */
+};
+
+/* Sets up a run of a case under a profile, its rep-th, to start (its slot, alone and case_peak_kb are the caller's). */
+void run_prepare(struct run *run, const struct matrix *matrix, const struct case_entry *entry,
+                 const struct selected_profile *selected, unsigned rep, struct progress *progress);
+
+/* Starts its child; a run that cannot start is done at once (state RUN_DONE, its status saying why). */
+void run_start(struct run *run);
+
+/* Samples a running run from outside (its timeline row, its peak, its limits). */
+void run_sample_outside(struct run *run, struct phase_sample *mark);
+
+/* Kills a run that passed a limit ("timeout" or "oom"); its status will name the limit. */
+void run_kill_for(struct run *run, const char *limit);
+
+/* Its child has ended: the last samples, the checks (allocator, image, records), the trace's figures, the status. */
+void run_finish(struct run *run);
+
+/* Writes a finished run: its talk lines, CSV and timeline rows, progress; the worst exit code it makes. */
+int run_emit(struct run *run, struct matrix_totals *totals);
+
+/* Frees a written run; run_discard frees one that is not written (stopped, or after an error), its child too. */
+void run_free(struct run *run);
+void run_discard(struct run *run);
+
+#endif

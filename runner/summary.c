@@ -111,7 +111,7 @@ enum { PHASES_ACROSS_MAX = 8 };
  * Prints a Markdown table of rows x columns cells (row 0: the headings), each column as wide as its widest cell;
  * the first `left` columns are text, aligned left, the others numbers, aligned right.
  */
-static void print_grid(FILE *out, char **cells, size_t rows, size_t columns, size_t left)
+static void print_grid(FILE *out, const char **cells, size_t rows, size_t columns, size_t left)
 {
     size_t *width = calloc(columns, sizeof *width);
     if (!width)
@@ -155,7 +155,7 @@ static void print_case(const struct summary *summary, FILE *out, const char *cas
 {
     bool down = label_count > PHASES_ACROSS_MAX;
     size_t rows = down ? label_count + 2 : profile_count + 1, columns = down ? profile_count + 1 : label_count + 2;
-    char **cells = calloc(rows * columns, sizeof *cells);
+    const char **cells = calloc(rows * columns, sizeof *cells);
     char (*numbers)[24] = calloc(profile_count * label_count + 1, sizeof *numbers);
     if (!cells || !numbers)
         abort();
@@ -174,11 +174,11 @@ static void print_case(const struct summary *summary, FILE *out, const char *cas
     else
         cells[1] = "allocator";
     for (size_t p = 0; p < profile_count; p++) {
-        cells[down ? p + 1 : (p + 1) * columns] = (char *)profiles[p];
-        cells[down ? columns + p + 1 : (p + 1) * columns + 1] = (char *)allocator_of(summary, profiles[p]);
+        cells[down ? p + 1 : (p + 1) * columns] = profiles[p];
+        cells[down ? columns + p + 1 : (p + 1) * columns + 1] = allocator_of(summary, profiles[p]);
     }
     for (size_t l = 0; l < label_count; l++)
-        cells[down ? (l + 2) * columns : l + 2] = (char *)labels[l];
+        cells[down ? (l + 2) * columns : l + 2] = labels[l];
     fprintf(out, "\n%s\n\n", case_name);
     print_grid(out, cells, rows, columns, down ? 1 : 2);
     free(numbers);

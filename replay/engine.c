@@ -507,9 +507,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
         replay_sample(&end, replay.live_bytes, replay.live_blocks);
     }
     if (status < 0) { /* found part way (a chunk that does not read): said with the trace it is in */
-        char found[512];
-        snprintf(found, sizeof found, "%s", error);
-        snprintf(error, error_size, "%s: %s", options->trace, found);
+        trace_name_error(options->trace, error, error_size);
     }
     if (outcome)
         *outcome = replay.outcome;

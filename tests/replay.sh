@@ -150,6 +150,12 @@ build/fb-trace info "$tmp/flipped.trace" >/dev/null 2>"$tmp/flipped-info.err"
 info_code=$?
 expect a_trace_with_one_bit_flipped_is_refused_by_its_check "exit $code, $info_code: $(cat "$tmp/flipped.err" "$tmp/flipped-info.err")" \
     "$code:$info_code:$([ -e "$tmp/flipped.csv" ] && echo csv):$(grep -c "^fragbench: --replay: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check: its bytes changed after they were written\$" "$tmp/flipped.err"):$(grep -c "^fb-trace: $tmp/flipped.trace: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check" "$tmp/flipped-info.err")" = "2:2::1:1"
+# A trace named by one letter is named in the message too (found part way, the reader leaves the name to its caller:
+# a check that the name already showed in the message took "t" for found in "corrupt trace").
+cp "$tmp/flipped.trace" "$tmp/t"
+got=$(cd "$tmp" && "$OLDPWD/build/fb-trace" events t 2>&1 >/dev/null)
+expect a_corrupt_chunk_is_named_with_its_trace_whatever_its_name "$got" \
+    -n "$(echo "$got" | grep -x 'fb-trace: t: corrupt trace: the chunk at byte [0-9]* (thread [0-9]*) does not match its check: its bytes changed after they were written')"
 # The rows the runner appended to the trace (the recording's RSS at each row, where a replay samples) carry their own
 # check (format 4): one bit of a row's RSS changed is refused by the replay and by fb-trace, with the block's place.
 python3 - "$tmp/live.trace" "$tmp/rows-flipped.trace" <<'PY' >"$tmp/rows-at"

@@ -47,7 +47,7 @@ unsigned trace_size_class(uint64_t size);
 
 /*
  * Reads the whole trace at path, filling *summary and each point's live heap (points in any order).
- * Returns 0, or -1 with what is wrong in error.
+ * Returns 0, or -1 with what is wrong in error, the trace named.
  */
 int trace_analyze(const char *path, struct trace_point *points, size_t point_count, struct trace_summary *summary,
                   char *error, size_t error_size);

@@ -24,24 +24,12 @@ static void usage(FILE *out)
           out);
 }
 
-/*
- * Says why the trace at path cannot be read, with its path: the reader names it where it could not open it, not
- * where a chunk it reads later is corrupt (as ./run --replay's message, "PATH: corrupt trace: ...").
- */
-static void say_unreadable(const char *path, const char *error)
-{
-    if (strstr(error, path))
-        fprintf(stderr, "fb-trace: %s\n", error);
-    else
-        fprintf(stderr, "fb-trace: %s: %s\n", path, error);
-}
-
 static int print_info(const char *path)
 {
     struct trace_summary summary;
     char error[512], state[256];
     if (trace_analyze(path, NULL, 0, &summary, error, sizeof error) != 0) {
-        say_unreadable(path, error);
+        fprintf(stderr, "fb-trace: %s\n", error);
         return 2;
     }
     const struct trace_info *info = &summary.info;
@@ -106,7 +94,7 @@ static int print_events(const char *path, bool marks_only)
     struct trace_reader *reader = trace_open(path, error, sizeof error);
     int status;
     if (!reader) {
-        say_unreadable(path, error);
+        fprintf(stderr, "fb-trace: %s\n", error);
         return 2;
     }
     while ((status = trace_next(reader, &event, error, sizeof error)) > 0)
@@ -120,7 +108,8 @@ static int print_events(const char *path, bool marks_only)
                event.alignment, event.pointer, event.order_error ? " order-error" : "");
     trace_close(reader);
     if (status < 0) {
-        say_unreadable(path, error);
+        trace_name_error(path, error, sizeof error);
+        fprintf(stderr, "fb-trace: %s\n", error);
         return 2;
     }
     return 0;
@@ -145,7 +134,7 @@ static int print_live(const char *path, char **times, int count)
     }
     int status = trace_analyze(path, points, (size_t)count, &summary, error, sizeof error);
     if (status != 0)
-        say_unreadable(path, error);
+        fprintf(stderr, "fb-trace: %s\n", error);
     for (int i = 0; status == 0 && i < count; i++)
         printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "%s\n", points[i].ns, points[i].live_bytes, points[i].live_blocks,
                points[i].known ? "" : " unknown");

@@ -25,6 +25,13 @@ int trace_failure(char *error, size_t size, const char *format_text, ...)
     return -1;
 }
 
+void trace_name_error(const char *name, char *error, size_t error_size)
+{
+    char found[512];
+    snprintf(found, sizeof found, "%s", error);
+    snprintf(error, error_size, "%s: %s", name, found);
+}
+
 /*
  * A trace's last events' times are in its threads' last chunks: past the chunks' bases, and past the end block's
  * time too where threads called on after the exit's end block was stamped (the Exit mark of a program whose other
@@ -74,9 +81,7 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
         return NULL;
     }
     if (trace_index_blocks(reader, error, error_size) != 0) { /* its message, after the trace's name */
-        char why[512];
-        snprintf(why, sizeof why, "%s", error);
-        snprintf(error, error_size, "%s: %s", name, why);
+        trace_name_error(name, error, error_size);
         trace_close(reader);
         return NULL;
     }

@@ -107,6 +107,12 @@ const struct live_set *trace_live_set(const struct trace_reader *reader);
 /* Writes a formatted error message into error (as every function here does) and returns -1. */
 __attribute__((format(printf, 3, 4))) int trace_failure(char *error, size_t size, const char *format_text, ...);
 
+/*
+ * Puts the trace's name before a message found while reading it ("NAME: corrupt trace: ..."): trace_open names
+ * the trace in its own messages, trace_next and trace_check_chunks do not (their callers know it).
+ */
+void trace_name_error(const char *name, char *error, size_t error_size);
+
 /* The most threads over a program's life that fb-replay follows (a slot each, 8 bytes): past it, it refuses. */
 #define TRACE_REPLAY_MAX_THREADS (1u << 24)
 

@@ -14,11 +14,54 @@
 #include "growth.h"
 #include "results.h"
 
+/*
+ * Appends length bytes (whole blocks) to the trace at path, all of them or none: a short write (a full disk, a file
+ * size limit) is carried on until it fails, and the file is then cut back to its size before, so that it never
+ * ends inside a block (a reader would take that for a program that died while writing). With only_started, a
+ * file still empty (the program never started recording) is left so and 1 returned. 0, 1, or -1 with errno set.
+ */
+static int append_whole(const char *path, const unsigned char *bytes, size_t length, bool only_started)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat status;
+    if (fstat(fd, &status) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (only_started && status.st_size == 0) {
+        close(fd);
+        return 1;
+    }
+    size_t done = 0;
+    while (done < length) {
+        ssize_t written = write(fd, bytes + done, length - done);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0) {
+            if (written == 0)
+                errno = ENOSPC;
+            break;
+        }
+        done += (size_t)written;
+    }
+    int saved = errno;
+    if (done < length && done > 0 && ftruncate(fd, status.st_size) != 0) {
+        /* Not cut back: its reader will say that it ends inside a block. The write's error is the one told. */
+    }
+    if (close(fd) != 0 && done == length)
+        return -1;
+    errno = saved;
+    return done == length ? 0 : -1;
+}
+
 int recorded_name_allocator(const char *path, const char *allocator, const char *version)
 {
     unsigned char block[TRACE_BLOCK_HEAD + 192 + TRACE_CHECK_BLOCK_SIZE];
     size_t name_length = strlen(allocator) + 1, version_length = strlen(version) + 1;
-    struct stat status;
     if (name_length + version_length > sizeof block - TRACE_BLOCK_HEAD - TRACE_CHECK_BLOCK_SIZE) {
         errno = EINVAL;
         return -1;
@@ -29,25 +72,15 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     trace_close(reader);
     if (cut) /* it ends inside a chunk: a block after it would be read as that chunk's events */
         return 1;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &status) != 0 || status.st_size == 0) { /* never started: it stays empty, and says so */
-        close(fd);
-        return 0;
-    }
     trace_put_u32(block, TRACE_BLOCK_ALLOCATOR);
     trace_put_u32(block + 4, (uint32_t)(name_length + version_length));
     memcpy(block + TRACE_BLOCK_HEAD, allocator, name_length);
     memcpy(block + TRACE_BLOCK_HEAD + name_length, version, version_length);
     size_t total = TRACE_BLOCK_HEAD + name_length + version_length;
     trace_put_check_block(block + total, TRACE_BLOCK_ALLOCATOR, block + TRACE_BLOCK_HEAD, total - TRACE_BLOCK_HEAD);
-    total += TRACE_CHECK_BLOCK_SIZE; /* one write: the block and its check together */
-    ssize_t written = write(fd, block, total);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return written == (ssize_t)total ? 0 : -1;
+    total += TRACE_CHECK_BLOCK_SIZE; /* the block and its check together */
+    int appended = append_whole(path, block, total, true);
+    return appended == 1 ? 0 : appended; /* never started: it stays empty, and says so */
 }
 
 /* When a row was taken, on CLOCK_MONOTONIC: its own t_ns, else its elapsed time after the run's start. */
@@ -56,19 +89,38 @@ static uint64_t row_ns(const struct phase_sample *row, uint64_t t0_us)
     return row->has_t_ns ? row->t_ns : (t0_us + row->elapsed_us) * 1000;
 }
 
+/* Closes the rows block started at block + start (length: where its payload ends) with its head and check. */
+static size_t close_rows_block(unsigned char *block, size_t start, size_t length)
+{
+    trace_put_u32(block + start, TRACE_BLOCK_ROWS);
+    trace_put_u32(block + start + 4, (uint32_t)(length - start - TRACE_BLOCK_HEAD));
+    trace_put_check_block(block + length, TRACE_BLOCK_ROWS, block + start + TRACE_BLOCK_HEAD,
+                          length - start - TRACE_BLOCK_HEAD);
+    return length + TRACE_CHECK_BLOCK_SIZE;
+}
+
 int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
 {
-    size_t capacity = (row_count + 1) * (40 + FB_LABEL_MAX) + TRACE_BLOCK_HEAD + TRACE_CHECK_BLOCK_SIZE;
-    size_t length = TRACE_BLOCK_HEAD;
-    unsigned char *block = malloc(capacity);
+    /*
+     * As many rows blocks as the rows need, each within the payload a reader accepts (a program that marks
+     * 400 000 phases has more than 16 MiB of rows): the reader adds up the rows of every rows block.
+     */
+    enum { ROW_MAX = 40 + FB_LABEL_MAX, BLOCK_OVERHEAD = TRACE_BLOCK_HEAD + TRACE_CHECK_BLOCK_SIZE };
+    size_t rows_bytes = (row_count + 1) * ROW_MAX, blocks = rows_bytes / (TRACE_MAX_PAYLOAD - ROW_MAX) + 1;
+    unsigned char *block = malloc(rows_bytes + blocks * BLOCK_OVERHEAD);
     if (!block)
         abort();
+    size_t start = 0, length = TRACE_BLOCK_HEAD;
     for (size_t i = 0; i <= row_count; i++) {
         bool peak = i == row_count;
         const struct phase_sample *row = peak ? NULL : &rows[i];
         const char *label = peak ? "Recorded peak" : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
+        if (length - start - TRACE_BLOCK_HEAD + 40 + label_length + 1 > TRACE_MAX_PAYLOAD) {
+            start = close_rows_block(block, start, length);
+            length = start + TRACE_BLOCK_HEAD;
+        }
         trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
         trace_put_u64(block + length + 8, peak ? peak_seen->ns : row_ns(row, t0_us));
         trace_put_u64(block + length + 16, peak ? peak_seen->rss_kb : row->rss_kb);
@@ -78,16 +130,12 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
         block[length + 40 + label_length] = '\0';
         length += 40 + label_length + 1;
     }
-    trace_put_u32(block, TRACE_BLOCK_ROWS);
-    trace_put_u32(block + 4, (uint32_t)(length - TRACE_BLOCK_HEAD));
-    trace_put_check_block(block + length, TRACE_BLOCK_ROWS, block + TRACE_BLOCK_HEAD, length - TRACE_BLOCK_HEAD);
-    length += TRACE_CHECK_BLOCK_SIZE; /* one write: the block and its check together */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    ssize_t written = fd >= 0 ? write(fd, block, length) : -1;
-    if (fd >= 0)
-        close(fd);
+    length = close_rows_block(block, start, length);
+    int appended = append_whole(path, block, length, false); /* every block and its check, or none */
+    int saved = errno;
     free(block);
-    return written == (ssize_t)length ? 0 : -1;
+    errno = saved;
+    return appended;
 }
 
 int recorded_compress(const char *raw, const char *compressed)

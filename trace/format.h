@@ -61,6 +61,7 @@ enum trace_block_kind {
      * The recorded run's rows, appended by the runner after the run, for a replay to sample at the same points:
      * per row, u64 mark number (0: placed by time), u64 time in ns, u64 RSS in kB, u64 anonymous RSS in kB, u64
      * live bytes, then the label, NUL-terminated. The run's peak of RSS is a row labelled "Recorded peak" ("Peak RSS" before 2026-12-03).
+     * Rows beyond TRACE_MAX_PAYLOAD go on in another rows block; a reader reads the rows of every one as one list.
      */
     TRACE_BLOCK_ROWS = 0x53574f52, /* "ROWS" */
     /* The exec an end block announced failed: the image records on, and its end is still to come. No payload. */

@@ -47,8 +47,9 @@ static int read_rows(struct trace_reader *reader, const unsigned char *payload, 
         at += 40;
         if (!take_string(payload, length, &at, row.label, sizeof row.label) || !row.label[0])
             return trace_failure(error, error_size, "corrupt trace: a row without its label");
-        if (reader->row_count % 64 == 0) {
-            struct trace_row *grown = realloc(reader->rows, (reader->row_count + 64) * sizeof *grown);
+        if (reader->row_count == reader->row_room) { /* doubled: a run may mark 400 000 phases */
+            reader->row_room = reader->row_room ? reader->row_room * 2 : 64;
+            struct trace_row *grown = realloc(reader->rows, reader->row_room * sizeof *grown);
             if (!grown)
                 abort();
             reader->rows = grown;

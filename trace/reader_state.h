@@ -54,8 +54,8 @@ struct trace_reader {
     struct cursor **heap;        /* cursors ordered by their next event */
     size_t heap_size;
     struct cursor **blocked;     /* cursors whose next event waits for another thread's (see trace_next) */
-    struct trace_row *rows;      /* the rows block's */
-    size_t row_count;
+    struct trace_row *rows;      /* the rows blocks' */
+    size_t row_count, row_room;
     struct image_span *spans;    /* by image */
     size_t blocked_count;
     /* The live set as of the events returned so far (each thread's realloc under way is its cursor's). */

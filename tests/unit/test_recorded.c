@@ -1,0 +1,126 @@
+/* Unit tests of what the runner appends to a recorded trace (runner/recorded.c): whole blocks, or none. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "reader.h"
+#include "recorded.h"
+#include "trace_builder.h"
+
+/* A trace as the recorder leaves it: its image, one chunk of a malloc and a free, its end. */
+static const char *saved_program_trace(void)
+{
+    static struct bytes trace;
+    const struct test_event events[] = {{2000, TRACE_MALLOC, 64, 0x10000}, {3000, TRACE_FREE, 0, 0x10000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, events, 2);
+    end_trace(&trace);
+    return saved(&trace);
+}
+
+static off_t size_of(const char *file)
+{
+    struct stat status;
+    return stat(file, &status) == 0 ? status.st_size : -1;
+}
+
+/* rows phases labelled "phase N of a run that marks many", each at N µs. */
+static struct phase_sample *phases(size_t rows)
+{
+    struct phase_sample *phase = calloc(rows, sizeof *phase);
+    if (!phase)
+        abort();
+    for (size_t i = 0; i < rows; i++) {
+        snprintf(phase[i].label, sizeof phase[i].label, "phase %zu of a run that marks many", i);
+        phase[i].rss_kb = 1000 + i;
+        phase[i].elapsed_us = i;
+    }
+    return phase;
+}
+
+/*
+ * A run that marks more phases than one block's payload holds (16 MiB: 400 000 rows of 74 bytes) gets its rows in
+ * several rows blocks, which read back as one list, the peak's row last; in one block the whole trace was refused
+ * as corrupt ("a block of N bytes").
+ */
+static void rows_beyond_a_blocks_payload_read_back_whole(void)
+{
+    enum { ROWS = 400000 };
+    const char *trace_path = saved_program_trace();
+    struct phase_sample *phase = phases(ROWS);
+    struct recorded_peak peak = {.rss_kb = 9999, .ns = 2500};
+    CHECK(recorded_append_rows(trace_path, phase, ROWS, 0, &peak, 64) == 0);
+    char error[256] = "";
+    struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
+    CHECK(reader != NULL);
+    if (!reader)
+        printf("  the reader: %s\n", error);
+    const struct trace_info *info = reader ? trace_info(reader) : NULL;
+    CHECK(info && info->row_count == ROWS + 1);
+    if (info && info->row_count == ROWS + 1) {
+        CHECK_STR(info->rows[0].label, "phase 0 of a run that marks many");
+        CHECK_STR(info->rows[ROWS - 1].label, "phase 399999 of a run that marks many");
+        CHECK(info->rows[ROWS - 1].rss_kb == 1000 + ROWS - 1 && info->rows[ROWS - 1].ns == (ROWS - 1) * 1000ull);
+        CHECK_STR(info->rows[ROWS].label, "Recorded peak");
+        CHECK(info->rows[ROWS].rss_kb == 9999 && info->rows[ROWS].live_bytes == 64);
+        CHECK(!info->cut_block);
+    }
+    trace_close(reader);
+    free(phase);
+    unlink(trace_path);
+}
+
+/*
+ * An append that cannot be written whole (here a file size limit 60 bytes above the trace, as a full disk would)
+ * fails with the write's error and leaves the trace as it was: not ending inside a block, which a reader would
+ * report as a program that died while writing it. Once there is room, the same append succeeds.
+ */
+static void an_append_cut_short_leaves_the_trace_as_it_was(void)
+{
+    const char *trace_path = saved_program_trace();
+    off_t before = size_of(trace_path);
+    struct phase_sample *phase = phases(10);
+    struct recorded_peak peak = {.rss_kb = 2000, .ns = 2500};
+    struct rlimit limit, was;
+    getrlimit(RLIMIT_FSIZE, &was);
+    void (*handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    limit = was;
+    limit.rlim_cur = (rlim_t)before + 60;
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64) == -1 && errno == EFBIG);
+    CHECK(size_of(trace_path) == before);
+    limit.rlim_cur = (rlim_t)before + 20; /* the allocator's block is 8 + 20 bytes and its check 12 */
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36") == -1 && errno == EFBIG);
+    CHECK(size_of(trace_path) == before);
+    setrlimit(RLIMIT_FSIZE, &was);
+    signal(SIGXFSZ, handler);
+    char error[256] = "";
+    struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
+    CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 0);
+    trace_close(reader);
+    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36") == 0);
+    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64) == 0);
+    reader = trace_open(trace_path, error, sizeof error);
+    CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 11);
+    if (reader)
+        CHECK_STR(trace_info(reader)->allocator, "glibc");
+    trace_close(reader);
+    free(phase);
+    unlink(trace_path);
+}
+
+int main(void)
+{
+    RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
+    RUN_TEST(an_append_cut_short_leaves_the_trace_as_it_was);
+    return CHECK_EXIT_CODE();
+}

@@ -505,6 +505,10 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
         /* "Replay end", not "End": a program's own mark may be called so. */
         struct replay_point end = {.at_ns = since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
         replay_sample(&end, replay.live_bytes, replay.live_blocks);
+        for (size_t i = 0; i < replay.point_count; i++)
+            if (replay.points[i].mark && !replay.points[i].taken && replay.outcome.rows_without_mark++ == 0)
+                snprintf(replay.outcome.row_without_mark, sizeof replay.outcome.row_without_mark, "%s",
+                         replay.points[i].label);
     }
     if (status < 0) { /* found part way (a chunk that does not read): said with the trace it is in */
         trace_name_error(options->trace, error, error_size);

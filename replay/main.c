@@ -129,6 +129,12 @@ int main(int argc, char **argv)
                 "trace is damaged (fb-trace info counts them). The replay skipped those releases, and released the "
                 "block at a reused address before its new allocation.\n",
                 options.trace, outcome.releases_not_live, outcome.allocations_at_live);
+    if (outcome.rows_without_mark)
+        fprintf(stderr,
+                "fb-replay: warning: %s has %" PRIu64 " row(s) of the recording (the first: '%s') placed at a mark of "
+                "the program that is not among its events (a buffer the program never wrote, or a chunk lost): the "
+                "replay has no row for them.\n",
+                options.trace, outcome.rows_without_mark, outcome.row_without_mark);
     if (probe_output_error()) {
         fprintf(stderr, "fb-replay: cannot write to standard output: %s\n", strerror(probe_output_error()));
         return 2;

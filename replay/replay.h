@@ -37,6 +37,10 @@ struct replay_point {
  */
 struct replay_outcome {
     uint64_t releases_not_live, allocations_at_live;
+    /* The recording's rows placed at a program's mark that never came among the events (a buffer the program never
+       wrote, a chunk lost): they have no replay row. The first one's label. */
+    uint64_t rows_without_mark;
+    char row_without_mark[128];
 };
 
 /*

@@ -168,6 +168,28 @@ expect console_closed_by_its_reader_loses_no_run "$got" "$got" = "exit 0:complet
 "$FB" --quiet --record="$tmp/capexec.trace" --record-cap=1M -- build/tests/record_threads capexec 400000 >/dev/null 2>&1
 got="$($TRACE info "$tmp/capexec.trace" | grep -c 'stopped early (size cap reached)'):$($TRACE events "$tmp/capexec.trace" | awk '$2 ~ /^1\./' | wc -l)"
 expect image_execd_after_the_cap_stopped_recording_records_nothing "stopped:events of the exec'd image $got" "$got" = "1:0"
+# An image exec'd when the earlier image's last blocks (its end, written outside the cap) took the file to the cap
+# with no chunk refused: it writes the stop block no chunk did, where the trace then read as an exec into a program
+# that does not record. The file is a two-image trace cut after the first image's end (its state at the exec); the
+# exec'd image is started by hand with the recorder's environment and a cap of the file's size.
+"$FB" --quiet --record="$tmp/execd.trace" -- sh -c 'exec build/tests/record_threads churn 1000' >/dev/null 2>&1
+python3 - "$tmp/execd.trace" "$tmp/atcap.trace" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+at = 8
+while at + 8 <= len(data):
+    kind, length = struct.unpack_from('<II', data, at)
+    at += 8 + length
+    if kind == 0x21444e45:  # the first image's end, then its check block
+        at += 8 + struct.unpack_from('<II', data, at)[1]
+        break
+open(sys.argv[2], 'wb').write(data[:at])
+PY
+sh -c 'export FRAGBENCH_PID=$$ FRAGBENCH_TRACE="$1" FRAGBENCH_TRACE_CAP=$(wc -c <"$1"); LD_PRELOAD="$2" exec "$3" churn 1000' \
+    sh "$tmp/atcap.trace" "$PWD/build/libfbtrace.so" "$PWD/build/tests/record_threads" >/dev/null 2>&1
+got=$($TRACE info "$tmp/atcap.trace" | head -1)
+expect image_execd_at_the_cap_says_the_cap_stopped_it "$got" \
+    "$(echo "$got" | grep -c 'stopped early (size cap reached)'):$($TRACE info "$tmp/execd.trace" | head -1 | grep -c ', complete)')" = "1:1"
 "$FB" --quiet --record="$tmp/execfail.trace" -- build/tests/record_threads execfail >/dev/null 2>&1
 got=$($TRACE info "$tmp/execfail.trace" | head -1)
 expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"

@@ -193,22 +193,10 @@ expect replay_of_a_pvalloc_no_pages_hold_fails_as_pvalloc "exit $code: $(cat "$t
     "$code:$(grep -c '^Replay end: ' "$tmp/pvalloc.rows")" = "0:1"
 # A thread numbered past 2^20 (a service that starts a thread per request numbers millions over its life): a
 # crafted trace of one such thread's malloc and free reads and replays (it was refused as corrupt).
-# crafted TRACE THREAD: a trace of one chunk, thread THREAD's malloc and free.
+# crafted TRACE THREAD: a trace of one chunk, thread THREAD's malloc and free (tests/crafted_trace.py).
 crafted() {
-    python3 - "$1" "$2" <<'PY'
-import struct, sys
-def varint(v):
-    out = bytearray()
-    while v >= 0x80:
-        out.append((v & 0x7f) | 0x80); v >>= 7
-    out.append(v); return bytes(out)
-def block(kind, payload): return struct.pack('<II', kind, len(payload)) + payload
-image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
-events = varint(1 << 4 | 0) + varint(100) + varint(2 * 0x555555550000 + 1) + varint(1 << 4 | 5) + varint(1)
-chunk = struct.pack('<IIIIQ', int(sys.argv[2]), 0, 0, 0, 1000) + events
-end = struct.pack('<QII', 2000, 0, 0)
-open(sys.argv[1], 'wb').write(b'FBTRACE\x01' + block(0x474d4921, image) + block(0x4b4e4843, chunk) + block(0x21444e45, end))
-PY
+    python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write(sys.argv[1], [(1, t.MALLOC, 100, 2 * 0x555555550000 + 1), (1, t.FREE, 1)], thread=int(sys.argv[2]))' "$1" "$2"
 }
 crafted "$tmp/many-threads.trace" $(((1 << 20) + 5))
 info=$(build/fb-trace info "$tmp/many-threads.trace" 2>&1 | head -1)
@@ -223,6 +211,17 @@ code=$?
 expect trace_of_more_threads_than_the_replay_follows_is_refused_before_any_run "exit $code: $(cat "$tmp/too-many.err")" \
     "$code:$([ -e "$tmp/too-many.csv" ] && echo csv):$(cat "$tmp/too-many.err")" = \
     "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over its last program's life: the replay follows at most 16777216"
+# A row placed at a mark that is not among the events (a program killed with the mark in a buffer it never wrote,
+# while another thread's later chunk was written): the replay has no row for it, and says so, where it once left a
+# hole in every profile's table without a word. A crafted trace: a malloc, mark 777, a free; rows at marks 777 and 888.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write(sys.argv[1], [(100, t.MALLOC, 100, 2 * 0x555555550000 + 1), (100, t.MARK, 777), (300, t.FREE, 1)],
+        rows=[(777, 1200, 100, "Start"), (888, 1300, 100, "Middle"), (0, 1900, 0, "Exit")])' "$tmp/lost-mark.trace"
+build/fb-replay --time=fast "$tmp/lost-mark.trace" >"$tmp/lost-mark.rows" 2>"$tmp/lost-mark.err"
+code=$?
+expect a_row_at_a_mark_not_among_the_events_is_said_to_have_no_replay_row "exit $code: $(cat "$tmp/lost-mark.err"); rows: $(cut -d: -f1 "$tmp/lost-mark.rows" | tr '\n' ' ')" \
+    "$code:$(grep -c '^Start: \|^Exit: \|^Replay end: ' "$tmp/lost-mark.rows"):$(grep -c '^Middle' "$tmp/lost-mark.rows"):$(cat "$tmp/lost-mark.err")" = \
+    "0:3:0:fb-replay: warning: $tmp/lost-mark.trace has 1 row(s) of the recording (the first: 'Middle') placed at a mark of the program that is not among its events (a buffer the program never wrote, or a chunk lost): the replay has no row for them."
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

@@ -116,6 +116,8 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
     summary->final_live_blocks = blocks;
     free(order);
     trace_close(reader);
+    summary->info.rows = NULL; /* the reader's, gone with it (the caller has the rows it gave) */
+    summary->info.row_count = 0;
     if (status < 0) /* found part way (a chunk that does not read): said with the trace it is in, as trace_open does */
         trace_name_error(path, error, error_size);
     return status < 0 ? -1 : 0;

@@ -585,8 +585,18 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     descriptor_link(link, trace_fd);
     ssize_t length = readlink(link, trace_path, sizeof trace_path - 1);
     trace_path[length > 0 && trace_path[0] == '/' ? length : 0] = '\0';
-    if (status.st_size > 0 && ((uint64_t)status.st_size >= size_cap || stopped_before(trace_fd, status.st_size)))
+    if (status.st_size > 0 && stopped_before(trace_fd, status.st_size))
         return start_failed(); /* an earlier image of this process stopped recording: it stopped there for good */
+    if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap) {
+        /*
+         * The earlier image's last blocks (its end, written outside the cap) took the file to the cap with no chunk
+         * refused, so no stop block says so: this image writes it, or the trace would read as an exec into a
+         * program that does not record.
+         */
+        atomic_store(&bytes_written, (uint64_t)status.st_size);
+        stop_recording(TRACE_STOP_CAP, UINT64_MAX);
+        return start_failed();
+    }
     /* Without the key a thread's buffer could not be written at its end (and a key never made may be another's). */
     if (pthread_key_create(&exit_key, thread_ends) != 0 || pthread_atfork(NULL, NULL, child_after_fork) != 0)
         return start_failed();

@@ -1,0 +1,32 @@
+"""Small traces written by hand for the tests (format 1: no checks): one image, one thread's chunk, its end, rows."""
+import struct
+
+MALLOC, FREE, MARK = 0, 5, 11
+
+
+def varint(value):
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7f) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def block(kind, payload):
+    return struct.pack('<II', kind, len(payload)) + payload
+
+
+def write(path, events, thread=0, rows=()):
+    """events: (ns after the previous event, op, its fields as the format has them: a pointer as its zigzagged
+    difference + 1); rows: (mark, ns, live bytes, label).
+    The image starts at 1000 ns and ends at 2000 ns."""
+    image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
+    encoded = b''.join(varint(gap << 4 | op) + b''.join(varint(field) for field in fields) for gap, op, *fields in events)
+    chunk = struct.pack('<IIIIQ', thread, 0, 0, 0, 1000) + encoded
+    end = struct.pack('<QII', 2000, 0, 0)
+    row_bytes = b''.join(struct.pack('<QQQQQ', mark, ns, 100, 0, live) + label.encode() + b'\0'
+                         for mark, ns, live, label in rows)
+    with open(path, 'wb') as out:
+        out.write(b'FBTRACE\x01' + block(0x474d4921, image) + block(0x4b4e4843, chunk) + block(0x21444e45, end) +
+                  (block(0x53574f52, row_bytes) if rows else b''))

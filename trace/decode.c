@@ -3,15 +3,31 @@
 
 #include <stdlib.h>
 
-static bool take_varint(struct cursor *cursor, uint64_t *value)
+/*
+ * A varint (LEB128) from *at, not past end: at most 10 bytes, and a value wider than 64 bits is corrupt. *at
+ * moves past it. Inlined, on a pointer held in a register: the decoding is a large share of a replay's reading.
+ */
+static inline __attribute__((always_inline)) bool take_varint(const unsigned char **at, const unsigned char *end,
+                                                                uint64_t *value)
 {
-    uint64_t result = 0;
-    for (unsigned shift = 0; shift < 64 && cursor->position < cursor->length; shift += 7) {
-        unsigned char byte = cursor->bytes[cursor->position++];
-        if (shift == 63 && byte > 1)
+    enum { LONGEST = 10 };
+    const unsigned char *bytes = *at;
+    size_t left = (size_t)(end - bytes), limit = left < LONGEST ? left : LONGEST;
+    if (left == 0)
+        return false;
+    uint64_t result = bytes[0] & 0x7f;
+    if (!(bytes[0] & 0x80)) { /* one byte: most of a trace's times and many sizes */
+        *at = bytes + 1;
+        *value = result;
+        return true;
+    }
+    for (size_t i = 1; i < limit; i++) {
+        unsigned char byte = bytes[i];
+        if (i == LONGEST - 1 && byte > 1)
             return false;
-        result |= (uint64_t)(byte & 0x7f) << shift;
+        result |= (uint64_t)(byte & 0x7f) << (7 * i);
         if (!(byte & 0x80)) {
+            *at = bytes + i + 1;
             *value = result;
             return true;
         }
@@ -19,44 +35,35 @@ static bool take_varint(struct cursor *cursor, uint64_t *value)
     return false;
 }
 
-static bool take_pointer(struct cursor *cursor, uint64_t *pointer)
+/* A pointer: 0 for NULL, else 1 + the zigzag of its distance from the thread's previous pointer. */
+static inline __attribute__((always_inline)) bool take_pointer(const unsigned char **at, const unsigned char *end,
+                                                                 uint64_t *previous, uint64_t *pointer)
 {
     uint64_t value;
-    if (!take_varint(cursor, &value))
+    if (!take_varint(at, end, &value))
         return false;
     if (value == 0) {
         *pointer = 0;
         return true;
     }
-    *pointer = cursor->prev_pointer + (uint64_t)trace_unzigzag(value - 1);
-    cursor->prev_pointer = *pointer;
+    *pointer = *previous + (uint64_t)trace_unzigzag(value - 1);
+    *previous = *pointer;
     return true;
 }
 
-bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt)
+/* An event's fields after its head: false on a corrupt one (at then where it stopped). */
+static bool take_fields(const unsigned char **at, const unsigned char *end, uint64_t *previous_pointer,
+                        struct trace_event *event)
 {
-    struct trace_event *event = &cursor->next;
-    uint64_t head;
-    *corrupt = false;
-    if (cursor->position >= cursor->length)
-        return false;
-    *corrupt = true;
-    if (!take_varint(cursor, &head) || (head & 15) >= chunk->op_count || (head >> 4) > UINT64_MAX - cursor->ns)
-        return false;
-    *event = (struct trace_event){.op = (enum trace_op)(head & 15), .image = chunk->image, .thread = chunk->thread};
-    cursor->ns += head >> 4;
-    if (cursor->ns > chunk->latest_ns)
-        return false; /* timed after its image's end: corrupt */
-    event->ns = cursor->ns;
-    if (trace_op_has_alignment(event->op) && !take_varint(cursor, &event->alignment))
+    if (trace_op_has_alignment(event->op) && !take_varint(at, end, &event->alignment))
         return false;
     switch (event->op) {
     case TRACE_MARK:
-        return (*corrupt = !take_varint(cursor, &event->mark)) == false;
+        return take_varint(at, end, &event->mark);
     case TRACE_CPU:
-        return (*corrupt = !take_varint(cursor, &event->cpu_ns)) == false;
+        return take_varint(at, end, &event->cpu_ns);
     case TRACE_TRIM:
-        return (*corrupt = !take_varint(cursor, &event->size)) == false;
+        return take_varint(at, end, &event->size);
     case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
@@ -66,15 +73,43 @@ bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bo
     case TRACE_REALLOCARRAY:
     case TRACE_VALLOC:
     case TRACE_PVALLOC:
-        if (!take_varint(cursor, &event->size))
+        if (!take_varint(at, end, &event->size))
             return false;
         __attribute__((fallthrough));
     default:
-        if (!take_pointer(cursor, &event->pointer))
-            return false;
+        return take_pointer(at, end, previous_pointer, &event->pointer);
     }
+}
+
+/* Every field of struct trace_event is set below: one added there must be set here too. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct trace_event) == 120,
+               "a field added to struct trace_event: clear it in trace_decode_event");
+
+bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt)
+{
+    struct trace_event *event = &cursor->next;
+    const unsigned char *at = cursor->bytes + cursor->position, *end = cursor->bytes + cursor->length;
+    uint64_t head;
     *corrupt = false;
-    return true;
+    if (at >= end)
+        return false;
+    *corrupt = true;
+    if (!take_varint(&at, end, &head) || (head & 15) >= chunk->op_count || (head >> 4) > UINT64_MAX - cursor->ns)
+        return false;
+    /* Field by field: a compound literal here was a string store (rep stos) per event, slow to start. */
+    event->op = (enum trace_op)(head & 15);
+    event->image = chunk->image;
+    event->thread = chunk->thread;
+    event->size = event->alignment = event->pointer = event->mark = event->cpu_ns = 0;
+    event->live_bytes = event->live_blocks = event->tag = event->old_size = event->displaced_tag = 0;
+    event->failed = event->order_error = event->thread_ends = false;
+    cursor->ns += head >> 4;
+    if (cursor->ns > chunk->latest_ns)
+        return false; /* timed after its image's end: corrupt */
+    event->ns = cursor->ns;
+    *corrupt = !take_fields(&at, end, &cursor->prev_pointer, event);
+    cursor->position = (size_t)(at - cursor->bytes);
+    return !*corrupt;
 }
 
 int trace_bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, char *error, size_t error_size)

@@ -158,20 +158,15 @@ static inline void trace_put_u64(unsigned char *out, uint64_t value)
         out[i] = (unsigned char)(value >> (8 * i));
 }
 
+/* Written out byte by byte: the compiler makes each one load (a loop here it left as a loop, in the check's). */
 static inline uint32_t trace_get_u32(const unsigned char *in)
 {
-    uint32_t value = 0;
-    for (int i = 0; i < 4; i++)
-        value |= (uint32_t)in[i] << (8 * i);
-    return value;
+    return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
 }
 
 static inline uint64_t trace_get_u64(const unsigned char *in)
 {
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++)
-        value |= (uint64_t)in[i] << (8 * i);
-    return value;
+    return (uint64_t)trace_get_u32(in) | (uint64_t)trace_get_u32(in + 4) << 32;
 }
 
 /*

@@ -6,24 +6,10 @@
 
 enum { FIRST_CAPACITY = 1024 };
 
-static size_t slot_of(const struct live_set *set, uint64_t pointer)
-{
-    /*
-     * The blocks of one page go to one run of slots in address order, a slot per 16 bytes (blocks at an odd
-     * multiple of 8 to a second run after it), and pages to runs scattered by Fibonacci hashing (the product's
-     * top bits): a program allocates and frees neighbours together, so a lookup mostly finds its slot in a cache
-     * line the last one brought in. A slot scattered per block cost a cache miss a call: jq's replay took twice
-     * as long. Runs of pages full of 8- or 16-byte blocks overlap into long probes; such pages are no slower
-     * than with a slot per block hashed (measured with 2 M blocks at each stride from 8 bytes to 2 MB).
-     */
-    uint64_t page_hash = (pointer >> 12) * 0x9e3779b97f4a7c15ull;
-    unsigned bits = (unsigned)__builtin_ctzll(set->capacity);
-    return (size_t)((page_hash >> (64 - bits)) + ((pointer >> 4) & 255) + ((pointer & 8) << 5)) & (set->capacity - 1);
-}
-
 static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
 {
     set->capacity = capacity;
+    set->hash_shift = 64 - (unsigned)__builtin_ctzll(capacity);
     set->slots = calloc(capacity, sizeof *set->slots);
     set->tags = tagged ? malloc(capacity * sizeof *set->tags) : NULL;
     if (!set->slots || (tagged && !set->tags))
@@ -59,7 +45,7 @@ void live_clear(struct live_set *set)
 /* Puts a block known to be absent; no growth check. */
 static void put(struct live_set *set, struct live_slot block, uint64_t tag)
 {
-    size_t slot = slot_of(set, block.key);
+    size_t slot = live_slot_of(set, block.key);
     while (set->slots[slot].key)
         slot = (slot + 1) & (set->capacity - 1);
     set->slots[slot] = block;
@@ -82,19 +68,11 @@ static void grow(struct live_set *set)
 
 static size_t find(const struct live_set *set, uint64_t pointer, bool *found)
 {
-    size_t slot = slot_of(set, pointer);
+    size_t slot = live_slot_of(set, pointer);
     while (set->slots[slot].key && set->slots[slot].key != pointer)
         slot = (slot + 1) & (set->capacity - 1);
     *found = set->slots[slot].key == pointer;
     return slot;
-}
-
-void live_prefetch_slot(const struct live_set *set, uint64_t pointer)
-{
-    size_t slot = slot_of(set, pointer);
-    __builtin_prefetch(&set->slots[slot], 1);
-    if (set->tags)
-        __builtin_prefetch(&set->tags[slot], 1);
 }
 
 bool live_contains(const struct live_set *set, uint64_t pointer)
@@ -150,7 +128,7 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
     set->bytes -= *size;
     /* Shift later members of the probe run back into the hole, so that no lookup stops short. */
     for (size_t slot = (hole + 1) & mask; set->slots[slot].key; slot = (slot + 1) & mask) {
-        size_t home = slot_of(set, set->slots[slot].key);
+        size_t home = live_slot_of(set, set->slots[slot].key);
         bool movable = hole <= slot ? (home <= hole || home > slot) : (home <= hole && home > slot);
         if (movable) {
             set->slots[hole] = set->slots[slot];

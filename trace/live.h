@@ -19,6 +19,7 @@ struct live_set {
     uint64_t removed_tag; /* the tag of the block live_remove took out, or live_add displaced, last */
     size_t added_slot;    /* the slot live_add filled last (valid until the set grows or loses a block) */
     size_t capacity; /* a power of two */
+    unsigned hash_shift; /* 64 - log2(capacity): a page's hash is the top bits of a product */
     uint64_t blocks, bytes;
 };
 
@@ -40,13 +41,31 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size);
 
 bool live_contains(const struct live_set *set, uint64_t pointer);
 
+/*
+ * Where a block's lookup starts. The blocks of one page go to one run of slots in address order, a slot per 16
+ * bytes (blocks at an odd multiple of 8 to a second run after it), and pages to runs scattered by Fibonacci
+ * hashing (the product's top bits): a program allocates and frees neighbours together, so a lookup mostly finds
+ * its slot in a cache line the last one brought in. A slot scattered per block cost a cache miss a call: jq's
+ * replay took twice as long. Runs of pages full of 8- or 16-byte blocks overlap into long probes; such pages are
+ * no slower than with a slot per block hashed (measured with 2 M blocks at each stride from 8 bytes to 2 MB).
+ */
+static inline size_t live_slot_of(const struct live_set *set, uint64_t pointer)
+{
+    uint64_t page_hash = (pointer >> 12) * 0x9e3779b97f4a7c15ull;
+    return (size_t)((page_hash >> set->hash_shift) + ((pointer >> 4) & 255) + ((pointer & 8) << 5)) &
+           (set->capacity - 1);
+}
+
 /* Asks the cache for the slot where a lookup of pointer starts, in a table larger than the cache. */
-void live_prefetch_slot(const struct live_set *set, uint64_t pointer);
 static inline void live_prefetch(const struct live_set *set, uint64_t pointer)
 {
     enum { CACHED_SLOTS = 1 << 16 }; /* a table of 1 MiB or less: in the cache already, the prefetch only costs */
-    if (set->capacity > CACHED_SLOTS)
-        live_prefetch_slot(set, pointer);
+    if (set->capacity > CACHED_SLOTS) {
+        size_t slot = live_slot_of(set, pointer);
+        __builtin_prefetch(&set->slots[slot], 1);
+        if (set->tags)
+            __builtin_prefetch(&set->tags[slot], 1);
+    }
 }
 
 /* Removes a block and gives its size; false if none is live at that address. */

@@ -281,6 +281,79 @@ static void cpu_notes_read_back_and_version_1_still_reads(void)
     unlink(path);
 }
 
+/* The number of events a trace reads to the end, or -1 with the error (a corrupt one). */
+static int events_read_to_end(const struct bytes *trace, char *error, size_t error_size)
+{
+    struct trace_reader *reader = trace_open(saved(trace), error, error_size);
+    struct trace_event event;
+    int count = 0, got = -1;
+    while (reader && (got = trace_next(reader, &event, error, error_size)) > 0)
+        count++;
+    trace_close(reader);
+    unlink(path);
+    return got < 0 ? -1 : count;
+}
+
+static void varints_of_every_length_read_back_and_overlong_ones_are_corrupt(void)
+{
+    struct bytes trace;
+    struct trace_event event;
+    char error[256];
+    /* Sizes of 1 to 10 bytes each side of a length's edge, and pointers whose distance is as wide. */
+    struct test_event events[64];
+    size_t count = 0;
+    for (unsigned bits = 0; bits <= 63; bits += 7) {
+        uint64_t edge = (uint64_t)1 << bits;
+        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge - 1, 0x10 + 16 * count};
+        count++;
+        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge, (edge << 4 | 0x10) + 16 * count};
+        count++;
+    }
+    events[count] = (struct test_event){100 + count, TRACE_MALLOC, UINT64_MAX, 0xfffffffffffffff0ull};
+    count++;
+    events[count] = (struct test_event){100 + count, TRACE_MARK, UINT64_MAX, 0};
+    count++;
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 50, events, count);
+    end_trace(&trace);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader != NULL);
+    size_t read = 0;
+    while (reader && trace_next(reader, &event, error, sizeof error) > 0 && read < count) {
+        const struct test_event *want = &events[read++];
+        CHECK(event.op == want->op && event.ns == want->ns);
+        CHECK(event.op == TRACE_MARK ? event.mark == want->size : event.size == want->size && event.pointer == want->pointer);
+    }
+    CHECK(read == count);
+    trace_close(reader);
+    unlink(path);
+
+    /* A malloc at 0x10 of size S, its varint written out here: every way it can go wrong. */
+    static const struct {
+        const char *what;
+        unsigned char bytes[16];
+        size_t length;
+        int events; /* read to the end: the count, or -1 (corrupt) */
+    } sizes[] = {
+        {"ten bytes, the largest value", {0x10 | TRACE_MALLOC, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x21}, 12, 1},
+        {"ten bytes, a bit past 64", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0x21}, 12, -1},
+        {"eleven bytes", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00, 0x21}, 13, -1},
+        {"cut at the chunk's end", {0x10 | TRACE_MALLOC, 0x80, 0x80}, 3, -1},
+        {"no pointer after it", {0x10 | TRACE_MALLOC, 0x08}, 2, -1},
+        {"a zero written long", {0x10 | TRACE_MALLOC, 0x80, 0x00, 0x21}, 4, 1},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        start_trace(&trace, TRACE_VERSION);
+        put_chunk_bytes(&trace, 0, 0, 50, sizes[i].bytes, sizes[i].length);
+        end_trace(&trace);
+        int got = events_read_to_end(&trace, error, sizeof error);
+        if (got != sizes[i].events)
+            printf("  %s: %d events, expected %d\n", sizes[i].what, got, sizes[i].events);
+        CHECK(got == sizes[i].events);
+        CHECK(got >= 0 || strstr(error, "has a bad event") != NULL);
+    }
+}
+
 static void bad_traces_get_exact_errors(void)
 {
     struct bytes trace;
@@ -456,6 +529,7 @@ int main(void)
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
+    RUN_TEST(varints_of_every_length_read_back_and_overlong_ones_are_corrupt);
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);

@@ -53,6 +53,24 @@ static inline void start_trace(struct bytes *out, unsigned version)
     put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
 }
 
+/* A chunk of one thread whose events are the bytes given, already encoded (a test's own, well formed or not). */
+static inline void put_chunk_bytes(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
+                                   const unsigned char *events, size_t length)
+{
+    unsigned char payload[4096];
+    if (length > sizeof payload - TRACE_CHUNK_FIXED) {
+        fprintf(stderr, "trace_builder: a chunk of more than %zu bytes of events\n", sizeof payload - TRACE_CHUNK_FIXED);
+        abort();
+    }
+    memset(payload, 0, TRACE_CHUNK_FIXED);
+    trace_put_u32(payload, thread);
+    trace_put_u32(payload + 4, number);
+    trace_put_u64(payload + 16, base_ns);
+    memcpy(payload + TRACE_CHUNK_FIXED, events, length);
+    trace_put_u32(payload + 12, trace_check(thread, number, base_ns, events, length));
+    put_block(out, TRACE_BLOCK_CHUNK, payload, TRACE_CHUNK_FIXED + length);
+}
+
 /* A chunk of one thread: events as (ns, op, size, pointer), encoded as the writer does. */
 struct test_event {
     uint64_t ns;
@@ -63,31 +81,26 @@ struct test_event {
 static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
                       const struct test_event *events, size_t count)
 {
-    unsigned char payload[4096];
-    size_t at = TRACE_CHUNK_FIXED;
+    unsigned char encoded[4096 - TRACE_CHUNK_FIXED];
+    size_t at = 0;
     uint64_t previous_ns = base_ns, previous_pointer = 0;
-    memset(payload, 0, TRACE_CHUNK_FIXED);
-    trace_put_u32(payload, thread);
-    trace_put_u32(payload + 4, number);
-    trace_put_u64(payload + 16, base_ns);
     for (size_t i = 0; i < count; i++) {
         const struct test_event *event = &events[i];
-        at += trace_put_varint(payload + at, (event->ns - previous_ns) << 4 | event->op);
+        at += trace_put_varint(encoded + at, (event->ns - previous_ns) << 4 | event->op);
         previous_ns = event->ns;
         if (!trace_op_has_pointer(event->op)) { /* a mark's number, a CPU note's time, a trim's pad (in size) */
-            at += trace_put_varint(payload + at, event->size);
+            at += trace_put_varint(encoded + at, event->size);
             continue;
         }
         if (!trace_op_releases(event->op))
-            at += trace_put_varint(payload + at, event->size);
+            at += trace_put_varint(encoded + at, event->size);
         if (event->pointer) {
-            at += trace_put_varint(payload + at, trace_zigzag((int64_t)(event->pointer - previous_pointer)) + 1);
+            at += trace_put_varint(encoded + at, trace_zigzag((int64_t)(event->pointer - previous_pointer)) + 1);
             previous_pointer = event->pointer;
         } else
-            at += trace_put_varint(payload + at, 0);
+            at += trace_put_varint(encoded + at, 0);
     }
-    trace_put_u32(payload + 12, trace_check(thread, number, base_ns, payload + TRACE_CHUNK_FIXED, at - TRACE_CHUNK_FIXED));
-    put_block(out, TRACE_BLOCK_CHUNK, payload, at);
+    put_chunk_bytes(out, thread, number, base_ns, encoded, at);
 }
 
 static inline void end_trace(struct bytes *out)

@@ -40,7 +40,7 @@
  */
 enum call_kind { CALL_NONE, CALL_RELEASE, CALL_REALLOCATE, CALL_ALLOCATE, CALL_TRIM };
 
-static enum call_kind call_kind_of(const struct trace_event *event)
+static inline enum call_kind call_kind_of(const struct trace_event *event)
 {
     switch (event->op) {
     case TRACE_MARK:
@@ -88,7 +88,7 @@ static void replay_inline(struct trace_reader *reader, const struct trace_event 
 }
 
 /* Queued for the main thread by a reading thread (pipeline.c): each block's tag in the live set is its handle. */
-static int queue_call(struct call_pipe *pipe, struct trace_reader *reader, const struct trace_event *event, char *error,
+static inline int queue_call(struct call_pipe *pipe, struct trace_reader *reader, const struct trace_event *event, char *error,
                       size_t error_size)
 {
     uint64_t handle = 0;
@@ -302,7 +302,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
 }
 
 /* An event's calls, made in the main thread, queued for it, or dispatched to the event's thread. */
-static int make_calls(struct replay *replay, const struct trace_event *event, char *error, size_t error_size)
+static inline int make_calls(struct replay *replay, const struct trace_event *event, char *error, size_t error_size)
 {
     if (!replay->threaded && !replay->pipe)
         replay_inline(replay->reader, event);

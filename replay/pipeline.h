@@ -18,7 +18,8 @@ struct call_pipe;
 
 /*
  * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds a call
- * for every 8 bytes of the trace, from 4096 to 1 048 576 calls (32 MiB): what the reading thread may read ahead.
+ * entry (16 bytes: most calls are one, a realloc two) for every 8 bytes of the trace, from 4096 to 1 048 576
+ * entries (16 MiB): what the reading thread may read ahead.
  */
 struct call_pipe *pipe_open(uint64_t trace_bytes);
 void pipe_close(struct call_pipe *pipe);

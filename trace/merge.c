@@ -216,15 +216,13 @@ static void wake(struct trace_reader *reader)
 }
 
 /* Reads the cursor's next event after the one just taken: 0; 1 if the thread has none left; -1 on a corrupt or
-   unreadable chunk. */
+   unreadable chunk. The caller puts the cursor back into the merge. */
 static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t taken_ns, char *error,
                    size_t error_size)
 {
     bool corrupt;
-    if (trace_decode_event(cursor, &reader->chunks[cursor->current], &corrupt)) {
-        heap_push(reader, cursor);
+    if (trace_decode_event(cursor, &reader->chunks[cursor->current], &corrupt))
         return 0;
-    }
     if (corrupt)
         return trace_bad_event(cursor, &reader->chunks[cursor->current], error, error_size);
     cursor->current++;
@@ -236,7 +234,6 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
             return trace_failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
                            (unsigned long long)cursor->next.thread,
                            (unsigned long long)reader->chunks[cursor->current].offset);
-        heap_push(reader, cursor);
         return 0;
     }
     return 1;
@@ -254,7 +251,11 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
 {
     for (;;) {
         struct cursor *cursor = NULL;
-        if (reader->blocked_count > 0) {
+        /* One thread: its events in its order, its cursor left in the merge (most traces; no heap, no waits). */
+        bool alone = reader->cursor_count == 1 && reader->heap_size == 1;
+        if (alone)
+            cursor = reader->heap[0];
+        else if (reader->blocked_count > 0) {
             size_t earliest = 0;
             for (size_t i = 1; i < reader->blocked_count; i++)
                 if (reader->blocked[i]->next.ns < reader->blocked[earliest]->next.ns)
@@ -282,6 +283,10 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         int advanced = advance(reader, cursor, event->ns, error, error_size);
         if (advanced < 0)
             return -1;
+        if (alone && advanced > 0)
+            reader->heap_size = 0;
+        else if (!alone && advanced == 0)
+            heap_push(reader, cursor);
         if (advanced == 0 && trace_op_has_pointer(cursor->next.op))
             live_prefetch(&reader->live, cursor->next.pointer);
         apply(reader, cursor, event);

@@ -250,8 +250,10 @@ static size_t resident_in(const unsigned char *start, size_t length)
             ;
         if (status != 0)
             continue; /* unmapped meanwhile: private_changes tells the caller */
+        /* A page's byte has its low bit set when resident: the product sums a word's eight low bits into its top
+           byte (at most 8, no carry), where __builtin_popcountll is a library call on a build for any x86-64. */
         for (size_t word = 0; word < (count + 7) / 8; word++)
-            resident_pages += (size_t)__builtin_popcountll(pages[word] & 0x0101010101010101ull);
+            resident_pages += (size_t)(((pages[word] & 0x0101010101010101ull) * 0x0101010101010101ull) >> 56);
     }
     return resident_pages * page;
 }

@@ -4,17 +4,24 @@
 #include <stdlib.h>
 
 /*
- * A varint (LEB128) from *at, not past end: at most 10 bytes, and a value wider than 64 bits is corrupt. *at
- * moves past it. Inlined, on a pointer held in a register: the decoding is a large share of a replay's reading.
+ * A varint (LEB128) from *at: at most 10 bytes, and a value wider than 64 bits is corrupt. *at moves past it.
+ * Bounded: not past end (an event near its chunk's end); else the caller knows that a whole event's longest
+ * encoding is left, and no byte is checked against the end. Always inlined, on a pointer held in a register,
+ * each caller's copy made for its own case: the decoding is a large share of a replay's reading.
  */
-static inline __attribute__((always_inline)) bool take_varint(const unsigned char **at, const unsigned char *end,
-                                                                uint64_t *value)
+#define DECODER static inline __attribute__((always_inline))
+DECODER bool take_varint(const unsigned char **at, const unsigned char *end, bool bounded, uint64_t *value)
 {
     enum { LONGEST = 10 };
     const unsigned char *bytes = *at;
-    size_t left = (size_t)(end - bytes), limit = left < LONGEST ? left : LONGEST;
-    if (left == 0)
-        return false;
+    size_t limit = LONGEST;
+    if (bounded) {
+        size_t left = (size_t)(end - bytes);
+        if (left == 0)
+            return false;
+        if (left < limit)
+            limit = left;
+    }
     uint64_t result = bytes[0] & 0x7f;
     if (!(bytes[0] & 0x80)) { /* one byte: most of a trace's times and many sizes */
         *at = bytes + 1;
@@ -36,11 +43,11 @@ static inline __attribute__((always_inline)) bool take_varint(const unsigned cha
 }
 
 /* A pointer: 0 for NULL, else 1 + the zigzag of its distance from the thread's previous pointer. */
-static inline __attribute__((always_inline)) bool take_pointer(const unsigned char **at, const unsigned char *end,
-                                                                 uint64_t *previous, uint64_t *pointer)
+DECODER bool take_pointer(const unsigned char **at, const unsigned char *end, bool bounded, uint64_t *previous,
+                          uint64_t *pointer)
 {
     uint64_t value;
-    if (!take_varint(at, end, &value))
+    if (!take_varint(at, end, bounded, &value))
         return false;
     if (value == 0) {
         *pointer = 0;
@@ -52,18 +59,18 @@ static inline __attribute__((always_inline)) bool take_pointer(const unsigned ch
 }
 
 /* An event's fields after its head: false on a corrupt one (at then where it stopped). */
-static bool take_fields(const unsigned char **at, const unsigned char *end, uint64_t *previous_pointer,
-                        struct trace_event *event)
+DECODER bool take_fields(const unsigned char **at, const unsigned char *end, bool bounded, uint64_t *previous_pointer,
+                         struct trace_event *event)
 {
-    if (trace_op_has_alignment(event->op) && !take_varint(at, end, &event->alignment))
+    if (trace_op_has_alignment(event->op) && !take_varint(at, end, bounded, &event->alignment))
         return false;
     switch (event->op) {
     case TRACE_MARK:
-        return take_varint(at, end, &event->mark);
+        return take_varint(at, end, bounded, &event->mark);
     case TRACE_CPU:
-        return take_varint(at, end, &event->cpu_ns);
+        return take_varint(at, end, bounded, &event->cpu_ns);
     case TRACE_TRIM:
-        return take_varint(at, end, &event->size);
+        return take_varint(at, end, bounded, &event->size);
     case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:
@@ -73,19 +80,20 @@ static bool take_fields(const unsigned char **at, const unsigned char *end, uint
     case TRACE_REALLOCARRAY:
     case TRACE_VALLOC:
     case TRACE_PVALLOC:
-        if (!take_varint(at, end, &event->size))
+        if (!take_varint(at, end, bounded, &event->size))
             return false;
         __attribute__((fallthrough));
     default:
-        return take_pointer(at, end, previous_pointer, &event->pointer);
+        return take_pointer(at, end, bounded, previous_pointer, &event->pointer);
     }
 }
 
 /* Every field of struct trace_event is set below: one added there must be set here too. */
 _Static_assert(sizeof(void *) != 8 || sizeof(struct trace_event) == 120,
-               "a field added to struct trace_event: clear it in trace_decode_event");
+               "a field added to struct trace_event: clear it in decode_event");
 
-bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt)
+/* The cursor's next event; its chunk's end checked at each byte where bounded (see take_varint). */
+DECODER bool decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt, bool bounded)
 {
     struct trace_event *event = &cursor->next;
     const unsigned char *at = cursor->bytes + cursor->position, *end = cursor->bytes + cursor->length;
@@ -94,7 +102,8 @@ bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bo
     if (at >= end)
         return false;
     *corrupt = true;
-    if (!take_varint(&at, end, &head) || (head & 15) >= chunk->op_count || (head >> 4) > UINT64_MAX - cursor->ns)
+    if (!take_varint(&at, end, bounded, &head) || (head & 15) >= chunk->op_count ||
+        (head >> 4) > UINT64_MAX - cursor->ns)
         return false;
     /* Field by field: a compound literal here was a string store (rep stos) per event, slow to start. */
     event->op = (enum trace_op)(head & 15);
@@ -107,9 +116,16 @@ bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bo
     if (cursor->ns > chunk->latest_ns)
         return false; /* timed after its image's end: corrupt */
     event->ns = cursor->ns;
-    *corrupt = !take_fields(&at, end, &cursor->prev_pointer, event);
+    *corrupt = !take_fields(&at, end, bounded, &cursor->prev_pointer, event);
     cursor->position = (size_t)(at - cursor->bytes);
     return !*corrupt;
+}
+
+bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bool *corrupt)
+{
+    if (cursor->length - cursor->position >= TRACE_EVENT_MAX)
+        return decode_event(cursor, chunk, corrupt, false);
+    return decode_event(cursor, chunk, corrupt, true);
 }
 
 int trace_bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, char *error, size_t error_size)

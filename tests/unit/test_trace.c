@@ -1,4 +1,5 @@
 /* Unit tests of the trace reader, the live set and the analysis, on traces built here byte by byte. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,14 +343,27 @@ static void varints_of_every_length_read_back_and_overlong_ones_are_corrupt(void
         {"no pointer after it", {0x10 | TRACE_MALLOC, 0x08}, 2, -1},
         {"a zero written long", {0x10 | TRACE_MALLOC, 0x80, 0x00, 0x21}, 4, 1},
     };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    /* Each alone in its chunk (the decoder checks every byte against the chunk's end), and the corrupt ones also
+       with a whole event's longest encoding after them (it checks none: the event cannot reach the end); the
+       padding reads as 14 failed malloc(0) of 3 bytes each, so a decoder that let the corrupt one through would
+       read them all. */
+    enum { PADDING = 42 };
+    _Static_assert(PADDING >= TRACE_EVENT_MAX && PADDING % 3 == 0, "the padding: a whole number of events");
+    for (size_t i = 0; i < 2 * (sizeof sizes / sizeof sizes[0]); i++) {
+        size_t which = i % (sizeof sizes / sizeof sizes[0]);
+        bool padded = i >= sizeof sizes / sizeof sizes[0];
+        if (padded && (sizes[which].events >= 0 || sizes[which].length == 2))
+            continue; /* a well formed one would read the padding as events; "no pointer" would read one */
+        unsigned char bytes[sizeof sizes[0].bytes + PADDING] = {0};
+        memcpy(bytes, sizes[which].bytes, sizes[which].length);
         start_trace(&trace, TRACE_VERSION);
-        put_chunk_bytes(&trace, 0, 0, 50, sizes[i].bytes, sizes[i].length);
+        put_chunk_bytes(&trace, 0, 0, 50, bytes, sizes[which].length + (padded ? PADDING : 0));
         end_trace(&trace);
         int got = events_read_to_end(&trace, error, sizeof error);
-        if (got != sizes[i].events)
-            printf("  %s: %d events, expected %d\n", sizes[i].what, got, sizes[i].events);
-        CHECK(got == sizes[i].events);
+        if (got != sizes[which].events)
+            printf("  %s%s: %d events, expected %d\n", sizes[which].what, padded ? " (padded)" : "", got,
+                   sizes[which].events);
+        CHECK(got == sizes[which].events);
         CHECK(got >= 0 || strstr(error, "has a bad event") != NULL);
     }
 }

@@ -53,7 +53,7 @@ static size_t read_calls(const char *path, struct call *calls, size_t room, uint
         fprintf(stderr, "replay_floor: %s\n", error);
         exit(2);
     }
-    trace_keep_tags(reader);
+    trace_keep_small_tags(reader); /* block numbers below MAX_BLOCKS */
     struct trace_event event;
     size_t count = 0;
     uint32_t next_block = 0, free_head = 0;

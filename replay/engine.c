@@ -470,7 +470,10 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     }
     pipe_close(replay->pipe);
     replay->pipe = NULL;
-    return failed ? replay_events(replay, error, error_size) : reading.status;
+    if (!failed)
+        return reading.status;
+    trace_keep_tags(replay->reader); /* nothing read yet: the live set's tags become the replay's blocks */
+    return replay_events(replay, error, error_size);
 }
 
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
@@ -478,7 +481,6 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     struct replay replay = {.options = options};
     if (!(replay.reader = trace_open(options->trace, error, error_size)))
         return -1;
-    trace_keep_tags(replay.reader);
     replay.info = trace_info(replay.reader);
     if (trace_check_replayable(replay.info, options->trace, error, error_size) != 0) {
         trace_close(replay.reader);
@@ -487,6 +489,12 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     /* The last image's threads alone: a launcher's second thread would put a one-thread program's calls in a
        replay thread (under glibc another arena than the main thread's, which served them when recorded). */
     replay.threaded = replay.info->last_image_threads > 1;
+    bool piped = !replay.threaded && faults_outweigh_reading(replay.info);
+    /* The live set's tags: handles (below 2^30) where threads make the calls, else the replay's blocks. */
+    if (replay.threaded || piped)
+        trace_keep_small_tags(replay.reader);
+    else
+        trace_keep_tags(replay.reader);
     replay_begin(replay.info, replay.threaded);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
         abort();
@@ -494,7 +502,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     int status;
     if (replay.threaded)
         status = replay_threads(&replay, error, error_size);
-    else if (faults_outweigh_reading(replay.info))
+    else if (piped)
         status = replay_one_thread(&replay, error, error_size);
     else
         status = replay_events(&replay, error, error_size);

@@ -6,6 +6,9 @@
 
 enum { FIRST_CAPACITY = 1024 };
 
+/* A small-tag slot's size: its lower 32 bits, or SIZE_ASIDE when the size is kept in the set aside. */
+#define SIZE_ASIDE UINT32_MAX
+
 static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
 {
     set->capacity = capacity;
@@ -16,33 +19,47 @@ static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
         abort();
 }
 
-void live_init(struct live_set *set)
+static void init(struct live_set *set, bool tagged, bool small_tags)
 {
     memset(set, 0, sizeof *set);
-    allocate_table(set, FIRST_CAPACITY, false);
+    set->small_tags = small_tags;
+    allocate_table(set, FIRST_CAPACITY, tagged);
+}
+
+void live_init(struct live_set *set)
+{
+    init(set, false, false);
 }
 
 void live_init_tagged(struct live_set *set)
 {
-    memset(set, 0, sizeof *set);
-    allocate_table(set, FIRST_CAPACITY, true);
+    init(set, true, false);
+}
+
+void live_init_small_tags(struct live_set *set)
+{
+    init(set, false, true);
 }
 
 void live_free(struct live_set *set)
 {
     free(set->slots);
     free(set->tags);
+    if (set->aside) {
+        live_free(set->aside);
+        free(set->aside);
+    }
     memset(set, 0, sizeof *set);
 }
 
 void live_clear(struct live_set *set)
 {
-    bool tagged = set->tags != NULL;
+    bool tagged = set->tags != NULL, small_tags = set->small_tags;
     live_free(set);
-    allocate_table(set, FIRST_CAPACITY, tagged);
+    init(set, tagged, small_tags);
 }
 
-/* Puts a block known to be absent; no growth check. */
+/* Puts a block known to be absent, its slot as it was (a small tag and size in it); no growth check. */
 static void put(struct live_set *set, struct live_slot block, uint64_t tag)
 {
     size_t slot = live_slot_of(set, block.key);
@@ -82,25 +99,74 @@ bool live_contains(const struct live_set *set, uint64_t pointer)
     return found;
 }
 
+/* ---- A slot's size and tag, wherever the set keeps them. */
+
+static uint64_t size_at(const struct live_set *set, size_t slot)
+{
+    uint64_t value = set->slots[slot].size;
+    if (!set->small_tags)
+        return value;
+    if ((uint32_t)value != SIZE_ASIDE)
+        return (uint32_t)value;
+    bool found;
+    size_t aside = find(set->aside, set->slots[slot].key, &found);
+    return set->aside->slots[aside].size;
+}
+
+static uint64_t tag_at(const struct live_set *set, size_t slot)
+{
+    if (set->small_tags)
+        return set->slots[slot].size >> 32;
+    return set->tags ? set->tags[slot] : 0;
+}
+
+static void set_tag_at(struct live_set *set, size_t slot, uint64_t tag)
+{
+    if (set->small_tags) {
+        if (tag > UINT32_MAX)
+            abort(); /* a user's mistake: a small-tag set's tags are below 2^32 */
+        set->slots[slot].size = (uint32_t)set->slots[slot].size | tag << 32;
+    } else if (set->tags)
+        set->tags[slot] = tag;
+}
+
+/* A slot's size (its tag made 0); a small-tag set's size of 2^32 - 1 or more goes aside. */
+static void set_size_at(struct live_set *set, size_t slot, uint64_t size)
+{
+    if (set->small_tags && (uint32_t)set->slots[slot].size == SIZE_ASIDE) { /* the size it replaces was aside */
+        uint64_t old;
+        live_remove(set->aside, set->slots[slot].key, &old);
+    }
+    set->slots[slot].size = size;
+    if (set->tags)
+        set->tags[slot] = 0;
+    if (!set->small_tags || size < SIZE_ASIDE)
+        return;
+    if (!set->aside) {
+        if (!(set->aside = malloc(sizeof *set->aside)))
+            abort();
+        live_init(set->aside);
+    }
+    live_add(set->aside, set->slots[slot].key, size);
+    set->slots[slot].size = SIZE_ASIDE;
+}
+
 bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
 {
     bool found;
     size_t slot = find(set, pointer, &found);
     if (found) {
-        set->removed_tag = set->tags ? set->tags[slot] : 0; /* the displaced block's */
-        set->bytes = set->bytes - set->slots[slot].size + size;
-        set->slots[slot].size = size;
-        if (set->tags)
-            set->tags[slot] = 0;
+        set->removed_tag = tag_at(set, slot); /* the displaced block's */
+        set->bytes = set->bytes - size_at(set, slot) + size;
+        set_size_at(set, slot, size);
         return false;
     }
     if ((set->blocks + 1) * 4 > set->capacity * 3) { /* at most three quarters full */
         grow(set);
         slot = find(set, pointer, &found);
     }
-    set->slots[slot] = (struct live_slot){.key = pointer, .size = size};
-    if (set->tags)
-        set->tags[slot] = 0;
+    set->slots[slot] = (struct live_slot){.key = pointer};
+    set_size_at(set, slot, size);
     set->added_slot = slot;
     set->blocks++;
     set->bytes += size;
@@ -109,10 +175,15 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
 
 bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag)
 {
+    /* The block live_add added last, most often: its slot is known without a lookup. */
+    if (pointer && set->slots[set->added_slot].key == pointer) {
+        set_tag_at(set, set->added_slot, tag);
+        return true;
+    }
     bool found;
     size_t slot = find(set, pointer, &found);
-    if (found && set->tags)
-        set->tags[slot] = tag;
+    if (found)
+        set_tag_at(set, slot, tag);
     return found;
 }
 
@@ -122,8 +193,12 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
     size_t hole = find(set, pointer, &found), mask = set->capacity - 1;
     if (!found)
         return false;
-    *size = set->slots[hole].size;
-    set->removed_tag = set->tags ? set->tags[hole] : 0;
+    *size = size_at(set, hole);
+    set->removed_tag = tag_at(set, hole);
+    if (set->small_tags && (uint32_t)set->slots[hole].size == SIZE_ASIDE) {
+        uint64_t aside;
+        live_remove(set->aside, pointer, &aside);
+    }
     set->blocks--;
     set->bytes -= *size;
     /* Shift later members of the probe run back into the hole, so that no lookup stops short. */

@@ -12,10 +12,18 @@ struct live_slot {
     uint64_t size;
 };
 
-/* An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most three quarters full. */
+/*
+ * An open-addressing hash set of block addresses with their sizes: 16 bytes a slot, at most three quarters full.
+ * A set may keep a number per block for its user (a replay's block, or its handle), its tag: of 64 bits in an
+ * array beside the slots (8 more bytes a slot), or of 32 bits in the slot itself, beside a size of 32 bits (a
+ * larger size is kept aside, in a set of its own): jq's replay, whose reading thread keeps such a set of 3.4 M
+ * blocks, took a tenth less time with its handles in the slots than beside them.
+ */
 struct live_set {
     struct live_slot *slots;
-    uint64_t *tags; /* a tagged set's: one number per slot for its user (a replay's block); else NULL */
+    uint64_t *tags;          /* the 64-bit tags, by slot (live_init_tagged); else NULL */
+    bool small_tags;         /* tags of 32 bits in the slots' upper halves (live_init_small_tags) */
+    struct live_set *aside;  /* small_tags: the sizes that do not fit 32 bits, by address; NULL until one comes */
     uint64_t removed_tag; /* the tag of the block live_remove took out, or live_add displaced, last */
     size_t added_slot;    /* the slot live_add filled last (valid until the set grows or loses a block) */
     size_t capacity; /* a power of two */
@@ -28,7 +36,10 @@ void live_init(struct live_set *set);
 /* The same with a tag per block (8 more bytes a slot): 0 when added, set with live_set_tag. */
 void live_init_tagged(struct live_set *set);
 
-/* Sets the tag of a live block; false if none is live at that address. */
+/* The same with a tag per block below 2^32, kept in its slot (16 bytes a slot, as live_init's). */
+void live_init_small_tags(struct live_set *set);
+
+/* Sets the tag of a live block; false if none is live at that address. A small tag above 2^32 - 1 aborts. */
 bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag);
 void live_free(struct live_set *set);
 void live_clear(struct live_set *set);

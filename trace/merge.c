@@ -136,15 +136,15 @@ void trace_keep_tags(struct trace_reader *reader)
     live_init_tagged(&reader->live);
 }
 
+void trace_keep_small_tags(struct trace_reader *reader)
+{
+    live_free(&reader->live);
+    live_init_small_tags(&reader->live);
+}
+
 bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
 {
-    /* The block the last event added, most often: its slot is known without a lookup. */
-    struct live_set *live = &reader->live;
-    if (live->tags && live->slots[live->added_slot].key == pointer) {
-        live->tags[live->added_slot] = tag;
-        return true;
-    }
-    return live_set_tag(live, pointer, tag);
+    return live_set_tag(&reader->live, pointer, tag);
 }
 
 /* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */

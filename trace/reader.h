@@ -97,6 +97,9 @@ void trace_close(struct trace_reader *reader);
 /* Keeps a tag per live block from now on (call before the first trace_next): a replay's handle for it. */
 void trace_keep_tags(struct trace_reader *reader);
 
+/* The same for tags below 2^32, kept in the live set's slots (a tenth faster on a large trace: live.h). */
+void trace_keep_small_tags(struct trace_reader *reader);
+
 /* Sets the tag of a live block (an allocation just returned); false if none is live at that address. */
 bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag);
 

@@ -13,34 +13,84 @@
 
 /* ---- Tests. */
 
+/* A size for a block: mostly small, now and then one that does not fit 32 bits (or just fits). */
+static uint64_t test_size(unsigned seed)
+{
+    switch (seed % 97) {
+    case 0: return UINT32_MAX;                   /* the first kept aside */
+    case 1: return UINT32_MAX - 1;               /* the last kept in the slot */
+    case 2: return ((uint64_t)1 << 40) + seed;   /* far beyond */
+    default: return 1 + seed % 900;
+    }
+}
+
 static void live_set_matches_a_plain_array_through_many_changes(void)
 {
     enum { SLOTS = 5000 };
-    static uint64_t sizes[SLOTS]; /* 0: not live */
-    struct live_set set;
-    uint64_t bytes = 0, blocks = 0, got;
-    unsigned seed = 7;
-    live_init(&set);
-    for (int step = 0; step < 200000; step++) {
-        seed = seed * 1103515245u + 12345u;
-        size_t slot = (seed >> 8) % SLOTS;
-        uint64_t pointer = 0x7f0000000000ull + slot * 48;
-        if (sizes[slot]) {
-            CHECK(live_remove(&set, pointer, &got) && got == sizes[slot]);
-            bytes -= sizes[slot];
-            blocks--;
-            sizes[slot] = 0;
-        } else {
-            sizes[slot] = 1 + seed % 900;
-            CHECK(live_add(&set, pointer, sizes[slot]));
-            bytes += sizes[slot];
-            blocks++;
+    enum mode { PLAIN, TAGGED, SMALL_TAGS };
+    for (enum mode mode = PLAIN; mode <= SMALL_TAGS; mode++) {
+        static uint64_t sizes[SLOTS], tags[SLOTS]; /* size 0: not live */
+        memset(sizes, 0, sizeof sizes);
+        struct live_set set;
+        uint64_t bytes = 0, blocks = 0, got;
+        unsigned seed = 7;
+        if (mode == PLAIN)
+            live_init(&set);
+        else if (mode == TAGGED)
+            live_init_tagged(&set);
+        else
+            live_init_small_tags(&set);
+        for (int step = 0; step < 200000; step++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t slot = (seed >> 8) % SLOTS;
+            uint64_t pointer = 0x7f0000000000ull + slot * 48;
+            if (sizes[slot] && seed % 7 == 0) { /* an address handed out again while live: replaced */
+                uint64_t size = test_size(seed >> 3);
+                CHECK(!live_add(&set, pointer, size));
+                CHECK(mode == PLAIN || set.removed_tag == tags[slot]);
+                bytes = bytes - sizes[slot] + size;
+                sizes[slot] = size;
+                tags[slot] = 0;
+            } else if (sizes[slot]) {
+                CHECK(live_remove(&set, pointer, &got) && got == sizes[slot]);
+                CHECK(mode == PLAIN || set.removed_tag == tags[slot]);
+                bytes -= sizes[slot];
+                blocks--;
+                sizes[slot] = 0;
+            } else {
+                sizes[slot] = test_size(seed >> 3);
+                CHECK(live_add(&set, pointer, sizes[slot]));
+                bytes += sizes[slot];
+                blocks++;
+                /* A tag at once (as a replay does), or later, or none; small tags up to their largest. */
+                tags[slot] = mode == PLAIN ? 0 : mode == TAGGED ? (uint64_t)seed << 31 : seed % 3 == 0 ? UINT32_MAX : seed;
+                if (seed % 5 == 0)
+                    tags[slot] = 0;
+                else
+                    CHECK(live_set_tag(&set, pointer, tags[slot]));
+            }
+            if (step % 10007 == 0) { /* a tag set again on a block added long before */
+                size_t other = (seed >> 4) % SLOTS;
+                uint64_t other_pointer = 0x7f0000000000ull + other * 48;
+                CHECK(live_set_tag(&set, other_pointer, 42) == (sizes[other] != 0));
+                if (sizes[other] && mode != PLAIN)
+                    tags[other] = 42;
+            }
         }
+        CHECK(set.bytes == bytes && set.blocks == blocks);
+        CHECK(!live_remove(&set, 0x1234, &got));
+        CHECK(!live_set_tag(&set, 0x1234, 1));
+        /* Every block taken out again: each size and tag as it was, nothing left aside. */
+        for (size_t slot = 0; slot < SLOTS; slot++)
+            if (sizes[slot]) {
+                CHECK(live_remove(&set, 0x7f0000000000ull + slot * 48, &got) && got == sizes[slot]);
+                CHECK(mode == PLAIN || set.removed_tag == tags[slot]);
+            }
+        CHECK(set.bytes == 0 && set.blocks == 0);
+        CHECK(!set.aside || set.aside->blocks == 0);
+        CHECK((set.aside != NULL) == (mode == SMALL_TAGS)); /* the large sizes went aside only there */
+        live_free(&set);
     }
-    CHECK(set.bytes == bytes && set.blocks == blocks);
-    CHECK(!live_remove(&set, 0x1234, &got));
-    CHECK(!live_add(&set, 0x7f0000000000ull + 3 * 48, 5) || sizes[3] == 0); /* a second add at a live address */
-    live_free(&set);
 }
 
 static void threads_merge_in_time_with_releases_first(void)

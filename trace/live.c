@@ -120,27 +120,15 @@ static uint64_t tag_at(const struct live_set *set, size_t slot)
     return set->tags ? set->tags[slot] : 0;
 }
 
-static void set_tag_at(struct live_set *set, size_t slot, uint64_t tag)
+/* A small-tag set's slot size that involves the set aside: the one it replaces was there, or this one goes there. */
+static __attribute__((noinline)) void set_size_aside(struct live_set *set, size_t slot, uint64_t size)
 {
-    if (set->small_tags) {
-        if (tag > UINT32_MAX)
-            abort(); /* a user's mistake: a small-tag set's tags are below 2^32 */
-        set->slots[slot].size = (uint32_t)set->slots[slot].size | tag << 32;
-    } else if (set->tags)
-        set->tags[slot] = tag;
-}
-
-/* A slot's size (its tag made 0); a small-tag set's size of 2^32 - 1 or more goes aside. */
-static void set_size_at(struct live_set *set, size_t slot, uint64_t size)
-{
-    if (set->small_tags && (uint32_t)set->slots[slot].size == SIZE_ASIDE) { /* the size it replaces was aside */
+    if ((uint32_t)set->slots[slot].size == SIZE_ASIDE) {
         uint64_t old;
         live_remove(set->aside, set->slots[slot].key, &old);
     }
-    set->slots[slot].size = size;
-    if (set->tags)
-        set->tags[slot] = 0;
-    if (!set->small_tags || size < SIZE_ASIDE)
+    set->slots[slot].size = size < SIZE_ASIDE ? size : SIZE_ASIDE;
+    if (size < SIZE_ASIDE)
         return;
     if (!set->aside) {
         if (!(set->aside = malloc(sizeof *set->aside)))
@@ -148,7 +136,19 @@ static void set_size_at(struct live_set *set, size_t slot, uint64_t size)
         live_init(set->aside);
     }
     live_add(set->aside, set->slots[slot].key, size);
-    set->slots[slot].size = SIZE_ASIDE;
+}
+
+/* A slot's size, its tag made 0 (a new block's, or one that replaces another at its address). */
+static inline void set_size_at(struct live_set *set, size_t slot, uint64_t size)
+{
+    if (!set->small_tags) {
+        set->slots[slot].size = size;
+        if (set->tags)
+            set->tags[slot] = 0;
+    } else if (size < SIZE_ASIDE && (uint32_t)set->slots[slot].size != SIZE_ASIDE)
+        set->slots[slot].size = size;
+    else
+        set_size_aside(set, slot, size);
 }
 
 bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
@@ -175,15 +175,12 @@ bool live_add(struct live_set *set, uint64_t pointer, uint64_t size)
 
 bool live_set_tag(struct live_set *set, uint64_t pointer, uint64_t tag)
 {
-    /* The block live_add added last, most often: its slot is known without a lookup. */
-    if (pointer && set->slots[set->added_slot].key == pointer) {
-        set_tag_at(set, set->added_slot, tag);
+    if (live_tag_added(set, pointer, tag))
         return true;
-    }
     bool found;
     size_t slot = find(set, pointer, &found);
     if (found)
-        set_tag_at(set, slot, tag);
+        live_tag_slot(set, slot, tag);
     return found;
 }
 
@@ -193,11 +190,15 @@ bool live_remove(struct live_set *set, uint64_t pointer, uint64_t *size)
     size_t hole = find(set, pointer, &found), mask = set->capacity - 1;
     if (!found)
         return false;
-    *size = size_at(set, hole);
-    set->removed_tag = tag_at(set, hole);
-    if (set->small_tags && (uint32_t)set->slots[hole].size == SIZE_ASIDE) {
-        uint64_t aside;
-        live_remove(set->aside, pointer, &aside);
+    uint64_t value = set->slots[hole].size;
+    if (!set->small_tags) {
+        *size = value;
+        set->removed_tag = set->tags ? set->tags[hole] : 0;
+    } else {
+        *size = (uint32_t)value;
+        set->removed_tag = value >> 32;
+        if (*size == SIZE_ASIDE)
+            live_remove(set->aside, pointer, size); /* the size kept aside, taken out with the block */
     }
     set->blocks--;
     set->bytes -= *size;

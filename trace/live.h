@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* One block: its address and its requested bytes, side by side (a lookup reads one cache line). */
 struct live_slot {
@@ -77,6 +78,26 @@ static inline void live_prefetch(const struct live_set *set, uint64_t pointer)
         if (set->tags)
             __builtin_prefetch(&set->tags[slot], 1);
     }
+}
+
+/* Sets the tag of the block in a slot (a small tag above 2^32 - 1 aborts: a user's mistake). */
+static inline void live_tag_slot(struct live_set *set, size_t slot, uint64_t tag)
+{
+    if (set->small_tags) {
+        if (tag > UINT32_MAX)
+            abort();
+        set->slots[slot].size = (uint32_t)set->slots[slot].size | tag << 32;
+    } else if (set->tags)
+        set->tags[slot] = tag;
+}
+
+/* Sets the tag of the block live_add added last, if it is the block at pointer (most often: no lookup). */
+static inline bool live_tag_added(struct live_set *set, uint64_t pointer, uint64_t tag)
+{
+    if (!pointer || set->slots[set->added_slot].key != pointer)
+        return false;
+    live_tag_slot(set, set->added_slot, tag);
+    return true;
 }
 
 /* Removes a block and gives its size; false if none is live at that address. */

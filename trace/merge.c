@@ -144,7 +144,8 @@ void trace_keep_small_tags(struct trace_reader *reader)
 
 bool trace_set_tag(struct trace_reader *reader, uint64_t pointer, uint64_t tag)
 {
-    return live_set_tag(&reader->live, pointer, tag);
+    /* The block the last event added, most often: its slot is known without a lookup (or a call). */
+    return live_tag_added(&reader->live, pointer, tag) || live_set_tag(&reader->live, pointer, tag);
 }
 
 /* Applies an event to the live set; sets what it freed, whether it failed, and the live heap after it. */

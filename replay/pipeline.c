@@ -18,9 +18,9 @@
  * each. The reading thread writes calls into a ring and publishes them a batch at a time; the main thread makes
  * them and publishes how many it has made, a batch at a time too (one shared cache line each way per batch, not
  * per call). The rows go through the ring too, taken by the main thread when it reaches them: the reading thread
- * reads on meanwhile, and its lead (up to a million calls) covers the stretches where it falls behind, as when
- * its live set doubles (jq's last doubling: a fifth of a second). (A row waits in the ring until its batch is
- * published: 512 calls later, or at the next wait.) Either side that finds nothing to do spins a little, then
+ * reads on meanwhile, and its lead (up to a million entries: most calls are one) covers the stretches where it
+ * falls behind, as when its live set doubles (jq's last doubling: a tenth of a second). (A row waits in the ring
+ * until its batch is published: 512 entries later, or at the next wait.) Either side that finds nothing to do spins a little, then
  * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the
  * cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
  * blocks (8 bytes a handle, in pages); the reading thread recycles the handles of released blocks, last
@@ -30,7 +30,7 @@
 
 enum {
     RING_MIN = 1 << 12, RING_MAX = 1 << 20, /* entries queued at most: 64 KiB to 16 MiB (pipe_open) */
-    BATCH = 512,             /* calls published together */
+    BATCH = 512,             /* entries published together (a call's all in one batch) */
     HANDLE_PAGE = 1 << 16,   /* handles a page of the block table */
     HANDLE_PAGES = 1 << 14,  /* so at most 2^30 - 1 blocks live at once */
     SPINS = 4096, YIELDS = 64,

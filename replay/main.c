@@ -1,6 +1,7 @@
 /* fb-replay: replays a recorded trace's calls under the allocator it runs with, and samples where the recording did. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,16 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N]    fb-replay --help | --version\n"
+    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N] [--no-warnings]\n"
+          "       fb-replay --help | --version\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
           "reports the memory at the recording's rows, every 5% of its time, and at the end: run it as\n"
           "./run --replay=TRACE. --time=gaps (default) sleeps the idle part of the recorded gaps, where it is\n"
           "longer than --gap-ms (10), so that allocators that purge on a timer see the idle (a trace's CPU\n"
           "notes tell the idle from the busy); --time=fast sleeps none; --time=real\n"
-          "never runs ahead of the recorded clock (it waits whenever it is early by more than 1 ms).\n",
+          "never runs ahead of the recorded clock (it waits whenever it is early by more than 1 ms).\n"
+          "--no-warnings leaves out what the trace itself is warned of (order errors, rows without their mark): the\n"
+          "same in every replay of it, the runner has only a trace's first replay say it.\n",
           out);
 }
 
@@ -45,14 +49,17 @@ static int parse_time(const char *name, enum replay_time *time)
     return -1;
 }
 
-static int parse(int argc, char **argv, struct replay_options *options)
+static int parse(int argc, char **argv, struct replay_options *options, bool *warnings)
 {
-    enum { OPT_TIME = 1000, OPT_GAP_MS };
-    static const struct option long_options[] = {
-        {"time", required_argument, NULL, OPT_TIME}, {"gap-ms", required_argument, NULL, OPT_GAP_MS}, {NULL, 0, NULL, 0}};
+    enum { OPT_TIME = 1000, OPT_GAP_MS, OPT_NO_WARNINGS };
+    static const struct option long_options[] = {{"time", required_argument, NULL, OPT_TIME},
+                                                 {"gap-ms", required_argument, NULL, OPT_GAP_MS},
+                                                 {"no-warnings", no_argument, NULL, OPT_NO_WARNINGS},
+                                                 {NULL, 0, NULL, 0}};
     const char *given[2] = {NULL, NULL}; /* each option's value, to refuse one given twice */
     int opt;
     *options = (struct replay_options){.gap_ns = 10 * 1000000ull};
+    *warnings = true;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
         char *end;
@@ -78,6 +85,9 @@ static int parse(int argc, char **argv, struct replay_options *options)
                 return -1;
             }
             options->gap_ns = value * 1000000ull;
+            break;
+        case OPT_NO_WARNINGS:
+            *warnings = false;
             break;
         case ':':
             fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
@@ -114,7 +124,8 @@ int main(int argc, char **argv)
         printf("fb-replay (fragbench) %s\n", FRAGBENCH_VERSION);
         return 0;
     }
-    if (parse(argc, argv, &options) != 0)
+    bool warnings;
+    if (parse(argc, argv, &options, &warnings) != 0)
         return 2;
     probe_start();
     struct replay_outcome outcome;
@@ -122,14 +133,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "fb-replay: %s\n", error);
         return 2;
     }
-    if (outcome.releases_not_live || outcome.allocations_at_live)
+    if (warnings && (outcome.releases_not_live || outcome.allocations_at_live))
         fprintf(stderr,
                 "fb-replay: warning: %s has %" PRIu64 " release(s) of blocks not live and %" PRIu64 " allocation(s) at "
                 "addresses still live: the program freed or allocated by a path the recorder does not see, or the "
                 "trace is damaged (fb-trace info counts them). The replay skipped those releases, and released the "
                 "block at a reused address before its new allocation.\n",
                 options.trace, outcome.releases_not_live, outcome.allocations_at_live);
-    if (outcome.rows_without_mark)
+    if (warnings && outcome.rows_without_mark)
         fprintf(stderr,
                 "fb-replay: warning: %s has %" PRIu64 " row(s) of the recording (the first: '%s') placed at a mark of "
                 "the program that is not among its events (a buffer the program never wrote, or a chunk lost): the "

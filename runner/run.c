@@ -320,6 +320,9 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         *arg++ = run->program;
         *arg++ = run->script;
         *arg++ = run->scale_arg;
+        /* What the trace is warned of is the same in each replay of it: said by its first (profile, rep 1). */
+        if (rep != 1 || selected != &matrix->selection->items[0])
+            *arg++ = "--no-warnings";
         *arg = NULL;
         return;
     }

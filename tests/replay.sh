@@ -222,6 +222,12 @@ code=$?
 expect a_row_at_a_mark_not_among_the_events_is_said_to_have_no_replay_row "exit $code: $(cat "$tmp/lost-mark.err"); rows: $(cut -d: -f1 "$tmp/lost-mark.rows" | tr '\n' ' ')" \
     "$code:$(grep -c '^Start: \|^Exit: \|^Replay end: ' "$tmp/lost-mark.rows"):$(grep -c '^Middle' "$tmp/lost-mark.rows"):$(cat "$tmp/lost-mark.err")" = \
     "0:3:0:fb-replay: warning: $tmp/lost-mark.trace has 1 row(s) of the recording (the first: 'Middle') placed at a mark of the program that is not among its events (a buffer the program never wrote, or a chunk lost): the replay has no row for them."
+# The same warning in every replay of the trace: the runner has only its first replay say it (where ten profiles
+# and three reps once printed it thirty times).
+"$FB" --quiet --alloc=glibc,jemalloc --reps=2 --replay="$tmp/lost-mark.trace" --csv="$tmp/lost-mark.csv" >/dev/null 2>"$tmp/lost-mark-runs.err"
+code=$?
+expect a_traces_warning_is_said_once_for_all_its_replays "exit $code: $(cat "$tmp/lost-mark-runs.err")" \
+    "$code:$(grep -c 'fb-replay: warning: .* placed at a mark of the program that is not among its events' "$tmp/lost-mark-runs.err"):$(grep -c ',Replay end,' "$tmp/lost-mark.csv")" = "0:1:4"
 build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')

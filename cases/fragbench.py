@@ -383,13 +383,15 @@ def _number_after(key, length, start=0):
 
 
 def sample():
-    """This process's memory in kB: vsz, rss (all resident), anon (RssAnon) and file (RssFile)."""
+    """This process's memory in kB: vsz, rss (all resident), anon (RssAnon), file (RssFile) and hwm (VmHWM, the
+    kernel's high-water mark of its RSS: a peak between two of the runner's samples)."""
     length = _read("/proc/self/statm")
     vsz, end = _number_after(b"", length)
     rss = _number_after(b" ", length, end)[0]
     length = _read("/proc/self/status")
     anon, file = _number_after(b"\nRssAnon:", length)[0], _number_after(b"\nRssFile:", length)[0]
-    return {"vsz_kb": vsz * _PAGE_KB, "rss_kb": rss * _PAGE_KB, "anon_kb": anon, "file_kb": file}
+    hwm = _number_after(b"\nVmHWM:", length)[0]
+    return {"vsz_kb": vsz * _PAGE_KB, "rss_kb": rss * _PAGE_KB, "anon_kb": anon, "file_kb": file, "hwm_kb": hwm}
 
 
 def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_peak_kb=None):
@@ -415,6 +417,8 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
     if trace_mark:
         fields.append("trace_mark=%d" % trace_mark)
     fields += ["%s=%d" % (key, memory[key]) for key in ("vsz_kb", "rss_kb", "anon_kb", "file_kb")]
+    if memory.get("hwm_kb"):  # a sample taken by the caller may be of another shape
+        fields.append("hwm_kb=%d" % memory["hwm_kb"])
     if live_bytes is not None and allocs is not None:
         fields += ["live_bytes=%d" % live_bytes, "allocs=%d" % allocs]
     if child_peak_kb is not None:

@@ -49,6 +49,7 @@ static void sample_less_own(struct fb_memory *memory)
         if (own == own_before || ++tries >= TRIES) {
             memory->rss_kb = memory->rss_kb > own / 1024 ? memory->rss_kb - own / 1024 : 0;
             memory->anon_kb = memory->anon_kb > own / 1024 ? memory->anon_kb - own / 1024 : 0;
+            memory->hwm_kb = FB_UNKNOWN; /* the kernel's high-water mark holds the replay's own: not sent */
             return;
         }
     }

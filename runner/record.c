@@ -48,6 +48,7 @@ static const struct field_spec {
     PHASE_NUMBER(recorded_rss_kb, false),
     PHASE_NUMBER(end, false),
     PHASE_NUMBER(replay_peak_kb, false),
+    PHASE_NUMBER(hwm_kb, false),
     NUMBER(RECORD_IDLE, idle_ms, true),
 #undef TEXT
 #undef NUMBER

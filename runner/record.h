@@ -30,6 +30,7 @@ struct phase_sample {
     /* optional (fb-replay): where the row stands in the recording replayed, and the RSS the recording had there */
     uint64_t recorded_us, recorded_rss_kb;
     uint64_t replay_peak_kb; /* optional (fb-replay): its largest RSS so far, at its rows and between, less its own */
+    uint64_t hwm_kb;         /* optional: the process's own VmHWM as it sampled (0: not sent) */
     bool has_recorded, has_recorded_rss;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */

@@ -128,7 +128,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         }
         run->last_smaps = extra; /* for the Exit row: known only if read with this sample */
     } else if (mark) {
-        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
         run->last = memory; /* gone already: its own last word is the newest there is */
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
@@ -140,7 +140,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
            its rows, with the memory they report, its own less that bookkeeping, as its CSV rows have it. */
         if (!mark)
             return;
-        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
     }
     if (run->matrix->timeline) {
         if (run->sample_count % 256 == 0) {
@@ -275,6 +275,8 @@ static bool on_record(void *context, const struct record *record)
         run->mark_peak_kb = sent->rss_kb;
     if (sent->replay_peak_kb > run->mark_peak_kb)
         run->mark_peak_kb = sent->replay_peak_kb;
+    if (sent->hwm_kb > run->mark_hwm_kb)
+        run->mark_hwm_kb = sent->hwm_kb;
     note_peak(run, sent->rss_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
               sent->trace_mark);
     note_rss(run, sent->rss_kb);
@@ -462,12 +464,15 @@ void run_finish(struct run *run)
          * A replay's rows leave out its own bookkeeping, which an outside sample cannot: its peak is its rows' and
          * the largest it noted between them (replay_peak_kb), both less that bookkeeping.
          * A recorded run's is the largest RSS seen at a known moment, where the trace gives the live heap (the
-         * kernel's high-water mark has no moment); any other run's includes that high-water mark.
+         * kernel's high-water mark has no moment); any other run's includes that high-water mark, read from
+         * outside at each sample and from inside at each mark (the last mark of a program that ends at once
+         * comes after it has gone: the outside read then finds nothing).
          */
-        uint64_t outside = run->matrix->trace_path ? run->peak_seen.rss_kb : run->sampler.peak_rss_kb;
+        uint64_t high_water = run->sampler.peak_rss_kb > run->mark_hwm_kb ? run->sampler.peak_rss_kb : run->mark_hwm_kb;
+        uint64_t outside = run->matrix->trace_path ? run->peak_seen.rss_kb : high_water;
         run->identity.peak_rss_kb = outside > run->mark_peak_kb && !run->replay ? outside : run->mark_peak_kb;
         if (!run->replay)
-            note_rss(run, run->sampler.peak_rss_kb); /* what a later run of the case may hold, high-water mark included */
+            note_rss(run, high_water); /* what a later run of the case may hold, high-water mark included */
         sampler_close(&run->sampler);
         run->sampling = false;
     }
@@ -480,7 +485,7 @@ void run_finish(struct run *run)
         run->phases[run->phase_count - 1].elapsed_us = (uint64_t)(wall * 1e6);
     else if (run->matrix->command && run->have_hello && !run->have_last && run->phase_count > 0) {
         const struct phase_sample *mark = &run->phases[run->phase_count - 1]; /* never sampled from outside */
-        run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb};
+        run->last = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
         run->have_last = true;
         run->last_ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
         run->last_is_a_mark = true;

@@ -57,6 +57,7 @@ struct run {
     double foreign_since;
     double hello_at;          /* when the last hello came */
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
+    uint64_t mark_hwm_kb;     /* the largest VmHWM they reported (the kernel's high-water mark, read inside) */
     struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */
     uint64_t t0_us;           /* when the child was started, as its records count elapsed_us */
     bool replay;              /* a replay (fb-replay): its rows, not outside samples, give its peak */

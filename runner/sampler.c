@@ -52,6 +52,7 @@ int sampler_read(struct sampler *sampler, struct fb_memory *memory)
      * nearest. It starts again at each exec; the samples of an earlier image keep that image's share.
      */
     uint64_t high_water_kb = fb_status_kb(text, "VmHWM");
+    memory->hwm_kb = high_water_kb;
     if (high_water_kb != UINT64_MAX && high_water_kb > sampler->peak_rss_kb)
         sampler->peak_rss_kb = high_water_kb;
     if (memory->rss_kb > sampler->peak_rss_kb)

@@ -76,6 +76,14 @@ peak=$(value "$tmp/between.csv" python3 glibc Exit peak_rss_kb)
 after=$(value "$tmp/between.csv" python3 glibc "After free" rss_kb)
 expect external_peak_between_samples_is_the_kernels_high_water_mark "exit $code, peak ${peak:-?} kB, RSS after the free ${after:-?} kB; $(cat "$tmp/between.err")" \
     "$code:$([ "${peak:-0}" -gt $((96 * 1024)) ] && [ "${after:-0}" -lt $((64 * 1024)) ] && echo peak)" = "0:peak"
+# A program that ends at once after its peak, with no mark in it: perl makes a string of 96 MB (and a copy, 192 MB)
+# and exits. The runner's outside read at its Exit finds the process gone; the Exit itself carries the process's own
+# high-water mark (VmHWM, read inside as it ended), where the run's peak once showed 5 MB.
+"$FB" --quiet --interval-ms=60000 --csv="$tmp/perl.csv" -- perl -e '$x = "x" x (96 << 20); undef $x;' 2>"$tmp/perl.err"
+code=$?
+peak=$(value "$tmp/perl.csv" perl glibc Exit peak_rss_kb)
+expect external_peak_of_a_program_that_ends_at_once_is_its_own_high_water_mark "exit $code, peak ${peak:-?} kB; $(cat "$tmp/perl.err")" \
+    "$code:$([ "${peak:-0}" -gt $((96 * 1024)) ] && echo peak)" = "0:peak"
 # Exit is the process's own last word, after its atexit handlers: 64 MB written by one, with no outside sample
 # after main (--interval-ms=1000 in a run of half a second), shows at Exit. A process that leaves by _exit says
 # no last word: its last outside sample (every 20 ms, while it held 64 MB) stands in.

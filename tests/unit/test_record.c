@@ -146,6 +146,18 @@ static void sent_allocator_view_parses_back(void)
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(r.phase.has_recorded && r.phase.recorded_us == 42 && !r.phase.has_recorded_rss && r.phase.replay_peak_kb == 0);
+    CHECK(r.phase.hwm_kb == 0); /* none known in this sample: none sent */
+    /* The process's own high-water mark, where its sample read one (fb_sample does; a replay's says none). */
+    memory.hwm_kb = 201740;
+    CHECK(fb_send_phase(fds[1], 9, "Exit", &memory, 0, 0, 0, NULL, NULL) == 0);
+    n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0 && r.phase.hwm_kb == 201740);
+    memory.hwm_kb = FB_UNKNOWN;
+    CHECK(fb_send_phase(fds[1], 10, "Exit", &memory, 0, 0, 0, NULL, NULL) == 0);
+    n = read(fds[0], text, sizeof text);
+    CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0 && r.phase.hwm_kb == 0);
+    struct fb_memory own;
+    CHECK(fb_sample(&own) == 0 && own.hwm_kb != FB_UNKNOWN && own.hwm_kb >= own.rss_kb);
     close(fds[0]);
     close(fds[1]);
 }

@@ -22,9 +22,11 @@ drawing=0
 
 # Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
 # finished (the runner keeps them) go to RESULTS/interrupted-DATE-TIME/, with the files they were bound for named as
-# they would have been (.tmp left off). The shell then dies of the same signal, as make expects.
+# they would have been (.tmp left off). The shell then dies of the same signal, as make expects. A second signal
+# meanwhile (make sends its own SIGTERM to the recipe's shell when it gets one, sometimes after this has begun; a
+# second Ctrl-C) is ignored until that is done: it once killed the shell half way, leaving the .tmp files.
 stopped() {
-    trap - INT TERM HUP
+    trap '' INT TERM HUP
     aside="$RESULTS/interrupted-$(date +%Y%m%d-%H%M%S)"
     mkdir -p "$aside"
     # Once the earlier files are all aside, those in RESULTS are this matrix's: kept if a row is below the header.
@@ -47,6 +49,7 @@ stopped() {
     [ "$drawing" = 1 ] &&
         echo "fragbench: the plots in $PLOTS were part drawn from this matrix: 'make slides' draws them again from the results in place" >&2
     rm -rf "$earlier_dir"
+    trap - INT TERM HUP
     kill -s "$1" $$
 }
 # put_back_earlier: the earlier results' files back in RESULTS; earlier_state says whether there were any.

@@ -386,6 +386,25 @@ expect make_compare_stopped_before_any_run_finished_says_there_was_nothing_earli
     "$code" = 143 -a "$(ls "$tmp/fresh" | grep -v -c '^plots$')" = 0 -a \
     "$(grep -c "^fragbench: stopped by SIGTERM: no run had finished; there were no earlier results in $tmp/fresh\$" "$tmp/fresh.out")" = 1
 
+# ---- The same with a second SIGTERM to make compare's shell as it cleans up (make -j sends one to its recipes when it
+# gets its own, sometimes later; a second Ctrl-C is the same): the clean-up ends all the same. It once killed the
+# shell half way, leaving the .tmp files and no word (under make test's -j2, one run in three).
+mkdir -p "$tmp/twice"
+in_own_group make -j2 -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=4000 \
+    JOBS=1 RESULTS="$tmp/twice" PLOTS="$tmp/twice/plots" PLOT_DATA="$tmp/twice/plot-data" >"$tmp/twice.out" 2>&1 &
+group=$!
+wait_until 60 test -f "$tmp/twice/compare.csv.tmp"
+sleep 0.5
+recipe=$(pgrep -g "$group" -f scripts/compare.sh | head -n 1)
+signal_group TERM "$group"
+sleep 0.01
+[ -n "$recipe" ] && kill -TERM "$recipe" 2>/dev/null
+wait "$group"
+code=$?
+expect make_compare_stopped_twice_cleans_up_all_the_same \
+    "exit $code, recipe shell ${recipe:-not found}; $(tail -n 2 "$tmp/twice.out"); left: $(ls "$tmp/twice")" \
+    "$code:${recipe:+found}:$(ls "$tmp/twice" | grep -v -c '^plots$'):$(grep -c "^fragbench: stopped by SIGTERM: no run had finished; there were no earlier results in $tmp/twice\$" "$tmp/twice.out")" = "143:found:0:1"
+
 # ---- make compare stopped while it draws (once its plot data folder is made): its rows and machine facts go to
 # their folder, and it says the plots are part drawn. Three cases under two profiles: a dozen plots, a second or
 # more of drawing even on a fast day, for the signal to land in.

@@ -16,40 +16,67 @@
 #include "private_alloc.h"
 #include "replay.h"
 
-enum { QUEUE = 4096, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 1 << 14, JOIN_BATCH = 64,
+enum { QUEUE = 4096, PUBLISH_BATCH = 256, HANDLE_PAGE = 1 << 16, HANDLE_PAGES = 1 << 14, MAX_RUNNING = 1 << 14, JOIN_BATCH = 64,
        RELEASED_PRUNE = 1 << 16 };
 
 /* One call for a replay thread: what to call, the handles of its blocks, and what it must wait for first. */
 struct job {
-    struct trace_event event;
-    uint64_t handle;      /* the block it allocates or releases (the new one of a realloc) */
+    uint64_t size;        /* as asked; a realloc's new size */
+    uint64_t alignment;
+    uint64_t handle;      /* the block it allocates or releases (the new one of a realloc); 0: none */
     uint64_t old_handle;  /* a realloc's old block */
     uint64_t old_size;
-    uint32_t wait_worker; /* a call of another thread that must be done first, or UINT32_MAX */
     uint64_t wait_index;
+    uint32_t wait_worker; /* a call of another thread that must be done first, or UINT32_MAX */
+    uint8_t op;           /* enum trace_op */
+    bool allocated;       /* the recorded call returned a block (a realloc's end) */
 };
 
-/* A recorded thread's replay. Its counters outlive its thread: later calls of other threads may wait on them. */
+/*
+ * A recorded thread's replay. Its counters outlive its thread: later calls of other threads may wait on them. The
+ * fields each side writes are kept a cache line apart from those the other side reads at every call (sharing one
+ * line, the replay of a two-thread CPython trace took twice as long).
+ */
+enum { CACHE_LINE = 64 };
 struct worker {
+    /* Read by both sides, written seldom. */
     pthread_t thread;
     bool running;     /* started and not yet joined */
     bool in_main;     /* the recorded main thread's, made by the replay's main thread (threads_adopt_main) */
-    _Atomic int left; /* in_main: the main thread has left worker_main, and no longer reads the queue */
     struct job *jobs; /* a ring of QUEUE jobs, while it runs */
-    _Atomic uint64_t queued, done;
     /* An idle thread sleeps on its condition (it must not spin through the recorded idle it replays). */
     pthread_mutex_t lock;
     pthread_cond_t more;
-    _Atomic int sleeping, stop; /* stop: exit once the queue is empty */
-    uint64_t realloc_from;      /* the reading thread's: the address its realloc under way started from */
+    char apart_from_the_reading_thread[CACHE_LINE];
+    /*
+     * The reading thread's own: written, the calls put in the ring, of which published have been published
+     * (PUBLISH_BATCH at a time, or sooner where another call or the reading thread waits on them: publish);
+     * done_seen, the thread's done when last read (the ring is full only if it is); stopping, stop as stored.
+     */
+    uint64_t written, published, done_seen;
+    uint64_t realloc_from; /* the address its realloc under way started from */
+    bool stopping;
+    char apart_from_what_it_publishes[CACHE_LINE];
+    /* Written by the reading thread, read by the thread. */
+    _Atomic uint64_t queued;
+    _Atomic int stop; /* exit once the queue is empty */
+    char apart_from_the_thread[CACHE_LINE];
+    /* The thread's. */
+    _Atomic uint64_t done;
+    _Atomic int sleeping;
+    _Atomic int left; /* in_main: the main thread has left worker_main, and no longer reads the queue */
+    char apart_from_the_next[CACHE_LINE];
 };
 
-/* Where a block of the replay is, and the last call that touched its handle (the next must wait for it). */
+/*
+ * The reading thread's record of a handle: the last call that touched it (the next must wait for it). Where its
+ * block is, written by the thread that allocates and read by the one that releases, is kept apart (block_at):
+ * beside these, each call's write there took the reading thread's next look at the line away from it.
+ */
 struct handle {
-    void *_Atomic block;  /* written by the thread that allocates, read by the one that releases */
-    uint32_t last_worker; /* the reading thread's: the last call on this handle, which the next waits for */
+    uint32_t last_worker;
     uint64_t last_index;
-    uint64_t next_free;   /* the reading thread's list of handles whose block has been released */
+    uint64_t next_free; /* the list of handles whose block has been released */
 };
 
 /* The threads and handles of the replay under way (one at a time). */
@@ -60,6 +87,7 @@ static struct {
     uint32_t stopping[JOIN_BATCH]; /* told to stop, not yet joined */
     unsigned stopping_count;
     struct handle *handle_pages[HANDLE_PAGES];
+    void *_Atomic *block_pages[HANDLE_PAGES];
     uint64_t handle_count, free_handles; /* free_handles: the head of a list threaded through next_free */
     /*
      * Recorded addresses released by a queued call, with that call (its worker as the size, its index as the
@@ -67,6 +95,7 @@ static struct {
      */
     struct live_set released;
     uint64_t prune_at;
+    struct worker *last_dispatched; /* the thread of the last call written: published when another's comes */
 } threads;
 
 /*
@@ -92,6 +121,12 @@ static struct handle *handle_at(uint64_t handle)
     return &threads.handle_pages[handle / HANDLE_PAGE][handle % HANDLE_PAGE];
 }
 
+/* The replay's block of a handle. Relaxed: a thread that reads another's waited for that call's done first. */
+static void *_Atomic *block_at(uint64_t handle)
+{
+    return &threads.block_pages[handle / HANDLE_PAGE][handle % HANDLE_PAGE];
+}
+
 /* A handle for a new block: a freed one if any (its last call is then a release to wait for), else a new one. */
 static int take_handle(uint64_t *handle, char *error, size_t error_size)
 {
@@ -107,6 +142,9 @@ static int take_handle(uint64_t *handle, char *error, size_t error_size)
     struct handle **page = &threads.handle_pages[*handle / HANDLE_PAGE];
     if (!*page && !(*page = private_zeroed(HANDLE_PAGE, sizeof(struct handle))))
         abort();
+    void *_Atomic **blocks = &threads.block_pages[*handle / HANDLE_PAGE];
+    if (!*blocks && !(*blocks = private_zeroed(HANDLE_PAGE, sizeof(void *))))
+        abort();
     handle_at(*handle)->last_worker = UINT32_MAX;
     return 0;
 }
@@ -118,6 +156,37 @@ static void wait_for(uint32_t worker, uint64_t index)
             sched_yield();
 }
 
+static void wake(struct worker *worker)
+{
+    if (!atomic_load(&worker->sleeping))
+        return;
+    pthread_mutex_lock(&worker->lock);
+    pthread_cond_signal(&worker->more);
+    pthread_mutex_unlock(&worker->lock);
+}
+
+/*
+ * Publishes the calls written to a thread's ring, and wakes it if it sleeps. The reading thread's own waits, and a
+ * call that waits on another thread's, publish that thread first: a call not published would never be made.
+ */
+static void publish(struct worker *worker)
+{
+    if (worker->written == worker->published)
+        return;
+    worker->published = worker->written;
+    atomic_store_explicit(&worker->queued, worker->written, memory_order_release);
+    /* queued stored before sleeping is read: the thread stores sleeping before it reads queued again. */
+    atomic_thread_fence(memory_order_seq_cst);
+    wake(worker);
+}
+
+/* The reading thread waits until a thread has made its call number index. */
+static void wait_published(uint32_t worker, uint64_t index)
+{
+    publish(threads.workers[worker]);
+    wait_for(worker, index);
+}
+
 /* One more call the job must wait for: one of the same worker as the one it has is merged; a second worker's is
    waited for here, by the reading thread (it was queued before, so it gets done). */
 static void add_wait(struct job *job, uint32_t worker, uint64_t index)
@@ -126,8 +195,9 @@ static void add_wait(struct job *job, uint32_t worker, uint64_t index)
         if (job->wait_worker == UINT32_MAX || index > job->wait_index)
             job->wait_index = index;
         job->wait_worker = worker;
+        publish(threads.workers[worker]);
     } else
-        wait_for(worker, index);
+        wait_published(worker, index);
 }
 
 /* Keeps of the released addresses those whose release may still be under way. */
@@ -169,28 +239,27 @@ static void wait_for_release(struct job *job, uint64_t address, uint32_t thread)
 static void run_job(struct job *job)
 {
     wait_for(job->wait_worker, job->wait_index);
-    const struct trace_event *event = &job->event;
-    struct handle *handle = job->handle ? handle_at(job->handle) : NULL;
-    switch (event->op) {
+    void *_Atomic *block = job->handle ? block_at(job->handle) : NULL;
+    switch (job->op) {
     case TRACE_FREE:
-        if (handle)
-            replay_release(atomic_load(&handle->block));
+        if (block)
+            replay_release(atomic_load_explicit(block, memory_order_relaxed));
         break;
     case TRACE_TRIM:
         replay_trim();
         break;
     case TRACE_REALLOC:
     case TRACE_REALLOCARRAY: {
-        void *old = job->old_handle ? atomic_load(&handle_at(job->old_handle)->block) : NULL;
-        if (event->pointer && handle)
-            atomic_store(&handle->block, replay_reallocate(old, job->old_size, event->size));
-        else if (event->size == 0 && old) /* realloc(p, 0) freed p (glibc): the same here */
+        void *old = job->old_handle ? atomic_load_explicit(block_at(job->old_handle), memory_order_relaxed) : NULL;
+        if (job->allocated && block)
+            atomic_store_explicit(block, replay_reallocate(old, job->old_size, job->size), memory_order_relaxed);
+        else if (job->size == 0 && old) /* realloc(p, 0) freed p (glibc): the same here */
             replay_release(old);
         break;
     }
     default:
-        if (handle)
-            atomic_store(&handle->block, replay_allocate(event->op, event->size, event->alignment));
+        if (block)
+            atomic_store_explicit(block, replay_allocate(job->op, job->size, job->alignment), memory_order_relaxed);
         break;
     }
 }
@@ -199,9 +268,10 @@ static void *worker_main(void *argument)
 {
     struct worker *worker = argument;
     for (;;) {
-        uint64_t done = atomic_load(&worker->done);
+        uint64_t done = atomic_load_explicit(&worker->done, memory_order_relaxed); /* its own */
         unsigned spins = 0;
-        while (atomic_load(&worker->queued) == done) {
+        uint64_t queued;
+        while ((queued = atomic_load_explicit(&worker->queued, memory_order_acquire)) == done) {
             /* Stop is set after the last call is queued: seen, the queue is read again before exiting. */
             if (atomic_load(&worker->stop)) {
                 if (atomic_load(&worker->queued) == done)
@@ -220,18 +290,12 @@ static void *worker_main(void *argument)
             atomic_store(&worker->sleeping, 0);
             pthread_mutex_unlock(&worker->lock);
         }
-        run_job(&worker->jobs[done % QUEUE]);
-        atomic_store(&worker->done, done + 1);
+        /* Each call's end is told at once: another thread's call may be waiting for it. */
+        for (; done < queued; done++) {
+            run_job(&worker->jobs[done % QUEUE]);
+            atomic_store_explicit(&worker->done, done + 1, memory_order_release);
+        }
     }
-}
-
-static void wake(struct worker *worker)
-{
-    if (!atomic_load(&worker->sleeping))
-        return;
-    pthread_mutex_lock(&worker->lock);
-    pthread_cond_signal(&worker->more);
-    pthread_mutex_unlock(&worker->lock);
 }
 
 /* Joins the threads told to stop (each first makes the calls still queued), and frees their queues. */
@@ -261,11 +325,13 @@ static void join_stopping(void)
 void threads_stop(uint32_t thread)
 {
     struct worker *worker = thread < threads.worker_slots ? threads.workers[thread] : NULL;
-    if (!worker || !worker->running || atomic_load(&worker->stop))
+    if (!worker || !worker->running || worker->stopping)
         return;
     if (threads.stopping_count == JOIN_BATCH)
         join_stopping();
+    publish(worker); /* its last calls, before it is told to stop once they are made */
     pthread_mutex_lock(&worker->lock);
+    worker->stopping = true;
     atomic_store(&worker->stop, 1);
     pthread_cond_signal(&worker->more);
     pthread_mutex_unlock(&worker->lock);
@@ -306,7 +372,7 @@ static struct worker *worker_for(uint32_t thread, char *error, size_t error_size
     }
     struct worker *worker = threads.workers[thread];
     if (worker) {
-        if (worker->running && !atomic_load(&worker->stop))
+        if (worker->running && !worker->stopping)
             return worker;
         trace_failure(error, error_size, "corrupt trace: thread %" PRIu32 " calls after its last call", thread);
         return NULL;
@@ -367,8 +433,8 @@ void threads_abandon_main(void)
 void threads_drain(void)
 {
     for (uint32_t t = 0; t < threads.worker_slots; t++)
-        if (threads.workers[t] && atomic_load(&threads.workers[t]->queued) > 0)
-            wait_for(t, atomic_load(&threads.workers[t]->queued) - 1);
+        if (threads.workers[t] && threads.workers[t]->written > 0)
+            wait_published(t, threads.workers[t]->written - 1);
     join_stopping();
 }
 
@@ -399,8 +465,10 @@ void threads_finish(void)
             private_free(threads.workers[t]);
         }
     private_free(threads.workers);
-    for (size_t page = 0; page < HANDLE_PAGES; page++)
+    for (size_t page = 0; page < HANDLE_PAGES; page++) {
         private_free(threads.handle_pages[page]);
+        private_free(threads.block_pages[page]);
+    }
     live_free(&threads.released);
     memset(&threads, 0, sizeof threads);
 }
@@ -434,8 +502,9 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
      */
     if (event->op == TRACE_TRIM)
         threads_drain();
-    uint64_t index = atomic_load(&worker->queued);
-    struct job job = {.event = *event, .wait_worker = UINT32_MAX};
+    uint64_t index = worker->written;
+    struct job job = {.op = (uint8_t)event->op, .allocated = event->pointer != 0, .size = event->size,
+                      .alignment = event->alignment, .wait_worker = UINT32_MAX};
     struct handle *old = event->tag ? handle_at(event->tag) : NULL;
     bool reallocation = event->op == TRACE_REALLOC || event->op == TRACE_REALLOCARRAY;
     if (trace_op_releases(event->op) || reallocation) {
@@ -462,11 +531,19 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
     }
     if (reallocation && old && worker->realloc_from != event->pointer) /* moved, or realloc(p, 0) freed p */
         note_release(worker->realloc_from, thread, index);
-    while (index - atomic_load(&worker->done) >= QUEUE) /* the queue is full: let the thread catch up */
-        sched_yield();
+    if (index - worker->done_seen >= QUEUE) {
+        publish(worker); /* the queue is full: let the thread catch up */
+        while (index - (worker->done_seen = atomic_load_explicit(&worker->done, memory_order_acquire)) >= QUEUE)
+            sched_yield();
+    }
     worker->jobs[index % QUEUE] = job;
-    atomic_store(&worker->queued, index + 1);
-    wake(worker);
+    worker->written = index + 1;
+    /* Published in batches: a call at a time, the store and the thread's reading of it cost more than the call. */
+    if (threads.last_dispatched != worker && threads.last_dispatched)
+        publish(threads.last_dispatched);
+    threads.last_dispatched = worker;
+    if (worker->written - worker->published >= PUBLISH_BATCH)
+        publish(worker);
     /* The old block's handle is free once this call has released it. */
     if (old) {
         old->last_worker = thread;

@@ -78,7 +78,9 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
     sample_less_own(&memory);
     note_peak(&memory);
     struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,
-                                         .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN, .peak_kb = peak_kb};
+                                         .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN,
+                                         .anon_kb = point->anon_kb ? point->anon_kb : FB_UNKNOWN, /* 0: not measured */
+                                         .peak_kb = peak_kb};
     probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded);
 }
 

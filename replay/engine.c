@@ -136,7 +136,7 @@ static size_t make_points(const struct trace_info *info, struct replay_point *po
         if (row->ns > known)
             continue; /* past the calls the trace holds (its recording stopped, or the program died): no live heap */
         points[count] = (struct replay_point){.ns = row->ns, .at_ns = since_start(info, row->ns), .rss_kb = row->rss_kb,
-                                              .mark = row->mark};
+                                              .anon_kb = row->anon_kb, .mark = row->mark};
         snprintf(points[count].label, sizeof points[count].label, "%s", row->label);
         count++;
     }

@@ -22,7 +22,7 @@
  * 1 MiB, advised to huge pages: the live set's tables, the reading thread's ring), and a block's before realloc
  * copies it (its tail may be unwritten), are made the process's own first (own_pages). Found by measure: with
  * only the large blocks from calloc so made, a 2 MB miss remained. Smaller blocks, from the regions (not advised:
- * a zero page there is 4 kB), are resident only as far as they are written (a replay thread's queue of 640 KiB:
+ * a zero page there is 4 kB), are resident only as far as they are written (a replay thread's queue of 224 KiB:
  * the part used), as are the large arrays of private_zeroed, read only where they are about to be written.
  */
 enum { HEAD = 16, MIN_SHIFT = 4, MAX_SHIFT = 20, CLASSES = MAX_SHIFT - MIN_SHIFT + 1, REGION = 8 << 20 };

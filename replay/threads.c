@@ -32,6 +32,8 @@ struct job {
     bool allocated;       /* the recorded call returned a block (a realloc's end) */
 };
 
+_Static_assert(sizeof(struct job) == 56, "docs/replay.md says a call takes 56 bytes of its thread's queue");
+
 /*
  * A recorded thread's replay. Its counters outlive its thread: later calls of other threads may wait on them. The
  * fields each side writes are kept a cache line apart from those the other side reads at every call (sharing one
@@ -345,7 +347,7 @@ static struct worker *worker_make(uint32_t thread, char *error, size_t error_siz
     if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
         abort();
     /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident
-       (a block of 640 KiB, from the private allocator's regions: never made resident whole). */
+       (a block of 224 KiB, from the private allocator's regions: never made resident whole). */
     if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
         trace_failure(error, error_size, "cannot hold the queues of %u threads live at once", threads.running + 1);
         return NULL;

@@ -13,6 +13,8 @@ struct case_entry {
     enum case_kind kind;
     const char *description;
     const char *path; /* REPLAY: the trace, absolute */
+    /* REPLAY: the profile it was recorded under (the trace's; an older trace's allocator's name), or NULL */
+    const char *recorded_profile;
 };
 
 extern const struct case_entry case_registry[];

@@ -326,6 +326,12 @@ static int resolve_replays(const struct options *options, const struct case_entr
             return -1;
         }
         warn_of_a_partial_trace(path, trace_info(reader));
+        const struct trace_info *info = trace_info(reader);
+        /* The profile it was recorded under; before traces named it, the allocator's own (default) profile. */
+        const char *recorded_profile = *info->allocator_profile ? info->allocator_profile
+                                       : *info->allocator      ? info->allocator
+                                                               : NULL;
+        char *profile = recorded_profile ? strdup(recorded_profile) : NULL;
         trace_close(reader);
         if (!realpath(path, absolute)) {
             fprintf(stderr, "fragbench: --replay: %s: %s\n", path, strerror(errno));
@@ -342,7 +348,7 @@ static int resolve_replays(const struct options *options, const struct case_entr
                 break;
         }
         entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
-                                         .path = strdup(absolute)};
+                                         .path = strdup(absolute), .recorded_profile = profile};
         for (size_t k = 0; k < n; k++)
             if (strcmp(entries[k].name, name) == 0) {
                 fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);

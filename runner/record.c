@@ -46,6 +46,7 @@ static const struct field_spec {
     PHASE_NUMBER(trace_mark, false),
     PHASE_NUMBER(recorded_us, false),
     PHASE_NUMBER(recorded_rss_kb, false),
+    PHASE_NUMBER(recorded_anon_kb, false),
     PHASE_NUMBER(end, false),
     PHASE_NUMBER(replay_peak_kb, false),
     PHASE_NUMBER(hwm_kb, false),
@@ -169,5 +170,6 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     phase->has_t_ns = was_seen(seen, "t_ns");
     phase->has_recorded = was_seen(seen, "recorded_us");
     phase->has_recorded_rss = was_seen(seen, "recorded_rss_kb");
+    phase->has_recorded_anon = was_seen(seen, "recorded_anon_kb");
     return 0;
 }

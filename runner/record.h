@@ -28,10 +28,10 @@ struct phase_sample {
     uint64_t trace_mark;    /* optional: the recorder's number for this mark (--record), placing it exactly */
     uint64_t end;           /* optional: 1 in the shim's Exit, the process's own last word as it ends */
     /* optional (fb-replay): where the row stands in the recording replayed, and the RSS the recording had there */
-    uint64_t recorded_us, recorded_rss_kb;
+    uint64_t recorded_us, recorded_rss_kb, recorded_anon_kb;
     uint64_t replay_peak_kb; /* optional (fb-replay): its largest RSS so far, at its rows and between, less its own */
     uint64_t hwm_kb;         /* optional: the process's own VmHWM as it sampled (0: not sent) */
-    bool has_recorded, has_recorded_rss;
+    bool has_recorded, has_recorded_rss, has_recorded_anon;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;

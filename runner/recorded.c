@@ -58,11 +58,11 @@ static int append_whole(const char *path, const unsigned char *bytes, size_t len
     return done == length ? 0 : -1;
 }
 
-int recorded_name_allocator(const char *path, const char *allocator, const char *version)
+int recorded_name_allocator(const char *path, const char *allocator, const char *version, const char *profile)
 {
-    unsigned char block[TRACE_BLOCK_HEAD + 192 + TRACE_CHECK_BLOCK_SIZE];
-    size_t name_length = strlen(allocator) + 1, version_length = strlen(version) + 1;
-    if (name_length + version_length > sizeof block - TRACE_BLOCK_HEAD - TRACE_CHECK_BLOCK_SIZE) {
+    unsigned char block[TRACE_BLOCK_HEAD + 256 + TRACE_CHECK_BLOCK_SIZE];
+    size_t name_length = strlen(allocator) + 1, version_length = strlen(version) + 1, profile_length = strlen(profile) + 1;
+    if (name_length + version_length + profile_length > sizeof block - TRACE_BLOCK_HEAD - TRACE_CHECK_BLOCK_SIZE) {
         errno = EINVAL;
         return -1;
     }
@@ -73,10 +73,11 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     if (cut) /* it ends inside a chunk: a block after it would be read as that chunk's events */
         return 1;
     trace_put_u32(block, TRACE_BLOCK_ALLOCATOR);
-    trace_put_u32(block + 4, (uint32_t)(name_length + version_length));
+    trace_put_u32(block + 4, (uint32_t)(name_length + version_length + profile_length));
     memcpy(block + TRACE_BLOCK_HEAD, allocator, name_length);
     memcpy(block + TRACE_BLOCK_HEAD + name_length, version, version_length);
-    size_t total = TRACE_BLOCK_HEAD + name_length + version_length;
+    memcpy(block + TRACE_BLOCK_HEAD + name_length + version_length, profile, profile_length);
+    size_t total = TRACE_BLOCK_HEAD + name_length + version_length + profile_length;
     trace_put_check_block(block + total, TRACE_BLOCK_ALLOCATOR, block + TRACE_BLOCK_HEAD, total - TRACE_BLOCK_HEAD);
     total += TRACE_CHECK_BLOCK_SIZE; /* the block and its check together */
     int appended = append_whole(path, block, total, true);
@@ -124,7 +125,7 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
         trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
         trace_put_u64(block + length + 8, peak ? peak_seen->ns : row_ns(row, t0_us));
         trace_put_u64(block + length + 16, peak ? peak_seen->rss_kb : row->rss_kb);
-        trace_put_u64(block + length + 24, peak ? 0 : row->anon_kb);
+        trace_put_u64(block + length + 24, peak ? peak_seen->anon_kb : row->anon_kb);
         trace_put_u64(block + length + 32, peak ? live_at_peak_bytes : row->trace_live_bytes);
         memcpy(block + length + 40, label, label_length);
         block[length + 40 + label_length] = '\0';

@@ -23,17 +23,18 @@ struct recorded {
 
 /*
  * Appends the allocator block to the trace: the allocator the runner verified serves malloc (the recorder
- * forwards every call to it). Nothing is appended to a trace the program never started (0), or to one that ends
+ * forwards every call to it), and the profile it ran under (a replay under that profile is set against the
+ * recording: replay_check.h). Nothing is appended to a trace the program never started (0), or to one that ends
  * inside a chunk (1: the block would be read as the chunk's end). Returns 0, 1, or -1 (errno).
  */
-int recorded_name_allocator(const char *path, const char *allocator, const char *version);
+int recorded_name_allocator(const char *path, const char *allocator, const char *version, const char *profile);
 
 /*
  * The largest RSS seen of a recorded run, and when: at a mark (its number: the trace places it exactly; its clock
  * may be coarser than the runner's) or at an outside sample (mark 0: placed by time).
  */
 struct recorded_peak {
-    uint64_t rss_kb, ns, mark;
+    uint64_t rss_kb, anon_kb, ns, mark; /* anon_kb: RSS's anonymous part then (0: not known) */
 };
 
 /*

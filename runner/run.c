@@ -20,6 +20,7 @@
 #include "phase_label.h"
 #include "progress.h"
 #include "recorded.h"
+#include "replay_check.h"
 #include "results.h"
 #include "sampler.h"
 #include "verify.h"
@@ -75,10 +76,10 @@ static bool same_image(struct run *run)
 }
 
 /* Keeps the largest RSS seen of this run and when (at a mark: its number, or 0), for a recorded run's live heap there. */
-static void note_peak(struct run *run, uint64_t rss_kb, uint64_t ns, uint64_t mark)
+static void note_peak(struct run *run, uint64_t rss_kb, uint64_t anon_kb, uint64_t ns, uint64_t mark)
 {
     if (rss_kb > run->peak_seen.rss_kb)
-        run->peak_seen = (struct recorded_peak){.rss_kb = rss_kb, .ns = ns, .mark = mark};
+        run->peak_seen = (struct recorded_peak){.rss_kb = rss_kb, .anon_kb = anon_kb, .ns = ns, .mark = mark};
 }
 
 /*
@@ -109,7 +110,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         run->last_is_a_mark = false;
         run->last_ns = ns;
         note_rss(run, memory.rss_kb);
-        note_peak(run, memory.rss_kb, ns, 0);
+        note_peak(run, memory.rss_kb, memory.anon_kb, ns, 0);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
             run_kill_for(run, "oom");
         /* At every mark; between marks only where a timeline shows it (a replay's shows only its rows), and within
@@ -277,7 +278,7 @@ static bool on_record(void *context, const struct record *record)
         run->mark_peak_kb = sent->replay_peak_kb;
     if (sent->hwm_kb > run->mark_hwm_kb)
         run->mark_hwm_kb = sent->hwm_kb;
-    note_peak(run, sent->rss_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
+    note_peak(run, sent->rss_kb, sent->anon_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
               sent->trace_mark);
     note_rss(run, sent->rss_kb);
     run_sample_outside(run, phase);
@@ -296,6 +297,7 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
     run->matrix = matrix;
     run->progress = progress;
     run->selected = selected;
+    run->entry = entry;
     run->identity = (struct run_identity){
         .case_name = entry->name, .profile = selected->profile->name, .allocator = selected->allocator,
         .alloc_version = selected->version, .scale = matrix->scale_text, .idle_ms = matrix->idle_ms, .rep = rep};
@@ -413,7 +415,8 @@ static void read_trace(struct run *run)
     struct recorded recorded;
     char error[512];
     FILE *out = talk(run);
-    int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version);
+    int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version,
+                                        run->selected->profile->name);
     if (named < 0)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
@@ -542,6 +545,19 @@ static bool append_rows(FILE *out, const char *option, const char *path, const c
     return false;
 }
 
+/*
+ * A clean replay's first rep under the profile its trace was recorded under is set against the recording: where
+ * they disagree beyond the fidelity goal, the user is told once, whatever the number of profiles and reps.
+ */
+static void check_against_the_recording(const struct run *run, int code)
+{
+    struct replay_miss miss;
+    if (run->replay && code == EXIT_CLEAN && run->identity.rep == 1 && run->entry->recorded_profile &&
+        strcmp(run->entry->recorded_profile, run->selected->profile->name) == 0 &&
+        replay_check_rows(run->phases, run->phase_count, &miss))
+        replay_check_print(stderr, run->identity.case_name, run->selected->profile->name, &miss);
+}
+
 /* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
 int run_emit(struct run *run, struct matrix_totals *totals)
 {
@@ -590,6 +606,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         }
         if (run->phase_count == 0) /* it failed before its first sample: one row says so */
             results_write_status_row(row_buffer, &run->identity, run->status);
+        check_against_the_recording(run, code);
         totals->rows += run->phase_count;
     }
     fclose(row_buffer);

@@ -20,6 +20,7 @@
 struct run {
     struct run_identity identity;
     const struct selected_profile *selected;
+    const struct case_entry *entry;
     char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32], threads_arg[32];
     char *argv[6];
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */

@@ -93,6 +93,9 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         if (!take_string(payload, length, &at, info->allocator, sizeof info->allocator) ||
             !take_string(payload, length, &at, info->allocator_version, sizeof info->allocator_version))
             return trace_failure(error, error_size, "corrupt trace: an allocator block of %llu bytes", (unsigned long long)length);
+        /* The profile, from 2026-12-06: after the two strings, which readers before it take alone. */
+        if (!take_string(payload, length, &at, info->allocator_profile, sizeof info->allocator_profile))
+            info->allocator_profile[0] = '\0';
         return 0;
     case TRACE_BLOCK_STOP:
         if (length < TRACE_STOP_SIZE)

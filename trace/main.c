@@ -48,8 +48,11 @@ static int print_info(const char *path)
         printf("trace: %s (%s, format %u, %s)\n", path, file_size, info->version, state);
     printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
            info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
-    printf("allocator: %s%s%s\n", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",
+    printf("allocator: %s%s%s", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",
            info->allocator_version);
+    if (*info->allocator_profile)
+        printf(" (profile %s)", info->allocator_profile);
+    putchar('\n');
     printf("events: %" PRIu64 " in %.3f s", summary.events, seconds);
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);

@@ -19,6 +19,7 @@ struct trace_info {
     char exe[PATH_MAX];       /* the first image's executable */
     char last_exe[PATH_MAX];  /* the last image's (it differs after an exec) */
     char allocator[64], allocator_version[64];
+    char allocator_profile[64]; /* the profile recorded under (fragbench's name, from 2026-12-06); "" if not told */
     unsigned images;
     uint64_t chunks, file_bytes; /* file_bytes: the trace's, after zstd where the file is compressed */
     bool compressed;     /* the file starts with zstd's frame magic (whatever its name): read through zstd */

@@ -297,7 +297,7 @@ static inline void fb_trace_release(void)
  */
 struct fb_recorded_point {
     uint64_t at_us;
-    uint64_t rss_kb;
+    uint64_t rss_kb, anon_kb; /* anon_kb: its anonymous part (the heap's), FB_UNKNOWN where not measured */
     uint64_t peak_kb;
 };
 
@@ -345,6 +345,7 @@ static inline void fb_phase_line(struct fb_line *line, unsigned seq, const char 
     if (recorded) {
         fb_line_field_u64(line, "recorded_us", recorded->at_us);
         fb_line_known_u64(line, "recorded_rss_kb", recorded->rss_kb);
+        fb_line_known_u64(line, "recorded_anon_kb", recorded->anon_kb);
         if (recorded->peak_kb)
             fb_line_field_u64(line, "replay_peak_kb", recorded->peak_kb);
     }

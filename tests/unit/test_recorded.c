@@ -96,10 +96,10 @@ static void an_append_cut_short_leaves_the_trace_as_it_was(void)
     errno = 0;
     CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64) == -1 && errno == EFBIG);
     CHECK(size_of(trace_path) == before);
-    limit.rlim_cur = (rlim_t)before + 20; /* the allocator's block is 8 + 20 bytes and its check 12 */
+    limit.rlim_cur = (rlim_t)before + 20; /* the allocator's block is 8 + 17 bytes and its check 12 */
     CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
     errno = 0;
-    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36") == -1 && errno == EFBIG);
+    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36", "glibc") == -1 && errno == EFBIG);
     CHECK(size_of(trace_path) == before);
     setrlimit(RLIMIT_FSIZE, &was);
     signal(SIGXFSZ, handler);
@@ -107,12 +107,15 @@ static void an_append_cut_short_leaves_the_trace_as_it_was(void)
     struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
     CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 0);
     trace_close(reader);
-    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36") == 0);
+    CHECK(recorded_name_allocator(trace_path, "glibc", "2.36", "glibc-arena2") == 0);
     CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64) == 0);
     reader = trace_open(trace_path, error, sizeof error);
     CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 11);
-    if (reader)
+    if (reader) {
         CHECK_STR(trace_info(reader)->allocator, "glibc");
+        CHECK_STR(trace_info(reader)->allocator_version, "2.36");
+        CHECK_STR(trace_info(reader)->allocator_profile, "glibc-arena2");
+    }
     trace_close(reader);
     free(phase);
     unlink(trace_path);

@@ -1,0 +1,57 @@
+/* A replay under the profile its trace was recorded under, set against the recording at the recording's rows. */
+#include "replay_check.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+static int64_t allowed_kb(int64_t recorded_kb)
+{
+    int64_t share = llabs(recorded_kb) * REPLAY_GOAL_PCT / 100;
+    return share > REPLAY_GOAL_KB ? share : REPLAY_GOAL_KB;
+}
+
+bool replay_check_rows(const struct phase_sample *rows, size_t count, struct replay_miss *miss)
+{
+    const struct phase_sample *first = NULL;
+    int64_t worst_excess = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct phase_sample *row = &rows[i];
+        if (!row->has_recorded_rss)
+            continue;
+        if (!first) {
+            first = row;
+            continue;
+        }
+        /* The heap's growth: anonymous RSS, where the recording's is told (the program's code and files, paged
+           in, are in its RSS and not in a replay's); else all of RSS. */
+        bool anon = row->has_recorded_anon && first->has_recorded_anon;
+        int64_t replay_kb = anon ? (int64_t)row->anon_kb - (int64_t)first->anon_kb
+                                 : (int64_t)row->rss_kb - (int64_t)first->rss_kb;
+        int64_t recorded_kb = anon ? (int64_t)row->recorded_anon_kb - (int64_t)first->recorded_anon_kb
+                                   : (int64_t)row->recorded_rss_kb - (int64_t)first->recorded_rss_kb;
+        int64_t excess = llabs(replay_kb - recorded_kb) - allowed_kb(recorded_kb);
+        if (excess > worst_excess) {
+            worst_excess = excess;
+            *miss = (struct replay_miss){.label = row->label, .replay_kb = replay_kb, .recorded_kb = recorded_kb,
+                                         .anonymous = anon};
+        }
+    }
+    return worst_excess > 0;
+}
+
+void replay_check_print(FILE *out, const char *case_name, const char *profile, const struct replay_miss *miss)
+{
+    fprintf(out, "fragbench: --replay: %s: under %s, the profile it was recorded under, the replay's %s grew by %" PRId64
+            " kB at %s where the recording's grew by %" PRId64 " kB", case_name, profile,
+            miss->anonymous ? "anonymous RSS" : "RSS", miss->replay_kb, miss->label, miss->recorded_kb);
+    if (miss->recorded_kb > 0)
+        fprintf(out, " (%+.0f%%)", 100.0 * (double)(miss->replay_kb - miss->recorded_kb) / (double)miss->recorded_kb);
+    fprintf(out, ", beyond the fidelity goal of %d%% or %d MB: the other profiles' replays may be as far off. ",
+            REPLAY_GOAL_PCT, REPLAY_GOAL_KB / 1024);
+    if (miss->replay_kb < miss->recorded_kb)
+        fputs("The program held memory the trace does not: memory taken past malloc (CPython's own allocator: "
+              "record it with PYTHONMALLOC=malloc; the program's own mmap, thread stacks)\n", out);
+    else
+        fputs("The replay holds memory the program did not: blocks the program allocated and never wrote "
+              "(the replay writes every block)\n", out);
+}

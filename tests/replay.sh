@@ -9,7 +9,8 @@ FB=${1:-build/fragbench}
 ALLOCS="glibc jemalloc tcmalloc mimalloc"
 
 # ---- A program that knows its heap, recorded once under glibc, replayed under each allocator: at every mark the
-# replay's live heap is the recording's, to the kB of the CSV (the replay makes the same calls with the same sizes).
+# replay's row carries the recording's live heap, to the kB of the CSV (the trace reader's count at the replay's
+# row: what the replay's own calls made there is checked below, with the replay itself recorded).
 "$FB" --quiet --record="$tmp/live.trace" --csv="$tmp/recorded.csv" -- build/tests/record_live pvalloc >/dev/null 2>&1
 for alloc in $ALLOCS; do
     "$FB" --quiet --alloc=$alloc --replay="$tmp/live.trace" --csv="$tmp/replay-$alloc.csv" >/dev/null 2>"$tmp/replay-$alloc.err"
@@ -19,7 +20,7 @@ for alloc in $ALLOCS; do
         got="$got $phase:$(value "$tmp/replay-$alloc.csv" live "$alloc" "$phase" live_kb)/$(value "$tmp/recorded.csv" record_live glibc "$phase" trace_live_kb)"
     done
     bad=$(echo "$got" | tr ' ' '\n' | awk -F'[:/]' 'NF == 3 && ($2 != $3 || $2 == "") { print }')
-    expect "replay_live_heap_equals_the_recording_at_every_mark_under_$alloc" "exit $code;$got; $(head -3 "$tmp/replay-$alloc.err")" \
+    expect "replay_rows_carry_the_recordings_live_heap_at_every_mark_under_$alloc" "exit $code;$got; $(head -3 "$tmp/replay-$alloc.err")" \
         "$code:$bad" = "0:"
     got=$(value "$tmp/replay-$alloc.csv" live "$alloc" Grown allocator)
     expect "replay_runs_under_the_allocator_asked_for_$alloc" "allocator $got" "$got" = "$alloc"
@@ -589,6 +590,58 @@ recorded build/fb-replay "$tmp/replayed-threads.trace" --time=fast "$tmp/threads
 got=$(same_calls "$tmp/threads.trace" "$tmp/replayed-threads.trace" 0)
 expect threaded_replay_makes_the_main_threads_calls_in_its_main_thread "$got ($(wc -l <"$tmp/recorded.calls") calls)" \
     "$got" = same -a "$(wc -l <"$tmp/recorded.calls")" -gt 50
+
+# ---- The live heap at every row, as the replay's own calls made it: the replay recorded (the recorder's marks at
+# its rows), its live heap at each row less its own at Start (stdio's FILE and buffer) against the recording's. A
+# replay row's live_kb is the trace reader's count, whatever calls the replay made: this reads what it made.
+"$FB" --quiet --record="$tmp/plain.trace" --csv="$tmp/plain-recorded.csv" -- build/tests/record_live >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/plain.trace" --csv="$tmp/plain-replay.csv" >/dev/null 2>&1
+: >"$tmp/plain-replayed.trace"
+env FRAGBENCH_TRACE="$tmp/plain-replayed.trace" LD_PRELOAD="$PWD/build/libfbtrace.so" \
+    sh -c 'FRAGBENCH_PID=$$ exec "$@"' sh build/fb-replay --time=fast "$tmp/plain.trace" >"$tmp/plain-replayed.rows" 2>/dev/null
+: >"$tmp/threads-replayed.trace"
+env FRAGBENCH_TRACE="$tmp/threads-replayed.trace" LD_PRELOAD="$PWD/build/libfbtrace.so" \
+    sh -c 'FRAGBENCH_PID=$$ exec "$@"' sh build/fb-replay --time=fast "$tmp/threads.trace" >"$tmp/threads-replayed.rows" 2>/dev/null
+# made_live ROWS REPLAYED RECORDED RECORDED_CSV REPLAY_CSV SLACK: each row of the replay whose label is a row of
+# the recording: the replay's live bytes above its Start against the recording's (its marks, exact to SLACK bytes);
+# and every row against the replay CSV's live_kb, to the kB. "same", or what differs.
+made_live() {
+    build/fb-trace marks "$2" | awk '{ print $2 }' >"$tmp/made.live"
+    build/fb-trace marks "$3" | awk '{ print $2 }' >"$tmp/recorded.live"
+    python3 - "$1" "$tmp/made.live" "$tmp/recorded.live" "$4" "$5" "$6" <<'PY'
+import csv, sys
+rows_file, made_file, recorded_file, recorded_csv, replay_csv, slack = sys.argv[1:7]
+labels = [line.rsplit(":", 1)[0] for line in open(rows_file).read().splitlines()]
+made = [int(v) for v in open(made_file).read().split()]
+recorded = [int(v) for v in open(recorded_file).read().split()]
+recorded_rows = [r["phase"] for r in csv.DictReader(open(recorded_csv, newline="")) if r["rep"] == "1"]
+replay_kb = {r["phase"]: int(r["live_kb"]) for r in csv.DictReader(open(replay_csv, newline="")) if r["rep"] == "1"}
+if len(made) != len(labels) or len(recorded) != len(recorded_rows):
+    sys.exit(print("%d marks for %d rows; %d recorded marks for %d recorded rows"
+                   % (len(made), len(labels), len(recorded), len(recorded_rows))))
+bad, exact = [], 0
+for label, live in zip(labels, made):
+    grown = live - made[0]
+    if label in recorded_rows:
+        want = recorded[recorded_rows.index(label)] - recorded[0]
+        exact += 1
+        if not 0 <= grown - want <= int(slack):
+            bad.append("%s: made %d bytes, recorded %d" % (label, grown, want))
+    if label in replay_kb and abs(grown / 1024 - replay_kb[label]) > 1 + int(slack) / 1024:
+        bad.append("%s: made %d bytes, the row says %d kB" % (label, grown, replay_kb[label]))
+print("same" if not bad and exact >= 3 else "%d rows against the recording's; %s" % (exact, "; ".join(bad[:4])))
+PY
+}
+got=$(made_live "$tmp/plain-replayed.rows" "$tmp/plain-replayed.trace" "$tmp/plain.trace" "$tmp/plain-recorded.csv" \
+    "$tmp/plain-replay.csv" 0)
+expect replay_live_heap_made_by_its_calls_equals_the_recording_at_every_row "$got" "$got" = same
+# Threaded: each replay thread holds the C library's block of its own (288 bytes under glibc 2.36) while it lives,
+# beside the recorded thread's, which the trace holds: at most that much more per recorded thread.
+slack=$(( 288 * $(build/fb-trace events "$tmp/threads.trace" | awk '{ split($2, t, "."); print t[2] }' | sort -u | grep -c .) ))
+got=$(made_live "$tmp/threads-replayed.rows" "$tmp/threads-replayed.trace" "$tmp/threads.trace" \
+    "$tmp/threads-recorded.csv" "$tmp/threads-glibc.csv" "$slack")
+expect threaded_replay_live_heap_made_by_its_calls_is_the_recordings_and_its_threads_own "$got (up to $slack bytes more)" \
+    "$got" = same
 
 # ---- make compare TRACES=...: the trace is a case of the matrix, in the CSV and the slides, with its plot.
 make -s --no-print-directory compare CASES=frag CURES= ALLOCS="glibc mimalloc" REPS=1 SCALE=0.02 IDLE_MS=0 \

@@ -81,7 +81,9 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
                       reported_allocator ? &view : NULL, recorded);
         return;
     }
-    /* Standalone: the talk's line. */
+    /* Standalone: the talk's line; and where the recorder records this program (FRAGBENCH_TRACE set), a mark there
+       as under the runner: a replay recorded so shows the live heap of the calls it made at each of its rows. */
+    (void)fb_trace_mark();
     struct fb_line line = {.len = 0};
     char label_cut[FB_LABEL_MAX];
     strncpy(label_cut, label, sizeof label_cut - 1);

@@ -119,7 +119,13 @@ static inline int queue_call(struct call_pipe *pipe, struct trace_reader *reader
 static int compare_points(const void *left, const void *right)
 {
     const struct replay_point *a = left, *b = right;
-    return a->ns < b->ns ? -1 : a->ns > b->ns;
+    if (a->ns != b->ns)
+        return a->ns < b->ns ? -1 : 1;
+    /* At one time (a coarse clock's tick), the points after a count of events first: the others wait for a later
+       time, which comes after those events. */
+    if (!a->after_events != !b->after_events)
+        return a->after_events ? -1 : 1;
+    return a->after_events < b->after_events ? -1 : a->after_events > b->after_events;
 }
 
 static uint64_t since_start(const struct trace_info *info, uint64_t ns)
@@ -130,17 +136,22 @@ static uint64_t since_start(const struct trace_info *info, uint64_t ns)
 static size_t make_points(const struct trace_info *info, struct replay_point *points)
 {
     size_t count = 0;
+    bool at_events = false;
     uint64_t known = trace_known_until(info), span = since_start(info, known < info->last_ns ? known : info->last_ns);
     for (size_t i = 0; i < info->row_count; i++) {
         const struct trace_row *row = &info->rows[i];
         if (row->ns > known)
             continue; /* past the calls the trace holds (its recording stopped, or the program died): no live heap */
+        bool after_events = row->mark & TRACE_ROW_AT_EVENT;
         points[count] = (struct replay_point){.ns = row->ns, .at_ns = since_start(info, row->ns), .rss_kb = row->rss_kb,
-                                              .anon_kb = row->anon_kb, .mark = row->mark};
+                                              .anon_kb = row->anon_kb, .mark = after_events ? 0 : row->mark,
+                                              .after_events = after_events ? row->mark & ~TRACE_ROW_AT_EVENT : 0};
         snprintf(points[count].label, sizeof points[count].label, "%s", row->label);
+        at_events |= after_events;
         count++;
     }
-    for (unsigned percent = 5; percent < 100 && span > 0; percent += 5) {
+    /* A trace recorded before 2026-12-06 has no rows every 5% of its events: every 5% of its time instead. */
+    for (unsigned percent = 5; percent < 100 && span > 0 && !at_events; percent += 5) {
         uint64_t at_ns = span / 100 * percent + span % 100 * percent / 100; /* span * percent would wrap past 5.8 years */
         points[count] = (struct replay_point){.ns = info->start_ns + at_ns, .at_ns = at_ns};
         snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
@@ -177,6 +188,7 @@ struct replay {
      * its start, the replay makes it at its end; a row between would be off by the block).
      */
     unsigned reallocs_open;
+    uint64_t events_made; /* of the last image, every event (notes and marks too), as the runner counted them */
     struct replay_outcome outcome;
     /*
      * A one-thread trace's reading thread, done with its calls, joined only after the rows that follow the last
@@ -269,6 +281,21 @@ static void sample_now(struct replay *replay, const struct replay_point *point, 
 }
 
 /*
+ * Whether the next point is passed before this event: one after a count of events once that many are made, one
+ * placed by time once an event comes after its time, a mark's at once (its row is taken at the mark's event). None
+ * while a realloc is under way.
+ */
+static bool next_point_passed(const struct replay *replay, const struct trace_event *event)
+{
+    const struct replay_point *point = &replay->points[replay->next_point];
+    if (replay->reallocs_open || replay->next_point >= replay->point_count)
+        return false;
+    if (point->after_events)
+        return replay->events_made >= point->after_events;
+    return point->mark || point->ns < event->ns;
+}
+
+/*
  * Before an event: a wait (must_wait: the calls so far made, then the sleep, cut at each sample point inside it:
  * a point in the wait is taken as far into it as it was recorded), then the points passed, then the event's mark.
  */
@@ -281,9 +308,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
         replay->first_ns = event->ns;
     if (must_wait(replay, event, &at, &share)) {
         drain_calls(replay);
-        for (; !replay->reallocs_open && replay->next_point < replay->point_count &&
-               points[replay->next_point].ns < event->ns;
-             replay->next_point++)
+        for (; next_point_passed(replay, event); replay->next_point++)
             if (!points[replay->next_point].mark) {
                 if (points[replay->next_point].ns > at) {
                     sleep_ns((uint64_t)((double)(points[replay->next_point].ns - at) * share));
@@ -297,8 +322,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
         replay->cpu_ns = event->cpu_ns;
         replay->cpu_at_ns = event->ns;
     }
-    for (; !replay->reallocs_open && replay->next_point < replay->point_count && points[replay->next_point].ns < event->ns;
-         replay->next_point++)
+    for (; next_point_passed(replay, event); replay->next_point++)
         if (!points[replay->next_point].mark)
             sample_now(replay, &points[replay->next_point], replay->live_bytes, replay->live_blocks);
     replay->previous_ns = event->ns;
@@ -365,6 +389,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             return -1;
         if (replay->threaded && event.thread_ends)
             threads_stop(event.thread);
+        replay->events_made++;
         if (event.op == TRACE_REALLOC_START)
             replay->reallocs_open++;
         else if ((event.op == TRACE_REALLOC || event.op == TRACE_REALLOCARRAY) && replay->reallocs_open)

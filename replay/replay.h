@@ -27,7 +27,8 @@ struct replay_point {
     uint64_t at_ns;  /* after the recording's start */
     uint64_t rss_kb; /* the recording's RSS at this row; 0 where it measured none (every 5%, the replay's end) */
     uint64_t anon_kb; /* and its anonymous part */
-    uint64_t mark;   /* the program's mark it is, or 0 (a point placed by time) */
+    uint64_t mark;   /* the program's mark it is, or 0 (a point placed by time, or after_events) */
+    uint64_t after_events; /* a point after this many of the last image's events (0: none): "5%" ... "95%" */
     bool taken;      /* a mark's row, once taken (the replay takes it at the mark's first event only) */
     char label[128];
 };

@@ -89,7 +89,7 @@ void options_usage(FILE *out)
           "                              'precise': to the ns throughout (about 17 ns more per call)\n"
           "      --replay=TRACE[,TRACE]  replay each recorded trace as a case: the same calls, sizes and threads\n"
           "                              under each profile, sampled at the recording's rows and every 5% of\n"
-          "                              its time (instead of cases; see docs/replay.md)\n"
+          "                              its events (instead of cases; see docs/replay.md)\n"
           "      --replay-time=MODE      'gaps' (default): sleep the recorded idle gaps over 10 ms (idle: the\n"
           "                              CPU time noted did not advance), so that timed purging happens as it\n"
           "                              did; 'fast': none; 'real': never run ahead of the recorded clock\n"

@@ -100,36 +100,60 @@ static size_t close_rows_block(unsigned char *block, size_t start, size_t length
     return length + TRACE_CHECK_BLOCK_SIZE;
 }
 
-int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
-                         const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes)
+/* A row of the rows block at its place (see close_rows_block): its fields, then its label. */
+static size_t put_row(unsigned char *at, uint64_t mark, uint64_t ns, uint64_t rss_kb, uint64_t anon_kb,
+                      uint64_t live_bytes, const char *label, size_t label_length)
 {
+    trace_put_u64(at, mark);
+    trace_put_u64(at + 8, ns);
+    trace_put_u64(at + 16, rss_kb);
+    trace_put_u64(at + 24, anon_kb);
+    trace_put_u64(at + 32, live_bytes);
+    memcpy(at + 40, label, label_length);
+    at[40 + label_length] = '\0';
+    return 40 + label_length + 1;
+}
+
+int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
+                         const struct recorded_peak *peak_seen, uint64_t live_at_peak_bytes,
+                         const struct trace_summary *events)
+{
+    enum { EVENT_ROWS = 19 }; /* 5% to 95% */
     /*
      * As many rows blocks as the rows need, each within the payload a reader accepts (a program that marks
      * 400 000 phases has more than 16 MiB of rows): the reader adds up the rows of every rows block.
      */
     enum { ROW_MAX = 40 + FB_LABEL_MAX, BLOCK_OVERHEAD = TRACE_BLOCK_HEAD + TRACE_CHECK_BLOCK_SIZE };
-    size_t rows_bytes = (row_count + 1) * ROW_MAX, blocks = rows_bytes / (TRACE_MAX_PAYLOAD - ROW_MAX) + 1;
+    size_t rows_bytes = (row_count + 1 + EVENT_ROWS) * ROW_MAX, blocks = rows_bytes / (TRACE_MAX_PAYLOAD - ROW_MAX) + 1;
     unsigned char *block = malloc(rows_bytes + blocks * BLOCK_OVERHEAD);
     if (!block)
         abort();
     size_t start = 0, length = TRACE_BLOCK_HEAD;
-    for (size_t i = 0; i <= row_count; i++) {
-        bool peak = i == row_count;
-        const struct phase_sample *row = peak ? NULL : &rows[i];
-        const char *label = peak ? "Recorded peak" : row->label;
+    for (size_t i = 0; i <= row_count + EVENT_ROWS; i++) {
+        bool peak = i == row_count, at_event = i > row_count;
+        const struct phase_sample *row = i < row_count ? &rows[i] : NULL;
+        struct trace_station station;
+        char percent[FB_LABEL_MAX];
+        /* The rows every 5% of the last image's events: up to where the trace holds every call (none beyond). */
+        if (at_event && (!events || !trace_station_at(events, (unsigned)(i - row_count) * 500, &station) ||
+                         station.ns > trace_known_until(&events->info)))
+            continue;
+        snprintf(percent, sizeof percent, "%zu%%", (i - row_count) * 5);
+        const char *label = peak ? "Recorded peak" : at_event ? percent : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
         if (length - start - TRACE_BLOCK_HEAD + 40 + label_length + 1 > TRACE_MAX_PAYLOAD) {
             start = close_rows_block(block, start, length);
             length = start + TRACE_BLOCK_HEAD;
         }
-        trace_put_u64(block + length, peak ? peak_seen->mark : row->trace_mark);
-        trace_put_u64(block + length + 8, peak ? peak_seen->ns : row_ns(row, t0_us));
-        trace_put_u64(block + length + 16, peak ? peak_seen->rss_kb : row->rss_kb);
-        trace_put_u64(block + length + 24, peak ? peak_seen->anon_kb : row->anon_kb);
-        trace_put_u64(block + length + 32, peak ? live_at_peak_bytes : row->trace_live_bytes);
-        memcpy(block + length + 40, label, label_length);
-        block[length + 40 + label_length] = '\0';
-        length += 40 + label_length + 1;
+        if (peak)
+            length += put_row(block + length, peak_seen->mark, peak_seen->ns, peak_seen->rss_kb, peak_seen->anon_kb,
+                              live_at_peak_bytes, label, label_length);
+        else if (at_event)
+            length += put_row(block + length, TRACE_ROW_AT_EVENT | station.index, station.ns, 0, 0, station.live_bytes,
+                              label, label_length);
+        else
+            length += put_row(block + length, row->trace_mark, row_ns(row, t0_us), row->rss_kb, row->anon_kb,
+                              row->trace_live_bytes, label, label_length);
     }
     length = close_rows_block(block, start, length);
     int appended = append_whole(path, block, length, false); /* every block and its check, or none */
@@ -460,7 +484,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
         fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
                      "the live heap through the run: --timeline=FILE, or ./run --replay=%s, with a row every 5%% of "
-                     "its time.)\n",
+                     "its events.)\n",
                 path);
     if (recorded->live_at_peak_rss_known) {
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);

@@ -48,11 +48,13 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
                   struct recorded *out, char *error, size_t error_size);
 
 /*
- * Appends the rows block: each row's mark, time, RSS and live heap, and the peak of RSS as a row "Recorded peak", for
- * a replay to sample at the same points (call after recorded_read). Returns 0 or -1.
+ * Appends the rows block: each row's mark, time, RSS and live heap, the peak of RSS as a row "Recorded peak", and
+ * where events is not NULL (the trace's summary, from recorded_read) the rows "5%" to "95%" of the last image's
+ * events, for a replay to sample at the same points. Returns 0 or -1.
  */
 int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
-                         const struct recorded_peak *peak, uint64_t live_at_peak_bytes);
+                         const struct recorded_peak *peak, uint64_t live_at_peak_bytes,
+                         const struct trace_summary *events);
 
 /*
  * Compresses the trace at raw into compressed with Debian's zstd program, and removes raw. Returns 0, or -1 when

@@ -220,7 +220,7 @@ expect cancelled_thread_whose_cancel_comes_due_in_the_recorder_ends "$got $(tail
 # them is seen (not when --timeline is already given).
 "$FB" --record="$tmp/nomarks.trace" -- sh -c 'x=1' >"$tmp/nomarks.out" 2>&1
 "$FB" --record="$tmp/nomarks.trace" --timeline="$tmp/nomarks.csv" -- sh -c 'x=1' >"$tmp/nomarks-timeline.out" 2>&1
-hint="  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside the live heap through the run: --timeline=FILE, or ./run --replay=$tmp/nomarks.trace, with a row every 5% of its time.)"
+hint="  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside the live heap through the run: --timeline=FILE, or ./run --replay=$tmp/nomarks.trace, with a row every 5% of its events.)"
 expect recording_without_marks_points_to_the_timeline_and_the_replay "$(cat "$tmp/nomarks.out")" \
     "$(grep -cxF "$hint" "$tmp/nomarks.out"):$(grep -c 'marked no phases' "$tmp/nomarks-timeline.out")" = 1:0
 # ---- fb-trace's bad input: an exact message and exit 2 each.

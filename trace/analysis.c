@@ -58,6 +58,46 @@ static int compare_points(const void *left, const void *right, void *points)
     return a < b ? -1 : a > b;
 }
 
+/* Keeps a station after every station_step-th event of the last image; every other one goes when they fill. */
+static void keep_station(struct trace_summary *summary, const struct trace_event *event)
+{
+    if (event->image + 1 != summary->info.images)
+        return;
+    uint64_t index = ++summary->last_image_events;
+    if (index % summary->station_step)
+        return;
+    if (summary->station_count == TRACE_STATIONS) {
+        size_t kept = 0;
+        for (size_t i = 1; i < TRACE_STATIONS; i += 2) /* indexes 2, 4, 6... steps: the multiples of the new step */
+            summary->stations[kept++] = summary->stations[i];
+        summary->station_count = kept;
+        summary->station_step *= 2;
+        if (index % summary->station_step)
+            return;
+    }
+    summary->stations[summary->station_count++] =
+        (struct trace_station){.index = index, .ns = event->ns, .live_bytes = event->live_bytes};
+}
+
+bool trace_station_at(const struct trace_summary *summary, unsigned per_10000, struct trace_station *out)
+{
+    if (!summary->station_count)
+        return false;
+    uint64_t events = summary->last_image_events;
+    uint64_t target = events / 10000 * per_10000 + events % 10000 * per_10000 / 10000;
+    size_t best = 0;
+    for (size_t i = 1; i < summary->station_count; i++) {
+        uint64_t distance = summary->stations[i].index > target ? summary->stations[i].index - target
+                                                                 : target - summary->stations[i].index;
+        uint64_t best_distance = summary->stations[best].index > target ? summary->stations[best].index - target
+                                                                        : target - summary->stations[best].index;
+        if (distance < best_distance)
+            best = i;
+    }
+    *out = summary->stations[best];
+    return true;
+}
+
 static void answer(struct trace_point *point, const struct trace_summary *summary, uint64_t bytes, uint64_t blocks)
 {
     point->live_bytes = bytes;
@@ -81,6 +121,7 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         return -1;
     }
     summary->info = *trace_info(reader);
+    summary->station_step = 1;
     for (size_t i = 0; i < point_count; i++)
         order[i] = i;
     if (point_count > 1)
@@ -97,6 +138,7 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         count(summary, &event);
         bytes = event.live_bytes;
         blocks = event.live_blocks;
+        keep_station(summary, &event);
         /*
          * A point placed by its mark takes the live heap at the mark itself, whatever the clock says; one placed
          * by time that is not yet answered when its until_mark comes takes the heap there (a mark changes none).

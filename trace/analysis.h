@@ -23,8 +23,21 @@ struct trace_point {
     bool known;           /* false past the point up to which the trace holds every call (trace_known_until) */
 };
 
+/*
+ * The live heap after a given number of the last image's events (its index: 1 after the first), and that event's
+ * time: trace_analyze keeps one every so many events, TRACE_STATIONS at most, the step doubling as they fill.
+ */
+struct trace_station {
+    uint64_t index, ns, live_bytes;
+};
+enum { TRACE_STATIONS = 2048 };
+
 struct trace_summary {
     struct trace_info info;
+    uint64_t last_image_events; /* the events of the last image: those a replay makes again */
+    struct trace_station stations[TRACE_STATIONS];
+    size_t station_count;
+    uint64_t station_step;
     uint64_t events, op_counts[TRACE_OP_COUNT];
     uint64_t failed;      /* allocation calls that returned NULL */
     uint64_t null_frees;  /* free(NULL) calls: they change nothing, and are counted among the frees too */
@@ -51,5 +64,11 @@ unsigned trace_size_class(uint64_t size);
  */
 int trace_analyze(const char *path, struct trace_point *points, size_t point_count, struct trace_summary *summary,
                   char *error, size_t error_size);
+
+/*
+ * Of the summary's stations, the one nearest the given share (per 10 000) of the last image's events, at least
+ * its first: out set and true, or false where the last image has no events.
+ */
+bool trace_station_at(const struct trace_summary *summary, unsigned per_10000, struct trace_station *out);
 
 #endif

@@ -61,6 +61,9 @@ enum trace_block_kind {
      * The recorded run's rows, appended by the runner after the run, for a replay to sample at the same points:
      * per row, u64 mark number (0: placed by time), u64 time in ns, u64 RSS in kB, u64 anonymous RSS in kB, u64
      * live bytes, then the label, NUL-terminated. The run's peak of RSS is a row labelled "Recorded peak" ("Peak RSS" before 2026-12-03).
+     * A mark number with TRACE_ROW_AT_EVENT set is no mark: the row stands after that many events of the last
+     * image (the rest of the field), the rows "5%" to "95%" of its events (from 2026-12-06; before, a replay
+     * placed them by time). RSS 0: not measured there.
      * Rows beyond TRACE_MAX_PAYLOAD go on in another rows block; a reader reads the rows of every one as one list.
      */
     TRACE_BLOCK_ROWS = 0x53574f52, /* "ROWS" */
@@ -119,6 +122,9 @@ enum trace_op {
 
 /* The longest encoded event: the head and three fields of ten bytes each. */
 #define TRACE_EVENT_MAX 40
+
+/* A rows block's mark field with this bit set: the row stands after the rest of the field's events (see ROWS). */
+#define TRACE_ROW_AT_EVENT (UINT64_C(1) << 63)
 
 /* The operations' names, as in the counts the reports print. */
 extern const char *const trace_op_names[TRACE_OP_COUNT];

@@ -148,6 +148,10 @@ refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="
     --idle-ms="$IDLE_MS" --jobs="$JOBS" $CASES
 # shellcheck disable=SC2086
 [ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
+# The replays as they will be made: two traces of one name among them are refused here, not after the matrix ran.
+# shellcheck disable=SC2086
+[ -z "${TRACES:-}" ] || refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+    --jobs="$JOBS" --replay="$(echo $TRACES | tr ' ' ',')"
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \

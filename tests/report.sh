@@ -158,6 +158,15 @@ make -s --no-print-directory compare TRACES="$tmp/frag.trace.zst" CASES=frag CUR
 code2=$?
 got="$code:$code2:$(grep -c 'fragbench: TRACES: cannot read .*no-such.trace: No such file or directory; nothing ran' "$tmp/badtrace.out"):$(grep -c 'fragbench: TRACES: a trace named frag is also a case of the matrix' "$tmp/badtrace.out"):$(grep -c 'fragbench: \[' "$tmp/badtrace.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_a_bad_trace_before_any_run "$got; $(cat "$tmp/badtrace.out")" "$got" = "2:2:1:1:0:earlier"
+# Two traces of one name (other folders): refused before the cases run (it was found after them, with the slides
+# made of the cases alone).
+mkdir -p "$tmp/twin" && cp results/jq.trace.zst "$tmp/twin/jq.trace.zst"
+make -s --no-print-directory compare TRACES="results/jq.trace.zst $tmp/twin/jq.trace.zst" CASES=frag CURES= ALLOCS=glibc \
+    REPS=1 SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" \
+    >"$tmp/twin.out" 2>&1
+code=$?
+got="$code:$(grep -c 'fragbench: --replay: two traces are named jq (rename one)' "$tmp/twin.out"):$(grep -c 'nothing ran' "$tmp/twin.out"):$(grep -c 'fragbench: \[' "$tmp/twin.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_compare_refuses_two_traces_of_one_name_before_any_run "$got; $(cat "$tmp/twin.out")" "$got" = "2:1:1:0:earlier"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
 for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do

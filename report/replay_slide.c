@@ -80,9 +80,10 @@ static int64_t live_pages_grown_kb(const struct dataset *d, const char *case_nam
 
 /*
  * One run's cells after its name: RSS at each recorded phase, then at the last: the ideal (the first RSS plus the
- * live pages grown, grown_kb), the waste and its share.
+ * live pages grown, grown_kb), the waste, and the waste as a share of the recorded run's (recorded_waste; the
+ * recorded run's own row: recorded_waste < 0). Returns the waste, or -1 where it cannot be told.
  */
-static void run_cells(struct md_table *table, const int64_t *rss, size_t n, int64_t grown_kb)
+static int64_t run_cells(struct md_table *table, const int64_t *rss, size_t n, int64_t grown_kb, int64_t recorded_waste)
 {
     for (size_t i = 0; i < n; i++)
         if (rss[i] >= 0)
@@ -92,15 +93,16 @@ static void run_cells(struct md_table *table, const int64_t *rss, size_t n, int6
     if (n < 2 || rss[0] < 0 || rss[n - 1] < 0 || grown_kb < 0) {
         for (int k = 0; k < 3; k++)
             md_cell(table, "n/a");
-        return;
+        return -1;
     }
-    int64_t ideal = rss[0] + grown_kb, waste = rss[n - 1] - ideal, growth = rss[n - 1] - rss[0];
+    int64_t ideal = rss[0] + grown_kb, waste = rss[n - 1] - ideal;
     md_cell(table, "%" PRId64, ideal);
     md_cell(table, "%" PRId64, waste);
-    if (growth > 0)
-        md_cell(table, "%.0f%%", 100.0 * (double)waste / (double)growth);
+    if (recorded_waste > 0)
+        md_cell(table, "%.0f%%", 100.0 * (double)waste / (double)recorded_waste);
     else
         md_cell(table, "n/a");
+    return waste;
 }
 
 void write_replay_table(const struct report *report, const struct case_stats *c, FILE *out)
@@ -116,9 +118,10 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     const char *last = c->phases[phases[n - 1]];
     fprintf(out, "The recording beside its replays (kB; the replays' medians). The recorded run's RSS at its own rows; "
                  "the ideal RSS at %s is the first row's RSS plus the live heap grown since, in whole pages; the "
-                 "waste is RSS above it, as %% of RSS growth since the first row (the recorded run's holds the "
-                 "program's code and files paged in since, which a replay does not run: the run's own report splits "
-                 "them out). The live heap, the program's own (from the trace, the same in every replay):",
+                 "waste is RSS above it, and a replay's as %% of the recorded run's: what the profile would leave of "
+                 "it (the recorded run's holds the program's code and files paged in since, which a replay does not "
+                 "run: the run's own report splits them out). The live heap, the program's own (from the trace, the "
+                 "same in every replay):",
             last);
     for (size_t i = 0; i < n; i++) {
         live[i] = first_row(d, c->case_name, c->phases[phases[i]])->live_kb;
@@ -138,19 +141,19 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
         md_cell(&table, "%s", c->phases[phases[i]]);
     md_cell(&table, "ideal at %s", last);
     md_cell(&table, "waste at %s", last);
-    md_cell(&table, "waste, %% of growth");
+    md_cell(&table, "waste, %% of the recorded run's");
     md_cell(&table, "recorded run");
     md_cell(&table, "as recorded");
     for (size_t i = 0; i < n; i++)
         rss[i] = first_row(d, c->case_name, c->phases[phases[i]])->recorded_rss_kb;
-    run_cells(&table, rss, n, grown_kb);
+    int64_t recorded_waste = run_cells(&table, rss, n, grown_kb, -1);
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
         md_cell(&table, "replay: %s", ps->alloc);
         md_cell(&table, "%s %s", ps->allocator, ps->version);
         for (size_t i = 0; i < n; i++)
             rss[i] = ps->phases[phases[i]].reps ? (int64_t)ps->phases[phases[i]].rss_median : -1;
-        run_cells(&table, rss, n, grown_kb);
+        run_cells(&table, rss, n, grown_kb, recorded_waste);
     }
     md_end(&table, out);
 }

@@ -530,7 +530,7 @@ seconds=$(build/fb-trace info "$tmp/jq-cut.trace" | sed -n 's/^events: [0-9]* in
 expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_said_to_be_cut \
     "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
     "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
-    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it); its replay makes the calls it holds, $seconds s of the recorded run"
+    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run"
 
 # ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
 bad_options=""
@@ -693,6 +693,12 @@ replay_exit=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o ';Exit=[0-9]
 expect slides_replay_row_holds_the_replays_rss "slide '$replay_exit', CSV $(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)" \
     "$replay_exit" = "Exit=$(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)"
 expect replay_plot_over_the_recorded_time_is_drawn "$(ls "$tmp/c/plots")" -s "$tmp/c/plots/live-replay.png"
+# A replay's waste is also given as a share of the recorded run's: what that profile would leave of it.
+share=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o "waste, % of the recorded run's=[0-9]*%" | sed 's/.*=//')
+recorded_waste=$(echo "$recorded_cells" | grep -o 'waste at Exit=[0-9]*' | grep -o '[0-9]*$')
+replay_waste=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o 'waste at Exit=[0-9]*' | grep -o '[0-9]*$')
+expect slides_replay_waste_is_a_share_of_the_recorded_runs "share '$share', waste $replay_waste of $recorded_waste kB" \
+    "$share" = "$(awk -v r="$replay_waste" -v w="$recorded_waste" 'BEGIN { if (w > 0) printf "%.0f%%", 100 * r / w }')"
 # The ideal RSS of a replay's rows and its slide is the recording's own (--record's), to the page: the live pages
 # grown from Start, the same in the --record CSV, in the replay's rows and in the slide. jq leaves 4568 bytes live,
 # two pages, where the CSV's live heap in whole kB (4) made one.

@@ -226,7 +226,7 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
     else if (info->cut_block)
-        snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it)");
+        snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it, or the file was cut short)");
     else if (!info->ended)
         snprintf(out, size, "truncated: no end block (the program crashed, was killed, or never returned from main)");
     else if (info->exec_unrecorded)

@@ -232,6 +232,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     out->baseline_rss_kb = row_count ? rows[0].rss_kb : 0;
     out->baseline_live_bytes = row_count && points[0].known ? points[0].live_bytes : 0;
     out->peak_rss_kb = peak->rss_kb;
+    out->peak_anon_kb = peak->anon_kb;
     for (size_t i = 0; i < row_count; i++) {
         rows[i].has_trace_live = points[i].known;
         rows[i].trace_live_bytes = points[i].live_bytes;
@@ -356,8 +357,18 @@ static void print_shell_word(FILE *out, const char *word)
  * part holds the program's small objects too: there it cannot tell; nor where how much is live cannot be told
  * (growth.h). Where no part is most of it, nothing is said.
  */
+static bool mostly_live(const struct growth_split *split)
+{
+    return !split->live_unknown && split->live_kb >= TELLING_KB && split->live_kb * 2 > split->growth_kb;
+}
+
+/*
+ * ended_holding: the split at the peak of RSS where most of it was live and the live heap fell from its peak only
+ * in the run's last fifth (the program freed what it held as it ended: a teardown frees it all, CPython's at exit),
+ * else NULL. The last row alone would then call a program that held ever more until its end "not a leak".
+ */
 static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
-                          bool pymalloc)
+                          bool pymalloc, const struct growth_split *ended_holding)
 {
     int64_t growth = split->growth_kb;
     /* Where the live part cannot be told, neither can the not-live part: only the rest may be answered. */
@@ -373,7 +384,13 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
                      "--replay=", label);
         print_shell_word(out, path);
         fputc('\n', out);
-    } else if (!split->live_unknown && split->live_kb >= TELLING_KB && split->live_kb * 2 > growth)
+        if (ended_holding)
+            fprintf(out, "  But at the peak of RSS most of its growth (%" PRId64 " of %" PRId64 " kB) was blocks the "
+                         "program held, and it freed them only as it ended (a program's teardown frees what it held; "
+                         "CPython's does at exit): whether it held more and more while it ran, a leak or its data, "
+                         "its marks or --timeline show, and no allocator gives those back\n",
+                    ended_holding->live_kb, ended_holding->growth_kb);
+    } else if (mostly_live(split))
         fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
                      "them, its data if not; no allocator gives those back\n", label);
     else if (split->other_kb >= TELLING_KB && split->other_kb * 2 > growth)
@@ -399,7 +416,7 @@ static void print_pymalloc_note(FILE *out, bool pymalloc)
  * and the allocator's first arena are as much.
  */
 static void print_growth(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
-                         const struct phase_sample *last, char *const *command)
+                         const struct phase_sample *last, char *const *command, const struct growth_split *peak)
 {
     const struct trace_summary *summary = &recorded->summary;
     char ratio[64], live_text[256];
@@ -424,7 +441,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                 last->label, ratio, split.growth_kb, rows[0].label, split.other_kb, split.live_kb + anon_not_live,
                 live_text, split.live_pages_kb, rows[0].label);
         print_pymalloc_note(out, pymalloc);
-        print_verdict(out, path, last->label, &split, pymalloc);
+        print_verdict(out, path, last->label, &split, pymalloc, peak);
         return;
     }
     fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %s is %" PRId64 " kB, %" PRId64
@@ -444,7 +461,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                      "past malloc (its own mmap, thread stacks)\n");
     print_pymalloc_note(out, pymalloc);
     if (allocation_count(summary) > 0)
-        print_verdict(out, path, last->label, &split, pymalloc);
+        print_verdict(out, path, last->label, &split, pymalloc, peak);
 }
 
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
@@ -501,8 +518,21 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */
         fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
     const struct phase_sample *last = row_count ? &rows[row_count - 1] : NULL;
+    /* The growth at the peak of RSS, where its anonymous part and live heap are known. */
+    struct growth_split peak_split;
+    bool peak_told = row_count && recorded->live_at_peak_rss_known && recorded->peak_anon_kb &&
+                     recorded->peak_rss_kb > recorded->baseline_rss_kb;
+    if (peak_told)
+        peak_split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].anon_kb,
+                                  (int64_t)recorded->peak_rss_kb, (int64_t)recorded->peak_anon_kb,
+                                  (int64_t)ideal_kb(recorded, recorded->live_at_peak_rss_bytes));
+    uint64_t run_ns = summary->last_ns > info->start_ns ? summary->last_ns - info->start_ns : 0;
+    bool ended_holding = peak_told && mostly_live(&peak_split) && summary->peak_live_ns > info->start_ns &&
+                         (summary->last_ns - summary->peak_live_ns) * 5 < run_ns;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
-        print_growth(out, path, recorded, rows, last, command);
+        print_growth(out, path, recorded, rows, last, command, ended_holding ? &peak_split : NULL);
+    else if (peak_told && allocation_count(summary) > 0) /* killed, say: its last row has no live heap */
+        print_verdict(out, path, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);
     if (summary->unknown_releases || summary->double_allocations)
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",

@@ -17,6 +17,7 @@ struct recorded {
     uint64_t baseline_live_bytes; /* and the live heap there, which that RSS already holds */
     uint64_t page_size;
     uint64_t peak_rss_kb;      /* the largest RSS seen, outside or at a mark */
+    uint64_t peak_anon_kb;     /* its anonymous part (0: not known) */
     uint64_t live_at_peak_rss_bytes;
     bool live_at_peak_rss_known;
 };

@@ -8,7 +8,13 @@ if (fmt eq "svg") {
 set termoption noenhanced # names like x86_64 are text, not subscripts
 set output outfile
 set title title font ",14"
-set label 100 footnote at screen 0.01, screen 0.06 left font ",8" textcolor rgb "#555555"
+# The footnote's first line is placed so that its last ends just above the bottom edge (12 px a line at ",8"):
+# at a fixed height, a fourth line, the allocator versions' last, fell off the image.
+footnote_lines = 1
+rest = footnote
+while (strstrt(rest, "\n") > 0) { footnote_lines = footnote_lines + 1; rest = rest[strstrt(rest, "\n") + 1:] }
+footnote_top = (footnote_lines * 12.0 + 2) / height
+set label 100 footnote at screen 0.01, screen footnote_top left font ",8" textcolor rgb "#555555"
 set datafile separator "\t"
 set datafile missing "?"
 set style fill solid 0.9 border rgb "#333333"

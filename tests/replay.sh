@@ -693,6 +693,10 @@ replay_exit=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o ';Exit=[0-9]
 expect slides_replay_row_holds_the_replays_rss "slide '$replay_exit', CSV $(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)" \
     "$replay_exit" = "Exit=$(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)"
 expect replay_plot_over_the_recorded_time_is_drawn "$(ls "$tmp/c/plots")" -s "$tmp/c/plots/live-replay.png"
+# Not its timeline over each replay's own time (which differs by the replays' speed, not the program's); the frag
+# case's is drawn.
+expect replay_has_no_timeline_over_the_replays_own_time "$(ls "$tmp/c/plots")" \
+    "$([ -e "$tmp/c/plots/live-timeline.png" ] && echo drawn):$([ -s "$tmp/c/plots/frag-timeline.png" ] && echo frag)" = ":frag"
 # A replay's waste is also given as a share of the recorded run's: what that profile would leave of it.
 share=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o "waste, % of the recorded run's=[0-9]*%" | sed 's/.*=//')
 recorded_waste=$(echo "$recorded_cells" | grep -o 'waste at Exit=[0-9]*' | grep -o '[0-9]*$')

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
-# profile; RSS growth at the peak and heap growth at Exit compared.
+# profile; RSS growth at the peak, and heap growth at Exit and at each of the program's marks, compared.
 # Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
 # real; REPS: runs and replays of each profile, 5 unless told, compared by their medians)
 set -eu
@@ -17,12 +17,15 @@ import json
 print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a', 'b', str(i)], 'n': {'x': i}} for i in range(150000)]))
 " >"$work/doc.json"
 cat >"$work/app.py" <<'PY'
-# A service's request loop in small: build a table of records, keep a tenth, drop the rest, again and again.
+# A service's request loop in small: build a table of records, keep a tenth, drop the rest, again and again; a
+# mark after each round (fragbench.py: nothing without the runner).
+import fragbench
 kept = []
 for round in range(5):
     table = {str(i): [i, str(i) * 4, {"k": i}] for i in range(100000)}
     kept.extend(v for k, v in table.items() if int(k) % 10 == 0)
     del table
+    fragbench.phase("Round %d" % (round + 1))
 PY
 sql="create table t(a, b); with recursive n(i) as (select 1 union all select i + 1 from n where i < 60000)
      insert into t select i, randomblob(200) from n; delete from t where a % 2 = 0; select count(*) from t;"
@@ -31,13 +34,13 @@ sql="create table t(a, b); with recursive n(i) as (select 1 union all select i +
 run_program() {
     case $1 in
         jq) "${@:2}" -- jq -c 'map(.id)' "$work/doc.json" ;;
-        python) env PYTHONMALLOC=malloc "${@:2}" -- /usr/bin/python3 "$work/app.py" ;;
+        python) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 "$work/app.py" ;;
         sqlite3) "${@:2}" -- sqlite3 :memory: "$sql" ;;
     esac
 }
 
-echo "| program | profile | peak, real (MB) | peak, replay (MB) | off | Exit, real (MB) | Exit, replay (MB) | off |"
-echo "|:--|:--|--:|--:|--:|--:|--:|--:|"
+echo "| program | profile | peak, real (MB) | peak, replay (MB) | off | Exit, real (MB) | Exit, replay (MB) | off | marks: the furthest off |"
+echo "|:--|:--|--:|--:|--:|--:|--:|--:|:--|"
 for program in jq python sqlite3; do
     run_program $program "$FB" --quiet --record-clock=precise --record="$work/$program.trace" >/dev/null 2>&1
     run_program $program "$FB" --quiet --alloc="$profiles" --reps="$reps" --csv="$work/$program-real.csv" >/dev/null 2>&1
@@ -57,6 +60,14 @@ def growths(reps, peak_phase):  # per rep: (RSS growth at the peak, heap growth 
             out.append((int(phases[peak_phase]["peak_rss_kb"]) - int(phases["Start"]["rss_kb"]),
                         int(phases["Exit"]["anon_kb"]) - int(phases["Start"]["anon_kb"])))
     return out
+SAMPLED = ("Start", "Exit", "Replay end", "Recorded peak")
+def marks(reps):  # the program's own marks: mark -> heap growth (anonymous RSS above Start) per rep, kB
+    out = {}
+    for phases in reps.values():
+        for phase, row in phases.items():
+            if phase not in SAMPLED and not phase.endswith("%") and "Start" in phases:
+                out.setdefault(phase, []).append(int(row["anon_kb"]) - int(phases["Start"]["anon_kb"]))
+    return out
 def cell(values):  # the median, and the range where the runs differ by more than 1 MB
     median = statistics.median(values)
     spread = " (%.1f–%.1f)" % (min(values) / 1024, max(values) / 1024) if max(values) - min(values) > 1024 else ""
@@ -73,7 +84,17 @@ for profile in sys.argv[4].split(","):
         continue
     (peak_real, peak_real_text), (peak_replay, peak_replay_text) = cell([g[0] for g in r]), cell([g[0] for g in p])
     (exit_real, exit_real_text), (exit_replay, exit_replay_text) = cell([g[1] for g in r]), cell([g[1] for g in p])
-    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (program, profile, peak_real_text, peak_replay_text,
-          off(peak_real, peak_replay), exit_real_text, exit_replay_text, off(exit_real, exit_replay)))
+    real_marks, replay_marks = marks(real.get(profile, {})), marks(replay.get(profile, {}))
+    furthest, most = "none", -1.0
+    for mark in real_marks:
+        if mark in replay_marks:
+            (a, a_text), (b, b_text) = cell(real_marks[mark]), cell(replay_marks[mark])
+            beyond = abs(a - b) - max(4096, 0.1 * abs(a))  # the furthest from the goal, within it or not
+            if beyond > most or furthest == "none":
+                furthest, most = "%s: %s, %s, %s" % (mark, a_text, b_text, off(a, b)), beyond
+    if real_marks and furthest == "none":
+        furthest = "not replayed ✗"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (program, profile, peak_real_text, peak_replay_text,
+          off(peak_real, peak_replay), exit_real_text, exit_replay_text, off(exit_real, exit_replay), furthest))
 PY
 done

@@ -133,7 +133,7 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 "$FB" --quiet --replay="$tmp/future.trace" >/dev/null 2>"$tmp/future.err"
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
-    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 4"
+    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 5"
 # A recorded row with an empty label (found by the fuzz target; kept in its corpus) is a corrupt trace.
 "$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
 code=$?

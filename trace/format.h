@@ -13,9 +13,10 @@
 #define TRACE_MAGIC "FBTRACE"
 /*
  * The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes; 2:
- * without the chunks' checks; 3: without the other blocks' checks).
+ * without the chunks' checks; 3: without the other blocks' checks; 4: without the rows every 5% of the events and
+ * the profile in the allocator block, which a reader of version 4 would misread).
  */
-#define TRACE_VERSION 4
+#define TRACE_VERSION 5
 #define TRACE_VERSION_CHECKED 3        /* the first whose chunks carry the check of their events */
 #define TRACE_VERSION_BLOCKS_CHECKED 4 /* the first whose other blocks are each followed by their check block */
 #define TRACE_VERSION_OLDEST 1

@@ -41,6 +41,8 @@ CURES       ?= $(CURE_CASES)
 CURE_ALLOCS ?= glibc
 # Recorded traces replayed as cases of the matrix (docs/replay.md); by default the reference's, jq's (TRACES= for none).
 TRACES      ?= results/jq.trace.zst
+# REPLAY_PARTIAL=yes: traces that are not whole (a killed program's) are replayed, not refused (--replay-partial).
+REPLAY_PARTIAL ?=
 ALLOCS      ?= all
 REPS        ?= 2
 MAX_REPS    ?= 3
@@ -51,7 +53,7 @@ TIMING_RUNS ?= 3
 RESULTS     ?= results
 PLOTS       ?= plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
-export CASES CURES CURE_ALLOCS TRACES ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
+export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "reader.h"
 #include "replay.h"
 #include "../runner/version.h"
 
@@ -19,16 +20,18 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N] [--no-warnings]\n"
+    fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N] [--no-warnings] [--partial]\n"
           "       fb-replay --help | --version\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
-          "reports the memory at the recording's rows, every 5% of its time, and at the end: run it as\n"
+          "reports the memory at the recording's rows, every 5% of its events, and at the end: run it as\n"
           "./run --replay=TRACE. --time=gaps (default) sleeps the idle part of the recorded gaps, where it is\n"
           "longer than --gap-ms (10), so that allocators that purge on a timer see the idle (a trace's CPU\n"
           "notes tell the idle from the busy); --time=fast sleeps none; --time=real\n"
           "never runs ahead of the recorded clock (it waits whenever it is early by more than 1 ms).\n"
           "--no-warnings leaves out what the trace itself is warned of (order errors, rows without their mark): the\n"
-          "same in every replay of it, the runner has only a trace's first replay say it.\n",
+          "same in every replay of it, the runner has only a trace's first replay say it.\n"
+          "--partial replays a trace that is not whole (its program killed, its file cut short, its recording\n"
+          "stopped): the calls it holds. Without it such a trace is refused (exit 2).\n",
           out);
 }
 
@@ -49,17 +52,19 @@ static int parse_time(const char *name, enum replay_time *time)
     return -1;
 }
 
-static int parse(int argc, char **argv, struct replay_options *options, bool *warnings)
+static int parse(int argc, char **argv, struct replay_options *options, bool *warnings, bool *partial)
 {
-    enum { OPT_TIME = 1000, OPT_GAP_MS, OPT_NO_WARNINGS };
+    enum { OPT_TIME = 1000, OPT_GAP_MS, OPT_NO_WARNINGS, OPT_PARTIAL };
     static const struct option long_options[] = {{"time", required_argument, NULL, OPT_TIME},
                                                  {"gap-ms", required_argument, NULL, OPT_GAP_MS},
                                                  {"no-warnings", no_argument, NULL, OPT_NO_WARNINGS},
+                                                 {"partial", no_argument, NULL, OPT_PARTIAL},
                                                  {NULL, 0, NULL, 0}};
     const char *given[2] = {NULL, NULL}; /* each option's value, to refuse one given twice */
     int opt;
     *options = (struct replay_options){.gap_ns = 10 * 1000000ull};
     *warnings = true;
+    *partial = false;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
         char *end;
@@ -88,6 +93,9 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
             break;
         case OPT_NO_WARNINGS:
             *warnings = false;
+            break;
+        case OPT_PARTIAL:
+            *partial = true;
             break;
         case ':':
             fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
@@ -124,9 +132,22 @@ int main(int argc, char **argv)
         printf("fb-replay (fragbench) %s\n", FRAGBENCH_VERSION);
         return 0;
     }
-    bool warnings;
-    if (parse(argc, argv, &options, &warnings) != 0)
+    bool warnings, partial;
+    if (parse(argc, argv, &options, &warnings, &partial) != 0)
         return 2;
+    /* A trace that is not whole is replayed only when asked (the runner checks and says so once, and asks). */
+    struct trace_reader *reader = partial ? NULL : trace_open(options.trace, error, sizeof error);
+    if (reader && !trace_is_complete(trace_info(reader))) {
+        char state[256];
+        const struct trace_info *info = trace_info(reader);
+        trace_state_text(info, state, sizeof state);
+        fprintf(stderr, "fb-replay: %s is %s; its replay would make only the calls it holds: --partial replays them\n",
+                options.trace, state);
+        trace_close(reader);
+        return 2;
+    }
+    if (reader)
+        trace_close(reader);
     probe_start();
     struct replay_outcome outcome;
     if (replay_trace(&options, &outcome, error, sizeof error) != 0) {

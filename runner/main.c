@@ -277,17 +277,25 @@ static int open_trace_outputs(const struct options *options, struct output_file 
 }
 
 /*
- * A trace whose program died, or whose recording stopped or lost blocks, replays what it holds: the user is told,
- * once, with how much of the recorded run that is (its rows after the cut are missing).
+ * A trace whose program died, whose file was cut short, or whose recording stopped or lost blocks is refused
+ * (-1), or with --replay-partial replays what it holds, the user told once with how much of the recorded run that
+ * is (its rows after the cut are missing).
  */
-static void warn_of_a_partial_trace(const char *path, const struct trace_info *info)
+static int check_whole(const char *path, const struct trace_info *info, bool partial)
 {
     if (trace_is_complete(info))
-        return;
+        return 0;
     char state[256];
+    double seconds = info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0;
     trace_state_text(info, state, sizeof state);
+    if (!partial) {
+        fprintf(stderr, "fragbench: --replay: %s is %s; its replay would make only the calls it holds, %.3f s of the "
+                        "recorded run: --replay-partial replays them\n", path, state, seconds);
+        return -1;
+    }
     fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run\n",
-            path, state, info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0);
+            path, state, seconds);
+    return 0;
 }
 
 /*
@@ -325,7 +333,10 @@ static int resolve_replays(const struct options *options, const struct case_entr
             trace_close(reader);
             return -1;
         }
-        warn_of_a_partial_trace(path, trace_info(reader));
+        if (check_whole(path, trace_info(reader), options->replay_partial) != 0) {
+            trace_close(reader);
+            return -1;
+        }
         const struct trace_info *info = trace_info(reader);
         /* The profile it was recorded under; before traces named it, the allocator's own (default) profile. */
         const char *recorded_profile = *info->allocator_profile ? info->allocator_profile
@@ -607,6 +618,7 @@ int main(int argc, char **argv)
             .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
             .trace_display = options.record_path, .trace_compressed = *trace_compressed ? trace_compressed : NULL, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
             .trace_precise_clock = options.record_precise_clock, .replay_time = options.replay_time,
+            .replay_partial = options.replay_partial,
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);

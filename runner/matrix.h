@@ -51,6 +51,7 @@ struct matrix {
     unsigned long long trace_cap_bytes;
     bool trace_precise_clock;
     const char *replay_time;  /* --replay-time: how replays keep the recorded time (fb-replay's --time) */
+    bool replay_partial;      /* --replay-partial: traces that are not whole are replayed (fb-replay's --partial) */
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
     unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;

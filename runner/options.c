@@ -10,7 +10,7 @@
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
        OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME,
-       OPT_DRY_RUN };
+       OPT_REPLAY_PARTIAL, OPT_DRY_RUN };
 
 static const struct option long_options[] = {
     {"alloc", required_argument, NULL, 'a'},
@@ -36,6 +36,7 @@ static const struct option long_options[] = {
     {"record-clock", required_argument, NULL, OPT_RECORD_CLOCK},
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"replay-time", required_argument, NULL, OPT_REPLAY_TIME},
+    {"replay-partial", no_argument, NULL, OPT_REPLAY_PARTIAL},
     {"list", optional_argument, NULL, 'l'},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
@@ -94,6 +95,9 @@ void options_usage(FILE *out)
           "                              CPU time noted did not advance), so that timed purging happens as it\n"
           "                              did; 'fast': none; 'real': never run ahead of the recorded clock\n"
           "                              (as long as the program took)\n"
+          "      --replay-partial        replay a trace that is not whole (its program was killed, its file\n"
+          "                              cut short, its recording stopped at --record-cap): the calls it holds;\n"
+          "                              without it such a trace is refused (exit 2)\n"
           "  -l, --list[=cases|profiles] list cases and profiles, each installed or missing; with a\n"
           "                              value, only the names (of installed profiles), one a line\n"
           "      --dry-run               check everything a run needs (names, libraries, numbers, traces,\n"
@@ -443,6 +447,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 return -1;
             }
             out->replay_time = optarg;
+            break;
+        case OPT_REPLAY_PARTIAL:
+            for_replay = "--replay-partial";
+            out->replay_partial = true;
             break;
         case OPT_RECORD_CLOCK:
             for_record = "--record-clock";

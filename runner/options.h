@@ -31,6 +31,7 @@ struct options {
     bool record_precise_clock; /* --record-clock=precise */
     const char *replay;        /* --replay: comma-separated traces, each replayed as a case; NULL for none */
     const char *replay_time;   /* --replay-time: gaps, fast or real (fb-replay's --time) */
+    bool replay_partial;       /* --replay-partial: a trace that is not whole is replayed, not refused */
     const char *list;          /* --list: NULL, "all", "cases" or "profiles" */
     bool dry_run;              /* --dry-run: check everything, say what would run, run nothing */
     bool help, version;

@@ -327,6 +327,8 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         /* What the trace is warned of is the same in each replay of it: said by its first (profile, rep 1). */
         if (rep != 1 || selected != &matrix->selection->items[0])
             *arg++ = "--no-warnings";
+        if (matrix->replay_partial)
+            *arg++ = "--partial"; /* checked and said once, before the runs (resolve_replays) */
         *arg = NULL;
         return;
     }
@@ -438,7 +440,8 @@ static void read_trace(struct run *run)
     if (!trace_is_complete(&recorded.summary.info)) { /* said even when --quiet: the live heap after it is unknown */
         char state[256];
         trace_state_text(&recorded.summary.info, state, sizeof state);
-        fprintf(stderr, "fragbench: --record: the trace %s is %s\n", matrix->trace_display, state);
+        fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", matrix->trace_display,
+                state);
     }
     recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count, matrix->command,
                    matrix->timeline != NULL);

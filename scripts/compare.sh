@@ -4,7 +4,7 @@
 # The talk's diagnosis and cures (CURES) run under CURE_ALLOCS only, into the same files; the diagnosis blocks, run
 # alone, go to RESULTS/diagnosis.txt.
 # Recorded traces (TRACES) are replayed under the same profiles as cases of the matrix (docs/replay.md).
-# Reads CASES, CURES, CURE_ALLOCS, TRACES, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
+# Reads CASES, CURES, CURE_ALLOCS, TRACES, REPLAY_PARTIAL, ALLOCS, REPS, MAX_REPS, SCALE, IDLE_MS, JOBS, RESULTS, PLOTS, PLOT_DATA from the environment
 # (the Makefile sets them).
 set -u
 cd "$(dirname "$0")/.."
@@ -148,10 +148,13 @@ refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="
     --idle-ms="$IDLE_MS" --jobs="$JOBS" $CASES
 # shellcheck disable=SC2086
 [ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
-# The replays as they will be made: two traces of one name among them are refused here, not after the matrix ran.
+# The replays as they will be made: two traces of one name among them, or one that is not whole without
+# REPLAY_PARTIAL, are refused here, not after the matrix ran.
+partial=""
+[ -z "${REPLAY_PARTIAL:-}" ] || partial=--replay-partial
 # shellcheck disable=SC2086
 [ -z "${TRACES:-}" ] || refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
-    --jobs="$JOBS" --replay="$(echo $TRACES | tr ' ' ',')"
+    --jobs="$JOBS" $partial --replay="$(echo $TRACES | tr ' ' ',')"
 echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
@@ -193,7 +196,8 @@ fi
 if [ -n "${TRACES:-}" ]; then
     echo "fragbench: replays: [$(echo $TRACES)] x profiles [$ALLOCS]" >&2
     code=0
-    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --jobs="$JOBS" \
+    # shellcheck disable=SC2086
+    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --jobs="$JOBS" $partial \
         --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
         --replay="$(echo $TRACES | tr ' ' ',')" >>"$RESULTS/compare.log" || code=$?
     add_rows "$code" "$RESULTS/replays.csv.tmp" "$RESULTS/compare.csv"

@@ -245,7 +245,18 @@ expect a_row_at_a_mark_not_among_the_events_is_said_to_have_no_replay_row "exit 
 code=$?
 expect a_traces_warning_is_said_once_for_all_its_replays "exit $code: $(cat "$tmp/lost-mark-runs.err")" \
     "$code:$(grep -c 'fb-replay: warning: .* placed at a mark of the program that is not among its events' "$tmp/lost-mark-runs.err"):$(grep -c ',Replay end,' "$tmp/lost-mark.csv")" = "0:1:4"
-build/fb-replay --time=fast "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
+# A trace cut short (here, the first half of a trace of 5 000 threads) is refused, exactly, by the runner and by
+# fb-replay alone, unless asked to replay what it holds (--replay-partial, fb-replay's --partial).
+"$FB" --quiet --replay="$tmp/cut.trace" >/dev/null 2>"$tmp/cut-runner.err"
+code=$?
+build/fb-replay --time=fast "$tmp/cut.trace" >/dev/null 2>"$tmp/cut-alone.err"
+code_alone=$?
+seconds=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
+state="truncated: the file ends inside a block (the program died while writing it, or the file was cut short)"
+expect replay_of_a_cut_trace_is_refused_unless_asked "exit $code and $code_alone: $(cat "$tmp/cut-runner.err" "$tmp/cut-alone.err")" \
+    "$code:$code_alone:$(cat "$tmp/cut-runner.err")|$(cat "$tmp/cut-alone.err")" = \
+    "2:2:fragbench: --replay: $tmp/cut.trace is $state; its replay would make only the calls it holds, $seconds s of the recorded run: --replay-partial replays them|fb-replay: $tmp/cut.trace is $state; its replay would make only the calls it holds: --partial replays them"
+build/fb-replay --time=fast --partial "$tmp/cut.trace" >"$tmp/cut.rows" 2>"$tmp/cut.err"
 code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')
 expect replay_of_a_cut_trace_replays_what_is_there "exit $code, $events events, $(grep -c '%:' "$tmp/cut.rows") rows at a %: $(cat "$tmp/cut.err")" \
@@ -430,7 +441,7 @@ expect replay_peak_between_rows_counts "exit $code, largest row and peak above S
 # ---- A trace whose recording stopped at its size cap: the recorded rows past the calls it holds (the runner's Exit)
 # are not replay rows (Exit came with the replay's heap at the trace's last call, labelled as the program's end).
 "$FB" --quiet --record="$tmp/capped.trace" --record-cap=1M -- build/tests/record_threads churn 400000 >/dev/null 2>&1
-"$FB" --quiet --replay="$tmp/capped.trace" --replay-time=fast --csv="$tmp/capped.csv" >/dev/null 2>&1
+"$FB" --quiet --replay="$tmp/capped.trace" --replay-partial --replay-time=fast --csv="$tmp/capped.csv" >/dev/null 2>&1
 code=$?
 rows=$(tr -d '\r' <"$tmp/capped.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ { printf "%s;", $6 }')
 got="$code:$(echo "$rows" | grep -c 'Exit'):$(echo "$rows" | grep -c 'Replay end;$')"
@@ -524,7 +535,7 @@ expect threaded_replay_that_cannot_start_a_thread_says_so "exit $code: $(cat "$t
 # still replays at every 5% of the time its events cover, and the runner says it is cut and how much it holds
 # (the time fb-trace info finds by reading every event).
 head -c 100000 "$tmp/jq.trace" >"$tmp/jq-cut.trace"
-"$FB" --quiet --replay="$tmp/jq-cut.trace" --csv="$tmp/jq-cut.csv" >/dev/null 2>"$tmp/jq-cut.err"
+"$FB" --quiet --replay-partial --replay="$tmp/jq-cut.trace" --csv="$tmp/jq-cut.csv" >/dev/null 2>"$tmp/jq-cut.err"
 code=$?
 seconds=$(build/fb-trace info "$tmp/jq-cut.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
 expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_said_to_be_cut \

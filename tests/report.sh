@@ -167,6 +167,13 @@ make -s --no-print-directory compare TRACES="results/jq.trace.zst $tmp/twin/jq.t
 code=$?
 got="$code:$(grep -c 'fragbench: --replay: two traces are named jq (rename one)' "$tmp/twin.out"):$(grep -c 'nothing ran' "$tmp/twin.out"):$(grep -c 'fragbench: \[' "$tmp/twin.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_two_traces_of_one_name_before_any_run "$got; $(cat "$tmp/twin.out")" "$got" = "2:1:1:0:earlier"
+# A trace that is not whole (cut short) is refused before any run unless REPLAY_PARTIAL is set.
+zstd -dc results/jq.trace.zst 2>/dev/null | head -c 100000 >"$tmp/twin/part.trace"
+make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 \
+    IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part.out" 2>&1
+code=$?
+got="$code:$(grep -c 'part.trace is truncated: .*--replay-partial replays them' "$tmp/part.out"):$(grep -c 'nothing ran' "$tmp/part.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_compare_refuses_a_trace_not_whole_unless_replay_partial "$got; $(cat "$tmp/part.out")" "$got" = "2:1:1:earlier"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
 for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do

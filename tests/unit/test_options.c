@@ -63,6 +63,13 @@ static void replay_time_is_one_of_three(void)
     CHECK_STR(error, "--record-clock applies to --record only: give --record=FILE with it");
     CHECK(parse(&o, error, cap) == -1);
     CHECK_STR(error, "--record-cap applies to --record only: give --record=FILE with it");
+    /* A trace that is not whole is refused unless --replay-partial says to replay what it holds. */
+    char *partial[] = {"run", "--replay-partial", "--replay=t.trace", NULL};
+    char *partial_alone[] = {"run", "--replay-partial", "frag", NULL};
+    CHECK(parse(&o, error, real) == 0 && !o.replay_partial);
+    CHECK(parse(&o, error, partial) == 0 && o.replay_partial);
+    CHECK(parse(&o, error, partial_alone) == -1);
+    CHECK_STR(error, "--replay-partial applies to --replay only: give --replay=TRACE with it");
 }
 
 /* The cases' settings given to a command or a replay are refused, not silently ignored (and written in its rows). */
@@ -169,9 +176,9 @@ static void an_abbreviation_of_several_options_lists_them(void)
     char *reps[] = {"run", "--rep=2", "--reps=3", "frag", NULL};
     char *record[] = {"run", "--rec=t.trace", "--", "true", NULL};
     CHECK(parse(&o, error, rep) == -1);
-    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time; see --help)");
+    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time, --replay-partial; see --help)");
     CHECK(parse(&o, error, reps) == -1);
-    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time; see --help)");
+    CHECK_STR(error, "ambiguous option '--rep=2' (could be --reps, --replay, --replay-time, --replay-partial; see --help)");
     CHECK(parse(&o, error, record) == -1);
     CHECK_STR(error, "ambiguous option '--rec=t.trace' (could be --record, --record-cap, --record-clock; see --help)");
 }

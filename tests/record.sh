@@ -332,7 +332,7 @@ env PYTHONMALLOC=malloc "$FB" --record="$tmp/early.trace" -- python3 -c '
 import time
 kept = [{"k%d" % i: "v" * 20 + str(i) for i in range(60000)} for r in range(4)]
 del kept
-time.sleep(0.6)' >"$tmp/early.out" 2>&1
+time.sleep(1.2)' >"$tmp/early.out" 2>&1
 got="$(grep -c "^  So: most of the growth at Exit is memory the program freed and the process kept" "$tmp/till-end.out" "$tmp/early.out" | cut -d: -f2 | tr '\n' ' ')"
 got="$got$(grep -c '^  But at the peak of RSS most of its growth ([0-9]* of [0-9]* kB) was blocks the program held, and it freed them only as it ended' "$tmp/till-end.out" "$tmp/early.out" | cut -d: -f2 | tr '\n' ' ')"
 expect a_program_holding_its_blocks_until_its_end_is_told_so_beside_what_exit_shows "$got: $(grep -h '^  So:\|^  But' "$tmp/till-end.out" "$tmp/early.out")" \

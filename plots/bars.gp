@@ -15,6 +15,6 @@ set yrange [0:*]
 set key outside right top vertical title "profile"
 set bmargin 7
 # Many phases (a replay's rows every 5%): their names slanted, so that neighbours do not run into each other.
-stats datafile using 2 nooutput
+stats datafile using 0 nooutput # row numbers: a profile without kept reps has only "?" in its column
 if (STATS_records > 10) { set xtics rotate by 40 right; set bmargin 10 }
 plot for [i=2:series+1] datafile using i:xtic(1) title columnheader(i)

@@ -28,7 +28,7 @@
  * allocator's thread cache goes as the program's did); a release waits for its block's allocation in another
  * thread, and an allocation at an address another thread released waits for that release (threads.c). It samples
  * at the recording's rows (its marks exactly, Exit among them; the peak of RSS at a mark or by time), at every 5%
- * of the recorded time, and at its end.
+ * of the recorded events (of the recorded time in a trace before format 5), and at its end.
  * Only the last process image is replayed (an exec'd launcher's heap is gone when the program starts).
  */
 
@@ -188,6 +188,7 @@ struct replay {
      * its start, the replay makes it at its end; a row between would be off by the block).
      */
     unsigned reallocs_open;
+    uint64_t realloc_opened_at; /* events_made when reallocs_open last became 1: a row waits 64 events at most */
     uint64_t events_made; /* of the last image, every event (notes and marks too), as the runner counted them */
     struct replay_outcome outcome;
     /*
@@ -201,6 +202,9 @@ struct replay {
 
 /* How early the replay may be on the recorded clock before --time=real waits: a sleep costs about 60 µs. */
 enum { REAL_TIME_SLACK_NS = 1000000 };
+
+/* How many events a row due inside a realloc waits for its end at most (see next_point_passed). */
+enum { REALLOC_ROW_WAIT = 64 };
 
 static uint64_t monotonic_ns(void)
 {
@@ -288,7 +292,10 @@ static void sample_now(struct replay *replay, const struct replay_point *point, 
 static bool next_point_passed(const struct replay *replay, const struct trace_event *event)
 {
     const struct replay_point *point = &replay->points[replay->next_point];
-    if (replay->reallocs_open || replay->next_point >= replay->point_count)
+    if (replay->next_point >= replay->point_count)
+        return false;
+    /* A realloc whose end never comes (its thread died inside it, the recording stopped) holds no row long. */
+    if (replay->reallocs_open && replay->events_made - replay->realloc_opened_at < REALLOC_ROW_WAIT)
         return false;
     if (point->after_events)
         return replay->events_made >= point->after_events;
@@ -390,8 +397,8 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
         if (replay->threaded && event.thread_ends)
             threads_stop(event.thread);
         replay->events_made++;
-        if (event.op == TRACE_REALLOC_START)
-            replay->reallocs_open++;
+        if (event.op == TRACE_REALLOC_START && replay->reallocs_open++ == 0)
+            replay->realloc_opened_at = replay->events_made;
         else if ((event.op == TRACE_REALLOC || event.op == TRACE_REALLOCARRAY) && replay->reallocs_open)
             replay->reallocs_open--;
         replay->live_bytes = event.live_bytes;

@@ -327,8 +327,9 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         /* What the trace is warned of is the same in each replay of it: said by its first (profile, rep 1). */
         if (rep != 1 || selected != &matrix->selection->items[0])
             *arg++ = "--no-warnings";
-        if (matrix->replay_partial)
-            *arg++ = "--partial"; /* checked and said once, before the runs (resolve_replays) */
+        /* Whole, or asked for partial: checked and said once, before the runs (resolve_replays). Told so, fb-replay
+           does not open the trace a second time to check (a .zst one decompressed again each run). */
+        *arg++ = "--partial";
         *arg = NULL;
         return;
     }

@@ -150,8 +150,14 @@ refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="
 [ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
 # The replays as they will be made: two traces of one name among them, or one that is not whole without
 # REPLAY_PARTIAL, are refused here, not after the matrix ran.
-partial=""
-[ -z "${REPLAY_PARTIAL:-}" ] || partial=--replay-partial
+case ${REPLAY_PARTIAL:-} in
+'') partial="" ;;
+yes) partial=--replay-partial ;;
+*)
+    put_back_earlier
+    echo "fragbench: REPLAY_PARTIAL: '$REPLAY_PARTIAL' is not 'yes' (or empty); nothing ran; $earlier_state" >&2
+    exit 2 ;;
+esac
 # shellcheck disable=SC2086
 [ -z "${TRACES:-}" ] || refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
     --jobs="$JOBS" $partial --replay="$(echo $TRACES | tr ' ' ',')"

@@ -174,6 +174,11 @@ make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" CASES=frag CU
 code=$?
 got="$code:$(grep -c 'part.trace is truncated: .*--replay-partial replays them' "$tmp/part.out"):$(grep -c 'nothing ran' "$tmp/part.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_a_trace_not_whole_unless_replay_partial "$got; $(cat "$tmp/part.out")" "$got" = "2:1:1:earlier"
+make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" REPLAY_PARTIAL=no CASES=frag CURES= ALLOCS=glibc REPS=1 \
+    SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part-no.out" 2>&1
+code=$?
+got="$code:$(grep -c "fragbench: REPLAY_PARTIAL: 'no' is not 'yes' (or empty); nothing ran" "$tmp/part-no.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_compare_takes_replay_partial_yes_or_empty_only "$got; $(cat "$tmp/part-no.out")" "$got" = "2:1:earlier"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
 for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do

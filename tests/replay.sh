@@ -228,6 +228,21 @@ code=$?
 expect trace_of_more_threads_than_the_replay_follows_is_refused_before_any_run "exit $code: $(cat "$tmp/too-many.err")" \
     "$code:$([ -e "$tmp/too-many.csv" ] && echo csv):$(cat "$tmp/too-many.err")" = \
     "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over its last program's life: the replay follows at most 16777216"
+# A row due inside a realloc waits for its end (the reader counts the realloc at its start, the replay makes it at
+# its end), but 64 events at most: a realloc whose end never comes (its thread died inside it) once held every later
+# row to the end. A crafted trace: a block, a realloc's start of it and no end, then 200 blocks of 256 KiB; its rows
+# after 2 and 190 events.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+REALLOC_START, AT_EVENT = 2, 1 << 63
+events = [(1, t.MALLOC, 1000, 2 * 0x7f0000000000 + 1), (1, REALLOC_START, 1)]
+events += [(1, t.MALLOC, 262144, 2 * 0x100000 + 1)] * 200
+t.write(sys.argv[1], events, rows=[(AT_EVENT | 2, 1002, 0, "5%"), (AT_EVENT | 190, 1190, 0, "95%")])' "$tmp/open-realloc.trace"
+"$FB" --quiet --replay="$tmp/open-realloc.trace" --replay-time=fast --csv="$tmp/open-realloc.csv" >/dev/null 2>"$tmp/open-realloc.err"
+code=$?
+got="$code:$(value "$tmp/open-realloc.csv" open-realloc glibc 5% live_kb):$(value "$tmp/open-realloc.csv" open-realloc glibc 95% live_kb)"
+expect a_row_due_inside_a_realloc_without_end_waits_64_events_at_most "exit:5%:95% live kB $got; $(cat "$tmp/open-realloc.err")" \
+    "$got" = "0:16384:48128"
+
 # A row placed at a mark that is not among the events (a program killed with the mark in a buffer it never wrote,
 # while another thread's later chunk was written): the replay has no row for it, and says so, where it once left a
 # hole in every profile's table without a word. A crafted trace: a malloc, mark 777, a free; rows at marks 777 and 888.

@@ -384,9 +384,16 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
     int status;
     while ((status = trace_next(replay->reader, &event, error, error_size)) > 0) {
         if (event.image + 1 < replay->info->images) { /* an image that exec'd: its heap is gone when the last starts */
+            /*
+             * Its row (a launcher's Start) is taken now, at the replay's start, before the last image's first event.
+             * Placed by time, it waited for an event after its time: on the recorder's coarse clock the program's
+             * first calls share its tick, and its Start showed 269 kB of CPython's heap where the recording had 0.
+             */
             for (size_t i = 0; event.op == TRACE_MARK && i < replay->point_count; i++)
-                if (replay->points[i].mark == event.mark)
-                    replay->points[i].mark = 0; /* its row (a launcher's Start) is taken by time: at the start */
+                if (replay->points[i].mark == event.mark && !replay->points[i].taken) {
+                    replay->points[i].taken = true;
+                    sample_now(replay, &replay->points[i], replay->live_bytes, replay->live_blocks);
+                }
             continue;
         }
         before_event(replay, &event);

@@ -384,7 +384,7 @@ expect replay_makes_the_release_call_the_program_made "$got" "$got" = \
     "api: 1 call, exit 0, glibc gave back, jemalloc gave back; own: 1 call, exit 0, glibc gave back, jemalloc gave back; "
 
 # ---- A launcher that execs the program: the shim's Start is a mark of the launcher's image, which is not replayed;
-# its row is still there, taken by time (at the replay's start), as are the program's Exit and the replay's end.
+# its row is still there, taken at the replay's start, as are the program's Exit and the replay's end.
 "$FB" --quiet --record="$tmp/launched.trace" -- sh -c 'exec /usr/bin/python3 -c "x = [str(i) for i in range(100000)]"' \
     >/dev/null 2>&1
 "$FB" --quiet --replay="$tmp/launched.trace" --csv="$tmp/launched.csv" >/dev/null 2>"$tmp/launched.err"
@@ -392,6 +392,10 @@ code=$?
 got=$(tr -d '\r' <"$tmp/launched.csv" | awk -F, 'NR > 1 && $6 !~ /%$/ && $6 != "Recorded peak" { printf "%s;", $6 }')
 expect replay_of_an_execd_command_keeps_the_launchers_start_row "exit $code, rows $got; $(head -2 "$tmp/launched.err")" \
     "$code:$got" = "0:Start;Exit;Replay end;"
+# Taken before the program's first call, with its live heap the recording's there (none): placed by time, it waited
+# for the next tick of the coarse clock, which the program's first calls shared, and held them.
+got="$(value "$tmp/launched.csv" launched glibc Start live_kb)"
+expect replay_takes_the_launchers_start_row_before_the_programs_first_call "Start live $got kB" "$got" = 0
 
 # ---- A Python program's marks, one label three times, each just before a larger allocation (16, 32, 48 MB): the
 # rows are numbered apart (a median over reps once pooled them), and each mark is placed exactly among the calls

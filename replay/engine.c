@@ -184,8 +184,8 @@ struct replay {
     uint64_t cpu_ns, cpu_at_ns;    /* the last CPU note: the process's CPU time, and when (cpu_at_ns 0: none yet) */
     uint64_t allocated_unchecked;  /* bytes allocated since the last replay_note_peak */
     /*
-     * reallocs begun and not yet ended: a row placed by time waits for their ends (the reader counts a realloc at
-     * its start, the replay makes it at its end; a row between would be off by the block).
+     * reallocs begun and not yet ended: a row placed by time or by events waits for their ends (the reader counts a
+     * realloc at its start, the replay makes it at its end; a row between would be off by the block).
      */
     unsigned reallocs_open;
     uint64_t realloc_opened_at; /* events_made when reallocs_open last became 1: a row waits 64 events at most */
@@ -291,9 +291,9 @@ static void sample_now(struct replay *replay, const struct replay_point *point, 
  */
 static bool next_point_passed(const struct replay *replay, const struct trace_event *event)
 {
-    const struct replay_point *point = &replay->points[replay->next_point];
     if (replay->next_point >= replay->point_count)
         return false;
+    const struct replay_point *point = &replay->points[replay->next_point];
     /* A realloc whose end never comes (its thread died inside it, the recording stopped) holds no row long. */
     if (replay->reallocs_open && replay->events_made - replay->realloc_opened_at < REALLOC_ROW_WAIT)
         return false;
@@ -526,12 +526,10 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
         pipe_make_calls(replay->pipe);
         replay->reading_thread = reader;
         replay->reading_to_join = true;
-        return reading.status;
+        return reading.status; /* the reading thread no longer touches reading: it is joined after the last rows */
     }
     pipe_close(replay->pipe);
     replay->pipe = NULL;
-    if (!failed)
-        return reading.status;
     trace_keep_tags(replay->reader); /* nothing read yet: the live set's tags become the replay's blocks */
     return replay_events(replay, error, error_size);
 }

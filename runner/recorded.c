@@ -138,7 +138,8 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
         if (at_event && (!events || !trace_station_at(events, (unsigned)(i - row_count) * 500, &station) ||
                          station.ns > trace_known_until(&events->info)))
             continue;
-        snprintf(percent, sizeof percent, "%zu%%", (i - row_count) * 5);
+        if (at_event)
+            snprintf(percent, sizeof percent, "%zu%%", (i - row_count) * 5);
         const char *label = peak ? "Recorded peak" : at_event ? percent : row->label;
         size_t label_length = strnlen(label, FB_LABEL_MAX - 1);
         if (length - start - TRACE_BLOCK_HEAD + 40 + label_length + 1 > TRACE_MAX_PAYLOAD) {

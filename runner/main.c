@@ -298,6 +298,19 @@ static int check_whole(const char *path, const struct trace_info *info, bool par
     return 0;
 }
 
+/* Frees what resolve_replays allocated for the n entries it filled, on its way out with an error. */
+static void free_replays(char *list, struct case_entry *entries, size_t n, const struct case_entry **cases)
+{
+    for (size_t k = 0; k < n; k++) {
+        free((char *)entries[k].name);
+        free((char *)entries[k].path);
+        free((char *)entries[k].recorded_profile);
+    }
+    free(entries);
+    free(cases);
+    free(list);
+}
+
 /*
  * --replay=TRACE[,TRACE...]: each trace a case of its own, named after its file (less .zst and .trace), checked
  * to be a readable trace before any run. The entries and their names and paths are allocated for the process.
@@ -313,11 +326,11 @@ static int resolve_replays(const struct options *options, const struct case_entr
     if (options->case_count > 0) {
         fprintf(stderr, "fragbench: --replay replays traces instead of cases: give no case name with it ('%s')\n",
                 options->case_names[0]);
-        return -1;
+        goto fail;
     }
     if (options->record_path) {
         fprintf(stderr, "fragbench: --record and --replay: a replay cannot be recorded\n");
-        return -1;
+        goto fail;
     }
     for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
         char absolute[PATH_MAX];
@@ -326,16 +339,16 @@ static int resolve_replays(const struct options *options, const struct case_entr
             fprintf(stderr, "fragbench: --replay: %s\n", error);
             if (reader)
                 trace_close(reader);
-            return -1;
+            goto fail;
         }
         if (trace_check_chunks(reader, error, sizeof error) != 0) { /* refused here, not in every run */
             fprintf(stderr, "fragbench: --replay: %s: %s\n", path, error);
             trace_close(reader);
-            return -1;
+            goto fail;
         }
         if (check_whole(path, trace_info(reader), options->replay_partial) != 0) {
             trace_close(reader);
-            return -1;
+            goto fail;
         }
         const struct trace_info *info = trace_info(reader);
         /* The profile it was recorded under; before traces named it, the allocator's own (default) profile. */
@@ -346,7 +359,8 @@ static int resolve_replays(const struct options *options, const struct case_entr
         trace_close(reader);
         if (!realpath(path, absolute)) {
             fprintf(stderr, "fragbench: --replay: %s: %s\n", path, strerror(errno));
-            return -1;
+            free(profile);
+            goto fail;
         }
         char *name = strdup(strrchr(absolute, '/') ? strrchr(absolute, '/') + 1 : absolute);
         if (!name)
@@ -358,13 +372,15 @@ static int resolve_replays(const struct options *options, const struct case_entr
             if (suffix[1] != 'z')
                 break;
         }
-        entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
-                                         .path = strdup(absolute), .recorded_profile = profile};
         for (size_t k = 0; k < n; k++)
             if (strcmp(entries[k].name, name) == 0) {
                 fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);
-                return -1;
+                free(name);
+                free(profile);
+                goto fail;
             }
+        entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
+                                         .path = strdup(absolute), .recorded_profile = profile};
         cases[n] = &entries[n];
         n++;
     }
@@ -372,6 +388,9 @@ static int resolve_replays(const struct options *options, const struct case_entr
     *out = cases;
     *count = n;
     return 0;
+fail:
+    free_replays(list, entries, n, cases);
+    return -1;
 }
 
 /*

@@ -12,11 +12,13 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-report --results=DIR [--plot-data=DIR] [--profiles=FILE]\n"
+    fputs("usage: fb-report --results=DIR [--plot-data=DIR] [--plots-link=PATH] [--profiles=FILE]\n"
           "Reads DIR/compare.csv (the runner's rows), DIR/walltime.csv (each pair's run alone, optional),\n"
           "DIR/timing.csv (hyperfine's export, optional) and\n"
           "DIR/machine.txt and DIR/timeline.csv (optional); writes DIR/summary.csv and DIR/slides.md, and with\n"
-          "--plot-data the gnuplot inputs that plots/render.sh draws. Same input, byte-identical output.\n"
+          "--plot-data the gnuplot inputs that plots/render.sh draws. --plots-link: the plots' directory as\n"
+          "slides.md reaches it (../plots): the slides show a trace's replay plot from there.\n"
+          "Same input, byte-identical output.\n"
           "fb-report --help | --version\n",
           out);
 }
@@ -71,11 +73,12 @@ int main(int argc, char **argv)
         {"results", required_argument, NULL, 'r'},
         {"plot-data", required_argument, NULL, 'p'},
         {"profiles", required_argument, NULL, 'f'},
+        {"plots-link", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *results = NULL, *plot_data = NULL, *profiles_path = "profiles.txt";
+    const char *results = NULL, *plot_data = NULL, *profiles_path = "profiles.txt", *plots_link = NULL;
     char path[4096], error[1024];
     struct dataset dataset, alone_runs;
     struct stats stats, alone;
@@ -95,6 +98,9 @@ int main(int argc, char **argv)
             break;
         case 'f':
             profiles_path = optarg;
+            break;
+        case 'l':
+            plots_link = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -138,6 +144,7 @@ int main(int argc, char **argv)
     }
     stats_build(&dataset, &stats);
     report = (struct report){.dataset = &dataset, .stats = &stats, .timing = &timing, .profiles = &profiles,
+                              .plots_link = plots_link,
                              .alone = have_alone ? &alone : NULL};
     snprintf(path, sizeof path, "%s/machine.txt", results);
     report.machine = read_lines(path, &report.machine_count);

@@ -15,6 +15,7 @@ struct report {
     const struct timing *timing;
     const struct stats *alone;           /* the runs alone for wall times (walltime.csv); NULL when absent */
     const struct profile_list *profiles; /* for the console blocks' LD_PRELOAD and settings */
+    const char *plots_link;              /* the plots' directory as slides.md reaches it, or NULL */
     char **machine;                      /* lines of machine.txt ("key: value") */
     size_t machine_count;
 };

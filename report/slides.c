@@ -282,10 +282,13 @@ void write_slides(const struct report *report, FILE *out)
         const struct case_stats *c = &report->stats->cases[k];
         if (replay_case(d, c->case_name)) {
             fprintf(out, "## %s\n\nA recorded trace replayed under each profile (docs/replay.md): the recording's rows, "
-                         "every 5%% of its time and the replay's end. RSS at each (kB, median):\n\n", c->case_name);
+                         "every 5%% of its events and the replay's end. RSS at each (kB, median):\n\n", c->case_name);
             rss_table(c, out);
             fputc('\n', out);
             write_replay_table(report, c, out);
+            if (report->plots_link)
+                fprintf(out, "\n![%s: RSS of each profile's replay over the recorded time](%s/%s-replay.svg)\n",
+                        c->case_name, report->plots_link, c->case_name);
             fprintf(out, "\nPlot: `%s-replay.svg`, RSS over the recorded time. One profile again: "
                          "`./run --alloc=PROFILE --replay=TRACE`.\n\n", c->case_name);
             continue;

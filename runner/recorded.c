@@ -503,9 +503,9 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     }
     if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
         fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
-                     "the live heap through the run: --timeline=FILE, or ./run --replay=%s, with a row every 5%% of "
+                     "the live heap through the run: --timeline=FILE, or ./run %s--replay=%s, with a row every 5%% of "
                      "its events.)\n",
-                path);
+                whole ? "" : "--replay-partial ", path);
     if (recorded->live_at_peak_rss_known) {
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);
         fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",

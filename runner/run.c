@@ -433,6 +433,9 @@ static void read_trace(struct run *run)
                              recorded.live_at_peak_rss_bytes, &recorded.summary) != 0)
         fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
                 strerror(errno));
+    struct stat with_rows; /* the size said is the trace's with its rows, as fb-trace info says it */
+    if (stat(matrix->trace_path, &with_rows) == 0)
+        recorded.summary.info.file_bytes = (uint64_t)with_rows.st_size;
     run->identity.recorded = true;
     run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
     run->identity.peak_live_known = trace_is_complete(&recorded.summary.info);

@@ -93,6 +93,12 @@ else
     done
 fi
 alloc_list=$(echo $ALLOCS | tr ' ' ',')
+# CASES empty (make compare CASES= TRACES=...): no case runs (the runner given no name would run them all).
+if [ -z "$(echo $CASES)" ] && [ -z "$(echo ${CURES:-})" ] && [ -z "$(echo ${TRACES:-})" ]; then
+    put_back_earlier
+    echo "fragbench: CASES, CURES and TRACES are all empty: nothing to run; $earlier_state" >&2
+    exit 2
+fi
 # A cure named in CASES runs with the other cases, not a second time with the cures.
 cures=""
 for name in ${CURES:-}; do
@@ -128,7 +134,8 @@ refuse_bad_runs() {
     put_back_earlier
     echo "$said" | sed -e 's/^fragbench: --reps:/fragbench: REPS (--reps):/' -e 's/^fragbench: --scale:/fragbench: SCALE (--scale):/' \
         -e 's/^fragbench: --idle-ms:/fragbench: IDLE_MS (--idle-ms):/' -e 's/^fragbench: --jobs:/fragbench: JOBS (--jobs):/' \
-        -e 's/^fragbench: --max-reps:/fragbench: MAX_REPS (--max-reps):/' >&2
+        -e 's/^fragbench: --max-reps:/fragbench: MAX_REPS (--max-reps):/' \
+        -e 's/: --replay-partial replays them$/: REPLAY_PARTIAL=yes (--replay-partial) replays them/' >&2
     echo "fragbench: nothing ran; $earlier_state" >&2
     exit "$code"
 }
@@ -144,8 +151,8 @@ esac
 [ "$REPS" -lt 2 ] && MAX_REPS=$REPS
 [ "$MAX_REPS" -lt "$REPS" ] && MAX_REPS=$REPS
 # shellcheck disable=SC2086 # lists of names
-refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
-    --idle-ms="$IDLE_MS" --jobs="$JOBS" $CASES
+[ -z "$(echo $CASES)" ] || refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+    --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" $CASES
 # shellcheck disable=SC2086
 [ -z "$cures" ] || refuse_bad_runs --alloc="$cure_allocs" --skip-missing $cures
 # The replays as they will be made: two traces of one name among them, or one that is not whole without
@@ -165,18 +172,21 @@ echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS r
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
         "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(echo $trace_spans)" >&2
-# shellcheck disable=SC2086 # CASES is a list of names
-"$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
-    --idle-ms="$IDLE_MS" --jobs="$JOBS" \
-    --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
-if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
-    rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
-    put_back_earlier
-    echo "fragbench: nothing ran; $earlier_state" >&2
-    exit "$status" # bad input (the runner said why)
+: >"$RESULTS/compare.log"
+if [ -n "$(echo $CASES)" ]; then
+    # shellcheck disable=SC2086 # CASES is a list of names
+    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
+        --idle-ms="$IDLE_MS" --jobs="$JOBS" \
+        --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
+    if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
+        rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
+        put_back_earlier
+        echo "fragbench: nothing ran; $earlier_state" >&2
+        exit "$status" # bad input (the runner said why)
+    fi
+    mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
+    mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
 fi
-mv "$RESULTS/compare.csv.tmp" "$RESULTS/compare.csv"
-mv "$RESULTS/timeline.csv.tmp" "$RESULTS/timeline.csv"
 
 # add_rows RUNNER_STATUS FROM TO: the rows of FROM (its header left out) at the end of TO, or FROM itself where TO
 # is not there; FROM goes. Keeps the worst status in $status.
@@ -225,7 +235,7 @@ wall_times() {
 }
 echo "fragbench: wall times: one run of each pair alone, no idle" >&2
 # shellcheck disable=SC2086 # lists of names
-wall_times "$alloc_list" $CASES
+[ -z "$(echo $CASES)" ] || wall_times "$alloc_list" $CASES
 # shellcheck disable=SC2086
 [ -z "$cures" ] || wall_times "$cure_allocs" $cures
 mv "$RESULTS/walltime.csv.tmp" "$RESULTS/walltime.csv" 2>/dev/null

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 [ -f "$RESULTS/compare.csv" ] || { echo "fragbench: no $RESULTS/compare.csv: run make compare first" >&2; exit 2; }
 rm -rf "$PLOT_DATA"
 mkdir -p "$PLOT_DATA"
-build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA"
+# The slides show a trace's replay plot from PLOTS, reached from RESULTS (../plots for the committed ones).
+build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA" --plots-link="$(realpath -m --relative-to="$RESULTS" "$PLOTS")"
 # Plots of cases or traces no longer in the results must not stay beside the new ones: remove what the last
 # drawing listed (plots/render.sh's drawn.txt; images only, named in PLOTS itself), and what fragbench could have
 # drawn for any case it knows.

@@ -172,8 +172,20 @@ zstd -dc results/jq.trace.zst 2>/dev/null | head -c 100000 >"$tmp/twin/part.trac
 make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 \
     IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part.out" 2>&1
 code=$?
-got="$code:$(grep -c 'part.trace is truncated: .*--replay-partial replays them' "$tmp/part.out"):$(grep -c 'nothing ran' "$tmp/part.out"):$(cat "$tmp/badtrace/compare.csv")"
+got="$code:$(grep -c 'part.trace is truncated: .*: REPLAY_PARTIAL=yes (--replay-partial) replays them$' "$tmp/part.out"):$(grep -c 'nothing ran' "$tmp/part.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_a_trace_not_whole_unless_replay_partial "$got; $(cat "$tmp/part.out")" "$got" = "2:1:1:earlier"
+# CASES and CURES empty: the traces alone are replayed (the runner given no case name ran every case, cures too);
+# all three empty is refused. The slides show the trace's replay plot from PLOTS.
+make -s --no-print-directory compare TRACES=results/jq.trace.zst CASES= CURES= ALLOCS=glibc REPS=1 IDLE_MS=0 \
+    RESULTS="$tmp/traces-only" PLOTS="$tmp/traces-only/img" PLOT_DATA="$tmp/traces-only/pd" >"$tmp/traces-only.out" 2>&1
+code=$?
+got="$code:$(tr -d '\r' <"$tmp/traces-only/compare.csv" | cut -d, -f1 | sort -u | tr '\n' ' '):$(grep -c '^!\[jq: .*\](img/jq-replay.svg)$' "$tmp/traces-only/slides.md")"
+got="$got:$(test -s "$tmp/traces-only/img/jq-replay.svg" && echo drawn)"
+make -s --no-print-directory compare TRACES= CASES= CURES= RESULTS="$tmp/none" PLOTS="$tmp/none/p" PLOT_DATA="$tmp/none/pd" \
+    >"$tmp/none.out" 2>&1
+got="$got:$?:$(grep -c '^fragbench: CASES, CURES and TRACES are all empty: nothing to run' "$tmp/none.out")"
+expect make_compare_with_no_cases_replays_the_traces_alone "$got; $(cat "$tmp/traces-only.out" "$tmp/none.out")" \
+    "$got" = "0:case jq :1:drawn:2:1"
 make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" REPLAY_PARTIAL=no CASES=frag CURES= ALLOCS=glibc REPS=1 \
     SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part-no.out" 2>&1
 code=$?

@@ -45,6 +45,7 @@ static inline enum call_kind call_kind_of(const struct trace_event *event)
     switch (event->op) {
     case TRACE_MARK:
     case TRACE_CPU:
+    case TRACE_THREAD_END:
     case TRACE_REALLOC_START:
         return CALL_NONE;
     case TRACE_FREE:
@@ -401,6 +402,8 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             return -1;
         if (make_calls(replay, &event, error, error_size) != 0)
             return -1;
+        if (replay->threaded && event.op == TRACE_THREAD_END)
+            threads_note_end(event.thread);
         if (replay->threaded && event.thread_ends)
             threads_stop(event.thread);
         replay->events_made++;

@@ -29,6 +29,9 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
 /* Returns once every call queued has been made: before a sample, an idle gap, or the end. */
 void threads_drain(void);
 
+/* The trace noted the thread's end: its replay is joined at its last event (threads_stop), not later. */
+void threads_note_end(uint32_t thread);
+
 /* Tells a recorded thread's replay that its calls are over: it exits after the last. */
 void threads_stop(uint32_t thread);
 

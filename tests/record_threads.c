@@ -46,6 +46,10 @@
  *            a call, and no destructor after it (the hello's Exit mark among them).
  *   untouched MB  allocates MB megabytes and never writes them (not resident), then frees 4 MB of small blocks
  *            that a last one keeps glibc from giving back, marks "Held", and leaves by _exit.
+ *   handoff MB  four threads each allocate MB/4 megabytes in blocks of 1 to 8 kB (written), make
+ *            200 000 pairs of small malloc and free, and end; main, once
+ *            it joined them, frees the blocks of all but the first and marks "Freed", then sleeps 300 ms: its frees land on the
+ *            heaps of threads that have ended (mimalloc's abandoned segments), which a replay must keep.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -251,6 +255,47 @@ static int run_waves(long count)
         free(left[i]); /* blocks of threads long gone */
     free(left);
     mark("End", 0, 0);
+    return 0;
+}
+
+/* A handoff thread: its share of blocks, each written, left for main. */
+struct handoff_share {
+    void **blocks;
+    size_t count;
+};
+
+static void *allocate_share(void *argument)
+{
+    struct handoff_share *share = argument;
+    for (size_t i = 0; i < share->count; i++) {
+        size_t size = 1024 + (i * 7919) % 7168;
+        if (!(share->blocks[i] = malloc(size)))
+            abort();
+        memset(share->blocks[i], 1, size);
+    }
+    for (int i = 0; i < 200000; i++) /* a busy end: its replay is still at these when main's frees come */
+        free(malloc(16 + (size_t)(i % 64)));
+    return NULL;
+}
+
+static int run_handoff(long megabytes)
+{
+    enum { THREADS = 4 };
+    size_t per_thread = (size_t)megabytes * 1024 * 1024 / THREADS / 4608; /* 4608: the blocks' mean size */
+    struct handoff_share shares[THREADS];
+    pthread_t threads[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        shares[t] = (struct handoff_share){.blocks = calloc(per_thread, sizeof(void *)), .count = per_thread};
+        if (!shares[t].blocks || pthread_create(&threads[t], NULL, allocate_share, &shares[t]) != 0)
+            abort();
+    }
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(threads[t], NULL); /* no mark here: a replay's row would wait for the threads' ends */
+    for (int t = 0; t < THREADS; t++)
+        for (size_t i = t == 0 ? per_thread : 0; i < per_thread; i++)
+            free(shares[t].blocks[i]);
+    mark("Freed", 0, 0);
+    usleep(300000);
     return 0;
 }
 
@@ -461,6 +506,8 @@ int main(int argc, char **argv)
         return run_untouched(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "cancel") == 0)
         return run_cancelled();
+    if (strcmp(mode, "handoff") == 0 && argc > 2)
+        return run_handoff(strtol(argv[2], NULL, 10));
     if (strcmp(mode, "nobuffer") == 0)
         return run_without_room_for_a_buffer();
     return strcmp(mode, "none") == 0 ? 0 : 2;

@@ -71,6 +71,8 @@ DECODER bool take_fields(const unsigned char **at, const unsigned char *end, boo
         return take_varint(at, end, bounded, &event->cpu_ns);
     case TRACE_TRIM:
         return take_varint(at, end, bounded, &event->size);
+    case TRACE_THREAD_END:
+        return true;
     case TRACE_MEMALIGN: /* its alignment taken above; then size and pointer */
     case TRACE_POSIX_MEMALIGN:
     case TRACE_ALIGNED_ALLOC:

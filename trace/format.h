@@ -14,9 +14,10 @@
 /*
  * The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes; 2:
  * without the chunks' checks; 3: without the other blocks' checks; 4: without the rows every 5% of the events and
- * the profile in the allocator block, which a reader of version 4 would misread).
+ * the profile in the allocator block, which a reader of version 4 would misread; 5: without the threads' ends).
  */
-#define TRACE_VERSION 5
+#define TRACE_VERSION 6
+#define TRACE_VERSION_THREAD_ENDS 6    /* the first that notes a thread's end (TRACE_THREAD_END) */
 #define TRACE_VERSION_CHECKED 3        /* the first whose chunks carry the check of their events */
 #define TRACE_VERSION_BLOCKS_CHECKED 4 /* the first whose other blocks are each followed by their check block */
 #define TRACE_VERSION_OLDEST 1
@@ -118,7 +119,14 @@ enum trace_op {
      * release call of the allocator under test there (docs/replay.md).
      */
     TRACE_TRIM = 13,
-    TRACE_OP_COUNT = 14,
+    /*
+     * The thread ends (version 6 on): written as its key destructor runs, after its function returned; no field.
+     * Events of it may follow (other destructors' calls). A replay has the thread's replay end there, before any
+     * later call of another thread: an allocator's work at a thread's end (mimalloc abandons its heap, jemalloc
+     * and tcmalloc flush its cache) comes before the frees that follow, as it did in the program.
+     */
+    TRACE_THREAD_END = 14,
+    TRACE_OP_COUNT = 15,
 };
 
 /* The longest encoded event: the head and three fields of ten bytes each. */
@@ -227,13 +235,13 @@ static inline int trace_op_has_alignment(enum trace_op op)
 /* Whether an operation's event ends with a pointer: every call's but the release call's; no note's. */
 static inline int trace_op_has_pointer(enum trace_op op)
 {
-    return op != TRACE_MARK && op != TRACE_CPU && op != TRACE_TRIM;
+    return op != TRACE_MARK && op != TRACE_CPU && op != TRACE_TRIM && op != TRACE_THREAD_END;
 }
 
-/* Whether an operation is a note in the trace (a mark, the CPU time) rather than a call of the program's. */
+/* Whether an operation is a note in the trace (a mark, the CPU time, a thread's end) rather than a call of the program's. */
 static inline int trace_op_is_note(enum trace_op op)
 {
-    return op == TRACE_MARK || op == TRACE_CPU;
+    return op == TRACE_MARK || op == TRACE_CPU || op == TRACE_THREAD_END;
 }
 
 /* Whether an operation takes a block out of the live set (its event orders before an allocation at the same time). */

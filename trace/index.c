@@ -255,7 +255,9 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                 .offset = offset + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, .length = length - TRACE_CHUNK_FIXED,
                 .thread = thread, .number = trace_get_u32(head + 12),
                 .image = reader->info.images - 1, .base_ns = trace_get_u64(head + 24),
-                .op_count = reader->info.version >= 2 ? TRACE_OP_COUNT : TRACE_CPU,
+                .op_count = reader->info.version >= TRACE_VERSION_THREAD_ENDS ? TRACE_OP_COUNT
+                            : reader->info.version >= 2                        ? TRACE_THREAD_END
+                                                                               : TRACE_CPU,
                 .checked = reader->info.version >= TRACE_VERSION_CHECKED, .check = trace_get_u32(head + 20)};
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))

@@ -157,6 +157,7 @@ static void apply(struct trace_reader *reader, struct cursor *cursor, struct tra
     case TRACE_MARK:
     case TRACE_CPU:
     case TRACE_TRIM:
+    case TRACE_THREAD_END:
         break;
     case TRACE_FREE:
         if (event->pointer && !live_remove(&reader->live, event->pointer, &size))

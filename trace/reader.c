@@ -13,7 +13,7 @@
 const char *const trace_op_names[TRACE_OP_COUNT] = {
     "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
     "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark", "cpu",
-    "malloc_trim",
+    "malloc_trim", "thread_end",
 };
 
 int trace_failure(char *error, size_t size, const char *format_text, ...)

@@ -348,6 +348,9 @@ static void retire_dead_threads_buffer(struct thread_buffer *buffer)
     unregister_buffer(buffer);
 }
 
+/* The note that the calling thread ends, among its events (defined with the other events, below). */
+static void write_thread_end_note(void);
+
 /* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
 static void thread_ends(void *value)
 {
@@ -357,6 +360,7 @@ static void thread_ends(void *value)
         thread_exiting = true; /* its later events, if any, are written one by one */
         return;
     }
+    write_thread_end_note();
     flush_own(buffer);
     thread_chunks = buffer->chunk;
     own = NULL;
@@ -494,6 +498,15 @@ static inline void event_end(struct event_writer *writer)
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct)
         flush_own(buffer);
+}
+
+/* The note that the calling thread ends (TRACE_THREAD_END), among its events: a replay ends the thread's replay there. */
+static void write_thread_end_note(void)
+{
+    struct event_writer writer;
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !in_writer &&
+        event_begin(&writer, TRACE_THREAD_END, event_ns()))
+        event_end(&writer);
 }
 
 /* ---- Start, fork, exit and exec. */

@@ -332,6 +332,38 @@ static void cpu_notes_read_back_and_version_1_still_reads(void)
     unlink(path);
 }
 
+/* A thread's end (version 6) reads back as a note of that thread, its last event; before version 6 it is a bad event. */
+static void thread_end_reads_back_from_version_6(void)
+{
+    struct bytes trace;
+    struct trace_event event;
+    char error[256];
+    const struct test_event main_calls[] = {{100, TRACE_MALLOC, 10, 0x1000}, {900, TRACE_FREE, 0, 0x2000}};
+    const struct test_event worker_calls[] = {{200, TRACE_MALLOC, 20, 0x2000}, {300, TRACE_THREAD_END, 0, 0}};
+    for (unsigned version = 5; version <= 6; version++) {
+        start_trace(&trace, version);
+        put_chunk(&trace, 0, 0, 50, main_calls, 2);
+        put_chunk(&trace, 1, 0, 150, worker_calls, 2);
+        end_trace(&trace);
+        struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+        CHECK(reader != NULL);
+        char seen[160] = "";
+        int status = 0;
+        while (reader && (status = trace_next(reader, &event, error, sizeof error)) > 0) {
+            char item[48];
+            snprintf(item, sizeof item, "%u:%s:%llu%s;", event.thread, trace_op_names[event.op],
+                     (unsigned long long)event.live_bytes, event.thread_ends ? ":last" : "");
+            strncat(seen, item, sizeof seen - strlen(seen) - 1);
+        }
+        if (version == 6)
+            CHECK_STR(seen, "0:malloc:10;1:malloc:30;1:thread_end:30:last;0:free:10:last;");
+        else
+            CHECK(status == -1 && strstr(error, "has a bad event"));
+        trace_close(reader);
+        unlink(path);
+    }
+}
+
 /* The number of events a trace reads to the end, or -1 with the error (a corrupt one). */
 static int events_read_to_end(const struct bytes *trace, char *error, size_t error_size)
 {
@@ -425,13 +457,13 @@ static void bad_traces_get_exact_errors(void)
     struct trace_event event;
     start_trace(&trace, 9);
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
-    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 5") != NULL);
+    CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 6") != NULL);
     trace.size = 0;
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
     CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording)") != NULL);
     /* An operation the format does not have. */
     start_trace(&trace, TRACE_VERSION);
-    const struct test_event events[] = {{10, (enum trace_op)14, 8, 0x10}};
+    const struct test_event events[] = {{10, (enum trace_op)TRACE_OP_COUNT, 8, 0x10}};
     put_chunk(&trace, 0, 0, 0, events, 1);
     struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
     CHECK(reader != NULL);
@@ -593,6 +625,7 @@ int main(void)
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
+    RUN_TEST(thread_end_reads_back_from_version_6);
     RUN_TEST(varints_of_every_length_read_back_and_overlong_ones_are_corrupt);
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);

@@ -88,6 +88,8 @@ static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number
         const struct test_event *event = &events[i];
         at += trace_put_varint(encoded + at, (event->ns - previous_ns) << 4 | event->op);
         previous_ns = event->ns;
+        if (event->op == TRACE_THREAD_END) /* no field */
+            continue;
         if (!trace_op_has_pointer(event->op)) { /* a mark's number, a CPU note's time, a trim's pad (in size) */
             at += trace_put_varint(encoded + at, event->size);
             continue;

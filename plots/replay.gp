@@ -1,4 +1,5 @@
-# A replayed trace: RSS over the recorded run's time, one line per profile's replay, the recorded run's own RSS at
+# A replayed trace: RSS over the trace's events (the share made before each row; results from before the
+# trace_events column: over the recorded run's time), one line per profile's replay, the recorded run's own RSS at
 # its rows (black dots) and its live heap (dashed). Run by plots/render.sh: gnuplot -c plots/replay.gp FORMAT OUTPUT
 # SETTINGS (svg plots/jq-replay.svg build/plot-data/jq-replay.gp)
 fmt = ARG1
@@ -7,9 +8,9 @@ load ARG3
 width = 1200
 height = 620
 load "plots/style.gp"
-set xlabel "time in the recorded run (s)"
+set xlabel xlabel
 set ylabel "RSS (MiB)"
-set xrange [0:*]
+if (by_events) { set xrange [0:100]; set xtics 10 } else { set xrange [0:*] }
 set yrange [0:*]
 set key outside right top vertical title "replayed under"
 set bmargin 7

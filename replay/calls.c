@@ -80,7 +80,8 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
     struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,
                                          .rss_kb = point->rss_kb ? point->rss_kb : FB_UNKNOWN,
                                          .anon_kb = point->anon_kb ? point->anon_kb : FB_UNKNOWN, /* 0: not measured */
-                                         .peak_kb = peak_kb};
+                                         .peak_kb = peak_kb, .events = point->events,
+                                         .peak_live_bytes = point->peak_live_bytes};
     probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded);
 }
 

@@ -191,6 +191,7 @@ struct replay {
     unsigned reallocs_open;
     uint64_t realloc_opened_at; /* events_made when reallocs_open last became 1: a row waits 64 events at most */
     uint64_t events_made; /* of the last image, every event (notes and marks too), as the runner counted them */
+    uint64_t peak_live_bytes; /* the largest live heap after any event so far (the trace's, J&W's #4 takes it) */
     struct replay_outcome outcome;
     /*
      * A one-thread trace's reading thread, done with its calls, joined only after the rows that follow the last
@@ -275,8 +276,16 @@ static void drain_calls(struct replay *replay)
  * trace read in a thread of its own, queued behind its calls (the reading thread reads on; point must live
  * until the replay's end).
  */
-static void sample_now(struct replay *replay, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
+/* Where a row stands: the events made before it, and the largest live heap so far. */
+static void stamp(const struct replay *replay, struct replay_point *point)
 {
+    point->events = replay->events_made;
+    point->peak_live_bytes = replay->peak_live_bytes;
+}
+
+static void sample_now(struct replay *replay, struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
+{
+    stamp(replay, point);
     if (replay->pipe) {
         pipe_sample(replay->pipe, point, live_bytes, live_blocks);
         return;
@@ -322,6 +331,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
                     sleep_ns((uint64_t)((double)(points[replay->next_point].ns - at) * share));
                     at = points[replay->next_point].ns;
                 }
+                stamp(replay, &points[replay->next_point]);
                 replay_sample(&points[replay->next_point], replay->live_bytes, replay->live_blocks);
             }
         sleep_ns((uint64_t)((double)(event->ns - at) * share));
@@ -412,6 +422,8 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
         else if ((event.op == TRACE_REALLOC || event.op == TRACE_REALLOCARRAY) && replay->reallocs_open)
             replay->reallocs_open--;
         replay->live_bytes = event.live_bytes;
+        if (event.live_bytes > replay->peak_live_bytes)
+            replay->peak_live_bytes = event.live_bytes;
         replay->live_blocks = event.live_blocks;
         /* A peak between two rows (a large block allocated and freed soon after) is noted when it is made. */
         if (trace_op_has_pointer(event.op) && !trace_op_releases(event.op) && !event.failed && /* a failed one: no bytes */
@@ -569,10 +581,13 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
         status = replay_events(&replay, error, error_size);
     if (status == 0) {
         for (; replay.next_point < replay.point_count; replay.next_point++)
-            if (!replay.points[replay.next_point].mark)
+            if (!replay.points[replay.next_point].mark) {
+                stamp(&replay, &replay.points[replay.next_point]);
                 replay_sample(&replay.points[replay.next_point], replay.live_bytes, replay.live_blocks);
+            }
         /* "Replay end", not "End": a program's own mark may be called so. */
         struct replay_point end = {.at_ns = since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
+        stamp(&replay, &end);
         replay_sample(&end, replay.live_bytes, replay.live_blocks);
         for (size_t i = 0; i < replay.point_count; i++)
             if (replay.points[i].mark && !replay.points[i].taken && replay.outcome.rows_without_mark++ == 0)

@@ -29,6 +29,8 @@ struct replay_point {
     uint64_t anon_kb; /* and its anonymous part */
     uint64_t mark;   /* the program's mark it is, or 0 (a point placed by time, or after_events) */
     uint64_t after_events; /* a point after this many of the last image's events (0: none): "5%" ... "95%" */
+    uint64_t events;       /* the last image's events made when its row was taken (the plot's axis) */
+    uint64_t peak_live_bytes; /* the largest live heap after any of those events */
     bool taken;      /* a mark's row, once taken (the replay takes it at the mark's first event only) */
     char label[128];
 };

@@ -22,6 +22,7 @@ struct sample_row {
     /* A replay's row (--replay): where it stands in the recording (ms after its start), and the RSS recorded there. */
     double recorded_ms;
     int64_t recorded_rss_kb;
+    int64_t trace_events; /* and the trace's events replayed before it (the plot's axis); -1 before the column */
     const char *threads; /* "" unless a threaded case */
     bool clean; /* status "ok" */
 };

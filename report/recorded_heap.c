@@ -40,7 +40,7 @@ void write_recorded_table(const struct report *report, FILE *out)
     size_t rows = 0;
     /* A recorded run's first row has its live heap (unless its trace holds no call at all: then it is left out). */
     for (size_t i = 0; i < d->count && !rows; i++)
-        rows += d->rows[i].peak_live_kb >= 0 || d->rows[i].trace_live_kb >= 0;
+        rows += d->rows[i].recorded_ms < 0 && (d->rows[i].peak_live_kb >= 0 || d->rows[i].trace_live_kb >= 0);
     if (!rows)
         return;
     fprintf(out, "## Recorded heaps: live heap against RSS\n\nRuns recorded with `--record`: the live heap is what the "
@@ -62,8 +62,9 @@ void write_recorded_table(const struct report *report, FILE *out)
         const struct sample_row *r = &d->rows[i];
         if (!first || first->rep != r->rep || strcmp(first->case_name, r->case_name) || strcmp(first->alloc, r->alloc))
             first = r;
-        if ((r->peak_live_kb < 0 && first->trace_live_kb < 0) || !last_of_run(d, i))
-            continue; /* not recorded (a recording that does not hold every call has no peak live: n/a) */
+        if ((r->peak_live_kb < 0 && first->trace_live_kb < 0) || !last_of_run(d, i) || r->recorded_ms >= 0)
+            continue; /* not recorded (a recording that does not hold every call has no peak live: n/a); a replay's
+                         rows have their own table (replay_slide.c) */
         char run[160], cells[COLUMNS - 2][48];
         snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
         kb(cells[0], sizeof cells[0], r->peak_rss_kb);

@@ -1,7 +1,10 @@
 /* A replayed trace in the slides: the recording beside its replays (RSS, ideal, waste), and the plot over its time. */
 #include "replay_slide.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "markdown.h"
@@ -158,6 +161,109 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     md_end(&table, out);
 }
 
+/* The median of a profile's peak RSS over its clean reps (each rep's first row carries it), or -1. */
+static int64_t median_peak_kb(const struct dataset *d, const char *case_name, const char *alloc)
+{
+    enum { MAX_REPS = 64 };
+    int64_t peaks[MAX_REPS];
+    size_t n = 0;
+    for (size_t i = 0; i < d->count && n < MAX_REPS; i++) {
+        const struct sample_row *r = &d->rows[i];
+        if (r->seq == 1 && r->clean && r->peak_rss_kb >= 0 && !strcmp(r->case_name, case_name) && !strcmp(r->alloc, alloc))
+            peaks[n++] = r->peak_rss_kb;
+    }
+    if (n == 0)
+        return -1;
+    for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
+        for (size_t k = i; k > 0 && peaks[k - 1] > peaks[k]; k--) {
+            int64_t swap = peaks[k];
+            peaks[k] = peaks[k - 1];
+            peaks[k - 1] = swap;
+        }
+    return n % 2 ? peaks[n / 2] : (peaks[n / 2 - 1] + peaks[n / 2]) / 2;
+}
+
+static void ratio_cell(struct md_table *table, int64_t rss_kb, int64_t live_kb)
+{
+    if (rss_kb < 0 || live_kb < 1)
+        md_cell(table, "n/a");
+    else
+        md_cell(table, "%.2f", (double)rss_kb / (double)live_kb);
+}
+
+/* One run's fragmentation cells: its peak RSS and #4, then the row where its RSS was largest, RSS and live there, #3. */
+static void fragmentation_cells(struct md_table *table, int64_t peak_kb, int64_t peak_live_kb, const char *row,
+                                int64_t rss_kb, int64_t live_kb)
+{
+    if (peak_kb >= 0)
+        md_cell(table, "%" PRId64, peak_kb);
+    else
+        md_cell(table, "n/a");
+    ratio_cell(table, peak_kb, peak_live_kb);
+    md_cell(table, "%s", row ? row : "n/a");
+    if (rss_kb >= 0)
+        md_cell(table, "%" PRId64, rss_kb);
+    else
+        md_cell(table, "n/a");
+    if (live_kb >= 0)
+        md_cell(table, "%" PRId64, live_kb);
+    else
+        md_cell(table, "n/a");
+    ratio_cell(table, rss_kb, live_kb);
+}
+
+void write_replay_fragmentation(const struct report *report, const struct case_stats *c, FILE *out)
+{
+    enum { COLUMNS = 8 };
+    static const bool right[COLUMNS] = {false, false, true, true, false, true, true, true};
+    const struct dataset *d = report->dataset;
+    const struct sample_row *any = NULL;
+    for (size_t f = 0; f < c->phase_count && !any; f++)
+        any = first_row(d, c->case_name, c->phases[f]);
+    if (!any)
+        return;
+    int64_t peak_live_kb = any->peak_live_kb;
+    fprintf(out, "\nFragmentation (Johnstone and Wilson; kB): #4 is a run's peak RSS over the trace's peak live heap (");
+    if (peak_live_kb >= 0)
+        fprintf(out, "%" PRId64 " kB, the same in every replay", peak_live_kb);
+    else
+        fprintf(out, "not in results from before 2026-12-06");
+    fprintf(out, "); #3 its RSS over the live heap where its RSS was largest: the recorded run's at its peak of RSS, a "
+                 "replay's at the largest of its rows (medians); #3 runs into the hundreds where RSS is largest after the heap "
+                 "was freed (an allocator that keeps what it got, its RSS a few pages up at the end).\n\n");
+    struct md_table table;
+    md_begin(&table, COLUMNS, right);
+    const char *heads[COLUMNS] = {"run", "allocator", "peak RSS", "#4", "largest at", "RSS there", "live there", "#3"};
+    for (size_t h = 0; h < COLUMNS; h++)
+        md_cell(&table, "%s", heads[h]);
+    /* The recorded run: its peak of RSS is its "Recorded peak" row, or else the largest RSS it measured at a row. */
+    const struct sample_row *peak = NULL;
+    for (size_t f = 0; f < c->phase_count; f++) {
+        const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
+        if (row && row->recorded_rss_kb >= 0 && (!peak || !strcmp(row->phase, "Recorded peak") ||
+                                                 (strcmp(peak->phase, "Recorded peak") && row->recorded_rss_kb > peak->recorded_rss_kb)))
+            peak = row;
+    }
+    md_cell(&table, "recorded run");
+    md_cell(&table, "as recorded");
+    fragmentation_cells(&table, peak ? peak->recorded_rss_kb : -1, peak_live_kb, peak ? peak->phase : NULL,
+                        peak ? peak->recorded_rss_kb : -1, peak ? peak->live_kb : -1);
+    for (size_t p = 0; p < c->profile_count; p++) {
+        const struct profile_stats *ps = &c->profiles[p];
+        long largest = -1;
+        for (size_t f = 0; f < c->phase_count; f++)
+            if (ps->phases[f].reps && (largest < 0 || ps->phases[f].rss_median > ps->phases[largest].rss_median))
+                largest = (long)f;
+        const struct sample_row *row = largest >= 0 ? first_row(d, c->case_name, c->phases[largest]) : NULL;
+        md_cell(&table, "replay: %s", ps->alloc);
+        md_cell(&table, "%s %s", ps->allocator, ps->version);
+        fragmentation_cells(&table, median_peak_kb(d, c->case_name, ps->alloc), peak_live_kb,
+                            row ? row->phase : NULL, largest >= 0 ? (int64_t)ps->phases[largest].rss_median : -1,
+                            row ? row->live_kb : -1);
+    }
+    md_end(&table, out);
+}
+
 static void mib_or_missing(FILE *dat, int64_t kb)
 {
     if (kb >= 0)
@@ -166,16 +272,32 @@ static void mib_or_missing(FILE *dat, int64_t kb)
         fputs("\t?", dat);
 }
 
+int64_t replay_plot_events(const struct dataset *d, const struct case_stats *c)
+{
+    int64_t total_events = 0;
+    for (size_t f = 0; f < c->phase_count; f++) {
+        const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
+        if (row && row->recorded_ms >= 0) {
+            if (row->trace_events < 0)
+                return 0;
+            total_events = row->trace_events > total_events ? row->trace_events : total_events;
+        }
+    }
+    return total_events;
+}
+
 int write_replay_plot(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                       char *error, size_t error_size)
 {
     const struct dataset *d = report->dataset;
     char name[256], title[512];
     snprintf(name, sizeof name, "%s-replay", c->case_name);
+    int64_t total_events = replay_plot_events(d, c);
+    bool by_events = total_events > 0;
     FILE *dat = gp_open(dir, name, ".dat", error, error_size);
     if (!dat)
         return -1;
-    fputs("\"recorded s\"\t\"live heap (recorded)\"\t\"RSS, recorded run\"", dat);
+    fprintf(dat, "\"%s\"\t\"live heap (recorded)\"\t\"RSS, recorded run\"", by_events ? "events %" : "recorded s");
     for (size_t p = 0; p < c->profile_count; p++) {
         fputc('\t', dat);
         gp_string(dat, c->profiles[p].alloc);
@@ -186,7 +308,7 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
         const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
         if (!row || row->recorded_ms < 0)
             continue;
-        fprintf(dat, "%.4f", row->recorded_ms / 1000.0);
+        fprintf(dat, "%.4f", by_events ? 100.0 * (double)row->trace_events / (double)total_events : row->recorded_ms / 1000.0);
         mib_or_missing(dat, row->live_kb);
         mib_or_missing(dat, row->recorded_rss_kb);
         for (size_t p = 0; p < c->profile_count; p++) {
@@ -197,7 +319,21 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
     }
     if (fclose(dat) != 0)
         return -1;
-    snprintf(title, sizeof title, "%s: the recorded trace replayed under each profile, RSS over the recorded time "
-             "(median over the reps)", c->case_name);
-    return gp_write_settings(dir, name, title, c->profile_count, note, error, error_size);
+    snprintf(title, sizeof title, "%s: the recorded trace replayed under each profile, RSS over the %s (median over "
+             "the reps)", c->case_name, by_events ? "trace's events" : "recorded time");
+    if (gp_write_settings(dir, name, title, c->profile_count, note, error, error_size) != 0)
+        return -1;
+    /* The axis's label, after the settings gp_write_settings wrote. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.gp", dir, name);
+    FILE *gp = fopen(path, "ae");
+    if (!gp) {
+        snprintf(error, error_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(gp, "xlabel = \"%s\"\nby_events = %d\n",
+            by_events ? "share of the trace's events made (%): the recording's and every replay's rows at the same events"
+                      : "time in the recorded run (s)",
+            by_events);
+    return fclose(gp) == 0 ? 0 : -1;
 }

@@ -16,7 +16,20 @@ bool replay_case(const struct dataset *dataset, const char *case_name);
  */
 void write_replay_table(const struct report *report, const struct case_stats *case_stats, FILE *out);
 
-/* <case>-replay.dat and .gp: RSS over the recorded time, one line per profile, the recording's RSS and live heap. */
+/*
+ * The table of Johnstone and Wilson's figures for the recorded run and each replay: peak RSS over the trace's peak
+ * live heap (#4), and RSS over the live heap where RSS was largest (#3).
+ */
+void write_replay_fragmentation(const struct report *report, const struct case_stats *case_stats, FILE *out);
+
+/*
+ * The plot's axis: the trace's events, the most replayed before any of the case's rows (the share made before each
+ * row places it, the same for the recording and every replay); 0 where a row lacks trace_events (results from
+ * before the column), whose plot is drawn over the recorded time.
+ */
+int64_t replay_plot_events(const struct dataset *dataset, const struct case_stats *case_stats);
+
+/* <case>-replay.dat and .gp: RSS over the trace's events, one line per profile, the recording's RSS and live heap. */
 int write_replay_plot(const struct report *report, const struct case_stats *case_stats, const char *dir,
                       const char *note, char *error, size_t error_size);
 

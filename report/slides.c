@@ -286,11 +286,13 @@ void write_slides(const struct report *report, FILE *out)
             rss_table(c, out);
             fputc('\n', out);
             write_replay_table(report, c, out);
+            write_replay_fragmentation(report, c, out);
+            const char *axis = replay_plot_events(d, c) > 0 ? "the trace's events" : "the recorded time";
             if (report->plots_link)
-                fprintf(out, "\n![%s: RSS of each profile's replay over the recorded time](%s/%s-replay.svg)\n",
-                        c->case_name, report->plots_link, c->case_name);
-            fprintf(out, "\nPlot: `%s-replay.svg`, RSS over the recorded time. One profile again: "
-                         "`./run --alloc=PROFILE --replay=TRACE`.\n\n", c->case_name);
+                fprintf(out, "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n", c->case_name, axis,
+                        report->plots_link, c->case_name);
+            fprintf(out, "\nPlot: `%s-replay.svg`, RSS over %s. One profile again: "
+                         "`./run --alloc=PROFILE --replay=TRACE`.\n\n", c->case_name, axis);
             continue;
         }
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);

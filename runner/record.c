@@ -47,6 +47,8 @@ static const struct field_spec {
     PHASE_NUMBER(recorded_us, false),
     PHASE_NUMBER(recorded_rss_kb, false),
     PHASE_NUMBER(recorded_anon_kb, false),
+    PHASE_NUMBER(trace_events, false),
+    PHASE_NUMBER(trace_peak_live_bytes, false),
     PHASE_NUMBER(end, false),
     PHASE_NUMBER(replay_peak_kb, false),
     PHASE_NUMBER(hwm_kb, false),
@@ -171,5 +173,6 @@ int record_parse(const char *line, size_t len, struct record *out, char *error, 
     phase->has_recorded = was_seen(seen, "recorded_us");
     phase->has_recorded_rss = was_seen(seen, "recorded_rss_kb");
     phase->has_recorded_anon = was_seen(seen, "recorded_anon_kb");
+    phase->has_trace_events = was_seen(seen, "trace_events");
     return 0;
 }

@@ -29,9 +29,11 @@ struct phase_sample {
     uint64_t end;           /* optional: 1 in the shim's Exit, the process's own last word as it ends */
     /* optional (fb-replay): where the row stands in the recording replayed, and the RSS the recording had there */
     uint64_t recorded_us, recorded_rss_kb, recorded_anon_kb;
+    uint64_t trace_events; /* a replay's row: the trace's events replayed before it */
+    uint64_t trace_peak_live_bytes; /* and the largest live heap after any of them */
     uint64_t replay_peak_kb; /* optional (fb-replay): its largest RSS so far, at its rows and between, less its own */
     uint64_t hwm_kb;         /* optional: the process's own VmHWM as it sampled (0: not sent) */
-    bool has_recorded, has_recorded_rss, has_recorded_anon;
+    bool has_recorded, has_recorded_rss, has_recorded_anon, has_trace_events;
     bool has_live; /* live_bytes and allocs were sent (a program may not know them) */
     /* optional: the allocator's own view of its memory, each where it tells */
     uint64_t alloc_in_use_bytes, alloc_free_bytes, alloc_os_bytes;

@@ -28,7 +28,7 @@ struct run_identity {
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 35 };
+enum { RESULT_COLUMN_COUNT = 36 };
 
 void results_write_header(FILE *out);
 

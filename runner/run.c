@@ -401,6 +401,13 @@ static void set_replay_ideals(struct run *run)
 {
     if (!run->replay || run->phase_count == 0 || !run->phases[0].has_live)
         return;
+    /* The trace's peak of live, from the replay's last row (every event made): the same for every row of the run. */
+    const struct phase_sample *last = &run->phases[run->phase_count - 1];
+    if (last->has_trace_events && strcmp(run->status, "ok") == 0) {
+        run->identity.recorded = true;
+        run->identity.peak_live_kb = results_kb(last->trace_peak_live_bytes);
+        run->identity.peak_live_known = true;
+    }
     const struct phase_sample *first = &run->phases[0];
     uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
     for (size_t i = 0; i < run->phase_count; i++)

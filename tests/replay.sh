@@ -738,7 +738,23 @@ expect slides_set_the_recorded_run_beside_the_replays "want $want; got $recorded
 replay_exit=$(cells "$tmp/c/slides.md" "replay: mimalloc" | grep -o ';Exit=[0-9]*;' | tr -d ';')
 expect slides_replay_row_holds_the_replays_rss "slide '$replay_exit', CSV $(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)" \
     "$replay_exit" = "Exit=$(value "$tmp/c/compare.csv" live mimalloc Exit rss_kb)"
-expect replay_plot_over_the_recorded_time_is_drawn "$(ls "$tmp/c/plots")" -s "$tmp/c/plots/live-replay.png"
+# Johnstone and Wilson's figures beside them: the replay counts the trace's peak live heap at every event, the
+# recording's own (its report's), and #4 is each run's peak RSS over it.
+peak_live=$(value "$tmp/c/compare.csv" live glibc Exit peak_live_kb)
+frag_cells=$(awk -F'|' '/^\| run .*largest at/ { on = 1; next } on && /^$/ { on = 0 } on && /replay: glibc / { gsub(/ /, ""); print $4 ":" $5 }' "$tmp/c/slides.md")
+want_four=$(awk -v p="$(value "$tmp/c/compare.csv" live glibc Exit peak_rss_kb)" -v l="$peak_live" 'BEGIN { printf "%d:%.2f", p, p / l }')
+expect slides_give_each_replay_its_fragmentation_figures "peak live $peak_live (recorded $(value "$tmp/recorded.csv" record_live glibc Exit peak_live_kb)); cells $frag_cells, want $want_four" \
+    "$peak_live:$frag_cells" = "$(value "$tmp/recorded.csv" record_live glibc Exit peak_live_kb):$want_four"
+expect replay_plot_over_the_trace_events_is_drawn "$(ls "$tmp/c/plots")" -s "$tmp/c/plots/live-replay.png"
+# Its axis is the share of the trace's events made before each row, as the CSV's trace_events says: the rows every
+# 5% at 5, 10 ... 95 (within a chunk's events), Replay end at 100, and the slides link the plot.
+end_events=$(value "$tmp/c/compare.csv" live glibc "Replay end" trace_events)
+got=$(awk -F'\t' 'NR == 1 { head = $1 } { last = $1 } END { printf "%s:%s", head, last }' "$tmp/c/plot-data/live-replay.dat")
+half=$(value "$tmp/c/compare.csv" live glibc "50%" trace_events)
+got="$got:$(awk -v h="$half" -v e="$end_events" 'BEGIN { d = 100 * h / e - 50; print (d > -1 && d < 1) ? "half" : "off" }')"
+got="$got:$(grep -c '^!\[live: .* over the trace.s events\](plots/live-replay.svg)$' "$tmp/c/slides.md")"
+expect replay_plot_axis_is_the_share_of_the_trace_events "end $end_events, 50% at $half; $(head -3 "$tmp/c/plot-data/live-replay.dat")" \
+    "$got" = '"events %":100.0000:half:1'
 # Not its timeline over each replay's own time (which differs by the replays' speed, not the program's); the frag
 # case's is drawn.
 expect replay_has_no_timeline_over_the_replays_own_time "$(ls "$tmp/c/plots")" \

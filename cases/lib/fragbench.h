@@ -299,6 +299,8 @@ struct fb_recorded_point {
     uint64_t at_us;
     uint64_t rss_kb, anon_kb; /* anon_kb: its anonymous part (the heap's), FB_UNKNOWN where not measured */
     uint64_t peak_kb;
+    uint64_t events; /* the trace's events (of its last image) replayed before the row */
+    uint64_t peak_live_bytes; /* the largest live heap of the trace after any of those events */
 };
 
 /*
@@ -348,6 +350,8 @@ static inline void fb_phase_line(struct fb_line *line, unsigned seq, const char 
         fb_line_known_u64(line, "recorded_anon_kb", recorded->anon_kb);
         if (recorded->peak_kb)
             fb_line_field_u64(line, "replay_peak_kb", recorded->peak_kb);
+        fb_line_field_u64(line, "trace_events", recorded->events);
+        fb_line_field_u64(line, "trace_peak_live_bytes", recorded->peak_live_bytes);
     }
 }
 

@@ -42,7 +42,7 @@ static void header_has_the_documented_columns_in_order(void)
     CHECK_STR(text, "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,"
                     "allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,"
                     "peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms,child_peak_kb,trace_live_kb,trace_blocks,"
-                    "ideal_rss_kb,peak_live_kb,live_at_peak_rss_kb,recorded_ms,recorded_rss_kb\r\n");
+                    "ideal_rss_kb,peak_live_kb,live_at_peak_rss_kb,recorded_ms,recorded_rss_kb,trace_events\r\n");
     free(text);
 }
 
@@ -78,14 +78,15 @@ static void row_carries_every_value(void)
                   .has_alloc_in_use = true, .has_alloc_free = true, .has_alloc_os = true, .lazyfree_kb = 7,
                   .anon_huge_kb = 2048, .has_smaps = true, .child_peak_kb = 512000, .has_child_peak = true,
                   .trace_live_bytes = 4607, .trace_blocks = 3, .ideal_rss_kb = 44, .has_trace_live = true, .has_ideal = true,
-                  .recorded_us = 2500042, .has_recorded = true, .recorded_rss_kb = 86828, .has_recorded_rss = true},
+                  .recorded_us = 2500042, .has_recorded = true, .recorded_rss_kb = 86828, .has_recorded_rss = true,
+                  .trace_events = 1234, .has_trace_events = true},
         .status = "signal:SIGSEGV",
     };
     /* KiB rounded to the nearest (6143 B: 6, 1536 B: 2); overhead (80 KiB - 5000 B) / 5000 B = 1538.4%. */
     char *text = written(write_result_row, &row);
     CHECK_STR(text, "frag,jemalloc-decay0,5.3.0,2,3,\"After idle, then\",1234.567,100,90,80,10,5,1,6,2,80,1538.4,"
                     "signal:SIGSEGV,jemalloc,0.25,1000,8,120,7,2048,CPython 3.11.2 (/usr/bin/python3.11),812.062,512000,"
-                    "4,3,44,77,66,2500.042,86828\r\n");
+                    "4,3,44,77,66,2500.042,86828,1234\r\n");
     free(text);
     /* A program that does not know its live bytes, an allocator that tells nothing, a case without threads,
        a native program, and a phase whose smaps_rollup the runner could not read. */
@@ -93,18 +94,18 @@ static void row_carries_every_value(void)
     row.phase.has_smaps = false;
     row.phase.has_child_peak = false;
     row.phase.has_trace_live = row.phase.has_ideal = false;
-    row.phase.has_recorded = row.phase.has_recorded_rss = false; /* not a replay */
+    row.phase.has_recorded = row.phase.has_recorded_rss = row.phase.has_trace_events = false; /* not a replay */
     row.run.live_at_peak_rss_known = false; /* the peak of live is known, the live heap at the peak of RSS not */
     row.run.threads = 0;
     row.run.runtime = NULL;
     row.phase.elapsed_us = 5;
     row.run.busy_ms = 0; /* a run that never started has no busy time */
     text = written(write_result_row, &row);
-    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,,77,,,\r\n") != NULL);
+    CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,,77,,,,\r\n") != NULL);
     free(text);
     row.run.peak_live_known = false; /* a trace that does not hold every call: the run's peak live is unknown */
     text = written(write_result_row, &row);
-    CHECK(strstr(text, ",1000,,120,,,,,,,,,,,,\r\n") != NULL);
+    CHECK(strstr(text, ",1000,,120,,,,,,,,,,,,,\r\n") != NULL);
     free(text);
     row.run.peak_live_known = true;
     /* Zero live bytes: no overhead percentage (it would divide by zero). */

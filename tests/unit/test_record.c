@@ -133,15 +133,16 @@ static void sent_allocator_view_parses_back(void)
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(!r.phase.has_alloc_in_use && !r.phase.has_alloc_free && !r.phase.has_alloc_os);
-    CHECK(!r.phase.has_recorded && !r.phase.has_recorded_rss);
+    CHECK(!r.phase.has_recorded && !r.phase.has_recorded_rss && !r.phase.has_trace_events);
     /* A replay's row: where it stands in the recording, and the recording's RSS only where it measured one. */
-    struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828, .peak_kb = 91000},
+    struct fb_recorded_point at_row = {.at_us = 1500000, .rss_kb = 86828, .peak_kb = 91000, .events = 777},
                              between = {.at_us = 42, .rss_kb = FB_UNKNOWN};
     CHECK(fb_send_phase(fds[1], 7, "Recorded peak", &memory, 1, 100, 2, NULL, &at_row) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);
     CHECK(r.phase.has_recorded && r.phase.recorded_us == 1500000 && r.phase.has_recorded_rss && r.phase.recorded_rss_kb == 86828);
     CHECK(r.phase.replay_peak_kb == 91000); /* the replay's own peak so far, between its rows too */
+    CHECK(r.phase.has_trace_events && r.phase.trace_events == 777); /* the events replayed before the row */
     CHECK(fb_send_phase(fds[1], 8, "5%", &memory, 1, 100, 2, NULL, &between) == 0);
     n = read(fds[0], text, sizeof text);
     CHECK(n > 1 && record_parse(text, (size_t)n - 1, &r, error, sizeof error) == 0);

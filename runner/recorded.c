@@ -129,6 +129,7 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
     if (!block)
         abort();
     size_t start = 0, length = TRACE_BLOCK_HEAD;
+    uint64_t last_station = 0;
     for (size_t i = 0; i <= row_count + EVENT_ROWS; i++) {
         bool peak = i == row_count, at_event = i > row_count;
         const struct phase_sample *row = i < row_count ? &rows[i] : NULL;
@@ -138,6 +139,11 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
         if (at_event && (!events || !trace_station_at(events, (unsigned)(i - row_count) * 500, &station) ||
                          station.ns > trace_known_until(&events->info)))
             continue;
+        /* A trace of a few events has several stations at one event, the first at none: each kept once, after one. */
+        if (at_event && station.index <= last_station)
+            continue;
+        if (at_event)
+            last_station = station.index;
         if (at_event)
             snprintf(percent, sizeof percent, "%zu%%", (i - row_count) * 5);
         const char *label = peak ? "Recorded peak" : at_event ? percent : row->label;

@@ -654,6 +654,10 @@ int main(int argc, char **argv)
         else
             snprintf(settings, sizeof settings, "%s%u rep%s", applying, options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
+        if (options.replay)
+            fprintf(console, "\n(recorded run: the recording's RSS at its own rows. Its process was the program's, with "
+                             "the program's code and files; a replay's is fb-replay's: set them side by side by the "
+                             "growth above Start.)\n");
     }
     summary_free(summary);
     /* A failed run's rows are kept with its status; a run under another allocator than the one asked for has none. */

@@ -499,6 +499,33 @@ for alloc in $ALLOCS; do
         "$(within "$real" "$replayed")" = ok
 done
 
+# CPython (PYTHONMALLOC=malloc) building tables and keeping a tenth, a mark after each of three rounds: the heap's
+# growth above Start (anonymous RSS) at each mark and at Exit agrees within 10% or 4 MB under each allocator.
+cat >"$tmp/app.py" <<'PY'
+import fragbench
+kept = []
+for round in range(3):
+    table = {str(i): [i, str(i) * 4, {"k": i}] for i in range(30000)}
+    kept.extend(v for k, v in table.items() if int(k) % 10 == 0)
+    del table
+    fragbench.phase("Round %d" % (round + 1))
+PY
+PYTHONPATH="$PWD/cases" "$FB" --quiet --record="$tmp/app.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 "$tmp/app.py" \
+    >/dev/null 2>&1
+PYTHONPATH="$PWD/cases" "$FB" --quiet --alloc="$allocs" --csv="$tmp/app-real.csv" -- env PYTHONMALLOC=malloc \
+    /usr/bin/python3 "$tmp/app.py" >/dev/null 2>&1
+"$FB" --quiet --alloc="$allocs" --replay="$tmp/app.trace" --csv="$tmp/app-replay.csv" >/dev/null 2>&1
+for alloc in $ALLOCS; do
+    got="" off=""
+    for phase in "Round 1" "Round 2" "Round 3" Exit; do
+        real=$(( $(value "$tmp/app-real.csv" python3 "$alloc" "$phase" anon_kb) - $(value "$tmp/app-real.csv" python3 "$alloc" Start anon_kb) ))
+        replayed=$(( $(value "$tmp/app-replay.csv" app "$alloc" "$phase" anon_kb) - $(value "$tmp/app-replay.csv" app "$alloc" Start anon_kb) ))
+        got="$got $phase: real $real kB, replay $replayed kB;"
+        [ "$real" -gt 10000 ] && [ "$(within "$real" "$replayed")" = ok ] || off="$off $phase"
+    done
+    expect "replay_of_cpython_matches_the_real_run_at_each_mark_and_exit_under_$alloc" "heap growth:$got" -z "$off"
+done
+
 # Threads that end before main frees their blocks: the trace notes each end, and the replay ends each thread
 # there, before main's frees (joined later, the threads' replays ended after them, and mimalloc-decommit0 gave
 # back 53 MB of the 72 the program kept; jemalloc 17 MB).

@@ -634,6 +634,7 @@ int main(int argc, char **argv)
             .timeline = timeline, .timeline_path = options.timeline_path,
             .command = options.external ? options.case_names : NULL, .command_path = command_path,
             .shim = layout.shim, .timeout_s = options.timeout_s,
+            .duration_s = options.duration_s,
             .recorder = layout.recorder, .trace_path = options.record_path ? trace_path : NULL,
             .trace_display = options.record_path, .trace_compressed = *trace_compressed ? trace_compressed : NULL, .trace_cap_bytes = (unsigned long long)options.record_cap_kb * 1024,
             .trace_precise_clock = options.record_precise_clock, .replay_time = options.replay_time,

@@ -105,6 +105,14 @@ static void keep_stopped_trace(const struct matrix *matrix)
                     "since its last chunk was written are lost): 'fb-trace info %s' tells what it holds\n", kept, kept);
 }
 
+/* The wait in ms until deadline (seconds on the progress clock), if sooner than timeout (-1: none); 0 if past. */
+static int sooner(int timeout, double deadline, double now)
+{
+    int due = (int)((deadline - now) * 1000 + 0.999);
+    due = due < 0 ? 0 : due;
+    return timeout < 0 || due < timeout ? due : timeout;
+}
+
 /*
  * Writes every run from next_emit on that is done and whose pair is settled, in matrix order. When stopping,
  * writes every run that is done, leaves the others (and next_emit) for the caller to free.
@@ -209,17 +217,14 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         }
         /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
-        for (size_t k = 0; k < count && matrix->timeout_s; k++) {
-            int due = (int)((owners[k]->started + matrix->timeout_s - now) * 1000 + 0.999);
-            due = due < 0 ? 0 : due;
-            timeout = timeout < 0 || due < timeout ? due : timeout;
+        for (size_t k = 0; k < count; k++) {
+            if (matrix->duration_s && !owners[k]->killed_for)
+                timeout = sooner(timeout, owners[k]->started + matrix->duration_s, now);
+            if (matrix->timeout_s)
+                timeout = sooner(timeout, owners[k]->started + matrix->timeout_s, now);
+            if (owners[k]->sampling)
+                timeout = sooner(timeout, owners[k]->next_sample, now);
         }
-        for (size_t k = 0; k < count; k++)
-            if (owners[k]->sampling) {
-                int due = (int)((owners[k]->next_sample - now) * 1000 + 0.999);
-                due = due < 0 ? 0 : due;
-                timeout = timeout < 0 || due < timeout ? due : timeout;
-            }
         /*
          * A stop signal that came before the wait must not wait for the runs to end: SIGINT and SIGTERM are held
          * from the check to the wait, which lets them in (ppoll), so one that comes between ends the wait.
@@ -249,6 +254,12 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             break;
         }
         now = progress_now();
+        for (size_t k = 0; k < count && matrix->duration_s; k++)
+            if (now >= owners[k]->started + matrix->duration_s && !owners[k]->killed_for) {
+                run_sample_outside(owners[k], NULL); /* its Exit row: the process as it was, just before the stop */
+                run_kill_for(owners[k], "ok");
+                owners[k]->stopped_at_duration = owners[k]->killed_for != NULL;
+            }
         for (size_t k = 0; k < count && matrix->timeout_s; k++)
             if (now >= owners[k]->started + matrix->timeout_s)
                 run_kill_for(owners[k], "timeout");

@@ -53,6 +53,7 @@ struct matrix {
     const char *replay_time;  /* --replay-time: how replays keep the recorded time (fb-replay's --time) */
     bool replay_partial;      /* --replay-partial: traces that are not whole are replayed (fb-replay's --partial) */
     unsigned timeout_s;       /* kill a run after this long (status "timeout"); 0: never */
+    unsigned duration_s;      /* stop a command after this long, its last outside sample its Exit (status ok); 0: never */
     unsigned long long mem_limit_kb; /* kill a run whose RSS passes this (status "oom"); 0: never */
     struct summary *summary;
 };

@@ -9,7 +9,7 @@
 #include <string.h>
 
 enum { OPT_IDLE_MS = 256, OPT_THREADS, OPT_PROFILES, OPT_JOBS, OPT_SKIP_MISSING, OPT_PYTHON, OPT_INTERVAL, OPT_TIMELINE,
-       OPT_TIMEOUT, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME,
+       OPT_TIMEOUT, OPT_DURATION, OPT_MEM_LIMIT, OPT_MAX_REPS, OPT_SPREAD, OPT_NO_OVERLAP, OPT_RECORD, OPT_RECORD_CAP, OPT_RECORD_CLOCK, OPT_REPLAY, OPT_REPLAY_TIME,
        OPT_REPLAY_PARTIAL, OPT_DRY_RUN };
 
 static const struct option long_options[] = {
@@ -30,6 +30,7 @@ static const struct option long_options[] = {
     {"interval-ms", required_argument, NULL, OPT_INTERVAL},
     {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"duration", required_argument, NULL, OPT_DURATION},
     {"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
     {"record", required_argument, NULL, OPT_RECORD},
     {"record-cap", required_argument, NULL, OPT_RECORD_CAP},
@@ -78,6 +79,9 @@ void options_usage(FILE *out)
           "      --timeline=FILE         write every outside sample as CSV (case,alloc,rep,t_ms,rss_kb,...)\n"
           "      --timeout=SEC           kill a run still going after SEC seconds; status timeout (default: 300;\n"
           "                              0: none)\n"
+          "      --duration=SEC          a command that does not end by itself (a service): after SEC seconds\n"
+          "                              its last sample from outside is its Exit row and it is stopped; the\n"
+          "                              run counts as clean (status ok; shorter than --timeout)\n"
           "      --mem-limit=SIZE        kill a run whose RSS passes SIZE (512M, 2G); status oom (default: 75% of\n"
           "                              the memory available at start; 0: none)\n"
           "      --record=FILE           record every malloc-family call of the one run into FILE (a trace),\n"
@@ -407,6 +411,12 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 return -1;
             }
             break;
+        case OPT_DURATION:
+            if (parse_unsigned(optarg, 86400, &out->duration_s) || out->duration_s == 0) {
+                snprintf(error, error_size, "--duration: '%s' is not a whole number of seconds (1 to 86400)", optarg);
+                return -1;
+            }
+            break;
         case OPT_MEM_LIMIT:
             if (parse_size_kb(optarg, &out->mem_limit_kb)) {
                 snprintf(error, error_size, "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none)",
@@ -510,6 +520,15 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     if (out->list && out->case_count > 0) {
         snprintf(error, error_size, "--list lists every case and profile: give no %s with it ('%s')",
                  out->external ? "command" : "case name", out->case_names[0]);
+        return -1;
+    }
+    if (out->duration_s && !out->external) {
+        snprintf(error, error_size, "--duration applies to a command only (after --): cases and replays end by themselves");
+        return -1;
+    }
+    if (out->duration_s && out->timeout_s && out->duration_s >= out->timeout_s) {
+        snprintf(error, error_size, "--duration: %u s is not shorter than --timeout (%u s)", out->duration_s,
+                 out->timeout_s);
         return -1;
     }
     if (for_cases && (out->external || out->replay)) {

@@ -21,6 +21,7 @@ struct options {
     const char *timeline_path; /* --timeline: CSV of the outside samples; NULL for none */
     bool external;             /* "--" was given: the positional arguments are a command to run */
     unsigned timeout_s;        /* --timeout: a run still going after this many seconds is killed; 0: none */
+    unsigned duration_s;       /* --duration: a command is stopped after this many seconds, a clean run; 0: none */
     long long mem_limit_kb;    /* --mem-limit: a run whose RSS passes this is killed; 0: none; -1: the default */
     unsigned jobs;             /* --jobs: runs working at the same time */
     bool no_overlap;           /* --no-overlap: idle runs count against --jobs too */

@@ -521,8 +521,9 @@ void run_finish(struct run *run)
         run->phases[run->phase_count++] = end;
         FILE *out = talk(run);
         if (out) { /* as its CSV row: the program's own Exit never came */
-            fprintf(out, "%s: %llu kB used (%s: it did not end through exit)\n", end.label, (unsigned long long)end.rss_kb,
-                    run->last_is_a_mark ? "as at its last mark" : "the last sample from outside");
+            fprintf(out, "%s: %llu kB used (%s: %s)\n", end.label, (unsigned long long)end.rss_kb,
+                    run->last_is_a_mark ? "as at its last mark" : "the last sample from outside",
+                    run->stopped_at_duration ? "stopped there, at --duration" : "it did not end through exit");
             fflush(out);
         }
     }

@@ -52,7 +52,8 @@ struct run {
     bool last_is_a_mark; /* last is a mark's memory (the process was gone, or never sampled), not an outside sample */
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
-    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
+    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit; "ok" at --duration */
+    bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;

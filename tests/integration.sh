@@ -429,6 +429,26 @@ sleep 0.3
 left=$(pgrep -f 'sleep 7[12][.]5' | wc -l)
 pkill -f 'sleep 7[12][.]5' 2>/dev/null
 expect run_killed_for_its_timeout_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "1:0"
+# A service that never ends, run for --duration: stopped there, its last sample from outside its Exit row, a clean
+# run (status ok, exit 0) with its closing table; every process it started is gone too.
+"$FB" --alloc=glibc,jemalloc --duration=1 --csv="$tmp/duration.csv" -- \
+    /usr/bin/python3 -c "import time
+x = []
+while True:
+    x.append(bytearray(10000)); time.sleep(0.002)" >"$tmp/duration.out" 2>&1
+code=$?
+got="$code:$(tr -d '\r' <"$tmp/duration.csv" | awk -F, 'NR > 1 && $6 == "Exit" && $18 == "ok" && $7 >= 1000 && $7 < 3000 { n++ } END { print n + 0 }')"
+got="$got:$(grep -c 'Exit: [0-9]* kB used (the last sample from outside: stopped there, at --duration)' "$tmp/duration.out")"
+got="$got:$(grep -c '^| jemalloc ' "$tmp/duration.out")"
+expect a_run_for_its_duration_is_stopped_clean_with_its_exit_row "exit:rows:said:table $got; $(tail -n 12 "$tmp/duration.out")" \
+    "$got" = "0:2:2:1"
+for bad in "--duration=1 frag" "--duration=0 -- true" "--duration=5 --timeout=3 -- true"; do
+    # shellcheck disable=SC2086 # the words of each case
+    "$FB" $bad >/dev/null 2>>"$tmp/duration-bad.err"
+    printf 'exit %s\n' $? >>"$tmp/duration-bad.err"
+done
+expect duration_is_refused_where_it_cannot_apply "$(cat "$tmp/duration-bad.err")" \
+    "$(tr '\n' ';' <"$tmp/duration-bad.err")" = "fragbench: --duration applies to a command only (after --): cases and replays end by themselves;exit 2;fragbench: --duration: '0' is not a whole number of seconds (1 to 86400);exit 2;fragbench: --duration: 5 s is not shorter than --timeout (3 s);exit 2;"
 # Every run failed: no closing table, and no heading of one over nothing (it was printed).
 "$FB" --alloc=glibc,jemalloc --timeout=1 --jobs=2 --csv=/dev/null -- sleep 3 >"$tmp/allfail.out" 2>&1
 expect no_closing_heading_when_every_run_failed "$(cat "$tmp/allfail.out")" "$(grep -c 'RSS after each phase' "$tmp/allfail.out")" = 0

@@ -129,6 +129,16 @@ expect runner_stopped_while_recording_keeps_the_trace_compressed "exit:raw left:
     "$got:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/stopped.trace.zst, truncated" "$tmp/stopped-record.err")" = "143:0:1:1"
 # A thread whose buffer cannot be mapped (address space limited): its events would be lost, so recording stops
 # there and the trace says why, where it once read as complete. A descriptor limit below 900 still records.
+# A service stopped by --duration (killed: no exit, no end block) loses only the calls of the last second before
+# each thread's last: a thread's buffer is written out at its first call a second after its chunk began (a slow
+# loop's calls stayed in it, and the trace ended with the interpreter's start).
+"$FB" --quiet --duration=2 --record="$tmp/slow-service.trace" -- /usr/bin/python3 -c "import time
+x = []
+while True:
+    x.append(bytearray(10000)); time.sleep(0.002)" >/dev/null 2>&1
+span=$(build/fb-trace info "$tmp/slow-service.trace" 2>/dev/null | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
+expect a_stopped_service_trace_holds_its_calls_to_a_second_before_the_stop "the trace's events span $span s of 2" \
+    "$(awk -v s="$span" 'BEGIN { print (s > 0.95) ? "late" : "early" }')" = late
 "$FB" --quiet --record="$tmp/nobuffer.trace" -- build/tests/record_threads nobuffer >/dev/null 2>&1
 got=$($TRACE info "$tmp/nobuffer.trace" | head -1)
 expect thread_without_a_buffer_stops_the_recording_and_says_why "$got" \

@@ -613,12 +613,12 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         }
         snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
         set_replay_ideals(run);
-        /* A replay's table has the recording beside it: its RSS at its own rows (Start, marks, peak, Exit). */
-        for (size_t i = 0; run->replay && code == EXIT_CLEAN && matrix->summary && i < run->phase_count; i++)
-            if (run->phases[i].has_recorded_rss)
+        for (size_t i = 0; i < run->phase_count; i++) {
+            /* A replay's table has the recording beside it: its RSS at its own rows (Start, marks, peak, Exit),
+               each added before the replay's own row there, so that the rows keep the replay's order. */
+            if (run->replay && code == EXIT_CLEAN && matrix->summary && run->phases[i].has_recorded_rss)
                 summary_add(matrix->summary, run->identity.case_name, "recorded run", "as recorded",
                             run->phases[i].label, run->phases[i].recorded_rss_kb);
-        for (size_t i = 0; i < run->phase_count; i++) {
             results_write_row(row_buffer, &run->identity, &run->phases[i], run->status);
             if (code == EXIT_CLEAN && matrix->summary)
                 summary_add(matrix->summary, run->identity.case_name, run->identity.profile, allocator,

@@ -39,12 +39,15 @@ expect replay_under_glibc_of_a_mimalloc_recording_with_realloc_to_0_bytes "exit 
     "$code:$bad:$(build/fb-trace events "$tmp/mimalloc.trace" | awk '$3 == "realloc" && $4 == 0 && $6 != "0x0"' | grep -c .)" = "0::1"
 # The closing table of a replay (more than 8 phases) has a row per phase and a column per profile, after the recorded
 # run's: the console's Exit row holds the recording's RSS there, then the CSV's RSS at Exit of each profile, in the
-# order asked; the recording has no figure at the rows every 5%.
+# order asked; the recording has no figure at the rows every 5%; the rows keep the replay's order.
 "$FB" --alloc=jemalloc,glibc --replay="$tmp/live.trace" --csv="$tmp/table.csv" >"$tmp/table.out" 2>&1
 row=$(awk -F'|' '$2 ~ /^ Exit +$/ { gsub(/ /, ""); print $3, $4, $5; exit }' "$tmp/table.out")
 half=$(awk -F'|' '$2 ~ /^ 50% +$/ { gsub(/ /, ""); print $3 "/" $4; exit }' "$tmp/table.out")
 head=$(awk -F'|' '$2 ~ /^ phase +$/ { gsub(/ /, ""); print $3, $4, $5; exit }' "$tmp/table.out")
-expect replay_closing_table_has_a_row_per_phase "heading '$head', Exit row '$row', 50% '$half'; $(grep -c '^| ' "$tmp/table.out") table lines" \
+order=$(awk -F'|' '/^\| phase / { on = 1; next } on && /^\| [^-]/ { gsub(/^ +| +$/, "", $2); printf "%s;", $2 } on && /^$/ { exit }' "$tmp/table.out")
+want_order=$(tr -d '\r' <"$tmp/table.csv" | awk -F, '$2 == "jemalloc" && $4 == 1 { printf "%s;", $6 }')
+expect replay_closing_table_keeps_the_replays_row_order "$order" "allocator;$want_order" = "$order"
+expect replay_closing_table_has_a_row_per_phase "heading '$head', Exit row '$row', 50% '$half'" \
     "$head:$row:$half" = "recordedrun jemalloc glibc:$(value "$tmp/table.csv" live jemalloc Exit recorded_rss_kb) $(value "$tmp/table.csv" live jemalloc Exit rss_kb) $(value "$tmp/table.csv" live glibc Exit rss_kb):/$(value "$tmp/table.csv" live jemalloc 50% rss_kb)"
 phases=$(tr -d '\r' <"$tmp/replay-glibc.csv" | awk -F, 'NR > 1 { printf "%s;", $6 }')
 expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phases" \

@@ -229,21 +229,22 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
     else
         fprintf(out, "not in results from before 2026-12-06");
     fprintf(out, "); #3 its RSS over the live heap where its RSS was largest: the recorded run's at its peak of RSS, a "
-                 "replay's at the largest of its rows (medians); #3 runs into the hundreds where RSS is largest after the heap "
-                 "was freed (an allocator that keeps what it got, its RSS a few pages up at the end).\n\n");
+                 "replay's at the first of its largest rows (medians); #3 is huge where RSS is largest after the heap was "
+                 "freed (an allocator that keeps what it got, its RSS a few pages up at the end).\n\n");
     struct md_table table;
     md_begin(&table, COLUMNS, right);
     const char *heads[COLUMNS] = {"run", "allocator", "peak RSS", "#4", "largest at", "RSS there", "live there", "#3"};
     for (size_t h = 0; h < COLUMNS; h++)
         md_cell(&table, "%s", heads[h]);
-    /* The recorded run: its peak of RSS is its "Recorded peak" row, or else the largest RSS it measured at a row. */
-    const struct sample_row *peak = NULL;
-    for (size_t f = 0; f < c->phase_count; f++) {
-        const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
-        if (row && row->recorded_rss_kb >= 0 && (!peak || !strcmp(row->phase, "Recorded peak") ||
-                                                 (strcmp(peak->phase, "Recorded peak") && row->recorded_rss_kb > peak->recorded_rss_kb)))
-            peak = row;
-    }
+    /*
+     * The recorded run: its peak of RSS is its "Recorded peak" row ("Peak RSS" before 2026-12-03). A replay of a
+     * trace cut before it (--replay-partial) has none: n/a, not the largest of the rows it reached (its Start).
+     */
+    const struct sample_row *peak = first_row(d, c->case_name, "Recorded peak");
+    if (!peak)
+        peak = first_row(d, c->case_name, "Peak RSS");
+    if (peak && peak->recorded_rss_kb < 0)
+        peak = NULL;
     md_cell(&table, "recorded run");
     md_cell(&table, "as recorded");
     fragmentation_cells(&table, peak ? peak->recorded_rss_kb : -1, peak_live_kb, peak ? peak->phase : NULL,

@@ -146,6 +146,17 @@ for output in slides.md summary.csv plots/frag.svg plots/frag.png plots/lists.sv
 done
 expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$changed"
 
+# ---- A replay of a trace cut before the recorded peak (no "Recorded peak" row among its rows): the recorded run's
+# peak, #4 and #3 are n/a in the slides (they were the largest of the rows it reached, its Start: #4 below 1).
+mkdir -p "$tmp/cut-peak"
+tr -d '\r' <results/compare.csv | awk -F, 'NR == 1 || ($1 == "jq" && $2 == "glibc" && $6 != "Recorded peak")' |
+    sed 's/$/\r/' >"$tmp/cut-peak/compare.csv"
+build/fb-report --results="$tmp/cut-peak" >/dev/null 2>"$tmp/cut-peak.err"
+got="$?:$(grep -c '^| recorded run *| as recorded *| *n/a | *n/a | n/a *| *n/a | *n/a | *n/a |$' "$tmp/cut-peak/slides.md")"
+got="$got:$(grep -c '^| replay: glibc *| glibc 2.36 *| *[0-9]* | *1\.[0-9][0-9] |' "$tmp/cut-peak/slides.md")"
+expect slides_leave_the_recorded_peak_na_when_the_replay_never_reached_it \
+    "$got; $(cat "$tmp/cut-peak.err") $(grep -A4 'largest at' "$tmp/cut-peak/slides.md")" "$got" = "0:1:1"
+
 # ---- A bad trace, or a trace named as a case, stops make compare before anything runs (it was found after the
 # whole matrix), and the earlier results stay.
 mkdir -p "$tmp/badtrace" && printf 'earlier\n' >"$tmp/badtrace/compare.csv"

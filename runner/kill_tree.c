@@ -69,6 +69,36 @@ static size_t stop_descendants(pid_t root, pid_t **pids, size_t *count, size_t *
     return found;
 }
 
+/* Stops root, then each descendant as it is found, until a pass finds none new; *pids holds the descendants. */
+static void stop_tree(pid_t root, pid_t **pids, size_t *count, size_t *room)
+{
+    kill(root, SIGSTOP);
+    for (int pass = 0; pass < 8 && stop_descendants(root, pids, count, room) > 0; pass++)
+        ;
+}
+
+void term_tree(pid_t root, pid_t **pids, size_t *count)
+{
+    size_t room = 0;
+    *pids = NULL;
+    *count = 0;
+    stop_tree(root, pids, count, &room);
+    if (*count == room && !(*pids = realloc(*pids, (room + 1) * sizeof **pids)))
+        abort();
+    (*pids)[(*count)++] = root;
+    for (size_t i = 0; i < *count; i++) { /* a stopped process takes its SIGTERM once it goes on */
+        kill((*pids)[i], SIGTERM);
+        kill((*pids)[i], SIGCONT);
+    }
+}
+
+void kill_listed(pid_t *pids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        kill(pids[i], SIGKILL);
+    free(pids);
+}
+
 void kill_tree(pid_t root)
 {
     pid_t *pids = NULL;
@@ -77,9 +107,7 @@ void kill_tree(pid_t root)
      * Stopped, a process forks no more: the root, then each descendant as it is found, until a pass finds none
      * new. Only then is any killed: a parent killed first would leave its children to init, out of reach.
      */
-    kill(root, SIGSTOP);
-    for (int pass = 0; pass < 8 && stop_descendants(root, &pids, &count, &room) > 0; pass++)
-        ;
+    stop_tree(root, &pids, &count, &room);
     for (size_t i = 0; i < count; i++)
         kill(pids[i], SIGKILL);
     kill(root, SIGKILL);

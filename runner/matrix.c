@@ -218,8 +218,10 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
         for (size_t k = 0; k < count; k++) {
-            if (matrix->duration_s && !owners[k]->killed_for)
+            if (matrix->duration_s && !owners[k]->stopped_at_duration)
                 timeout = sooner(timeout, owners[k]->started + matrix->duration_s, now);
+            if (owners[k]->stop_pids)
+                timeout = sooner(timeout, owners[k]->stop_deadline, now);
             if (matrix->timeout_s)
                 timeout = sooner(timeout, owners[k]->started + matrix->timeout_s, now);
             if (owners[k]->sampling)
@@ -254,12 +256,11 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             break;
         }
         now = progress_now();
-        for (size_t k = 0; k < count && matrix->duration_s; k++)
-            if (now >= owners[k]->started + matrix->duration_s && !owners[k]->killed_for) {
-                run_sample_outside(owners[k], NULL); /* its Exit row: the process as it was, just before the stop */
-                run_kill_for(owners[k], "ok");
-                owners[k]->stopped_at_duration = owners[k]->killed_for != NULL;
-            }
+        for (size_t k = 0; k < count && matrix->duration_s; k++) {
+            if (now >= owners[k]->started + matrix->duration_s)
+                run_stop_at_duration(owners[k]);
+            run_stop_overdue(owners[k], now);
+        }
         for (size_t k = 0; k < count && matrix->timeout_s; k++)
             if (now >= owners[k]->started + matrix->timeout_s)
                 run_kill_for(owners[k], "timeout");

@@ -46,6 +46,34 @@ void run_kill_for(struct run *run, const char *limit)
     kill_tree(run->child->pid);
 }
 
+/*
+ * The grace a service stopped at --duration has to end at its SIGTERM (a handler of its own, the recorder's
+ * writing out every thread's calls) before what is left of it is killed.
+ */
+#define DURATION_GRACE_SECONDS 2.0
+
+void run_stop_at_duration(struct run *run)
+{
+    siginfo_t ended = {.si_pid = 0};
+    if (run->stopped_at_duration || run->killed_for)
+        return;
+    if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        ended.si_pid == run->child->pid)
+        return; /* it ended by itself, in time */
+    run_sample_outside(run, NULL); /* its Exit row: the process as it was, just before the stop */
+    run->stopped_at_duration = true;
+    term_tree(run->child->pid, &run->stop_pids, &run->stop_pid_count);
+    run->stop_deadline = progress_now() + DURATION_GRACE_SECONDS;
+}
+
+void run_stop_overdue(struct run *run, double now)
+{
+    if (!run->stop_pids || now < run->stop_deadline)
+        return;
+    kill_listed(run->stop_pids, run->stop_pid_count);
+    run->stop_pids = NULL;
+}
+
 static bool refuse(struct run *run, const char *why);
 
 /* Grace for a freshly exec'd image to reach its constructor and say hello. */
@@ -537,6 +565,12 @@ void run_finish(struct run *run)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
     if (run->killed_for) /* the runner's SIGKILL: say why */
         snprintf(run->status, sizeof run->status, "%s", run->killed_for);
+    if (run->stop_pids) { /* stopped at --duration: what it started and left is not left running */
+        kill_listed(run->stop_pids, run->stop_pid_count);
+        run->stop_pids = NULL;
+    }
+    if (run->stopped_at_duration && !run->killed_for) /* however it ended at the stop: the run is clean */
+        snprintf(run->status, sizeof run->status, "ok");
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;

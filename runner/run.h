@@ -52,8 +52,11 @@ struct run {
     bool last_is_a_mark; /* last is a mark's memory (the process was gone, or never sampled), not an outside sample */
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
-    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit; "ok" at --duration */
+    const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
+    pid_t *stop_pids;         /* --duration: the processes sent SIGTERM, killed if still there at stop_deadline */
+    size_t stop_pid_count;
+    double stop_deadline;
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
@@ -84,6 +87,12 @@ void run_sample_outside(struct run *run, struct phase_sample *mark);
 
 /* Kills a run that passed a limit ("timeout" or "oom"); its status will name the limit. */
 void run_kill_for(struct run *run, const char *limit);
+
+/* --duration has passed: a last sample from outside, then SIGTERM to the run's processes (run_stop_overdue follows). */
+void run_stop_at_duration(struct run *run);
+
+/* A run stopped at --duration still there after its grace: SIGKILL to what is left. */
+void run_stop_overdue(struct run *run, double now);
 
 /* Its child has ended: the last samples, the checks (allocator, image, records), the trace's figures, the status. */
 void run_finish(struct run *run);

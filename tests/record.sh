@@ -139,6 +139,31 @@ while True:
 span=$(build/fb-trace info "$tmp/slow-service.trace" 2>/dev/null | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
 expect a_stopped_service_trace_holds_its_calls_to_a_second_before_the_stop "the trace's events span $span s of 2" \
     "$(awk -v s="$span" 'BEGIN { print (s > 0.95) ? "late" : "early" }')" = late
+# Idle at the stop: --duration sends SIGTERM, at which the recorder writes every thread's calls out and a stop block
+# (complete to the signal), then lets it kill: all 300 blocks are in the trace and the Exit row has its live heap
+# (killed outright, an idle service's trace held none of its calls). A program with a SIGTERM handler of its own that
+# leaves through exit gets a whole trace. Nothing the command started is left running.
+"$FB" --quiet --duration=2 --record="$tmp/idle-service.trace" --csv="$tmp/idle-service.csv" -- /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(300)]
+time.sleep(100)" >/dev/null 2>&1
+code=$?
+info=$(build/fb-trace info "$tmp/idle-service.trace" 2>&1)
+got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the program was stopped by SIGTERM): complete up to [0-9.]* s after the start)$')"
+got="$got:$(value "$tmp/idle-service.csv" python3 glibc Exit status):$(value "$tmp/idle-service.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
+expect an_idle_service_stopped_at_its_duration_keeps_every_call "$got; $info" "$got" = "0:1:ok:held"
+"$FB" --quiet --duration=2 --record="$tmp/handled.trace" -- /usr/bin/python3 -c "import signal, sys, time
+signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
+x = [bytearray(100000) for _ in range(30)]
+time.sleep(100)" >/dev/null 2>&1
+code=$?
+expect a_service_that_handles_sigterm_leaves_a_whole_trace "exit $code; $(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1)" \
+    "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c ', complete)$')" = "0:1"
+"$FB" --quiet --duration=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.7; true' & sleep 72.7; true" >/dev/null 2>&1
+code=$?
+sleep 0.3
+left=$(pgrep -f 'sleep 7[12][.]7' | wc -l)
+pkill -f 'sleep 7[12][.]7' 2>/dev/null
+expect a_run_stopped_at_its_duration_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "0:0"
 "$FB" --quiet --record="$tmp/nobuffer.trace" -- build/tests/record_threads nobuffer >/dev/null 2>&1
 got=$($TRACE info "$tmp/nobuffer.trace" | head -1)
 expect thread_without_a_buffer_stops_the_recording_and_says_why "$got" \

@@ -78,8 +78,11 @@ enum trace_block_kind {
     TRACE_BLOCK_CHECK = 0x4b454843, /* "CHEK" */
 };
 
-/* Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped. */
-enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3 };
+/*
+ * Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped; the
+ * program was stopped by SIGTERM, every thread's calls written out first (version 6 on).
+ */
+enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3, TRACE_STOP_SIGNAL = 4 };
 
 #define TRACE_IMAGE_FIXED 32
 #define TRACE_CHUNK_FIXED 24

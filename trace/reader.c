@@ -211,7 +211,9 @@ uint64_t trace_known_until(const struct trace_info *info)
     uint64_t until = UINT64_MAX;
     if (info->stopped)
         until = info->complete_until_ns;
-    if ((!info->ended || info->cut_block || info->exec_unrecorded) && info->last_ns < until)
+    /* Stopped at SIGTERM, every call written first: complete to the signal, however long it had been idle. */
+    bool written_out = info->stopped && info->stop_reason == TRACE_STOP_SIGNAL && !info->cut_block;
+    if ((!info->ended || info->cut_block || info->exec_unrecorded) && !written_out && info->last_ns < until)
         until = info->last_ns > info->start_ns ? info->last_ns : info->start_ns;
     return until;
 }
@@ -222,6 +224,7 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
+                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the program was stopped by SIGTERM"
                                                              : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);

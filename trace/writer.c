@@ -584,6 +584,9 @@ static bool stopped_before(int fd, off_t size)
     return false;
 }
 
+/* SIGTERM writes every buffer out before it kills, where the program leaves it to its default (below). */
+static void catch_termination(void);
+
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 {
     struct stat status;
@@ -632,6 +635,7 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     }
     write_image();
     atomic_store(&trace_writer_on, 1);
+    catch_termination();
     return 0;
 }
 
@@ -659,6 +663,43 @@ static void flush_all(void)
     if (reason)
         stop_recording((enum trace_stop_reason)reason, lost_from);
     in_writer--;
+}
+
+/*
+ * SIGTERM, where the program leaves it to its default (death): every thread's buffer is written out, then the
+ * signal kills the process as it would have (no end block: the trace reads as cut, where the program was). A
+ * service stopped so (the runner's --duration, a service manager) keeps its calls up to the signal: killed
+ * outright, it lost each thread's calls since its last chunk, all of them for a service idle since its start. A
+ * program that sets a handler of its own replaces this one (and most leave through exit: the trace is whole).
+ * Not in a thread inside the writer (its own buffer or the registry held); a fork's child records nothing.
+ */
+static void write_out_at_termination(int signal_number)
+{
+    int saved = errno;
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !in_writer) {
+        flush_all();
+        /* Every call so far is written (but a thread's own write under way, which goes on): a stop block says so. */
+        atomic_store(&trace_writer_on, 0);
+        if (!atomic_exchange(&stopped, 1)) {
+            unsigned char payload[TRACE_STOP_SIZE] = {0};
+            trace_put_u64(payload, now_ns());
+            trace_put_u64(payload + 8, atomic_load(&bytes_written));
+            trace_put_u32(payload + 16, TRACE_STOP_SIGNAL);
+            write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
+        }
+    }
+    signal(signal_number, SIG_DFL);
+    errno = saved;
+    raise(signal_number); /* held until this handler returns, then the default: the process ends of it */
+}
+
+static void catch_termination(void)
+{
+    struct sigaction current, write_out = {.sa_handler = write_out_at_termination};
+    if (sigaction(SIGTERM, NULL, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+        return;
+    sigemptyset(&write_out.sa_mask);
+    sigaction(SIGTERM, &write_out, NULL);
 }
 
 /* The process's CPU time at ns, as a note among the calling thread's events. */

@@ -81,7 +81,8 @@ void options_usage(FILE *out)
           "                              0: none)\n"
           "      --duration=SEC          a command that does not end by itself (a service): after SEC seconds\n"
           "                              its last sample from outside is its Exit row and it is stopped; the\n"
-          "                              run counts as clean (status ok; shorter than --timeout)\n"
+          "                              run counts as clean (status ok; the default --timeout is raised to\n"
+          "                              a minute past it)\n"
           "      --mem-limit=SIZE        kill a run whose RSS passes SIZE (512M, 2G); status oom (default: 75% of\n"
           "                              the memory available at start; 0: none)\n"
           "      --record=FILE           record every malloc-family call of the one run into FILE (a trace),\n"
@@ -286,6 +287,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     int opt;
     const char *for_record = NULL, *for_replay = NULL; /* an option given that applies to --record or --replay only */
     const char *for_cases = NULL; /* one given that applies to fragbench's cases only (not a command, not a replay) */
+    bool timeout_given = false;   /* --duration raises the default timeout, never one given */
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
                             .spread_pct = 5,
                             .python = "python3", .replay_time = "gaps", .interval_ms = 20, .timeout_s = 300,
@@ -405,6 +407,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->timeline_path = optarg;
             break;
         case OPT_TIMEOUT:
+            timeout_given = true;
             if (parse_unsigned(optarg, 86400, &out->timeout_s)) {
                 snprintf(error, error_size, "--timeout: '%s' is not a whole number of seconds (0 to 86400; 0: none)",
                          optarg);
@@ -526,6 +529,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         snprintf(error, error_size, "--duration applies to a command only (after --): cases and replays end by themselves");
         return -1;
     }
+    /* A --duration past the default timeout raises it (a minute more), unless a --timeout was given. */
+    if (out->duration_s && !timeout_given && out->timeout_s && out->duration_s + 60 > out->timeout_s)
+        out->timeout_s = out->duration_s + 60;
     if (out->duration_s && out->timeout_s && out->duration_s >= out->timeout_s) {
         snprintf(error, error_size, "--duration: %u s is not shorter than --timeout (%u s)", out->duration_s,
                  out->timeout_s);

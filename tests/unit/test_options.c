@@ -37,6 +37,23 @@ static void extra_reps_are_checked_against_reps(void)
     CHECK(parse(&o, error, bad_spread) == -1 && strstr(error, "--spread: '-1'"));
 }
 
+/* --duration: a command's only; past the default timeout it raises it a minute past, never a timeout given. */
+static void duration_raises_the_default_timeout_only(void)
+{
+    struct options o;
+    char error[256];
+    char *long_service[] = {"run", "--duration=400", "--", "svc", NULL};
+    char *short_service[] = {"run", "--duration=10", "--", "svc", NULL};
+    char *told[] = {"run", "--timeout=300", "--duration=400", "--", "svc", NULL};
+    char *no_timeout[] = {"run", "--timeout=0", "--duration=400", "--", "svc", NULL};
+    char *a_case[] = {"run", "--duration=10", "frag", NULL};
+    CHECK(parse(&o, error, long_service) == 0 && o.duration_s == 400 && o.timeout_s == 460);
+    CHECK(parse(&o, error, short_service) == 0 && o.duration_s == 10 && o.timeout_s == 300);
+    CHECK(parse(&o, error, told) == -1 && strstr(error, "--duration: 400 s is not shorter than --timeout (300 s)"));
+    CHECK(parse(&o, error, no_timeout) == 0 && o.timeout_s == 0);
+    CHECK(parse(&o, error, a_case) == -1 && strstr(error, "--duration applies to a command only"));
+}
+
 static void replay_time_is_one_of_three(void)
 {
     struct options o;
@@ -272,6 +289,7 @@ int main(void)
     RUN_TEST(defaults_are_the_talks);
     RUN_TEST(every_option_is_read);
     RUN_TEST(extra_reps_are_checked_against_reps);
+    RUN_TEST(duration_raises_the_default_timeout_only);
     RUN_TEST(bad_values_are_named);
     RUN_TEST(scale_is_decimal_sizes_have_units_and_words_before_the_command_are_refused);
     RUN_TEST(replay_time_is_one_of_three);

@@ -77,6 +77,10 @@ static void stop_active(struct run **runs, size_t from, size_t to)
     for (size_t i = from; i < to; i++)
         if (runs[i] && runs[i]->state == RUN_ACTIVE) {
             kill_tree(runs[i]->child->pid);
+            if (runs[i]->stop_pids) { /* sent SIGTERM at --duration: what is left of them too (an orphan) */
+                kill_listed(runs[i]->stop_pids, runs[i]->stop_pid_count);
+                runs[i]->stop_pids = NULL;
+            }
             while (waitpid(runs[i]->child->pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         }

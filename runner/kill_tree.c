@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * The runner kills a run for its --timeout, its --mem-limit, a wrong allocator, or the runner's own stop; a
@@ -77,26 +79,35 @@ static void stop_tree(pid_t root, pid_t **pids, size_t *count, size_t *room)
         ;
 }
 
-void term_tree(pid_t root, pid_t **pids, size_t *count)
+void term_tree(pid_t root, struct listed_process **listed, size_t *count)
 {
-    size_t room = 0;
-    *pids = NULL;
-    *count = 0;
-    stop_tree(root, pids, count, &room);
-    if (*count == room && !(*pids = realloc(*pids, (room + 1) * sizeof **pids)))
+    pid_t *pids = NULL;
+    size_t found = 0, room = 0;
+    stop_tree(root, &pids, &found, &room);
+    if (!(*listed = calloc(found + 1, sizeof **listed)))
         abort();
-    (*pids)[(*count)++] = root;
+    for (size_t i = 0; i <= found; i++) {
+        pid_t pid = i < found ? pids[i] : root;
+        /* Taken while the process is stopped: the kill 2 s later reaches it, or nothing, never a pid's next owner. */
+        (*listed)[i] = (struct listed_process){pid, (int)syscall(SYS_pidfd_open, pid, 0)};
+    }
+    *count = found + 1;
+    free(pids);
     for (size_t i = 0; i < *count; i++) { /* a stopped process takes its SIGTERM once it goes on */
-        kill((*pids)[i], SIGTERM);
-        kill((*pids)[i], SIGCONT);
+        kill((*listed)[i].pid, SIGTERM);
+        kill((*listed)[i].pid, SIGCONT);
     }
 }
 
-void kill_listed(pid_t *pids, size_t count)
+void kill_listed(struct listed_process *listed, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        kill(pids[i], SIGKILL);
-    free(pids);
+        if (listed[i].pidfd >= 0) {
+            syscall(SYS_pidfd_send_signal, listed[i].pidfd, SIGKILL, NULL, 0);
+            close(listed[i].pidfd);
+        } else
+            kill(listed[i].pid, SIGKILL); /* no pidfd (a kernel before 5.3): within 2 s, a reused pid is unlikely */
+    free(listed);
 }
 
 void kill_tree(pid_t root)

@@ -222,9 +222,9 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
         for (size_t k = 0; k < count; k++) {
-            if (matrix->duration_s && !owners[k]->stopped_at_duration)
+            if (matrix->duration_s && !owners[k]->duration_done)
                 timeout = sooner(timeout, owners[k]->started + matrix->duration_s, now);
-            if (owners[k]->stop_pids)
+            if (owners[k]->stop_asked || owners[k]->stop_pids)
                 timeout = sooner(timeout, owners[k]->stop_deadline, now);
             if (matrix->timeout_s)
                 timeout = sooner(timeout, owners[k]->started + matrix->timeout_s, now);

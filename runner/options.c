@@ -532,9 +532,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     /* A --duration past the default timeout raises it (a minute more), unless a --timeout was given. */
     if (out->duration_s && !timeout_given && out->timeout_s && out->duration_s + 60 > out->timeout_s)
         out->timeout_s = out->duration_s + 60;
-    if (out->duration_s && out->timeout_s && out->duration_s >= out->timeout_s) {
-        snprintf(error, error_size, "--duration: %u s is not shorter than --timeout (%u s)", out->duration_s,
-                 out->timeout_s);
+    if (out->duration_s && out->timeout_s && out->duration_s + 3 > out->timeout_s) {
+        snprintf(error, error_size, "--duration: %u s leaves no room before --timeout (%u s): the stop takes up to 3 s",
+                 out->duration_s, out->timeout_s);
         return -1;
     }
     if (for_cases && (out->external || out->replay)) {

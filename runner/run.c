@@ -47,31 +47,46 @@ void run_kill_for(struct run *run, const char *limit)
 }
 
 /*
- * The grace a service stopped at --duration has to end at its SIGTERM (a handler of its own, the recorder's
- * writing out every thread's calls) before what is left of it is killed.
+ * A service stopped at --duration: recorded, the recorder first has STOP_ASK_SECONDS to write every thread's
+ * calls out at its stop signal; then SIGTERM, and DURATION_GRACE_SECONDS to end of it (a handler of its own)
+ * before what is left of it is killed.
  */
+#define STOP_ASK_SECONDS 0.5
 #define DURATION_GRACE_SECONDS 2.0
 
 void run_stop_at_duration(struct run *run)
 {
     siginfo_t ended = {.si_pid = 0};
-    if (run->stopped_at_duration || run->killed_for)
+    if (run->duration_done || run->killed_for)
         return;
+    run->duration_done = true;
     if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         ended.si_pid == run->child->pid)
         return; /* it ended by itself, in time */
     run_sample_outside(run, NULL); /* its Exit row: the process as it was, just before the stop */
-    run->stopped_at_duration = true;
+    run->stopped_at_duration = true; /* no more samples: the Exit row stays the one at the stop */
+    if (run->matrix->trace_path) {
+        kill(run->child->pid, TRACE_STOP_SIGNAL_NUMBER);
+        run->stop_asked = true;
+        run->stop_deadline = progress_now() + STOP_ASK_SECONDS;
+        return;
+    }
     term_tree(run->child->pid, &run->stop_pids, &run->stop_pid_count);
     run->stop_deadline = progress_now() + DURATION_GRACE_SECONDS;
 }
 
 void run_stop_overdue(struct run *run, double now)
 {
-    if (!run->stop_pids || now < run->stop_deadline)
+    if (now < run->stop_deadline)
         return;
-    kill_listed(run->stop_pids, run->stop_pid_count);
-    run->stop_pids = NULL;
+    if (run->stop_asked) { /* the recorder has written its calls out: now the stop itself */
+        run->stop_asked = false;
+        term_tree(run->child->pid, &run->stop_pids, &run->stop_pid_count);
+        run->stop_deadline = now + DURATION_GRACE_SECONDS;
+    } else if (run->stop_pids) {
+        kill_listed(run->stop_pids, run->stop_pid_count);
+        run->stop_pids = NULL;
+    }
 }
 
 static bool refuse(struct run *run, const char *why);
@@ -120,8 +135,9 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
     struct fb_memory memory;
     struct smaps_extra extra = {.known = false};
     uint64_t ns = fb_now_ns();
-    /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. */
-    if (!run->sampling || !run->have_hello)
+    /* Before the hello, the pid may still be the runner's fork, not yet the program: not a sample of it. Once
+       stopped at --duration, none from outside: its Exit row stays the one taken at the stop. */
+    if (!run->sampling || !run->have_hello || (run->stopped_at_duration && !mark))
         return;
     if (run->matrix->command && *run->hello_exe && !same_image(run)) {
         /* It exec'd into an image that never said hello: LD_PRELOAD did not reach it (cleared, static, setuid). */
@@ -569,7 +585,10 @@ void run_finish(struct run *run)
         kill_listed(run->stop_pids, run->stop_pid_count);
         run->stop_pids = NULL;
     }
-    if (run->stopped_at_duration && !run->killed_for) /* however it ended at the stop: the run is clean */
+    /* Ended by the stop at --duration (its SIGTERM, or the SIGKILL after the grace): a clean run. A crash in its
+       own handling of the stop, or an exit with an error, says so. */
+    if (run->stopped_at_duration && !run->killed_for &&
+        (!strcmp(run->status, "signal:SIGTERM") || !strcmp(run->status, "signal:SIGKILL")))
         snprintf(run->status, sizeof run->status, "ok");
     free(run->child);
     run->child = NULL;

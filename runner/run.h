@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "child.h"
+#include "kill_tree.h"
 #include "matrix.h"
 #include "phase_label.h"
 #include "progress.h"
@@ -54,7 +55,9 @@ struct run {
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
-    pid_t *stop_pids;         /* --duration: the processes sent SIGTERM, killed if still there at stop_deadline */
+    bool duration_done;       /* --duration has been acted on (or the run had ended by then) */
+    bool stop_asked;          /* --record: the recorder was sent its stop signal; SIGTERM comes at stop_deadline */
+    struct listed_process *stop_pids; /* the processes sent SIGTERM, killed if still there at stop_deadline */
     size_t stop_pid_count;
     double stop_deadline;
     char hello_exe[PATH_MAX]; /* external mode: the image that said hello last */

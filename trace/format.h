@@ -3,6 +3,7 @@
 #define FRAGBENCH_TRACE_FORMAT_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 /*
@@ -80,9 +81,17 @@ enum trace_block_kind {
 
 /*
  * Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped; the
- * program was stopped by SIGTERM, every thread's calls written out first (version 6 on).
+ * runner asked (TRACE_STOP_SIGNAL_NUMBER, at --duration), every thread's calls written out first (version 6 on).
  */
 enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3, TRACE_STOP_SIGNAL = 4 };
+
+/*
+ * The signal by which the runner asks the recorder to write every thread's calls out and stop recording (a
+ * service stopped at --duration): a realtime signal near the top, which programs seldom use, and not SIGTERM,
+ * whose handler a program may look at or keep (CRuby keeps an inherited one, in place of its own). The recorder
+ * takes it only where the program left it to its default.
+ */
+#define TRACE_STOP_SIGNAL_NUMBER (SIGRTMAX - 4)
 
 #define TRACE_IMAGE_FIXED 32
 #define TRACE_CHUNK_FIXED 24

@@ -224,7 +224,7 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
-                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the program was stopped by SIGTERM"
+                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration"
                                                              : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);

@@ -78,6 +78,7 @@ static atomic_uint_fast64_t bytes_written;
 static atomic_uint threads_seen;
 static atomic_int ended;               /* exit or exec began: every later event is written at once */
 static atomic_int stopped;             /* a stop block was written */
+static atomic_int stop_asked;          /* the runner's stop signal came, not yet acted on (stop_as_asked) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
@@ -496,6 +497,9 @@ static inline void event_pointer(struct event_writer *writer, const void *pointe
     buffer->prev_pointer = address;
 }
 
+/* The runner's stop, acted on (below, with the exit's writing out). */
+static void stop_as_asked(void);
+
 static inline void event_end(struct event_writer *writer)
 {
     struct thread_buffer *buffer = writer->buffer;
@@ -506,6 +510,8 @@ static inline void event_end(struct event_writer *writer)
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);
+    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !in_writer)
+        stop_as_asked();
 }
 
 /* The note that the calling thread ends (TRACE_THREAD_END), among its events: a replay ends the thread's replay there. */
@@ -584,8 +590,8 @@ static bool stopped_before(int fd, off_t size)
     return false;
 }
 
-/* SIGTERM writes every buffer out before it kills, where the program leaves it to its default (below). */
-static void catch_termination(void);
+/* The runner's stop signal writes every buffer out and stops recording (below). */
+static void catch_stop_signal(void);
 
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
 {
@@ -635,12 +641,15 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     }
     write_image();
     atomic_store(&trace_writer_on, 1);
-    catch_termination();
+    catch_stop_signal();
     return 0;
 }
 
-/* Writes every buffer out: the calling thread's own, and a copy of each other thread's (they may still run). */
-static void flush_all(void)
+/*
+ * Writes every buffer out: the calling thread's own, and a copy of each other thread's (they may still run). One
+ * whose thread is writing it now is skipped (that write is its own), or with wait, waited for and written after.
+ */
+static void flush_all(bool wait)
 {
     struct thread_buffer *self = own;
     int reason = 0;
@@ -652,7 +661,7 @@ static void flush_all(void)
     in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer && !reason; buffer = buffer->next) {
-        if (buffer == self || pthread_mutex_trylock(&buffer->flush_lock) != 0)
+        if (buffer == self || (wait ? pthread_mutex_lock(&buffer->flush_lock) : pthread_mutex_trylock(&buffer->flush_lock)) != 0)
             continue; /* a thread writing its own buffer now: that write is its own */
         if (atomic_load(&trace_writer_on) &&
             (reason = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)))
@@ -666,40 +675,47 @@ static void flush_all(void)
 }
 
 /*
- * SIGTERM, where the program leaves it to its default (death): every thread's buffer is written out, then the
- * signal kills the process as it would have (no end block: the trace reads as cut, where the program was). A
- * service stopped so (the runner's --duration, a service manager) keeps its calls up to the signal: killed
- * outright, it lost each thread's calls since its last chunk, all of them for a service idle since its start. A
- * program that sets a handler of its own replaces this one (and most leave through exit: the trace is whole).
- * Not in a thread inside the writer (its own buffer or the registry held); a fork's child records nothing.
+ * The runner's stop (TRACE_STOP_SIGNAL_NUMBER, at --duration): every thread's buffer is written out, waiting for a
+ * thread that is writing its own (its lock is never held by the thread the signal interrupts: that one is not in
+ * the writer), then a stop block says the trace is complete to now, and recording stops; the program runs on
+ * until the runner's SIGTERM. Killed outright, a service lost each thread's calls since its last chunk: all of
+ * them for one idle since its start. Taken in a thread inside the writer or an event, it is done as that event
+ * ends (stop_asked).
  */
-static void write_out_at_termination(int signal_number)
+static void stop_as_asked(void)
 {
-    int saved = errno;
-    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !in_writer) {
-        flush_all();
-        /* Every call so far is written (but a thread's own write under way, which goes on): a stop block says so. */
-        atomic_store(&trace_writer_on, 0);
-        if (!atomic_exchange(&stopped, 1)) {
-            unsigned char payload[TRACE_STOP_SIZE] = {0};
-            trace_put_u64(payload, now_ns());
-            trace_put_u64(payload + 8, atomic_load(&bytes_written));
-            trace_put_u32(payload + 16, TRACE_STOP_SIGNAL);
-            write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
-        }
-    }
-    signal(signal_number, SIG_DFL);
-    errno = saved;
-    raise(signal_number); /* held until this handler returns, then the default: the process ends of it */
+    if (!atomic_exchange(&stop_asked, 0) || !atomic_load(&trace_writer_on) || getpid() != owner_pid ||
+        atomic_load(&ended))
+        return;
+    flush_all(true);
+    atomic_store(&trace_writer_on, 0);
+    if (atomic_exchange(&stopped, 1))
+        return;
+    unsigned char payload[TRACE_STOP_SIZE] = {0};
+    trace_put_u64(payload, now_ns());
+    trace_put_u64(payload + 8, atomic_load(&bytes_written));
+    trace_put_u32(payload + 16, TRACE_STOP_SIGNAL);
+    write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
 }
 
-static void catch_termination(void)
+static void stop_signal(int signal_number)
 {
-    struct sigaction current, write_out = {.sa_handler = write_out_at_termination};
-    if (sigaction(SIGTERM, NULL, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+    (void)signal_number;
+    int saved = errno;
+    atomic_store(&stop_asked, 1);
+    if (!in_writer && !in_event)
+        stop_as_asked();
+    errno = saved;
+}
+
+static void catch_stop_signal(void)
+{
+    struct sigaction current, stop = {.sa_handler = stop_signal, .sa_flags = SA_RESTART};
+    if (sigaction(TRACE_STOP_SIGNAL_NUMBER, NULL, &current) != 0 || (current.sa_flags & SA_SIGINFO) ||
+        current.sa_handler != SIG_DFL)
         return;
-    sigemptyset(&write_out.sa_mask);
-    sigaction(SIGTERM, &write_out, NULL);
+    sigemptyset(&stop.sa_mask);
+    sigaction(TRACE_STOP_SIGNAL_NUMBER, &stop, NULL);
 }
 
 /* The process's CPU time at ns, as a note among the calling thread's events. */
@@ -729,7 +745,7 @@ void trace_writer_end(bool exec)
         write_cpu_note(ns);
     }
     atomic_store(&ended, 1);
-    flush_all();
+    flush_all(false);
     unsigned char payload[TRACE_END_SIZE] = {0};
     trace_put_u64(payload, now_ns());
     trace_put_u32(payload + 8, exec ? 1 : 0);

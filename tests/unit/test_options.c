@@ -45,11 +45,14 @@ static void duration_raises_the_default_timeout_only(void)
     char *long_service[] = {"run", "--duration=400", "--", "svc", NULL};
     char *short_service[] = {"run", "--duration=10", "--", "svc", NULL};
     char *told[] = {"run", "--timeout=300", "--duration=400", "--", "svc", NULL};
+    char *no_room[] = {"run", "--timeout=12", "--duration=10", "--", "svc", NULL};
     char *no_timeout[] = {"run", "--timeout=0", "--duration=400", "--", "svc", NULL};
     char *a_case[] = {"run", "--duration=10", "frag", NULL};
     CHECK(parse(&o, error, long_service) == 0 && o.duration_s == 400 && o.timeout_s == 460);
     CHECK(parse(&o, error, short_service) == 0 && o.duration_s == 10 && o.timeout_s == 300);
-    CHECK(parse(&o, error, told) == -1 && strstr(error, "--duration: 400 s is not shorter than --timeout (300 s)"));
+    CHECK(parse(&o, error, told) == -1 &&
+          strstr(error, "--duration: 400 s leaves no room before --timeout (300 s): the stop takes up to 3 s"));
+    CHECK(parse(&o, error, no_room) == -1 && strstr(error, "--duration: 10 s leaves no room before --timeout (12 s)"));
     CHECK(parse(&o, error, no_timeout) == 0 && o.timeout_s == 0);
     CHECK(parse(&o, error, a_case) == -1 && strstr(error, "--duration applies to a command only"));
 }

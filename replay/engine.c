@@ -271,11 +271,6 @@ static void drain_calls(struct replay *replay)
         pipe_drain(replay->pipe);
 }
 
-/*
- * A row once every call before it is made: taken here after the others' calls are made, or, for a one-thread
- * trace read in a thread of its own, queued behind its calls (the reading thread reads on; point must live
- * until the replay's end).
- */
 /* Where a row stands: the events made before it, and the largest live heap so far. */
 static void stamp(const struct replay *replay, struct replay_point *point)
 {
@@ -283,6 +278,11 @@ static void stamp(const struct replay *replay, struct replay_point *point)
     point->peak_live_bytes = replay->peak_live_bytes;
 }
 
+/*
+ * A row once every call before it is made: taken here after the others' calls are made, or, for a one-thread
+ * trace read in a thread of its own, queued behind its calls (the reading thread reads on; point must live
+ * until the replay's end).
+ */
 static void sample_now(struct replay *replay, struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     stamp(replay, point);

@@ -1,10 +1,11 @@
-/* A replayed trace in the slides: the recording beside its replays (RSS, ideal, waste), and the plot over its time. */
+/* A replayed trace in the slides: the recording beside its replays (RSS, ideal, waste, J&W's #3 and #4), and its plot. */
 #include "replay_slide.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "markdown.h"
@@ -161,26 +162,32 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     md_end(&table, out);
 }
 
-/* The median of a profile's peak RSS over its clean reps (each rep's first row carries it), or -1. */
+/* The median of a profile's peak RSS over its clean replays (each rep's first row carries it), or -1. */
 static int64_t median_peak_kb(const struct dataset *d, const char *case_name, const char *alloc)
 {
-    enum { MAX_REPS = 64 };
-    int64_t peaks[MAX_REPS];
     size_t n = 0;
-    for (size_t i = 0; i < d->count && n < MAX_REPS; i++) {
+    int64_t *peaks = malloc((d->count + 1) * sizeof *peaks);
+    if (!peaks)
+        abort();
+    for (size_t i = 0; i < d->count; i++) {
         const struct sample_row *r = &d->rows[i];
-        if (r->seq == 1 && r->clean && r->peak_rss_kb >= 0 && !strcmp(r->case_name, case_name) && !strcmp(r->alloc, alloc))
+        if (r->seq == 1 && r->clean && r->peak_rss_kb >= 0 && r->recorded_ms >= 0 && !strcmp(r->case_name, case_name) &&
+            !strcmp(r->alloc, alloc))
             peaks[n++] = r->peak_rss_kb;
     }
-    if (n == 0)
+    if (n == 0) {
+        free(peaks);
         return -1;
+    }
     for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
         for (size_t k = i; k > 0 && peaks[k - 1] > peaks[k]; k--) {
             int64_t swap = peaks[k];
             peaks[k] = peaks[k - 1];
             peaks[k - 1] = swap;
         }
-    return n % 2 ? peaks[n / 2] : (peaks[n / 2 - 1] + peaks[n / 2]) / 2;
+    int64_t median = n % 2 ? peaks[n / 2] : (peaks[n / 2 - 1] + peaks[n / 2]) / 2;
+    free(peaks);
+    return median;
 }
 
 static void ratio_cell(struct md_table *table, int64_t rss_kb, int64_t live_kb)
@@ -222,7 +229,11 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
         any = first_row(d, c->case_name, c->phases[f]);
     if (!any)
         return;
-    int64_t peak_live_kb = any->peak_live_kb;
+    /* The trace's peak live heap, from any replay row that has it (a failed replay's rows have none). */
+    int64_t peak_live_kb = -1;
+    for (size_t i = 0; i < d->count && peak_live_kb < 0; i++)
+        if (d->rows[i].recorded_ms >= 0 && !strcmp(d->rows[i].case_name, c->case_name))
+            peak_live_kb = d->rows[i].peak_live_kb;
     fprintf(out, "\nFragmentation (Johnstone and Wilson; kB): #4 is a run's peak RSS over the trace's peak live heap (");
     if (peak_live_kb >= 0)
         fprintf(out, "%" PRId64 " kB, the same in every replay", peak_live_kb);

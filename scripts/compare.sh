@@ -9,6 +9,7 @@
 set -u
 cd "$(dirname "$0")/.."
 runner=build/fragbench
+TRACES=$(echo ${TRACES:-}) # blanks alone are no trace
 mkdir -p "$RESULTS" "$PLOTS"
 # The earlier results estimate this matrix's time; nothing of them may be mixed in, so their files move aside,
 # and come back only if bad input stops this matrix before anything ran.
@@ -218,6 +219,13 @@ if [ -n "${TRACES:-}" ]; then
         --replay="$(echo $TRACES | tr ' ' ',')" >>"$RESULTS/compare.log" || code=$?
     add_rows "$code" "$RESULTS/replays.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/replays-timeline.csv.tmp" "$RESULTS/timeline.csv"
+fi
+# No case ran (CASES empty) and no cure or replay wrote a row: the earlier results come back, as after bad input.
+if [ ! -f "$RESULTS/compare.csv" ]; then
+    put_back_earlier
+    echo "fragbench: no run finished; $earlier_state" >&2
+    [ "$status" -gt 0 ] || status=1
+    exit "$status"
 fi
 
 # Wall times: one run of each pair alone, no idle, nothing beside it. Times taken in the memory runs are not

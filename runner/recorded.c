@@ -252,6 +252,18 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
             samples[i].has_live = true;
             samples[i].live_bytes = points[row_count + i].live_bytes;
         }
+    /* Where the program held the most, of the points the runner measured (rows and samples alike). */
+    for (size_t i = 0; i < row_count + sample_count; i++) {
+        bool row = i < row_count;
+        uint64_t rss = row ? rows[i].rss_kb : samples[i - row_count].rss_kb;
+        uint64_t anon = row ? rows[i].anon_kb : samples[i - row_count].anon_kb;
+        if (points[i].known && rss && anon && (!out->most_held_known || points[i].live_bytes > out->most_held_live_bytes)) {
+            out->most_held_known = true;
+            out->most_held_rss_kb = rss;
+            out->most_held_anon_kb = anon;
+            out->most_held_live_bytes = points[i].live_bytes;
+        }
+    }
     out->live_at_peak_rss_known = peak->rss_kb > 0 && points[count - 1].known;
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
     if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
@@ -370,7 +382,7 @@ static bool mostly_live(const struct growth_split *split)
 }
 
 /*
- * ended_holding: the split at the peak of RSS where most of it was live and the live heap fell from its peak only
+ * ended_holding: the split where the program held the most, if most of it was live and the live heap fell from its peak only
  * in the run's last two fifths of its time (the program freed what it held as it ended: a teardown frees it all,
  * CPython's at exit; its teardown of 490 000 blocks took 9 to 23% of such a run, as the machine was idle or busy,
  * where one that freed them and slept 1.2 s before its end fell at 70%), else NULL. The last row alone would then
@@ -394,8 +406,8 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
         print_shell_word(out, path);
         fputc('\n', out);
         if (ended_holding)
-            fprintf(out, "  But at the peak of RSS most of its growth (%" PRId64 " of %" PRId64 " kB) was blocks the "
-                         "program held, and it freed them only as it ended (a program's teardown frees what it held; "
+            fprintf(out, "  But where it held the most, most of its growth (%" PRId64 " of %" PRId64 " kB) was blocks "
+                         "the program held, and it freed them only as it ended (a program's teardown frees what it held; "
                          "CPython's does at exit): whether it held more and more while it ran, a leak or its data, "
                          "its marks or --timeline show, and no allocator gives those back\n",
                     ended_holding->live_kb, ended_holding->growth_kb);
@@ -535,11 +547,23 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         peak_split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].anon_kb,
                                   (int64_t)recorded->peak_rss_kb, (int64_t)recorded->peak_anon_kb,
                                   (int64_t)ideal_kb(recorded, recorded->live_at_peak_rss_bytes));
+    /*
+     * Whether it ended holding what it had: where it held the most (of the rows and outside samples), most of the
+     * growth was live, and the live heap fell from its peak only in the run's last two fifths. Taken at the peak
+     * of RSS, the answer flipped on a loaded machine: a sample in the teardown a few pages above the plateau, the
+     * heap half freed there, was the peak.
+     */
+    struct growth_split held_split;
+    bool held_told = row_count && recorded->most_held_known && recorded->most_held_rss_kb > recorded->baseline_rss_kb;
+    if (held_told)
+        held_split = growth_split((int64_t)recorded->baseline_rss_kb, (int64_t)rows[0].anon_kb,
+                                  (int64_t)recorded->most_held_rss_kb, (int64_t)recorded->most_held_anon_kb,
+                                  (int64_t)ideal_kb(recorded, recorded->most_held_live_bytes));
     uint64_t run_ns = summary->last_ns > info->start_ns ? summary->last_ns - info->start_ns : 0;
-    bool ended_holding = peak_told && mostly_live(&peak_split) && summary->peak_live_ns > info->start_ns &&
+    bool ended_holding = held_told && mostly_live(&held_split) && summary->peak_live_ns > info->start_ns &&
                          (summary->last_ns - summary->peak_live_ns) * 5 < run_ns * 2;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
-        print_growth(out, path, recorded, rows, last, command, ended_holding ? &peak_split : NULL);
+        print_growth(out, path, recorded, rows, last, command, ended_holding ? &held_split : NULL);
     else if (peak_told && allocation_count(summary) > 0) /* killed, say: its last row has no live heap */
         print_verdict(out, path, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);
     if (summary->unknown_releases || summary->double_allocations)

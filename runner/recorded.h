@@ -20,6 +20,9 @@ struct recorded {
     uint64_t peak_anon_kb;     /* its anonymous part (0: not known) */
     uint64_t live_at_peak_rss_bytes;
     bool live_at_peak_rss_known;
+    /* The row or outside sample where the trace's live heap was largest: its RSS, anonymous part and live heap. */
+    uint64_t most_held_rss_kb, most_held_anon_kb, most_held_live_bytes;
+    bool most_held_known;
 };
 
 /*

@@ -187,7 +187,8 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
             return;
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
     }
-    if (run->matrix->timeline) {
+    /* Kept for the timeline, and for a recorded run's report (where the program held the most: recorded.c). */
+    if (run->matrix->timeline || run->matrix->trace_path) {
         if (run->sample_count % 256 == 0) {
             run->samples = realloc(run->samples, (run->sample_count + 256) * sizeof *run->samples);
             if (!run->samples)

@@ -241,17 +241,26 @@ static uint64_t complete_until(void)
  * Recording ends here for good (cap reached, or the file failed): says so in the trace, once, with the time up to
  * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost.
  */
-static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
+/* Stops recording; the first stop writes the stop block: why, and the time up to which the events are complete. */
+static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns)
 {
     atomic_store(&trace_writer_on, 0);
     if (atomic_exchange(&stopped, 1))
         return;
     unsigned char payload[TRACE_STOP_SIZE] = {0};
-    uint64_t until = complete_until();
-    trace_put_u64(payload, lost_from_ns < until ? lost_from_ns : until);
+    trace_put_u64(payload, complete_until_ns);
     trace_put_u64(payload + 8, atomic_load(&bytes_written));
     trace_put_u32(payload + 16, reason);
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
+}
+
+static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
+{
+    atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
+    if (atomic_load(&stopped))
+        return;
+    uint64_t until = complete_until();
+    write_stop(reason, lost_from_ns < until ? lost_from_ns : until);
 }
 
 /*
@@ -688,14 +697,7 @@ static void stop_as_asked(void)
         atomic_load(&ended))
         return;
     flush_all(true);
-    atomic_store(&trace_writer_on, 0);
-    if (atomic_exchange(&stopped, 1))
-        return;
-    unsigned char payload[TRACE_STOP_SIZE] = {0};
-    trace_put_u64(payload, now_ns());
-    trace_put_u64(payload + 8, atomic_load(&bytes_written));
-    trace_put_u32(payload + 16, TRACE_STOP_SIGNAL);
-    write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
+    write_stop(TRACE_STOP_SIGNAL, now_ns()); /* every buffer written: complete to now */
 }
 
 static void stop_signal(int signal_number)

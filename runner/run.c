@@ -438,11 +438,12 @@ void run_start(struct run *run)
 }
 
 /*
- * A replay's ideal RSS at each row, as a recording's (growth_ideal_kb): its first row's RSS plus the recorded live
- * heap grown since, in whole pages. Its rows carry the live bytes exactly, where the CSV's live_kb is rounded to a
+ * A replay's figures from its rows: the trace's peak live heap (the last row's, for J&W's #4), and the ideal RSS at
+ * each row, as a recording's (growth_ideal_kb): its first row's RSS plus the recorded live heap grown since, in
+ * whole pages. Its rows carry the live bytes exactly, where the CSV's live_kb is rounded to a
  * kB: the slides take the ideal from here, and agree with the recording's own report to the page.
  */
-static void set_replay_ideals(struct run *run)
+static void set_replay_figures(struct run *run)
 {
     if (!run->replay || run->phase_count == 0 || !run->phases[0].has_live)
         return;
@@ -666,7 +667,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             code = EXIT_RUN_FAILED;
         }
         snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
-        set_replay_ideals(run);
+        set_replay_figures(run);
         for (size_t i = 0; i < run->phase_count; i++) {
             /* A replay's table has the recording beside it: its RSS at its own rows (Start, marks, peak, Exit),
                each added before the replay's own row there, so that the rows keep the replay's order. */

@@ -50,10 +50,21 @@ SCALE       ?= 1
 IDLE_MS     ?= 1000
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 TIMING_RUNS ?= 3
+# The reference's files (results/ and plots/) are replaced by the whole matrix only: a matrix with any of its set's
+# variables given (on make's command line or in the environment) goes to results/mine/ unless RESULTS says where.
+MATRIX_SET  := CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS
+MATRIX_GIVEN := $(strip $(foreach name,$(MATRIX_SET),$(if $(filter command% environment%,$(origin $(name))),$(name))))
+# Results elsewhere than results/ have their plots beside them, not in the reference's plots/.
+ifneq ($(MATRIX_GIVEN),)
+RESULTS     ?= results/mine
+endif
 RESULTS     ?= results
+ifeq ($(abspath $(RESULTS)),$(abspath results))
 PLOTS       ?= plots
+endif
+PLOTS       ?= $(RESULTS)/plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
-export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA
+export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory header_phase header_phase_nopie lazyfree_phase static_hello) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
@@ -97,7 +108,7 @@ TOLERANCE       ?= 5
 TIMED_TOLERANCE ?= 15
 export CHECK_CASES CHECK_ALLOCS CHECK_REPS TOLERANCE TIMED_TOLERANCE
 check-reference: deps programs
-	@REFERENCE=$(RESULTS) scripts/check_reference.sh
+	@REFERENCE=$(if $(filter command% environment%,$(origin RESULTS)),$(RESULTS),results) scripts/check_reference.sh
 
 # Timings only: hyperfine over every case x installed profile, one at a time; make slides then uses them.
 bench: deps deps-compare programs

@@ -68,6 +68,11 @@ for file in $kept_aside; do
 done
 moved_aside=1
 earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
+# A first matrix elsewhere (results/mine/, say) is estimated from the reference's results, which it leaves in place.
+if [ ! -f "$earlier" ] && [ -f results/compare.csv ]; then
+    earlier=results/compare.csv earlier_alone=results/walltime.csv
+    export ESTIMATE_SOURCE="the reference's results"
+fi
 [ -f "$earlier_alone" ] || earlier_alone=/dev/null
 status=0
 
@@ -169,7 +174,15 @@ esac
 # shellcheck disable=SC2086
 [ -z "${TRACES:-}" ] || refuse_bad_runs --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
     --jobs="$JOBS" $partial --replay="$(echo $TRACES | tr ' ' ',')"
-echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $REPS-$MAX_REPS reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
+reps=$REPS-$MAX_REPS
+[ "$REPS" = "$MAX_REPS" ] && reps=$REPS
+echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $reps reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
+# Where the files go: a matrix other than the reference's whole one goes to results/mine/ (the Makefile decides).
+if [ -n "${MATRIX_GIVEN:-}" ] && [ "$RESULTS" = results/mine ]; then
+    echo "fragbench: results to $RESULTS/, plots to $PLOTS/ ($MATRIX_GIVEN given: not the reference's whole matrix, so results/ and plots/ stay as they are; RESULTS=DIR for elsewhere)" >&2
+else
+    echo "fragbench: results to $RESULTS/, plots to $PLOTS/" >&2
+fi
 [ -n "$(echo $profiles)" ] &&
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
         "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(echo $trace_spans)" >&2
@@ -241,7 +254,7 @@ wall_times() {
     }
     add_rows "$code" "$RESULTS/walltime-part.csv.tmp" "$RESULTS/walltime.csv.tmp"
 }
-echo "fragbench: wall times: one run of each pair alone, no idle" >&2
+[ -z "$(echo $CASES $cures)" ] || echo "fragbench: wall times: one run of each pair alone, no idle" >&2
 # shellcheck disable=SC2086 # lists of names
 [ -z "$(echo $CASES)" ] || wall_times "$alloc_list" $CASES
 # shellcheck disable=SC2086

@@ -7,7 +7,8 @@
 #        ["CURES" "CURE_PROFILES" ["TRACES"]]]
 # (make compare runs it). TRACES: each trace's case name, or NAME=MS with the time its recorded events span (fb-trace
 # info), taken as a replay's time where the earlier results have no replay of it. SCALE does not apply to replays.
-# Prints one line; says so when there is nothing to estimate from.
+# Prints one line; says so when there is nothing to estimate from. ESTIMATE_SOURCE names the earlier results
+# in it (default: the earlier results).
 set -u
 cd "$(dirname "$0")/.."
 earlier=$1 cases=$2 profiles=$3 reps=$4 max_reps=$5 jobs=$6 scale=$7 idle_ms=$8 earlier_alone=${9:-/dev/null}
@@ -31,7 +32,7 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
         $at["seq"] == 1 { sum += $at["busy_ms"]; n++ } END { if (n) print sum / n }')
 [ -n "$now" ] || { echo "fragbench: estimate: none (the calibration run of frag failed)"; exit 0; }
 # The earlier runs alone, where there are any, first (marked by a leading "alone" field), then the memory runs.
-{ tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
+{ tr -d '\r' <"$earlier_alone" | sed 's/^/alone,/'; tr -d '\r' <"$earlier"; } | awk -F, -v source="${ESTIMATE_SOURCE:-the earlier results}" -v cases="$cases" -v profiles="$profiles" -v reps="$reps" -v max_reps="$max_reps" \
     -v jobs="$jobs" -v scale="$scale" -v earlier_scale="$earlier_scale" -v idle_ms="$idle_ms" -v now="$now" \
     -v calibrate_alone="$([ "$earlier_alone" = /dev/null ] && echo 0 || echo 1)" \
     -v cures="$cures" -v cure_profiles="$cure_profiles" -v traces="$traces" '
@@ -88,6 +89,6 @@ now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0
         seconds = ((work * (scale / earlier_scale) + replay_work) * speed + span_work) / 1000 / jobs + idle_ms / 1000
         seconds += alone * speed * (scale / earlier_scale) / 1000
         t = seconds < 90 ? sprintf("%.0f s", seconds) : sprintf("%.0f min", seconds / 60)
-        printf "fragbench: estimate: about %s for %d pairs, %d at a time (from the earlier results: frag takes %.2fx their time here; the slides after them not counted)\n",
-            t, pairs, jobs, speed
+        printf "fragbench: estimate: about %s for %d pairs, %d at a time (from %s: frag takes %.2fx their time here; the slides after them not counted)\n",
+            t, pairs, jobs, source, speed
     }'

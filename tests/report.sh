@@ -157,6 +157,26 @@ got="$got:$(grep -c '^| replay: glibc *| glibc 2.36 *| *[0-9]* | *1\.[0-9][0-9] 
 expect slides_leave_the_recorded_peak_na_when_the_replay_never_reached_it \
     "$got; $(cat "$tmp/cut-peak.err") $(grep -A4 'largest at' "$tmp/cut-peak/slides.md")" "$got" = "0:1:1"
 
+# ---- Where make compare writes: the reference's results/ and plots/ for the whole matrix only; a matrix with any of
+# its set given (a newcomer's make compare TRACES=svc.trace CASES= CURES= replaced the reference's files) goes to
+# results/mine/ with its plots beside it, and results elsewhere have their plots beside them.
+# where [NAME=VALUE in the environment] -- [make's arguments]: the RESULTS and PLOTS make compare would use.
+where() {
+    assignments=""
+    while [ "$1" != -- ]; do assignments="$assignments $1" && shift; done
+    shift
+    # shellcheck disable=SC2086 # the assignments, one word each
+    env -u CASES -u CURES -u TRACES -u ALLOCS -u REPS -u SCALE -u RESULTS -u PLOTS $assignments \
+        make -s --no-print-directory -f Makefile -f /dev/stdin show "$@" <<'MAKE'
+show:
+	@echo "$(RESULTS) $(PLOTS)"
+MAKE
+}
+got="$(where --) | $(where -- TRACES=x.trace CASES= CURES=) | $(where SCALE=2 --) | $(where -- ALLOCS=glibc RESULTS=look)"
+got="$got | $(where -- RESULTS=look) | $(where -- CASES=frag PLOTS=p)"
+expect make_compare_leaves_the_reference_alone_unless_the_whole_matrix_runs "$got" \
+    "$got" = "results plots | results/mine results/mine/plots | results/mine results/mine/plots | look look/plots | look look/plots | results/mine p"
+
 # ---- A bad trace, or a trace named as a case, stops make compare before anything runs (it was found after the
 # whole matrix), and the earlier results stay.
 mkdir -p "$tmp/badtrace" && printf 'earlier\n' >"$tmp/badtrace/compare.csv"
@@ -238,9 +258,10 @@ expect small_make_compare_puts_the_time_ratio_in_summary "ratio '$ratio'" \
 # Progress for the memory runs, then for the runs alone that give the wall times.
 expect small_make_compare_prints_progress "$(head -n 5 "$tmp/c.out")" \
     "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out"):$(grep -c '^fragbench: wall times: one run of each pair alone' "$tmp/c.out")" = 4:1
-expect small_make_compare_prints_its_plan_and_says_it_has_no_estimate_yet "$(head -n 5 "$tmp/c.out")" \
+# Its first estimate, with no earlier results of its own, is from the reference's (results/), which it leaves alone.
+expect small_make_compare_prints_its_plan_and_estimates_from_the_reference "$(head -n 5 "$tmp/c.out")" \
     "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
-        '^fragbench: estimate: none (no earlier results with busy_ms)' "$tmp/c.out")" = 2:1
+        "^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the reference's results: frag takes" "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1

@@ -1,6 +1,7 @@
 /* Writes the gnuplot inputs: per case a table of median RSS per phase and profile and the waste split; then the others. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,9 +69,22 @@ int gp_write_settings(const char *dir, const char *name, const char *title, size
     return fclose(gp) == 0 ? 0 : -1;
 }
 
+/* Whether a replay's row is one of its stations, every 5% of the trace's events ("35%"): its replay plot draws those. */
+static bool replay_station(const char *phase)
+{
+    size_t digits = strspn(phase, "0123456789");
+    return digits > 0 && strcmp(phase + digits, "%") == 0;
+}
+
+/*
+ * <case>.dat: per phase, each profile's median RSS in MiB, as bars. A replay's bars are its recording's rows and its
+ * end (the program's marks, the recorded peak, Exit), not its twenty stations: ten profiles' bars at each were
+ * unreadable, and its replay plot draws them as lines.
+ */
 static int write_case(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                       char *error, size_t error_size)
 {
+    bool replay = replay_case(report->dataset, c->case_name);
     char title[256];
     FILE *dat = gp_open(dir, c->case_name, ".dat", error, error_size);
     if (!dat)
@@ -82,6 +96,8 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     }
     fputc('\n', dat);
     for (size_t f = 0; f < c->phase_count; f++) {
+        if (replay && replay_station(c->phases[f]))
+            continue;
         gp_string(dat, c->phases[f]);
         for (size_t p = 0; p < c->profile_count; p++) {
             const struct phase_stats *s = &c->profiles[p].phases[f];

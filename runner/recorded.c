@@ -209,6 +209,32 @@ static uint64_t next_mark(const struct phase_sample *rows, size_t row_count, uin
     return 0;
 }
 
+static int by_time(const void *a, const void *b)
+{
+    const struct trace_point *x = a, *y = b;
+    return (x->ns > y->ns) - (x->ns < y->ns);
+}
+
+/*
+ * Whether the live heap, of the points known in time order before the one where it was largest (most_bytes at
+ * most_ns), reached half of that and then fell below half: a program that works in rounds, freeing each, rather than
+ * one that held ever more until it ended. Sorts points.
+ */
+static bool live_fell_before(struct trace_point *points, size_t count, uint64_t most_ns, uint64_t most_bytes)
+{
+    qsort(points, count, sizeof *points, by_time);
+    bool reached = false;
+    for (size_t i = 0; i < count && points[i].ns < most_ns; i++) {
+        if (!points[i].known)
+            continue;
+        if (points[i].live_bytes * 2 >= most_bytes)
+            reached = true;
+        else if (reached)
+            return true;
+    }
+    return false;
+}
+
 int recorded_read(const char *path, struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                   struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size)
@@ -253,6 +279,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
             samples[i].live_bytes = points[row_count + i].live_bytes;
         }
     /* Where the program held the most, of the points the runner measured (rows and samples alike). */
+    uint64_t most_ns = 0;
     for (size_t i = 0; i < row_count + sample_count; i++) {
         bool row = i < row_count;
         uint64_t rss = row ? rows[i].rss_kb : samples[i - row_count].rss_kb;
@@ -262,12 +289,16 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
             out->most_held_rss_kb = rss;
             out->most_held_anon_kb = anon;
             out->most_held_live_bytes = points[i].live_bytes;
+            most_ns = points[i].ns;
         }
     }
     out->live_at_peak_rss_known = peak->rss_kb > 0 && points[count - 1].known;
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
     if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
         peak->mark = points[count - 1].until_mark; /* the replay samples it there too */
+    if (out->most_held_known) /* (the peak's point last: it is a row's or a sample's again) */
+        out->live_fell_before_most_held =
+            live_fell_before(points, row_count + sample_count, most_ns, out->most_held_live_bytes);
     free(points);
     return 0;
 }
@@ -382,13 +413,15 @@ static bool mostly_live(const struct growth_split *split)
 }
 
 /*
- * ended_holding: the split where the program held the most, if most of it was live and the live heap fell from its peak only
+ * ended_holding: the split where the program held the most, if most of it was live, the live heap had not risen
+ * to half of it and fallen back before (a program in rounds frees each: its last round's peak says nothing of its end),
+ * and it fell from its peak only
  * in the run's last two fifths of its time (the program freed what it held as it ended: a teardown frees it all,
  * CPython's at exit; its teardown of 490 000 blocks took 9 to 23% of such a run, as the machine was idle or busy,
  * where one that freed them and slept 1.2 s before its end fell at 70%), else NULL. The last row alone would then
  * call a program that held ever more until its end "not a leak".
  */
-static void print_verdict(FILE *out, const char *path, const char *label, const struct growth_split *split,
+static void print_verdict(FILE *out, const char *path, bool whole, const char *label, const struct growth_split *split,
                           bool pymalloc, const struct growth_split *ended_holding)
 {
     int64_t growth = split->growth_kb;
@@ -402,7 +435,7 @@ static void print_verdict(FILE *out, const char *path, const char *label, const 
     else if (not_live) {
         fprintf(out, "  So: most of the growth at %s is memory the program freed and the process kept: fragmentation "
                      "or the allocator's retention, not a leak. Which profile gives it back: ./run --alloc=all "
-                     "--replay=", label);
+                     "%s--replay=", label, whole ? "" : "--replay-partial ");
         print_shell_word(out, path);
         fputc('\n', out);
         if (ended_holding)
@@ -462,7 +495,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                 last->label, ratio, split.growth_kb, rows[0].label, split.other_kb, split.live_kb + anon_not_live,
                 live_text, split.live_pages_kb, rows[0].label);
         print_pymalloc_note(out, pymalloc);
-        print_verdict(out, path, last->label, &split, pymalloc, peak);
+        print_verdict(out, path, trace_is_complete(&summary->info), last->label, &split, pymalloc, peak);
         return;
     }
     fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %s is %" PRId64 " kB, %" PRId64
@@ -482,7 +515,7 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                      "past malloc (its own mmap, thread stacks)\n");
     print_pymalloc_note(out, pymalloc);
     if (allocation_count(summary) > 0)
-        print_verdict(out, path, last->label, &split, pymalloc, peak);
+        print_verdict(out, path, trace_is_complete(&summary->info), last->label, &split, pymalloc, peak);
 }
 
 void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
@@ -561,11 +594,12 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
                                   (int64_t)ideal_kb(recorded, recorded->most_held_live_bytes));
     uint64_t run_ns = summary->last_ns > info->start_ns ? summary->last_ns - info->start_ns : 0;
     bool ended_holding = held_told && mostly_live(&held_split) && summary->peak_live_ns > info->start_ns &&
-                         (summary->last_ns - summary->peak_live_ns) * 5 < run_ns * 2;
+                         (summary->last_ns - summary->peak_live_ns) * 5 < run_ns * 2 &&
+                         !recorded->live_fell_before_most_held;
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
         print_growth(out, path, recorded, rows, last, command, ended_holding ? &held_split : NULL);
     else if (peak_told && allocation_count(summary) > 0) /* killed, say: its last row has no live heap */
-        print_verdict(out, path, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);
+        print_verdict(out, path, whole, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);
     if (summary->unknown_releases || summary->double_allocations)
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "
                      "addresses (the live heap is approximate)\n",

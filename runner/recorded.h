@@ -23,6 +23,8 @@ struct recorded {
     /* The row or outside sample where the trace's live heap was largest: its RSS, anonymous part and live heap. */
     uint64_t most_held_rss_kb, most_held_anon_kb, most_held_live_bytes;
     bool most_held_known;
+    /* Whether, before that point, the live heap had reached half of it and then fallen below half (rounds). */
+    bool live_fell_before_most_held;
 };
 
 /*

@@ -152,6 +152,14 @@ info=$(build/fb-trace info "$tmp/idle-service.trace" 2>&1)
 got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the runner stopped it: --duration): complete up to [0-9.]* s after the start)$')"
 got="$got:$(value "$tmp/idle-service.csv" python3 glibc Exit status):$(value "$tmp/idle-service.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
 expect an_idle_service_stopped_at_its_duration_keeps_every_call "$got; $info" "$got" = "0:1:ok:held"
+# Its report's answer names the replay that a trace stopped early needs (--replay-partial: without it, refused).
+"$FB" --duration=2 --record="$tmp/freed-service.trace" --csv=/dev/null -- env PYTHONMALLOC=malloc /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(300)]
+y = bytearray(100000)
+del x
+time.sleep(100)" >/dev/null 2>"$tmp/freed-service.err"
+expect a_stopped_services_answer_names_the_partial_replay "$(grep '^  So:' "$tmp/freed-service.err")" \
+    "$(grep -c "^  So: most of the growth at Exit is memory the program freed .* ./run --alloc=all --replay-partial --replay=$tmp/freed-service.trace\$" "$tmp/freed-service.err")" = 1
 "$FB" --quiet --duration=2 --record="$tmp/handled.trace" -- /usr/bin/python3 -c "import signal, sys, time
 signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
 x = [bytearray(100000) for _ in range(30)]
@@ -373,6 +381,18 @@ got="$(grep -c "^  So: most of the growth at Exit is memory the program freed an
 got="$got$(grep -c '^  But where it held the most, most of its growth ([0-9]* of [0-9]* kB) was blocks the program held, and it freed them only as it ended' "$tmp/till-end.out" "$tmp/early.out" | cut -d: -f2 | tr '\n' ' ')"
 expect a_program_holding_its_blocks_until_its_end_is_told_so_beside_what_exit_shows "$got: $(grep -h '^  So:\|^  But' "$tmp/till-end.out" "$tmp/early.out")" \
     "$got" = "1 1 1 0 "
+# A program in rounds, each freed, its last and largest round held to its end: its teardown frees the last round,
+# but it did not hold ever more, and is not told it freed what it held only as it ended (a newcomer's service was).
+env PYTHONMALLOC=malloc "$FB" --record="$tmp/rounds.trace" -- python3 -c '
+import time
+for r in range(4):
+    kept = {"k%d" % i: "v" * 20 + str(i) for i in range(60000 + r * 5000)}
+    del kept
+    time.sleep(0.15)
+kept = {"k%d" % i: "v" * 20 + str(i) for i in range(90000)}' >"$tmp/rounds.out" 2>&1
+got="$(grep -c '^  So: most of the growth at Exit is memory the program freed and the process kept' "$tmp/rounds.out"):$(grep -c '^  But where it held the most' "$tmp/rounds.out")"
+expect a_program_in_rounds_is_not_told_it_freed_its_blocks_only_as_it_ended "$got: $(grep -h '^  So:\|^  But' "$tmp/rounds.out")" \
+    "$got" = "1:0"
 # "Most" is more than half: a program whose growth is mostly a file it mapped and read (20 MB), beside a few MB
 # freed and kept, is told its growth is file-backed, not that it is mostly freed memory (the line once compared the
 # heap's two parts alone).

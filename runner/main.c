@@ -220,6 +220,10 @@ static int resolve_cases(const struct options *options, const struct case_entry 
             for (size_t k = 0; k < case_registry_count; k++)
                 fprintf(stderr, "%s %s", k ? "," : "", case_registry[k].name);
             fputc('\n', stderr);
+            char program[PATH_MAX];
+            if (!near && find_program(options->case_names[i], program, sizeof program) == 0)
+                fprintf(stderr, "fragbench: %s is a program: to measure it, put it after --: ./run [OPTIONS] -- %s "
+                                "[ARGUMENTS]\n", options->case_names[i], options->case_names[i]);
             free(cases);
             return -1;
         }
@@ -462,7 +466,7 @@ int main(int argc, char **argv)
     struct selection selection;
     const struct case_entry **cases;
     size_t case_count;
-    struct matrix_totals totals = {0, 0, 0, 0, false};
+    struct matrix_totals totals = {0};
     struct summary *summary;
     char error[4096];
     FILE *csv = NULL, *console = stdout;
@@ -507,8 +511,9 @@ int main(int argc, char **argv)
     if (options.external) {
         command_case.name = command_name(options.case_names, options.case_count);
         if (find_program(options.case_names[0], command_path, sizeof command_path) != 0) {
-            fprintf(stderr, "fragbench: cannot run '%s': %s\n", options.case_names[0],
-                    why_not_runnable(options.case_names[0]));
+            fprintf(stderr, "fragbench: cannot run '%s': %s%s\n", options.case_names[0],
+                    why_not_runnable(options.case_names[0]),
+                    options.case_names[0][0] == '-' ? " (the runner's options go before --, the command after it)" : "");
             profiles_free(&profiles);
             return EXIT_BAD_INPUT;
         }
@@ -658,8 +663,14 @@ int main(int argc, char **argv)
         if (options.replay)
             fprintf(console, "\n(recorded run: the recording's RSS at its own rows. Its process was the program's, with "
                              "the program's code and files; a replay's is fb-replay's: set them side by side by the "
-                             "growth above Start.)\n");
+                             "growth above Start. Recorded peak: the event where the recording's RSS peaked, and each "
+                             "replay's RSS there, not the replay's own peak.)\n");
     }
+    /* A replay off from its recording was told as it ran, many lines up: the table's reader is told again. */
+    if (totals.replay_misses[0])
+        fprintf(stderr, "fragbench: --replay: off from the recording beyond the fidelity goal: %s; the replays of the "
+                        "other profiles may be as far off (the reason: above, as the replay ran)\n",
+                totals.replay_misses);
     summary_free(summary);
     /* A failed run's rows are kept with its status; a run under another allocator than the one asked for has none. */
     if (totals.runs > 0 && totals.failed)

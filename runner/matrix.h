@@ -62,6 +62,8 @@ struct matrix_totals {
     unsigned runs, failed, wrong;
     size_t rows;
     bool csv_broken; /* a write to the CSV failed: the matrix stopped */
+    /* The replays off from their recording beyond the fidelity goal ("jq under glibc, ..."): said again after the table. */
+    char replay_misses[512];
 };
 
 /* Flushes the CSV; false (with a message) when a row did not reach it. */

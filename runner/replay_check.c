@@ -48,10 +48,18 @@ void replay_check_print(FILE *out, const char *case_name, const char *profile, c
         fprintf(out, " (%+.0f%%)", 100.0 * (double)(miss->replay_kb - miss->recorded_kb) / (double)miss->recorded_kb);
     fprintf(out, ", beyond the fidelity goal of %d%% or %d MB: the other profiles' replays may be as far off. ",
             REPLAY_GOAL_PCT, REPLAY_GOAL_KB / 1024);
+    /*
+     * Where the allocator's own choice decides it, the program's runs differ among themselves as much: glibc trims
+     * its heap's top only when a free reaches it (Debian's CPython running one script, 2026-12-06, ended at 84 to
+     * 86 MB in 7 of 15 runs and at 110 MB in 8; each recording's replay lands on one side, not always the run's).
+     */
     if (miss->replay_kb < miss->recorded_kb)
-        fputs("The program held memory the trace does not: memory taken past malloc (CPython's own allocator: "
-              "record it with PYTHONMALLOC=malloc; the program's own mmap, thread stacks)\n", out);
+        fputs("The program held memory the trace does not (memory taken past malloc: CPython's pymalloc unless "
+              "recorded with PYTHONMALLOC=malloc, the program's own mmap, thread stacks), or the replay's allocator "
+              "gave back what the program's kept", out);
     else
-        fputs("The replay holds memory the program did not: blocks the program allocated and never wrote "
-              "(the replay writes every block)\n", out);
+        fputs("The replay holds memory the program did not (blocks the program allocated and never wrote: the "
+              "replay writes every block), or the program's allocator gave back what the replay's kept", out);
+    fputs(": glibc trims its heap's top only when a free reaches it, which differs from run to run of the program "
+          "itself (see its spread: ./run --reps=5 -- COMMAND)\n", out);
 }

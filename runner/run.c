@@ -619,13 +619,17 @@ static bool append_rows(FILE *out, const char *option, const char *path, const c
  * A clean replay's first rep under the profile its trace was recorded under is set against the recording: where
  * they disagree beyond the fidelity goal, the user is told once, whatever the number of profiles and reps.
  */
-static void check_against_the_recording(const struct run *run, int code)
+static void check_against_the_recording(const struct run *run, int code, struct matrix_totals *totals)
 {
     struct replay_miss miss;
     if (run->replay && code == EXIT_CLEAN && run->identity.rep == 1 && run->entry->recorded_profile &&
         strcmp(run->entry->recorded_profile, run->selected->profile->name) == 0 &&
-        replay_check_rows(run->phases, run->phase_count, &miss))
+        replay_check_rows(run->phases, run->phase_count, &miss)) {
         replay_check_print(stderr, run->identity.case_name, run->selected->profile->name, &miss);
+        size_t used = strlen(totals->replay_misses);
+        snprintf(totals->replay_misses + used, sizeof totals->replay_misses - used, "%s%s under %s (%s)",
+                 used ? ", " : "", run->identity.case_name, run->selected->profile->name, miss.label);
+    }
 }
 
 /* Writes a finished run: its talk block, its rows, its summary samples; returns its exit code. */
@@ -681,7 +685,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         }
         if (run->phase_count == 0) /* it failed before its first sample: one row says so */
             results_write_status_row(row_buffer, &run->identity, run->status);
-        check_against_the_recording(run, code);
+        check_against_the_recording(run, code, totals);
         totals->rows += run->phase_count;
     }
     fclose(row_buffer);

@@ -225,3 +225,6 @@ got="$got$(grep -c -e "^fragbench: cannot run '$tmp': it is a directory$" \
     -e "^fragbench: cannot run '$tmp/not-executable': it is not executable (no x permission for this user)$" \
     -e "^fragbench: cannot run 'no-such-program-anywhere': no such program in PATH$" "$tmp/why.err")"
 expect a_command_that_cannot_run_is_refused_saying_why "$got; $(cat "$tmp/why.err")" "$got" = "2:2:2:3"
+"$FB" --quiet -- --alloc=jemalloc true >/dev/null 2>"$tmp/option-after.err"
+got="$?:$(grep -c "^fragbench: cannot run '--alloc=jemalloc': no such program in PATH (the runner's options go before --, the command after it)$" "$tmp/option-after.err")"
+expect an_option_after_the_dashes_is_told_to_go_before_them "$got; $(cat "$tmp/option-after.err")" "$got" = 2:1

@@ -406,6 +406,11 @@ expect unknown_profile_suggests_the_nearest "exit $code: $(cat "$tmp/typo.err")"
 code=$?
 expect unknown_case_suggests_the_nearest "exit $code: $(cat "$tmp/typo-case.err")" \
     "$code:$(grep -c "unknown case 'fragg' (did you mean frag?); cases: frag, lists" "$tmp/typo-case.err")" = 2:1
+# A program given without -- (a newcomer's ./run python3 app.py) is told where it goes; a case's typo is not.
+"$FB" python3 app.py >/dev/null 2>"$tmp/no-dashes.err"
+code=$?
+got="$code:$(grep -c '^fragbench: python3 is a program: to measure it, put it after --: ./run \[OPTIONS\] -- python3 \[ARGUMENTS\]$' "$tmp/no-dashes.err"):$(grep -c 'is a program' "$tmp/typo-case.err")"
+expect a_program_given_without_dashes_is_told_to_put_it_after_them "$got; $(cat "$tmp/no-dashes.err")" "$got" = 2:1:0
 
 # ---- Faults: a crash at a phase, a run past --timeout, a run past --mem-limit; rows kept, status says which.
 fake_run segv "$glibc_hello$fake_phase" FAKE_THEN='kill -SEGV $$'

@@ -82,10 +82,13 @@ got=$(tr -d '\r' <"$tmp/bursts.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i+
 expect replay_rows_every_5_percent_stand_at_events_not_in_the_idle "$got" \
     "$(echo "$got" | awk '$1 == 19 && $3 >= 5 && $8 == 0 && $13 >= 5 { print "bursts" }')" = bursts
 
-# ---- Threads: a producer, two consumers and eight short threads, replayed under every allocator and under
-# ThreadSanitizer: no deadlock (a timeout), no misordered release (a crash or a double free), the live heap exact.
+# ---- Threads: a producer, two consumers and eight short threads, replayed under every installed profile (the knobs
+# and jemalloc's background thread too) and under ThreadSanitizer: no deadlock (a timeout), no misordered release (a
+# crash or a double free), the live heap exact.
 "$FB" --quiet --record="$tmp/threads.trace" --csv="$tmp/threads-recorded.csv" -- build/tests/record_threads threads >/dev/null 2>&1
-for alloc in $ALLOCS; do
+profiles=$("$FB" --list=profiles)
+expect every_profile_is_installed_for_the_threaded_replays "$profiles" "$(echo $profiles | wc -w)" -ge 10
+for alloc in $profiles; do
     "$FB" --quiet --timeout=60 --alloc=$alloc --replay="$tmp/threads.trace" --csv="$tmp/threads-$alloc.csv" >/dev/null 2>"$tmp/threads-$alloc.err"
     code=$?
     got=$(value "$tmp/threads-$alloc.csv" threads "$alloc" End live_kb):$(value "$tmp/threads-recorded.csv" record_threads glibc End trace_live_kb)
@@ -487,17 +490,32 @@ import json
 print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a', 'b', str(i)], 'n': {'x': i}} for i in range(80000)]))
 " >"$tmp/doc.json"
 "$FB" --quiet --record="$tmp/jq.trace" -- jq -c 'map(.id)' "$tmp/doc.json" >/dev/null 2>&1
+codes=$?
 allocs=$(echo $ALLOCS | tr ' ' ',')
 "$FB" --quiet --alloc="$allocs" --csv="$tmp/jq-real.csv" -- jq -c 'map(.id)' "$tmp/doc.json" >/dev/null 2>&1
+codes="$codes:$?"
 "$FB" --quiet --alloc="$allocs" --replay="$tmp/jq.trace" --csv="$tmp/jq-replay.csv" >/dev/null 2>"$tmp/jq-replay.err"
-within() { echo "$1 $2" | awk '{ d = $1 - $2; if (d < 0) d = -d; print (d <= 4096 || d <= 0.1 * $1) ? "ok" : "off" }'; }
+codes="$codes:$?"
+# The three runs succeeded (a jq that failed at once gave no growth in either, and 0 against 0 passed).
+expect jq_recorded_real_and_replayed_runs_succeed "exits $codes; $(tail -n 2 "$tmp/jq-replay.err")" "$codes" = 0:0:0
+# within REAL REPLAYED [FLOOR]: "ok" if they agree within 10% or 4 MB and the real growth is over FLOOR kB (a run
+# that did nothing agrees with anything); a missing figure is "off".
+within() {
+    echo "$1 $2 ${3:-none}" | awk 'NF < 3 || $1 !~ /^-?[0-9]+$/ || $2 !~ /^-?[0-9]+$/ { print "off: a figure is missing"; exit }
+        { d = $1 - $2; if (d < 0) d = -d; print (($3 == "none" || $1 > $3) && (d <= 4096 || d <= 0.1 * $1)) ? "ok" : "off" }'
+}
+# growth CSV CASE ALLOC PHASE COLUMN BASE_COLUMN: COLUMN at PHASE less BASE_COLUMN at Start (empty if either is missing).
+growth() {
+    a=$(value "$1" "$2" "$3" "$4" "$5") b=$(value "$1" "$2" "$3" Start "$6")
+    [ -n "$a" ] && [ -n "$b" ] && echo $((a - b))
+}
 for alloc in $ALLOCS; do
-    real=$(( $(value "$tmp/jq-real.csv" jq "$alloc" Exit peak_rss_kb) - $(value "$tmp/jq-real.csv" jq "$alloc" Start rss_kb) ))
-    replayed=$(( $(value "$tmp/jq-replay.csv" jq "$alloc" "Replay end" peak_rss_kb) - $(value "$tmp/jq-replay.csv" jq "$alloc" Start rss_kb) ))
+    real=$(growth "$tmp/jq-real.csv" jq "$alloc" Exit peak_rss_kb rss_kb)
+    replayed=$(growth "$tmp/jq-replay.csv" jq "$alloc" "Replay end" peak_rss_kb rss_kb)
     expect "replay_of_jq_matches_the_real_run_at_the_peak_under_$alloc" "RSS growth at the peak: real $real kB, replay $replayed kB" \
-        "$(within "$real" "$replayed")" = ok
-    real=$(( $(value "$tmp/jq-real.csv" jq "$alloc" Exit anon_kb) - $(value "$tmp/jq-real.csv" jq "$alloc" Start anon_kb) ))
-    replayed=$(( $(value "$tmp/jq-replay.csv" jq "$alloc" Exit anon_kb) - $(value "$tmp/jq-replay.csv" jq "$alloc" Start anon_kb) ))
+        "$(within "$real" "$replayed" 20000)" = ok
+    real=$(growth "$tmp/jq-real.csv" jq "$alloc" Exit anon_kb anon_kb)
+    replayed=$(growth "$tmp/jq-replay.csv" jq "$alloc" Exit anon_kb anon_kb)
     expect "replay_of_jq_matches_the_real_run_at_exit_under_$alloc" "heap growth at Exit: real $real kB, replay $replayed kB" \
         "$(within "$real" "$replayed")" = ok
 done
@@ -521,10 +539,10 @@ PYTHONPATH="$PWD/cases" "$FB" --quiet --alloc="$allocs" --csv="$tmp/app-real.csv
 for alloc in $ALLOCS; do
     got="" off=""
     for phase in "Round 1" "Round 2" "Round 3" Exit; do
-        real=$(( $(value "$tmp/app-real.csv" python3 "$alloc" "$phase" anon_kb) - $(value "$tmp/app-real.csv" python3 "$alloc" Start anon_kb) ))
-        replayed=$(( $(value "$tmp/app-replay.csv" app "$alloc" "$phase" anon_kb) - $(value "$tmp/app-replay.csv" app "$alloc" Start anon_kb) ))
+        real=$(growth "$tmp/app-real.csv" python3 "$alloc" "$phase" anon_kb anon_kb)
+        replayed=$(growth "$tmp/app-replay.csv" app "$alloc" "$phase" anon_kb anon_kb)
         got="$got $phase: real $real kB, replay $replayed kB;"
-        [ "$real" -gt 10000 ] && [ "$(within "$real" "$replayed")" = ok ] || off="$off $phase"
+        [ "$(within "$real" "$replayed" 10000)" = ok ] || off="$off $phase"
     done
     expect "replay_of_cpython_matches_the_real_run_at_each_mark_and_exit_under_$alloc" "heap growth:$got" -z "$off"
 done
@@ -539,8 +557,8 @@ expect trace_notes_each_threads_end "$(build/fb-trace info "$tmp/handoff.trace" 
     >/dev/null 2>&1
 "$FB" --quiet --alloc=mimalloc-decommit0,jemalloc --replay="$tmp/handoff.trace" --csv="$tmp/handoff-replay.csv" >/dev/null 2>&1
 for alloc in mimalloc-decommit0 jemalloc; do
-    real=$(( $(value "$tmp/handoff-real.csv" record_threads "$alloc" Exit anon_kb) - $(value "$tmp/handoff-real.csv" record_threads "$alloc" Start anon_kb) ))
-    replayed=$(( $(value "$tmp/handoff-replay.csv" handoff "$alloc" Exit anon_kb) - $(value "$tmp/handoff-replay.csv" handoff "$alloc" Start anon_kb) ))
+    real=$(growth "$tmp/handoff-real.csv" record_threads "$alloc" Exit anon_kb anon_kb)
+    replayed=$(growth "$tmp/handoff-replay.csv" handoff "$alloc" Exit anon_kb anon_kb)
     expect "replay_ends_threads_before_the_frees_that_follow_under_$alloc" "heap growth at Exit: real $real kB, replay $replayed kB" \
         "$(within "$real" "$replayed")" = ok
 done
@@ -790,6 +808,11 @@ got="$got:$(awk -v h="$half" -v e="$end_events" 'BEGIN { d = 100 * h / e - 50; p
 got="$got:$(grep -c '^!\[live: .* over the trace.s events\](plots/live-replay.svg)$' "$tmp/c/slides.md")"
 expect replay_plot_axis_is_the_share_of_the_trace_events "end $end_events, 50% at $half; $(head -3 "$tmp/c/plot-data/live-replay.dat")" \
     "$got" = '"events %":100.0000:half:1'
+# Its bars are the recording's rows and the replay's end, not the stations every 5% (ten profiles' bars at 23 rows
+# were unreadable; the replay plot draws the stations).
+# (Where the recording's peak of RSS stands among them varies from run to run: left out here.)
+bars=$(cut -f1 "$tmp/c/plot-data/live.dat" | tr -d '"' | grep -vx 'Recorded peak' | tr '\n' ' ')
+expect replay_bars_are_the_recordings_rows_not_its_stations "$bars" "$bars" = "phase Start Begin Built Grown Freed Empty Exit Replay end "
 # Not its timeline over each replay's own time (which differs by the replays' speed, not the program's); the frag
 # case's is drawn.
 expect replay_has_no_timeline_over_the_replays_own_time "$(ls "$tmp/c/plots")" \

@@ -665,12 +665,13 @@ int main(int argc, char **argv)
                              "the program's code and files; a replay's is fb-replay's: set them side by side by the "
                              "growth above Start. Recorded peak: the event where the recording's RSS peaked, and each "
                              "replay's RSS there, not the replay's own peak.)\n");
+        /* A replay off from its recording was told as it ran, many lines up: the table's reader is told again. */
+        fflush(console);
+        if (totals.replay_misses[0])
+            fprintf(stderr, "fragbench: --replay: off from the recording beyond the fidelity goal: %s; the replays of "
+                            "the other profiles may be as far off (the reason: above, as the replay ran)\n",
+                    totals.replay_misses);
     }
-    /* A replay off from its recording was told as it ran, many lines up: the table's reader is told again. */
-    if (totals.replay_misses[0])
-        fprintf(stderr, "fragbench: --replay: off from the recording beyond the fidelity goal: %s; the replays of the "
-                        "other profiles may be as far off (the reason: above, as the replay ran)\n",
-                totals.replay_misses);
     summary_free(summary);
     /* A failed run's rows are kept with its status; a run under another allocator than the one asked for has none. */
     if (totals.runs > 0 && totals.failed)

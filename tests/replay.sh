@@ -578,6 +578,11 @@ expect replay_of_jq_under_its_recordings_profile_agrees_with_the_recording "$(ca
 code=$?
 expect replay_that_misses_its_recording_says_so_once "exit $code: $(cat "$tmp/pymalloc.err")" \
     "$code:$(grep -c 'pymalloc: under glibc, the profile it was recorded under, the replay.s anonymous RSS grew by [0-9]* kB at Recorded peak where the recording.s grew by [0-9]* kB (-[0-9]*%), beyond the fidelity goal of 10% or 4 MB' "$tmp/pymalloc.err"):$(grep -c 'PYTHONMALLOC=malloc' "$tmp/pymalloc.err")" = "0:1:1"
+# Without --quiet, said again after the closing table (the first was many lines up), once.
+"$FB" --alloc=glibc,jemalloc --replay="$tmp/pymalloc.trace" --csv=/dev/null >"$tmp/pymalloc-table.out" 2>&1
+got="$(grep -c '^fragbench: --replay: off from the recording beyond the fidelity goal: pymalloc under glibc (Recorded peak); the replays of the other profiles may be as far off' "$tmp/pymalloc-table.out")"
+got="$got:$(tail -n 1 "$tmp/pymalloc-table.out" | grep -c '^fragbench: --replay: off from the recording')"
+expect replay_that_misses_its_recording_says_so_again_after_the_table "$got; $(tail -n 3 "$tmp/pymalloc-table.out")" "$got" = 1:1
 "$FB" --quiet --alloc=jemalloc --replay="$tmp/pymalloc.trace" --csv=/dev/null >/dev/null 2>"$tmp/pymalloc-jemalloc.err"
 expect replay_under_other_profiles_only_is_not_set_against_the_recording "$(cat "$tmp/pymalloc-jemalloc.err")" \
     -z "$(grep 'recorded under' "$tmp/pymalloc-jemalloc.err")"

@@ -279,6 +279,9 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
         offset += TRACE_BLOCK_HEAD + (uint64_t)length;
     }
     free(payload);
+    if (reader->info.images == 0 && reader->info.cut_block)
+        return trace_failure(error, error_size, "truncated trace: it ends inside its first block, before any call "
+                                                "(the file was cut short: written or copied in part)");
     if (reader->info.images == 0)
         return trace_failure(error, error_size, "not a whole trace: no image block (the program never started recording)");
     /* Each chunk once (the longest copy), in image, thread and chunk order; gaps are counted. */

@@ -69,7 +69,7 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
     rewind(reader->file);
     if (fread(magic, 1, sizeof magic, reader->file) < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
         snprintf(error, error_size, "%s is not a fragbench trace%s", name,
-                 reader->info.file_bytes == 0 ? " (it is empty: the program never started recording)" : "");
+                 reader->info.file_bytes == 0 ? " (it is empty: the program never started recording, or the file was not copied)" : "");
         trace_close(reader);
         return NULL;
     }

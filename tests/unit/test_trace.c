@@ -460,7 +460,15 @@ static void bad_traces_get_exact_errors(void)
     CHECK(strstr(error, "is a trace of format version 9; this fragbench reads versions 1 to 6") != NULL);
     trace.size = 0;
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
-    CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording)") != NULL);
+    CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording, or the file was not copied)") != NULL);
+    /* Cut inside its image block (a copy in part): said so, not that the program never started recording. */
+    start_trace(&trace, TRACE_VERSION);
+    trace.size = TRACE_MAGIC_SIZE + 12;
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "truncated trace: it ends inside its first block, before any call (the file was cut short") != NULL);
+    trace.size = TRACE_MAGIC_SIZE; /* the magic alone: the recorder's file before the program's first call */
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "not a whole trace: no image block (the program never started recording)") != NULL);
     /* An operation the format does not have. */
     start_trace(&trace, TRACE_VERSION);
     const struct test_event events[] = {{10, (enum trace_op)TRACE_OP_COUNT, 8, 0x10}};

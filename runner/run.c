@@ -180,13 +180,15 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         run->last_is_a_mark = true;
     } else
         return;
-    if (run->replay) {
-        /* Its RSS from outside holds the replay's own tables (its live set: 192 MiB for jq's): a replay's timeline is
-           its rows, with the memory they report, its own less that bookkeeping, as its CSV rows have it. */
-        if (!mark)
-            return;
+    if (run->replay && !mark)
+        return; /* its RSS from outside holds the replay's own tables (its live set: 192 MiB for jq's) */
+    /*
+     * A mark's row has the mark's own figures, as its CSV row: a replay's, its own less its bookkeeping; a
+     * program's, read by the program at the mark. Read from outside, the runner got the mark after the program
+     * went on: a Start sent by env just before it exec'd python3 read 4 kB of RSS, the image half replaced.
+     */
+    if (mark)
         memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
-    }
     /* Kept for the timeline, and for a recorded run's report (where the program held the most: recorded.c). */
     if (run->matrix->timeline || run->matrix->trace_path) {
         if (run->sample_count % 256 == 0) {

@@ -1,7 +1,8 @@
 # A replayed trace: RSS over the trace's events (the share made before each row; results from before the
-# trace_events column: over the recorded run's time), one line per profile's replay, the recorded run's own RSS at
-# its rows (black dots) and its live heap (dashed). Run by plots/render.sh: gnuplot -c plots/replay.gp FORMAT OUTPUT
-# SETTINGS (svg plots/jq-replay.svg build/plot-data/jq-replay.gp)
+# trace_events column: over the recorded run's time), one line per profile's replay, the recorded run's own RSS
+# (black: at its rows, and every 5% of its events where it was sampled near, from 2026-12-06) and its live heap
+# (dashed). Run by plots/render.sh: gnuplot -c plots/replay.gp FORMAT OUTPUT SETTINGS
+# (svg plots/jq-replay.svg build/plot-data/jq-replay.gp)
 fmt = ARG1
 outfile = ARG2
 load ARG3
@@ -16,4 +17,4 @@ set key outside right top vertical title "replayed under"
 set bmargin 7
 plot for [i = 4:series + 3] datafile using 1:i with linespoints linewidth 2 pointtype 7 pointsize 0.5 title columnheader(i), \
      datafile using 1:2 with lines linewidth 2 dashtype 2 linecolor rgb "#000000" title "live heap (recorded)", \
-     datafile using 1:3 with points pointtype 7 pointsize 1.4 linecolor rgb "#000000" title "RSS, recorded run"
+     datafile using 1:3 with linespoints linewidth 2 pointtype 7 pointsize 1.2 linecolor rgb "#000000" title "RSS, recorded run"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../trace/format.h"
 #include "cases.h"
 #include "replay_slide.h"
 #include "report.h"
@@ -69,13 +70,6 @@ int gp_write_settings(const char *dir, const char *name, const char *title, size
     return fclose(gp) == 0 ? 0 : -1;
 }
 
-/* Whether a replay's row is one of its stations, every 5% of the trace's events ("35%"): its replay plot draws those. */
-static bool replay_station(const char *phase)
-{
-    size_t digits = strspn(phase, "0123456789");
-    return digits > 0 && strcmp(phase + digits, "%") == 0;
-}
-
 /*
  * <case>.dat: per phase, each profile's median RSS in MiB, as bars. A replay's bars are its recording's rows and its
  * end (the program's marks, the recorded peak, Exit), not its twenty stations: ten profiles' bars at each were
@@ -96,7 +90,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     }
     fputc('\n', dat);
     for (size_t f = 0; f < c->phase_count; f++) {
-        if (replay && replay_station(c->phases[f]))
+        if (replay && trace_row_is_station(c->phases[f]))
             continue;
         gp_string(dat, c->phases[f]);
         for (size_t p = 0; p < c->profile_count; p++) {

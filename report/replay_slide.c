@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../trace/format.h"
 #include "markdown.h"
 
 /*
@@ -34,13 +35,16 @@ bool replay_case(const struct dataset *d, const char *case_name)
     return false;
 }
 
-/* The case's phases that the recording measured, in the case's order: their indexes, and how many. */
+/*
+ * The case's rows that the recording measured, in the case's order, but its stations every 5% (measured from
+ * 2026-12-06: the table above and the plot have them): their indexes, and how many.
+ */
 static size_t recorded_phases(const struct dataset *d, const struct case_stats *c, size_t *out, size_t max)
 {
     size_t n = 0;
     for (size_t f = 0; f < c->phase_count && n < max; f++) {
         const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
-        if (row && row->recorded_rss_kb >= 0)
+        if (row && row->recorded_rss_kb >= 0 && !trace_row_is_station(c->phases[f]))
             out[n++] = f;
     }
     return n;

@@ -661,7 +661,9 @@ int main(int argc, char **argv)
             snprintf(settings, sizeof settings, "%s%u rep%s", applying, options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
         if (options.replay)
-            fprintf(console, "\n(recorded run: the recording's RSS at its own rows. Its process was the program's, with "
+            fprintf(console, "\n(recorded run: the recording's RSS at its own rows, and every 5%% of its events that "
+                             "of its sample nearest in time (10 ms off at most at the default --interval-ms, none in "
+                             "a trace recorded before 2026-12-06). Its process was the program's, with "
                              "the program's code and files; a replay's is fb-replay's: set them side by side by the "
                              "growth above Start. Recorded peak: the event where the recording's RSS peaked, and each "
                              "replay's RSS there, not the replay's own peak.)\n");

@@ -485,7 +485,7 @@ static void read_trace(struct run *run)
     }
     if (named == 0 && run->phase_count > 0 &&
         recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, &run->peak_seen,
-                             recorded.live_at_peak_rss_bytes, &recorded.summary) != 0)
+                             recorded.live_at_peak_rss_bytes, &recorded.summary, run->samples, run->sample_count) != 0)
         fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     struct stat with_rows; /* the size said is the trace's with its rows, as fb-trace info says it */

@@ -39,7 +39,8 @@ expect replay_under_glibc_of_a_mimalloc_recording_with_realloc_to_0_bytes "exit 
     "$code:$bad:$(build/fb-trace events "$tmp/mimalloc.trace" | awk '$3 == "realloc" && $4 == 0 && $6 != "0x0"' | grep -c .)" = "0::1"
 # The closing table of a replay (more than 8 phases) has a row per phase and a column per profile, after the recorded
 # run's: the console's Exit row holds the recording's RSS there, then the CSV's RSS at Exit of each profile, in the
-# order asked; the recording has no figure at the rows every 5%; the rows keep the replay's order.
+# order asked; the recording's figure at the rows every 5% is the CSV's (its sample nearest in time); the rows keep
+# the replay's order.
 "$FB" --alloc=jemalloc,glibc --replay="$tmp/live.trace" --csv="$tmp/table.csv" >"$tmp/table.out" 2>&1
 row=$(awk -F'|' '$2 ~ /^ Exit +$/ { gsub(/ /, ""); print $3, $4, $5; exit }' "$tmp/table.out")
 half=$(awk -F'|' '$2 ~ /^ 50% +$/ { gsub(/ /, ""); print $3 "/" $4; exit }' "$tmp/table.out")
@@ -48,13 +49,15 @@ order=$(awk -F'|' '/^\| phase / { on = 1; next } on && /^\| [^-]/ { gsub(/^ +| +
 want_order=$(tr -d '\r' <"$tmp/table.csv" | awk -F, '$2 == "jemalloc" && $4 == 1 { printf "%s;", $6 }')
 expect replay_closing_table_keeps_the_replays_row_order "$order" "allocator;$want_order" = "$order"
 expect replay_closing_table_has_a_row_per_phase "heading '$head', Exit row '$row', 50% '$half'" \
-    "$head:$row:$half" = "recordedrun jemalloc glibc:$(value "$tmp/table.csv" live jemalloc Exit recorded_rss_kb) $(value "$tmp/table.csv" live jemalloc Exit rss_kb) $(value "$tmp/table.csv" live glibc Exit rss_kb):/$(value "$tmp/table.csv" live jemalloc 50% rss_kb)"
+    "$head:$row:$half" = "recordedrun jemalloc glibc:$(value "$tmp/table.csv" live jemalloc Exit recorded_rss_kb) $(value "$tmp/table.csv" live jemalloc Exit rss_kb) $(value "$tmp/table.csv" live glibc Exit rss_kb):$(value "$tmp/table.csv" live jemalloc 50% recorded_rss_kb)/$(value "$tmp/table.csv" live jemalloc 50% rss_kb)"
 phases=$(tr -d '\r' <"$tmp/replay-glibc.csv" | awk -F, 'NR > 1 { printf "%s;", $6 }')
 expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phases" \
     "$(echo "$phases" | grep -c 'Start;.*Begin;.*Built;.*Grown;.*Freed;.*Empty;.*Replay end;$'):$(echo "$phases" | tr ';' '\n' | grep -c '^[0-9]*%$')" = "1:19"
 
 # ---- Each replay row says where it stands in the recording: a recorded row carries the recording's RSS there
-# (the recorded CSV's), a 5% point the time of its event and no RSS; the replay's end the whole time.
+# (the recorded CSV's), a 5% point the time of its event and the RSS of the recording's sample nearest it (this
+# program runs a few ms: its Start's, the recorded CSV's, or its first mark's); the replay's end the whole time and
+# no RSS.
 got=""
 for phase in Start Begin Built Grown Freed Empty Exit; do
     got="$got $phase:$(value "$tmp/replay-glibc.csv" live glibc "$phase" recorded_rss_kb)/$(value "$tmp/recorded.csv" record_live glibc "$phase" rss_kb)"
@@ -62,9 +65,11 @@ done
 bad=$(echo "$got" | tr ' ' '\n' | awk -F'[:/]' 'NF == 3 && ($2 != $3 || $2 == "") { print }')
 span=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_ms)
 half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_ms)
-blank=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_rss_kb)$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_rss_kb)
-expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at 50% and end '$blank'" \
-    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$blank" = ":within:"
+at_half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_rss_kb)
+blank=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_rss_kb)
+low=$(value "$tmp/recorded.csv" record_live glibc Start rss_kb) high=$(value "$tmp/replay-glibc.csv" live glibc "Recorded peak" recorded_rss_kb)
+expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at 50% '$at_half' (Start $low, peak $high), at the end '$blank'" \
+    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$(awk -v r="$at_half" -v l="$low" -v h="$high" 'BEGIN { print (r != "" && r + 0 >= l + 0 && r + 0 <= h + 0) ? "measured" : "no" }'):$blank" = ":within:measured:"
 
 # The rows 5% to 95% stand every 5% of the recorded events (from their count when the run was recorded), not of its
 # time: a program of two bursts of calls around an idle second has them in its bursts, about half in each (by time,
@@ -563,6 +568,13 @@ for alloc in mimalloc-decommit0 jemalloc; do
         "$(within "$real" "$replayed")" = ok
 done
 
+# The recording's RSS every 5% of its events (its sample nearest in time), beside the replays' there: jq runs for
+# about a second, sampled every 20 ms, so every station has one; none is above the recording's peak of RSS.
+got=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["alloc"] == "glibc" && $at["phase"] ~ /^[0-9]+%$/ && $at["recorded_rss_kb"] > 0 { n++; if ($at["recorded_rss_kb"] > top) top = $at["recorded_rss_kb"] }
+    $at["alloc"] == "glibc" && $at["phase"] == "Recorded peak" { peak = $at["recorded_rss_kb"] }
+    END { print n + 0, (top > 0 && top <= peak) ? "below the peak" : "top " top " peak " peak }')
+expect replay_rows_every_5_percent_carry_the_recordings_rss "$got" "$got" = "19 below the peak"
 # The runner sets the replay under the profile of the recording against the recording itself: jq's agree.
 expect replay_of_jq_under_its_recordings_profile_agrees_with_the_recording "$(cat "$tmp/jq-replay.err")" \
     -z "$(grep 'the profile it was recorded under' "$tmp/jq-replay.err")"

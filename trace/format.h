@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * A trace is the file magic (8 bytes, "FBTRACE" and the format version as one byte), then blocks. Every block
@@ -66,7 +68,8 @@ enum trace_block_kind {
      * live bytes, then the label, NUL-terminated. The run's peak of RSS is a row labelled "Recorded peak" ("Peak RSS" before 2026-12-03).
      * A mark number with TRACE_ROW_AT_EVENT set is no mark: the row stands after that many events of the last
      * image (the rest of the field), the rows "5%" to "95%" of its events (from 2026-12-06; before, a replay
-     * placed them by time). RSS 0: not measured there.
+     * placed them by time). RSS 0: not measured there (the rows every 5% have the RSS and anonymous RSS of the
+     * run's sample nearest their time, within 100 ms, from 2026-12-06; 0 before).
      * Rows beyond TRACE_MAX_PAYLOAD go on in another rows block; a reader reads the rows of every one as one list.
      */
     TRACE_BLOCK_ROWS = 0x53574f52, /* "ROWS" */
@@ -236,6 +239,13 @@ static inline void trace_put_check_block(unsigned char *out, uint32_t kind, cons
     trace_put_u32(out, TRACE_BLOCK_CHECK);
     trace_put_u32(out + 4, 4);
     trace_put_u32(out + TRACE_BLOCK_HEAD, trace_block_check(kind, payload, length));
+}
+
+/* Whether a row's label is one of a replay's stations, the rows every 5% of the events ("5%" to "95%", see ROWS). */
+static inline bool trace_row_is_station(const char *label)
+{
+    size_t digits = strspn(label, "0123456789");
+    return digits > 0 && strcmp(label + digits, "%") == 0;
 }
 
 /* Whether an operation's event holds the alignment asked (before its size): whatever its value, 0 too. */

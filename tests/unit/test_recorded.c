@@ -55,7 +55,7 @@ static void rows_beyond_a_blocks_payload_read_back_whole(void)
     const char *trace_path = saved_program_trace();
     struct phase_sample *phase = phases(ROWS);
     struct recorded_peak peak = {.rss_kb = 9999, .ns = 2500};
-    CHECK(recorded_append_rows(trace_path, phase, ROWS, 0, &peak, 64, NULL) == 0);
+    CHECK(recorded_append_rows(trace_path, phase, ROWS, 0, &peak, 64, NULL, NULL, 0) == 0);
     char error[256] = "";
     struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
     CHECK(reader != NULL);
@@ -94,7 +94,7 @@ static void an_append_cut_short_leaves_the_trace_as_it_was(void)
     limit.rlim_cur = (rlim_t)before + 60;
     CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
     errno = 0;
-    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64, NULL) == -1 && errno == EFBIG);
+    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64, NULL, NULL, 0) == -1 && errno == EFBIG);
     CHECK(size_of(trace_path) == before);
     limit.rlim_cur = (rlim_t)before + 20; /* the allocator's block is 8 + 17 bytes and its check 12 */
     CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
@@ -108,7 +108,7 @@ static void an_append_cut_short_leaves_the_trace_as_it_was(void)
     CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 0);
     trace_close(reader);
     CHECK(recorded_name_allocator(trace_path, "glibc", "2.36", "glibc-arena2") == 0);
-    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64, NULL) == 0);
+    CHECK(recorded_append_rows(trace_path, phase, 10, 0, &peak, 64, NULL, NULL, 0) == 0);
     reader = trace_open(trace_path, error, sizeof error);
     CHECK(reader && !trace_info(reader)->cut_block && trace_info(reader)->row_count == 11);
     if (reader) {

@@ -165,8 +165,11 @@ where() {
     assignments=""
     while [ "$1" != -- ]; do assignments="$assignments $1" && shift; done
     shift
+    # (make test's own make exports the set's variables to this script, and passes its own to a make below it in
+    # MAKEFLAGS: every one is unset here.)
     # shellcheck disable=SC2086 # the assignments, one word each
-    env -u CASES -u CURES -u TRACES -u ALLOCS -u REPS -u SCALE -u RESULTS -u PLOTS $assignments \
+    env -u CASES -u CURES -u CURE_ALLOCS -u TRACES -u REPLAY_PARTIAL -u ALLOCS -u REPS -u MAX_REPS -u SCALE -u IDLE_MS \
+        -u RESULTS -u PLOTS -u PLOT_DATA -u MATRIX_GIVEN -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $assignments \
         make -s --no-print-directory -f Makefile -f /dev/stdin show "$@" <<'MAKE'
 show:
 	@echo "$(RESULTS) $(PLOTS)"

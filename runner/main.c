@@ -263,6 +263,7 @@ static int open_trace_outputs(const struct options *options, struct output_file 
 {
     if (output_open(&outputs[(*count)++], "--record", options->record_path) != 0)
         return -1;
+    outputs[*count - 1].keep_old = true;
     if (!realpath(options->record_path, absolute)) {
         fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
                 strerror(errno));

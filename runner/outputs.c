@@ -47,8 +47,42 @@ int output_check_distinct(const struct output_file *files, size_t count)
     return 0;
 }
 
+/*
+ * A trace is a recording of a run that may have taken an hour of the user's service and cannot be made again the
+ * same: one recorded to the same name is moved aside, not emptied (perf record does the same with perf.data).
+ */
+static int move_to_old(struct output_file *file)
+{
+    char old[4096];
+    struct stat status;
+    if (snprintf(old, sizeof old, "%s.old", file->path) >= (int)sizeof old) {
+        fprintf(stderr, "fragbench: %s: the path %s is too long\n", file->option, file->path);
+        return -1;
+    }
+    if (rename(file->path, old) != 0) {
+        fprintf(stderr, "fragbench: %s: cannot move the earlier %s to %s: %s\n", file->option, file->path, old,
+                strerror(errno));
+        return -1;
+    }
+    close(file->fd);
+    file->fd = open(file->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (file->fd < 0 || fstat(file->fd, &status) != 0) {
+        fprintf(stderr, "fragbench: %s: cannot write %s: %s\n", file->option, file->path, strerror(errno));
+        rename(old, file->path); /* the earlier one back where it was */
+        return -1;
+    }
+    file->device = status.st_dev;
+    file->inode = status.st_ino;
+    file->moved = true;
+    fprintf(stderr, "fragbench: %s: %s held an earlier recording: it is now %s\n", file->option, file->path, old);
+    return 0;
+}
+
 int output_empty(struct output_file *file)
 {
+    struct stat status;
+    if (file->keep_old && file->regular && fstat(file->fd, &status) == 0 && status.st_size > 0)
+        return move_to_old(file);
     if (file->regular && ftruncate(file->fd, 0) != 0) {
         fprintf(stderr, "fragbench: %s: cannot write %s: %s\n", file->option, file->path, strerror(errno));
         return -1;
@@ -64,4 +98,9 @@ void output_abandon(struct output_file *file)
     file->fd = -1;
     if (file->created)
         unlink(file->path);
+    if (file->moved) {
+        char old[4096];
+        snprintf(old, sizeof old, "%s.old", file->path);
+        rename(old, file->path);
+    }
 }

@@ -11,6 +11,8 @@ struct output_file {
     const char *path;
     int fd;             /* -1 when not open */
     bool created;       /* it did not exist before this run: removed if the run is refused */
+    bool keep_old;      /* a file that holds something is moved to PATH.old, not emptied (a trace) */
+    bool moved;         /* it was: put back if the run is refused */
     bool regular;
     dev_t device;
     ino_t inode;
@@ -22,10 +24,16 @@ int output_open(struct output_file *file, const char *option, const char *path);
 /* 0, or -1 with the message printed when two of the open files are the same regular file. */
 int output_check_distinct(const struct output_file *files, size_t count);
 
-/* Empties an open file for this run's output; 0, or -1 with the message printed. */
+/*
+ * Empties an open file for this run's output, or with keep_old moves one that holds something to PATH.old (the one
+ * before it there replaced) and opens PATH anew, saying so on stderr; 0, or -1 with the message printed.
+ */
 int output_empty(struct output_file *file);
 
-/* The run is refused: the file is closed, and removed if this run created it (an earlier file stays as it was). */
+/*
+ * The run is refused: the file is closed, and removed if this run created it (an earlier file stays as it was, or
+ * is put back from PATH.old).
+ */
 void output_abandon(struct output_file *file);
 
 #endif

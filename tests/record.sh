@@ -314,6 +314,25 @@ expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")
 code=$?
 expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code" = 2
 
+# ---- A trace recorded to a name that holds one: the earlier moved to NAME.old (as perf record does), never emptied;
+# a dry run or a refused run leaves both as they were; an empty file is written over.
+"$FB" --quiet --record="$tmp/again.trace" -- build/tests/record_threads none >/dev/null 2>&1
+cp "$tmp/again.trace" "$tmp/first.trace"
+"$FB" --quiet --record="$tmp/again.trace" -- build/tests/record_live >/dev/null 2>"$tmp/again.err"
+code=$?
+expect second_recording_keeps_the_first_as_old "exit $code: $(cat "$tmp/again.err")" \
+    "$code:$(cat "$tmp/again.err"):$(cmp -s "$tmp/first.trace" "$tmp/again.trace.old" && echo kept):$($TRACE info "$tmp/again.trace" | grep -c complete)" \
+    = "0:fragbench: --record: $tmp/again.trace held an earlier recording: it is now $tmp/again.trace.old:kept:1"
+cp "$tmp/again.trace" "$tmp/second.trace"
+"$FB" --quiet --dry-run --record="$tmp/again.trace" -- build/tests/record_live >/dev/null 2>&1
+"$FB" --quiet --record="$tmp/again.trace" -- build/tests/static_hello >/dev/null 2>&1
+expect dry_or_refused_recording_moves_no_trace "" \
+    "$(cmp -s "$tmp/second.trace" "$tmp/again.trace" && cmp -s "$tmp/first.trace" "$tmp/again.trace.old" && echo both)" = both
+: >"$tmp/empty.trace"
+"$FB" --quiet --record="$tmp/empty.trace" -- build/tests/record_threads none >/dev/null 2>"$tmp/empty-rec.err"
+expect empty_file_is_recorded_over_without_an_old "$(cat "$tmp/empty-rec.err")" \
+    "$([ -e "$tmp/empty.trace.old" ] && echo old):$(cat "$tmp/empty-rec.err"):$($TRACE info "$tmp/empty.trace" | grep -c complete)" = "::1"
+
 # ---- The size cap: recording stops, the program runs on, the trace and the report say where.
 env PYTHONMALLOC=malloc "$FB" --record-cap=1M --record="$tmp/capped.trace" --csv="$tmp/capped.csv" \
     -- python3 -c 'import sys; x = [bytearray(40) for i in range(300000)]; del x; print("ran on")' >"$tmp/capped.out" 2>"$tmp/capped.err"

@@ -88,10 +88,11 @@ static void stop_active(struct run **runs, size_t from, size_t to)
 
 /*
  * Stopped while recording: the program was killed, and the trace holds its calls up to its last chunk written.
- * It is compressed as asked (FILE.zst) if zstd can, and the user is told where it is; a trace the program never
- * started leaves no file of the runner's own making behind.
+ * It names the allocator that served them where the program's hello verified it (else fb-trace info and a replay
+ * would call it unnamed), is compressed as asked (FILE.zst) if zstd can, and the user is told where it is; a trace
+ * the program never started leaves no file of the runner's own making behind.
  */
-static void keep_stopped_trace(const struct matrix *matrix)
+static void keep_stopped_trace(const struct matrix *matrix, const struct run *recording)
 {
     struct stat status;
     const char *kept = matrix->trace_path;
@@ -103,6 +104,11 @@ static void keep_stopped_trace(const struct matrix *matrix)
                 matrix->trace_display);
         return;
     }
+    if (recording && recording->have_hello && !recording->wrong_allocator &&
+        recorded_name_allocator(matrix->trace_path, recording->selected->allocator, recording->selected->version,
+                                recording->selected->profile->name) < 0)
+        fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
+                strerror(errno));
     if (matrix->trace_compressed && recorded_compress(matrix->trace_path, matrix->trace_compressed) == 0)
         kept = matrix->trace_compressed;
     fprintf(stderr, "fragbench: --record: the trace of the stopped program is in %s, truncated (the calls it made "
@@ -288,8 +294,13 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         code = 128 + matrix_stop_signal;
         fprintf(stderr, "fragbench: stopped by %s: %u finished run(s) kept, %zu run(s) in progress dropped\n",
                 matrix_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", totals->runs, active);
-        if (matrix->trace_path && active > 0)
-            keep_stopped_trace(matrix);
+        if (matrix->trace_path && active > 0) {
+            const struct run *recording = NULL; /* --record makes one run: the one still running */
+            for (size_t i = next_emit; i < schedule.slots && !recording; i++)
+                if (runs[i] && runs[i]->state == RUN_ACTIVE)
+                    recording = runs[i];
+            keep_stopped_trace(matrix, recording);
+        }
     }
     progress_clear(&progress);
     for (size_t i = next_emit; i < schedule.slots; i++)

@@ -117,16 +117,20 @@ got=$($TRACE info "$tmp/exec-static.trace" | head -1)
 expect exec_into_an_unrecorded_program_reads_as_incomplete "$got" \
     "$(echo "$got" | grep -c "incomplete: the program exec'd one that did not record")" = 1
 # The runner stopped (SIGTERM) while it records into FILE.zst: the trace so far is compressed into FILE.zst as
-# asked, read as truncated, no .raw is left, and the runner says where it is.
+# asked, read as truncated, no .raw is left, and the runner says where it is. It names the allocator its hello
+# verified (a stopped trace once read "allocator: (not named)"); the hello is read within a sampling interval.
 "$FB" --quiet --record="$tmp/stopped.trace.zst" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/stopped-record.err" &
 runner=$!
 wait_until 30 test -s "$tmp/stopped.trace.zst.raw"
+sleep 0.5
 kill -TERM "$runner"
 wait "$runner"
 code=$?
 got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'truncated: no end block')"
 expect runner_stopped_while_recording_keeps_the_trace_compressed "exit:raw left:truncated $got; $(cat "$tmp/stopped-record.err")" \
     "$got:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/stopped.trace.zst, truncated" "$tmp/stopped-record.err")" = "143:0:1:1"
+got=$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | grep '^allocator:')
+expect runner_stopped_while_recording_names_the_allocator "$got" "$got" = "allocator: glibc $(ldd --version | sed -n '1s/.* //p') (profile glibc)"
 # A thread whose buffer cannot be mapped (address space limited): its events would be lost, so recording stops
 # there and the trace says why, where it once read as complete. A descriptor limit below 900 still records.
 # A service killed at --timeout (SIGKILL: no exit, no end block) loses only the calls of the last second before

@@ -28,6 +28,18 @@ echo "inputs: $(($(wc -c <"$work/doc.json") / 1000000)) MB of JSON; $work/alloc.
 plain() { echo "sh -c 'exec $1'"; }
 recorded() { echo "sh -c 'FRAGBENCH_PID=\$\$ FRAGBENCH_TRACE=$work/t.trace LD_PRELOAD=$recorder exec $1'"; }
 
+# medians JSON NAME: the medians of hyperfine's two commands in JSON, and the second's ratio to the first.
+medians() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+plain, recorded = (sorted(r["times"]) for r in results)
+median = lambda xs: xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+ratio = median(recorded) / median(plain)
+print("%s: median %.3f s plain, %.3f s recorded: %.2fx (%+.0f%%)" % (sys.argv[2], median(plain), median(recorded), ratio, (ratio - 1) * 100))
+PY
+}
+
 for program in jq python; do
     if [ $program = jq ]; then
         command="jq -c \"map(.id)\" $work/doc.json"
@@ -46,20 +58,32 @@ for program in jq python; do
     env $export_env /usr/bin/time -f %M -o "$work/plain.rss" sh -c "exec $command" >/dev/null
     env $export_env FRAGBENCH_TRACE="$work/t.trace" /usr/bin/time -f %M -o "$work/recorded.rss" \
         sh -c "FRAGBENCH_PID=\$\$ LD_PRELOAD=$recorder exec $command" >/dev/null
-    python3 - "$work/$program.json" "$work/plain.rss" "$work/recorded.rss" "$program" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-plain, recorded = (sorted(r["times"]) for r in results)
-median = lambda xs: xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
-ratio = median(recorded) / median(plain)
-print("%s: median %.3f s plain, %.3f s recorded: %.2fx (%+.0f%%)" % (sys.argv[4], median(plain), median(recorded), ratio, (ratio - 1) * 100))
-print("%s: peak RSS %s kB plain, %s kB recorded" % (sys.argv[4], open(sys.argv[2]).read().strip(), open(sys.argv[3]).read().strip()))
-PY
+    medians "$work/$program.json" "$program"
+    echo "$program: peak RSS $(cat "$work/plain.rss") kB plain, $(cat "$work/recorded.rss") kB recorded"
     build/fb-trace info "$work/t.trace" >"$work/info.txt"
     events=$(sed -n 's/^events: \([0-9]*\) in \([0-9.]*\) s.*/\1/p' "$work/info.txt")
     seconds=$(sed -n 's/^events: \([0-9]*\) in \([0-9.]*\) s.*/\2/p' "$work/info.txt")
     bytes=$(wc -c <"$work/t.trace")
     echo "$program: $events events, $bytes bytes: $(echo "$bytes $events $seconds" | awk '{ printf "%.2f bytes per event, %.1f MB per second of run", $1 / $2, $1 / $3 / 1e6 }')"
+done
+
+# What a user waits for: ./run --record against ./run, the runner's sampling in both; the recorded run's time
+# adds the reading of the trace after the run (the live heap at every row, the peaks, the report).
+for program in jq python; do
+    if [ $program = jq ]; then
+        command="jq -c map(.id) $work/doc.json"
+    else
+        command="env PYTHONMALLOC=malloc /usr/bin/python3 $work/alloc.py"
+    fi
+    echo
+    echo "== $program through the runner: $runs paired runs (hyperfine), build/fragbench -- and build/fragbench --record= --"
+    hyperfine --style basic -N --warmup 1 --runs "$runs" --prepare "rm -f $work/r.trace $work/r.trace.old" \
+        --export-json "$work/$program-runner.json" -n "$program" "build/fragbench --quiet -- $command" \
+        -n "$program recorded" "build/fragbench --quiet --record=$work/r.trace -- $command" \
+        >"$work/$program-runner.log" 2>&1 || { cat "$work/$program-runner.log"; exit 1; }
+    medians "$work/$program-runner.json" "$program through the runner"
+    /usr/bin/time -f %e -o "$work/read.s" build/fb-trace info "$work/r.trace" >/dev/null
+    echo "$program: reading its trace alone (fb-trace info) $(cat "$work/read.s") s"
 done
 
 # The recorder's own memory: one 64 KiB buffer per thread that allocates (and its code). RSS at Start, before

@@ -16,12 +16,13 @@ static const char *const column_names[COLUMN_COUNT] = {
 
 /* Columns a results file may lack (it predates them); their cells may be empty. */
 enum optional_column { OPT_LIVE, OPT_FREE, OPT_CHILD_PEAK, OPT_PEAK_RSS, OPT_TRACE_LIVE, OPT_IDEAL, OPT_PEAK_LIVE,
-                       OPT_LIVE_AT_PEAK, OPT_RECORDED_RSS, OPT_TRACE_EVENTS, OPT_THREADS, OPT_BUSY, OPT_RECORDED_MS,
-                       OPTIONAL_COUNT };
+                       OPT_LIVE_AT_PEAK, OPT_RECORDED_RSS, OPT_TRACE_EVENTS, OPT_RECORDED_ANON, OPT_THREADS,
+                       OPT_RECORDED_ALLOC, OPT_BUSY, OPT_RECORDED_MS, OPTIONAL_COUNT };
 static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "child_peak_kb", "peak_rss_kb",
                                                            "trace_live_kb", "ideal_rss_kb", "peak_live_kb",
                                                            "live_at_peak_rss_kb", "recorded_rss_kb", "trace_events",
-                                                           "threads", "busy_ms", "recorded_ms"};
+                                                           "recorded_anon_kb", "threads", "recorded_alloc", "busy_ms",
+                                                           "recorded_ms"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -104,8 +105,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
         int64_t *optional[] = {&row->live_kb,        &row->alloc_free_kb, &row->child_peak_kb,
                                &row->peak_rss_kb,    &row->trace_live_kb, &row->ideal_rss_kb,
                                &row->peak_live_kb,   &row->live_at_peak_rss_kb, &row->recorded_rss_kb,
-                               &row->trace_events};
-        for (int c = OPT_LIVE; !bad && c <= OPT_TRACE_EVENTS; c++)
+                               &row->trace_events,   &row->recorded_anon_kb};
+        for (int c = OPT_LIVE; !bad && c <= OPT_RECORDED_ANON; c++)
             if ((*optional[c] = optional_number(&out->table, r, optional_at[c])) == -2) {
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);
@@ -117,6 +118,7 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
                 text = CELL_AT(optional_at[c]);
             }
         row->threads = optional_at[OPT_THREADS] >= 0 ? CELL_AT(optional_at[OPT_THREADS]) : "";
+        row->recorded_alloc = optional_at[OPT_RECORDED_ALLOC] >= 0 ? CELL_AT(optional_at[OPT_RECORDED_ALLOC]) : "";
         if (bad) {
             snprintf(error, error_size, "%s: row %zu: %s '%s' is not valid", path, r + 1, bad, text);
             dataset_free(out);

@@ -21,7 +21,8 @@ struct sample_row {
     double busy_ms;      /* the run's wall time less its idles; -1 unknown (a CSV from before the column) */
     /* A replay's row (--replay): where it stands in the recording (ms after its start), and the RSS recorded there. */
     double recorded_ms;
-    int64_t recorded_rss_kb;
+    int64_t recorded_rss_kb, recorded_anon_kb; /* and its anonymous part (-1 before 2026-12-06's column) */
+    const char *recorded_alloc; /* the profile the trace was recorded under; "" unknown (before the column) */
     int64_t trace_events; /* and the trace's events replayed before it (the plot's axis); -1 before the column */
     const char *threads; /* "" unless a threaded case */
     bool clean; /* status "ok" */

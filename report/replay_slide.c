@@ -129,8 +129,7 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
                  "waste is RSS above it, and a replay's as %% of the recorded run's: what the profile would leave of "
                  "it (the recorded run's holds the program's code and files paged in since, which a replay does not "
                  "run: the run's own report splits them out; under the profile the trace was recorded under, a "
-                 "faithful replay leaves about 100%%, and where it does not, the runner said so as it replayed: "
-                 "compare.log). The live heap, the program's own (from the trace, the same in every replay):",
+                 "faithful replay leaves about 100%%: the check below the table). The live heap, the program's own (from the trace, the same in every replay):",
             last);
     for (size_t i = 0; i < n; i++) {
         live[i] = first_row(d, c->case_name, c->phases[phases[i]])->live_kb;

@@ -5,6 +5,7 @@
 
 #include "cases.h"
 #include "markdown.h"
+#include "replay_fidelity.h"
 #include "replay_slide.h"
 #include "report.h"
 #include "waste.h"
@@ -286,6 +287,7 @@ void write_slides(const struct report *report, FILE *out)
             rss_table(c, out);
             fputc('\n', out);
             write_replay_table(report, c, out);
+            write_replay_fidelity(report, c, out);
             write_replay_fragmentation(report, c, out);
             const char *axis = replay_plot_events(d, c) > 0 ? "the trace's events" : "the recorded time";
             if (report->plots_link)

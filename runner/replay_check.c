@@ -37,7 +37,7 @@ bool replay_check_rows(const struct phase_sample *rows, size_t count, struct rep
         if (excess > worst_excess) {
             worst_excess = excess;
             *miss = (struct replay_miss){.label = row->label, .replay_kb = replay_kb, .recorded_kb = recorded_kb,
-                                         .anonymous = anon};
+                                         .anonymous = anon, .beyond_kb = excess};
         }
     }
     return worst_excess > 0;

@@ -17,6 +17,7 @@ struct replay_miss {
     const char *label;
     int64_t replay_kb, recorded_kb; /* growth above the first row */
     bool anonymous;                 /* of anonymous RSS (the heap's), else of all of RSS (an older trace's rows) */
+    int64_t beyond_kb;              /* how far the two differ beyond the goal */
 };
 
 /*

@@ -12,7 +12,7 @@ const char *const result_columns[RESULT_COLUMN_COUNT] = {
     "allocs", "alloc_in_use_kb", "alloc_free_kb", "alloc_os_kb", "overhead_pct", "status",
     "allocator", "scale", "idle_ms", "threads", "peak_rss_kb", "lazyfree_kb", "anon_huge_kb", "runtime",
     "busy_ms", "child_peak_kb", "trace_live_kb", "trace_blocks", "ideal_rss_kb", "peak_live_kb",
-    "live_at_peak_rss_kb", "recorded_ms", "recorded_rss_kb", "trace_events",
+    "live_at_peak_rss_kb", "recorded_ms", "recorded_rss_kb", "trace_events", "recorded_anon_kb", "recorded_alloc",
 };
 
 void results_write_header(FILE *out)
@@ -82,7 +82,7 @@ void results_write_status_row(FILE *out, const struct run_identity *run, const c
         "", "", "", "", "", "",
         "", "", "", "", "", status,
         run->allocator, run->scale ? run->scale : "", idle, threads, "", "", "", run->runtime ? run->runtime : "",
-        busy, "", "", "", "", "", "", "", "", "",
+        busy, "", "", "", "", "", "", "", "", "", "", run->recorded_profile ? run->recorded_profile : "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }
@@ -93,7 +93,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct p
     char in_use[24], free_kb[24], os[24], overhead[32], idle[16], threads[24], peak[24] = "", lazyfree[24] = "",
          huge[24] = "", busy[32], child_peak[24] = "", trace_live[24] = "", trace_blocks[24] = "", ideal[24] = "",
          peak_live[24] = "", live_at_peak[24] = "", recorded_ms[32] = "", recorded_rss[24] = "",
-         trace_events[24] = "";
+         trace_events[24] = "", recorded_anon[24] = "";
 
     format_busy(busy, sizeof busy, run);
     snprintf(rep, sizeof rep, "%u", run->rep);
@@ -133,6 +133,8 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct p
                  phase->recorded_us % 1000);
     if (phase->has_recorded_rss)
         snprintf(recorded_rss, sizeof recorded_rss, "%" PRIu64, phase->recorded_rss_kb);
+    if (phase->has_recorded_anon)
+        snprintf(recorded_anon, sizeof recorded_anon, "%" PRIu64, phase->recorded_anon_kb);
     if (phase->has_trace_events)
         snprintf(trace_events, sizeof trace_events, "%" PRIu64, phase->trace_events);
     if (phase->has_smaps) {
@@ -147,7 +149,7 @@ void results_write_row(FILE *out, const struct run_identity *run, const struct p
         allocs, in_use, free_kb, os, overhead, status,
         run->allocator, run->scale ? run->scale : "", idle, threads, peak, lazyfree, huge, run->runtime ? run->runtime : "",
         busy, child_peak, trace_live, trace_blocks, ideal, peak_live, live_at_peak, recorded_ms, recorded_rss,
-        trace_events,
+        trace_events, recorded_anon, run->recorded_profile ? run->recorded_profile : "",
     };
     csv_write_row(out, values, RESULT_COLUMN_COUNT);
 }

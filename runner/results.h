@@ -24,11 +24,12 @@ struct run_identity {
     bool live_at_peak_rss_known;
     bool peak_live_known; /* the trace holds every call: its peak is the run's (else the column is left empty) */
     const char *runtime;  /* the interpreter that ran the case and its image, "CPython 3.11.2 (/usr/bin/python3.11)"; "" for native programs */
+    const char *recorded_profile; /* a replay: the profile its trace was recorded under (NULL: not a replay, or not named) */
 };
 
 /* The column names, in order; RESULT_COLUMN_COUNT of them. */
 extern const char *const result_columns[];
-enum { RESULT_COLUMN_COUNT = 36 };
+enum { RESULT_COLUMN_COUNT = 38 };
 
 void results_write_header(FILE *out);
 

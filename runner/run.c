@@ -357,6 +357,7 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         snprintf(run->what, sizeof run->what, "%s · %s · rep %u/%u", entry->name, selected->profile->name, rep,
                  matrix->reps);
     char **arg = run->argv;
+    run->identity.recorded_profile = entry->kind == REPLAY ? entry->recorded_profile : NULL;
     if (entry->kind == EXTERNAL || entry->kind == REPLAY)
         run->identity.scale = NULL; /* the cases' settings: a command's and a replay's rows say none */
     if (entry->kind == EXTERNAL) {

@@ -111,7 +111,7 @@ expect runner_heading_names_allocator_and_version "heading '$got'" \
     -n "$(echo "$got" | grep -E '^frag · jemalloc [0-9]+\.[0-9]+\.[0-9]+$')"
 
 # ---- The CSV: RFC 4180 rows of 36 fields, CRLF ends, the header first, status ok.
-got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms,child_peak_kb,trace_live_kb,trace_blocks,ideal_rss_kb,peak_live_kb,live_at_peak_rss_kb,recorded_ms,recorded_rss_kb,trace_events\r" { print "header: " $0 }
+got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms,child_peak_kb,trace_live_kb,trace_blocks,ideal_rss_kb,peak_live_kb,live_at_peak_rss_kb,recorded_ms,recorded_rss_kb,trace_events,recorded_anon_kb,recorded_alloc\r" { print "header: " $0 }
                !/\r$/ { print "line " NR " lacks CRLF" }
                NF != 36 { print "line " NR " has " NF " fields" }
                NR > 1 && $18 != "ok" { print "line " NR " status " $18 }' "$tmp/m.csv")

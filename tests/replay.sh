@@ -578,6 +578,17 @@ expect replay_rows_every_5_percent_carry_the_recordings_rss "$got" "$got" = "19 
 # The runner sets the replay under the profile of the recording against the recording itself: jq's agree.
 expect replay_of_jq_under_its_recordings_profile_agrees_with_the_recording "$(cat "$tmp/jq-replay.err")" \
     -z "$(grep 'the profile it was recorded under' "$tmp/jq-replay.err")"
+# The CSV names the profile the trace was recorded under in every replay row, and carries the recording's anonymous
+# RSS at its own rows: the slides make the same check from it, and say it agrees.
+got=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { n++; if ($at["recorded_alloc"] == "glibc") named++ }
+    $at["phase"] == "Exit" && $at["recorded_anon_kb"] > 0 { anon++ }
+    END { print n - named, (anon > 0 ? "anon" : "none") }')
+mkdir -p "$tmp/jq-slides"
+cp "$tmp/jq-replay.csv" "$tmp/jq-slides/compare.csv"
+build/fb-report --results="$tmp/jq-slides" >/dev/null 2>&1
+expect slides_say_jqs_replay_agrees_with_its_recording "rows not naming glibc, Exit's recorded anon: $got; $(grep '^Checked against' "$tmp/jq-slides/slides.md")" \
+    "$got:$(grep -c '^Checked against the recording (the fidelity goal: a replay.s growth above Start within 10% or 4 MB of the recording.s, at the recording.s own rows): under glibc, the profile the trace was recorded under, the replay is within it at every such row.$' "$tmp/jq-slides/slides.md")" = "0 anon:1"
 
 # Where they disagree beyond the goal, the user is told once, with the row and why: CPython with its own allocator
 # (pymalloc's arenas are mmap'ed past malloc: the trace holds a tenth of the heap), and CPython making a calloc'ed
@@ -585,11 +596,18 @@ expect replay_of_jq_under_its_recordings_profile_agrees_with_the_recording "$(ca
 # replay writes every block).
 "$FB" --quiet --record="$tmp/pymalloc.trace" -- /usr/bin/python3 -c 'kept = [str(i) * 3 for i in range(400000)]' \
     >/dev/null 2>&1
-"$FB" --quiet --alloc=glibc,jemalloc --reps=2 --replay="$tmp/pymalloc.trace" --csv=/dev/null >/dev/null \
-    2>"$tmp/pymalloc.err"
+mkdir -p "$tmp/pymalloc-slides"
+"$FB" --quiet --alloc=glibc,jemalloc --reps=2 --replay="$tmp/pymalloc.trace" --csv="$tmp/pymalloc-slides/compare.csv" \
+    >/dev/null 2>"$tmp/pymalloc.err"
 code=$?
 expect replay_that_misses_its_recording_says_so_once "exit $code: $(cat "$tmp/pymalloc.err")" \
     "$code:$(grep -c 'pymalloc: under glibc, the profile it was recorded under, the replay.s anonymous RSS grew by [0-9]* kB at Recorded peak where the recording.s grew by [0-9]* kB (-[0-9]*%), beyond the fidelity goal of 10% or 4 MB' "$tmp/pymalloc.err"):$(grep -c 'PYTHONMALLOC=malloc' "$tmp/pymalloc.err")" = "0:1:1"
+# The slides say it too, from the CSV alone: both reps missed, at the same row, the recording's growth the runner's.
+build/fb-report --results="$tmp/pymalloc-slides" >/dev/null 2>&1
+recorded_growth=$(sed -n 's/.*where the recording.s grew by \([0-9]*\) kB.*/\1/p' "$tmp/pymalloc.err")
+got=$(grep '^Checked against the recording' "$tmp/pymalloc-slides/slides.md")
+expect slides_say_a_replay_is_off_from_its_recording "$got (the runner: $recorded_growth kB)" \
+    "$(echo "$got" | grep -c "\*\*off from the recording.\*\* Under glibc, the profile the trace was recorded under, 2 of 2 replays missed it; the furthest, rep [12], grew by [0-9]* kB of anonymous RSS at Recorded peak where the recording grew by $recorded_growth kB (-[0-9]*%). The other profiles' replays may be as far off from what the program would do under them: the program held memory the trace does not")" = 1
 # Without --quiet, said again after the closing table (the first was many lines up), once.
 "$FB" --alloc=glibc,jemalloc --replay="$tmp/pymalloc.trace" --csv=/dev/null >"$tmp/pymalloc-table.out" 2>&1
 got="$(grep -c '^fragbench: --replay: off from the recording beyond the fidelity goal: pymalloc under glibc (Recorded peak); the replays of the other profiles may be as far off' "$tmp/pymalloc-table.out")"

@@ -278,7 +278,9 @@ pairs=$(scripts/estimate.sh "$tmp/c/compare.csv" frag "glibc jemalloc-decay0" 1 
 expect estimate_counts_the_cures_and_the_replays "pairs '$pairs' (2 cases + 2 cures + 4 replays)" "$pairs" = 8
 # A replay's time is not scaled by SCALE (SCALE=0.1 once took a tenth off the reference trace's replays): an earlier
 # replay of 100 s a run (frag's rows renamed) is estimated the same at two scales a hundredfold apart; a trace with no
-# earlier replay is estimated from the time its events span (NAME=MS), not from the mean of the cases.
+# earlier replay is estimated from the time its events span (NAME=MS), not from the mean of the cases. Each estimate
+# times frag at the earlier scale (a few ms) for the machine's speed: two in a row differed twofold (CI, 2026-12-06),
+# so the bound is fourfold either way, which the hundredfold of the bug still passes far beyond.
 tr -d '\r' <"$tmp/c/compare.csv" | awk -F, 'BEGIN { OFS = "," } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
     { print; $at["case"] = "svc"; $at["busy_ms"] = 100000; print }' >"$tmp/with-replay.csv"
 # estimated_s ARGS...: the estimate's time in seconds.
@@ -291,7 +293,7 @@ large=$(estimated_s "$tmp/with-replay.csv" frag glibc 1 1 1 0.02 0 "$tmp/c/wallt
 spanned=$(estimated_s "$tmp/c/compare.csv" frag glibc 1 1 1 0.02 0 "$tmp/c/walltime.csv" "" "" "fresh=600000")
 expect estimate_takes_replays_unscaled_and_a_new_trace_from_its_span \
     "replay of 100 s at scale 0.0002: '$small' s, at 0.02: '$large' s; a new trace of 600 s: '$spanned' s" \
-    "$(awk -v a="${small:-0}" -v b="${large:-0}" -v c="${spanned:-0}" 'BEGIN { print (a > 0 && b > 0 && a / b > 0.5 && a / b < 2 && c >= 600) }')" = 1
+    "$(awk -v a="${small:-0}" -v b="${large:-0}" -v c="${spanned:-0}" 'BEGIN { print (a > 0 && b > 0 && a / b > 0.25 && a / b < 4 && c >= 600) }')" = 1
 # make bench times each pair alone with hyperfine, with progress (the cases under ALLOCS, the cures under glibc);
 # make slides then takes its times.
 make -s --no-print-directory bench CASES=frag ALLOCS="glibc jemalloc-decay0" SCALE=0.02 TIMING_RUNS=2 \

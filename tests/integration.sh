@@ -110,10 +110,10 @@ got=$(head -n 1 "$tmp/talk.out")
 expect runner_heading_names_allocator_and_version "heading '$got'" \
     -n "$(echo "$got" | grep -E '^frag · jemalloc [0-9]+\.[0-9]+\.[0-9]+$')"
 
-# ---- The CSV: RFC 4180 rows of 36 fields, CRLF ends, the header first, status ok.
+# ---- The CSV: RFC 4180 rows of 38 fields, CRLF ends, the header first, status ok.
 got=$(awk -F, 'NR == 1 && $0 != "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms,child_peak_kb,trace_live_kb,trace_blocks,ideal_rss_kb,peak_live_kb,live_at_peak_rss_kb,recorded_ms,recorded_rss_kb,trace_events,recorded_anon_kb,recorded_alloc\r" { print "header: " $0 }
                !/\r$/ { print "line " NR " lacks CRLF" }
-               NF != 36 { print "line " NR " has " NF " fields" }
+               NF != 38 { print "line " NR " has " NF " fields" }
                NR > 1 && $18 != "ok" { print "line " NR " status " $18 }' "$tmp/m.csv")
 expect csv_is_well_formed "$got" -z "$got"
 rows=$(($(wc -l <"$tmp/m.csv") - 1))
@@ -392,7 +392,7 @@ expect run_that_dies_before_sampling_leaves_a_status_row "$got" "$got" = "1:0|||
     exec "$FB" --reps=40 --scale=0.01 --idle-ms=0 --quiet --csv="$tmp/full-disk.csv" frag
 ) 2>"$tmp/full-disk.err"
 code=$?
-bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 36 { n++ } END { print n + 0 }')
+bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 38 { n++ } END { print n + 0 }')
 rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
 expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
     "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1
@@ -482,7 +482,7 @@ for signal in INT TERM; do
     sleep 0.2
     left=$(pgrep -f "$PWD/build/cases/frag" | wc -l)
     rows=$(($(wc -l <"$tmp/stop-$signal.csv") - 1))
-    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 36 { n++ } END { print n + 0 }')
+    bad=$(tr -d '\r' <"$tmp/stop-$signal.csv" | awk -F, 'NF != 38 { n++ } END { print n + 0 }')
     case $signal in INT) expected=130 ;; TERM) expected=143 ;; esac
     expect "sig${signal}_stops_the_matrix_and_keeps_finished_rows" \
         "exit $code, $rows rows, $bad broken, $left children left: $(cat "$tmp/stop-$signal.err")" \

@@ -16,17 +16,6 @@ python3 -c "
 import json
 print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a', 'b', str(i)], 'n': {'x': i}} for i in range(150000)]))
 " >"$work/doc.json"
-cat >"$work/app.py" <<'PY'
-# A service's request loop in small: build a table of records, keep a tenth, drop the rest, again and again; a
-# mark after each round (fragbench.py: nothing without the runner).
-import fragbench
-kept = []
-for round in range(5):
-    table = {str(i): [i, str(i) * 4, {"k": i}] for i in range(100000)}
-    kept.extend(v for k, v in table.items() if int(k) % 10 == 0)
-    del table
-    fragbench.phase("Round %d" % (round + 1))
-PY
 sql="create table t(a, b); with recursive n(i) as (select 1 union all select i + 1 from n where i < 60000)
      insert into t select i, randomblob(200) from n; delete from t where a % 2 = 0; select count(*) from t;"
 
@@ -34,7 +23,7 @@ sql="create table t(a, b); with recursive n(i) as (select 1 union all select i +
 run_program() {
     case $1 in
         jq) "${@:2}" -- jq -c 'map(.id)' "$work/doc.json" ;;
-        python) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 "$work/app.py" ;;
+        python) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 "$PWD/bench/request_rounds.py" 5 100000 ;;
         sqlite3) "${@:2}" -- sqlite3 :memory: "$sql" ;;
     esac
 }

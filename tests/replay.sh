@@ -527,19 +527,10 @@ done
 
 # CPython (PYTHONMALLOC=malloc) building tables and keeping a tenth, a mark after each of three rounds: the heap's
 # growth above Start (anonymous RSS) at each mark and at Exit agrees within 10% or 4 MB under each allocator.
-cat >"$tmp/app.py" <<'PY'
-import fragbench
-kept = []
-for round in range(3):
-    table = {str(i): [i, str(i) * 4, {"k": i}] for i in range(30000)}
-    kept.extend(v for k, v in table.items() if int(k) % 10 == 0)
-    del table
-    fragbench.phase("Round %d" % (round + 1))
-PY
-PYTHONPATH="$PWD/cases" "$FB" --quiet --record="$tmp/app.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 "$tmp/app.py" \
+PYTHONPATH="$PWD/cases" "$FB" --quiet --record="$tmp/app.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 bench/request_rounds.py 3 30000 \
     >/dev/null 2>&1
 PYTHONPATH="$PWD/cases" "$FB" --quiet --alloc="$allocs" --csv="$tmp/app-real.csv" -- env PYTHONMALLOC=malloc \
-    /usr/bin/python3 "$tmp/app.py" >/dev/null 2>&1
+    /usr/bin/python3 bench/request_rounds.py 3 30000 >/dev/null 2>&1
 "$FB" --quiet --alloc="$allocs" --replay="$tmp/app.trace" --csv="$tmp/app-replay.csv" >/dev/null 2>&1
 for alloc in $ALLOCS; do
     got="" off=""

@@ -1,13 +1,16 @@
 /* Samples another process's memory from outside, through /proc/PID, without stopping or touching it. */
 #include "sampler.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int sampler_open(struct sampler *sampler, pid_t pid)
 {
     char path[64];
-    *sampler = (struct sampler){.statm_fd = -1, .status_fd = -1, .page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024};
+    *sampler = (struct sampler){.pid = pid, .statm_fd = -1, .status_fd = -1,
+                                .page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024};
     snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
     sampler->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -32,20 +35,67 @@ static ssize_t read_from_start(int fd, char *buf, size_t size)
     return n;
 }
 
-int sampler_read(struct sampler *sampler, struct fb_memory *memory)
+/*
+ * The process's main thread has ended and reads as a zombie (no memory lines), or the thread read so far has
+ * ended: another of its threads still running, whose statm, status and smaps_rollup are the process's, is read
+ * from now on. 0, or -1 where none is left.
+ */
+static int follow_a_live_thread(struct sampler *sampler)
 {
-    char text[4096];
+    char path[96], text[4096];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)sampler->pid);
+    DIR *tasks = opendir(path);
+    if (!tasks)
+        return -1;
+    int found = -1;
+    for (struct dirent *task; found != 0 && (task = readdir(tasks));) {
+        int tid = atoi(task->d_name);
+        if (tid <= 0 || tid == (int)sampler->pid)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)sampler->pid, tid);
+        int status_fd = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/task/%d/statm", (int)sampler->pid, tid);
+        int statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (status_fd >= 0 && statm_fd >= 0 && read_from_start(status_fd, text, sizeof text) > 0 &&
+            fb_status_kb(text, "RssAnon") != UINT64_MAX) {
+            sampler_close(sampler);
+            sampler->statm_fd = statm_fd;
+            sampler->status_fd = status_fd;
+            snprintf(sampler->smaps_path, sizeof sampler->smaps_path, "/proc/%d/task/%d/smaps_rollup",
+                     (int)sampler->pid, tid);
+            found = 0;
+            continue;
+        }
+        if (status_fd >= 0)
+            close(status_fd);
+        if (statm_fd >= 0)
+            close(statm_fd);
+    }
+    closedir(tasks);
+    return found;
+}
+
+/* One read of the open files; -1 where they are gone or read as a zombie's. */
+static int read_memory(struct sampler *sampler, struct fb_memory *memory, char *text, size_t size)
+{
     const char *cursor = text;
-    if (read_from_start(sampler->statm_fd, text, sizeof text) <= 0)
+    if (read_from_start(sampler->statm_fd, text, size) <= 0)
         return -1;
     memory->vsz_kb = fb_parse_u64(&cursor) * sampler->page_kb;
     memory->rss_kb = fb_parse_u64(&cursor) * sampler->page_kb;
-    if (read_from_start(sampler->status_fd, text, sizeof text) <= 0)
+    if (read_from_start(sampler->status_fd, text, size) <= 0)
         return -1;
     memory->anon_kb = fb_status_kb(text, "RssAnon");
     memory->file_kb = fb_status_kb(text, "RssFile");
-    if (memory->anon_kb == UINT64_MAX || memory->file_kb == UINT64_MAX)
-        return -1; /* a zombie has no memory lines */
+    return memory->anon_kb == UINT64_MAX || memory->file_kb == UINT64_MAX ? -1 : 0; /* a zombie has no memory lines */
+}
+
+int sampler_read(struct sampler *sampler, struct fb_memory *memory)
+{
+    char text[4096];
+    if (read_memory(sampler, memory, text, sizeof text) != 0 &&
+        (follow_a_live_thread(sampler) != 0 || read_memory(sampler, memory, text, sizeof text) != 0))
+        return -1;
     /*
      * The kernel keeps the image's largest RSS (VmHWM), so a peak that rose and fell between two samples still
      * counts: a program shorter than a few intervals would otherwise show the peak of whichever sample came

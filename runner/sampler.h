@@ -9,8 +9,9 @@
 #include "../cases/lib/fragbench.h"
 
 struct sampler {
-    int statm_fd, status_fd; /* kept open: one pread() each per sample */
-    char smaps_path[64];     /* opened at each read: an open smaps_rollup keeps the address space it was opened on, which exec replaces */
+    pid_t pid;
+    int statm_fd, status_fd; /* kept open: one pread() each per sample (of a live thread once the main one exited) */
+    char smaps_path[96];     /* opened at each read: an open smaps_rollup keeps the address space it was opened on, which exec replaces */
     uint64_t peak_rss_kb;    /* the largest RSS so far: of the samples, and the kernel's high-water mark (VmHWM) */
     unsigned samples;
     uint64_t page_kb; /* looked up once, at open */
@@ -33,7 +34,11 @@ struct smaps_extra {
 /* Opens /proc/PID/statm and /proc/PID/status; returns 0 or -1. */
 int sampler_open(struct sampler *sampler, pid_t pid);
 
-/* Reads the process's memory now; returns 0, or -1 once it is gone. */
+/*
+ * Reads the process's memory now; returns 0, or -1 once it is gone. A process whose main thread has ended
+ * (pthread_exit from main) while others run on is read through one of them: its main thread's files read as a
+ * zombie's, with no memory.
+ */
 int sampler_read(struct sampler *sampler, struct fb_memory *memory);
 
 /*

@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -155,17 +156,23 @@ static inline uint64_t fb_status_kb(const char *status, const char *key)
     return UINT64_MAX;
 }
 
-/* Fills *memory from /proc/self/statm and /proc/self/status; returns 0, or -1 if they cannot be read. */
+/*
+ * Fills *memory from the calling thread's statm and status in /proc/thread-self (the process's memory, whichever
+ * thread reads it: /proc/self is the main thread's, which reads as a zombie's, with no memory, once main has ended
+ * with pthread_exit and another thread marks a phase or ends the process); /proc/self before Linux 3.17. Returns
+ * 0, or -1 if they cannot be read.
+ */
 static inline int fb_sample(struct fb_memory *memory)
 {
     char text[4096];
     const char *cursor = text;
     uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
-    if (fb_read_file("/proc/self/statm", text, sizeof text) <= 0)
+    bool thread_self = fb_read_file("/proc/thread-self/statm", text, sizeof text) > 0;
+    if (!thread_self && fb_read_file("/proc/self/statm", text, sizeof text) <= 0)
         return -1;
     memory->vsz_kb = fb_parse_u64(&cursor) * page_kb;
     memory->rss_kb = fb_parse_u64(&cursor) * page_kb;
-    if (fb_read_file("/proc/self/status", text, sizeof text) <= 0)
+    if (fb_read_file(thread_self ? "/proc/thread-self/status" : "/proc/self/status", text, sizeof text) <= 0)
         return -1;
     memory->anon_kb = fb_status_kb(text, "RssAnon");
     memory->file_kb = fb_status_kb(text, "RssFile");

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../trace/format.h"
+
 /*
  * The CSV, the timeline and the trace were once opened with O_TRUNC one after another while the input was still
  * being checked: a refusal after the first (an unwritable timeline, say) returned exit 2 with the earlier results
@@ -49,32 +51,52 @@ int output_check_distinct(const struct output_file *files, size_t count)
 
 /*
  * A trace is a recording of a run that may have taken an hour of the user's service and cannot be made again the
- * same: one recorded to the same name is moved aside, not emptied (perf record does the same with perf.data).
+ * same: one recorded to the same name is moved aside, not emptied, to a name no file has (perf record keeps one
+ * perf.data.old and replaces it; a third recording would then lose the first).
  */
 static int move_to_old(struct output_file *file)
 {
-    char old[4096];
     struct stat status;
-    if (snprintf(old, sizeof old, "%s.old", file->path) >= (int)sizeof old) {
-        fprintf(stderr, "fragbench: %s: the path %s is too long\n", file->option, file->path);
-        return -1;
+    unsigned char start[TRACE_MAGIC_SIZE] = {0};
+    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    int reading = open(file->path, O_RDONLY | O_CLOEXEC); /* the output's own descriptor is write-only */
+    bool trace = reading >= 0 && pread(reading, start, sizeof start, 0) >= 4 &&
+                 (!memcmp(start, TRACE_MAGIC, 7) || !memcmp(start, zstd_magic, sizeof zstd_magic));
+    if (reading >= 0)
+        close(reading);
+    for (unsigned n = 1; n < 1000; n++) {
+        int length = n == 1 ? snprintf(file->old_path, sizeof file->old_path, "%s.old", file->path)
+                            : snprintf(file->old_path, sizeof file->old_path, "%s.old.%u", file->path, n);
+        if (length >= (int)sizeof file->old_path) {
+            fprintf(stderr, "fragbench: %s: the path %s is too long\n", file->option, file->path);
+            return -1;
+        }
+        if (lstat(file->old_path, &status) != 0 && errno == ENOENT)
+            break;
+        if (n == 999) {
+            fprintf(stderr, "fragbench: %s: %s and 998 more of its earlier files exist: remove some\n", file->option,
+                    file->old_path);
+            return -1;
+        }
     }
-    if (rename(file->path, old) != 0) {
-        fprintf(stderr, "fragbench: %s: cannot move the earlier %s to %s: %s\n", file->option, file->path, old,
-                strerror(errno));
+    /* link, then unlink: unlike rename, link never replaces a file made under that name meanwhile */
+    if (link(file->path, file->old_path) != 0 || unlink(file->path) != 0) {
+        fprintf(stderr, "fragbench: %s: cannot move the earlier %s to %s: %s\n", file->option, file->path,
+                file->old_path, strerror(errno));
         return -1;
     }
     close(file->fd);
     file->fd = open(file->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (file->fd < 0 || fstat(file->fd, &status) != 0) {
         fprintf(stderr, "fragbench: %s: cannot write %s: %s\n", file->option, file->path, strerror(errno));
-        rename(old, file->path); /* the earlier one back where it was */
+        rename(file->old_path, file->path); /* the earlier one back where it was */
         return -1;
     }
     file->device = status.st_dev;
     file->inode = status.st_ino;
     file->moved = true;
-    fprintf(stderr, "fragbench: %s: %s held an earlier recording: it is now %s\n", file->option, file->path, old);
+    fprintf(stderr, "fragbench: %s: %s %s: it is now %s\n", file->option, file->path,
+            trace ? "held an earlier recording" : "was not empty (and not a trace)", file->old_path);
     return 0;
 }
 
@@ -98,9 +120,6 @@ void output_abandon(struct output_file *file)
     file->fd = -1;
     if (file->created)
         unlink(file->path);
-    if (file->moved) {
-        char old[4096];
-        snprintf(old, sizeof old, "%s.old", file->path);
-        rename(old, file->path);
-    }
+    if (file->moved)
+        rename(file->old_path, file->path);
 }

@@ -11,8 +11,9 @@ struct output_file {
     const char *path;
     int fd;             /* -1 when not open */
     bool created;       /* it did not exist before this run: removed if the run is refused */
-    bool keep_old;      /* a file that holds something is moved to PATH.old, not emptied (a trace) */
-    bool moved;         /* it was: put back if the run is refused */
+    bool keep_old;      /* a file that holds something is moved to PATH.old (PATH.old.2, ...), not emptied (a trace) */
+    bool moved;         /* it was, to old_path: put back if the run is refused */
+    char old_path[4096];
     bool regular;
     dev_t device;
     ino_t inode;
@@ -25,8 +26,9 @@ int output_open(struct output_file *file, const char *option, const char *path);
 int output_check_distinct(const struct output_file *files, size_t count);
 
 /*
- * Empties an open file for this run's output, or with keep_old moves one that holds something to PATH.old (the one
- * before it there replaced) and opens PATH anew, saying so on stderr; 0, or -1 with the message printed.
+ * Empties an open file for this run's output, or with keep_old moves one that holds something to the first of
+ * PATH.old, PATH.old.2, PATH.old.3, ... that does not exist (none is replaced) and opens PATH anew, saying so on
+ * stderr; 0, or -1 with the message printed.
  */
 int output_empty(struct output_file *file);
 

@@ -318,8 +318,9 @@ expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")
 code=$?
 expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code" = 2
 
-# ---- A trace recorded to a name that holds one: the earlier moved to NAME.old (as perf record does), never emptied;
-# a dry run or a refused run leaves both as they were; an empty file is written over.
+# ---- A trace recorded to a name that holds one: the earlier moved to NAME.old, a third recording's to NAME.old.2
+# (none replaced: a newcomer lost a recording when the second replaced NAME.old), never emptied; a file that is not
+# a trace is said to be one; a dry run or a refused run leaves them as they were; an empty file is written over.
 "$FB" --quiet --record="$tmp/again.trace" -- build/tests/record_threads none >/dev/null 2>&1
 cp "$tmp/again.trace" "$tmp/first.trace"
 "$FB" --quiet --record="$tmp/again.trace" -- build/tests/record_live >/dev/null 2>"$tmp/again.err"
@@ -332,6 +333,15 @@ cp "$tmp/again.trace" "$tmp/second.trace"
 "$FB" --quiet --record="$tmp/again.trace" -- build/tests/static_hello >/dev/null 2>&1
 expect dry_or_refused_recording_moves_no_trace "" \
     "$(cmp -s "$tmp/second.trace" "$tmp/again.trace" && cmp -s "$tmp/first.trace" "$tmp/again.trace.old" && echo both)" = both
+"$FB" --quiet --record="$tmp/again.trace" -- build/tests/record_threads none >/dev/null 2>"$tmp/again3.err"
+expect third_recording_keeps_both_earlier_ones "$(cat "$tmp/again3.err")" \
+    "$(cmp -s "$tmp/first.trace" "$tmp/again.trace.old" && cmp -s "$tmp/second.trace" "$tmp/again.trace.old.2" && echo all):$(cat "$tmp/again3.err")" \
+    = "all:fragbench: --record: $tmp/again.trace held an earlier recording: it is now $tmp/again.trace.old.2"
+echo "my notes" >"$tmp/notes.txt"
+"$FB" --quiet --record="$tmp/notes.txt" -- build/tests/record_threads none >/dev/null 2>"$tmp/notes.err"
+expect a_file_that_is_not_a_trace_is_kept_and_not_called_one "$(cat "$tmp/notes.err")" \
+    "$(cat "$tmp/notes.txt.old"):$(cat "$tmp/notes.err")" \
+    = "my notes:fragbench: --record: $tmp/notes.txt was not empty (and not a trace): it is now $tmp/notes.txt.old"
 : >"$tmp/empty.trace"
 "$FB" --quiet --record="$tmp/empty.trace" -- build/tests/record_threads none >/dev/null 2>"$tmp/empty-rec.err"
 expect empty_file_is_recorded_over_without_an_old "$(cat "$tmp/empty-rec.err")" \

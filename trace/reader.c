@@ -56,6 +56,31 @@ static void find_last_event_time(struct trace_reader *reader)
     }
 }
 
+/*
+ * Why a file that does not start with the trace's magic is not read: empty, cut inside the magic (a trace's first
+ * bytes and no more), or compressed by another program than zstd; else it is no trace.
+ */
+static const char *not_a_trace_reason(const unsigned char *start, size_t length, uint64_t file_bytes)
+{
+    static const struct {
+        const char *magic;
+        size_t size;
+        const char *reason;
+    } compressors[] = {
+        {"\x1f\x8b", 2, " (it is compressed with gzip: gunzip it; fragbench reads a trace plain or compressed with zstd)"},
+        {"\xfd" "7zXZ", 6, " (it is compressed with xz: unxz it; fragbench reads a trace plain or compressed with zstd)"},
+        {"BZh", 3, " (it is compressed with bzip2: bunzip2 it; fragbench reads a trace plain or compressed with zstd)"},
+    };
+    if (file_bytes == 0)
+        return " (it is empty: the program never started recording, or the file was not copied)";
+    if (length < TRACE_MAGIC_SIZE && memcmp(start, TRACE_MAGIC, length) == 0)
+        return " (it is a trace's first bytes and no more: the file was cut short)";
+    for (size_t i = 0; i < sizeof compressors / sizeof compressors[0]; i++)
+        if (length >= compressors[i].size && memcmp(start, compressors[i].magic, compressors[i].size) == 0)
+            return compressors[i].reason;
+    return "";
+}
+
 struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size)
 {
     unsigned char magic[TRACE_MAGIC_SIZE];
@@ -67,9 +92,10 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
     if (fseeko(reader->file, 0, SEEK_END) == 0)
         reader->info.file_bytes = (uint64_t)ftello(reader->file);
     rewind(reader->file);
-    if (fread(magic, 1, sizeof magic, reader->file) < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
+    size_t got = fread(magic, 1, sizeof magic, reader->file);
+    if (got < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
         snprintf(error, error_size, "%s is not a fragbench trace%s", name,
-                 reader->info.file_bytes == 0 ? " (it is empty: the program never started recording, or the file was not copied)" : "");
+                 not_a_trace_reason(magic, got, reader->info.file_bytes));
         trace_close(reader);
         return NULL;
     }

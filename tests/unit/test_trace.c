@@ -461,6 +461,25 @@ static void bad_traces_get_exact_errors(void)
     trace.size = 0;
     CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
     CHECK(strstr(error, "is not a fragbench trace (it is empty: the program never started recording, or the file was not copied)") != NULL);
+    /* Cut inside its magic: a trace's first bytes, said so. */
+    start_trace(&trace, TRACE_VERSION);
+    trace.size = 5;
+    CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+    CHECK(strstr(error, "is not a fragbench trace (it is a trace's first bytes and no more: the file was cut short)") != NULL);
+    /* Compressed by gzip, xz or bzip2, which the reader does not undo: said which, and that zstd's is read. */
+    static const struct {
+        const char *start, *said;
+    } compressed[] = {{"\x1f\x8b\x08\x08\x00\x00\x00\x00", "compressed with gzip: gunzip it"},
+                      {"\xfd" "7zXZ\x00\x00\x04", "compressed with xz: unxz it"},
+                      {"BZh91AY&", "compressed with bzip2: bunzip2 it"}};
+    for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
+        trace.size = 0;
+        put(&trace, compressed[i].start, 8);
+        put(&trace, "rest of the data", 16);
+        CHECK(trace_open(saved(&trace), error, sizeof error) == NULL);
+        CHECK(strstr(error, compressed[i].said) != NULL);
+        CHECK(strstr(error, "fragbench reads a trace plain or compressed with zstd") != NULL);
+    }
     /* Cut inside its image block (a copy in part): said so, not that the program never started recording. */
     start_trace(&trace, TRACE_VERSION);
     trace.size = TRACE_MAGIC_SIZE + 12;

@@ -15,6 +15,11 @@ if (by_events) { set xrange [0:100]; set xtics 10 } else { set xrange [0:*] }
 set yrange [0:*]
 set key outside right top vertical title "replayed under"
 set bmargin 7
-plot for [i = 4:series + 3] datafile using 1:i with linespoints linewidth 2 pointtype 7 pointsize 0.5 title columnheader(i), \
-     datafile using 1:2 with lines linewidth 2 dashtype 2 linecolor rgb "#000000" title "live heap (recorded)", \
-     datafile using 1:3 with linespoints linewidth 2 pointtype 7 pointsize 1.2 linecolor rgb "#000000" title "RSS, recorded run"
+# The recording's two lines where any row has them (a trace cut before its rows has no recorded RSS: a line of no
+# points made gnuplot warn); settings from before these two flags draw both.
+if (!exists("has_live")) has_live = 1
+if (!exists("has_recorded_rss")) has_recorded_rss = 1
+lines = "plot for [i = 4:series + 3] datafile using 1:i with linespoints linewidth 2 pointtype 7 pointsize 0.5 title columnheader(i)"
+if (has_live) lines = lines . ", datafile using 1:2 with lines linewidth 2 dashtype 2 linecolor rgb \"#000000\" title \"live heap (recorded)\""
+if (has_recorded_rss) lines = lines . ", datafile using 1:3 with linespoints linewidth 2 pointtype 7 pointsize 1.2 linecolor rgb \"#000000\" title \"RSS, recorded run\""
+eval lines

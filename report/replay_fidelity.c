@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../trace/format.h"
 #include "replay_check.h"
 
 /* The profile the case's trace was recorded under, from any of its rows, or NULL (results from before the column). */
@@ -42,6 +43,15 @@ static size_t run_samples(const struct dataset *d, const char *case_name, const 
     return n;
 }
 
+/* Whether two rows or more carry the recording's RSS at its own rows (not the stations every 5%): a check needs them. */
+static bool checkable(const struct phase_sample *samples, size_t n)
+{
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++)
+        rows += samples[i].has_recorded_rss && !trace_row_is_station(samples[i].label);
+    return rows >= 2;
+}
+
 void write_replay_fidelity(const struct report *report, const struct case_stats *c, FILE *out)
 {
     const struct dataset *d = report->dataset;
@@ -51,12 +61,15 @@ void write_replay_fidelity(const struct report *report, const struct case_stats 
     struct phase_sample *samples = calloc(d->count + 1, sizeof *samples);
     if (!samples)
         abort();
-    unsigned checked = 0, missed = 0, worst_rep = 0;
+    unsigned replayed = 0, checked = 0, missed = 0, worst_rep = 0;
     struct replay_miss worst = {0};
     for (unsigned rep = 1; rep <= 1000; rep++) {
         size_t n = run_samples(d, c->case_name, profile, rep, samples);
         struct replay_miss miss;
         if (n == 0)
+            continue;
+        replayed++;
+        if (!checkable(samples, n))
             continue;
         checked++;
         if (replay_check_rows(samples, n, &miss)) {
@@ -68,7 +81,11 @@ void write_replay_fidelity(const struct report *report, const struct case_stats 
     }
     fprintf(out, "\nChecked against the recording (the fidelity goal: a replay's growth above Start within %d%% or "
                  "%d MB of the recording's, at the recording's own rows): ", REPLAY_GOAL_PCT, REPLAY_GOAL_KB / 1024);
-    if (checked == 0)
+    if (checked == 0 && replayed > 0)
+        fprintf(out, "none is checked: the replays under %s, the profile the trace was recorded under, carry fewer "
+                     "than two of the recording's rows with its RSS (a trace cut short, replayed with "
+                     "--replay-partial, has none after its cut).\n", profile);
+    else if (checked == 0)
         fprintf(out, "the trace was recorded under %s, and no clean replay under %s is in these results: none is "
                      "checked.\n", profile, profile);
     else if (missed == 0)

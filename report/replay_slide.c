@@ -319,11 +319,14 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
         gp_string(dat, c->profiles[p].alloc);
     }
     fputc('\n', dat);
+    bool has_live = false, has_recorded_rss = false;
     /* In the phases' order, the order the replay sampled them: their recorded times never go back. */
     for (size_t f = 0; f < c->phase_count; f++) {
         const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
         if (!row || row->recorded_ms < 0)
             continue;
+        has_live |= row->live_kb >= 0;
+        has_recorded_rss |= row->recorded_rss_kb >= 0;
         fprintf(dat, "%.4f", by_events ? 100.0 * (double)row->trace_events / (double)total_events : row->recorded_ms / 1000.0);
         mib_or_missing(dat, row->live_kb);
         mib_or_missing(dat, row->recorded_rss_kb);
@@ -347,9 +350,9 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
         snprintf(error, error_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(gp, "xlabel = \"%s\"\nby_events = %d\n",
+    fprintf(gp, "xlabel = \"%s\"\nby_events = %d\nhas_live = %d\nhas_recorded_rss = %d\n",
             by_events ? "share of the trace's events made (%): the recording's and every replay's rows at the same events"
                       : "time in the recorded run (s)",
-            by_events);
+            by_events, has_live, has_recorded_rss);
     return fclose(gp) == 0 ? 0 : -1;
 }

@@ -656,6 +656,24 @@ expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_s
     "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
     "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
     "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run"
+# A recording stopped by the user (SIGTERM to the runner) names its allocator but has none of the recording's rows:
+# its slide does not claim the replay agrees with the recording (a newcomer's Ctrl-C'd trace was said to be "within
+# it at every such row"), and its plot draws no line of the recording's RSS, which it has no point of.
+"$FB" --quiet --record="$tmp/stopped.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 -c 'import time
+kept = [str(i) * 3 for i in range(50000)]
+time.sleep(30)' >/dev/null 2>&1 &
+runner=$!
+wait_until 60 sh -c "[ \$(stat -c %s '$tmp/stopped.trace') -gt 100000 ]" # chunks of its 150 000 calls written
+kill -TERM "$runner"
+wait "$runner"
+mkdir -p "$tmp/stopped-slides/plots"
+"$FB" --quiet --replay-partial --replay="$tmp/stopped.trace" --csv="$tmp/stopped-slides/compare.csv" >/dev/null 2>&1
+build/fb-report --results="$tmp/stopped-slides" --plot-data="$tmp/stopped-slides/plots" >/dev/null 2>&1
+got=$(grep '^Checked against the recording' "$tmp/stopped-slides/slides.md")
+expect slides_check_nothing_of_a_stopped_trace_without_the_recordings_rows "$got" \
+    "$(echo "$got" | grep -c "none is checked: the replays under glibc, the profile the trace was recorded under, carry fewer than two of the recording's rows")" = 1
+expect replay_plot_of_a_stopped_trace_draws_no_recorded_rss "$(cat "$tmp/stopped-slides/plots/stopped-replay.gp" 2>&1 | tail -4)" \
+    "$(grep -c '^has_recorded_rss = 0$' "$tmp/stopped-slides/plots/stopped-replay.gp")" = 1
 
 # ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
 bad_options=""

@@ -648,6 +648,12 @@ int main(int argc, char **argv)
             .mem_limit_kb = options.mem_limit_kb >= 0 ? (unsigned long long)options.mem_limit_kb : default_mem_limit_kb(),
         };
         code = matrix_run(&matrix, &totals);
+        /* Stopped before the program began recording, its empty trace is removed: the earlier file comes back. */
+        for (size_t o = 0; o < output_count; o++)
+            if (outputs[o].moved && access(outputs[o].path, F_OK) != 0 && errno == ENOENT &&
+                rename(outputs[o].old_path, outputs[o].path) == 0)
+                fprintf(stderr, "fragbench: %s: the earlier %s is back from %s\n", outputs[o].option,
+                        outputs[o].path, outputs[o].old_path);
     }
     if (totals.runs > 1 && !options.quiet) {
         char settings[192], applying[96] = ""; /* scale and idle are the cases'; a replay has its time instead */

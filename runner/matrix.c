@@ -112,7 +112,8 @@ static void keep_stopped_trace(const struct matrix *matrix, const struct run *re
     if (matrix->trace_compressed && recorded_compress(matrix->trace_path, matrix->trace_compressed) == 0)
         kept = matrix->trace_compressed;
     fprintf(stderr, "fragbench: --record: the trace of the stopped program is in %s, truncated (the calls it made "
-                    "since its last chunk was written are lost): 'fb-trace info %s' tells what it holds\n", kept, kept);
+                    "since its last chunk was written are lost): '%s/fb-trace info %s' tells what it holds\n", kept,
+            matrix->build_dir, kept);
 }
 
 /* The wait in ms until deadline (seconds on the progress clock), if sooner than timeout (-1: none); 0 if past. */

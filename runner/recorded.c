@@ -503,10 +503,10 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
                                              (int64_t)last->ideal_rss_kb);
     int64_t anon_not_live = split.anon_not_live_kb;
     if (recorded->baseline_live_bytes)
-        snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then)", rows[0].label,
-                 results_kb(recorded->baseline_live_bytes));
+        snprintf(live_text, sizeof live_text, "the live heap above %s's (%" PRIu64 " kB then), in whole pages,",
+                 rows[0].label, results_kb(recorded->baseline_live_bytes));
     else
-        snprintf(live_text, sizeof live_text, "the live heap");
+        snprintf(live_text, sizeof live_text, "the live heap in whole pages");
     ratio_text(ratio, sizeof ratio, last->rss_kb, last->trace_live_bytes);
     bool pymalloc = pymalloc_may_serve(&summary->info, command);
     if (split.live_unknown && allocation_count(summary) > 0) {

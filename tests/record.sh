@@ -378,7 +378,7 @@ expect jq_holds_little_at_exit_while_glibc_keeps_its_rss "exit $code: RSS $start
     "$code:$([ "${exit_live:-999999}" -lt $(((${exit_rss:-0} - ${start_rss:-0}) / 4)) ] && [ "${peak_live:-0}" -gt 20000 ] && echo fragmentation)" = "0:fragmentation"
 # The RSS above Start splits into the live heap, file-backed pages (never heap) and anonymous memory not live: the
 # three add up (to a page each of rounding), and jq's (megabytes) is called memory the allocator kept.
-split=$(sed -n 's/.*of the \([0-9]*\) kB RSS above Start, the live heap is \([0-9]*\) kB, \([0-9]*\) kB is file-backed or shared (code, files and shared memory mapped: not heap) and \([0-9]*\) kB ([0-9]*%) is anonymous and not live: memory freed and kept by the allocator.*/\1 \2 \3 \4/p' "$tmp/jq.err")
+split=$(sed -n 's/.*of the \([0-9]*\) kB RSS above Start, the live heap in whole pages is \([0-9]*\) kB, \([0-9]*\) kB is file-backed or shared (code, files and shared memory mapped: not heap) and \([0-9]*\) kB ([0-9]*%) is anonymous and not live: memory freed and kept by the allocator.*/\1 \2 \3 \4/p' "$tmp/jq.err")
 expect jq_report_splits_the_rss_above_start_into_live_file_and_anonymous "split '$split': $(grep 'not live' "$tmp/jq.err")" \
     "$(echo "$split" | awk 'NF == 4 && $4 > 1024 && $1 - ($2 + $3 + $4) >= 0 && $1 - ($2 + $3 + $4) <= 8 { print "adds up" }')" = "adds up"
 # And it answers the question: jq's growth is memory freed and kept (fragmentation, with the replay to run, its

@@ -490,3 +490,18 @@ expect make_compare_stopped_while_drawing_says_the_plots_are_part_drawn \
     "exit $code; $(tail -n 3 "$tmp/drawing.out"); interrupted: $(ls "$tmp"/fresh/interrupted-* 2>&1 | tr '\n' ' ')" \
     "$code" = 130 -a "$(ls "$tmp"/fresh/interrupted-*/machine.txt "$tmp"/fresh/interrupted-*/compare.csv 2>/dev/null | grep -c .)" = 2 -a \
     "$(grep -c "^fragbench: the plots in $tmp/fresh/plots were part drawn from this matrix: 'make slides' draws them again from the results in place\$" "$tmp/drawing.out")" = 1
+
+# ---- The replay slide's check of the replays under the recorded profile, from the reference's jq rows: one rep
+# made to grow 200 MB at Exit, the next rep without its Start, which is not checked (its growth would be measured
+# from a later row). The furthest miss is named with its own row (the label once pointed into the rows of the rep
+# read after it: "at Replay end").
+mkdir -p "$tmp/fidelity"
+tr -d '\r' <results/compare.csv | awk -F, 'BEGIN { OFS = "," } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+    $at["case"] != "jq" || $at["alloc"] != "glibc" { next }
+    $at["rep"] == 2 && $at["phase"] == "Start" { next }
+    $at["rep"] == 1 && $at["phase"] == "Exit" { $at["anon_kb"] = 200000 }
+    { print }' >"$tmp/fidelity/compare.csv"
+build/fb-report --results="$tmp/fidelity" >/dev/null 2>"$tmp/fidelity.err"
+got=$(grep '^Checked against the recording' "$tmp/fidelity/slides.md")
+expect replay_slide_names_the_furthest_misses_own_row "$(cat "$tmp/fidelity.err") $got" \
+    "$(echo "$got" | grep -c '1 of 1 replay missed it; the furthest, rep 1, grew by [0-9]* kB of anonymous RSS at Exit where the recording grew by [0-9]* kB')" = 1

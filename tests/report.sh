@@ -266,8 +266,14 @@ expect small_make_compare_prints_its_plan_and_estimates_from_the_reference "$(he
     "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
         "^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the reference's results: frag takes" "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
+cp "$tmp/c/compare.csv" "$tmp/c1.csv"
 make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS="glibc jemalloc-decay0" REPS=1 SCALE=0.02 IDLE_MS=0 \
     RESULTS="$tmp/c" PLOTS="$tmp/c/plots" PLOT_DATA="$tmp/c/plot-data" >"$tmp/c2.out" 2>&1
+# The first's results are kept beside the second's, not replaced (a directory git does not hold: a newcomer lost a
+# first small matrix to a second), and the console says where.
+previous=$(ls -d "$tmp"/c/previous-* 2>/dev/null | head -n 1)
+expect second_make_compare_keeps_the_first_results_beside_it "$(tail -n 2 "$tmp/c2.out")" \
+    "$(cmp -s "$tmp/c1.csv" "$previous/compare.csv" && echo kept):$(grep -c "^fragbench: the earlier results in $tmp/c are in $previous/ (their plots: make slides RESULTS=$previous)\$" "$tmp/c2.out")" = kept:1
 # The calibration run of frag on the same machine takes about the time it took in the first compare.
 factor=$(sed -n 's/^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the earlier results: frag takes \([0-9.]*\)x their time here; the slides after them not counted)$/\1/p' "$tmp/c2.out")
 expect second_make_compare_estimates_from_the_first "factor '$factor': $(head -n 3 "$tmp/c2.out")" \

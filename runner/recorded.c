@@ -564,8 +564,10 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fprintf(out, "  %-24s %10s %10s %10s %10s %10s\n", "row", "RSS kB", "live kB", "blocks", "ideal kB", "waste kB");
     else
         fprintf(out, "  No rows: the run ended before its first phase (the figures below are the trace's alone)\n");
+    bool below_ideal = false;
     for (size_t i = 0; i < row_count; i++) {
         const struct phase_sample *row = &rows[i];
+        below_ideal |= row->has_trace_live && row->rss_kb < row->ideal_rss_kb;
         if (!row->has_trace_live) {
             fprintf(out, "  %-24.24s %10" PRIu64 " %10s (past the calls the trace holds)\n", row->label, row->rss_kb,
                     "?");
@@ -575,6 +577,11 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
                 row->rss_kb, results_kb(row->trace_live_bytes), row->trace_blocks, row->ideal_rss_kb,
                 (int64_t)row->rss_kb - (int64_t)row->ideal_rss_kb);
     }
+    /* A case's first row is its own first mark, its heap built (it has no Start from before main, as a command). */
+    if (below_ideal)
+        fprintf(out, "  (A waste below 0: RSS under the ideal, %s's RSS plus the live heap's change since in whole "
+                     "pages: %s's RSS held more than its live blocks' pages (the allocator's headers, and pages partly "
+                     "used by blocks freed since), which the ideal keeps.)\n", rows[0].label, rows[0].label);
     if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
         fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
                      "the live heap through the run: --timeline=FILE, or ./run %s--replay=%s, with a row every 5%% of "

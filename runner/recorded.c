@@ -258,6 +258,15 @@ static bool live_fell_before(struct trace_point *points, size_t count, uint64_t 
     return false;
 }
 
+/* The time of the first known point after most_ns (points sorted by time) whose live heap is below half of most_bytes, or 0. */
+static uint64_t live_halved_after(const struct trace_point *points, size_t count, uint64_t most_ns, uint64_t most_bytes)
+{
+    for (size_t i = 0; i < count; i++)
+        if (points[i].known && points[i].ns > most_ns && points[i].live_bytes * 2 < most_bytes)
+            return points[i].ns;
+    return 0;
+}
+
 int recorded_read(const char *path, struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                   struct timeline_sample *samples, size_t sample_count, struct recorded_peak *peak,
                   struct recorded *out, char *error, size_t error_size)
@@ -319,11 +328,28 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
     if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
         peak->mark = points[count - 1].until_mark; /* the replay samples it there too */
-    if (out->most_held_known) /* (the peak's point last: it is a row's or a sample's again) */
+    if (out->most_held_known) { /* (the peak's point last: it is a row's or a sample's again) */
         out->live_fell_before_most_held =
             live_fell_before(points, row_count + sample_count, most_ns, out->most_held_live_bytes);
+        out->live_halved_ns = live_halved_after(points, row_count + sample_count, most_ns, out->most_held_live_bytes);
+    }
+    for (size_t i = 0; i < row_count + sample_count; i++)
+        out->end_ns = points[i].ns > out->end_ns ? points[i].ns : out->end_ns;
     free(points);
     return 0;
+}
+
+/*
+ * Whether the live heap fell below half of its most only in the run's last fifth, to its end (its last row or
+ * sample, not its last call: a program that frees its data and idles 0.3 s before it exits did not free it as it
+ * ended, and a newcomer's was told it had); true where it was not seen to fall before the end.
+ */
+static bool fell_at_the_end(const struct recorded *recorded, uint64_t start_ns)
+{
+    uint64_t halved = recorded->live_halved_ns, end = recorded->end_ns;
+    if (!halved || end <= start_ns || halved >= end)
+        return true;
+    return (end - halved) * 5 < end - start_ns;
 }
 
 /* "1.05" or "-" when there is nothing to divide by. */
@@ -631,7 +657,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     uint64_t run_ns = summary->last_ns > info->start_ns ? summary->last_ns - info->start_ns : 0;
     bool ended_holding = held_told && mostly_live(&held_split) && summary->peak_live_ns > info->start_ns &&
                          (summary->last_ns - summary->peak_live_ns) * 5 < run_ns * 2 &&
-                         !recorded->live_fell_before_most_held;
+                         !recorded->live_fell_before_most_held && fell_at_the_end(recorded, info->start_ns);
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
         print_growth(out, path, recorded, rows, last, command, ended_holding ? &held_split : NULL);
     else if (peak_told && allocation_count(summary) > 0) /* killed, say: its last row has no live heap */

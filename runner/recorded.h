@@ -25,6 +25,9 @@ struct recorded {
     bool most_held_known;
     /* Whether, before that point, the live heap had reached half of it and then fallen below half (rounds). */
     bool live_fell_before_most_held;
+    /* After it, when the live heap was first seen below half of it (0: never, of the points measured); and the
+       time of the run's last row or sample (its end: it may idle after its last call). */
+    uint64_t live_halved_ns, end_ns;
 };
 
 /*

@@ -365,6 +365,12 @@ said=$(grep -c "^  (A waste below 0: RSS under the ideal, After alloc's RSS plus
 expect negative_waste_is_explained_where_there_is_one "$negative rows below the ideal, said $said times; $(sed -n '/^  row/,/^  Peak/p' "$tmp/frag-rec.err")" \
     "$([ "$negative" -gt 0 ] && echo 1 || echo 0)" = "$said"
 
+# ---- A program that freed its data 0.7 s before it ended (and made one last call there) is not told it "freed them
+# only as it ended": the fall is measured to the run's end, not to its last call (a newcomer's script was told so).
+"$FB" --record="$tmp/idles.trace" -- build/tests/frees_then_idles >/dev/null 2>"$tmp/idles.err"
+expect data_freed_well_before_the_end_is_not_said_freed_as_it_ended "$(grep '^  \(So\|But\)' "$tmp/idles.err")" \
+    "$(grep -c '^  So: most of the growth at Exit is memory the program freed and the process kept' "$tmp/idles.err"):$(grep -c '^  But where it held the most' "$tmp/idles.err")" = 1:0
+
 # ---- The size cap: recording stops, the program runs on, the trace and the report say where.
 env PYTHONMALLOC=malloc "$FB" --record-cap=1M --record="$tmp/capped.trace" --csv="$tmp/capped.csv" \
     -- python3 -c 'import sys; x = [bytearray(40) for i in range(300000)]; del x; print("ran on")' >"$tmp/capped.out" 2>"$tmp/capped.err"

@@ -129,26 +129,37 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
  * allocator under test, and a replay run alone after that check ended 11 MB above the runner's (which checks it
  * itself and passes --partial) under jemalloc: the allocator's state before the first call moves its answer.
  */
+static int check_here(const char *path)
+{
+    char error[1024];
+    struct trace_reader *reader = trace_open(path, error, sizeof error);
+    int whole = !reader || trace_is_complete(trace_info(reader)); /* one not read is told by the replay itself */
+    if (!whole) {
+        char state[256];
+        trace_state_text(trace_info(reader), state, sizeof state);
+        fprintf(stderr, "fb-replay: %s is %s; its replay would make only the calls it holds: --partial replays them\n",
+                path, state);
+    }
+    if (reader)
+        trace_close(reader);
+    return whole ? 0 : 2;
+}
+
 static int check_whole(const char *path)
 {
     fflush(NULL);
     pid_t child = fork();
-    if (child == 0) {
-        char error[1024];
-        struct trace_reader *reader = trace_open(path, error, sizeof error);
-        if (reader && !trace_is_complete(trace_info(reader))) {
-            char state[256];
-            trace_state_text(trace_info(reader), state, sizeof state);
-            fprintf(stderr, "fb-replay: %s is %s; its replay would make only the calls it holds: --partial replays "
-                            "them\n", path, state);
-            _exit(2);
-        }
-        _exit(0); /* a trace that cannot be read is told by the replay itself, as with --partial */
-    }
+    if (child == 0)
+        _exit(check_here(path));
     int status = 0;
-    if (child < 0 || waitpid(child, &status, 0) != child)
-        return 0; /* no check: the replay reads the trace as with --partial */
-    return WIFEXITED(status) && WEXITSTATUS(status) == 2 ? 2 : 0;
+    if (child > 0 && waitpid(child, &status, 0) == child) {
+        if (WIFEXITED(status))
+            return WEXITSTATUS(status) == 2 ? 2 : 0;
+        fprintf(stderr, "fb-replay: checking %s: the checking process died of signal %d\n", path, WTERMSIG(status));
+        return 2;
+    }
+    /* No child to check it (fork failed, or none to wait for where SIGCHLD is ignored): checked here, as before. */
+    return check_here(path);
 }
 
 int main(int argc, char **argv)

@@ -98,9 +98,14 @@ void write_replay_fidelity(const struct report *report, const struct case_stats 
     else if (checked == 0)
         fprintf(out, "the trace was recorded under %s, and no clean replay under %s is in these results: none is "
                      "checked.\n", profile, profile);
-    else if (missed == 0)
+    else if (missed == 0 && checked == replayed)
         fprintf(out, "under %s, the profile the trace was recorded under, %s within it at every such row.\n", profile,
                 checked > 1 ? "every replay is" : "the replay is");
+    else if (missed == 0)
+        fprintf(out, "under %s, the profile the trace was recorded under, the %u replay%s checked %s within it at every "
+                     "such row (%u other%s lack%s the recording's rows from Start on).\n", profile, checked,
+                checked > 1 ? "s" : "", checked > 1 ? "are" : "is", replayed - checked, replayed - checked > 1 ? "s" : "",
+                replayed - checked > 1 ? "" : "s");
     else {
         fprintf(out, "**off from the recording.** Under %s, the profile the trace was recorded under, %u of %u "
                      "replay%s missed it; the furthest, rep %u, grew by %" PRId64 " kB of %s at %s where the "

@@ -258,17 +258,40 @@ static int check_recording(const struct options *options, const struct layout *l
  * which the recorder writes and which is compressed into FILE.zst once the run has been read. absolute: the path
  * the recorder gets.
  */
+/*
+ * The full path of a file that may not exist yet, a link resolved (into absolute, PATH_MAX bytes): its directory's
+ * full path and its name. 0, or -1 where the directory cannot be found (output_open then says why).
+ */
+static int full_path(const char *path, char *absolute)
+{
+    if (realpath(path, absolute))
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    char directory[PATH_MAX], resolved[PATH_MAX];
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    snprintf(directory, sizeof directory, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    if (!*name || !realpath(directory, resolved))
+        return -1;
+    int length = snprintf(absolute, PATH_MAX, "%s/%s", strcmp(resolved, "/") ? resolved : "", name);
+    return length > 0 && length < PATH_MAX ? 0 : -1;
+}
+
 static int open_trace_outputs(const struct options *options, struct output_file *outputs, size_t *count,
                               char *absolute, char *compressed)
 {
-    if (output_open(&outputs[(*count)++], "--record", options->record_path) != 0)
-        return -1;
-    outputs[*count - 1].keep_old = true;
-    if (!realpath(options->record_path, absolute)) {
-        fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
-                strerror(errno));
+    /*
+     * By its full path, a link resolved: the recorder opens the file the link names, so that file is the one an
+     * earlier trace is moved aside from (the link itself once was, and the recorder appended to the earlier trace).
+     */
+    if (full_path(options->record_path, absolute) != 0) {
+        /* Its directory missing, say: opening it says why, in the words of a file that cannot be written. */
+        if (output_open(&outputs[(*count)++], "--record", options->record_path) == 0)
+            fprintf(stderr, "fragbench: --record: cannot find the full path of %s: %s\n", options->record_path,
+                    strerror(errno));
         return -1;
     }
+    const char *trace = absolute;
     if (trace_path_is_compressed(absolute)) {
         if (strlen(absolute) + 5 > PATH_MAX) {
             fprintf(stderr, "fragbench: --record: the path %s is too long\n", absolute);
@@ -276,7 +299,15 @@ static int open_trace_outputs(const struct options *options, struct output_file 
         }
         strcpy(compressed, absolute);
         strcat(absolute, ".raw");
-        return output_open(&outputs[(*count)++], "--record", absolute);
+        trace = compressed;
+    }
+    if (output_open(&outputs[(*count)++], "--record", trace) != 0)
+        return -1;
+    outputs[*count - 1].keep_old = true;
+    if (trace == compressed) { /* the raw file, which a failed compression left as the trace, is kept too */
+        if (output_open(&outputs[(*count)++], "--record", absolute) != 0)
+            return -1;
+        outputs[*count - 1].keep_old = true;
     }
     return 0;
 }
@@ -583,9 +614,11 @@ int main(int argc, char **argv)
         code = EXIT_BAD_INPUT;
     if (code == EXIT_CLEAN && output_check_distinct(outputs, output_count) != 0)
         code = EXIT_BAD_INPUT;
-    for (size_t o = 0; o < output_count && code == EXIT_CLEAN && !options.dry_run; o++)
-        if (output_empty(&outputs[o]) != 0)
-            code = EXIT_BAD_INPUT;
+    /* The traces first: moving an earlier one aside may fail, and then no other file may have been emptied yet. */
+    for (int moving = 1; moving >= 0; moving--)
+        for (size_t o = 0; o < output_count && code == EXIT_CLEAN && !options.dry_run; o++)
+            if (outputs[o].keep_old == (moving == 1) && output_empty(&outputs[o]) != 0)
+                code = EXIT_BAD_INPUT;
     for (size_t o = 0; o < output_count; o++)
         if (code != EXIT_CLEAN || options.dry_run)
             output_abandon(&outputs[o]); /* a dry run leaves every file as it was */
@@ -649,7 +682,7 @@ int main(int argc, char **argv)
         };
         code = matrix_run(&matrix, &totals);
         /* Stopped before the program began recording, its empty trace is removed: the earlier file comes back. */
-        for (size_t o = 0; o < output_count; o++)
+        for (size_t o = 0; o < output_count && totals.no_trace; o++)
             if (outputs[o].moved && access(outputs[o].path, F_OK) != 0 && errno == ENOENT &&
                 rename(outputs[o].old_path, outputs[o].path) == 0)
                 fprintf(stderr, "fragbench: %s: the earlier %s is back from %s\n", outputs[o].option,

@@ -92,7 +92,7 @@ static void stop_active(struct run **runs, size_t from, size_t to)
  * would call it unnamed), is compressed as asked (FILE.zst) if zstd can, and the user is told where it is; a trace
  * the program never started leaves no file of the runner's own making behind.
  */
-static void keep_stopped_trace(const struct matrix *matrix, const struct run *recording)
+static void keep_stopped_trace(const struct matrix *matrix, const struct run *recording, struct matrix_totals *totals)
 {
     struct stat status;
     const char *kept = matrix->trace_path;
@@ -102,6 +102,7 @@ static void keep_stopped_trace(const struct matrix *matrix, const struct run *re
             unlink(matrix->trace_compressed);
         fprintf(stderr, "fragbench: --record: stopped before the program began recording: no trace in %s\n",
                 matrix->trace_display);
+        totals->no_trace = true;
         return;
     }
     if (recording && recording->have_hello && !recording->wrong_allocator &&
@@ -300,7 +301,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             for (size_t i = next_emit; i < schedule.slots && !recording; i++)
                 if (runs[i] && runs[i]->state == RUN_ACTIVE)
                     recording = runs[i];
-            keep_stopped_trace(matrix, recording);
+            keep_stopped_trace(matrix, recording, totals);
         }
     }
     progress_clear(&progress);

@@ -1,4 +1,5 @@
 /* The runner's output files: opened and checked apart from one another first, emptied only once all are good. */
+#define _GNU_SOURCE /* renameat2 */
 #include "outputs.h"
 
 #include <errno.h>
@@ -50,6 +51,20 @@ int output_check_distinct(const struct output_file *files, size_t count)
 }
 
 /*
+ * Renames from to to where no file is named to (renameat2's RENAME_NOREPLACE: a file made under that name since
+ * the name was found free is not replaced); on a file system without it, rename, to a name no file had a moment
+ * ago. 0, or -1 with errno set.
+ */
+static int move_no_replace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    return rename(from, to);
+}
+
+/*
  * A trace is a recording of a run that may have taken an hour of the user's service and cannot be made again the
  * same: one recorded to the same name is moved aside, not emptied, to a name no file has (perf record keeps one
  * perf.data.old and replaces it; a third recording would then lose the first).
@@ -79,8 +94,7 @@ static int move_to_old(struct output_file *file)
             return -1;
         }
     }
-    /* link, then unlink: unlike rename, link never replaces a file made under that name meanwhile */
-    if (link(file->path, file->old_path) != 0 || unlink(file->path) != 0) {
+    if (move_no_replace(file->path, file->old_path) != 0) {
         fprintf(stderr, "fragbench: %s: cannot move the earlier %s to %s: %s\n", file->option, file->path,
                 file->old_path, strerror(errno));
         return -1;
@@ -88,8 +102,13 @@ static int move_to_old(struct output_file *file)
     close(file->fd);
     file->fd = open(file->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (file->fd < 0 || fstat(file->fd, &status) != 0) {
-        fprintf(stderr, "fragbench: %s: cannot write %s: %s\n", file->option, file->path, strerror(errno));
-        rename(file->old_path, file->path); /* the earlier one back where it was */
+        int error = errno;
+        if (file->fd >= 0)
+            close(file->fd);
+        file->fd = -1;
+        bool back = error != EEXIST && move_no_replace(file->old_path, file->path) == 0;
+        fprintf(stderr, "fragbench: %s: cannot write %s: %s (the earlier one is %s)\n", file->option, file->path,
+                strerror(error), back ? "back in place" : file->old_path);
         return -1;
     }
     file->device = status.st_dev;
@@ -121,5 +140,5 @@ void output_abandon(struct output_file *file)
     if (file->created)
         unlink(file->path);
     if (file->moved)
-        rename(file->old_path, file->path);
+        rename(file->old_path, file->path); /* over the empty file this run made there */
 }

@@ -603,11 +603,12 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
                 row->rss_kb, results_kb(row->trace_live_bytes), row->trace_blocks, row->ideal_rss_kb,
                 (int64_t)row->rss_kb - (int64_t)row->ideal_rss_kb);
     }
-    /* A case's first row is its own first mark, its heap built (it has no Start from before main, as a command). */
+    /* Two causes: blocks never written (a Python bytes(n)), or a first row taken with the heap built (a case's). */
     if (below_ideal)
         fprintf(out, "  (A waste below 0: RSS under the ideal, %s's RSS plus the live heap's change since in whole "
-                     "pages: %s's RSS held more than its live blocks' pages (the allocator's headers, and pages partly "
-                     "used by blocks freed since), which the ideal keeps.)\n", rows[0].label, rows[0].label);
+                     "pages: the live heap holds blocks never written, which are not resident, or %s's RSS held more "
+                     "than its live blocks' pages (the allocator's headers, pages partly used by blocks freed since), "
+                     "which the ideal keeps.)\n", rows[0].label, rows[0].label);
     if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
         fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
                      "the live heap through the run: --timeline=FILE, or ./run %s--replay=%s, with a row every 5%% of "

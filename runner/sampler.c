@@ -37,8 +37,9 @@ static ssize_t read_from_start(int fd, char *buf, size_t size)
 
 /*
  * The process's main thread has ended and reads as a zombie (no memory lines), or the thread read so far has
- * ended: another of its threads still running, whose statm, status and smaps_rollup are the process's, is read
- * from now on. 0, or -1 where none is left.
+ * ended: a thread of it still running, whose statm and status are the process's, is read from now on (the main
+ * thread again where it is back: a thread that execs takes over its number). smaps_rollup is the process's alone
+ * (none for a thread): its columns stay empty while the main thread is a zombie. 0, or -1 where none is left.
  */
 static int follow_a_live_thread(struct sampler *sampler)
 {
@@ -50,7 +51,7 @@ static int follow_a_live_thread(struct sampler *sampler)
     int found = -1;
     for (struct dirent *task; found != 0 && (task = readdir(tasks));) {
         int tid = atoi(task->d_name);
-        if (tid <= 0 || tid == (int)sampler->pid)
+        if (tid <= 0)
             continue;
         snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)sampler->pid, tid);
         int status_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -61,8 +62,6 @@ static int follow_a_live_thread(struct sampler *sampler)
             sampler_close(sampler);
             sampler->statm_fd = statm_fd;
             sampler->status_fd = status_fd;
-            snprintf(sampler->smaps_path, sizeof sampler->smaps_path, "/proc/%d/task/%d/smaps_rollup",
-                     (int)sampler->pid, tid);
             found = 0;
             continue;
         }

@@ -277,7 +277,7 @@ scripts/slides.sh || status=1
 drawing=0
 # The earlier results of a directory git does not hold (results/mine/, RESULTS=DIR) are kept beside the new ones:
 # a newcomer's second small matrix replaced the first's without a word. The reference's (results/) are in git.
-if [ "$RESULTS" != results ] && [ -n "$(ls -A "$earlier_dir")" ]; then
+if [ "$(cd "$RESULTS" && pwd -P)" != "$(cd results && pwd -P)" ] && [ -n "$(ls -A "$earlier_dir")" ]; then
     previous="$RESULTS/previous-$(date +%Y%m%d-%H%M%S)"
     mkdir -p "$previous" && mv "$earlier_dir"/* "$previous/" &&
         echo "fragbench: the earlier results in $RESULTS are in $previous/ (their plots: make slides RESULTS=$previous)" >&2

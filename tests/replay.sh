@@ -684,8 +684,8 @@ expect replay_alone_ends_where_the_runners_does_under_jemalloc "Exit alone $alon
     "$(awk -v a="${alone:-0}" -v b="${asked:-0}" 'BEGIN { d = a - b; if (d < 0) d = -d; print (a > 0 && b > 0 && d < 2048) }')" = 1
 
 # Side by side (--jobs=2) the reference trace's replays hold what they hold one at a time: RSS at the recording's
-# peak and at Exit within 2% or 1 MB under four profiles that purge at once or never (a timer's would differ by chance).
-side_profiles=glibc,jemalloc-decay0,tcmalloc,mimalloc-decommit0
+# peak and at Exit within 2% or 1 MB under three profiles that purge at once or never (a timer's would differ by chance).
+side_profiles=glibc,jemalloc-decay0,mimalloc-decommit0 # tcmalloc's lands at 97.0 or 99.1 MB now and then, alone too
 "$FB" --quiet --skip-missing --alloc=$side_profiles --jobs=1 --replay-time=fast --replay=results/jq.trace.zst \
     --csv="$tmp/jobs1.csv" >/dev/null 2>&1
 "$FB" --quiet --skip-missing --alloc=$side_profiles --jobs=2 --replay-time=fast --replay=results/jq.trace.zst \
@@ -696,7 +696,7 @@ got=$(for alloc in ${side_profiles//,/ }; do
     done
 done | awk '{ n++; a = $(NF - 1); b = $NF; d = a - b; if (d < 0) d = -d; if (a == "" || b == "" || (d > 1024 && d > a * 0.02)) bad = bad " " $0 }
     END { print n " cells" (bad ? ", off:" bad : "") }')
-expect replays_side_by_side_hold_what_they_hold_alone "$got" "$got" = "8 cells"
+expect replays_side_by_side_hold_what_they_hold_alone "$got" "$got" = "6 cells"
 
 # ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
 bad_options=""

@@ -337,6 +337,23 @@ expect dry_or_refused_recording_moves_no_trace "" \
 expect third_recording_keeps_both_earlier_ones "$(cat "$tmp/again3.err")" \
     "$(cmp -s "$tmp/first.trace" "$tmp/again.trace.old" && cmp -s "$tmp/second.trace" "$tmp/again.trace.old.2" && echo all):$(cat "$tmp/again3.err")" \
     = "all:fragbench: --record: $tmp/again.trace held an earlier recording: it is now $tmp/again.trace.old.2"
+# Through a link: the file it names is moved aside and written, the link left as it was (the recorder once appended
+# to the earlier trace through the name it resolved, and the link itself was moved).
+cp "$tmp/first.trace" "$tmp/named.trace"
+ln -s named.trace "$tmp/link.trace"
+"$FB" --quiet --record="$tmp/link.trace" -- build/tests/record_live >/dev/null 2>"$tmp/link.err"
+expect recording_through_a_link_keeps_the_file_it_names "$(cat "$tmp/link.err"); $($TRACE info "$tmp/named.trace" | head -2 | tr '\n' ' ')" \
+    "$(cmp -s "$tmp/first.trace" "$tmp/named.trace.old" && echo kept):$([ -L "$tmp/link.trace" ] && echo link):$($TRACE info "$tmp/named.trace" | grep -c '^program: .*record_live (pid [0-9]*), 1 image$')" = "kept:link:1"
+# A CSV given beside a trace that cannot be moved aside (999 earlier ones exist) is left as it was.
+mkdir "$tmp/full"
+cp "$tmp/first.trace" "$tmp/full/t.trace"
+: >"$tmp/full/t.trace.old"
+for n in $(seq 2 999); do : >"$tmp/full/t.trace.old.$n"; done
+echo "earlier,rows" >"$tmp/full/kept.csv"
+"$FB" --quiet --csv="$tmp/full/kept.csv" --record="$tmp/full/t.trace" -- build/tests/record_live >/dev/null 2>"$tmp/full.err"
+code=$?
+expect a_trace_that_cannot_be_moved_aside_empties_no_other_output "exit $code: $(cat "$tmp/full.err")" \
+    "$code:$(cat "$tmp/full/kept.csv"):$(cmp -s "$tmp/first.trace" "$tmp/full/t.trace" && echo trace)" = "2:earlier,rows:trace"
 echo "my notes" >"$tmp/notes.txt"
 "$FB" --quiet --record="$tmp/notes.txt" -- build/tests/record_threads none >/dev/null 2>"$tmp/notes.err"
 expect a_file_that_is_not_a_trace_is_kept_and_not_called_one "$(cat "$tmp/notes.err")" \

@@ -99,7 +99,10 @@ void write_replay_fidelity(const struct report *report, const struct case_stats 
         fprintf(out, "the trace was recorded under %s, and no clean replay under %s is in these results: none is "
                      "checked.\n", profile, profile);
     else if (missed == 0 && checked == replayed)
-        fprintf(out, "under %s, the profile the trace was recorded under, %s within it at every such row.\n", profile,
+        fprintf(out, "under %s, the profile the trace was recorded under, %s within it at every such row. Only that "
+                     "profile can be checked from a trace: how near the others come to the program run under them is "
+                     "measured for three programs in docs/replay.md#fidelity, not for threads that share blocks "
+                     "(./run --alloc=PROFILE -- COMMAND tells, for one).\n", profile,
                 checked > 1 ? "every replay is" : "the replay is");
     else if (missed == 0)
         fprintf(out, "under %s, the profile the trace was recorded under, the %u replay%s checked %s within it at every "

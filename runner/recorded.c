@@ -377,6 +377,9 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
     for (int op = 0; op < TRACE_OP_COUNT; op++)
         if (summary->op_counts[op] && op != TRACE_REALLOC_START && !trace_op_is_note(op)) { /* a realloc's start is half of its call */
             fprintf(out, "%s %s %" PRIu64, separator, trace_op_names[op], summary->op_counts[op]);
+            /* free(NULL) is a call the program made, and changes nothing: frees can outnumber the allocations. */
+            if (op == TRACE_FREE && summary->null_frees)
+                fprintf(out, " (%" PRIu64 " of them free(NULL))", summary->null_frees);
             separator = " ·";
         }
     fprintf(out, "%s\n", *separator ? "" : " none");

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../trace/format.h"
 
@@ -64,6 +65,11 @@ void replay_check_print(FILE *out, const char *case_name, const char *profile, c
     else
         fputs("The replay holds memory the program did not (blocks the program allocated and never wrote: the "
               "replay writes every block), or the program's allocator gave back what the replay's kept", out);
-    fputs(": glibc trims its heap's top only when a free reaches it, which differs from run to run of the program "
-          "itself (see its spread: ./run --reps=5 -- COMMAND)\n", out);
+    /* glibc's own: under another allocator the program's runs differ too, by its timers and its state before. */
+    if (!strncmp(profile, "glibc", 5))
+        fputs(": glibc trims its heap's top only when a free reaches it, which differs from run to run of the program "
+              "itself (see its spread: ./run --reps=5 -- COMMAND)\n", out);
+    else
+        fputs(": the allocator's answer may also differ from run to run of the program itself, by its purging timers "
+              "and its state before the first call (see its spread: ./run --reps=5 -- COMMAND)\n", out);
 }

@@ -73,10 +73,9 @@ static int move_to_old(struct output_file *file)
 {
     struct stat status;
     unsigned char start[TRACE_MAGIC_SIZE] = {0};
-    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     int reading = open(file->path, O_RDONLY | O_CLOEXEC); /* the output's own descriptor is write-only */
     bool trace = reading >= 0 && pread(reading, start, sizeof start, 0) >= 4 &&
-                 (!memcmp(start, TRACE_MAGIC, 7) || !memcmp(start, zstd_magic, sizeof zstd_magic));
+                 (!memcmp(start, TRACE_MAGIC, 7) || !memcmp(start, TRACE_ZSTD_MAGIC, 4));
     if (reading >= 0)
         close(reading);
     for (unsigned n = 1; n < 1000; n++) {

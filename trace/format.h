@@ -14,6 +14,8 @@
  * not know, so a block kind may be added without a new version; a change to an existing block needs one.
  */
 #define TRACE_MAGIC "FBTRACE"
+/* A trace compressed with zstd (FILE.zst) starts with zstd's frame magic instead, these 4 bytes. */
+#define TRACE_ZSTD_MAGIC "\x28\xb5\x2f\xfd"
 /*
  * The version written; a reader reads every version from TRACE_VERSION_OLDEST (1: without the CPU notes; 2:
  * without the chunks' checks; 3: without the other blocks' checks; 4: without the rows every 5% of the events and

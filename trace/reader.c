@@ -171,7 +171,6 @@ static FILE *decompressed(const char *path, char *error, size_t error_size)
 
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
 {
-    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     unsigned char start[4] = {0};
     FILE *file = fopen(path, "rbe");
     struct stat status = {.st_size = 0};
@@ -193,7 +192,7 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         fclose(file);
         return NULL;
     }
-    bool compressed = fread(start, 1, sizeof start, file) == sizeof start && !memcmp(start, zstd_magic, sizeof start);
+    bool compressed = fread(start, 1, sizeof start, file) == sizeof start && !memcmp(start, TRACE_ZSTD_MAGIC, sizeof start);
     if (compressed) {
         fclose(file);
         if (!(file = decompressed(path, error, error_size)))

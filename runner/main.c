@@ -254,11 +254,6 @@ static int check_recording(const struct options *options, const struct layout *l
 }
 
 /*
- * Opens the trace's files (not emptied yet) into outputs: the trace, or for FILE.zst that file and FILE.zst.raw,
- * which the recorder writes and which is compressed into FILE.zst once the run has been read. absolute: the path
- * the recorder gets.
- */
-/*
  * The full path of a file that may not exist yet, a link resolved (into absolute, PATH_MAX bytes): its directory's
  * full path and its name. 0, or -1 where the directory cannot be found (output_open then says why).
  */
@@ -277,6 +272,11 @@ static int full_path(const char *path, char *absolute)
     return length > 0 && length < PATH_MAX ? 0 : -1;
 }
 
+/*
+ * Opens the trace's files (not emptied yet) into outputs: the trace, or for FILE.zst that file and FILE.zst.raw,
+ * which the recorder writes and which is compressed into FILE.zst once the run has been read. absolute: the path
+ * the recorder gets.
+ */
 static int open_trace_outputs(const struct options *options, struct output_file *outputs, size_t *count,
                               char *absolute, char *compressed)
 {

@@ -11,7 +11,7 @@
 struct sampler {
     pid_t pid;
     int statm_fd, status_fd; /* kept open: one pread() each per sample (of a live thread once the main one exited) */
-    char smaps_path[96];     /* opened at each read: an open smaps_rollup keeps the address space it was opened on, which exec replaces */
+    char smaps_path[64];     /* opened at each read: an open smaps_rollup keeps the address space it was opened on, which exec replaces */
     uint64_t peak_rss_kb;    /* the largest RSS so far: of the samples, and the kernel's high-water mark (VmHWM) */
     unsigned samples;
     uint64_t page_kb; /* looked up once, at open */

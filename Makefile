@@ -14,7 +14,7 @@ ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 THREADED_CASES := ${shell grep -l "^const unsigned case_default_threads = [1-9]" $(addprefix cases/,$(addsuffix .c,$(CASE_NAMES)))}
 
 # The recorder (preloaded into the measured program) and the trace reader the runner, the report and fb-trace share.
-TRACE_READER := trace/reader.c trace/index.c trace/decode.c trace/merge.c trace/live.c
+TRACE_READER := trace/reader.c trace/index.c trace/decode.c trace/merge.c trace/live.c trace/stable_sort.c
 TRACE_LIB    := $(TRACE_READER) trace/analysis.c
 TRACE_HDR    := $(wildcard trace/*.h)
 
@@ -173,8 +173,9 @@ $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) runner/version.h | $(B
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
 
 # The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
-# allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured
-# (what the C library allocates for them, stdio's FILE and qsort's scratch, does: docs/replay.md).
+# allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured; the
+# reader reads with pread and sorts with stable_sort, not stdio and qsort, whose FILE, buffer and scratch would
+# (docs/replay.md). Of the C library, the reading thread's TLS vector (288 bytes under glibc) still does.
 REPLAY_PRIVATE := --redefine-sym malloc=private_malloc --redefine-sym calloc=private_calloc \
                   --redefine-sym realloc=private_realloc --redefine-sym free=private_free
 TRACE_READER_PRIVATE := $(patsubst trace/%.c,$(BUILD)/replay/%.o,$(TRACE_READER))

@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "private_alloc.h"
 #include "replay.h"
+#include "stable_sort.h"
 #include "threads.h"
 
 /*
@@ -134,7 +135,8 @@ static uint64_t since_start(const struct trace_info *info, uint64_t ns)
     return ns > info->start_ns ? ns - info->start_ns : 0;
 }
 
-static size_t make_points(const struct trace_info *info, struct replay_point *points)
+/* The points to sample at, in time order, into points (room for the trace's rows and 20 more); scratch as large. */
+static size_t make_points(const struct trace_info *info, struct replay_point *points, struct replay_point *scratch)
 {
     size_t count = 0;
     bool at_events = false;
@@ -158,7 +160,7 @@ static size_t make_points(const struct trace_info *info, struct replay_point *po
         snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
         count++;
     }
-    qsort(points, count, sizeof *points, compare_points);
+    stable_sort(points, count, sizeof *points, compare_points, scratch); /* qsort's scratch: the allocator under test */
     return count;
 }
 
@@ -569,9 +571,11 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     else
         trace_keep_tags(replay.reader);
     replay_begin(replay.info, replay.threaded);
-    if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)))
+    struct replay_point *scratch = private_calloc(replay.info->row_count + 20, sizeof *scratch);
+    if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)) || !scratch)
         abort();
-    replay.point_count = make_points(replay.info, replay.points);
+    replay.point_count = make_points(replay.info, replay.points, scratch);
+    private_free(scratch);
     int status;
     if (replay.threaded)
         status = replay_threads(&replay, error, error_size);

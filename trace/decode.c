@@ -150,8 +150,7 @@ int trace_load_chunk(struct trace_reader *reader, struct cursor *cursor, char *e
         cursor->position = 0;
         cursor->ns = chunk->base_ns;
         cursor->prev_pointer = 0;
-        if (fseeko(reader->file, (off_t)chunk->offset, SEEK_SET) != 0 ||
-            fread(bytes, 1, chunk->length, reader->file) < chunk->length)
+        if (trace_read_at(reader, chunk->offset, bytes, chunk->length) < chunk->length)
             return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
         if (chunk->checked && trace_check(chunk->thread, chunk->number, chunk->base_ns, bytes, chunk->length) != chunk->check)
             return trace_failure(error, error_size,

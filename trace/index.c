@@ -1,5 +1,6 @@
 /* The trace reader's index: the blocks of a trace read once at open, each chunk's place noted and each check compared. */
 #include "reader_state.h"
+#include "stable_sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,9 @@ static int check_small_block(struct trace_reader *reader, uint32_t kind, const u
     if (reader->info.version < TRACE_VERSION_BLOCKS_CHECKED || kind == TRACE_BLOCK_CHECK)
         return 0;
     unsigned char check[TRACE_CHECK_BLOCK_SIZE];
-    if (fread(check, 1, sizeof check, reader->file) < sizeof check) {
+    size_t got = trace_read_at(reader, reader->index_at, check, sizeof check);
+    reader->index_at += got;
+    if (got < sizeof check) {
         reader->info.cut_block = true;
         return 1;
     }
@@ -205,8 +208,10 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
     unsigned char head[TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED], *payload = NULL;
     size_t capacity = 0;
     uint64_t offset = TRACE_MAGIC_SIZE;
+    reader->index_at = offset;
     for (;;) {
-        size_t got = fread(head, 1, TRACE_BLOCK_HEAD, reader->file);
+        size_t got = trace_read_at(reader, offset, head, TRACE_BLOCK_HEAD);
+        reader->index_at = offset + got;
         if (got == 0)
             break;
         if (got < TRACE_BLOCK_HEAD) {
@@ -225,8 +230,8 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                 return trace_failure(error, error_size, "corrupt trace: a chunk at byte %llu before any image block",
                                (unsigned long long)offset);
             }
-            if (length < TRACE_CHUNK_FIXED || fread(head + TRACE_BLOCK_HEAD, 1, TRACE_CHUNK_FIXED, reader->file) <
-                                                  TRACE_CHUNK_FIXED) {
+            if (length < TRACE_CHUNK_FIXED ||
+                trace_read_at(reader, reader->index_at, head + TRACE_BLOCK_HEAD, TRACE_CHUNK_FIXED) < TRACE_CHUNK_FIXED) {
                 if (length < TRACE_CHUNK_FIXED) {
                     free(payload);
                     return trace_failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
@@ -235,8 +240,8 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                 reader->info.cut_block = true;
                 break;
             }
-            if (fseeko(reader->file, (off_t)(offset + TRACE_BLOCK_HEAD + length), SEEK_SET) != 0 ||
-                offset + TRACE_BLOCK_HEAD + length > reader->info.file_bytes) {
+            reader->index_at = offset + TRACE_BLOCK_HEAD + length;
+            if (offset + TRACE_BLOCK_HEAD + length > reader->info.file_bytes) {
                 reader->info.cut_block = true;
                 break;
             }
@@ -262,7 +267,9 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))
                 abort();
-            if (fread(payload, 1, length, reader->file) < length) {
+            size_t read = trace_read_at(reader, reader->index_at, payload, length);
+            reader->index_at += read;
+            if (read < length) {
                 reader->info.cut_block = true;
                 break;
             }
@@ -285,8 +292,13 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
     if (reader->info.images == 0)
         return trace_failure(error, error_size, "not a whole trace: no image block (the program never started recording)");
     /* Each chunk once (the longest copy), in image, thread and chunk order; gaps are counted. */
-    if (reader->chunk_count > 1)
-        qsort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks);
+    if (reader->chunk_count > 1) { /* not qsort: its scratch would come from the replay's allocator under test */
+        void *scratch = malloc(reader->chunk_count * sizeof *reader->chunks);
+        if (!scratch)
+            abort();
+        stable_sort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks, scratch);
+        free(scratch);
+    }
     size_t kept = 0;
     for (size_t i = 0; i < reader->chunk_count; i++) {
         struct chunk_ref *chunk = &reader->chunks[i], *previous = kept ? &reader->chunks[kept - 1] : NULL;

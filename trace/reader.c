@@ -1,7 +1,9 @@
 /* Reads a trace file: opens it (through zstd where compressed), indexes it (index.c), and says what state it is in. */
+#define _GNU_SOURCE
 #include "reader_state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -81,18 +83,32 @@ static const char *not_a_trace_reason(const unsigned char *start, size_t length,
     return "";
 }
 
-struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size)
+size_t trace_read_at(const struct trace_reader *reader, uint64_t offset, void *into, size_t length)
+{
+    size_t done = 0;
+    while (done < length) {
+        ssize_t got = pread(reader->fd, (unsigned char *)into + done, length - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        done += (size_t)got;
+    }
+    return done;
+}
+
+struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t error_size)
 {
     unsigned char magic[TRACE_MAGIC_SIZE];
     struct trace_reader *reader = calloc(1, sizeof *reader);
+    struct stat status;
     if (!reader)
         abort();
     live_init(&reader->live);
-    reader->file = file;
-    if (fseeko(reader->file, 0, SEEK_END) == 0)
-        reader->info.file_bytes = (uint64_t)ftello(reader->file);
-    rewind(reader->file);
-    size_t got = fread(magic, 1, sizeof magic, reader->file);
+    reader->fd = fd;
+    if (fstat(fd, &status) == 0)
+        reader->info.file_bytes = (uint64_t)status.st_size;
+    size_t got = trace_read_at(reader, 0, magic, sizeof magic);
     if (got < sizeof magic || memcmp(magic, TRACE_MAGIC, 7) != 0) {
         snprintf(error, error_size, "%s is not a fragbench trace%s", name,
                  not_a_trace_reason(magic, got, reader->info.file_bytes));
@@ -115,26 +131,62 @@ struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error
     return reader;
 }
 
+/* An unnamed temporary file, read and written (in $TMPDIR, else /tmp, as tmpfile's but without a FILE): -1. */
+static int temporary_file(void)
+{
+    const char *directory = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    char name[4096]; /* a file system without O_TMPFILE: a named file, unlinked at once */
+    if (snprintf(name, sizeof name, "%s/fragbench-trace-XXXXXX", directory) >= (int)sizeof name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if ((fd = mkostemp(name, O_CLOEXEC)) >= 0)
+        unlink(name);
+    return fd;
+}
+
+/* zstd's last line that is not blank (its reason), from the end of the file it wrote its stderr to. */
+static void last_said(int complaint, char *said, size_t said_size)
+{
+    char tail[1024];
+    off_t end = lseek(complaint, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof tail - 1 ? end - (off_t)sizeof tail + 1 : 0;
+    ssize_t got = end > 0 ? pread(complaint, tail, (size_t)(end - from), from) : 0;
+    tail[got > 0 ? got : 0] = '\0';
+    *said = '\0';
+    for (char *line = tail, *next; *line; line = next) {
+        size_t length = strcspn(line, "\r\n");
+        next = line + length + (line[length] != '\0');
+        if (line[strspn(line, " \r\n")] != '\0' && line[strspn(line, " ")] != '\n')
+            snprintf(said, said_size, "%.*s", (int)length, line);
+    }
+    for (size_t length = strlen(said); length > 0 && said[length - 1] == ' '; length--)
+        said[length - 1] = '\0';
+}
+
 /*
  * A trace compressed with zstd (it starts with zstd's frame magic), decompressed by Debian's zstd program into an
- * unnamed temporary file: the reader seeks, which a stream of the decompressor could not do. NULL with a message.
+ * unnamed temporary file: the reader seeks, which a stream of the decompressor could not do. -1 with a message.
  */
-static FILE *decompressed(const char *path, char *error, size_t error_size)
+static int decompressed(const char *path, char *error, size_t error_size)
 {
-    FILE *plain = tmpfile(), *complaint = tmpfile(); /* zstd's output, and what it says on stderr */
+    int plain = temporary_file(), complaint = temporary_file(); /* zstd's output, and what it says on stderr */
     int status = 0;
-    if (!plain || !complaint) {
+    if (plain < 0 || complaint < 0) {
         snprintf(error, error_size, "cannot make a temporary file to decompress %s: %s", path, strerror(errno));
-        if (plain)
-            fclose(plain);
-        if (complaint)
-            fclose(complaint);
-        return NULL;
+        if (plain >= 0)
+            close(plain);
+        if (complaint >= 0)
+            close(complaint);
+        return -1;
     }
     pid_t child = fork(), waited = -1;
     if (child == 0) {
-        dup2(fileno(plain), STDOUT_FILENO);
-        dup2(fileno(complaint), STDERR_FILENO);
+        dup2(plain, STDOUT_FILENO);
+        dup2(complaint, STDERR_FILENO);
         execlp("zstd", "zstd", "-d", "-c", "-q", "--", path, (char *)NULL);
         _exit(127);
     }
@@ -142,43 +194,37 @@ static FILE *decompressed(const char *path, char *error, size_t error_size)
         ; /* a signal the caller handles (the runner's SIGINT) does not leave zstd unwaited for */
     if (child < 0) {
         snprintf(error, error_size, "cannot start zstd to decompress %s: %s", path, strerror(errno));
-        fclose(plain);
-        fclose(complaint);
-        return NULL;
+        close(plain);
+        close(complaint);
+        return -1;
     }
     if (waited != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         /* zstd's own words (its last line) go into the message rather than onto the terminal before it. */
-        char said[256] = "", line[256];
-        rewind(complaint);
-        while (fgets(line, sizeof line, complaint))
-            if (line[strspn(line, " \r\n")] != '\0')
-                snprintf(said, sizeof said, "%.*s", (int)strcspn(line, "\r\n"), line);
-        for (size_t end = strlen(said); end > 0 && said[end - 1] == ' '; end--)
-            said[end - 1] = '\0';
+        char said[256];
+        last_said(complaint, said, sizeof said);
         snprintf(error, error_size, "%s is compressed with zstd, and %s%s%s%s", path,
                  waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 127
                      ? "the zstd program is missing (apt-get install zstd)"
                      : "zstd could not decompress it",
                  *said ? " (zstd: " : "", said, *said ? ")" : "");
-        fclose(plain);
-        fclose(complaint);
-        return NULL;
+        close(plain);
+        close(complaint);
+        return -1;
     }
-    fclose(complaint);
-    rewind(plain);
+    close(complaint);
     return plain;
 }
 
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
 {
     unsigned char start[4] = {0};
-    FILE *file = fopen(path, "rbe");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat status = {.st_size = 0};
-    if (!file) {
+    if (fd < 0) {
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
-    if (fstat(fileno(file), &status) == 0 && !S_ISREG(status.st_mode)) {
+    if (fstat(fd, &status) == 0 && !S_ISREG(status.st_mode)) {
         const char *kind = S_ISFIFO(status.st_mode)   ? "a pipe"
                            : S_ISCHR(status.st_mode)  ? "a character device"
                            : S_ISBLK(status.st_mode)  ? "a block device"
@@ -189,16 +235,17 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         else
             snprintf(error, error_size, "%s is %s, not a trace file: the reader seeks in a trace, so save it to a "
                      "file first", path, kind);
-        fclose(file);
+        close(fd);
         return NULL;
     }
-    bool compressed = fread(start, 1, sizeof start, file) == sizeof start && !memcmp(start, TRACE_ZSTD_MAGIC, sizeof start);
+    bool compressed = pread(fd, start, sizeof start, 0) == (ssize_t)sizeof start &&
+                      !memcmp(start, TRACE_ZSTD_MAGIC, sizeof start);
     if (compressed) {
-        fclose(file);
-        if (!(file = decompressed(path, error, error_size)))
+        close(fd);
+        if ((fd = decompressed(path, error, error_size)) < 0)
             return NULL;
     }
-    struct trace_reader *reader = trace_open_stream(file, path, error, error_size);
+    struct trace_reader *reader = trace_open_fd(fd, path, error, error_size);
     if (reader) {
         reader->info.compressed = compressed;
         reader->info.stored_bytes = (uint64_t)status.st_size;
@@ -218,8 +265,7 @@ void trace_close(struct trace_reader *reader)
     trace_drop_cursors(reader);
     live_free(&reader->live);
     free(reader->rows);
-    if (reader->file)
-        fclose(reader->file);
+    close(reader->fd);
     free(reader->chunks);
     free(reader->spans);
     free(reader);

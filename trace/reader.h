@@ -74,8 +74,9 @@ struct trace_reader;
 /* Opens and indexes a trace; returns NULL with what is wrong in error (not a trace, a future version, unreadable). */
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size);
 
-/* The same for an open stream (seekable), which the reader then owns and closes; name is for messages. */
-struct trace_reader *trace_open_stream(FILE *file, const char *name, char *error, size_t error_size);
+/* The same for a file open on fd (read with pread: a regular file), which the reader then owns and closes; name is
+   for messages. */
+struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t error_size);
 
 const struct trace_info *trace_info(const struct trace_reader *reader);
 

@@ -114,7 +114,9 @@ cure_allocs=$(echo $CURE_ALLOCS | tr ' ' ',')
 
 # The traces are checked before anything runs (bad input stops make compare at once, not after the matrix): each
 # must read as a trace, and its name must not be a case's of this matrix (its rows would join that case's). What
-# fb-trace info says of each gives the estimate the time its events span (NAME=MS), for a trace it has no replay of.
+# fb-trace info says of each gives the estimate the time its events span (NAME=MS), for a trace it has no replay of;
+# three times that for a trace of more than one thread, whose calls wait for each other's (docs/replay.md#speed:
+# such replays took 1.4 to 6.6 times their span, alone or two at a time).
 trace_spans=""
 for trace in ${TRACES:-}; do
     if ! said=$(build/fb-trace info "$trace" 2>&1); then
@@ -123,7 +125,9 @@ for trace in ${TRACES:-}; do
         echo "fragbench: TRACES: ${said#fb-trace: }; nothing ran; $earlier_state" >&2
         exit 2
     fi
-    trace_spans="$trace_spans $(trace_name "$trace")=$(echo "$said" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p' | awk '{ printf "%.0f", $1 * 1000 }')"
+    threads=$(echo "$said" | sed -n 's/^threads: \([0-9]*\).*/\1/p')
+    trace_spans="$trace_spans $(trace_name "$trace")=$(echo "$said" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p' |
+        awk -v threads="${threads:-1}" '{ printf "%.0f", $1 * 1000 * (threads > 1 ? 3 : 1) }')"
 done
 for name in $(trace_names); do
     case " $CASES $cures " in *" $name "*)

@@ -86,6 +86,12 @@ for alloc in $ALLOCS; do
              END { print (bad ? "off: " last : "exact") }')
     expect "threads_live_heap_moves_exactly_with_the_programs_frees_under_$alloc" "$got" "$got" = exact
 done
+# fb-trace info says how many threads a replay makes again (make compare's estimate triples a threaded trace's
+# span): as many as the threads that made calls in its events.
+said=$($TRACE info "$tmp/threads-glibc.trace" | sed -n 's/^threads: \([0-9]*\) (a replay makes them again)$/\1/p')
+counted=$($TRACE events "$tmp/threads-glibc.trace" | awk '{ print $2 }' | sort -u | grep -c .)
+expect trace_info_counts_the_threads_a_replay_makes "said ${said:-nothing}, $counted in the events" \
+    "${said:-0}" = "$counted" -a "$counted" -gt 2
 
 # ---- fork, exec, a crash, a program that allocates nothing.
 "$FB" --quiet --record="$tmp/fork.trace" -- build/tests/record_threads fork >/dev/null 2>"$tmp/fork.err"

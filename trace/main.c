@@ -12,7 +12,7 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-trace info TRACE     the program, the allocator, the state, the counts, the live heap's peak\n"
+    fputs("usage: fb-trace info TRACE     the program, its threads, the allocator, the state, the counts, the live heap's peak\n"
           "       fb-trace events TRACE   every event in time order: ns image.thread op size alignment pointer\n"
           "                               (a release's size is the block's; a mark's, its number; a cpu\n"
           "                               note's, the process's CPU time in ns)\n"
@@ -48,6 +48,8 @@ static int print_info(const char *path)
         printf("trace: %s (%s, format %u, %s)\n", path, file_size, info->version, state);
     printf("program: %s (pid %" PRIu32 "), %u image%s%s%s\n", info->exe, info->pid, info->images,
            info->images == 1 ? "" : "s", info->images > 1 ? ", the last " : "", info->images > 1 ? info->last_exe : "");
+    printf("threads: %" PRIu32 "%s (a replay makes them again)\n", info->last_image_threads,
+           info->images > 1 ? " in the last image" : "");
     printf("allocator: %s%s%s", *info->allocator ? info->allocator : "(not named)", *info->allocator_version ? " " : "",
            info->allocator_version);
     if (*info->allocator_profile)

@@ -490,6 +490,19 @@ static void print_dry_run(FILE *out, const struct options *options, const struct
     fputc('\n', out);
 }
 
+/*
+ * Standard input, output and error opened on /dev/null where the caller closed them (./run >&- 2>&-): else the
+ * runner's own pipes and files would take descriptors 0 to 2, and its children, its messages and zstd's output
+ * would go into them (a replay of a .zst trace ended at exit 2 so).
+ */
+static void open_standard_descriptors(void)
+{
+    /* In order, so the lowest free descriptor open returns is the one closed: each takes its own number. */
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+            (void)open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -504,6 +517,7 @@ int main(int argc, char **argv)
     FILE *csv = NULL, *console = stdout;
     int code = EXIT_CLEAN;
 
+    open_standard_descriptors();
     if (options_parse(argc, argv, &options, error, sizeof error) != 0) {
         fail_input(error);
         return EXIT_BAD_INPUT;

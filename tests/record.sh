@@ -548,6 +548,19 @@ cp "$tmp/jq.trace.zst" "$tmp/renamed.trace"
 renamed=$($TRACE info "$tmp/renamed.trace" | head -n 1)
 expect a_compressed_trace_is_known_by_its_magic_not_its_name "$renamed" \
     "$(echo "$renamed" | sed 's/^trace: [^ ]* //')" = "$(echo "$sizes" | sed 's/^trace: [^ ]* //')"
+# A .zst is read through a temporary file: in /tmp where $TMPDIR names none that can be had (as tmpfile does), and
+# with the caller's standard output and error closed (the temporary files once became descriptors 1 and 2, and
+# zstd, started on them, lost its output: "Bad file descriptor").
+got="$(TMPDIR=/nonexistent $TRACE info "$tmp/jq.trace.zst" 2>&1 | head -n 1)"
+got="$got | $("$FB" --quiet --replay="$tmp/jq.trace.zst" --csv="$tmp/closed.csv" >&- 2>&-; echo "exit $?, $(grep -c ',Exit,' "$tmp/closed.csv") Exit row")"
+expect a_zst_reads_with_tmpdir_missing_and_the_standard_outputs_closed "$got" \
+    "$(echo "$got" | sed 's/^trace: [^ ]* //')" = "$(echo "$sizes" | sed 's/^trace: [^ ]* //') | exit 0, 1 Exit row"
+# A named pipe no program writes to is refused at once with the pipe's message (reading it would wait for a writer).
+mkfifo "$tmp/fifo.trace"
+got=$(timeout 20 $TRACE info "$tmp/fifo.trace" 2>&1 >/dev/null; echo ":$?")
+expect fb_trace_refuses_a_named_pipe_without_waiting_for_a_writer "$got" \
+    "$got" = "fb-trace: $tmp/fifo.trace is a pipe, not a trace file: the reader seeks in a trace, so save it to a file first
+:2"
 # The run's own report, printed before zstd has compressed the file, says whose size it gives.
 printf '[1,2,3]\n' >"$tmp/small.json"
 "$FB" --record="$tmp/small.trace.zst" -- jq -c 'map(.)' "$tmp/small.json" >"$tmp/small-zst.out" 2>&1

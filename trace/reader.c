@@ -131,20 +131,40 @@ struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t
     return reader;
 }
 
-/* An unnamed temporary file, read and written (in $TMPDIR, else /tmp, as tmpfile's but without a FILE): -1. */
+/* An unnamed temporary file in directory, read and written: -1 with errno. */
+static int temporary_file_in(const char *directory)
+{
+    int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        char name[4096]; /* a file system without O_TMPFILE: a named file, unlinked at once */
+        if (snprintf(name, sizeof name, "%s/fragbench-trace-XXXXXX", directory) >= (int)sizeof name) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if ((fd = mkostemp(name, O_CLOEXEC)) >= 0)
+            unlink(name);
+    }
+    return fd;
+}
+
+/*
+ * An unnamed temporary file, as tmpfile's but without a FILE: in $TMPDIR where it can be made there, else in /tmp
+ * (where tmpfile makes it, whatever $TMPDIR says). Never descriptor 0, 1 or 2, even with those closed: zstd's
+ * output goes to it through dup2 onto 1 or 2, which would keep the close-on-exec flag of a descriptor already there.
+ */
 static int temporary_file(void)
 {
-    const char *directory = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return fd;
-    char name[4096]; /* a file system without O_TMPFILE: a named file, unlinked at once */
-    if (snprintf(name, sizeof name, "%s/fragbench-trace-XXXXXX", directory) >= (int)sizeof name) {
-        errno = ENAMETOOLONG;
-        return -1;
+    const char *directory = getenv("TMPDIR");
+    int fd = directory && *directory ? temporary_file_in(directory) : -1;
+    if (fd < 0)
+        fd = temporary_file_in("/tmp");
+    if (fd >= 0 && fd <= STDERR_FILENO) {
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = moved;
     }
-    if ((fd = mkostemp(name, O_CLOEXEC)) >= 0)
-        unlink(name);
     return fd;
 }
 
@@ -218,7 +238,7 @@ static int decompressed(const char *path, char *error, size_t error_size)
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
 {
     unsigned char start[4] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a pipe without a writer: said below, not waited on */
     struct stat status = {.st_size = 0};
     if (fd < 0) {
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));

@@ -693,8 +693,6 @@ expect replay_alone_ends_where_the_runners_does_under_jemalloc "Exit alone $alon
 python3 -c "import json; print(json.dumps([{'id': i, 'name': 'user%d' % i, 'tags': ['a%d' % (i % 7), 'b%d' % (i % 13)], 'n': {'x': i, 'y': [1, 2, 3]}} for i in range(50000)]))" >"$tmp/r.json"
 mkdir -p "$tmp/a-longer-directory-name"
 cp "$tmp/r.json" "$tmp/a-longer-directory-name/the-reference-document.json"
-# growth CSV CASE: anonymous RSS at Exit above Start, kB, under jemalloc.
-growth() { echo $(( $(value "$1" "$2" jemalloc Exit anon_kb) - $(value "$1" "$2" jemalloc Start anon_kb) )); }
 got=""
 for doc in "$tmp/r.json" "$tmp/a-longer-directory-name/the-reference-document.json" "no HOME:$tmp/r.json"; do
     unset_home=()
@@ -704,14 +702,15 @@ for doc in "$tmp/r.json" "$tmp/a-longer-directory-name/the-reference-document.js
     env "${unset_home[@]}" "$FB" --quiet --alloc=jemalloc --csv="$tmp/sides-real.csv" -- jq -c 'map(.id)' "$doc" \
         >/dev/null 2>&1
     "$FB" --quiet --alloc=jemalloc --replay="$tmp/sides.trace" --csv="$tmp/sides-replay.csv" >/dev/null 2>&1
-    real=$(growth "$tmp/sides-real.csv" jq 2>/dev/null) replayed=$(growth "$tmp/sides-replay.csv" sides 2>/dev/null)
-    got="$got ${unset_home[*]:+HOME unset, }$(basename "$doc"): jq ${real:-?} kB, replay ${replayed:-?} kB$(awk -v a="${real:-0}" -v b="${replayed:-0}" \
-        'BEGIN { d = a - b; if (d < 0) d = -d; if (a < 10000 || d > (a / 10 > 4096 ? a / 10 : 4096)) print " (off)" }');"
+    real=$(growth "$tmp/sides-real.csv" jq jemalloc Exit anon_kb anon_kb)
+    replayed=$(growth "$tmp/sides-replay.csv" sides jemalloc Exit anon_kb anon_kb)
+    got="$got ${unset_home[*]:+HOME unset, }$(basename "$doc"): jq $real kB, replay $replayed kB, $(within "$real" "$replayed" 10000);"
 done
-expect replay_under_jemalloc_follows_jq_to_its_side_of_the_edge "$got" "$(echo "$got" | grep -c -e '(off)' -e '?')" = 0
+expect replay_under_jemalloc_follows_jq_to_its_side_of_the_edge "$got" "$(echo "$got" | grep -c off)" = 0
 
 # Under glibc, CPython's heap at Exit after rounds that free what they build is one of two (80 or 105 MB): its top
-# trimmed at its end or not, by how the string hashes laid it out (PYTHONHASHSEED 1 and 2 land apart here). Each
+# trimmed at its end or not, by how its string hashes and its environment laid it out (the two seeds here land apart
+# in some runs, together in others: the trace path in the environment moves it too). Each
 # trace replayed under glibc lands where its recording did: with the trace reader's stdio buffer (4 kB before the
 # first call) two of four recordings' replays landed on the other side.
 got=""
@@ -720,12 +719,11 @@ for seed in 1 2; do
     env PYTHONHASHSEED=$seed PYTHONMALLOC=malloc "$FB" --quiet --record="$tmp/rounds.trace" --csv="$tmp/rounds-recorded.csv" \
         -- /usr/bin/python3 tests/rounds_that_free.py 6 150000 >/dev/null 2>&1
     "$FB" --quiet --replay="$tmp/rounds.trace" --csv="$tmp/rounds-replay.csv" >/dev/null 2>&1
-    recorded=$(( $(value "$tmp/rounds-recorded.csv" python3 glibc Exit anon_kb) - $(value "$tmp/rounds-recorded.csv" python3 glibc Start anon_kb) ))
-    replayed=$(( $(value "$tmp/rounds-replay.csv" rounds glibc Exit anon_kb) - $(value "$tmp/rounds-replay.csv" rounds glibc Start anon_kb) ))
-    got="$got seed $seed: recorded $recorded kB, replayed $replayed kB$(awk -v a="$recorded" -v b="$replayed" \
-        'BEGIN { d = a - b; if (d < 0) d = -d; if (a < 10000 || d > (a / 10 > 4096 ? a / 10 : 4096)) print " (off)" }');"
+    recorded=$(growth "$tmp/rounds-recorded.csv" python3 glibc Exit anon_kb anon_kb)
+    replayed=$(growth "$tmp/rounds-replay.csv" rounds glibc Exit anon_kb anon_kb)
+    got="$got seed $seed: recorded $recorded kB, replayed $replayed kB, $(within "$recorded" "$replayed" 10000);"
 done
-expect replay_under_glibc_lands_where_its_recording_did_on_the_trim_edge "$got" "$(echo "$got" | grep -c '(off)')" = 0
+expect replay_under_glibc_lands_where_its_recording_did_on_the_trim_edge "$got" "$(echo "$got" | grep -c off)" = 0
 
 # Side by side (--jobs=2) the reference trace's replays hold what they hold one at a time: RSS at the recording's
 # peak and at Exit within 2% or 1 MB under three profiles that purge at once or never (a timer's would differ by chance).

@@ -180,7 +180,7 @@ static void last_said(int complaint, char *said, size_t said_size)
     for (char *line = tail, *next; *line; line = next) {
         size_t length = strcspn(line, "\r\n");
         next = line + length + (line[length] != '\0');
-        if (line[strspn(line, " \r\n")] != '\0' && line[strspn(line, " ")] != '\n')
+        if (strspn(line, " ") < length) /* not blank: something but spaces before the line's end */
             snprintf(said, said_size, "%.*s", (int)length, line);
     }
     for (size_t length = strlen(said); length > 0 && said[length - 1] == ' '; length--)

@@ -251,6 +251,10 @@ $(BUILD)/bench/replay_floor: bench/replay_floor.c replay/calls.c replay/private_
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -Itrace -Ireplay -o $@ $< replay/calls.c replay/private_alloc.c \
 	    $(TRACE_READER_PRIVATE) cases/lib/allocator.c cases/lib/probe.c -ldl
 
+# A threaded service in small, for the replay's threaded fidelity (docs/replay.md, Not done yet; docs/reproducing.md).
+$(BUILD)/bench/shared_ring: bench/shared_ring.c | $(BUILD)/bench
+	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<
+
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -c -o $@ $<

@@ -186,9 +186,7 @@ static int check_small_block(struct trace_reader *reader, uint32_t kind, const u
     if (reader->info.version < TRACE_VERSION_BLOCKS_CHECKED || kind == TRACE_BLOCK_CHECK)
         return 0;
     unsigned char check[TRACE_CHECK_BLOCK_SIZE];
-    size_t got = trace_read_at(reader, reader->index_at, check, sizeof check);
-    reader->index_at += got;
-    if (got < sizeof check) {
+    if (trace_read_at(reader, offset + TRACE_BLOCK_HEAD + length, check, sizeof check) < sizeof check) {
         reader->info.cut_block = true;
         return 1;
     }
@@ -207,11 +205,9 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
 {
     unsigned char head[TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED], *payload = NULL;
     size_t capacity = 0;
-    uint64_t offset = TRACE_MAGIC_SIZE;
-    reader->index_at = offset;
+    uint64_t offset = TRACE_MAGIC_SIZE; /* the block's; its payload at offset + TRACE_BLOCK_HEAD */
     for (;;) {
         size_t got = trace_read_at(reader, offset, head, TRACE_BLOCK_HEAD);
-        reader->index_at = offset + got;
         if (got == 0)
             break;
         if (got < TRACE_BLOCK_HEAD) {
@@ -231,7 +227,8 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                                (unsigned long long)offset);
             }
             if (length < TRACE_CHUNK_FIXED ||
-                trace_read_at(reader, reader->index_at, head + TRACE_BLOCK_HEAD, TRACE_CHUNK_FIXED) < TRACE_CHUNK_FIXED) {
+                trace_read_at(reader, offset + TRACE_BLOCK_HEAD, head + TRACE_BLOCK_HEAD, TRACE_CHUNK_FIXED) <
+                    TRACE_CHUNK_FIXED) {
                 if (length < TRACE_CHUNK_FIXED) {
                     free(payload);
                     return trace_failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
@@ -240,7 +237,6 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                 reader->info.cut_block = true;
                 break;
             }
-            reader->index_at = offset + TRACE_BLOCK_HEAD + length;
             if (offset + TRACE_BLOCK_HEAD + length > reader->info.file_bytes) {
                 reader->info.cut_block = true;
                 break;
@@ -267,9 +263,7 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))
                 abort();
-            size_t read = trace_read_at(reader, reader->index_at, payload, length);
-            reader->index_at += read;
-            if (read < length) {
+            if (trace_read_at(reader, offset + TRACE_BLOCK_HEAD, payload, length) < length) {
                 reader->info.cut_block = true;
                 break;
             }

@@ -56,7 +56,6 @@ struct trace_reader {
      * and with it whether 8 MiB of free extents merged (and were purged at once) or not (docs/replay.md).
      */
     int fd;
-    uint64_t index_at;           /* where trace_index_blocks reads next */
     struct trace_info info;
     struct chunk_ref *chunks;
     size_t chunk_count;

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "probe.h"
 #include "reader.h"
@@ -124,12 +122,12 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
 }
 
 /*
- * Whether the trace is whole: 0, or 2 with the message printed. Checked in a child process: opening the trace uses
- * the C library's stdio (its FILE and buffer, and zstd's pipe for a compressed trace), which goes through the
- * allocator under test, and a replay run alone after that check ended 11 MB above the runner's (which checks it
- * itself and passes --partial) under jemalloc: the allocator's state before the first call moves its answer.
+ * Whether the trace is whole: 0, or 2 with the message printed. Checked in this process: the trace reader's tables
+ * come from the replayer's own allocator and it reads with pread, so nothing of the check is left in the allocator
+ * under test (it once used stdio, whose FILE and buffer were, and a replay run alone ended 11 MB above the runner's
+ * under jemalloc, until the check ran in a child process; tests/replay.sh compares the two).
  */
-static int check_here(const char *path)
+static int check_whole(const char *path)
 {
     char error[1024];
     struct trace_reader *reader = trace_open(path, error, sizeof error);
@@ -143,23 +141,6 @@ static int check_here(const char *path)
     if (reader)
         trace_close(reader);
     return whole ? 0 : 2;
-}
-
-static int check_whole(const char *path)
-{
-    fflush(NULL);
-    pid_t child = fork();
-    if (child == 0)
-        _exit(check_here(path));
-    int status = 0;
-    if (child > 0 && waitpid(child, &status, 0) == child) {
-        if (WIFEXITED(status))
-            return WEXITSTATUS(status) == 2 ? 2 : 0;
-        fprintf(stderr, "fb-replay: checking %s: the checking process died of signal %d\n", path, WTERMSIG(status));
-        return 2;
-    }
-    /* No child to check it (fork failed, or none to wait for where SIGCHLD is ignored): checked here, as before. */
-    return check_here(path);
 }
 
 int main(int argc, char **argv)

@@ -675,9 +675,9 @@ expect slides_check_nothing_of_a_stopped_trace_without_the_recordings_rows "$got
 expect replay_plot_of_a_stopped_trace_draws_no_recorded_rss "$(cat "$tmp/stopped-slides/plots/stopped-replay.gp" 2>&1 | tail -4)" \
     "$(grep -c '^has_recorded_rss = 0$' "$tmp/stopped-slides/plots/stopped-replay.gp")" = 1
 
-# fb-replay alone checks that the trace is whole in a child process: the check's stdio (through the allocator under
-# test) once left jemalloc in another state, and the reference trace's replay ended 11 MB above the runner's, which
-# checks it itself and passes --partial.
+# fb-replay alone checks that the trace is whole, and leaves nothing of the check in the allocator under test: the
+# check's stdio once left jemalloc in another state, and the reference trace's replay ended 11 MB above the runner's,
+# which checks it itself and passes --partial.
 alone=$(LD_PRELOAD=libjemalloc.so.2 build/fb-replay --time=fast results/jq.trace.zst 2>&1 | sed -n 's/^Exit: \([0-9]*\) kB used$/\1/p')
 asked=$(LD_PRELOAD=libjemalloc.so.2 build/fb-replay --time=fast --partial results/jq.trace.zst 2>&1 | sed -n 's/^Exit: \([0-9]*\) kB used$/\1/p')
 expect replay_alone_ends_where_the_runners_does_under_jemalloc "Exit alone $alone kB, with --partial $asked kB" \

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "own_threads.h"
 #include "pipeline.h"
 #include "private_alloc.h"
 #include "replay.h"
@@ -442,20 +443,17 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
 
 /*
  * Whether a one-thread trace is read in a thread of its own beside the calls (replay_one_thread), or read and
- * replayed in the main thread: the calls' own time is mostly the page faults of a growing heap, and a call
- * handed to the other core costs about a cache line's trip each way. Where the recording's RSS peaked at 4 bytes
- * or more per byte of trace (jq's traces: 25 to 35; its replay takes about 15% less wall time so), the reading
- * is worth moving beside the calls; below (a trace of small blocks reused: 0.2), it is not (its replay took 2.5
- * times as long). A trace without the recording's rows is replayed in one thread.
+ * replayed in the main thread: beside them wherever the replay may run on two cores. Measured on 2026-12-06
+ * (--time=fast, each way in turn): CPython's trace (11 M events, 953 k blocks live at its peak, whose lookups
+ * miss the cache) took 0.62 to 0.70 s read beside the calls against 0.93 to 1.25 s in the main thread under
+ * glibc, jemalloc, tcmalloc and mimalloc; jq's, 15% less; a trace of small blocks reused (4 live) 0.20 to 0.26 s
+ * against 0.21; two such replays at once (--jobs) took the same either way. On one core (taskset) the reading
+ * thread made each 10 to 30% slower: there the trace is read in the main thread.
  */
-static bool faults_outweigh_reading(const struct trace_info *info)
+static bool two_cores_or_more(void)
 {
-    enum { RSS_BYTES_PER_TRACE_BYTE = 4 };
-    uint64_t peak_kb = 0;
-    for (size_t i = 0; i < info->row_count; i++)
-        if (info->rows[i].rss_kb > peak_kb)
-            peak_kb = info->rows[i].rss_kb;
-    return peak_kb * 1024 >= RSS_BYTES_PER_TRACE_BYTE * info->file_bytes;
+    cpu_set_t cpus;
+    return sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
 }
 
 /* A reading thread: the trace read beside the calls, which the main thread makes. */
@@ -479,7 +477,7 @@ static int start_reading(pthread_t *thread, void *(*body)(void *), struct readin
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setstack(&attributes, stack, READING_STACK);
-    int failed = pthread_create(thread, &attributes, body, reading);
+    int failed = own_thread_create(thread, &attributes, body, reading);
     pthread_attr_destroy(&attributes);
     if (failed)
         private_stack_free();
@@ -529,13 +527,30 @@ static int replay_threads(struct replay *replay, char *error, size_t error_size)
 }
 
 /*
+ * The calls the reading thread may read ahead of the main thread (pipe_open): one per 8 bytes of trace, and no
+ * more than one per 16 bytes of the recording's largest live heap where its rows tell it. The reading thread
+ * falls behind where its live set doubles (each live block moved: jq's last doubling, to 8 M slots, takes a
+ * tenth of a second), and a lead that covers it made jq's replay 7 to 10% faster than a quarter of it; a trace
+ * of a few blocks reused over and over (tests/replay.sh's churn, 19 MB, 4 blocks live) has no such stretch, and
+ * its ring of 16 MiB was most of the replay's RSS.
+ */
+static uint64_t reading_lead(const struct trace_info *info)
+{
+    uint64_t lead = info->file_bytes / 8, peak_live_bytes = 0;
+    for (size_t i = 0; i < info->row_count; i++)
+        if (info->rows[i].live_bytes > peak_live_bytes)
+            peak_live_bytes = info->rows[i].live_bytes;
+    return peak_live_bytes && peak_live_bytes / 16 < lead ? peak_live_bytes / 16 : lead; /* rows, with live bytes */
+}
+
+/*
  * A one-thread trace: read in a thread of the replay's, its calls made in the main thread (pipeline.c). Where
  * that thread cannot be had (no memory for its stack, no thread), the trace is read in the main thread instead.
  */
 static int replay_one_thread(struct replay *replay, char *error, size_t error_size)
 {
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
-    replay->pipe = pipe_open(replay->info->file_bytes);
+    replay->pipe = pipe_open(reading_lead(replay->info));
     pthread_t reader;
     int failed = start_reading(&reader, read_and_queue, &reading);
     if (!failed) {
@@ -564,7 +579,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     /* The last image's threads alone: a launcher's second thread would put a one-thread program's calls in a
        replay thread (under glibc another arena than the main thread's, which served them when recorded). */
     replay.threaded = replay.info->last_image_threads > 1;
-    bool piped = !replay.threaded && faults_outweigh_reading(replay.info);
+    bool piped = !replay.threaded && two_cores_or_more();
     /* The live set's tags: handles (below 2^30) where threads make the calls, else the replay's blocks. */
     if (replay.threaded || piped)
         trace_keep_small_tags(replay.reader);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "own_threads.h"
+#include "private_alloc.h"
 #include "probe.h"
 #include "reader.h"
 #include "replay.h"
@@ -180,6 +182,12 @@ int main(int argc, char **argv)
                 "the program that is not among its events (a buffer the program never wrote, or a chunk lost): the "
                 "replay has no row for them.\n",
                 options.trace, outcome.rows_without_mark, outcome.row_without_mark);
+    if (warnings && own_thread_tables_outside())
+        fprintf(stderr,
+                "fb-replay: warning: %" PRIu64 " of the replay's threads started while all %d slots for their C "
+                "library tables were taken: those tables (about 300 bytes each) are blocks of the allocator under "
+                "test, beside the program's.\n",
+                own_thread_tables_outside(), PRIVATE_TABLE_SLOTS);
     if (probe_output_error()) {
         fprintf(stderr, "fb-replay: cannot write to standard output: %s\n", strerror(probe_output_error()));
         return 2;

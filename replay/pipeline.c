@@ -69,7 +69,7 @@ struct call_pipe {
     pthread_cond_t wake;
 };
 
-struct call_pipe *pipe_open(uint64_t trace_bytes)
+struct call_pipe *pipe_open(uint64_t lead)
 {
     /* The private allocator's blocks are aligned to 16 bytes; the shared counters' lines want 64. */
     void *allocated = private_calloc(1, sizeof(struct call_pipe) + alignof(struct call_pipe));
@@ -79,7 +79,7 @@ struct call_pipe *pipe_open(uint64_t trace_bytes)
                                       ~(uintptr_t)(alignof(struct call_pipe) - 1));
     pipe->allocated = allocated;
     pipe->ring_size = RING_MIN;
-    while (pipe->ring_size < RING_MAX && pipe->ring_size < trace_bytes / 8)
+    while (pipe->ring_size < RING_MAX && pipe->ring_size < lead)
         pipe->ring_size *= 2;
     if (!(pipe->ring = private_malloc(pipe->ring_size * sizeof *pipe->ring)))
         abort();

@@ -17,11 +17,11 @@
 struct call_pipe;
 
 /*
- * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds a call
- * entry (16 bytes: most calls are one, a realloc two) for every 8 bytes of the trace, from 4096 to 1 048 576
- * entries (16 MiB): what the reading thread may read ahead.
+ * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds lead call
+ * entries (16 bytes: most calls are one, a realloc two), made a power of two from 4096 to 1 048 576 (16 MiB):
+ * what the reading thread may read ahead (replay_one_thread says how many).
  */
-struct call_pipe *pipe_open(uint64_t trace_bytes);
+struct call_pipe *pipe_open(uint64_t lead);
 void pipe_close(struct call_pipe *pipe);
 
 /* Reader: an allocation (op, size, alignment) and the handle of its block; -1 with error when out of handles. */

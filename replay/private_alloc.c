@@ -207,6 +207,34 @@ void *private_realloc(void *pointer, size_t size)
     return moved;
 }
 
+/*
+ * The threads' tables: slots in an array of the program's own (zero pages until a slot in them is first taken,
+ * then written whole, so that what mincore counts RSS counts too), each taken and given back by an atomic flag.
+ */
+unsigned char private_thread_tables[PRIVATE_TABLE_SLOTS][PRIVATE_TABLE_SLOT] __attribute__((aligned(4096)));
+static _Atomic bool table_taken[PRIVATE_TABLE_SLOTS];
+
+void *private_thread_table(size_t size)
+{
+    if (size > PRIVATE_TABLE_SLOT)
+        return NULL;
+    for (size_t i = 0; i < PRIVATE_TABLE_SLOTS; i++) {
+        bool free_slot = false;
+        if (!atomic_load_explicit(&table_taken[i], memory_order_relaxed) &&
+            atomic_compare_exchange_strong(&table_taken[i], &free_slot, true)) {
+            memset(private_thread_tables[i], 0, PRIVATE_TABLE_SLOT);
+            return private_thread_tables[i];
+        }
+    }
+    return NULL;
+}
+
+void private_thread_table_free(void *table)
+{
+    size_t slot = (size_t)((unsigned char *)table - &private_thread_tables[0][0]) / PRIVATE_TABLE_SLOT;
+    atomic_store(&table_taken[slot], false);
+}
+
 void *private_stack(size_t size)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -275,5 +303,5 @@ size_t private_resident_bytes(void)
         resident += resident_in(regions[r], REGION);
     if (stack)
         resident += resident_in(stack, stack_length);
-    return resident;
+    return resident + resident_in(&private_thread_tables[0][0], sizeof private_thread_tables);
 }

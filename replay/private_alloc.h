@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_PRIVATE_ALLOC_H
 #define FRAGBENCH_PRIVATE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +30,24 @@ void *private_stack(size_t size);
 void private_stack_free(void);
 
 /*
+ * The C library's table of TLS blocks for a thread the replay starts (glibc's DTV), which pthread_create asks of
+ * calloc (own_threads.c): a zeroed slot of PRIVATE_TABLE_SLOT bytes, or NULL if size is larger or every slot is
+ * taken. Any thread may take or give back a slot at any time.
+ */
+enum { PRIVATE_TABLE_SLOT = 1024, PRIVATE_TABLE_SLOTS = 1024 };
+void *private_thread_table(size_t size);
+void private_thread_table_free(void *table);
+extern unsigned char private_thread_tables[PRIVATE_TABLE_SLOTS][PRIVATE_TABLE_SLOT];
+
+/* Whether block is one of those slots: a subtraction and a comparison, as every free of the replay asks it. */
+static inline bool private_is_thread_table(const void *block)
+{
+    return (uintptr_t)block - (uintptr_t)private_thread_tables < sizeof private_thread_tables;
+}
+
+/*
  * The bytes of memory this allocator holds resident now, to subtract from the rows' RSS: the resident pages
- * (mincore) of its regions, its large blocks and the reading thread's stack.
+ * (mincore) of its regions, its large blocks, the reading thread's stack and the threads' tables.
  */
 size_t private_resident_bytes(void);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "own_threads.h"
 #include "private_alloc.h"
 #include "replay.h"
 
@@ -404,7 +405,7 @@ static struct worker *worker_for(uint32_t thread, char *error, size_t error_size
         join_stopping();
     if (!(worker = worker_make(thread, error, error_size)))
         return NULL;
-    int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
+    int failed = own_thread_create(&worker->thread, NULL, worker_main, worker);
     if (failed) {
         private_free(worker->jobs);
         worker->jobs = NULL;

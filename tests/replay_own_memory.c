@@ -108,11 +108,41 @@ static void blocks_written_in_part_are_resident_only_in_part(void)
     private_free(array);
 }
 
+/*
+ * Every slot for the C library's thread tables taken (own_threads.c): 1 MiB, counted whole where RSS counts it;
+ * one more refused, as a table larger than a slot; a slot given back is taken again, zeroed.
+ */
+static void thread_tables_are_counted_refused_when_full_and_reused(void)
+{
+    int64_t own_before = own_kb_now();
+    uint64_t rss_before = rss_kb_now();
+    unsigned char *tables[PRIVATE_TABLE_SLOTS];
+    for (int i = 0; i < PRIVATE_TABLE_SLOTS; i++) {
+        CHECK((tables[i] = private_thread_table(288)) != NULL && private_is_thread_table(tables[i]));
+        tables[i][287] = 1;
+    }
+    int64_t own_grew = own_kb_now() - own_before;
+    printf("  own memory grew by %lld kB\n", (long long)own_grew);
+    CHECK(own_grew == PRIVATE_TABLE_SLOTS * PRIVATE_TABLE_SLOT / 1024);
+    check_same_growth(own_before, rss_before);
+    CHECK(private_thread_table(1) == NULL);
+    private_thread_table_free(tables[7]);
+    CHECK(private_thread_table(PRIVATE_TABLE_SLOT + 1) == NULL);
+    unsigned char *again = private_thread_table(PRIVATE_TABLE_SLOT);
+    CHECK(again == tables[7] && again[287] == 0);
+    unsigned char outside;
+    CHECK(!private_is_thread_table(&outside) && !private_is_thread_table(NULL));
+    CHECK(!private_is_thread_table(&private_thread_tables[0][0] + sizeof private_thread_tables));
+    for (int i = 0; i < PRIVATE_TABLE_SLOTS; i++)
+        private_thread_table_free(tables[i]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     RUN_TEST(a_table_read_before_it_is_written_is_counted_as_rss_counts_it);
     RUN_TEST(blocks_copied_by_realloc_are_counted_as_rss_counts_them);
     RUN_TEST(blocks_written_in_part_are_resident_only_in_part);
+    RUN_TEST(thread_tables_are_counted_refused_when_full_and_reused);
     return CHECK_EXIT_CODE();
 }

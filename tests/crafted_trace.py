@@ -30,3 +30,17 @@ def write(path, events, thread=0, rows=()):
     with open(path, 'wb') as out:
         out.write(b'FBTRACE\x01' + block(0x474d4921, image) + block(0x4b4e4843, chunk) + block(0x21444e45, end) +
                   (block(0x53574f52, row_bytes) if rows else b''))
+
+
+def write_threads(path, threads, end_ns=1000000):
+    """threads: {thread: events}, each thread's events (as write's) in a chunk of its own, based at 1000 ns;
+    the image ends at end_ns."""
+    image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
+    chunks = b''
+    for thread, events in sorted(threads.items()):
+        encoded = b''.join(varint(gap << 4 | op) + b''.join(varint(field) for field in fields)
+                           for gap, op, *fields in events)
+        chunks += block(0x4b4e4843, struct.pack('<IIIIQ', thread, 0, 0, 0, 1000) + encoded)
+    end = struct.pack('<QII', end_ns, 0, 0)
+    with open(path, 'wb') as out:
+        out.write(b'FBTRACE\x01' + block(0x474d4921, image) + chunks + block(0x21444e45, end))

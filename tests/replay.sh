@@ -234,6 +234,17 @@ build/fb-replay --time=fast "$tmp/many-threads.trace" >"$tmp/many-threads.rows" 
 code=$?
 expect trace_of_a_thread_numbered_past_a_million_reads_and_replays "fb-trace: $info; replay exit $code: $(cat "$tmp/many-threads.err")" \
     "$(echo "$info" | grep -c ', complete)$'):$code:$(grep -c '^Replay end: ' "$tmp/many-threads.rows")" = "1:0:1"
+# 1 100 threads alive at once (each allocates, then all free): the replay's threads' C library tables fill the
+# replay's 1 024 slots (its reading thread and 1 099 replay threads: 76 too many), and those left go to the
+# allocator under test, which it says, and replays all the same.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write_threads(sys.argv[1], {i: [(i + 1, t.MALLOC, 100, 2 * (0x555555550000 + i * 4096) + 1), (100000 - i, t.FREE, 1)]
+                             for i in range(1100)})' "$tmp/wide.trace"
+build/fb-replay --time=fast "$tmp/wide.trace" >"$tmp/wide.rows" 2>"$tmp/wide.err"
+code=$?
+expect replay_of_more_threads_than_table_slots_says_how_many_tables_went_to_the_allocator \
+    "exit $code: $(cat "$tmp/wide.err")" "$code:$(grep -c '^Replay end: ' "$tmp/wide.rows"):$(cat "$tmp/wide.err")" = \
+    "0:1:fb-replay: warning: 76 of the replay's threads started while all 1024 slots for their C library tables were taken: those tables (about 300 bytes each) are blocks of the allocator under test, beside the program's."
 # Past the replay's limit of 2^24 threads: refused once, before any run, as the other bad traces are.
 crafted "$tmp/too-many-threads.trace" $(((1 << 24) + 1))
 "$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/too-many-threads.trace" --csv="$tmp/too-many.csv" >/dev/null 2>"$tmp/too-many.err"

@@ -198,7 +198,7 @@ $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 $(BUILD)/tests/replay_own_memory: tests/replay_own_memory.c replay/private_alloc.c replay/private_alloc.h \
                                   tests/unit/check.h $(CASE_LIB_HDR) | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -Itests/unit -Icases/lib -Ireplay -o $@ tests/replay_own_memory.c replay/private_alloc.c
+	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Icases/lib -Ireplay -o $@ tests/replay_own_memory.c replay/private_alloc.c
 $(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
 	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 

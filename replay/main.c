@@ -182,12 +182,19 @@ int main(int argc, char **argv)
                 "the program that is not among its events (a buffer the program never wrote, or a chunk lost): the "
                 "replay has no row for them.\n",
                 options.trace, outcome.rows_without_mark, outcome.row_without_mark);
-    if (warnings && own_thread_tables_outside())
+    uint64_t without_slot, too_large;
+    own_thread_tables_outside(&without_slot, &too_large);
+    if (warnings && without_slot)
         fprintf(stderr,
                 "fb-replay: warning: %" PRIu64 " of the replay's threads started while all %d slots for their C "
                 "library tables were taken: those tables (about 300 bytes each) are blocks of the allocator under "
                 "test, beside the program's.\n",
-                own_thread_tables_outside(), PRIVATE_TABLE_SLOTS);
+                without_slot, PRIVATE_TABLE_SLOTS);
+    if (warnings && too_large)
+        fprintf(stderr,
+                "fb-replay: warning: %" PRIu64 " of the replay's threads' C library tables were larger than a slot "
+                "(%d bytes): those tables are blocks of the allocator under test, beside the program's.\n",
+                too_large, PRIVATE_TABLE_SLOT);
     if (probe_output_error()) {
         fprintf(stderr, "fb-replay: cannot write to standard output: %s\n", strerror(probe_output_error()));
         return 2;

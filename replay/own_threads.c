@@ -37,7 +37,7 @@
 #endif
 
 static __thread bool starting_thread; /* this thread is in own_thread_create's pthread_create */
-static _Atomic uint64_t tables_outside;
+static _Atomic uint64_t tables_without_slot, tables_too_large; /* gone to the allocator under test, and why */
 
 int own_thread_create(pthread_t *thread, const pthread_attr_t *attributes, void *(*body)(void *), void *argument)
 {
@@ -47,9 +47,10 @@ int own_thread_create(pthread_t *thread, const pthread_attr_t *attributes, void 
     return failed;
 }
 
-uint64_t own_thread_tables_outside(void)
+void own_thread_tables_outside(uint64_t *without_slot, uint64_t *too_large)
 {
-    return atomic_load(&tables_outside);
+    *without_slot = atomic_load(&tables_without_slot);
+    *too_large = atomic_load(&tables_too_large);
 }
 
 #ifndef UNDER_SANITIZER
@@ -77,13 +78,24 @@ static void find_next(void)
     finding = false;
 }
 
-/* A slot for a table (zeroed), or NULL with ENOMEM where none fits. */
-static void *own_table(size_t count, size_t size)
+/* Looked up as the program starts, before any thread of the replay's, outside the loader's own paths. */
+__attribute__((constructor)) static void find_next_at_start(void)
+{
+    find_next();
+}
+
+/* A slot for a table (zeroed), or NULL where it is larger than a slot (counted if counted) or none is free. */
+static void *own_table(size_t count, size_t size, bool counted)
 {
     size_t bytes;
-    void *table = __builtin_mul_overflow(count, size, &bytes) ? NULL : private_thread_table(bytes);
-    if (!table)
-        errno = ENOMEM;
+    if (__builtin_mul_overflow(count, size, &bytes) || bytes > PRIVATE_TABLE_SLOT) {
+        if (counted)
+            atomic_fetch_add(&tables_too_large, 1);
+        return NULL;
+    }
+    void *table = private_thread_table(bytes);
+    if (!table && counted)
+        atomic_fetch_add(&tables_without_slot, 1);
     return table;
 }
 
@@ -92,14 +104,17 @@ void *calloc(size_t count, size_t size)
     void *(*allocate)(size_t, size_t) = atomic_load_explicit(&next_calloc, memory_order_relaxed);
     if (__builtin_expect(!allocate, 0)) {
         find_next();
-        if (!(allocate = atomic_load(&next_calloc)))
-            return own_table(count, size); /* dlsym's own, while it looks */
+        if (!(allocate = atomic_load(&next_calloc))) { /* dlsym's own, while it looks */
+            void *table = own_table(count, size, false);
+            if (!table)
+                errno = ENOMEM;
+            return table;
+        }
     }
     if (__builtin_expect(starting_thread, 0)) {
-        void *table = own_table(count, size);
+        void *table = own_table(count, size, true);
         if (table)
             return table;
-        atomic_fetch_add(&tables_outside, 1);
     }
     return allocate(count, size);
 }
@@ -119,7 +134,8 @@ void free(void *block)
     release(block);
 }
 
-/* A table grown (the loader's, after a library with TLS is loaded): moved to the allocator under test if too large. */
+/* A table grown (the loader's, after a library with TLS is loaded): moved to the allocator under test if too large
+   (counted). */
 void *realloc(void *block, size_t size)
 {
     if (private_is_thread_table(block)) {
@@ -129,6 +145,7 @@ void *realloc(void *block, size_t size)
         if (moved) {
             memcpy(moved, block, PRIVATE_TABLE_SLOT);
             private_thread_table_free(block);
+            atomic_fetch_add(&tables_too_large, 1);
         }
         return moved;
     }

@@ -8,7 +8,11 @@
 /* pthread_create, the table it allocates for the new thread taken from the replay's own memory (own_threads.c). */
 int own_thread_create(pthread_t *thread, const pthread_attr_t *attributes, void *(*body)(void *), void *argument);
 
-/* The threads started while every slot for their tables was taken: their tables went to the allocator under test. */
-uint64_t own_thread_tables_outside(void);
+/*
+ * The replay's threads' tables that went to the allocator under test: those started while every slot was taken
+ * (a slot is freed when the C library lets the thread's stack go, some time after it is joined), and those larger
+ * than a slot (more than some 48 libraries with thread-local storage), or grown past it.
+ */
+void own_thread_tables_outside(uint64_t *without_slot, uint64_t *too_large);
 
 #endif

@@ -1,5 +1,6 @@
 /* Tests of the replay's own memory: what private_resident_bytes counts is what RSS counts, so the rows lose none. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,40 @@ static void thread_tables_are_counted_refused_when_full_and_reused(void)
         private_thread_table_free(tables[i]);
 }
 
+/* Threads taking and giving back slots at once (glibc frees a joined thread's table in the joining thread): no
+   slot is held by two at a time. Each writes its number into the slot it holds and finds it there still. */
+enum { TAKERS = 4, ROUNDS = 20000 };
+static _Atomic int slots_shared;
+
+static void *take_and_give_back(void *argument)
+{
+    unsigned char number = (unsigned char)(uintptr_t)argument;
+    for (int round = 0; round < ROUNDS; round++) {
+        unsigned char *held[3];
+        for (int i = 0; i < 3; i++)
+            if ((held[i] = private_thread_table(288)) != NULL)
+                memset(held[i], number, 288);
+        for (int i = 0; i < 3; i++)
+            if (held[i]) {
+                if (held[i][0] != number || held[i][287] != number)
+                    slots_shared++;
+                private_thread_table_free(held[i]);
+            }
+    }
+    return NULL;
+}
+
+static void thread_tables_taken_by_threads_at_once_are_never_shared(void)
+{
+    pthread_t takers[TAKERS];
+    for (uintptr_t i = 0; i < TAKERS; i++)
+        CHECK(pthread_create(&takers[i], NULL, take_and_give_back, (void *)(i + 1)) == 0);
+    for (int i = 0; i < TAKERS; i++)
+        pthread_join(takers[i], NULL);
+    printf("  %d slots found written by another thread\n", slots_shared);
+    CHECK(slots_shared == 0);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -144,5 +179,6 @@ int main(void)
     RUN_TEST(blocks_copied_by_realloc_are_counted_as_rss_counts_them);
     RUN_TEST(blocks_written_in_part_are_resident_only_in_part);
     RUN_TEST(thread_tables_are_counted_refused_when_full_and_reused);
+    RUN_TEST(thread_tables_taken_by_threads_at_once_are_never_shared);
     return CHECK_EXIT_CODE();
 }

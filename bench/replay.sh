@@ -62,10 +62,14 @@ done
 # Small blocks, one thread: N pairs of malloc and free (tests/record_threads churn), few live at once.
 build/fragbench --quiet --record="$work/churn.trace" -- build/tests/record_threads churn 3000000 >/dev/null
 events=$(calls "$work/churn.trace")
-echo "== small blocks, one thread: $events events, $runs runs"
-hyperfine --warmup 1 --runs "$runs" --export-json "$work/churn.json" -n replay "build/fb-replay --time=fast $work/churn.trace"
+# Read beside the calls (two cores: the default there), and on one core (taskset: read in the main thread).
+cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[,-].*//')
+echo "== small blocks, one thread: $events events, $runs runs; on two cores, then on one (taskset -c $cpu)"
+hyperfine --warmup 1 --runs "$runs" --export-json "$work/churn.json" -n "two cores" "build/fb-replay --time=fast $work/churn.trace" \
+    -n "one core" "taskset -c $cpu build/fb-replay --time=fast $work/churn.trace"
 python3 - "$work/churn.json" "$events" <<'PY'
 import json, sys
-mean = json.load(open(sys.argv[1]))["results"][0]["mean"]
-print("%.1f M events/s (goal: 5), the process's start and the trace's reading included" % (int(sys.argv[2]) / mean / 1e6))
+for result in json.load(open(sys.argv[1]))["results"]:
+    print("%s: %.1f M events/s (goal: 5), the process's start and the trace's reading included"
+          % (result["command"], int(sys.argv[2]) / result["mean"] / 1e6))
 PY

@@ -13,7 +13,8 @@
 
 /*
  * pthread_create allocates the new thread's table of TLS blocks (glibc's DTV: 288 bytes with fb-replay's
- * libraries) through calloc, and frees it when the thread is joined. Through the allocator under test it was a
+ * libraries) through calloc, and frees it when it lets the thread's stack go (at the join, or later from its cache
+ * of stacks, which may hand stack and table to the next thread). Through the allocator under test it was a
  * block of the replay's own among the program's: under glibc, 304 bytes at the main arena's start, before the
  * program's first block, and that shift alone moved a replay of CPython's heap across glibc's trim edge, 25 MB
  * away from its recording (tests/replay.sh, "the trim edge"). A threaded replay made the program's own tables

@@ -25,6 +25,8 @@
  * while it starts it, calloc takes a slot of the replay's own memory (private_thread_table); free and realloc
  * know such a slot by its address. Every other call goes on to the allocator under test, the next definition in
  * the lookup (dlsym RTLD_NEXT: the preloaded allocator, or the C library's): one comparison more per free.
+ * Not malloc: allocator_identify (cases/lib/allocator.c) names the first object that defines malloc as the
+ * allocator serving it, which must stay the allocator under test, not fb-replay.
  * Not under a sanitizer, whose runtime defines the three itself (its builds test the replay's order, not its
  * heap).
  */

@@ -538,7 +538,11 @@ static int replay_threads(struct replay *replay, char *error, size_t error_size)
  * falls behind where its live set doubles (each live block moved: jq's last doubling, to 8 M slots, takes a
  * tenth of a second), and a lead that covers it made jq's replay 7 to 10% faster than a quarter of it; a trace
  * of a few blocks reused over and over (tests/replay.sh's churn, 19 MB, 4 blocks live) has no such stretch, and
- * its ring of 16 MiB was most of the replay's RSS.
+ * its ring of 16 MiB was most of the replay's RSS. The lead is also the head start of a replay that keeps the
+ * recorded time (pipe_open): CPython's trace (11 M events, 62 MB live at its peak, a ring of 4 M entries) under
+ * mimalloc held 47 and 52 MB at its first two marks where the program held 52 and 59, as mimalloc's 25 ms
+ * purge delay passed inside bursts of frees the replay made 3 to 5 times slower than the program; with the
+ * head start, 51 and 58.
  */
 static uint64_t reading_lead(const struct trace_info *info)
 {
@@ -556,7 +560,7 @@ static uint64_t reading_lead(const struct trace_info *info)
 static int replay_one_thread(struct replay *replay, char *error, size_t error_size)
 {
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
-    replay->pipe = pipe_open(reading_lead(replay->info));
+    replay->pipe = pipe_open(reading_lead(replay->info), replay->options->time != REPLAY_TIME_FAST);
     pthread_t reader;
     int failed = start_reading(&reader, read_and_queue, &reading);
     if (!failed) {

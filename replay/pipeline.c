@@ -18,8 +18,11 @@
  * each. The reading thread writes calls into a ring and publishes them a batch at a time; the main thread makes
  * them and publishes how many it has made, a batch at a time too (one shared cache line each way per batch, not
  * per call). The rows go through the ring too, taken by the main thread when it reaches them: the reading thread
- * reads on meanwhile, and its lead (up to a million entries: most calls are one) covers the stretches where it
- * falls behind, as when its live set doubles (jq's last doubling: a tenth of a second). (A row waits in the ring
+ * reads on meanwhile, and its lead (up to 4 M entries: most calls are one) covers the stretches where it
+ * falls behind, as when its live set doubles (jq's last doubling: a tenth of a second). With a head start (the
+ * replays that keep the recorded time), the main thread makes no call before the ring is full (or the reading has
+ * ended, or waits for the calls): the program's bursts of calls, which can come faster than the trace is read,
+ * are then made at the allocator's own speed, as its timers saw them. (A row waits in the ring
  * until its batch is published: 512 entries later, or at the next wait.) Either side that finds nothing to do spins a little, then
  * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the
  * cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
@@ -29,7 +32,7 @@
  */
 
 enum {
-    RING_MIN = 1 << 12, RING_MAX = 1 << 20, /* entries queued at most: 64 KiB to 16 MiB (pipe_open) */
+    RING_MIN = 1 << 12, RING_MAX = 1 << 22, /* entries queued at most: 64 KiB to 64 MiB (pipe_open) */
     BATCH = 512,             /* entries published together (a call's all in one batch) */
     HANDLE_PAGE = 1 << 16,   /* handles a page of the block table */
     HANDLE_PAGES = 1 << 14,  /* so at most 2^30 - 1 blocks live at once */
@@ -65,11 +68,12 @@ struct call_pipe {
     alignas(64) _Atomic uint64_t published; /* calls the main thread may make */
     alignas(64) _Atomic uint64_t done;      /* calls made */
     alignas(64) _Atomic int finished, reader_asleep, caller_asleep;
+    _Atomic int go; /* head start: the main thread may begin its calls (pipe_open) */
     pthread_mutex_t lock;
     pthread_cond_t wake;
 };
 
-struct call_pipe *pipe_open(uint64_t lead)
+struct call_pipe *pipe_open(uint64_t lead, bool head_start)
 {
     /* The private allocator's blocks are aligned to 16 bytes; the shared counters' lines want 64. */
     void *allocated = private_calloc(1, sizeof(struct call_pipe) + alignof(struct call_pipe));
@@ -78,6 +82,7 @@ struct call_pipe *pipe_open(uint64_t lead)
     struct call_pipe *pipe = (void *)(((uintptr_t)allocated + alignof(struct call_pipe) - 1) &
                                       ~(uintptr_t)(alignof(struct call_pipe) - 1));
     pipe->allocated = allocated;
+    atomic_store(&pipe->go, !head_start);
     pipe->ring_size = RING_MIN;
     while (pipe->ring_size < RING_MAX && pipe->ring_size < lead)
         pipe->ring_size *= 2;
@@ -175,10 +180,20 @@ static bool all_made(struct call_pipe *pipe)
     return atomic_load(&pipe->done) == pipe->queued;
 }
 
+/* The head start over (the ring full, the calls waited for, the reading done): the main thread may begin. */
+static void let_go(struct call_pipe *pipe)
+{
+    if (atomic_load_explicit(&pipe->go, memory_order_relaxed))
+        return;
+    atomic_store(&pipe->go, 1);
+    rouse(pipe, &pipe->caller_asleep);
+}
+
 /* The ring full: what is queued is published, and the reading thread waits for room. */
 static __attribute__((noinline)) void wait_for_room(struct call_pipe *pipe)
 {
     publish(pipe);
+    let_go(pipe);
     await(pipe, &pipe->reader_asleep, has_room);
 }
 
@@ -312,6 +327,7 @@ void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint6
 void pipe_drain(struct call_pipe *pipe)
 {
     publish(pipe);
+    let_go(pipe);
     await(pipe, &pipe->reader_asleep, all_made);
 }
 
@@ -319,10 +335,16 @@ void pipe_finish(struct call_pipe *pipe)
 {
     publish(pipe);
     atomic_store(&pipe->finished, 1);
+    let_go(pipe);
     rouse(pipe, &pipe->caller_asleep);
 }
 
 /* ---- The main thread's side. */
+
+static bool may_go(struct call_pipe *pipe)
+{
+    return atomic_load(&pipe->go);
+}
 
 static bool calls_or_end(struct call_pipe *pipe)
 {
@@ -366,6 +388,7 @@ static unsigned make_call(struct call_pipe *pipe, uint64_t made)
 void pipe_make_calls(struct call_pipe *pipe)
 {
     uint64_t made = 0;
+    await(pipe, &pipe->caller_asleep, may_go);
     for (;;) {
         uint64_t available = atomic_load_explicit(&pipe->published, memory_order_acquire);
         if (made == available) {

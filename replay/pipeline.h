@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_PIPELINE_H
 #define FRAGBENCH_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +19,12 @@ struct call_pipe;
 
 /*
  * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds lead call
- * entries (16 bytes: most calls are one, a realloc two), made a power of two from 4096 to 1 048 576 (16 MiB):
- * what the reading thread may read ahead (replay_one_thread says how many).
+ * entries (16 bytes: most calls are one, a realloc two), made a power of two from 4096 to 4 194 304 (64 MiB):
+ * what the reading thread may read ahead (replay_one_thread says how many). With head_start, pipe_make_calls
+ * makes its first call only once the ring is full, the reading has ended, or the reading thread waits for the
+ * calls (pipe_drain).
  */
-struct call_pipe *pipe_open(uint64_t lead);
+struct call_pipe *pipe_open(uint64_t lead, bool head_start);
 void pipe_close(struct call_pipe *pipe);
 
 /* Reader: an allocation (op, size, alignment) and the handle of its block; -1 with error when out of handles. */

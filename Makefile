@@ -175,7 +175,8 @@ $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) runner/version.h | $(B
 # The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
 # allocator under test (their malloc family renamed in the objects), so they do not sit in the heap measured; the
 # reader reads with pread and sorts with stable_sort, not stdio and qsort, whose FILE, buffer and scratch would
-# (docs/replay.md). Of the C library, the reading thread's TLS vector (288 bytes under glibc) still does.
+# (docs/replay.md). The C library's table for each of the replay's threads comes from the replay's own memory
+# too (replay/own_threads.c).
 REPLAY_PRIVATE := --redefine-sym malloc=private_malloc --redefine-sym calloc=private_calloc \
                   --redefine-sym realloc=private_realloc --redefine-sym free=private_free
 TRACE_READER_PRIVATE := $(patsubst trace/%.c,$(BUILD)/replay/%.o,$(TRACE_READER))

@@ -199,8 +199,9 @@ struct replay {
     struct replay_outcome outcome;
     /*
      * A one-thread trace's reading thread, done with its calls, joined only after the rows that follow the last
-     * call: the C library frees the thread's own block (288 bytes under glibc 2.36, from the allocator under
-     * test) as it is joined, which those rows' live heap would show as a block the program freed.
+     * call: the C library frees the thread's own block (288 bytes under glibc 2.36) as it is joined; a slot of the
+     * replay's own (own_threads.c), or, where none was free, a block of the allocator under test, which those
+     * rows' live heap would show as a block the program freed.
      */
     pthread_t reading_thread;
     bool reading_to_join;

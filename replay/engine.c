@@ -194,6 +194,7 @@ struct replay {
      */
     unsigned reallocs_open;
     uint64_t realloc_opened_at; /* events_made when reallocs_open last became 1: a row waits 64 events at most */
+    uint64_t next_stamp_ns; /* a one-thread trace read beside its calls with a lag: when the next stamp is due */
     uint64_t events_made; /* of the last image, every event (notes and marks too), as the runner counted them */
     uint64_t peak_live_bytes; /* the largest live heap after any event so far (the trace's, J&W's #4 takes it) */
     struct replay_outcome outcome;
@@ -413,6 +414,8 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             continue;
         }
         before_event(replay, &event);
+        if (event.ns >= replay->next_stamp_ns)
+            replay->next_stamp_ns = pipe_stamp(replay->pipe, event.ns);
         if (event.order_error && mend_order_error(replay, &event, error, error_size) != 0)
             return -1;
         if (make_calls(replay, &event, error, error_size) != 0)
@@ -539,11 +542,7 @@ static int replay_threads(struct replay *replay, char *error, size_t error_size)
  * falls behind where its live set doubles (each live block moved: jq's last doubling, to 8 M slots, takes a
  * tenth of a second), and a lead that covers it made jq's replay 7 to 10% faster than a quarter of it; a trace
  * of a few blocks reused over and over (tests/replay.sh's churn, 19 MB, 4 blocks live) has no such stretch, and
- * its ring of 16 MiB was most of the replay's RSS. The lead is also the head start of a replay that keeps the
- * recorded time (pipe_open): CPython's trace (11 M events, 62 MB live at its peak, a ring of 4 M entries) under
- * mimalloc held 47 and 52 MB at its first two marks where the program held 52 and 59, as mimalloc's 25 ms
- * purge delay passed inside bursts of frees the replay made 3 to 5 times slower than the program; with the
- * head start, 51 and 58.
+ * its ring of 16 MiB was most of the replay's RSS.
  */
 static uint64_t reading_lead(const struct trace_info *info)
 {
@@ -555,13 +554,28 @@ static uint64_t reading_lead(const struct trace_info *info)
 }
 
 /*
+ * How far behind the reading, in recorded time, the main thread makes the calls of a replay that keeps the recorded
+ * time (pipe_open): a burst of calls the program made faster than the trace is read is then read whole before its
+ * first call is made, and made at the allocator's own speed, as its timers saw it. CPython frees a round's 640 000
+ * blocks in 9 to 23 ms (more with the recorder's time: the recorded clock), which a replay reading as it calls
+ * made in 47 to 75: mimalloc, which purges freed pages after 25 ms, held 4 to 7.7 MB less at the rounds' marks
+ * (--replay-time=fast does so still). A lag of 100 ms (four of mimalloc's delays) costs the time to make the
+ * calls of the trace's last 100 ms after the reading ends: jq's trace, 1.7 s recorded, 6% slower than read as
+ * it calls (docs/replay.md, How it replays).
+ */
+#define READING_LAG_NS 100000000u
+
+/*
  * A one-thread trace: read in a thread of the replay's, its calls made in the main thread (pipeline.c). Where
  * that thread cannot be had (no memory for its stack, no thread), the trace is read in the main thread instead.
  */
 static int replay_one_thread(struct replay *replay, char *error, size_t error_size)
 {
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
-    replay->pipe = pipe_open(reading_lead(replay->info), replay->options->time != REPLAY_TIME_FAST);
+    uint64_t lag_ns = replay->options->time == REPLAY_TIME_FAST ? 0 : READING_LAG_NS;
+    replay->pipe = pipe_open(reading_lead(replay->info), lag_ns);
+    if (lag_ns)
+        replay->next_stamp_ns = 0;
     pthread_t reader;
     int failed = start_reading(&reader, read_and_queue, &reading);
     if (!failed) {
@@ -579,7 +593,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
 
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
-    struct replay replay = {.options = options};
+    struct replay replay = {.options = options, .next_stamp_ns = UINT64_MAX};
     if (!(replay.reader = trace_open(options->trace, error, error_size)))
         return -1;
     replay.info = trace_info(replay.reader);

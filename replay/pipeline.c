@@ -19,11 +19,12 @@
  * them and publishes how many it has made, a batch at a time too (one shared cache line each way per batch, not
  * per call). The rows go through the ring too, taken by the main thread when it reaches them: the reading thread
  * reads on meanwhile, and its lead (up to 4 M entries: most calls are one) covers the stretches where it
- * falls behind, as when its live set doubles (jq's last doubling: a tenth of a second). With a head start (the
- * replays that keep the recorded time), the main thread makes no call before the ring is full (or the reading has
- * ended, or waits for the calls): the program's bursts of calls, which can come faster than the trace is read,
- * are then made at the allocator's own speed, as its timers saw them. (A row waits in the ring
- * until its batch is published: 512 entries later, or at the next wait.) Either side that finds nothing to do spins a little, then
+ * falls behind, as when its live set doubles (jq's last doubling: a tenth of a second). With a lag (the replays
+ * that keep the recorded time), the reading thread stamps the recorded time into the ring as it moves on, and the
+ * main thread makes the calls after a stamp only once the reading is that far past it (or the ring is full, the
+ * reading thread waits for the calls, or the reading has ended): the program's bursts of calls, which can come
+ * faster than the trace is read, are then made at the allocator's own speed, as its timers saw them. (A row waits
+ * in the ring until its batch is published: 512 entries later, at the next stamp, or at the next wait.) Either side that finds nothing to do spins a little, then
  * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the
  * cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
  * blocks (8 bytes a handle, in pages); the reading thread recycles the handles of released blocks, last
@@ -39,13 +40,16 @@ enum {
     SPINS = 4096, YIELDS = 64,
 };
 
+/* A stamp of the recorded time goes in the ring once that time has moved on by this much (pipe_stamp). */
+#define STAMP_STEP_NS 1000000u
+
 /*
  * A pipe_call's ops beyond the trace's: replay_note_peak, replay_sample, and the entries that carry a call's
  * further fields (MORE). Most calls (malloc, free) are one entry of 16 bytes; an aligned allocation and a realloc
  * take two, a row three: the ring's lines are a large share of the two threads' memory traffic (jq's replay
  * writes and reads 6.7 M calls through a ring of 16 MiB, which the cache does not hold).
  */
-enum { NOTE_PEAK = TRACE_OP_COUNT, SAMPLE, MORE, LONGEST_CALL = 3 };
+enum { NOTE_PEAK = TRACE_OP_COUNT, SAMPLE, STAMP, MORE, LONGEST_CALL = 3 };
 
 /* One entry: an op's own (its value and handle), or the further fields of the op before it (op MORE). */
 struct pipe_call {
@@ -68,12 +72,17 @@ struct call_pipe {
     alignas(64) _Atomic uint64_t published; /* calls the main thread may make */
     alignas(64) _Atomic uint64_t done;      /* calls made */
     alignas(64) _Atomic int finished, reader_asleep, caller_asleep;
-    _Atomic int go; /* head start: the main thread may begin its calls (pipe_open) */
+    alignas(64) _Atomic uint64_t published_ns; /* the recorded time of the last stamp published */
+    _Atomic int hurry;                         /* the reading thread waits for every call queued (pipe_drain) */
+    /* The reading thread's alone: the last stamp queued. */
+    uint64_t stamped_ns;
+    /* The main thread's alone: the lag, the entries made, and the published time a stamp waits for. */
+    uint64_t lag_ns, made, waits_for_ns;
     pthread_mutex_t lock;
     pthread_cond_t wake;
 };
 
-struct call_pipe *pipe_open(uint64_t lead, bool head_start)
+struct call_pipe *pipe_open(uint64_t lead, uint64_t lag_ns)
 {
     /* The private allocator's blocks are aligned to 16 bytes; the shared counters' lines want 64. */
     void *allocated = private_calloc(1, sizeof(struct call_pipe) + alignof(struct call_pipe));
@@ -82,7 +91,7 @@ struct call_pipe *pipe_open(uint64_t lead, bool head_start)
     struct call_pipe *pipe = (void *)(((uintptr_t)allocated + alignof(struct call_pipe) - 1) &
                                       ~(uintptr_t)(alignof(struct call_pipe) - 1));
     pipe->allocated = allocated;
-    atomic_store(&pipe->go, !head_start);
+    pipe->lag_ns = lag_ns;
     pipe->ring_size = RING_MIN;
     while (pipe->ring_size < RING_MAX && pipe->ring_size < lead)
         pipe->ring_size *= 2;
@@ -158,6 +167,7 @@ static void publish(struct call_pipe *pipe)
     if (pipe->published_here == pipe->queued)
         return;
     pipe->published_here = pipe->queued;
+    atomic_store(&pipe->published_ns, pipe->stamped_ns);
     atomic_store(&pipe->published, pipe->queued);
     rouse(pipe, &pipe->caller_asleep);
 }
@@ -180,20 +190,10 @@ static bool all_made(struct call_pipe *pipe)
     return atomic_load(&pipe->done) == pipe->queued;
 }
 
-/* The head start over (the ring full, the calls waited for, the reading done): the main thread may begin. */
-static void let_go(struct call_pipe *pipe)
-{
-    if (atomic_load_explicit(&pipe->go, memory_order_relaxed))
-        return;
-    atomic_store(&pipe->go, 1);
-    rouse(pipe, &pipe->caller_asleep);
-}
-
 /* The ring full: what is queued is published, and the reading thread waits for room. */
 static __attribute__((noinline)) void wait_for_room(struct call_pipe *pipe)
 {
     publish(pipe);
-    let_go(pipe);
     await(pipe, &pipe->reader_asleep, has_room);
 }
 
@@ -324,26 +324,53 @@ void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint6
     queued(pipe, 3);
 }
 
+uint64_t pipe_stamp(struct call_pipe *pipe, uint64_t ns)
+{
+    queue_one(pipe, STAMP, ns, 0);
+    pipe->stamped_ns = ns;
+    publish(pipe); /* the time told as it moves, not a batch later: a sparse stretch fills a batch slowly */
+    return ns + STAMP_STEP_NS;
+}
+
 void pipe_drain(struct call_pipe *pipe)
 {
+    atomic_store(&pipe->hurry, 1);
     publish(pipe);
-    let_go(pipe);
+    rouse(pipe, &pipe->caller_asleep); /* published already, perhaps, while the main thread waited for a stamp */
     await(pipe, &pipe->reader_asleep, all_made);
+    atomic_store(&pipe->hurry, 0);
 }
 
 void pipe_finish(struct call_pipe *pipe)
 {
     publish(pipe);
     atomic_store(&pipe->finished, 1);
-    let_go(pipe);
     rouse(pipe, &pipe->caller_asleep);
 }
 
 /* ---- The main thread's side. */
 
-static bool may_go(struct call_pipe *pipe)
+/*
+ * Whether the calls after a stamp may be made: the reading thread has read lag_ns of the recorded time past it, or
+ * waits for room (the ring full: published is then all it has queued, and done the calls made), or waits for
+ * every call (pipe_drain), or has read the last.
+ */
+static bool stamp_passed(struct call_pipe *pipe)
 {
-    return atomic_load(&pipe->go);
+    return atomic_load(&pipe->published_ns) >= pipe->waits_for_ns || atomic_load(&pipe->hurry) ||
+           atomic_load(&pipe->published) + LONGEST_CALL - pipe->made > pipe->ring_size || atomic_load(&pipe->finished);
+}
+
+/* At a stamp: the calls made so far told to the reading thread (room for it), then the wait for the lag. */
+static __attribute__((noinline)) void wait_for_lag(struct call_pipe *pipe, uint64_t made, uint64_t stamp_ns)
+{
+    pipe->made = made;
+    pipe->waits_for_ns = stamp_ns + pipe->lag_ns;
+    if (stamp_passed(pipe))
+        return;
+    atomic_store(&pipe->done, made);
+    rouse(pipe, &pipe->reader_asleep);
+    await(pipe, &pipe->caller_asleep, stamp_passed);
 }
 
 static bool calls_or_end(struct call_pipe *pipe)
@@ -367,6 +394,9 @@ static unsigned make_call(struct call_pipe *pipe, uint64_t made)
     case NOTE_PEAK: /* here, not in the reading thread, which is ahead of the calls made */
         replay_note_peak();
         return 1;
+    case STAMP:
+        wait_for_lag(pipe, made, call->value);
+        return 1;
     case SAMPLE: {
         const struct pipe_call *point = &pipe->ring[(made + 2) & mask];
         replay_sample((const struct replay_point *)(uintptr_t)point->value, call->value, more->value);
@@ -388,7 +418,6 @@ static unsigned make_call(struct call_pipe *pipe, uint64_t made)
 void pipe_make_calls(struct call_pipe *pipe)
 {
     uint64_t made = 0;
-    await(pipe, &pipe->caller_asleep, may_go);
     for (;;) {
         uint64_t available = atomic_load_explicit(&pipe->published, memory_order_acquire);
         if (made == available) {

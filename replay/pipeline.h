@@ -20,11 +20,11 @@ struct call_pipe;
 /*
  * Both made by the main thread, before the reading thread starts and after it is joined. The ring holds lead call
  * entries (16 bytes: most calls are one, a realloc two), made a power of two from 4096 to 4 194 304 (64 MiB):
- * what the reading thread may read ahead (replay_one_thread says how many). With head_start, pipe_make_calls
- * makes its first call only once the ring is full, the reading has ended, or the reading thread waits for the
- * calls (pipe_drain).
+ * what the reading thread may read ahead (replay_one_thread says how many). With a lag (not 0), pipe_make_calls
+ * makes the calls after each stamp (pipe_stamp) only once the reading thread has read lag_ns of recorded time
+ * past it, its ring is full, it waits for the calls (pipe_drain), or it has read the last.
  */
-struct call_pipe *pipe_open(uint64_t lead, bool head_start);
+struct call_pipe *pipe_open(uint64_t lead, uint64_t lag_ns);
 void pipe_close(struct call_pipe *pipe);
 
 /* Reader: an allocation (op, size, alignment) and the handle of its block; -1 with error when out of handles. */
@@ -47,6 +47,9 @@ void pipe_trim(struct call_pipe *pipe);
 /* Reader: a row (replay_sample) by the main thread, once the calls before it are made; point must outlive the pipe. */
 struct replay_point;
 void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks);
+
+/* Reader: the recorded time ns reached (queued as a stamp); returns when the next stamp is due. */
+uint64_t pipe_stamp(struct call_pipe *pipe, uint64_t ns);
 
 /* Reader: returns once every call queued has been made (before a sample, a sleep, or the end). */
 void pipe_drain(struct call_pipe *pipe);

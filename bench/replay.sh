@@ -22,8 +22,8 @@ for filter in 'map(.id)' 'map(.name | ascii_upcase | length) | add'; do
     filter_number=$((filter_number + 1))
     trace=$work/jq$filter_number.trace
     build/fragbench --quiet --record="$trace" -- jq -c "$filter" "$work/doc.json" >/dev/null
-    echo "== jq '$filter': the program, the replay of its trace and the floor, in turn, $runs rounds"
-    echo "   ($(calls "$trace") events; glibc, --time=fast: no idle to keep; every block's pages written, as jq wrote them)"
+    echo "== jq '$filter': the program, the replay of its trace (as ./run makes it, and --time=fast) and the floor, in turn, $runs rounds"
+    echo "   ($(calls "$trace") events; glibc; no idle to keep; every block's pages written, as jq wrote them)"
     # In turn rather than hyperfine's each-command-in-a-row: this machine's speed drifts within minutes, and a ratio
     # of times taken side by side holds where one of means taken a minute apart does not. The floor
     # (bench/replay_floor.c) is jq's calls and page writes alone, made from an array read ahead, timed inside its
@@ -36,25 +36,29 @@ def wall(command):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 jq = ["jq", "-c", jq_filter, work + "/doc.json"]
-replay = ["build/fb-replay", "--time=fast", trace]
+replay = ["build/fb-replay", trace]  # the default, --time=gaps: the calls 100 ms of recorded time behind the reading
+fast = ["build/fb-replay", "--time=fast", trace]
 floor = ["build/bench/replay_floor", trace]
 wall(jq), wall(replay)  # warm-up: the files in the page cache
 # Each round takes the three in a turned order: whichever runs right after jq runs slower here (by up to a fifth:
 # the kernel is still taking back jq's memory), and a fixed order would put that on one of them.
-measures = [lambda: wall(jq), lambda: wall(replay),
+measures = [lambda: wall(jq), lambda: wall(replay), lambda: wall(fast),
             lambda: float(subprocess.run(floor, check=True, capture_output=True, text=True).stdout.split()[0])]
 rounds = []
 for round_number in range(runs):
-    times = [0.0] * 3
-    for k in range(3):
-        which = (round_number + k) % 3
+    times = [0.0] * len(measures)
+    for k in range(len(measures)):
+        which = (round_number + k) % len(measures)
         times[which] = measures[which]()
     rounds.append(tuple(times))
 median = lambda values: statistics.median(values)
-print("median of %d rounds: jq %.2f s, replay %.2f s, floor %.2f s" % (runs, *(median(r[i] for r in rounds) for i in range(3))))
-print("replay / jq: %.2f (goal: at most 0.5); floor / jq: %.2f; replay / floor: %.2f  (medians of each round's ratio;"
-      % (median(r[1] / r[0] for r in rounds), median(r[2] / r[0] for r in rounds), median(r[1] / r[2] for r in rounds)))
-print("   replay / jq ranged %.2f to %.2f)" % (min(r[1] / r[0] for r in rounds), max(r[1] / r[0] for r in rounds)))
+print("median of %d rounds: jq %.2f s, replay %.2f s, replay --time=fast %.2f s, floor %.2f s"
+      % (runs, *(median(r[i] for r in rounds) for i in range(len(measures)))))
+for name, i in (("replay", 1), ("replay --time=fast", 2)):
+    print("%s / jq: %.2f (goal: at most 0.5; ranged %.2f to %.2f); / floor: %.2f" % (
+        name, median(r[i] / r[0] for r in rounds), min(r[i] / r[0] for r in rounds), max(r[i] / r[0] for r in rounds),
+        median(r[i] / r[3] for r in rounds)))
+print("floor / jq: %.2f  (medians of each round's ratio)" % median(r[3] / r[0] for r in rounds))
 PY
     echo
 done

@@ -587,6 +587,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     }
     pipe_close(replay->pipe);
     replay->pipe = NULL;
+    replay->next_stamp_ns = UINT64_MAX; /* no ring to stamp */
     trace_keep_tags(replay->reader); /* nothing read yet: the live set's tags become the replay's blocks */
     return replay_events(replay, error, error_size);
 }

@@ -651,15 +651,19 @@ expect replay_rss_less_its_own_never_falls_below_the_live_heap "$rows rows; $bel
     "$([ "$rows" -gt 40 ] && echo rows):$below" = "rows:"
 
 # Where no thread can be started (tests/no_threads.so: pthread_create fails), jq's one-thread trace is read in the
-# main thread instead, with the same rows; a trace of several threads cannot be replayed so, and says why.
-build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-threaded.rows" 2>"$tmp/jq-threaded.err"
-LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=fast "$tmp/jq.trace" >"$tmp/jq-inline.rows" 2>"$tmp/jq-inline.err"
-code=$?
+# main thread instead, with the same rows, as fast as it can and keeping the recorded time (which stamps the ring it
+# then has not); a trace of several threads cannot be replayed so, and says why.
 labels() { sed 's/: [0-9]* kB used$//' "$1" | tr '\n' ';'; }
-expect one_thread_replay_without_a_thread_reads_in_the_main_thread \
-    "exit $code, stderr '$(cat "$tmp/jq-inline.err")'; rows $(labels "$tmp/jq-inline.rows") against $(labels "$tmp/jq-threaded.rows")" \
-    "$code:$(cat "$tmp/jq-inline.err"):$(labels "$tmp/jq-inline.rows")" = \
-    "0:no_threads: pthread_create refused:$(labels "$tmp/jq-threaded.rows")" -a "$(grep -c '' "$tmp/jq-inline.rows")" -gt 20
+for time_mode in fast gaps; do
+    build/fb-replay --time=$time_mode "$tmp/jq.trace" >"$tmp/jq-threaded.rows" 2>"$tmp/jq-threaded.err"
+    LD_PRELOAD=build/tests/no_threads.so build/fb-replay --time=$time_mode "$tmp/jq.trace" \
+        >"$tmp/jq-inline.rows" 2>"$tmp/jq-inline.err"
+    code=$?
+    expect "one_thread_replay_without_a_thread_reads_in_the_main_thread_time_$time_mode" \
+        "exit $code, stderr '$(cat "$tmp/jq-inline.err")'; rows $(labels "$tmp/jq-inline.rows") against $(labels "$tmp/jq-threaded.rows")" \
+        "$code:$(cat "$tmp/jq-inline.err"):$(labels "$tmp/jq-inline.rows")" = \
+        "0:no_threads: pthread_create refused:$(labels "$tmp/jq-threaded.rows")" -a "$(grep -c '' "$tmp/jq-inline.rows")" -gt 20
+done
 # On one core (taskset) a one-thread trace is read in the main thread from the start: no thread is asked for (the
 # reading thread made such a replay 10 to 30% slower there), with the same rows; on two or more, one is.
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then

@@ -194,7 +194,8 @@ struct replay {
      */
     unsigned reallocs_open;
     uint64_t realloc_opened_at; /* events_made when reallocs_open last became 1: a row waits 64 events at most */
-    uint64_t next_stamp_ns; /* a one-thread trace read beside its calls with a lag: when the next stamp is due */
+    bool stamping;          /* a one-thread trace read beside its calls with a lag: the recorded time stamped */
+    uint64_t next_stamp_ns; /* then, when the next stamp is due */
     uint64_t events_made; /* of the last image, every event (notes and marks too), as the runner counted them */
     uint64_t peak_live_bytes; /* the largest live heap after any event so far (the trace's, J&W's #4 takes it) */
     struct replay_outcome outcome;
@@ -414,7 +415,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             continue;
         }
         before_event(replay, &event);
-        if (event.ns >= replay->next_stamp_ns)
+        if (replay->stamping && event.ns >= replay->next_stamp_ns)
             replay->next_stamp_ns = pipe_stamp(replay->pipe, event.ns);
         if (event.order_error && mend_order_error(replay, &event, error, error_size) != 0)
             return -1;
@@ -574,8 +575,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     struct reading reading = {.replay = replay, .error = error, .error_size = error_size};
     uint64_t lag_ns = replay->options->time == REPLAY_TIME_FAST ? 0 : READING_LAG_NS;
     replay->pipe = pipe_open(reading_lead(replay->info), lag_ns);
-    if (lag_ns)
-        replay->next_stamp_ns = 0;
+    replay->stamping = lag_ns != 0;
     pthread_t reader;
     int failed = start_reading(&reader, read_and_queue, &reading);
     if (!failed) {
@@ -587,14 +587,14 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
     }
     pipe_close(replay->pipe);
     replay->pipe = NULL;
-    replay->next_stamp_ns = UINT64_MAX; /* no ring to stamp */
+    replay->stamping = false; /* no ring to stamp */
     trace_keep_tags(replay->reader); /* nothing read yet: the live set's tags become the replay's blocks */
     return replay_events(replay, error, error_size);
 }
 
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
-    struct replay replay = {.options = options, .next_stamp_ns = UINT64_MAX};
+    struct replay replay = {.options = options};
     if (!(replay.reader = trace_open(options->trace, error, error_size)))
         return -1;
     replay.info = trace_info(replay.reader);

@@ -24,9 +24,9 @@
  * main thread makes the calls after a stamp only once the reading is that far past it (or the ring is full, the
  * reading thread waits for the calls, or the reading has ended): the program's bursts of calls, which can come
  * faster than the trace is read, are then made at the allocator's own speed, as its timers saw them. (A row waits
- * in the ring until its batch is published: 512 entries later, at the next stamp, or at the next wait.) Either side that finds nothing to do spins a little, then
- * yields, then sleeps until the other wakes it: a replay sleeping through a recorded idle gap, or sharing the
- * cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
+ * in the ring until its batch is published: 512 entries later, at the next stamp, or at the next wait.) Either
+ * side that finds nothing to do spins a little, then yields, then sleeps until the other wakes it: a replay
+ * sleeping through a recorded idle gap, or sharing the cores with another (--jobs), does not spin. A block's handle indexes the main thread's table of the replay's
  * blocks (8 bytes a handle, in pages); the reading thread recycles the handles of released blocks, last
  * released first, so the table stays as small as the live set and its recent lines stay in the cache. Nothing
  * here comes from the allocator under test.
@@ -44,9 +44,9 @@ enum {
 #define STAMP_STEP_NS 1000000u
 
 /*
- * A pipe_call's ops beyond the trace's: replay_note_peak, replay_sample, and the entries that carry a call's
- * further fields (MORE). Most calls (malloc, free) are one entry of 16 bytes; an aligned allocation and a realloc
- * take two, a row three: the ring's lines are a large share of the two threads' memory traffic (jq's replay
+ * A pipe_call's ops beyond the trace's: replay_note_peak, replay_sample, a stamp of the recorded time
+ * (pipe_stamp), and the entries that carry a call's further fields (MORE). Most calls (malloc, free) are one entry
+ * of 16 bytes; an aligned allocation and a realloc take two, a row three: the ring's lines are a large share of the two threads' memory traffic (jq's replay
  * writes and reads 6.7 M calls through a ring of 16 MiB, which the cache does not hold).
  */
 enum { NOTE_PEAK = TRACE_OP_COUNT, SAMPLE, STAMP, MORE, LONGEST_CALL = 3 };
@@ -65,20 +65,20 @@ struct call_pipe {
     void **blocks[HANDLE_PAGES]; /* by handle: the replay's block; pages added by the reader before use */
     /* The reading thread's alone. */
     uint64_t queued, published_here;
+    uint64_t stamped_ns; /* the recorded time of the last stamp queued */
     uint32_t handle_count;
     uint32_t *free_handles; /* a stack */
     size_t free_count, free_room;
-    /* Shared, each on a line of its own. */
+    uint64_t lag_ns; /* set at pipe_open: 0, no stamps */
+    /* Shared, each group on a line of its own. */
     alignas(64) _Atomic uint64_t published; /* calls the main thread may make */
     alignas(64) _Atomic uint64_t done;      /* calls made */
     alignas(64) _Atomic int finished, reader_asleep, caller_asleep;
     alignas(64) _Atomic uint64_t published_ns; /* the recorded time of the last stamp published */
     _Atomic int hurry;                         /* the reading thread waits for every call queued (pipe_drain) */
-    /* The reading thread's alone: the last stamp queued. */
-    uint64_t stamped_ns;
-    /* The main thread's alone: the lag, the entries made, and the published time a stamp waits for. */
-    uint64_t lag_ns, made, waits_for_ns;
-    pthread_mutex_t lock;
+    /* The main thread's alone: the entries made, and the published time the stamp it is at waits for. */
+    alignas(64) uint64_t made, waits_for_ns;
+    alignas(64) pthread_mutex_t lock;
     pthread_cond_t wake;
 };
 
@@ -167,7 +167,8 @@ static void publish(struct call_pipe *pipe)
     if (pipe->published_here == pipe->queued)
         return;
     pipe->published_here = pipe->queued;
-    atomic_store(&pipe->published_ns, pipe->stamped_ns);
+    if (pipe->lag_ns)
+        atomic_store(&pipe->published_ns, pipe->stamped_ns);
     atomic_store(&pipe->published, pipe->queued);
     rouse(pipe, &pipe->caller_asleep);
 }
@@ -326,10 +327,10 @@ void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint6
 
 uint64_t pipe_stamp(struct call_pipe *pipe, uint64_t ns)
 {
+    pipe->stamped_ns = ns; /* before the entry: a batch it fills is published with it */
     queue_one(pipe, STAMP, ns, 0);
-    pipe->stamped_ns = ns;
     publish(pipe); /* the time told as it moves, not a batch later: a sparse stretch fills a batch slowly */
-    return ns + STAMP_STEP_NS;
+    return ns < UINT64_MAX - STAMP_STEP_NS ? ns + STAMP_STEP_NS : UINT64_MAX;
 }
 
 void pipe_drain(struct call_pipe *pipe)
@@ -365,7 +366,7 @@ static bool stamp_passed(struct call_pipe *pipe)
 static __attribute__((noinline)) void wait_for_lag(struct call_pipe *pipe, uint64_t made, uint64_t stamp_ns)
 {
     pipe->made = made;
-    pipe->waits_for_ns = stamp_ns + pipe->lag_ns;
+    pipe->waits_for_ns = stamp_ns < UINT64_MAX - pipe->lag_ns ? stamp_ns + pipe->lag_ns : UINT64_MAX;
     if (stamp_passed(pipe))
         return;
     atomic_store(&pipe->done, made);

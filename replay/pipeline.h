@@ -51,7 +51,7 @@ void pipe_sample(struct call_pipe *pipe, const struct replay_point *point, uint6
 /* Reader: the recorded time ns reached (queued as a stamp); returns when the next stamp is due. */
 uint64_t pipe_stamp(struct call_pipe *pipe, uint64_t ns);
 
-/* Reader: returns once every call queued has been made (before a sample, a sleep, or the end). */
+/* Reader: returns once every call queued has been made (before a recorded pause is slept). */
 void pipe_drain(struct call_pipe *pipe);
 
 /* Reader: no more calls; pipe_make_calls returns once it has made those queued. */

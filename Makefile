@@ -65,7 +65,7 @@ endif
 PLOTS       ?= $(RESULTS)/plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -184,9 +184,9 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
-REPLAY_ENGINE := replay/engine.c replay/threads.c replay/pipeline.c replay/private_alloc.c replay/own_threads.c
+REPLAY_ENGINE := replay/engine.c replay/threads.c replay/pipeline.c replay/private_alloc.c replay/own_threads.c replay/cpu_share.c
 REPLAY_SRC := replay/main.c replay/calls.c $(REPLAY_ENGINE)
-REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
+REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h replay/cpu_share.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \
@@ -200,6 +200,8 @@ $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
 $(BUILD)/tests/replay_own_memory: tests/replay_own_memory.c replay/private_alloc.c replay/private_alloc.h \
                                   tests/unit/check.h $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Icases/lib -Ireplay -o $@ tests/replay_own_memory.c replay/private_alloc.c
+$(BUILD)/tests/cpu_quota: tests/cpu_quota.c replay/cpu_share.c replay/cpu_share.h tests/unit/check.h | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Ireplay -o $@ tests/cpu_quota.c replay/cpu_share.c
 $(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
 	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cpu_share.h"
 #include "live.h"
 #include "own_threads.h"
 #include "pipeline.h"
@@ -449,22 +450,19 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
 
 /*
  * Whether a one-thread trace is read in a thread of its own beside the calls (replay_one_thread), or read and
- * replayed in the main thread: beside them wherever the replay may run on two cores. Measured on 2026-12-06
- * (--time=fast, each way in turn): CPython's trace (11 M events, 953 k blocks live at its peak, whose lookups
- * miss the cache) took 0.62 to 0.70 s read beside the calls against 0.93 to 1.25 s in the main thread under
- * glibc, jemalloc, tcmalloc and mimalloc; jq's, 15% less; a trace of small blocks reused (4 live) 0.20 to 0.26 s
- * against 0.21; two such replays at once (--jobs) took the same either way. On one core (taskset) the reading
- * thread made each 9 to 29% slower: there the trace is read in the main thread. (The CPUs the process may run on,
- * by its affinity; a cgroup's CPU quota is not looked at.)
+ * replayed in the main thread: beside them wherever the replay may use one and a half CPUs' worth of time at once
+ * or more (its affinity, and its cgroups' CPU quota: cpu_share.c). Measured on 2026-12-06 (--time=fast, each way
+ * in turn): CPython's trace (11 M events, 953 k blocks live at its peak, whose lookups miss the cache) took 0.62
+ * to 0.70 s read beside the calls against 0.93 to 1.25 s in the main thread under glibc, jemalloc, tcmalloc and
+ * mimalloc; jq's, 15% less; a trace of small blocks reused (4 live) 0.20 to 0.26 s against 0.21; two such
+ * replays at once (--jobs) took the same either way. On one core (taskset) the reading thread made each 9 to 29%
+ * slower. Under a cgroup's CPU quota on two cores (cgroup v1's cpu.cfs_quota_us, five runs each way, CPython's
+ * trace): at 1 CPU 1.39 to 2.02 s beside against 1.06 to 1.31 in the main thread, at 1.2 CPUs 1.13 to 1.60
+ * against 1.05 to 1.25, at 1.5 CPUs 0.77 to 1.07 against 1.03 to 1.26.
  */
-static bool two_cores_or_more(void)
+static bool room_for_a_reading_thread(void)
 {
-    static unsigned long cpus[8192 / (8 * sizeof(unsigned long))]; /* not CPU_ALLOC's: that is malloc's */
-    long length = syscall(SYS_sched_getaffinity, 0, sizeof cpus, cpus); /* the bytes of the kernel's mask */
-    unsigned count = 0;
-    for (long i = 0; i < length / (long)sizeof *cpus && count < 2; i++)
-        count += (unsigned)__builtin_popcountl(cpus[i]);
-    return count >= 2;
+    return cpu_share() >= 1.5;
 }
 
 /* A reading thread: the trace read beside the calls, which the main thread makes. */
@@ -605,7 +603,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     /* The last image's threads alone: a launcher's second thread would put a one-thread program's calls in a
        replay thread (under glibc another arena than the main thread's, which served them when recorded). */
     replay.threaded = replay.info->last_image_threads > 1;
-    bool piped = !replay.threaded && two_cores_or_more();
+    bool piped = !replay.threaded && room_for_a_reading_thread();
     /* The live set's tags: handles (below 2^30) where threads make the calls, else the replay's blocks. */
     if (replay.threaded || piped)
         trace_keep_small_tags(replay.reader);

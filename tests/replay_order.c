@@ -1,6 +1,8 @@
 /* Tests of the threaded replay's order: an address another thread released is handed out again only after it. */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "pipeline.h"
 #include "replay.h"
 #include "trace_builder.h"
 
@@ -50,10 +53,21 @@ void replay_begin(const struct trace_info *info, bool threaded)
     began_threaded = threaded;
 }
 
+/*
+ * The lag test's (a_call_waits_until_the_reading_is_its_lag_past_it): the recorded time the reading thread has
+ * reached, stored before each stamp; and, by the size of each block allocated there, what it was when the call was
+ * made.
+ */
+enum { LAG_TEST_BASE = 100000, LAG_TEST_STAMPS = 300 };
+static _Atomic uint64_t lag_test_read_to_ms;
+static uint64_t lag_test_seen_ms[LAG_TEST_STAMPS];
+
 void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)
 {
     (void)op;
     (void)alignment;
+    if (size >= LAG_TEST_BASE && size < LAG_TEST_BASE + LAG_TEST_STAMPS)
+        lag_test_seen_ms[size - LAG_TEST_BASE] = atomic_load(&lag_test_read_to_ms);
     slow_if_asked(size);
     void *block = malloc(size ? size : 1);
     log_call('a', size, block);
@@ -333,6 +347,50 @@ static void rows_every_5_percent_of_a_span_of_years_come_in_order(void)
     unlink(path);
 }
 
+/* The lag test's reading thread: a stamp each recorded millisecond, then an allocation of LAG_TEST_BASE + ms bytes. */
+static void *read_with_stamps(void *argument)
+{
+    struct call_pipe *pipe = argument;
+    uint64_t handles[LAG_TEST_STAMPS];
+    char error[64];
+    for (uint64_t ms = 0; ms < LAG_TEST_STAMPS; ms++) {
+        atomic_store(&lag_test_read_to_ms, ms);
+        pipe_stamp(pipe, ms * 1000000);
+        if (pipe_allocate(pipe, TRACE_MALLOC, LAG_TEST_BASE + ms, 0, &handles[ms], error, sizeof error) != 0)
+            abort();
+    }
+    for (uint64_t ms = 0; ms < LAG_TEST_STAMPS; ms++)
+        pipe_release(pipe, handles[ms]);
+    pipe_finish(pipe);
+    return NULL;
+}
+
+/*
+ * A replay that keeps the recorded time makes the calls after a stamp only once the reading is its lag (100 ms here)
+ * of recorded time past it, or has ended: each call made at millisecond t saw the reading at t + 100 or later (at
+ * the last stamp, 299, for those within 100 ms of it). Without the lag the main thread follows right behind.
+ */
+static void a_call_waits_until_the_reading_is_its_lag_past_it(void)
+{
+    struct call_pipe *pipe = pipe_open(1 << 16, 100 * 1000000u);
+    memset(lag_test_seen_ms, 0xff, sizeof lag_test_seen_ms);
+    pthread_t reader;
+    CHECK(pthread_create(&reader, NULL, read_with_stamps, pipe) == 0);
+    pipe_make_calls(pipe);
+    pthread_join(reader, NULL);
+    pipe_close(pipe);
+    unsigned early = 0;
+    for (uint64_t ms = 0; ms < LAG_TEST_STAMPS; ms++) {
+        uint64_t due = ms + 100 < LAG_TEST_STAMPS - 1 ? ms + 100 : LAG_TEST_STAMPS - 1;
+        if (lag_test_seen_ms[ms] == UINT64_MAX || lag_test_seen_ms[ms] < due) {
+            if (early++ < 3)
+                printf("  the call at %" PRIu64 " ms made with the reading at %" PRIu64 " ms (due: %" PRIu64 ")\n", ms,
+                       lag_test_seen_ms[ms], due);
+        }
+    }
+    CHECK(early == 0);
+}
+
 int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
@@ -342,6 +400,7 @@ int main(void)
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
     RUN_TEST(an_address_handed_out_again_releases_the_block_there_first);
     RUN_TEST(rows_every_5_percent_of_a_span_of_years_come_in_order);
+    RUN_TEST(a_call_waits_until_the_reading_is_its_lag_past_it);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);
 #endif

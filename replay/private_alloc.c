@@ -31,6 +31,8 @@ static void *free_lists[CLASSES];
 static unsigned char *region, *region_end;
 static unsigned char *regions[4096]; /* every region mapped, for mincore: a block carved touches only what is written */
 static _Atomic size_t region_count; /* atomic, as the large blocks: private_resident_bytes may run in another thread */
+/* How far each region has been carved: mincore looks no further (past it, nothing was ever written). */
+static _Atomic size_t region_carved[sizeof regions / sizeof regions[0]];
 /* The large blocks mapped now, for mincore (a slot's start is 0 when free); those beyond the slots count whole. */
 enum { LARGE_SLOTS = 256 };
 static struct {
@@ -134,6 +136,8 @@ static void *allocate(size_t size, bool own)
     }
     block = region;
     region += length;
+    atomic_store_explicit(&region_carved[region_count - 1], (size_t)(region - regions[region_count - 1]),
+                          memory_order_relaxed);
     size_t tag = cls; /* a class below the large blocks' lengths, which are at least 1 MiB */
     memcpy(block, &tag, sizeof tag);
     return block + HEAD;
@@ -213,6 +217,7 @@ void *private_realloc(void *pointer, size_t size)
  */
 unsigned char private_thread_tables[PRIVATE_TABLE_SLOTS][PRIVATE_TABLE_SLOT] __attribute__((aligned(4096)));
 static _Atomic bool table_taken[PRIVATE_TABLE_SLOTS];
+static _Atomic size_t tables_reached; /* slots below it have been taken (mincore looks no further) */
 
 void *private_thread_table(size_t size)
 {
@@ -222,6 +227,9 @@ void *private_thread_table(size_t size)
         bool free_slot = false;
         if (!atomic_load_explicit(&table_taken[i], memory_order_relaxed) &&
             atomic_compare_exchange_strong(&table_taken[i], &free_slot, true)) {
+            for (size_t reached = atomic_load(&tables_reached);
+                 reached < i + 1 && !atomic_compare_exchange_weak(&tables_reached, &reached, i + 1);)
+                ;
             memset(private_thread_tables[i], 0, PRIVATE_TABLE_SLOT);
             return private_thread_tables[i];
         }
@@ -246,17 +254,22 @@ void *private_stack(size_t size)
         munmap(mapped, size + page);
         return NULL;
     }
+    atomic_fetch_add(&changes, 1); /* a change of what private_resident_bytes counts, as a large block's */
     stack = mapped;
     stack_length = size + page;
+    atomic_fetch_add(&changes, 1);
     return mapped + page;
 }
 
 void private_stack_free(void)
 {
-    if (stack)
-        munmap(stack, stack_length);
+    if (!stack)
+        return;
+    atomic_fetch_add(&changes, 1);
+    munmap(stack, stack_length);
     stack = NULL;
     stack_length = 0;
+    atomic_fetch_add(&changes, 1);
 }
 
 /*
@@ -299,9 +312,13 @@ size_t private_resident_bytes(void)
         if (start)
             resident += resident_in((const unsigned char *)start, large[i].length);
     }
-    for (size_t r = 0; r < region_count; r++)
-        resident += resident_in(regions[r], REGION);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t r = 0; r < region_count; r++) {
+        size_t carved = atomic_load_explicit(&region_carved[r], memory_order_relaxed);
+        resident += resident_in(regions[r], (carved + page - 1) & ~(page - 1));
+    }
     if (stack)
         resident += resident_in(stack, stack_length);
-    return resident + resident_in(&private_thread_tables[0][0], sizeof private_thread_tables);
+    size_t tables = (atomic_load(&tables_reached) * PRIVATE_TABLE_SLOT + page - 1) & ~(page - 1);
+    return resident + resident_in(&private_thread_tables[0][0], tables);
 }

@@ -80,7 +80,7 @@ struct worker {
 struct handle {
     uint32_t last_worker;
     uint64_t last_index;
-    uint64_t next_free; /* the list of handles whose block has been released */
+    uint64_t next_free; /* the list of handles whose block has been released (take_handle) */
 };
 
 /* The threads and handles of the replay under way (one at a time). */
@@ -92,7 +92,8 @@ static struct {
     unsigned stopping_count;
     struct handle *handle_pages[HANDLE_PAGES];
     void *_Atomic *block_pages[HANDLE_PAGES];
-    uint64_t handle_count, free_handles; /* free_handles: the head of a list threaded through next_free */
+    uint64_t handle_count;
+    uint64_t free_first, free_last; /* the handles whose block has been released, oldest first (take_handle) */
     /*
      * Recorded addresses released by a queued call, with that call (its worker as the size, its index as the
      * tag), until an allocation at the address takes it; calls known done are pruned when it grows.
@@ -131,12 +132,32 @@ static void *_Atomic *block_at(uint64_t handle)
     return &threads.block_pages[handle / HANDLE_PAGE][handle % HANDLE_PAGE];
 }
 
-/* A handle for a new block: a freed one if any (its last call is then a release to wait for), else a new one. */
-static int take_handle(uint64_t *handle, char *error, size_t error_size)
+/* Whether a thread's call has been made, by what the reading thread last read of its count, else read again. */
+static bool call_done(uint32_t worker, uint64_t index)
 {
-    if (threads.free_handles) {
-        *handle = threads.free_handles;
-        threads.free_handles = handle_at(*handle)->next_free;
+    struct worker *made_by = threads.workers[worker];
+    if (index < made_by->done_seen)
+        return true;
+    made_by->done_seen = atomic_load_explicit(&made_by->done, memory_order_acquire);
+    return index < made_by->done_seen;
+}
+
+/*
+ * A handle for a new block of thread's: the one released longest ago, where its release is this thread's own call
+ * (made before this one, in its queue) or has been made; else a new one. A handle whose release is still queued in
+ * another thread would make this call wait for that one, a wait the program did not have: handed out last
+ * released first, a threaded replay's allocations waited on other threads' frees of unrelated blocks, and the
+ * reading thread on them where a call waited on two threads (add_wait). Oldest first, the one looked at has
+ * mostly been made; the table grows by the releases still under way at most.
+ */
+static int take_handle(uint32_t thread, uint64_t *handle, char *error, size_t error_size)
+{
+    struct handle *oldest = threads.free_first ? handle_at(threads.free_first) : NULL;
+    if (oldest && (oldest->last_worker == thread || call_done(oldest->last_worker, oldest->last_index))) {
+        *handle = threads.free_first;
+        if (!(threads.free_first = oldest->next_free))
+            threads.free_last = 0;
+        oldest->last_worker = UINT32_MAX; /* nothing to wait for */
         return 0;
     }
     *handle = ++threads.handle_count;
@@ -495,10 +516,10 @@ void threads_finish(void)
 
 /*
  * The job of an event for its thread, with the handles it uses and the calls it must wait for: a release waits for
- * the last call on its block's handle (its allocation, or a realloc), an allocation on a recycled handle for the
- * release that freed the handle, and an allocation at a recorded address for the call of another thread that
- * released that address (the program's allocator handed it out again only then: without the wait both blocks
- * could be live at once in the replay). A realloc's old address is released at its end, when the replay makes it;
+ * the last call on its block's handle (its allocation, or a realloc), and an allocation at a recorded address for
+ * the call of another thread that released that address (the program's allocator handed it out again only then:
+ * without the wait both blocks could be live at once in the replay). A handle is recycled only once its release is
+ * made, or where that is the same thread's (take_handle): it adds no wait. A realloc's old address is released at its end, when the replay makes it;
  * a thread handed that address between the realloc's start and end (the allocator freed it inside the call) is
  * not made to wait, as the call that releases it is not queued yet.
  */
@@ -538,12 +559,9 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
         if (old)
             note_release(event->pointer, thread, index);
     } else if (event->pointer) {
-        if (take_handle(&job.handle, error, error_size) != 0)
+        if (take_handle(thread, &job.handle, error, error_size) != 0)
             return -1;
-        struct handle *fresh = handle_at(job.handle);
-        /* A recycled handle's last call (a release) may be another thread's: this one writes after it. */
-        if (fresh->last_worker != UINT32_MAX && fresh->last_worker != thread)
-            add_wait(&job, fresh->last_worker, fresh->last_index);
+        struct handle *fresh = handle_at(job.handle); /* nothing to wait for: take_handle */
         fresh->last_worker = thread;
         fresh->last_index = index;
         trace_set_tag(reader, event->pointer, job.handle);
@@ -568,8 +586,12 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
     if (old) {
         old->last_worker = thread;
         old->last_index = index;
-        old->next_free = threads.free_handles;
-        threads.free_handles = event->tag;
+        old->next_free = 0;
+        if (threads.free_last)
+            handle_at(threads.free_last)->next_free = event->tag;
+        else
+            threads.free_first = event->tag;
+        threads.free_last = event->tag;
     }
     return 0;
 }

@@ -196,14 +196,14 @@ $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
 REPLAY_ORDER_SRC := tests/replay_order.c $(REPLAY_ENGINE) $(TRACE_READER)
 REPLAY_ORDER_DEP := $(REPLAY_ORDER_SRC) $(REPLAY_HDR) tests/unit/check.h tests/unit/trace_builder.h
 $(BUILD)/tests/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
+	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 $(BUILD)/tests/replay_own_memory: tests/replay_own_memory.c replay/private_alloc.c replay/private_alloc.h \
                                   tests/unit/check.h $(CASE_LIB_HDR) | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -Itests/unit -Icases/lib -Ireplay -o $@ tests/replay_own_memory.c replay/private_alloc.c
-$(BUILD)/tests/cpu_quota: tests/cpu_quota.c replay/cpu_share.c replay/cpu_share.h tests/unit/check.h | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Ireplay -o $@ tests/cpu_quota.c replay/cpu_share.c
+$(BUILD)/tests/cpu_quota: tests/cpu_quota.c replay/cpu_share.c replay/cpu_share.h tests/unit/check.h $(CASE_LIB_HDR) | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Icases/lib -Ireplay -o $@ tests/cpu_quota.c replay/cpu_share.c
 $(BUILD)/tsan-replay/replay_order: $(REPLAY_ORDER_DEP) | $(BUILD)/tsan-replay
-	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
+	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itests/unit -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_ORDER_SRC)
 
 # The replayer under ThreadSanitizer, for the tests (its threads hand blocks to one another).
 $(BUILD)/tsan-replay/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
@@ -301,7 +301,7 @@ $(BUILD)/fuzz/fuzz_trace: tests/fuzz/fuzz_trace.c $(TRACE_READER) $(TRACE_HDR) |
 # The replay engine on any bytes, its calls answered by a checking allocator (no block released it does not hold).
 $(BUILD)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(REPLAY_ENGINE) $(TRACE_READER) \
                            $(REPLAY_HDR) | $(BUILD)/fuzz
-	clang $(WARN) $(FUZZ_FLAGS) -pthread -Itrace -Ireplay -o $@ $< $(REPLAY_ENGINE) $(TRACE_READER)
+	clang $(WARN) $(FUZZ_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $< $(REPLAY_ENGINE) $(TRACE_READER)
 
 $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner/profiles.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Irunner -o $@ $< runner/profiles.c

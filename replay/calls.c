@@ -15,9 +15,10 @@ static struct allocator_info allocator; /* the probe keeps a pointer to it */
 static uint64_t page_size;
 static uint64_t peak_kb; /* the largest RSS seen of the replay, less its bookkeeping */
 /*
- * The replay's own bookkeeping at its last measure, and private_changes then. While no block of it is mapped or
- * unmapped since, it has only grown (its pages are written, never given back), so RSS less this is at least RSS
- * less its own now: where that is no peak, none is (replay_note_peak). UINT64_MAX: none measured.
+ * The replay's own bookkeeping at its last measure, and private_changes then. While no large block of it and no
+ * stack is mapped or unmapped since, it has only grown (its pages are written, never given back; a new region
+ * only adds), so RSS less this is at least RSS less its own now: where that is no peak, none is
+ * (replay_note_peak). own_floor_changes UINT64_MAX: none measured.
  */
 static size_t own_floor;
 static uint64_t own_floor_changes = UINT64_MAX;

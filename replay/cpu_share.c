@@ -1,16 +1,16 @@
 /* How much CPU the replay may use at once: the CPUs of its affinity, capped by its cgroups' CPU quota. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cpu_share.h"
+#include "fragbench.h"
 
 /*
- * Nothing here calls the allocator under test: the files are read with open and read into buffers on the stack
- * (stdio's FILE and the C library's CPU sets are malloc's), and paths are put together by hand.
+ * Nothing here calls the allocator under test: the files are read by the probe's fb_read_file into buffers on the
+ * stack (stdio's FILE and the C library's CPU sets are malloc's), and paths are put together by hand.
  */
 
 enum { PATH_ROOM = 512, FILE_ROOM = 4096 };
@@ -24,20 +24,6 @@ static unsigned affinity_cpus(void)
     for (long i = 0; i < length / (long)sizeof *cpus; i++)
         count += (unsigned)__builtin_popcountl(cpus[i]);
     return count;
-}
-
-/* A small file's text, NUL-terminated, cut at its room; its length, or -1 where it cannot be read. */
-static long read_text(const char *path, char *text, size_t room)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t length = 0;
-    for (ssize_t got; length + 1 < room && (got = read(fd, text + length, room - 1 - length)) > 0;)
-        length += (size_t)got;
-    close(fd);
-    text[length] = '\0';
-    return (long)length;
 }
 
 /* A decimal number at *cursor (moved past it); false where none is there. */
@@ -77,17 +63,17 @@ static double quota_in(const char *directory, size_t length)
     char path[PATH_ROOM], text[64];
     long long quota, period;
     const char *cursor = text;
-    if (join(path, directory, length, "cpu.max") && read_text(path, text, sizeof text) > 0) {
+    if (join(path, directory, length, "cpu.max") && fb_read_file(path, text, sizeof text) > 0) {
         if (!parse_number(&cursor, &quota) || *cursor != ' ')
             return 0; /* "max": none */
         cursor++;
         return parse_number(&cursor, &period) && quota > 0 && period > 0 ? (double)quota / (double)period : 0;
     }
-    if (!join(path, directory, length, "cpu.cfs_quota_us") || read_text(path, text, sizeof text) <= 0 ||
+    if (!join(path, directory, length, "cpu.cfs_quota_us") || fb_read_file(path, text, sizeof text) <= 0 ||
         !parse_number(&cursor, &quota) || quota <= 0)
         return 0;
     cursor = text;
-    if (!join(path, directory, length, "cpu.cfs_period_us") || read_text(path, text, sizeof text) <= 0 ||
+    if (!join(path, directory, length, "cpu.cfs_period_us") || fb_read_file(path, text, sizeof text) <= 0 ||
         !parse_number(&cursor, &period) || period <= 0)
         return 0;
     return (double)quota / (double)period;
@@ -170,7 +156,7 @@ double cgroup_cpu_quota(const char *proc_cgroup, const char *root)
     /* cgroup v2 at the root itself, or beside v1's at unified/; v1's cpu controller alone or with cpuacct. */
     static const char *const v2[2] = {"", "/unified"}, *const v1_cpu[2] = {"/cpu", "/cpu,cpuacct"};
     char text[FILE_ROOM];
-    if (read_text(proc_cgroup, text, sizeof text) <= 0)
+    if (fb_read_file(proc_cgroup, text, sizeof text) <= 0)
         return 0;
     double smallest = 0;
     for (char *line = text; *line;) {

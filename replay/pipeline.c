@@ -365,6 +365,8 @@ static bool stamp_passed(struct call_pipe *pipe)
 /* At a stamp: the calls made so far told to the reading thread (room for it), then the wait for the lag. */
 static __attribute__((noinline)) void wait_for_lag(struct call_pipe *pipe, uint64_t made, uint64_t stamp_ns)
 {
+    if (!pipe->lag_ns)
+        return; /* stamps in a pipe without a lag: nothing to wait for (published_ns is not kept) */
     pipe->made = made;
     pipe->waits_for_ns = stamp_ns < UINT64_MAX - pipe->lag_ns ? stamp_ns + pipe->lag_ns : UINT64_MAX;
     if (stamp_passed(pipe))

@@ -52,7 +52,8 @@ static inline bool private_is_thread_table(const void *block)
 size_t private_resident_bytes(void);
 
 /*
- * A count of the changes to the large blocks: odd while one is being mapped or unmapped. A thread reading RSS
+ * A count of the changes to the large blocks and the reading thread's stack: odd while one is being mapped or
+ * unmapped. A thread reading RSS
  * and private_resident_bytes while the reading thread runs reads them again if the count was odd or has
  * changed (calls.c).
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu_share.h"
 #include "live.h"
 #include "own_threads.h"
 #include "private_alloc.h"
@@ -113,9 +114,11 @@ static _Atomic unsigned yields_before_sleep = YIELDS_BEFORE_SLEEP;
 
 static void set_yields_before_sleep(void)
 {
-    static long cores;
-    if (!cores)
-        cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    static long cores; /* the CPUs' worth the replay may use (its affinity, its cgroups' quota), rounded up */
+    if (!cores) {
+        double share = cpu_share();
+        cores = share > 1 ? (long)share + (share > (double)(long)share) : 1;
+    }
     unsigned threads_per_core = threads.running / (unsigned)cores;
     unsigned yields = threads_per_core <= 1 ? YIELDS_BEFORE_SLEEP : YIELDS_BEFORE_SLEEP / threads_per_core;
     atomic_store_explicit(&yields_before_sleep, yields ? yields : 1, memory_order_relaxed);
@@ -148,7 +151,7 @@ static bool call_done(uint32_t worker, uint64_t index)
  * another thread would make this call wait for that one, a wait the program did not have: handed out last
  * released first, a threaded replay's allocations waited on other threads' frees of unrelated blocks, and the
  * reading thread on them where a call waited on two threads (add_wait). Oldest first, the one looked at has
- * mostly been made; the table grows by the releases still under way at most.
+ * mostly been made; the table grows by the releases queued since the oldest one still under way, at most.
  */
 static int take_handle(uint32_t thread, uint64_t *handle, char *error, size_t error_size)
 {

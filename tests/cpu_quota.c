@@ -72,9 +72,10 @@ static const struct quota_case cases[] = {
     {"v1: the root's quota above a group with none", "1:cpu:/c\n",
      {{"cpu/c/cpu.cfs_quota_us", "-1\n"}, {"cpu/c/cpu.cfs_period_us", "100000\n"},
       {"cpu/cpu.cfs_quota_us", "40000\n"}, {"cpu/cpu.cfs_period_us", "100000\n"}}, 0.4},
+    /* The cpu hierarchy holds a quota for the group: a line that names cpuset or cpuacct alone must not find it. */
     {"cpuset and cpuacct are not the cpu controller", "3:cpuset:/d\n2:cpuacct:/d\n",
-     {{"cpuset/d/cpu.cfs_quota_us", "50000\n"}, {"cpuset/d/cpu.cfs_period_us", "100000\n"},
-      {"cpuacct/d/cpu.cfs_quota_us", "50000\n"}, {"cpuacct/d/cpu.cfs_period_us", "100000\n"}}, 0},
+     {{"cpu/d/cpu.cfs_quota_us", "50000\n"}, {"cpu/d/cpu.cfs_period_us", "100000\n"},
+      {"cpu,cpuacct/d/cpu.cfs_quota_us", "50000\n"}, {"cpu,cpuacct/d/cpu.cfs_period_us", "100000\n"}}, 0},
     /* Inside a container the group named may not exist under the mount: its quota is the mount root's. */
     {"a group above the mount's root", "0::/docker/abc123\n", {{"cpu.max", "100000 100000\n"}}, 1},
     {"a quota that is not a number", "0::/g\nnot a line\n::\n:\n", {{"g/cpu.max", "fifty 100000\n"}}, 0},
@@ -105,7 +106,7 @@ static void no_cgroup_file_is_no_quota(void)
     CHECK(cgroup_cpu_quota("/dev/null", root) == 0);
 }
 
-/* This machine's own: a share of at least one CPU, and no more than its affinity allows. */
+/* This machine's own: a share above none (a quota may allow less than one CPU), and no more than its CPUs. */
 static void this_machine(void)
 {
     double share = cpu_share();

@@ -784,9 +784,10 @@ expect replay_under_jemalloc_follows_jq_to_its_side_of_the_edge "$got" "$(echo "
 # in 9 to 23 ms: a replay reading as it calls took 47 to 75 ms, decommitted part of it before the round's mark and
 # held 4 to 7.7 MB less at rounds 1 to 3 (--replay-time=fast does so still, in some runs). With the lag (the calls
 # made 100 ms of recorded time behind the reading, docs/replay.md; replay_order checks that lag itself) it holds
-# what the program does at the marks: medians of three real runs and three replays, within the goal. Round 2 is
-# left out: there the program itself holds 55.5 or 60.7 MB, one or the other for a whole invocation, and the replay
-# 52.8, 56.6 or 59.4 by the recording (2026-12-06, five recordings: one of the five 7.9 MB apart).
+# what the program does at the marks: medians of three real runs and three replays, within the goal. Rounds 2 and 3
+# are left out: there the program itself lands on one of two levels for a whole invocation (55.5 or 60.7 MB, 57.8
+# or 64.1), and the replay on one of three by the recording and the run (52.8, 56.6 or 59.4; 56.6, 60.5 or 62.9),
+# so that a pair 7 to 8 MB apart comes up now and then (2026-12-06: one run of eight at round 2, one at round 3).
 env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "$FB" --quiet --record="$tmp/request.trace" \
     -- /usr/bin/python3 bench/request_rounds.py 5 100000 >/dev/null 2>&1
 env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "$FB" --quiet --alloc=mimalloc --reps=3 --max-reps=3 \
@@ -808,12 +809,12 @@ def marks(path):  # mark -> median over reps of anonymous RSS above Start, kB
 real, replay = marks(sys.argv[1]), marks(sys.argv[2])
 cells = ["%s %d/%d %s" % (m, real[m], replay.get(m, -1),
                           "ok" if m in replay and abs(real[m] - replay[m]) <= max(4096, 0.1 * real[m]) else "off")
-         for m in sorted(real) if m != "Round 2"]
+         for m in sorted(real) if m not in ("Round 2", "Round 3")]
 print("%d marks: %s" % (len(cells), "; ".join(cells)))
 PY
 )
 expect replay_of_cpython_rounds_under_mimalloc_holds_the_programs_heap_at_the_marks "$got (real/replay kB)" \
-    "$(echo "$got" | grep -c '^5 marks: ')$(echo "$got" | grep -c off)" = 10
+    "$(echo "$got" | grep -c '^4 marks: ')$(echo "$got" | grep -c off)" = 10
 # Under glibc, CPython's heap at Exit after rounds that free what they build is one of two (80 or 105 MB): its top
 # trimmed at its end or not, by how its string hashes and its environment laid it out (the two seeds here land apart
 # in some runs, together in others: the trace path in the environment moves it too). Each

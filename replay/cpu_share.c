@@ -26,22 +26,6 @@ static unsigned affinity_cpus(void)
     return count;
 }
 
-/* A decimal number at *cursor (moved past it); false where none is there. */
-static bool parse_number(const char **cursor, long long *value)
-{
-    const char *at = *cursor;
-    bool negative = *at == '-';
-    at += negative;
-    if (*at < '0' || *at > '9')
-        return false;
-    long long number = 0;
-    for (; *at >= '0' && *at <= '9' && number < (1ll << 50); at++)
-        number = number * 10 + (*at - '0');
-    *value = negative ? -number : number;
-    *cursor = at;
-    return true;
-}
-
 /* directory + "/" + file into path (false where it does not fit). */
 static bool join(char *path, const char *directory, size_t directory_length, const char *file)
 {
@@ -60,23 +44,20 @@ static bool join(char *path, const char *directory, size_t directory_length, con
  */
 static double quota_in(const char *directory, size_t length)
 {
+    /* fb_parse_u64 (the probe's) reads "max", "-1" or no number at all as 0: none. */
     char path[PATH_ROOM], text[64];
-    long long quota, period;
     const char *cursor = text;
+    uint64_t quota = 0, period = 0;
     if (join(path, directory, length, "cpu.max") && fb_read_file(path, text, sizeof text) > 0) {
-        if (!parse_number(&cursor, &quota) || *cursor != ' ')
-            return 0; /* "max": none */
-        cursor++;
-        return parse_number(&cursor, &period) && quota > 0 && period > 0 ? (double)quota / (double)period : 0;
+        quota = fb_parse_u64(&cursor);
+        period = quota ? fb_parse_u64(&cursor) : 0;
+    } else if (join(path, directory, length, "cpu.cfs_quota_us") && fb_read_file(path, text, sizeof text) > 0 &&
+               (quota = fb_parse_u64(&cursor)) > 0 && join(path, directory, length, "cpu.cfs_period_us") &&
+               fb_read_file(path, text, sizeof text) > 0) {
+        cursor = text;
+        period = fb_parse_u64(&cursor);
     }
-    if (!join(path, directory, length, "cpu.cfs_quota_us") || fb_read_file(path, text, sizeof text) <= 0 ||
-        !parse_number(&cursor, &quota) || quota <= 0)
-        return 0;
-    cursor = text;
-    if (!join(path, directory, length, "cpu.cfs_period_us") || fb_read_file(path, text, sizeof text) <= 0 ||
-        !parse_number(&cursor, &period) || period <= 0)
-        return 0;
-    return (double)quota / (double)period;
+    return quota && period ? (double)quota / (double)period : 0;
 }
 
 /*

@@ -254,6 +254,28 @@ if [ "$(ulimit -u)" = unlimited ] || [ "$(ulimit -u)" -ge 2000 ]; then
 else
     echo "SKIP: replay_of_more_threads_than_table_slots_says_how_many_tables_went_to_the_allocator (ulimit -u below 2000)"
 fi
+# A thread's C library table grows with the libraries that have thread-local storage (16 bytes each): with 40
+# such libraries preloaded it still fits a slot of the replay's own memory, with 60 it does not, and those tables
+# (the reading thread's and two replay threads') go to the allocator under test, which it says.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write_threads(sys.argv[1], {i: [(i + 1, t.MALLOC, 100, 2 * (0x555555550000 + i * 4096) + 1), (100 - i, t.FREE, 1)]
+                             for i in range(3)})' "$tmp/three.trace"
+echo '__thread int fb_test_tls_block[4];' | gcc -shared -fPIC -o "$tmp/tls0.so" -x c -
+tls_libraries=$tmp/tls0.so
+for i in $(seq 1 59); do
+    cp "$tmp/tls0.so" "$tmp/tls$i.so"
+    tls_libraries=$tls_libraries:$tmp/tls$i.so
+    [ "$i" = 39 ] && forty_tls_libraries=$tls_libraries
+done
+LD_PRELOAD=$forty_tls_libraries build/fb-replay --time=fast "$tmp/three.trace" >"$tmp/tls40.rows" 2>"$tmp/tls40.err"
+code=$?
+expect replay_with_forty_tls_libraries_keeps_its_threads_tables_in_its_own_slots "exit $code: $(cat "$tmp/tls40.err")" \
+    "$code:$(grep -c '^Replay end: ' "$tmp/tls40.rows"):$(cat "$tmp/tls40.err")" = "0:1:"
+LD_PRELOAD=$tls_libraries build/fb-replay --time=fast "$tmp/three.trace" >"$tmp/tls60.rows" 2>"$tmp/tls60.err"
+code=$?
+expect replay_with_sixty_tls_libraries_says_its_threads_tables_outgrew_a_slot "exit $code: $(cat "$tmp/tls60.err")" \
+    "$code:$(grep -c '^Replay end: ' "$tmp/tls60.rows"):$(cat "$tmp/tls60.err")" = \
+    "0:1:fb-replay: warning: 3 of the replay's threads' C library tables were larger than a slot (1024 bytes): those tables are blocks of the allocator under test, beside the program's."
 # Past the replay's limit of 2^24 threads: refused once, before any run, as the other bad traces are.
 crafted "$tmp/too-many-threads.trace" $(((1 << 24) + 1))
 "$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/too-many-threads.trace" --csv="$tmp/too-many.csv" >/dev/null 2>"$tmp/too-many.err"

@@ -166,7 +166,7 @@ static size_t make_points(const struct trace_info *info, struct replay_point *po
     return count;
 }
 
-static void sleep_ns(uint64_t ns)
+static void nanosleep_ns(uint64_t ns)
 {
     struct timespec gap = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
     while (nanosleep(&gap, &gap) != 0 && errno == EINTR)
@@ -178,6 +178,7 @@ static void sleep_ns(uint64_t ns)
 
 struct replay {
     const struct replay_options *options;
+    void (*sleep)(uint64_t ns);    /* the options', or nanosleep */
     struct trace_reader *reader;
     const struct trace_info *info;
     bool threaded;           /* several recorded threads, each replayed by one of its own */
@@ -334,14 +335,17 @@ static void before_event(struct replay *replay, const struct trace_event *event)
         drain_calls(replay);
         for (; next_point_passed(replay, event); replay->next_point++)
             if (!points[replay->next_point].mark) {
-                if (points[replay->next_point].ns > at) {
-                    sleep_ns((uint64_t)((double)(points[replay->next_point].ns - at) * share));
-                    at = points[replay->next_point].ns;
+                /* A point placed by a count of events may carry any time: the wait goes no further than the event. */
+                uint64_t point_ns = points[replay->next_point].ns;
+                if (point_ns > at && point_ns <= event->ns) {
+                    replay->sleep((uint64_t)((double)(point_ns - at) * share));
+                    at = point_ns;
                 }
                 stamp(replay, &points[replay->next_point]);
                 replay_sample(&points[replay->next_point], replay->live_bytes, replay->live_blocks);
             }
-        sleep_ns((uint64_t)((double)(event->ns - at) * share));
+        if (event->ns > at)
+            replay->sleep((uint64_t)((double)(event->ns - at) * share));
     }
     if (event->op == TRACE_CPU) {
         replay->cpu_ns = event->cpu_ns;
@@ -395,7 +399,7 @@ static int mend_order_error(struct replay *replay, const struct trace_event *eve
     return make_calls(replay, &release, error, error_size);
 }
 
-/* Every event of the last image made again; 1 at the end, -1 on an error. */
+/* Every event of the last image made again; 0 at the end, -1 on an error. */
 static int replay_events(struct replay *replay, char *error, size_t error_size)
 {
     struct trace_event event;
@@ -591,7 +595,7 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
 
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
-    struct replay replay = {.options = options};
+    struct replay replay = {.options = options, .sleep = options->sleep ? options->sleep : nanosleep_ns};
     if (!(replay.reader = trace_open(options->trace, error, error_size)))
         return -1;
     replay.info = trace_info(replay.reader);

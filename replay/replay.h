@@ -19,6 +19,7 @@ struct replay_options {
     const char *trace;
     enum replay_time time;
     uint64_t gap_ns; /* REPLAY_TIME_GAPS: recorded gaps longer than this are slept */
+    void (*sleep)(uint64_t ns); /* how a wait is slept: NULL, nanosleep; a test's own counts the waits instead */
 };
 
 /* A sample point: its label, where it stands in the recording, and the RSS the recording measured there. */

@@ -17,14 +17,19 @@ def block(kind, payload):
     return struct.pack('<II', kind, len(payload)) + payload
 
 
-def write(path, events, thread=0, rows=()):
+def encode(events):
+    """events as write takes them, in the bytes of a chunk."""
+    return b''.join(varint(gap << 4 | op) + b''.join(varint(field) for field in fields) for gap, op, *fields in events)
+
+
+def write(path, events, thread=0, rows=(), end_ns=2000):
     """events: (ns after the previous event, op, its fields as the format has them: a pointer as its zigzagged
     difference + 1); rows: (mark, ns, live bytes, label).
-    The image starts at 1000 ns and ends at 2000 ns."""
+    The image starts at 1000 ns and ends at end_ns."""
     image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
-    encoded = b''.join(varint(gap << 4 | op) + b''.join(varint(field) for field in fields) for gap, op, *fields in events)
+    encoded = encode(events)
     chunk = struct.pack('<IIIIQ', thread, 0, 0, 0, 1000) + encoded
-    end = struct.pack('<QII', 2000, 0, 0)
+    end = struct.pack('<QII', end_ns, 0, 0)
     row_bytes = b''.join(struct.pack('<QQQQQ', mark, ns, 100, 0, live) + label.encode() + b'\0'
                          for mark, ns, live, label in rows)
     with open(path, 'wb') as out:
@@ -32,15 +37,15 @@ def write(path, events, thread=0, rows=()):
                   (block(0x53574f52, row_bytes) if rows else b''))
 
 
-def write_threads(path, threads, end_ns=1000000):
-    """threads: {thread: events}, each thread's events (as write's) in a chunk of its own, based at 1000 ns;
-    the image ends at end_ns."""
+def write_threads(path, threads, end_ns=1000000, bases=None):
+    """threads: {thread: events}, each thread's events (as write's, or their bytes already encoded) in a chunk of
+    its own, based at 1000 ns or at bases[thread]; the image ends at end_ns."""
     image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
     chunks = b''
     for thread, events in sorted(threads.items()):
-        encoded = b''.join(varint(gap << 4 | op) + b''.join(varint(field) for field in fields)
-                           for gap, op, *fields in events)
-        chunks += block(0x4b4e4843, struct.pack('<IIIIQ', thread, 0, 0, 0, 1000) + encoded)
+        encoded = events if isinstance(events, bytes) else encode(events)
+        base = bases[thread] if bases else 1000
+        chunks += block(0x4b4e4843, struct.pack('<IIIIQ', thread, 0, 0, 0, base) + encoded)
     end = struct.pack('<QII', end_ns, 0, 0)
     with open(path, 'wb') as out:
         out.write(b'FBTRACE\x01' + block(0x474d4921, image) + chunks + block(0x21444e45, end))

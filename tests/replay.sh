@@ -283,6 +283,19 @@ code=$?
 expect trace_of_more_threads_than_the_replay_follows_is_refused_before_any_run "exit $code: $(cat "$tmp/too-many.err")" \
     "$code:$([ -e "$tmp/too-many.csv" ] && echo csv):$(cat "$tmp/too-many.err")" = \
     "2::fragbench: --replay: $tmp/too-many-threads.trace numbers 16777218 threads over its last program's life: the replay follows at most 16777216"
+# A row placed after a count of events may carry a time later than the event it stands before (only a crafted or
+# damaged trace has one): the wait before that event goes no further than the event. It slept to the row's time
+# and then, counted back from there, for 2^64 ns less 3 s: 584 years.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+AT_EVENT = 1 << 63
+events = [(1, t.MALLOC, 100, 2 * 0x7f0000000000 + 1), (1, t.MALLOC, 100, 2 * 4096 + 1), (10**9, t.MALLOC, 100, 2 * 4096 + 1)]
+t.write(sys.argv[1], events, rows=[(AT_EVENT | 2, 4 * 10**9, 0, "5%")], end_ns=2 * 10**9)' "$tmp/late-row.trace"
+start=$(date +%s)
+timeout 30 build/fb-replay "$tmp/late-row.trace" >"$tmp/late-row.rows" 2>"$tmp/late-row.err"
+code=$?
+took=$(($(date +%s) - start))
+expect a_row_later_than_the_event_after_it_holds_no_wait_past_the_event \
+    "exit $code after $took s: $(cat "$tmp/late-row.err")" "$code:$([ "$took" -lt 20 ] && echo soon):$(grep -c '^5%: ' "$tmp/late-row.rows")" = "0:soon:1"
 # A row due inside a realloc waits for its end (the reader counts the realloc at its start, the replay makes it at
 # its end), but 64 events at most: a realloc whose end never comes (its thread died inside it) once held every later
 # row to the end. A crafted trace: a block, a realloc's start of it and no end, then 200 blocks of 256 KiB; its rows
@@ -529,6 +542,23 @@ trace_kb=$(( $(wc -c <"$tmp/churn.trace") / 1024 ))
 code=$?
 expect replay_streams_a_trace_longer_than_its_memory "exit $code, trace $trace_kb kB, the replay's peak RSS $(cat "$tmp/churn.rss") kB" \
     "$code:$([ "$trace_kb" -gt 10000 ] && [ "$(cat "$tmp/churn.rss")" -lt 8000 ] && echo streams)" = "0:streams"
+
+# ---- A trace of many threads one after another streams as well: the reader holds a chunk for each thread under
+# way, not for every thread the program started (it read every thread's first chunk at the start: 400 threads of
+# 16 000 calls each, 16 MB, took the reader 17 MB and the replay 24).
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+pairs = t.encode([(1, t.MALLOC, 100, 1), (1, t.FREE, 1)]) * 8000
+first = t.encode([(1, t.MALLOC, 100, 2 * 0x555555550000 + 1), (1, t.FREE, 1)])
+t.write_threads(sys.argv[1], {i: first + pairs for i in range(400)}, end_ns=1000 + 400 * 10**6,
+                bases={i: 1000 + i * 10**6 for i in range(400)})' "$tmp/sequential.trace"
+/usr/bin/time -f %M -o "$tmp/sequential.info.rss" build/fb-trace info "$tmp/sequential.trace" >"$tmp/sequential.info" 2>&1
+code=$?
+/usr/bin/time -f %M -o "$tmp/sequential.rss" build/fb-replay --time=fast "$tmp/sequential.trace" >/dev/null 2>&1
+code="$code:$?"
+expect trace_of_many_threads_one_after_another_streams \
+    "exits $code, the reader's peak RSS $(cat "$tmp/sequential.info.rss") kB, the replay's $(cat "$tmp/sequential.rss") kB, $(grep '^events' "$tmp/sequential.info")" \
+    "$code:$(grep -c '^events: 6400800 ' "$tmp/sequential.info"):$([ "$(cat "$tmp/sequential.info.rss")" -lt 6000 ] &&
+        [ "$(cat "$tmp/sequential.rss")" -lt 14000 ] && echo streams)" = "0:0:1:streams"
 
 # ---- Fidelity on a real program: jq recorded once under glibc, then run for real and replayed under each
 # allocator. RSS growth above Start at the peak, and the heap's (anonymous RSS) at Exit, agree within 10% or 4 MB.

@@ -4,12 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ordering: time, then releases before allocations at the same time, then thread. */
+/* A cursor's rank among those at the same time: one not loaded yet first (its events may come at that time). */
+static int rank(const struct cursor *cursor)
+{
+    return cursor->unloaded ? -1 : !trace_op_releases(cursor->next.op);
+}
+
+/* Ordering: time, then cursors not loaded yet, then releases before allocations at the same time, then thread. */
 static bool before(const struct cursor *left, const struct cursor *right)
 {
     if (left->next.ns != right->next.ns)
         return left->next.ns < right->next.ns;
-    int left_rank = !trace_op_releases(left->next.op), right_rank = !trace_op_releases(right->next.op);
+    int left_rank = rank(left), right_rank = rank(right);
     if (left_rank != right_rank)
         return left_rank < right_rank;
     return left->next.thread < right->next.thread;
@@ -59,11 +65,14 @@ void trace_drop_cursors(struct trace_reader *reader)
 }
 
 /*
- * Starts merging the next image that has chunks: one cursor per thread, each with its first event loaded.
- * Loading every thread's first chunk up front keeps the merge exact; a thread's later chunks are read one
- * at a time as its cursor reaches them.
+ * Starts merging the next image that has chunks: one cursor per thread, in the merge by its first chunk's base
+ * time, which no event of the chunk precedes. The chunk is read when the cursor comes first in the merge, and its
+ * thread's later chunks one at a time as the cursor reaches them: the reader holds a chunk (up to 64 KiB) for each
+ * thread whose events have begun and not ended, not for every thread the program ever started (a service that
+ * started 2 000 threads one after another held 2 000 chunks, 84 MB, when all were read at the start). The merge
+ * stays exact: an unloaded cursor comes before every event of its time or later.
  */
-static int start_image(struct trace_reader *reader, char *error, size_t error_size)
+static int start_image(struct trace_reader *reader)
 {
     trace_drop_cursors(reader);
     size_t first = reader->image_first, end = first;
@@ -90,14 +99,25 @@ static int start_image(struct trace_reader *reader, char *error, size_t error_si
         cursor->last = i + 1;
         while (cursor->last < end && reader->chunks[cursor->last].thread == reader->chunks[i].thread)
             cursor->last++;
-        int loaded = trace_load_chunk(reader, cursor, error, error_size);
-        if (loaded < 0)
-            return -1;
-        if (loaded > 0)
-            heap_push(reader, cursor);
+        cursor->unloaded = true;
+        cursor->next.ns = reader->chunks[i].base_ns;
+        cursor->next.thread = reader->chunks[i].thread;
+        heap_push(reader, cursor);
     }
     reader->image_first = end;
     return 1;
+}
+
+/* Reads an unloaded cursor's first chunk and puts it back into the merge by its first event: 0, or -1 on an error. */
+static int load_first(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size)
+{
+    cursor->unloaded = false;
+    int loaded = trace_load_chunk(reader, cursor, error, error_size);
+    if (loaded < 0)
+        return -1;
+    if (loaded > 0)
+        heap_push(reader, cursor);
+    return 0; /* a thread with no events leaves the merge */
 }
 
 /* ---- The live set, kept by the merge: it decides when an event may be returned. */
@@ -254,7 +274,7 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
     for (;;) {
         struct cursor *cursor = NULL;
         /* One thread: its events in its order, its cursor left in the merge (most traces; no heap, no waits). */
-        bool alone = reader->cursor_count == 1 && reader->heap_size == 1;
+        bool alone = reader->cursor_count == 1 && reader->heap_size == 1 && !reader->heap[0]->unloaded;
         if (alone)
             cursor = reader->heap[0];
         else if (reader->blocked_count > 0) {
@@ -269,12 +289,17 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         }
         if (!cursor) {
             if (reader->heap_size == 0) {
-                int started = start_image(reader, error, error_size);
+                int started = start_image(reader);
                 if (started <= 0)
                     return started;
                 continue;
             }
             cursor = heap_pop(reader);
+            if (cursor->unloaded) {
+                if (load_first(reader, cursor, error, error_size) < 0)
+                    return -1;
+                continue;
+            }
             if (!ready(reader, &cursor->next)) {
                 reader->blocked[reader->blocked_count++] = cursor;
                 continue;

@@ -39,7 +39,8 @@ struct cursor {
     unsigned char *bytes;        /* the loaded chunk's events, or NULL before it is loaded */
     size_t length, position;
     uint64_t ns, prev_pointer;
-    struct trace_event next;     /* valid when bytes is not NULL */
+    struct trace_event next;     /* valid when bytes is not NULL; before its first chunk is loaded, its time alone */
+    bool unloaded;               /* in the merge by its first chunk's base time, that chunk not read yet */
     struct pending_realloc pending; /* the thread's realloc under way */
 };
 

@@ -35,10 +35,27 @@ static void take_back(void *block, const char *call)
     }
 }
 
+/*
+ * The waits of a replay that keeps the recorded time, counted, not slept: together they never pass the time the
+ * trace tells of (its first image's start, less the second a thread's first chunk may come before it, to its last
+ * event). A wait counted from the wrong time once slept 584 years.
+ */
+static uint64_t slept_ns, span_ns;
+
+static void count_sleep(uint64_t ns)
+{
+    slept_ns += ns;
+    if (slept_ns > span_ns) {
+        fprintf(stderr, "fuzz_replay: waits of %llu ns in all, past the trace's %llu ns\n",
+                (unsigned long long)slept_ns, (unsigned long long)span_ns);
+        abort();
+    }
+}
+
 void replay_begin(const struct trace_info *info, bool threaded)
 {
-    (void)info;
     (void)threaded;
+    span_ns = (info->last_ns > info->start_ns ? info->last_ns - info->start_ns : 0) + TRACE_EARLY_NS;
 }
 
 void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)
@@ -92,12 +109,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (file < 0 || (size && write(file, data, size) != (ssize_t)size))
         abort();
     snprintf(path, sizeof path, "/proc/self/fd/%d", file);
-    /* Inputs of odd length keep the recorded time (its stamps and lag: pipeline.c) with no gap long enough to
-       sleep; even, as fast as it can. */
+    /* Inputs of odd length keep the recorded time (its stamps and lag: pipeline.c), every pause a wait, counted
+       and not slept (count_sleep); even, as fast as it can. */
     struct replay_options options = {.trace = path, .time = size % 2 ? REPLAY_TIME_GAPS : REPLAY_TIME_FAST,
-                                     .gap_ns = UINT64_MAX};
+                                     .gap_ns = 0, .sleep = count_sleep};
+    slept_ns = 0;
+    span_ns = 0;
     live_init(&held);
-    replay_trace(&options, NULL, error, sizeof error);
+    error[0] = '\0';
+    int result = replay_trace(&options, NULL, error, sizeof error);
+    if ((result != 0 && result != -1) || (result == -1) != (error[0] != '\0')) { /* -1 with its reason, or 0 */
+        fprintf(stderr, "fuzz_replay: replay_trace gave %d with the error '%s'\n", result, error);
+        abort();
+    }
     live_free(&held);
     close(file);
     return 0;

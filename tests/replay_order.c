@@ -130,15 +130,23 @@ struct thread_events {
     size_t count;
 };
 
-/* Builds a trace of one chunk per thread, each from 1000 ns, and replays it with the calls logged. */
+/*
+ * Builds a trace of one chunk per thread, each from 1000 ns, and replays it with the calls logged. Its one row
+ * stands after its last event: rows every 5% of its time would each make every call before them first, and so
+ * keep the order these tests check whether the replay's own waits keep it or not.
+ */
 static struct replay_outcome replay_chunks(const struct thread_events *threads, uint32_t thread_count)
 {
     struct bytes trace;
     char error[256];
     struct replay_outcome outcome = {0};
+    uint64_t events = 0;
     start_trace(&trace, TRACE_VERSION);
-    for (uint32_t thread = 0; thread < thread_count; thread++)
+    for (uint32_t thread = 0; thread < thread_count; thread++) {
         put_chunk(&trace, thread, 0, 1000, threads[thread].events, threads[thread].count);
+        events += threads[thread].count;
+    }
+    put_row_after_events(&trace, events, "Exit");
     end_trace(&trace);
     struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
     call_count = 0;

@@ -105,6 +105,23 @@ static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number
     put_chunk_bytes(out, thread, number, base_ns, encoded, at);
 }
 
+/*
+ * A rows block of one row, after that many events of the last image: a replay samples there and at its end only,
+ * at no point placed by time (each such point makes every call before it first, and so orders the calls for it).
+ */
+static inline void put_row_after_events(struct bytes *out, uint64_t events, const char *label)
+{
+    unsigned char payload[40 + 128] = {0};
+    size_t length = strlen(label) + 1;
+    if (length > 128) {
+        fprintf(stderr, "trace_builder: a row label of more than 127 bytes\n");
+        abort();
+    }
+    trace_put_u64(payload, TRACE_ROW_AT_EVENT | events);
+    memcpy(payload + 40, label, length);
+    put_block(out, TRACE_BLOCK_ROWS, payload, 40 + length);
+}
+
 static inline void end_trace(struct bytes *out)
 {
     unsigned char end[TRACE_END_SIZE] = {0};

@@ -169,7 +169,7 @@ RECORDER_SRC := trace/recorder.c trace/writer.c
 $(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -fvisibility=hidden -pthread -o $@ $(RECORDER_SRC) -ldl
 
-$(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) runner/version.h | $(BUILD)
+$(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -o $@ trace/main.c $(TRACE_LIB)
 
 # The replayer: its trace reader's and live set's tables come from its own mmap'ed allocator, not from the
@@ -186,7 +186,7 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 
 REPLAY_ENGINE := replay/engine.c replay/threads.c replay/pipeline.c replay/private_alloc.c replay/own_threads.c replay/cpu_share.c
 REPLAY_SRC := replay/main.c replay/calls.c $(REPLAY_ENGINE)
-REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h replay/cpu_share.h $(TRACE_HDR) $(CASE_LIB_HDR) runner/version.h
+REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h replay/cpu_share.h $(TRACE_HDR) $(CASE_LIB_HDR)
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \

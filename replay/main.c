@@ -11,7 +11,7 @@
 #include "probe.h"
 #include "reader.h"
 #include "replay.h"
-#include "../runner/version.h"
+#include "version.h"
 
 /*
  * The runner starts it as a case (./run --replay=TRACE) under each profile; the engine (engine.c) makes the

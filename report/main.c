@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "version.h"
+#include "../trace/version.h"
 
 static void usage(FILE *out)
 {

@@ -20,9 +20,9 @@
 #include "results.h"
 #include "selection.h"
 #include "summary.h"
-#include "version.h"
 #include "../trace/analysis.h"
 #include "../trace/reader.h"
+#include "../trace/version.h"
 
 /* Where the runner's own files are: the programs beside it, profiles.txt one level up. */
 struct layout {

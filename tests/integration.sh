@@ -195,7 +195,7 @@ expect dry_run_checks_everything_and_runs_and_writes_nothing "$got; $(cat "$tmp/
     "$got" = "0:0:2:1:1:0:earlier:1"
 
 # ---- Each program says its version (fragbench's one), and --help prints its usage on stdout with exit 0.
-want=$(sed -n 's/^#define FRAGBENCH_VERSION "\(.*\)"$/\1/p' runner/version.h)
+want=$(sed -n 's/^#define FRAGBENCH_VERSION "\(.*\)"$/\1/p' trace/version.h)
 got=""
 for program in fragbench fb-report fb-trace fb-replay; do
     build/$program --version >"$tmp/version.out" 2>&1

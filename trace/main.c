@@ -8,7 +8,7 @@
 
 #include "analysis.h"
 #include "reader.h"
-#include "../runner/version.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {

@@ -14,7 +14,7 @@ ALL_CASES  := ${shell sed -n "s/^CASE(\([a-z0-9_.]*\),.*/\1/p" cases/cases.def}
 THREADED_CASES := ${shell grep -l "^const unsigned case_default_threads = [1-9]" $(addprefix cases/,$(addsuffix .c,$(CASE_NAMES)))}
 
 # The recorder (preloaded into the measured program) and the trace reader the runner, the report and fb-trace share.
-TRACE_READER := trace/reader.c trace/index.c trace/decode.c trace/merge.c trace/live.c trace/stable_sort.c
+TRACE_READER := trace/reader.c trace/index.c trace/decode.c trace/merge.c trace/live.c trace/stable_sort.c trace/out_of_memory.c
 TRACE_LIB    := $(TRACE_READER) trace/analysis.c
 TRACE_HDR    := $(wildcard trace/*.h)
 

@@ -15,6 +15,7 @@
 
 #include "cpu_share.h"
 #include "live.h"
+#include "out_of_memory.h"
 #include "own_threads.h"
 #include "pipeline.h"
 #include "private_alloc.h"
@@ -615,7 +616,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     replay_begin(replay.info, replay.threaded);
     struct replay_point *scratch = private_calloc(replay.info->row_count + 20, sizeof *scratch);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)) || !scratch)
-        abort();
+        out_of_memory("the replay's sample points", 2 * (replay.info->row_count + 20), sizeof *replay.points);
     replay.point_count = make_points(replay.info, replay.points, scratch);
     private_free(scratch);
     int status;

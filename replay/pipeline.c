@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
 #include "pipeline.h"
 #include "private_alloc.h"
 #include "replay.h"
@@ -87,7 +88,7 @@ struct call_pipe *pipe_open(uint64_t lead, uint64_t lag_ns)
     /* The private allocator's blocks are aligned to 16 bytes; the shared counters' lines want 64. */
     void *allocated = private_calloc(1, sizeof(struct call_pipe) + alignof(struct call_pipe));
     if (!allocated)
-        abort();
+        out_of_memory("the replay's call ring", 1, sizeof(struct call_pipe) + alignof(struct call_pipe));
     struct call_pipe *pipe = (void *)(((uintptr_t)allocated + alignof(struct call_pipe) - 1) &
                                       ~(uintptr_t)(alignof(struct call_pipe) - 1));
     pipe->allocated = allocated;
@@ -96,7 +97,7 @@ struct call_pipe *pipe_open(uint64_t lead, uint64_t lag_ns)
     while (pipe->ring_size < RING_MAX && pipe->ring_size < lead)
         pipe->ring_size *= 2;
     if (!(pipe->ring = private_malloc(pipe->ring_size * sizeof *pipe->ring)))
-        abort();
+        out_of_memory("the replay's call ring", pipe->ring_size, sizeof *pipe->ring);
     pthread_mutex_init(&pipe->lock, NULL);
     pthread_cond_init(&pipe->wake, NULL);
     return pipe;
@@ -253,7 +254,7 @@ static int take_handle(struct call_pipe *pipe, uint64_t *handle, char *error, si
     *handle = ++pipe->handle_count;
     void ***page = &pipe->blocks[*handle / HANDLE_PAGE];
     if (!*page && !(*page = private_zeroed(HANDLE_PAGE, sizeof **page)))
-        abort();
+        out_of_memory("the replay's table of live blocks", HANDLE_PAGE, sizeof **page);
     return 0;
 }
 
@@ -264,7 +265,7 @@ static void give_back_handle(struct call_pipe *pipe, uint64_t handle)
     if (pipe->free_count == pipe->free_room) {
         pipe->free_room = pipe->free_room ? pipe->free_room * 2 : 4096;
         if (!(pipe->free_handles = private_realloc(pipe->free_handles, pipe->free_room * sizeof *pipe->free_handles)))
-            abort();
+            out_of_memory("the replay's list of free handles", pipe->free_room, sizeof *pipe->free_handles);
     }
     pipe->free_handles[pipe->free_count++] = (uint32_t)handle;
 }

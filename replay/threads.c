@@ -14,6 +14,7 @@
 
 #include "cpu_share.h"
 #include "live.h"
+#include "out_of_memory.h"
 #include "own_threads.h"
 #include "private_alloc.h"
 #include "replay.h"
@@ -169,10 +170,10 @@ static int take_handle(uint32_t thread, uint64_t *handle, char *error, size_t er
                        (unsigned long long)HANDLE_PAGES * HANDLE_PAGE - 1);
     struct handle **page = &threads.handle_pages[*handle / HANDLE_PAGE];
     if (!*page && !(*page = private_zeroed(HANDLE_PAGE, sizeof(struct handle))))
-        abort();
+        out_of_memory("the threaded replay's table of live blocks", HANDLE_PAGE, sizeof(struct handle));
     void *_Atomic **blocks = &threads.block_pages[*handle / HANDLE_PAGE];
     if (!*blocks && !(*blocks = private_zeroed(HANDLE_PAGE, sizeof(void *))))
-        abort();
+        out_of_memory("the threaded replay's table of live blocks", HANDLE_PAGE, sizeof(void *));
     handle_at(*handle)->last_worker = UINT32_MAX;
     return 0;
 }
@@ -387,7 +388,7 @@ static struct worker *worker_make(uint32_t thread, char *error, size_t error_siz
 {
     struct worker *worker;
     if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
-        abort();
+        out_of_memory("a replay thread's queue", 1, sizeof *worker);
     /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident
        (a block of 224 KiB, from the private allocator's regions: never made resident whole). */
     if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
@@ -491,7 +492,7 @@ void threads_start(uint32_t thread_count)
     threads.prune_at = RELEASED_PRUNE;
     /* Read only where a worker is then made (worker_for): a trace numbering 2^24 threads maps 128 MiB, not holds it. */
     if (!(threads.workers = private_zeroed(thread_count ? thread_count : 1, sizeof *threads.workers)))
-        abort();
+        out_of_memory("the replay's table of threads", thread_count ? thread_count : 1, sizeof *threads.workers);
 }
 
 /* Every call queued made, every thread joined, the bookkeeping freed. */

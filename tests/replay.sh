@@ -560,6 +560,16 @@ expect trace_of_many_threads_one_after_another_streams \
     "$code:$(grep -c '^events: 6400800 ' "$tmp/sequential.info"):$([ "$(cat "$tmp/sequential.info.rss")" -lt 6000 ] &&
         [ "$(cat "$tmp/sequential.rss")" -lt 14000 ] && echo streams)" = "0:0:1:streams"
 
+# ---- Out of memory for its own tables (here its address space held to 40 MB, two million blocks live): the
+# replay says which table, exactly, and exits 2, where it aborted with no word.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+first = t.encode([(1, t.MALLOC, 16, 2 * 0x100000000 + 1)])
+t.write_threads(sys.argv[1], {0: first + t.encode([(1, t.MALLOC, 16, 65)]) * 2000000}, end_ns=10**9)' "$tmp/many-live.trace"
+(ulimit -v 40000 && exec build/fb-replay --time=fast "$tmp/many-live.trace") >/dev/null 2>"$tmp/many-live.err"
+code=$?
+expect replay_out_of_memory_says_which_table_and_exits_2 "exit $code: $(cat "$tmp/many-live.err")" \
+    "$code:$(grep -cE "^fb-replay: out of memory: [0-9]+ x [0-9]+ bytes for the [a-z' ]+ could not be had$" "$tmp/many-live.err")" = "2:1"
+
 # ---- Fidelity on a real program: jq recorded once under glibc, then run for real and replayed under each
 # allocator. RSS growth above Start at the peak, and the heap's (anonymous RSS) at Exit, agree within 10% or 4 MB.
 python3 -c "

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
+
 bool trace_path_is_compressed(const char *path)
 {
     size_t length = strlen(path);
@@ -114,7 +116,7 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
     uint64_t bytes = 0, blocks = 0;
     int status;
     if (!order)
-        abort();
+        out_of_memory("the order of the trace's sample points", point_count ? point_count : 1, sizeof *order);
     memset(summary, 0, sizeof *summary);
     if (!reader) {
         free(order);

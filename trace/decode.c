@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "out_of_memory.h"
+
 /*
  * A varint (LEB128) from *at: at most 10 bytes, and a value wider than 64 bits is corrupt. *at moves past it.
  * Bounded: not past end (an event near its chunk's end); else the caller knows that a whole event's longest
@@ -144,7 +146,7 @@ int trace_load_chunk(struct trace_reader *reader, struct cursor *cursor, char *e
         unsigned char *bytes = realloc(cursor->bytes, chunk->length ? chunk->length : 1);
         bool corrupt;
         if (!bytes)
-            abort();
+            out_of_memory("a chunk of the trace", 1, chunk->length ? chunk->length : 1);
         cursor->bytes = bytes;
         cursor->length = chunk->length;
         cursor->position = 0;

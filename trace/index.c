@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
+
 static int compare_chunks(const void *left_pointer, const void *right_pointer)
 {
     const struct chunk_ref *left = left_pointer, *right = right_pointer;
@@ -52,7 +54,7 @@ static int read_rows(struct trace_reader *reader, const unsigned char *payload, 
             reader->row_room = reader->row_room ? reader->row_room * 2 : 64;
             struct trace_row *grown = realloc(reader->rows, reader->row_room * sizeof *grown);
             if (!grown)
-                abort();
+                out_of_memory("the trace's rows", reader->row_room, sizeof *grown);
             reader->rows = grown;
         }
         reader->rows[reader->row_count++] = row;
@@ -86,7 +88,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         info->exec_unrecorded = false;
         if ((info->images & (info->images - 1)) == 0 &&
             !(reader->spans = realloc(reader->spans, 2 * info->images * sizeof *reader->spans)))
-            abort(); /* room for 1, 2, 4, ... images */
+            out_of_memory("the trace's images", 2 * info->images, sizeof *reader->spans); /* room for 1, 2, 4, ... */
         reader->spans[info->images - 1] = (struct image_span){.start_ns = trace_get_u64(payload + 16)};
         return 0;
     case TRACE_BLOCK_ALLOCATOR:
@@ -244,7 +246,7 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
             if (reader->chunk_count % 1024 == 0) {
                 struct chunk_ref *grown = realloc(reader->chunks, (reader->chunk_count + 1024) * sizeof *grown);
                 if (!grown)
-                    abort();
+                    out_of_memory("the trace's index of chunks", reader->chunk_count + 1024, sizeof *grown);
                 reader->chunks = grown;
             }
             if (trace_get_u64(head + 24) > reader->info.last_ns)
@@ -262,7 +264,7 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                 .checked = reader->info.version >= TRACE_VERSION_CHECKED, .check = trace_get_u32(head + 20)};
         } else {
             if (length > capacity && !(payload = realloc(payload, capacity = length)))
-                abort();
+                out_of_memory("a block of the trace", 1, length);
             if (trace_read_at(reader, offset + TRACE_BLOCK_HEAD, payload, length) < length) {
                 reader->info.cut_block = true;
                 break;
@@ -289,7 +291,7 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
     if (reader->chunk_count > 1) { /* not qsort: its scratch would come from the replay's allocator under test */
         void *scratch = malloc(reader->chunk_count * sizeof *reader->chunks);
         if (!scratch)
-            abort();
+            out_of_memory("the sort of the trace's chunks", reader->chunk_count, sizeof *reader->chunks);
         stable_sort(reader->chunks, reader->chunk_count, sizeof *reader->chunks, compare_chunks, scratch);
         free(scratch);
     }

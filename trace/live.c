@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
+
 enum { FIRST_CAPACITY = 1024 };
 
 /* A small-tag slot's size: its lower 32 bits, or SIZE_ASIDE when the size is kept in the set aside. */
@@ -16,7 +18,7 @@ static void allocate_table(struct live_set *set, size_t capacity, bool tagged)
     set->slots = calloc(capacity, sizeof *set->slots);
     set->tags = tagged ? malloc(capacity * sizeof *set->tags) : NULL;
     if (!set->slots || (tagged && !set->tags))
-        abort();
+        out_of_memory("the live set's table", capacity, sizeof *set->slots + (tagged ? sizeof *set->tags : 0));
 }
 
 static void init(struct live_set *set, bool tagged, bool small_tags)
@@ -132,7 +134,7 @@ static __attribute__((noinline)) void set_size_aside(struct live_set *set, size_
         return;
     if (!set->aside) {
         if (!(set->aside = malloc(sizeof *set->aside)))
-            abort();
+            out_of_memory("the live set's table", 1, sizeof *set->aside);
         live_init(set->aside);
     }
     live_add(set->aside, set->slots[slot].key, size);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "out_of_memory.h"
 #include "reader.h"
 #include "version.h"
 
@@ -126,7 +127,7 @@ static int print_live(const char *path, char **times, int count)
     struct trace_point *points = calloc((size_t)count, sizeof *points);
     char error[512];
     if (!points)
-        abort();
+        out_of_memory("the points asked for", (size_t)count, sizeof *points);
     for (int i = 0; i < count; i++) {
         char *end;
         errno = 0;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
+
 /* A cursor's rank among those at the same time: one not loaded yet first (its events may come at that time). */
 static int rank(const struct cursor *cursor)
 {
@@ -88,7 +90,7 @@ static int start_image(struct trace_reader *reader)
     reader->heap = calloc(reader->cursor_count, sizeof *reader->heap);
     reader->blocked = calloc(reader->cursor_count, sizeof *reader->blocked);
     if (!reader->cursors || !reader->heap || !reader->blocked)
-        abort();
+        out_of_memory("the merge of the trace's threads", reader->cursor_count, sizeof *reader->cursors);
     live_clear(&reader->live); /* an exec: the new image starts with an empty heap */
     size_t c = 0;
     for (size_t i = first; i < end; i++) {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_of_memory.h"
+
 const char *const trace_op_names[TRACE_OP_COUNT] = {
     "malloc", "calloc", "realloc_start", "realloc", "reallocarray", "free",
     "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "mark", "cpu",
@@ -103,7 +105,7 @@ struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t
     struct trace_reader *reader = calloc(1, sizeof *reader);
     struct stat status;
     if (!reader)
-        abort();
+        out_of_memory("the trace reader", 1, sizeof *reader);
     live_init(&reader->live);
     reader->fd = fd;
     if (fstat(fd, &status) == 0)

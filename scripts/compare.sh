@@ -68,8 +68,15 @@ for file in $kept_aside; do
 done
 moved_aside=1
 earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
-# A first matrix elsewhere (results/mine/, say) is estimated from the reference's results, which it leaves in place.
-if [ ! -f "$earlier" ] && [ -f results/compare.csv ]; then
+# A first matrix elsewhere (results/mine/, say) is estimated from the reference's results, which it leaves in place;
+# so is one whose earlier results hold replays alone: the estimate times frag under glibc at their scale to learn
+# this machine's speed against theirs, and a replay's row has no scale (a second traces-only compare once printed
+# "estimate: none (the calibration run of frag failed)", its calibration run refused --scale=).
+has_case_rows() {
+    tr -d '\r' <"$1" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["scale"] != "" { found = 1; exit } END { exit !found }'
+}
+if { [ ! -f "$earlier" ] || ! has_case_rows "$earlier"; } && [ -f results/compare.csv ]; then
     earlier=results/compare.csv earlier_alone=results/walltime.csv
     export ESTIMATE_SOURCE="the reference's results"
 fi

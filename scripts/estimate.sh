@@ -26,6 +26,10 @@ else
     calibrate_from=$earlier calibration_jobs=$jobs earlier_alone=/dev/null
 fi
 earlier_scale=$(tr -d '\r' <"$calibrate_from" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } $at["scale"] != "" { print $at["scale"]; exit }')
+if [ -z "$earlier_scale" ]; then # replays alone: no run of a case to time this machine against
+    echo "fragbench: estimate: none (the earlier results hold no run of a case to time this machine against); the progress line gives an ETA after the first runs"
+    exit 0
+fi
 now=$(build/fragbench --quiet --alloc=glibc --scale="$earlier_scale" --idle-ms=0 --reps="$calibration_jobs" \
     --jobs="$calibration_jobs" --csv=- frag 2>/dev/null | tr -d '\r' | awk -F, '
         NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }

@@ -220,6 +220,13 @@ make -s --no-print-directory compare TRACES= CASES= CURES= RESULTS="$tmp/none" P
 got="$got:$?:$(grep -c '^fragbench: CASES, CURES and TRACES are all empty: nothing to run' "$tmp/none.out")"
 expect make_compare_with_no_cases_replays_the_traces_alone "$got; $(cat "$tmp/traces-only.out" "$tmp/none.out")" \
     "$got" = "0:case jq :1:drawn:2:1"
+# Again over those results, which hold replays alone (no case's run to time this machine against): estimated from
+# the reference's, where it once said "none (the calibration run of frag failed)".
+make -s --no-print-directory compare TRACES=results/jq.trace.zst CASES= CURES= ALLOCS=glibc REPS=1 IDLE_MS=0 \
+    RESULTS="$tmp/traces-only" PLOTS="$tmp/traces-only/img" PLOT_DATA="$tmp/traces-only/pd" >"$tmp/traces-again.out" 2>&1
+code=$?
+expect second_traces_only_make_compare_estimates_from_the_reference "exit $code: $(grep estimate "$tmp/traces-again.out")" \
+    "$code:$(grep -c "^fragbench: estimate: about .*(from the reference's results: frag takes" "$tmp/traces-again.out")" = 0:1
 make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" REPLAY_PARTIAL=no CASES=frag CURES= ALLOCS=glibc REPS=1 \
     SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part-no.out" 2>&1
 code=$?

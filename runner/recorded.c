@@ -353,12 +353,18 @@ static bool fell_at_the_end(const struct recorded *recorded, uint64_t start_ns)
 }
 
 /* "1.05" or "-" when there is nothing to divide by. */
+/*
+ * RSS over the live heap, both in the whole kB the report prints beside it and the CSV holds, so that the slides,
+ * which have the CSV's alone, give the same figure (on 41 kB live, the exact bytes gave 5212.16 here, 5258.34
+ * there).
+ */
 static void ratio_text(char *out, size_t size, uint64_t rss_kb, uint64_t live_bytes)
 {
-    if (live_bytes < 1024)
+    uint64_t live_kb = results_kb(live_bytes);
+    if (live_kb < 1)
         snprintf(out, size, "- (live under 1 kB)");
     else
-        snprintf(out, size, "%.2f", (double)rss_kb * 1024.0 / (double)live_bytes);
+        snprintf(out, size, "%.2f", (double)rss_kb / (double)live_kb);
 }
 
 /* The number of allocations the trace holds (each size class counts the allocations of its sizes). */

@@ -148,6 +148,13 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         kill_tree(run->child->pid);
         return;
     }
+    /* A program started through a wrapper (sh -c, a launcher) is measured and recorded alone, not its children. */
+    /* Its name read again while it runs: first seen, it may not have exec'd its program yet. */
+    if (run->matrix->command && !run->child_process)
+        sampler_child_process(&run->sampler, &run->child_process, run->child_process_name,
+                              sizeof run->child_process_name);
+    else if (run->child_process)
+        sampler_process_name(run->child_process, run->child_process_name, sizeof run->child_process_name);
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
@@ -713,6 +720,11 @@ int run_emit(struct run *run, struct matrix_totals *totals)
     if (run->result.bad_records)
         fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
                 run->result.bad_records, run->result.first_bad);
+    if (run->child_process)
+        fprintf(stderr, "fragbench: %s: note: the program started a child process (%s, pid %d) while it ran; the "
+                "figures%s are the program's alone, not its children's (to measure the child, run its own command: "
+                "./run %s-- COMMAND)\n", run->what, run->child_process_name, (int)run->child_process,
+                matrix->trace_path ? " and the trace" : "", matrix->trace_path ? "--record=FILE " : "");
     if (matrix->console)
         fflush(matrix->console);
     progress_draw(run->progress);

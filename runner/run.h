@@ -64,6 +64,8 @@ struct run {
     char foreign_exe[PATH_MAX]; /* an image seen running that has not said hello (yet), and since when */
     double foreign_since;
     double hello_at;          /* when the last hello came */
+    pid_t child_process;      /* external mode: the first child process of the program's seen running (0: none) */
+    char child_process_name[32];
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
     uint64_t mark_hwm_kb;     /* the largest VmHWM they reported (the kernel's high-water mark, read inside) */
     struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */

@@ -48,6 +48,15 @@ int sampler_read(struct sampler *sampler, struct fb_memory *memory);
  */
 int sampler_read_smaps(struct sampler *sampler, struct smaps_extra *extra, bool periodic, double now);
 
+/*
+ * A child process the sampled process's main thread started and that is running now (/proc/PID/task/PID/children):
+ * its pid and name (comm) into name; 0, or -1 where there is none.
+ */
+int sampler_child_process(const struct sampler *sampler, pid_t *child, char *name, size_t size);
+
+/* A process's name (comm) now into name: 0, or -1 where it is gone (name left as it was). */
+int sampler_process_name(pid_t pid, char *name, size_t size);
+
 void sampler_close(struct sampler *sampler);
 
 #endif

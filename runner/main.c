@@ -730,10 +730,14 @@ int main(int argc, char **argv)
     }
     summary_free(summary);
     /* A failed run's rows are kept with its status; a run under another allocator than the one asked for has none. */
-    if (totals.runs > 0 && totals.failed)
-        fprintf(stderr, "fragbench: %u of %u run%s failed; %s rows are kept, with the status that says how\n",
-                totals.failed, totals.runs, totals.runs > 1 ? "s" : "",
-                totals.failed > 1 ? "their" : "its"); /* the others' are kept as they are; a wrong one's are not */
+    if (totals.runs > 0 && totals.failed && options.csv_path)
+        fprintf(stderr, "fragbench: %u of %u run%s failed; %s rows are kept in %s, with the status that says how\n",
+                totals.failed, totals.runs, totals.runs > 1 ? "s" : "", totals.failed > 1 ? "their" : "its",
+                strcmp(options.csv_path, "-") == 0 ? "the CSV on standard output" : options.csv_path);
+    else if (totals.runs > 0 && totals.failed) /* no CSV: the closing table has the clean runs alone */
+        fprintf(stderr, "fragbench: %u of %u run%s failed (why: above); --csv=FILE keeps every run's rows, a failed "
+                        "run's with the status that says how\n",
+                totals.failed, totals.runs, totals.runs > 1 ? "s" : "");
     if (totals.runs > 0 && totals.wrong)
         fprintf(stderr, "fragbench: %u of %u run%s ran under another allocator than the one asked for; %s no rows\n",
                 totals.wrong, totals.runs, totals.runs > 1 ? "s" : "", totals.wrong > 1 ? "they have" : "it has");

@@ -425,7 +425,13 @@ got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $1
 expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $elapsed_ms ms: $(cat "$tmp/timeout.err")" \
     "$got" = "1:After x|timeout:1"
 expect a_failed_run_is_counted_and_its_rows_said_to_be_kept "$(tail -n 1 "$tmp/timeout.err")" \
-    "$(tail -n 1 "$tmp/timeout.err")" = "fragbench: 1 of 1 run failed; its rows are kept, with the status that says how"
+    "$(tail -n 1 "$tmp/timeout.err")" = "fragbench: 1 of 1 run failed; its rows are kept in $tmp/timeout.csv, with the status that says how"
+# Without --csv, the closing table has the clean runs alone: the failed run's rows are kept nowhere, and the last
+# line says how to keep them (it said they were kept).
+FAKE_RECORDS="$glibc_hello$fake_phase" FAKE_KNOB=x FAKE_THEN='sleep 20' "$fake/fragbench" --profiles=profiles.txt \
+    --timeout=1 --idle-ms=0 frag >/dev/null 2>"$tmp/timeout-no-csv.err"
+expect a_failed_run_without_csv_says_how_to_keep_its_rows "$(tail -n 1 "$tmp/timeout-no-csv.err")" \
+    "$(tail -n 1 "$tmp/timeout-no-csv.err")" = "fragbench: 1 of 1 run failed (why: above); --csv=FILE keeps every run's rows, a failed run's with the status that says how"
 # A killed run takes every process it started with it: a command's child (sleep) and grandchild were left
 # running, reparented to init.
 "$FB" --quiet --timeout=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.5; true' & sleep 72.5; true" 2>/dev/null

@@ -951,10 +951,20 @@ recorded() {
 }
 recorded build/fb-replay "$tmp/replayed.trace" --time=fast "$tmp/jq.trace"
 recorded build/bench/replay_floor "$tmp/floor.trace" "$tmp/jq.trace"
-# calls TRACE [THREAD]: the allocations of TRACE (of its THREAD alone, in every image), one a line: the call and its size.
+# calls TRACE [THREAD]: the calls of TRACE (of its THREAD alone, in every image) that change the heap, one a line:
+# each allocation with its size (and alignment, for the aligned ones), each realloc with its size, each free; the
+# order of frees among them. A call that failed (no block: malloc of 2^63 bytes, posix_memalign of alignment 0) and
+# free(NULL) change nothing and are not made again; reallocarray is made as the realloc it is (its overflow check
+# done: the trace holds the product), and realloc(p, 0), which frees p under glibc, as the free it is.
 calls() {
     build/fb-trace events "$1" |
-        awk -v thread="${2:-}" '(thread == "" || $2 ~ "[.]" thread "$") && ($3 == "malloc" || $3 == "calloc" || $3 == "realloc") { print $3, $4 }'
+        awk -v thread="${2:-}" '!(thread == "" || $2 ~ "[.]" thread "$") { next }
+            $3 ~ /^(realloc|reallocarray)$/ && $4 == 0 { print "free"; next }
+            $NF == "0x0" { next }
+            $3 == "reallocarray" { $3 = "realloc" }
+            $3 ~ /^(malloc|calloc|realloc|valloc|pvalloc)$/ { print $3, $4 }
+            $3 ~ /^(memalign|posix_memalign|aligned_alloc)$/ { print $3, $4, $5 }
+            $3 == "free" { print $3 }'
 }
 # same_calls RECORDED REPLAYED OWN [THREAD [REPLAYED_THREAD]]: "same" if REPLAYED makes RECORDED's calls (of THREAD,
 # made by REPLAYED_THREAD, THREAD unless told) in order, with at most OWN of its own among them.
@@ -1037,6 +1047,13 @@ PY
 got=$(made_live "$tmp/plain-replayed.rows" "$tmp/plain-replayed.trace" "$tmp/plain.trace" "$tmp/plain-recorded.csv" \
     "$tmp/plain-replay.csv" 0)
 expect replay_live_heap_made_by_its_calls_equals_the_recording_at_every_row "$got" "$got" = same
+# Every kind of call (record_live makes each: malloc, calloc, realloc, reallocarray, memalign, posix_memalign,
+# aligned_alloc, valloc, free), made again in order, size for size and alignment for alignment (eight kinds:
+# reallocarray is made as realloc).
+got=$(same_calls "$tmp/plain.trace" "$tmp/plain-replayed.trace" 0)
+kinds=$(awk '{ print $1 }' "$tmp/recorded.calls" | sort -u | tr '\n' ' ')
+expect single_thread_replay_makes_every_kind_of_call_in_order_with_its_size_and_alignment "$got; kinds: $kinds" \
+    "$got:$(echo "$kinds" | wc -w)" = "same:8"
 # Threaded: the same, exact. The recorded threads' C library tables are the trace's (the program's loader allocated
 # them through the recorder); the replay's threads take theirs from the replay's own memory (288 bytes more per
 # thread before).

@@ -184,9 +184,10 @@ $(BUILD)/replay/%.o: trace/%.c $(TRACE_HDR) | $(BUILD)/replay
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 	objcopy $(REPLAY_PRIVATE) $@
 
-REPLAY_ENGINE := replay/engine.c replay/threads.c replay/pipeline.c replay/private_alloc.c replay/own_threads.c replay/cpu_share.c
+REPLAY_ENGINE := replay/engine.c replay/points.c replay/threads.c replay/pipeline.c replay/private_alloc.c replay/own_threads.c \
+                 replay/cpu_share.c
 REPLAY_SRC := replay/main.c replay/calls.c $(REPLAY_ENGINE)
-REPLAY_HDR := replay/replay.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h replay/cpu_share.h $(TRACE_HDR) $(CASE_LIB_HDR)
+REPLAY_HDR := replay/replay.h replay/points.h replay/pipeline.h replay/private_alloc.h replay/threads.h replay/own_threads.h replay/cpu_share.h $(TRACE_HDR) $(CASE_LIB_HDR)
 $(BUILD)/fb-replay: $(REPLAY_SRC) $(REPLAY_HDR) $(TRACE_READER_PRIVATE) \
                     cases/lib/allocator.c cases/lib/probe.c | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -Itrace -Ireplay -o $@ $(REPLAY_SRC) \

@@ -18,9 +18,9 @@
 #include "out_of_memory.h"
 #include "own_threads.h"
 #include "pipeline.h"
+#include "points.h"
 #include "private_alloc.h"
 #include "replay.h"
-#include "stable_sort.h"
 #include "threads.h"
 
 /*
@@ -117,54 +117,6 @@ static inline int queue_call(struct call_pipe *pipe, struct trace_reader *reader
     }
     trace_set_tag(reader, event->pointer, handle);
     return 0;
-}
-
-/* ---- The sample points: the recording's rows, and every 5% of its time. */
-
-static int compare_points(const void *left, const void *right)
-{
-    const struct replay_point *a = left, *b = right;
-    if (a->ns != b->ns)
-        return a->ns < b->ns ? -1 : 1;
-    /* At one time (a coarse clock's tick), the points after a count of events first: the others wait for a later
-       time, which comes after those events. */
-    if (!a->after_events != !b->after_events)
-        return a->after_events ? -1 : 1;
-    return a->after_events < b->after_events ? -1 : a->after_events > b->after_events;
-}
-
-static uint64_t since_start(const struct trace_info *info, uint64_t ns)
-{
-    return ns > info->start_ns ? ns - info->start_ns : 0;
-}
-
-/* The points to sample at, in time order, into points (room for the trace's rows and 20 more); scratch as large. */
-static size_t make_points(const struct trace_info *info, struct replay_point *points, struct replay_point *scratch)
-{
-    size_t count = 0;
-    bool at_events = false;
-    uint64_t known = trace_known_until(info), span = since_start(info, known < info->last_ns ? known : info->last_ns);
-    for (size_t i = 0; i < info->row_count; i++) {
-        const struct trace_row *row = &info->rows[i];
-        if (row->ns > known)
-            continue; /* past the calls the trace holds (its recording stopped, or the program died): no live heap */
-        bool after_events = row->mark & TRACE_ROW_AT_EVENT;
-        points[count] = (struct replay_point){.ns = row->ns, .at_ns = since_start(info, row->ns), .rss_kb = row->rss_kb,
-                                              .anon_kb = row->anon_kb, .mark = after_events ? 0 : row->mark,
-                                              .after_events = after_events ? row->mark & ~TRACE_ROW_AT_EVENT : 0};
-        snprintf(points[count].label, sizeof points[count].label, "%s", row->label);
-        at_events |= after_events;
-        count++;
-    }
-    /* A trace recorded before 2026-12-06 has no rows every 5% of its events: every 5% of its time instead. */
-    for (unsigned percent = 5; percent < 100 && span > 0 && !at_events; percent += 5) {
-        uint64_t at_ns = span / 100 * percent + span % 100 * percent / 100; /* span * percent would wrap past 5.8 years */
-        points[count] = (struct replay_point){.ns = info->start_ns + at_ns, .at_ns = at_ns};
-        snprintf(points[count].label, sizeof points[count].label, "%u%%", percent); /* of the recorded time */
-        count++;
-    }
-    stable_sort(points, count, sizeof *points, compare_points, scratch); /* qsort's scratch: the allocator under test */
-    return count;
 }
 
 static void nanosleep_ns(uint64_t ns)
@@ -365,7 +317,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
                  * Taken once: the main thread may still be reading it (a trace that repeats a mark is corrupt).
                  */
                 points[i].taken = true;
-                points[i].at_ns = since_start(replay->info, event->ns);
+                points[i].at_ns = replay_since_start(replay->info, event->ns);
                 sample_now(replay, &points[i], event->live_bytes, event->live_blocks);
             }
 }
@@ -617,7 +569,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     struct replay_point *scratch = private_calloc(replay.info->row_count + 20, sizeof *scratch);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)) || !scratch)
         out_of_memory("the replay's sample points", 2 * (replay.info->row_count + 20), sizeof *replay.points);
-    replay.point_count = make_points(replay.info, replay.points, scratch);
+    replay.point_count = replay_points_make(replay.info, replay.points, scratch);
     private_free(scratch);
     int status;
     if (replay.threaded)
@@ -633,7 +585,7 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
                 replay_sample(&replay.points[replay.next_point], replay.live_bytes, replay.live_blocks);
             }
         /* "Replay end", not "End": a program's own mark may be called so. */
-        struct replay_point end = {.at_ns = since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
+        struct replay_point end = {.at_ns = replay_since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
         stamp(&replay, &end);
         replay_sample(&end, replay.live_bytes, replay.live_blocks);
         for (size_t i = 0; i < replay.point_count; i++)

@@ -502,6 +502,12 @@ static void print_verdict(FILE *out, const char *path, bool whole, const char *l
                          "CPython's does at exit): whether it held more and more while it ran, a leak or its data, "
                          "its marks or --timeline show, and no allocator gives those back\n",
                     ended_holding->live_kb, ended_holding->growth_kb);
+        /* A service stopped at --duration that leaks slowly: most of its growth freed and kept, some of it held. */
+        if (split->live_kb >= TELLING_KB)
+            fprintf(out, "  And at %s it still held %" PRId64 " kB of blocks more than at its start (%.0f%% of the "
+                         "growth): a leak if it should have freed them, its data if not; whether they grew while it "
+                         "ran, its marks or --timeline show, and no allocator gives those back\n",
+                    label, split->live_kb, 100.0 * (double)split->live_kb / (double)growth);
     } else if (mostly_live(split))
         fprintf(out, "  So: most of the growth at %s is blocks the program still holds: a leak if it should have freed "
                      "them, its data if not; no allocator gives those back\n", label);

@@ -188,7 +188,11 @@ esac
     --jobs="$JOBS" $partial --replay="$(echo $TRACES | tr ' ' ',')"
 reps=$REPS-$MAX_REPS
 [ "$REPS" = "$MAX_REPS" ] && reps=$REPS
-echo "fragbench: memory: cases [$CASES] x profiles [$ALLOCS] x $reps reps, scale $SCALE, idle $IDLE_MS ms, $JOBS working at a time" >&2
+# The plan: scale and idle apply to the cases alone (a replay keeps its trace's sizes and pauses).
+plan=""
+[ -n "$(echo $CASES)" ] && plan="cases [$(echo $CASES)] (scale $SCALE, idle $IDLE_MS ms)"
+[ -n "$(echo ${TRACES:-})" ] && plan="${plan:+$plan, }traces [$(echo $(trace_names))]"
+echo "fragbench: memory: $plan, each x profiles [$ALLOCS] x $reps reps, $JOBS working at a time" >&2
 # Where the files go: a matrix other than the reference's whole one goes to results/mine/ (the Makefile decides).
 if [ -n "${MATRIX_GIVEN:-}" ] && [ "$RESULTS" = results/mine ]; then
     echo "fragbench: results to $RESULTS/, plots to $PLOTS/ ($MATRIX_GIVEN given: not the reference's whole matrix, so results/ and plots/ stay as they are; RESULTS=DIR for elsewhere)" >&2

@@ -221,12 +221,13 @@ got="$got:$?:$(grep -c '^fragbench: CASES, CURES and TRACES are all empty: nothi
 expect make_compare_with_no_cases_replays_the_traces_alone "$got; $(cat "$tmp/traces-only.out" "$tmp/none.out")" \
     "$got" = "0:case jq :1:drawn:2:1"
 # Again over those results, which hold replays alone (no case's run to time this machine against): estimated from
-# the reference's, where it once said "none (the calibration run of frag failed)".
+# the reference's, where it once said "none (the calibration run of frag failed)"; its plan names the traces, with
+# no scale or idle (which apply to cases: it said "cases [] x ..., scale 1, idle 1000 ms").
 make -s --no-print-directory compare TRACES=results/jq.trace.zst CASES= CURES= ALLOCS=glibc REPS=1 IDLE_MS=0 \
     RESULTS="$tmp/traces-only" PLOTS="$tmp/traces-only/img" PLOT_DATA="$tmp/traces-only/pd" >"$tmp/traces-again.out" 2>&1
 code=$?
-expect second_traces_only_make_compare_estimates_from_the_reference "exit $code: $(grep estimate "$tmp/traces-again.out")" \
-    "$code:$(grep -c "^fragbench: estimate: about .*(from the reference's results: frag takes" "$tmp/traces-again.out")" = 0:1
+expect second_traces_only_make_compare_estimates_from_the_reference "exit $code: $(grep 'estimate\|memory:' "$tmp/traces-again.out")" \
+    "$code:$(grep -c "^fragbench: estimate: about .*(from the reference's results: frag takes" "$tmp/traces-again.out"):$(grep -c '^fragbench: memory: traces \[jq\], each x profiles \[glibc\] x 1 reps, [0-9]* working at a time$' "$tmp/traces-again.out")" = 0:1:1
 make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" REPLAY_PARTIAL=no CASES=frag CURES= ALLOCS=glibc REPS=1 \
     SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" >"$tmp/part-no.out" 2>&1
 code=$?

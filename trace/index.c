@@ -90,6 +90,12 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
             !(reader->spans = realloc(reader->spans, 2 * info->images * sizeof *reader->spans)))
             out_of_memory("the trace's images", 2 * info->images, sizeof *reader->spans); /* room for 1, 2, 4, ... */
         reader->spans[info->images - 1] = (struct image_span){.start_ns = trace_get_u64(payload + 16)};
+        /* An exec comes after the image that made it: one timed before it (less a coarse clock's lag) is corrupt, and
+           a replay, which makes the last image's calls, would have its times before the trace's start. */
+        uint64_t before = info->images > 1 ? reader->spans[info->images - 2].start_ns : 0;
+        if (before > TRACE_EARLY_NS && reader->spans[info->images - 1].start_ns < before - TRACE_EARLY_NS)
+            return trace_failure(error, error_size, "corrupt trace: image %u is timed before the image it follows",
+                                 info->images);
         return 0;
     case TRACE_BLOCK_ALLOCATOR:
         at = 0;

@@ -72,7 +72,8 @@ void trace_drop_cursors(struct trace_reader *reader)
  * thread's later chunks one at a time as the cursor reaches them: the reader holds a chunk (up to 64 KiB) for each
  * thread whose events have begun and not ended, not for every thread the program ever started (a service that
  * started 2 000 threads one after another held 2 000 chunks, 84 MB, when all were read at the start). The merge
- * stays exact: an unloaded cursor comes before every event of its time or later.
+ * stays exact: an unloaded cursor comes before every event of its time or later, and none of its thread's events
+ * comes before the earliest base of its chunks.
  */
 static int start_image(struct trace_reader *reader)
 {
@@ -99,10 +100,16 @@ static int start_image(struct trace_reader *reader)
         struct cursor *cursor = &reader->cursors[c++];
         cursor->first = cursor->current = i;
         cursor->last = i + 1;
-        while (cursor->last < end && reader->chunks[cursor->last].thread == reader->chunks[i].thread)
+        /* By the earliest base of its chunks, not the first's: an empty first chunk (a crafted or damaged trace; the
+           recorder writes none) is passed over when loading, and the next may be based earlier. */
+        uint64_t earliest = reader->chunks[i].base_ns;
+        while (cursor->last < end && reader->chunks[cursor->last].thread == reader->chunks[i].thread) {
+            if (reader->chunks[cursor->last].base_ns < earliest)
+                earliest = reader->chunks[cursor->last].base_ns;
             cursor->last++;
+        }
         cursor->unloaded = true;
-        cursor->next.ns = reader->chunks[i].base_ns;
+        cursor->next.ns = earliest;
         cursor->next.thread = reader->chunks[i].thread;
         heap_push(reader, cursor);
     }

@@ -37,8 +37,9 @@ static void take_back(void *block, const char *call)
 
 /*
  * The waits of a replay that keeps the recorded time, counted, not slept: together they never pass the time the
- * trace tells of (its first image's start, less the second a thread's first chunk may come before it, to its last
- * event). A wait counted from the wrong time once slept 584 years.
+ * trace tells of (its first image's start, less a second for a later image's start and a second for a thread's
+ * first chunk, each of which may come so much before, to its last event). A wait counted from the wrong time once
+ * slept 584 years.
  */
 static uint64_t slept_ns, span_ns;
 
@@ -55,7 +56,7 @@ static void count_sleep(uint64_t ns)
 void replay_begin(const struct trace_info *info, bool threaded)
 {
     (void)threaded;
-    span_ns = (info->last_ns > info->start_ns ? info->last_ns - info->start_ns : 0) + TRACE_EARLY_NS;
+    span_ns = (info->last_ns > info->start_ns ? info->last_ns - info->start_ns : 0) + 2 * TRACE_EARLY_NS;
 }
 
 void *replay_allocate(enum trace_op op, uint64_t size, uint64_t alignment)

@@ -149,12 +149,14 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         return;
     }
     /* A program started through a wrapper (sh -c, a launcher) is measured and recorded alone, not its children. */
-    /* Its name read again while it runs: first seen, it may not have exec'd its program yet. */
-    if (run->matrix->command && !run->child_process)
-        sampler_child_process(&run->sampler, &run->child_process, run->child_process_name,
-                              sizeof run->child_process_name);
-    else if (run->child_process)
-        sampler_process_name(run->child_process, run->child_process_name, sizeof run->child_process_name);
+    /* Its name read again while it is still the first child: first seen, it may not have exec'd its program yet. */
+    pid_t child;
+    char name[sizeof run->child_process_name];
+    if (run->matrix->command && sampler_child_process(&run->sampler, &child, name, sizeof name) == 0 &&
+        (!run->child_process || child == run->child_process)) {
+        run->child_process = child;
+        snprintf(run->child_process_name, sizeof run->child_process_name, "%s", name);
+    }
     if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
@@ -262,6 +264,7 @@ static bool refuse(struct run *run, const char *why)
 static void note_image(struct run *run, const struct record *hello)
 {
     run->hello_at = progress_now();
+    run->child_process = 0; /* a new image: what an earlier one forked (a launcher's subshell before its exec) is not it */
     if (*hello->exe)
         snprintf(run->hello_exe, sizeof run->hello_exe, "%s", hello->exe);
     if (*hello->runtime) {

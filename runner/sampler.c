@@ -135,23 +135,8 @@ int sampler_read_smaps(struct sampler *sampler, struct smaps_extra *extra, bool 
     return 0;
 }
 
-int sampler_child_process(const struct sampler *sampler, pid_t *child, char *name, size_t size)
-{
-    char path[80], text[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)sampler->pid, (int)sampler->pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1;
-    if (fd >= 0)
-        close(fd);
-    const char *cursor = text;
-    if (n <= 0 || (*child = (pid_t)fb_parse_u64(&cursor)) <= 0)
-        return -1;
-    if (sampler_process_name(*child, name, size) != 0)
-        snprintf(name, size, "?");
-    return 0;
-}
-
-int sampler_process_name(pid_t pid, char *name, size_t size)
+/* A process's name (comm) now into name: 0, or -1 where it is gone (name left as it was). */
+static int process_name(pid_t pid, char *name, size_t size)
 {
     char path[64], text[64];
     snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
@@ -164,6 +149,23 @@ int sampler_process_name(pid_t pid, char *name, size_t size)
     snprintf(name, size, "%.*s", (int)strcspn(text, "\n"), text);
     return 0;
 }
+
+int sampler_child_process(const struct sampler *sampler, pid_t *child, char *name, size_t size)
+{
+    char path[80], text[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)sampler->pid, (int)sampler->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1;
+    if (fd >= 0)
+        close(fd);
+    const char *cursor = text;
+    if (n <= 0 || (*child = (pid_t)fb_parse_u64(&cursor)) <= 0)
+        return -1;
+    if (process_name(*child, name, size) != 0)
+        snprintf(name, size, "?");
+    return 0;
+}
+
 
 void sampler_close(struct sampler *sampler)
 {

@@ -54,8 +54,6 @@ int sampler_read_smaps(struct sampler *sampler, struct smaps_extra *extra, bool 
  */
 int sampler_child_process(const struct sampler *sampler, pid_t *child, char *name, size_t size);
 
-/* A process's name (comm) now into name: 0, or -1 where it is gone (name left as it was). */
-int sampler_process_name(pid_t pid, char *name, size_t size);
 
 void sampler_close(struct sampler *sampler);
 

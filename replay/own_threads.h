@@ -11,7 +11,7 @@ int own_thread_create(pthread_t *thread, const pthread_attr_t *attributes, void 
 /*
  * The replay's threads' tables that went to the allocator under test: those started while every slot was taken
  * (a slot is freed when the C library lets the thread's stack go, some time after it is joined), and those larger
- * than a slot (more than some 48 libraries with thread-local storage), or grown past it.
+ * than a slot (more than some 46 libraries with thread-local storage under glibc 2.36), or grown past it.
  */
 void own_thread_tables_outside(uint64_t *without_slot, uint64_t *too_large);
 

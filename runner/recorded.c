@@ -362,7 +362,7 @@ static void ratio_text(char *out, size_t size, uint64_t rss_kb, uint64_t live_by
 {
     uint64_t live_kb = results_kb(live_bytes);
     if (live_kb < 1)
-        snprintf(out, size, "- (live under 1 kB)");
+        snprintf(out, size, "- (live under 0.5 kB)");
     else
         snprintf(out, size, "%.2f", (double)rss_kb / (double)live_kb);
 }

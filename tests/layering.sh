@@ -25,10 +25,15 @@ got=$(problems trace trace)
 expect trace_builds_from_its_own_headers_alone "$got" -z "$got"
 got=$(problems replay replay trace cases/lib)
 expect replay_builds_from_its_own_trace_and_the_probe_headers_alone "$got" -z "$got"
-# The check itself: a copy of trace/ with a file that includes the runner's options fails it, both ways.
-mkdir "$tmp/trace"
+# The check itself, both halves, on a copy of trace/ beside a copy of runner/: a file that names the runner's header
+# by a relative path (which compiles there: only the search for such paths finds it), and one that names it by its
+# bare name, found only through an include path other than trace/'s (which does not compile with trace/'s alone).
+mkdir "$tmp/trace" "$tmp/runner"
 cp trace/*.h trace/*.c "$tmp/trace/"
-printf '/* planted */\n#include "../runner/options.h"\n' >"$tmp/trace/planted.c"
+cp runner/*.h "$tmp/runner/"
+mkdir "$tmp/cases" && cp -r cases/lib "$tmp/cases/"
+printf '/* planted */\n#include "../runner/options.h"\n' >"$tmp/trace/planted_relative.c"
+printf '/* planted */\n#include "options.h"\n' >"$tmp/trace/planted_bare.c"
 got=$(problems "$tmp/trace" "$tmp/trace")
 expect the_layering_check_finds_a_trace_file_that_includes_the_runner "$got" \
-    "$(echo "$got" | grep -o 'planted.c' | wc -l)" = 2
+    "$(echo "$got" | grep -c 'relative include: [^;]*planted_relative.c'):$(echo "$got" | grep -c 'needs more: [^;]*planted_bare.c'):$(echo "$got" | grep -c 'needs more: [^;]*planted_relative.c')" = 1:1:0

@@ -953,14 +953,15 @@ recorded build/fb-replay "$tmp/replayed.trace" --time=fast "$tmp/jq.trace"
 recorded build/bench/replay_floor "$tmp/floor.trace" "$tmp/jq.trace"
 # calls TRACE [THREAD]: the calls of TRACE (of its THREAD alone, in every image) that change the heap, one a line:
 # each allocation with its size (and alignment, for the aligned ones), each realloc with its size, each free; the
-# order of frees among them. A call that failed (no block: malloc of 2^63 bytes, posix_memalign of alignment 0) and
-# free(NULL) change nothing and are not made again; reallocarray is made as the realloc it is (its overflow check
-# done: the trace holds the product), and realloc(p, 0), which frees p under glibc, as the free it is.
+# order of frees among them (field 6 is the block: an event the reader found out of order has a word after it). A
+# call that failed (no block: malloc of 2^63 bytes, posix_memalign of alignment 0) and free(NULL) change nothing and
+# are not made again; reallocarray is made as the realloc it is (its overflow check done: the trace holds the
+# product), and realloc(p, 0), which frees p under glibc, as the free it is.
 calls() {
     build/fb-trace events "$1" |
         awk -v thread="${2:-}" '!(thread == "" || $2 ~ "[.]" thread "$") { next }
             $3 ~ /^(realloc|reallocarray)$/ && $4 == 0 { print "free"; next }
-            $NF == "0x0" { next }
+            $6 == "0x0" { next }
             $3 == "reallocarray" { $3 = "realloc" }
             $3 ~ /^(malloc|calloc|realloc|valloc|pvalloc)$/ { print $3, $4 }
             $3 ~ /^(memalign|posix_memalign|aligned_alloc)$/ { print $3, $4, $5 }

@@ -91,6 +91,9 @@ void run_stop_overdue(struct run *run, double now)
 
 static bool refuse(struct run *run, const char *why);
 
+/* How often the runner looks for a child process of a program (external mode): see run_sample_outside. */
+#define CHILD_CHECK_SECONDS 0.1
+
 /* Grace for a freshly exec'd image to reach its constructor and say hello. */
 #define HELLO_GRACE_SECONDS 0.25
 
@@ -148,11 +151,18 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         kill_tree(run->child->pid);
         return;
     }
-    /* A program started through a wrapper (sh -c, a launcher) is measured and recorded alone, not its children. */
-    /* Its name read again while it is still the first child: first seen, it may not have exec'd its program yet. */
+    /*
+     * A program started through a wrapper (sh -c, a launcher) is measured and recorded alone, not its children: its
+     * first child seen is noted, its name read again while it is still the first (first seen, it may not have
+     * exec'd its program yet). Ten times a second at most: two small reads of /proc, kept off most samples.
+     */
     pid_t child;
     char name[sizeof run->child_process_name];
-    if (run->matrix->command && sampler_child_process(&run->sampler, &child, name, sizeof name) == 0 &&
+    double now = progress_now();
+    bool look = run->matrix->command && now >= run->child_check_due;
+    if (look)
+        run->child_check_due = now + CHILD_CHECK_SECONDS;
+    if (look && sampler_child_process(&run->sampler, &child, name, sizeof name) == 0 &&
         (!run->child_process || child == run->child_process)) {
         run->child_process = child;
         snprintf(run->child_process_name, sizeof run->child_process_name, "%s", name);

@@ -66,6 +66,7 @@ struct run {
     double hello_at;          /* when the last hello came */
     pid_t child_process;      /* external mode: the first child process of the program's seen running (0: none) */
     char child_process_name[32];
+    double child_check_due;   /* when the next look for it is due (progress_now()) */
     uint64_t mark_peak_kb;    /* the largest RSS the program's own marks reported */
     uint64_t mark_hwm_kb;     /* the largest VmHWM they reported (the kernel's high-water mark, read inside) */
     struct recorded_peak peak_seen; /* the largest RSS seen outside or at a mark, and when (for a recorded run) */

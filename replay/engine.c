@@ -549,7 +549,10 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
     struct replay replay = {.options = options, .sleep = options->sleep ? options->sleep : nanosleep_ns};
-    if (!(replay.reader = trace_open(options->trace, error, error_size)))
+    replay.reader = options->decompressed_fd > STDERR_FILENO
+                        ? trace_open_fd(options->decompressed_fd, options->trace, error, error_size)
+                        : trace_open(options->trace, error, error_size);
+    if (!replay.reader)
         return -1;
     replay.info = trace_info(replay.reader);
     if (trace_check_replayable(replay.info, options->trace, error, error_size) != 0) {

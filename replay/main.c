@@ -1,10 +1,13 @@
 /* fb-replay: replays a recorded trace's calls under the allocator it runs with, and samples where the recording did. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "own_threads.h"
 #include "private_alloc.h"
@@ -23,6 +26,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: fb-replay TRACE [--time=gaps|fast|real] [--gap-ms=N] [--no-warnings] [--partial]\n"
+          "                 [--decompressed-fd=N]\n"
           "       fb-replay --help | --version\n"
           "Replays the allocation calls of TRACE under the allocator this process runs with (LD_PRELOAD), and\n"
           "reports the memory at the recording's rows, every 5% of its events (of its time in a trace before\n"
@@ -34,7 +38,9 @@ static void usage(FILE *out)
           "--no-warnings leaves out what the trace itself is warned of (order errors, rows without their mark): the\n"
           "same in every replay of it, the runner has only a trace's first replay say it.\n"
           "--partial replays a trace that is not whole (its program killed, its file cut short, its recording\n"
-          "stopped): the calls it holds. Without it such a trace is refused (exit 2).\n",
+          "stopped): the calls it holds. Without it such a trace is refused (exit 2).\n"
+          "--decompressed-fd=N reads TRACE, compressed with zstd, from descriptor N, open on its decompressed\n"
+          "copy (the runner decompresses a .zst trace once for all its replays).\n",
           out);
 }
 
@@ -57,11 +63,12 @@ static int parse_time(const char *name, enum replay_time *time)
 
 static int parse(int argc, char **argv, struct replay_options *options, bool *warnings, bool *partial)
 {
-    enum { OPT_TIME = 1000, OPT_GAP_MS, OPT_NO_WARNINGS, OPT_PARTIAL };
+    enum { OPT_TIME = 1000, OPT_GAP_MS, OPT_NO_WARNINGS, OPT_PARTIAL, OPT_DECOMPRESSED_FD };
     static const struct option long_options[] = {{"time", required_argument, NULL, OPT_TIME},
                                                  {"gap-ms", required_argument, NULL, OPT_GAP_MS},
                                                  {"no-warnings", no_argument, NULL, OPT_NO_WARNINGS},
                                                  {"partial", no_argument, NULL, OPT_PARTIAL},
+                                                 {"decompressed-fd", required_argument, NULL, OPT_DECOMPRESSED_FD},
                                                  {NULL, 0, NULL, 0}};
     const char *given[2] = {NULL, NULL}; /* each option's value, to refuse one given twice */
     int opt;
@@ -100,6 +107,16 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
         case OPT_PARTIAL:
             *partial = true;
             break;
+        case OPT_DECOMPRESSED_FD:
+            value = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || value <= STDERR_FILENO || value > INT_MAX ||
+                fcntl((int)value, F_GETFD) < 0) {
+                fprintf(stderr, "fb-replay: --decompressed-fd: '%s' is not a descriptor above 2 open in fb-replay\n",
+                        optarg);
+                return -1;
+            }
+            options->decompressed_fd = (int)value;
+            break;
         case ':':
             fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
             return -1;
@@ -129,10 +146,18 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
  * under test (it once used stdio, whose FILE and buffer were, and a replay run alone ended 11 MB above the runner's
  * under jemalloc, until the check ran in a child process; tests/replay.sh compares the two).
  */
-static int check_whole(const char *path)
+static int check_whole(struct replay_options *options)
 {
     char error[1024];
-    struct trace_reader *reader = trace_open(path, error, sizeof error);
+    const char *path = options->trace;
+    int copy = options->decompressed_fd ? fcntl(options->decompressed_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1) : -1;
+    struct trace_reader *reader = copy >= 0 ? trace_open_fd(copy, path, error, sizeof error)
+                                            : trace_open(path, error, sizeof error);
+    /* A compressed trace, decompressed for the check, is replayed from that copy: zstd runs once. */
+    if (reader && !options->decompressed_fd && trace_info(reader)->compressed) {
+        int kept = fcntl(trace_descriptor(reader), F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        options->decompressed_fd = kept >= 0 ? kept : 0;
+    }
     int whole = !reader || trace_is_complete(trace_info(reader)); /* one not read is told by the replay itself */
     if (!whole) {
         char state[256];
@@ -161,7 +186,7 @@ int main(int argc, char **argv)
     if (parse(argc, argv, &options, &warnings, &partial) != 0)
         return 2;
     /* A trace that is not whole is replayed only when asked (the runner checks and says so once, and asks). */
-    if (!partial && check_whole(options.trace) != 0)
+    if (!partial && check_whole(&options) != 0)
         return 2;
     probe_start();
     struct replay_outcome outcome;

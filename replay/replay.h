@@ -17,6 +17,12 @@ enum replay_time {
 
 struct replay_options {
     const char *trace;
+    /*
+     * 0, or a descriptor (above 2) open on trace already decompressed (trace_descriptor's copy, dup'd): read
+     * instead of decompressing trace again, and closed by the replay. The runner decompresses a .zst trace once for
+     * all its runs; fb-replay alone, once for its check and its replay.
+     */
+    int decompressed_fd;
     enum replay_time time;
     uint64_t gap_ns; /* REPLAY_TIME_GAPS: recorded gaps longer than this are slept */
     void (*sleep)(uint64_t ns); /* how a wait is slept: NULL, nanosleep; a test's own counts the waits instead */

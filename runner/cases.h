@@ -15,6 +15,11 @@ struct case_entry {
     const char *path; /* REPLAY: the trace, absolute */
     /* REPLAY: the profile it was recorded under (the trace's; an older trace's allocator's name), or NULL */
     const char *recorded_profile;
+    /*
+     * REPLAY of a compressed trace: a descriptor (above 2, inherited by the runs) open on its copy decompressed when
+     * it was checked, which every replay of it reads (fb-replay --decompressed-fd): zstd runs once. 0 otherwise.
+     */
+    int decompressed_fd;
 };
 
 extern const struct case_entry case_registry[];

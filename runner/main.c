@@ -342,6 +342,9 @@ static void free_replays(char *list, struct case_entry *entries, size_t n, const
         free((char *)entries[k].path);
         free((char *)entries[k].recorded_profile);
     }
+    for (size_t k = 0; k <= n; k++) /* entry n too: the one whose check failed may hold its copy already */
+        if (entries[k].decompressed_fd)
+            close(entries[k].decompressed_fd);
     free(entries);
     free(cases);
     free(list);
@@ -387,6 +390,15 @@ static int resolve_replays(const struct options *options, const struct case_entr
             goto fail;
         }
         const struct trace_info *info = trace_info(reader);
+        /* Its decompressed copy is kept, open in every run (not close-on-exec), for the runs to read. */
+        int decompressed_fd = info->compressed ? fcntl(trace_descriptor(reader), F_DUPFD, STDERR_FILENO + 1) : 0;
+        if (decompressed_fd < 0) {
+            fprintf(stderr, "fragbench: --replay: %s: cannot keep its decompressed copy open: %s\n", path,
+                    strerror(errno));
+            trace_close(reader);
+            goto fail;
+        }
+        entries[n].decompressed_fd = decompressed_fd; /* closed by free_replays if a check below fails */
         /* The profile it was recorded under; before traces named it, the allocator's own (default) profile. */
         const char *recorded_profile = *info->allocator_profile ? info->allocator_profile
                                        : *info->allocator      ? info->allocator
@@ -416,7 +428,8 @@ static int resolve_replays(const struct options *options, const struct case_entr
                 goto fail;
             }
         entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
-                                         .path = strdup(absolute), .recorded_profile = profile};
+                                         .path = strdup(absolute), .recorded_profile = profile,
+                                         .decompressed_fd = decompressed_fd};
         cases[n] = &entries[n];
         n++;
     }

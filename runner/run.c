@@ -398,6 +398,10 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         /* Whole, or asked for partial: checked and said once, before the runs (resolve_replays). Told so, fb-replay
            does not open the trace a second time to check (a .zst one decompressed again each run). */
         *arg++ = "--partial";
+        if (entry->decompressed_fd) {
+            snprintf(run->decompressed_arg, sizeof run->decompressed_arg, "--decompressed-fd=%d", entry->decompressed_fd);
+            *arg++ = run->decompressed_arg;
+        }
         *arg = NULL;
         return;
     }

@@ -23,7 +23,8 @@ struct run {
     const struct selected_profile *selected;
     const struct case_entry *entry;
     char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32], threads_arg[32];
-    char *argv[6];
+    char decompressed_arg[48];
+    char *argv[7];
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
     struct child *child;
     struct child_result result;

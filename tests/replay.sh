@@ -909,6 +909,27 @@ done | awk '{ n++; a = $(NF - 1); b = $NF; d = a - b; if (d < 0) d = -d; if (a =
     END { print n " cells" (bad ? ", off:" bad : "") }')
 expect replays_side_by_side_hold_what_they_hold_alone "$got" "$got" = "6 cells"
 
+# A compressed trace is decompressed once per runner (for its check), not once per run, and once by fb-replay alone
+# (for its check and its replay): each replay of a .zst once ran zstd again, in fb-replay, under the allocator under
+# test. Counted with a zstd earlier in PATH that notes each start, with the rows the same as the plain trace's.
+mkdir -p "$tmp/zstd-counted"
+printf '#!/bin/sh\necho "$*" >>"%s/zstd-counted/starts"\nexec "%s" "$@"\n' "$tmp" "$(command -v zstd)" >"$tmp/zstd-counted/zstd"
+chmod +x "$tmp/zstd-counted/zstd"
+zstd -q -d -c results/jq.trace.zst >"$tmp/jq-plain.trace"
+PATH="$tmp/zstd-counted:$PATH" "$FB" --quiet --alloc=glibc --reps=3 --jobs=2 --replay-time=fast \
+    --replay=results/jq.trace.zst --csv="$tmp/zst-runs.csv" >/dev/null 2>"$tmp/zst-runs.err"
+runner_starts=$(wc -l <"$tmp/zstd-counted/starts")
+PATH="$tmp/zstd-counted:$PATH" build/fb-replay --time=fast results/jq.trace.zst >"$tmp/zst-alone.rows" 2>&1
+alone_starts=$(($(wc -l <"$tmp/zstd-counted/starts") - runner_starts))
+build/fb-replay --time=fast "$tmp/jq-plain.trace" >"$tmp/plain-alone.rows" 2>&1
+exits=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["phase"] == "Exit" { print $c["live_kb"] }' \
+    "$tmp/zst-runs.csv" | sort -u | tr '\n' ' ')
+got="zstd started $runner_starts time(s) by the runner (3 runs), $alone_starts by fb-replay alone; live at Exit: $exits"
+got="$got; alone: $(grep -c 'kB used' "$tmp/zst-alone.rows") rows, the plain trace's $(grep -c 'kB used' "$tmp/plain-alone.rows")"
+expect a_zst_trace_is_decompressed_once_for_all_its_replays "$got; $(head -c 300 "$tmp/zst-runs.err")" \
+    "$runner_starts:$alone_starts:$(echo "$exits" | wc -w):$(grep -c 'kB used' "$tmp/zst-alone.rows")" = \
+    "1:1:1:$(grep -c 'kB used' "$tmp/plain-alone.rows")"
+
 # ---- fb-replay's own options (getopt_long): each refused with its exact message and exit 2, before any call.
 bad_options=""
 while IFS='|' read -r arguments message; do
@@ -925,6 +946,8 @@ $tmp/threads.trace --time|--time: needs a value
 -ab $tmp/threads.trace|unknown option '-a' (see --help)
 --time=fast --time=real $tmp/threads.trace|--time is given twice ('fast' and 'real'): give it once
 $tmp/threads.trace $tmp/live.trace|one trace only ('$tmp/threads.trace' and '$tmp/live.trace')
+--decompressed-fd=2 $tmp/threads.trace|--decompressed-fd: '2' is not a descriptor above 2 open in fb-replay
+--decompressed-fd=999 $tmp/threads.trace|--decompressed-fd: '999' is not a descriptor above 2 open in fb-replay
 EOF_OPTIONS
 expect replay_options_are_refused_by_name "${bad_options:-every one refused as expected}" -z "$bad_options"
 build/fb-replay --tim=fast --gap-ms 5 "$tmp/live.trace" >"$tmp/options.rows" 2>"$tmp/options.err"

@@ -275,6 +275,11 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
     return reader;
 }
 
+int trace_descriptor(const struct trace_reader *reader)
+{
+    return reader->fd;
+}
+
 const struct trace_info *trace_info(const struct trace_reader *reader)
 {
     return &reader->info;

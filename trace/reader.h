@@ -78,6 +78,13 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
    for messages. */
 struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t error_size);
 
+/*
+ * The descriptor the reader reads with pread: the trace's file, or a compressed trace's decompressed copy (an
+ * unnamed temporary file, gone once no descriptor holds it). The reader's own: dup it to keep the copy past
+ * trace_close, and hand it to trace_open_fd to read the trace again without decompressing it again.
+ */
+int trace_descriptor(const struct trace_reader *reader);
+
 const struct trace_info *trace_info(const struct trace_reader *reader);
 
 /*

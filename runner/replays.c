@@ -1,0 +1,139 @@
+/* The traces --replay names, each made a case of its own: checked whole and readable, named, decompressed once. */
+#define _GNU_SOURCE
+#include "replays.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../trace/reader.h"
+
+/*
+ * A trace whose program died, whose file was cut short, or whose recording stopped or lost blocks is refused
+ * (-1), or with --replay-partial replays what it holds, the user told once with how much of the recorded run that
+ * is (its rows after the cut are missing).
+ */
+static int check_whole(const char *path, const struct trace_info *info, bool partial)
+{
+    if (trace_is_complete(info))
+        return 0;
+    char state[256];
+    double seconds = info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0;
+    trace_state_text(info, state, sizeof state);
+    if (!partial) {
+        fprintf(stderr, "fragbench: --replay: %s is %s; its replay would make only the calls it holds, %.3f s of the "
+                        "recorded run: --replay-partial replays them\n", path, state, seconds);
+        return -1;
+    }
+    fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run\n",
+            path, state, seconds);
+    return 0;
+}
+
+/* Frees what replays_resolve allocated for the n entries it filled, on its way out with an error. */
+static void free_replays(char *list, struct case_entry *entries, size_t n, const struct case_entry **cases)
+{
+    for (size_t k = 0; k < n; k++) {
+        free((char *)entries[k].name);
+        free((char *)entries[k].path);
+        free((char *)entries[k].recorded_profile);
+    }
+    for (size_t k = 0; k <= n; k++) /* entry n too: the one whose check failed may hold its copy already */
+        if (entries[k].decompressed_fd)
+            close(entries[k].decompressed_fd);
+    free(entries);
+    free(cases);
+    free(list);
+}
+
+int replays_resolve(const struct options *options, const struct case_entry ***out, size_t *count)
+{
+    char *list = strdup(options->replay), *save = NULL, error[1024];
+    size_t n = 0;
+    struct case_entry *entries = calloc(strlen(options->replay) / 2 + 2, sizeof *entries);
+    const struct case_entry **cases = calloc(strlen(options->replay) / 2 + 2, sizeof *cases);
+    if (!list || !entries || !cases)
+        abort();
+    if (options->case_count > 0) {
+        fprintf(stderr, "fragbench: --replay replays traces instead of cases: give no case name with it ('%s')\n",
+                options->case_names[0]);
+        goto fail;
+    }
+    if (options->record_path) {
+        fprintf(stderr, "fragbench: --record and --replay: a replay cannot be recorded\n");
+        goto fail;
+    }
+    for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
+        char absolute[PATH_MAX];
+        struct trace_reader *reader = trace_open(path, error, sizeof error);
+        if (!reader || trace_check_replayable(trace_info(reader), path, error, sizeof error) != 0) {
+            fprintf(stderr, "fragbench: --replay: %s\n", error);
+            if (reader)
+                trace_close(reader);
+            goto fail;
+        }
+        if (trace_check_chunks(reader, error, sizeof error) != 0) { /* refused here, not in every run */
+            fprintf(stderr, "fragbench: --replay: %s: %s\n", path, error);
+            trace_close(reader);
+            goto fail;
+        }
+        if (check_whole(path, trace_info(reader), options->replay_partial) != 0) {
+            trace_close(reader);
+            goto fail;
+        }
+        const struct trace_info *info = trace_info(reader);
+        /* Its decompressed copy is kept, open in every run (not close-on-exec), for the runs to read. */
+        int decompressed_fd = info->compressed ? fcntl(trace_descriptor(reader), F_DUPFD, STDERR_FILENO + 1) : 0;
+        if (decompressed_fd < 0) {
+            fprintf(stderr, "fragbench: --replay: %s: cannot keep its decompressed copy open: %s\n", path,
+                    strerror(errno));
+            trace_close(reader);
+            goto fail;
+        }
+        entries[n].decompressed_fd = decompressed_fd; /* closed by free_replays if a check below fails */
+        /* The profile it was recorded under; before traces named it, the allocator's own (default) profile. */
+        const char *recorded_profile = *info->allocator_profile ? info->allocator_profile
+                                       : *info->allocator      ? info->allocator
+                                                               : NULL;
+        char *profile = recorded_profile ? strdup(recorded_profile) : NULL;
+        trace_close(reader);
+        if (!realpath(path, absolute)) {
+            fprintf(stderr, "fragbench: --replay: %s: %s\n", path, strerror(errno));
+            free(profile);
+            goto fail;
+        }
+        char *name = strdup(strrchr(absolute, '/') ? strrchr(absolute, '/') + 1 : absolute);
+        if (!name)
+            abort();
+        for (const char *suffix = ".zst"; name; suffix = suffix[1] == 'z' ? ".trace" : NULL) {
+            size_t length = strlen(name), cut = strlen(suffix);
+            if (length > cut && strcmp(name + length - cut, suffix) == 0)
+                name[length - cut] = '\0';
+            if (suffix[1] != 'z')
+                break;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(entries[k].name, name) == 0) {
+                fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);
+                free(name);
+                free(profile);
+                goto fail;
+            }
+        entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
+                                         .path = strdup(absolute), .recorded_profile = profile,
+                                         .decompressed_fd = decompressed_fd};
+        cases[n] = &entries[n];
+        n++;
+    }
+    free(list); /* n > 0: options_parse refused an empty name */
+    *out = cases;
+    *count = n;
+    return 0;
+fail:
+    free_replays(list, entries, n, cases);
+    return -1;
+}

@@ -1,0 +1,18 @@
+/* The traces --replay names, each made a case of its own: checked whole and readable, named, decompressed once. */
+#ifndef FRAGBENCH_REPLAYS_H
+#define FRAGBENCH_REPLAYS_H
+
+#include <stddef.h>
+
+#include "cases.h"
+#include "options.h"
+
+/*
+ * --replay=TRACE[,TRACE...]: each trace a case of its own, named after its file (less .zst and .trace), checked
+ * to be a readable trace before any run: 0, or -1 with the reason said on stderr. A compressed trace is
+ * decompressed here, once, and its copy kept open for every run (case_entry.decompressed_fd). The entries and
+ * their names and paths are allocated for the process.
+ */
+int replays_resolve(const struct options *options, const struct case_entry ***out, size_t *count);
+
+#endif

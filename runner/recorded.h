@@ -73,12 +73,7 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
  */
 int recorded_compress(const char *raw, const char *compressed);
 
-/*
- * The talk's lines for a recorded run: the rows' live heap beside RSS, the peaks, the waste, the calls. command: the
- * command's words (NULL-terminated) in external mode, else NULL. timeline: the run's outside samples are written
- * (--timeline); where the program marked no phases and they are not, it says where the run between is seen.
- */
-void recorded_print(FILE *out, const char *path, const struct recorded *recorded, const struct phase_sample *rows,
-                    size_t row_count, char *const *command, bool timeline);
+/* The ideal RSS of a row: the baseline plus the live bytes above the baseline's own, in whole pages. */
+uint64_t recorded_ideal_kb(const struct recorded *recorded, uint64_t live_bytes);
 
 #endif

@@ -14,6 +14,7 @@
 #include "phase_label.h"
 #include "progress.h"
 #include "recorded.h"
+#include "recorded_report.h"
 #include "results.h"
 #include "sampler.h"
 

@@ -65,7 +65,7 @@ endif
 PLOTS       ?= $(RESULTS)/plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -281,6 +281,9 @@ $(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h case
 	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
 
 $(BUILD)/tests/frees_then_idles: tests/frees_then_idles.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/woken_early: tests/woken_early.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/main_thread_exits: tests/main_thread_exits.c | $(BUILD)/tests

@@ -65,6 +65,7 @@ void run_stop_at_duration(struct run *run)
         return; /* it ended by itself, in time */
     run_sample_outside(run, NULL); /* its Exit row: the process as it was, just before the stop */
     run->stopped_at_duration = true; /* no more samples: the Exit row stays the one at the stop */
+    run->stop_ns = fb_now_ns();
     if (run->matrix->trace_path) {
         kill(run->child->pid, TRACE_STOP_SIGNAL_NUMBER);
         run->stop_asked = true;
@@ -327,6 +328,14 @@ static bool on_record(void *context, const struct record *record)
     }
     if (!run->have_hello) /* a sample whose allocator is unknown cannot be labelled */
         return refuse(run, "a phase record came before the hello record");
+    /*
+     * Recorded and stopped at --duration, the trace ends at the stop: a row the program took after it (the stop
+     * signal ends a sleep or a poll early, as any signal does, and a program may then end by itself before the
+     * SIGTERM) is past its calls, where its live heap is unknown. Its Exit row stays the one taken at the stop.
+     */
+    uint64_t sent_ns = record->phase.has_t_ns ? record->phase.t_ns : (run->t0_us + record->phase.elapsed_us) * 1000;
+    if (run->stopped_at_duration && run->matrix->trace_path && sent_ns >= run->stop_ns)
+        return true;
     end_idle(run); /* a phase ends an idle */
     run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
     if (!run->phases)
@@ -345,8 +354,7 @@ static bool on_record(void *context, const struct record *record)
         run->mark_peak_kb = sent->replay_peak_kb;
     if (sent->hwm_kb > run->mark_hwm_kb)
         run->mark_hwm_kb = sent->hwm_kb;
-    note_peak(run, sent->rss_kb, sent->anon_kb, sent->has_t_ns ? sent->t_ns : (run->t0_us + sent->elapsed_us) * 1000,
-              sent->trace_mark);
+    note_peak(run, sent->rss_kb, sent->anon_kb, sent_ns, sent->trace_mark);
     note_rss(run, sent->rss_kb);
     run_sample_outside(run, phase);
     FILE *out = talk(run);

@@ -59,6 +59,7 @@ struct run {
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
     bool duration_done;       /* --duration has been acted on (or the run had ended by then) */
     bool stop_asked;          /* --record: the recorder was sent its stop signal; SIGTERM comes at stop_deadline */
+    uint64_t stop_ns;         /* when it was stopped at --duration (CLOCK_MONOTONIC), its Exit row taken */
     struct listed_process *stop_pids; /* the processes sent SIGTERM, killed if still there at stop_deadline */
     size_t stop_pid_count;
     double stop_deadline;

@@ -206,6 +206,17 @@ time.sleep(100)" >"$tmp/handled.out" 2>&1
 code=$?
 expect a_service_that_handles_sigterm_ends_through_it_at_its_duration "exit $code; $(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1); $(tail -n 3 "$tmp/handled.out")" \
     "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration)')" = "0:1"
+# The stop signal ends a sleep early, as any signal does, and a program may then end by itself before the SIGTERM:
+# its own Exit came after the stop, past the calls the trace holds, and the report had no live heap at Exit ("?")
+# and answered at the peak of RSS. Its Exit row is the one taken at the stop, inside the trace.
+"$FB" --duration=1 --record="$tmp/woken.trace" --csv="$tmp/woken.csv" -- build/tests/woken_early \
+    >"$tmp/woken.out" 2>"$tmp/woken.err"
+code=$?
+exit_row=$(grep -E '^  Exit +[0-9]+ ' "$tmp/woken.err")
+expect a_program_woken_by_the_stop_keeps_the_exit_row_taken_at_the_stop \
+    "exit $code; $(cat "$tmp/woken.out"); row: $exit_row; $(grep '^  So:' "$tmp/woken.err" | cut -c 1-100)" \
+    "$code:$(grep -cE '^[1-9][0-9]* s of the sleep left$' "$tmp/woken.out"):$(echo "$exit_row" | grep -cE '^  Exit +[0-9]+ +[0-9]+ +[0-9]+ '):$(grep -c '^  So: most of the growth at Exit is memory the program freed' "$tmp/woken.err")" \
+    = "0:1:1:1"
 "$FB" --quiet --duration=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.7; true' & sleep 72.7; true" >/dev/null 2>&1
 code=$?
 sleep 0.3

@@ -284,7 +284,7 @@ $(BUILD)/tests/frees_then_idles: tests/frees_then_idles.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/woken_early: tests/woken_early.c | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<
 
 $(BUILD)/tests/main_thread_exits: tests/main_thread_exits.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<

@@ -315,6 +315,13 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
         bool row = i < row_count;
         uint64_t rss = row ? rows[i].rss_kb : samples[i - row_count].rss_kb;
         uint64_t anon = row ? rows[i].anon_kb : samples[i - row_count].anon_kb;
+        if (points[i].known && rss && anon && (!out->last_known || points[i].ns >= out->last_known_ns)) {
+            out->last_known = true;
+            out->last_known_rss_kb = rss;
+            out->last_known_anon_kb = anon;
+            out->last_known_live_bytes = points[i].live_bytes;
+            out->last_known_ns = points[i].ns;
+        }
         if (points[i].known && rss && anon && (!out->most_held_known || points[i].live_bytes > out->most_held_live_bytes)) {
             out->most_held_known = true;
             out->most_held_rss_kb = rss;

@@ -28,6 +28,10 @@ struct recorded {
     /* After it, when the live heap was first seen below half of it (0: never, of the points measured); and the
        time of the run's last row or sample (its end: it may idle after its last call). */
     uint64_t live_halved_ns, end_ns;
+    /* The latest row or outside sample whose live heap the trace tells, with its RSS and anonymous part: where a
+       run killed before its end (its Exit past the calls the trace holds) is answered. */
+    uint64_t last_known_rss_kb, last_known_anon_kb, last_known_live_bytes, last_known_ns;
+    bool last_known;
 };
 
 /*

@@ -344,9 +344,19 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     bool ended_holding = held_told && mostly_live(&held_split) && summary->peak_live_ns > info->start_ns &&
                          (summary->last_ns - summary->peak_live_ns) * 5 < run_ns * 2 &&
                          !recorded->live_fell_before_most_held && fell_at_the_end(recorded, info->start_ns);
+    /* Killed, say: its last row has no live heap. Answered where the trace last tells it: the state it was left in,
+       where at the peak of RSS (a plateau's first sample, before or after its frees) the answer flipped run to run. */
+    struct phase_sample last_told = {.rss_kb = recorded->last_known_rss_kb, .anon_kb = recorded->last_known_anon_kb,
+                                     .trace_live_bytes = recorded->last_known_live_bytes, .has_trace_live = true,
+                                     .ideal_rss_kb = recorded_ideal_kb(recorded, recorded->last_known_live_bytes)};
+    snprintf(last_told.label, sizeof last_told.label, "the last sample the trace covers (%.2f s after the start)",
+             recorded->last_known_ns > info->start_ns ? (double)(recorded->last_known_ns - info->start_ns) / 1e9 : 0.0);
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
         print_growth(out, path, recorded, rows, last, command, ended_holding ? &held_split : NULL);
-    else if (peak_told && allocation_count(summary) > 0) /* killed, say: its last row has no live heap */
+    else if (last && recorded->last_known && recorded->last_known_rss_kb > recorded->baseline_rss_kb &&
+             allocation_count(summary) > 0)
+        print_growth(out, path, recorded, rows, &last_told, command, ended_holding ? &held_split : NULL);
+    else if (peak_told && allocation_count(summary) > 0) /* no sample inside the trace above the start's RSS */
         print_verdict(out, path, whole, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);
     if (summary->unknown_releases || summary->double_allocations)
         fprintf(out, "  Order errors: %" PRIu64 " releases of blocks not live, %" PRIu64 " allocations at live "

@@ -217,6 +217,15 @@ expect a_program_woken_by_the_stop_keeps_the_exit_row_taken_at_the_stop \
     "exit $code; $(cat "$tmp/woken.out"); row: $exit_row; $(grep '^  So:' "$tmp/woken.err" | cut -c 1-100)" \
     "$code:$(grep -cE '^[1-9][0-9]* s of the sleep left$' "$tmp/woken.out"):$(echo "$exit_row" | grep -cE '^  Exit +[0-9]+ +[0-9]+ +[0-9]+ '):$(grep -c '^  So: most of the growth at Exit is memory the program freed' "$tmp/woken.err")" \
     = "0:1:1:1"
+# Killed (--timeout) in its sleep, its Exit past the calls the trace holds: answered at the last sample inside the
+# trace, the state the program was left in. At the peak of RSS instead (the first sample of a plateau, before or
+# after its frees) the answer flipped between "a leak" and "not a leak" from run to run of one program.
+"$FB" --timeout=2 --record="$tmp/killed-idle.trace" --csv=/dev/null -- build/tests/woken_early in-a-thread \
+    >/dev/null 2>"$tmp/killed-idle.err"
+code=$?
+got=$(grep '^  So:' "$tmp/killed-idle.err")
+expect a_killed_run_is_answered_at_the_last_sample_the_trace_covers "exit $code; $got" \
+    "$code:$(echo "$got" | grep -cE '^  So: most of the growth at the last sample the trace covers \(0\.[0-9]+ s after the start\) is memory the program freed and the process kept')" = "1:1"
 "$FB" --quiet --duration=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.7; true' & sleep 72.7; true" >/dev/null 2>&1
 code=$?
 sleep 0.3

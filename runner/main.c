@@ -548,10 +548,14 @@ int main(int argc, char **argv)
     }
     summary = summary_new();
     if (code == EXIT_CLEAN) {
-        struct sigaction stop = {.sa_handler = on_stop_signal};
+        /* A signal ignored when the runner started stays ignored (a background job's SIGINT, as a shell leaves
+           it): the runs go on, as everything else of that job does, and the programs inherit it so. */
+        struct sigaction stop = {.sa_handler = on_stop_signal}, was;
         sigemptyset(&stop.sa_mask);
-        sigaction(SIGINT, &stop, NULL);
-        sigaction(SIGTERM, &stop, NULL);
+        if (sigaction(SIGINT, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+            sigaction(SIGINT, &stop, NULL);
+        if (sigaction(SIGTERM, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+            sigaction(SIGTERM, &stop, NULL);
         /*
          * Output piped into a reader that went away (head): the write fails with EPIPE instead of killing the runner
          * and its runs. The console's lines are lost and the runs go on; a CSV on that pipe fails as a full disk
@@ -597,7 +601,7 @@ int main(int argc, char **argv)
         else
             snprintf(settings, sizeof settings, "%s%u rep%s", applying, options.reps, options.reps > 1 ? "s" : "");
         summary_print(summary, console, settings);
-        if (options.replay)
+        if (totals.recorded_rows) /* a trace cut short has no rows of its recording: no such column */
             fprintf(console, "\n(recorded run: the recording's RSS at its own rows, and every 5%% of its events that "
                              "of its sample nearest in time (10 ms off at most at the default --interval-ms, none in "
                              "a trace recorded before 2026-12-06). Its process was the program's, with "

@@ -63,6 +63,7 @@ struct matrix_totals {
     size_t rows;
     bool csv_broken; /* a write to the CSV failed: the matrix stopped */
     bool no_trace;   /* --record stopped before the program began recording: no trace was kept */
+    bool recorded_rows; /* a replay's table has the recording's rows beside it (its "recorded run" lines) */
     /* The replays off from their recording beyond the fidelity goal ("jq under glibc, ..."): said again after the table. */
     char replay_misses[512];
 };

@@ -210,7 +210,7 @@ int recorded_compress(const char *raw, const char *compressed)
     if (child > 0 && waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     unlink(compressed);
-    return -1;
+    return child > 0 && waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? RECORDED_ZSTD_MISSING : -1;
 }
 
 uint64_t recorded_ideal_kb(const struct recorded *recorded, uint64_t live_bytes)

@@ -71,9 +71,12 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
                          const struct trace_summary *events, const struct timeline_sample *samples,
                          size_t sample_count);
 
+/* recorded_compress's answer where the zstd program could not be started (not in PATH). */
+#define RECORDED_ZSTD_MISSING (-2)
+
 /*
  * Compresses the trace at raw into compressed with Debian's zstd program, and removes raw. Returns 0, or -1 when
- * zstd is missing or failed (raw is left as it is, compressed removed).
+ * zstd failed, RECORDED_ZSTD_MISSING when it is missing (raw is left as it is, compressed removed).
  */
 int recorded_compress(const char *raw, const char *compressed);
 

@@ -118,7 +118,10 @@ int replays_resolve(const struct options *options, const struct case_entry ***ou
         }
         for (size_t k = 0; k < n; k++)
             if (strcmp(entries[k].name, name) == 0) {
-                fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);
+                if (strcmp(entries[k].path, absolute) == 0)
+                    fprintf(stderr, "fragbench: --replay: %s is given twice (--reps=N replays it N times)\n", path);
+                else
+                    fprintf(stderr, "fragbench: --replay: two traces are named %s (rename one)\n", name);
                 free(name);
                 free(profile);
                 goto fail;

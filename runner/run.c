@@ -499,44 +499,68 @@ static void set_replay_figures(struct run *run)
         }
 }
 
-/* A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample. */
-static void read_trace(struct run *run)
+/*
+ * A recorded run has ended: its trace names the allocator verified, then gives the live heap at each row and sample
+ * (into recorded and the run's rows), and the run's rows are added to it. false where it cannot be read (said).
+ */
+static bool read_trace(struct run *run, struct recorded *recorded)
 {
     const struct matrix *matrix = run->matrix;
-    struct recorded recorded;
     char error[512];
-    FILE *out = talk(run);
     int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version,
                                         run->selected->profile->name);
     if (named < 0)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
-                      &run->peak_seen, &recorded, error, sizeof error) != 0) {
+                      &run->peak_seen, recorded, error, sizeof error) != 0) {
         fprintf(stderr, "fragbench: --record: %s\n", error);
-        return;
+        return false;
     }
     if (named == 0 && run->phase_count > 0 &&
         recorded_append_rows(matrix->trace_path, run->phases, run->phase_count, run->t0_us, &run->peak_seen,
-                             recorded.live_at_peak_rss_bytes, &recorded.summary, run->samples, run->sample_count) != 0)
+                             recorded->live_at_peak_rss_bytes, &recorded->summary, run->samples, run->sample_count) != 0)
         fprintf(stderr, "fragbench: --record: cannot add the run's rows to %s: %s\n", matrix->trace_path,
                 strerror(errno));
     struct stat with_rows; /* the size said is the trace's with its rows, as fb-trace info says it */
     if (stat(matrix->trace_path, &with_rows) == 0)
-        recorded.summary.info.file_bytes = (uint64_t)with_rows.st_size;
+        recorded->summary.info.file_bytes = (uint64_t)with_rows.st_size;
     run->identity.recorded = true;
-    run->identity.peak_live_kb = results_kb(recorded.summary.peak_live_bytes);
-    run->identity.peak_live_known = trace_is_complete(&recorded.summary.info);
-    run->identity.live_at_peak_rss_kb = results_kb(recorded.live_at_peak_rss_bytes);
-    run->identity.live_at_peak_rss_known = recorded.live_at_peak_rss_known;
-    if (!trace_is_complete(&recorded.summary.info)) { /* said even when --quiet: the live heap after it is unknown */
+    run->identity.peak_live_kb = results_kb(recorded->summary.peak_live_bytes);
+    run->identity.peak_live_known = trace_is_complete(&recorded->summary.info);
+    run->identity.live_at_peak_rss_kb = results_kb(recorded->live_at_peak_rss_bytes);
+    run->identity.live_at_peak_rss_known = recorded->live_at_peak_rss_known;
+    return true;
+}
+
+/*
+ * --record=FILE.zst: the trace, read and its rows added, is compressed into FILE.zst. Returns where the trace is for
+ * the user: FILE.zst, or the raw file kept uncompressed where zstd is missing or failed (said, with why).
+ */
+static const char *compress_trace(const struct run *run)
+{
+    const struct matrix *matrix = run->matrix;
+    int compressed = recorded_compress(matrix->trace_path, matrix->trace_compressed);
+    if (compressed == 0)
+        return matrix->trace_display;
+    fprintf(stderr, "fragbench: --record: %s: it is kept uncompressed in %s\n",
+            compressed == RECORDED_ZSTD_MISSING ? "the zstd program is missing (apt-get install zstd)"
+                                                : "zstd could not compress the trace",
+            matrix->trace_path);
+    return matrix->trace_path;
+}
+
+/* The recorded run's report: its state where it is not whole, then the talk's lines; path: where the trace is. */
+static void print_recorded(struct run *run, const struct recorded *recorded, const char *path)
+{
+    const struct matrix *matrix = run->matrix;
+    FILE *out = talk(run);
+    if (!trace_is_complete(&recorded->summary.info)) { /* said even when --quiet: the live heap after it is unknown */
         char state[256];
-        trace_state_text(&recorded.summary.info, state, sizeof state);
-        fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", matrix->trace_display,
-                state);
+        trace_state_text(&recorded->summary.info, state, sizeof state);
+        fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", path, state);
     }
-    recorded_print(out, matrix->trace_display, &recorded, run->phases, run->phase_count, matrix->command,
-                   matrix->timeline != NULL);
+    recorded_print(out, path, recorded, run->phases, run->phase_count, matrix->command, matrix->timeline != NULL);
     if (out)
         fflush(out);
 }
@@ -608,12 +632,12 @@ void run_finish(struct run *run)
             fflush(out);
         }
     }
-    if (run->matrix->trace_path && run->have_hello && !run->wrong_allocator)
-        read_trace(run);
-    if (run->matrix->trace_compressed &&
-        recorded_compress(run->matrix->trace_path, run->matrix->trace_compressed) != 0)
-        fprintf(stderr, "fragbench: --record: zstd could not compress the trace: it is kept uncompressed in %s\n",
-                run->matrix->trace_path);
+    /* Read, compressed (FILE.zst), then reported: the report's replay command names the file the trace is in. */
+    struct recorded recorded;
+    bool read = run->matrix->trace_path && run->have_hello && !run->wrong_allocator && read_trace(run, &recorded);
+    const char *trace_now = run->matrix->trace_compressed ? compress_trace(run) : run->matrix->trace_display;
+    if (read)
+        print_recorded(run, &recorded, trace_now);
     if (run->child)
         child_status_text(run->result.wait_status, run->status, sizeof run->status);
     if (run->killed_for) /* the runner's SIGKILL: say why */
@@ -710,9 +734,11 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         for (size_t i = 0; i < run->phase_count; i++) {
             /* A replay's table has the recording beside it: its RSS at its own rows (Start, marks, peak, Exit),
                each added before the replay's own row there, so that the rows keep the replay's order. */
-            if (run->replay && code == EXIT_CLEAN && matrix->summary && run->phases[i].has_recorded_rss)
+            if (run->replay && code == EXIT_CLEAN && matrix->summary && run->phases[i].has_recorded_rss) {
                 summary_add(matrix->summary, run->identity.case_name, "recorded run", "as recorded",
                             run->phases[i].label, run->phases[i].recorded_rss_kb);
+                totals->recorded_rows = true;
+            }
             results_write_row(row_buffer, &run->identity, &run->phases[i], run->status);
             if (code == EXIT_CLEAN && matrix->summary)
                 summary_add(matrix->summary, run->identity.case_name, run->identity.profile, allocator,

@@ -52,6 +52,15 @@ stopped() {
     rm -rf "$earlier_dir"
     trap - INT TERM HUP
     kill -s "$1" $$
+    # Still here: the shell ignores that signal (it was ignored when it started, as in a background job without job
+    # control, where a trap is not set either): the exit status says it.
+    case $1 in INT) exit 130 ;; HUP) exit 129 ;; *) exit 143 ;; esac
+}
+# runner_stopped CODE: a runner that ended by SIGINT, SIGTERM or SIGHUP (exit 130, 143, 129) that this shell did
+# not take (sent to the runner alone, or ignored here) stops the matrix as that signal here would have: without
+# this, the slides were drawn from the rows so far, as if the matrix had finished, and the earlier results moved.
+runner_stopped() {
+    case $1 in 130) stopped INT ;; 143) stopped TERM ;; 129) stopped HUP ;; esac
 }
 # put_back_earlier: the earlier results' files back in RESULTS; earlier_state says whether there were any.
 put_back_earlier() {
@@ -208,6 +217,7 @@ if [ -n "$(echo $CASES)" ]; then
     "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
         --idle-ms="$IDLE_MS" --jobs="$JOBS" \
         --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
+    runner_stopped "$status"
     if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
         rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
         put_back_earlier
@@ -234,6 +244,7 @@ if [ -n "$cures" ]; then
     "$runner" --alloc="$cure_allocs" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
         --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
         --timeline="$RESULTS/cures-timeline.csv.tmp" $cures >>"$RESULTS/compare.log" || code=$?
+    runner_stopped "$code"
     add_rows "$code" "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv"
 fi
@@ -246,6 +257,7 @@ if [ -n "${TRACES:-}" ]; then
     "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --jobs="$JOBS" $partial \
         --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
         --replay="$(echo $TRACES | tr ' ' ',')" >>"$RESULTS/compare.log" || code=$?
+    runner_stopped "$code"
     add_rows "$code" "$RESULTS/replays.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/replays-timeline.csv.tmp" "$RESULTS/timeline.csv"
 fi
@@ -266,6 +278,7 @@ wall_times() {
     "$runner" --alloc="$allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
         --csv="$RESULTS/walltime-part.csv.tmp" "$@" >/dev/null || {
         code=$?
+        runner_stopped "$code"
         echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     }
     add_rows "$code" "$RESULTS/walltime-part.csv.tmp" "$RESULTS/walltime.csv.tmp"
@@ -298,5 +311,5 @@ if [ "$(cd "$RESULTS" && pwd -P)" != "$(cd results && pwd -P)" ] && [ -n "$(ls -
     mkdir -p "$previous" && mv "$earlier_dir"/* "$previous/" &&
         echo "fragbench: the earlier results in $RESULTS are in $previous/ (their plots: make slides RESULTS=$previous)" >&2
 fi
-[ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg" >&2
+[ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg and *.png" >&2
 exit $status

@@ -151,7 +151,7 @@ expect replay_of_a_file_that_is_no_trace_is_refused "exit $code: $(cat "$tmp/jun
 "$FB" --quiet --replay="$tmp/future.trace" >/dev/null 2>"$tmp/future.err"
 code=$?
 expect replay_of_a_future_version_is_refused "exit $code: $(cat "$tmp/future.err")" \
-    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 6"
+    "$code:$(cat "$tmp/future.err")" = "2:fragbench: --replay: $tmp/future.trace is a trace of format version 9; this fragbench reads versions 1 to 6 (a later fragbench wrote it, or its first bytes are damaged)"
 # A recorded row with an empty label (found by the fuzz target; kept in its corpus) is a corrupt trace.
 "$FB" --quiet --replay=tests/fuzz/corpus/replay/row-with-an-empty-label >/dev/null 2>"$tmp/empty-label.err"
 code=$?
@@ -362,6 +362,19 @@ direct=$?
 expect replay_of_a_trace_without_events_is_refused "exit $code and $direct: $(cat "$tmp/killed.err")" \
     "$code:$direct:$([ -e "$tmp/killed.csv" ] && echo csv):$(cat "$tmp/killed.err")" = \
     "2:2::fragbench: --replay: $tmp/killed.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is truncated: no end block (the program crashed, was killed, or never returned from main))"
+# The closing table's note on its "recorded run" column comes with that column only: a trace cut short has no rows of
+# its recording, and its table had the note all the same.
+zstd -q -d -c results/jq.trace.zst | head -c 100000 >"$tmp/jq-cut.trace"
+"$FB" --alloc=glibc,jemalloc --replay-time=fast --replay=results/jq.trace.zst >"$tmp/note-whole.out" 2>/dev/null
+"$FB" --alloc=glibc,jemalloc --replay-time=fast --replay-partial --replay="$tmp/jq-cut.trace" >"$tmp/note-cut.out" 2>/dev/null
+got="whole: $(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out") tables with the recording's column, $(grep -c '^(recorded run: ' "$tmp/note-whole.out") notes; cut: $(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out") tables, $(grep -c '^(recorded run: ' "$tmp/note-cut.out") notes"
+expect replay_table_notes_the_recorded_run_only_where_it_has_its_column "$got" \
+    "$(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out"):$(grep -c '^(recorded run: ' "$tmp/note-whole.out"):$(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out"):$(grep -c '^(recorded run: ' "$tmp/note-cut.out")" = "1:1:0:0"
+# One trace given twice is said so (it was "two traces are named jq (rename one)").
+"$FB" --quiet --replay=results/jq.trace.zst,results/../results/jq.trace.zst >/dev/null 2>"$tmp/twice.err"
+code=$?
+expect replay_of_one_trace_given_twice_says_so "exit $code: $(cat "$tmp/twice.err")" "$code:$(cat "$tmp/twice.err")" = \
+    "2:fragbench: --replay: results/../results/jq.trace.zst is given twice (--reps=N replays it N times)"
 "$FB" --quiet --replay=, >/dev/null 2>"$tmp/none.err"
 code=$?
 expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: an empty name in ',' (one comma between traces)"

@@ -119,8 +119,10 @@ struct trace_reader *trace_open_fd(int fd, const char *name, char *error, size_t
     }
     reader->info.version = magic[7];
     if (magic[7] < TRACE_VERSION_OLDEST || magic[7] > TRACE_VERSION) {
-        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads versions %u to %u",
-                 name, magic[7], TRACE_VERSION_OLDEST, TRACE_VERSION);
+        snprintf(error, error_size, "%s is a trace of format version %u; this fragbench reads versions %u to %u (%s)",
+                 name, magic[7], TRACE_VERSION_OLDEST, TRACE_VERSION,
+                 magic[7] > TRACE_VERSION ? "a later fragbench wrote it, or its first bytes are damaged"
+                                          : "its first bytes are damaged");
         trace_close(reader);
         return NULL;
     }

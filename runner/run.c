@@ -403,8 +403,8 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         /* What the trace is warned of is the same in each replay of it: said by its first (profile, rep 1). */
         if (rep != 1 || selected != &matrix->selection->items[0])
             *arg++ = "--no-warnings";
-        /* Whole, or asked for partial: checked and said once, before the runs (resolve_replays). Told so, fb-replay
-           does not open the trace a second time to check (a .zst one decompressed again each run). */
+        /* Whole, or asked for partial: checked and said once, before the runs (replays_resolve). Told so, fb-replay
+           does not open the trace a second time to check; a .zst one it reads from the copy decompressed then. */
         *arg++ = "--partial";
         if (entry->decompressed_fd) {
             snprintf(run->decompressed_arg, sizeof run->decompressed_arg, "--decompressed-fd=%d", entry->decompressed_fd);

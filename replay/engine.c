@@ -549,8 +549,10 @@ static int replay_one_thread(struct replay *replay, char *error, size_t error_si
 int replay_trace(const struct replay_options *options, struct replay_outcome *outcome, char *error, size_t error_size)
 {
     struct replay replay = {.options = options, .sleep = options->sleep ? options->sleep : nanosleep_ns};
+    char copy_name[4200]; /* for what is wrong with the copy: the trace's name, and where its copy is read */
+    snprintf(copy_name, sizeof copy_name, "%s (decompressed, on descriptor %d)", options->trace, options->decompressed_fd);
     replay.reader = options->decompressed_fd > STDERR_FILENO
-                        ? trace_open_fd(options->decompressed_fd, options->trace, error, error_size)
+                        ? trace_open_fd(options->decompressed_fd, copy_name, error, error_size)
                         : trace_open(options->trace, error, error_size);
     if (!replay.reader)
         return -1;

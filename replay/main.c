@@ -108,6 +108,10 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
             *partial = true;
             break;
         case OPT_DECOMPRESSED_FD:
+            if (options->decompressed_fd) {
+                fprintf(stderr, "fb-replay: --decompressed-fd is given twice: give it once\n");
+                return -1;
+            }
             value = strtoul(optarg, &end, 10);
             if (*optarg < '0' || *optarg > '9' || *end || value <= STDERR_FILENO || value > INT_MAX ||
                 fcntl((int)value, F_GETFD) < 0) {

@@ -548,14 +548,14 @@ int main(int argc, char **argv)
     }
     summary = summary_new();
     if (code == EXIT_CLEAN) {
-        /* A signal ignored when the runner started stays ignored (a background job's SIGINT, as a shell leaves
-           it): the runs go on, as everything else of that job does, and the programs inherit it so. */
+        /* A SIGINT ignored when the runner started stays ignored (a script's background job has it so, and make
+           and the shell leave it): the runs go on, as everything else of that job does, and the programs inherit
+           it so. SIGTERM is always taken: the programs then get it at its default, which --duration's stop needs. */
         struct sigaction stop = {.sa_handler = on_stop_signal}, was;
         sigemptyset(&stop.sa_mask);
         if (sigaction(SIGINT, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
             sigaction(SIGINT, &stop, NULL);
-        if (sigaction(SIGTERM, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
-            sigaction(SIGTERM, &stop, NULL);
+        sigaction(SIGTERM, &stop, NULL);
         /*
          * Output piped into a reader that went away (head): the write fails with EPIPE instead of killing the runner
          * and its runs. The console's lines are lost and the runs go on; a CSV on that pipe fails as a full disk

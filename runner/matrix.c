@@ -110,8 +110,11 @@ static void keep_stopped_trace(const struct matrix *matrix, const struct run *re
                                 recording->selected->profile->name) < 0)
         fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
                 strerror(errno));
-    if (matrix->trace_compressed && recorded_compress(matrix->trace_path, matrix->trace_compressed) == 0)
+    int compressed = matrix->trace_compressed ? recorded_compress(matrix->trace_path, matrix->trace_compressed) : -1;
+    if (compressed == 0)
         kept = matrix->trace_compressed;
+    else if (matrix->trace_compressed)
+        fprintf(stderr, "fragbench: --record: %s: it is kept uncompressed\n", recorded_compress_failure(compressed));
     fprintf(stderr, "fragbench: --record: the trace of the stopped program is in %s, truncated (the calls it made "
                     "since its last chunk was written are lost): '%s/fb-trace info %s' tells what it holds\n", kept,
             matrix->build_dir, kept);

@@ -202,7 +202,7 @@ int recorded_compress(const char *raw, const char *compressed)
         if (null >= 0)
             dup2(null, STDERR_FILENO);
         execlp("zstd", "zstd", "-q", "-f", "--rm", "-o", compressed, "--", raw, (char *)NULL);
-        _exit(127);
+        _exit(errno == ENOENT ? 127 : 126); /* 127: not found, as a shell says it; else it could not be run */
     }
     pid_t waited = -1;
     while (child > 0 && (waited = waitpid(child, &status, 0)) < 0 && errno == EINTR)
@@ -211,6 +211,12 @@ int recorded_compress(const char *raw, const char *compressed)
         return 0;
     unlink(compressed);
     return child > 0 && waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? RECORDED_ZSTD_MISSING : -1;
+}
+
+const char *recorded_compress_failure(int answer)
+{
+    return answer == RECORDED_ZSTD_MISSING ? "the zstd program is missing (apt-get install zstd)"
+                                           : "zstd could not compress the trace";
 }
 
 uint64_t recorded_ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
@@ -321,6 +327,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
             out->last_known_anon_kb = anon;
             out->last_known_live_bytes = points[i].live_bytes;
             out->last_known_ns = points[i].ns;
+            out->last_known_row = row ? i : SIZE_MAX;
         }
         if (points[i].known && rss && anon && (!out->most_held_known || points[i].live_bytes > out->most_held_live_bytes)) {
             out->most_held_known = true;

@@ -32,6 +32,7 @@ struct recorded {
        run killed before its end (its Exit past the calls the trace holds) is answered. */
     uint64_t last_known_rss_kb, last_known_anon_kb, last_known_live_bytes, last_known_ns;
     bool last_known;
+    size_t last_known_row; /* it is rows[last_known_row] (a row: a mark's, its label said), or SIZE_MAX (a sample) */
 };
 
 /*
@@ -79,6 +80,9 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
  * zstd failed, RECORDED_ZSTD_MISSING when it is missing (raw is left as it is, compressed removed).
  */
 int recorded_compress(const char *raw, const char *compressed);
+
+/* Why recorded_compress failed, for a message: its answer (-1 or RECORDED_ZSTD_MISSING) in words. */
+const char *recorded_compress_failure(int answer);
 
 /* The ideal RSS of a row: the baseline plus the live bytes above the baseline's own, in whole pages. */
 uint64_t recorded_ideal_kb(const struct recorded *recorded, uint64_t live_bytes);

@@ -264,7 +264,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     trace_state_text(info, state, sizeof state);
     char file_size[32];
     trace_file_size_text(info->file_bytes, file_size, sizeof file_size);
-    /* A .zst is read before zstd compresses it: the size said is the trace's, not the file's to come. */
+    /* A .zst's size said is the trace's as read, before zstd compressed it, not the file's. */
     bool to_compress = trace_path_is_compressed(path);
     fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %s%s", path, summary->events, file_size,
             to_compress ? " before compression" : "");
@@ -349,12 +349,16 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     struct phase_sample last_told = {.rss_kb = recorded->last_known_rss_kb, .anon_kb = recorded->last_known_anon_kb,
                                      .trace_live_bytes = recorded->last_known_live_bytes, .has_trace_live = true,
                                      .ideal_rss_kb = recorded_ideal_kb(recorded, recorded->last_known_live_bytes)};
-    snprintf(last_told.label, sizeof last_told.label, "the last sample the trace covers (%.2f s after the start)",
-             recorded->last_known_ns > info->start_ns ? (double)(recorded->last_known_ns - info->start_ns) / 1e9 : 0.0);
+    if (recorded->last_known_row < row_count)
+        snprintf(last_told.label, sizeof last_told.label, "%s", rows[recorded->last_known_row].label);
+    else
+        snprintf(last_told.label, sizeof last_told.label, "the last sample the trace covers (%.2f s after the start)",
+                 recorded->last_known_ns > info->start_ns ? (double)(recorded->last_known_ns - info->start_ns) / 1e9
+                                                          : 0.0);
     if (last && last->has_trace_live && last->rss_kb > recorded->baseline_rss_kb)
         print_growth(out, path, recorded, rows, last, command, ended_holding ? &held_split : NULL);
-    else if (last && recorded->last_known && recorded->last_known_rss_kb > recorded->baseline_rss_kb &&
-             allocation_count(summary) > 0)
+    else if (last && !last->has_trace_live && recorded->last_known &&
+             recorded->last_known_rss_kb > recorded->baseline_rss_kb && allocation_count(summary) > 0)
         print_growth(out, path, recorded, rows, &last_told, command, ended_holding ? &held_split : NULL);
     else if (peak_told && allocation_count(summary) > 0) /* no sample inside the trace above the start's RSS */
         print_verdict(out, path, whole, "the peak of RSS", &peak_split, pymalloc_may_serve(info, command), NULL);

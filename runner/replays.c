@@ -34,6 +34,24 @@ static int check_whole(const char *path, const struct trace_info *info, bool par
     return 0;
 }
 
+/*
+ * A descriptor above 2, not close-on-exec, open read-only on the file open on fd (the reader's decompressed copy,
+ * which it opened to write and read): a replay under test could not write into what every later replay reads.
+ * -1 with errno set.
+ */
+static int read_only_copy(int fd)
+{
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    int copy = open(self, O_RDONLY);
+    if (copy >= 0 && copy <= STDERR_FILENO) { /* never 0 to 2: the runner keeps those open, but be sure */
+        int moved = fcntl(copy, F_DUPFD, STDERR_FILENO + 1);
+        close(copy);
+        copy = moved;
+    }
+    return copy;
+}
+
 /* Frees what replays_resolve allocated for the n entries it filled, on its way out with an error. */
 static void free_replays(char *list, struct case_entry *entries, size_t n, const struct case_entry **cases)
 {
@@ -87,7 +105,7 @@ int replays_resolve(const struct options *options, const struct case_entry ***ou
         }
         const struct trace_info *info = trace_info(reader);
         /* Its decompressed copy is kept, open in every run (not close-on-exec), for the runs to read. */
-        int decompressed_fd = info->compressed ? fcntl(trace_descriptor(reader), F_DUPFD, STDERR_FILENO + 1) : 0;
+        int decompressed_fd = info->compressed ? read_only_copy(trace_descriptor(reader)) : 0;
         if (decompressed_fd < 0) {
             fprintf(stderr, "fragbench: --replay: %s: cannot keep its decompressed copy open: %s\n", path,
                     strerror(errno));

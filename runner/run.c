@@ -168,7 +168,11 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         run->child_process = child;
         snprintf(run->child_process_name, sizeof run->child_process_name, "%s", name);
     }
-    if (sampler_read(&run->sampler, &memory) == 0) {
+    if (run->stopped_at_duration) {
+        /* A mark the program took before the stop, handled after it: its own figures only. A read now would be of
+           the process past the stop, and would replace the Exit row taken at it (run->last). */
+        memory = (struct fb_memory){mark->vsz_kb, mark->rss_kb, mark->anon_kb, mark->file_kb, mark->hwm_kb};
+    } else if (sampler_read(&run->sampler, &memory) == 0) {
         run->last = memory;
         run->have_last = true;
         run->last_is_a_mark = false;
@@ -543,9 +547,7 @@ static const char *compress_trace(const struct run *run)
     int compressed = recorded_compress(matrix->trace_path, matrix->trace_compressed);
     if (compressed == 0)
         return matrix->trace_display;
-    fprintf(stderr, "fragbench: --record: %s: it is kept uncompressed in %s\n",
-            compressed == RECORDED_ZSTD_MISSING ? "the zstd program is missing (apt-get install zstd)"
-                                                : "zstd could not compress the trace",
+    fprintf(stderr, "fragbench: --record: %s: it is kept uncompressed in %s\n", recorded_compress_failure(compressed),
             matrix->trace_path);
     return matrix->trace_path;
 }

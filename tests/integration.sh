@@ -500,10 +500,12 @@ done
 # A SIGINT ignored when the runner starts (a background job of a script, as here) stays ignored, as make, the shell
 # and CPython leave it: the matrix runs to its end. It once stopped the runs, and make compare in such a job went on
 # to draw its slides from the rows so far.
-# The signal comes as the second rep (1.5 s of idle) runs, the first's rows written.
-"$FB" --reps=2 --jobs=1 --scale=0.1 --idle-ms=1500 --csv="$tmp/ignored-int.csv" frag >/dev/null 2>"$tmp/ignored-int.err" &
+# The signal comes as the second rep (1.5 s of idle) runs, the first's rows written (--no-overlap: the second starts
+# once the first has ended, not beside its idle).
+"$FB" --reps=2 --jobs=1 --no-overlap --scale=0.1 --idle-ms=1500 --csv="$tmp/ignored-int.csv" frag >/dev/null \
+    2>"$tmp/ignored-int.err" &
 runner=$!
-wait_until 60 grep -q ',ok,' "$tmp/ignored-int.csv"
+wait_until 60 sh -c "grep -q ',ok,' '$tmp/ignored-int.csv' 2>/dev/null"
 sent=$(kill -INT "$runner" 2>&1 && echo sent)
 wait "$runner"
 code=$?

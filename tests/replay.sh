@@ -963,6 +963,14 @@ $tmp/threads.trace $tmp/live.trace|one trace only ('$tmp/threads.trace' and '$tm
 --decompressed-fd=999 $tmp/threads.trace|--decompressed-fd: '999' is not a descriptor above 2 open in fb-replay
 EOF_OPTIONS
 expect replay_options_are_refused_by_name "${bad_options:-every one refused as expected}" -z "$bad_options"
+# --decompressed-fd (the runner's) given twice is refused as the others are; given the compressed file itself, the
+# error names the descriptor it read.
+out=$(build/fb-replay --decompressed-fd=3 --decompressed-fd=3 results/jq.trace.zst 2>&1 >/dev/null 3<"$tmp/jq-plain.trace")
+code=$?
+out2=$(build/fb-replay --partial --decompressed-fd=3 results/jq.trace.zst 2>&1 >/dev/null 3<results/jq.trace.zst)
+code2=$?
+expect replay_decompressed_fd_twice_or_compressed_is_refused "$code: $out; $code2: $out2" "$code:$out;$code2:$out2" = \
+    "2:fb-replay: --decompressed-fd is given twice: give it once;2:fb-replay: results/jq.trace.zst (decompressed, on descriptor 3) is not a fragbench trace"
 build/fb-replay --tim=fast --gap-ms 5 "$tmp/live.trace" >"$tmp/options.rows" 2>"$tmp/options.err"
 code=$?
 expect replay_options_may_be_abbreviated_or_given_apart "exit $code: $(cat "$tmp/options.err")" \

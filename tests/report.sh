@@ -455,23 +455,24 @@ expect make_compare_stopped_puts_the_earlier_results_back_and_keeps_its_finished
     "$(grep -c "^fragbench: stopped by SIGINT: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/stopped.out")" = 1
 
 # ---- The same where only the runner is stopped (SIGINT sent to it alone, or to a job whose shell ignores it): make
-# compare stops as it would have at its own SIGINT. It went on to draw the slides from the rows so far, as if the
-# matrix had finished, and moved the earlier results aside.
+# compare stops as it would have at its own SIGINT. It went on to draw the slides from the rows so far (here the
+# case's, its replays stopped), as if the matrix had finished, and moved the earlier results aside.
 cp "$tmp/cu/compare.csv" "$tmp/cu-before.csv"
 cp "$tmp/cu/slides.md" "$tmp/cu-before.md"
-in_own_group make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 \
-    IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/runner-stopped.out" 2>&1 &
+in_own_group make -s --no-print-directory compare TRACES=results/jq.trace.zst CASES=frag CURES= ALLOCS=glibc REPS=3 \
+    SCALE=0.02 IDLE_MS=0 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" \
+    >"$tmp/runner-stopped.out" 2>&1 &
 group=$!
-wait_until 60 test -f "$tmp/cu/compare.csv.tmp"
-sleep 0.5
-matrix_runner=$(pgrep -g "$group" -x fragbench | head -n 1)
+wait_until 60 grep -q '^fragbench: replays: ' "$tmp/runner-stopped.out"
+matrix_runner=""
+wait_until 10 sh -c "pgrep -g $group -x fragbench >/dev/null" && matrix_runner=$(pgrep -g "$group" -x fragbench | head -n 1)
 [ -n "$matrix_runner" ] && kill -INT "$matrix_runner"
 wait "$group"
 code=$?
 expect make_compare_whose_runner_alone_is_stopped_stops_too \
     "exit $code, runner ${matrix_runner:-not found}; $(tail -n 2 "$tmp/runner-stopped.out")" \
-    "$((code != 0)):${matrix_runner:+found}:$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(cmp -s "$tmp/cu-before.md" "$tmp/cu/slides.md" && echo same):$(grep -c "^fragbench: stopped by SIGINT: no run had finished; the earlier results in $tmp/cu are back in place$" "$tmp/runner-stopped.out")" \
-    = "1:found:same:same:1"
+    "$((code != 0)):${matrix_runner:+found}:$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(cmp -s "$tmp/cu-before.md" "$tmp/cu/slides.md" && echo same):$(grep -c "^fragbench: stopped by SIGINT: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/runner-stopped.out"):$(grep -c '^fragbench: done' "$tmp/runner-stopped.out")" \
+    = "1:found:same:same:1:0"
 
 # ---- make compare stopped by SIGTERM in its first run, where there were no earlier results: it says so, keeps no
 # empty folder, and leaves no file behind.

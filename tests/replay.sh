@@ -370,6 +370,12 @@ zstd -q -d -c results/jq.trace.zst | head -c 100000 >"$tmp/jq-cut.trace"
 got="whole: $(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out") tables with the recording's column, $(grep -c '^(recorded run: ' "$tmp/note-whole.out") notes; cut: $(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out") tables, $(grep -c '^(recorded run: ' "$tmp/note-cut.out") notes"
 expect replay_table_notes_the_recorded_run_only_where_it_has_its_column "$got" \
     "$(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out"):$(grep -c '^(recorded run: ' "$tmp/note-whole.out"):$(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out"):$(grep -c '^(recorded run: ' "$tmp/note-cut.out")" = "1:1:0:0"
+# A trace whose file name holds a comma is replayed where the whole value names it (it was "cannot read a").
+cp results/jq.trace.zst "$tmp/a,b.trace.zst"
+"$FB" --quiet --alloc=glibc --replay-time=fast --replay="$tmp/a,b.trace.zst" --csv="$tmp/comma.csv" >/dev/null 2>"$tmp/comma.err"
+code=$?
+expect replay_of_a_trace_named_with_a_comma "exit $code: $(cat "$tmp/comma.err")" \
+    "$code:$(grep -c '^"a,b",glibc,' "$tmp/comma.csv" | sed 's/^[1-9][0-9]*$/rows/')" = "0:rows"
 # One trace given twice is said so (it was "two traces are named jq (rename one)").
 "$FB" --quiet --replay=results/jq.trace.zst,results/../results/jq.trace.zst >/dev/null 2>"$tmp/twice.err"
 code=$?

@@ -189,6 +189,10 @@ static void last_said(int complaint, char *said, size_t said_size)
     }
     for (size_t length = strlen(said); length > 0 && said[length - 1] == ' '; length--)
         said[length - 1] = '\0';
+    /* "PATH : Read error (39) : premature end": the path (which zstd shortens where it is long) is the message's own. */
+    char *reason = strstr(said, " : ");
+    if (reason)
+        memmove(said, reason + 3, strlen(reason + 3) + 1);
 }
 
 /*

@@ -22,9 +22,8 @@ static bool fell_at_the_end(const struct recorded *recorded, uint64_t start_ns)
     return (end - halved) * 5 < end - start_ns;
 }
 
-/* "1.05" or "-" when there is nothing to divide by. */
 /*
- * RSS over the live heap, both in the whole kB the report prints beside it and the CSV holds, so that the slides,
+ * RSS over the live heap ("1.05", or "- (live under 0.5 kB)" where there is nothing to divide by), both in the whole kB the report prints beside it and the CSV holds, so that the slides,
  * which have the CSV's alone, give the same figure (on 41 kB live, the exact bytes gave 5212.16 here, 5258.34
  * there).
  */

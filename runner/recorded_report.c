@@ -23,9 +23,9 @@ static bool fell_at_the_end(const struct recorded *recorded, uint64_t start_ns)
 }
 
 /*
- * RSS over the live heap ("1.05", or "- (live under 0.5 kB)" where there is nothing to divide by), both in the whole kB the report prints beside it and the CSV holds, so that the slides,
- * which have the CSV's alone, give the same figure (on 41 kB live, the exact bytes gave 5212.16 here, 5258.34
- * there).
+ * RSS over the live heap ("1.05", or "- (live under 0.5 kB)" where there is nothing to divide by), both in the
+ * whole kB the report prints beside it and the CSV holds, so that the slides, which have the CSV's alone, give the
+ * same figure (on 41 kB live, the exact bytes gave 5212.16 here, 5258.34 there).
  */
 static void ratio_text(char *out, size_t size, uint64_t rss_kb, uint64_t live_bytes)
 {

@@ -36,6 +36,16 @@ static ssize_t read_from_start(int fd, char *buf, size_t size)
     return n;
 }
 
+/* Reads the whole small file at path into buf (NUL-terminated), opening and closing it; its length, or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read_from_start(fd, buf, size) : -1;
+    if (fd >= 0)
+        close(fd);
+    return n;
+}
+
 /*
  * The process's main thread has ended and reads as a zombie (no memory lines), or the thread read so far has
  * ended: a thread of it still running, whose statm and status are the process's, is read from now on (the main
@@ -119,10 +129,7 @@ int sampler_read_smaps(struct sampler *sampler, struct smaps_extra *extra, bool 
     if (periodic && now < sampler->smaps_due)
         return -1;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    int fd = open(sampler->smaps_path, O_RDONLY | O_CLOEXEC); /* none before Linux 4.14: the columns stay empty */
-    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1;
-    if (fd >= 0)
-        close(fd);
+    ssize_t n = read_file(sampler->smaps_path, text, sizeof text); /* none before Linux 4.14: the columns stay empty */
     clock_gettime(CLOCK_MONOTONIC, &end);
     sampler->smaps_due = now + 9 * ((double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
     if (n <= 0)
@@ -140,10 +147,7 @@ static int process_name(pid_t pid, char *name, size_t size)
 {
     char path[64], text[64];
     snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1; /* NUL-terminated */
-    if (fd >= 0)
-        close(fd);
+    ssize_t n = read_file(path, text, sizeof text);
     if (n <= 0)
         return -1;
     snprintf(name, size, "%.*s", (int)strcspn(text, "\n"), text);
@@ -154,10 +158,7 @@ int sampler_child_process(const struct sampler *sampler, pid_t *child, char *nam
 {
     char path[80], text[256];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)sampler->pid, (int)sampler->pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read_from_start(fd, text, sizeof text) : -1;
-    if (fd >= 0)
-        close(fd);
+    ssize_t n = read_file(path, text, sizeof text);
     const char *cursor = text;
     if (n <= 0 || (*child = (pid_t)fb_parse_u64(&cursor)) <= 0)
         return -1;

@@ -50,6 +50,13 @@ listed=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 == "free" && $6 == "0x0
 counted=$($TRACE info "$tmp/live-glibc.trace" | sed -n 's/^  (of the frees, \([0-9]*\) free(NULL): .*/\1/p')
 expect info_counts_the_free_null_calls_the_events_list "info: $counted, events: $listed (the program makes one at least)" \
     "$counted:$([ "$listed" -ge 1 ] && echo some)" = "$listed:some"
+# The span's line says the coarse clock's step where it stamped the calls (a short program's span read "0.000 s",
+# as though timed to the millisecond), and only there.
+"$FB" --quiet --record="$tmp/precise.trace" --record-clock=precise -- build/tests/record_live >/dev/null 2>&1
+coarse=$($TRACE info "$tmp/live-glibc.trace" | grep '^events: ')
+precise=$($TRACE info "$tmp/precise.trace" | grep '^events: ')
+expect info_names_the_coarse_clocks_step_and_only_for_it "coarse: $coarse; precise: $precise" \
+    "$(echo "$coarse" | grep -cE '^events: [0-9]+ in [0-9.]+ s \(on a coarse clock, in steps of [0-9]+ ms\), ')$(echo "$precise" | grep -c 'coarse')" = 10
 got=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 != "cpu"' | head -n 2 | awk '{ printf "%s ", $3 }')
 expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (the program's first mark looks the recorder up)" \
     "$got" = "mark mark "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis.h"
 #include "out_of_memory.h"
@@ -57,6 +58,11 @@ static int print_info(const char *path)
         printf(" (profile %s)", info->allocator_profile);
     putchar('\n');
     printf("events: %" PRIu64 " in %.3f s", summary.events, seconds);
+    /* Times on the coarse clock (the recorder's default) move in steps of a kernel tick: a short program's span
+     * may read 0.000 s, and every time here is good to a step, not to the millisecond printed. */
+    struct timespec step;
+    if (info->clock_id == CLOCK_MONOTONIC_COARSE && clock_getres(CLOCK_MONOTONIC_COARSE, &step) == 0)
+        printf(" (on a coarse clock, in steps of %.0f ms)", (double)step.tv_sec * 1e3 + (double)step.tv_nsec / 1e6);
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
     if (summary.events && compressed)

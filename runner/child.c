@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +168,14 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
     }
     env = build_environment(spec, fds[1], &child->t0_us);
     fflush(NULL); /* nothing buffered may be written twice */
+    pid_t runner = getpid();
     pid = fork();
     if (pid == 0) {
+        /* A runner that dies without stopping its runs (SIGKILL, out of memory) takes its programs with it: a
+         * service run for --duration would otherwise run on with no one to stop it. (Their own children, which
+         * the runner kills through kill_tree when it can, are not covered.) */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != runner)
+            _exit(127);
         if (spec->quiet) {
             int null = open("/dev/null", O_WRONLY);
             if (null >= 0)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../trace/out_of_memory.h"
+
 /* A name the run has given, and how many times it has come as a label (its next number is uses + 1). */
 struct phase_label_entry {
     char *name;
@@ -30,39 +32,38 @@ static struct phase_label_entry *slot_of(const struct phase_labels *labels, cons
 }
 
 /* Room for one more name, at most half full: doubles the table when needed. */
-static int make_room(struct phase_labels *labels)
+static void make_room(struct phase_labels *labels)
 {
     if (labels->capacity && (labels->count + 1) * 2 <= labels->capacity)
-        return 0;
+        return;
     struct phase_labels grown = {.capacity = labels->capacity ? labels->capacity * 2 : 16, .count = labels->count};
     if (!(grown.slots = calloc(grown.capacity, sizeof *grown.slots)))
-        return -1;
+        out_of_memory("the runner's table of a run's row names", grown.capacity, sizeof *grown.slots);
     for (size_t i = 0; i < labels->capacity; i++)
         if (labels->slots[i].name)
             *slot_of(&grown, labels->slots[i].name) = labels->slots[i];
     free(labels->slots);
     *labels = grown;
-    return 0;
 }
 
-/* Adds a name the run now gives (its slot, free, is found by slot_of); the entry, or NULL when out of memory. */
-static struct phase_label_entry *remember(struct phase_labels *labels, const char *name)
+/* Adds a name the run now gives (its slot, free, is found by slot_of). */
+static void remember(struct phase_labels *labels, const char *name)
 {
-    if (make_room(labels) != 0)
-        return NULL;
+    make_room(labels);
     struct phase_label_entry *entry = slot_of(labels, name);
     if (!(entry->name = strdup(name)))
-        return NULL;
+        out_of_memory("a run's row name", 1, strlen(name) + 1);
     entry->uses = 1;
     labels->count++;
-    return entry;
 }
 
-int phase_labels_number(struct phase_labels *labels, char *label, size_t size)
+void phase_labels_number(struct phase_labels *labels, char *label, size_t size)
 {
     struct phase_label_entry *entry = labels->capacity ? slot_of(labels, label) : NULL;
-    if (!entry || !entry->name)
-        return remember(labels, label) ? 0 : -1;
+    if (!entry || !entry->name) {
+        remember(labels, label);
+        return;
+    }
     char base[size];
     snprintf(base, size, "%s", label);
     size_t base_length = strlen(base);
@@ -72,8 +73,10 @@ int phase_labels_number(struct phase_labels *labels, char *label, size_t size)
         size_t room = size - 1 - (size_t)suffix_length; /* the base is cut where the number would not fit */
         snprintf(label, size, "%.*s%s", (int)(base_length < room ? base_length : room), base, suffix);
         struct phase_label_entry *given = slot_of(labels, label);
-        if (!given->name) /* a name not given yet (the program may give "tick #2" itself) */
-            return remember(labels, label) ? 0 : -1;
+        if (!given->name) { /* a name not given yet (the program may give "tick #2" itself) */
+            remember(labels, label);
+            return;
+        }
     }
 }
 

@@ -18,10 +18,10 @@ struct phase_labels {
 
 /*
  * Renames label (of size bytes) in place when the run has given that name already, to the next "label #N" it
- * has not given (the base is shortened where the number would not fit), and remembers the name. Returns 0, or
- * -1 when out of memory (the name it got is then not remembered).
+ * has not given (the base is shortened where the number would not fit), and remembers the name. Out of memory for
+ * the table, the runner says so and exits 2 (out_of_memory.h).
  */
-int phase_labels_number(struct phase_labels *labels, char *label, size_t size);
+void phase_labels_number(struct phase_labels *labels, char *label, size_t size);
 
 void phase_labels_free(struct phase_labels *labels);
 

@@ -17,6 +17,7 @@
 #include "csv.h"
 #include "growth.h"
 #include "kill_tree.h"
+#include "../trace/out_of_memory.h"
 #include "phase_label.h"
 #include "progress.h"
 #include "recorded.h"
@@ -218,7 +219,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         if (run->sample_count % 256 == 0) {
             run->samples = realloc(run->samples, (run->sample_count + 256) * sizeof *run->samples);
             if (!run->samples)
-                abort();
+                out_of_memory("the runner's samples of a run", run->sample_count + 256, sizeof *run->samples);
         }
         struct timeline_sample *sample = &run->samples[run->sample_count++];
         /* A mark's row stands for the mark: its live heap is the trace's at the mark, not at this read. */
@@ -343,14 +344,13 @@ static bool on_record(void *context, const struct record *record)
     end_idle(run); /* a phase ends an idle */
     run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
     if (!run->phases)
-        abort();
+        out_of_memory("the runner's rows of a run", run->phase_count + 1, sizeof *run->phases);
     const struct phase_sample *sent = &record->phase;
     struct phase_sample *phase = &run->phases[run->phase_count];
     *phase = *sent;
     /* Rows are numbered as they arrive: the shim, each exec'd image and a program's own API count apart. */
     phase->seq = run->phase_count + 1;
-    if (phase_labels_number(&run->labels, phase->label, sizeof phase->label) != 0)
-        abort();
+    phase_labels_number(&run->labels, phase->label, sizeof phase->label);
     run->phase_count++;
     if (sent->rss_kb > run->mark_peak_kb)
         run->mark_peak_kb = sent->rss_kb;
@@ -622,9 +622,8 @@ void run_finish(struct run *run)
                              .has_smaps = run->last_smaps.known, .t_ns = run->last_ns, .has_t_ns = true};
         run->phases = realloc(run->phases, (run->phase_count + 1) * sizeof *run->phases);
         if (!run->phases)
-            abort();
-        if (phase_labels_number(&run->labels, end.label, sizeof end.label) != 0)
-            abort();
+            out_of_memory("the runner's rows of a run", run->phase_count + 1, sizeof *run->phases);
+        phase_labels_number(&run->labels, end.label, sizeof end.label);
         run->phases[run->phase_count++] = end;
         FILE *out = talk(run);
         if (out) { /* as its CSV row: the program's own Exit never came */

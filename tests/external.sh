@@ -185,6 +185,37 @@ last=$(tr -d '\r' <"$tmp/ticks.csv" | awk -F, 'NR > 1 && $6 ~ /^tick/ { label = 
 expect runner_keeps_twenty_thousand_marks_apart_in_little_memory "exit $code, $got, the last '$last', runner peak $(cat "$tmp/ticks.rss") kB; $(head -2 "$tmp/ticks.err")" \
     "$code:$got:$last:$([ "$(cat "$tmp/ticks.rss")" -lt 65536 ] && echo small)" = "0:20002 rows, 0 labels twice:tick #20000:small"
 
+# ---- The runner's own tables out of memory (its address space held to 12 MB, a program that marks 200 000 times):
+# it says which table and exits 2, where it aborted with no word.
+(ulimit -v 12000 && exec "$FB" --quiet --csv="$tmp/many.csv" -- $PROGRAM 0 0 0 200000) >/dev/null 2>"$tmp/many.err"
+code=$?
+expect runner_out_of_memory_says_which_table_and_exits_2 "exit $code: $(tail -n 2 "$tmp/many.err")" \
+    "$code:$(grep -cE "^fragbench: out of memory: [0-9]+ x [0-9]+ bytes for the runner's [a-z' ]+ could not be had$" "$tmp/many.err")" = "2:1"
+
+# ---- A runner killed outright (SIGKILL: no chance to stop its runs) takes its program with it: a program held
+# for 30 s (a service run for --duration, for ever) ran on with no one to stop it.
+"$FB" --quiet --csv=/dev/null -- $PROGRAM 1 30000 0 >/dev/null 2>&1 &
+runner=$!
+# The runner's child once it is the program (exec'd): its pid, from /proc.
+program_pid() {
+    for status in /proc/[0-9]*/status; do
+        awk -v parent="$runner" '$1 == "Name:" { name = $2 } $1 == "PPid:" { exit !($2 == parent && name == "header_phase") }' \
+            "$status" 2>/dev/null && basename "$(dirname "$status")" && return 0
+    done
+    return 1
+}
+wait_until 30 program_pid >/dev/null
+program=$(program_pid)
+kill -KILL "$runner"
+wait "$runner" 2>/dev/null
+# Gone, or a zombie left to a PID 1 that does not reap (a container's).
+program_gone() { ! grep -q '^State:[[:space:]]*[^Z]' "/proc/$program/status" 2>/dev/null; }
+wait_until 10 program_gone
+code=$?
+expect runner_killed_outright_takes_its_program_with_it "program pid '${program:-none found}', \
+$(grep '^State:' "/proc/${program:-0}/status" 2>/dev/null || echo gone)" "${program:+found}:$code" = "found:0"
+[ -n "$program" ] && kill -KILL "$program" 2>/dev/null
+
 # ---- A position-dependent C program that takes malloc's address: the shim must still name the allocator.
 image=build/tests/header_phase_nopie
 canonical=$(LC_ALL=C readelf --dyn-syms -W "$image" | awk '$8 ~ /^malloc(@|$)/ && $7 == "UND" && $2 !~ /^0+$/' | wc -l)

@@ -6,12 +6,14 @@
 
 #include "fragbench.h"
 
-/* usage: header_phase MEGABYTES HOLD_MS EXIT_STATUS */
+/* usage: header_phase MEGABYTES HOLD_MS EXIT_STATUS [TICKS] (TICKS more marks named "tick", as a service marking
+ * each request would send) */
 int main(int argc, char **argv)
 {
     size_t megabytes = argc > 1 ? (size_t)atoi(argv[1]) : 64;
     long hold_ms = argc > 2 ? atol(argv[2]) : 100;
     int status = argc > 3 ? atoi(argv[3]) : 0;
+    long ticks = argc > 4 ? atol(argv[4]) : 0;
     size_t size = megabytes << 20;
     struct timespec hold = {hold_ms / 1000, hold_ms % 1000 * 1000000L};
 
@@ -28,5 +30,7 @@ int main(int argc, char **argv)
     void (*volatile release)(void *) = free;
     release(block);
     fb_phase("After free");
+    for (long i = 0; i < ticks; i++)
+        fb_phase("tick");
     return status;
 }

@@ -41,11 +41,11 @@ def write_threads(path, threads, end_ns=1000000, bases=None):
     """threads: {thread: events}, each thread's events (as write's, or their bytes already encoded) in a chunk of
     its own, based at 1000 ns or at bases[thread]; the image ends at end_ns."""
     image = struct.pack('<IIIIQQ', 4096, 1, 1, 0, 1000, 0) + b'/x\0'
-    chunks = b''
-    for thread, events in sorted(threads.items()):
-        encoded = events if isinstance(events, bytes) else encode(events)
-        base = bases[thread] if bases else 1000
-        chunks += block(0x4b4e4843, struct.pack('<IIIIQ', thread, 0, 0, 0, base) + encoded)
     end = struct.pack('<QII', end_ns, 0, 0)
-    with open(path, 'wb') as out:
-        out.write(b'FBTRACE\x01' + block(0x474d4921, image) + chunks + block(0x21444e45, end))
+    with open(path, 'wb') as out:  # block by block: a bytes object grown chunk by chunk took 10 s for 400 threads
+        out.write(b'FBTRACE\x01' + block(0x474d4921, image))
+        for thread, events in sorted(threads.items()):
+            encoded = events if isinstance(events, bytes) else encode(events)
+            base = bases[thread] if bases else 1000
+            out.write(block(0x4b4e4843, struct.pack('<IIIIQ', thread, 0, 0, 0, base) + encoded))
+        out.write(block(0x21444e45, end))

@@ -8,13 +8,12 @@ base="gcc make libc6-dev libtsan2 clang libclang-rt-dev file python3 valgrind ti
 allocators=$(sed -e 's/#.*//' "$top/profiles.txt" | awk -F'|' 'NF >= 3 { gsub(/[ \t]/, "", $3); if ($3 != "") print $3 }' | sort -u)
 wanted="$base $allocators $*"
 
+# One dpkg-query for them all (one per package took 0.6 s of every make compare, make test and make slides).
+# shellcheck disable=SC2086 # the package list is split on purpose
+installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $wanted 2>/dev/null | awk '$NF == "installed" { printf "%s ", $1 }' || true) "
 missing=""
 for pkg in $wanted; do
-    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-    case "$status" in
-        *" installed") ;;
-        *) missing="$missing $pkg" ;;
-    esac
+    case "$installed" in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
 done
 [ -z "$missing" ] && exit 0
 

@@ -290,6 +290,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     }
     points[count - 1].ns = peak->ns;
     points[count - 1].mark = peak->mark;
+    points[count - 1].within_clock_step = true; /* its live heap: the largest its clock's step cannot place after it */
     for (size_t i = 0; i < count; i++)
         if (!points[i].mark)
             points[i].until_mark = next_mark(rows, row_count, points[i].ns);
@@ -341,6 +342,8 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
     if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
         peak->mark = points[count - 1].until_mark; /* the replay samples it there too */
+    else if (!peak->mark && points[count - 1].in_step && points[count - 1].at_event)
+        peak->mark = TRACE_ROW_AT_EVENT | points[count - 1].at_event; /* and there: after the event of that heap */
     if (out->most_held_known) { /* (the peak's point last: it is a row's or a sample's again) */
         out->live_fell_before_most_held =
             live_fell_before(points, row_count + sample_count, most_ns, out->most_held_live_bytes);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "out_of_memory.h"
 
@@ -100,11 +101,60 @@ bool trace_station_at(const struct trace_summary *summary, unsigned per_10000, s
     return true;
 }
 
-static void answer(struct trace_point *point, const struct trace_summary *summary, uint64_t bytes, uint64_t blocks)
+/* The live heap after the events applied so far, and how many of the last image's they were (0: the last applied was another image's). */
+struct live_now {
+    uint64_t bytes, blocks, at_event;
+};
+
+static void answer(struct trace_point *point, const struct trace_summary *summary, const struct live_now *now)
 {
-    point->live_bytes = bytes;
-    point->live_blocks = blocks;
+    if (!point->in_step) { /* (in its step, it holds the best of the step's events already) */
+        point->live_bytes = now->bytes;
+        point->live_blocks = now->blocks;
+        point->at_event = now->at_event;
+    }
     point->known = point->ns <= trace_known_until(&summary->info);
+}
+
+/* The step of the trace's clock where it is coarse (the events it cannot order against a time), else 0. */
+static uint64_t clock_step_ns(const struct trace_info *info)
+{
+    struct timespec step;
+    if (info->clock_id != CLOCK_MONOTONIC_COARSE || clock_getres(CLOCK_MONOTONIC_COARSE, &step) != 0)
+        return 0;
+    return (uint64_t)step.tv_sec * 1000000000u + (uint64_t)step.tv_nsec;
+}
+
+/*
+ * Before an event stamped ns: each point within_clock_step, not answered, whose step (a clock step before its
+ * time) the event falls in begins to keep the best live heap, from the heap before the event on.
+ */
+static void begin_steps(struct trace_point *points, const size_t *stepped, size_t count, uint64_t step_ns,
+                        uint64_t ns, const struct live_now *now)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct trace_point *point = &points[stepped[i]];
+        if (!point->placed && !point->in_step && ns + step_ns > point->ns) {
+            point->in_step = true;
+            point->live_bytes = now->bytes;
+            point->live_blocks = now->blocks;
+            point->at_event = now->at_event;
+        }
+    }
+}
+
+/* After an event stamped ns: each point in its step, not answered, keeps the live heap if it is the largest yet. */
+static void keep_steps_best(struct trace_point *points, const size_t *stepped, size_t count, uint64_t ns,
+                            const struct live_now *now)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct trace_point *point = &points[stepped[i]];
+        if (point->in_step && !point->placed && ns <= point->ns && now->bytes > point->live_bytes) {
+            point->live_bytes = now->bytes;
+            point->live_blocks = now->blocks;
+            point->at_event = now->at_event;
+        }
+    }
 }
 
 int trace_analyze(const char *path, struct trace_point *points, size_t point_count, struct trace_summary *summary,
@@ -113,34 +163,43 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
     struct trace_reader *reader = trace_open(path, error, error_size);
     struct trace_event event;
     size_t *order = calloc(point_count ? point_count : 1, sizeof *order), next_point = 0;
-    uint64_t bytes = 0, blocks = 0;
+    size_t *stepped = calloc(point_count ? point_count : 1, sizeof *stepped), stepped_count = 0;
+    struct live_now now = {0};
     int status;
-    if (!order)
+    if (!order || !stepped)
         out_of_memory("the order of the trace's sample points", point_count ? point_count : 1, sizeof *order);
     memset(summary, 0, sizeof *summary);
     if (!reader) {
         free(order);
+        free(stepped);
         return -1;
     }
     summary->info = *trace_info(reader);
     summary->station_step = 1;
-    for (size_t i = 0; i < point_count; i++)
+    uint64_t step_ns = clock_step_ns(&summary->info);
+    for (size_t i = 0; i < point_count; i++) {
         order[i] = i;
+        points[i].in_step = false;
+        if (step_ns && points[i].within_clock_step && !points[i].mark)
+            stepped[stepped_count++] = i;
+    }
     if (point_count > 1)
         qsort_r(order, point_count, sizeof *order, compare_points, points);
     while ((status = trace_next(reader, &event, error, error_size)) > 0) {
+        begin_steps(points, stepped, stepped_count, step_ns, event.ns, &now);
         for (; next_point < point_count && points[order[next_point]].ns < event.ns; next_point++)
             if (!points[order[next_point]].placed) {
-                answer(&points[order[next_point]], summary, bytes, blocks);
+                answer(&points[order[next_point]], summary, &now);
                 points[order[next_point]].placed = !points[order[next_point]].mark;
             }
         if (summary->events++ == 0)
             summary->first_ns = event.ns;
         summary->last_ns = event.ns;
         count(summary, &event);
-        bytes = event.live_bytes;
-        blocks = event.live_blocks;
         keep_station(summary, &event);
+        now = (struct live_now){event.live_bytes, event.live_blocks,
+                                event.image + 1 == summary->info.images ? summary->last_image_events : 0};
+        keep_steps_best(points, stepped, stepped_count, event.ns, &now);
         /*
          * A point placed by its mark takes the live heap at the mark itself, whatever the clock says; one placed
          * by time that is not yet answered when its until_mark comes takes the heap there (a mark changes none).
@@ -148,17 +207,18 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         for (size_t i = 0; event.op == TRACE_MARK && i < point_count; i++)
             if ((points[i].mark && points[i].mark == event.mark) ||
                 (!points[i].placed && points[i].until_mark && points[i].until_mark == event.mark)) {
-                answer(&points[i], summary, bytes, blocks);
+                answer(&points[i], summary, &now);
                 points[i].held_at_mark = !points[i].mark;
                 points[i].placed = true;
             }
     }
     for (; next_point < point_count; next_point++)
         if (!points[order[next_point]].placed)
-            answer(&points[order[next_point]], summary, bytes, blocks);
-    summary->final_live_bytes = bytes;
-    summary->final_live_blocks = blocks;
+            answer(&points[order[next_point]], summary, &now);
+    summary->final_live_bytes = now.bytes;
+    summary->final_live_blocks = now.blocks;
     free(order);
+    free(stepped);
     trace_close(reader);
     summary->info.rows = NULL; /* the reader's, gone with it (the caller has the rows it gave) */
     summary->info.row_count = 0;

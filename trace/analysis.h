@@ -16,10 +16,19 @@ struct trace_point {
     uint64_t ns;          /* CLOCK_MONOTONIC, as the trace's events */
     uint64_t mark;        /* a mark's number (the phase record's trace_mark): placed at that event; 0: by ns */
     uint64_t until_mark;  /* by ns, but no later than this mark (0: none): a coarse clock stamps a later mark early */
+    /*
+     * By ns, on a trace whose clock is coarse (events stamped with the kernel's tick, a step of a few ms: an event
+     * stamped in the step before ns may have come after ns): the largest live heap of the events it cannot tell
+     * apart from ns, those stamped within a step before it (and the heap before them). For the peak of RSS: a
+     * burst of frees just after it, stamped in its tick, once left 5 kB live at a peak of 11 MB.
+     */
+    bool within_clock_step;
     bool placed;          /* set once answered, except a point with a mark answered by ns before its mark came */
     bool held_at_mark;    /* answered at until_mark, which came before ns */
+    bool in_step;         /* within_clock_step: the events of its step have begun (the answer so far is their best) */
     uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
     uint64_t live_blocks;
+    uint64_t at_event;    /* the answer holds after this many events of the last image (0: at none of them) */
     bool known;           /* false past the point up to which the trace holds every call (trace_known_until) */
 };
 

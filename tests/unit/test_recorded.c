@@ -121,9 +121,40 @@ static void an_append_cut_short_leaves_the_trace_as_it_was(void)
     unlink(trace_path);
 }
 
+/*
+ * The peak of RSS, an outside sample half a clock step after a tick in which the program allocated 3000 bytes and
+ * freed them (the recorder's coarse clock stamps all four calls with that tick): its live heap is the largest of
+ * the tick's (3100 bytes, where it was 100, a peak RSS of 12 MB "holding" 5 kB in a recording of sqlite3), and its
+ * row stands after the event of that heap, where a replay samples it (it sampled after the frees).
+ */
+static void the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event(void)
+{
+    struct bytes trace;
+    uint64_t step, tick;
+    put_burst_in_a_tick(&trace, CLOCK_MONOTONIC_COARSE, &step, &tick);
+    const char *trace_path = saved(&trace);
+    struct recorded_peak peak = {.rss_kb = 12000, .ns = tick + step / 2};
+    struct recorded recorded;
+    char error[256] = "";
+    CHECK(recorded_read(trace_path, NULL, 0, 0, NULL, 0, &peak, &recorded, error, sizeof error) == 0);
+    CHECK(recorded.live_at_peak_rss_known && recorded.live_at_peak_rss_bytes == 3100);
+    CHECK(peak.mark == (TRACE_ROW_AT_EVENT | 3));
+    CHECK(recorded_append_rows(trace_path, NULL, 0, 0, &peak, recorded.live_at_peak_rss_bytes, NULL, NULL, 0) == 0);
+    struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
+    const struct trace_info *info = reader ? trace_info(reader) : NULL;
+    CHECK(info && info->row_count == 1);
+    if (info && info->row_count == 1) {
+        CHECK_STR(info->rows[0].label, "Recorded peak");
+        CHECK(info->rows[0].mark == (TRACE_ROW_AT_EVENT | 3) && info->rows[0].live_bytes == 3100);
+    }
+    trace_close(reader);
+    unlink(trace_path);
+}
+
 int main(void)
 {
     RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
     RUN_TEST(an_append_cut_short_leaves_the_trace_as_it_was);
+    RUN_TEST(the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event);
     return CHECK_EXIT_CODE();
 }

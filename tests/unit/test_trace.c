@@ -287,6 +287,35 @@ static void a_point_by_time_is_held_at_its_until_mark(void)
     unlink(path);
 }
 
+/*
+ * On a coarse clock (the kernel's tick), events stamped in the step before a point's time may have come after it.
+ * A point within_clock_step takes the largest live heap of those events (from the heap before them on), and the
+ * event it holds after: here a sample half a step after a tick in which 3000 bytes were allocated and freed, where
+ * the heap after the whole tick, 100 bytes, was once given as the heap at the peak of RSS. A point more than a
+ * step after the tick, or on a precise clock, is placed by time as any other.
+ */
+static void a_point_within_a_coarse_step_takes_its_largest_heap(void)
+{
+    for (int coarse = 1; coarse >= 0; coarse--) {
+        struct bytes trace;
+        struct trace_summary summary;
+        char error[256];
+        uint64_t step, tick;
+        put_burst_in_a_tick(&trace, coarse ? CLOCK_MONOTONIC_COARSE : CLOCK_MONOTONIC, &step, &tick);
+        struct trace_point points[] = {{.ns = tick + step / 2, .within_clock_step = true},
+                                       {.ns = tick + step / 2},
+                                       {.ns = tick + 3 * step, .within_clock_step = true}};
+        CHECK(trace_analyze(saved(&trace), points, 3, &summary, error, sizeof error) == 0);
+        if (coarse)
+            CHECK(points[0].live_bytes == 3100 && points[0].live_blocks == 3 && points[0].at_event == 3);
+        else
+            CHECK(points[0].live_bytes == 100 && points[0].at_event == 5);
+        CHECK(points[1].live_bytes == 100 && points[1].at_event == 5);
+        CHECK(points[2].live_bytes == 100 && points[2].at_event == 5);
+        unlink(path);
+    }
+}
+
 /* The CPU notes and release calls of version 2 read back; a trace of version 1, without them, still reads. */
 static void cpu_notes_read_back_and_version_1_still_reads(void)
 {
@@ -651,6 +680,7 @@ int main(void)
     RUN_TEST(blocks_other_than_chunks_carry_their_check_from_version_4);
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
+    RUN_TEST(a_point_within_a_coarse_step_takes_its_largest_heap);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
     RUN_TEST(thread_end_reads_back_from_version_6);
     RUN_TEST(varints_of_every_length_read_back_and_overlong_ones_are_corrupt);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -39,7 +40,8 @@ static inline void put_block(struct bytes *out, uint32_t kind, const unsigned ch
     }
 }
 
-static inline void start_trace(struct bytes *out, unsigned version)
+/* A trace's start, its events stamped on the clock given (CLOCK_MONOTONIC_COARSE, as the recorder's default). */
+static inline void start_trace_on_clock(struct bytes *out, unsigned version, uint32_t clock_id)
 {
     unsigned char magic[TRACE_MAGIC_SIZE] = TRACE_MAGIC, image[TRACE_IMAGE_FIXED + 8] = {0};
     out->size = 0;
@@ -48,9 +50,15 @@ static inline void start_trace(struct bytes *out, unsigned version)
     put(out, magic, sizeof magic);
     trace_put_u32(image, 4096);
     trace_put_u32(image + 4, 42);
+    trace_put_u32(image + 8, clock_id);
     trace_put_u64(image + 16, 1000);
     memcpy(image + TRACE_IMAGE_FIXED, "/bin/x", 7);
     put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
+}
+
+static inline void start_trace(struct bytes *out, unsigned version)
+{
+    start_trace_on_clock(out, version, 0);
 }
 
 /* A chunk of one thread whose events are the bytes given, already encoded (a test's own, well formed or not). */
@@ -126,6 +134,26 @@ static inline void end_trace(struct bytes *out)
 {
     unsigned char end[TRACE_END_SIZE] = {0};
     put_block(out, TRACE_BLOCK_END, end, sizeof end);
+}
+
+/*
+ * A whole trace on the clock given whose program allocated 100 bytes, then in one tick (5 steps of the coarse
+ * clock in) 1000 and 2000 bytes and freed both, then 5 bytes 4 steps later: on the coarse clock, the tick's four
+ * calls stamped alike. Gives the coarse clock's step and the tick's time.
+ */
+static inline void put_burst_in_a_tick(struct bytes *out, uint32_t clock_id, uint64_t *step, uint64_t *tick)
+{
+    struct timespec resolution;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) != 0)
+        abort();
+    *step = (uint64_t)resolution.tv_sec * 1000000000u + (uint64_t)resolution.tv_nsec;
+    *tick = 5 * *step;
+    const struct test_event events[] = {{1000, TRACE_MALLOC, 100, 0x1000},   {*tick, TRACE_MALLOC, 1000, 0x2000},
+                                        {*tick, TRACE_MALLOC, 2000, 0x3000}, {*tick, TRACE_FREE, 0, 0x2000},
+                                        {*tick, TRACE_FREE, 0, 0x3000},      {*tick + 4 * *step, TRACE_MALLOC, 5, 0x4000}};
+    start_trace_on_clock(out, TRACE_VERSION, clock_id);
+    put_chunk(out, 0, 0, 0, events, 6);
+    end_trace(out);
 }
 
 static char path[64];

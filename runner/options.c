@@ -254,6 +254,22 @@ static void unknown_long_option(const char *argument, char *error, size_t error_
         snprintf(error, error_size, "unknown option '%s' (see --help)", argument);
 }
 
+/* Says which short option getopt_long does not know ("-j" of "-j2"), with the one long option of that letter. */
+static void unknown_short_option(int letter, char *error, size_t error_size)
+{
+    const struct option *only = NULL;
+    size_t count = 0;
+    for (const struct option *option = long_options; option->name; option++)
+        if (option->name[0] == letter) {
+            only = option;
+            count++;
+        }
+    if (count == 1)
+        snprintf(error, error_size, "unknown option '-%c' (did you mean --%s? see --help)", letter, only->name);
+    else
+        snprintf(error, error_size, "unknown option '-%c' (see --help)", letter);
+}
+
 /*
  * An option that takes a value, given twice (--alloc=glibc --alloc=jemalloc, or -r 2 --reps=3): one of the values
  * would be dropped unseen, so it is refused, naming both. given[] holds the value each option had so far.
@@ -302,7 +318,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     const char *given[sizeof long_options / sizeof long_options[0]] = {NULL}; /* each valued option's value */
+    int was_at = optind;
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
+        /* The argument just read: getopt_long stays at a cluster of short options ("-j2") until it is through. */
+        const char *argument = optind == was_at && optind < argc ? argv[optind] : argv[optind - 1];
+        was_at = optind;
         if (given_twice(opt, given, error, error_size))
             return -1;
         switch (opt) {
@@ -482,13 +502,13 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             out->version = true;
             break;
         case ':':
-            snprintf(error, error_size, "%s: needs a value", argv[optind - 1]);
+            snprintf(error, error_size, "%s: needs a value", argument);
             return -1;
         default:
-            if (strncmp(argv[optind - 1], "--", 2) == 0)
-                unknown_long_option(argv[optind - 1], error, error_size);
+            if (strncmp(argument, "--", 2) == 0)
+                unknown_long_option(argument, error, error_size);
             else
-                snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
+                unknown_short_option(optopt, error, error_size);
             return -1;
         }
     }

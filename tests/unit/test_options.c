@@ -150,6 +150,26 @@ static void an_unknown_option_names_the_nearest(void)
     CHECK_STR(error, "--quiet takes no value (see --help)");
 }
 
+/*
+ * An unknown short option with its value attached ("-j2"), after another option: named as itself, with the one
+ * long option of its letter (the message named the option before it: "unknown option '--alloc=jemalloc' (did
+ * you mean --alloc?)"); in a cluster ("-qz"), the letter getopt did not know.
+ */
+static void an_unknown_short_option_is_named_not_the_one_before_it(void)
+{
+    struct options o;
+    char error[256];
+    char *attached[] = {"run", "--alloc=jemalloc", "-j2", "frag", NULL};
+    char *after_flag[] = {"run", "--dry-run", "-j2", "frag", NULL};
+    char *cluster[] = {"run", "--quiet", "-qz", "frag", NULL};
+    CHECK(parse(&o, error, attached) == -1);
+    CHECK_STR(error, "unknown option '-j' (did you mean --jobs? see --help)");
+    CHECK(parse(&o, error, after_flag) == -1);
+    CHECK_STR(error, "unknown option '-j' (did you mean --jobs? see --help)");
+    CHECK(parse(&o, error, cluster) == -1);
+    CHECK_STR(error, "unknown option '-z' (see --help)");
+}
+
 static void an_option_given_twice_is_refused_naming_both_values(void)
 {
     struct options o;
@@ -298,6 +318,7 @@ int main(void)
     RUN_TEST(replay_time_is_one_of_three);
     RUN_TEST(case_settings_are_for_cases_only);
     RUN_TEST(an_unknown_option_names_the_nearest);
+    RUN_TEST(an_unknown_short_option_is_named_not_the_one_before_it);
     RUN_TEST(an_abbreviation_of_several_options_lists_them);
     RUN_TEST(a_list_with_an_empty_name_is_refused);
     RUN_TEST(list_takes_no_case_names_and_dry_run_is_a_flag);

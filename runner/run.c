@@ -180,8 +180,10 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         run->last_ns = ns;
         note_rss(run, memory.rss_kb);
         note_peak(run, memory.rss_kb, memory.anon_kb, ns, 0);
-        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb)
+        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb && !run->killed_for) {
+            run->killed_rss_kb = memory.rss_kb;
             run_kill_for(run, "oom");
+        }
         /* At every mark; between marks only where a timeline shows it (a replay's shows only its rows), and within
            the sampler's time budget. */
         if ((mark || (run->matrix->timeline && !run->replay)) && sampler_read_smaps(&run->sampler, &extra, !mark, progress_now()) == 0 && mark) {
@@ -724,6 +726,13 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         if (!run->have_hello && strcmp(run->status, "not-started") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended (%s) without naming its allocator\n", run->what, kind,
                     run->status);
+        else if (run->killed_for && strcmp(run->killed_for, "timeout") == 0)
+            fprintf(stderr, "fragbench: %s: the %s ran past --timeout=%u s, and the runner killed it (status timeout)\n",
+                    run->what, kind, matrix->timeout_s);
+        else if (run->killed_for && strcmp(run->killed_for, "oom") == 0)
+            fprintf(stderr, "fragbench: %s: the %s's RSS reached %llu kB, past --mem-limit (%llu kB), and the runner "
+                    "killed it (status oom)\n", run->what, kind, (unsigned long long)run->killed_rss_kb,
+                    matrix->mem_limit_kb);
         else if (strcmp(run->status, "ok") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {

@@ -56,6 +56,7 @@ struct run {
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
+    uint64_t killed_rss_kb; /* "oom": the RSS that passed --mem-limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
     bool duration_done;       /* --duration has been acted on (or the run had ended by then) */
     bool stop_asked;          /* --record: the recorder was sent its stop signal; SIGTERM comes at stop_deadline */

@@ -424,6 +424,9 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 got="$code:$(tr -d '\r' <"$tmp/timeout.csv" | awk -F, 'NR == 2 { print $6 "|" $18 }'):$((elapsed_ms < 4000))"
 expect run_past_the_timeout_is_killed_and_says_timeout "exit:row:fast $got, $elapsed_ms ms: $(cat "$tmp/timeout.err")" \
     "$got" = "1:After x|timeout:1"
+# The console says the runner killed it, and at which limit (it said "the case ended with timeout").
+expect run_past_the_timeout_is_said_to_be_killed_by_the_runner "$(cat "$tmp/timeout.err")" \
+    "$(grep -c ': the case ran past --timeout=1 s, and the runner killed it (status timeout)$' "$tmp/timeout.err")" = 1
 expect a_failed_run_is_counted_and_its_rows_said_to_be_kept "$(tail -n 1 "$tmp/timeout.err")" \
     "$(tail -n 1 "$tmp/timeout.err")" = "fragbench: 1 of 1 run failed; its rows are kept in $tmp/timeout.csv, with the status that says how"
 # Without --csv, the closing table has the clean runs alone: the failed run's rows are kept nowhere, and the last
@@ -470,6 +473,9 @@ expect run_past_the_memory_cap_is_killed_and_says_oom "exit:status $got: $(cat "
 "$FB" --quiet --mem-limit=200M --csv="$tmp/oom-ext.csv" -- build/tests/header_phase 4000 0 0 2>"$tmp/oom-ext.err"
 got="$?:$(tr -d '\r' <"$tmp/oom-ext.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"
 expect runaway_command_is_stopped_at_the_memory_cap "exit:status $got: $(cat "$tmp/oom-ext.err")" "$got" = "1:oom "
+# The console names the RSS that passed the limit, and that the runner killed it ("oom" read as the kernel's).
+expect run_past_the_memory_cap_is_said_to_be_killed_by_the_runner "$(cat "$tmp/oom-ext.err")" \
+    "$(grep -cE "^fragbench: .*: the program's RSS reached [0-9]+ kB, past --mem-limit \(204800 kB\), and the runner killed it \(status oom\)$" "$tmp/oom-ext.err")" = 1
 
 # ---- Ctrl-C and SIGTERM mid-matrix: the runs in progress stop, finished rows stay, the CSV parses.
 for signal in INT TERM; do

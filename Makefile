@@ -65,6 +65,15 @@ endif
 PLOTS       ?= $(RESULTS)/plots
 PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
+# A variable on make's command line that this Makefile does not read is refused before anything runs: a typo
+# (make compare CASE=frag) ran the whole matrix, which replaces the reference's results in results/ and plots/.
+# Read: the variables set above with ?= (the user's), and make's own for C.
+USER_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' Makefile) CPPFLAGS LDFLAGS LDLIBS
+GIVEN_VARIABLES := $(foreach word,$(MAKEOVERRIDES),$(if $(findstring =,$(word)),$(firstword $(subst =, ,$(word)))))
+UNKNOWN_VARIABLES := $(filter-out $(USER_VARIABLES),$(GIVEN_VARIABLES))
+ifneq ($(UNKNOWN_VARIABLES),)
+$(error $(foreach name,$(UNKNOWN_VARIABLES),$(name) is not a variable of fragbench's Makefile$(if $(filter $(name)%,$(USER_VARIABLES)), (did you mean $(firstword $(filter $(name)%,$(USER_VARIABLES)))?));) nothing ran; its variables: $(sort $(USER_VARIABLES)) (docs/options.md))
+endif
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \

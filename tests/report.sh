@@ -242,6 +242,12 @@ make -s --no-print-directory compare TRACES="$tmp/twin/part.trace" REPLAY_PARTIA
 code=$?
 got="$code:$(grep -c "fragbench: REPLAY_PARTIAL: 'no' is not 'yes' (or empty); nothing ran" "$tmp/part-no.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_takes_replay_partial_yes_or_empty_only "$got; $(cat "$tmp/part-no.out")" "$got" = "2:1:earlier"
+# ---- A variable the Makefile does not read (a typo: CASE=frag) is refused before anything runs: it ran the whole
+# matrix, which replaces the reference's results in results/ and plots/.
+make -s --no-print-directory compare CASE=frag RESULTS="$tmp/badtrace" >"$tmp/typo.out" 2>&1
+code=$?
+got="$code:$(grep -c "CASE is not a variable of fragbench's Makefile (did you mean CASES?); nothing ran; its variables: ALLOCS CASES " "$tmp/typo.out"):$(grep -c 'fragbench: ' "$tmp/typo.out"):$(cat "$tmp/badtrace/compare.csv")"
+expect make_refuses_a_variable_it_does_not_read "$got; $(cat "$tmp/typo.out")" "$got" = "2:1:0:earlier"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
 for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do

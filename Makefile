@@ -68,7 +68,7 @@ export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE 
 # A variable on make's command line that this Makefile does not read is refused before anything runs: a typo
 # (make compare CASE=frag) ran the whole matrix, which replaces the reference's results in results/ and plots/.
 # Read: the variables set above with ?= (the user's), and make's own for C.
-USER_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' Makefile) CPPFLAGS LDFLAGS LDLIBS
+USER_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(firstword $(MAKEFILE_LIST))) CPPFLAGS LDFLAGS LDLIBS
 GIVEN_VARIABLES := $(foreach word,$(MAKEOVERRIDES),$(if $(findstring =,$(word)),$(firstword $(subst =, ,$(word)))))
 UNKNOWN_VARIABLES := $(filter-out $(USER_VARIABLES),$(GIVEN_VARIABLES))
 ifneq ($(UNKNOWN_VARIABLES),)

@@ -622,13 +622,28 @@ printf '[1,2,3]\n' >"$tmp/small.json"
 "$FB" --record="$tmp/small.trace.zst" -- jq -c 'map(.)' "$tmp/small.json" >"$tmp/small-zst.out" 2>&1
 expect the_report_of_a_zst_recording_says_its_size_is_before_compression "$(grep 'Recorded heap' "$tmp/small-zst.out")" \
     -n "$(grep -E '^Recorded heap \(.*small.trace.zst: [0-9]+ events, [0-9.]+ kB before compression, ' "$tmp/small-zst.out")"
-# A compressed trace cut short: zstd's own words in the message (one line, exit 2), none of them on the terminal before it,
-# less the path zstd puts first (shortened where it is long: the message names the file itself).
-head -c 20000 "$tmp/jq.trace.zst" >"$tmp/cut.trace.zst"
+# A compressed trace cut short before zstd could decompress anything: zstd's own words in the message (one line,
+# exit 2), none of them on the terminal before it, less the path zstd puts first (shortened where it is long: the
+# message names the file itself).
+head -c 2000 "$tmp/jq.trace.zst" >"$tmp/cut.trace.zst"
 $TRACE info "$tmp/cut.trace.zst" >/dev/null 2>"$tmp/cut-zst.err"
 code=$?
 expect cut_zst_trace_is_refused_with_zstds_reason_in_one_line "exit $code: $(cat "$tmp/cut-zst.err")" \
     "$code:$(grep -c '' "$tmp/cut-zst.err"):$(grep -c "^fb-trace: $tmp/cut.trace.zst is compressed with zstd, and zstd could not decompress it (zstd: Read error ([0-9]*) : premature end)$" "$tmp/cut-zst.err")" = "2:1:1"
+# Cut after zstd decompressed some of it (the reference's jq trace cut in half: 256 kB of its trace): that much is
+# read as a trace cut there, which fb-trace reads and says so, the runner refuses without --replay-partial, and
+# replays with it (it was refused even with --replay-partial: "zstd could not decompress it").
+size=$(stat -c %s results/jq.trace.zst)
+head -c $((size / 2)) results/jq.trace.zst >"$tmp/half.trace.zst"
+$TRACE info "$tmp/half.trace.zst" >"$tmp/half.info" 2>&1
+code=$?
+state=$(head -n 1 "$tmp/half.info")
+"$FB" --quiet --replay="$tmp/half.trace.zst" --csv=/dev/null >/dev/null 2>"$tmp/half.err"
+code="$code:$?"
+"$FB" --quiet --replay="$tmp/half.trace.zst" --replay-partial --csv="$tmp/half.csv" >/dev/null 2>&1
+code="$code:$?"
+expect cut_zst_trace_reads_as_far_as_zstd_decompressed_it "exits $code; $state; $(cat "$tmp/half.err")" \
+    "$code:$(echo "$state" | grep -c 'truncated: the compressed file was cut short (zstd: premature end)'):$(grep -c 'is truncated: the compressed file was cut short .*--replay-partial replays them$' "$tmp/half.err"):$(grep -c ',Replay end,' "$tmp/half.csv")" = "0:2:0:1:1:1"
 # Without zstd the runner says so, and its report names the file the trace is in (it named FILE.zst, whose replay
 # then failed: "cannot read FILE.zst").
 PATH=/nonexistent "$FB" --record="$tmp/nozstd.trace.zst" -- build/tests/record_threads none >/dev/null 2>"$tmp/nozstd.err"

@@ -199,7 +199,7 @@ static void last_said(int complaint, char *said, size_t said_size)
  * A trace compressed with zstd (it starts with zstd's frame magic), decompressed by Debian's zstd program into an
  * unnamed temporary file: the reader seeks, which a stream of the decompressor could not do. -1 with a message.
  */
-static int decompressed(const char *path, char *error, size_t error_size)
+static int decompressed(const char *path, bool *cut, char *error, size_t error_size)
 {
     int plain = temporary_file(), complaint = temporary_file(); /* zstd's output, and what it says on stderr */
     int status = 0;
@@ -229,7 +229,19 @@ static int decompressed(const char *path, char *error, size_t error_size)
     if (waited != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         /* zstd's own words (its last line) go into the message rather than onto the terminal before it. */
         char said[256];
+        struct stat out = {.st_size = 0};
         last_said(complaint, said, sizeof said);
+        /*
+         * A file cut short ("premature end": a copy that stopped, a head -c) still decompresses up to where it
+         * ends: the trace of that much, read as a trace cut there (its state says so, and --replay-partial replays
+         * it). Damage inside the frame ("Data corruption detected") is refused.
+         */
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && strstr(said, "premature end") &&
+            fstat(plain, &out) == 0 && out.st_size > 0) {
+            *cut = true;
+            close(complaint);
+            return plain;
+        }
         snprintf(error, error_size, "%s is compressed with zstd, and %s%s%s%s", path,
                  waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 127
                      ? "the zstd program is missing (apt-get install zstd)"
@@ -268,14 +280,16 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
     }
     bool compressed = pread(fd, start, sizeof start, 0) == (ssize_t)sizeof start &&
                       !memcmp(start, TRACE_ZSTD_MAGIC, sizeof start);
+    bool cut = false;
     if (compressed) {
         close(fd);
-        if ((fd = decompressed(path, error, error_size)) < 0)
+        if ((fd = decompressed(path, &cut, error, error_size)) < 0)
             return NULL;
     }
     struct trace_reader *reader = trace_open_fd(fd, path, error, error_size);
     if (reader) {
         reader->info.compressed = compressed;
+        reader->info.compressed_cut = cut;
         reader->info.stored_bytes = (uint64_t)status.st_size;
     }
     return reader;
@@ -332,6 +346,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
                                                              : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
+    else if (info->compressed_cut && (info->cut_block || !info->ended))
+        snprintf(out, size, "truncated: the compressed file was cut short (zstd: premature end), and the trace is what "
+                            "zstd decompressed before its end");
     else if (info->cut_block)
         snprintf(out, size, "truncated: the file ends inside a block (the program died while writing it, or the file was cut short)");
     else if (!info->ended)

@@ -24,6 +24,7 @@ struct trace_info {
     uint64_t chunks, file_bytes; /* file_bytes: the trace's, after zstd where the file is compressed */
     bool compressed;     /* the file starts with zstd's frame magic (whatever its name): read through zstd */
     uint64_t stored_bytes; /* the file's own size on disk (smaller than file_bytes where compressed) */
+    bool compressed_cut;   /* compressed, and the file ends inside zstd's frame: the trace is what zstd decompressed */
     bool ended;          /* the last image wrote its end block: the program exited (or exec'd) cleanly */
     bool stopped;        /* recording stopped early: the events are complete up to complete_until_ns only */
     uint32_t stop_reason;

@@ -67,12 +67,14 @@ PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
 # A variable on make's command line that this Makefile does not read is refused before anything runs: a typo
 # (make compare CASE=frag) ran the whole matrix, which replaces the reference's results in results/ and plots/.
-# Read: the variables set above with ?= (the user's), and make's own for C.
-USER_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(firstword $(MAKEFILE_LIST))) CPPFLAGS LDFLAGS LDLIBS
-GIVEN_VARIABLES := $(foreach word,$(MAKEOVERRIDES),$(if $(findstring =,$(word)),$(firstword $(subst =, ,$(word)))))
-UNKNOWN_VARIABLES := $(filter-out $(USER_VARIABLES),$(GIVEN_VARIABLES))
+# Read: every variable this Makefile sets (a command line may override any), and make's own for C; the names
+# suggested are the user's, those set with ?=.
+THIS_MAKEFILE      := $(firstword $(MAKEFILE_LIST))
+MAKEFILE_VARIABLES := $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\) *[:?+!]*=.*/\1/p' $(THIS_MAKEFILE)) CPPFLAGS LDFLAGS LDLIBS
+USER_VARIABLES     := $(sort $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(THIS_MAKEFILE)))
+UNKNOWN_VARIABLES  := $(filter-out $(MAKEFILE_VARIABLES),$(foreach name,$(.VARIABLES),$(if $(filter command line,$(origin $(name))),$(name))))
 ifneq ($(UNKNOWN_VARIABLES),)
-$(error $(foreach name,$(UNKNOWN_VARIABLES),$(name) is not a variable of fragbench's Makefile$(if $(filter $(name)%,$(USER_VARIABLES)), (did you mean $(firstword $(filter $(name)%,$(USER_VARIABLES)))?));) nothing ran; its variables: $(sort $(USER_VARIABLES)) (docs/options.md))
+$(error $(foreach name,$(UNKNOWN_VARIABLES),$(name) is not a variable of fragbench's Makefile$(if $(filter $(name)%,$(USER_VARIABLES)), (did you mean $(firstword $(filter $(name)%,$(USER_VARIABLES)))?));) nothing ran; the variables a user sets: $(USER_VARIABLES) (docs/options.md))
 endif
 TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \

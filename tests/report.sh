@@ -246,8 +246,15 @@ expect make_compare_takes_replay_partial_yes_or_empty_only "$got; $(cat "$tmp/pa
 # matrix, which replaces the reference's results in results/ and plots/.
 make -s --no-print-directory compare CASE=frag RESULTS="$tmp/badtrace" >"$tmp/typo.out" 2>&1
 code=$?
-got="$code:$(grep -c "CASE is not a variable of fragbench's Makefile (did you mean CASES?); nothing ran; its variables: ALLOCS CASES " "$tmp/typo.out"):$(grep -c 'fragbench: ' "$tmp/typo.out"):$(cat "$tmp/badtrace/compare.csv")"
+got="$code:$(grep -c "CASE is not a variable of fragbench's Makefile (did you mean CASES?); nothing ran; the variables a user sets: ALLOCS CASES " "$tmp/typo.out"):$(grep -c 'fragbench: ' "$tmp/typo.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_refuses_a_variable_it_does_not_read "$got; $(cat "$tmp/typo.out")" "$got" = "2:1:0:earlier"
+# A value with a blank and an = in it, an override of the Makefile's own, or := is no unknown name (the check once
+# split the values: "-DFOO is not a variable").
+make -n --no-print-directory programs CFLAGS="-O2 -DFOO=1" LDFLAGS="-L/x -Wl,-rpath=/opt" BUILD="$tmp/b" CASES:=frag \
+    >/dev/null 2>"$tmp/typo-ok.err"
+code=$?
+expect make_takes_values_with_blanks_and_its_own_variables "exit $code: $(cat "$tmp/typo-ok.err")" \
+    "$code:$(cat "$tmp/typo-ok.err")" = "0:"
 # ---- Any other input the runner would refuse (a number, a case's or a profile's name) stops make compare before its
 # plan and estimate (they were printed first, and REPS=abc drew the shell's own errors), and the earlier results stay.
 for bad in REPS=abc CASES=fragg CURE_ALLOCS=jemaloc MAX_REPS=x MAX_REPS=5000; do

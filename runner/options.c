@@ -318,7 +318,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     optind = 0; /* glibc: start afresh, so that the parser can be called more than once */
     opterr = 0;
     const char *given[sizeof long_options / sizeof long_options[0]] = {NULL}; /* each valued option's value */
-    int was_at = optind;
+    int was_at = optind ? optind : 1; /* (optind 0: getopt starts again, at argv[1]) */
     while ((opt = getopt_long(argc, argv, ":a:r:s:c:l::qhV", long_options, NULL)) != -1) {
         /* The argument just read: getopt_long stays at a cluster of short options ("-j2") until it is through. */
         const char *argument = optind == was_at && optind < argc ? argv[optind] : argv[optind - 1];

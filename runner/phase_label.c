@@ -52,7 +52,7 @@ static void remember(struct phase_labels *labels, const char *name)
     make_room(labels);
     struct phase_label_entry *entry = slot_of(labels, name);
     if (!(entry->name = strdup(name)))
-        out_of_memory("a run's row name", 1, strlen(name) + 1);
+        out_of_memory("the runner's copy of a run's row name", 1, strlen(name) + 1);
     entry->uses = 1;
     labels->count++;
 }

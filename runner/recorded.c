@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../trace/out_of_memory.h"
 #include "growth.h"
 #include "results.h"
 
@@ -148,7 +149,7 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
     size_t rows_bytes = (row_count + 1 + EVENT_ROWS) * ROW_MAX, blocks = rows_bytes / (TRACE_MAX_PAYLOAD - ROW_MAX) + 1;
     unsigned char *block = malloc(rows_bytes + blocks * BLOCK_OVERHEAD);
     if (!block)
-        abort();
+        out_of_memory("the rows block of a recorded run", 1, rows_bytes + blocks * BLOCK_OVERHEAD);
     size_t start = 0, length = TRACE_BLOCK_HEAD;
     uint64_t last_station = 0;
     for (size_t i = 0; i <= row_count + EVENT_ROWS; i++) {
@@ -225,16 +226,28 @@ uint64_t recorded_ideal_kb(const struct recorded *recorded, uint64_t live_bytes)
 }
 
 /*
- * The first of the rows' marks taken after ns (0: none). A mark's number is the CLOCK_MONOTONIC time at which the
- * recorder took it, the runner's clock: an outside sample read at ns came before it, though a coarse trace clock
- * may stamp that mark's event at or before ns; the sample is placed no later.
+ * The first of the rows' marks taken after ns (0: none), of their numbers sorted (marks: mark_count of them). A
+ * mark's number is the CLOCK_MONOTONIC time at which the recorder took it, the runner's clock: an outside sample
+ * read at ns came before it, though a coarse trace clock may stamp that mark's event at or before ns; the sample is
+ * placed no later. (A binary search: a scan of the rows for each sample grew with marks x samples.)
  */
-static uint64_t next_mark(const struct phase_sample *rows, size_t row_count, uint64_t ns)
+static uint64_t next_mark(const uint64_t *marks, size_t mark_count, uint64_t ns)
 {
-    for (size_t i = 0; i < row_count; i++)
-        if (rows[i].trace_mark > ns)
-            return rows[i].trace_mark;
-    return 0;
+    size_t low = 0, high = mark_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (marks[middle] <= ns)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low < mark_count ? marks[low] : 0;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static int by_time(const void *a, const void *b)
@@ -279,7 +292,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     size_t count = row_count + sample_count + 1;
     struct trace_point *points = calloc(count, sizeof *points);
     if (!points)
-        abort();
+        out_of_memory("the runner's points of a recorded run", count, sizeof *points);
     for (size_t i = 0; i < row_count; i++) {
         points[i].ns = row_ns(&rows[i], t0_us);
         points[i].mark = rows[i].trace_mark;
@@ -291,9 +304,18 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     points[count - 1].ns = peak->ns;
     points[count - 1].mark = peak->mark;
     points[count - 1].within_clock_step = true; /* its live heap: the largest its clock's step cannot place after it */
+    uint64_t *marks = calloc(row_count + 1, sizeof *marks);
+    size_t mark_count = 0;
+    if (!marks)
+        out_of_memory("the runner's list of a recorded run's marks", row_count + 1, sizeof *marks);
+    for (size_t i = 0; i < row_count; i++)
+        if (rows[i].trace_mark)
+            marks[mark_count++] = rows[i].trace_mark;
+    qsort(marks, mark_count, sizeof *marks, compare_u64);
     for (size_t i = 0; i < count; i++)
         if (!points[i].mark)
-            points[i].until_mark = next_mark(rows, row_count, points[i].ns);
+            points[i].until_mark = next_mark(marks, mark_count, points[i].ns);
+    free(marks);
     memset(out, 0, sizeof *out);
     if (trace_analyze(path, points, count, &out->summary, error, error_size) != 0) {
         free(points);
@@ -340,10 +362,17 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
     }
     out->live_at_peak_rss_known = peak->rss_kb > 0 && points[count - 1].known;
     out->live_at_peak_rss_bytes = points[count - 1].live_bytes;
-    if (!peak->mark && points[count - 1].until_mark && points[count - 1].held_at_mark)
-        peak->mark = points[count - 1].until_mark; /* the replay samples it there too */
-    else if (!peak->mark && points[count - 1].in_step && points[count - 1].at_event)
-        peak->mark = TRACE_ROW_AT_EVENT | points[count - 1].at_event; /* and there: after the event of that heap */
+    /*
+     * The replay samples it where its live heap was taken: after the event of the largest heap of its clock's step
+     * (which a next mark, held_at_mark, only bounds), at its time then, so that it keeps its place among the rows
+     * every 5% of the events, placed by their events' times too; or at the next mark, taken before its time came.
+     */
+    const struct trace_point *at_peak = &points[count - 1];
+    if (!peak->mark && at_peak->in_step && at_peak->at_event) {
+        peak->mark = TRACE_ROW_AT_EVENT | at_peak->at_event;
+        peak->ns = at_peak->at_event_ns;
+    } else if (!peak->mark && at_peak->until_mark && at_peak->held_at_mark)
+        peak->mark = at_peak->until_mark;
     if (out->most_held_known) { /* (the peak's point last: it is a row's or a sample's again) */
         out->live_fell_before_most_held =
             live_fell_before(points, row_count + sample_count, most_ns, out->most_held_live_bytes);

@@ -630,11 +630,14 @@ $TRACE info "$tmp/cut.trace.zst" >/dev/null 2>"$tmp/cut-zst.err"
 code=$?
 expect cut_zst_trace_is_refused_with_zstds_reason_in_one_line "exit $code: $(cat "$tmp/cut-zst.err")" \
     "$code:$(grep -c '' "$tmp/cut-zst.err"):$(grep -c "^fb-trace: $tmp/cut.trace.zst is compressed with zstd, and zstd could not decompress it (zstd: Read error ([0-9]*) : premature end)$" "$tmp/cut-zst.err")" = "2:1:1"
-# Cut after zstd decompressed some of it (the reference's jq trace cut in half: 256 kB of its trace): that much is
-# read as a trace cut there, which fb-trace reads and says so, the runner refuses without --replay-partial, and
-# replays with it (it was refused even with --replay-partial: "zstd could not decompress it").
-size=$(stat -c %s results/jq.trace.zst)
-head -c $((size / 2)) results/jq.trace.zst >"$tmp/half.trace.zst"
+# Cut after zstd decompressed some of it: that much is read as a trace cut there, which fb-trace reads and says so,
+# the runner refuses without --replay-partial, and replays with it (it was refused even with --replay-partial: "zstd
+# could not decompress it"). The file: the reference's jq trace as two zstd frames, its first 1 MB and the rest,
+# cut inside the second (zstd gives the whole first frame before it finds the cut, wherever its blocks end).
+zstd -dcq results/jq.trace.zst >"$tmp/jq-reference.trace"
+head -c 1000000 "$tmp/jq-reference.trace" | zstd -q >"$tmp/half.trace.zst"
+tail -c +1000001 "$tmp/jq-reference.trace" | zstd -q >"$tmp/rest.zst"
+head -c $(($(stat -c %s "$tmp/rest.zst") / 2)) "$tmp/rest.zst" >>"$tmp/half.trace.zst"
 $TRACE info "$tmp/half.trace.zst" >"$tmp/half.info" 2>&1
 code=$?
 state=$(head -n 1 "$tmp/half.info")

@@ -29,6 +29,7 @@ struct trace_point {
     uint64_t live_bytes;  /* the requested bytes of the blocks live at ns (every event at or before ns applied) */
     uint64_t live_blocks;
     uint64_t at_event;    /* the answer holds after this many events of the last image (0: at none of them) */
+    uint64_t at_event_ns; /* and that event's time (its stamp) */
     bool known;           /* false past the point up to which the trace holds every call (trace_known_until) */
 };
 

@@ -1,11 +1,13 @@
 /* Unit tests of what the runner appends to a recorded trace (runner/recorded.c): whole blocks, or none. */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -139,15 +141,54 @@ static void the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_afte
     CHECK(recorded_read(trace_path, NULL, 0, 0, NULL, 0, &peak, &recorded, error, sizeof error) == 0);
     CHECK(recorded.live_at_peak_rss_known && recorded.live_at_peak_rss_bytes == 3100);
     CHECK(peak.mark == (TRACE_ROW_AT_EVENT | 3));
-    CHECK(recorded_append_rows(trace_path, NULL, 0, 0, &peak, recorded.live_at_peak_rss_bytes, NULL, NULL, 0) == 0);
+    /* At that event's time, not the sample's: the rows every 5% of the events in the same tick (here after 4 and 5
+       events) carry their events' times, and a replay takes rows in time order; at the sample's time, a step later,
+       the peak was sampled after them, after the frees. */
+    CHECK(peak.ns == tick);
+    CHECK(recorded_append_rows(trace_path, NULL, 0, 0, &peak, recorded.live_at_peak_rss_bytes, &recorded.summary, NULL,
+                               0) == 0);
     struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
     const struct trace_info *info = reader ? trace_info(reader) : NULL;
-    CHECK(info && info->row_count == 1);
-    if (info && info->row_count == 1) {
+    CHECK(info && info->row_count >= 2);
+    if (info && info->row_count >= 2) {
         CHECK_STR(info->rows[0].label, "Recorded peak");
         CHECK(info->rows[0].mark == (TRACE_ROW_AT_EVENT | 3) && info->rows[0].live_bytes == 3100);
+        CHECK(info->rows[0].ns == tick);
+        bool later_in_the_tick = false; /* a 5% row after a later event of the same tick, at the same time */
+        for (size_t i = 1; i < info->row_count; i++)
+            later_in_the_tick |= info->rows[i].ns == tick && (info->rows[i].mark & ~TRACE_ROW_AT_EVENT) > 3;
+        CHECK(later_in_the_tick);
     }
     trace_close(reader);
+    unlink(trace_path);
+}
+
+/*
+ * The program's next mark, taken after the peak's sample but stamped in the same tick after the frees: it bounds
+ * the step, and the peak's live heap is the step's largest before it (3100 bytes); its row stands after that
+ * heap's event, not at the mark (where the heap is 100 bytes: the row was put there, the live figure kept).
+ */
+static void a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap(void)
+{
+    struct timespec resolution;
+    CHECK(clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) == 0);
+    uint64_t step = (uint64_t)resolution.tv_sec * 1000000000u + (uint64_t)resolution.tv_nsec, tick = 5 * step;
+    uint64_t mark = tick + step - 1; /* its number: the precise time it was taken, after the sample's */
+    const struct test_event events[] = {{1000, TRACE_MALLOC, 100, 0x1000},  {tick, TRACE_MALLOC, 1000, 0x2000},
+                                        {tick, TRACE_MALLOC, 2000, 0x3000}, {tick, TRACE_FREE, 0, 0x2000},
+                                        {tick, TRACE_FREE, 0, 0x3000},      {tick, TRACE_MARK, mark, 0}};
+    struct bytes trace;
+    start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC_COARSE);
+    put_chunk(&trace, 0, 0, 0, events, 6);
+    end_trace(&trace);
+    const char *trace_path = saved(&trace);
+    struct phase_sample row = {.label = "after", .trace_mark = mark, .t_ns = mark, .has_t_ns = true, .rss_kb = 11000};
+    struct recorded_peak peak = {.rss_kb = 12000, .ns = tick + step / 2};
+    struct recorded recorded;
+    char error[256] = "";
+    CHECK(recorded_read(trace_path, &row, 1, 0, NULL, 0, &peak, &recorded, error, sizeof error) == 0);
+    CHECK(recorded.live_at_peak_rss_bytes == 3100 && row.trace_live_bytes == 100);
+    CHECK(peak.mark == (TRACE_ROW_AT_EVENT | 3) && peak.ns == tick);
     unlink(trace_path);
 }
 
@@ -156,5 +197,6 @@ int main(void)
     RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
     RUN_TEST(an_append_cut_short_leaves_the_trace_as_it_was);
     RUN_TEST(the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event);
+    RUN_TEST(a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap);
     return CHECK_EXIT_CODE();
 }

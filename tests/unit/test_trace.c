@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -314,6 +315,41 @@ static void a_point_within_a_coarse_step_takes_its_largest_heap(void)
         CHECK(points[2].live_bytes == 100 && points[2].at_event == 5);
         unlink(path);
     }
+}
+
+/*
+ * The step's edges: an event stamped a whole step before the point's time came before it (not in the step), one
+ * stamped at the point's time may have come after it (in the step). And a next mark inside the step bounds it: the
+ * point takes the largest heap of the step's events before the mark (held there), not after.
+ */
+static void a_coarse_step_has_its_edges_and_a_mark_bounds_it(void)
+{
+    struct timespec resolution;
+    CHECK(clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) == 0);
+    uint64_t step = (uint64_t)resolution.tv_sec * 1000000000u + (uint64_t)resolution.tv_nsec, p = 10 * step;
+    const struct test_event edges[] = {{p - step, TRACE_MALLOC, 500, 0x1000}, {p - step, TRACE_FREE, 0, 0x1000},
+                                       {p, TRACE_MALLOC, 700, 0x2000},        {p, TRACE_FREE, 0, 0x2000},
+                                       {p + 1, TRACE_MALLOC, 900, 0x3000}};
+    struct bytes trace;
+    struct trace_summary summary;
+    char error[256];
+    start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC_COARSE);
+    put_chunk(&trace, 0, 0, 0, edges, 5);
+    end_trace(&trace);
+    struct trace_point point = {.ns = p, .within_clock_step = true};
+    CHECK(trace_analyze(saved(&trace), &point, 1, &summary, error, sizeof error) == 0);
+    CHECK(point.live_bytes == 700 && point.at_event == 3 && point.at_event_ns == p);
+    unlink(path);
+
+    const struct test_event marked[] = {{p, TRACE_MALLOC, 1000, 0x2000}, {p, TRACE_MARK, 77, 0},
+                                        {p, TRACE_MALLOC, 2000, 0x3000}, {p, TRACE_FREE, 0, 0x2000}};
+    start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC_COARSE);
+    put_chunk(&trace, 0, 0, 0, marked, 4);
+    end_trace(&trace);
+    point = (struct trace_point){.ns = p + step / 2, .until_mark = 77, .within_clock_step = true};
+    CHECK(trace_analyze(saved(&trace), &point, 1, &summary, error, sizeof error) == 0);
+    CHECK(point.live_bytes == 1000 && point.at_event == 1 && point.held_at_mark);
+    unlink(path);
 }
 
 /* The CPU notes and release calls of version 2 read back; a trace of version 1, without them, still reads. */
@@ -681,6 +717,7 @@ int main(void)
     RUN_TEST(a_failed_realloc_keeps_the_old_block);
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(a_point_within_a_coarse_step_takes_its_largest_heap);
+    RUN_TEST(a_coarse_step_has_its_edges_and_a_mark_bounds_it);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
     RUN_TEST(thread_end_reads_back_from_version_6);
     RUN_TEST(varints_of_every_length_read_back_and_overlong_ones_are_corrupt);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compares the median RSS of every case x profile x phase in two results CSVs (e.g. --jobs=1 and --jobs=2),
-# as a share of each run's peak: shows whether running two at a time changed what was measured.
+# as a share of each run's largest RSS at a phase: shows whether running two at a time changed what was measured.
 # Usage: bench/compare_jobs.sh ONE_AT_A_TIME.csv TWO_AT_A_TIME.csv
 set -eu
 cat "$1" "$2" | tr -d '\r' | awk -F, '
@@ -28,6 +28,6 @@ cat "$1" "$2" | tr -d '\r' | awk -F, '
             if (pct >= worst) { worst = pct; worst_key = part[1] " " part[2] " " part[3]; worst_kb = d }
         }
         if (!compared) { print "no phase in both files"; exit 1 }
-        printf "%d phases in both files (%d in one only); |difference of medians| as %% of the run peak: mean %.2f%%, worst %.2f%% (%s, %d kB)\n",
+        printf "%d phases in both files (%d in one only); |difference of medians| as %% of the run's largest RSS at a phase: mean %.2f%%, worst %.2f%% (%s, %d kB)\n",
             compared, missing, sum / compared, worst, worst_key, worst_kb
     }'

@@ -1,4 +1,4 @@
-# Heatmap of the RSS retained by every case (row) x profile (column), as % of the run's peak: after del, after release.
+# Heatmap of the RSS retained by every case (row) x profile (column), as % of the run's largest RSS at a phase: after del, after release.
 # Run by plots/render.sh: gnuplot -c plots/retained.gp FORMAT OUTPUT SETTINGS (svg plots/retained.svg build/plot-data/retained.gp)
 fmt = ARG1
 outfile = ARG2
@@ -18,7 +18,7 @@ set xrange [-0.5:columns - 0.5]
 set yrange [rows - 0.5:-0.5]  # the first case at the top
 set cbrange [0:100]
 set palette defined (0 "#ffffe5", 20 "#fee391", 40 "#fe9929", 60 "#d95f0e", 80 "#a63603", 100 "#5a1a02")
-set cblabel "RSS still resident, % of the run's peak" offset 0.5,0
+set cblabel "RSS still resident, % of the largest at a phase" offset 0.5,0
 set cbtics 20
 set style fill solid 1.0 border rgb "white"
 unset key

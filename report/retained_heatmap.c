@@ -118,8 +118,8 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
         return -1;
     snprintf(path, sizeof path, "%s/retained.dat", dir);
     snprintf(title, sizeof title,
-             "How much of its peak RSS each run still holds once the program has freed its memory\n"
-             "(%% of the run's peak RSS, median over the reps, scale %s; low is good%s)",
+             "How much of its largest RSS each run still holds once the program has freed its memory\n"
+             "(%% of the run's largest RSS at a phase, median over the reps, scale %s; low is good%s)",
              report->dataset->scale, missing ? "; grey: no clean rep" : "");
     fputs("# Written by fb-report: the settings of the retained heatmap, read by plots/retained.gp.\ndatafile = ", gp);
     gp_string(gp, path);

@@ -300,7 +300,7 @@ void write_slides(const struct report *report, FILE *out)
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);
         rss_table(c, out);
         if (retained_table_has_figures(report, c)) {
-            fprintf(out, "\nRetained (RSS as %% of the run's peak, median) and wall time:\n\n");
+            fprintf(out, "\nRetained (RSS as %% of the run's largest RSS at a phase, median) and wall time:\n\n");
             retained_table(report, c, out);
         }
         fputc('\n', out);

@@ -354,7 +354,7 @@ worst=$(cat "$tmp/m.csv" "$tmp/jobs2.csv" | tr -d '\r' | awk -F, '
         }
         printf "%.2f", worst
     }')
-expect jobs_2_gives_the_same_rss_as_one_at_a_time "largest difference per phase: $worst% of the run's peak" \
+expect jobs_2_gives_the_same_rss_as_one_at_a_time "largest difference per phase: $worst% of the run's largest RSS at a phase" \
     "$(echo "$worst" | awk '{ print ($1 >= 0 && $1 < 3) ? "yes" : "no" }')" = yes
 
 # ---- Progress, --quiet, --skip-missing, --list=profiles.

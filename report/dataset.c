@@ -17,12 +17,12 @@ static const char *const column_names[COLUMN_COUNT] = {
 /* Columns a results file may lack (it predates them); their cells may be empty. */
 enum optional_column { OPT_LIVE, OPT_FREE, OPT_CHILD_PEAK, OPT_PEAK_RSS, OPT_TRACE_LIVE, OPT_IDEAL, OPT_PEAK_LIVE,
                        OPT_LIVE_AT_PEAK, OPT_RECORDED_RSS, OPT_TRACE_EVENTS, OPT_RECORDED_ANON, OPT_THREADS,
-                       OPT_RECORDED_ALLOC, OPT_BUSY, OPT_RECORDED_MS, OPTIONAL_COUNT };
+                       OPT_RECORDED_ALLOC, OPT_BUSY, OPT_RECORDED_MS, OPT_ELAPSED, OPTIONAL_COUNT };
 static const char *const optional_names[OPTIONAL_COUNT] = {"live_kb", "alloc_free_kb", "child_peak_kb", "peak_rss_kb",
                                                            "trace_live_kb", "ideal_rss_kb", "peak_live_kb",
                                                            "live_at_peak_rss_kb", "recorded_rss_kb", "trace_events",
                                                            "recorded_anon_kb", "threads", "recorded_alloc", "busy_ms",
-                                                           "recorded_ms"};
+                                                           "recorded_ms", "elapsed_ms"};
 
 static int number(const char *text, uint64_t *out)
 {
@@ -111,8 +111,8 @@ int dataset_load(const char *path, struct dataset *out, char *error, size_t erro
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);
             }
-        double *times[] = {&row->busy_ms, &row->recorded_ms};
-        for (int c = OPT_BUSY; !bad && c <= OPT_RECORDED_MS; c++)
+        double *times[] = {&row->busy_ms, &row->recorded_ms, &row->elapsed_ms};
+        for (int c = OPT_BUSY; !bad && c <= OPT_ELAPSED; c++)
             if ((*times[c - OPT_BUSY] = optional_ms(&out->table, r, optional_at[c])) == -2) {
                 bad = optional_names[c];
                 text = CELL_AT(optional_at[c]);

@@ -19,6 +19,7 @@ struct sample_row {
     /* A recorded run's (--record): the live heap at this row, the ideal RSS, and the run's live peaks. */
     int64_t trace_live_kb, ideal_rss_kb, peak_live_kb, live_at_peak_rss_kb;
     double busy_ms;      /* the run's wall time less its idles; -1 unknown (a CSV from before the column) */
+    double elapsed_ms;   /* when the phase was taken, ms after the run's start (as the timeline's t_ms); -1 unknown */
     /* A replay's row (--replay): where it stands in the recording (ms after its start), and the RSS recorded there. */
     double recorded_ms;
     int64_t recorded_rss_kb, recorded_anon_kb; /* and its anonymous part (-1 before 2026-12-06's column) */

@@ -40,6 +40,26 @@ static bool listed(const char *const *list, size_t count, const char *name)
     return false;
 }
 
+double timeline_point(const struct dataset *dataset, const struct timeline_csv *t, size_t r, double *rss_kb)
+{
+    double seconds = atof(csv_cell(&t->table, r, t->at[TL_T])) / 1000.0;
+    const char *phase = csv_cell(&t->table, r, t->at[TL_PHASE]);
+    *rss_kb = atof(csv_cell(&t->table, r, t->at[TL_RSS]));
+    if (!*phase)
+        return seconds;
+    const char *case_name = csv_cell(&t->table, r, t->at[TL_CASE]), *alloc = csv_cell(&t->table, r, t->at[TL_ALLOC]);
+    unsigned rep = (unsigned)atoi(csv_cell(&t->table, r, t->at[TL_REP]));
+    for (size_t i = 0; i < dataset->count; i++) {
+        const struct sample_row *row = &dataset->rows[i];
+        if (row->rep == rep && !strcmp(row->phase, phase) && !strcmp(row->alloc, alloc) &&
+            !strcmp(row->case_name, case_name)) {
+            *rss_kb = (double)row->rss_kb;
+            return row->elapsed_ms >= 0 ? row->elapsed_ms / 1000.0 : seconds;
+        }
+    }
+    return seconds;
+}
+
 void timeline_case_build(const struct dataset *dataset, const struct timeline_csv *t, const char *case_name,
                          struct timeline_case *out)
 {
@@ -50,8 +70,7 @@ void timeline_case_build(const struct dataset *dataset, const struct timeline_cs
         const char *alloc = csv_cell(&t->table, r, t->at[TL_ALLOC]);
         if (strcmp(csv_cell(&t->table, r, t->at[TL_CASE]), case_name) || strcmp(csv_cell(&t->table, r, t->at[TL_REP]), "1"))
             continue;
-        double x = atof(csv_cell(&t->table, r, t->at[TL_T])) / 1000.0;
-        double y = atof(csv_cell(&t->table, r, t->at[TL_RSS])) / 1024.0;
+        double rss_kb, x = timeline_point(dataset, t, r, &rss_kb), y = rss_kb / 1024.0;
         long live_at = csv_column(&t->table, "live_kb");
         double live = live_at >= 0 ? atof(csv_cell(&t->table, r, (size_t)live_at)) / 1024.0 : 0;
         out->axes.x_max = x > out->axes.x_max ? x : out->axes.x_max;

@@ -18,6 +18,15 @@ struct timeline_csv {
 /* Loads a timeline CSV; every column of TL_COLUMNS must be there. */
 int timeline_csv_load(const char *path, struct timeline_csv *out, char *error, size_t error_size);
 
+/*
+ * The time (s after the run's start) and RSS (kB, into *rss_kb) of a timeline's row r: at a mark, the mark's own,
+ * its row's in the results (compare.csv: elapsed_ms and rss_kb, what the tables give); elsewhere the timeline's
+ * sample. The timeline's row of a mark came as the mark arrived, after the program went on: before 2026-12-07 it
+ * carried the outside sample read then (frag.py's glibc "After idle" drawn at 271 MiB where its table gives 498),
+ * and after 2026-12-06 the mark's own figures at that later time (a step back in a line falling fast).
+ */
+double timeline_point(const struct dataset *dataset, const struct timeline_csv *t, size_t r, double *rss_kb);
+
 /* The largest time (s) and RSS or live bytes (MiB) of a case's rep-1 rows: every panel's axes end there. */
 struct timeline_axes {
     double x_max, y_max;

@@ -20,26 +20,46 @@ static bool row_of(const struct timeline_csv *t, size_t r, const char *case_name
            !strcmp(csv_cell(&t->table, r, t->at[TL_REP]), "1");
 }
 
-static double seconds(const struct timeline_csv *t, size_t r)
+/* A point of a profile's line: its time (s), RSS (MiB), and whether it is a mark's. */
+struct line_point {
+    double seconds, rss_mib;
+    bool mark;
+};
+
+static int by_seconds(const void *left, const void *right)
 {
-    return atof(csv_cell(&t->table, r, t->at[TL_T])) / 1000.0;
+    const struct line_point *a = left, *b = right;
+    return (a->seconds > b->seconds) - (a->seconds < b->seconds);
 }
 
-/* The block of one profile: time (s), RSS (MiB), and the RSS again at its phase marks ("?" elsewhere). */
-static void write_profile(FILE *dat, const struct timeline_csv *t, const char *case_name, const char *alloc)
+/*
+ * The block of one profile: time (s), RSS (MiB), and the RSS again at its phase marks ("?" elsewhere), in time
+ * order: each mark at its own time and RSS (timeline_point), which came before the row the runner wrote for it.
+ */
+static void write_profile(FILE *dat, const struct dataset *dataset, const struct timeline_csv *t, const char *case_name,
+                          const char *alloc)
 {
+    struct line_point *points = calloc(t->table.rows + 1, sizeof *points);
+    size_t count = 0;
+    if (!points)
+        abort();
+    for (size_t r = 1; r < t->table.rows; r++)
+        if (row_of(t, r, case_name, alloc)) {
+            double rss_kb, seconds = timeline_point(dataset, t, r, &rss_kb);
+            points[count++] = (struct line_point){seconds, rss_kb / 1024.0, *csv_cell(&t->table, r, t->at[TL_PHASE])};
+        }
+    /* (qsort is not stable; points of one time keep no order worth keeping: a line passes through them all) */
+    qsort(points, count, sizeof *points, by_seconds);
     gp_string(dat, alloc);
     fputs("\t\"RSS\"\t\"at a mark\"\n", dat);
-    for (size_t r = 1; r < t->table.rows; r++) {
-        if (!row_of(t, r, case_name, alloc))
-            continue;
-        double rss = atof(csv_cell(&t->table, r, t->at[TL_RSS])) / 1024.0;
-        fprintf(dat, "%.4f\t%.1f\t", seconds(t, r), rss);
-        if (*csv_cell(&t->table, r, t->at[TL_PHASE]))
-            fprintf(dat, "%.1f\n", rss);
+    for (size_t i = 0; i < count; i++) {
+        fprintf(dat, "%.4f\t%.1f\t", points[i].seconds, points[i].rss_mib);
+        if (points[i].mark)
+            fprintf(dat, "%.1f\n", points[i].rss_mib);
         else
             fputs("?\n", dat);
     }
+    free(points);
 }
 
 /* Starts data block number index: blocks after the first follow two blank lines (gnuplot's "index"). */
@@ -59,7 +79,8 @@ static void block_header(FILE *dat, const char *what, const char *alloc, const c
 }
 
 /* The live bytes (MiB) of a profile at its marks, as block number index; returns whether it has any. */
-static bool write_live(FILE *dat, int index, const struct timeline_csv *t, const char *case_name, const char *alloc)
+static bool write_live(FILE *dat, int index, const struct dataset *dataset, const struct timeline_csv *t,
+                       const char *case_name, const char *alloc)
 {
     long live_at = csv_column(&t->table, live_column);
     bool any = false;
@@ -72,30 +93,33 @@ static bool write_live(FILE *dat, int index, const struct timeline_csv *t, const
             block_header(dat, "live bytes", alloc, "\t\"live\"\n");
         }
         any = true;
-        fprintf(dat, "%.4f\t%.1f\n", seconds(t, r), atof(live) / 1024.0);
+        double rss_kb;
+        fprintf(dat, "%.4f\t%.1f\n", timeline_point(dataset, t, r, &rss_kb), atof(live) / 1024.0);
     }
     return any;
 }
 
 /* The phase marks of a profile as block number index: time, the height of its label (MiB, "?": none) and the label. */
-static bool write_marks(FILE *dat, int index, const struct timeline_csv *t, const char *case_name, const char *alloc,
-                        const struct timeline_axes *axes)
+static bool write_marks(FILE *dat, int index, const struct dataset *dataset, const struct timeline_csv *t,
+                        const char *case_name, const char *alloc, const struct timeline_axes *axes)
 {
     size_t rows[256], count = 0;
-    double height[256];
+    double height[256], at[256], rss_kb;
     struct mark_levels levels;
     for (size_t r = 1; r < t->table.rows && count < 256; r++)
-        if (*csv_cell(&t->table, r, t->at[TL_PHASE]) && row_of(t, r, case_name, alloc))
+        if (*csv_cell(&t->table, r, t->at[TL_PHASE]) && row_of(t, r, case_name, alloc)) {
+            at[count] = timeline_point(dataset, t, r, &rss_kb); /* the mark's own time */
             rows[count++] = r;
+        }
     mark_levels_start(&levels, axes->x_max);
     for (size_t i = count; i-- > 0;)
-        height[i] = mark_level(&levels, seconds(t, rows[i]));
+        height[i] = mark_level(&levels, at[i]);
     if (count == 0)
         return false;
     start_block(dat, index);
     block_header(dat, "phase marks", alloc, "\t\"label at\"\t\"label\"\n");
     for (size_t i = 0; i < count; i++) {
-        fprintf(dat, "%.4f\t", seconds(t, rows[i]));
+        fprintf(dat, "%.4f\t", at[i]);
         if (height[i] >= 0)
             fprintf(dat, "%.1f\t", height[i] * axes->y_max);
         else
@@ -123,13 +147,13 @@ static int write_case(const struct report *report, const struct timeline_csv *t,
         panel->first = index;
         for (size_t i = 0; i < panel->count; i++, index++) {
             start_block(dat, index);
-            write_profile(dat, t, case_name, tc.profiles[panel->start + i]);
+            write_profile(dat, report->dataset, t, case_name, tc.profiles[panel->start + i]);
         }
         panel->live = panel->marks = -1;
         for (size_t i = 0; i < panel->count && panel->live < 0; i++)
-            if (write_live(dat, index, t, case_name, tc.profiles[panel->start + i]))
+            if (write_live(dat, index, report->dataset, t, case_name, tc.profiles[panel->start + i]))
                 panel->live = index++;
-        if (write_marks(dat, index, t, case_name, tc.profiles[panel->start], &tc.axes))
+        if (write_marks(dat, index, report->dataset, t, case_name, tc.profiles[panel->start], &tc.axes))
             panel->marks = index++;
     }
     if (fclose(dat) != 0)

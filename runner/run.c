@@ -223,11 +223,19 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
             if (!run->samples)
                 out_of_memory("the runner's samples of a run", run->sample_count + 256, sizeof *run->samples);
         }
-        struct timeline_sample *sample = &run->samples[run->sample_count++];
-        /* A mark's row stands for the mark: its live heap is the trace's at the mark, not at this read. */
+        /*
+         * A mark's row stands for the mark: its live heap is the trace's at the mark, not at this read, and its time
+         * is the mark's (its figures' own: at the time it arrived, a line falling fast took a step back there). It
+         * goes among the samples in time order, before any read from outside after the mark was sent.
+         */
+        double t_ms = mark ? (double)mark->elapsed_us / 1000.0 : (progress_now() - run->started) * 1000;
+        size_t at = run->sample_count++;
+        for (; mark && at > 0 && run->samples[at - 1].t_ms > t_ms; at--)
+            run->samples[at] = run->samples[at - 1];
+        struct timeline_sample *sample = &run->samples[at];
         if (mark)
             ns = mark->has_t_ns ? mark->t_ns : (run->t0_us + mark->elapsed_us) * 1000;
-        *sample = (struct timeline_sample){.t_ms = (progress_now() - run->started) * 1000, .ns = ns,
+        *sample = (struct timeline_sample){.t_ms = t_ms, .ns = ns,
                                            .mark = mark ? mark->trace_mark : 0,
                                            .rss_kb = memory.rss_kb, .anon_kb = memory.anon_kb, .extra = extra,
                                            .has_live = mark && mark->has_live,

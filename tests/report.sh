@@ -111,10 +111,11 @@ for case in frag sawtooth; do
         shown="$shown$(setting "family_$p"):$names
 "
         lead=${names%%,*}
-        # Its own marks: the phase rows of its first profile's rep 1, at their times, in order.
-        want=$(tr -d '\r' <tests/fixtures/timeline/timeline.csv | awk -F, -v c="$case" -v a="$lead" '
+        # Its own marks: the phase rows of its first profile's rep 1, in order, each at its own time (its results
+        # row's elapsed_ms: the timeline's row came as it arrived, after the program went on).
+        want=$(tr -d '\r' <tests/fixtures/timeline/compare.csv | awk -F, -v c="$case" -v a="$lead" '
             NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-            $at["case"] == c && $at["alloc"] == a && $at["rep"] == 1 && $at["phase"] != "" { printf "%.4f|%s\n", $at["t_ms"] / 1000, $at["phase"] }')
+            $at["case"] == c && $at["alloc"] == a && $at["rep"] == 1 && $at["phase"] != "" { printf "%.4f|%s\n", $at["elapsed_ms"] / 1000, $at["phase"] }')
         got=$(block "$data/$case-timeline.dat" "$(setting "marks_$p")" | awk -F'|' 'NR == 1 { print $1; next } { print $1 "|" $3 }')
         [ -n "$want" ] && [ "$got" = "phase marks ($lead)
 $want" ] || marks_ok=0
@@ -133,6 +134,14 @@ $want" ] || marks_ok=0
     expect "timeline_${case}_panels_each_have_live_bytes_of_their_family" "$settings" "$live_ok" -eq 1 -a "${panels:-0}" -gt 0
     expect "timeline_${case}_mark_labels_do_not_collide" "$settings" "$labels_ok" -eq 1 -a "${panels:-0}" -gt 0
 done
+# A mark is drawn at its own time and RSS (its results row's), in the line's time order: the fixture's timeline has
+# frag's glibc "After idle" as it arrived, at 117.4 ms after the release (1620 kB), where its row has 26 108 kB at
+# 114.9 ms; the dot was drawn at the release's level.
+glibc_line=$(block "$data/frag-timeline.dat" 0)
+got=$(echo "$glibc_line" | awk -F'|' '$1 == "0.1149" { print $2 "|" $3 }')
+backwards=$(echo "$glibc_line" | awk -F'|' 'NR > 2 && $1 + 0 < last { n++ } NR > 1 { last = $1 + 0 } END { print n + 0 }')
+expect timeline_marks_are_drawn_at_their_own_time_and_rss "$(echo "$glibc_line" | head -n 1): at 0.1149 s '$got', $backwards points back in time" \
+    "$got:$backwards" = "25.5|25.5:0"
 
 # ---- make slides is pure: the same compare.csv again gives byte-identical files, plots included.
 mkdir -p "$tmp/first"

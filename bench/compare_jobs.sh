@@ -28,6 +28,6 @@ cat "$1" "$2" | tr -d '\r' | awk -F, '
             if (pct >= worst) { worst = pct; worst_key = part[1] " " part[2] " " part[3]; worst_kb = d }
         }
         if (!compared) { print "no phase in both files"; exit 1 }
-        printf "%d phases in both files (%d in one only); |difference of medians| as %% of the run's largest RSS at a phase: mean %.2f%%, worst %.2f%% (%s, %d kB)\n",
+        printf "%d phases in both files (%d in one only); |difference of medians| as %% of the largest RSS of the run at a phase: mean %.2f%%, worst %.2f%% (%s, %d kB)\n",
             compared, missing, sum / compared, worst, worst_key, worst_kb
     }'

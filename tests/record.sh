@@ -56,7 +56,7 @@ expect info_counts_the_free_null_calls_the_events_list "info: $counted, events: 
 coarse=$($TRACE info "$tmp/live-glibc.trace" | grep '^events: ')
 precise=$($TRACE info "$tmp/precise.trace" | grep '^events: ')
 expect info_names_the_coarse_clocks_step_and_only_for_it "coarse: $coarse; precise: $precise" \
-    "$(echo "$coarse" | grep -cE '^events: [0-9]+ in [0-9.]+ s \(on a coarse clock, in steps of [0-9]+ ms\), ')$(echo "$precise" | grep -c 'coarse')" = 10
+    "$(echo "$coarse" | grep -cE '^events: [0-9]+ in [0-9.]+ s \(on a coarse clock, in steps of [0-9]+ ms, while one thread made calls\), ')$(echo "$precise" | grep -c 'coarse')" = 10
 got=$($TRACE events "$tmp/live-glibc.trace" | awk '$3 != "cpu"' | head -n 2 | awk '{ printf "%s ", $3 }')
 expect looking_up_the_mark_allocates_nothing "the trace's first events: $got (the program's first mark looks the recorder up)" \
     "$got" = "mark mark "

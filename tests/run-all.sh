@@ -49,6 +49,7 @@ suite "trace writer under ThreadSanitizer" sh -c 'trace=$(mktemp) && build/tsan-
 suite "trace writer under ASan+UBSan" sh -c 'trace=$(mktemp) && build/asan/trace_writer_stress "$trace" && build/asan/trace_writer_stress "$trace" 300000; code=$?; rm -f "$trace"; exit $code'
 suite "report: make slides and make compare" tests/report.sh
 suite "docs: every relative link resolves" tests/docs.sh
+suite "shell scripts parse" tests/scripts_parse.sh
 suite "layering: trace/ and replay/ build from their own layers" tests/layering.sh
 suite "fuzz (libFuzzer, bounded)" tests/fuzz.sh
 suite "valgrind: the runner" sh -c 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \

@@ -62,7 +62,8 @@ static int print_info(const char *path)
      * may read 0.000 s, and every time here is good to a step, not to the millisecond printed. */
     struct timespec step;
     if (info->clock_id == CLOCK_MONOTONIC_COARSE && clock_getres(CLOCK_MONOTONIC_COARSE, &step) == 0)
-        printf(" (on a coarse clock, in steps of %.0f ms)", (double)step.tv_sec * 1e3 + (double)step.tv_nsec / 1e6);
+        printf(" (on a coarse clock, in steps of %.0f ms, while one thread made calls)",
+               (double)step.tv_sec * 1e3 + (double)step.tv_nsec / 1e6);
     if (summary.events)
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
     if (summary.events && compressed)

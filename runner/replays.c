@@ -25,13 +25,18 @@ static int check_whole(const char *path, const struct trace_info *info, bool par
     char state[256];
     double seconds = info->last_ns > info->start_ns ? (double)(info->last_ns - info->start_ns) / 1e9 : 0.0;
     trace_state_text(info, state, sizeof state);
+    /* The runner appends the recording's rows after the run: a file cut before them has none (no Start to set the
+       replay's growth against, no recorded RSS beside it). */
+    const char *no_rows = info->row_count ? "" : " (it holds none of the recording's rows, Start, marks, Exit, which the "
+                                                 "runner appends after the run: its replay's rows are every 5% of its "
+                                                 "events alone)";
     if (!partial) {
         fprintf(stderr, "fragbench: --replay: %s is %s; its replay would make only the calls it holds, %.3f s of the "
-                        "recorded run: --replay-partial replays them\n", path, state, seconds);
+                        "recorded run%s: --replay-partial replays them\n", path, state, seconds, no_rows);
         return -1;
     }
-    fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run\n",
-            path, state, seconds);
+    fprintf(stderr, "fragbench: --replay: %s is %s; its replay makes the calls it holds, %.3f s of the recorded run%s\n",
+            path, state, seconds, no_rows);
     return 0;
 }
 

@@ -807,7 +807,7 @@ seconds=$(build/fb-trace info "$tmp/jq-cut.trace" | sed -n 's/^events: [0-9]* in
 expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_said_to_be_cut \
     "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
     "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
-    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run"
+    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run (it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of its events alone)"
 # A recording stopped by the user (SIGTERM to the runner) names its allocator but has none of the recording's rows:
 # its slide does not claim the replay agrees with the recording (a newcomer's Ctrl-C'd trace was said to be "within
 # it at every such row"), and its plot draws no line of the recording's RSS, which it has no point of.

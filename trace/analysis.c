@@ -140,12 +140,14 @@ static uint64_t clock_step_ns(const struct trace_info *info)
 static void begin_steps(struct trace_point *points, const size_t *stepped, size_t count, uint64_t step_ns,
                         uint64_t ns, bool new_image, const struct live_now *now)
 {
+    const struct live_now empty = {.ns = ns};
     for (size_t i = 0; i < count; i++) {
         struct trace_point *point = &points[stepped[i]];
-        if (!point->placed && ns + step_ns > point->ns && (!point->in_step || new_image)) {
-            point->in_step = true;
-            hold(point, new_image ? &(struct live_now){.ns = ns} : now);
-        }
+        bool anew = new_image && ns <= point->ns; /* (an exec after the point: the heap before it stands) */
+        if (point->placed || ns + step_ns <= point->ns || (point->in_step && !anew))
+            continue;
+        point->in_step = true;
+        hold(point, anew ? &empty : now);
     }
 }
 
@@ -236,8 +238,9 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         qsort_r(order, point_count, sizeof *order, compare_points, points);
     qsort(awaited, awaited_count, sizeof *awaited, compare_awaited);
     while ((status = trace_next(reader, &event, error, error_size)) > 0) {
-        begin_steps(points, stepped, stepped_count, step_ns, event.ns, summary->events && event.image != last_image,
-                    &now);
+        if (stepped_count)
+            begin_steps(points, stepped, stepped_count, step_ns, event.ns, summary->events && event.image != last_image,
+                        &now);
         last_image = event.image;
         for (; next_point < point_count && points[order[next_point]].ns < event.ns; next_point++)
             if (!points[order[next_point]].placed) {
@@ -251,7 +254,8 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
         keep_station(summary, &event);
         now = (struct live_now){event.live_bytes, event.live_blocks,
                                 event.image + 1 == summary->info.images ? summary->last_image_events : 0, event.ns};
-        keep_steps_best(points, stepped, stepped_count, event.ns, &now);
+        if (stepped_count)
+            keep_steps_best(points, stepped, stepped_count, event.ns, &now);
         /*
          * A point placed by its mark takes the live heap at the mark itself, whatever the clock says; one placed
          * by time that is not yet answered when its until_mark comes takes the heap there (a mark changes none).

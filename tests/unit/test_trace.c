@@ -352,6 +352,42 @@ static void a_coarse_step_has_its_edges_and_a_mark_bounds_it(void)
     unlink(path);
 }
 
+/*
+ * An exec inside a point's step: the heap of the image before (5000 bytes) is not the one live at the point, which
+ * takes the new image's largest (100 bytes, after its first event); an exec after the point leaves the heap of the
+ * image before it as the point's.
+ */
+static void an_exec_in_a_coarse_step_starts_it_over(void)
+{
+    struct timespec resolution;
+    CHECK(clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) == 0);
+    uint64_t step = (uint64_t)resolution.tv_sec * 1000000000u + (uint64_t)resolution.tv_nsec, tick = 5 * step;
+    for (int after = 0; after <= 1; after++) {
+        struct bytes trace;
+        struct trace_summary summary;
+        char error[256];
+        uint64_t old_at = after ? tick - step : tick;
+        const struct test_event old[] = {{old_at, TRACE_MALLOC, 5000, 0x1000}};
+        const struct test_event new[] = {{tick, TRACE_MALLOC, 100, 0x2000}};
+        start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC_COARSE);
+        put_chunk(&trace, 0, 0, 0, old, 1);
+        end_trace(&trace);
+        put_exec(&trace, tick);
+        put_chunk(&trace, 0, 0, 0, new, 1);
+        end_trace(&trace);
+        struct trace_point point = {.ns = after ? tick - step / 2 : tick + step / 2, .within_clock_step = true};
+        CHECK(trace_analyze(saved(&trace), &point, 1, &summary, error, sizeof error) == 0);
+        if (after)
+            CHECK(point.live_bytes == 5000 && point.at_event == 0);
+        else
+            CHECK(point.live_bytes == 100 && point.at_event == 1);
+        if (check_failures_in_test)
+            printf("  exec %s the point: %llu bytes after event %llu (%s)\n", after ? "after" : "before",
+                   (unsigned long long)point.live_bytes, (unsigned long long)point.at_event, error);
+        unlink(path);
+    }
+}
+
 /* The CPU notes and release calls of version 2 read back; a trace of version 1, without them, still reads. */
 static void cpu_notes_read_back_and_version_1_still_reads(void)
 {
@@ -718,6 +754,7 @@ int main(void)
     RUN_TEST(a_point_by_time_is_held_at_its_until_mark);
     RUN_TEST(a_point_within_a_coarse_step_takes_its_largest_heap);
     RUN_TEST(a_coarse_step_has_its_edges_and_a_mark_bounds_it);
+    RUN_TEST(an_exec_in_a_coarse_step_starts_it_over);
     RUN_TEST(cpu_notes_read_back_and_version_1_still_reads);
     RUN_TEST(thread_end_reads_back_from_version_6);
     RUN_TEST(varints_of_every_length_read_back_and_overlong_ones_are_corrupt);

@@ -56,6 +56,17 @@ static inline void start_trace_on_clock(struct bytes *out, unsigned version, uin
     put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
 }
 
+/* The image block of a program the last one exec'd, started at start_ns (its events follow in chunks of its own). */
+static inline void put_exec(struct bytes *out, uint64_t start_ns)
+{
+    unsigned char image[TRACE_IMAGE_FIXED + 8] = {0};
+    trace_put_u32(image, 4096);
+    trace_put_u32(image + 4, 42);
+    trace_put_u64(image + 16, start_ns);
+    memcpy(image + TRACE_IMAGE_FIXED, "/bin/y", 7);
+    put_block(out, TRACE_BLOCK_IMAGE, image, TRACE_IMAGE_FIXED + 7);
+}
+
 static inline void start_trace(struct bytes *out, unsigned version)
 {
     start_trace_on_clock(out, version, 0);

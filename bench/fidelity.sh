@@ -1,6 +1,6 @@
 #!/bin/bash
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
-# profile; RSS growth at the peak, and heap growth at Exit and at each of the program's marks, compared.
+# profile; heap growth (anonymous RSS) at the peak, at Exit and at each of the program's marks, compared.
 # Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
 # real; REPS: runs and replays of each profile, 5 unless told, compared by their medians)
 set -eu
@@ -42,12 +42,15 @@ def rows(path):  # profile -> rep -> phase -> row
     for row in csv.DictReader(open(path, newline="")):
         out.setdefault(row["alloc"], {}).setdefault(row["rep"], {})[row["phase"]] = row
     return out
-def growths(reps, peak_phase):  # per rep: (RSS growth at the peak, heap growth at Exit), kB
+def growths(reps, peak_phase):  # per rep: (heap growth at the peak, heap growth at Exit), kB
     out = []
     for phases in reps.values():
         if "Start" in phases and "Exit" in phases and peak_phase in phases:
-            out.append((int(phases[peak_phase]["peak_rss_kb"]) - int(phases["Start"]["rss_kb"]),
-                        int(phases["Exit"]["anon_kb"]) - int(phases["Start"]["anon_kb"])))
+            start, end = phases["Start"], phases["Exit"]
+            # The kernel keeps no high-water mark of anonymous RSS: the peak of all of RSS, less the file-backed and
+            # shared part at Exit (the program's code and files, paged in as it runs and kept), less Start's heap.
+            out.append((int(phases[peak_phase]["peak_rss_kb"]) - (int(end["rss_kb"]) - int(end["anon_kb"]))
+                        - int(start["anon_kb"]), int(end["anon_kb"]) - int(start["anon_kb"])))
     return out
 SAMPLED = ("Start", "Exit", "Replay end", "Recorded peak")
 def marks(reps):  # the program's own marks: mark -> heap growth (anonymous RSS above Start) per rep, kB

@@ -348,6 +348,13 @@ expect replay_of_a_cut_trace_replays_what_is_there "exit $code, $events events, 
 "$FB" --quiet --replay="$tmp/missing.trace" >/dev/null 2>"$tmp/missing.err"
 expect replay_of_a_missing_file_is_refused "$(cat "$tmp/missing.err")" \
     "$(cat "$tmp/missing.err")" = "fragbench: --replay: cannot read $tmp/missing.trace: No such file or directory"
+# The name without .zst, where --record=NAME.zst wrote the trace: the refusal says where it is.
+: >"$tmp/packed.trace.zst"
+"$FB" --quiet --replay="$tmp/packed.trace" >/dev/null 2>"$tmp/packed.err"
+code=$?
+expect replay_of_a_name_without_its_zst_says_where_the_trace_is "exit $code: $(cat "$tmp/packed.err")" \
+    "$code:$(cat "$tmp/packed.err")" = \
+    "2:fragbench: --replay: cannot read $tmp/packed.trace: No such file or directory ($tmp/packed.trace.zst is there: give that name)"
 "$FB" --quiet --replay="$tmp/live.trace" frag >/dev/null 2>"$tmp/both.err"
 expect replay_with_case_names_is_refused "$(cat "$tmp/both.err")" -n "$(grep 'give no case name with it' "$tmp/both.err")"
 "$FB" --quiet --replay="$tmp/live.trace" -- true >/dev/null 2>"$tmp/command.err"

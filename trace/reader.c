@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -261,7 +262,14 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a pipe without a writer: said below, not waited on */
     struct stat status = {.st_size = 0};
     if (fd < 0) {
-        snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+        int failure = errno;
+        char compressed[PATH_MAX];
+        struct stat beside;
+        /* --record=NAME.zst writes NAME.zst: a user who gives NAME after it is told where the trace is. */
+        bool zst_beside = failure == ENOENT && snprintf(compressed, sizeof compressed, "%s.zst", path) < (int)sizeof compressed &&
+                          stat(compressed, &beside) == 0;
+        snprintf(error, error_size, "cannot read %s: %s%s%s%s", path, strerror(failure), zst_beside ? " (" : "",
+                 zst_beside ? compressed : "", zst_beside ? " is there: give that name)" : "");
         return NULL;
     }
     if (fstat(fd, &status) == 0 && !S_ISREG(status.st_mode)) {

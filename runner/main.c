@@ -197,7 +197,8 @@ static const char *case_name_at(const void *unused, size_t i)
     return case_registry[i].name;
 }
 
-static int resolve_cases(const struct options *options, const struct case_entry ***out, size_t *count)
+static int resolve_cases(const struct options *options, const struct profile_list *profiles,
+                         const struct case_entry ***out, size_t *count)
 {
     size_t n = options->case_count ? options->case_count : case_registry_count;
     const struct case_entry **cases = calloc(n, sizeof *cases);
@@ -221,9 +222,13 @@ static int resolve_cases(const struct options *options, const struct case_entry 
                 fprintf(stderr, "%s %s", k ? "," : "", case_registry[k].name);
             fputc('\n', stderr);
             char program[PATH_MAX];
-            if (!near && find_program(options->case_names[i], program, sizeof program) == 0)
+            const char *name = options->case_names[i];
+            if (!near && (profiles_find(profiles, name) || strcmp(name, "all") == 0))
+                fprintf(stderr, "fragbench: %s is an allocator profile: to run the cases under it, ./run --alloc=%s "
+                                "[CASE...]\n", name, name);
+            else if (!near && find_program(name, program, sizeof program) == 0)
                 fprintf(stderr, "fragbench: %s is a program: to measure it, put it after --: ./run [OPTIONS] -- %s "
-                                "[ARGUMENTS]\n", options->case_names[i], options->case_names[i]);
+                                "[ARGUMENTS]\n", name, name);
             free(cases);
             return -1;
         }
@@ -462,7 +467,7 @@ int main(int argc, char **argv)
             profiles_free(&profiles);
             return EXIT_BAD_INPUT;
         }
-    } else if (resolve_cases(&options, &cases, &case_count) != 0) {
+    } else if (resolve_cases(&options, &profiles, &cases, &case_count) != 0) {
         profiles_free(&profiles);
         return EXIT_BAD_INPUT;
     }

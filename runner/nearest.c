@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 size_t edit_distance(const char *a, const char *b)
 {
@@ -44,6 +45,9 @@ const char *nearest_name(const char *wrong, size_t count, const char *(*name_at)
     size_t best_distance = (size_t)-1, allowed = (strlen(wrong) + 1) / 3; /* an edit per three letters: "alocc" (2) is "alloc" */
     if (allowed < 1)
         allowed = 1;
+    for (size_t i = 0; i < count; i++)
+        if (strcasecmp(wrong, name_at(names, i)) == 0)
+            return name_at(names, i); /* "ALL" is all, however long: a name in other capitals is that name */
     for (size_t i = 0; i < count; i++) {
         size_t d = edit_distance(wrong, name_at(names, i));
         if (d < best_distance) {

@@ -30,6 +30,12 @@ static const char *profile_name_at(const void *profiles, size_t i)
     return ((const struct profile_list *)profiles)->items[i].name;
 }
 
+/* The names --alloc takes, for "did you mean": the profiles, then all. */
+static const char *profile_or_all_at(const void *profiles, size_t i)
+{
+    return i < ((const struct profile_list *)profiles)->count ? profile_name_at(profiles, i) : "all";
+}
+
 static void list_names(const struct profile_list *profiles, char *out, size_t size)
 {
     size_t used = 0;
@@ -74,7 +80,7 @@ int selection_resolve(const char *alloc, const struct profile_list *profiles, st
             add(out, adhoc, true);
         } else {
             char names[2048], hint[160] = "";
-            const char *near = nearest_name(name, profiles->count, profile_name_at, profiles);
+            const char *near = nearest_name(name, profiles->count + 1, profile_or_all_at, profiles);
             list_names(profiles, names, sizeof names);
             if (near)
                 snprintf(hint, sizeof hint, " (did you mean %s?)", near);

@@ -411,6 +411,15 @@ expect unknown_case_suggests_the_nearest "exit $code: $(cat "$tmp/typo-case.err"
 code=$?
 got="$code:$(grep -c '^fragbench: python3 is a program: to measure it, put it after --: ./run \[OPTIONS\] -- python3 \[ARGUMENTS\]$' "$tmp/no-dashes.err"):$(grep -c 'is a program' "$tmp/typo-case.err")"
 expect a_program_given_without_dashes_is_told_to_put_it_after_them "$got; $(cat "$tmp/no-dashes.err")" "$got" = 2:1:0
+# A profile given as a case (./run jemalloc) is told it goes to --alloc; a name in other capitals gets its name.
+"$FB" jemalloc >/dev/null 2>"$tmp/profile-as-case.err"
+code=$?
+got="$code:$(grep -c '^fragbench: jemalloc is an allocator profile: to run the cases under it, ./run --alloc=jemalloc \[CASE...\]$' "$tmp/profile-as-case.err")"
+expect a_profile_given_as_a_case_is_told_it_goes_to_alloc "$got; $(cat "$tmp/profile-as-case.err")" "$got" = 2:1
+"$FB" --alloc=ALL frag >/dev/null 2>"$tmp/capitals.err"
+code=$?
+expect a_name_in_capitals_gets_its_own_name "exit $code: $(cat "$tmp/capitals.err")" \
+    "$code:$(grep -c "unknown allocator profile 'ALL' (did you mean all?); profiles: glibc," "$tmp/capitals.err")" = 2:1
 
 # ---- Faults: a crash at a phase, a run past --timeout, a run past --mem-limit; rows kept, status says which.
 fake_run segv "$glibc_hello$fake_phase" FAKE_THEN='kill -SEGV $$'

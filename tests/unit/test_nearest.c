@@ -31,6 +31,8 @@ static void typos_find_their_name_and_nonsense_finds_none(void)
     CHECK((got = nearest("fragg")) && strcmp(got, "frag") == 0);
     CHECK((got = nearest("glbic")) && strcmp(got, "glibc") == 0);
     CHECK((got = nearest("glbcc")) && strcmp(got, "glibc") == 0); /* two edits in five letters (--alocc) */
+    CHECK((got = nearest("LISTS")) && strcmp(got, "lists") == 0); /* other capitals: 5 edits, still the name */
+    CHECK((got = nearest("Jemalloc-Decay0")) && strcmp(got, "jemalloc-decay0") == 0);
     CHECK(nearest("xyz") == NULL);
     CHECK(nearest("completely-different") == NULL);
 }

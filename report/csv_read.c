@@ -156,10 +156,19 @@ int csv_load(const char *path, struct csv_table *out, char *error, size_t error_
     FILE *buffer = open_memstream(&text, &size);
     char chunk[65536];
     size_t n;
+    if (!buffer)
+        abort(); /* out of memory before the first byte */
     while ((n = fread(chunk, 1, sizeof chunk, file)) > 0)
         fwrite(chunk, 1, n, buffer);
-    fclose(buffer);
+    int read_failure = ferror(file) ? errno : 0;
+    if ((ferror(buffer) | fclose(buffer)) != 0)
+        abort(); /* open_memstream fails only for want of memory */
     fclose(file);
+    if (read_failure) {
+        snprintf(error, error_size, "%s: %s", path, strerror(read_failure));
+        free(text);
+        return -1;
+    }
     result = csv_parse(text, size, out, why, sizeof why);
     if (result != 0)
         snprintf(error, error_size, "%s: %s", path, why);

@@ -52,6 +52,16 @@ FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error
     return file;
 }
 
+int gp_close(FILE *file, const char *dir, const char *name, const char *suffix, char *error, size_t error_size)
+{
+    errno = 0;
+    bool failed = ferror(file) != 0;
+    failed |= fclose(file) != 0;
+    if (failed)
+        snprintf(error, error_size, "%s/%s%s: %s", dir, name, suffix, errno ? strerror(errno) : "a write to it failed");
+    return failed ? -1 : 0;
+}
+
 int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
                       char *error, size_t error_size)
 {
@@ -67,7 +77,7 @@ int gp_write_settings(const char *dir, const char *name, const char *title, size
     fputs("\nfootnote = ", gp);
     gp_string(gp, note);
     fputc('\n', gp);
-    return fclose(gp) == 0 ? 0 : -1;
+    return gp_close(gp, dir, name, ".gp", error, error_size);
 }
 
 /*
@@ -102,7 +112,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
         }
         fputc('\n', dat);
     }
-    if (fclose(dat) != 0)
+    if (gp_close(dat, dir, c->case_name, ".dat", error, error_size) != 0)
         return -1;
     if (case_find(c->case_name)) /* the scale applies to fragbench's own cases, not to programs or replays */
         snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps, scale %s)", c->case_name,
@@ -133,7 +143,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
         else
             fputs("\t?\t?\t?\t?\n", dat);
     }
-    if (fclose(dat) != 0)
+    if (gp_close(dat, dir, name, ".dat", error, error_size) != 0)
         return -1;
     snprintf(title, sizeof title, "%s: what became of the memory held before \"After del\" (anonymous, scale %s)",
              c->case_name, report->dataset->scale);

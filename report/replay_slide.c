@@ -336,7 +336,7 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
         }
         fputc('\n', dat);
     }
-    if (fclose(dat) != 0)
+    if (gp_close(dat, dir, name, ".dat", error, error_size) != 0)
         return -1;
     snprintf(title, sizeof title, "%s: the recorded trace replayed under each profile, RSS over the %s (median over "
              "the reps)", c->case_name, by_events ? "trace's events" : "recorded time");
@@ -354,5 +354,5 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
             by_events ? "share of the trace's events made (%): the recording's and every replay's rows at the same events"
                       : "time in the recorded run (s)",
             by_events, has_live, has_recorded_rss);
-    return fclose(gp) == 0 ? 0 : -1;
+    return gp_close(gp, dir, name, ".gp", error, error_size);
 }

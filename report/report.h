@@ -30,6 +30,9 @@ int gp_write_settings(const char *dir, const char *name, const char *title, size
 /* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
 FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
 
+/* Closes what gp_open opened; -1 with "path: reason" in error where a write to it or the close failed (a full disk). */
+int gp_close(FILE *file, const char *dir, const char *name, const char *suffix, char *error, size_t error_size);
+
 /* Where a pair's wall time comes from: hyperfine's timing.csv (make bench), else its run alone (walltime.csv). */
 enum wall_source { WALL_NONE, WALL_HYPERFINE, WALL_ALONE };
 

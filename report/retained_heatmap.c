@@ -83,7 +83,7 @@ static int write_data(const struct stats *stats, const char **profiles, size_t c
             fputc('\n', dat);
         }
     }
-    return fclose(dat) == 0 ? 0 : -1;
+    return gp_close(dat, dir, "retained", ".dat", error, error_size);
 }
 
 /* "set xtics|ytics (...)": the names at 0, 1, 2... */
@@ -134,5 +134,5 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
     fputc('\n', gp);
     write_tics(gp, "xtics", profiles, count);
     write_tics(gp, "ytics", cases, rows);
-    return fclose(gp) == 0 ? 0 : -1;
+    return gp_close(gp, dir, "retained", ".gp", error, error_size);
 }

@@ -156,7 +156,7 @@ static int write_case(const struct report *report, const struct timeline_csv *t,
         if (write_marks(dat, index, report->dataset, t, case_name, tc.profiles[panel->start], &tc.axes))
             panel->marks = index++;
     }
-    if (fclose(dat) != 0)
+    if (gp_close(dat, dir, name, ".dat", error, size) != 0)
         result = -1;
     else
         result = timeline_settings_write(&tc, case_name, dir, name, note, error, size);

@@ -32,5 +32,5 @@ int timeline_settings_write(const struct timeline_case *tc, const char *case_nam
         fprintf(gp, "\nfirst_%zu = %d\nseries_%zu = %zu\nlive_%zu = %d\nmarks_%zu = %d\n", p + 1, panel->first, p + 1,
                 panel->count, p + 1, panel->live, p + 1, panel->marks);
     }
-    return fclose(gp) == 0 ? 0 : -1;
+    return gp_close(gp, dir, name, ".gp", error, error_size);
 }

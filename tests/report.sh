@@ -155,6 +155,16 @@ for output in slides.md summary.csv plots/frag.svg plots/frag.png plots/lists.sv
 done
 expect make_slides_twice_gives_byte_identical_files "changed:$changed" -z "$changed"
 
+# ---- A plot's data that cannot be written (the disk full: a symbolic link to /dev/full) gets its path and the
+# reason, exit 1, not an unset message.
+mkdir -p "$tmp/full/plot-data"
+cp tests/fixtures/real/compare.csv tests/fixtures/real/machine.txt "$tmp/full/"
+ln -s /dev/full "$tmp/full/plot-data/frag.dat"
+build/fb-report --results="$tmp/full" --plot-data="$tmp/full/plot-data" >/dev/null 2>"$tmp/full.err"
+code=$?
+expect a_plot_file_that_cannot_be_written_is_named_with_its_reason "exit $code: $(cat "$tmp/full.err")" \
+    "$code:$(cat "$tmp/full.err")" = "1:fb-report: $tmp/full/plot-data/frag.dat: No space left on device"
+
 # ---- A replay of a trace cut before the recorded peak (no "Recorded peak" row among its rows): the recorded run's
 # peak, #4 and #3 are n/a in the slides (they were the largest of the rows it reached, its Start: #4 below 1).
 mkdir -p "$tmp/cut-peak"

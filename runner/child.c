@@ -177,9 +177,14 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != runner)
             _exit(127);
         if (spec->quiet) {
-            int null = open("/dev/null", O_WRONLY);
+            int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* its duplicate on 2 is not close-on-exec */
             if (null >= 0)
                 dup2(null, STDERR_FILENO);
+        }
+        if (spec->inherited_fd > STDERR_FILENO && fcntl(spec->inherited_fd, F_SETFD, 0) != 0) {
+            dprintf(STDERR_FILENO, "fragbench: cannot keep descriptor %d open for %s: %s\n", spec->inherited_fd,
+                    argv[0], strerror(errno));
+            _exit(127);
         }
         for (char **entry = env; *entry; entry++)
             if (strncmp(*entry, PID_VARIABLE, strlen(PID_VARIABLE)) == 0)

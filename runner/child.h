@@ -32,6 +32,7 @@ struct child_spec {
     const char *trace_path;        /* with the recorder: the trace file (absolute), and its size cap */
     unsigned long long trace_cap_bytes;
     bool trace_precise_clock;
+    int inherited_fd;              /* a close-on-exec descriptor this child alone keeps open across exec; 0: none */
 };
 
 /* A started child: its pid, the pipe its records come through, and a pidfd to see it exit. */

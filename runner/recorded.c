@@ -199,7 +199,7 @@ int recorded_compress(const char *raw, const char *compressed)
     int status = 0;
     pid_t child = fork();
     if (child == 0) {
-        int null = open("/dev/null", O_WRONLY);
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* its duplicate on 2 is not close-on-exec */
         if (null >= 0)
             dup2(null, STDERR_FILENO);
         execlp("zstd", "zstd", "-q", "-f", "--rm", "-o", compressed, "--", raw, (char *)NULL);

@@ -41,17 +41,18 @@ static int check_whole(const char *path, const struct trace_info *info, bool par
 }
 
 /*
- * A descriptor above 2, not close-on-exec, open read-only on the file open on fd (the reader's decompressed copy,
- * which it opened to write and read): a replay under test could not write into what every later replay reads.
+ * A descriptor above 2, close-on-exec, open read-only on the file open on fd (the reader's decompressed copy, which
+ * it opened to write and read): a replay under test could not write into what every later replay reads. Only the
+ * replays of this trace keep it across exec (child_spec.inherited_fd); every other child of the runner closes it.
  * -1 with errno set.
  */
 static int read_only_copy(int fd)
 {
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-    int copy = open(self, O_RDONLY);
+    int copy = open(self, O_RDONLY | O_CLOEXEC);
     if (copy >= 0 && copy <= STDERR_FILENO) { /* never 0 to 2: the runner keeps those open, but be sure */
-        int moved = fcntl(copy, F_DUPFD, STDERR_FILENO + 1);
+        int moved = fcntl(copy, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
         close(copy);
         copy = moved;
     }

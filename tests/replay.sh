@@ -393,6 +393,33 @@ expect replay_of_one_trace_given_twice_says_so "exit $code: $(cat "$tmp/twice.er
 code=$?
 expect replay_of_no_trace_is_refused "exit $code: $(cat "$tmp/none.err")" "$code:$(cat "$tmp/none.err")" = "2:fragbench: --replay: an empty name in ',' (one comma between traces)"
 
+# Two compressed traces: each replay keeps its own trace's decompressed copy open across exec, and no other's (a
+# fake fb-replay beside a copy of the runner notes what else it was given open: the copies are deleted files).
+mkdir -p "$tmp/fd-fake"
+cp "$FB" build/fb-identify "$tmp/fd-fake/"
+cat >"$tmp/fd-fake/fb-replay" <<'SCRIPT'
+#!/bin/bash
+# A fake replay: notes its own copy's descriptor (--decompressed-fd) and any other deleted file it holds open.
+own=""
+for arg; do case $arg in --decompressed-fd=*) own=${arg#*=} ;; esac; done
+for fd in /proc/$$/fd/*; do
+    target=$(readlink "$fd")
+    [ "${fd##*/}" != "$own" ] && [[ $target == *" (deleted)" ]] && [[ $FAKE_INHERITED != *"|$target|"* ]] &&
+        echo "other $target"
+done >>"$FAKE_NOTES"
+[ -n "$own" ] && [[ $(readlink "/proc/$$/fd/$own") == *" (deleted)" ]] && echo own >>"$FAKE_NOTES"
+exit 0
+SCRIPT
+chmod +x "$tmp/fd-fake/fb-replay"
+cp results/jq.trace.zst "$tmp/first.trace.zst"
+cp results/jq.trace.zst "$tmp/second.trace.zst"
+# (Deleted files this shell was given open, by whatever started the tests, are the runner's too: not counted.)
+inherited="|$(for fd in /proc/$BASHPID/fd/*; do readlink "$fd"; done 2>/dev/null | tr '\n' '|')"
+FAKE_INHERITED="$inherited" FAKE_NOTES="$tmp/fd-notes" "$tmp/fd-fake/fragbench" --profiles=profiles.txt --alloc=glibc \
+    --replay="$tmp/first.trace.zst,$tmp/second.trace.zst" >/dev/null 2>&1
+expect replays_keep_their_own_trace_copy_open_and_no_other "$(cat "$tmp/fd-notes" 2>&1)" \
+    "$(sort "$tmp/fd-notes" 2>&1 | uniq -c | tr -s ' ')" = " 2 own"
+
 # ---- Time: a program that keeps allocating for 0.4 s (a list's reallocs, sparser as it grows, and a str a turn
 # where pymalloc does not take it; Debian's python3 itself: a launcher's image, such as pyenv's, is not replayed,
 # and its time would be missing). --replay-time=real never runs ahead of the recorded clock: no 5% row comes

@@ -174,8 +174,10 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         abort();
     progress_init(&progress, (unsigned)schedule.planned, stderr, matrix->quiet);
     if (!matrix->quiet && schedule.slots > 1) {
-        fprintf(stderr, "fragbench: plan: %zu case(s) x %zu profile(s) x %u rep(s)", matrix->case_count,
-                matrix->selection->count, matrix->reps);
+        const char *kind = matrix->command ? "command" : matrix->cases[0]->kind == REPLAY ? "trace" : "case";
+        fprintf(stderr, "fragbench: plan: %zu %s%s x %zu profile%s x %u rep%s", matrix->case_count, kind,
+                matrix->case_count > 1 ? "s" : "", matrix->selection->count, matrix->selection->count > 1 ? "s" : "",
+                matrix->reps, matrix->reps > 1 ? "s" : "");
         if (schedule.max_reps > matrix->reps)
             fprintf(stderr, " (up to %u where they differ by more than %.0f%%)", schedule.max_reps, matrix->spread_pct);
         fprintf(stderr, " = %zu runs; %u working at a time%s\n", schedule.planned, matrix->jobs,

@@ -664,6 +664,10 @@ void run_finish(struct run *run)
     if (run->stopped_at_duration && !run->killed_for &&
         (!strcmp(run->status, "signal:SIGTERM") || !strcmp(run->status, "signal:SIGKILL")))
         snprintf(run->status, sizeof run->status, "ok");
+    if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
+        snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
+    if (!run->have_hello && strcmp(run->status, "ok") == 0)
+        snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;
@@ -728,10 +732,6 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         code = EXIT_BAD_INPUT;
     } else {
         char allocator[128];
-        if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
-            snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
-        if (!run->have_hello && strcmp(run->status, "ok") == 0)
-            snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
         const char *kind = run->matrix->command ? "program" : run->replay ? "replay" : "case";
         if (!run->have_hello && strcmp(run->status, "not-started") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended (%s) without naming its allocator\n", run->what, kind,

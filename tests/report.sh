@@ -312,7 +312,7 @@ expect small_make_compare_prints_progress "$(head -n 5 "$tmp/c.out")" \
     "$(grep -c '^fragbench: \[[12]/2\] frag · ' "$tmp/c.out"):$(grep -c '^fragbench: wall times: one run of each pair alone' "$tmp/c.out")" = 4:1
 # Its first estimate, with no earlier results of its own, is from the reference's (results/), which it leaves alone.
 expect small_make_compare_prints_its_plan_and_estimates_from_the_reference "$(head -n 5 "$tmp/c.out")" \
-    "$(grep -c '^fragbench: plan: 1 case(s) x 2 profile(s) x 1 rep(s) = 2 runs' "$tmp/c.out"):$(grep -c \
+    "$(grep -c '^fragbench: plan: 1 case x 2 profiles x 1 rep = 2 runs' "$tmp/c.out"):$(grep -c \
         "^fragbench: estimate: about [0-9]* [smin]* for 2 pairs, [0-9]* at a time (from the reference's results: frag takes" "$tmp/c.out")" = 2:1
 # Again, over those results: now they give an estimate.
 cp "$tmp/c/compare.csv" "$tmp/c1.csv"

@@ -140,8 +140,8 @@ static int parse_unsigned(const char *text, unsigned long max, unsigned *out)
     return 0;
 }
 
-/* "512M", "2G", "1500K", "0": a size in kB. A bare number other than 0 is refused: --mem-limit=10 read as
-   bytes killed every run at once, and as MB it would be a guess. */
+/* "512M", "2G", "1500K", "0": a size in kB, at most 1 PiB (2^40 kB: its bytes fit 64 bits). A bare number other
+   than 0 is refused: --mem-limit=10 read as bytes killed every run at once, and as MB it would be a guess. */
 static int parse_size_kb(const char *text, long long *out)
 {
     char *end;
@@ -163,6 +163,8 @@ static int parse_size_kb(const char *text, long long *out)
     default: return -1;
     }
     if (*end && end[1] != '\0' && !(end[1] == 'B' && end[2] == '\0') && !(end[1] == 'i' && end[2] == 'B' && !end[3]))
+        return -1;
+    if (value > (1ull << 40)) /* 2^40 G, say, as --record-cap's bytes, would wrap to 0: no cap */
         return -1;
     *out = (long long)value;
     return 0;
@@ -444,7 +446,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case OPT_MEM_LIMIT:
             if (parse_size_kb(optarg, &out->mem_limit_kb)) {
-                snprintf(error, error_size, "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none)",
+                snprintf(error, error_size, "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none), at most 1 PiB",
                          optarg);
                 return -1;
             }
@@ -459,7 +461,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_RECORD_CAP:
             for_record = "--record-cap";
             if (parse_size_kb(optarg, &out->record_cap_kb) || out->record_cap_kb < 1024) {
-                snprintf(error, error_size, "--record-cap: '%s' is not a size with its unit like 64M or 2G (at least 1M)",
+                snprintf(error, error_size, "--record-cap: '%s' is not a size with its unit like 64M or 2G (at least 1M, at most 1 PiB)",
                          optarg);
                 return -1;
             }

@@ -302,6 +302,13 @@ static void scale_is_decimal_sizes_have_units_and_words_before_the_command_are_r
     char *bare[] = {"run", "--mem-limit=10", NULL}, *none[] = {"run", "--mem-limit=0", NULL};
     CHECK(parse(&o, error, bare) == -1 && strstr(error, "'10' is not a size with its unit"));
     CHECK(parse(&o, error, none) == 0 && o.mem_limit_kb == 0);
+    /* Past 1 PiB a cap's bytes would wrap 64 bits (2^40 G: 0, no cap at all): refused; 1 PiB itself is taken. */
+    char *huge_cap[] = {"run", "--record=x", "--record-cap=1099511627776G", NULL};
+    char *past_cap[] = {"run", "--record=x", "--record-cap=1048577G", NULL};
+    char *most_cap[] = {"run", "--record=x", "--record-cap=1048576G", NULL};
+    CHECK(parse(&o, error, huge_cap) == -1 && strstr(error, "at most 1 PiB"));
+    CHECK(parse(&o, error, past_cap) == -1 && strstr(error, "at most 1 PiB"));
+    CHECK(parse(&o, error, most_cap) == 0 && o.record_cap_kb == 1LL << 40);
     char *no_csv[] = {"run", "--csv=", NULL}, *no_timeline[] = {"run", "--timeline=", NULL};
     CHECK(parse(&o, error, no_csv) == -1 && strcmp(error, "--csv: needs a file name (or - for stdout)") == 0);
     CHECK(parse(&o, error, no_timeline) == -1 && strcmp(error, "--timeline: needs a file name") == 0);

@@ -177,7 +177,7 @@ int profiles_parse(const char *text, const char *source, struct profile_list *ou
 
 int profiles_load(const char *path, struct profile_list *out, char *error, size_t error_size)
 {
-    FILE *file = fopen(path, "r");
+    FILE *file = fopen(path, "re");
     char *text = NULL;
     size_t size = 0, len = 0;
     int result;
@@ -198,7 +198,13 @@ int profiles_load(const char *path, struct profile_list *out, char *error, size_
         if (n == 0)
             break;
     }
+    int read_failure = ferror(file) ? errno : 0;
     fclose(file);
+    if (read_failure) { /* a directory, an I/O error: not the profiles read so far */
+        snprintf(error, error_size, "%s: cannot read the profiles file: %s", path, strerror(read_failure));
+        free(text);
+        return -1;
+    }
     text[len] = '\0';
     if (memchr(text, '\0', len)) {
         snprintf(error, error_size, "%s: the profiles file contains a NUL byte", path);

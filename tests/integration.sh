@@ -171,6 +171,11 @@ printf 'glibc | | | | ok\nbroken | x.so\n' >"$tmp/broken.txt"
 code=$?
 expect malformed_profiles_file_names_file_and_line "exit $code: $(cat "$tmp/broken.err")" \
     "$code:$(grep -c -F "$tmp/broken.txt:2: expected 5 fields" "$tmp/broken.err")" = 2:1
+mkdir -p "$tmp/profiles-dir"
+"$FB" --profiles="$tmp/profiles-dir" frag >/dev/null 2>"$tmp/profiles-dir.err"
+code=$?
+expect a_profiles_file_that_cannot_be_read_says_why "exit $code: $(cat "$tmp/profiles-dir.err")" \
+    "$code:$(cat "$tmp/profiles-dir.err")" = "2:fragbench: $tmp/profiles-dir: cannot read the profiles file: Is a directory"
 
 "$FB" --list >"$tmp/list.out" 2>&1
 got=$(grep -cE '^  (glibc|jemalloc|tcmalloc|mimalloc)[a-z0-9-]* +installed ' "$tmp/list.out")

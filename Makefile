@@ -3,7 +3,8 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror
-# Cases must keep every allocation: the compiler may not treat malloc and free as builtins.
+# Cases, and every program whose allocations are measured or recorded, must keep every allocation: the compiler may
+# not treat malloc and free as builtins.
 CASE_FLAGS := -fno-builtin-malloc -fno-builtin-free -fno-builtin-realloc -fno-builtin-calloc
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -285,7 +286,7 @@ $(BUILD)/bench/replay_floor: bench/replay_floor.c replay/calls.c replay/private_
 
 # A threaded service in small, for the replay's threaded fidelity (docs/replay.md, Not done yet; docs/reproducing.md).
 $(BUILD)/bench/shared_ring: bench/shared_ring.c | $(BUILD)/bench
-	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -o $@ $<
 
 # The probe's objects, built as for the cases, for the check of what they import.
 $(BUILD)/tests/%.o: cases/lib/%.c $(CASE_LIB_HDR) | $(BUILD)/tests
@@ -306,16 +307,16 @@ $(BUILD)/tests/record_threads: tests/record_threads.c cases/lib/fragbench.h case
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $<
 
 $(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -Icases/lib -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $<
 
 $(BUILD)/tests/frees_then_idles: tests/frees_then_idles.c | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -o $@ $<
 
 $(BUILD)/tests/woken_early: tests/woken_early.c | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -o $@ $<
 
 $(BUILD)/tests/main_thread_exits: tests/main_thread_exits.c | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) -pthread -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -o $@ $<
 
 $(BUILD)/tests/static_hello: tests/static_hello.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -static -o $@ $<

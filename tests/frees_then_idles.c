@@ -1,5 +1,6 @@
+/* A test program whose data is freed well before it ends, for the recorded peak and the replay's time. */
 /*
- * A program that works 1.5 s without allocating, builds 64 MB of 4 kB blocks and writes them, frees all but a small
+ * It works 1.5 s without allocating, builds 64 MB of 4 kB blocks and writes them, frees all but a small
  * block above them (which keeps glibc from trimming its heap) 0.1 s later, idles 0.7 s, then makes one last call
  * (as a teardown would) and exits: it freed its data well before it ended, not as it ended.
  */

@@ -185,9 +185,13 @@ expect compact_cure_gives_back_80pct_under_glibc "After alloc ${alloc:-?}, After
 # (At scale 4 the child builds 2 GB for over a second: a child that outlived its parent would still be there.)
 "$FB" --python="$PY" --scale=4 --idle-ms=0 --csv=/dev/null frag_subprocess.py >/dev/null 2>&1 &
 runner=$!
-sleep 0.5
+# Stopped once the child is there (the case and its fork, two processes running the script by its path, which the
+# runner's own command line does not hold), else it tests nothing.
+two_processes() { [ "$(pgrep -f '/frag_subprocess\.py' | wc -l)" -ge 2 ]; }
+wait_until 30 two_processes && seen=child || seen="no child seen"
 kill -TERM "$runner"
 wait "$runner"
 sleep 0.2
 left=$(pgrep -f 'frag_subprocess.py' | wc -l)
-expect subprocess_cure_leaves_no_child_when_stopped "$left process(es) left: $(pgrep -af frag_subprocess.py)" "$left" -eq 0
+expect subprocess_cure_leaves_no_child_when_stopped "$seen; $left process(es) left: $(pgrep -af frag_subprocess.py)" \
+    "$seen:$left" = child:0

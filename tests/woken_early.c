@@ -1,5 +1,6 @@
+/* A test program that idles in a long sleep with a pinned heap, for the stop at --duration and what it records. */
 /*
- * A program that builds 32 MB of 4 kB blocks, frees three of every four (the heap stays: the fourth pins each run
+ * It builds 32 MB of 4 kB blocks, frees three of every four (the heap stays: the fourth pins each run
  * of three freed blocks), then sleeps 100 s and exits when the sleep ends, early or not: a signal that ends the sleep (the
  * runner's stop at --duration, which the recorder takes) ends the program too. It prints the seconds left. With
  * "in-a-thread" the blocks are built and freed in a thread that then idles 0.3 s and ends (its calls are written

@@ -71,7 +71,7 @@ void options_usage(FILE *out)
           "                              through its idle phase does not count, so others start beside it\n"
           "                              within 3/4 of the memory available (at most 64 runs at once)\n"
           "      --no-overlap            count idle runs too: at most --jobs runs at once, idle or not\n"
-          "  -q, --quiet                 print no talk lines, progress or closing table (errors only)\n"
+          "  -q, --quiet                 print no talk lines, progress or closing table (errors and warnings)\n"
           "      --skip-missing          skip a profile whose library is missing (one line), as 'all' does\n"
           "      --python=PATH           the interpreter of the Python cases (default: python3)\n"
           "      --interval-ms=N         sample the process from outside every N ms (default: 20), in\n"
@@ -120,7 +120,7 @@ void options_usage(FILE *out)
           "Examples:\n"
           "  ./run frag\n"
           "  ./run --alloc=jemalloc,jemalloc-decay0 --reps=3 frag\n"
-          "  ./run --alloc=all --scale=0.2 --csv=results/frag.csv frag lists extend\n"
+          "  ./run --alloc=all --scale=0.2 --csv=mine.csv frag lists extend\n"
           "  ./run --alloc=glibc,jemalloc --timeline=t.csv -- python3 my_service.py\n"
           "  ./run --record=jq.trace -- jq -c 'map(.id)' big.json\n",
           out);

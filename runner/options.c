@@ -557,8 +557,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     if (out->duration_s && !timeout_given && out->timeout_s && out->duration_s + 60 > out->timeout_s)
         out->timeout_s = out->duration_s + 60;
     if (out->duration_s && out->timeout_s && out->duration_s + 3 > out->timeout_s) {
-        snprintf(error, error_size, "--duration: %u s leaves no room before --timeout (%u s): the stop takes up to 3 s",
-                 out->duration_s, out->timeout_s);
+        snprintf(error, error_size, "--duration: %u s leaves no room before --timeout (%u s): the stop takes up to 3 s, "
+                 "so --timeout must be at least --duration + 3 (%u)", out->duration_s, out->timeout_s, out->duration_s + 3);
         return -1;
     }
     if (for_cases && (out->external || out->replay)) {

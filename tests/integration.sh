@@ -476,7 +476,7 @@ for bad in "--duration=1 frag" "--duration=0 -- true" "--duration=5 --timeout=3 
     printf 'exit %s\n' $? >>"$tmp/duration-bad.err"
 done
 expect duration_is_refused_where_it_cannot_apply "$(cat "$tmp/duration-bad.err")" \
-    "$(tr '\n' ';' <"$tmp/duration-bad.err")" = "fragbench: --duration applies to a command only (after --): cases and replays end by themselves;exit 2;fragbench: --duration: '0' is not a whole number of seconds (1 to 86400);exit 2;fragbench: --duration: 5 s leaves no room before --timeout (3 s): the stop takes up to 3 s;exit 2;"
+    "$(tr '\n' ';' <"$tmp/duration-bad.err")" = "fragbench: --duration applies to a command only (after --): cases and replays end by themselves;exit 2;fragbench: --duration: '0' is not a whole number of seconds (1 to 86400);exit 2;fragbench: --duration: 5 s leaves no room before --timeout (3 s): the stop takes up to 3 s, so --timeout must be at least --duration + 3 (8);exit 2;"
 # Every run failed: no closing table, and no heading of one over nothing (it was printed).
 "$FB" --alloc=glibc,jemalloc --timeout=1 --jobs=2 --csv=/dev/null -- sleep 3 >"$tmp/allfail.out" 2>&1
 expect no_closing_heading_when_every_run_failed "$(cat "$tmp/allfail.out")" "$(grep -c 'RSS after each phase' "$tmp/allfail.out")" = 0

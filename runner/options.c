@@ -446,8 +446,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
             break;
         case OPT_MEM_LIMIT:
             if (parse_size_kb(optarg, &out->mem_limit_kb)) {
-                snprintf(error, error_size, "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none), at most 1 PiB",
-                         optarg);
+                snprintf(error, error_size,
+                         "--mem-limit: '%s' is not a size with its unit like 512M, 2G or 0 (none), at most 1 PiB", optarg);
                 return -1;
             }
             break;
@@ -461,7 +461,8 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_RECORD_CAP:
             for_record = "--record-cap";
             if (parse_size_kb(optarg, &out->record_cap_kb) || out->record_cap_kb < 1024) {
-                snprintf(error, error_size, "--record-cap: '%s' is not a size with its unit like 64M or 2G (at least 1M, at most 1 PiB)",
+                snprintf(error, error_size,
+                         "--record-cap: '%s' is not a size with its unit like 64M or 2G (at least 1M, at most 1 PiB)",
                          optarg);
                 return -1;
             }
@@ -557,8 +558,9 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     if (out->duration_s && !timeout_given && out->timeout_s && out->duration_s + 60 > out->timeout_s)
         out->timeout_s = out->duration_s + 60;
     if (out->duration_s && out->timeout_s && out->duration_s + 3 > out->timeout_s) {
-        snprintf(error, error_size, "--duration: %u s leaves no room before --timeout (%u s): the stop takes up to 3 s, "
-                 "so --timeout must be at least --duration + 3 (%u)", out->duration_s, out->timeout_s, out->duration_s + 3);
+        snprintf(error, error_size,
+                 "--duration: %u s leaves no room before --timeout (%u s): the stop takes up to 3 s, so --timeout must be "
+                 "at least --duration + 3 (%u)", out->duration_s, out->timeout_s, out->duration_s + 3);
         return -1;
     }
     if (for_cases && (out->external || out->replay)) {

@@ -266,7 +266,8 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         char compressed[PATH_MAX];
         struct stat beside;
         /* --record=NAME.zst writes NAME.zst: a user who gives NAME after it is told where the trace is. */
-        bool zst_beside = failure == ENOENT && snprintf(compressed, sizeof compressed, "%s.zst", path) < (int)sizeof compressed &&
+        bool zst_beside = failure == ENOENT &&
+                          snprintf(compressed, sizeof compressed, "%s.zst", path) < (int)sizeof compressed &&
                           stat(compressed, &beside) == 0;
         snprintf(error, error_size, "cannot read %s: %s%s%s%s", path, strerror(failure), zst_beside ? " (" : "",
                  zst_beside ? compressed : "", zst_beside ? " is there: give that name)" : "");

@@ -51,8 +51,8 @@ static void duration_raises_the_default_timeout_only(void)
     CHECK(parse(&o, error, long_service) == 0 && o.duration_s == 400 && o.timeout_s == 460);
     CHECK(parse(&o, error, short_service) == 0 && o.duration_s == 10 && o.timeout_s == 300);
     CHECK(parse(&o, error, told) == -1 &&
-          strstr(error, "--duration: 400 s leaves no room before --timeout (300 s): the stop takes up to 3 s, so --timeout "
-                        "must be at least --duration + 3 (403)"));
+          strstr(error, "--duration: 400 s leaves no room before --timeout (300 s): the stop takes up to 3 s, so "
+                        "--timeout must be at least --duration + 3 (403)"));
     CHECK(parse(&o, error, no_room) == -1 && strstr(error, "--duration: 10 s leaves no room before --timeout (12 s)"));
     CHECK(parse(&o, error, no_timeout) == 0 && o.timeout_s == 0);
     CHECK(parse(&o, error, a_case) == -1 && strstr(error, "--duration applies to a command only"));

@@ -64,7 +64,9 @@ ifeq ($(abspath $(RESULTS)),$(abspath results))
 PLOTS       ?= plots
 endif
 PLOTS       ?= $(RESULTS)/plots
-PLOT_DATA   ?= $(BUILD)/plot-data/$(notdir $(abspath $(RESULTS)))
+# The plots' data: a directory of the drawing's own, removed after it, unless named (the tests read it). One shared by
+# name (build/plot-data/mine for results/mine and /tmp/x/mine) mixed two drawings' plots.
+PLOT_DATA   ?=
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
 # A variable on make's command line that this Makefile does not read is refused before anything runs: a typo
 # (make compare CASE=frag) ran the whole matrix, which replaces the reference's results in results/ and plots/.
@@ -120,12 +122,12 @@ TOLERANCE       ?= 5
 TIMED_TOLERANCE ?= 15
 export CHECK_CASES CHECK_ALLOCS CHECK_REPS TOLERANCE TIMED_TOLERANCE
 check-reference: deps programs
-	@REFERENCE=$(if $(filter command% environment%,$(origin RESULTS)),$(RESULTS),results) scripts/check_reference.sh
+	@REFERENCE="$(if $(filter command% environment%,$(origin RESULTS)),$(RESULTS),results)" scripts/check_reference.sh
 
 # Timings only: hyperfine over every case x installed profile, one at a time; make slides then uses them.
 bench: deps deps-compare programs
-	@mkdir -p $(RESULTS)
-	@bench/timing.sh $(RESULTS) "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS) "$(CURES)" "$(CURE_ALLOCS)"
+	@mkdir -p "$(RESULTS)"
+	@bench/timing.sh "$(RESULTS)" "$(CASES)" "$$(if [ "$(ALLOCS)" = all ]; then build/fragbench --list=profiles; else echo $(ALLOCS); fi)" $(SCALE) $(TIMING_RUNS) "$(CURES)" "$(CURE_ALLOCS)"
 
 # The packages first, one apt-get at a time; then the build on both cores (half the time of a serial one: the
 # sanitizer, fuzz and ThreadSanitizer builds are most of it), then the tests.

@@ -15,7 +15,11 @@ out=${CHECK_OUT:-build/check-reference}
 settings=$(tr -d '\r' <"$reference/compare.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["status"] == "ok" && $at["scale"] != "" { print $at["scale"], $at["idle_ms"]; exit }')
 set -- $settings
-scale=${1:?the reference has no ok row} idle_ms=${2:?}
+if [ $# -lt 2 ]; then
+    echo "fragbench: check-reference: $reference/compare.csv has no ok row of a case (with its scale and idle time) to run again" >&2
+    exit 2
+fi
+scale=$1 idle_ms=$2
 mkdir -p "$out"
 rm -f "$out/compare.csv" "$out/summary.csv"
 alloc_list=$(echo $CHECK_ALLOCS | tr ' ' ',')
@@ -24,9 +28,9 @@ echo "fragbench: check-reference: [$CHECK_CASES] x [$CHECK_ALLOCS] x $CHECK_REPS
 # shellcheck disable=SC2086 # CHECK_CASES is a list of names
 build/fragbench --alloc="$alloc_list" --skip-missing --reps="$CHECK_REPS" --scale="$scale" --idle-ms="$idle_ms" \
     --jobs=2 --quiet --csv="$out/compare.csv" $CHECK_CASES >/dev/null
-[ -s "$out/compare.csv" ] || exit 2
+[ -s "$out/compare.csv" ] || { echo "fragbench: check-reference: no run wrote a row (the runner said why, above)" >&2; exit 2; }
 scripts/machine.sh build/fragbench >"$out/machine.txt"
-build/fb-report --results="$out" >/dev/null || exit 2
+build/fb-report --results="$out" >/dev/null || { echo "fragbench: check-reference: no slides from the runs (fb-report said why, above)" >&2; exit 2; }
 
 # Profiles that purge on a timer give figures that depend on how much time passed between phases, and so on
 # the machine's speed (up to 8x between machines of this kind): their cells get the wider tolerance.

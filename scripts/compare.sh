@@ -10,46 +10,67 @@ set -u
 cd "$(dirname "$0")/.."
 runner=build/fragbench
 TRACES=$(echo ${TRACES:-}) # blanks alone are no trace
-mkdir -p "$RESULTS" "$PLOTS"
-# The earlier results estimate this matrix's time; nothing of them may be mixed in, so their files move aside,
-# and come back only if bad input stops this matrix before anything ran.
-earlier_dir=$(mktemp -d)
-trap 'rm -rf "$earlier_dir"' EXIT
+# A closed pipe (make compare | head) makes a line said fail, not the shell die between two moves of files.
+trap '' PIPE
+if ! mkdir -p "$RESULTS" "$PLOTS"; then
+    echo "fragbench: RESULTS ($RESULTS) and PLOTS ($PLOTS) must be directories that can be made; nothing ran" >&2
+    exit 2
+fi
+# One make compare at a time in RESULTS: two at once each moved the other's files aside, and the last one's rows alone
+# were left, both saying done. (The lock is held until this shell and every program it started have ended.)
+if ! command exec 9>"$RESULTS/.compare.lock" || ! flock -n 9; then
+    echo "fragbench: another make compare is running in $RESULTS (it holds $RESULTS/.compare.lock): wait for it, or give RESULTS=DIR; nothing ran" >&2
+    exit 2
+fi
 # The results' files, then the runner's log (its console lines), which is kept with them but holds no rows.
 result_files="compare.csv machine.txt timeline.csv walltime.csv diagnosis.txt timing.csv timing.md summary.csv slides.md"
 kept_aside="$result_files compare.log"
 moved_aside=0
 drawing=0
+earlier_dir=""
 
 # Stopped (Ctrl-C, SIGTERM, SIGHUP): the earlier results come back in place, whole, and the rows this matrix had
 # finished (the runner keeps them) go to RESULTS/interrupted-DATE-TIME/, with the files they were bound for named as
 # they would have been (.tmp left off). The shell then dies of the same signal, as make expects. A second signal
 # meanwhile (make sends its own SIGTERM to the recipe's shell when it gets one, sometimes after this has begun; a
 # second Ctrl-C) is ignored until that is done: it once killed the shell half way, leaving the .tmp files.
-stopped() {
-    trap '' INT TERM HUP
+# keep_this_matrix: the files in RESULTS are this matrix's (the earlier ones all aside): those with a row below the
+# header go to RESULTS/interrupted-DATE-TIME/ (its name in $aside; empty where none had a row), the runner's log with
+# them (it also holds the lines of the run it dropped); the rest are removed.
+keep_this_matrix() {
     aside="$RESULTS/interrupted-$(date +%Y%m%d-%H%M%S)"
     mkdir -p "$aside"
-    # Once the earlier files are all aside, those in RESULTS are this matrix's: kept if a row is below the header.
-    # The runner's log goes with them if a run finished (it also holds the lines of the run it dropped).
-    if [ "$moved_aside" = 1 ]; then
-        for file in $result_files compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp \
-            replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
-            [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
-            rm -f "$RESULTS/$file"
-        done
-        [ -n "$(ls -A "$aside")" ] && [ -f "$RESULTS/compare.log" ] && mv "$RESULTS/compare.log" "$aside/"
-        rm -f "$RESULTS/compare.log"
+    for file in $result_files compare.csv.tmp timeline.csv.tmp cures.csv.tmp cures-timeline.csv.tmp \
+        replays.csv.tmp replays-timeline.csv.tmp walltime.csv.tmp walltime-part.csv.tmp; do
+        [ "$(sed -n 2p "$RESULTS/$file" 2>/dev/null)" ] && mv "$RESULTS/$file" "$aside/${file%.tmp}"
+        rm -f "$RESULTS/$file"
+    done
+    [ -n "$(ls -A "$aside")" ] && [ -f "$RESULTS/compare.log" ] && mv "$RESULTS/compare.log" "$aside/"
+    rm -f "$RESULTS/compare.log"
+    rmdir "$aside" 2>/dev/null && aside=""
+}
+# stopped SIGNAL [CODE]: this shell took SIGNAL (or, with CODE, the runner died of it: killed outright, its memory out).
+stopped() {
+    trap '' INT TERM HUP
+    # A runner still at work is stopped as SIGTERM stops it: it ends its runs and keeps the finished ones' rows.
+    if [ -n "$runner_pid" ]; then
+        kill -s TERM "$runner_pid" 2>/dev/null
+        wait "$runner_pid"
     fi
+    aside=""
+    [ "$moved_aside" = 1 ] && keep_this_matrix
     put_back_earlier
-    if rmdir "$aside" 2>/dev/null; then
-        echo "fragbench: stopped by SIG$1: no run had finished; $earlier_state" >&2
+    what="stopped by SIG$1"
+    [ -n "${2:-}" ] && what="the runner died of SIG$1 (exit $2)"
+    if [ -z "$aside" ]; then
+        echo "fragbench: $what: no run had finished; $earlier_state" >&2
     else
-        echo "fragbench: stopped by SIG$1: $earlier_state; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
+        echo "fragbench: $what: $earlier_state; this matrix's finished rows are in $aside/ ($(cd "$aside" && echo *))" >&2
     fi
     [ "$drawing" = 1 ] &&
         echo "fragbench: the plots in $PLOTS were part drawn from this matrix: 'make slides' draws them again from the results in place" >&2
     rm -rf "$earlier_dir"
+    [ -n "${2:-}" ] && exit "$2"
     trap - INT TERM HUP
     kill -s "$1" $$
     # Still here: the shell ignores that signal (it was ignored when it started, as in a background job without job
@@ -61,14 +82,49 @@ stopped() {
 # this, the slides were drawn from the rows so far, as if the matrix had finished, and the earlier results moved.
 runner_stopped() {
     case $1 in 130) stopped INT ;; 143) stopped TERM ;; 129) stopped HUP ;; esac
+    [ "$1" -gt 128 ] && stopped "$(kill -l "$1")" "$1"
 }
-# put_back_earlier: the earlier results' files back in RESULTS; earlier_state says whether there were any.
+# run_runner LOG ARG...: the runner, its console lines added to LOG, in the background and waited for, so that a
+# signal this shell takes is taken at once (a runner in the foreground held the traps until it ended: make compare
+# went on for minutes after a kill); its exit status in $code.
+# A command in the background has SIGINT and SIGQUIT ignored, which the runner keeps (as it keeps them ignored where
+# its caller meant it): they are given back their default unless this shell itself was started with SIGINT ignored,
+# so that a Ctrl-C, or a SIGINT sent to the runner alone, stops it as before.
+runner_pid=""
+signals_back=--default-signal=INT,QUIT
+[ $((0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) & 2)) -eq 0 ] || signals_back=--ignore-signal=INT
+run_runner() {
+    log=$1
+    shift
+    env "$signals_back" "$runner" "$@" >>"$log" &
+    runner_pid=$!
+    wait "$runner_pid"
+    code=$?
+    runner_pid=""
+}
+# put_back_earlier [DIR]: the earlier results' files back in RESULTS from DIR (earlier_dir unless told); earlier_state
+# says whether there were any.
 put_back_earlier() {
     earlier_state="there were no earlier results in $RESULTS"
-    for file in "$earlier_dir"/*; do
+    [ -n "${1:-$earlier_dir}" ] || return 0 # none moved aside yet
+    for file in "${1:-$earlier_dir}"/*; do
         [ -f "$file" ] && mv "$file" "$RESULTS/" && earlier_state="the earlier results in $RESULTS are back in place"
     done
 }
+# A make compare killed outright (SIGKILL, the machine's end) left its earlier results aside in RESULTS/.earlier.*:
+# they come back now, and its finished rows go aside, as a stop would have done.
+for left in "$RESULTS"/.earlier.*; do
+    [ -d "$left" ] || continue
+    keep_this_matrix
+    put_back_earlier "$left"
+    rm -rf "$left"
+    echo "fragbench: a make compare in $RESULTS was killed before it ended: $earlier_state${aside:+; its finished rows are in $aside/}" >&2
+done
+# The earlier results estimate this matrix's time; nothing of them may be mixed in, so their files move aside (in
+# RESULTS, where a make compare killed outright leaves them to be found), and come back only if bad input stops
+# this matrix before anything ran, or a stop.
+earlier_dir=$(mktemp -d "$RESULTS/.earlier.XXXXXX") || exit 2
+trap 'rm -rf "$earlier_dir"' EXIT
 trap 'stopped INT' INT
 trap 'stopped TERM' TERM
 trap 'stopped HUP' HUP
@@ -170,7 +226,7 @@ refuse_bad_runs() {
     put_back_earlier
     echo "$said" | sed -e 's/^fragbench: --reps:/fragbench: REPS (--reps):/' -e 's/^fragbench: --scale:/fragbench: SCALE (--scale):/' \
         -e 's/^fragbench: --idle-ms:/fragbench: IDLE_MS (--idle-ms):/' -e 's/^fragbench: --jobs:/fragbench: JOBS (--jobs):/' \
-        -e 's/^fragbench: --max-reps:/fragbench: MAX_REPS (--max-reps):/' \
+        -e 's/^fragbench: --max-reps:/fragbench: MAX_REPS (--max-reps):/' -e 's/^fragbench: --replay:/fragbench: TRACES (--replay):/' \
         -e 's/: --replay-partial replays them$/: REPLAY_PARTIAL=yes (--replay-partial) replays them/' >&2
     echo "fragbench: nothing ran; $earlier_state" >&2
     exit "$code"
@@ -178,9 +234,9 @@ refuse_bad_runs() {
 # REPS and MAX_REPS first, as numbers (the shell compares them below), then every run as it will be made.
 refuse_bad_runs --reps="$REPS" frag
 case $MAX_REPS in
-'' | *[!0-9]*)
+'' | *[!0-9]* | ?????*) # (five digits or more: past what the runner takes, and the shell's test may not read it)
     put_back_earlier
-    echo "fragbench: MAX_REPS: '$MAX_REPS' is not a whole number; nothing ran; $earlier_state" >&2
+    echo "fragbench: MAX_REPS: '$MAX_REPS' is not a whole number up to 1000; nothing ran; $earlier_state" >&2
     exit 2 ;;
 esac
 # More reps where they differ needs two to compare, and never means fewer than REPS.
@@ -223,9 +279,10 @@ fi
 : >"$RESULTS/compare.log"
 if [ -n "$(echo $CASES)" ]; then
     # shellcheck disable=SC2086 # CASES is a list of names
-    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
-        --idle-ms="$IDLE_MS" --jobs="$JOBS" \
-        --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES >"$RESULTS/compare.log" || status=$?
+    run_runner "$RESULTS/compare.log" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+        --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" \
+        --csv="$RESULTS/compare.csv.tmp" --timeline="$RESULTS/timeline.csv.tmp" $CASES
+    status=$code
     runner_stopped "$status"
     if [ "$status" -ge 2 ] && ! grep -q ',ok,' "$RESULTS/compare.csv.tmp" 2>/dev/null; then
         rm -f "$RESULTS/compare.csv.tmp" "$RESULTS/timeline.csv.tmp" "$RESULTS/compare.log"
@@ -248,11 +305,10 @@ add_rows() {
 # The cures, with the same reps and idle, under CURE_ALLOCS; the matrix's own rows are in place already.
 if [ -n "$cures" ]; then
     echo "fragbench: the talk's diagnosis and cures: [$(echo $cures)] under [$CURE_ALLOCS]" >&2
-    code=0
     # shellcheck disable=SC2086 # a list of names
-    "$runner" --alloc="$cure_allocs" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --scale="$SCALE" \
-        --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
-        --timeline="$RESULTS/cures-timeline.csv.tmp" $cures >>"$RESULTS/compare.log" || code=$?
+    run_runner "$RESULTS/compare.log" --alloc="$cure_allocs" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+        --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
+        --timeline="$RESULTS/cures-timeline.csv.tmp" $cures
     runner_stopped "$code"
     add_rows "$code" "$RESULTS/cures.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/cures-timeline.csv.tmp" "$RESULTS/timeline.csv"
@@ -261,11 +317,10 @@ fi
 # Replays of recorded traces (TRACES), under the same profiles with the same reps; each trace is a case of the matrix.
 if [ -n "${TRACES:-}" ]; then
     echo "fragbench: replays: [$(echo $TRACES)] x profiles [$ALLOCS]" >&2
-    code=0
     # shellcheck disable=SC2086
-    "$runner" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" --jobs="$JOBS" $partial \
-        --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
-        --replay="$(echo $TRACES | tr ' ' ',')" >>"$RESULTS/compare.log" || code=$?
+    run_runner "$RESULTS/compare.log" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
+        --jobs="$JOBS" $partial --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
+        --replay="$(echo $TRACES | tr ' ' ',')"
     runner_stopped "$code"
     add_rows "$code" "$RESULTS/replays.csv.tmp" "$RESULTS/compare.csv"
     add_rows 0 "$RESULTS/replays-timeline.csv.tmp" "$RESULTS/timeline.csv"
@@ -282,14 +337,12 @@ fi
 # comparable: a run started beside idle ones touches memory they hold back, which is slow on a VM.
 # wall_times ALLOC_LIST CASE...: one run of each pair alone, its rows added to walltime.csv.tmp.
 wall_times() {
-    allocs=$1 code=0
+    allocs=$1
     shift
-    "$runner" --alloc="$allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
-        --csv="$RESULTS/walltime-part.csv.tmp" "$@" >/dev/null || {
-        code=$?
-        runner_stopped "$code"
-        echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
-    }
+    run_runner /dev/null --alloc="$allocs" --skip-missing --reps=1 --jobs=1 --scale="$SCALE" --idle-ms=0 \
+        --csv="$RESULTS/walltime-part.csv.tmp" "$@"
+    runner_stopped "$code"
+    [ "$code" = 0 ] || echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     add_rows "$code" "$RESULTS/walltime-part.csv.tmp" "$RESULTS/walltime.csv.tmp"
 }
 [ -z "$(echo $CASES $cures)" ] || echo "fragbench: wall times: one run of each pair alone, no idle" >&2

@@ -22,6 +22,13 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "fragbench: install them as root: apt-get update && apt-get install -y$missing" >&2
     exit 1
 fi
+# One install at a time: make -j runs deps, deps-compare and deps-test side by side, and two apt-get at once fail
+# on dpkg's lock. The one that waited checks again what is still missing.
+if [ -z "${FRAGBENCH_DEPS_LOCKED:-}" ] && command -v flock >/dev/null; then
+    lock_dir=/run/lock
+    [ -d "$lock_dir" ] || lock_dir=/tmp
+    FRAGBENCH_DEPS_LOCKED=1 exec flock "$lock_dir/fragbench-deps.lock" "$0" "$@"
+fi
 echo "fragbench: installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null

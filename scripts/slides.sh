@@ -1,11 +1,17 @@
 #!/bin/sh
 # make slides: summary.csv, slides.md and the plots again from RESULTS/compare.csv; nothing is re-run.
-# Reads RESULTS, PLOTS and PLOT_DATA from the environment (the Makefile sets them).
+# Reads RESULTS, PLOTS and PLOT_DATA (empty: a directory of its own, removed after) from the environment (the
+# Makefile sets them).
 set -eu
 cd "$(dirname "$0")/.."
 [ -f "$RESULTS/compare.csv" ] || { echo "fragbench: no $RESULTS/compare.csv: run make compare first" >&2; exit 2; }
-rm -rf "$PLOT_DATA"
-mkdir -p "$PLOT_DATA"
+if [ -z "${PLOT_DATA:-}" ]; then
+    PLOT_DATA=$(mktemp -d)
+    trap 'rm -rf "$PLOT_DATA"' EXIT
+else
+    rm -rf "$PLOT_DATA"
+    mkdir -p "$PLOT_DATA"
+fi
 # The slides show a trace's replay plot from PLOTS, reached from RESULTS (../plots for the committed ones).
 build/fb-report --results="$RESULTS" --plot-data="$PLOT_DATA" --plots-link="$(realpath -m --relative-to="$RESULTS" "$PLOTS")"
 # Plots of cases or traces no longer in the results must not stay beside the new ones: remove what the last

@@ -218,7 +218,7 @@ make -s --no-print-directory compare TRACES="results/jq.trace.zst $tmp/twin/jq.t
     REPS=1 SCALE=0.02 IDLE_MS=0 RESULTS="$tmp/badtrace" PLOTS="$tmp/badtrace/plots" PLOT_DATA="$tmp/badtrace/pd" \
     >"$tmp/twin.out" 2>&1
 code=$?
-got="$code:$(grep -c 'fragbench: --replay: two traces are named jq (rename one)' "$tmp/twin.out"):$(grep -c 'nothing ran' "$tmp/twin.out"):$(grep -c 'fragbench: \[' "$tmp/twin.out"):$(cat "$tmp/badtrace/compare.csv")"
+got="$code:$(grep -c '^fragbench: TRACES (--replay): two traces are named jq (rename one)$' "$tmp/twin.out"):$(grep -c 'nothing ran' "$tmp/twin.out"):$(grep -c 'fragbench: \[' "$tmp/twin.out"):$(cat "$tmp/badtrace/compare.csv")"
 expect make_compare_refuses_two_traces_of_one_name_before_any_run "$got; $(cat "$tmp/twin.out")" "$got" = "2:1:1:0:earlier"
 # A comma in a trace's name, among two traces: refused before any run (the runner's --replay list split it, and it
 # said "cannot read" of a name no one gave).
@@ -565,6 +565,55 @@ expect make_compare_stopped_while_drawing_says_the_plots_are_part_drawn \
     "exit $code; $(tail -n 3 "$tmp/drawing.out"); interrupted: $(ls "$tmp"/fresh/interrupted-* 2>&1 | tr '\n' ' ')" \
     "$code" = 130 -a "$(ls "$tmp"/fresh/interrupted-*/machine.txt "$tmp"/fresh/interrupted-*/compare.csv 2>/dev/null | grep -c .)" = 2 -a \
     "$(grep -c "^fragbench: the plots in $tmp/fresh/plots were part drawn from this matrix: 'make slides' draws them again from the results in place\$" "$tmp/drawing.out")" = 1
+
+# ---- make compare's make alone sent SIGTERM (as kill PID does; make passes it to its recipe's shell only): the shell
+# stops at once, its runner with it. It once waited for the runner to end every run first (minutes of the default
+# matrix): the second case's run here would have been made.
+cp "$tmp/cu/compare.csv" "$tmp/cu-before.csv"
+in_own_group make -s --no-print-directory compare TRACES= CASES="frag lists" CURES= ALLOCS=glibc REPS=1 SCALE=0.02 \
+    IDLE_MS=4000 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/make-term.out" 2>&1 &
+group=$!
+wait_until 60 test -f "$tmp/cu/compare.csv.tmp"
+sleep 0.5
+kill -TERM "$group"
+wait "$group"
+code=$?
+expect make_compare_whose_make_alone_is_stopped_stops_at_once \
+    "exit $code; $(tail -n 3 "$tmp/make-term.out")" \
+    "$((code != 0)):$(grep -c '\[2/2\]' "$tmp/make-term.out"):$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(grep -c "^fragbench: stopped by SIGTERM: .*the earlier results in $tmp/cu are back in place" "$tmp/make-term.out")" \
+    = "1:0:same:1"
+
+# ---- make compare killed outright (SIGKILL to its group, as the machine's end would): the next make compare in
+# that folder puts the earlier results back and the killed one's finished rows aside before anything else (here
+# before it refuses its bad input). They were left in a temporary folder, and nothing said so.
+rm -rf "$tmp"/cu/interrupted-*
+in_own_group make -s --no-print-directory compare TRACES= CASES="frag lists" CURES= ALLOCS=glibc REPS=1 SCALE=0.02 \
+    IDLE_MS=0 JOBS=1 RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/killed.out" 2>&1 &
+group=$!
+wait_until 60 grep -q '\[1/2\]' "$tmp/killed.out"
+signal_group KILL "$group"
+wait "$group"
+left=$(ls -a "$tmp/cu" | grep -c '^\.earlier\.')
+make -s --no-print-directory compare TRACES= CASES=nosuchcase ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/after-kill.out" 2>&1
+expect make_compare_after_one_killed_outright_puts_the_earlier_results_back \
+    "$left left aside; $(head -n 2 "$tmp/after-kill.out"); interrupted: $(ls "$tmp"/cu/interrupted-* 2>&1 | tr '\n' ' ')" \
+    "$left:$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(ls -a "$tmp/cu" | grep -c '^\.earlier\.'):$(grep -c "^fragbench: a make compare in $tmp/cu was killed before it ended: the earlier results in $tmp/cu are back in place; its finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/\$" "$tmp/after-kill.out"):$(grep -q ',ok,' "$tmp"/cu/interrupted-*/compare.csv 2>/dev/null && echo rows)" \
+    = "1:same:0:1:rows"
+
+# ---- One make compare at a time in a folder: a second, while the first holds its lock, is refused before it moves a
+# file (two at once each moved the other's results aside, and both said done over one's rows).
+flock "$tmp/cu/.compare.lock" sleep 30 &
+holder=$!
+wait_until 10 sh -c "! flock -n '$tmp/cu/.compare.lock' true"
+make -s --no-print-directory compare TRACES= CASES=frag CURES= ALLOCS=glibc REPS=1 SCALE=0.02 IDLE_MS=0 \
+    RESULTS="$tmp/cu" PLOTS="$tmp/cu/plots" PLOT_DATA="$tmp/cu/plot-data" >"$tmp/locked.out" 2>&1
+code=$?
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+expect a_second_make_compare_in_one_folder_is_refused "exit $code: $(cat "$tmp/locked.out")" \
+    "$(cmp -s "$tmp/cu-before.csv" "$tmp/cu/compare.csv" && echo same):$(grep -c "^fragbench: another make compare is running in $tmp/cu (it holds $tmp/cu/.compare.lock): wait for it, or give RESULTS=DIR; nothing ran\$" "$tmp/locked.out")" \
+    = "same:1"
 
 # ---- The replay slide's check of the replays under the recorded profile, from the reference's jq rows: one rep
 # made to grow 200 MB at Exit, the next rep without its Start, which is not checked (its growth would be measured

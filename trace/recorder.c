@@ -266,6 +266,8 @@ EXPORT int posix_memalign(void **out, size_t alignment, size_t size)
 {
     if (__builtin_expect(!next.posix_memalign, 0) && !resolve())
         return ENOMEM;
+    if (!next.posix_memalign) /* an allocator without it, as ALIGNED_ENTRY's */
+        return ENOMEM;
     int result = next.posix_memalign(out, alignment, size);
     if (trace_writer_recording())
         trace_writer_allocation(TRACE_POSIX_MEMALIGN, alignment, size, result == 0 ? *out : NULL);

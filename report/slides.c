@@ -205,7 +205,7 @@ static void console_blocks(const struct report *report, const struct case_stats 
 
 /*
  * What ran, for the heading: the cases and traces under every profile ("10 cases and 1 recorded trace x 10
- * profiles x 2-3 reps"), then those that ran under fewer (the talk's cures, under glibc alone), by name.
+ * profiles x 2-3 reps"), then how many ran under fewer (the talk's cures, under glibc alone), by name.
  */
 static void write_what_ran(const struct report *report, size_t profiles, const char *reps_text, FILE *out)
 {
@@ -229,12 +229,12 @@ static void write_what_ran(const struct report *report, size_t profiles, const c
     if (traces)
         fprintf(out, "%s%zu recorded trace%s", cases || programs ? " and " : "", traces, traces == 1 ? "" : "s");
     fprintf(out, " x %zu profile%s x %s", profiles, profiles == 1 ? "" : "s", reps_text);
-    if (fewer) {
-        fprintf(out, " (");
+    if (fewer) { /* counted apart: "10 cases" read as all the cases there were (13) */
+        fprintf(out, " (and %zu more under fewer profiles: ", fewer);
         for (size_t k = 0, listed = 0; k < stats->count; k++)
             if (stats->cases[k].profile_count < profiles)
                 fprintf(out, "%s%s", listed++ ? ", " : "", stats->cases[k].case_name);
-        fprintf(out, " under fewer profiles)");
+        fputc(')', out);
     }
 }
 

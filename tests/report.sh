@@ -41,6 +41,18 @@ done
 plots_are_valid real "$tmp/real/plots" frag lists
 expect make_slides_says_where_its_files_are "$(cat "$tmp/real.out")" \
     -n "$(grep -F "fragbench: slides from $tmp/real/compare.csv: $tmp/real/slides.md, $tmp/real/summary.csv, $tmp/real/plots/*.svg and *.png" "$tmp/real.out")"
+# The committed reference's slides and summary are what its own rows give today, byte for byte (a change of fb-report's
+# output is committed with the reference drawn again: make slides). Its heading counts the cases run under fewer
+# profiles apart ("10 cases" once read as all there were).
+mkdir -p "$tmp/reference"
+for file in compare.csv walltime.csv timing.csv machine.txt diagnosis.txt; do
+    [ -f "results/$file" ] && cp "results/$file" "$tmp/reference/"
+done
+build/fb-report --results="$tmp/reference" --plots-link=../plots >/dev/null 2>"$tmp/reference.err"
+changed=""
+for output in slides.md summary.csv; do cmp -s "results/$output" "$tmp/reference/$output" || changed="$changed $output"; done
+expect the_committed_reference_slides_are_what_its_rows_give "changed:$changed; $(diff results/slides.md "$tmp/reference/slides.md" 2>&1 | head -n 6)" \
+    "${changed:-none}:$(sed -n 3p results/slides.md | grep -c '^[0-9]* cases and [0-9]* recorded trace x [0-9]* profiles x [0-9-]* reps (and [0-9]* more under fewer profiles: ')" = "none:1"
 # The heatmap's data: golden for both (the crafted one has no "After del" phase: its cells are "?", drawn grey).
 for fixture in real crafted; do
     difference=$(diff "tests/fixtures/$fixture/expected/retained.dat" "$tmp/$fixture/plot-data/retained.dat" 2>&1 | head -n 20)

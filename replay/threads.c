@@ -571,7 +571,11 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
         trace_set_tag(reader, event->pointer, job.handle);
         wait_for_release(&job, event->pointer, thread);
     }
-    if (reallocation && old && worker->realloc_from != event->pointer) /* moved, or realloc(p, 0) freed p */
+    /* Moved, or realloc(p, 0) freed p: the old address's release, unless a release there is noted already. Its entry
+       went when the address was allocated, so one there now came after the realloc's start: another thread handed
+       the address and freeing it within the realloc (a coarse clock's ties), whose free a later reuse waits for. */
+    if (reallocation && old && worker->realloc_from != event->pointer &&
+        !live_contains(&threads.released, worker->realloc_from))
         note_release(worker->realloc_from, thread, index);
     if (index - worker->done_seen >= QUEUE) {
         publish(worker); /* the queue is full: let the thread catch up */

@@ -193,6 +193,24 @@ static void an_address_a_realloc_moved_from_is_reused_after_the_realloc(void)
 }
 
 /*
+ * Thread 0's realloc moves P1 away; within it (between its start and its end, as a coarse clock's ties put them)
+ * thread 1, after a slow call, is handed P1 and frees it; thread 2 is then handed P1. Replayed, thread 2's
+ * allocation must come after thread 1's free, where the realloc's end once took the place of that free as P1's
+ * release, and thread 2 waited for the realloc alone: both blocks live.
+ */
+static void an_address_released_within_a_realloc_is_reused_after_that_release(void)
+{
+    const struct test_event first[] = {{1010, TRACE_MALLOC, 100, P1}, {1030, TRACE_REALLOC_START, 0, P1},
+                                       {1040, TRACE_REALLOC, 300, MOVED_TO}},
+                            second[] = {{1020, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK}, {1033, TRACE_MALLOC, 50, P1},
+                                        {1035, TRACE_FREE, 0, P1}},
+                            third[] = {{1050, TRACE_MALLOC, 70, P1}};
+    replay_threads(first, 3, second, 3, third, 1);
+    CHECK(position_of('f', 50) < position_of('a', 70));
+    CHECK(position_of('a', 70) != SIZE_MAX);
+}
+
+/*
  * Thread 1 frees a block after a slow call; thread 0's release call (malloc_trim) was recorded after that free.
  * Replayed, the trim must come after the free, where it once ran at once in its own thread (the frees of other
  * threads recorded before it still to come): RSS after the release then held memory the program had given back.
@@ -407,6 +425,7 @@ int main(void)
 {
     RUN_TEST(an_address_freed_in_one_thread_is_reused_after_the_free);
     RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
+    RUN_TEST(an_address_released_within_a_realloc_is_reused_after_that_release);
     RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
     RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);

@@ -92,8 +92,10 @@ static struct {
     unsigned running;
     uint32_t stopping[JOIN_BATCH]; /* told to stop, not yet joined */
     unsigned stopping_count;
-    struct handle *handle_pages[HANDLE_PAGES];
-    void *_Atomic *block_pages[HANDLE_PAGES];
+    /* The pages of handles and of their blocks (HANDLE_PAGES each), in the replay's own memory: as arrays here, 256 kB
+       of the program's image made resident by threads_start's memset, which no row subtracted. */
+    struct handle **handle_pages;
+    void *_Atomic **block_pages;
     uint64_t handle_count;
     uint64_t free_first, free_last; /* the handles whose block has been released, oldest first (take_handle) */
     /*
@@ -493,6 +495,9 @@ void threads_start(uint32_t thread_count)
     /* Read only where a worker is then made (worker_for): a trace numbering 2^24 threads maps 128 MiB, not holds it. */
     if (!(threads.workers = private_zeroed(thread_count ? thread_count : 1, sizeof *threads.workers)))
         out_of_memory("the replay's table of threads", thread_count ? thread_count : 1, sizeof *threads.workers);
+    if (!(threads.handle_pages = private_zeroed(HANDLE_PAGES, sizeof *threads.handle_pages)) ||
+        !(threads.block_pages = private_zeroed(HANDLE_PAGES, sizeof *threads.block_pages)))
+        out_of_memory("the threaded replay's table of pages of live blocks", HANDLE_PAGES, sizeof(void *));
 }
 
 /* Every call queued made, every thread joined, the bookkeeping freed. */
@@ -514,6 +519,8 @@ void threads_finish(void)
         private_free(threads.handle_pages[page]);
         private_free(threads.block_pages[page]);
     }
+    private_free(threads.handle_pages);
+    private_free(threads.block_pages);
     live_free(&threads.released);
     memset(&threads, 0, sizeof threads);
 }

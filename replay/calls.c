@@ -1,6 +1,7 @@
 /* fb-replay's calls: each recorded call made under the allocator under test, its pages written; rows by the probe. */
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,6 +103,25 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
 }
 
 /* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */
+/* The calls that failed here where they had succeeded when recorded (a recorded failure is not made). */
+static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct replay_failures failures;
+
+static void note_failure(enum trace_op op, uint64_t size, uint64_t alignment)
+{
+    pthread_mutex_lock(&failures_lock); /* rare: a failure, not a call */
+    if (failures.count++ == 0)
+        failures = (struct replay_failures){allocator.name, 1, op, size, alignment};
+    pthread_mutex_unlock(&failures_lock);
+}
+
+void replay_failures_read(struct replay_failures *out)
+{
+    pthread_mutex_lock(&failures_lock);
+    *out = failures;
+    pthread_mutex_unlock(&failures_lock);
+}
+
 static void touch(unsigned char *block, uint64_t from, uint64_t size)
 {
     if (!block || size <= from)
@@ -131,6 +151,8 @@ void *replay_allocate(enum trace_op op, uint64_t size_asked, uint64_t alignment_
         break;
     default: break;
     }
+    if (!block && size_asked)
+        note_failure(op, size_asked, alignment_asked);
     touch(block, 0, size);
     return block;
 }
@@ -145,8 +167,10 @@ void *replay_reallocate(void *old, uint64_t old_size, uint64_t size)
     void *block = realloc(old, (size_t)size);
     if (!block && size == 0)
         return malloc(0);
-    if (!block)
+    if (!block) {
+        note_failure(TRACE_REALLOC, size, 0);
         return old;
+    }
     touch(block, old_size, size);
     return block;
 }

@@ -224,6 +224,16 @@ int main(int argc, char **argv)
                 "fb-replay: warning: %" PRIu64 " of the replay's threads' C library tables were larger than a slot "
                 "(%d bytes): those tables are blocks of the allocator under test, beside the program's.\n",
                 too_large, PRIVATE_TABLE_SLOT);
+    /* Said whatever --no-warnings: it is this allocator's answer, not the trace's, and differs from profile to profile. */
+    struct replay_failures failed;
+    replay_failures_read(&failed);
+    if (failed.count)
+        fprintf(stderr,
+                "fb-replay: warning: %" PRIu64 " call(s) that succeeded when recorded failed under %s (the first: %s "
+                "of %" PRIu64 " bytes%s%.0" PRIu64 "): it refuses them (an alignment it does not take) or memory ran "
+                "out; their blocks are missing from the rows after them.\n",
+                failed.count, failed.allocator, trace_op_names[failed.first_op], failed.first_size,
+                failed.first_alignment ? ", aligned " : "", failed.first_alignment);
     if (probe_output_error()) {
         fprintf(stderr, "fb-replay: cannot write to standard output: %s\n", strerror(probe_output_error()));
         return 2;

@@ -79,6 +79,19 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
  */
 void replay_note_peak(void);
 
+/*
+ * fb-replay's calls.c alone: how many calls that succeeded when recorded failed in the replay (an alignment this
+ * allocator refuses, memory run out), and the first of them (its op, size and alignment): their blocks are missing
+ * from every row after them.
+ */
+struct replay_failures {
+    const char *allocator; /* the allocator under test's name, as identified */
+    uint64_t count;
+    enum trace_op first_op;
+    uint64_t first_size, first_alignment;
+};
+void replay_failures_read(struct replay_failures *out);
+
 enum { REPLAY_PEAK_CHECK_BYTES = 1 << 20 };
 
 #endif

@@ -89,14 +89,17 @@ runner_stopped() {
 # went on for minutes after a kill); its exit status in $code.
 # A command in the background has SIGINT and SIGQUIT ignored, which the runner keeps (as it keeps them ignored where
 # its caller meant it): they are given back their default unless this shell itself was started with SIGINT ignored,
-# so that a Ctrl-C, or a SIGINT sent to the runner alone, stops it as before.
+# so that a Ctrl-C, or a SIGINT sent to the runner alone, stops it as before. SIGPIPE, which this shell ignores
+# (above), is given back its default too: the runner and its runs get what they had before.
 runner_pid=""
-signals_back=--default-signal=INT,QUIT
-[ $((0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) & 2)) -eq 0 ] || signals_back=--ignore-signal=INT
+signals_back=--default-signal=INT,QUIT,PIPE
+[ $((0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) & 2)) -eq 0 ] ||
+    signals_back="--ignore-signal=INT --default-signal=PIPE"
 run_runner() {
     log=$1
     shift
-    env "$signals_back" "$runner" "$@" >>"$log" &
+    # shellcheck disable=SC2086 # one or two options
+    env $signals_back "$runner" "$@" >>"$log" &
     runner_pid=$!
     wait "$runner_pid"
     code=$?

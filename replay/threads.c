@@ -89,6 +89,10 @@ struct handle {
 static struct {
     struct worker **workers; /* by recorded thread number */
     uint32_t worker_slots;
+    /* The numbers of the threads a worker was made for, in order: what a drain or the end goes through (all the slots,
+       read at each drain, made a trace numbering 2^24 threads, two of them used, hold 128 MiB). */
+    uint32_t *made;
+    uint32_t made_count;
     unsigned running;
     uint32_t stopping[JOIN_BATCH]; /* told to stop, not yet joined */
     unsigned stopping_count;
@@ -391,6 +395,7 @@ static struct worker *worker_make(uint32_t thread, char *error, size_t error_siz
     struct worker *worker;
     if (!(worker = threads.workers[thread] = private_calloc(1, sizeof *worker)))
         out_of_memory("a replay thread's queue", 1, sizeof *worker);
+    threads.made[threads.made_count++] = thread;
     /* Not zeroed: a job is written before its thread reads it, so only the part of the ring used is resident
        (a block of 224 KiB, from the private allocator's regions: never made resident whole). */
     if (!(worker->jobs = private_malloc(QUEUE * sizeof *worker->jobs))) {
@@ -400,6 +405,16 @@ static struct worker *worker_make(uint32_t thread, char *error, size_t error_siz
     pthread_mutex_init(&worker->lock, NULL);
     pthread_cond_init(&worker->more, NULL);
     return worker;
+}
+
+/* A worker made and then undone (threads_adopt_main's, where it could not be had or was given up): off the list. */
+static void unlist(uint32_t thread)
+{
+    for (uint32_t m = threads.made_count; m-- > 0;)
+        if (threads.made[m] == thread) {
+            threads.made[m] = threads.made[--threads.made_count];
+            return;
+        }
 }
 
 static void worker_started(struct worker *worker)
@@ -456,6 +471,7 @@ int threads_adopt_main(void)
     if (!worker) {
         private_free(threads.workers[0]);
         threads.workers[0] = NULL;
+        unlist(0);
         return -1;
     }
     worker->in_main = true;
@@ -472,6 +488,7 @@ void threads_abandon_main(void)
     pthread_cond_destroy(&worker->more);
     private_free(worker);
     threads.workers[0] = NULL;
+    unlist(0);
     threads.running--;
     set_yields_before_sleep();
 }
@@ -479,9 +496,11 @@ void threads_abandon_main(void)
 /* Waits until every queued call has been made: before a sample, an idle gap, or the end. */
 void threads_drain(void)
 {
-    for (uint32_t t = 0; t < threads.worker_slots; t++)
-        if (threads.workers[t] && threads.workers[t]->written > 0)
+    for (uint32_t m = 0; m < threads.made_count; m++) {
+        uint32_t t = threads.made[m];
+        if (threads.workers[t]->written > 0)
             wait_published(t, threads.workers[t]->written - 1);
+    }
     join_stopping();
 }
 
@@ -493,7 +512,8 @@ void threads_start(uint32_t thread_count)
     live_init_tagged(&threads.released);
     threads.prune_at = RELEASED_PRUNE;
     /* Read only where a worker is then made (worker_for): a trace numbering 2^24 threads maps 128 MiB, not holds it. */
-    if (!(threads.workers = private_zeroed(thread_count ? thread_count : 1, sizeof *threads.workers)))
+    if (!(threads.workers = private_zeroed(thread_count ? thread_count : 1, sizeof *threads.workers)) ||
+        !(threads.made = private_zeroed(thread_count ? thread_count : 1, sizeof *threads.made)))
         out_of_memory("the replay's table of threads", thread_count ? thread_count : 1, sizeof *threads.workers);
     if (!(threads.handle_pages = private_zeroed(HANDLE_PAGES, sizeof *threads.handle_pages)) ||
         !(threads.block_pages = private_zeroed(HANDLE_PAGES, sizeof *threads.block_pages)))
@@ -504,17 +524,18 @@ void threads_start(uint32_t thread_count)
 void threads_finish(void)
 {
     threads_drain();
-    for (uint32_t t = 0; t < threads.worker_slots; t++)
-        if (threads.workers[t] && threads.workers[t]->running)
-            threads_stop(t);
+    for (uint32_t m = 0; m < threads.made_count; m++)
+        if (threads.workers[threads.made[m]]->running)
+            threads_stop(threads.made[m]);
     join_stopping();
-    for (uint32_t t = 0; t < threads.worker_slots; t++)
-        if (threads.workers[t]) {
-            pthread_mutex_destroy(&threads.workers[t]->lock);
-            pthread_cond_destroy(&threads.workers[t]->more);
-            private_free(threads.workers[t]);
-        }
+    for (uint32_t m = 0; m < threads.made_count; m++) {
+        struct worker *worker = threads.workers[threads.made[m]];
+        pthread_mutex_destroy(&worker->lock);
+        pthread_cond_destroy(&worker->more);
+        private_free(worker);
+    }
     private_free(threads.workers);
+    private_free(threads.made);
     for (size_t page = 0; page < HANDLE_PAGES; page++) {
         private_free(threads.handle_pages[page]);
         private_free(threads.block_pages[page]);

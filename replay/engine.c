@@ -308,7 +308,7 @@ static void before_event(struct replay *replay, const struct trace_event *event)
         if (!points[replay->next_point].mark)
             sample_now(replay, &points[replay->next_point], replay->live_bytes, replay->live_blocks);
     replay->previous_ns = event->ns;
-    if (event->op == TRACE_MARK)
+    if (event->op == TRACE_MARK && event->mark) /* a mark numbered 0 (a corrupt trace) is no point's: 0 is "by time" */
         for (size_t i = 0; i < replay->point_count; i++)
             if (points[i].mark == event->mark && !points[i].taken) {
                 /*
@@ -364,7 +364,7 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
              * Placed by time, it waited for an event after its time: on the recorder's coarse clock the program's
              * first calls share its tick, and its Start showed 269 kB of CPython's heap where the recording had 0.
              */
-            for (size_t i = 0; event.op == TRACE_MARK && i < replay->point_count; i++)
+            for (size_t i = 0; event.op == TRACE_MARK && event.mark && i < replay->point_count; i++)
                 if (replay->points[i].mark == event.mark && !replay->points[i].taken) {
                     replay->points[i].taken = true;
                     sample_now(replay, &replay->points[i], replay->live_bytes, replay->live_blocks);

@@ -354,6 +354,27 @@ static void an_address_handed_out_again_releases_the_block_there_first(void)
 }
 
 /*
+ * A mark numbered 0 (a corrupt trace: a mark's number is its time) is no row's: the rows placed by time and every
+ * 5% are taken once each, in order, where 0 matched them all and took each at the mark, then again later.
+ */
+static void a_mark_numbered_0_takes_no_row(void)
+{
+    const struct test_event events[] = {{2000, TRACE_MALLOC, 100, P1}, {3000, TRACE_MARK, 0, 0},
+                                        {4000, TRACE_MALLOC, 200, P2}, {5000, TRACE_FREE, 0, P2},
+                                        {6000, TRACE_FREE, 0, P1}};
+    struct bytes trace;
+    char error[256];
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 1000, events, 5);
+    end_trace(&trace);
+    struct replay_options options = {.trace = saved(&trace), .time = REPLAY_TIME_FAST};
+    samples[0] = '\0';
+    CHECK(replay_trace(&options, NULL, error, sizeof error) == 0);
+    CHECK_STR(samples, "5% 10% 15% 20% 25% 30% 35% 40% 45% 50% 55% 60% 65% 70% 75% 80% 85% 90% 95% Replay end ");
+    unlink(path);
+}
+
+/*
  * A trace without an end block bounds its times at the start only: one whose events span 2^61 ns (73 years;
  * a corrupt time, or a crafted one) has its rows every 5% in order, where span * percent once wrapped around.
  */
@@ -431,6 +452,7 @@ int main(void)
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
     RUN_TEST(an_address_handed_out_again_releases_the_block_there_first);
     RUN_TEST(rows_every_5_percent_of_a_span_of_years_come_in_order);
+    RUN_TEST(a_mark_numbered_0_takes_no_row);
     RUN_TEST(a_call_waits_until_the_reading_is_its_lag_past_it);
 #ifndef __SANITIZE_THREAD__
     RUN_TEST(thousands_of_threads_live_at_once_replay);

@@ -380,8 +380,9 @@ static int replay_events(struct replay *replay, char *error, size_t error_size)
             return -1;
         if (replay->threaded && event.op == TRACE_THREAD_END)
             threads_note_end(event.thread);
+        /* (A thread alive at the program's end was ended at its last call, its allocator's cache flushed early.) */
         if (replay->threaded && event.thread_ends)
-            threads_stop(event.thread);
+            threads_last_event(event.thread, replay->info->version >= TRACE_VERSION_THREAD_ENDS);
         replay->events_made++;
         if (event.op == TRACE_REALLOC_START && replay->reallocs_open++ == 0)
             replay->realloc_opened_at = replay->events_made;

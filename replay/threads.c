@@ -389,6 +389,13 @@ void threads_stop(uint32_t thread)
         join_stopping();
 }
 
+void threads_last_event(uint32_t thread, bool ends_noted)
+{
+    struct worker *worker = thread < threads.worker_slots ? threads.workers[thread] : NULL;
+    if (worker && (!ends_noted || worker->end_noted))
+        threads_stop(thread);
+}
+
 /* A recorded thread's worker and its queue, not yet started (NULL: no memory for the queue, said in error). */
 static struct worker *worker_make(uint32_t thread, char *error, size_t error_size)
 {

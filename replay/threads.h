@@ -35,6 +35,13 @@ void threads_note_end(uint32_t thread);
 /* Tells a recorded thread's replay that its calls are over: it exits after the last. */
 void threads_stop(uint32_t thread);
 
+/*
+ * The recorded thread's last event: its replay is stopped (threads_stop), unless the trace notes threads' ends
+ * (ends_noted: version 6 on) and noted none for it: it was alive at the program's end, and its replay stays, its
+ * allocator's thread cache with it, to the replay's end (threads_finish).
+ */
+void threads_last_event(uint32_t thread, bool ends_noted);
+
 /* Every call queued made, every thread joined, the bookkeeping freed. */
 void threads_finish(void);
 

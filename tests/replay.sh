@@ -420,6 +420,30 @@ FAKE_INHERITED="$inherited" FAKE_NOTES="$tmp/fd-notes" "$tmp/fd-fake/fragbench" 
 expect replays_keep_their_own_trace_copy_open_and_no_other "$(cat "$tmp/fd-notes" 2>&1)" \
     "$(sort "$tmp/fd-notes" 2>&1 | uniq -c | tr -s ' ')" = " 2 own"
 
+# A thread alive at the program's end (a daemon thread asleep: the trace notes no end for it) is replayed to the
+# replay's end, its allocator's thread cache with it: during main's last pause its replay is still there (three
+# threads: main, the reading thread, it). It was ended at its last call, at the first pause after it (two).
+cat >"$tmp/daemon.py" <<'PY'
+import threading, time
+def work():
+    kept = [bytes(100) for _ in range(2000)]
+    time.sleep(100)
+threading.Thread(target=work, daemon=True).start()
+time.sleep(0.3)
+more = [bytes(50) for _ in range(2000)]
+time.sleep(2.0)
+PY
+PYTHONMALLOC=malloc "$FB" --quiet --record="$tmp/daemon.trace" -- /usr/bin/python3 "$tmp/daemon.py" >/dev/null 2>&1
+build/fb-replay --time=gaps "$tmp/daemon.trace" >/dev/null 2>&1 &
+replayer=$!
+sleep 1.2
+alive=$(awk '/^Threads:/ { print $2 }' /proc/$replayer/status 2>/dev/null)
+wait $replayer
+code=$?
+expect a_thread_alive_at_the_programs_end_is_replayed_to_its_end \
+    "exit $code, threads in the last pause: ${alive:-none}; $(build/fb-trace info "$tmp/daemon.trace" | grep -E '^threads|thread_end')" \
+    "$code:${alive:-none}:$(build/fb-trace info "$tmp/daemon.trace" | grep -c 'thread_end')" = "0:3:0"
+
 # A call that succeeded when recorded and fails in the replay (glibc 2.36 took aligned_alloc's alignment of 24,
 # jemalloc refuses it): said, with the first such call, under that profile only; it was silent, its block missing.
 "$FB" --quiet --record="$tmp/aligned.trace" -- /usr/bin/python3 -c '

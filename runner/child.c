@@ -176,6 +176,10 @@ int child_start(struct child *child, const struct child_spec *spec, record_handl
          * the runner kills through kill_tree when it can, are not covered.) */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != runner)
             _exit(127);
+        /* The CSV on stdout: the program's own output beside it would be read as rows. (Before --quiet's /dev/null:
+           its output is not an error, so it is kept.) */
+        if (spec->output_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+            _exit(127);
         if (spec->quiet) {
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* its duplicate on 2 is not close-on-exec */
             if (null >= 0)

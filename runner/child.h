@@ -26,6 +26,7 @@ struct child_spec {
     char *const *argv;             /* argv[0] is the program's path */
     const struct profile *profile;
     bool quiet;                    /* send the child's stderr to /dev/null */
+    bool output_to_stderr;         /* send the child's stdout to the runner's stderr (the CSV is on stdout) */
     const char *path;              /* the program to execute; NULL: argv[0] */
     const char *shim;              /* a library preloaded after the profile's (external mode's hello); or NULL */
     const char *recorder;          /* the recorder, preloaded before the profile's library; or NULL */

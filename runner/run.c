@@ -448,7 +448,8 @@ void run_start(struct run *run)
 {
     char error[512];
     const struct matrix *matrix = run->matrix;
-    struct child_spec spec = {.argv = run->argv, .profile = run->selected->profile, .quiet = false};
+    struct child_spec spec = {.argv = run->argv, .profile = run->selected->profile, .quiet = false,
+                              .output_to_stderr = matrix->csv == stdout};
     if (run->entry && run->entry->decompressed_fd) /* the replay's decompressed trace: its own, no other child's */
         spec.inherited_fd = run->entry->decompressed_fd;
     if (matrix->command) {

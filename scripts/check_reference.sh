@@ -12,8 +12,8 @@ out=${CHECK_OUT:-build/check-reference}
     exit 2
 }
 # The reference's own scale and idle time, from its cases' rows (a replay's have none), so that the same runs are made.
-settings=$(tr -d '\r' <"$reference/compare.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-    $at["status"] == "ok" && $at["scale"] != "" { print $at["scale"], $at["idle_ms"]; exit }')
+settings=$(awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["status"] == "ok" && $at["scale"] != "" { print $at["scale"], $at["idle_ms"]; exit }' "$reference/compare.csv")
 set -- $settings
 if [ $# -lt 2 ]; then
     echo "fragbench: check-reference: $reference/compare.csv has no ok row of a case (with its scale and idle time) to run again" >&2

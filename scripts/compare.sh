@@ -141,8 +141,8 @@ earlier=$earlier_dir/compare.csv earlier_alone=$earlier_dir/walltime.csv
 # this machine's speed against theirs, and a replay's row has no scale (a second traces-only compare once printed
 # "estimate: none (the calibration run of frag failed)", its calibration run refused --scale=).
 has_case_rows() {
-    tr -d '\r' <"$1" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-        $at["scale"] != "" { found = 1; exit } END { exit !found }'
+    awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $at["scale"] != "" { found = 1; exit } END { exit !found }' "$1"
 }
 if { [ ! -f "$earlier" ] || ! has_case_rows "$earlier"; } && [ -f results/compare.csv ]; then
     earlier=results/compare.csv earlier_alone=results/walltime.csv

@@ -25,7 +25,10 @@ if [ -s "$earlier_alone" ] && head -1 "$earlier_alone" | grep -q busy_ms; then
 else
     calibrate_from=$earlier calibration_jobs=$jobs earlier_alone=/dev/null
 fi
-earlier_scale=$(tr -d '\r' <"$calibrate_from" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } $at["scale"] != "" { print $at["scale"]; exit }')
+# (awk reads the file itself: one that left a pipe early made the writer say "write error" under compare.sh, which
+# ignores SIGPIPE.)
+earlier_scale=$(awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["scale"] != "" { print $at["scale"]; exit }' "$calibrate_from")
 if [ -z "$earlier_scale" ]; then # replays alone: no run of a case to time this machine against
     echo "fragbench: estimate: none (the earlier results hold no run of a case to time this machine against); the progress line gives an ETA after the first runs"
     exit 0

@@ -10,12 +10,13 @@ echo "date: $(date -u +%Y-%m-%d)"
 echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
 echo "kernel: Linux $(uname -r) $(uname -m)"
 echo "transparent huge pages: ${thp:-unknown}"
-echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores"
+echo "cpu: $(awk '/^model name/ { sub(/^[^:]*: /, ""); print; exit }' /proc/cpuinfo), $(nproc) cores"
 echo "memory: $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 
 # What can change RSS without the allocator: reclaim to swap or zswap, DAMON's proactive reclaim, KSM merging,
 # huge pages made or split (defrag, khugepaged), overcommit, and a cgroup memory limit.
-first() { cat "$@" 2>/dev/null | head -n 1; }
+# (No pipe that is left early: compare.sh, which runs this, ignores SIGPIPE, and the writer would say "write error".)
+first() { sed -n 1p "$@" 2>/dev/null || true; }
 bracketed() { sed -n 's/.*\[\(.*\)\].*/\1/p' "$1" 2>/dev/null; }
 swap=$(awk 'NR > 1 { kb += $3 } END { print (kb > 0 ? int(kb / 1024) " MiB" : "none") }' /proc/swaps 2>/dev/null)
 damon=""
@@ -46,7 +47,6 @@ echo "reclaim behind the allocator: swap $swap, zswap $zswap, DAMON $damon, KSM 
 if interpreter=$("$python" -c 'import os, platform; print("CPython %s (%s)" % (platform.python_version(), os.path.realpath(os.readlink("/proc/self/exe"))))' 2>/dev/null); then
     echo "python: $interpreter"
 fi
-# The versions the allocators report themselves (the runner's check), and the Debian packages.
 # The versions the allocators report themselves (the runner's check), with the Debian package from profiles.txt.
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$runner" --list 2>/dev/null | awk '$2 == "installed" && !seen[$3]++ { print $3, $4 }' | while read -r name version; do

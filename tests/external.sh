@@ -65,13 +65,15 @@ expect external_timeline_marks_the_phases "marks: $got" "$got" = "Start;Start #2
 # run's whole time, to its reaping, as its elapsed_ms.)
 "$FB" --quiet --interval-ms=5 --csv="$tmp/via-env.csv" --timeline="$tmp/via-env-timeline.csv" -- env PYTHONMALLOC=malloc python3 \
     -c 'x = [str(i) for i in range(100000)]' >/dev/null 2>&1
+code=$?
 csv_rows=$(tr -d '\r' <"$tmp/via-env.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     { printf "%s %s %s %s;", $at["phase"], $at["phase"] == "Exit" ? "" : $at["elapsed_ms"], $at["rss_kb"], $at["anon_kb"] }')
 timeline_rows=$(tr -d '\r' <"$tmp/via-env-timeline.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
     $at["phase"] != "" { printf "%s %s %s %s;", $at["phase"], $at["phase"] == "Exit" ? "" : $at["t_ms"], $at["rss_kb"], $at["anon_kb"] }')
 backwards=$(tr -d '\r' <"$tmp/via-env-timeline.csv" | awk -F, 'NR > 2 && $4 + 0 < last { n++ } NR > 1 { last = $4 + 0 } END { print n + 0 }')
-expect a_marks_timeline_row_has_its_csv_rows_figures_and_time "csv $csv_rows timeline $timeline_rows; $backwards rows back in time" \
-    "$timeline_rows:$backwards" = "$csv_rows:0"
+expect a_marks_timeline_row_has_its_csv_rows_figures_and_time \
+    "exit $code; csv $csv_rows timeline $timeline_rows; $backwards rows back in time" \
+    "$code:$(echo "$csv_rows" | sed 's/ [^;]*;/;/g'):$timeline_rows:$backwards" = "0:Start;Exit;:$csv_rows:0"
 peak=$(tr -d '\r' <"$tmp/ext.csv" | awk -F, '$2 == "glibc" && $6 == "Exit" { print $23 }')
 reference=$(/usr/bin/time -f %M $PROGRAM 64 300 0 2>&1 >/dev/null | tail -n 1)
 expect external_peak_matches_time_v_within_5pct "runner peak ${peak:-?} kB, /usr/bin/time ${reference:-?} kB" \

@@ -128,6 +128,12 @@ expect idle_ms_sleeps_before_after_idle "After idle came $idle ms after After de
 "$FB" --scale=0.01 --idle-ms=0 --csv=- frag 2>"$tmp/console.out" >"$tmp/stdout.csv"
 got=$(head -c 4 "$tmp/stdout.csv")$(grep -c 'kB used' "$tmp/console.out")
 expect csv_to_stdout_moves_the_talk_lines_to_stderr "got '$got'" "$got" = case4
+# A command's own output goes to stderr too: on stdout it stood among the rows.
+"$FB" --csv=- -- sh -c 'echo the-programs-line' 2>"$tmp/command-console.out" >"$tmp/command-stdout.csv"
+code=$?
+got="$code:$(grep -c the-programs-line "$tmp/command-console.out"):$(wc -l <"$tmp/command-stdout.csv"):$(grep -c '^sh,glibc,' "$tmp/command-stdout.csv")"
+expect csv_to_stdout_moves_a_commands_output_to_stderr "exit:on stderr:lines:rows $got; stdout: $(head -c 300 "$tmp/command-stdout.csv")" \
+    "$got" = "0:1:3:2"
 
 # ---- The child gets the profile's allocator, not the caller's settings.
 case "$FB" in
@@ -221,10 +227,13 @@ cp "$FB" "$fake/fragbench"
 cp build/fb-identify "$fake/fb-identify"
 cat >"$fake/cases/frag" <<'SCRIPT'
 #!/bin/bash
-# A fake case: sleeps $FAKE_SLEEP, sends $FAKE_RECORDS (printf escapes; KNOB becomes $FAKE_KNOB), runs $FAKE_THEN,
-# exits $FAKE_EXIT.
+# A fake case: sleeps $FAKE_SLEEP, sends $FAKE_RECORDS (printf escapes; KNOB becomes $FAKE_KNOB, VALUE the first
+# line of the file $FAKE_VALUES, which the run takes out of it), runs $FAKE_THEN, exits $FAKE_EXIT.
 sleep "${FAKE_SLEEP:-0}"
-printf "${FAKE_RECORDS//KNOB/$FAKE_KNOB}" >&"$FRAGBENCH_FD"
+value=
+if [ -n "${FAKE_VALUES:-}" ]; then value=$(head -n 1 "$FAKE_VALUES") && sed -i 1d "$FAKE_VALUES"; fi
+records=${FAKE_RECORDS//KNOB/$FAKE_KNOB}
+printf "${records//VALUE/$value}" >&"$FRAGBENCH_FD"
 eval "${FAKE_THEN:-}"
 exit "${FAKE_EXIT:-0}"
 SCRIPT
@@ -277,8 +286,9 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 expect a_process_left_behind_does_not_hold_the_run "took $elapsed_ms ms, exit $fake_code" \
     "$fake_code:$((elapsed_ms < 3000))" = 0:1
 
-# ---- The caller's allocator settings do not reach the child (real jemalloc: decay 0 would purge at del).
-MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 GLIBC_TUNABLES=glibc.malloc.trim_threshold=0 \
+# ---- The caller's allocator settings do not reach the child (real jemalloc: decay 0 would purge at del; glibc:
+# an mmap threshold of a page would serve every block of frag by a mapping of its own, unmapped at del).
+MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4096 \
     "$FB" --alloc=jemalloc,glibc --scale=$SCALE --idle-ms=0 --csv="$tmp/conf.csv" frag >/dev/null 2>&1
 top=$(peak "$tmp/conf.csv" frag jemalloc)
 del=$(value "$tmp/conf.csv" frag jemalloc "After del" rss_kb)
@@ -289,15 +299,17 @@ del=$(value "$tmp/conf.csv" frag glibc "After del" rss_kb)
 expect callers_glibc_tunables_do_not_reach_the_child "After alloc ${alloc:-?} kB, After del ${del:-?} kB" \
     "$(percent "${del:-0}" "${alloc:-0}")" -ge 80
 
-# ---- With several reps the closing table shows each phase's median.
-"$FB" --alloc=glibc,jemalloc --reps=3 --scale=0.02 --idle-ms=0 --csv="$tmp/median.csv" frag >"$tmp/median.out" 2>&1
-table=$(awk -F'|' '$2 ~ /^ jemalloc +$/ { gsub(/ /, ""); print $4, $5, $6, $7; exit }' "$tmp/median.out")
-medians=""
-for phase in "After alloc" "After del" "After idle" "After release"; do
-    m=$(tr -d '\r' <"$tmp/median.csv" | awk -F, -v p="$phase" '$2 == "jemalloc" && $6 == p { print $9 }' | sort -n | sed -n 2p)
-    medians="$medians${medians:+ }$m"
-done
-expect closing_table_shows_the_median_of_the_reps "table '$table', medians from the CSV '$medians'" "$table" = "$medians"
+# ---- With several reps the closing table shows each phase's median: reps of 300, 200 and 40 kB (the median is
+# neither the first rep's, nor the last's, nor the mean).
+printf '300\n200\n40\n' >"$tmp/median.values"
+FAKE_VALUES="$tmp/median.values" FAKE_RECORDS="$glibc_hello$(printf "%s" "$fake_phase" | sed 's/rss_kb=2/rss_kb=VALUE/')" \
+    FAKE_KNOB=x "$fake/fragbench" --profiles=profiles.txt --idle-ms=0 --reps=3 --csv="$tmp/median.csv" frag \
+    >"$tmp/median.out" 2>&1
+code=$?
+table=$(awk -F'|' '$2 ~ /^ glibc +$/ { gsub(/ /, ""); print $4; exit }' "$tmp/median.out")
+reps=$(tr -d '\r' <"$tmp/median.csv" | awk -F, 'NR > 1 { printf "%s;", $9 }')
+expect closing_table_shows_the_median_of_the_reps "exit $code, reps' RSS $reps, table '$table'" \
+    "$code:$reps:$table" = "0:300;200;40;:200"
 
 # ---- More bad input.
 "$FB" --alloc=/nonexistent/libnomalloc.so --idle-ms=0 frag >/dev/null 2>"$tmp/nolib.err"
@@ -366,8 +378,10 @@ expect jobs_2_gives_the_same_rss_as_one_at_a_time "largest difference per phase:
 "$FB" --reps=2 --scale=0.01 --idle-ms=0 --csv=/dev/null frag >/dev/null 2>"$tmp/progress.err"
 got=$(grep -cE '^fragbench: \[[12]/2\] frag · glibc · rep [12]/2: ok in [0-9.]+ s · elapsed [0-9]+:[0-9]{2} · ETA [0-9]+:[0-9]{2}$' "$tmp/progress.err")
 expect progress_prints_one_line_per_run_without_a_terminal "$(cat "$tmp/progress.err")" "$got" -eq 2
-"$FB" --quiet --reps=2 --scale=0.01 --idle-ms=0 frag >"$tmp/quiet.out" 2>&1
-expect quiet_prints_nothing_for_clean_runs "$(cat "$tmp/quiet.out")" ! -s "$tmp/quiet.out"
+"$FB" --quiet --reps=2 --scale=0.01 --idle-ms=0 --csv="$tmp/quiet.csv" frag >"$tmp/quiet.out" 2>&1
+code=$?
+expect quiet_prints_nothing_for_clean_runs "exit $code, $(grep -c ',ok,' "$tmp/quiet.csv") rows ok: $(cat "$tmp/quiet.out")" \
+    "$code:$(grep -c ',ok,' "$tmp/quiet.csv"):$(wc -c <"$tmp/quiet.out")" = 0:8:0
 "$FB" --profiles="$tmp/ghost.txt" --alloc=glibc,ghost --skip-missing --scale=0.01 --idle-ms=0 --csv="$tmp/skip.csv" \
     frag >/dev/null 2>"$tmp/skip.err"
 code=$?
@@ -479,7 +493,9 @@ expect duration_is_refused_where_it_cannot_apply "$(cat "$tmp/duration-bad.err")
     "$(tr '\n' ';' <"$tmp/duration-bad.err")" = "fragbench: --duration applies to a command only (after --): cases and replays end by themselves;exit 2;fragbench: --duration: '0' is not a whole number of seconds (1 to 86400);exit 2;fragbench: --duration: 5 s leaves no room before --timeout (3 s): the stop takes up to 3 s, so --timeout must be at least --duration + 3 (8);exit 2;"
 # Every run failed: no closing table, and no heading of one over nothing (it was printed).
 "$FB" --alloc=glibc,jemalloc --timeout=1 --jobs=2 --csv=/dev/null -- sleep 3 >"$tmp/allfail.out" 2>&1
-expect no_closing_heading_when_every_run_failed "$(cat "$tmp/allfail.out")" "$(grep -c 'RSS after each phase' "$tmp/allfail.out")" = 0
+code=$?
+expect no_closing_heading_when_every_run_failed "exit $code: $(cat "$tmp/allfail.out")" \
+    "$code:$(grep -c 'RSS after each phase' "$tmp/allfail.out"):$(grep -c '^fragbench: 2 of 2 runs failed; ' "$tmp/allfail.out")" = 1:0:1
 "$FB" --scale=1 --idle-ms=0 --mem-limit=100M --csv="$tmp/oom.csv" frag >/dev/null 2>"$tmp/oom.err"
 code=$?
 got="$code:$(tr -d '\r' <"$tmp/oom.csv" | awk -F, 'NR > 1 { print $18 }' | sort -u | tr '\n' ' ')"

@@ -378,7 +378,8 @@ expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")
     "$code:$(cat "$tmp/two.err")" = "2:fragbench: --record records one run: give one case (or a command after --), one profile and one rep (2 run(s) asked for)"
 "$FB" --quiet --record-cap=12K --record="$tmp/cap.trace" -- build/tests/record_live >/dev/null 2>"$tmp/cap.err"
 code=$?
-expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code" = 2
+expect record_cap_below_a_megabyte_is_refused "exit $code: $(cat "$tmp/cap.err")" "$code:$(cat "$tmp/cap.err")" = \
+    "2:fragbench: --record-cap: '12K' is not a size with its unit like 64M or 2G (at least 1M, at most 1 PiB)"
 
 # ---- A trace recorded to a name that holds one: the earlier moved to NAME.old, a third recording's to NAME.old.2
 # (none replaced: a newcomer lost a recording when the second replaced NAME.old), never emptied; a file that is not

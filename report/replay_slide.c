@@ -35,6 +35,11 @@ bool replay_case(const struct dataset *d, const char *case_name)
     return false;
 }
 
+bool replay_of_a_cut_trace(const struct dataset *d, const char *case_name)
+{
+    return first_row(d, case_name, "Exit") == NULL;
+}
+
 /*
  * The case's rows that the recording measured, in the case's order, but its stations every 5% (measured from
  * 2026-12-06: the table above and the plot have them): their indexes, and how many.

@@ -10,6 +10,9 @@
 /* Whether the case is a replayed trace (its rows say where they stand in a recording). */
 bool replay_case(const struct dataset *dataset, const char *case_name);
 
+/* Whether the case's trace was cut short (replayed with --replay-partial): its replays have no Exit row. */
+bool replay_of_a_cut_trace(const struct dataset *dataset, const char *case_name);
+
 /*
  * The table of the recorded run beside each profile's replay: RSS at the recording's own rows, and at the last
  * of them the ideal RSS and the waste.

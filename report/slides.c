@@ -294,7 +294,8 @@ void write_slides(const struct report *report, FILE *out)
                 fprintf(out, "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n", c->case_name, axis,
                         report->plots_link, c->case_name);
             fprintf(out, "\nPlot: `%s-replay.svg`, RSS over %s. One profile again: "
-                         "`./run --alloc=PROFILE --replay=TRACE`.\n\n", c->case_name, axis);
+                         "`./run --alloc=PROFILE%s --replay=TRACE`.\n\n", c->case_name, axis,
+                    replay_of_a_cut_trace(d, c->case_name) ? " --replay-partial" : "");
             continue;
         }
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);

@@ -293,11 +293,14 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
                      "pages: the live heap holds blocks never written, which are not resident, or %s's RSS held more "
                      "than its live blocks' pages (the allocator's headers, pages partly used by blocks freed since), "
                      "which the ideal keeps.)\n", rows[0].label, rows[0].label);
-    if (row_count > 0 && row_count <= 2 && !timeline) /* the runner's Start and Exit alone */
+    if (row_count > 0 && row_count <= 2 && !timeline && info->chunks > 0) /* the runner's Start and Exit alone */
         fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS beside "
                      "the live heap through the run: --timeline=FILE, or ./run %s--replay=%s, with a row every 5%% of "
                      "its events.)\n",
                 whole ? "" : "--replay-partial ", path);
+    else if (row_count > 0 && row_count <= 2 && !timeline) /* and no event to replay */
+        fprintf(out, "  (The program marked no phases of its own: its rows are the runner's Start and Exit. RSS through "
+                     "the run: --timeline=FILE.)\n");
     if (recorded->live_at_peak_rss_known) {
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);
         fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",

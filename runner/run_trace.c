@@ -93,7 +93,13 @@ void run_print_recorded(const struct run *run, FILE *out, const struct recorded 
     if (!trace_is_complete(&recorded->summary.info)) { /* said even when --quiet: the live heap after it is unknown */
         char state[256];
         trace_state_text(&recorded->summary.info, state, sizeof state);
-        fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", path, state);
+        if (recorded->summary.info.chunks > 0)
+            fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", path, state);
+        else /* as the replay would refuse it */
+            fprintf(stderr, "fragbench: --record: the trace %s is %s, and holds no events: nothing to replay (the "
+                            "program made no call it recorded, or died before it wrote any: a thread's calls are "
+                            "written 64 KiB at a time)\n", path,
+                    state);
     }
     recorded_print(out, path, recorded, run->phases, run->phase_count, matrix->command, matrix->timeline != NULL);
     if (out)

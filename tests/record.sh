@@ -146,13 +146,16 @@ events=$(echo "$info" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
 expect crashed_program_leaves_a_trace_read_as_truncated "exit $code, fb-trace $info_code, events $events: $(echo "$info" | head -1)" \
     "$code:$info_code:$(echo "$info" | grep -c 'truncated: no end block'):$([ "${events:-0}" -ge 65536 ] && echo full-chunks)" = "1:0:1:full-chunks"
 expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
-    "$(grep -c 'truncated: no end block' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
+    "$(grep -c 'truncated: no end block.* (its replay: --replay-partial)$' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
 # Killed with its calls still in its buffer: the trace holds none of them, so the live heap at Exit is unknown
 # (no figure, no verdict), where it was once read as 0 and all of RSS called "not live".
 "$FB" --record="$tmp/killed.trace" --csv="$tmp/killed.csv" -- sh -c 'sleep 0.3; kill -KILL $$' >"$tmp/killed.out" 2>&1
 got="$(value "$tmp/killed.csv" sh glibc Exit trace_live_kb):$(grep -c '^  Exit .* ? (past the calls the trace holds)$' "$tmp/killed.out"):$(grep -c 'not live\|#4)' "$tmp/killed.out")"
 expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows with ?:verdicts $got; $(grep -A4 '^Recorded heap' "$tmp/killed.out")" \
     "$got" = ":1:0"
+# Its trace holds no events: nothing is offered to replay (the replay refuses it), and that is said.
+expect killed_program_with_no_events_is_offered_no_replay "$(grep -e '--record: the trace\|--replay' "$tmp/killed.out")" \
+    "$(grep -c -e '--replay' "$tmp/killed.out"):$(grep -c 'is truncated: .*, and holds no events: nothing to replay (' "$tmp/killed.out")" = 0:1
 # A program that execs one that does not record (statically linked): its trace is incomplete, not complete.
 "$FB" --quiet --record="$tmp/exec-static.trace" -- sh -c 'exec build/tests/static_hello' >/dev/null 2>&1
 got=$($TRACE info "$tmp/exec-static.trace" | head -1)

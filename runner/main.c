@@ -111,7 +111,7 @@ static void list_everything(const struct layout *layout, const struct profile_li
             continue;
         }
         if (installed)
-            snprintf(found, sizeof found, "%s %s", selected.allocator, selected.version);
+            allocator_text(found, sizeof found, selected.allocator, selected.version);
         else if (*selected.profile->package)
             snprintf(found, sizeof found, "apt-get install %s", selected.profile->package);
         else
@@ -213,22 +213,25 @@ static int resolve_cases(const struct options *options, const struct profile_lis
                 return -1;
             }
         if (!cases[i]) {
-            const char *near = nearest_name(options->case_names[i], case_registry_count, case_name_at, NULL);
-            fprintf(stderr, "fragbench: unknown case '%s'", options->case_names[i]);
-            if (near)
-                fprintf(stderr, " (did you mean %s?)", near);
-            fprintf(stderr, "; cases:");
-            for (size_t k = 0; k < case_registry_count; k++)
-                fprintf(stderr, "%s %s", k ? "," : "", case_registry[k].name);
-            fputc('\n', stderr);
-            char program[PATH_MAX];
             const char *name = options->case_names[i];
+            const char *near = nearest_name(name, case_registry_count, case_name_at, NULL);
+            char program[PATH_MAX];
+            /* One line: what the name is where it is not a case, else the cases. */
             if (!near && (profiles_find(profiles, name) || strcmp(name, "all") == 0))
-                fprintf(stderr, "fragbench: %s is an allocator profile: to run the cases under it, ./run --alloc=%s "
-                                "[CASE...]\n", name, name);
+                fprintf(stderr, "fragbench: %s is an allocator profile, not a case: to run the cases under it, "
+                                "./run --alloc=%s [CASE...]\n", name, name);
             else if (!near && find_program(name, program, sizeof program) == 0)
-                fprintf(stderr, "fragbench: %s is a program: to measure it, put it after --: ./run [OPTIONS] -- %s "
-                                "[ARGUMENTS]\n", name, name);
+                fprintf(stderr, "fragbench: %s is a program, not a case: to measure it, put it after --: ./run "
+                                "[OPTIONS] -- %s [ARGUMENTS]\n", name, name);
+            else {
+                fprintf(stderr, "fragbench: unknown case '%s'", name);
+                if (near)
+                    fprintf(stderr, " (did you mean %s?)", near);
+                fprintf(stderr, "; cases:");
+                for (size_t k = 0; k < case_registry_count; k++)
+                    fprintf(stderr, "%s %s", k ? "," : "", case_registry[k].name);
+                fputc('\n', stderr);
+            }
             free(cases);
             return -1;
         }
@@ -472,6 +475,10 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     if (selection_resolve(options.alloc, &profiles, &selection, error, sizeof error) != 0) {
+        if (!options.alloc_given && options.profiles_path) /* the default, which a file of the user's may lack */
+            snprintf(error, sizeof error, "--profiles=%s has no profile 'glibc', the default of --alloc: give "
+                     "--alloc=NAME (%s's profiles: ./run --profiles=%s --list=profiles)", options.profiles_path,
+                     options.profiles_path, options.profiles_path);
         fail_input(error);
         free(cases);
         profiles_free(&profiles);

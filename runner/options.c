@@ -58,7 +58,7 @@ void options_usage(FILE *out)
           "      --max-reps=M            run one more rep of a case x profile while its reps so far differ\n"
           "                              by more than --spread, up to M (default: --reps; needs --reps >= 2)\n"
           "      --spread=PCT            reps differ when a phase's RSS (max - min) passes PCT % of their\n"
-          "                              median (default: 5, as the slides flag it)\n"
+          "                              median (default: 5, as the slides flag it; with --max-reps only)\n"
           "  -s, --scale=F               multiply each case's working set by F (default: 1,\n"
           "                              the talk's size, ~500 MB); 0 < F <= 1000\n"
           "      --idle-ms=N             sleep before the 'After idle' phase (default: 1000)\n"
@@ -307,6 +307,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
 {
     int opt;
     const char *for_record = NULL, *for_replay = NULL; /* an option given that applies to --record or --replay only */
+    bool spread_given = false;
     const char *for_cases = NULL; /* one given that applies to fragbench's cases only (not a command, not a replay) */
     bool timeout_given = false;   /* --duration raises the default timeout, never one given */
     *out = (struct options){.alloc = "glibc", .reps = 1, .scale_text = "1", .idle_ms = 1000, .jobs = 1,
@@ -339,6 +340,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 return -1;
             }
             out->alloc = optarg;
+            out->alloc_given = true;
             break;
         case 'r':
             if (parse_unsigned(optarg, 1000, &out->reps) || out->reps == 0) {
@@ -357,6 +359,7 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
                 snprintf(error, error_size, "--spread: '%s' is not a whole number of percent (0 to 1000)", optarg);
                 return -1;
             }
+            spread_given = true;
             break;
         case 's':
             if (check_scale(optarg)) {
@@ -524,6 +527,11 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
     }
     if (out->max_reps > out->reps && out->reps < 2) {
         snprintf(error, error_size, "--max-reps: needs --reps of at least 2 (reps differ only where there are two)");
+        return -1;
+    }
+    if (spread_given && out->max_reps == out->reps) {
+        snprintf(error, error_size, "--spread applies with --max-reps only: it says when reps differ enough for "
+                 "another (give --max-reps=M above --reps)");
         return -1;
     }
     if (for_record && !out->record_path) {

@@ -8,6 +8,7 @@
 
 struct options {
     const char *alloc;         /* --alloc: comma-separated profile names, paths or "all" */
+    bool alloc_given;          /* --alloc was given (else alloc is the default, glibc) */
     unsigned reps;             /* --reps */
     unsigned max_reps;         /* --max-reps: up to this many while the reps differ; reps when not given */
     unsigned spread_pct;       /* --spread: reps differ when a phase's RSS spread passes this % of its median */

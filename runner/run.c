@@ -266,10 +266,14 @@ static void print_heading(struct run *run)
     FILE *out = talk(run);
     if (!out)
         return;
+    char allocator[128];
+    allocator_text(allocator, sizeof allocator, id->allocator, id->alloc_version);
     if (strcmp(id->profile, id->allocator) == 0)
-        fprintf(out, "%s · %s %s", id->case_name, id->allocator, id->alloc_version);
+        fprintf(out, "%s · %s", id->case_name, allocator);
     else
-        fprintf(out, "%s · %s (%s %s)", id->case_name, id->profile, id->allocator, id->alloc_version);
+        fprintf(out, "%s · %s (%s)", id->case_name, id->profile, allocator);
+    if (strcmp(id->allocator, "unknown") == 0) /* not one of the probe's: it knows no release call of its own */
+        fprintf(out, " · an allocator fragbench does not know: no release call is made");
     if (id->rep > run->matrix->reps)
         fprintf(out, " · rep %u (the reps before it differ)", id->rep);
     else if (run->matrix->reps > 1)
@@ -642,7 +646,11 @@ int run_emit(struct run *run, struct matrix_totals *totals)
     } else {
         char allocator[128];
         const char *kind = run->matrix->command ? "program" : run->replay ? "replay" : "case";
-        if (!run->have_hello && strcmp(run->status, "not-started") != 0)
+        if (!run->have_hello && strcmp(run->status, "not-started") != 0 && run->entry && run->entry->kind == PYTHON)
+            fprintf(stderr, "fragbench: %s: the case ended (%s) without naming its allocator: is --python=%s a "
+                            "CPython 3 interpreter? (its own words, if any, are above)\n", run->what, run->status,
+                    matrix->python);
+        else if (!run->have_hello && strcmp(run->status, "not-started") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended (%s) without naming its allocator\n", run->what, kind,
                     run->status);
         else if (run->killed_for && strcmp(run->killed_for, "timeout") == 0)
@@ -658,7 +666,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             totals->failed++;
             code = EXIT_RUN_FAILED;
         }
-        snprintf(allocator, sizeof allocator, "%s %s", run->selected->allocator, run->selected->version);
+        allocator_text(allocator, sizeof allocator, run->selected->allocator, run->selected->version);
         run_set_replay_figures(run);
         for (size_t i = 0; i < run->phase_count; i++) {
             /* A replay's table has the recording beside it: its RSS at its own rows (Start, marks, peak, Exit),

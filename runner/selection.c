@@ -157,3 +157,8 @@ void selection_free(struct selection *selection)
     free(selection->items);
     selection->items = NULL;
 }
+
+void allocator_text(char *out, size_t size, const char *allocator, const char *version)
+{
+    snprintf(out, size, "%s%s%s", allocator, *version ? " " : "", version);
+}

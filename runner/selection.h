@@ -33,6 +33,9 @@ int selection_resolve(const char *alloc, const struct profile_list *profiles, st
  */
 int selection_check(const char *identify_program, struct selected_profile *selected, char *message, size_t size);
 
+/* The allocator as the talk's lines name it: "jemalloc 5.3.0", or the name alone where it gave no version. */
+void allocator_text(char *out, size_t size, const char *allocator, const char *version);
+
 /* Drops item i (a skipped profile) from the selection. */
 void selection_remove(struct selection *selection, size_t i);
 

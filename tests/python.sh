@@ -130,6 +130,12 @@ expect python_case_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" \
 code=$?
 expect missing_python_exits_2_with_the_reason "exit $code: $(cat "$tmp/nopy.err")" \
     "$code:$(grep -c "cannot run '/nonexistent/python9' for case frag.py" "$tmp/nopy.err")" = 2:1
+# A program that runs but is not Python: the run fails, and the message asks about --python (it said "no-hello").
+"$FB" --python=/bin/true --scale=0.01 --idle-ms=0 frag.py >/dev/null 2>"$tmp/notpy.err"
+code=$?
+expect not_a_python_names_the_python_option "exit $code: $(cat "$tmp/notpy.err")" "$code:$(grep -cF \
+    "fragbench: frag.py · glibc · rep 1/1: the case ended (no-hello) without naming its allocator: is --python=/bin/true a CPython 3 interpreter? (its own words, if any, are above)" \
+    "$tmp/notpy.err")" = 1:1
 
 # ---- The talk's diagnosis and its cures, under glibc at scale 0.2 (20 000 strings, ~100 MB).
 "$FB" --alloc=glibc --python="$PY" --scale=0.2 --idle-ms=0 --csv="$tmp/cures.csv" \

@@ -35,6 +35,10 @@ static void extra_reps_are_checked_against_reps(void)
     CHECK(parse(&o, error, fewer) == -1 && strstr(error, "--max-reps: 2 is fewer than --reps (3)"));
     CHECK(parse(&o, error, one) == -1 && strstr(error, "needs --reps of at least 2"));
     CHECK(parse(&o, error, bad_spread) == -1 && strstr(error, "--spread: '-1'"));
+    char *spread_alone[] = {"run", "--reps=2", "--spread=0", NULL}; /* no extra rep for it to decide */
+    char *spread_max_equal[] = {"run", "--reps=2", "--max-reps=2", "--spread=0", NULL};
+    CHECK(parse(&o, error, spread_alone) == -1 && strstr(error, "--spread applies with --max-reps only"));
+    CHECK(parse(&o, error, spread_max_equal) == -1 && strstr(error, "--spread applies with --max-reps only"));
 }
 
 /* --duration: a command's only; past the default timeout it raises it a minute past, never a timeout given. */

@@ -79,7 +79,7 @@ UNKNOWN_VARIABLES  := $(filter-out $(MAKEFILE_VARIABLES),$(foreach name,$(.VARIA
 ifneq ($(UNKNOWN_VARIABLES),)
 $(error $(foreach name,$(UNKNOWN_VARIABLES),$(name) is not a variable of fragbench's Makefile$(if $(filter $(name)%,$(USER_VARIABLES)), (did you mean $(firstword $(filter $(name)%,$(USER_VARIABLES)))?));) nothing ran; the variables a user sets: $(USER_VARIABLES) (docs/options.md))
 endif
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads record_intrusions signal_safe_alloc.so replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -308,6 +308,9 @@ $(BUILD)/tests/record_live: tests/record_live.c cases/lib/fragbench.h cases/lib/
 $(BUILD)/tests/record_threads: tests/record_threads.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $<
 
+$(BUILD)/tests/record_intrusions: tests/record_intrusions.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -o $@ $<
+
 $(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $<
 
@@ -343,6 +346,9 @@ $(BUILD)/fuzz/fuzz_profiles: tests/fuzz/fuzz_profiles.c runner/profiles.c runner
 
 $(BUILD)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c report/csv_read.c report/csv_read.h | $(BUILD)/fuzz
 	clang $(WARN) $(FUZZ_FLAGS) -Ireport -o $@ $< report/csv_read.c
+
+$(BUILD)/tests/signal_safe_alloc.so: tests/signal_safe_alloc.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
 
 $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl

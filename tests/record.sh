@@ -129,6 +129,34 @@ counted=$($TRACE events "$tmp/threads-glibc.trace" | awk '{ print $2 }' | sort -
 expect trace_info_counts_the_threads_a_replay_makes "said ${said:-nothing}, $counted in the events" \
     "${said:-0}" = "$counted" -a "$counted" -gt 2
 
+# ---- What a program may do under the recorder that it must not disturb (record_intrusions.c).
+# A signal handler that allocates, every 20 us, many landing inside the recorder's writing of a call or of its buffer
+# (on an allocator that a handler may call: glibc's may not be re-entered). The handler's calls once wrote over the
+# call they interrupted (order errors, calls never made) or waited for the buffer's lock the thread held (the
+# program hung): now they wait for it and come after it, every call there, in order.
+safe_alloc="$PWD/build/tests/signal_safe_alloc.so"
+"$FB" --quiet --timeout=120 --alloc="$safe_alloc" --record="$tmp/handler.trace" -- build/tests/record_intrusions handler 100000 \
+    >"$tmp/handler.out" 2>"$tmp/handler.err"
+code=$?
+made=$(awk '{ print $2 + $4 }' "$tmp/handler.out")
+info=$($TRACE info "$tmp/handler.trace" 2>&1)
+got="$code:$(echo "$info" | grep -c 'format [0-9]*, complete)'):$(echo "$info" | awk '$1 == "malloc" { print $2 }'):$(echo "$info" | awk '$1 == "free" { print $2 }'):$(echo "$info" | grep -c '^order errors: 0 releases of blocks not live, 0 allocations at live addresses')"
+expect handler_that_allocates_inside_the_recorder_is_recorded_whole_in_order \
+    "exit:complete:mallocs:frees:no order error $got (made: ${made:-?} pairs, and the stdout buffer); $(cat "$tmp/handler.out" "$tmp/handler.err"); $(echo "$info" | head -1)" \
+    "$got" = "0:1:$((${made:-0} + 1)):${made:-0}:1"
+# A child made by _Fork, where no pthread_atfork handler runs: it records nothing (its calls once filled the trace
+# under the parent's numbers, and the parent's own calls after it were lost).
+"$FB" --quiet --record="$tmp/rawfork.trace" -- build/tests/record_intrusions rawfork 100000 >/dev/null 2>"$tmp/rawfork.err"
+code=$?
+got="$code:$($TRACE events "$tmp/rawfork.trace" | awk '$3 == "malloc" { n[$4]++ } $3 == "free" { f++ } END { printf "%d %d %d %d", n[1000], n[48], n[24] + n[77777], f }')"
+expect child_made_by_raw_fork_records_nothing "exit:mallocs of 1000, 48, the child's:frees $got; $(cat "$tmp/rawfork.err")" \
+    "$got" = "0:1 10 0 11"
+# free keeps errno: the recorder's write out of its buffer inside it, to a descriptor the program closed, set EBADF.
+"$FB" --quiet --record="$tmp/errno.trace" -- build/tests/record_intrusions errno >"$tmp/errno.out" 2>&1
+code=$?
+expect free_keeps_errno_under_the_recorder "exit $code: $(cat "$tmp/errno.out")" \
+    "$code:$(grep -c '^errno after free: 0$' "$tmp/errno.out")" = 0:1
+
 # ---- fork, exec, a crash, a program that allocates nothing.
 "$FB" --quiet --record="$tmp/fork.trace" -- build/tests/record_threads fork >/dev/null 2>"$tmp/fork.err"
 got=$($TRACE events "$tmp/fork.trace" | grep -Evc ' (mark|cpu) '):$($TRACE info "$tmp/fork.trace" | grep -c '^program: .*, 1 image$')

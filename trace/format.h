@@ -86,9 +86,13 @@ enum trace_block_kind {
 
 /*
  * Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped; the
- * runner asked (TRACE_STOP_SIGNAL_NUMBER, at --duration), every thread's calls written out first (version 6 on).
+ * runner asked (TRACE_STOP_SIGNAL_NUMBER, at --duration), every thread's calls written out first (version 6 on);
+ * a signal handler made more calls than the recorder keeps while the call it interrupted was being recorded.
  */
-enum trace_stop_reason { TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3, TRACE_STOP_SIGNAL = 4 };
+enum trace_stop_reason {
+    TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3, TRACE_STOP_SIGNAL = 4,
+    TRACE_STOP_HANDLER_CALLS = 5,
+};
 
 /*
  * The signal by which the runner asks the recorder to write every thread's calls out and stop recording (a

@@ -352,7 +352,9 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
                  : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration"
-                                                             : "a write to the trace failed",
+                 : info->stop_reason == TRACE_STOP_HANDLER_CALLS
+                     ? "a signal handler made more calls than the recorder keeps while it records the call it interrupted"
+                     : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
     else if (info->compressed_cut && (info->cut_block || !info->ended))

@@ -87,17 +87,45 @@ static _Atomic clockid_t event_clock = CLOCK_MONOTONIC_COARSE;
 static _Atomic uint64_t cpu_noted_ns; /* the event time of the last CPU note (0: none yet) */
 enum { CPU_NOTE_EVERY_NS = 1000000 };
 /*
- * Above 0 while this thread holds one of the writer's locks: _exit and exec (both callable from a signal
- * handler) then skip the flush rather than wait for a lock the interrupted code of this thread holds.
+ * A signal handler that allocates while this thread records a call must not write into the buffer under an event
+ * it interrupted, nor wait for a lock this thread holds (the buffer's, as it is written out): a call it makes
+ * while this thread is inside an event or the writer's locks waits in a ring, and the interrupted call writes it
+ * after its own (it came after that began); one made between those steps, with none waiting, is written at once.
+ * The ring (DEFERRED_MAX calls, 48 kB) is mapped by the first call that waits, so a thread whose handlers make
+ * none costs nothing (the C library clears every thread's own storage as it starts); more calls waiting at once,
+ * or no ring to be had, stop the recording (the trace complete up to them). Its counters only grow: the handler
+ * adds at made, the interrupted call takes at taken, on the same thread.
  */
-static _Thread_local int in_writer __attribute__((tls_model("initial-exec")));
-/*
- * Set while this thread writes an event into its own buffer. An exec or _exit in a signal handler that came in
- * between writes the buffer's finished events as a copy and leaves the buffer as it is: if the exec fails, the
- * interrupted event goes on where it was, and the chunk's later flush supersedes the copy (a flush that emptied
- * the buffer under it had the event end past the events already written, and they were written again).
- */
-static _Thread_local volatile sig_atomic_t in_event __attribute__((tls_model("initial-exec")));
+enum { DEFERRED_MAX = 1024 };
+/* A call to record: an allocation (alignment where its op has one, size, pointer), a release (pointer), or an
+   event whose one field is a value (a mark's number, a release call's pad). */
+enum call_kind { CALL_ALLOCATION, CALL_RELEASE, CALL_VALUE };
+struct call_event {
+    enum call_kind kind;
+    enum trace_op op;
+    uint64_t ns, alignment, size, value;
+    const void *pointer;
+};
+/* What this thread is doing in the writer, in one block of its storage (the common path looks its place up once). */
+static _Thread_local struct {
+    /*
+     * Above 0 while this thread holds one of the writer's locks: _exit and exec (both callable from a signal
+     * handler) then skip the flush rather than wait for a lock the interrupted code of this thread holds.
+     */
+    int in_writer;
+    /*
+     * Set while this thread writes an event into its own buffer. An exec or _exit in a signal handler that came in
+     * between writes the buffer's finished events as a copy and leaves the buffer as it is: if the exec fails, the
+     * interrupted event goes on where it was, and the chunk's later flush supersedes the copy (a flush that emptied
+     * the buffer under it had the event end past the events already written, and they were written again).
+     */
+    volatile sig_atomic_t in_event;
+    /* A signal handler's calls waiting (above). */
+    struct call_event *ring;
+    volatile unsigned made; /* calls put in the ring, ever */
+    unsigned taken;         /* and written */
+    volatile sig_atomic_t lost; /* one found the ring full, or none could be mapped */
+} writing __attribute__((tls_model("initial-exec")));
 static int trace_device_ok; /* the trace's descriptor and file, checked before each write: a program may close */
 static dev_t trace_device;  /* its descriptors and open a file of its own that gets the same number */
 static ino_t trace_inode;
@@ -212,19 +240,21 @@ static void write_block(uint32_t kind, const void *payload, size_t length)
     trace_put_u32(head + 4, (uint32_t)length);
     trace_put_check_block(check, kind, payload, length);
     struct iovec pieces[3] = {{head, sizeof head}, {(void *)payload, length}, {check, sizeof check}};
-    in_writer++;
+    int saved_errno = errno;
+    writing.in_writer++;
     pthread_mutex_lock(&write_lock);
     if (write_all(pieces, 3))
         atomic_fetch_add(&bytes_written, sizeof head + length + sizeof check);
     pthread_mutex_unlock(&write_lock);
-    in_writer--;
+    writing.in_writer--;
+    errno = saved_errno;
 }
 
 /* The earliest time whose events may be missing: the base of every buffer still holding events. */
 static uint64_t complete_until(void)
 {
     uint64_t until = now_ns();
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
         pthread_mutex_lock(&buffer->flush_lock); /* its base moves when its thread writes it out */
@@ -233,7 +263,7 @@ static uint64_t complete_until(void)
         pthread_mutex_unlock(&buffer->flush_lock);
     }
     pthread_mutex_unlock(&registry_lock);
-    in_writer--;
+    writing.in_writer--;
     return until;
 }
 
@@ -297,15 +327,29 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy)
     return TRACE_STOP_WRITE_FAILED;
 }
 
-/* A thread writes its own buffer out and starts the next chunk from its last event's time. */
+/* A forked child: it records nothing (below, with fork). */
+static void child_after_fork(void);
+
+/*
+ * A thread writes its own buffer out and starts the next chunk from its last event's time. A child the program
+ * made by _Fork or clone, where no pthread_atfork handler ran, finds it is not the trace's process here, at its
+ * first flush: it drops what it recorded and records no more (its chunks would have taken the parent's thread and
+ * chunk numbers, and the parent's own calls been read as duplicates).
+ */
 static void flush_own(struct thread_buffer *buffer)
 {
-    in_writer++;
+    if (getpid() != owner_pid) {
+        child_after_fork();
+        return;
+    }
+    int saved_errno = errno; /* inside the program's free or malloc: a failed write or check must not show */
+    writing.in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
     size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
     if (used == 0) { /* nothing since the last chunk: no chunk is written, so its number is not used up */
         pthread_mutex_unlock(&buffer->flush_lock);
-        in_writer--;
+        writing.in_writer--;
+        errno = saved_errno;
         return;
     }
     uint64_t lost_from = buffer->base_ns;
@@ -317,13 +361,14 @@ static void flush_own(struct thread_buffer *buffer)
     pthread_mutex_unlock(&buffer->flush_lock);
     if (reason && atomic_load(&trace_writer_on))
         stop_recording((enum trace_stop_reason)reason, lost_from);
-    in_writer--;
+    writing.in_writer--;
+    errno = saved_errno;
 }
 
 /* A signal handler interrupted this thread's event: its finished events written as a copy, the buffer untouched. */
 static void copy_own(struct thread_buffer *buffer)
 {
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
     int reason = atomic_load(&trace_writer_on)
                      ? write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)
@@ -332,14 +377,14 @@ static void copy_own(struct thread_buffer *buffer)
     pthread_mutex_unlock(&buffer->flush_lock);
     if (reason && atomic_load(&trace_writer_on))
         stop_recording((enum trace_stop_reason)reason, lost_from);
-    in_writer--;
+    writing.in_writer--;
 }
 
 /* ---- Per-thread buffers: made on a thread's first event, written out when it ends. */
 
 static void unregister_buffer(struct thread_buffer *buffer)
 {
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     if (buffer->prev)
         buffer->prev->next = buffer->next;
@@ -350,7 +395,7 @@ static void unregister_buffer(struct thread_buffer *buffer)
     buffer->next = spare; /* kept for the next thread: a program that starts many threads maps no more */
     spare = buffer;
     pthread_mutex_unlock(&registry_lock);
-    in_writer--;
+    writing.in_writer--;
 }
 
 /*
@@ -369,6 +414,9 @@ static void retire_dead_threads_buffer(struct thread_buffer *buffer)
 /* The note that the calling thread ends, among its events (defined with the other events, below). */
 static void write_thread_end_note(void);
 
+/* Writes the calls a signal handler made while this thread recorded one (defined with the events, below). */
+static void write_deferred(void);
+
 /* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
 static void thread_ends(void *value)
 {
@@ -380,6 +428,14 @@ static void thread_ends(void *value)
     }
     write_thread_end_note();
     flush_own(buffer);
+    if (writing.taken != writing.made) { /* a signal handler's calls, made as the buffer was written out */
+        write_deferred();
+        flush_own(buffer);
+    }
+    if (writing.ring && writing.taken == writing.made) { /* none waits: a thread's end is not inside a call */
+        munmap(writing.ring, DEFERRED_MAX * sizeof *writing.ring);
+        writing.ring = NULL;
+    }
     thread_chunks = buffer->chunk;
     own = NULL;
     thread_exiting = true;
@@ -389,17 +445,19 @@ static void thread_ends(void *value)
 static struct thread_buffer *new_buffer(void)
 {
     struct thread_buffer *buffer;
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     buffer = spare;
     if (buffer)
         spare = buffer->next;
     pthread_mutex_unlock(&registry_lock);
-    in_writer--;
+    writing.in_writer--;
     if (!buffer) {
         size_t head = (sizeof *buffer + 63) & ~(size_t)63;
+        int saved_errno = errno; /* a failed mapping's ENOMEM is not the program's */
         void *memory = mmap(NULL, head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + BUFFER_BYTES, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        errno = saved_errno;
         if (memory == MAP_FAILED)
             return NULL;
         buffer = memory;
@@ -413,14 +471,14 @@ static struct thread_buffer *new_buffer(void)
     buffer->base_ns = buffer->prev_ns = event_ns();
     buffer->prev_pointer = 0;
     buffer->prev = NULL;
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     buffer->next = registry;
     if (registry)
         registry->prev = buffer;
     registry = buffer;
     pthread_mutex_unlock(&registry_lock);
-    in_writer--;
+    writing.in_writer--;
     return buffer;
 }
 
@@ -440,6 +498,8 @@ static struct thread_buffer *own_buffer(void)
 {
     if (own)
         return own;
+    writing.in_writer++; /* a signal handler's call waits (see writing): it would make a second buffer for it */
+    atomic_signal_fence(memory_order_seq_cst);
     number_thread();
     struct thread_buffer *dead = pthread_getspecific(exit_key);
     if (dead) /* this thread made no buffer yet: the key's value is a dead thread's (see above) */
@@ -447,6 +507,7 @@ static struct thread_buffer *own_buffer(void)
     own = new_buffer();
     if (own)
         pthread_setspecific(exit_key, own);
+    writing.in_writer--;
     return own;
 }
 
@@ -478,7 +539,7 @@ static inline bool event_begin(struct event_writer *writer, enum trace_op op, ui
         buffer->chunk = thread_chunks++;
         buffer->base_ns = buffer->prev_ns = ns;
     }
-    in_event = 1;
+    writing.in_event = 1;
     atomic_signal_fence(memory_order_seq_cst);
     writer->buffer = buffer;
     writer->out = buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED + atomic_load_explicit(&buffer->used, memory_order_relaxed);
@@ -515,11 +576,11 @@ static inline void event_end(struct event_writer *writer)
     size_t used = (size_t)(writer->out - (buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED));
     atomic_store_explicit(&buffer->used, used, memory_order_release);
     atomic_signal_fence(memory_order_seq_cst);
-    in_event = 0;
+    writing.in_event = 0;
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);
-    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !in_writer)
+    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer)
         stop_as_asked();
 }
 
@@ -527,7 +588,7 @@ static inline void event_end(struct event_writer *writer)
 static void write_thread_end_note(void)
 {
     struct event_writer writer;
-    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !in_writer &&
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !writing.in_writer &&
         event_begin(&writer, TRACE_THREAD_END, event_ns()))
         event_end(&writer);
 }
@@ -663,11 +724,11 @@ static void flush_all(bool wait)
     struct thread_buffer *self = own;
     int reason = 0;
     uint64_t lost_from = UINT64_MAX;
-    if (self && in_event)
+    if (self && writing.in_event)
         copy_own(self);
     else if (self)
         flush_own(self);
-    in_writer++;
+    writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer && !reason; buffer = buffer->next) {
         if (buffer == self || (wait ? pthread_mutex_lock(&buffer->flush_lock) : pthread_mutex_trylock(&buffer->flush_lock)) != 0)
@@ -680,7 +741,7 @@ static void flush_all(bool wait)
     pthread_mutex_unlock(&registry_lock);
     if (reason)
         stop_recording((enum trace_stop_reason)reason, lost_from);
-    in_writer--;
+    writing.in_writer--;
 }
 
 /*
@@ -705,7 +766,7 @@ static void stop_signal(int signal_number)
     (void)signal_number;
     int saved = errno;
     atomic_store(&stop_asked, 1);
-    if (!in_writer && !in_event)
+    if (!writing.in_writer && !writing.in_event)
         stop_as_asked();
     errno = saved;
 }
@@ -732,7 +793,7 @@ static void write_cpu_note(uint64_t ns)
 
 void trace_writer_end(bool exec)
 {
-    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || in_writer)
+    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || writing.in_writer)
         return;
     /*
      * A last CPU note, at the end, in a program that made a call: the time from its last call to its end (a
@@ -741,7 +802,7 @@ void trace_writer_end(bool exec)
      * thread that has its buffer (one that made no call would join the trace for it), not from a handler inside
      * an event.
      */
-    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && own && !thread_exiting && !in_event) {
+    if (atomic_load_explicit(&cpu_noted_ns, memory_order_relaxed) && own && !thread_exiting && !writing.in_event) {
         uint64_t ns = event_ns();
         atomic_store_explicit(&cpu_noted_ns, ns, memory_order_relaxed); /* a mark at the exit need not note it again */
         write_cpu_note(ns);
@@ -766,42 +827,113 @@ static inline void note_cpu(uint64_t ns)
     write_cpu_note(ns);
 }
 
-void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)
+/* Writes a call's event into the calling thread's buffer; false if it has none to be had. */
+static inline __attribute__((always_inline)) bool write_call(const struct call_event *call)
 {
     struct event_writer writer;
-    uint64_t ns = event_ns();
-    note_cpu(ns);
-    if (!event_begin(&writer, op, ns))
-        return;
-    if (trace_op_has_alignment(op)) /* memalign(0, n) too: the reader takes the field by the op, not its value */
-        event_value(&writer, alignment);
-    event_value(&writer, size);
-    event_pointer(&writer, pointer);
+    if (!event_begin(&writer, call->op, call->ns))
+        return false;
+    switch (call->kind) {
+    case CALL_ALLOCATION:
+        if (trace_op_has_alignment(call->op)) /* memalign(0, n) too: the reader takes the field by the op */
+            event_value(&writer, call->alignment);
+        event_value(&writer, call->size);
+        event_pointer(&writer, call->pointer);
+        break;
+    case CALL_RELEASE:
+        event_pointer(&writer, call->pointer);
+        break;
+    case CALL_VALUE:
+        event_value(&writer, call->value);
+        break;
+    }
     event_end(&writer);
+    return true;
+}
+
+/* A call made by a signal handler inside a call being recorded (see writing): kept in the ring for the interrupted
+   call to write. Its fields come one by one: the call's common path makes no struct of them. */
+static __attribute__((noinline)) bool defer_call(enum call_kind kind, enum trace_op op, uint64_t ns, uint64_t alignment,
+                                                 uint64_t size, uint64_t value, const void *pointer)
+{
+    if (!writing.ring) {
+        int saved_errno = errno;
+        void *ring = mmap(NULL, DEFERRED_MAX * sizeof *writing.ring, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        writing.ring = ring == MAP_FAILED ? NULL : ring;
+        errno = saved_errno;
+    }
+    if (!writing.ring || writing.made - writing.taken >= DEFERRED_MAX) {
+        writing.lost = 1;
+        return false;
+    }
+    writing.ring[writing.made % DEFERRED_MAX] = (struct call_event){.kind = kind, .op = op, .ns = ns,
+                                                                 .alignment = alignment, .size = size, .value = value,
+                                                                 .pointer = pointer};
+    atomic_signal_fence(memory_order_seq_cst);
+    writing.made = writing.made + 1;
+    return true;
+}
+
+/* Writes the calls a signal handler made while this thread recorded one, in order, until none is left. */
+static __attribute__((noinline)) void write_deferred(void)
+{
+    do {
+        /* Inside the writer: a handler's call that comes meanwhile waits behind the older ones, which it may depend
+           on (its allocation at an address one of them released). */
+        writing.in_writer++;
+        while (writing.taken != writing.made) {
+            write_call(&writing.ring[writing.taken % DEFERRED_MAX]);
+            atomic_signal_fence(memory_order_seq_cst);
+            writing.taken++;
+        }
+        if (writing.lost) {
+            writing.lost = 0;
+            if (atomic_load(&trace_writer_on))
+                stop_recording(TRACE_STOP_HANDLER_CALLS, event_ns());
+        }
+        atomic_signal_fence(memory_order_seq_cst);
+        writing.in_writer--;
+        atomic_signal_fence(memory_order_seq_cst);
+    } while (writing.taken != writing.made); /* one came after the last was written, before the writer was left */
+}
+
+/*
+ * Records a call: at once, then any a signal handler made meanwhile; or, from a handler that came inside this
+ * thread's writing of an event or the writer's locks (calls waiting are written inside them), into the ring (see
+ * writing). False if it could not be written. (The program's errno is kept by the writer's own steps that may
+ * set it: a write of the trace inside free must not change it.)
+ */
+static inline __attribute__((always_inline)) bool record_call(enum call_kind kind, enum trace_op op, uint64_t alignment,
+                                                              uint64_t size, uint64_t value, const void *pointer)
+{
+    uint64_t ns = event_ns();
+    if (__builtin_expect(writing.in_event || writing.in_writer, 0))
+        return defer_call(kind, op, ns, alignment, size, value, pointer);
+    note_cpu(ns);
+    struct call_event call = {.kind = kind, .op = op, .ns = ns, .alignment = alignment, .size = size, .value = value,
+                              .pointer = pointer};
+    bool written = write_call(&call);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (__builtin_expect(writing.taken != writing.made || writing.lost, 0))
+        write_deferred();
+    return written;
+}
+
+void trace_writer_allocation(enum trace_op op, size_t alignment, size_t size, const void *pointer)
+{
+    record_call(CALL_ALLOCATION, op, alignment, size, 0, pointer);
 }
 
 void trace_writer_release(enum trace_op op, const void *pointer)
 {
-    struct event_writer writer;
-    uint64_t ns = event_ns();
-    note_cpu(ns);
-    if (!event_begin(&writer, op, ns))
-        return;
-    event_pointer(&writer, pointer);
-    event_end(&writer);
+    record_call(CALL_RELEASE, op, 0, 0, 0, pointer);
 }
 
 /* An event whose one field is a value (a mark's number, a release call's pad); false if it could not be written. */
 static bool value_event(enum trace_op op, uint64_t value)
 {
-    struct event_writer writer;
-    uint64_t ns = event_ns();
-    note_cpu(ns);
-    if (!event_begin(&writer, op, ns))
-        return false;
-    event_value(&writer, value);
-    event_end(&writer);
-    return true;
+    return record_call(CALL_VALUE, op, 0, 0, value, NULL);
 }
 
 uint64_t trace_writer_mark(void)

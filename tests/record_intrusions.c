@@ -1,0 +1,103 @@
+/* A test program for the recorder: a signal handler that allocates, a child made by _Fork, errno kept by free. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Modes (argv[1]); each prints what it did, which the test compares with the trace:
+ *   handler N  N pairs of malloc(24) and free, with a timer's signal every 20 us whose handler makes a pair of
+ *              malloc(40) and free: many land inside the recorder's writing of a call, or its writing out of a
+ *              buffer. Prints "pairs N handler H" (H: the handler's pairs).
+ *   rawfork N  a block of 1000 bytes, then a child made by _Fork (no pthread_atfork handler runs in it) that makes
+ *              N pairs of malloc(24) and free and a malloc(77777), then the parent's 10 pairs of malloc(48) and
+ *              free, and the free of its block. Prints "parent 11 11".
+ *   errno      closes descriptors 3 to 1023 (the trace's too), then, past the recorder's 1 s flush, sets errno to 0
+ *              and frees a block (the flush inside it fails to write to the closed descriptor, then reopens the
+ *              trace): free must leave errno as it was. Exits 1 if it did not ("errno after free: E").
+ */
+static volatile sig_atomic_t handler_pairs;
+
+static void allocate_in_handler(int signal_number)
+{
+    (void)signal_number;
+    void *volatile block = malloc(40);
+    free(block);
+    handler_pairs = handler_pairs + 1;
+}
+
+static int handler_mode(long pairs)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = allocate_in_handler;
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &action, NULL);
+    struct itimerval every = {{0, 20}, {0, 20}}, stop = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &every, NULL);
+    for (long i = 0; i < pairs; i++) {
+        void *volatile block = malloc(24);
+        free(block);
+    }
+    setitimer(ITIMER_REAL, &stop, NULL);
+    printf("pairs %ld handler %ld\n", pairs, (long)handler_pairs);
+    return 0;
+}
+
+static int rawfork_mode(long pairs)
+{
+    void *volatile kept = malloc(1000);
+    fflush(stdout);
+    pid_t child = _Fork();
+    if (child == 0) {
+        for (long i = 0; i < pairs; i++) {
+            void *volatile block = malloc(24);
+            free(block);
+        }
+        void *volatile left = malloc(77777);
+        (void)left;
+        _exit(0);
+    }
+    if (child < 0 || waitpid(child, NULL, 0) != child)
+        return 1;
+    for (int i = 0; i < 10; i++) {
+        void *volatile block = malloc(48);
+        free(block);
+    }
+    free(kept);
+    printf("parent 11 11\n");
+    return 0;
+}
+
+static int errno_mode(void)
+{
+    void *volatile block = malloc(100);
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    usleep(1100000);
+    errno = 0;
+    free(block);
+    int after = errno;
+    printf("errno after free: %d\n", after);
+    return after != 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *mode = argc > 1 ? argv[1] : "";
+    long count = argc > 2 ? atol(argv[2]) : 0;
+    if (strcmp(mode, "handler") == 0 && count > 0)
+        return handler_mode(count);
+    if (strcmp(mode, "rawfork") == 0 && count > 0)
+        return rawfork_mode(count);
+    if (strcmp(mode, "errno") == 0)
+        return errno_mode();
+    fprintf(stderr, "usage: record_intrusions handler N | rawfork N | errno\n");
+    return 2;
+}

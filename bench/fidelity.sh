@@ -2,7 +2,9 @@
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
 # profile; heap growth (anonymous RSS) at the peak, at Exit and at each of the program's marks, compared.
 # Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
-# real; REPS: runs and replays of each profile, 5 unless told, compared by their medians)
+# real; REPS: runs and replays of each profile, 5 unless told, compared by their medians). FIDELITY_PROGRAMS: the
+# programs, of jq, python, sqlite3 (the default: the three) and python-threads (CPython running four threads that
+# share a cache, bench/threaded_rounds.py: the threaded replay's, docs/replay.md).
 set -eu
 cd "$(dirname "$0")/.."
 profiles=${1:-glibc,jemalloc,tcmalloc,mimalloc,jemalloc-decay0,mimalloc-decommit0}
@@ -25,12 +27,14 @@ run_program() {
         jq) "${@:2}" -- jq -c 'map(.id)' "$work/doc.json" ;;
         python) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 "$PWD/bench/request_rounds.py" 5 100000 ;;
         sqlite3) "${@:2}" -- sqlite3 :memory: "$sql" ;;
+        python-threads) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 \
+            "$PWD/bench/threaded_rounds.py" 3 5000 4 ;;
     esac
 }
 
 echo "| program | profile | peak, real (MB) | peak, replay (MB) | off | Exit, real (MB) | Exit, replay (MB) | off | marks: the furthest off |"
 echo "|:--|:--|--:|--:|--:|--:|--:|--:|:--|"
-for program in jq python sqlite3; do
+for program in ${FIDELITY_PROGRAMS:-jq python sqlite3}; do
     run_program $program "$FB" --quiet --record-clock=precise --record="$work/$program.trace" >/dev/null 2>&1
     run_program $program "$FB" --quiet --alloc="$profiles" --reps="$reps" --csv="$work/$program-real.csv" >/dev/null 2>&1
     "$FB" --quiet --alloc="$profiles" --reps="$reps" --replay-time="$replay_time" --replay="$work/$program.trace" \

@@ -109,7 +109,11 @@ static struct {
     struct live_set released;
     uint64_t prune_at;
     struct worker *last_dispatched; /* the thread of the last call written: published when another's comes */
+    uint32_t turn_thread; /* the thread of the calls dispatched last, and how many of its in a row (threads.h) */
+    uint64_t turn_calls;
 } threads;
+
+
 
 /*
  * How many times an idle replay thread yields before it sleeps: 256 while the replay's threads fit the cores,
@@ -572,6 +576,15 @@ int threads_dispatch(struct trace_reader *reader, const struct trace_event *even
     struct worker *worker = worker_for(thread, error, error_size);
     if (!worker)
         return -1;
+    if (thread != threads.turn_thread) {
+        struct worker *previous = threads.workers[threads.turn_thread];
+        if (threads.turn_calls >= REPLAY_TURN_MIN_CALLS && previous && previous->running && !previous->stopping &&
+            previous->written > 0)
+            wait_published(threads.turn_thread, previous->written - 1);
+        threads.turn_thread = thread;
+        threads.turn_calls = 0;
+    }
+    threads.turn_calls++;
     if (event->op == TRACE_REALLOC_START) {
         worker->realloc_from = event->pointer; /* the realloc is made at its end */
         return 0;

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "threads.h"
 #include "trace_builder.h"
 
 /*
@@ -19,7 +20,7 @@
  * sleeps first, so that a thread's later call comes long after the other threads' (whose order must then be kept
  * by the engine's waits, not by luck). Blocks are real (the engine only passes them back).
  */
-enum { SLOW_SIZE = 777, LOG_SIZE = 64 };
+enum { SLOW_SIZE = 777, LOG_SIZE = 2048 };
 
 struct logged_call {
     char kind;     /* 'a' allocation, 'r' realloc, 'f' free */
@@ -224,6 +225,38 @@ static void a_release_call_comes_after_every_call_recorded_before_it(void)
     replay_threads(first, 2, second, 3, third, 1);
     CHECK(position_of('f', 200) != SIZE_MAX);
     CHECK(position_of('f', 200) < position_of('t', 0));
+}
+
+/*
+ * Turns (threads.h): thread 0 makes a run of REPLAY_TURN_MIN_CALLS calls, the first slow, and thread 1's one call
+ * comes after them all in the recorded time: replayed, it waits for the run's last call, where it once ran while
+ * thread 0 slept (the threads of a program under one lock then interleaved as they never had).
+ */
+static void a_thread_whose_turn_follows_a_long_run_waits_for_its_end(void)
+{
+    struct test_event run[REPLAY_TURN_MIN_CALLS + 1], after[] = {{5000, TRACE_MALLOC, 5000, P2}};
+    run[0] = (struct test_event){1010, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK};
+    for (uint64_t i = 1; i < REPLAY_TURN_MIN_CALLS; i++)
+        run[i] = (struct test_event){1010 + i, TRACE_MALLOC, 1000 + i, P1 + i * 0x100};
+    /* A later call of thread 0's publishes thread 1's (a lone call would wait for the end's drain, in thread order). */
+    run[REPLAY_TURN_MIN_CALLS] = (struct test_event){6000, TRACE_MALLOC, 6000, MOVED_TO};
+    const struct thread_events threads[] = {{run, REPLAY_TURN_MIN_CALLS + 1}, {after, 1}};
+    replay_chunks(threads, 2);
+    CHECK(position_of('a', 1000 + REPLAY_TURN_MIN_CALLS - 1) < position_of('a', 5000));
+    CHECK(position_of('a', 5000) != SIZE_MAX);
+}
+
+/* A short run (one slow call and another) does not hold the next thread's call: the threads run side by side.
+   (Thread 0's third call, after it, publishes thread 1's, as above.) */
+static void a_thread_after_a_short_run_runs_beside_it(void)
+{
+    const struct test_event run[] = {{1010, TRACE_MALLOC, SLOW_SIZE, SLOW_BLOCK}, {1011, TRACE_MALLOC, 901, P1},
+                                     {1030, TRACE_MALLOC, 903, MOVED_TO}},
+                            after[] = {{1020, TRACE_MALLOC, 902, P2}};
+    const struct thread_events threads[] = {{run, 3}, {after, 1}};
+    replay_chunks(threads, 2);
+    CHECK(position_of('a', 902) < position_of('a', 901));
+    CHECK(position_of('a', 901) != SIZE_MAX);
 }
 
 #ifndef __SANITIZE_THREAD__ /* a count, not a race: 4 200 threads take ThreadSanitizer 40 s */
@@ -448,6 +481,8 @@ int main(void)
     RUN_TEST(an_address_a_realloc_moved_from_is_reused_after_the_realloc);
     RUN_TEST(an_address_released_within_a_realloc_is_reused_after_that_release);
     RUN_TEST(a_release_call_comes_after_every_call_recorded_before_it);
+    RUN_TEST(a_thread_whose_turn_follows_a_long_run_waits_for_its_end);
+    RUN_TEST(a_thread_after_a_short_run_runs_beside_it);
     RUN_TEST(gaps_sleep_the_idle_pause_not_the_busy_one);
     RUN_TEST(a_one_thread_program_after_a_two_thread_launcher_replays_in_one_thread);
     RUN_TEST(an_address_handed_out_again_releases_the_block_there_first);

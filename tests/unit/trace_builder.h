@@ -76,7 +76,7 @@ static inline void start_trace(struct bytes *out, unsigned version)
 static inline void put_chunk_bytes(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
                                    const unsigned char *events, size_t length)
 {
-    unsigned char payload[4096];
+    unsigned char payload[1 << 14];
     if (length > sizeof payload - TRACE_CHUNK_FIXED) {
         fprintf(stderr, "trace_builder: a chunk of more than %zu bytes of events\n", sizeof payload - TRACE_CHUNK_FIXED);
         abort();
@@ -100,7 +100,7 @@ struct test_event {
 static inline void put_chunk(struct bytes *out, uint32_t thread, uint32_t number, uint64_t base_ns,
                       const struct test_event *events, size_t count)
 {
-    unsigned char encoded[4096 - TRACE_CHUNK_FIXED];
+    unsigned char encoded[(1 << 14) - TRACE_CHUNK_FIXED]; /* up to 2 000 events or so */
     size_t at = 0;
     uint64_t previous_ns = base_ns, previous_pointer = 0;
     for (size_t i = 0; i < count; i++) {

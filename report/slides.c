@@ -293,9 +293,15 @@ void write_slides(const struct report *report, FILE *out)
             if (report->plots_link)
                 fprintf(out, "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n", c->case_name, axis,
                         report->plots_link, c->case_name);
-            fprintf(out, "\nPlot: `%s-replay.svg`, RSS over %s. One profile again: "
-                         "`./run --alloc=PROFILE%s --replay=TRACE`.\n\n", c->case_name, axis,
-                    replay_of_a_cut_trace(d, c->case_name) ? " --replay-partial" : "");
+            /* Cut short: its replays have no Exit row. A trace stopped at --duration has one (the runner's last
+               sample before the stop) and needs --replay-partial all the same, which its results do not tell. */
+            if (replay_of_a_cut_trace(d, c->case_name))
+                fprintf(out, "\nPlot: `%s-replay.svg`, RSS over %s. One profile again: "
+                             "`./run --alloc=PROFILE --replay-partial --replay=TRACE`.\n\n", c->case_name, axis);
+            else
+                fprintf(out, "\nPlot: `%s-replay.svg`, RSS over %s. One profile again: "
+                             "`./run --alloc=PROFILE --replay=TRACE` (and `--replay-partial` for a trace stopped "
+                             "early: `build/fb-trace info TRACE` says).\n\n", c->case_name, axis);
             continue;
         }
         fprintf(out, "## %s\n\nRSS after each phase (kB, median):\n\n", c->case_name);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +127,7 @@ static _Thread_local struct {
     volatile unsigned made; /* calls put in the ring, ever */
     unsigned taken;         /* and written */
     volatile sig_atomic_t lost; /* one found the ring full, or none could be mapped */
+    uint64_t lost_ns;           /* and when */
 } writing __attribute__((tls_model("initial-exec")));
 static int trace_device_ok; /* the trace's descriptor and file, checked before each write: a program may close */
 static dev_t trace_device;  /* its descriptors and open a file of its own that gets the same number */
@@ -332,13 +335,16 @@ static void child_after_fork(void);
 
 /*
  * A thread writes its own buffer out and starts the next chunk from its last event's time. A child the program
- * made by _Fork or clone, where no pthread_atfork handler ran, finds it is not the trace's process here, at its
- * first flush: it drops what it recorded and records no more (its chunks would have taken the parent's thread and
- * chunk numbers, and the parent's own calls been read as duplicates).
+ * made by _Fork or clone (with memory of its own), where no pthread_atfork handler ran, finds it is not the trace's
+ * process here, at its first flush: it drops what it recorded and records no more (its chunks would have taken the
+ * parent's thread and chunk numbers, and the parent's own calls been read as duplicates).
  */
 static void flush_own(struct thread_buffer *buffer)
 {
-    if (getpid() != owner_pid) {
+    /* Not a vfork child (or one of clone with CLONE_VM; kcmp says 0): it shares the parent's memory, where a reset
+       would stop the parent's recording; it writes as the parent's thread until it execs or exits (a vfork child
+       may not call malloc at all). */
+    if (getpid() != owner_pid && syscall(SYS_kcmp, getpid(), owner_pid, KCMP_VM, 0, 0) != 0) {
         child_after_fork();
         return;
     }
@@ -428,7 +434,7 @@ static void thread_ends(void *value)
     }
     write_thread_end_note();
     flush_own(buffer);
-    if (writing.taken != writing.made) { /* a signal handler's calls, made as the buffer was written out */
+    if (writing.taken != writing.made || writing.lost) { /* a signal handler's calls, made as it was written out */
         write_deferred();
         flush_own(buffer);
     }
@@ -500,6 +506,10 @@ static struct thread_buffer *own_buffer(void)
         return own;
     writing.in_writer++; /* a signal handler's call waits (see writing): it would make a second buffer for it */
     atomic_signal_fence(memory_order_seq_cst);
+    if (own) { /* one that came before, made it */
+        writing.in_writer--;
+        return own;
+    }
     number_thread();
     struct thread_buffer *dead = pthread_getspecific(exit_key);
     if (dead) /* this thread made no buffer yet: the key's value is a dead thread's (see above) */
@@ -580,7 +590,8 @@ static inline void event_end(struct event_writer *writer)
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);
-    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer)
+    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer &&
+        writing.taken == writing.made) /* calls waiting are written first (write_deferred acts on it then) */
         stop_as_asked();
 }
 
@@ -766,7 +777,7 @@ static void stop_signal(int signal_number)
     (void)signal_number;
     int saved = errno;
     atomic_store(&stop_asked, 1);
-    if (!writing.in_writer && !writing.in_event)
+    if (!writing.in_writer && !writing.in_event && writing.taken == writing.made)
         stop_as_asked();
     errno = saved;
 }
@@ -795,6 +806,8 @@ void trace_writer_end(bool exec)
 {
     if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || writing.in_writer)
         return;
+    if (writing.taken != writing.made && !writing.in_event) /* a signal handler's calls, waiting: in the trace */
+        write_deferred();
     /*
      * A last CPU note, at the end, in a program that made a call: the time from its last call to its end (a
      * service idle before it leaves by _exit, where no Exit mark follows) is then a pause like any other, whose
@@ -851,28 +864,45 @@ static inline __attribute__((always_inline)) bool write_call(const struct call_e
     return true;
 }
 
+/* defer_call's work, with signals blocked: the call put in the ring, or the loss noted (with the time of the first
+   call lost, up to which the trace is complete at most). */
+static bool keep_call(enum call_kind kind, enum trace_op op, uint64_t ns, uint64_t alignment, uint64_t size,
+                      uint64_t value, const void *pointer)
+{
+    if (!writing.ring) {
+        void *ring = mmap(NULL, DEFERRED_MAX * sizeof *writing.ring, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        writing.ring = ring == MAP_FAILED ? NULL : ring;
+    }
+    if (!writing.ring || writing.made - writing.taken >= DEFERRED_MAX) {
+        if (!writing.lost)
+            writing.lost_ns = ns;
+        writing.lost = 1;
+        return false;
+    }
+    writing.ring[writing.made % DEFERRED_MAX] = (struct call_event){.kind = kind, .op = op, .ns = ns,
+                                                                    .alignment = alignment, .size = size,
+                                                                    .value = value, .pointer = pointer};
+    atomic_signal_fence(memory_order_seq_cst);
+    writing.made = writing.made + 1;
+    return true;
+}
+
 /* A call made by a signal handler inside a call being recorded (see writing): kept in the ring for the interrupted
    call to write. Its fields come one by one: the call's common path makes no struct of them. */
 static __attribute__((noinline)) bool defer_call(enum call_kind kind, enum trace_op op, uint64_t ns, uint64_t alignment,
                                                  uint64_t size, uint64_t value, const void *pointer)
 {
-    if (!writing.ring) {
-        int saved_errno = errno;
-        void *ring = mmap(NULL, DEFERRED_MAX * sizeof *writing.ring, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        writing.ring = ring == MAP_FAILED ? NULL : ring;
-        errno = saved_errno;
-    }
-    if (!writing.ring || writing.made - writing.taken >= DEFERRED_MAX) {
-        writing.lost = 1;
-        return false;
-    }
-    writing.ring[writing.made % DEFERRED_MAX] = (struct call_event){.kind = kind, .op = op, .ns = ns,
-                                                                 .alignment = alignment, .size = size, .value = value,
-                                                                 .pointer = pointer};
-    atomic_signal_fence(memory_order_seq_cst);
-    writing.made = writing.made + 1;
-    return true;
+    /* Signals blocked while it takes its slot (and maps the ring): a second handler coming inside this one would
+       take the same slot. The rare path: two system calls. */
+    sigset_t all, before;
+    sigfillset(&all);
+    int saved_errno = errno;
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    bool kept = keep_call(kind, op, ns, alignment, size, value, pointer);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    errno = saved_errno;
+    return kept;
 }
 
 /* Writes the calls a signal handler made while this thread recorded one, in order, until none is left. */
@@ -890,25 +920,26 @@ static __attribute__((noinline)) void write_deferred(void)
         if (writing.lost) {
             writing.lost = 0;
             if (atomic_load(&trace_writer_on))
-                stop_recording(TRACE_STOP_HANDLER_CALLS, event_ns());
+                stop_recording(TRACE_STOP_HANDLER_CALLS, writing.lost_ns);
         }
         atomic_signal_fence(memory_order_seq_cst);
         writing.in_writer--;
         atomic_signal_fence(memory_order_seq_cst);
     } while (writing.taken != writing.made); /* one came after the last was written, before the writer was left */
+    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer)
+        stop_as_asked(); /* the runner's stop, put off while calls waited (they are in the trace now) */
 }
 
 /*
  * Records a call: at once, then any a signal handler made meanwhile; or, from a handler that came inside this
- * thread's writing of an event or the writer's locks (calls waiting are written inside them), into the ring (see
- * writing). False if it could not be written. (The program's errno is kept by the writer's own steps that may
+ * thread's writing of an event or the writer's locks, or while calls wait, into the ring (see writing). False if it could not be written. (The program's errno is kept by the writer's own steps that may
  * set it: a write of the trace inside free must not change it.)
  */
 static inline __attribute__((always_inline)) bool record_call(enum call_kind kind, enum trace_op op, uint64_t alignment,
                                                               uint64_t size, uint64_t value, const void *pointer)
 {
     uint64_t ns = event_ns();
-    if (__builtin_expect(writing.in_event || writing.in_writer, 0))
+    if (__builtin_expect(writing.in_event || writing.in_writer || writing.taken != writing.made, 0))
         return defer_call(kind, op, ns, alignment, size, value, pointer);
     note_cpu(ns);
     struct call_event call = {.kind = kind, .op = op, .ns = ns, .alignment = alignment, .size = size, .value = value,

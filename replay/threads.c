@@ -113,8 +113,6 @@ static struct {
     uint64_t turn_calls;
 } threads;
 
-
-
 /*
  * How many times an idle replay thread yields before it sleeps: 256 while the replay's threads fit the cores,
  * fewer as they outnumber them (thousands of threads each yielding 256 times between calls spent a replay of

@@ -11,9 +11,9 @@
 
 /*
  * Modes (argv[1]); each prints what it did, which the test compares with the trace:
- *   handler N  N pairs of malloc(24) and free, with a timer's signal every 20 us whose handler makes a pair of
- *              malloc(40) and free: many land inside the recorder's writing of a call, or its writing out of a
- *              buffer. Prints "pairs N handler H" (H: the handler's pairs).
+ *   handler N [US]  N pairs of malloc(24) and free, with a timer's signal every US microseconds (default 20)
+ *              whose handler makes a pair of malloc(40) and free: many land inside the recorder's writing of a
+ *              call, or its writing out of a buffer. Prints "pairs N handler H" (H: the handler's pairs).
  *   rawfork N  a block of 1000 bytes, then a child made by _Fork (no pthread_atfork handler runs in it) that makes
  *              N pairs of malloc(24) and free and a malloc(77777), then the parent's 10 pairs of malloc(48) and
  *              free, and the free of its block. Prints "parent 11 11".
@@ -31,14 +31,14 @@ static void allocate_in_handler(int signal_number)
     handler_pairs = handler_pairs + 1;
 }
 
-static int handler_mode(long pairs)
+static int handler_mode(long pairs, long interval_us)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = allocate_in_handler;
     action.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &action, NULL);
-    struct itimerval every = {{0, 20}, {0, 20}}, stop = {{0, 0}, {0, 0}};
+    struct itimerval every = {{0, interval_us}, {0, interval_us}}, stop = {{0, 0}, {0, 0}};
     setitimer(ITIMER_REAL, &every, NULL);
     for (long i = 0; i < pairs; i++) {
         void *volatile block = malloc(24);
@@ -93,11 +93,11 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "";
     long count = argc > 2 ? atol(argv[2]) : 0;
     if (strcmp(mode, "handler") == 0 && count > 0)
-        return handler_mode(count);
+        return handler_mode(count, argc > 3 && atol(argv[3]) > 0 ? atol(argv[3]) : 20);
     if (strcmp(mode, "rawfork") == 0 && count > 0)
         return rawfork_mode(count);
     if (strcmp(mode, "errno") == 0)
         return errno_mode();
-    fprintf(stderr, "usage: record_intrusions handler N | rawfork N | errno\n");
+    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno\n");
     return 2;
 }

@@ -932,15 +932,19 @@ static __attribute__((noinline)) void write_deferred(void)
 
 /*
  * Records a call: at once, then any a signal handler made meanwhile; or, from a handler that came inside this
- * thread's writing of an event or the writer's locks, or while calls wait, into the ring (see writing). False if it could not be written. (The program's errno is kept by the writer's own steps that may
- * set it: a write of the trace inside free must not change it.)
+ * thread's writing of an event or the writer's locks, into the ring (see writing). Calls that wait from before
+ * (a handler's that came as the writer was left, or inside the writer's work at a stop) are written first: they
+ * are older, and this one may depend on them. False if it could not be written. (The program's errno is kept by
+ * the writer's own steps that may set it: a write of the trace inside free must not change it.)
  */
 static inline __attribute__((always_inline)) bool record_call(enum call_kind kind, enum trace_op op, uint64_t alignment,
                                                               uint64_t size, uint64_t value, const void *pointer)
 {
     uint64_t ns = event_ns();
-    if (__builtin_expect(writing.in_event || writing.in_writer || writing.taken != writing.made, 0))
+    if (__builtin_expect(writing.in_event || writing.in_writer, 0))
         return defer_call(kind, op, ns, alignment, size, value, pointer);
+    if (__builtin_expect(writing.taken != writing.made || writing.lost, 0))
+        write_deferred();
     note_cpu(ns);
     struct call_event call = {.kind = kind, .op = op, .ns = ns, .alignment = alignment, .size = size, .value = value,
                               .pointer = pointer};

@@ -102,7 +102,6 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
     probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded);
 }
 
-/* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */
 /* The calls that failed here where they had succeeded when recorded (a recorded failure is not made). */
 static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct replay_failures failures;
@@ -122,6 +121,7 @@ void replay_failures_read(struct replay_failures *out)
     pthread_mutex_unlock(&failures_lock);
 }
 
+/* Writes one byte in every page of block[from, size), and its last byte: the pages a program writing it holds. */
 static void touch(unsigned char *block, uint64_t from, uint64_t size)
 {
     if (!block || size <= from)

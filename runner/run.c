@@ -560,7 +560,9 @@ void run_finish(struct run *run)
     }
     /* Read, compressed (FILE.zst), then reported: the report's replay command names the file the trace is in. */
     struct recorded recorded;
-    bool read = run->matrix->trace_path && run->have_hello && !run->wrong_allocator && run_read_trace(run, &recorded);
+    bool to_read = run->matrix->trace_path && run->have_hello && !run->wrong_allocator;
+    bool read = to_read && run_read_trace(run, &recorded);
+    run->trace_unread = to_read && !read;
     const char *trace_now = run->matrix->trace_compressed ? run_compress_trace(run) : run->matrix->trace_display;
     if (read)
         run_print_recorded(run, talk(run), &recorded, trace_now);
@@ -685,6 +687,8 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             results_write_status_row(row_buffer, &run->identity, run->status);
         check_against_the_recording(run, code, totals);
         totals->rows += run->phase_count;
+        if (run->trace_unread) /* said when it was read: the rows are the run's, true; the trace is not to be used */
+            code = EXIT_BAD_INPUT;
     }
     fclose(row_buffer);
     if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix->csv, "--csv", matrix->csv_path, rows, rows_size)) {

@@ -40,6 +40,7 @@ struct run {
     bool have_hello;
     bool wrong_allocator;
     char wrong_why[1024];
+    bool trace_unread; /* --record: the run ended, and its trace could not be read (said): exit 2, its rows kept */
     struct phase_sample *phases;
     size_t phase_count;
     struct phase_labels labels; /* the phase labels given so far, each once (see phase_label.h) */

@@ -715,3 +715,15 @@ said() { grep -c "^  (A waste below 0: RSS under the ideal, Start's RSS plus the
 got="$(negative_rows "$tmp/unwritten.err"):$(said "$tmp/unwritten.err") $(negative_rows "$tmp/jq.err"):$(said "$tmp/jq.err")"
 expect negative_waste_is_explained_where_there_is_one "rows below 0:notes, unwritten then jq: $got" \
     "$got" = "1:1 0:0"
+
+# ---- A trace that cannot be read once its run has ended (here the program writes over the header's first block
+# length) gets the reader's exact error and exit 2; the run's own rows, true, are kept in the CSV (it exited 0).
+"$FB" --quiet --record="$tmp/spoilt.trace" --csv="$tmp/spoilt.csv" -- \
+    sh -c "printf '\\377\\377\\377\\177' | dd of='$tmp/spoilt.trace' bs=1 seek=12 conv=notrunc 2>/dev/null" \
+    >/dev/null 2>"$tmp/spoilt.err"
+code=$?
+said=$(grep -c "^fragbench: --record: $tmp/spoilt.trace: corrupt trace: a block of 2147483647 bytes at byte 8$" "$tmp/spoilt.err")
+rows=$(tr -d '\r' <"$tmp/spoilt.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["status"] == "ok" { n++ } END { print n + 0 }')
+expect an_unreadable_recorded_trace_exits_2_with_its_rows_kept "exit $code, said $said, ok rows $rows: $(cat "$tmp/spoilt.err")" \
+    "$code:$said:$rows" = "2:1:2"

@@ -513,10 +513,12 @@ int main(int argc, char **argv)
         csv = stdout;
         console = stderr;
     } else if (code == EXIT_CLEAN && options.csv_path &&
-               output_open(csv_file = &outputs[output_count++], "--csv", options.csv_path) != 0)
+               (output_open(csv_file = &outputs[output_count++], "--csv", options.csv_path) != 0 ||
+                output_refuse_a_trace(csv_file) != 0))
         code = EXIT_BAD_INPUT;
     if (code == EXIT_CLEAN && options.timeline_path &&
-        output_open(timeline_file = &outputs[output_count++], "--timeline", options.timeline_path) != 0)
+        (output_open(timeline_file = &outputs[output_count++], "--timeline", options.timeline_path) != 0 ||
+         output_refuse_a_trace(timeline_file) != 0))
         code = EXIT_BAD_INPUT;
     if (code == EXIT_CLEAN && options.record_path &&
         open_trace_outputs(&options, outputs, &output_count, trace_path, trace_compressed) != 0)

@@ -17,6 +17,18 @@
  * already emptied. Now each is opened as it is, the set is checked (the same file given twice was two writers
  * corrupting one file), and only then is each emptied.
  */
+/* Whether the file at path begins as a fragbench trace does, raw or compressed with zstd. */
+static bool holds_a_trace(const char *path)
+{
+    unsigned char start[TRACE_MAGIC_SIZE] = {0};
+    int reading = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* the output's own descriptor is write-only */
+    bool trace = reading >= 0 && pread(reading, start, sizeof start, 0) >= 4 &&
+                 (!memcmp(start, TRACE_MAGIC, 7) || !memcmp(start, TRACE_ZSTD_MAGIC, 4));
+    if (reading >= 0)
+        close(reading);
+    return trace;
+}
+
 int output_open(struct output_file *file, const char *option, const char *path)
 {
     struct stat status;
@@ -72,12 +84,7 @@ static int move_no_replace(const char *from, const char *to)
 static int move_to_old(struct output_file *file)
 {
     struct stat status;
-    unsigned char start[TRACE_MAGIC_SIZE] = {0};
-    int reading = open(file->path, O_RDONLY | O_CLOEXEC); /* the output's own descriptor is write-only */
-    bool trace = reading >= 0 && pread(reading, start, sizeof start, 0) >= 4 &&
-                 (!memcmp(start, TRACE_MAGIC, 7) || !memcmp(start, TRACE_ZSTD_MAGIC, 4));
-    if (reading >= 0)
-        close(reading);
+    bool trace = holds_a_trace(file->path);
     for (unsigned n = 1; n < 1000; n++) {
         int length = n == 1 ? snprintf(file->old_path, sizeof file->old_path, "%s.old", file->path)
                             : snprintf(file->old_path, sizeof file->old_path, "%s.old.%u", file->path, n);
@@ -116,6 +123,15 @@ static int move_to_old(struct output_file *file)
     fprintf(stderr, "fragbench: %s: %s %s: it is now %s\n", file->option, file->path,
             trace ? "held an earlier recording" : "was not empty (and not a trace)", file->old_path);
     return 0;
+}
+
+int output_refuse_a_trace(const struct output_file *file)
+{
+    if (!file->regular || !holds_a_trace(file->path))
+        return 0;
+    fprintf(stderr, "fragbench: %s: %s holds a trace (a recording, or a file compressed with zstd): it is not "
+                    "written over; give %s another file\n", file->option, file->path, file->option);
+    return -1;
 }
 
 int output_empty(struct output_file *file)

@@ -26,6 +26,12 @@ int output_open(struct output_file *file, const char *option, const char *path);
 int output_check_distinct(const struct output_file *files, size_t count);
 
 /*
+ * 0, or -1 with the message printed where the open file already holds a trace, raw or compressed: a results file
+ * (--csv, --timeline) given a trace's name, perhaps the trace being replayed, must not empty it.
+ */
+int output_refuse_a_trace(const struct output_file *file);
+
+/*
  * Empties an open file for this run's output, or with keep_old moves one that holds something to the first of
  * PATH.old, PATH.old.2, PATH.old.3, ... that does not exist (none is replaced) and opens PATH anew, saying so on
  * stderr; 0, or -1 with the message printed.

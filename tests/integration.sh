@@ -358,6 +358,17 @@ expect refused_outputs_keep_earlier_files_and_one_file_twice_is_refused "exit $c
 "$FB" frag frag >/dev/null 2>"$tmp/twice.err"
 code=$?
 expect case_named_twice_exits_2 "exit $code: $(cat "$tmp/twice.err")" "$code:$(grep -c 'given twice' "$tmp/twice.err")" = 2:1
+# A results file given a trace's name, the trace being replayed among them, is refused: the file is not emptied
+# (a newcomer's --csv=x.trace --replay=x.trace turned the recording into a CSV, then failed to replay it).
+cp results/jq.trace.zst "$tmp/mine.trace.zst"
+printf 'FBTRACE\0and the rest of a recording\n' >"$tmp/mine.trace"
+"$FB" --alloc=glibc --csv="$tmp/mine.trace.zst" --replay="$tmp/mine.trace.zst" >/dev/null 2>"$tmp/onto.err"
+code=$?
+"$FB" --scale=0.01 --timeline="$tmp/mine.trace" frag >/dev/null 2>"$tmp/onto2.err"
+code2=$?
+expect results_files_named_as_a_trace_are_refused_and_the_trace_kept "exit $code, $code2: $(cat "$tmp/onto.err" "$tmp/onto2.err")" \
+    "$code:$code2:$(cmp -s results/jq.trace.zst "$tmp/mine.trace.zst" && echo same):$(head -c 8 "$tmp/mine.trace" | tr -d '\0'):$(cat "$tmp/onto.err" "$tmp/onto2.err" | tr '\n' ';')" = \
+    "2:2:same:FBTRACE:fragbench: --csv: $tmp/mine.trace.zst holds a trace (a recording, or a file compressed with zstd): it is not written over; give --csv another file;fragbench: --timeline: $tmp/mine.trace holds a trace (a recording, or a file compressed with zstd): it is not written over; give --timeline another file;"
 
 # ---- Two runs at a time (--jobs=2) give each run the same RSS as one at a time: a run's RSS is its own.
 "$FB" --alloc=glibc,jemalloc,tcmalloc,mimalloc --scale=$SCALE --idle-ms=0 --jobs=2 --csv="$tmp/jobs2.csv" frag \

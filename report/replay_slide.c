@@ -18,11 +18,12 @@
  * a phase that has them speaks for all.
  */
 
-/* The first row of a case's phase, or NULL. */
+/* The first replay row of a case's phase, or NULL (a --record run of the same name may share the CSV). */
 static const struct sample_row *first_row(const struct dataset *d, const char *case_name, const char *phase)
 {
     for (size_t i = 0; i < d->count; i++)
-        if (d->rows[i].seq > 0 && !strcmp(d->rows[i].case_name, case_name) && !strcmp(d->rows[i].phase, phase))
+        if (d->rows[i].seq > 0 && d->rows[i].recorded_ms >= 0 && !strcmp(d->rows[i].case_name, case_name) &&
+            !strcmp(d->rows[i].phase, phase))
             return &d->rows[i];
     return NULL;
 }
@@ -42,17 +43,54 @@ bool replay_of_a_cut_trace(const struct dataset *d, const char *case_name)
 
 /*
  * The case's rows that the recording measured, in the case's order, but its stations every 5% (measured from
- * 2026-12-06: the table above and the plot have them): their indexes, and how many.
+ * 2026-12-06: the table above and the plot have them): their indexes into out (c->phase_count of room), and how many.
  */
-static size_t recorded_phases(const struct dataset *d, const struct case_stats *c, size_t *out, size_t max)
+static size_t recorded_phases(const struct dataset *d, const struct case_stats *c, size_t *out)
 {
     size_t n = 0;
-    for (size_t f = 0; f < c->phase_count && n < max; f++) {
+    for (size_t f = 0; f < c->phase_count; f++) {
         const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
         if (row && row->recorded_rss_kb >= 0 && !trace_row_is_station(c->phases[f]))
             out[n++] = f;
     }
+    /* In the recording's order: the case's order of phases is the CSV's, where a --record run of the same name,
+       without the recorded peak, may come first. A few dozen rows, mostly in order: insertion sort, stable. */
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && first_row(d, c->case_name, c->phases[out[k - 1]])->recorded_ms >
+                                        first_row(d, c->case_name, c->phases[out[k]])->recorded_ms; k--) {
+            size_t swap = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = swap;
+        }
     return n;
+}
+
+/*
+ * A program of many marks would make a table too wide to read: past max rows, the first, the last (the ideal and
+ * the waste are taken there), the recorded peak, and others evenly between are kept, in order. Returns how many.
+ */
+static size_t thin_phases(const struct case_stats *c, size_t *phases, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t peak = 0; /* none: the first row is kept anyway */
+    for (size_t i = 1; i + 1 < n && !peak; i++)
+        if (!strcmp(c->phases[phases[i]], "Recorded peak") || !strcmp(c->phases[phases[i]], "Peak RSS"))
+            peak = i;
+    /* The rows between the first and the last but the peak, m of them, of which slots are kept evenly: the j-th
+       kept is the (j * m / slots)-th. */
+    size_t m = n - 2 - (peak > 0), slots = max - 2 - (peak > 0), kept = 0, between = 0, next = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool keep = i == 0 || i + 1 == n || i == peak;
+        if (!keep) {
+            keep = next < slots && between == next * m / slots;
+            next += keep;
+            between++;
+        }
+        if (keep)
+            phases[kept++] = phases[i];
+    }
+    return kept;
 }
 
 /* A run's row of a phase, or NULL. */
@@ -120,15 +158,23 @@ static int64_t run_cells(struct md_table *table, const int64_t *rss, size_t n, i
 
 void write_replay_table(const struct report *report, const struct case_stats *c, FILE *out)
 {
-    enum { MAX_POINTS = 48 };
+    enum { MAX_POINTS = 24 };
     const struct dataset *d = report->dataset;
-    size_t phases[MAX_POINTS], n = recorded_phases(d, c, phases, MAX_POINTS);
+    size_t *phases = malloc((c->phase_count + 1) * sizeof *phases);
+    if (!phases)
+        abort();
+    size_t all = recorded_phases(d, c, phases), n = thin_phases(c, phases, all, MAX_POINTS);
     int64_t rss[MAX_POINTS], live[MAX_POINTS];
     bool right[MAX_POINTS + 5];
     struct md_table table;
-    if (n == 0)
+    if (n == 0) {
+        free(phases);
         return;
+    }
     const char *last = c->phases[phases[n - 1]];
+    if (n < all)
+        fprintf(out, "(%zu of the recording's %zu rows: the first, the last, its peak and others evenly between.) ",
+                n, all);
     fprintf(out, "The recording beside its replays (kB; the replays' medians). The recorded run's RSS at its own rows; "
                  "the ideal RSS at %s is the first row's RSS plus the live heap grown since, in whole pages; the "
                  "waste is RSS above it, and a replay's as %% of the recorded run's: what the profile would leave of "
@@ -169,6 +215,7 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
         run_cells(&table, rss, n, grown_kb, recorded_waste);
     }
     md_end(&table, out);
+    free(phases);
 }
 
 /* The median of a profile's peak RSS over its clean replays (each rep's first row carries it), or -1. */

@@ -191,6 +191,39 @@ got="$got:$(grep -c '^| replay: glibc *| glibc 2.36 *| *[0-9]* | *1\.[0-9][0-9] 
 expect slides_leave_the_recorded_peak_na_when_the_replay_never_reached_it \
     "$got; $(cat "$tmp/cut-peak.err") $(grep -A4 'largest at' "$tmp/cut-peak/slides.md")" "$got" = "0:1:1"
 
+# ---- The replay table takes the replay's rows only, in the recording's order, and thins a program of many marks to
+# 24 columns (the first, the last, the peak, others evenly between): a --record run of the same name first in the CSV
+# left only "Recorded peak" with every figure n/a, and past 48 rows the table stopped there, its ideal at the 48th.
+mkdir -p "$tmp/many-marks"
+tr -d '\r' <results/compare.csv | awk -F, -v OFS=, '
+    NR == 1 { print; next }
+    $1 != "jq" || $2 != "glibc" { next }
+    { rows[++n] = $0 }
+    $6 == "Start" || $6 == "Exit" { record = $0; split(record, f, ","); f[32] = f[34] = f[35] = f[36] = f[37] = f[38] = ""
+        line = f[1]; for (i = 2; i <= 38; i++) line = line "," f[i]; recorded[++r] = line }
+    END {
+        for (i = 1; i <= r; i++) print recorded[i]   # the --record run: Start and Exit, no recorded columns
+        for (i = 1; i <= n; i++) {
+            print rows[i]
+            split(rows[i], f, ",")
+            if (f[6] == "Start") for (m = 1; m <= 50; m++) { f[6] = "m" m; f[34] = sprintf("%.3f", m / 1000)
+                line = f[1]; for (k = 2; k <= 38; k++) line = line "," f[k]; print line }
+        }
+    }' | sed 's/$/\r/' >"$tmp/many-marks/compare.csv"
+build/fb-report --results="$tmp/many-marks" >/dev/null 2>"$tmp/many-marks.err"
+code=$?
+head_row=$(grep -m1 '^| run .*| ideal at' "$tmp/many-marks/slides.md" | tr -d ' ')
+recorded_row=$(grep -m1 '^| recorded run ' "$tmp/many-marks/slides.md" | tr -d ' ')
+got="$code:$(echo "$head_row" | awk -F'|' '{ print NF - 2, $4, $5, $(NF - 5), $(NF - 4), $(NF - 3) }')"
+got="$got:$(echo "$recorded_row" | awk -F'|' '{ print $(NF - 3), $(NF - 2) }')"
+got="$got:$(grep -c "^(24 of the recording's 53 rows: the first, the last, its peak and others evenly between.) " "$tmp/many-marks/slides.md")"
+start=$(value results/compare.csv jq glibc Start recorded_rss_kb)
+exit_rss=$(value results/compare.csv jq glibc Exit recorded_rss_kb)
+ideal=$(grep -m1 '^| recorded run ' results/slides.md | tr -d ' ' | awk -F'|' -v n="$(grep -m1 '^| run .*| ideal at' results/slides.md | tr -d ' ' | awk -F'|' '{ print NF }')" '{ print $(n - 3) }')
+expect replay_table_takes_replay_rows_in_the_recordings_order_and_thins_many_marks \
+    "$(cat "$tmp/many-marks.err") head $head_row; recorded $recorded_row" \
+    "$got" = "0:29 Start m1 Recordedpeak Exit idealatExit:$ideal $((exit_rss - ideal)):1"
+
 # ---- Where make compare writes: the reference's results/ and plots/ for the whole matrix only; a matrix with any of
 # its set given (a newcomer's make compare TRACES=svc.trace CASES= CURES= replaced the reference's files) goes to
 # results/mine/ with its plots beside it, and results elsewhere have their plots beside them.

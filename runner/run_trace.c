@@ -93,7 +93,7 @@ void run_print_recorded(const struct run *run, FILE *out, const struct recorded 
     if (!trace_is_complete(&recorded->summary.info)) { /* said even when --quiet: the live heap after it is unknown */
         char state[256];
         trace_state_text(&recorded->summary.info, state, sizeof state);
-        if (recorded->summary.info.chunks > 0)
+        if (recorded->summary.info.last_image_events_chunks > 0)
             fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", path, state);
         else /* as the replay would refuse it */
             fprintf(stderr, "fragbench: --record: the trace %s is %s, and holds no events: nothing to replay (the "

@@ -239,6 +239,23 @@ build/fb-replay --time=fast "$tmp/many-threads.trace" >"$tmp/many-threads.rows" 
 code=$?
 expect trace_of_a_thread_numbered_past_a_million_reads_and_replays "fb-trace: $info; replay exit $code: $(cat "$tmp/many-threads.err")" \
     "$(echo "$info" | grep -c ', complete)$'):$code:$(grep -c '^Replay end: ' "$tmp/many-threads.rows")" = "1:0:1"
+# Sizes no address space holds: an allocation of 2^63 bytes that succeeded, and two of 2^57 live at once (a crafted
+# 2^63 twice wrapped the live heap's count to a few bytes, and was replayed as ok): corrupt, exit 2 (the first
+# refused before a run, with every chunk's check; the second found as it is replayed, its run failed).
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+first = 2 * 0x555555550000 + 1
+t.write(sys.argv[1], [(1, t.MALLOC, 1 << 63, first), (1, t.MALLOC, 16, 2 * 0x1000 + 1)])
+t.write(sys.argv[2], [(1, t.MALLOC, 1 << 57, first), (1, t.MALLOC, 1 << 57, 2 * 0x1000 + 1)])' \
+    "$tmp/huge-block.trace" "$tmp/huge-heap.trace"
+build/fb-trace info "$tmp/huge-block.trace" >/dev/null 2>"$tmp/huge-block.err"
+code=$?
+build/fb-replay "$tmp/huge-heap.trace" >/dev/null 2>"$tmp/huge-heap.err"
+code2=$?
+"$FB" --quiet --replay="$tmp/huge-block.trace" >/dev/null 2>"$tmp/huge-block-run.err"
+code3=$?
+expect sizes_past_any_address_space_are_corrupt "exit $code, $code2 and $code3: $(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err")" \
+    "$code:$code2:$code3:$(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err" | tr '\n' ';')" = \
+    "2:2:2:fb-trace: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;fb-replay: $tmp/huge-heap.trace: corrupt trace: its live heap passes 2^57 bytes, more than any address space holds (thread 0, at 1002 ns);fragbench: --replay: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;"
 # 1 100 threads alive at once (each allocates, then all free): the replay's threads' C library tables fill the
 # replay's 1 024 slots (its reading thread and 1 099 replay threads: 76 too many), and those left go to the
 # allocator under test, which it says, and replays all the same.
@@ -370,6 +387,24 @@ direct=$?
 expect replay_of_a_trace_without_events_is_refused "exit $code and $direct: $(cat "$tmp/killed.err")" \
     "$code:$direct:$([ -e "$tmp/killed.csv" ] && echo csv):$(cat "$tmp/killed.err")" = \
     "2:2::fragbench: --replay: $tmp/killed.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is truncated: no end block (the program crashed, was killed, or never returned from main))"
+# Chunks without events are no events: a trace of one empty chunk (was replayed, 19 empty rows, exit 0), and one
+# whose last program, exec'd by the first, wrote none (a replay makes the last program's calls only).
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write(sys.argv[1], [])
+image = t.struct.pack("<IIIIQQ", 4096, 1, 1, 0, 1000, 0)
+chunk = t.struct.pack("<IIIIQ", 0, 0, 0, 0, 1000) + t.encode([(1, t.MALLOC, 100, 2 * 0x555555550000 + 1)])
+end = t.struct.pack("<QII", 2000, 0, 0)
+with open(sys.argv[2], "wb") as out:
+    out.write(b"FBTRACE\x01" + t.block(0x474d4921, image + b"/bin/sh\0") + t.block(0x4b4e4843, chunk) +
+              t.block(0x21444e45, end) + t.block(0x474d4921, image + b"/bin/true\0") + t.block(0x21444e45, end))' \
+    "$tmp/empty-chunk.trace" "$tmp/exec-empty.trace"
+"$FB" --quiet --replay="$tmp/empty-chunk.trace" >/dev/null 2>"$tmp/empty-chunk.err"
+code=$?
+build/fb-replay "$tmp/exec-empty.trace" >/dev/null 2>"$tmp/exec-empty.err"
+code2=$?
+expect replay_of_chunks_without_events_is_refused "exit $code and $code2: $(cat "$tmp/empty-chunk.err" "$tmp/exec-empty.err")" \
+    "$code:$code2:$(cat "$tmp/empty-chunk.err" "$tmp/exec-empty.err" | tr '\n' ';')" = \
+    "2:2:fragbench: --replay: $tmp/empty-chunk.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is complete);fb-replay: $tmp/exec-empty.trace holds no events of its last program (/bin/true, exec'd by the one before): a replay makes the last program's calls only, so there is nothing to replay;"
 # The closing table's note on its "recorded run" column comes with that column only: a trace cut short has no rows of
 # its recording, and its table had the note all the same.
 zstd -q -d -c results/jq.trace.zst | head -c 100000 >"$tmp/jq-cut.trace"

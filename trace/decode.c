@@ -84,9 +84,10 @@ DECODER bool take_fields(const unsigned char **at, const unsigned char *end, boo
     case TRACE_REALLOCARRAY:
     case TRACE_VALLOC:
     case TRACE_PVALLOC:
-        if (!take_varint(at, end, bounded, &event->size))
+        if (!take_varint(at, end, bounded, &event->size) ||
+            !take_pointer(at, end, bounded, previous_pointer, &event->pointer))
             return false;
-        __attribute__((fallthrough));
+        return !event->pointer || event->size <= TRACE_MAX_HEAP_BYTES; /* a larger one never succeeded */
     default:
         return take_pointer(at, end, bounded, previous_pointer, &event->pointer);
     }
@@ -134,9 +135,14 @@ bool trace_decode_event(struct cursor *cursor, const struct chunk_ref *chunk, bo
 
 int trace_bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, char *error, size_t error_size)
 {
+    const struct trace_event *event = &cursor->next;
+    bool too_large = event->pointer && event->size > TRACE_MAX_HEAP_BYTES && !trace_op_releases(event->op) &&
+                     !trace_op_is_note(event->op);
     return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has %s",
                          (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
-                         cursor->ns > chunk->latest_ns ? "an event timed after its program's end" : "a bad event");
+                         cursor->ns > chunk->latest_ns ? "an event timed after its program's end"
+                         : too_large ? "an allocation larger than any address space (2^57 bytes) that succeeded"
+                                     : "a bad event");
 }
 
 int trace_load_chunk(struct trace_reader *reader, struct cursor *cursor, char *error, size_t error_size)

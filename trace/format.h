@@ -33,6 +33,13 @@
 #define TRACE_MAX_PAYLOAD (16u << 20)
 
 /*
+ * The most bytes a block that was handed out, or the live heap, can hold: 2^57, the largest address space (x86-64's
+ * and arm64's with five-level paging). A reader refuses a larger allocation that succeeded, and a live heap that
+ * passes it, as corrupt (a crafted size of 2^63 twice wrapped the live heap's count around to its few bytes).
+ */
+#define TRACE_MAX_HEAP_BYTES (1ull << 57)
+
+/*
  * How far an event's time may lie outside its image's: before its image block's time by a coarse clock's lag (a
  * tick, 4 ms, with room), after its end block's by what the exit's handlers and the threads still running may
  * take. A reader refuses times beyond them as corrupt.

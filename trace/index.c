@@ -310,6 +310,8 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
         if (same_thread ? chunk->number != previous->number + 1 : chunk->number != 0)
             reader->info.gaps++;
         reader->chunks[kept++] = *chunk;
+        if (chunk->image + 1 == reader->info.images && chunk->length > 0)
+            reader->info.last_image_events_chunks++;
     }
     reader->chunk_count = kept;
     reader->info.chunks = kept;

@@ -326,6 +326,10 @@ int trace_next(struct trace_reader *reader, struct trace_event *event, char *err
         if (advanced == 0 && trace_op_has_pointer(cursor->next.op))
             live_prefetch(&reader->live, cursor->next.pointer);
         apply(reader, cursor, event);
+        if (reader->live.bytes > TRACE_MAX_HEAP_BYTES) /* blocks each within it, so the sum has not wrapped */
+            return trace_failure(error, error_size, "corrupt trace: its live heap passes 2^57 bytes, more than any "
+                                 "address space holds (thread %llu, at %llu ns)", (unsigned long long)event->thread,
+                                 (unsigned long long)event->ns);
         event->thread_ends = advanced > 0;
         if (reader->blocked_count > 0)
             wake(reader);

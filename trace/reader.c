@@ -381,8 +381,12 @@ int trace_check_replayable(const struct trace_info *info, const char *path, char
     if (info->last_image_threads > TRACE_REPLAY_MAX_THREADS)
         return trace_failure(error, error_size, "%s numbers %" PRIu32 " threads over its last program's life: the replay "
                              "follows at most %u", path, info->last_image_threads, TRACE_REPLAY_MAX_THREADS);
-    if (info->chunks > 0)
+    if (info->last_image_events_chunks > 0)
         return 0;
+    if (info->chunks > 0 && info->images > 1)
+        return trace_failure(error, error_size,
+                             "%s holds no events of its last program (%s, exec'd by the one before): a replay makes "
+                             "the last program's calls only, so there is nothing to replay", path, info->last_exe);
     char state[256];
     trace_state_text(info, state, sizeof state);
     return trace_failure(error, error_size,

@@ -22,6 +22,7 @@ struct trace_info {
     char allocator_profile[64]; /* the profile recorded under (fragbench's name, from 2026-12-06); "" if not told */
     unsigned images;
     uint64_t chunks, file_bytes; /* file_bytes: the trace's, after zstd where the file is compressed */
+    uint64_t last_image_events_chunks; /* the last image's chunks that hold events (a replay makes its calls only) */
     bool compressed;     /* the file starts with zstd's frame magic (whatever its name): read through zstd */
     uint64_t stored_bytes; /* the file's own size on disk (smaller than file_bytes where compressed) */
     bool compressed_cut;   /* compressed, and the file ends inside zstd's frame: the trace is what zstd decompressed */

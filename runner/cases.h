@@ -2,6 +2,8 @@
 #ifndef FRAGBENCH_CASES_H
 #define FRAGBENCH_CASES_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 /* How a case runs: a C program built to build/cases/<name>, a script cases/<name> run by --python, the
@@ -20,6 +22,14 @@ struct case_entry {
      * it was checked, which every replay of it reads (fb-replay --decompressed-fd): zstd runs once. 0 otherwise.
      */
     int decompressed_fd;
+    /*
+     * REPLAY: which of its replays says what the trace itself is warned of (the same in each): the first started,
+     * or, where that one failed before it could, the next started after it. Owned by the entry.
+     */
+    struct replay_warnings {
+        bool taken; /* a replay in flight carries them */
+        bool said;  /* one ended clean: said */
+    } *warnings;
 };
 
 extern const struct case_entry case_registry[];

@@ -66,6 +66,7 @@ static void free_replays(char *list, struct case_entry *entries, size_t n, const
         free((char *)entries[k].name);
         free((char *)entries[k].path);
         free((char *)entries[k].recorded_profile);
+        free(entries[k].warnings);
     }
     for (size_t k = 0; k <= n; k++) /* entry n too: the one whose check failed may hold its copy already */
         if (entries[k].decompressed_fd)
@@ -156,7 +157,10 @@ int replays_resolve(const struct options *options, const struct case_entry ***ou
             }
         entries[n] = (struct case_entry){.name = name, .kind = REPLAY, .description = "a recorded trace, replayed",
                                          .path = strdup(absolute), .recorded_profile = profile,
-                                         .decompressed_fd = decompressed_fd};
+                                         .decompressed_fd = decompressed_fd,
+                                         .warnings = calloc(1, sizeof *entries[n].warnings)};
+        if (!entries[n].warnings)
+            abort();
         cases[n] = &entries[n];
         n++;
     }

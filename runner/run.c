@@ -417,9 +417,8 @@ void run_prepare(struct run *run, const struct matrix *matrix, const struct case
         *arg++ = run->program;
         *arg++ = run->script;
         *arg++ = run->scale_arg;
-        /* What the trace is warned of is the same in each replay of it: said by its first (profile, rep 1). */
-        if (rep != 1 || selected != &matrix->selection->items[0])
-            *arg++ = "--no-warnings";
+        /* What the trace is warned of is the same in each replay of it: said by one (run_start takes this out). */
+        *arg++ = "--no-warnings";
         /* Whole, or asked for partial: checked and said once, before the runs (replays_resolve). Told so, fb-replay
            does not open the trace a second time to check; a .zst one it reads from the copy decompressed then. */
         *arg++ = "--partial";
@@ -467,6 +466,16 @@ void run_start(struct run *run)
         spec.trace_cap_bytes = matrix->trace_cap_bytes;
         spec.trace_precise_clock = matrix->trace_precise_clock;
     }
+    struct replay_warnings *warnings = run->replay ? run->entry->warnings : NULL;
+    if (warnings && !warnings->taken && !warnings->said) { /* this replay says them: its --no-warnings taken out */
+        warnings->taken = run->says_warnings = true;
+        char **slot = run->argv;
+        while (strcmp(*slot, "--no-warnings") != 0)
+            slot++;
+        do
+            slot[0] = slot[1];
+        while (*slot++);
+    }
     run->console = run->matrix->console;
     if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */
         run->console = open_memstream(&run->block, &run->block_size);
@@ -479,6 +488,8 @@ void run_start(struct run *run)
     if (child_start(run->child, &spec, on_record, run, &run->result, error, sizeof error) != 0) {
         fprintf(stderr, "fragbench: %s: %s\n", run->what, error);
         snprintf(run->status, sizeof run->status, "not-started");
+        if (run->says_warnings) /* the next replay started carries them */
+            warnings->taken = false;
         free(run->child);
         run->child = NULL;
         run->state = RUN_DONE;
@@ -583,6 +594,10 @@ void run_finish(struct run *run)
         snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
     if (!run->have_hello && strcmp(run->status, "ok") == 0)
         snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
+    if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */
+        run->entry->warnings->taken = false;
+        run->entry->warnings->said = strcmp(run->status, "ok") == 0;
+    }
     free(run->child);
     run->child = NULL;
     run->state = RUN_DONE;

@@ -26,6 +26,7 @@ struct run {
     char program[PATH_MAX + 64], script[PATH_MAX + 64], scale_arg[64], idle_arg[32], threads_arg[32];
     char decompressed_arg[48];
     char *argv[7];
+    bool says_warnings; /* a replay that carries what its trace is warned of (see struct replay_warnings) */
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
     struct child *child;
     struct child_result result;

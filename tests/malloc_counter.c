@@ -29,6 +29,8 @@ uint64_t fbtest_allocation_calls(void)
 enum { SET_SLOTS = 1 << 21 };
 static void *tracked_set[SET_SLOTS];
 static size_t track_size;
+/* FBTEST_ABORT_AT_SIZE=N: a malloc of exactly N bytes aborts (a profile whose runs crash, for the runner's tests). */
+static size_t abort_size;
 static uint64_t tracked_calls, tracked_live;
 
 static size_t slot_of(const void *p)
@@ -60,6 +62,9 @@ __attribute__((constructor)) static void read_track_size(void)
     const char *text = getenv("FBTEST_TRACK_SIZE");
     if (text)
         track_size = (size_t)strtoull(text, NULL, 10);
+    text = getenv("FBTEST_ABORT_AT_SIZE");
+    if (text)
+        abort_size = (size_t)strtoull(text, NULL, 10);
 }
 
 static void write_number(char *line, size_t *len, uint64_t value)
@@ -94,6 +99,8 @@ __attribute__((destructor)) static void report(void)
 
 void *malloc(size_t size)
 {
+    if (abort_size && size == abort_size)
+        abort();
     void *p = __libc_malloc(size);
     allocation_calls++;
     if (track_size && size == track_size && p) {

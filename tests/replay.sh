@@ -256,6 +256,18 @@ code3=$?
 expect sizes_past_any_address_space_are_corrupt "exit $code, $code2 and $code3: $(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err")" \
     "$code:$code2:$code3:$(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err" | tr '\n' ';')" = \
     "2:2:2:fb-trace: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;fb-replay: $tmp/huge-heap.trace: corrupt trace: its live heap passes 2^57 bytes, more than any address space holds (thread 0, at 1002 ns);fragbench: --replay: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;"
+# What the trace is warned of is said by one replay: the first started, or the next where that one fails (the first
+# profile's, whose library aborts at the trace's malloc of 777 bytes, took them with it, and no other replay said
+# them).
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write(sys.argv[1], [(1, t.MALLOC, 777, 2 * 0x555555550000 + 1), (1, t.FREE, 2 * 0x1000 + 1)])' "$tmp/stray-free.trace"
+printf 'glibc | | | | glibc\ncrashing | %s | | FBTEST_ABORT_AT_SIZE=777 | aborts at a malloc of 777 bytes\n' \
+    "$PWD/build/tests/malloc_counter.so" >"$tmp/crashing-profiles.txt"
+"$FB" --profiles="$tmp/crashing-profiles.txt" --alloc=crashing,glibc --reps=2 --replay="$tmp/stray-free.trace" \
+    >/dev/null 2>"$tmp/stray-free.err"
+code=$?
+expect trace_warnings_are_said_once_though_the_first_replay_failed "exit $code: $(cat "$tmp/stray-free.err")" \
+    "$code:$(grep -c 'the replay ended with signal:SIGABRT' "$tmp/stray-free.err"):$(grep -c "^fb-replay: warning: $tmp/stray-free.trace has 1 release(s) of blocks not live and 0 allocation(s) at addresses still live" "$tmp/stray-free.err")" = "1:2:1"
 # 1 100 threads alive at once (each allocates, then all free): the replay's threads' C library tables fill the
 # replay's 1 024 slots (its reading thread and 1 099 replay threads: 76 too many), and those left go to the
 # allocator under test, which it says, and replays all the same.

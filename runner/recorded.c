@@ -71,7 +71,9 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     struct trace_reader *reader = trace_open(path, error, sizeof error);
     bool cut = reader && trace_info(reader)->cut_block;
     trace_close(reader);
-    if (cut) /* it ends inside a chunk: a block after it would be read as that chunk's events */
+    /* Not a trace (empty, never started, or spoilt: its reading says why), or one that ends inside a chunk, where a
+       block after it would be read as that chunk's events: nothing is added. */
+    if (!reader || cut)
         return 1;
     trace_put_u32(block, TRACE_BLOCK_ALLOCATOR);
     trace_put_u32(block + 4, (uint32_t)(name_length + version_length + profile_length));

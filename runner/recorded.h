@@ -38,8 +38,9 @@ struct recorded {
 /*
  * Appends the allocator block to the trace: the allocator the runner verified serves malloc (the recorder
  * forwards every call to it), and the profile it ran under (a replay under that profile is set against the
- * recording: replay_check.h). Nothing is appended to a trace the program never started (0), or to one that ends
- * inside a chunk (1: the block would be read as the chunk's end). Returns 0, 1, or -1 (errno).
+ * recording: replay_check.h). Nothing is appended to a file that does not read as a trace (1: empty, never started,
+ * or spoilt, as its reading then says), or to one that ends inside a chunk (1: the block would be read as the chunk's
+ * end). Returns 0, 1, or -1 (errno).
  */
 int recorded_name_allocator(const char *path, const char *allocator, const char *version, const char *profile);
 

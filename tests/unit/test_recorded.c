@@ -192,10 +192,26 @@ static void a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap(vo
     unlink(trace_path);
 }
 
+/*
+ * A file that does not read as a trace (the first bytes of one, a trace's magic and no more) gets no allocator block:
+ * it was appended, and the file's reading then told of a block in the place of its cut.
+ */
+static void a_file_that_is_no_trace_gets_no_allocator_block(void)
+{
+    char path[] = "/tmp/fragbench-test-notrace-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "FBTRAC", 6) == 6);
+    close(fd);
+    CHECK(recorded_name_allocator(path, "glibc", "2.36", "glibc") == 1);
+    CHECK(size_of(path) == 6);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
     RUN_TEST(an_append_cut_short_leaves_the_trace_as_it_was);
+    RUN_TEST(a_file_that_is_no_trace_gets_no_allocator_block);
     RUN_TEST(the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event);
     RUN_TEST(a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap);
     return CHECK_EXIT_CODE();

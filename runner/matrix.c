@@ -262,6 +262,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             errno = poll_error;
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
             stop_active(runs, next_emit, schedule.slots);
+            emit_ready(&schedule, runs, &next_emit, true, totals); /* the finished ones are kept, as at a stop */
             code = EXIT_BAD_INPUT;
             break;
         }

@@ -49,7 +49,8 @@ bool run_read_trace(struct run *run, struct recorded *recorded)
     int named = recorded_name_allocator(matrix->trace_path, run->selected->allocator, run->selected->version,
                                         run->selected->profile->name);
     if (named < 0)
-        fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s\n", matrix->trace_path,
+        fprintf(stderr, "fragbench: --record: cannot add the allocator's name to %s: %s (nor, after it, the run's rows: "
+                        "a replay of it has its rows every 5%% of the events only)\n", matrix->trace_path,
                 strerror(errno));
     if (recorded_read(matrix->trace_path, run->phases, run->phase_count, run->t0_us, run->samples, run->sample_count,
                       &run->peak_seen, recorded, error, sizeof error) != 0) {

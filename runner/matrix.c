@@ -167,6 +167,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
     size_t next_emit = 0, active = 0;
     int code = EXIT_CLEAN;
     bool stopped = false;
+    int recording_stopped_by = 0; /* --record: the stop signal at which its run was stopped as at --duration */
     /* Runs beside the working ones may hold up to 3/4 of the memory available now. */
     uint64_t budget_kb = memory_available_kb() / 4 * 3;
 
@@ -266,6 +267,19 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             code = EXIT_BAD_INPUT;
             break;
         }
+        if (matrix_stop_signal && matrix->trace_path && !recording_stopped_by && count > 0) {
+            /* --record: the program recorded is stopped as at --duration (the recorder writes its calls out, then
+               SIGTERM), and its trace read and reported as the run ends; a second signal stops at once. */
+            recording_stopped_by = matrix_stop_signal;
+            matrix_stop_signal = 0;
+            const char *name = recording_stopped_by == SIGINT ? "SIGINT" : "SIGTERM";
+            progress_clear(&progress);
+            fprintf(stderr, "fragbench: %s: stopping the recorded program as --duration does (its calls written out, "
+                            "then SIGTERM), to report its trace; %s again stops at once (the trace then truncated)\n",
+                    name, name);
+            for (size_t k = 0; k < count; k++)
+                run_stop_by_signal(owners[k], recording_stopped_by);
+        }
         if (matrix_stop_signal) {
             /* Ctrl-C or SIGTERM: the runs in progress are stopped and not kept; the finished ones are written. */
             progress_clear(&progress);
@@ -274,8 +288,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             break;
         }
         now = progress_now();
-        for (size_t k = 0; k < count && matrix->duration_s; k++) {
-            if (now >= owners[k]->started + matrix->duration_s)
+        for (size_t k = 0; k < count; k++) {
+            if (matrix->duration_s && now >= owners[k]->started + matrix->duration_s)
                 run_stop_at_duration(owners[k]);
             run_stop_overdue(owners[k], now);
         }
@@ -297,6 +311,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             }
         progress_draw(&progress);
     }
+    if (recording_stopped_by && !stopped) /* its run kept, and reported: the exit still says how it ended */
+        code = 128 + recording_stopped_by;
     if (stopped) {
         emit_ready(&schedule, runs, &next_emit, true, totals);
         code = 128 + matrix_stop_signal;

@@ -76,6 +76,14 @@ void run_stop_at_duration(struct run *run)
     run->stop_deadline = progress_now() + DURATION_GRACE_SECONDS;
 }
 
+void run_stop_by_signal(struct run *run, int signal_number)
+{
+    if (run->duration_done || run->killed_for)
+        return; /* stopped already, or ending */
+    run->stopped_by_signal = signal_number; /* whether or not the terminal's SIGINT ended it first */
+    run_stop_at_duration(run);
+}
+
 void run_stop_overdue(struct run *run, double now)
 {
     if (now < run->stop_deadline)
@@ -565,7 +573,10 @@ void run_finish(struct run *run)
         if (out) { /* as its CSV row: the program's own Exit never came */
             fprintf(out, "%s: %llu kB used (%s: %s)\n", end.label, (unsigned long long)end.rss_kb,
                     run->last_is_a_mark ? "as at its last mark" : "the last sample from outside",
-                    run->stopped_at_duration ? "stopped there, at --duration" : "it did not end through exit");
+                    !run->stopped_at_duration        ? "it did not end through exit"
+                    : run->stopped_by_signal == SIGINT ? "stopped there, at the runner's SIGINT"
+                    : run->stopped_by_signal           ? "stopped there, at the runner's SIGTERM"
+                                                       : "stopped there, at --duration");
             fflush(out);
         }
     }
@@ -587,8 +598,9 @@ void run_finish(struct run *run)
     }
     /* Ended by the stop at --duration (its SIGTERM, or the SIGKILL after the grace): a clean run. A crash in its
        own handling of the stop, or an exit with an error, says so. */
-    if (run->stopped_at_duration && !run->killed_for &&
-        (!strcmp(run->status, "signal:SIGTERM") || !strcmp(run->status, "signal:SIGKILL")))
+    if (!run->killed_for &&
+        ((run->stopped_at_duration && (!strcmp(run->status, "signal:SIGTERM") || !strcmp(run->status, "signal:SIGKILL"))) ||
+         (run->stopped_by_signal == SIGINT && !strcmp(run->status, "signal:SIGINT")))) /* a terminal's Ctrl-C hit it too */
         snprintf(run->status, sizeof run->status, "ok");
     if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
         snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */

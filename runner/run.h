@@ -60,6 +60,7 @@ struct run {
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
     uint64_t killed_rss_kb; /* "oom": the RSS that passed --mem-limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
+    int stopped_by_signal;    /* --record: stopped so at the runner's SIGINT or SIGTERM instead (its number) */
     bool duration_done;       /* --duration has been acted on (or the run had ended by then) */
     bool stop_asked;          /* --record: the recorder was sent its stop signal; SIGTERM comes at stop_deadline */
     uint64_t stop_ns;         /* when it was stopped at --duration (CLOCK_MONOTONIC), its Exit row taken */
@@ -102,6 +103,9 @@ void run_kill_for(struct run *run, const char *limit);
 
 /* --duration has passed: a last sample from outside, then SIGTERM to the run's processes (run_stop_overdue follows). */
 void run_stop_at_duration(struct run *run);
+
+/* --record: the runner's SIGINT or SIGTERM stops the run as --duration does (its trace then read and reported). */
+void run_stop_by_signal(struct run *run, int signal_number);
 
 /* A run stopped at --duration still there after its grace: SIGKILL to what is left. */
 void run_stop_overdue(struct run *run, double now);

@@ -190,21 +190,61 @@ expect killed_program_with_no_events_is_offered_no_replay "$(grep -e '--record: 
 got=$($TRACE info "$tmp/exec-static.trace" | head -1)
 expect exec_into_an_unrecorded_program_reads_as_incomplete "$got" \
     "$(echo "$got" | grep -c "incomplete: the program exec'd one that did not record")" = 1
-# The runner stopped (SIGTERM) while it records into FILE.zst: the trace so far is compressed into FILE.zst as
-# asked, read as truncated, no .raw is left, and the runner says where it is. It names the allocator its hello
+# The runner stopped (SIGTERM) while it records into FILE.zst: the program is stopped as at --duration (its calls
+# written out, then SIGTERM), and its trace compressed into FILE.zst as asked, read and reported (a newcomer's
+# service stopped so lost the report, its trace truncated), no .raw left, exit 143. It names the allocator its hello
 # verified (a stopped trace once read "allocator: (not named)"); the hello is read within a sampling interval.
-"$FB" --quiet --record="$tmp/stopped.trace.zst" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/stopped-record.err" &
+"$FB" --record="$tmp/stopped.trace.zst" -- /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(30)]
+time.sleep(100)" >"$tmp/stopped-record.out" 2>"$tmp/stopped-record.err" &
 runner=$!
 wait_until 30 test -s "$tmp/stopped.trace.zst.raw"
 sleep 0.5
 kill -TERM "$runner"
 wait "$runner"
 code=$?
-got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'truncated: no end block')"
-expect runner_stopped_while_recording_keeps_the_trace_compressed "exit:raw left:truncated $got; $(cat "$tmp/stopped-record.err")" \
-    "$got:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/stopped.trace.zst, truncated" "$tmp/stopped-record.err")" = "143:0:1:1"
+got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM)')"
+got="$got:$(grep -c "^fragbench: SIGTERM: stopping the recorded program as --duration does (its calls written out, then SIGTERM), to report its trace; SIGTERM again stops at once (the trace then truncated)\$" "$tmp/stopped-record.err")"
+got="$got:$(cat "$tmp/stopped-record.out" "$tmp/stopped-record.err" | grep -c '^Exit: [0-9]* kB used (the last sample from outside: stopped there, at the runner.s SIGTERM)$')"
+got="$got:$(grep -c "^Recorded heap ($tmp/stopped.trace.zst: " "$tmp/stopped-record.err" "$tmp/stopped-record.out" | awk -F: '{ n += $NF } END { print n }')"
+expect runner_stopped_while_recording_reports_the_trace_compressed "exit:raw left:stopped:said:Exit:report $got; $(cat "$tmp/stopped-record.err")" \
+    "$got" = "143:0:1:1:1:1"
 got=$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | grep '^allocator:')
 expect runner_stopped_while_recording_names_the_allocator "$got" "$got" = "allocator: glibc $(ldd --version | sed -n '1s/.* //p') (profile glibc)"
+# A terminal's Ctrl-C reaches the runner and the program both (one process group): whichever ends the program, the
+# run is kept as clean, reported, and the runner exits 130. A second signal stops at once: the trace truncated.
+sigint_group() { # sigint_group OUT ERR COMMAND...: runs COMMAND in a process group of its own, SIGINT not ignored
+    exec /usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgid(0, 0)
+out, err = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+os.dup2(out, 1)
+os.dup2(err, 2)
+os.execvp(sys.argv[3], sys.argv[3:])' "$@"
+}
+sigint_group "$tmp/ctrl-c.out" "$tmp/ctrl-c.err" "$FB" --record="$tmp/ctrl-c.trace" --csv="$tmp/ctrl-c.csv" -- \
+    /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(30)]
+time.sleep(100)" &
+runner=$!
+wait_until 30 test -s "$tmp/ctrl-c.trace"
+sleep 0.5
+kill -INT -- "-$runner"
+wait "$runner"
+code=$?
+got="$code:$(value "$tmp/ctrl-c.csv" python3 glibc Exit status):$(grep -c '^Recorded heap (' "$tmp/ctrl-c.out" "$tmp/ctrl-c.err" | awk -F: '{ n += $NF } END { print n }')"
+expect ctrl_c_while_recording_keeps_and_reports_the_run "exit:status:report $got; $(cat "$tmp/ctrl-c.err")" "$got" = "130:ok:1"
+"$FB" --quiet --record="$tmp/twice.trace" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/twice.err" &
+runner=$!
+wait_until 30 test -s "$tmp/twice.trace"
+sleep 0.5
+kill -TERM "$runner"
+sleep 0.1
+kill -TERM "$runner"
+wait "$runner"
+code=$?
+got="$code:$(grep -c "^fragbench: --record: the trace of the stopped program is in $tmp/twice.trace, truncated" "$tmp/twice.err")"
+expect a_second_stop_signal_while_recording_stops_at_once "exit:said $got; $(cat "$tmp/twice.err")" "$got" = "143:1"
 # A thread whose buffer cannot be mapped (address space limited): its events would be lost, so recording stops
 # there and the trace says why, where it once read as complete. A descriptor limit below 900 still records.
 # A service killed at --timeout (SIGKILL: no exit, no end block) loses only the calls of the last second before
@@ -227,7 +267,7 @@ x = [bytearray(100000) for _ in range(300)]
 time.sleep(100)" >/dev/null 2>&1
 code=$?
 info=$(build/fb-trace info "$tmp/idle-service.trace" 2>&1)
-got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the runner stopped it: --duration): complete up to [0-9.]* s after the start)$')"
+got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM): complete up to [0-9.]* s after the start)$')"
 got="$got:$(value "$tmp/idle-service.csv" python3 glibc Exit status):$(value "$tmp/idle-service.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
 expect an_idle_service_stopped_at_its_duration_keeps_every_call "$got; $info" "$got" = "0:1:ok:held"
 # Its report's answer names the replay that a trace stopped early needs (--replay-partial: without it, refused).
@@ -244,7 +284,7 @@ x = [bytearray(100000) for _ in range(30)]
 time.sleep(100)" >"$tmp/handled.out" 2>&1
 code=$?
 expect a_service_that_handles_sigterm_ends_through_it_at_its_duration "exit $code; $(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1); $(tail -n 3 "$tmp/handled.out")" \
-    "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration)')" = "0:1"
+    "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM)')" = "0:1"
 # The stop signal ends a sleep early, as any signal does, and a program may then end by itself before the SIGTERM:
 # its own Exit came after the stop, past the calls the trace holds, and the report had no live heap at Exit ("?")
 # and answered at the peak of RSS. Its Exit row is the one taken at the stop, inside the trace.

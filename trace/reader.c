@@ -351,7 +351,7 @@ void trace_state_text(const struct trace_info *info, char *out, size_t size)
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
-                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration"
+                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration, or its SIGINT or SIGTERM"
                  : info->stop_reason == TRACE_STOP_HANDLER_CALLS
                      ? "a signal handler made more calls than the recorder keeps while it records the call it interrupted"
                      : "a write to the trace failed",

@@ -603,7 +603,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "fragbench: %s: the earlier %s is back from %s\n", outputs[o].option,
                         outputs[o].path, outputs[o].old_path);
     }
-    if (totals.runs > 1 && !options.quiet) {
+    if ((totals.runs > 1 || totals.recorded_rows) && !options.quiet) { /* a replay alone: beside its recording */
         char settings[192], applying[96] = ""; /* scale and idle are the cases'; a replay has its time instead */
         if (options.replay)
             snprintf(applying, sizeof applying, "replay time %s · ", options.replay_time);

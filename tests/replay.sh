@@ -425,6 +425,11 @@ zstd -q -d -c results/jq.trace.zst | head -c 100000 >"$tmp/jq-cut.trace"
 got="whole: $(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out") tables with the recording's column, $(grep -c '^(recorded run: ' "$tmp/note-whole.out") notes; cut: $(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out") tables, $(grep -c '^(recorded run: ' "$tmp/note-cut.out") notes"
 expect replay_table_notes_the_recorded_run_only_where_it_has_its_column "$got" \
     "$(grep -c '^| phase .*| recorded run |' "$tmp/note-whole.out"):$(grep -c '^(recorded run: ' "$tmp/note-whole.out"):$(grep -c '^| phase .*| recorded run |' "$tmp/note-cut.out"):$(grep -c '^(recorded run: ' "$tmp/note-cut.out")" = "1:1:0:0"
+# One profile's replay alone has its closing table too, the recording beside it (a newcomer's first check of one
+# allocator against the recording printed none: the table came with two runs or more).
+"$FB" --alloc=glibc --replay-time=fast --replay=results/jq.trace.zst >"$tmp/note-alone.out" 2>/dev/null
+expect one_replay_alone_has_the_closing_table_beside_its_recording "$(tail -n 5 "$tmp/note-alone.out")" \
+    "$(grep -c '^| phase *| recorded run | *glibc |$' "$tmp/note-alone.out"):$(grep -c '^(recorded run: ' "$tmp/note-alone.out")" = "1:1"
 # A trace whose file name holds a comma is replayed where the whole value names it (it was "cannot read a").
 cp results/jq.trace.zst "$tmp/a,b.trace.zst"
 "$FB" --quiet --alloc=glibc --replay-time=fast --replay="$tmp/a,b.trace.zst" --csv="$tmp/comma.csv" >/dev/null 2>"$tmp/comma.err"

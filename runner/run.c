@@ -573,7 +573,7 @@ void run_finish(struct run *run)
         if (out) { /* as its CSV row: the program's own Exit never came */
             fprintf(out, "%s: %llu kB used (%s: %s)\n", end.label, (unsigned long long)end.rss_kb,
                     run->last_is_a_mark ? "as at its last mark" : "the last sample from outside",
-                    !run->stopped_at_duration        ? "it did not end through exit"
+                    !run->stopped_at_duration        ? "it ended without calling exit: by _exit, as sh does, or a signal"
                     : run->stopped_by_signal == SIGINT ? "stopped there, at the runner's SIGINT"
                     : run->stopped_by_signal           ? "stopped there, at the runner's SIGTERM"
                                                        : "stopped there, at --duration");

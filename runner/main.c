@@ -394,6 +394,15 @@ static void open_standard_descriptors(void)
             (void)open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
 }
 
+/* Frees the list of cases: a replay's entries with it (replays_resolve allocated them). */
+static void free_cases(const struct options *options, const struct case_entry **cases, size_t count)
+{
+    if (options->replay)
+        replays_free(cases, count);
+    else
+        free(cases);
+}
+
 int main(int argc, char **argv)
 {
     struct options options;
@@ -480,7 +489,7 @@ int main(int argc, char **argv)
                      "--alloc=NAME (%s's profiles: ./run --profiles=%s --list=profiles)", options.profiles_path,
                      options.profiles_path, options.profiles_path);
         fail_input(error);
-        free(cases);
+        free_cases(&options, cases, case_count);
         profiles_free(&profiles);
         return EXIT_BAD_INPUT;
     }
@@ -539,7 +548,7 @@ int main(int argc, char **argv)
         if (!options.quiet)
             print_dry_run(console, &options, cases, case_count, &selection);
         selection_free(&selection);
-        free(cases);
+        free_cases(&options, cases, case_count);
         profiles_free(&profiles);
         return EXIT_CLEAN;
     }
@@ -653,7 +662,7 @@ int main(int argc, char **argv)
         code = EXIT_BAD_INPUT;
     }
     selection_free(&selection);
-    free(cases);
+    free_cases(&options, cases, case_count);
     profiles_free(&profiles);
     return code;
 }

@@ -76,6 +76,14 @@ static void free_replays(char *list, struct case_entry *entries, size_t n, const
     free(list);
 }
 
+void replays_free(const struct case_entry **cases, size_t count)
+{
+    if (count > 0) /* the entries are one array, the first entry its start, with a zeroed one past the last */
+        free_replays(NULL, (struct case_entry *)cases[0], count, cases);
+    else
+        free(cases);
+}
+
 int replays_resolve(const struct options *options, const struct case_entry ***out, size_t *count)
 {
     char *list = strdup(options->replay), *save = NULL, error[1024];

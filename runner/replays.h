@@ -10,9 +10,12 @@
 /*
  * --replay=TRACE[,TRACE...]: each trace a case of its own, named after its file (less .zst and .trace), checked
  * to be a readable trace before any run: 0, or -1 with the reason said on stderr. A compressed trace is
- * decompressed here, once, and its copy kept open for every run (case_entry.decompressed_fd). The entries and
- * their names and paths are allocated for the process.
+ * decompressed here, once, and its copy kept open for every run (case_entry.decompressed_fd). The entries, their
+ * names and paths, and the list are freed by replays_free.
  */
 int replays_resolve(const struct options *options, const struct case_entry ***out, size_t *count);
+
+/* Frees what replays_resolve gave (the list, its entries, their names; the decompressed copies closed). */
+void replays_free(const struct case_entry **cases, size_t count);
 
 #endif

@@ -87,7 +87,8 @@ DECODER bool take_fields(const unsigned char **at, const unsigned char *end, boo
         if (!take_varint(at, end, bounded, &event->size) ||
             !take_pointer(at, end, bounded, previous_pointer, &event->pointer))
             return false;
-        return !event->pointer || event->size <= TRACE_MAX_HEAP_BYTES; /* a larger one never succeeded */
+        return !event->pointer || event->size <= TRACE_MAX_HEAP_BYTES || /* a larger one never succeeded */
+               (event->op == TRACE_PVALLOC && trace_pvalloc_wraps(event->size));
     default:
         return take_pointer(at, end, bounded, previous_pointer, &event->pointer);
     }
@@ -137,7 +138,7 @@ int trace_bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, 
 {
     const struct trace_event *event = &cursor->next;
     bool too_large = event->pointer && event->size > TRACE_MAX_HEAP_BYTES && !trace_op_releases(event->op) &&
-                     !trace_op_is_note(event->op);
+                     !trace_op_is_note(event->op) && !(event->op == TRACE_PVALLOC && trace_pvalloc_wraps(event->size));
     return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has %s",
                          (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
                          cursor->ns > chunk->latest_ns ? "an event timed after its program's end"

@@ -40,6 +40,15 @@
 #define TRACE_MAX_HEAP_BYTES (1ull << 57)
 
 /*
+ * But for pvalloc of a size whose rounding up to whole pages (of up to 64 KiB) wraps past 2^64: tcmalloc's wraps to
+ * 0 and hands out a block, holding none of it. Such a call is read, and its block counted as 0 bytes live.
+ */
+static inline bool trace_pvalloc_wraps(uint64_t size)
+{
+    return size > UINT64_MAX - (1ull << 16) + 1;
+}
+
+/*
  * How far an event's time may lie outside its image's: before its image block's time by a coarse clock's lag (a
  * tick, 4 ms, with room), after its end block's by what the exit's handlers and the threads still running may
  * take. A reader refuses times beyond them as corrupt.

@@ -218,8 +218,9 @@ static void apply(struct trace_reader *reader, struct cursor *cursor, struct tra
         pending->valid = false;
         break;
     default:
-        if (event->pointer)
-            allocated(reader, event, event->pointer, event->size);
+        if (event->pointer) /* a pvalloc whose pages wrapped holds none of its size (trace_pvalloc_wraps) */
+            allocated(reader, event, event->pointer,
+                      event->op == TRACE_PVALLOC && trace_pvalloc_wraps(event->size) ? 0 : event->size);
         else
             event->failed = true;
         break;

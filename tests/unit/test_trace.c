@@ -483,17 +483,22 @@ static void varints_of_every_length_read_back_and_overlong_ones_are_corrupt(void
     struct bytes trace;
     struct trace_event event;
     char error[256];
-    /* Sizes of 1 to 10 bytes each side of a length's edge, and pointers whose distance is as wide. */
+    /* Sizes of 1 to 10 bytes each side of a length's edge (failed mallocs: a block past 2^57 bytes handed out is
+       corrupt), and pointers whose distance is as wide (releases of blocks not live: read, as order errors). */
     struct test_event events[64];
     size_t count = 0;
     for (unsigned bits = 0; bits <= 63; bits += 7) {
         uint64_t edge = (uint64_t)1 << bits;
-        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge - 1, 0x10 + 16 * count};
+        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge - 1, 0};
         count++;
-        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge, (edge << 4 | 0x10) + 16 * count};
+        events[count] = (struct test_event){100 + count, TRACE_MALLOC, edge, 0};
+        count++;
+        events[count] = (struct test_event){100 + count, TRACE_FREE, 0, (edge << 4 | 0x10) + 16 * count};
         count++;
     }
-    events[count] = (struct test_event){100 + count, TRACE_MALLOC, UINT64_MAX, 0xfffffffffffffff0ull};
+    events[count] = (struct test_event){100 + count, TRACE_MALLOC, UINT64_MAX, 0};
+    count++;
+    events[count] = (struct test_event){100 + count, TRACE_FREE, 0, 0xfffffffffffffff0ull};
     count++;
     events[count] = (struct test_event){100 + count, TRACE_MARK, UINT64_MAX, 0};
     count++;
@@ -512,19 +517,19 @@ static void varints_of_every_length_read_back_and_overlong_ones_are_corrupt(void
     trace_close(reader);
     unlink(path);
 
-    /* A malloc at 0x10 of size S, its varint written out here: every way it can go wrong. */
+    /* A failed malloc of size S (its pointer NULL), its varint written out here: every way it can go wrong. */
     static const struct {
         const char *what;
         unsigned char bytes[16];
         size_t length;
         int events; /* read to the end: the count, or -1 (corrupt) */
     } sizes[] = {
-        {"ten bytes, the largest value", {0x10 | TRACE_MALLOC, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x21}, 12, 1},
-        {"ten bytes, a bit past 64", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0x21}, 12, -1},
-        {"eleven bytes", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00, 0x21}, 13, -1},
+        {"ten bytes, the largest value", {0x10 | TRACE_MALLOC, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00}, 12, 1},
+        {"ten bytes, a bit past 64", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0x00}, 12, -1},
+        {"eleven bytes", {0x10 | TRACE_MALLOC, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00, 0x00}, 13, -1},
         {"cut at the chunk's end", {0x10 | TRACE_MALLOC, 0x80, 0x80}, 3, -1},
         {"no pointer after it", {0x10 | TRACE_MALLOC, 0x08}, 2, -1},
-        {"a zero written long", {0x10 | TRACE_MALLOC, 0x80, 0x00, 0x21}, 4, 1},
+        {"a zero written long", {0x10 | TRACE_MALLOC, 0x80, 0x00, 0x00}, 4, 1},
     };
     /* Each alone in its chunk (the decoder checks every byte against the chunk's end), and the corrupt ones also
        with a whole event's longest encoding after them (it checks none: the event cannot reach the end); the

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Draws every plot whose gnuplot settings fb-report wrote into DATA_DIR, as SVG and PNG in OUT_DIR.
 # Usage: plots/render.sh DATA_DIR OUT_DIR   (make slides runs it); OUT_DIR/drawn.txt lists what it drew.
+# A plot gnuplot cannot draw is said and left out; the others are drawn all the same, and the exit status is 1.
 set -eu
 data=$1
 out=$2
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
-drawn=""
+drawn="$out/drawn.txt.new"
+: >"$drawn"
+failed=0
 for settings in "$data"/*.gp; do
+    [ -e "$settings" ] || continue # no plot at all: the pattern itself
     name=$(basename "$settings" .gp)
     case $name in
         retained) script=plots/retained.gp ;;
@@ -18,10 +22,16 @@ for settings in "$data"/*.gp; do
     esac
     for fmt in svg png; do
         # Arguments, not pasted text: any path works.
-        gnuplot -c "$script" "$fmt" "$out/$name.$fmt" "$settings"
-        drawn="$drawn $name.$fmt"
+        if gnuplot -c "$script" "$fmt" "$out/$name.$fmt" "$settings"; then
+            printf '%s\n' "$name.$fmt" >>"$drawn"
+        else
+            echo "render.sh: $out/$name.$fmt: gnuplot could not draw it from $settings (its message above)" >&2
+            rm -f "$out/$name.$fmt"
+            failed=1
+        fi
     done
 done
 # The images drawn, one a line: make slides removes them before it draws again (a case or trace no longer in the
 # results leaves none behind).
-printf '%s\n' $drawn >"$out/drawn.txt"
+mv "$drawn" "$out/drawn.txt"
+exit $failed

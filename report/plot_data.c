@@ -90,6 +90,12 @@ static int write_case(const struct report *report, const struct case_stats *c, c
 {
     bool replay = replay_case(report->dataset, c->case_name);
     char title[256];
+    bool any = false; /* a case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest) */
+    for (size_t p = 0; p < c->profile_count && !any; p++)
+        for (size_t f = 0; f < c->phase_count && !any; f++)
+            any = c->profiles[p].phases[f].reps > 0;
+    if (!any)
+        return 0;
     FILE *dat = gp_open(dir, c->case_name, ".dat", error, error_size);
     if (!dat)
         return -1;

@@ -40,6 +40,41 @@ static bool listed(const char *const *list, size_t count, const char *name)
     return false;
 }
 
+/* The rep a case's profile is drawn from (timeline_row_drawn), 0 for none; the last one asked is kept for the next. */
+static unsigned drawn_rep(const struct dataset *dataset, const char *case_name, const char *alloc)
+{
+    static const struct dataset *kept_dataset;
+    static char kept_case[256], kept_alloc[256];
+    static unsigned kept_rep;
+    if (kept_dataset == dataset && !strcmp(kept_case, case_name) && !strcmp(kept_alloc, alloc))
+        return kept_rep;
+    unsigned rep = 0;
+    bool any = false;
+    for (size_t i = 0; i < dataset->count; i++) {
+        const struct sample_row *row = &dataset->rows[i];
+        if (strcmp(row->case_name, case_name) || strcmp(row->alloc, alloc))
+            continue;
+        any = true;
+        if (row->clean && row->seq > 0 && (rep == 0 || row->rep < rep))
+            rep = row->rep;
+    }
+    if (!any)
+        rep = 1;
+    if (strlen(case_name) < sizeof kept_case && strlen(alloc) < sizeof kept_alloc) {
+        kept_dataset = dataset;
+        strcpy(kept_case, case_name);
+        strcpy(kept_alloc, alloc);
+        kept_rep = rep;
+    }
+    return rep;
+}
+
+bool timeline_row_drawn(const struct dataset *dataset, const struct timeline_csv *t, size_t r)
+{
+    unsigned rep = drawn_rep(dataset, csv_cell(&t->table, r, t->at[TL_CASE]), csv_cell(&t->table, r, t->at[TL_ALLOC]));
+    return rep > 0 && (unsigned)atoi(csv_cell(&t->table, r, t->at[TL_REP])) == rep;
+}
+
 double timeline_point(const struct dataset *dataset, const struct timeline_csv *t, size_t r, double *rss_kb)
 {
     double seconds = atof(csv_cell(&t->table, r, t->at[TL_T])) / 1000.0;
@@ -68,7 +103,7 @@ void timeline_case_build(const struct dataset *dataset, const struct timeline_cs
     memset(out, 0, sizeof *out);
     for (size_t r = 1; r < t->table.rows; r++) {
         const char *alloc = csv_cell(&t->table, r, t->at[TL_ALLOC]);
-        if (strcmp(csv_cell(&t->table, r, t->at[TL_CASE]), case_name) || strcmp(csv_cell(&t->table, r, t->at[TL_REP]), "1"))
+        if (strcmp(csv_cell(&t->table, r, t->at[TL_CASE]), case_name) || !timeline_row_drawn(dataset, t, r))
             continue;
         double rss_kb, x = timeline_point(dataset, t, r, &rss_kb), y = rss_kb / 1024.0;
         long live_at = csv_column(&t->table, "live_kb");

@@ -27,7 +27,14 @@ int timeline_csv_load(const char *path, struct timeline_csv *out, char *error, s
  */
 double timeline_point(const struct dataset *dataset, const struct timeline_csv *t, size_t r, double *rss_kb);
 
-/* The largest time (s) and RSS or live bytes (MiB) of a case's rep-1 rows: every panel's axes end there. */
+/*
+ * Whether timeline row r is of the rep its case's profile is drawn from: the first clean rep in compare.csv (a failed
+ * rep 1 was drawn as the profile's line), none where its rows there are all of failed runs, rep 1 where compare.csv
+ * has none of its rows.
+ */
+bool timeline_row_drawn(const struct dataset *dataset, const struct timeline_csv *t, size_t r);
+
+/* The largest time (s) and RSS or live bytes (MiB) of a case's drawn rows: every panel's axes end there. */
 struct timeline_axes {
     double x_max, y_max;
 };
@@ -43,7 +50,7 @@ struct timeline_panel {
 enum { TL_MAX_PROFILES = 64 };
 
 struct timeline_case {
-    const char *profiles[TL_MAX_PROFILES]; /* profiles with a rep 1, grouped by family, in order of appearance */
+    const char *profiles[TL_MAX_PROFILES]; /* profiles with a rep drawn, grouped by family, in order of appearance */
     struct timeline_panel panels[TL_MAX_PROFILES];
     size_t panel_count;
     struct timeline_axes axes;

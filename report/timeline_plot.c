@@ -12,12 +12,12 @@
 /* The live bytes at the marks: a column of later timelines, absent from older ones. */
 static const char live_column[] = "live_kb";
 
-/* True for a row of the case, profile and rep 1. */
-static bool row_of(const struct timeline_csv *t, size_t r, const char *case_name, const char *alloc)
+/* True for a row of the case and profile, of the rep drawn (timeline_row_drawn). */
+static bool row_of(const struct dataset *dataset, const struct timeline_csv *t, size_t r, const char *case_name,
+                   const char *alloc)
 {
     return !strcmp(csv_cell(&t->table, r, t->at[TL_CASE]), case_name) &&
-           !strcmp(csv_cell(&t->table, r, t->at[TL_ALLOC]), alloc) &&
-           !strcmp(csv_cell(&t->table, r, t->at[TL_REP]), "1");
+           !strcmp(csv_cell(&t->table, r, t->at[TL_ALLOC]), alloc) && timeline_row_drawn(dataset, t, r);
 }
 
 /* A point of a profile's line: its time (s), RSS (MiB), and whether it is a mark's. */
@@ -44,7 +44,7 @@ static void write_profile(FILE *dat, const struct dataset *dataset, const struct
     if (!points)
         abort();
     for (size_t r = 1; r < t->table.rows; r++)
-        if (row_of(t, r, case_name, alloc)) {
+        if (row_of(dataset, t, r, case_name, alloc)) {
             double rss_kb, seconds = timeline_point(dataset, t, r, &rss_kb);
             points[count++] = (struct line_point){seconds, rss_kb / 1024.0, *csv_cell(&t->table, r, t->at[TL_PHASE])};
         }
@@ -86,7 +86,7 @@ static bool write_live(FILE *dat, int index, const struct dataset *dataset, cons
     bool any = false;
     for (size_t r = 1; live_at >= 0 && r < t->table.rows; r++) {
         const char *live = csv_cell(&t->table, r, (size_t)live_at);
-        if (!*live || !row_of(t, r, case_name, alloc))
+        if (!*live || !row_of(dataset, t, r, case_name, alloc))
             continue;
         if (!any) {
             start_block(dat, index);
@@ -107,7 +107,7 @@ static bool write_marks(FILE *dat, int index, const struct dataset *dataset, con
     double height[256], at[256], rss_kb;
     struct mark_levels levels;
     for (size_t r = 1; r < t->table.rows && count < 256; r++)
-        if (*csv_cell(&t->table, r, t->at[TL_PHASE]) && row_of(t, r, case_name, alloc)) {
+        if (*csv_cell(&t->table, r, t->at[TL_PHASE]) && row_of(dataset, t, r, case_name, alloc)) {
             at[count] = timeline_point(dataset, t, r, &rss_kb); /* the mark's own time */
             rows[count++] = r;
         }
@@ -139,6 +139,8 @@ static int write_case(const struct report *report, const struct timeline_csv *t,
     int index = 0, result = 0;
     snprintf(name, sizeof name, "%s-timeline", case_name);
     timeline_case_build(report->dataset, t, case_name, &tc);
+    if (tc.panel_count == 0)
+        return 0; /* no rep of it to draw (every one failed, or the timeline has none): no plot, where gnuplot failed */
     FILE *dat = gp_open(dir, name, ".dat", error, size);
     if (!dat)
         return -1;

@@ -224,6 +224,41 @@ expect replay_table_takes_replay_rows_in_the_recordings_order_and_thins_many_mar
     "$(cat "$tmp/many-marks.err") head $head_row; recorded $recorded_row" \
     "$got" = "0:29 Start m1 Recordedpeak Exit idealatExit:$ideal $((exit_rss - ideal)):1"
 
+# ---- A case whose every run failed has no plot (gnuplot failed on its bars of "?", and plots/render.sh stopped there:
+# every plot after it was missing, make compare exited 1); a plot gnuplot cannot draw is said, the others drawn, exit 1.
+mkdir -p "$tmp/all-failed/plot-data"
+tr -d '\r' <results/compare.csv | awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") at = i; print; next }
+    $1 == "frag" { $at = "oom"; print } $1 == "lists"' | sed 's/$/\r/' >"$tmp/all-failed/compare.csv"
+build/fb-report --results="$tmp/all-failed" --plot-data="$tmp/all-failed/plot-data" >/dev/null 2>"$tmp/all-failed.err"
+code=$?
+plots/render.sh "$tmp/all-failed/plot-data" "$tmp/all-failed/plots" >/dev/null 2>>"$tmp/all-failed.err"
+render=$?
+printf 'this is no gnuplot (\n' >"$tmp/all-failed/plot-data/broken.gp"
+plots/render.sh "$tmp/all-failed/plot-data" "$tmp/all-failed/plots2" >/dev/null 2>"$tmp/broken.err"
+broken=$?
+got="$code:$render:$(ls "$tmp/all-failed/plot-data" | grep -c '^frag\.'):$(cat "$tmp/all-failed/plots/drawn.txt" | tr '\n' ' ')"
+got="$got:$broken:$(cat "$tmp/all-failed/plots2/drawn.txt" | tr '\n' ' '):$(grep -c '^render.sh: .*/broken\.\(svg\|png\): gnuplot could not draw it from ' "$tmp/broken.err")"
+expect a_case_whose_runs_all_failed_has_no_plot_and_one_bad_plot_stops_no_other "$got; $(cat "$tmp/all-failed.err")" \
+    "$got" = "0:0:0:lists-waste.svg lists-waste.png lists.svg lists.png retained.svg retained.png :1:lists-waste.svg lists-waste.png lists.svg lists.png retained.svg retained.png :2"
+
+# ---- A profile's timeline is drawn from its first clean rep: a failed rep 1 (here killed at --mem-limit, its samples
+# made 100 times larger) was drawn as the profile's line, unmarked; a profile with no clean rep is not drawn.
+mkdir -p "$tmp/failed-rep1/plot-data"
+tr -d '\r' <results/compare.csv | awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") at = i; print; next }
+    $1 == "frag" && $2 == "glibc" && $4 == 1 { $at = "oom" } $1 == "frag" && $2 == "jemalloc" { $at = "oom" }
+    $1 == "frag" && ($2 == "glibc" || $2 == "jemalloc" || $2 == "mimalloc")' | sed 's/$/\r/' >"$tmp/failed-rep1/compare.csv"
+tr -d '\r' <results/timeline.csv | awk -F, -v OFS=, 'NR == 1 { print; next }
+    $1 == "frag" && ($2 == "glibc" || $2 == "jemalloc" || $2 == "mimalloc") && $3 == 1 {
+        print; if ($2 == "glibc") { $3 = 2; print } }
+    ' | awk -F, -v OFS=, '$2 == "glibc" && $3 == 1 { $5 = $5 * 100 } { print }' >"$tmp/failed-rep1/timeline.csv"
+build/fb-report --results="$tmp/failed-rep1" --plot-data="$tmp/failed-rep1/plot-data" >/dev/null 2>"$tmp/failed-rep1.err"
+code=$?
+peak=$(awk -F, '$2 == "glibc" && $3 == 2 && $5 > max { max = $5 } END { printf "%.1f", max / 1024 }' "$tmp/failed-rep1/timeline.csv")
+got="$code:$(grep -c '^# glibc$\|"glibc"' "$tmp/failed-rep1/plot-data/frag-timeline.dat" | sed 's/^[1-9][0-9]*$/glibc/')"
+got="$got:$(grep -c 'jemalloc' "$tmp/failed-rep1/plot-data/frag-timeline.dat")"
+got="$got:$(awk -F'\t' -v peak="$peak" '$2 + 0 > max { max = $2 + 0 } END { print (max < 2 * peak) ? "rep 2" : "max " max " MiB against rep 2 " peak }' "$tmp/failed-rep1/plot-data/frag-timeline.dat")"
+expect timeline_draws_the_first_clean_rep "$got; $(cat "$tmp/failed-rep1.err")" "$got" = "0:glibc:0:rep 2"
+
 # ---- Where make compare writes: the reference's results/ and plots/ for the whole matrix only; a matrix with any of
 # its set given (a newcomer's make compare TRACES=svc.trace CASES= CURES= replaced the reference's files) goes to
 # results/mine/ with its plots beside it, and results elsewhere have their plots beside them.

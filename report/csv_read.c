@@ -105,6 +105,11 @@ int csv_parse(const char *text, size_t len, struct csv_table *out, char *error, 
         return -1;
     }
     while (at < len) {
+        size_t blank = at;
+        while (fields_in_row == 0 && columns > 0 && blank < len && (text[blank] == '\r' || text[blank] == '\n'))
+            blank++;
+        if (blank == len)
+            break; /* blank lines at the end (an editor's, an echo >>'s) hold no row: the file is read, not refused */
         char *field = parse_field(text, len, &at, &line, error, error_size);
         if (!field)
             goto fail;

@@ -19,6 +19,22 @@ void md_cell(struct md_table *table, const char *format, ...)
     if (vasprintf(&text, format, args) < 0)
         abort();
     va_end(args);
+    if (strchr(text, '|')) { /* a name's '|' (a program's mark, a profile) would end the cell: \| keeps it */
+        size_t pipes = 0;
+        for (const char *at = text; *at; at++)
+            pipes += *at == '|';
+        char *escaped = malloc(strlen(text) + pipes + 1), *to = escaped;
+        if (!escaped)
+            abort();
+        for (const char *at = text; *at; at++) {
+            if (*at == '|')
+                *to++ = '\\';
+            *to++ = *at;
+        }
+        *to = '\0';
+        free(text);
+        text = escaped;
+    }
     table->cells = realloc(table->cells, (table->count + 1) * sizeof *table->cells);
     if (!table->cells)
         abort();

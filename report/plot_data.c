@@ -12,6 +12,14 @@
 #include "retained_heatmap.h"
 #include "waste.h"
 
+void gp_data_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (; *text; text++)
+        fputc(*text == '"' ? '\'' : *text == '\n' || *text == '\t' ? ' ' : *text, out);
+    fputc('"', out);
+}
+
 void gp_string(FILE *out, const char *text)
 {
     fputc('"', out);
@@ -102,13 +110,13 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     fputs("\"phase\"", dat);
     for (size_t p = 0; p < c->profile_count; p++) {
         fputc('\t', dat);
-        gp_string(dat, c->profiles[p].alloc);
+        gp_data_string(dat, c->profiles[p].alloc);
     }
     fputc('\n', dat);
     for (size_t f = 0; f < c->phase_count; f++) {
         if (replay && trace_row_is_station(c->phases[f]))
             continue;
-        gp_string(dat, c->phases[f]);
+        gp_data_string(dat, c->phases[f]);
         for (size_t p = 0; p < c->profile_count; p++) {
             const struct phase_stats *s = &c->profiles[p].phases[f];
             if (s->reps)
@@ -142,7 +150,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
           dat);
     for (size_t p = 0; p < c->profile_count; p++) {
         struct waste_split w = waste_of(report->dataset, c->case_name, c->profiles[p].alloc);
-        gp_string(dat, c->profiles[p].alloc);
+        gp_data_string(dat, c->profiles[p].alloc);
         if (w.known)
             fprintf(dat, "\t%.1f\t%.1f\t%.1f\t%.1f\n", (double)w.returned_kb / 1024.0, (double)w.free_kb / 1024.0,
                     (double)w.other_kb / 1024.0, (double)w.unsplit_kb / 1024.0);

@@ -66,7 +66,10 @@ void write_recorded_table(const struct report *report, FILE *out)
             continue; /* not recorded (a recording that does not hold every call has no peak live: n/a); a replay's
                          rows have their own table (replay_slide.c) */
         char run[160], cells[COLUMNS - 2][48];
-        snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
+        if (r->clean)
+            snprintf(run, sizeof run, "%s (rep %u)", r->case_name, r->rep);
+        else /* its figures are those of the calls its trace holds, up to where it ended: said beside its name */
+            snprintf(run, sizeof run, "%s (rep %u, %s)", r->case_name, r->rep, r->status);
         kb(cells[0], sizeof cells[0], r->peak_rss_kb);
         kb(cells[1], sizeof cells[1], r->live_at_peak_rss_kb);
         ratio(cells[2], sizeof cells[2], r->peak_rss_kb, r->live_at_peak_rss_kb);

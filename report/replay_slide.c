@@ -368,7 +368,7 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
     fprintf(dat, "\"%s\"\t\"live heap (recorded)\"\t\"RSS, recorded run\"", by_events ? "events %" : "recorded s");
     for (size_t p = 0; p < c->profile_count; p++) {
         fputc('\t', dat);
-        gp_string(dat, c->profiles[p].alloc);
+        gp_data_string(dat, c->profiles[p].alloc);
     }
     fputc('\n', dat);
     bool has_live = false, has_recorded_rss = false;

@@ -22,6 +22,11 @@ struct report {
 
 /* Writes text as a gnuplot double-quoted string (quotes and backslashes escaped, line breaks as \n). */
 void gp_string(FILE *out, const char *text);
+/*
+ * A string in a gnuplot data file, double-quoted: gnuplot reads no escapes there (a label `del "big" one` written
+ * with \" read as `del \`), so a double quote is written as a single one, and a newline or tab as a space.
+ */
+void gp_data_string(FILE *out, const char *text);
 
 /* dir/<name>.gp: the variables a plot script in plots/ reads (its data file dir/<name>.dat, series, title, footnote). */
 int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,

@@ -62,16 +62,16 @@ static int write_data(const struct stats *stats, const char **profiles, size_t c
     for (size_t panel = 0; panel < PANELS; panel++) {
         if (panel > 0)
             fputs("\n\n", dat); /* gnuplot: the next data block (index) */
-        gp_string(dat, panel_header[panel]);
+        gp_data_string(dat, panel_header[panel]);
         for (size_t p = 0; p < count; p++) {
             fputc('\t', dat);
-            gp_string(dat, profiles[p]);
+            gp_data_string(dat, profiles[p]);
         }
         fputc('\n', dat);
         for (size_t k = 0; k < stats->count; k++) {
             if (!has_row(stats, k))
                 continue;
-            gp_string(dat, stats->cases[k].case_name);
+            gp_data_string(dat, stats->cases[k].case_name);
             for (size_t p = 0; p < count; p++) {
                 double value = retained_of(&stats->cases[k], profiles[p], panel_phase[panel]);
                 if (value >= 0)

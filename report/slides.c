@@ -23,26 +23,34 @@ static void profile_cell(struct md_table *table, const struct profile_stats *ps)
         md_cell(table, "%s", ps->alloc);
 }
 
+/*
+ * The phase at column f of a table of at most max phases: all of them where they fit; else the first max - 1 and the
+ * last (a program's Exit), which the note under the table says.
+ */
+static size_t shown_phase(const struct case_stats *c, size_t f, size_t max)
+{
+    return c->phase_count <= max || f + 1 < max ? f : c->phase_count - 1;
+}
+
 static void rss_table(const struct case_stats *c, FILE *out)
 {
+    enum { MAX_PHASES = 62 };
     struct md_table table;
-    bool right[64] = {false, false};
-    size_t columns = 2 + c->phase_count;
-    if (columns > 64)
-        columns = 64;
+    bool right[MAX_PHASES + 2] = {false, false};
+    size_t shown = c->phase_count < MAX_PHASES ? c->phase_count : MAX_PHASES, columns = 2 + shown;
     for (size_t i = 2; i < columns; i++)
         right[i] = true;
     md_begin(&table, columns, right);
     md_cell(&table, "profile");
     md_cell(&table, "allocator");
-    for (size_t f = 0; f + 2 < columns; f++)
-        md_cell(&table, "%s (kB)", c->phases[f]);
+    for (size_t f = 0; f < shown; f++)
+        md_cell(&table, "%s (kB)", c->phases[shown_phase(c, f, MAX_PHASES)]);
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
         profile_cell(&table, ps);
         md_cell(&table, "%s %s", ps->allocator, ps->version);
-        for (size_t f = 0; f + 2 < columns; f++) {
-            const struct phase_stats *s = &ps->phases[f];
+        for (size_t f = 0; f < shown; f++) {
+            const struct phase_stats *s = &ps->phases[shown_phase(c, f, MAX_PHASES)];
             if (s->reps == 0)
                 md_cell(&table, "n/a");
             else
@@ -50,6 +58,9 @@ static void rss_table(const struct case_stats *c, FILE *out)
         }
     }
     md_end(&table, out);
+    if (shown < c->phase_count) /* 62 of 70 marks were shown, and no word of the rest (nor of its Exit) */
+        fprintf(out, "\n(The first %d of its %zu phases and the last: every one is in compare.csv.)\n", MAX_PHASES - 1,
+                c->phase_count);
 }
 
 /* A program run by ./run -- COMMAND: neither a case of the registry nor a recorded trace replayed. */

@@ -50,7 +50,7 @@ static void write_profile(FILE *dat, const struct dataset *dataset, const struct
         }
     /* (qsort is not stable; points of one time keep no order worth keeping: a line passes through them all) */
     qsort(points, count, sizeof *points, by_seconds);
-    gp_string(dat, alloc);
+    gp_data_string(dat, alloc);
     fputs("\t\"RSS\"\t\"at a mark\"\n", dat);
     for (size_t i = 0; i < count; i++) {
         fprintf(dat, "%.4f\t%.1f\t", points[i].seconds, points[i].rss_mib);
@@ -74,7 +74,7 @@ static void block_header(FILE *dat, const char *what, const char *alloc, const c
 {
     char title[512];
     snprintf(title, sizeof title, "%s (%s)", what, alloc);
-    gp_string(dat, title);
+    gp_data_string(dat, title);
     fputs(columns, dat);
 }
 
@@ -124,7 +124,7 @@ static bool write_marks(FILE *dat, int index, const struct dataset *dataset, con
             fprintf(dat, "%.1f\t", height[i] * axes->y_max);
         else
             fputs("?\t", dat);
-        gp_string(dat, csv_cell(&t->table, rows[i], t->at[TL_PHASE]));
+        gp_data_string(dat, csv_cell(&t->table, rows[i], t->at[TL_PHASE]));
         fputc('\n', dat);
     }
     return true;

@@ -52,6 +52,12 @@ tr -d '\r' <"$reference/summary.csv" | awk -F, -v here="$out/summary.csv" -v tim
         key = $col["case"] SUBSEP $col["alloc"] SUBSEP $col["phase"]
         if (!(key in mine) || $col["retained_pct"] == "") next
         limit = index(timed, " " $col["alloc"] " ") ? timed_tolerance : tolerance
+        if (mine[key] == "") { # no clean run of it here (every rep failed): off, not read as 0%
+            printf "%-12s %-20s %-14s %9.1f %9s %8s %6s  %s\n", $col["case"], $col["alloc"], $col["phase"],
+                $col["retained_pct"], "n/a", "", "±" limit, "OFF (no clean run here)"
+            cells++; off++
+            next
+        }
         diff = mine[key] - $col["retained_pct"]
         bad = (diff > limit || -diff > limit)
         printf "%-12s %-20s %-14s %9.1f %9.1f %+8.1f %6s  %s\n", $col["case"], $col["alloc"], $col["phase"],

@@ -740,6 +740,15 @@ slide_split=$(echo "$row" | awk -F'|' '{ gsub(/ /, "", $13); gsub(/ /, "", $14);
 expect slides_split_the_recorded_waste_as_the_run_report_does "slide '$slide_split', report '$split'" \
     "$slide_split" = "$(echo "$split" | awk '{ print $3 " " $4 }')($(sed -n 's/.* kB (\([0-9]*%\)) is anonymous and not live.*/\1/p' "$tmp/jq.err"))"
 
+# A recorded run that did not end cleanly (killed at --timeout here) has its status beside its name: its figures are
+# those of the calls its trace holds (its row read as a clean run's).
+mkdir -p "$tmp/slides-timeout"
+tr -d '\r' <"$tmp/jq.csv" | awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") at = i; print; next }
+    { $at = "timeout"; print }' >"$tmp/slides-timeout/compare.csv"
+build/fb-report --results="$tmp/slides-timeout" >/dev/null 2>"$tmp/report-timeout.err"
+expect slides_mark_a_recorded_run_that_failed "$(grep '^| jq ' "$tmp/slides-timeout/slides.md" | head -2)" \
+    "$(grep -c '^| jq (rep 1, timeout) *| glibc ' "$tmp/slides-timeout/slides.md")" = 1
+
 # ---- The timeline gains the live heap at every sample.
 "$FB" --quiet --interval-ms=5 --record="$tmp/tl.trace" --timeline="$tmp/tl.csv" -- build/tests/record_threads threads >/dev/null 2>&1
 got=$(tr -d '\r' <"$tmp/tl.csv" | awk -F, 'NR > 1 { n++; if ($8 != "") live++ } END { print n + 0, live + 0 }')

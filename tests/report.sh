@@ -259,6 +259,25 @@ got="$got:$(grep -c 'jemalloc' "$tmp/failed-rep1/plot-data/frag-timeline.dat")"
 got="$got:$(awk -F'\t' -v peak="$peak" '$2 + 0 > max { max = $2 + 0 } END { print (max < 2 * peak) ? "rep 2" : "max " max " MiB against rep 2 " peak }' "$tmp/failed-rep1/plot-data/frag-timeline.dat")"
 expect timeline_draws_the_first_clean_rep "$got; $(cat "$tmp/failed-rep1.err")" "$got" = "0:glibc:0:rep 2"
 
+# ---- A program of 70 marks: its RSS table shows the first 61 and the last, and says so (it stopped at the 62nd without
+# a word, its Exit lost); a '|' in a mark's name is escaped (it split the cell).
+mkdir -p "$tmp/many-phases"
+{
+    head -n 1 results/compare.csv | tr -d '\r'
+    for seq in $(seq 1 70); do
+        label="tick $seq"
+        [ "$seq" = 3 ] && label="load | store"
+        printf 'prog,glibc,2.36,1,%d,%s,%d.0,1000,%d,500,500,,,,,,,ok,glibc\n' "$seq" "$label" "$seq" "$((1000 + seq))"
+    done
+} | awk -F, -v OFS=, 'NR == 1 { n = NF } { $n = $n; print }' >"$tmp/many-phases/compare.csv"
+build/fb-report --results="$tmp/many-phases" >/dev/null 2>"$tmp/many-phases.err"
+code=$?
+header=$(grep -m1 '^| profile .*tick 1 (kB)' "$tmp/many-phases/slides.md" | sed 's/\\|/+/g')
+got="$code:$(echo "$header" | awk -F'|' '{ print NF - 2 }'):$(echo "$header" | awk -F'|' '{ gsub(/ +$|^ +/, "", $(NF - 1)); print $(NF - 1) }')"
+got="$got:$(grep -c '^(The first 61 of its 70 phases and the last: every one is in compare.csv.)$' "$tmp/many-phases/slides.md")"
+got="$got:$(echo "$header" | grep -c 'load + store (kB)')"
+expect a_table_of_many_phases_shows_the_last_and_says_so "$got; $(cat "$tmp/many-phases.err")" "$got" = "0:64:tick 70 (kB):1:1"
+
 # ---- Where make compare writes: the reference's results/ and plots/ for the whole matrix only; a matrix with any of
 # its set given (a newcomer's make compare TRACES=svc.trace CASES= CURES= replaced the reference's files) goes to
 # results/mine/ with its plots beside it, and results elsewhere have their plots beside them.

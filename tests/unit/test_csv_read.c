@@ -41,6 +41,17 @@ static void lf_endings_and_no_final_newline(void)
     csv_free(&t);
 }
 
+/* Blank lines at the end (an editor's, an `echo >>`'s) hold no row: read, not refused; one between rows still is. */
+static void blank_lines_at_the_end_are_no_rows(void)
+{
+    struct csv_table t;
+    char error[256] = "";
+    CHECK(parse("a,b\r\n1,2\r\n\r\n\n", &t, error) == 0);
+    CHECK(t.rows == 2);
+    csv_free(&t);
+    CHECK(parse("a,b\n1,2\n\n3,4\n", &t, error) == -1 && strstr(error, "line 3: 1 fields, the header has 2"));
+}
+
 static void broken_files_name_the_line(void)
 {
     struct csv_table t;
@@ -75,6 +86,7 @@ int main(void)
 {
     RUN_TEST(quoted_fields_are_unquoted);
     RUN_TEST(lf_endings_and_no_final_newline);
+    RUN_TEST(blank_lines_at_the_end_are_no_rows);
     RUN_TEST(broken_files_name_the_line);
     RUN_TEST(what_the_writer_writes_reads_back);
     return CHECK_EXIT_CODE();

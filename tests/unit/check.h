@@ -36,4 +36,15 @@ static int check_failed_tests;
 
 #define CHECK_EXIT_CODE() (check_failed_tests ? 1 : 0)
 
+/* Runs writer into a memory stream and returns what it wrote, NUL-terminated (the caller frees it). */
+static inline char *check_written(void (*writer)(FILE *, const void *), const void *argument)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    writer(out, argument);
+    fclose(out);
+    return text;
+}
+
 #endif

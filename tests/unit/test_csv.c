@@ -5,17 +5,6 @@
 #include "csv.h"
 #include "results.h"
 
-/* Runs writer into a memory stream and returns what it wrote (caller frees). */
-static char *written(void (*writer)(FILE *, const void *), const void *argument)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    writer(out, argument);
-    fclose(out);
-    return text;
-}
-
 static void write_fields(FILE *out, const void *argument)
 {
     const char *const *values = argument;
@@ -25,7 +14,7 @@ static void write_fields(FILE *out, const void *argument)
 static void fields_are_quoted_only_when_needed(void)
 {
     const char *values[] = {"plain", "a,b", "say \"hi\"", "two\nlines", "", "cr\r"};
-    char *text = written(write_fields, values);
+    char *text = check_written(write_fields, values);
     CHECK_STR(text, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,\"cr\r\"\r\n");
     free(text);
 }
@@ -38,7 +27,7 @@ static void write_header(FILE *out, const void *argument)
 
 static void header_has_the_documented_columns_in_order(void)
 {
-    char *text = written(write_header, NULL);
+    char *text = check_written(write_header, NULL);
     CHECK_STR(text, "case,alloc,alloc_version,rep,seq,phase,elapsed_ms,vsz_kb,rss_kb,anon_kb,file_kb,live_kb,"
                     "allocs,alloc_in_use_kb,alloc_free_kb,alloc_os_kb,overhead_pct,status,allocator,scale,idle_ms,threads,"
                     "peak_rss_kb,lazyfree_kb,anon_huge_kb,runtime,busy_ms,child_peak_kb,trace_live_kb,trace_blocks,"
@@ -84,7 +73,7 @@ static void row_carries_every_value(void)
         .status = "signal:SIGSEGV",
     };
     /* KiB rounded to the nearest (6143 B: 6, 1536 B: 2); overhead (80 KiB - 5000 B) / 5000 B = 1538.4%. */
-    char *text = written(write_result_row, &row);
+    char *text = check_written(write_result_row, &row);
     CHECK_STR(text, "frag,jemalloc-decay0,5.3.0,2,3,\"After idle, then\",1234.567,100,90,80,10,5,1,6,2,80,1538.4,"
                     "signal:SIGSEGV,jemalloc,0.25,1000,8,120,7,2048,CPython 3.11.2 (/usr/bin/python3.11),812.062,512000,"
                     "4,3,44,77,66,2500.042,86828,1234,84000,glibc\r\n");
@@ -103,31 +92,31 @@ static void row_carries_every_value(void)
     row.run.runtime = NULL;
     row.phase.elapsed_us = 5;
     row.run.busy_ms = 0; /* a run that never started has no busy time */
-    text = written(write_result_row, &row);
+    text = check_written(write_result_row, &row);
     CHECK(strstr(text, ",0.005,100,90,80,10,,,,,,,signal:SIGSEGV,jemalloc,0.25,1000,,120,,,,,,,,,77,,,,,,\r\n") != NULL);
     free(text);
     row.run.peak_live_known = false; /* a trace that does not hold every call: the run's peak live is unknown */
-    text = written(write_result_row, &row);
+    text = check_written(write_result_row, &row);
     CHECK(strstr(text, ",1000,,120,,,,,,,,,,,,,,,\r\n") != NULL);
     free(text);
     row.run.peak_live_known = true;
     /* Zero live bytes: no overhead percentage (it would divide by zero). */
     row.phase.has_live = true;
     row.phase.live_bytes = 0;
-    text = written(write_result_row, &row);
+    text = check_written(write_result_row, &row);
     CHECK(strstr(text, ",80,10,0,1,,,,,signal:SIGSEGV,") != NULL);
     free(text);
     /* A command's or a replay's run: the cases' --scale and --idle-ms do not reach it, and its row says none. */
     row.run.scale = NULL;
-    text = written(write_result_row, &row);
+    text = check_written(write_result_row, &row);
     CHECK(strstr(text, ",signal:SIGSEGV,jemalloc,,,,120,") != NULL);
     free(text);
-    text = written(write_status_row, &row);
+    text = check_written(write_status_row, &row);
     CHECK(strstr(text, ",signal:SIGSEGV,jemalloc,,,,,") != NULL);
     free(text);
     /* A replay's failed run: its row names the profile its trace was recorded under, as its rows would. */
     row.run.recorded_profile = "glibc";
-    text = written(write_status_row, &row);
+    text = check_written(write_status_row, &row);
     CHECK(strstr(text, ",,,,,,,,,,,glibc\r\n") != NULL);
     free(text);
 }

@@ -8,17 +8,6 @@
 #include "markdown.h"
 #include "report.h"
 
-/* What writer wrote into a memory stream, NUL-terminated; the caller frees it. */
-static char *written(void (*writer)(FILE *, const void *), const void *argument)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    writer(out, argument);
-    fclose(out);
-    return text;
-}
-
 static void table_of_a_name_with_a_pipe(FILE *out, const void *name)
 {
     static const bool right[2] = {false, true};
@@ -34,7 +23,7 @@ static void table_of_a_name_with_a_pipe(FILE *out, const void *name)
 /* A '|' in a cell (a program's mark, a profile's name) is escaped: every row keeps as many cells as the header. */
 static void a_pipe_in_a_cell_is_escaped(void)
 {
-    char *text = written(table_of_a_name_with_a_pipe, "load | store");
+    char *text = check_written(table_of_a_name_with_a_pipe, "load | store");
     CHECK(text && strstr(text, "load \\| store") != NULL);
     /* Cells per line: the unescaped '|' count is the same on every line. */
     int counts[3] = {0}, line = 0;
@@ -56,7 +45,7 @@ static void data_string(FILE *out, const void *text)
 /* A data file's string: gnuplot reads no escapes there, so a double quote becomes a single one, a newline a space. */
 static void a_data_files_string_has_no_escapes(void)
 {
-    char *text = written(data_string, "del \"big\" one\\x\nnext");
+    char *text = check_written(data_string, "del \"big\" one\\x\nnext");
     CHECK(text && strcmp(text, "\"del 'big' one\\x next\"") == 0);
     free(text);
 }

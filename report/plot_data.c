@@ -140,7 +140,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
 static int write_waste(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                        char *error, size_t error_size)
 {
-    char name[256], title[256];
+    char name[512], title[256]; /* a case name is a file name at most: 255 bytes */
     snprintf(name, sizeof name, "%s-waste", c->case_name);
     FILE *dat = gp_open(dir, name, ".dat", error, error_size);
     if (!dat)

@@ -358,7 +358,7 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
                       char *error, size_t error_size)
 {
     const struct dataset *d = report->dataset;
-    char name[256], title[512];
+    char name[512], title[512]; /* a trace's name is a file name at most: 255 bytes */
     snprintf(name, sizeof name, "%s-replay", c->case_name);
     int64_t total_events = replay_plot_events(d, c);
     bool by_events = total_events > 0;

@@ -302,8 +302,10 @@ void write_slides(const struct report *report, FILE *out)
             write_replay_fragmentation(report, c, out);
             const char *axis = replay_plot_events(d, c) > 0 ? "the trace's events" : "the recorded time";
             if (report->plots_link)
-                fprintf(out, "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n", c->case_name, axis,
-                        report->plots_link, c->case_name);
+                fprintf(out, strpbrk(report->plots_link, " ()") || strpbrk(c->case_name, " ()")
+                                 ? "\n![%s: RSS of each profile's replay over %s](<%s/%s-replay.svg>)\n" /* CommonMark */
+                                 : "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n",
+                        c->case_name, axis, report->plots_link, c->case_name);
             /* Cut short: its replays have no Exit row. A trace stopped at --duration has one (the runner's last
                sample before the stop) and needs --replay-partial all the same, which its results do not tell. */
             if (replay_of_a_cut_trace(d, c->case_name))

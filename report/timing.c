@@ -33,8 +33,9 @@ double timing_mean(const struct timing *timing, const char *case_name, const cha
         if (strcmp(csv_cell(&timing->table, r, (size_t)timing->command), name) == 0) {
             char *end;
             errno = 0;
-            double mean = strtod(csv_cell(&timing->table, r, (size_t)timing->mean), &end);
-            return errno || *end || mean < 0 ? -1 : mean;
+            const char *text = csv_cell(&timing->table, r, (size_t)timing->mean);
+            double mean = strtod(text, &end);
+            return errno || *end || end == text || mean < 0 ? -1 : mean; /* an empty cell is no time, not 0 s */
         }
     return -1;
 }

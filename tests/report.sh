@@ -224,6 +224,11 @@ expect replay_table_takes_replay_rows_in_the_recordings_order_and_thins_many_mar
     "$(cat "$tmp/many-marks.err") head $head_row; recorded $recorded_row" \
     "$got" = "0:29 Start m1 Recordedpeak Exit idealatExit:$ideal $((exit_rss - ideal)):1"
 
+# A plots folder whose path holds a space is linked in CommonMark's <...> form (the plain link broke at the space).
+build/fb-report --results="$tmp/many-marks" --plots-link="my plots" >/dev/null 2>"$tmp/spaced-link.err"
+expect replay_plot_link_with_a_space_is_a_valid_link "$(grep 'replay.svg' "$tmp/many-marks/slides.md" | head -2)" \
+    "$(grep -c '^!\[jq: RSS of each profile.s replay over the trace.s events\](<my plots/jq-replay.svg>)$' "$tmp/many-marks/slides.md")" = 1
+
 # ---- A case whose every run failed has no plot (gnuplot failed on its bars of "?", and plots/render.sh stopped there:
 # every plot after it was missing, make compare exited 1); a plot gnuplot cannot draw is said, the others drawn, exit 1.
 mkdir -p "$tmp/all-failed/plot-data"

@@ -239,7 +239,7 @@ runner=$!
 wait_until 30 test -s "$tmp/twice.trace"
 sleep 0.5
 kill -TERM "$runner"
-sleep 0.1
+wait_until 30 grep -q '^fragbench: SIGTERM: stopping the recorded program' "$tmp/twice.err"
 kill -TERM "$runner"
 wait "$runner"
 code=$?

@@ -944,14 +944,17 @@ expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_s
     "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
     "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
     "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run (it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of its events alone)"
-# A recording stopped by the user (SIGTERM to the runner) names its allocator but has none of the recording's rows:
+# A recording stopped at once by the user (a second SIGTERM to the runner: the first stops the program as at
+# --duration, and the run keeps its rows) names its allocator but has none of the recording's rows:
 # its slide does not claim the replay agrees with the recording (a newcomer's Ctrl-C'd trace was said to be "within
 # it at every such row"), and its plot draws no line of the recording's RSS, which it has no point of.
 "$FB" --quiet --record="$tmp/stopped.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 -c 'import time
 kept = [str(i) * 3 for i in range(50000)]
-time.sleep(30)' >/dev/null 2>&1 &
+time.sleep(30)' >/dev/null 2>"$tmp/stopped-twice.err" &
 runner=$!
 wait_until 60 sh -c "[ \$(stat -c %s '$tmp/stopped.trace' 2>/dev/null || echo 0) -gt 100000 ]" # chunks of its 150 000 calls written
+kill -TERM "$runner"
+wait_until 30 grep -q '^fragbench: SIGTERM: stopping the recorded program' "$tmp/stopped-twice.err"
 kill -TERM "$runner"
 wait "$runner"
 mkdir -p "$tmp/stopped-slides/plots"

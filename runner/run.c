@@ -478,11 +478,10 @@ void run_start(struct run *run)
     if (warnings && !warnings->taken && !warnings->said) { /* this replay says them: its --no-warnings taken out */
         warnings->taken = run->says_warnings = true;
         char **slot = run->argv;
-        while (strcmp(*slot, "--no-warnings") != 0)
+        while (*slot && strcmp(*slot, "--no-warnings") != 0)
             slot++;
-        do
+        for (; *slot; slot++)
             slot[0] = slot[1];
-        while (*slot++);
     }
     run->console = run->matrix->console;
     if (run->console && !run->alone) /* others may run beside it: its lines wait for its turn */

@@ -133,23 +133,16 @@ static void thp_mode(char *out, size_t size)
 /* A case with more phases than this (a replay's rows every 5%) is printed with its phases down, its profiles across. */
 enum { PHASES_ACROSS_MAX = 8 };
 
-/*
- * Prints a Markdown table of rows x columns cells (row 0: the headings), each column as wide as its widest cell;
- * the first `left` columns are text, aligned left, the others numbers, aligned right.
- */
-static void print_grid(FILE *out, const char **cells, size_t rows, size_t columns, size_t left)
+/* The columns first..last (and the `left` ones before them) of the table print_grid prints: one Markdown table. */
+static void print_columns(FILE *out, const char **cells, size_t rows, size_t columns, size_t left, const size_t *width,
+                          size_t first, size_t last)
 {
-    size_t *width = table(columns, sizeof *width, "the closing table's column widths");
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < columns; c++)
-            if (strlen(cells[r * columns + c]) > width[c])
-                width[c] = strlen(cells[r * columns + c]);
     for (size_t r = 0; r < rows; r++) {
-        for (size_t c = 0; c < columns; c++)
+        for (size_t c = 0; c < last; c = c + 1 == left ? first : c + 1)
             fprintf(out, c < left ? "| %-*s " : "| %*s ", (int)width[c], cells[r * columns + c]);
         fputs("|\n", out);
         if (r == 0) {
-            for (size_t c = 0; c < columns; c++) {
+            for (size_t c = 0; c < last; c = c + 1 == left ? first : c + 1) {
                 fputs("|-", out);
                 for (size_t k = 0; k < width[c]; k++)
                     fputc('-', out);
@@ -158,6 +151,34 @@ static void print_grid(FILE *out, const char **cells, size_t rows, size_t column
             fputs("|\n", out);
         }
     }
+}
+
+/*
+ * Prints a Markdown table of rows x columns cells (row 0: the headings), each column as wide as its widest cell;
+ * the first `left` columns are text, aligned left, the others numbers, aligned right. A table wider than a
+ * terminal of GRID_WIDTH_MAX characters is printed as several, each with the `left` columns and as many of the
+ * others as fit (ten profiles' replays side by side took 250 characters, and wrapped).
+ */
+enum { GRID_WIDTH_MAX = 160 };
+static void print_grid(FILE *out, const char **cells, size_t rows, size_t columns, size_t left)
+{
+    size_t *width = table(columns, sizeof *width, "the closing table's column widths"), left_width = 1;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < columns; c++)
+            if (strlen(cells[r * columns + c]) > width[c])
+                width[c] = strlen(cells[r * columns + c]);
+    for (size_t c = 0; c < left; c++)
+        left_width += width[c] + 3; /* "| " before, " " after */
+    size_t first = left;
+    do {
+        size_t last = first, used = left_width;
+        while (last < columns && (last == first || used + width[last] + 3 <= GRID_WIDTH_MAX))
+            used += width[last++] + 3;
+        if (first > left)
+            fputc('\n', out);
+        print_columns(out, cells, rows, columns, left, width, first, last);
+        first = last;
+    } while (first < columns);
     free(width);
 }
 

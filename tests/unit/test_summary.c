@@ -77,6 +77,38 @@ static void many_phases_go_down(void)
 }
 
 /*
+ * Ten profiles down the phases (a trace replayed under --alloc=all) took 250 characters a line: past 160, the table is
+ * printed as several, each with the phase column and the profiles that fit, every profile in one of them.
+ */
+static void a_table_wider_than_a_terminal_is_split(void)
+{
+    struct summary *summary = summary_new();
+    const char *profiles[] = {"glibc", "glibc-arena2", "glibc-mmap64k", "jemalloc", "jemalloc-decay0",
+                              "jemalloc-bgthread", "tcmalloc", "tcmalloc-aggressive", "mimalloc", "mimalloc-decommit0"};
+    char label[16], allocator[64];
+    for (int phase = 1; phase <= 9; phase++)
+        for (size_t p = 0; p < 10; p++) {
+            snprintf(label, sizeof label, "%d0%%", phase);
+            snprintf(allocator, sizeof allocator, "%s 1.2.3", profiles[p]);
+            summary_add(summary, "svc", profiles[p], allocator, label, 1000000 + (uint64_t)p);
+        }
+    char *table = printed(summary);
+    size_t widest = 0, headings = 0, cells_of_90 = 0;
+    for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n")) {
+        widest = strlen(line) > widest ? strlen(line) : widest;
+        headings += strncmp(line, "| phase ", 8) == 0;
+        if (strncmp(line, "| 90% ", 6) == 0)
+            for (char *at = line + 1; (at = strchr(at, '|')); at++)
+                cells_of_90 += at[1] != '\0'; /* a profile's cell after each '|' but the first (the phase) and the last */
+    }
+    CHECK(widest <= 160 && headings >= 2 && cells_of_90 == 10);
+    if (widest > 160 || headings < 2 || cells_of_90 != 10)
+        printf("  widest %zu, %zu tables, %zu cells of 90%%\n", widest, headings, cells_of_90);
+    free(table);
+    summary_free(summary);
+}
+
+/*
  * A program that marks every request: 100 000 phases of one run, each its own label ("tick #N"), each its own row
  * with its own value. (Each sample once looked up its texts one by one and each cell scanned every sample: 83 s
  * for this table, growing with the square of the marks; docs/speed.md gives the time now.)
@@ -106,6 +138,7 @@ int main(void)
 {
     RUN_TEST(medians_per_case_profile_and_phase);
     RUN_TEST(many_phases_go_down);
+    RUN_TEST(a_table_wider_than_a_terminal_is_split);
     RUN_TEST(a_hundred_thousand_phases_each_get_their_row);
     return CHECK_EXIT_CODE();
 }

@@ -283,6 +283,25 @@ got="$got:$(grep -c '^(The first 61 of its 70 phases and the last: every one is 
 got="$got:$(echo "$header" | grep -c 'load + store (kB)')"
 expect a_table_of_many_phases_shows_the_last_and_says_so "$got; $(cat "$tmp/many-phases.err")" "$got" = "0:64:tick 70 (kB):1:1"
 
+# ---- make check-reference's comparison (scripts/compare_retained.awk) against the committed summary: the same
+# figures are all ok; one moved past its tolerance is off (exit 1); a cell whose every rep failed here (its
+# retained % empty) is off too, where it read as 0% and could pass as ok.
+tr -d '\r' <results/summary.csv >"$tmp/here-summary.csv"
+compare_retained() { # compare_retained HERE: the comparison's lines and exit status
+    tr -d '\r' <results/summary.csv | awk -F, -v here="$1" -v timed=" jemalloc jemalloc-bgthread mimalloc " \
+        -v tolerance=5 -v timed_tolerance=20 -f scripts/compare_retained.awk
+}
+same=$(compare_retained "$tmp/here-summary.csv")
+same_code=$?
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+    $1 == "frag" && $2 == "glibc" && $at["phase"] == "After del" { $at["retained_pct"] = $at["retained_pct"] - 30 }
+    $1 == "frag" && $2 == "tcmalloc" && $at["phase"] == "After del" { $at["retained_pct"] = "" } { print }' \
+    "$tmp/here-summary.csv" >"$tmp/here-off.csv"
+off=$(compare_retained "$tmp/here-off.csv")
+off_code=$?
+got="$same_code:$(echo "$same" | grep -c ' OFF'):$off_code:$(echo "$off" | grep -c '^frag  *glibc  *After del .* OFF$'):$(echo "$off" | grep -c '^frag  *tcmalloc  *After del .*n/a .*OFF (no clean run here)$')"
+expect check_reference_counts_a_cell_with_no_clean_run_here_as_off "$got; $(echo "$off" | grep OFF)" "$got" = "0:0:1:1:1"
+
 # ---- Where make compare writes: the reference's results/ and plots/ for the whole matrix only; a matrix with any of
 # its set given (a newcomer's make compare TRACES=svc.trace CASES= CURES= replaced the reference's files) goes to
 # results/mine/ with its plots beside it, and results elsewhere have their plots beside them.

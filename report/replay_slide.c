@@ -134,11 +134,12 @@ static int64_t live_pages_grown_kb(const struct dataset *d, const char *case_nam
  * live pages grown, grown_kb), the waste, and the waste as a share of the recorded run's (recorded_waste; the
  * recorded run's own row: recorded_waste < 0). Returns the waste, or -1 where it cannot be told.
  */
-static int64_t run_cells(struct md_table *table, const int64_t *rss, size_t n, int64_t grown_kb, int64_t recorded_waste)
+static int64_t run_cells(struct md_table *table, const int64_t *rss, const bool *differ, size_t n, int64_t grown_kb,
+                         int64_t recorded_waste)
 {
     for (size_t i = 0; i < n; i++)
         if (rss[i] >= 0)
-            md_cell(table, "%" PRId64, rss[i]);
+            md_cell(table, "%s%" PRId64, differ && differ[i] ? "* " : "", rss[i]);
         else
             md_cell(table, "n/a");
     if (n < 2 || rss[0] < 0 || rss[n - 1] < 0 || grown_kb < 0) {
@@ -146,11 +147,13 @@ static int64_t run_cells(struct md_table *table, const int64_t *rss, size_t n, i
             md_cell(table, "n/a");
         return -1;
     }
+    /* A waste from a first or last row whose reps differ is as unsure as they are: marked as they are. */
+    const char *unsure = differ && (differ[0] || differ[n - 1]) ? "* " : "";
     int64_t ideal = rss[0] + grown_kb, waste = rss[n - 1] - ideal;
     md_cell(table, "%" PRId64, ideal);
-    md_cell(table, "%" PRId64, waste);
+    md_cell(table, "%s%" PRId64, unsure, waste);
     if (recorded_waste > 0)
-        md_cell(table, "%.0f%%", 100.0 * (double)waste / (double)recorded_waste);
+        md_cell(table, "%s%.0f%%", unsure, 100.0 * (double)waste / (double)recorded_waste);
     else
         md_cell(table, "n/a");
     return waste;
@@ -165,6 +168,7 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
         abort();
     size_t all = recorded_phases(d, c, phases), n = thin_phases(c, phases, all, MAX_POINTS);
     int64_t rss[MAX_POINTS], live[MAX_POINTS];
+    bool differ[MAX_POINTS];
     bool right[MAX_POINTS + 5];
     struct md_table table;
     if (n == 0) {
@@ -180,7 +184,8 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
                  "waste is RSS above it, and a replay's as %% of the recorded run's: what the profile would leave of "
                  "it (the recorded run's holds the program's code and files paged in since, which a replay does not "
                  "run: the run's own report splits them out; under the profile the trace was recorded under, a "
-                 "faithful replay leaves about 100%%: the check below the table). The live heap, the program's own (from the trace, the same in every replay):",
+                 "faithful replay leaves about 100%%: the check below the table; `*`, as above: reps that differ, and "
+                 "a waste taken from them). The live heap, the program's own (from the trace, the same in every replay):",
             last);
     for (size_t i = 0; i < n; i++) {
         live[i] = first_row(d, c->case_name, c->phases[phases[i]])->live_kb;
@@ -205,16 +210,30 @@ void write_replay_table(const struct report *report, const struct case_stats *c,
     md_cell(&table, "as recorded");
     for (size_t i = 0; i < n; i++)
         rss[i] = first_row(d, c->case_name, c->phases[phases[i]])->recorded_rss_kb;
-    int64_t recorded_waste = run_cells(&table, rss, n, grown_kb, -1);
+    int64_t recorded_waste = run_cells(&table, rss, NULL, n, grown_kb, -1);
+    const struct profile_stats *least = NULL, *most = NULL;
+    int64_t least_waste = 0, most_waste = 0;
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
         md_cell(&table, "replay: %s", ps->alloc);
         md_cell(&table, "%s %s", ps->allocator, ps->version);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             rss[i] = ps->phases[phases[i]].reps ? (int64_t)ps->phases[phases[i]].rss_median : -1;
-        run_cells(&table, rss, n, grown_kb, recorded_waste);
+            differ[i] = ps->phases[phases[i]].reps && ps->phases[phases[i]].disagree; /* as the table above marks it */
+        }
+        int64_t waste = run_cells(&table, rss, differ, n, grown_kb, recorded_waste);
+        bool told = n >= 2 && rss[0] >= 0 && rss[n - 1] >= 0 && grown_kb >= 0; /* else n/a (and -1 returned) */
+        if (told && (!least || waste < least_waste))
+            least = ps, least_waste = waste;
+        if (told && (!most || waste > most_waste))
+            most = ps, most_waste = waste;
     }
     md_end(&table, out);
+    /* The answer a slide wants in one line: which profile leaves the least of the program's waste, and which the most. */
+    if (least && most && least != most)
+        fprintf(out, "\nAt %s, the least waste: %s, %" PRId64 " kB%s; the most: %s, %" PRId64 " kB%s.\n", last,
+                least->alloc, least_waste, least->phases[phases[n - 1]].disagree ? " (its reps differ)" : "",
+                most->alloc, most_waste, most->phases[phases[n - 1]].disagree ? " (its reps differ)" : "");
     free(phases);
 }
 
@@ -296,8 +315,9 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
     else
         fprintf(out, "not in results from before 2026-12-06");
     fprintf(out, "); #3 its RSS over the live heap where its RSS was largest: the recorded run's at its peak of RSS, a "
-                 "replay's at the first of its largest rows (medians); #3 is huge where RSS is largest after the heap was "
-                 "freed (an allocator that keeps what it got, its RSS a few pages up at the end).\n\n");
+                 "replay's at the first of its largest rows, or at the recorded run's peak where that is among them "
+                 "(medians); #3 is huge where RSS is largest after the heap was freed (an allocator that keeps what it "
+                 "got, its RSS a few pages up at the end).\n\n");
     struct md_table table;
     md_begin(&table, COLUMNS, right);
     const char *heads[COLUMNS] = {"run", "allocator", "peak RSS", "#4", "largest at", "RSS there", "live there", "#3"};
@@ -322,6 +342,12 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
         for (size_t f = 0; f < c->phase_count; f++)
             if (ps->phases[f].reps && (largest < 0 || ps->phases[f].rss_median > ps->phases[largest].rss_median))
                 largest = (long)f;
+        /* Where the recorded run's peak is among its largest rows (an allocator that keeps what it got), there: the
+           same point as the recorded run's (the first of them set a replay's #3 at another point, 8 times lower). */
+        long at_peak = peak ? stats_phase(c, peak->phase) : -1;
+        if (largest >= 0 && at_peak >= 0 && ps->phases[at_peak].reps &&
+            ps->phases[at_peak].rss_median == ps->phases[largest].rss_median)
+            largest = at_peak;
         const struct sample_row *row = largest >= 0 ? first_row(d, c->case_name, c->phases[largest]) : NULL;
         md_cell(&table, "replay: %s", ps->alloc);
         md_cell(&table, "%s %s", ps->allocator, ps->version);

@@ -375,5 +375,5 @@ if [ "$(cd "$RESULTS" && pwd -P)" != "$(cd results && pwd -P)" ] && [ -n "$(ls -
     mkdir -p "$previous" && mv "$earlier_dir"/* "$previous/" &&
         echo "fragbench: the earlier results in $RESULTS are in $previous/ (their plots: make slides RESULTS=$previous)" >&2
 fi
-[ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg and *.png" >&2
+[ $status -eq 0 ] && echo "fragbench: done: $RESULTS/slides.md, $RESULTS/summary.csv, $PLOTS/*.svg and *.png (drawn again from these results, nothing re-run: make slides RESULTS=$RESULTS PLOTS=$PLOTS)" >&2
 exit $status

@@ -1,6 +1,7 @@
 /* Progress of a matrix on stderr: a live line on a terminal, one plain line per finished run otherwise. */
 #include "progress.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,11 @@ void progress_init(struct progress *progress, unsigned total, FILE *out, bool qu
     progress->live = !quiet && isatty(fileno(out));
     progress->total = total;
     progress->started = progress_now();
+    /* make compare runs the runner once per stage: each run's ETA is its stage's, and says so (a speaker read
+       "ETA 0:00" with five minutes of later stages to come). */
+    const char *stage = getenv("FRAGBENCH_STAGE");
+    if (stage && strlen(stage) < sizeof progress->stage)
+        snprintf(progress->stage, sizeof progress->stage, "%s", stage);
 }
 
 /* "m:ss" */
@@ -37,7 +43,10 @@ static void timing_text(const struct progress *progress, char *out, size_t size)
     clock_text(elapsed, elapsed_text, sizeof elapsed_text);
     if (progress->done > 0)
         clock_text(elapsed / progress->done * (progress->total - progress->done), eta_text, sizeof eta_text);
-    snprintf(out, size, "elapsed %s · ETA %s", elapsed_text, eta_text);
+    if (*progress->stage)
+        snprintf(out, size, "elapsed %s · ETA %s (of stage %s)", elapsed_text, eta_text, progress->stage);
+    else
+        snprintf(out, size, "elapsed %s · ETA %s", elapsed_text, eta_text);
 }
 
 void progress_started(struct progress *progress, const char *what)
@@ -49,7 +58,7 @@ void progress_started(struct progress *progress, const char *what)
 
 void progress_finished(struct progress *progress, const char *what, const char *status, double seconds)
 {
-    char timing[64];
+    char timing[128];
     progress->done++;
     progress->running -= progress->running > 0;
     if (!progress->enabled)
@@ -66,7 +75,7 @@ void progress_finished(struct progress *progress, const char *what, const char *
 
 void progress_draw(struct progress *progress)
 {
-    char timing[64], others[32] = "", line[sizeof progress->shown];
+    char timing[128], others[32] = "", line[sizeof progress->shown];
     if (!progress->live)
         return;
     timing_text(progress, timing, sizeof timing);

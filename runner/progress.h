@@ -15,6 +15,7 @@ struct progress {
     char current[256]; /* the run started last, for the live line */
     unsigned running;  /* runs in progress now, the one started last among them */
     char shown[512];   /* the live line as drawn last: it is drawn again only when its text changes */
+    char stage[32];    /* FRAGBENCH_STAGE ("2/4": make compare's stages), or "": the ETA is the stage's */
 };
 
 /* Sets up progress for total runs on out; disabled when quiet. */

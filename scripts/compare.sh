@@ -279,7 +279,20 @@ fi
     scripts/estimate.sh "$earlier" "$CASES" "$(echo $profiles)" "$REPS" "$MAX_REPS" "$JOBS" "$SCALE" "$IDLE_MS" \
         "$earlier_alone" "$(echo $cures)" "$(echo $cure_allocs | tr ',' ' ')" "$(echo $trace_spans)" >&2
 : >"$RESULTS/compare.log"
+# The runner is run once per stage (memory, cures, replays, wall times): each run's ETA is its stage's, and says
+# which of how many (FRAGBENCH_STAGE), where "ETA 0:00" once came with minutes of later stages to go.
+stages=0
+for present in "$(echo $CASES)" "$(echo $cures)" "$(echo ${TRACES:-})" "$(echo $CASES $cures)"; do
+    [ -z "$present" ] || stages=$((stages + 1))
+done
+stage=0
+next_stage() {
+    stage=$((stage + 1))
+    FRAGBENCH_STAGE="$stage/$stages"
+    export FRAGBENCH_STAGE
+}
 if [ -n "$(echo $CASES)" ]; then
+    next_stage
     # shellcheck disable=SC2086 # CASES is a list of names
     run_runner "$RESULTS/compare.log" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
         --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" \
@@ -307,6 +320,7 @@ add_rows() {
 # The cures, with the same reps and idle, under CURE_ALLOCS; the matrix's own rows are in place already.
 if [ -n "$cures" ]; then
     echo "fragbench: the talk's diagnosis and cures: [$(echo $cures)] under [$CURE_ALLOCS]" >&2
+    next_stage
     # shellcheck disable=SC2086 # a list of names
     run_runner "$RESULTS/compare.log" --alloc="$cure_allocs" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
         --scale="$SCALE" --idle-ms="$IDLE_MS" --jobs="$JOBS" --csv="$RESULTS/cures.csv.tmp" \
@@ -319,6 +333,7 @@ fi
 # Replays of recorded traces (TRACES), under the same profiles with the same reps; each trace is a case of the matrix.
 if [ -n "${TRACES:-}" ]; then
     echo "fragbench: replays: [$(echo $TRACES)] x profiles [$ALLOCS]" >&2
+    next_stage
     # shellcheck disable=SC2086
     run_runner "$RESULTS/compare.log" --alloc="$alloc_list" --skip-missing --reps="$REPS" --max-reps="$MAX_REPS" \
         --jobs="$JOBS" $partial --csv="$RESULTS/replays.csv.tmp" --timeline="$RESULTS/replays-timeline.csv.tmp" \
@@ -347,7 +362,7 @@ wall_times() {
     [ "$code" = 0 ] || echo "fragbench: a wall-time run failed (its row says how); the slides leave its time out" >&2
     add_rows "$code" "$RESULTS/walltime-part.csv.tmp" "$RESULTS/walltime.csv.tmp"
 }
-[ -z "$(echo $CASES $cures)" ] || echo "fragbench: wall times: one run of each pair alone, no idle" >&2
+[ -z "$(echo $CASES $cures)" ] || { echo "fragbench: wall times: one run of each pair alone, no idle" >&2 && next_stage; }
 # shellcheck disable=SC2086 # lists of names
 [ -z "$(echo $CASES)" ] || wall_times "$alloc_list" $CASES
 # shellcheck disable=SC2086

@@ -1267,6 +1267,10 @@ expect make_compare_replays_the_traces_as_cases "exit $code, rows per profile: $
 # made tr say "write error" twice before the estimate, in every make compare with the reference's results behind it.
 others=$(grep -vE '^(fragbench|fb-[a-z]+): ' "$tmp/c.out" | grep -E '^[a-z0-9_.-]+: ')
 expect make_compare_prints_no_other_tools_errors "$others" -z "$others"
+# Each of its stages (the memory runs, the replays, the wall times) says its ETA is the stage's, and which of how
+# many (a speaker read "ETA 0:00" with minutes of later stages to go).
+got=$(grep -oE 'ETA [0-9?:]+ \(of stage [0-9]/[0-9]\)$' "$tmp/c.out" | sed 's/.*(of stage \(.*\))/\1/' | sort -u | tr '\n' ' ')
+expect make_compare_progress_names_its_stage "$got" "$got" = "1/3 2/3 3/3 "
 expect slides_heading_counts_the_trace_apart_from_the_cases "$(sed -n 3p "$tmp/c/slides.md" | cut -c1-80)" \
     "$(sed -n 3p "$tmp/c/slides.md" | cut -d, -f1)" = "1 case and 1 recorded trace x 2 profiles x 1 rep"
 

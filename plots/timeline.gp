@@ -1,4 +1,4 @@
-# RSS over time of one case as small multiples: one panel per allocator family (its profiles, rep 1), the same axes in
+# RSS over time of one case as small multiples: one panel per allocator family (its profiles, each its first clean rep), the same axes in
 # every panel, each panel with its own phase marks (labelled grey lines, and a dot on each profile's line) and live bytes.
 # Run by plots/render.sh: gnuplot -c plots/timeline.gp FORMAT OUTPUT SETTINGS (svg plots/frag-timeline.svg build/plot-data/frag-timeline.gp)
 fmt = ARG1

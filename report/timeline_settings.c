@@ -13,7 +13,7 @@ int timeline_settings_write(const struct timeline_case *tc, const char *case_nam
         return -1;
     snprintf(path, sizeof path, "%s/%s.dat", dir, name);
     snprintf(title, sizeof title,
-             "%s: RSS over time, one panel per allocator family (rep 1 of each profile)\n"
+             "%s: RSS over time, one panel per allocator family (the first clean rep of each profile)\n"
              "dots: each profile's phase marks · grey lines: those of the panel's first profile · dashed: live bytes",
              case_name);
     fputs("# Written by fb-report: the settings of one timeline plot, read by plots/timeline.gp.\ndatafile = ", gp);

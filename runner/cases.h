@@ -27,8 +27,9 @@ struct case_entry {
      * or, where that one failed before it could, the next started after it. Owned by the entry.
      */
     struct replay_warnings {
-        bool taken; /* a replay in flight carries them */
-        bool said;  /* one ended clean: said */
+        bool taken;  /* a replay in flight carries them */
+        bool said;   /* one ended clean: said */
+        bool failed; /* one that carried them failed (said at the matrix's end, where none said them after) */
     } *warnings;
 };
 

@@ -70,6 +70,7 @@ static unsigned long long default_mem_limit_kb(void)
 static void on_stop_signal(int signal_number)
 {
     matrix_stop_signal = signal_number;
+    matrix_stop_count = matrix_stop_count + 1; /* the handler is not re-entered: both stop signals are blocked in it */
 }
 
 static void on_broken_pipe(int signal_number)
@@ -576,6 +577,8 @@ int main(int argc, char **argv)
            it so. SIGTERM is always taken: the programs then get it at its default, which --duration's stop needs. */
         struct sigaction stop = {.sa_handler = on_stop_signal}, was;
         sigemptyset(&stop.sa_mask);
+        sigaddset(&stop.sa_mask, SIGINT); /* one handler at a time: its count is not torn */
+        sigaddset(&stop.sa_mask, SIGTERM);
         if (sigaction(SIGINT, NULL, &was) == 0 && was.sa_handler != SIG_IGN)
             sigaction(SIGINT, &stop, NULL);
         sigaction(SIGTERM, &stop, NULL);

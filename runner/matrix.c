@@ -18,7 +18,7 @@
 #include "run.h"
 #include "schedule.h"
 
-volatile sig_atomic_t matrix_stop_signal;
+volatile sig_atomic_t matrix_stop_signal, matrix_stop_count;
 
 /* The run of a slot of the schedule, set up to start. */
 static struct run *make_run(const struct matrix *matrix, const struct schedule *schedule, size_t slot,
@@ -168,6 +168,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
     int code = EXIT_CLEAN;
     bool stopped = false;
     int recording_stopped_by = 0; /* --record: the stop signal at which its run was stopped as at --duration */
+    sig_atomic_t stops_taken = 0;  /* stop signals taken so (one at most): a signal past them stops at once */
     /* Runs beside the working ones may hold up to 3/4 of the memory available now. */
     uint64_t budget_kb = memory_available_kb() / 4 * 3;
 
@@ -254,7 +255,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         sigaddset(&stop_signals, SIGINT);
         sigaddset(&stop_signals, SIGTERM);
         sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
-        if (matrix_stop_signal)
+        if (matrix_stop_count > stops_taken)
             timeout = 0;
         struct timespec wait = {timeout / 1000, (long)(timeout % 1000) * 1000000};
         int polled = ppoll(watched, (nfds_t)used, timeout < 0 ? NULL : &wait, &unblocked), poll_error = errno;
@@ -267,20 +268,28 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             code = EXIT_BAD_INPUT;
             break;
         }
-        if (matrix_stop_signal && matrix->trace_path && !recording_stopped_by && count > 0) {
-            /* --record: the program recorded is stopped as at --duration (the recorder writes its calls out, then
-               SIGTERM), and its trace read and reported as the run ends; a second signal stops at once. */
+        /*
+         * --record: at the first signal, the program recorded is stopped as at --duration (the recorder writes its
+         * calls out, then SIGTERM), and its trace read and reported as the run ends; at a second (two at once
+         * count as two), at once. A program that has not yet begun recording (no hello: the recorder's stop
+         * signal would kill it) or has no row yet is stopped at once too, as before.
+         */
+        if (matrix_stop_count == 1 && stops_taken == 0 && matrix->trace_path && count == 1 &&
+            owners[0]->have_hello && owners[0]->phase_count > 0) {
+            stops_taken = 1;
             recording_stopped_by = matrix_stop_signal;
-            matrix_stop_signal = 0;
             const char *name = recording_stopped_by == SIGINT ? "SIGINT" : "SIGTERM";
             progress_clear(&progress);
-            fprintf(stderr, "fragbench: %s: stopping the recorded program as --duration does (its calls written out, "
-                            "then SIGTERM), to report its trace; %s again stops at once (the trace then truncated)\n",
-                    name, name);
-            for (size_t k = 0; k < count; k++)
-                run_stop_by_signal(owners[k], recording_stopped_by);
+            if (owners[0]->duration_done)
+                fprintf(stderr, "fragbench: %s: the recorded program is being stopped already (--duration); %s "
+                                "again stops it at once (the trace then truncated)\n", name, name);
+            else
+                fprintf(stderr, "fragbench: %s: stopping the recorded program as --duration does (its calls written "
+                                "out, then SIGTERM), to report its trace; %s again stops at once (the trace then "
+                                "truncated)\n", name, name);
+            run_stop_by_signal(owners[0], recording_stopped_by);
         }
-        if (matrix_stop_signal) {
+        if (matrix_stop_count > stops_taken) {
             /* Ctrl-C or SIGTERM: the runs in progress are stopped and not kept; the finished ones are written. */
             progress_clear(&progress);
             stop_active(runs, next_emit, schedule.slots);
@@ -310,6 +319,15 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 active--;
             }
         progress_draw(&progress);
+    }
+    /* A trace whose replay that carried its warnings failed, with no replay of it started after: said here. */
+    for (size_t c = 0; c < matrix->case_count && !stopped; c++) {
+        const struct replay_warnings *warnings = matrix->cases[c]->warnings;
+        if (warnings && warnings->failed && !warnings->said)
+            fprintf(stderr, "fragbench: %s: the replay that was to say what the trace itself is warned of (its "
+                            "order errors, rows without their mark) failed, and none started after it: "
+                            "%s/fb-trace info %s tells them\n", matrix->cases[c]->name, matrix->build_dir,
+                    matrix->cases[c]->path);
     }
     if (recording_stopped_by && !stopped) /* its run kept, and reported: the exit still says how it ended */
         code = 128 + recording_stopped_by;

@@ -71,8 +71,11 @@ struct matrix_totals {
 /* Flushes the CSV; false (with a message) when a row did not reach it. */
 bool matrix_csv_flushed(FILE *csv, const char *option, const char *path);
 
-/* Set by the runner's SIGINT/SIGTERM handler: the matrix stops its runs, keeps what finished, and returns. */
-extern volatile sig_atomic_t matrix_stop_signal;
+/*
+ * Set by the runner's SIGINT/SIGTERM handler (the signal, and how many came): the matrix stops its runs, keeps what
+ * finished, and returns; --record's one run is stopped as at --duration at the first, and at once at a second.
+ */
+extern volatile sig_atomic_t matrix_stop_signal, matrix_stop_count;
 
 /* Runs the whole matrix; returns 0 if every run was clean, 1 if a run failed, 2 for a wrong allocator or a lost CSV,
    128 + the signal when stopped by SIGINT or SIGTERM. */

@@ -78,10 +78,10 @@ void run_stop_at_duration(struct run *run)
 
 void run_stop_by_signal(struct run *run, int signal_number)
 {
-    if (run->duration_done || run->killed_for)
-        return; /* stopped already, or ending */
+    if (run->killed_for)
+        return; /* ending at a limit: its status says which */
     run->stopped_by_signal = signal_number; /* whether or not the terminal's SIGINT ended it first */
-    run_stop_at_duration(run);
+    run_stop_at_duration(run);              /* nothing more where --duration is stopping it already */
 }
 
 void run_stop_overdue(struct run *run, double now)
@@ -495,8 +495,10 @@ void run_start(struct run *run)
     if (child_start(run->child, &spec, on_record, run, &run->result, error, sizeof error) != 0) {
         fprintf(stderr, "fragbench: %s: %s\n", run->what, error);
         snprintf(run->status, sizeof run->status, "not-started");
-        if (run->says_warnings) /* the next replay started carries them */
+        if (run->says_warnings) { /* the next replay started carries them */
             warnings->taken = false;
+            warnings->failed = true;
+        }
         free(run->child);
         run->child = NULL;
         run->state = RUN_DONE;
@@ -597,9 +599,14 @@ void run_finish(struct run *run)
     }
     /* Ended by the stop at --duration (its SIGTERM, or the SIGKILL after the grace): a clean run. A crash in its
        own handling of the stop, or an exit with an error, says so. */
+    /* Stopped by the runner's SIGINT or SIGTERM (--record): the terminal's Ctrl-C reached the program too, and it may
+       have died of it, or left by its own handler with 128 + the signal (the shells' and the JVM's way). */
+    bool user_stopped = run->stopped_by_signal &&
+                        (!strcmp(run->status, "signal:SIGINT") || !strcmp(run->status, "exit:130") ||
+                         !strcmp(run->status, "exit:143"));
     if (!run->killed_for &&
         ((run->stopped_at_duration && (!strcmp(run->status, "signal:SIGTERM") || !strcmp(run->status, "signal:SIGKILL"))) ||
-         (run->stopped_by_signal == SIGINT && !strcmp(run->status, "signal:SIGINT")))) /* a terminal's Ctrl-C hit it too */
+         user_stopped))
         snprintf(run->status, sizeof run->status, "ok");
     if (run->have_hello && run->phase_count == 0 && strcmp(run->status, "ok") == 0)
         snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
@@ -608,6 +615,7 @@ void run_finish(struct run *run)
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */
         run->entry->warnings->taken = false;
         run->entry->warnings->said = strcmp(run->status, "ok") == 0;
+        run->entry->warnings->failed |= !run->entry->warnings->said;
     }
     free(run->child);
     run->child = NULL;

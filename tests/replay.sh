@@ -268,6 +268,14 @@ printf 'glibc | | | | glibc\ncrashing | %s | | FBTEST_ABORT_AT_SIZE=777 | aborts
 code=$?
 expect trace_warnings_are_said_once_though_the_first_replay_failed "exit $code: $(cat "$tmp/stray-free.err")" \
     "$code:$(grep -c 'the replay ended with signal:SIGABRT' "$tmp/stray-free.err"):$(grep -c "^fb-replay: warning: $tmp/stray-free.trace has 1 release(s) of blocks not live and 0 allocation(s) at addresses still live" "$tmp/stray-free.err")" = "1:2:1"
+# Two at a time, the other profile's replay may start beside the failing one, without them: then the runner says,
+# once, where they are to be read (they were lost without a word).
+"$FB" --profiles="$tmp/crashing-profiles.txt" --alloc=crashing,glibc --jobs=2 --replay="$tmp/stray-free.trace" \
+    >/dev/null 2>"$tmp/stray-free-2.err"
+said="$(grep -c "^fb-replay: warning: $tmp/stray-free.trace has 1 release(s) of blocks not live" "$tmp/stray-free-2.err")"
+said="$said+$(grep -c "^fragbench: stray-free: the replay that was to say what the trace itself is warned of (its order errors, rows without their mark) failed, and none started after it: .*/fb-trace info $tmp/stray-free.trace tells them\$" "$tmp/stray-free-2.err")"
+expect trace_warnings_are_said_or_pointed_to_with_two_at_a_time "$said: $(cat "$tmp/stray-free-2.err")" \
+    "$(echo "$said" | awk -F+ '{ print $1 + $2 }')" = 1
 # 1 100 threads alive at once (each allocates, then all free): the replay's threads' C library tables fill the
 # replay's 1 024 slots (its reading thread and 1 099 replay threads: 76 too many), and those left go to the
 # allocator under test, which it says, and replays all the same.

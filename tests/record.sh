@@ -234,6 +234,20 @@ wait "$runner"
 code=$?
 got="$code:$(value "$tmp/ctrl-c.csv" python3 glibc Exit status):$(grep -c '^Recorded heap (' "$tmp/ctrl-c.out" "$tmp/ctrl-c.err" | awk -F: '{ n += $NF } END { print n }')"
 expect ctrl_c_while_recording_keeps_and_reports_the_run "exit:status:report $got; $(cat "$tmp/ctrl-c.err")" "$got" = "130:ok:1"
+# A program with no SIGINT handler dies of the terminal's Ctrl-C before the recorder's stop: the calls since its
+# threads' last chunks are lost, but a mark is written out as it is made, so its Start is there (an idle main
+# thread's calls and its Start were lost, and a replay had no Start to set its rows against).
+sigint_group "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err" "$FB" --record="$tmp/ctrl-c-sleep.trace" \
+    --csv="$tmp/ctrl-c-sleep.csv" -- sleep 30 &
+runner=$!
+wait_until 30 grep -q '^Start: ' "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err"
+sleep 0.5
+kill -INT -- "-$runner"
+wait "$runner"
+code=$?
+got="$code:$(value "$tmp/ctrl-c-sleep.csv" sleep glibc Exit status):$($TRACE marks "$tmp/ctrl-c-sleep.trace" 2>&1 | wc -l)"
+expect a_program_killed_by_ctrl_c_keeps_its_start_mark "exit:status:marks $got; $($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1)" \
+    "$got" = "130:ok:1"
 "$FB" --quiet --record="$tmp/twice.trace" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/twice.err" &
 runner=$!
 wait_until 30 test -s "$tmp/twice.trace"

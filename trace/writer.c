@@ -62,6 +62,7 @@ struct thread_buffer {
     size_t capacity;            /* bytes of room for events */
     uint32_t thread, chunk;
     uint64_t base_ns, prev_ns;
+    uint64_t mark_written_ns;   /* when a mark last had the buffer written out (trace_writer_mark); 0: never */
     uintptr_t prev_pointer;
     struct thread_buffer *next, *prev; /* the registry of live buffers */
     unsigned char *data;               /* head room (block head and chunk head), then the events */
@@ -971,10 +972,24 @@ static bool value_event(enum trace_op op, uint64_t value)
     return record_call(CALL_VALUE, op, 0, 0, value, NULL);
 }
 
+/*
+ * A thread's first mark, and one MARK_FLUSH_NS or more after the last that did, is written out at once with its
+ * thread's calls before it: a program killed outright (a terminal's Ctrl-C reaches it beside the runner, and one
+ * with no handler dies of it) kept none of an idle main thread's calls, its Start mark among them, and a replay had
+ * no Start to set its rows against. A program that marks every request writes at most ten times a second so.
+ */
+#define MARK_FLUSH_NS 100000000ull
 uint64_t trace_writer_mark(void)
 {
     uint64_t number = now_ns(); /* unique enough: two marks in the same ns would share it */
-    return value_event(TRACE_MARK, number) ? number : 0;
+    if (!value_event(TRACE_MARK, number))
+        return 0;
+    if (own && !writing.in_event && !writing.in_writer && atomic_load(&trace_writer_on) &&
+        (!own->mark_written_ns || number - own->mark_written_ns >= MARK_FLUSH_NS)) {
+        own->mark_written_ns = number;
+        flush_own(own);
+    }
+    return number;
 }
 
 void trace_writer_trim(uint64_t pad)

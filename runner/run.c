@@ -746,7 +746,16 @@ int run_emit(struct run *run, struct matrix_totals *totals)
     if (run->result.bad_records)
         fprintf(stderr, "fragbench: %s: %zu malformed record(s) ignored; the first: %s\n", run->what,
                 run->result.bad_records, run->result.first_bad);
-    if (run->child_process)
+    /* A child of the program's own name forked without an exec: it runs the program's code, and no command of its
+       own could run it alone (a newcomer was told to run its command). Names are the kernel's, 15 bytes at most. */
+    const char *program = run->identity.case_name; /* a command's: the name of the program its hello came from */
+    bool a_fork = matrix->command && program && strncmp(run->child_process_name, program, 15) == 0;
+    if (run->child_process && a_fork)
+        fprintf(stderr, "fragbench: %s: note: the program forked a child process (%s, pid %d) while it ran, which "
+                "did not exec another program; the figures%s are the parent's alone, not the child's (its memory is "
+                "its own process's)\n", run->what, run->child_process_name, (int)run->child_process,
+                matrix->trace_path ? " and the trace" : "");
+    else if (run->child_process)
         fprintf(stderr, "fragbench: %s: note: the program started a child process (%s, pid %d) while it ran; the "
                 "figures%s are the program's alone, not its children's (to measure the child, run its own command: "
                 "./run %s-- COMMAND)\n", run->what, run->child_process_name, (int)run->child_process,

@@ -303,4 +303,14 @@ got="$got:$?:$(grep -c 'child process' "$tmp/no-wrapper.err")"
 got="$got:$?:$(grep -c 'child process' "$tmp/launcher.err")"
 expect a_program_that_starts_a_child_is_noted_as_measured_alone \
     "$got; $(cat "$tmp/wrapper.err" "$tmp/no-wrapper.err" "$tmp/launcher.err")" "$got" = 0:1:0:0:0:0
+# A child forked without an exec runs the program's own code: no command of its own could be run alone (a newcomer
+# was told to run one); the note says what it is.
+"$FB" --quiet -- /usr/bin/python3 -c 'import os, time
+pid = os.fork()
+time.sleep(0.5)
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)' >/dev/null 2>"$tmp/forked.err"
+got="$?:$(grep -c "^fragbench: python3 · glibc · rep 1/1: note: the program forked a child process (python3, pid [0-9]*) while it ran, which did not exec another program; the figures are the parent's alone, not the child's (its memory is its own process's)$" "$tmp/forked.err")"
+expect a_child_forked_without_exec_is_noted_as_a_fork "$got; $(cat "$tmp/forked.err")" "$got" = 0:1
 fi

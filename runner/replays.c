@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "replays.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -57,6 +58,35 @@ static int read_only_copy(int fd)
         copy = moved;
     }
     return copy;
+}
+
+/*
+ * Whether the process that recorded the trace at path still has it open for writing: a recording in progress (its
+ * end not written yet), which a replay would take for a program that died part way (a newcomer's replay of a
+ * service still being recorded was told of a crash and of order errors). Read from /proc/PID/fd.
+ */
+static bool being_recorded(const char *path, const struct trace_info *info)
+{
+    char directory[64], link[PATH_MAX], target[PATH_MAX], trace[PATH_MAX];
+    if (info->ended || info->compressed || !info->pid || !realpath(path, trace))
+        return false;
+    snprintf(directory, sizeof directory, "/proc/%u/fd", (unsigned)info->pid);
+    DIR *fds = opendir(directory);
+    if (!fds)
+        return false;
+    bool open_there = false;
+    for (struct dirent *fd; !open_there && (fd = readdir(fds));) {
+        if (fd->d_name[0] == '.')
+            continue;
+        snprintf(link, sizeof link, "%s/%s", directory, fd->d_name);
+        ssize_t length = readlink(link, target, sizeof target - 1);
+        if (length > 0) {
+            target[length] = '\0';
+            open_there = strcmp(target, trace) == 0;
+        }
+    }
+    closedir(fds);
+    return open_there;
 }
 
 /* Frees what replays_resolve allocated for the n entries it filled, on its way out with an error. */
@@ -115,6 +145,12 @@ int replays_resolve(const struct options *options, const struct case_entry ***ou
         }
         if (trace_check_chunks(reader, error, sizeof error) != 0) { /* refused here, not in every run */
             fprintf(stderr, "fragbench: --replay: %s: %s\n", path, error);
+            trace_close(reader);
+            goto fail;
+        }
+        if (being_recorded(path, trace_info(reader))) {
+            fprintf(stderr, "fragbench: --replay: %s is still being recorded (process %u writes it): replay it once "
+                            "its recording has ended\n", path, (unsigned)trace_info(reader)->pid);
             trace_close(reader);
             goto fail;
         }

@@ -425,6 +425,16 @@ code2=$?
 expect replay_of_chunks_without_events_is_refused "exit $code and $code2: $(cat "$tmp/empty-chunk.err" "$tmp/exec-empty.err")" \
     "$code:$code2:$(cat "$tmp/empty-chunk.err" "$tmp/exec-empty.err" | tr '\n' ';')" = \
     "2:2:fragbench: --replay: $tmp/empty-chunk.trace holds no events, so there is nothing to replay (the program made no call it recorded, or died before it wrote any; the trace is complete);fb-replay: $tmp/exec-empty.trace holds no events of its last program (/bin/true, exec'd by the one before): a replay makes the last program's calls only, so there is nothing to replay;"
+# A trace still being recorded is refused as such, where it was replayed as a program that died part way.
+"$FB" --quiet --record="$tmp/in-progress.trace" -- sleep 20 >/dev/null 2>&1 &
+recording=$!
+wait_until 30 test -s "$tmp/in-progress.trace"
+"$FB" --quiet --replay-partial --replay="$tmp/in-progress.trace" >/dev/null 2>"$tmp/in-progress.err"
+code=$?
+kill -TERM "$recording" 2>/dev/null
+wait "$recording"
+expect a_trace_still_being_recorded_is_refused "exit $code: $(cat "$tmp/in-progress.err")" \
+    "$code:$(grep -c "^fragbench: --replay: $tmp/in-progress.trace is still being recorded (process [0-9]* writes it): replay it once its recording has ended\$" "$tmp/in-progress.err")" = 2:1
 # The closing table's note on its "recorded run" column comes with that column only: a trace cut short has no rows of
 # its recording, and its table had the note all the same.
 zstd -q -d -c results/jq.trace.zst | head -c 100000 >"$tmp/jq-cut.trace"

@@ -598,9 +598,9 @@ void run_finish(struct run *run)
         run->stop_pids = NULL;
     }
     /* Ended by the stop at --duration (its SIGTERM, or the SIGKILL after the grace): a clean run. A crash in its
-       own handling of the stop, or an exit with an error, says so. */
-    /* Stopped by the runner's SIGINT or SIGTERM (--record): the terminal's Ctrl-C reached the program too, and it may
-       have died of it, or left by its own handler with 128 + the signal (the shells' and the JVM's way). */
+       own handling of the stop, or an exit with an error, says so. Stopped so at the runner's SIGINT or SIGTERM
+       (--record), the terminal's Ctrl-C reached the program too: it may have died of it, or left by its own handler
+       with 128 + the signal (the shells' and the JVM's way), and is clean as well. */
     bool user_stopped = run->stopped_by_signal &&
                         (!strcmp(run->status, "signal:SIGINT") || !strcmp(run->status, "exit:130") ||
                          !strcmp(run->status, "exit:143"));

@@ -11,12 +11,6 @@
 
 #include "../trace/format.h"
 
-/*
- * The CSV, the timeline and the trace were once opened with O_TRUNC one after another while the input was still
- * being checked: a refusal after the first (an unwritable timeline, say) returned exit 2 with the earlier results
- * already emptied. Now each is opened as it is, the set is checked (the same file given twice was two writers
- * corrupting one file), and only then is each emptied.
- */
 /* Whether the file at path begins as a fragbench trace does, raw or compressed with zstd. */
 static bool holds_a_trace(const char *path)
 {
@@ -29,6 +23,12 @@ static bool holds_a_trace(const char *path)
     return trace;
 }
 
+/*
+ * The CSV, the timeline and the trace were once opened with O_TRUNC one after another while the input was still
+ * being checked: a refusal after the first (an unwritable timeline, say) returned exit 2 with the earlier results
+ * already emptied. Now each is opened as it is, the set is checked (the same file given twice was two writers
+ * corrupting one file), and only then is each emptied.
+ */
 int output_open(struct output_file *file, const char *option, const char *path)
 {
     struct stat status;

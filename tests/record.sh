@@ -182,9 +182,10 @@ expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
 got="$(value "$tmp/killed.csv" sh glibc Exit trace_live_kb):$(grep -c '^  Exit .* ? (past the calls the trace holds)$' "$tmp/killed.out"):$(grep -c 'not live\|#4)' "$tmp/killed.out")"
 expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows with ?:verdicts $got; $(grep -A4 '^Recorded heap' "$tmp/killed.out")" \
     "$got" = ":1:0"
-# Its trace holds no events: nothing is offered to replay (the replay refuses it), and that is said.
-expect killed_program_with_no_events_is_offered_no_replay "$(grep -e '--record: the trace\|--replay' "$tmp/killed.out")" \
-    "$(grep -c -e '--replay' "$tmp/killed.out"):$(grep -c 'is truncated: .*, and holds no events: nothing to replay (' "$tmp/killed.out")" = 0:1
+# Its trace holds its calls up to its Start mark, written out as the mark was made (before 2026-12-07 it held no
+# event, and a replay had no Start): a replay of them is offered, with --replay-partial.
+expect killed_program_keeps_its_calls_to_its_start_and_is_offered_a_partial_replay "$(grep -e '--record: the trace\|--replay' "$tmp/killed.out")" \
+    "$($TRACE marks "$tmp/killed.trace" | wc -l):$(grep -c -e '--replay-partial --replay=' "$tmp/killed.out"):$(grep -c 'holds no events' "$tmp/killed.out")" = 1:1:0
 # A program that execs one that does not record (statically linked): its trace is incomplete, not complete.
 "$FB" --quiet --record="$tmp/exec-static.trace" -- sh -c 'exec build/tests/static_hello' >/dev/null 2>&1
 got=$($TRACE info "$tmp/exec-static.trace" | head -1)

@@ -20,7 +20,8 @@ static void usage(FILE *out)
           "                               note's, the process's CPU time in ns)\n"
           "       fb-trace marks TRACE    every mark in order: its number, the live bytes and blocks there\n"
           "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
-          "                               at or before each CLOCK_MONOTONIC time NS\n"
+          "                               at or before each CLOCK_MONOTONIC time NS (\"unknown\" after one\n"
+          "                               past the calls the trace holds: a trace cut or stopped)\n"
           "       fb-trace --help | --version\n"
           "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
           out);

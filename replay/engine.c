@@ -608,8 +608,10 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     if (status < 0) { /* found part way (a chunk that does not read): said with the trace it is in */
         trace_name_error(options->trace, error, error_size);
     }
-    if (outcome)
+    if (outcome) {
         *outcome = replay.outcome;
+        outcome->not_whole = replay.reader && !trace_is_complete(trace_info(replay.reader));
+    }
     private_free(replay.points);
     trace_close(replay.reader);
     return status;

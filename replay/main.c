@@ -201,10 +201,13 @@ int main(int argc, char **argv)
     if (warnings && (outcome.releases_not_live || outcome.allocations_at_live))
         fprintf(stderr,
                 "fb-replay: warning: %s has %" PRIu64 " release(s) of blocks not live and %" PRIu64 " allocation(s) at "
-                "addresses still live: the program freed or allocated by a path the recorder does not see, or the "
-                "trace is damaged (fb-trace info counts them). The replay skipped those releases, and released the "
-                "block at a reused address before its new allocation.\n",
-                options.trace, outcome.releases_not_live, outcome.allocations_at_live);
+                "addresses still live: the program freed or allocated by a path the recorder does not see, %s "
+                "(fb-trace info counts them). The replay skipped those releases, and released the block at a reused "
+                "address before its new allocation.\n",
+                options.trace, outcome.releases_not_live, outcome.allocations_at_live,
+                outcome.not_whole ? "the trace is damaged, or (a trace not whole) a call was in progress where a "
+                                    "thread's events end: another thread's calls after it are there, its own not"
+                                  : "or the trace is damaged");
     if (warnings && outcome.rows_without_mark)
         fprintf(stderr,
                 "fb-replay: warning: %s has %" PRIu64 " row(s) of the recording (the first: '%s') placed at a mark of "

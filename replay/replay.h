@@ -52,6 +52,7 @@ struct replay_outcome {
        wrote, a chunk lost): they have no replay row. The first one's label. */
     uint64_t rows_without_mark;
     char row_without_mark[128];
+    bool not_whole; /* the trace is not whole (stopped, cut, killed): a call in progress at its end may be half there */
 };
 
 /*

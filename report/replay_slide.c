@@ -48,20 +48,26 @@ bool replay_of_a_cut_trace(const struct dataset *d, const char *case_name)
 static size_t recorded_phases(const struct dataset *d, const struct case_stats *c, size_t *out)
 {
     size_t n = 0;
+    double *at = malloc((c->phase_count + 1) * sizeof *at); /* each kept row's place in the recording */
+    if (!at)
+        abort();
     for (size_t f = 0; f < c->phase_count; f++) {
         const struct sample_row *row = first_row(d, c->case_name, c->phases[f]);
-        if (row && row->recorded_rss_kb >= 0 && !trace_row_is_station(c->phases[f]))
+        if (row && row->recorded_rss_kb >= 0 && !trace_row_is_station(c->phases[f])) {
+            at[n] = row->recorded_ms;
             out[n++] = f;
+        }
     }
     /* In the recording's order: the case's order of phases is the CSV's, where a --record run of the same name,
-       without the recorded peak, may come first. A few dozen rows, mostly in order: insertion sort, stable. */
+       without the recorded peak, may come first. Mostly in order already: insertion sort, stable. */
     for (size_t i = 1; i < n; i++)
-        for (size_t k = i; k > 0 && first_row(d, c->case_name, c->phases[out[k - 1]])->recorded_ms >
-                                        first_row(d, c->case_name, c->phases[out[k]])->recorded_ms; k--) {
+        for (size_t k = i; k > 0 && at[k - 1] > at[k]; k--) {
             size_t swap = out[k];
-            out[k] = out[k - 1];
-            out[k - 1] = swap;
+            double place = at[k];
+            out[k] = out[k - 1], at[k] = at[k - 1];
+            out[k - 1] = swap, at[k - 1] = place;
         }
+    free(at);
     return n;
 }
 

@@ -329,7 +329,9 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                             "%s/fb-trace info %s tells them\n", matrix->cases[c]->name, matrix->build_dir,
                     matrix->cases[c]->path);
     }
-    if (recording_stopped_by && !stopped) /* its run kept, and reported: the exit still says how it ended */
+    /* Its run kept, and reported: the exit still says how it ended, but for a run that failed or a trace that could
+       not be read (1 or 2: what the user must know of, more than the stop they asked for). */
+    if (recording_stopped_by && !stopped && code == EXIT_CLEAN)
         code = 128 + recording_stopped_by;
     if (stopped) {
         emit_ready(&schedule, runs, &next_emit, true, totals);

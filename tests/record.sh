@@ -212,6 +212,21 @@ expect runner_stopped_while_recording_reports_the_trace_compressed "exit:raw lef
     "$got" = "143:0:1:1:1:1"
 got=$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | grep '^allocator:')
 expect runner_stopped_while_recording_names_the_allocator "$got" "$got" = "allocator: glibc $(ldd --version | sed -n '1s/.* //p') (profile glibc)"
+# Stopped so, a recording whose trace then cannot be read (the program wrote over its header's first block length)
+# exits 2, not 143: the lost trace is what the user must know of, more than the stop they asked for.
+"$FB" --quiet --record="$tmp/stopped-spoilt.trace" -- sh -c "printf '\\377\\377\\377\\177' |
+    dd of='$tmp/stopped-spoilt.trace' bs=1 seek=12 conv=notrunc 2>/dev/null; sleep 100" \
+    >/dev/null 2>"$tmp/stopped-spoilt.err" &
+runner=$!
+wait_until 30 test -s "$tmp/stopped-spoilt.trace"
+sleep 0.5
+kill -TERM "$runner"
+wait "$runner"
+code=$?
+said=$(grep -c "^fragbench: --record: $tmp/stopped-spoilt.trace: corrupt trace: a block of 2147483647 bytes at byte 8$" \
+    "$tmp/stopped-spoilt.err")
+expect runner_stopped_while_recording_a_spoilt_trace_exits_2 "exit $code, said $said: $(cat "$tmp/stopped-spoilt.err")" \
+    "$code:$said" = "2:1"
 # A terminal's Ctrl-C reaches the runner and the program both (one process group): whichever ends the program, the
 # run is kept as clean, reported, and the runner exits 130. A second signal stops at once: the trace truncated.
 sigint_group() { # sigint_group OUT ERR COMMAND...: runs COMMAND in a process group of its own, SIGINT not ignored

@@ -28,7 +28,7 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 REPORT_SRC   := $(wildcard report/*.c)
 REPORT_HDR   := $(wildcard report/*.h)
-REPORT_SHARED := runner/csv.c runner/profiles.c runner/median.c runner/cases.c runner/growth.c runner/replay_check.c
+REPORT_SHARED := runner/csv.c runner/profiles.c runner/median.c runner/spread.c runner/cases.c runner/growth.c runner/replay_check.c
 REPORT_LIB   := $(filter-out report/main.c,$(REPORT_SRC)) $(REPORT_SHARED)
 
 PROGRAMS := $(BUILD)/fragbench $(BUILD)/fb-identify $(BUILD)/fb-report $(BUILD)/fb-trace $(BUILD)/libfbhello.so $(BUILD)/libfbtrace.so \

@@ -8,6 +8,7 @@
 #include "replay_fidelity.h"
 #include "replay_slide.h"
 #include "report.h"
+#include "spread.h"
 #include "waste.h"
 
 /* The phases whose retained share the slides show, when a case has them. */
@@ -276,8 +277,8 @@ void write_slides(const struct report *report, FILE *out)
     if (any_case)
         fprintf(out, ", scale %s (1 = the talk's ~500 MB), %s ms idle before \"After idle\"", d->scale, d->idle_ms);
     fprintf(out, ". RSS in kB; medians over the clean reps; `*` marks a phase whose reps differ by "
-                 "more than %.0f%% (see rss_spread_pct in summary.csv). %s\n\n",
-            STATS_DISAGREE_PCT, report_wall_text(report));
+                 "more than %.0f%% and %d kB (see rss_spread_pct in summary.csv). %s\n\n",
+            STATS_DISAGREE_PCT, SPREAD_FLOOR_KB, report_wall_text(report));
     fprintf(out, "Figures of the profiles that purge on a timer (jemalloc's 10 s decay, jemalloc-bgthread's background "
                  "thread, mimalloc's 25 ms decommit delay) depend on how much time passed between the frees and the "
                  "sample, and so on this machine's speed, which varies up to 8x between machines of this kind: "

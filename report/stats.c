@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include "median.h"
+#include "spread.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,7 @@ static void fill_phase(const struct dataset *dataset, const struct case_stats *c
         out->anon_max = anon[n - 1];
         out->retained_pct = median_double(retained, n);
         out->spread_pct = out->rss_median ? 100.0 * (double)(out->rss_max - out->rss_min) / (double)out->rss_median : 0;
-        out->disagree = out->spread_pct > STATS_DISAGREE_PCT;
+        out->disagree = spread_differs(out->rss_min, out->rss_max, out->rss_median, STATS_DISAGREE_PCT);
     }
     free(rss);
     free(anon);

@@ -8,7 +8,8 @@
 
 #include "dataset.h"
 
-/* Reps whose RSS for a phase spreads more than this (max - min, as % of the median) are flagged. */
+/* Reps whose RSS for a phase spreads more than this (max - min, as % of the median), and more than
+   SPREAD_FLOOR_KB (spread.h), are flagged. */
 #define STATS_DISAGREE_PCT 5.0
 
 struct phase_stats {
@@ -17,7 +18,7 @@ struct phase_stats {
     uint64_t anon_median, anon_min, anon_max;
     double retained_pct; /* median over reps of (this phase's RSS / the rep's peak RSS) x 100 */
     double spread_pct;   /* (rss_max - rss_min) / rss_median x 100 */
-    bool disagree;       /* spread_pct > STATS_DISAGREE_PCT */
+    bool disagree;       /* spread_pct > STATS_DISAGREE_PCT, and max - min > SPREAD_FLOOR_KB */
 };
 
 struct profile_stats {

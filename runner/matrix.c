@@ -17,6 +17,7 @@
 #include "recorded.h"
 #include "run.h"
 #include "schedule.h"
+#include "spread.h"
 
 volatile sig_atomic_t matrix_stop_signal, matrix_stop_count;
 
@@ -181,7 +182,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 matrix->case_count > 1 ? "s" : "", matrix->selection->count, matrix->selection->count > 1 ? "s" : "",
                 matrix->reps, matrix->reps > 1 ? "s" : "");
         if (schedule.max_reps > matrix->reps)
-            fprintf(stderr, " (up to %u where they differ by more than %.0f%%)", schedule.max_reps, matrix->spread_pct);
+            fprintf(stderr, " (up to %u where they differ by more than %.0f%% and %d kB)", schedule.max_reps,
+                    matrix->spread_pct, SPREAD_FLOOR_KB);
         fprintf(stderr, " = %zu runs; %u working at a time%s\n", schedule.planned, matrix->jobs,
                 matrix->no_overlap ? ", none beside them (--no-overlap)" : ", more beside them while they idle");
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "median.h"
+#include "spread.h"
 
 int schedule_init(struct schedule *schedule, size_t cases, size_t profiles, unsigned reps, unsigned max_reps)
 {
@@ -117,7 +118,7 @@ bool reps_differ(const struct rep_phases *reps, size_t count, double spread_pct)
             high = rss[i] > high ? rss[i] : high;
         }
         uint64_t median = median_u64(rss, n);
-        if (median > 0 && 100.0 * (double)(high - low) / (double)median > spread_pct)
+        if (spread_differs(low, high, median, spread_pct))
             return true;
     }
     return false;

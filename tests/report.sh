@@ -56,10 +56,19 @@ expect the_committed_reference_slides_are_what_its_rows_give "changed:$changed; 
 # The reference's replay table marks the cells whose reps differ, and the waste taken from them, as the table above it
 # does (a speaker's pasted table had lost them), and answers in one line; its #3 of a replay whose largest rows tie
 # with the recorded peak is taken there, the recorded run's point (it was taken at the first, 65%: 1.60 against 1.79).
-got="$(grep -c '^| replay: mimalloc-decommit0  *| mimalloc [0-9.]* *| *[0-9]* | *[0-9]* | \* [0-9]* | *[0-9]* | *\* [0-9]* | *\* [0-9]*% |$' "$tmp/reference/slides.md")"
-got="$got:$(grep -c '^At Exit, the least waste: mimalloc-decommit0, [0-9]* kB (its reps differ); the most: mimalloc, [0-9]* kB\.$' "$tmp/reference/slides.md")"
+# The reference's reps of jq's replay agree (within 1024 kB): one rep's Exit under mimalloc-decommit0 is raised 5 MB.
+mkdir -p "$tmp/differing"
+cp "$tmp/reference/"* "$tmp/differing/"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+    $at["case"] == "jq" && $at["alloc"] == "mimalloc-decommit0" && $at["phase"] == "Exit" && !raised { $at["rss_kb"] += 5000; raised = 1 }
+    { print }' "$tmp/reference/compare.csv" >"$tmp/differing/compare.csv"
+build/fb-report --results="$tmp/differing" --plots-link=../plots >/dev/null 2>"$tmp/differing.err"
+got="$(grep -c '^| replay: mimalloc-decommit0  *| mimalloc [0-9.]* *| *[0-9]* | *[0-9]* | \* [0-9]* | *[0-9]* | *\* [0-9]* | *\* [0-9]*% |$' "$tmp/differing/slides.md")"
+got="$got:$(grep -c '^At Exit, the least waste: mimalloc-decommit0, [0-9]* kB (its reps differ); the most: mimalloc, [0-9]* kB\.$' "$tmp/differing/slides.md")"
 got="$got:$(grep -c '^| replay: glibc  *| glibc [0-9.]* *| *[0-9]* | *[0-9.]* | Recorded peak |' "$tmp/reference/slides.md")"
-expect replay_slide_marks_reps_that_differ_answers_in_a_line_and_sets_3_at_the_recorded_peak "$got" "$got" = "1:1:1"
+got="$got:$(grep -c '(its reps differ)' "$tmp/reference/slides.md")"
+expect replay_slide_marks_reps_that_differ_answers_in_a_line_and_sets_3_at_the_recorded_peak "$got; $(cat "$tmp/differing.err")" \
+    "$got" = "1:1:1:0"
 # The heatmap's data: golden for both (the crafted one has no "After del" phase: its cells are "?", drawn grey).
 for fixture in real crafted; do
     difference=$(diff "tests/fixtures/$fixture/expected/retained.dat" "$tmp/$fixture/plot-data/retained.dat" 2>&1 | head -n 20)

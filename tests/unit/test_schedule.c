@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "schedule.h"
+#include "spread.h"
 
 /* A rep with the given RSS at "After alloc" and "After del". */
 static struct rep_phases rep_of(struct phase_sample phases[2], uint64_t alloc_kb, uint64_t del_kb, bool clean)
@@ -73,6 +74,14 @@ static void reps_differ_by_the_reports_spread(void)
     reps[1] = rep_of(b, 100000, 53000, true); /* 3000 / 51500 = 5.8% */
     CHECK(reps_differ(reps, 2, 5));
     CHECK(!reps_differ(reps, 2, 6));
+    /* A spread past the share but within a process's own wobble (SPREAD_FLOOR_KB) is not a difference. */
+    reps[0] = rep_of(a, 100000, 2000, true);
+    reps[1] = rep_of(b, 100000, 2000 + SPREAD_FLOOR_KB, true); /* 1024 kB, 41% */
+    CHECK(!reps_differ(reps, 2, 5));
+    reps[1] = rep_of(b, 100000, 2001 + SPREAD_FLOOR_KB, true);
+    CHECK(reps_differ(reps, 2, 5));
+    reps[0] = rep_of(a, 100000, 50000, true);
+    reps[1] = rep_of(b, 100000, 53000, true);
     /* Three reps: the spread is max - min over the median. */
     reps[2] = rep_of(c, 100000, 51000, true);
     CHECK(reps_differ(reps, 3, 5));

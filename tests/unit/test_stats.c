@@ -36,10 +36,10 @@ static void medians_extremes_and_retained(void)
     struct dataset d;
     struct stats s;
     char path[64];
-    /* Three reps; peaks 1000, 1100, 900. After del: 500, 550, 900 -> median 550; retained 50%, 50%, 100% -> 50. */
-    CHECK(load(ROW("j", 1, 1, "After alloc", 1000, 900, "ok") ROW("j", 1, 2, "After del", 500, 400, "ok")
-               ROW("j", 2, 1, "After alloc", 1100, 950, "ok") ROW("j", 2, 2, "After del", 550, 450, "ok")
-               ROW("j", 3, 1, "After alloc", 900, 800, "ok") ROW("j", 3, 2, "After del", 900, 850, "ok"),
+    /* Three reps; peaks 10000, 11000, 9000. After del: 5000, 5500, 9000 -> median 5500; retained 50%, 50%, 100%. */
+    CHECK(load(ROW("j", 1, 1, "After alloc", 10000, 9000, "ok") ROW("j", 1, 2, "After del", 5000, 4000, "ok")
+               ROW("j", 2, 1, "After alloc", 11000, 9500, "ok") ROW("j", 2, 2, "After del", 5500, 4500, "ok")
+               ROW("j", 3, 1, "After alloc", 9000, 8000, "ok") ROW("j", 3, 2, "After del", 9000, 8500, "ok"),
                &d, path) == 0);
     stats_build(&d, &s);
     CHECK(s.count == 1 && s.cases[0].phase_count == 2 && s.cases[0].profile_count == 1);
@@ -48,14 +48,32 @@ static void medians_extremes_and_retained(void)
         CHECK_STR(s.cases[0].phases[0], "After alloc");
         CHECK_STR(s.cases[0].phases[1], "After del");
         CHECK(p->clean_reps == 3 && p->failed_reps == 0);
-        CHECK(p->phases[0].rss_median == 1000 && p->phases[0].rss_min == 900 && p->phases[0].rss_max == 1100);
-        CHECK(p->phases[0].anon_median == 900 && p->phases[0].retained_pct == 100.0);
-        CHECK(p->phases[1].rss_median == 550 && p->phases[1].rss_min == 500 && p->phases[1].rss_max == 900);
+        CHECK(p->phases[0].rss_median == 10000 && p->phases[0].rss_min == 9000 && p->phases[0].rss_max == 11000);
+        CHECK(p->phases[0].anon_median == 9000 && p->phases[0].retained_pct == 100.0);
+        CHECK(p->phases[1].rss_median == 5500 && p->phases[1].rss_min == 5000 && p->phases[1].rss_max == 9000);
         CHECK(p->phases[1].retained_pct == 50.0);
-        /* After alloc spreads (1100 - 900) / 1000 = 20%, After del (900 - 500) / 550 = 73%: both flagged. */
+        /* After alloc spreads (11000 - 9000) / 10000 = 20%, After del (9000 - 5000) / 5500 = 73%: both flagged. */
         CHECK(p->phases[0].disagree && p->phases[1].disagree);
         CHECK(p->phases[0].spread_pct > 19.99 && p->phases[0].spread_pct < 20.01);
     }
+    stats_free(&s);
+    dataset_free(&d);
+    unlink(path);
+}
+
+static void a_spread_within_a_process_wobble_is_not_flagged(void)
+{
+    struct dataset d;
+    struct stats s;
+    char path[64];
+    /* 2000 and 2600 kB: 26% of the median, but 600 kB, within SPREAD_FLOOR_KB: shown, not flagged. */
+    CHECK(load(ROW("j", 1, 1, "Start", 2000, 1, "ok") ROW("j", 2, 1, "Start", 2600, 1, "ok"), &d, path) == 0);
+    stats_build(&d, &s);
+    if (s.count == 1 && s.cases[0].profile_count == 1) {
+        const struct profile_stats *p = &s.cases[0].profiles[0];
+        CHECK(p->phases[0].spread_pct > 26.0 && p->phases[0].spread_pct < 26.1 && !p->phases[0].disagree);
+    } else
+        CHECK(0);
     stats_free(&s);
     dataset_free(&d);
     unlink(path);
@@ -141,6 +159,7 @@ int main(void)
     RUN_TEST(medians_extremes_and_retained);
     RUN_TEST(scale_and_idle_are_a_cases);
     RUN_TEST(even_count_close_reps_and_failed_reps);
+    RUN_TEST(a_spread_within_a_process_wobble_is_not_flagged);
     RUN_TEST(bad_numbers_and_missing_columns_are_errors);
     RUN_TEST(a_run_that_failed_before_sampling_counts_as_failed);
     return CHECK_EXIT_CODE();

@@ -256,7 +256,7 @@ expect ctrl_c_while_recording_keeps_and_reports_the_run "exit:status:report $got
 sigint_group "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err" "$FB" --record="$tmp/ctrl-c-sleep.trace" \
     --csv="$tmp/ctrl-c-sleep.csv" -- sleep 30 &
 runner=$!
-wait_until 30 grep -q '^Start: ' "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err"
+wait_until 30 grep -qs '^Start: ' "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err"
 sleep 0.5
 kill -INT -- "-$runner"
 wait "$runner"
@@ -551,11 +551,20 @@ code=$?
 size=$(wc -c <"$tmp/capped.trace")
 info=$($TRACE info "$tmp/capped.trace" | head -1)
 expect size_cap_stops_recording_and_the_program_runs_on "exit $code, $size bytes, $(cat "$tmp/capped.out"): $info" \
-    "$code:$(cat "$tmp/capped.out"):$([ "$size" -le $((1024 * 1024 + 4096)) ] && echo capped):$(echo "$info" | grep -c 'stopped early (size cap reached)')" = "0:ran on:capped:1"
+    "$code:$(cat "$tmp/capped.out"):$([ "$size" -le $((1024 * 1024 + 65536 + 4096)) ] && echo capped):$(echo "$info" | grep -c 'stopped early (size cap reached)')" = "0:ran on:capped:1"
 complete=$($TRACE info "$tmp/capped.trace" | sed -n '1s/.*complete up to \([0-9.]*\) s.*/\1/p')
 last=$($TRACE info "$tmp/capped.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
 expect stopped_trace_claims_no_time_past_its_last_event "complete up to $complete s, last event at $last s" \
     "$(echo "$complete $last" | awk '$1 != "" && $1 <= $2 + 0.005 { print "ok" }')" = ok
+# At the cap every thread's buffer is written out (past the cap, a buffer a thread at most): a main thread that
+# made its first calls and then waited while a worker reached the cap leaves the trace complete to the stop, where it
+# was complete to main's first unwritten call, about 0 s, and a replay of it had nothing to replay.
+"$FB" --quiet --record="$tmp/idlemain.trace" --record-cap=1M -- build/tests/record_threads idlemain 400000 >/dev/null 2>&1
+size=$(wc -c <"$tmp/idlemain.trace")
+complete=$($TRACE info "$tmp/idlemain.trace" | sed -n '1s/.*complete up to \([0-9.]*\) s.*/\1/p')
+last=$($TRACE info "$tmp/idlemain.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
+expect size_cap_writes_an_idle_threads_buffer "complete up to $complete s, last event at $last s, $size bytes" \
+    "$(echo "$complete $last" | awk '$1 != "" && $1 + 0.005 >= $2 && $1 <= $2 + 0.005 { print "to the stop" }'):$([ "$size" -le $((1024 * 1024 + 2 * 65536 + 4096)) ] && echo capped)" = "to the stop:capped"
 expect report_says_where_the_trace_stopped "$(grep -i 'stopped\|after the trace' "$tmp/capped.err" | head -3)" \
     "$(grep -c 'stopped early (size cap reached)' "$tmp/capped.err")" -ge 1
 

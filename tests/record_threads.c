@@ -30,6 +30,8 @@
  *            "churn 1000" mode.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
+ *   idlemain N  main allocates a few blocks, then waits while a thread makes N pairs of malloc and free (past a
+ *            small size cap), then frees them: main's first calls are in its buffer, unwritten, at the cap.
  *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
  *   nobuffer a thread started with no address space left for the recorder's buffer (see below).
  *   execsignal N  N pairs of malloc and free between marks Begin and End, with a timer's signal every 50 us
@@ -129,6 +131,20 @@ static void *churn(void *out)
 }
 
 /* idle: a thread that makes no allocation call (the C library's own calls at its end aside). */
+/* N pairs of malloc and free of small blocks, never more than a few live (argument: the count, as a pointer). */
+static void *churn_pairs(void *count)
+{
+    void *held[4] = {NULL, NULL, NULL, NULL};
+    for (long i = 0; i < (long)(intptr_t)count; i++) {
+        free(held[i % 4]);
+        if (!(held[i % 4] = malloc(16 + (size_t)(i % 200))))
+            abort();
+    }
+    for (int i = 0; i < 4; i++)
+        free(held[i]);
+    return NULL;
+}
+
 static void *no_calls(void *unused)
 {
     return unused;
@@ -457,13 +473,20 @@ int main(int argc, char **argv)
         return close(file);
     }
     if (strcmp(mode, "churn") == 0 && argc > 2) {
-        long pairs = strtol(argv[2], NULL, 10);
-        void *held[4] = {NULL, NULL, NULL, NULL};
-        for (long i = 0; i < pairs; i++) {
-            free(held[i % 4]);
-            if (!(held[i % 4] = malloc(16 + (size_t)(i % 200))))
+        churn_pairs((void *)(intptr_t)strtol(argv[2], NULL, 10));
+        return 0;
+    }
+    if (strcmp(mode, "idlemain") == 0 && argc > 2) {
+        void *kept[8];
+        for (int i = 0; i < 8; i++)
+            if (!(kept[i] = malloc(1000)))
                 abort();
-        }
+        pthread_t worker;
+        if (pthread_create(&worker, NULL, churn_pairs, (void *)(intptr_t)strtol(argv[2], NULL, 10)) != 0 ||
+            pthread_join(worker, NULL) != 0)
+            abort();
+        for (int i = 0; i < 8; i++)
+            free(kept[i]);
         return 0;
     }
     if (strcmp(mode, "quickexit") == 0) {

@@ -34,7 +34,8 @@
  * the ns), which orders the threads' calls on one address: within a coarse tick, three threads passing one
  * address around cannot be told apart (measured: 19 order errors in 144 000 events). A thread that still reads
  * the old setting is not ordered against the new thread by anything but the clock, and a coarse stamp is never
- * later than the event. A mark is an event of its own, exact in its thread. Recording stops at the size cap.
+ * later than the event. A mark is an event of its own, exact in its thread. Recording stops at the size cap,
+ * every thread's buffer written out past it.
  *
  * The CPU notes. A pause between calls may be idle (a service waiting for requests) or busy (a program writing
  * its output): a replay that keeps the idle pauses, for the allocators that purge on a timer, must tell them
@@ -273,9 +274,9 @@ static uint64_t complete_until(void)
 
 /*
  * Recording ends here for good (cap reached, or the file failed): says so in the trace, once, with the time up to
- * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost.
+ * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost (at
+ * the cap, every buffer written past it: the stop's time).
  */
-/* Stops recording; the first stop writes the stop block: why, and the time up to which the events are complete. */
 static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns)
 {
     atomic_store(&trace_writer_on, 0);
@@ -288,27 +289,53 @@ static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
 }
 
+static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, bool past_cap);
+
+/*
+ * At the size cap every thread's buffer still holding events is written out, as a copy, past the cap (64 KiB a
+ * thread at most): so the trace is complete to the stop, where an idle thread's buffer, written at its next call
+ * or its end, would have made it complete only to that thread's first unwritten call (a service's main thread
+ * waiting since its start: to about 0 s). Returns the time up to which the events are complete.
+ */
+static uint64_t write_every_buffer_past_cap(void)
+{
+    uint64_t until = event_ns(); /* on the events' clock: a coarse one's tick never claims past the last event */
+    writing.in_writer++;
+    pthread_mutex_lock(&registry_lock);
+    for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
+        pthread_mutex_lock(&buffer->flush_lock); /* a thread writing its own buffer now: after that write */
+        if (write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, true) &&
+            buffer->base_ns < until)
+            until = buffer->base_ns;
+        pthread_mutex_unlock(&buffer->flush_lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    writing.in_writer--;
+    return until;
+}
+
 static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
     atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
     if (atomic_load(&stopped))
         return;
-    uint64_t until = complete_until();
+    uint64_t until = reason == TRACE_STOP_CAP ? write_every_buffer_past_cap() : complete_until();
     write_stop(reason, lost_from_ns < until ? lost_from_ns : until);
 }
 
 /*
  * Writes [0, used) of a buffer as one chunk. A thread's own flush then starts a new chunk; the exit's copy of
  * another thread's buffer (copy true) leaves it as it is, and a later flush of the same chunk supersedes it.
- * Returns 0, or why recording must stop (trace_stop_reason). The caller holds buffer->flush_lock.
+ * Returns 0, or why recording must stop (trace_stop_reason). The caller holds buffer->flush_lock. Past the cap
+ * (past_cap true): the last chunks, as recording stops there.
  */
-static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy)
+static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, bool past_cap)
 {
     unsigned char *head = buffer->data;
     size_t payload = TRACE_CHUNK_FIXED + used, total = TRACE_BLOCK_HEAD + payload;
     if (used == 0)
         return 0;
-    if (atomic_fetch_add(&bytes_written, total) + total > size_cap) {
+    if (atomic_fetch_add(&bytes_written, total) + total > size_cap && !past_cap) {
         atomic_fetch_sub(&bytes_written, total);
         return TRACE_STOP_CAP;
     }
@@ -360,14 +387,17 @@ static void flush_own(struct thread_buffer *buffer)
         return;
     }
     uint64_t lost_from = buffer->base_ns;
-    int reason = atomic_load(&trace_writer_on) ? write_chunk(buffer, used, false) : 0;
+    int reason = atomic_load(&trace_writer_on) ? write_chunk(buffer, used, false, false) : 0;
+    bool at_cap = reason == TRACE_STOP_CAP;
+    if (at_cap) /* the recording stops here: this chunk is written past the cap, as every thread's buffer is */
+        reason = write_chunk(buffer, used, false, true);
     buffer->chunk++;
     buffer->base_ns = buffer->prev_ns;
     buffer->prev_pointer = 0;
     atomic_store_explicit(&buffer->used, 0, memory_order_release);
     pthread_mutex_unlock(&buffer->flush_lock);
-    if (reason && atomic_load(&trace_writer_on))
-        stop_recording((enum trace_stop_reason)reason, lost_from);
+    if ((reason || at_cap) && atomic_load(&trace_writer_on))
+        stop_recording(reason ? (enum trace_stop_reason)reason : TRACE_STOP_CAP, reason ? lost_from : UINT64_MAX);
     writing.in_writer--;
     errno = saved_errno;
 }
@@ -378,9 +408,9 @@ static void copy_own(struct thread_buffer *buffer)
     writing.in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
     int reason = atomic_load(&trace_writer_on)
-                     ? write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)
+                     ? write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, false)
                      : 0;
-    uint64_t lost_from = buffer->base_ns;
+    uint64_t lost_from = reason == TRACE_STOP_CAP ? UINT64_MAX : buffer->base_ns; /* at the cap: written below */
     pthread_mutex_unlock(&buffer->flush_lock);
     if (reason && atomic_load(&trace_writer_on))
         stop_recording((enum trace_stop_reason)reason, lost_from);
@@ -746,7 +776,8 @@ static void flush_all(bool wait)
         if (buffer == self || (wait ? pthread_mutex_lock(&buffer->flush_lock) : pthread_mutex_trylock(&buffer->flush_lock)) != 0)
             continue; /* a thread writing its own buffer now: that write is its own */
         if (atomic_load(&trace_writer_on) &&
-            (reason = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true)))
+            (reason = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, false)) &&
+            reason != TRACE_STOP_CAP) /* at the cap, every buffer is written past it as recording stops */
             lost_from = buffer->base_ns;
         pthread_mutex_unlock(&buffer->flush_lock);
     }

@@ -29,8 +29,8 @@ static int check_whole(const char *path, const struct trace_info *info, bool par
     /* The runner appends the recording's rows after the run: a file cut before them has none (no Start to set the
        replay's growth against, no recorded RSS beside it). */
     const char *no_rows = info->row_count ? "" : " (it holds none of the recording's rows, Start, marks, Exit, which the "
-                                                 "runner appends after the run: its replay's rows are every 5% of its "
-                                                 "events alone)";
+                                                 "runner appends after the run: its replay's rows are every 5% of the "
+                                                 "time its events cover)";
     if (!partial) {
         fprintf(stderr, "fragbench: --replay: %s is %s; its replay would make only the calls it holds, %.3f s of the "
                         "recorded run%s: --replay-partial replays them\n", path, state, seconds, no_rows);

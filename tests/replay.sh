@@ -219,7 +219,7 @@ expect a_trace_whose_rows_changed_is_refused_by_their_check "exit $code, $info_c
 timeout 60 "$FB" --quiet --replay=tests/fuzz/corpus/replay/event-13-days-after-the-end >/dev/null 2>"$tmp/late.err"
 code=$?
 expect replay_of_an_event_timed_days_after_its_end_is_refused "exit $code: $(cat "$tmp/late.err")" \
-    "$code:$(cat "$tmp/late.err")" = "2:fragbench: --replay: tests/fuzz/corpus/replay/event-13-days-after-the-end: corrupt trace: the chunk at byte 87 (thread 0) has an event timed after its program's end"
+    "$code:$(cat "$tmp/late.err")" = "2:fragbench: --replay: tests/fuzz/corpus/replay/event-13-days-after-the-end: corrupt trace: the chunk at byte 55 (thread 0) has an event timed after its program's end"
 # pvalloc of 2^64-1 bytes (a crafted trace; the fuzz corpus keeps it): no whole number of pages holds it, so it
 # fails as pvalloc would, where the rounding up to pages wrapped to 0 and the replay wrote past a block.
 build/fb-replay --time=fast tests/fuzz/corpus/replay/pvalloc-of-no-whole-pages >"$tmp/pvalloc.rows" 2>"$tmp/pvalloc.err"
@@ -255,7 +255,7 @@ code2=$?
 code3=$?
 expect sizes_past_any_address_space_are_corrupt "exit $code, $code2 and $code3: $(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err")" \
     "$code:$code2:$code3:$(cat "$tmp/huge-block.err" "$tmp/huge-heap.err" "$tmp/huge-block-run.err" | tr '\n' ';')" = \
-    "2:2:2:fb-trace: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;fb-replay: $tmp/huge-heap.trace: corrupt trace: its live heap passes 2^57 bytes, more than any address space holds (thread 0, at 1002 ns);fragbench: --replay: $tmp/huge-block.trace: corrupt trace: the chunk at byte 83 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;"
+    "2:2:2:fb-trace: $tmp/huge-block.trace: corrupt trace: the chunk at byte 51 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;fb-replay: $tmp/huge-heap.trace: corrupt trace: its live heap passes 2^57 bytes, more than any address space holds (thread 0, at 1002 ns);fragbench: --replay: $tmp/huge-block.trace: corrupt trace: the chunk at byte 51 (thread 0) has an allocation larger than any address space (2^57 bytes) that succeeded;"
 # What the trace is warned of is said by one replay: the first started, or the next where that one fails (the first
 # profile's, whose library aborts at the trace's malloc of 777 bytes, took them with it, and no other replay said
 # them).
@@ -381,7 +381,7 @@ build/fb-replay --time=fast "$tmp/cut.trace" >/dev/null 2>"$tmp/cut-alone.err"
 code_alone=$?
 seconds=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
 state="truncated: the file ends inside a block (the program died while writing it, or the file was cut short)"
-no_rows="(it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of its events alone)"
+no_rows="(it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of the time its events cover)"
 expect replay_of_a_cut_trace_is_refused_unless_asked "exit $code and $code_alone: $(cat "$tmp/cut-runner.err" "$tmp/cut-alone.err")" \
     "$code:$code_alone:$(cat "$tmp/cut-runner.err")|$(cat "$tmp/cut-alone.err")" = \
     "2:2:fragbench: --replay: $tmp/cut.trace is $state; its replay would make only the calls it holds, $seconds s of the recorded run $no_rows: --replay-partial replays them|fb-replay: $tmp/cut.trace is $state; its replay would make only the calls it holds: --partial replays them"
@@ -973,7 +973,7 @@ seconds=$(build/fb-trace info "$tmp/jq-cut.trace" | sed -n 's/^events: [0-9]* in
 expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_said_to_be_cut \
     "exit $code, $(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv") rows at a %, fb-trace: $seconds s; $(cat "$tmp/jq-cut.err")" \
     "$code:$(grep -c ',[0-9]*%,' "$tmp/jq-cut.csv"):$(cat "$tmp/jq-cut.err")" = \
-    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run (it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of its events alone)"
+    "0:19:fragbench: --replay: $tmp/jq-cut.trace is truncated: the file ends inside a block (the program died while writing it, or the file was cut short); its replay makes the calls it holds, $seconds s of the recorded run (it holds none of the recording's rows, Start, marks, Exit, which the runner appends after the run: its replay's rows are every 5% of the time its events cover)"
 # A recording stopped at once by the user (a second SIGTERM to the runner: the first stops the program as at
 # --duration, and the run keeps its rows) names its allocator but has none of the recording's rows:
 # its slide does not claim the replay agrees with the recording (a newcomer's Ctrl-C'd trace was said to be "within

@@ -140,7 +140,7 @@ int trace_bad_event(const struct cursor *cursor, const struct chunk_ref *chunk, 
     bool too_large = event->pointer && event->size > TRACE_MAX_HEAP_BYTES && !trace_op_releases(event->op) &&
                      !trace_op_is_note(event->op) && !(event->op == TRACE_PVALLOC && trace_pvalloc_wraps(event->size));
     return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) has %s",
-                         (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
+                         chunk_block_at(chunk), (unsigned long long)chunk->thread,
                          cursor->ns > chunk->latest_ns ? "an event timed after its program's end"
                          : too_large ? "an allocation larger than any address space (2^57 bytes) that succeeded"
                                      : "a bad event");
@@ -160,11 +160,11 @@ int trace_load_chunk(struct trace_reader *reader, struct cursor *cursor, char *e
         cursor->ns = chunk->base_ns;
         cursor->prev_pointer = 0;
         if (trace_read_at(reader, chunk->offset, bytes, chunk->length) < chunk->length)
-            return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", (unsigned long long)chunk->offset);
+            return trace_failure(error, error_size, "cannot read the chunk at byte %llu of the trace", chunk_block_at(chunk));
         if (chunk->checked && trace_check(chunk->thread, chunk->number, chunk->base_ns, bytes, chunk->length) != chunk->check)
             return trace_failure(error, error_size,
                                  "corrupt trace: the chunk at byte %llu (thread %llu) does not match its check: its "
-                                 "bytes changed after they were written", (unsigned long long)chunk->offset,
+                                 "bytes changed after they were written", chunk_block_at(chunk),
                                  (unsigned long long)chunk->thread);
         if (trace_decode_event(cursor, chunk, &corrupt))
             return 1;
@@ -195,7 +195,7 @@ int trace_check_chunks(struct trace_reader *reader, char *error, size_t error_si
         }
         if (same_thread && cursor.next.ns < thread_ns)
             result = trace_failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
-                                   (unsigned long long)chunk->thread, (unsigned long long)chunk->offset);
+                                   (unsigned long long)chunk->thread, chunk_block_at(chunk));
         while (result == 0 && trace_decode_event(&cursor, chunk, &corrupt))
             ;
         if (result == 0 && corrupt)

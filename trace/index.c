@@ -155,7 +155,7 @@ static int bound_chunk_times(struct trace_reader *reader, char *error, size_t er
         bool early = span->start_ns > TRACE_EARLY_NS && chunk->base_ns < span->start_ns - TRACE_EARLY_NS;
         if (early || chunk->base_ns > chunk->latest_ns)
             return trace_failure(error, error_size, "corrupt trace: the chunk at byte %llu (thread %llu) is timed %s",
-                                 (unsigned long long)chunk->offset, (unsigned long long)chunk->thread,
+                                 chunk_block_at(chunk), (unsigned long long)chunk->thread,
                                  chunk->base_ns > chunk->latest_ns ? "after its program's end"
                                                                   : "before its program started");
     }

@@ -265,7 +265,7 @@ static int advance(struct trace_reader *reader, struct cursor *cursor, uint64_t 
         if (cursor->next.ns < taken_ns) /* a thread's chunks follow one another in time */
             return trace_failure(error, error_size, "corrupt trace: thread %llu goes back in time at byte %llu",
                            (unsigned long long)cursor->next.thread,
-                           (unsigned long long)reader->chunks[cursor->current].offset);
+                           chunk_block_at(&reader->chunks[cursor->current]));
         return 0;
     }
     return 1;

@@ -12,8 +12,8 @@
 
 /* Where a chunk is in the file. */
 struct chunk_ref {
-    uint64_t offset; /* of its payload */
-    uint32_t length; /* of its payload */
+    uint64_t offset; /* of its events (TRACE_BLOCK_HEAD and TRACE_CHUNK_FIXED into its block) */
+    uint32_t length; /* of its events */
     uint32_t thread, number, image;
     uint64_t base_ns;
     uint64_t latest_ns; /* no event of it may be later: its image's end and a margin, or UINT64_MAX */
@@ -21,6 +21,12 @@ struct chunk_ref {
     bool checked;       /* it carries its check (trace_check: version 3 on) */
     uint32_t check;
 };
+
+/* Where a chunk's block starts in the file: what a message names (a reader of the file finds its head there). */
+static inline unsigned long long chunk_block_at(const struct chunk_ref *chunk)
+{
+    return (unsigned long long)(chunk->offset - TRACE_BLOCK_HEAD - TRACE_CHUNK_FIXED);
+}
 
 /* An image's start (its image block) and end (its end block; 0 while it has none). */
 struct image_span {

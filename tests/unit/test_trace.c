@@ -597,11 +597,14 @@ static void bad_traces_get_exact_errors(void)
     /* An operation the format does not have. */
     start_trace(&trace, TRACE_VERSION);
     const struct test_event events[] = {{10, (enum trace_op)TRACE_OP_COUNT, 8, 0x10}};
+    size_t chunk_at = trace.size; /* the message names the chunk's block where it starts, its head */
     put_chunk(&trace, 0, 0, 0, events, 1);
     struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
     CHECK(reader != NULL);
     CHECK(reader && trace_next(reader, &event, error, sizeof error) == -1);
-    CHECK(strstr(error, "corrupt trace: the chunk at byte") != NULL);
+    char expected[96];
+    snprintf(expected, sizeof expected, "corrupt trace: the chunk at byte %zu (thread 0) has a bad event", chunk_at);
+    CHECK_STR(error, expected);
     trace_close(reader);
     unlink(path);
 }

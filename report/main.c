@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "timeline_panels.h"
 #include "../trace/version.h"
 
 static void usage(FILE *out)
@@ -143,8 +144,19 @@ int main(int argc, char **argv)
         have_alone = true;
     }
     stats_build(&dataset, &stats);
+    /* The timelines: their plots, and the slides' links to them. One that cannot be read is said, and left out. */
+    struct timeline_csv timeline;
+    bool have_timeline = false;
+    snprintf(path, sizeof path, "%s/timeline.csv", results);
+    if (access(path, F_OK) == 0) {
+        if (timeline_csv_load(path, &timeline, error, sizeof error) != 0) {
+            fprintf(stderr, "fb-report: %s\n", error);
+            code = -1;
+        } else
+            have_timeline = true;
+    }
     report = (struct report){.dataset = &dataset, .stats = &stats, .timing = &timing, .profiles = &profiles,
-                              .plots_link = plots_link,
+                             .plots_link = plots_link, .timeline = have_timeline ? &timeline : NULL,
                              .alone = have_alone ? &alone : NULL};
     snprintf(path, sizeof path, "%s/machine.txt", results);
     report.machine = read_lines(path, &report.machine_count);
@@ -155,8 +167,7 @@ int main(int argc, char **argv)
     code |= write_file(path, write_slides, &report);
     if (plot_data) {
         mkdir(plot_data, 0777);
-        snprintf(path, sizeof path, "%s/timeline.csv", results);
-        if (write_plot_data(&report, plot_data, path, error, sizeof error) != 0) {
+        if (write_plot_data(&report, plot_data, error, sizeof error) != 0) {
             fprintf(stderr, "fb-report: %s\n", error);
             code = -1;
         }
@@ -164,6 +175,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < report.machine_count; i++)
         free(report.machine[i]);
     free(report.machine);
+    if (have_timeline)
+        csv_free(&timeline.table);
     stats_free(&stats);
     if (have_alone) {
         stats_free(&alone);

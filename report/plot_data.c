@@ -98,11 +98,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
 {
     bool replay = replay_case(report->dataset, c->case_name);
     char title[256];
-    bool any = false; /* a case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest) */
-    for (size_t p = 0; p < c->profile_count && !any; p++)
-        for (size_t f = 0; f < c->phase_count && !any; f++)
-            any = c->profiles[p].phases[f].reps > 0;
-    if (!any)
+    if (!case_has_phase_plot(c))
         return 0;
     FILE *dat = gp_open(dir, c->case_name, ".dat", error, error_size);
     if (!dat)
@@ -136,6 +132,16 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     return gp_write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
 }
 
+/* A case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest). */
+bool case_has_phase_plot(const struct case_stats *c)
+{
+    for (size_t p = 0; p < c->profile_count; p++)
+        for (size_t f = 0; f < c->phase_count; f++)
+            if (c->profiles[p].phases[f].reps > 0)
+                return true;
+    return false;
+}
+
 /* <case>-waste.dat: per profile, what became of the memory held before "After del" (less what is live), in MiB, stacked. */
 static int write_waste(const struct report *report, const struct case_stats *c, const char *dir, const char *note,
                        char *error, size_t error_size)
@@ -164,8 +170,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
     return gp_write_settings(dir, name, title, 4, note, error, error_size);
 }
 
-int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
-                    size_t error_size)
+int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size)
 {
     char note[2048];
     footnote(report, note, sizeof note);
@@ -181,5 +186,5 @@ int write_plot_data(const struct report *report, const char *dir, const char *ti
     }
     if (write_retained_heatmap(report, dir, note, error, error_size) != 0)
         return -1;
-    return write_timeline_plots(report, timeline_path, dir, note, error, error_size);
+    return write_timeline_plots(report, dir, note, error, error_size);
 }

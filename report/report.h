@@ -2,12 +2,15 @@
 #ifndef FRAGBENCH_REPORT_H
 #define FRAGBENCH_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "dataset.h"
 #include "profiles.h"
 #include "stats.h"
 #include "timing.h"
+
+struct timeline_csv;
 
 struct report {
     const struct dataset *dataset;
@@ -16,6 +19,7 @@ struct report {
     const struct stats *alone;           /* the runs alone for wall times (walltime.csv); NULL when absent */
     const struct profile_list *profiles; /* for the console blocks' LD_PRELOAD and settings */
     const char *plots_link;              /* the plots' directory as slides.md reaches it, or NULL */
+    const struct timeline_csv *timeline; /* timeline.csv (the timeline plots' rows), or NULL when absent */
     char **machine;                      /* lines of machine.txt ("key: value") */
     size_t machine_count;
 };
@@ -69,11 +73,16 @@ void write_slides(const struct report *report, FILE *out);
  * The gnuplot inputs in dir: <case>.dat and <case>.gp per case, <case>-waste.dat and .gp per case with an
  * "After del" split, retained.dat and retained.gp, and the timelines.
  */
-int write_plot_data(const struct report *report, const char *dir, const char *timeline_path, char *error,
-                    size_t error_size);
+int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size);
 
-/* <case>-timeline.dat and .gp for every case in the timeline CSV (none if the file is absent). */
-int write_timeline_plots(const struct report *report, const char *timeline_path, const char *dir, const char *note,
-                         char *error, size_t error_size);
+/* Whether a case has its plot of RSS after each phase, <case>.svg: it has a clean rep. */
+bool case_has_phase_plot(const struct case_stats *c);
+
+/* <case>-timeline.dat and .gp for every case in the report's timeline (none if it has none). */
+int write_timeline_plots(const struct report *report, const char *dir, const char *note, char *error,
+                         size_t error_size);
+
+/* Whether a case has its plot of RSS over time, <case>-timeline.svg: a replay has its own instead. */
+bool case_has_timeline_plot(const struct report *report, const char *case_name);
 
 #endif

@@ -250,6 +250,48 @@ static void write_what_ran(const struct report *report, size_t profiles, const c
     }
 }
 
+/* A link to the plot <case><suffix>.svg in the plots' directory, or the image itself (image true). */
+static void plot_link(const struct report *report, const char *text, const char *case_name, const char *suffix,
+                      bool image, FILE *out)
+{
+    bool bracketed = strpbrk(report->plots_link, " ()<>") || strpbrk(case_name, " ()<>"); /* CommonMark */
+    fprintf(out, "%s[%s](%s%s/%s%s.svg%s)", image ? "!" : "", text, bracketed ? "<" : "", report->plots_link,
+            case_name, suffix, bracketed ? ">" : "");
+}
+
+/*
+ * A case's pictures, after its tables: RSS over time if the timeline has it (the talk's picture), else RSS after
+ * each phase; a line then links each plot drawn of it, for the one not shown.
+ */
+static void case_plots(const struct report *report, const struct case_stats *c, FILE *out)
+{
+    bool phases = case_has_phase_plot(c), timeline = case_has_timeline_plot(report, c->case_name);
+    bool waste = waste_case_has_split(report->dataset, c);
+    char text[256];
+    if (!phases && !timeline)
+        return;
+    snprintf(text, sizeof text, timeline ? "%s: RSS over time" : "%s: RSS after each phase", c->case_name);
+    plot_link(report, text, c->case_name, timeline ? "-timeline" : "", true, out);
+    fputs("\n\nPlots:", out);
+    const char *separator = " ";
+    if (phases) {
+        fputs(separator, out);
+        plot_link(report, "RSS after each phase", c->case_name, "", false, out);
+        separator = " · ";
+    }
+    if (timeline) {
+        fputs(separator, out);
+        plot_link(report, "RSS over time", c->case_name, "-timeline", false, out);
+        separator = " · ";
+    }
+    if (waste) {
+        fputs(separator, out);
+        plot_link(report, "what became of the memory held before \"" WASTE_PHASE "\"", c->case_name, "-waste", false,
+                  out);
+    }
+    fputs(" (SVG; a PNG of each beside it).\n\n", out);
+}
+
 void write_slides(const struct report *report, FILE *out)
 {
     const struct dataset *d = report->dataset;
@@ -302,11 +344,13 @@ void write_slides(const struct report *report, FILE *out)
             write_replay_fidelity(report, c, out);
             write_replay_fragmentation(report, c, out);
             const char *axis = replay_plot_events(d, c) > 0 ? "the trace's events" : "the recorded time";
-            if (report->plots_link)
-                fprintf(out, strpbrk(report->plots_link, " ()") || strpbrk(c->case_name, " ()")
-                                 ? "\n![%s: RSS of each profile's replay over %s](<%s/%s-replay.svg>)\n" /* CommonMark */
-                                 : "\n![%s: RSS of each profile's replay over %s](%s/%s-replay.svg)\n",
-                        c->case_name, axis, report->plots_link, c->case_name);
+            if (report->plots_link) {
+                char text[256];
+                snprintf(text, sizeof text, "%s: RSS of each profile's replay over %s", c->case_name, axis);
+                fputc('\n', out);
+                plot_link(report, text, c->case_name, "-replay", true, out);
+                fputc('\n', out);
+            }
             /* Cut short: its replays have no Exit row. A trace stopped at --duration has one (the runner's last
                sample before the stop) and needs --replay-partial all the same, which its results do not tell. */
             if (replay_of_a_cut_trace(d, c->case_name))
@@ -333,6 +377,8 @@ void write_slides(const struct report *report, FILE *out)
             waste_table(report, c, out);
             fputc('\n', out);
         }
+        if (report->plots_link)
+            case_plots(report, c, out);
         console_blocks(report, c, out);
         fputc('\n', out);
     }

@@ -139,8 +139,6 @@ static int write_case(const struct report *report, const struct timeline_csv *t,
     int index = 0, result = 0;
     snprintf(name, sizeof name, "%s-timeline", case_name);
     timeline_case_build(report->dataset, t, case_name, &tc);
-    if (tc.panel_count == 0)
-        return 0; /* no rep of it to draw (every one failed, or the timeline has none): no plot, where gnuplot failed */
     FILE *dat = gp_open(dir, name, ".dat", error, size);
     if (!dat)
         return -1;
@@ -165,15 +163,25 @@ static int write_case(const struct report *report, const struct timeline_csv *t,
     return result;
 }
 
-int write_timeline_plots(const struct report *report, const char *timeline_path, const char *dir, const char *note,
-                         char *error, size_t error_size)
+bool case_has_timeline_plot(const struct report *report, const char *case_name)
 {
-    struct timeline_csv t;
+    struct timeline_case tc;
+    /* A replay's own time differs from profile to profile (a slower replay is no slower program): its picture is
+       the one over the recorded time (replay_slide.c). */
+    if (!report->timeline || replay_case(report->dataset, case_name))
+        return false;
+    timeline_case_build(report->dataset, report->timeline, case_name, &tc);
+    return tc.panel_count > 0; /* no rep of it to draw (every one failed, or the timeline has none) */
+}
+
+int write_timeline_plots(const struct report *report, const char *dir, const char *note, char *error,
+                         size_t error_size)
+{
+    const struct timeline_csv *timeline = report->timeline;
     int result = 0;
-    if (access(timeline_path, F_OK) != 0)
+    if (!timeline)
         return 0; /* no timeline: no timeline plots */
-    if (timeline_csv_load(timeline_path, &t, error, error_size) != 0)
-        return -1;
+    const struct timeline_csv t = *timeline;
     const char *done[256];
     size_t done_count = 0;
     for (size_t r = 1; r < t.table.rows && result == 0; r++) {
@@ -184,12 +192,8 @@ int write_timeline_plots(const struct report *report, const char *timeline_path,
         if (seen || done_count == 256)
             continue;
         done[done_count++] = case_name;
-        /* A replay's own time differs from profile to profile (a slower replay is no slower program): its picture
-           is the one over the recorded time (replay_slide.c). */
-        if (replay_case(report->dataset, case_name))
-            continue;
-        result = write_case(report, &t, case_name, dir, note, error, error_size);
+        if (case_has_timeline_plot(report, case_name))
+            result = write_case(report, &t, case_name, dir, note, error, error_size);
     }
-    csv_free(&t.table);
     return result;
 }

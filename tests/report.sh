@@ -45,7 +45,7 @@ expect make_slides_says_where_its_files_are "$(cat "$tmp/real.out")" \
 # output is committed with the reference drawn again: make slides). Its heading counts the cases run under fewer
 # profiles apart ("10 cases" once read as all there were).
 mkdir -p "$tmp/reference"
-for file in compare.csv walltime.csv timing.csv machine.txt diagnosis.txt; do
+for file in compare.csv walltime.csv timing.csv machine.txt diagnosis.txt timeline.csv; do
     [ -f "results/$file" ] && cp "results/$file" "$tmp/reference/"
 done
 build/fb-report --results="$tmp/reference" --plots-link=../plots >/dev/null 2>"$tmp/reference.err"
@@ -53,6 +53,13 @@ changed=""
 for output in slides.md summary.csv; do cmp -s "results/$output" "$tmp/reference/$output" || changed="$changed $output"; done
 expect the_committed_reference_slides_are_what_its_rows_give "changed:$changed; $(diff results/slides.md "$tmp/reference/slides.md" 2>&1 | head -n 6)" \
     "${changed:-none}:$(sed -n 3p results/slides.md | grep -c '^[0-9]* cases and [0-9]* recorded trace x [0-9]* profiles x [0-9-]* reps (and [0-9]* more under fewer profiles: ')" = "none:1"
+# Every plot the reference's slides show or link is committed beside them (a case's over time where the timeline has it).
+missing=""
+for link in $(grep -o '](\.\./plots/[^)]*)' results/slides.md | sed 's/^](//; s/)$//' | sort -u); do
+    [ -f "results/$link" ] || missing="$missing $link"
+done
+got="${missing:-none}:$(grep -c '^!\[frag: RSS over time\](\.\./plots/frag-timeline\.svg)$' results/slides.md)"
+expect the_reference_slides_plots_are_committed "$got" "$got" = "none:1"
 # The reference's replay table marks the cells whose reps differ, and the waste taken from them, as the table above it
 # does (a speaker's pasted table had lost them), and answers in one line; its #3 of a replay whose largest rows tie
 # with the recorded peak is taken there, the recorded run's point (it was taken at the first, 65%: 1.60 against 1.79).
@@ -250,7 +257,8 @@ expect replay_plot_link_with_a_space_is_a_valid_link "$(grep 'replay.svg' "$tmp/
 mkdir -p "$tmp/all-failed/plot-data"
 tr -d '\r' <results/compare.csv | awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") at = i; print; next }
     $1 == "frag" { $at = "oom"; print } $1 == "lists"' | sed 's/$/\r/' >"$tmp/all-failed/compare.csv"
-build/fb-report --results="$tmp/all-failed" --plot-data="$tmp/all-failed/plot-data" >/dev/null 2>"$tmp/all-failed.err"
+build/fb-report --results="$tmp/all-failed" --plot-data="$tmp/all-failed/plot-data" --plots-link=plots >/dev/null \
+    2>"$tmp/all-failed.err"
 code=$?
 plots/render.sh "$tmp/all-failed/plot-data" "$tmp/all-failed/plots" >/dev/null 2>>"$tmp/all-failed.err"
 render=$?
@@ -261,6 +269,11 @@ got="$code:$render:$(ls "$tmp/all-failed/plot-data" | grep -c '^frag\.'):$(cat "
 got="$got:$broken:$(cat "$tmp/all-failed/plots2/drawn.txt" | tr '\n' ' '):$(grep -c '^render.sh: .*/broken\.\(svg\|png\): gnuplot could not draw it from ' "$tmp/broken.err")"
 expect a_case_whose_runs_all_failed_has_no_plot_and_one_bad_plot_stops_no_other "$got; $(cat "$tmp/all-failed.err")" \
     "$got" = "0:0:0:lists-waste.svg lists-waste.png lists.svg lists.png retained.svg retained.png :1:lists-waste.svg lists-waste.png lists.svg lists.png retained.svg retained.png :2"
+# The slides show each case's picture after its tables and link each of its plots (they named none but a replay's):
+# only plots drawn, none of the case whose runs all failed.
+links=$(grep -o '](plots/[^)]*)' "$tmp/all-failed/slides.md" | sed 's/^](plots\///; s/)$//' | LC_ALL=C sort -u | tr '\n' ' ')
+got="$links:$(grep -c '^!\[lists: RSS after each phase\](plots/lists\.svg)$' "$tmp/all-failed/slides.md")"
+expect slides_show_and_link_the_plots_drawn_alone "$got" "$got" = "lists-waste.svg lists.svg :1"
 
 # ---- A profile's timeline is drawn from its first clean rep: a failed rep 1 (here killed at --mem-limit, its samples
 # made 100 times larger) was drawn as the profile's line, unmarked; a profile with no clean rep is not drawn.

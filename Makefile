@@ -70,8 +70,8 @@ PLOT_DATA   ?=
 export CASES CURES CURE_ALLOCS TRACES REPLAY_PARTIAL ALLOCS REPS MAX_REPS SCALE IDLE_MS JOBS TIMING_RUNS RESULTS PLOTS PLOT_DATA MATRIX_GIVEN
 # A variable on make's command line that this Makefile does not read is refused before anything runs: a typo
 # (make compare CASE=frag) ran the whole matrix, which replaces the reference's results in results/ and plots/.
-# Read: every variable this Makefile sets (a command line may override any), and make's own for C; the names
-# suggested are the user's, those set with ?=.
+# Read: every variable this Makefile sets (a command line may override any); make's own for C are taken too, though
+# its rules use CC and CFLAGS alone (docs/options.md says so); the names suggested are the user's, those set with ?=.
 THIS_MAKEFILE      := $(firstword $(MAKEFILE_LIST))
 MAKEFILE_VARIABLES := $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\) *[:?+!]*=.*/\1/p' $(THIS_MAKEFILE)) CPPFLAGS LDFLAGS LDLIBS
 USER_VARIABLES     := $(sort $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(THIS_MAKEFILE)))

@@ -217,7 +217,7 @@ expect dry_run_checks_everything_and_runs_and_writes_nothing "$got; $(cat "$tmp/
 # ---- Each program says its version (fragbench's one), and --help prints its usage on stdout with exit 0.
 want=$(sed -n 's/^#define FRAGBENCH_VERSION "\(.*\)"$/\1/p' trace/version.h)
 got=""
-for program in fragbench fb-report fb-trace fb-replay; do
+for program in fragbench fb-report fb-trace fb-replay fb-identify; do
     build/$program --version >"$tmp/version.out" 2>&1
     code=$?
     got="$got$(sed 's/ (fragbench)//' "$tmp/version.out"):$code;"
@@ -226,7 +226,12 @@ for program in fragbench fb-report fb-trace fb-replay; do
     got="$got$(head -c 6 "$tmp/help.out"):$code:$(wc -c <"$tmp/help.err");"
 done
 expect every_program_has_version_and_help "$got" "$got" = \
-    "fragbench $want:0;usage::0:0;fb-report $want:0;usage::0:0;fb-trace $want:0;usage::0:0;fb-replay $want:0;usage::0:0;"
+    "fragbench $want:0;usage::0:0;fb-report $want:0;usage::0:0;fb-trace $want:0;usage::0:0;fb-replay $want:0;usage::0:0;fb-identify $want:0;usage::0:0;"
+# fb-identify, the runner's pre-flight check, takes no other argument: one is refused, exit 2 (it ran as if none).
+build/fb-identify --bogus >"$tmp/identify.out" 2>"$tmp/identify.err"
+code=$?
+got="$code:$(wc -c <"$tmp/identify.out"):$(head -n 1 "$tmp/identify.err")"
+expect fb_identify_refuses_an_argument "$got" "$got" = "2:0:fb-identify: unknown argument '--bogus' (it takes none)"
 
 # ---- Every run's own hello is checked, not only the pre-flight one: fake cases that send crafted records.
 # A copy of the runner finds its cases beside it, so a fake build directory holds script "cases".

@@ -27,13 +27,16 @@ size_t replay_points_make(const struct trace_info *info, struct replay_point *po
 {
     size_t count = 0;
     bool at_events = false;
-    uint64_t known = trace_known_until(info);
+    uint64_t known = trace_known_until(info), step = trace_clock_step_ns(info);
     uint64_t span = replay_since_start(info, known < info->last_ns ? known : info->last_ns);
     for (size_t i = 0; i < info->row_count; i++) {
         const struct trace_row *row = &info->rows[i];
-        if (row->ns > known)
-            continue; /* past the calls the trace holds (its recording stopped, or the program died): no live heap */
         bool after_events = row->mark & TRACE_ROW_AT_EVENT;
+        /* Past the calls the trace holds (its recording stopped, or the program died): no live heap. A mark's row
+           is at the mark's own time, up to a coarse clock's step after its event's stamp: one that close is kept,
+           and taken at its event (the Start of a program that died before writing a chunk was left out). */
+        if (row->ns > known && (after_events || !row->mark || row->ns - known > step))
+            continue;
         points[count] = (struct replay_point){.ns = row->ns, .at_ns = replay_since_start(info, row->ns), .rss_kb = row->rss_kb,
                                               .anon_kb = row->anon_kb, .mark = after_events ? 0 : row->mark,
                                               .after_events = after_events ? row->mark & ~TRACE_ROW_AT_EVENT : 0};

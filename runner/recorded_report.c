@@ -45,10 +45,11 @@ static uint64_t allocation_count(const struct trace_summary *summary)
     return allocations;
 }
 
-static void print_calls(FILE *out, const struct trace_summary *summary)
+/* The calls, by kind; of a trace not whole, those it holds (a program that died lost those not yet written). */
+static void print_calls(FILE *out, const struct trace_summary *summary, bool whole)
 {
     const char *separator = "";
-    fprintf(out, "  Calls:");
+    fprintf(out, whole ? "  Calls:" : "  Calls the trace holds:");
     for (int op = 0; op < TRACE_OP_COUNT; op++)
         if (summary->op_counts[op] && op != TRACE_REALLOC_START && !trace_op_is_note(op)) { /* a realloc's start is half of its call */
             fprintf(out, "%s %s %" PRIu64, separator, trace_op_names[op], summary->op_counts[op]);
@@ -57,7 +58,10 @@ static void print_calls(FILE *out, const struct trace_summary *summary)
                 fprintf(out, " (%" PRIu64 " of them free(NULL))", summary->null_frees);
             separator = " ·";
         }
-    fprintf(out, "%s\n", *separator ? "" : " none");
+    fprintf(out, "%s\n", *separator ? ""
+                          : whole ? " none"
+                                  : " none (a program that dies loses the calls each thread made since its last chunk "
+                                    "was written, at most 64 KiB of events a thread: docs/recording.md)");
     /* The size classes that hold most allocations, largest share first. */
     uint64_t allocations = allocation_count(summary);
     bool shown[TRACE_SIZE_CLASSES] = {false};
@@ -371,5 +375,5 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     fprintf(out, "  After the last call, %.3f s after the start: live %" PRIu64 " kB in %" PRIu64 " blocks\n",
             summary->last_ns > info->start_ns ? (double)(summary->last_ns - info->start_ns) / 1e9 : 0.0,
             results_kb(summary->final_live_bytes), summary->final_live_blocks);
-    print_calls(out, summary);
+    print_calls(out, summary, trace_is_complete(info));
 }

@@ -94,8 +94,15 @@ void run_print_recorded(const struct run *run, FILE *out, const struct recorded 
     if (!trace_is_complete(&recorded->summary.info)) { /* said even when --quiet: the live heap after it is unknown */
         char state[256];
         trace_state_text(&recorded->summary.info, state, sizeof state);
-        if (recorded->summary.info.last_image_events_chunks > 0)
+        uint64_t calls = 0; /* the program's own calls: its marks and the recorder's notes are none */
+        for (int op = 0; op < TRACE_OP_COUNT; op++)
+            calls += trace_op_is_note(op) ? 0 : recorded->summary.op_counts[op];
+        if (recorded->summary.info.last_image_events_chunks > 0 && calls > 0)
             fprintf(stderr, "fragbench: --record: the trace %s is %s (its replay: --replay-partial)\n", path, state);
+        else if (recorded->summary.info.last_image_events_chunks > 0) /* a replay would make no call */
+            fprintf(stderr, "fragbench: --record: the trace %s is %s, and holds no call of the program, only its "
+                            "marks: nothing to replay (it died before a thread's calls were written: they are "
+                            "written 64 KiB at a time)\n", path, state);
         else /* as the replay would refuse it */
             fprintf(stderr, "fragbench: --record: the trace %s is %s, and holds no events: nothing to replay (the "
                             "program made no call it recorded, or died before it wrote any: a thread's calls are "

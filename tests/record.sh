@@ -186,6 +186,21 @@ expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows w
 # event, and a replay had no Start): a replay of them is offered, with --replay-partial.
 expect killed_program_keeps_its_calls_to_its_start_and_is_offered_a_partial_replay "$(grep -e '--record: the trace\|--replay' "$tmp/killed.out")" \
     "$($TRACE marks "$tmp/killed.trace" | wc -l):$(grep -c -e '--replay-partial --replay=' "$tmp/killed.out"):$(grep -c 'holds no events' "$tmp/killed.out")" = 1:1:0
+# A program that dies before any of its calls were written (sh kills itself at once): its Start, a mark written out as
+# it is made, is known (it read "past the calls the trace holds"), the calls are said to be those the trace holds,
+# none, and why (it read "Calls: none", as a fact), and no replay is offered, as there is no call to replay.
+"$FB" --record="$tmp/early.trace" -- /bin/sh -c 'kill -SEGV $$' >"$tmp/early.out" 2>&1
+code=$?
+got="$code:$(grep -c '^  Start  *[0-9]*  *0  *0  *[0-9]*  *0$' "$tmp/early.out")"
+got="$got:$(grep -c '^  Calls the trace holds: none (a program that dies loses the calls each thread made since its last chunk was written' "$tmp/early.out")"
+got="$got:$(grep -c 'holds no call of the program, only its marks: nothing to replay' "$tmp/early.out"):$(grep -c -e '--replay-partial)$' "$tmp/early.out")"
+expect a_program_dead_before_writing_a_call_is_told_so "exit:Start:calls:nothing:offered $got; $(cat "$tmp/early.out")" \
+    "$got" = "1:1:1:1:0"
+# Replayed all the same, its Start row is there: its mark's event is (the row's time, the mark's own, is up to a
+# coarse clock's step after the event's stamp, and the row was left out as past the calls the trace holds).
+"$FB" --quiet --replay="$tmp/early.trace" --replay-partial --replay-time=fast --csv="$tmp/early.csv" >/dev/null 2>&1
+got="$?:$(grep -c ',Start,' "$tmp/early.csv")"
+expect replay_of_a_trace_without_calls_keeps_its_start_row "$got" "$got" = "0:1"
 # A program that execs one that does not record (statically linked): its trace is incomplete, not complete.
 "$FB" --quiet --record="$tmp/exec-static.trace" -- sh -c 'exec build/tests/static_hello' >/dev/null 2>&1
 got=$($TRACE info "$tmp/exec-static.trace" | head -1)

@@ -122,15 +122,6 @@ static void answer(struct trace_point *point, const struct trace_summary *summar
     point->known = point->ns <= trace_known_until(&summary->info);
 }
 
-/* The step of the trace's clock where it is coarse (the events it cannot order against a time), else 0. */
-static uint64_t clock_step_ns(const struct trace_info *info)
-{
-    struct timespec step;
-    if (info->clock_id != CLOCK_MONOTONIC_COARSE || clock_getres(CLOCK_MONOTONIC_COARSE, &step) != 0)
-        return 0;
-    return (uint64_t)step.tv_sec * 1000000000u + (uint64_t)step.tv_nsec;
-}
-
 /*
  * Before an event stamped ns: each point within_clock_step, not answered, whose step (a clock step before its
  * time) the event falls in begins to keep the best live heap, from the heap before the event on. An event that
@@ -194,6 +185,9 @@ static void answer_at_mark(struct trace_point *points, const struct awaited *awa
         struct trace_point *point = &points[awaited[k].point];
         if ((point->mark && point->mark == mark) || (!point->placed && point->until_mark == mark)) {
             answer(point, summary, now);
+            /* Its own mark is in the trace: the live heap there is known, wherever the trace ends (the Start of a
+               program that died before its first chunk was written once read "past the calls the trace holds"). */
+            point->known |= point->mark == mark;
             point->held_at_mark = !point->mark;
             point->placed = true;
         }
@@ -223,7 +217,7 @@ int trace_analyze(const char *path, struct trace_point *points, size_t point_cou
     }
     summary->info = *trace_info(reader);
     summary->station_step = 1;
-    uint64_t step_ns = clock_step_ns(&summary->info);
+    uint64_t step_ns = trace_clock_step_ns(&summary->info);
     for (size_t i = 0; i < point_count; i++) {
         order[i] = i;
         points[i].in_step = false;

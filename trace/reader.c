@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,14 @@ uint64_t trace_known_until(const struct trace_info *info)
     if ((!info->ended || info->cut_block || info->exec_unrecorded) && !written_out && info->last_ns < until)
         until = info->last_ns > info->start_ns ? info->last_ns : info->start_ns;
     return until;
+}
+
+uint64_t trace_clock_step_ns(const struct trace_info *info)
+{
+    struct timespec step;
+    if (info->clock_id != CLOCK_MONOTONIC_COARSE || clock_getres(CLOCK_MONOTONIC_COARSE, &step) != 0)
+        return 0;
+    return (uint64_t)step.tv_sec * 1000000000u + (uint64_t)step.tv_nsec;
 }
 
 void trace_state_text(const struct trace_info *info, char *out, size_t size)

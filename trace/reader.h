@@ -140,6 +140,9 @@ bool trace_is_complete(const struct trace_info *info);
  */
 uint64_t trace_known_until(const struct trace_info *info);
 
+/* The step of the trace's clock where it is coarse (the events it cannot order against a time), else 0. */
+uint64_t trace_clock_step_ns(const struct trace_info *info);
+
 /* "truncated: ..." or "complete", the words the reports use for a trace's state. */
 void trace_state_text(const struct trace_info *info, char *out, size_t size);
 

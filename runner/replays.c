@@ -21,6 +21,11 @@
  */
 static int check_whole(const char *path, const struct trace_info *info, bool partial)
 {
+    if (trace_is_complete(info) && info->row_count == 0) /* replayed, but with nothing of the recording beside it */
+        fprintf(stderr, "fragbench: --replay: note: %s holds none of the recording's rows (Start, marks, Exit: "
+                        "./run --record appends them after the run; it was recorded another way, or cut short just "
+                        "before them): its replay's rows are every 5%% of the time its events cover, with no recorded "
+                        "RSS beside them\n", path);
     if (trace_is_complete(info))
         return 0;
     char state[256];

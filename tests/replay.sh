@@ -210,6 +210,12 @@ PY
 code=$?
 build/fb-trace info "$tmp/rows-flipped.trace" >/dev/null 2>"$tmp/rows-flipped-info.err"
 info_code=$?
+# The same trace cut just before its rows block (after its end: whole, but recorded outside ./run or cut there): it
+# is replayed, and the runner says it has none of the recording's rows and where its rows are then (it said nothing).
+head -c "$(cat "$tmp/rows-at")" "$tmp/live.trace" >"$tmp/no-rows.trace"
+"$FB" --quiet --replay="$tmp/no-rows.trace" --replay-time=fast --csv="$tmp/no-rows.csv" >/dev/null 2>"$tmp/no-rows.err"
+got="$?:$(grep -c "^fragbench: --replay: note: $tmp/no-rows.trace holds none of the recording's rows (Start, marks, Exit: ./run --record appends them after the run; it was recorded another way, or cut short just before them): its replay's rows are every 5% of the time its events cover, with no recorded RSS beside them\$" "$tmp/no-rows.err"):$(grep -c ',[0-9]*%,' "$tmp/no-rows.csv")"
+expect a_whole_trace_without_its_rows_is_replayed_and_said_so "$got; $(cat "$tmp/no-rows.err")" "$got" = "0:1:19"
 rows_message="$tmp/rows-flipped.trace: corrupt trace: the rows block at byte $(cat "$tmp/rows-at") does not match its check: its bytes changed after they were written"
 expect a_trace_whose_rows_changed_is_refused_by_their_check "exit $code, $info_code: $(cat "$tmp/rows-flipped.err" "$tmp/rows-flipped-info.err")" \
     "$code:$info_code:$([ -e "$tmp/rows-flipped.csv" ] && echo csv):$(cat "$tmp/rows-flipped.err"):$(cat "$tmp/rows-flipped-info.err")" = \

@@ -30,6 +30,7 @@
  *            "churn 1000" mode.
  *   execfail an exec that fails, then allocations, then SIGSEGV: the trace must still read as truncated.
  *   churn N  N pairs of malloc and free of small blocks, never more than a few live: a long trace, a small heap.
+ *   churners T N  T threads at once, each making N pairs of malloc and free (past a small size cap, all together).
  *   idlemain N  main allocates a few blocks, then waits while a thread makes N pairs of malloc and free (past a
  *            small size cap), then frees them: main's first calls are in its buffer, unwritten, at the cap.
  *   waves N  N short threads over its life, four at a time, each leaving a block that main frees at the end.
@@ -474,6 +475,17 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "churn") == 0 && argc > 2) {
         churn_pairs((void *)(intptr_t)strtol(argv[2], NULL, 10));
+        return 0;
+    }
+    if (strcmp(mode, "churners") == 0 && argc > 3) {
+        pthread_t workers[64];
+        long count = strtol(argv[2], NULL, 10);
+        count = count < 1 ? 1 : count > 64 ? 64 : count;
+        for (long t = 0; t < count; t++)
+            if (pthread_create(&workers[t], NULL, churn_pairs, (void *)(intptr_t)strtol(argv[3], NULL, 10)) != 0)
+                abort();
+        for (long t = 0; t < count; t++)
+            pthread_join(workers[t], NULL);
         return 0;
     }
     if (strcmp(mode, "idlemain") == 0 && argc > 2) {

@@ -83,6 +83,7 @@ static atomic_uint threads_seen;
 static atomic_int ended;               /* exit or exec began: every later event is written at once */
 static atomic_int stopped;             /* a stop block was written */
 static atomic_int stop_asked;          /* the runner's stop signal came, not yet acted on (stop_as_asked) */
+static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
@@ -293,20 +294,24 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, boo
 
 /*
  * At the size cap every thread's buffer still holding events is written out, as a copy, past the cap (64 KiB a
- * thread at most): so the trace is complete to the stop, where an idle thread's buffer, written at its next call
- * or its end, would have made it complete only to that thread's first unwritten call (a service's main thread
- * waiting since its start: to about 0 s). Returns the time up to which the events are complete.
+ * thread, twice that for one whose own write raced the stop): so the trace is complete to the stop, where an idle
+ * thread's buffer, written at its next call or its end, would have made it complete only to that thread's first
+ * unwritten call (a service's main thread waiting since its start: to about 0 s). A thread that writes its own
+ * buffer meanwhile (stopping_at_cap) writes it past the cap too: it would have dropped it, recording being off.
+ * Returns the time up to which the events are complete; *reason becomes the failure of a write that failed.
  */
-static uint64_t write_every_buffer_past_cap(void)
+static uint64_t write_every_buffer_past_cap(enum trace_stop_reason *reason)
 {
     uint64_t until = event_ns(); /* on the events' clock: a coarse one's tick never claims past the last event */
     writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
         pthread_mutex_lock(&buffer->flush_lock); /* a thread writing its own buffer now: after that write */
-        if (write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, true) &&
-            buffer->base_ns < until)
-            until = buffer->base_ns;
+        int failed = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, true);
+        if (failed) {
+            *reason = (enum trace_stop_reason)failed;
+            until = buffer->base_ns < until ? buffer->base_ns : until;
+        }
         pthread_mutex_unlock(&buffer->flush_lock);
     }
     pthread_mutex_unlock(&registry_lock);
@@ -316,10 +321,14 @@ static uint64_t write_every_buffer_past_cap(void)
 
 static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
+    bool at_cap = reason == TRACE_STOP_CAP && atomic_load(&trace_writer_on) && !atomic_load(&stopped);
+    if (at_cap)
+        atomic_store(&stopping_at_cap, 1); /* before recording is off: the threads' own writes go on, past the cap */
     atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
     if (atomic_load(&stopped))
         return;
-    uint64_t until = reason == TRACE_STOP_CAP ? write_every_buffer_past_cap() : complete_until();
+    uint64_t until = at_cap ? write_every_buffer_past_cap(&reason) : complete_until();
+    atomic_store(&stopping_at_cap, 0);
     write_stop(reason, lost_from_ns < until ? lost_from_ns : until);
 }
 
@@ -387,7 +396,9 @@ static void flush_own(struct thread_buffer *buffer)
         return;
     }
     uint64_t lost_from = buffer->base_ns;
-    int reason = atomic_load(&trace_writer_on) ? write_chunk(buffer, used, false, false) : 0;
+    int reason = atomic_load(&trace_writer_on)   ? write_chunk(buffer, used, false, false)
+                 : atomic_load(&stopping_at_cap) ? write_chunk(buffer, used, false, true)
+                                                 : 0;
     bool at_cap = reason == TRACE_STOP_CAP;
     if (at_cap) /* the recording stops here: this chunk is written past the cap, as every thread's buffer is */
         reason = write_chunk(buffer, used, false, true);
@@ -407,9 +418,10 @@ static void copy_own(struct thread_buffer *buffer)
 {
     writing.in_writer++;
     pthread_mutex_lock(&buffer->flush_lock);
-    int reason = atomic_load(&trace_writer_on)
-                     ? write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, false)
-                     : 0;
+    size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
+    int reason = atomic_load(&trace_writer_on)   ? write_chunk(buffer, used, true, false)
+                 : atomic_load(&stopping_at_cap) ? write_chunk(buffer, used, true, true)
+                                                 : 0;
     uint64_t lost_from = reason == TRACE_STOP_CAP ? UINT64_MAX : buffer->base_ns; /* at the cap: written below */
     pthread_mutex_unlock(&buffer->flush_lock);
     if (reason && atomic_load(&trace_writer_on))

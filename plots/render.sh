@@ -13,7 +13,10 @@ failed=0
 for settings in "$data"/*.gp; do
     [ -e "$settings" ] || continue # no plot at all: the pattern itself
     name=$(basename "$settings" .gp)
-    case $name in
+    # The script that draws it, named in its settings (a case may be named svc-replay: its name says nothing);
+    # settings written before 2026-12-07 name none, and their name's ending tells.
+    script=$(sed -n 's|^# drawn by \(plots/[a-z]*\.gp\)$|\1|p' "$settings" | head -n 1)
+    [ -n "$script" ] || case $name in
         retained) script=plots/retained.gp ;;
         *-timeline) script=plots/timeline.gp ;;
         *-waste) script=plots/waste.gp ;;

@@ -18,7 +18,8 @@ static void usage(FILE *out)
           "DIR/timing.csv (hyperfine's export, optional) and\n"
           "DIR/machine.txt and DIR/timeline.csv (optional); writes DIR/summary.csv and DIR/slides.md, and with\n"
           "--plot-data the gnuplot inputs that plots/render.sh draws. --plots-link: the plots' directory as\n"
-          "slides.md reaches it (../plots): the slides show a trace's replay plot from there.\n"
+          "slides.md reaches it (../plots): the slides show each case's plot from there and link the\n"
+          "others (the timelines from DIR/timeline.csv; one that cannot be read is said, exit 1).\n"
           "Same input, byte-identical output.\n"
           "fb-report --help | --version\n",
           out);

@@ -60,6 +60,11 @@ FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error
     return file;
 }
 
+void gp_script_line(FILE *gp, const char *script)
+{
+    fprintf(gp, "# drawn by plots/%s.gp\n", script);
+}
+
 int gp_close(FILE *file, const char *dir, const char *name, const char *suffix, char *error, size_t error_size)
 {
     errno = 0;
@@ -70,15 +75,17 @@ int gp_close(FILE *file, const char *dir, const char *name, const char *suffix, 
     return failed ? -1 : 0;
 }
 
-int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
-                      char *error, size_t error_size)
+int gp_write_settings(const char *dir, const char *name, const char *script, const char *title, size_t series,
+                      const char *note, char *error, size_t error_size)
 {
     char data[4096];
     FILE *gp = gp_open(dir, name, ".gp", error, error_size);
     if (!gp)
         return -1;
     snprintf(data, sizeof data, "%s/%s.dat", dir, name);
-    fputs("# Written by fb-report: the settings of one plot, read by the script in plots/.\ndatafile = ", gp);
+    fprintf(gp, "# Written by fb-report: the settings of one plot, read by the script in plots/.\n");
+    gp_script_line(gp, script);
+    fputs("datafile = ", gp);
     gp_string(gp, data);
     fprintf(gp, "\nseries = %zu\ntitle = ", series);
     gp_string(gp, title);
@@ -129,7 +136,7 @@ static int write_case(const struct report *report, const struct case_stats *c, c
                  report->dataset->scale);
     else
         snprintf(title, sizeof title, "%s: RSS after each phase (median over the reps)", c->case_name);
-    return gp_write_settings(dir, c->case_name, title, c->profile_count, note, error, error_size);
+    return gp_write_settings(dir, c->case_name, "bars", title, c->profile_count, note, error, error_size);
 }
 
 /* A case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest). */
@@ -167,7 +174,7 @@ static int write_waste(const struct report *report, const struct case_stats *c, 
         return -1;
     snprintf(title, sizeof title, "%s: what became of the memory held before \"After del\" (anonymous, scale %s)",
              c->case_name, report->dataset->scale);
-    return gp_write_settings(dir, name, title, 4, note, error, error_size);
+    return gp_write_settings(dir, name, "waste", title, 4, note, error, error_size);
 }
 
 int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size)

@@ -424,7 +424,7 @@ int write_replay_plot(const struct report *report, const struct case_stats *c, c
         return -1;
     snprintf(title, sizeof title, "%s: the recorded trace replayed under each profile, RSS over the %s (median over "
              "the reps)", c->case_name, by_events ? "trace's events" : "recorded time");
-    if (gp_write_settings(dir, name, title, c->profile_count, note, error, error_size) != 0)
+    if (gp_write_settings(dir, name, "replay", title, c->profile_count, note, error, error_size) != 0)
         return -1;
     /* The axis's label, after the settings gp_write_settings wrote. */
     char path[4096];

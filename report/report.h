@@ -32,9 +32,15 @@ void gp_string(FILE *out, const char *text);
  */
 void gp_data_string(FILE *out, const char *text);
 
-/* dir/<name>.gp: the variables a plot script in plots/ reads (its data file dir/<name>.dat, series, title, footnote). */
-int gp_write_settings(const char *dir, const char *name, const char *title, size_t series, const char *note,
-                      char *error, size_t error_size);
+/*
+ * dir/<name>.gp: the variables a plot script in plots/ reads (its data file dir/<name>.dat, series, title, footnote),
+ * and the script's name, plots/<script>.gp, for plots/render.sh (a name says nothing: a case may be named svc-replay).
+ */
+int gp_write_settings(const char *dir, const char *name, const char *script, const char *title, size_t series,
+                      const char *note, char *error, size_t error_size);
+
+/* The line of a settings file that names the script in plots/ that draws it: "# drawn by plots/<script>.gp". */
+void gp_script_line(FILE *gp, const char *script);
 
 /* Opens dir/<name><suffix> for writing; NULL with "path: reason" in error. */
 FILE *gp_open(const char *dir, const char *name, const char *suffix, char *error, size_t error_size);

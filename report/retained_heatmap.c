@@ -121,7 +121,9 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
              "How much of its largest RSS each run still holds once the program has freed its memory\n"
              "(%% of the run's largest RSS at a phase, median over the reps, scale %s; low is good%s)",
              report->dataset->scale, missing ? "; grey: no clean rep" : "");
-    fputs("# Written by fb-report: the settings of the retained heatmap, read by plots/retained.gp.\ndatafile = ", gp);
+    fputs("# Written by fb-report: the settings of the retained heatmap, read by plots/retained.gp.\n", gp);
+    gp_script_line(gp, "retained");
+    fputs("datafile = ", gp);
     gp_string(gp, path);
     fprintf(gp, "\nrows = %zu\ncolumns = %zu\npanels = %d\ntitle = ", rows, count, PANELS);
     gp_string(gp, title);

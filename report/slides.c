@@ -250,13 +250,32 @@ static void write_what_ran(const struct report *report, size_t profiles, const c
     }
 }
 
-/* A link to the plot <case><suffix>.svg in the plots' directory, or the image itself (image true). */
+/* Text written with a backslash before each of specials (and before a backslash): CommonMark's escapes. */
+static void put_escaped(FILE *out, const char *text, const char *specials)
+{
+    for (; *text; text++) {
+        if (*text == '\\' || strchr(specials, *text))
+            fputc('\\', out);
+        fputc(*text, out);
+    }
+}
+
+/*
+ * A link to the plot <case><suffix>.svg in the plots' directory, or the image itself (image true). Its text's
+ * brackets are escaped; a destination with a blank, a parenthesis or an angle bracket is written in CommonMark's
+ * <...> form, its angle brackets escaped (a case named from a file may hold any of them).
+ */
 static void plot_link(const struct report *report, const char *text, const char *case_name, const char *suffix,
                       bool image, FILE *out)
 {
-    bool bracketed = strpbrk(report->plots_link, " ()<>") || strpbrk(case_name, " ()<>"); /* CommonMark */
-    fprintf(out, "%s[%s](%s%s/%s%s.svg%s)", image ? "!" : "", text, bracketed ? "<" : "", report->plots_link,
-            case_name, suffix, bracketed ? ">" : "");
+    bool bracketed = strpbrk(report->plots_link, " ()<>") || strpbrk(case_name, " ()<>");
+    fputs(image ? "![" : "[", out);
+    put_escaped(out, text, "[]");
+    fputs(bracketed ? "](<" : "](", out);
+    put_escaped(out, report->plots_link, bracketed ? "<>" : "");
+    fputc('/', out);
+    put_escaped(out, case_name, bracketed ? "<>" : "");
+    fprintf(out, "%s.svg%s)", suffix, bracketed ? ">" : "");
 }
 
 /*

@@ -182,18 +182,23 @@ int write_timeline_plots(const struct report *report, const char *dir, const cha
     if (!timeline)
         return 0; /* no timeline: no timeline plots */
     const struct timeline_csv t = *timeline;
-    const char *done[256];
+    const char **done = NULL; /* every case once, however many (the slides link each one case_has_timeline_plot) */
     size_t done_count = 0;
     for (size_t r = 1; r < t.table.rows && result == 0; r++) {
         const char *case_name = csv_cell(&t.table, r, t.at[TL_CASE]);
         bool seen = false;
-        for (size_t k = 0; k < done_count && !seen; k++)
-            seen = strcmp(done[k], case_name) == 0;
-        if (seen || done_count == 256)
+        for (size_t k = done_count; k > 0 && !seen; k--) /* latest first: a case's rows come together */
+            seen = strcmp(done[k - 1], case_name) == 0;
+        if (seen)
             continue;
+        const char **grown = realloc(done, (done_count + 1) * sizeof *done);
+        if (!grown)
+            abort();
+        done = grown;
         done[done_count++] = case_name;
         if (case_has_timeline_plot(report, case_name))
             result = write_case(report, &t, case_name, dir, note, error, error_size);
     }
+    free(done);
     return result;
 }

@@ -16,7 +16,9 @@ int timeline_settings_write(const struct timeline_case *tc, const char *case_nam
              "%s: RSS over time, one panel per allocator family (the first clean rep of each profile)\n"
              "dots: each profile's phase marks · grey lines: those of the panel's first profile · dashed: live bytes",
              case_name);
-    fputs("# Written by fb-report: the settings of one timeline plot, read by plots/timeline.gp.\ndatafile = ", gp);
+    fputs("# Written by fb-report: the settings of one timeline plot, read by plots/timeline.gp.\n", gp);
+    gp_script_line(gp, "timeline");
+    fputs("datafile = ", gp);
     gp_string(gp, path);
     fprintf(gp, "\npanels = %zu\nx_max = %.4f\ny_max = %.1f\ntitle = ", tc->panel_count, tc->axes.x_max,
             tc->axes.y_max);

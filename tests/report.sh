@@ -275,6 +275,23 @@ links=$(grep -o '](plots/[^)]*)' "$tmp/all-failed/slides.md" | sed 's/^](plots\/
 got="$links:$(grep -c '^!\[lists: RSS after each phase\](plots/lists\.svg)$' "$tmp/all-failed/slides.md")"
 expect slides_show_and_link_the_plots_drawn_alone "$got" "$got" = "lists-waste.svg lists.svg :1"
 
+# ---- A case's plots are drawn by the script their settings name, not by their name's ending (a trace named
+# svc-replay.trace makes a case svc-replay, whose bars were drawn as a replay's plot), and the slides link a case
+# named with brackets in escaped CommonMark (its link broke at the first '>').
+mkdir -p "$tmp/odd-names/plot-data"
+tr -d '\r' <results/compare.csv | awk -F, -v OFS=, 'NR == 1 { print; next }
+    $1 == "frag" { $1 = "svc-replay"; print } $1 == "lists" { $1 = "we[i]rd>x"; print }' | sed 's/$/\r/' \
+    >"$tmp/odd-names/compare.csv"
+build/fb-report --results="$tmp/odd-names" --plot-data="$tmp/odd-names/plot-data" --plots-link=plots >/dev/null \
+    2>"$tmp/odd-names.err"
+code=$?
+plots/render.sh "$tmp/odd-names/plot-data" "$tmp/odd-names/plots" >/dev/null 2>>"$tmp/odd-names.err"
+got="$code:$?:$(grep -c '^# drawn by plots/bars.gp$' "$tmp/odd-names/plot-data/svc-replay.gp")"
+got="$got:$(grep -c -F '![we\[i\]rd>x: RSS after each phase](<plots/we[i]rd\>x.svg>)' "$tmp/odd-names/slides.md")"
+got="$got:$(grep -c '^svc-replay.svg$' "$tmp/odd-names/plots/drawn.txt"):$(file -b "$tmp/odd-names/plots/we[i]rd>x.svg" | grep -c '^SVG')"
+expect plots_are_drawn_by_the_script_named_and_odd_names_are_linked_escaped "$got; $(cat "$tmp/odd-names.err")" \
+    "$got" = "0:0:1:1:1:1"
+
 # ---- A profile's timeline is drawn from its first clean rep: a failed rep 1 (here killed at --mem-limit, its samples
 # made 100 times larger) was drawn as the profile's line, unmarked; a profile with no clean rep is not drawn.
 mkdir -p "$tmp/failed-rep1/plot-data"

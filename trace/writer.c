@@ -652,6 +652,7 @@ static void write_thread_end_note(void)
 static void child_after_fork(void)
 {
     atomic_store(&trace_writer_on, 0); /* the child records nothing: the trace is the parent's */
+    atomic_store(&stopping_at_cap, 0); /* (forked while the parent's cap stop wrote: none of that is the child's) */
     own = NULL;
     pthread_setspecific(exit_key, NULL); /* its thread's end must not touch the parent's registry */
     registry = spare = NULL;

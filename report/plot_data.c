@@ -139,9 +139,14 @@ static int write_case(const struct report *report, const struct case_stats *c, c
     return gp_write_settings(dir, c->case_name, "bars", title, c->profile_count, note, error, error_size);
 }
 
-/* A case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest). */
+/*
+ * A case whose every run failed has no bar: no plot (gnuplot failed on it, and stopped the rest). Nor has a case
+ * named "retained": its plot's files would be the retained heatmap's (write_plot_data says so).
+ */
 bool case_has_phase_plot(const struct case_stats *c)
 {
+    if (strcmp(c->case_name, RETAINED_PLOT) == 0)
+        return false;
     for (size_t p = 0; p < c->profile_count; p++)
         for (size_t f = 0; f < c->phase_count; f++)
             if (c->profiles[p].phases[f].reps > 0)
@@ -184,6 +189,9 @@ int write_plot_data(const struct report *report, const char *dir, char *error, s
     for (size_t k = 0; k < report->stats->count; k++)
     {
         const struct case_stats *c = &report->stats->cases[k];
+        if (strcmp(c->case_name, RETAINED_PLOT) == 0)
+            fprintf(stderr, "fb-report: the case named %s has no plot of RSS after each phase: %s.svg is the "
+                            "retained heatmap's (its other plots are drawn)\n", c->case_name, RETAINED_PLOT);
         if (write_case(report, c, dir, note, error, error_size) != 0)
             return -1;
         if (waste_case_has_split(report->dataset, c) && write_waste(report, c, dir, note, error, error_size) != 0)

@@ -81,7 +81,10 @@ void write_slides(const struct report *report, FILE *out);
  */
 int write_plot_data(const struct report *report, const char *dir, char *error, size_t error_size);
 
-/* Whether a case has its plot of RSS after each phase, <case>.svg: it has a clean rep. */
+/* The retained heatmap's plot name (retained.svg): a case of that name has no plot of RSS after each phase. */
+#define RETAINED_PLOT "retained"
+
+/* Whether a case has its plot of RSS after each phase, <case>.svg: it has a clean rep (and is not RETAINED_PLOT). */
 bool case_has_phase_plot(const struct case_stats *c);
 
 /* <case>-timeline.dat and .gp for every case in the report's timeline (none if it has none). */

@@ -56,7 +56,7 @@ static double retained_of(const struct case_stats *c, const char *alloc, const c
 static int write_data(const struct stats *stats, const char **profiles, size_t count, const char *dir, bool *missing,
                       char *error, size_t error_size)
 {
-    FILE *dat = gp_open(dir, "retained", ".dat", error, error_size);
+    FILE *dat = gp_open(dir, RETAINED_PLOT, ".dat", error, error_size);
     if (!dat)
         return -1;
     for (size_t panel = 0; panel < PANELS; panel++) {
@@ -83,7 +83,7 @@ static int write_data(const struct stats *stats, const char **profiles, size_t c
             fputc('\n', dat);
         }
     }
-    return gp_close(dat, dir, "retained", ".dat", error, error_size);
+    return gp_close(dat, dir, RETAINED_PLOT, ".dat", error, error_size);
 }
 
 /* "set xtics|ytics (...)": the names at 0, 1, 2... */
@@ -113,7 +113,7 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
         return 0; /* no case frees its memory in a phase the heatmap shows (replays only, say): no heatmap */
     if (write_data(stats, profiles, count, dir, &missing, error, error_size) != 0)
         return -1;
-    FILE *gp = gp_open(dir, "retained", ".gp", error, error_size);
+    FILE *gp = gp_open(dir, RETAINED_PLOT, ".gp", error, error_size);
     if (!gp)
         return -1;
     snprintf(path, sizeof path, "%s/retained.dat", dir);
@@ -136,5 +136,5 @@ int write_retained_heatmap(const struct report *report, const char *dir, const c
     fputc('\n', gp);
     write_tics(gp, "xtics", profiles, count);
     write_tics(gp, "ytics", cases, rows);
-    return gp_close(gp, dir, "retained", ".gp", error, error_size);
+    return gp_close(gp, dir, RETAINED_PLOT, ".gp", error, error_size);
 }

@@ -287,11 +287,14 @@ static void case_plots(const struct report *report, const struct case_stats *c, 
     bool phases = case_has_phase_plot(c), timeline = case_has_timeline_plot(report, c->case_name);
     bool waste = waste_case_has_split(report->dataset, c);
     char text[256];
-    if (!phases && !timeline)
+    if (!phases && !timeline && !waste)
         return;
-    snprintf(text, sizeof text, timeline ? "%s: RSS over time" : "%s: RSS after each phase", c->case_name);
-    plot_link(report, text, c->case_name, timeline ? "-timeline" : "", true, out);
-    fputs("\n\nPlots:", out);
+    if (phases || timeline) {
+        snprintf(text, sizeof text, timeline ? "%s: RSS over time" : "%s: RSS after each phase", c->case_name);
+        plot_link(report, text, c->case_name, timeline ? "-timeline" : "", true, out);
+        fputs("\n\n", out);
+    }
+    fputs("Plots:", out);
     const char *separator = " ";
     if (phases) {
         fputs(separator, out);

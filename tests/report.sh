@@ -277,10 +277,12 @@ expect slides_show_and_link_the_plots_drawn_alone "$got" "$got" = "lists-waste.s
 
 # ---- A case's plots are drawn by the script their settings name, not by their name's ending (a trace named
 # svc-replay.trace makes a case svc-replay, whose bars were drawn as a replay's plot), and the slides link a case
-# named with brackets in escaped CommonMark (its link broke at the first '>').
+# named with brackets in escaped CommonMark (its link broke at the first '>'). A case named retained has no plot of
+# RSS after each phase, said (its bars overwrote the retained heatmap's files, or were overwritten).
 mkdir -p "$tmp/odd-names/plot-data"
 tr -d '\r' <results/compare.csv | awk -F, -v OFS=, 'NR == 1 { print; next }
-    $1 == "frag" { $1 = "svc-replay"; print } $1 == "lists" { $1 = "we[i]rd>x"; print }' | sed 's/$/\r/' \
+    $1 == "frag" { $1 = "svc-replay"; print } $1 == "lists" { $1 = "we[i]rd>x"; print }
+    $1 == "threads" { $1 = "retained"; print }' | sed 's/$/\r/' \
     >"$tmp/odd-names/compare.csv"
 build/fb-report --results="$tmp/odd-names" --plot-data="$tmp/odd-names/plot-data" --plots-link=plots >/dev/null \
     2>"$tmp/odd-names.err"
@@ -289,8 +291,10 @@ plots/render.sh "$tmp/odd-names/plot-data" "$tmp/odd-names/plots" >/dev/null 2>>
 got="$code:$?:$(grep -c '^# drawn by plots/bars.gp$' "$tmp/odd-names/plot-data/svc-replay.gp")"
 got="$got:$(grep -c -F '![we\[i\]rd>x: RSS after each phase](<plots/we[i]rd\>x.svg>)' "$tmp/odd-names/slides.md")"
 got="$got:$(grep -c '^svc-replay.svg$' "$tmp/odd-names/plots/drawn.txt"):$(file -b "$tmp/odd-names/plots/we[i]rd>x.svg" | grep -c '^SVG')"
+got="$got:$(grep -c '^# drawn by plots/retained.gp$' "$tmp/odd-names/plot-data/retained.gp"):$(grep -c 'retained: RSS after each phase\|](plots/retained.svg)' "$tmp/odd-names/slides.md")"
+got="$got:$(grep -cx "fb-report: the case named retained has no plot of RSS after each phase: retained.svg is the retained heatmap's (its other plots are drawn)" "$tmp/odd-names.err")"
 expect plots_are_drawn_by_the_script_named_and_odd_names_are_linked_escaped "$got; $(cat "$tmp/odd-names.err")" \
-    "$got" = "0:0:1:1:1:1"
+    "$got" = "0:0:1:1:1:1:1:0:1"
 
 # ---- A profile's timeline is drawn from its first clean rep: a failed rep 1 (here killed at --mem-limit, its samples
 # made 100 times larger) was drawn as the profile's line, unmarked; a profile with no clean rep is not drawn.

@@ -284,34 +284,30 @@ static void plot_link(const struct report *report, const char *text, const char 
  */
 static void case_plots(const struct report *report, const struct case_stats *c, FILE *out)
 {
-    bool phases = case_has_phase_plot(c), timeline = case_has_timeline_plot(report, c->case_name);
-    bool waste = waste_case_has_split(report->dataset, c);
-    char text[256];
-    if (!phases && !timeline && !waste)
-        return;
-    if (phases || timeline) {
-        snprintf(text, sizeof text, timeline ? "%s: RSS over time" : "%s: RSS after each phase", c->case_name);
-        plot_link(report, text, c->case_name, timeline ? "-timeline" : "", true, out);
+    const struct {
+        bool drawn;
+        const char *text, *suffix;
+    } plots[] = {
+        {case_has_phase_plot(c), "RSS after each phase", ""},
+        {case_has_timeline_plot(report, c->case_name), "RSS over time", "-timeline"},
+        {waste_case_has_split(report->dataset, c), "what became of the memory held before \"" WASTE_PHASE "\"", "-waste"},
+    };
+    int shown = plots[1].drawn ? 1 : plots[0].drawn ? 0 : -1;
+    char text[512];
+    if (shown >= 0) {
+        snprintf(text, sizeof text, "%s: %s", c->case_name, plots[shown].text);
+        plot_link(report, text, c->case_name, plots[shown].suffix, true, out);
         fputs("\n\n", out);
     }
-    fputs("Plots:", out);
-    const char *separator = " ";
-    if (phases) {
-        fputs(separator, out);
-        plot_link(report, "RSS after each phase", c->case_name, "", false, out);
-        separator = " · ";
-    }
-    if (timeline) {
-        fputs(separator, out);
-        plot_link(report, "RSS over time", c->case_name, "-timeline", false, out);
-        separator = " · ";
-    }
-    if (waste) {
-        fputs(separator, out);
-        plot_link(report, "what became of the memory held before \"" WASTE_PHASE "\"", c->case_name, "-waste", false,
-                  out);
-    }
-    fputs(" (SVG; a PNG of each beside it).\n\n", out);
+    const char *separator = "Plots: ";
+    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++)
+        if (plots[i].drawn) {
+            fputs(separator, out);
+            plot_link(report, plots[i].text, c->case_name, plots[i].suffix, false, out);
+            separator = " · ";
+        }
+    if (separator[0] == ' ') /* one at least */
+        fputs(" (SVG; a PNG of each beside it).\n\n", out);
 }
 
 void write_slides(const struct report *report, FILE *out)

@@ -179,8 +179,8 @@ $(BUILD)/libfbhello.so: cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/p
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -Icases/lib -o $@ cases/lib/hello_shim.c cases/lib/allocator.c cases/lib/probe.c -ldl
 
 # The recorder: nothing of the runner's, only libc and libdl (it runs inside the measured program).
-RECORDER_SRC := trace/recorder.c trace/writer.c
-$(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h | $(BUILD)
+RECORDER_SRC := trace/recorder.c trace/writer.c trace/ending_signals.c
+$(BUILD)/libfbtrace.so: $(RECORDER_SRC) trace/format.h trace/writer.h trace/ending_signals.h | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -fvisibility=hidden -pthread -o $@ $(RECORDER_SRC) -ldl
 
 $(BUILD)/fb-trace: trace/main.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)
@@ -309,7 +309,7 @@ $(BUILD)/tests/record_threads: tests/record_threads.c cases/lib/fragbench.h case
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -Icases/lib -o $@ $<
 
 $(BUILD)/tests/record_intrusions: tests/record_intrusions.c | $(BUILD)/tests
-	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -pthread -o $@ $<
 
 $(BUILD)/tests/lazyfree_phase: tests/lazyfree_phase.c cases/lib/fragbench.h cases/lib/protocol.h | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) $(CASE_FLAGS) -Icases/lib -o $@ $<
@@ -357,7 +357,7 @@ $(BUILD)/tests/no_threads.so: tests/no_threads.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
 
 # Every C source must build warning-free with clang too (run by the tests).
-ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) trace/recorder.c trace/writer.c trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(RECORDER_SRC) trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
 clang-check:
 	@for f in $(ALL_C_SRC); do \
 	    clang $(WARN) -O2 -Icases/lib -Irunner -Ireport -Itrace -Ireplay -Itests/unit -fsyntax-only $$f || exit 1; done

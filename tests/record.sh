@@ -266,9 +266,9 @@ wait "$runner"
 code=$?
 got="$code:$(value "$tmp/ctrl-c.csv" python3 glibc Exit status):$(grep -c '^Recorded heap (' "$tmp/ctrl-c.out" "$tmp/ctrl-c.err" | awk -F: '{ n += $NF } END { print n }')"
 expect ctrl_c_while_recording_keeps_and_reports_the_run "exit:status:report $got; $(cat "$tmp/ctrl-c.err")" "$got" = "130:ok:1"
-# A program with no SIGINT handler dies of the terminal's Ctrl-C before the recorder's stop: the calls since its
-# threads' last chunks are lost, but a mark is written out as it is made, so its Start is there (an idle main
-# thread's calls and its Start were lost, and a replay had no Start to set its rows against).
+# A program with no SIGINT handler of its own (sleep) dies of the terminal's Ctrl-C, its calls written out first by
+# the recorder's handler in the default's place: its Start mark is there (an idle main thread's calls and its Start
+# were lost, and a replay had no Start to set its rows against), and the trace is complete to the stop.
 sigint_group "$tmp/ctrl-c-sleep.out" "$tmp/ctrl-c-sleep.err" "$FB" --record="$tmp/ctrl-c-sleep.trace" \
     --csv="$tmp/ctrl-c-sleep.csv" -- sleep 30 &
 runner=$!
@@ -278,8 +278,82 @@ kill -INT -- "-$runner"
 wait "$runner"
 code=$?
 got="$code:$(value "$tmp/ctrl-c-sleep.csv" sleep glibc Exit status):$($TRACE marks "$tmp/ctrl-c-sleep.trace" 2>&1 | wc -l)"
-expect a_program_killed_by_ctrl_c_keeps_its_start_mark "exit:status:marks $got; $($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1)" \
-    "$got" = "130:ok:1"
+got="$got:$($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1 | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, or its SIGINT or SIGTERM)\)')"
+expect a_program_killed_by_ctrl_c_keeps_its_start_mark "exit:status:marks:stopped $got; $($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1)" \
+    "$got" = "130:ok:1:1"
+# A program that leaves SIGINT to its default (this one sets it so: the recorder's handler stays in its place) and
+# dies of the terminal's Ctrl-C: the recorder's handler writes every call out first, then it dies of SIGINT (the
+# calls since its last chunk were lost: all 300 blocks here). The runner's own stop, sent at its SIGINT, may come
+# first: either way the trace is complete to the stop.
+sigint_group "$tmp/ctrl-c-dfl.out" "$tmp/ctrl-c-dfl.err" "$FB" --record="$tmp/ctrl-c-dfl.trace" \
+    --csv="$tmp/ctrl-c-dfl.csv" -- /usr/bin/python3 -c "import signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+x = [bytearray(100000) for _ in range(300)]
+print('ready', flush=True)
+time.sleep(100)" &
+runner=$!
+wait_until 30 grep -qs '^ready' "$tmp/ctrl-c-dfl.out"
+kill -INT -- "-$runner"
+wait "$runner"
+code=$?
+info=$($TRACE info "$tmp/ctrl-c-dfl.trace" 2>&1 | head -1)
+got="$code:$(value "$tmp/ctrl-c-dfl.csv" python3 glibc Exit status):$(echo "$info" | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, or its SIGINT or SIGTERM)\)')"
+got="$got:$(value "$tmp/ctrl-c-dfl.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
+expect a_program_that_dies_of_ctrl_c_keeps_every_call "exit:status:stopped:live $got; $info" "$got" = "130:ok:1:held"
+# The same killed from outside by SIGTERM, the runner not asked: it dies of it (a failed run, its rows and trace
+# kept), and its trace holds every call, complete to the signal.
+"$FB" --record="$tmp/sigterm.trace" --csv="$tmp/sigterm.csv" -- /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(300)]
+print('ready', flush=True)
+time.sleep(100)" >"$tmp/sigterm.out" 2>"$tmp/sigterm.err" &
+runner=$!
+wait_until 30 grep -qs '^ready' "$tmp/sigterm.out"
+kill -TERM "$(pgrep -P "$runner")"
+wait "$runner"
+code=$?
+info=$($TRACE info "$tmp/sigterm.trace" 2>&1 | head -1)
+got="$code:$(value "$tmp/sigterm.csv" python3 glibc Exit status):$(echo "$info" | grep -c 'stopped early (the program was ended by SIGTERM, every call written out first): complete up to ')"
+got="$got:$(value "$tmp/sigterm.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
+expect a_program_killed_by_sigterm_from_outside_keeps_every_call "exit:status:stopped:live $got; $info; $(tail -n 3 "$tmp/sigterm.err")" \
+    "$got" = "1:signal:SIGTERM:1:held"
+# SIGTERM landing inside the recorder's calls (three threads making pairs of calls without end): the program dies of
+# it within 5 s, every thread's calls written out first, in order.
+"$FB" --quiet --record="$tmp/ending.trace" --csv="$tmp/ending.csv" -- build/tests/record_intrusions ending 3 300 \
+    >"$tmp/ending.out" 2>&1
+code=$?
+info=$($TRACE info "$tmp/ending.trace" 2>&1)
+got="$code:$(value "$tmp/ending.csv" record_intrusions glibc Exit status):$(grep -c 'still alive' "$tmp/ending.out")"
+got="$got:$(echo "$info" | head -1 | grep -c 'stopped early (the program was ended by SIGTERM, every call written out first)'):$(echo "$info" | grep -c '^order errors: 0 releases of blocks not live, 0 allocations at live addresses')"
+expect sigterm_inside_the_recorders_calls_writes_them_and_ends_the_program \
+    "exit:status:alive:stopped:no order error $got; $(echo "$info" | head -1); $(cat "$tmp/ending.out")" "$got" = "1:signal:SIGTERM:0:1:1"
+# The program sees its own settings of these signals, not the recorder's handler: CPython reads SIGTERM and SIGHUP
+# as the default (it would read an unknown handler, None), SIG_IGN set is really ignored, the default set again has
+# the recorder's handler back, signal() returns what the program set; a forked child, which inherits the handler,
+# dies of SIGTERM at once.
+"$FB" --quiet --record="$tmp/settings.trace" -- /usr/bin/python3 -c "import ctypes, os, signal, time
+def bit(field, number):
+    line = [l for l in open('/proc/self/status') if l.startswith(field + ':')][0]
+    return int(line.split()[1], 16) >> (number - 1) & 1
+libc = ctypes.CDLL(None)
+libc.signal.restype = ctypes.c_void_p
+libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+seen = [signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP), bit('SigCgt', 15)]
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+seen += [bit('SigIgn', 15), bit('SigCgt', 15)]
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+seen += [bit('SigIgn', 15), bit('SigCgt', 15)]
+seen += [libc.signal(signal.SIGHUP, 1) or 0, libc.signal(signal.SIGHUP, 0) or 0, bit('SigCgt', 1)]
+child = os.fork()
+if child == 0:
+    time.sleep(10)
+    os._exit(0)
+os.kill(child, signal.SIGTERM)
+started = time.time()
+status = os.waitpid(child, 0)[1]
+seen += [os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, int(time.time() - started < 5)]
+print('seen', *seen)" >"$tmp/settings.out" 2>&1
+expect the_program_sees_its_own_signal_settings_under_the_recorder "$(cat "$tmp/settings.out")" \
+    "$(grep '^seen' "$tmp/settings.out")" = "seen 0 0 1 1 0 0 1 0 1 1 15 1"
 "$FB" --quiet --record="$tmp/twice.trace" -- sh -c 'sleep 20' >/dev/null 2>"$tmp/twice.err" &
 runner=$!
 wait_until 30 test -s "$tmp/twice.trace"

@@ -1,6 +1,7 @@
-/* A test program for the recorder: a signal handler that allocates, a child made by _Fork, errno kept by free. */
+/* A test program for the recorder: a signal handler that allocates, a child made by _Fork, errno kept by free, SIGTERM. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
  *   errno      closes descriptors 3 to 1023 (the trace's too), then, past the recorder's 1 s flush, sets errno to 0
  *              and frees a block (the flush inside it fails to write to the closed descriptor, then reopens the
  *              trace): free must leave errno as it was. Exits 1 if it did not ("errno after free: E").
+ *   ending N MS  N threads making pairs of malloc(24) and free without end, SIGTERM (left to its default) sent to
+ *              the process after MS milliseconds: it lands inside a call most of the time. The process must die of
+ *              it, as it would have; alive 5 s later, it says "still alive" and exits 3.
  */
 static volatile sig_atomic_t handler_pairs;
 
@@ -87,6 +91,30 @@ static int errno_mode(void)
     return after != 0;
 }
 
+static void *allocate_forever(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        void *volatile block = malloc(24);
+        free(block);
+    }
+    return NULL;
+}
+
+static int ending_mode(long threads, long milliseconds)
+{
+    for (long i = 0; i < threads; i++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, allocate_forever, NULL) != 0)
+            return 1;
+    }
+    usleep((useconds_t)milliseconds * 1000);
+    kill(getpid(), SIGTERM);
+    sleep(5);
+    printf("still alive\n");
+    return 3;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -98,6 +126,8 @@ int main(int argc, char **argv)
         return rawfork_mode(count);
     if (strcmp(mode, "errno") == 0)
         return errno_mode();
-    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno\n");
+    if (strcmp(mode, "ending") == 0 && count > 0 && argc > 3)
+        return ending_mode(count, atol(argv[3]));
+    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS\n");
     return 2;
 }

@@ -75,7 +75,8 @@ enum trace_block_kind {
     TRACE_BLOCK_CHUNK = 0x4b4e4843, /* "CHNK" */
     /*
      * Recording stopped before the program ended (the size cap, or a failed write). Payload: u64 time in ns up
-     * to which the events are complete, u64 bytes written, u32 reason (trace_stop_reason), u32 reserved.
+     * to which the events are complete, u64 bytes written, u32 reason (trace_stop_reason), u32 the ending
+     * signal's number at TRACE_STOP_ENDING_SIGNAL (else 0).
      */
     TRACE_BLOCK_STOP = 0x504f5453, /* "STOP" */
     /* The image ended cleanly (exit, or exec into another): u64 time in ns, u32 1 for exec else 0, u32 reserved. */
@@ -103,11 +104,13 @@ enum trace_block_kind {
 /*
  * Why recording stopped: the size cap; a write to the file failed; a thread's buffer could not be mapped; the
  * runner asked (TRACE_STOP_SIGNAL_NUMBER, at --duration), every thread's calls written out first (version 6 on);
- * a signal handler made more calls than the recorder keeps while the call it interrupted was being recorded.
+ * a signal handler made more calls than the recorder keeps while the call it interrupted was being recorded; the
+ * program was ended by a signal it left to its default (SIGINT, SIGTERM, SIGHUP: its number beside the reason),
+ * every thread's calls written out first (from 2026-12-07).
  */
 enum trace_stop_reason {
     TRACE_STOP_CAP = 1, TRACE_STOP_WRITE_FAILED = 2, TRACE_STOP_NO_BUFFER = 3, TRACE_STOP_SIGNAL = 4,
-    TRACE_STOP_HANDLER_CALLS = 5,
+    TRACE_STOP_HANDLER_CALLS = 5, TRACE_STOP_ENDING_SIGNAL = 6,
 };
 
 /*

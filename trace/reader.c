@@ -339,8 +339,9 @@ uint64_t trace_known_until(const struct trace_info *info)
     uint64_t until = UINT64_MAX;
     if (info->stopped)
         until = info->complete_until_ns;
-    /* Stopped at SIGTERM, every call written first: complete to the signal, however long it had been idle. */
-    bool written_out = info->stopped && info->stop_reason == TRACE_STOP_SIGNAL && !info->cut_block;
+    /* Stopped at a signal, every call written first: complete to the signal, however long it had been idle. */
+    bool written_out = info->stopped && !info->cut_block &&
+                       (info->stop_reason == TRACE_STOP_SIGNAL || info->stop_reason == TRACE_STOP_ENDING_SIGNAL);
     if ((!info->ended || info->cut_block || info->exec_unrecorded) && !written_out && info->last_ns < until)
         until = info->last_ns > info->start_ns ? info->last_ns : info->start_ns;
     return until;
@@ -356,16 +357,25 @@ uint64_t trace_clock_step_ns(const struct trace_info *info)
 
 void trace_state_text(const struct trace_info *info, char *out, size_t size)
 {
-    if (info->stopped)
+    if (info->stopped) {
+        char ended_by[64];
+        const char *abbreviation = sigabbrev_np((int)info->stop_signal);
+        if (abbreviation)
+            snprintf(ended_by, sizeof ended_by, "the program was ended by SIG%s, every call written out first", abbreviation);
+        else
+            snprintf(ended_by, sizeof ended_by, "the program was ended by signal %u, every call written out first",
+                     info->stop_signal);
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
                  : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration, or its SIGINT or SIGTERM"
                  : info->stop_reason == TRACE_STOP_HANDLER_CALLS
                      ? "a signal handler made more calls than the recorder keeps while it records the call it interrupted"
-                     : "a write to the trace failed",
+                 : info->stop_reason == TRACE_STOP_ENDING_SIGNAL ? ended_by
+                                                                 : "a write to the trace failed",
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
+    }
     else if (info->compressed_cut && (info->cut_block || !info->ended))
         snprintf(out, size, "truncated: the compressed file was cut short (zstd: premature end), and the trace is what "
                             "zstd decompressed before its end");

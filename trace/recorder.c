@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ending_signals.h"
 #include "writer.h"
 
 /*
@@ -129,9 +130,10 @@ static bool resolve(void)
     atomic_store(&resolve_state, 2);
     const char *path = getenv("FRAGBENCH_TRACE"), *pid_text = getenv("FRAGBENCH_PID");
     const char *cap_text = getenv("FRAGBENCH_TRACE_CAP"), *clock_text = getenv("FRAGBENCH_TRACE_CLOCK");
-    if (path && pid_text && strtol(pid_text, NULL, 10) == (long)getpid())
+    if (path && pid_text && strtol(pid_text, NULL, 10) == (long)getpid() &&
         trace_writer_start(path, cap_text ? strtoull(cap_text, NULL, 10) : 0,
-                           clock_text && strcmp(clock_text, "precise") == 0);
+                           clock_text && strcmp(clock_text, "precise") == 0) == 0)
+        ending_signals_take();
     return true;
 }
 

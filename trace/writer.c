@@ -82,7 +82,8 @@ static atomic_uint_fast64_t bytes_written;
 static atomic_uint threads_seen;
 static atomic_int ended;               /* exit or exec began: every later event is written at once */
 static atomic_int stopped;             /* a stop block was written */
-static atomic_int stop_asked;          /* the runner's stop signal came, not yet acted on (stop_as_asked) */
+static atomic_int stop_asked;          /* why a stop is asked, not yet acted on (stop_as_asked): a trace_stop_reason */
+static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
 static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -278,7 +279,7 @@ static uint64_t complete_until(void)
  * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost (at
  * the cap, every buffer written past it: the stop's time).
  */
-static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns)
+static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns, int signal_number)
 {
     atomic_store(&trace_writer_on, 0);
     if (atomic_exchange(&stopped, 1))
@@ -287,6 +288,7 @@ static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns
     trace_put_u64(payload, complete_until_ns);
     trace_put_u64(payload + 8, atomic_load(&bytes_written));
     trace_put_u32(payload + 16, reason);
+    trace_put_u32(payload + 20, (uint32_t)signal_number);
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
 }
 
@@ -329,7 +331,7 @@ static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
         return;
     uint64_t until = at_cap ? write_every_buffer_past_cap(&reason) : complete_until();
     atomic_store(&stopping_at_cap, 0);
-    write_stop(reason, lost_from_ns < until ? lost_from_ns : until);
+    write_stop(reason, lost_from_ns < until ? lost_from_ns : until, 0);
 }
 
 /*
@@ -653,6 +655,8 @@ static void child_after_fork(void)
 {
     atomic_store(&trace_writer_on, 0); /* the child records nothing: the trace is the parent's */
     atomic_store(&stopping_at_cap, 0); /* (forked while the parent's cap stop wrote: none of that is the child's) */
+    atomic_store(&stop_asked, 0);      /* nor a stop the parent was asked, or the signal it is to die of */
+    atomic_store(&dying_of, 0);
     own = NULL;
     pthread_setspecific(exit_key, NULL); /* its thread's end must not touch the parent's registry */
     registry = spare = NULL;
@@ -800,30 +804,69 @@ static void flush_all(bool wait)
     writing.in_writer--;
 }
 
+/* Dies of number as the program would have: its default action back in place of the recorder's handler. The
+   signal is sent to the process, not the thread, which may block it; the handler's own thread takes it once the
+   handler returns. */
+static void die_of(int number)
+{
+    struct sigaction fallback = {.sa_handler = SIG_DFL};
+    sigemptyset(&fallback.sa_mask);
+    __sigaction(number, &fallback, NULL);
+    kill(getpid(), number);
+}
+
 /*
- * The runner's stop (TRACE_STOP_SIGNAL_NUMBER, at --duration): every thread's buffer is written out, waiting for a
- * thread that is writing its own (its lock is never held by the thread the signal interrupts: that one is not in
- * the writer), then a stop block says the trace is complete to now, and recording stops; the program runs on
- * until the runner's SIGTERM. Killed outright, a service lost each thread's calls since its last chunk: all of
- * them for one idle since its start. Taken in a thread inside the writer or an event, it is done as that event
- * ends (stop_asked).
+ * A stop asked by a signal: the runner's (TRACE_STOP_SIGNAL_NUMBER, at --duration), or an ending signal the program
+ * left to its default (trace_writer_die_of). Every thread's buffer is written out, waiting for a thread that is
+ * writing its own (its lock is never held by the thread the signal interrupts: that one is not in the writer), then
+ * a stop block says the trace is complete to now, and recording stops. At the runner's stop the program runs on
+ * until its SIGTERM; at an ending signal the process then dies of it. Killed outright, a service lost each
+ * thread's calls since its last chunk: all of them for one idle since its start. Taken in a thread inside the
+ * writer or an event, it is done as that event ends (stop_asked).
  */
 static void stop_as_asked(void)
 {
-    if (!atomic_exchange(&stop_asked, 0) || !atomic_load(&trace_writer_on) || getpid() != owner_pid ||
-        atomic_load(&ended))
-        return;
-    flush_all(true);
-    write_stop(TRACE_STOP_SIGNAL, now_ns()); /* every buffer written: complete to now */
+    int reason = atomic_exchange(&stop_asked, 0);
+    if (!reason)
+        return; /* another thread took it: it writes the stop, then dies of the signal if one came */
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended)) {
+        flush_all(true);
+        /* every buffer written: complete to now */
+        write_stop((enum trace_stop_reason)reason, now_ns(), reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of) : 0);
+    }
+    int number = getpid() == owner_pid ? atomic_exchange(&dying_of, 0) : 0;
+    if (number)
+        die_of(number);
 }
 
 static void stop_signal(int signal_number)
 {
     (void)signal_number;
     int saved = errno;
-    atomic_store(&stop_asked, 1);
+    int none = 0; /* an ending signal's stop, asked first, stands */
+    atomic_compare_exchange_strong(&stop_asked, &none, TRACE_STOP_SIGNAL);
     if (!writing.in_writer && !writing.in_event && writing.taken == writing.made)
         stop_as_asked();
+    errno = saved;
+}
+
+void trace_writer_die_of(int number)
+{
+    int saved = errno;
+    /* Nothing to write (recording off, a forked child), or the exit is writing it (unless this thread is, inside). */
+    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || (atomic_load(&ended) && !writing.in_writer)) {
+        die_of(number);
+        errno = saved;
+        return;
+    }
+    atomic_store(&dying_of, number);
+    atomic_store(&stop_asked, TRACE_STOP_ENDING_SIGNAL);
+    if (!writing.in_writer && !writing.in_event) {
+        if (writing.taken != writing.made || writing.lost)
+            write_deferred(); /* a handler's calls waiting are older: written first, then the stop (at its end) */
+        else
+            stop_as_asked();
+    }
     errno = saved;
 }
 
@@ -871,6 +914,9 @@ void trace_writer_end(bool exec)
     trace_put_u64(payload, now_ns());
     trace_put_u32(payload + 8, exec ? 1 : 0);
     write_block(TRACE_BLOCK_END, payload, sizeof payload);
+    int number = atomic_exchange(&dying_of, 0); /* an ending signal that came inside this end's own writing */
+    if (number)
+        die_of(number);
 }
 
 /* ---- Events. */

@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_TRACE_WRITER_H
 #define FRAGBENCH_TRACE_WRITER_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,5 +42,16 @@ void trace_writer_end(bool exec);
 
 /* The exec that trace_writer_end(true) announced failed: the image records on as before. */
 void trace_writer_exec_failed(void);
+
+/*
+ * The recorder's handler of an ending signal the program left to its default (ending_signals.c): every thread's
+ * calls are written out and a stop block says the trace is complete to the signal (TRACE_STOP_ENDING_SIGNAL, with
+ * its number), then the process dies of it as it would have. From a thread inside the writer or an event, that is
+ * done as it leaves them. Where nothing is to be written (recording stopped, a forked child), it dies at once.
+ */
+void trace_writer_die_of(int number);
+
+/* The C library's sigaction under its other name: the recorder's own sigaction (ending_signals.c) stands in front. */
+int __sigaction(int number, const struct sigaction *action, struct sigaction *old);
 
 #endif

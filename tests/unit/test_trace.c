@@ -627,6 +627,35 @@ static void a_trace_cut_inside_a_block_reads_up_to_it(void)
 }
 
 /*
+ * A program ended by a signal it left to its default (the recorder wrote every call out first): the stop block
+ * names the signal, and the trace is known to the stop's time however long the program was idle before it.
+ */
+static void a_stop_at_an_ending_signal_names_it_and_is_known_to_the_stop(void)
+{
+    struct bytes trace;
+    char error[256], state[256];
+    const struct test_event events[] = {{10, TRACE_MALLOC, 8, 0x2000}};
+    start_trace(&trace, TRACE_VERSION);
+    put_chunk(&trace, 0, 0, 0, events, 1);
+    unsigned char stop[TRACE_STOP_SIZE] = {0};
+    trace_put_u64(stop, 3000000000u); /* complete up to 3 s, long after the last call */
+    trace_put_u32(stop + 16, TRACE_STOP_ENDING_SIGNAL);
+    trace_put_u32(stop + 20, SIGTERM);
+    put_block(&trace, TRACE_BLOCK_STOP, stop, sizeof stop);
+    struct trace_reader *reader = trace_open(saved(&trace), error, sizeof error);
+    CHECK(reader != NULL);
+    if (reader) {
+        const struct trace_info *info = trace_info(reader);
+        trace_state_text(info, state, sizeof state);
+        CHECK_STR(state, "stopped early (the program was ended by SIGTERM, every call written out first): complete up "
+                         "to 3.000 s after the start");
+        CHECK(trace_known_until(info) == 3000000000u);
+        trace_close(reader);
+    }
+    unlink(path);
+}
+
+/*
  * The check before a replay judges each thread's chunks by that thread's own times: a thread whose first chunk
  * is empty, then starts before another thread's last event, is not "back in time"; one whose second chunk starts
  * before its first chunk's last event is.
@@ -769,6 +798,7 @@ int main(void)
     RUN_TEST(bad_traces_get_exact_errors);
     RUN_TEST(a_trace_cut_inside_a_block_reads_up_to_it);
     RUN_TEST(a_trace_is_complete_only_when_nothing_was_lost);
+    RUN_TEST(a_stop_at_an_ending_signal_names_it_and_is_known_to_the_stop);
     RUN_TEST(a_trace_size_reads_in_the_unit_that_shows_it);
     RUN_TEST(the_chunk_check_compares_a_thread_with_itself);
     RUN_TEST(times_outside_their_image_are_corrupt);

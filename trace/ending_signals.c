@@ -1,0 +1,116 @@
+/* The signals that end a program by default: the recorder writes every call out before the program dies of one. */
+#define _GNU_SOURCE
+#include "ending_signals.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "writer.h"
+
+/*
+ * A program that leaves SIGINT, SIGTERM or SIGHUP to its default dies of it at once: a terminal's Ctrl-C, which
+ * reaches the program as well as the runner, or a `kill` from outside, lost every thread's calls since its last
+ * chunk (up to 64 KiB, or a second, of them). So where the program leaves one of these to its default, the
+ * recorder's handler stands in its place: it has every call written out and a stop block say the trace is complete
+ * to the signal, then the process dies of the signal as it would have (trace_writer_die_of).
+ *
+ * The program must not see the difference: a program that asks (sigaction, signal) is told its own setting, the
+ * default, with the flags and mask it gave; one that sets a handler of its own, or SIG_IGN, has it put in place;
+ * one that sets the default again has the recorder's handler back. CPython installs its KeyboardInterrupt, and
+ * CRuby its handlers, only where it finds the default, so each finds it. A program that goes around these two
+ * (sysv_signal, sigset, the system call itself) puts its setting in place all the same: the recorder's handler is
+ * then not there, and the program sees what it set. Only the recording process takes them; a forked child, which
+ * inherits the handler, dies of the signal at once.
+ */
+
+static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+enum { ENDING_SIGNALS = sizeof ending_signals / sizeof ending_signals[0] };
+
+/* What the program set, or found, for each ending signal while the recorder's handler stands in its place. */
+static struct sigaction program_setting[ENDING_SIGNALS];
+
+static int ending_index(int number)
+{
+    for (int i = 0; i < ENDING_SIGNALS; i++)
+        if (ending_signals[i] == number)
+            return i;
+    return -1;
+}
+
+static void on_ending_signal(int number)
+{
+    trace_writer_die_of(number);
+}
+
+static bool is_default(const struct sigaction *action)
+{
+    return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_DFL;
+}
+
+static bool is_recorders(const struct sigaction *action)
+{
+    return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == on_ending_signal;
+}
+
+/* Puts the recorder's handler in place of the default of ending signal number (index at); 0, or -1 and errno. */
+static int stand_in(int number)
+{
+    struct sigaction handler = {.sa_handler = on_ending_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&handler.sa_mask);
+    return __sigaction(number, &handler, NULL);
+}
+
+void ending_signals_take(void)
+{
+    for (int i = 0; i < ENDING_SIGNALS; i++) {
+        struct sigaction current;
+        if (__sigaction(ending_signals[i], NULL, &current) == 0 && is_default(&current)) {
+            program_setting[i] = current;
+            stand_in(ending_signals[i]);
+        }
+    }
+}
+
+/* sigaction for the ending signals (above); every other signal goes straight to the C library's. */
+__attribute__((visibility("default"))) int sigaction(int number, const struct sigaction *action,
+                                                     struct sigaction *old)
+{
+    int at = ending_index(number);
+    if (at < 0)
+        return __sigaction(number, action, old);
+    struct sigaction current;
+    if (__sigaction(number, NULL, &current) != 0)
+        return -1;
+    bool standing_in = is_recorders(&current);
+    struct sigaction seen = standing_in ? program_setting[at] : current;
+    if (action) {
+        if (is_default(action) && trace_writer_recording()) {
+            if (!standing_in && stand_in(number) != 0)
+                return -1;
+            program_setting[at] = *action;
+        } else if (__sigaction(number, action, NULL) != 0)
+            return -1;
+    }
+    if (old)
+        *old = seen;
+    return 0;
+}
+
+/*
+ * signal, as the C library's (BSD semantics: the call restarted, the signal blocked in its handler), through the
+ * sigaction above for the ending signals; the C library's own for every other (bsd_signal, the same function
+ * under another name, which this library does not take).
+ */
+extern __sighandler_t bsd_signal(int number, __sighandler_t handler);
+
+__attribute__((visibility("default"))) __sighandler_t signal(int number, __sighandler_t handler)
+{
+    if (ending_index(number) < 0 || handler == SIG_ERR)
+        return bsd_signal(number, handler);
+    struct sigaction action = {.sa_handler = handler, .sa_flags = SA_RESTART}, old;
+    sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, number);
+    return sigaction(number, &action, &old) == 0 ? old.sa_handler : SIG_ERR;
+}

@@ -11,6 +11,7 @@ import sys
 import time
 
 _FD_VARIABLE = "FRAGBENCH_FD"
+_PID_VARIABLE = "FRAGBENCH_PID"
 _PROTOCOL = 1
 _START = time.clock_gettime(time.CLOCK_MONOTONIC)
 _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
@@ -40,7 +41,9 @@ def _pipe_identity(fd):
 
 def _report_fd():
     text = os.environ.get(_FD_VARIABLE, "")
-    if not text.isdigit() or _pipe_identity(int(text)) is None:
+    # A program the runner's process started (sh -c 'python3 prog.py; ...') inherits both: it is not the one measured.
+    measured = os.environ.get(_PID_VARIABLE, str(os.getpid())) == str(os.getpid())
+    if not measured or not text.isdigit() or _pipe_identity(int(text)) is None:
         return None
     return int(text)
 

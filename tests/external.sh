@@ -16,6 +16,14 @@ expect fragbench_h_is_silent_without_the_runner "printed '$got'" -z "$got"
 FRAGBENCH_FD=3 $PROGRAM 4 0 0 3>"$tmp/user-file"
 expect fragbench_h_writes_nothing_into_a_file_that_is_not_the_runners_pipe "$(cat "$tmp/user-file")" ! -s "$tmp/user-file"
 
+# A program the runner's process starts (sh -c 'prog; true': sh forks it) inherits the pipe and the environment,
+# but is not the program measured: its marks, C or Python, are not the shell's rows (they were, at its RSS).
+"$FB" --quiet --csv="$tmp/child-marks.csv" -- sh -c "$PROGRAM 1 0 0; PYTHONPATH=cases python3 -c 'import fragbench; fragbench.phase(\"Child\")'; true" \
+    >/dev/null 2>&1
+code=$?
+expect a_child_of_the_measured_program_marks_no_phase "exit $code; rows: $(cut -d, -f6 "$tmp/child-marks.csv" | tr '\n' ' ')" \
+    "$code:$(cut -d, -f6 "$tmp/child-marks.csv" | tail -n +2 | tr '\n' ' ')" = "0:Start Exit "
+
 # ---- External mode on a program that marks phases: 64 MB held for 300 ms, exit status 3.
 "$FB" --alloc=glibc,jemalloc --quiet --interval-ms=5 --csv="$tmp/ext.csv" --timeline="$tmp/ext-timeline.csv" \
     -- $PROGRAM 64 300 3 >"$tmp/ext.out" 2>"$tmp/ext.err"

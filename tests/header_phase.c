@@ -1,4 +1,5 @@
 /* A program that uses fragbench.h as a user would: allocates, marks phases, exits as told (tests of the header and of external mode). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 #include "fragbench.h"
 
 /* usage: header_phase MEGABYTES HOLD_MS EXIT_STATUS [TICKS] (TICKS more marks named "tick", as a service marking
- * each request would send) */
+ * each request would send; an EXIT_STATUS of -9: killed by SIGKILL at the end instead) */
 int main(int argc, char **argv)
 {
     size_t megabytes = argc > 1 ? (size_t)atoi(argv[1]) : 64;
@@ -32,5 +33,7 @@ int main(int argc, char **argv)
     fb_phase("After free");
     for (long i = 0; i < ticks; i++)
         fb_phase("tick");
+    if (status == -9)
+        raise(SIGKILL);
     return status;
 }

@@ -379,6 +379,14 @@ expect a_row_at_a_mark_not_among_the_events_is_said_to_have_no_replay_row "exit 
 code=$?
 expect a_traces_warning_is_said_once_for_all_its_replays "exit $code: $(cat "$tmp/lost-mark-runs.err")" \
     "$code:$(grep -c 'fb-replay: warning: .* placed at a mark of the program that is not among its events' "$tmp/lost-mark-runs.err"):$(grep -c ',Replay end,' "$tmp/lost-mark.csv")" = "0:1:4"
+# A program killed (SIGKILL) a moment after its first mark, its later marks still in its buffer: their rows, a
+# clock step or less past the calls the trace holds, are kept for a mark that might be there, and are not a
+# damaged trace's when it is not (a warning came for each such trace).
+"$FB" --quiet --record="$tmp/killed-marks.trace" -- build/tests/header_phase 1 0 -9 2 >/dev/null 2>&1
+"$FB" --quiet --replay-partial --replay-time=fast --replay="$tmp/killed-marks.trace" >/dev/null 2>"$tmp/killed-marks.err"
+code=$?
+expect marks_lost_with_a_killed_programs_buffer_are_no_damage "exit $code: $(cat "$tmp/killed-marks.err")" \
+    "$code:$(grep -c 'not among its events' "$tmp/killed-marks.err")" = "0:0"
 # A trace cut short (here, the first half of a trace of 5 000 threads) is refused, exactly, by the runner and by
 # fb-replay alone, unless asked to replay what it holds (--replay-partial, fb-replay's --partial).
 "$FB" --quiet --replay="$tmp/cut.trace" >/dev/null 2>"$tmp/cut-runner.err"

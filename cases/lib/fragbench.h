@@ -222,11 +222,13 @@ static inline int fb_report_fd(void)
     static ino_t inode;
     struct stat now;
     if (fd == -2) {
-        const char *text = getenv(FB_ENV_FD);
+        const char *text = getenv(FB_ENV_FD), *pid_text = getenv(FB_ENV_PID);
         char *end;
         long value = text ? strtol(text, &end, 10) : -1;
         fd = -1;
-        if (text && *text && !*end && value >= 0 && value < (1L << 20) && fstat((int)value, &now) == 0 &&
+        /* A program the runner's process started (sh -c 'prog; ...') inherits both: it is not the one measured. */
+        bool measured = !pid_text || strtol(pid_text, NULL, 10) == (long)getpid();
+        if (measured && text && *text && !*end && value >= 0 && value < (1L << 20) && fstat((int)value, &now) == 0 &&
             S_ISFIFO(now.st_mode)) {
             fd = (int)value;
             owner = getpid();

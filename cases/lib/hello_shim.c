@@ -19,7 +19,7 @@ static pid_t speaking; /* the pid of the runner's process once this image said h
 
 __attribute__((constructor)) static void fragbench_hello(void)
 {
-    const char *pid_text = getenv("FRAGBENCH_PID");
+    const char *pid_text = getenv(FB_ENV_PID);
     static struct allocator_info allocator; /* the probe keeps a pointer to it */
     if (!pid_text || strtol(pid_text, NULL, 10) != (long)getpid())
         return;

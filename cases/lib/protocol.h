@@ -5,6 +5,10 @@
 /* The runner puts the number of an inherited, writable pipe into this variable. */
 #define FB_ENV_FD "FRAGBENCH_FD"
 
+/* And the pid of the process it started into this one: only that process speaks (not a child it made, which
+   inherits the pipe and the environment). */
+#define FB_ENV_PID "FRAGBENCH_PID"
+
 /* And the CLOCK_MONOTONIC time, in microseconds, at which it started the program, into this one. */
 #define FB_ENV_T0 "FRAGBENCH_T0_US"
 

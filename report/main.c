@@ -145,11 +145,12 @@ int main(int argc, char **argv)
         have_alone = true;
     }
     stats_build(&dataset, &stats);
-    /* The timelines: their plots, and the slides' links to them. One that cannot be read is said, and left out. */
+    /* The timelines: their plots, and the slides' links to them (read only for those). One that cannot be read is
+       said, and left out. */
     struct timeline_csv timeline;
     bool have_timeline = false;
     snprintf(path, sizeof path, "%s/timeline.csv", results);
-    if (access(path, F_OK) == 0) {
+    if ((plots_link || plot_data) && access(path, F_OK) == 0) {
         if (timeline_csv_load(path, &timeline, error, sizeof error) != 0) {
             fprintf(stderr, "fb-report: %s\n", error);
             code = -1;

@@ -93,7 +93,8 @@ void options_usage(FILE *out)
           "                              that holds something is moved to FILE.old (FILE.old.2, ...), never\n"
           "                              written over\n"
           "      --record-cap=SIZE       stop recording (the program runs on) when the trace reaches SIZE\n"
-          "                              (default: 1G); the trace and the report say where it stopped\n"
+          "                              (default: 1G; each thread's last calls, 64 KiB at most, are written\n"
+          "                              past it); the trace and the report say where it stopped\n"
           "      --record-clock=CLOCK    'coarse' (default): calls stamped to the kernel's tick (4 ms) while one\n"
           "                              thread allocates, to the ns from a second thread's first call on;\n"
           "                              'precise': to the ns throughout (about 17 ns more per call)\n"
@@ -433,6 +434,10 @@ int options_parse(int argc, char **argv, struct options *out, char *error, size_
         case OPT_TIMELINE:
             if (*optarg == '\0') {
                 snprintf(error, error_size, "--timeline: needs a file name");
+                return -1;
+            }
+            if (strcmp(optarg, "-") == 0) { /* --csv's '-' is standard output: this one would have been a file '-' */
+                snprintf(error, error_size, "--timeline: '-' is not standard output here (--csv=- is): give a file name");
                 return -1;
             }
             out->timeline_path = optarg;

@@ -32,17 +32,38 @@ static void note_rss(struct run *run, uint64_t rss_kb)
         *run->case_peak_kb = rss_kb;
 }
 
-/* Kills a run that passed a limit; its status will name the limit. */
+/* The time the recorder has to write every thread's calls out at its stop signal, before what comes next. */
+#define STOP_ASK_SECONDS 0.5
+
+/*
+ * Kills a run that passed a limit; its status will name the limit. Recorded, at --timeout, the recorder is first
+ * sent its stop signal and has STOP_ASK_SECONDS to write every thread's calls out, as at --duration (killed
+ * outright, each thread lost its calls since its last chunk, up to a second of them); a program woken by the
+ * signal that then ends by itself has still passed the limit. At --mem-limit it is killed at once.
+ */
 void run_kill_for(struct run *run, const char *limit)
 {
     siginfo_t ended = {.si_pid = 0};
-    if (run->killed_for)
+    if (run->killed_for && !run->kill_deadline)
         return;
+    if (run->kill_deadline) { /* the recorder was asked to stop: the kill when its time is up, or at the memory limit */
+        if (progress_now() >= run->kill_deadline || strcmp(limit, "oom") == 0) {
+            run->killed_for = limit;
+            run->kill_deadline = 0;
+            kill_tree(run->child->pid);
+        }
+        return;
+    }
     /* Already exited (not reaped yet): it ended within the limit, and its own status stands. */
     if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         ended.si_pid == run->child->pid)
         return;
     run->killed_for = limit;
+    if (run->matrix->trace_path && strcmp(limit, "timeout") == 0 && !run->stop_asked && !run->stop_pids) {
+        kill(run->child->pid, TRACE_STOP_SIGNAL_NUMBER);
+        run->kill_deadline = progress_now() + STOP_ASK_SECONDS;
+        return;
+    }
     kill_tree(run->child->pid);
 }
 
@@ -51,7 +72,6 @@ void run_kill_for(struct run *run, const char *limit)
  * calls out at its stop signal; then SIGTERM, and DURATION_GRACE_SECONDS to end of it (a handler of its own)
  * before what is left of it is killed.
  */
-#define STOP_ASK_SECONDS 0.5
 #define DURATION_GRACE_SECONDS 2.0
 
 void run_stop_at_duration(struct run *run)
@@ -187,7 +207,8 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         run->last_ns = ns;
         note_rss(run, memory.rss_kb);
         note_peak(run, memory.rss_kb, memory.anon_kb, ns, 0);
-        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb && !run->killed_for) {
+        if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb &&
+            (!run->killed_for || run->kill_deadline)) {
             run->killed_rss_kb = memory.rss_kb;
             run_kill_for(run, "oom");
         }
@@ -574,7 +595,9 @@ void run_finish(struct run *run)
         if (out) { /* as its CSV row: the program's own Exit never came */
             fprintf(out, "%s: %llu kB used (%s: %s)\n", end.label, (unsigned long long)end.rss_kb,
                     run->last_is_a_mark ? "as at its last mark" : "the last sample from outside",
-                    !run->stopped_at_duration        ? "it ended without calling exit: by _exit, as sh does, or a signal"
+                    run->killed_for && !strcmp(run->killed_for, "timeout") ? "killed there, at --timeout"
+                    : run->killed_for                ? "killed there, at --mem-limit"
+                    : !run->stopped_at_duration      ? "it ended without calling exit: by _exit, as sh does, or a signal"
                     : run->stopped_by_signal == SIGINT ? "stopped there, at the runner's SIGINT"
                     : run->stopped_by_signal           ? "stopped there, at the runner's SIGTERM"
                                                        : "stopped there, at --duration");
@@ -586,6 +609,8 @@ void run_finish(struct run *run)
     bool to_read = run->matrix->trace_path && run->have_hello && !run->wrong_allocator;
     bool read = to_read && run_read_trace(run, &recorded);
     run->trace_unread = to_read && !read;
+    run->trace_write_failed = read && recorded.summary.info.stopped &&
+                              recorded.summary.info.stop_reason == TRACE_STOP_WRITE_FAILED;
     const char *trace_now = run->matrix->trace_compressed ? run_compress_trace(run) : run->matrix->trace_display;
     if (read)
         run_print_recorded(run, talk(run), &recorded, trace_now);
@@ -723,6 +748,12 @@ int run_emit(struct run *run, struct matrix_totals *totals)
         totals->rows += run->phase_count;
         if (run->trace_unread) /* said when it was read: the rows are the run's, true; the trace is not to be used */
             code = EXIT_BAD_INPUT;
+        else if (run->trace_write_failed) { /* the rows are the run's, true; its trace holds its calls up to the failure */
+            fprintf(stderr, "fragbench: --record: a write to the trace %s failed (above): it holds the program's calls up "
+                    "to the failure only; the run's rows are kept; make room where it is written, or give "
+                    "--record=FILE elsewhere, and record again\n", matrix->trace_display);
+            code = code == EXIT_CLEAN ? EXIT_RUN_FAILED : code;
+        }
     }
     fclose(row_buffer);
     if (matrix->csv && !totals->csv_broken && rows_size > 0 && !append_rows(matrix->csv, "--csv", matrix->csv_path, rows, rows_size)) {

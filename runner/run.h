@@ -42,6 +42,7 @@ struct run {
     bool wrong_allocator;
     char wrong_why[1024];
     bool trace_unread; /* --record: the run ended, and its trace could not be read (said): exit 2, its rows kept */
+    bool trace_write_failed; /* --record: a write to the trace failed (a full disk): exit 1, its rows kept */
     struct phase_sample *phases;
     size_t phase_count;
     struct phase_labels labels; /* the phase labels given so far, each once (see phase_label.h) */
@@ -58,6 +59,7 @@ struct run {
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
+    double kill_deadline;   /* recorded, at --timeout: the kill comes then, the recorder's stop first (0: none due) */
     uint64_t killed_rss_kb; /* "oom": the RSS that passed --mem-limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
     int stopped_by_signal;    /* --record: stopped so at the runner's SIGINT or SIGTERM instead (its number) */

@@ -220,7 +220,7 @@ sleep 0.5
 kill -TERM "$runner"
 wait "$runner"
 code=$?
-got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM)')"
+got="$code:$(ls "$tmp" | grep -c '^stopped.trace.zst.raw$'):$($TRACE info "$tmp/stopped.trace.zst" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM)')"
 got="$got:$(grep -c "^fragbench: SIGTERM: stopping the recorded program as --duration does (its calls written out, then SIGTERM), to report its trace; SIGTERM again stops at once (the trace then truncated)\$" "$tmp/stopped-record.err")"
 got="$got:$(cat "$tmp/stopped-record.out" "$tmp/stopped-record.err" | grep -c '^Exit: [0-9]* kB used (the last sample from outside: stopped there, at the runner.s SIGTERM)$')"
 got="$got:$(grep -c "^Recorded heap ($tmp/stopped.trace.zst: " "$tmp/stopped-record.err" "$tmp/stopped-record.out" | awk -F: '{ n += $NF } END { print n }')"
@@ -278,7 +278,7 @@ kill -INT -- "-$runner"
 wait "$runner"
 code=$?
 got="$code:$(value "$tmp/ctrl-c-sleep.csv" sleep glibc Exit status):$($TRACE marks "$tmp/ctrl-c-sleep.trace" 2>&1 | wc -l)"
-got="$got:$($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1 | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, or its SIGINT or SIGTERM)\)')"
+got="$got:$($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1 | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM)\)')"
 expect a_program_killed_by_ctrl_c_keeps_its_start_mark "exit:status:marks:stopped $got; $($TRACE info "$tmp/ctrl-c-sleep.trace" 2>&1 | head -1)" \
     "$got" = "130:ok:1:1"
 # A program that leaves SIGINT to its default (this one sets it so: the recorder's handler stays in its place) and
@@ -297,7 +297,7 @@ kill -INT -- "-$runner"
 wait "$runner"
 code=$?
 info=$($TRACE info "$tmp/ctrl-c-dfl.trace" 2>&1 | head -1)
-got="$code:$(value "$tmp/ctrl-c-dfl.csv" python3 glibc Exit status):$(echo "$info" | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, or its SIGINT or SIGTERM)\)')"
+got="$code:$(value "$tmp/ctrl-c-dfl.csv" python3 glibc Exit status):$(echo "$info" | grep -Ec 'stopped early \((the program was ended by SIGINT, every call written out first|the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM)\)')"
 got="$got:$(value "$tmp/ctrl-c-dfl.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
 expect a_program_that_dies_of_ctrl_c_keeps_every_call "exit:status:stopped:live $got; $info" "$got" = "130:ok:1:held"
 # The same killed from outside by SIGTERM, the runner not asked: it dies of it (a failed run, its rows and trace
@@ -367,16 +367,28 @@ got="$code:$(grep -c "^fragbench: --record: the trace of the stopped program is 
 expect a_second_stop_signal_while_recording_stops_at_once "exit:said $got; $(cat "$tmp/twice.err")" "$got" = "143:1"
 # A thread whose buffer cannot be mapped (address space limited): its events would be lost, so recording stops
 # there and the trace says why, where it once read as complete. A descriptor limit below 900 still records.
-# A service killed at --timeout (SIGKILL: no exit, no end block) loses only the calls of the last second before
+# A service killed at --mem-limit (SIGKILL: no exit, no end block) loses only the calls of the last second before
 # each thread's last: a thread's buffer is written out at its first call a second after its chunk began (a slow
-# loop's calls stayed in it, and the trace ended with the interpreter's start).
-"$FB" --quiet --timeout=2 --record="$tmp/slow-service.trace" -- /usr/bin/python3 -c "import time
+# loop's calls stayed in it, and the trace ended with the interpreter's start). 10 kB every 2 ms passes 40 MB in
+# about 3 s.
+"$FB" --quiet --mem-limit=40M --timeout=60 --record="$tmp/slow-service.trace" -- /usr/bin/python3 -c "import time
 x = []
 while True:
     x.append(bytearray(10000)); time.sleep(0.002)" >/dev/null 2>&1
 span=$(build/fb-trace info "$tmp/slow-service.trace" 2>/dev/null | sed -n 's/^events: [0-9]* in \([0-9.]*\) s.*/\1/p')
-expect a_stopped_service_trace_holds_its_calls_to_a_second_before_the_stop "the trace's events span $span s of 2" \
+expect a_killed_service_trace_holds_its_calls_to_a_second_before_the_kill "the trace's events span $span s" \
     "$(awk -v s="$span" 'BEGIN { print (s > 0.95) ? "late" : "early" }')" = late
+# At --timeout, recorded, the recorder has every call written out first (its stop signal, then the kill 0.5 s
+# later): the trace is complete to the stop, 2 s in (killed outright, the last second's calls were lost).
+"$FB" --quiet --timeout=2 --record="$tmp/timed-out.trace" --csv="$tmp/timed-out.csv" -- /usr/bin/python3 -c "import time
+x = []
+while True:
+    x.append(bytearray(10000)); time.sleep(0.002)" >/dev/null 2>&1
+code=$?
+info=$($TRACE info "$tmp/timed-out.trace" 2>&1 | head -1)
+got="$code:$(value "$tmp/timed-out.csv" python3 glibc Exit status):$(echo "$info" | sed -n 's/.*stopped early (the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM): complete up to \([0-9.]*\) s after the start.*/\1/p' | awk '{ print ($1 > 1.9) ? "to the stop" : "early:" $1 }')"
+expect a_run_past_its_timeout_has_its_calls_written_out_before_the_kill "exit:status:complete $got; $info" \
+    "$got" = "1:timeout:to the stop"
 # Idle at the stop: at --duration the runner sends the recorder its stop signal, at which it writes every thread's
 # calls out and a stop block (complete to the signal), then SIGTERM: all 300 blocks are in the trace and the Exit
 # row has its live heap (killed outright, an idle service's trace held none of its calls). A program with a SIGTERM
@@ -387,7 +399,7 @@ x = [bytearray(100000) for _ in range(300)]
 time.sleep(100)" >/dev/null 2>&1
 code=$?
 info=$(build/fb-trace info "$tmp/idle-service.trace" 2>&1)
-got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM): complete up to [0-9.]* s after the start)$')"
+got="$code:$(echo "$info" | grep -c '^trace: .*stopped early (the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM): complete up to [0-9.]* s after the start)$')"
 got="$got:$(value "$tmp/idle-service.csv" python3 glibc Exit status):$(value "$tmp/idle-service.csv" python3 glibc Exit trace_live_kb | awk '{ print ($1 >= 29000) ? "held" : "lost:" $1 }')"
 expect an_idle_service_stopped_at_its_duration_keeps_every_call "$got; $info" "$got" = "0:1:ok:held"
 # Its report's answer names the replay that a trace stopped early needs (--replay-partial: without it, refused).
@@ -404,7 +416,7 @@ x = [bytearray(100000) for _ in range(30)]
 time.sleep(100)" >"$tmp/handled.out" 2>&1
 code=$?
 expect a_service_that_handles_sigterm_ends_through_it_at_its_duration "exit $code; $(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1); $(tail -n 3 "$tmp/handled.out")" \
-    "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, or its SIGINT or SIGTERM)')" = "0:1"
+    "$code:$(build/fb-trace info "$tmp/handled.trace" 2>&1 | head -1 | grep -c 'stopped early (the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM)')" = "0:1"
 # The stop signal ends a sleep early, as any signal does, and a program may then end by itself before the SIGTERM:
 # its own Exit came after the stop, past the calls the trace holds, and the report had no live heap at Exit ("?")
 # and answered at the peak of RSS. Its Exit row is the one taken at the stop, inside the trace.
@@ -416,21 +428,31 @@ expect a_program_woken_by_the_stop_keeps_the_exit_row_taken_at_the_stop \
     "exit $code; $(cat "$tmp/woken.out"); row: $exit_row; $(grep '^  So:' "$tmp/woken.err" | cut -c 1-100)" \
     "$code:$(grep -cE '^[1-9][0-9]* s of the sleep left$' "$tmp/woken.out"):$(echo "$exit_row" | grep -cE '^  Exit +[0-9]+ +[0-9]+ +[0-9]+ '):$(grep -c '^  So: most of the growth at Exit is memory the program freed' "$tmp/woken.err")" \
     = "0:1:1:1"
-# Killed (--timeout) in its sleep, its Exit past the calls the trace holds: answered at the last sample inside the
-# trace, the state the program was left in. At the peak of RSS instead (the first sample of a plateau, before or
+# Killed (--timeout) in its sleep, its Exit past the calls the trace holds (the recorder's stop wakes it, and it
+# ends by itself after the stop): answered at the last sample inside the trace, the state the program was left in. At the peak of RSS instead (the first sample of a plateau, before or
 # after its frees) the answer flipped between "a leak" and "not a leak" from run to run of one program.
 "$FB" --timeout=2 --record="$tmp/killed-idle.trace" --csv=/dev/null -- build/tests/woken_early in-a-thread \
     >/dev/null 2>"$tmp/killed-idle.err"
 code=$?
 got=$(grep '^  So:' "$tmp/killed-idle.err")
 expect a_killed_run_is_answered_at_the_last_sample_the_trace_covers "exit $code; $got" \
-    "$code:$(echo "$got" | grep -cE '^  So: most of the growth at the last sample the trace covers \(0\.[0-9]+ s after the start\) is memory the program freed and the process kept')" = "1:1"
+    "$code:$(echo "$got" | grep -cE '^  So: most of the growth at the last sample the trace covers \([0-9]+\.[0-9]+ s after the start\) is memory the program freed and the process kept')" = "1:1"
 "$FB" --quiet --duration=1 --csv=/dev/null -- sh -c "sh -c 'sleep 71.7; true' & sleep 72.7; true" >/dev/null 2>&1
 code=$?
 sleep 0.3
 left=$(pgrep -f 'sleep 7[12][.]7' | wc -l)
 pkill -f 'sleep 7[12][.]7' 2>/dev/null
 expect a_run_stopped_at_its_duration_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "0:0"
+# A write to the trace that fails (a full disk; here a file size limit, SIGXFSZ ignored): the part written is cut
+# off again, so the trace ends with a whole block and a stop block that names the failure; the runner says so and
+# exits 1, the run's rows kept (it read as a program that died while writing, exit 0, with wrong live figures).
+(trap '' XFSZ; ulimit -f 200; exec "$FB" --record="$tmp/too-large.trace" --csv="$tmp/too-large.csv" -- \
+    build/tests/record_threads threads) >"$tmp/too-large.out" 2>&1
+code=$?
+info=$($TRACE info "$tmp/too-large.trace" 2>&1 | head -1)
+got="$code:$(value "$tmp/too-large.csv" record_threads glibc Exit status):$(echo "$info" | grep -c 'stopped early (a write to the trace failed: File too large): complete up to ')"
+got="$got:$(grep -c "^fragbench: --record: a write to the trace $tmp/too-large.trace failed (above): it holds the program's calls up to the failure only" "$tmp/too-large.out")"
+expect a_failed_write_to_the_trace_is_said_and_the_trace_says_why "exit:status:stopped:said $got; $info" "$got" = "1:ok:1:1"
 "$FB" --quiet --record="$tmp/nobuffer.trace" -- build/tests/record_threads nobuffer >/dev/null 2>&1
 got=$($TRACE info "$tmp/nobuffer.trace" | head -1)
 expect thread_without_a_buffer_stops_the_recording_and_says_why "$got" \

@@ -76,7 +76,7 @@ enum trace_block_kind {
     /*
      * Recording stopped before the program ended (the size cap, or a failed write). Payload: u64 time in ns up
      * to which the events are complete, u64 bytes written, u32 reason (trace_stop_reason), u32 the ending
-     * signal's number at TRACE_STOP_ENDING_SIGNAL (else 0).
+     * signal's number at TRACE_STOP_ENDING_SIGNAL, the failed write's errno at TRACE_STOP_WRITE_FAILED (else 0).
      */
     TRACE_BLOCK_STOP = 0x504f5453, /* "STOP" */
     /* The image ended cleanly (exit, or exec into another): u64 time in ns, u32 1 for exec else 0, u32 reserved. */

@@ -113,7 +113,7 @@ static int read_small_block(struct trace_reader *reader, uint32_t kind, const un
         if (!info->stopped || trace_get_u64(payload) < info->complete_until_ns) {
             info->complete_until_ns = trace_get_u64(payload);
             info->stop_reason = trace_get_u32(payload + 16);
-            info->stop_signal = trace_get_u32(payload + 20);
+            info->stop_detail = trace_get_u32(payload + 20);
         }
         info->stopped = true;
         return 0;

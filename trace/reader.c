@@ -358,21 +358,23 @@ uint64_t trace_clock_step_ns(const struct trace_info *info)
 void trace_state_text(const struct trace_info *info, char *out, size_t size)
 {
     if (info->stopped) {
-        char ended_by[64];
-        const char *abbreviation = sigabbrev_np((int)info->stop_signal);
+        char ended_by[64], write_failed[96] = "a write to the trace failed";
+        const char *abbreviation = sigabbrev_np((int)info->stop_detail);
         if (abbreviation)
             snprintf(ended_by, sizeof ended_by, "the program was ended by SIG%s, every call written out first", abbreviation);
         else
             snprintf(ended_by, sizeof ended_by, "the program was ended by signal %u, every call written out first",
-                     info->stop_signal);
+                     info->stop_detail);
+        if (info->stop_detail) /* from 2026-12-07 */
+            snprintf(write_failed, sizeof write_failed, "a write to the trace failed: %s", strerror((int)info->stop_detail));
         snprintf(out, size, "stopped early (%s): complete up to %.3f s after the start",
                  info->stop_reason == TRACE_STOP_CAP           ? "size cap reached"
                  : info->stop_reason == TRACE_STOP_NO_BUFFER ? "no memory for a thread's buffer"
-                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration, or its SIGINT or SIGTERM"
+                 : info->stop_reason == TRACE_STOP_SIGNAL    ? "the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM"
                  : info->stop_reason == TRACE_STOP_HANDLER_CALLS
                      ? "a signal handler made more calls than the recorder keeps while it records the call it interrupted"
                  : info->stop_reason == TRACE_STOP_ENDING_SIGNAL ? ended_by
-                                                                 : "a write to the trace failed",
+                                                                 : write_failed,
                  info->complete_until_ns > info->start_ns ? (double)(info->complete_until_ns - info->start_ns) / 1e9
                                                           : 0.0);
     }

@@ -29,7 +29,7 @@ struct trace_info {
     bool ended;          /* the last image wrote its end block: the program exited (or exec'd) cleanly */
     bool stopped;        /* recording stopped early: the events are complete up to complete_until_ns only */
     uint32_t stop_reason;
-    uint32_t stop_signal;         /* at TRACE_STOP_ENDING_SIGNAL: the signal's number */
+    uint32_t stop_detail;         /* the ending signal's number, or the failed write's errno (0: not said) */
     uint64_t complete_until_ns;
     bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */

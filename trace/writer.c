@@ -84,6 +84,8 @@ static atomic_int ended;               /* exit or exec began: every later event 
 static atomic_int stopped;             /* a stop block was written */
 static atomic_int stop_asked;          /* why a stop is asked, not yet acted on (stop_as_asked): a trace_stop_reason */
 static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
+static int write_errno;                /* why the last write to the trace failed (under write_lock) */
+static _Atomic uint64_t lost_in_cap_stop_ns = UINT64_MAX; /* a thread's own write failed during the cap's stop */
 static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -198,17 +200,36 @@ static bool reopen_trace(void)
     return true;
 }
 
+/*
+ * A write that failed part way (a full disk) is cut off again, so that the file ends with a whole block and a
+ * stop block may still follow it, in the room the cut freed: the trace then says why it stopped, where it read as
+ * a program that died while writing. Its errno is kept for the stop block.
+ */
+static void write_failed(int error, size_t written_in_part)
+{
+    write_errno = error;
+    off_t end = written_in_part > 0 ? lseek(trace_fd, 0, SEEK_END) : -1;
+    if (end >= (off_t)written_in_part && ftruncate(trace_fd, end - (off_t)written_in_part) != 0)
+        return; /* left as it is: read as a trace cut inside a block */
+}
+
 /* write_all's work: the pieces at the end of the file, or false. */
 static bool write_pieces(struct iovec *pieces, int count)
 {
-    if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace()))
+    if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace())) {
+        write_errno = EBADF;
         return false; /* the descriptor is another file's now, and the trace cannot be opened again */
+    }
+    size_t written = 0;
     while (count > 0) {
         ssize_t n = writev(trace_fd, pieces, count);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            write_failed(n < 0 ? errno : EIO, written);
             return false;
+        }
+        written += (size_t)n;
         while (count > 0 && (size_t)n >= pieces->iov_len) {
             n -= (ssize_t)pieces->iov_len;
             pieces++;
@@ -279,7 +300,7 @@ static uint64_t complete_until(void)
  * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost (at
  * the cap, every buffer written past it: the stop's time).
  */
-static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns, int signal_number)
+static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns, int detail)
 {
     atomic_store(&trace_writer_on, 0);
     if (atomic_exchange(&stopped, 1))
@@ -288,7 +309,7 @@ static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns
     trace_put_u64(payload, complete_until_ns);
     trace_put_u64(payload + 8, atomic_load(&bytes_written));
     trace_put_u32(payload + 16, reason);
-    trace_put_u32(payload + 20, (uint32_t)signal_number);
+    trace_put_u32(payload + 20, (uint32_t)detail); /* the ending signal's number, or the failed write's errno */
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
 }
 
@@ -321,17 +342,34 @@ static uint64_t write_every_buffer_past_cap(enum trace_stop_reason *reason)
     return until;
 }
 
+/*
+ * Recording stops. At the cap, one thread's pass writes every buffer out (write_every_buffer_past_cap), claimed
+ * before recording is off so that the threads' own writes go on past the cap meanwhile; a thread whose own write
+ * fails during that pass leaves its loss for the pass to take into its stop. A failed write's stop block holds the
+ * write's errno.
+ */
 static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
-    bool at_cap = reason == TRACE_STOP_CAP && atomic_load(&trace_writer_on) && !atomic_load(&stopped);
-    if (at_cap)
-        atomic_store(&stopping_at_cap, 1); /* before recording is off: the threads' own writes go on, past the cap */
+    int none = 0;
+    bool at_cap = reason == TRACE_STOP_CAP && atomic_load(&trace_writer_on) && !atomic_load(&stopped) &&
+                  atomic_compare_exchange_strong(&stopping_at_cap, &none, 1);
+    if (!at_cap && atomic_load(&stopping_at_cap)) { /* another thread's pass writes the stop: its loss goes in */
+        if (reason != TRACE_STOP_CAP)
+            for (uint64_t was = atomic_load(&lost_in_cap_stop_ns);
+                 lost_from_ns < was && !atomic_compare_exchange_weak(&lost_in_cap_stop_ns, &was, lost_from_ns);)
+                ;
+        return;
+    }
     atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
     if (atomic_load(&stopped))
         return;
     uint64_t until = at_cap ? write_every_buffer_past_cap(&reason) : complete_until();
+    if (at_cap && atomic_load(&lost_in_cap_stop_ns) != UINT64_MAX) {
+        reason = TRACE_STOP_WRITE_FAILED;
+        lost_from_ns = atomic_load(&lost_in_cap_stop_ns);
+    }
     atomic_store(&stopping_at_cap, 0);
-    write_stop(reason, lost_from_ns < until ? lost_from_ns : until, 0);
+    write_stop(reason, lost_from_ns < until ? lost_from_ns : until, reason == TRACE_STOP_WRITE_FAILED ? write_errno : 0);
 }
 
 /*
@@ -409,7 +447,7 @@ static void flush_own(struct thread_buffer *buffer)
     buffer->prev_pointer = 0;
     atomic_store_explicit(&buffer->used, 0, memory_order_release);
     pthread_mutex_unlock(&buffer->flush_lock);
-    if ((reason || at_cap) && atomic_load(&trace_writer_on))
+    if ((reason || at_cap) && (atomic_load(&trace_writer_on) || atomic_load(&stopping_at_cap)))
         stop_recording(reason ? (enum trace_stop_reason)reason : TRACE_STOP_CAP, reason ? lost_from : UINT64_MAX);
     writing.in_writer--;
     errno = saved_errno;
@@ -426,7 +464,7 @@ static void copy_own(struct thread_buffer *buffer)
                                                  : 0;
     uint64_t lost_from = reason == TRACE_STOP_CAP ? UINT64_MAX : buffer->base_ns; /* at the cap: written below */
     pthread_mutex_unlock(&buffer->flush_lock);
-    if (reason && atomic_load(&trace_writer_on))
+    if (reason && (atomic_load(&trace_writer_on) || atomic_load(&stopping_at_cap)))
         stop_recording((enum trace_stop_reason)reason, lost_from);
     writing.in_writer--;
 }

@@ -317,6 +317,9 @@ static void scale_is_decimal_sizes_have_units_and_words_before_the_command_are_r
     char *no_csv[] = {"run", "--csv=", NULL}, *no_timeline[] = {"run", "--timeline=", NULL};
     CHECK(parse(&o, error, no_csv) == -1 && strcmp(error, "--csv: needs a file name (or - for stdout)") == 0);
     CHECK(parse(&o, error, no_timeline) == -1 && strcmp(error, "--timeline: needs a file name") == 0);
+    char *stdout_timeline[] = {"run", "--timeline=-", NULL};
+    CHECK(parse(&o, error, stdout_timeline) == -1 &&
+          strcmp(error, "--timeline: '-' is not standard output here (--csv=- is): give a file name") == 0);
 }
 
 int main(void)

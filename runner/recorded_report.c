@@ -271,7 +271,7 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
     bool to_compress = trace_path_is_compressed(path);
     fprintf(out, "Recorded heap (%s: %" PRIu64 " events, %s%s", path, summary->events, file_size,
             to_compress ? " before compression" : "");
-    if (summary->events)
+    if (summary->events && !info->cut_block) /* a cut block's bytes hold events never read */
         fprintf(out, ", %.1f bytes each", (double)info->file_bytes / (double)summary->events);
     fprintf(out, "; %s):\n", state);
     if (row_count > 0)

@@ -404,6 +404,10 @@ code=$?
 events=$(build/fb-trace info "$tmp/cut.trace" | sed -n 's/^events: \([0-9]*\).*/\1/p')
 expect replay_of_a_cut_trace_replays_what_is_there "exit $code, $events events, $(grep -c '%:' "$tmp/cut.rows") rows at a %: $(cat "$tmp/cut.err")" \
     "$code:$([ "${events:-0}" -gt 1000 ] && echo events):$(grep -c '%:' "$tmp/cut.rows")" = "0:events:19"
+# Its size per event is not said: the bytes of its cut block hold events never read (a trace cut to 2 events read
+# 15 000 bytes each).
+expect a_cut_traces_info_says_no_size_per_event "$(build/fb-trace info "$tmp/cut.trace" | grep '^events:')" \
+    "$(build/fb-trace info "$tmp/cut.trace" | grep -c '^events: .*bytes each')" = 0
 "$FB" --quiet --replay="$tmp/missing.trace" >/dev/null 2>"$tmp/missing.err"
 expect replay_of_a_missing_file_is_refused "$(cat "$tmp/missing.err")" \
     "$(cat "$tmp/missing.err")" = "fragbench: --replay: cannot read $tmp/missing.trace: No such file or directory"

@@ -65,9 +65,9 @@ static int print_info(const char *path)
     if (info->clock_id == CLOCK_MONOTONIC_COARSE && clock_getres(CLOCK_MONOTONIC_COARSE, &step) == 0)
         printf(" (on a coarse clock, in steps of %.0f ms, while one thread made calls)",
                (double)step.tv_sec * 1e3 + (double)step.tv_nsec / 1e6);
-    if (summary.events)
+    if (summary.events && !info->cut_block) /* a cut block's bytes hold events never read */
         printf(", %.2f bytes each", (double)info->file_bytes / (double)summary.events);
-    if (summary.events && compressed)
+    if (summary.events && compressed && !info->cut_block)
         printf(" (%.2f compressed)", (double)info->stored_bytes / (double)summary.events);
     printf("\n");
     if (summary.op_counts[TRACE_REALLOC_START])

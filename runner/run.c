@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "csv.h"
+#include "elf_check.h"
 #include "kill_tree.h"
 #include "../trace/out_of_memory.h"
 #include "phase_label.h"
@@ -120,6 +121,17 @@ void run_stop_overdue(struct run *run, double now)
 
 static bool refuse(struct run *run, const char *why);
 
+/* why, with the reason the exec'd image cannot say hello where its file tells it (statically linked: LD_PRELOAD
+   cannot reach it), as the runner says of a command that is so. */
+static const char *why_foreign_image(const struct run *run, char *why, size_t size)
+{
+    char elf[512];
+    size_t length = strlen(why);
+    if (elf_check_dynamic(run->foreign_exe, elf, sizeof elf) != 0 && length < size)
+        snprintf(why + length, size - length, ": %s", elf);
+    return why;
+}
+
 /* How often the runner looks for a child process of a program (external mode): see run_sample_outside. */
 #define CHILD_CHECK_SECONDS 0.1
 
@@ -176,7 +188,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         char why[sizeof run->wrong_why - 128];
         snprintf(why, sizeof why, "the command exec'd into %.400s, which did not name its allocator within %.0f ms "
                  "(after %.400s)", run->foreign_exe, HELLO_GRACE_SECONDS * 1000, run->hello_exe);
-        refuse(run, why);
+        refuse(run, why_foreign_image(run, why, sizeof why));
         kill_tree(run->child->pid);
         return;
     }
@@ -546,7 +558,7 @@ void run_finish(struct run *run)
         char why[sizeof run->wrong_why - 128];
         snprintf(why, sizeof why, "the command exec'd into %.400s, which ended without naming its allocator "
                  "(after %.400s)", run->foreign_exe, run->hello_exe);
-        refuse(run, why);
+        refuse(run, why_foreign_image(run, why, sizeof why));
     }
     run->identity.busy_ms = (wall - run->idle_seconds) * 1000;
     if (run->sampling) {

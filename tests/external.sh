@@ -276,6 +276,11 @@ expect timeline_has_the_documented_header "$(head -n 1 "$tmp/case-timeline.csv")
 code=$?
 expect static_binary_is_refused_with_the_reason "exit $code: $(cat "$tmp/static.err") $(cat "$tmp/static.out")" \
     "$code:$(grep -c 'is statically linked: LD_PRELOAD cannot apply to it' "$tmp/static.err"):$(wc -c <"$tmp/static.out")" = "2:1:0"
+# One a command execs into (past the runner's check of the command): the refusal says why it cannot say hello.
+"$FB" --quiet -- sh -c 'exec build/tests/static_hello 1000' >/dev/null 2>"$tmp/exec-static.err"
+code=$?
+expect a_static_binary_execd_into_is_refused_with_the_reason "exit $code: $(cat "$tmp/exec-static.err")" \
+    "$code:$(grep -c "the command exec'd into .*/static_hello, which did not name its allocator within 250 ms (after .*): .*/static_hello is statically linked: LD_PRELOAD cannot apply to it" "$tmp/exec-static.err")" = "2:1"
 "$FB" --quiet -- /nonexistent/command >/dev/null 2>"$tmp/missing.err"
 code=$?
 expect missing_command_exits_2 "exit $code: $(cat "$tmp/missing.err")" \

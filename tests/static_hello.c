@@ -1,8 +1,14 @@
-/* A statically linked program, for the test that external mode refuses what LD_PRELOAD cannot reach. */
+/* A statically linked program, for the tests that external mode refuses what LD_PRELOAD cannot reach. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
-int main(void)
+/* usage: static_hello [MS] (MS milliseconds asleep after its hello: long enough for the runner to see it) */
+int main(int argc, char **argv)
 {
     puts("static hello");
+    fflush(stdout);
+    if (argc > 1)
+        usleep((useconds_t)atoi(argv[1]) * 1000);
     return 0;
 }

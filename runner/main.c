@@ -301,6 +301,13 @@ static int open_trace_outputs(const struct options *options, struct output_file 
         return -1;
     }
     const char *trace = absolute;
+    struct stat existing; /* a device or a pipe would take the trace and not give it back to be read */
+    const char *kind = stat(absolute, &existing) == 0 && !S_ISDIR(existing.st_mode) ? trace_file_kind(existing.st_mode) : NULL;
+    if (kind) {
+        fprintf(stderr, "fragbench: --record: %s is %s, not a file: a trace is written to a regular file and read by "
+                "seeking in it: give a file name\n", options->record_path, kind);
+        return -1;
+    }
     if (trace_path_is_compressed(absolute)) {
         if (strlen(absolute) + 5 > PATH_MAX) {
             fprintf(stderr, "fragbench: --record: the path %s is too long\n", absolute);

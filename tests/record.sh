@@ -587,6 +587,12 @@ expect static_program_is_refused_and_no_trace_is_made "exit $code: $(cat "$tmp/s
 code=$?
 expect unwritable_trace_path_is_refused "exit $code: $(cat "$tmp/unwritable.err")" \
     "$code:$(cat "$tmp/unwritable.err")" = "2:fragbench: --record: cannot write /nonexistent/dir/x.trace: No such file or directory"
+# A device (or a pipe) as the trace is refused before the program runs, dry run or not (it ran, then the trace
+# could not be read).
+"$FB" --quiet --dry-run --record=/dev/full -- build/tests/record_live >/dev/null 2>"$tmp/device.err"
+code=$?
+expect a_device_as_the_trace_is_refused_before_the_run "exit $code: $(cat "$tmp/device.err")" \
+    "$code:$(cat "$tmp/device.err")" = "2:fragbench: --record: /dev/full is a character device, not a file: a trace is written to a regular file and read by seeking in it: give a file name"
 "$FB" --quiet --alloc=glibc,jemalloc --record="$tmp/two.trace" -- build/tests/record_live >/dev/null 2>"$tmp/two.err"
 code=$?
 expect record_of_more_than_one_run_is_refused "exit $code: $(cat "$tmp/two.err")" \

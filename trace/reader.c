@@ -257,6 +257,17 @@ static int decompressed(const char *path, bool *cut, char *error, size_t error_s
     return plain;
 }
 
+const char *trace_file_kind(mode_t mode)
+{
+    return S_ISREG(mode)    ? NULL
+           : S_ISDIR(mode)  ? "a directory"
+           : S_ISFIFO(mode) ? "a pipe"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size)
 {
     unsigned char start[4] = {0};
@@ -275,11 +286,7 @@ struct trace_reader *trace_open(const char *path, char *error, size_t error_size
         return NULL;
     }
     if (fstat(fd, &status) == 0 && !S_ISREG(status.st_mode)) {
-        const char *kind = S_ISFIFO(status.st_mode)   ? "a pipe"
-                           : S_ISCHR(status.st_mode)  ? "a character device"
-                           : S_ISBLK(status.st_mode)  ? "a block device"
-                           : S_ISSOCK(status.st_mode) ? "a socket"
-                                                      : "not a regular file";
+        const char *kind = trace_file_kind(status.st_mode);
         if (S_ISDIR(status.st_mode))
             snprintf(error, error_size, "%s is a directory, not a trace", path);
         else

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #include "format.h"
@@ -73,6 +74,10 @@ struct trace_event {
 };
 
 struct trace_reader;
+
+/* What a file that is not a regular one is, in words ("a character device"); NULL for a regular file. A trace is
+   read by seeking in it, and written as one: it must be a regular file. */
+const char *trace_file_kind(mode_t mode);
 
 /* Opens and indexes a trace; returns NULL with what is wrong in error (not a trace, a future version, unreadable). */
 struct trace_reader *trace_open(const char *path, char *error, size_t error_size);

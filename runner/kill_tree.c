@@ -79,7 +79,8 @@ static void stop_tree(pid_t root, pid_t **pids, size_t *count, size_t *room)
         ;
 }
 
-void term_tree(pid_t root, struct listed_process **listed, size_t *count)
+/* root's tree stopped and listed, root last (the signal, if any, sent to each while it is stopped), then let go. */
+static void stop_list_and_signal(pid_t root, struct listed_process **listed, size_t *count, int signal_number)
 {
     pid_t *pids = NULL;
     size_t found = 0, room = 0;
@@ -93,10 +94,21 @@ void term_tree(pid_t root, struct listed_process **listed, size_t *count)
     }
     *count = found + 1;
     free(pids);
-    for (size_t i = 0; i < *count; i++) { /* a stopped process takes its SIGTERM once it goes on */
-        kill((*listed)[i].pid, SIGTERM);
+    for (size_t i = 0; i < *count; i++) { /* a stopped process takes its signal once it goes on */
+        if (signal_number)
+            kill((*listed)[i].pid, signal_number);
         kill((*listed)[i].pid, SIGCONT);
     }
+}
+
+void term_tree(pid_t root, struct listed_process **listed, size_t *count)
+{
+    stop_list_and_signal(root, listed, count, SIGTERM);
+}
+
+void list_tree(pid_t root, struct listed_process **listed, size_t *count)
+{
+    stop_list_and_signal(root, listed, count, 0);
 }
 
 void kill_listed(struct listed_process *listed, size_t count)

@@ -20,6 +20,9 @@ void kill_tree(pid_t root);
  */
 void term_tree(pid_t root, struct listed_process **listed, size_t *count);
 
+/* root's descendants and root, listed as term_tree lists them, with no signal sent: for a kill_listed to come. */
+void list_tree(pid_t root, struct listed_process **listed, size_t *count);
+
 /* SIGKILL to each listed process still there (those that did not end at term_tree's SIGTERM); frees the list. */
 void kill_listed(struct listed_process *listed, size_t count);
 

@@ -73,6 +73,7 @@ static void on_stop_signal(int signal_number)
     matrix_stop_count = matrix_stop_count + 1; /* the handler is not re-entered: both stop signals are blocked in it */
 }
 
+/* SIGPIPE and SIGXFSZ: the write fails instead (EPIPE, EFBIG), and says so. */
 static void on_broken_pipe(int signal_number)
 {
     (void)signal_number;
@@ -597,6 +598,9 @@ int main(int argc, char **argv)
         struct sigaction broken_pipe = {.sa_handler = on_broken_pipe};
         sigemptyset(&broken_pipe.sa_mask);
         sigaction(SIGPIPE, &broken_pipe, NULL);
+        /* A write past a file size limit (ulimit -f) fails with EFBIG, said as any failed write, where SIGXFSZ
+           killed the runner; the same handler, for the same reason. */
+        sigaction(SIGXFSZ, &broken_pipe, NULL);
         struct matrix matrix = {
             .build_dir = layout.build_dir, .script_dir = layout.script_dir, .python = python, .cases = cases, .case_count = case_count, .selection = &selection,
             .scale_text = options.scale_text, .idle_ms = options.idle_ms, .threads = options.threads,

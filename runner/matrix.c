@@ -243,7 +243,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 timeout = sooner(timeout, owners[k]->started + matrix->duration_s, now);
             if (owners[k]->stop_asked || owners[k]->stop_pids)
                 timeout = sooner(timeout, owners[k]->stop_deadline, now);
-            if (matrix->timeout_s)
+            if (matrix->timeout_s && !owners[k]->killed_for) /* once killed (or its kill due: stop_deadline), no more */
                 timeout = sooner(timeout, owners[k]->started + matrix->timeout_s, now);
             if (owners[k]->sampling)
                 timeout = sooner(timeout, owners[k]->next_sample, now);

@@ -39,32 +39,29 @@ static void note_rss(struct run *run, uint64_t rss_kb)
 /*
  * Kills a run that passed a limit; its status will name the limit. Recorded, at --timeout, the recorder is first
  * sent its stop signal and has STOP_ASK_SECONDS to write every thread's calls out, as at --duration (killed
- * outright, each thread lost its calls since its last chunk, up to a second of them); a program woken by the
- * signal that then ends by itself has still passed the limit. At --mem-limit it is killed at once.
+ * outright, each thread lost its calls since its last chunk, up to a second of them): the processes of the run are
+ * listed then, and killed at the deadline (run_stop_overdue), or as the run ends if it ends first (a program the
+ * signal woke, which has passed the limit all the same). At --mem-limit it is killed at once, pending kill or not.
  */
 void run_kill_for(struct run *run, const char *limit)
 {
     siginfo_t ended = {.si_pid = 0};
-    if (run->killed_for && !run->kill_deadline)
+    if (run->killed_for && !(run->kill_pending && strcmp(limit, "oom") == 0))
         return;
-    if (run->kill_deadline) { /* the recorder was asked to stop: the kill when its time is up, or at the memory limit */
-        if (progress_now() >= run->kill_deadline || strcmp(limit, "oom") == 0) {
-            run->killed_for = limit;
-            run->kill_deadline = 0;
-            kill_tree(run->child->pid);
-        }
-        return;
-    }
     /* Already exited (not reaped yet): it ended within the limit, and its own status stands. */
-    if (waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+    if (!run->killed_for && waitid(P_PID, (id_t)run->child->pid, &ended, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         ended.si_pid == run->child->pid)
         return;
     run->killed_for = limit;
-    if (run->matrix->trace_path && strcmp(limit, "timeout") == 0 && !run->stop_asked && !run->stop_pids) {
+    if (!run->kill_pending && run->matrix->trace_path && strcmp(limit, "timeout") == 0 && !run->stop_asked &&
+        !run->stop_pids) {
+        list_tree(run->child->pid, &run->stop_pids, &run->stop_pid_count);
         kill(run->child->pid, TRACE_STOP_SIGNAL_NUMBER);
-        run->kill_deadline = progress_now() + STOP_ASK_SECONDS;
+        run->stop_deadline = progress_now() + STOP_ASK_SECONDS;
+        run->kill_pending = true;
         return;
     }
+    run->kill_pending = false;
     kill_tree(run->child->pid);
 }
 
@@ -114,6 +111,10 @@ void run_stop_overdue(struct run *run, double now)
         term_tree(run->child->pid, &run->stop_pids, &run->stop_pid_count);
         run->stop_deadline = now + DURATION_GRACE_SECONDS;
     } else if (run->stop_pids) {
+        if (run->kill_pending) { /* --timeout's kill, the recorder's time up: what the program started since too */
+            run->kill_pending = false;
+            kill_tree(run->child->pid);
+        }
         kill_listed(run->stop_pids, run->stop_pid_count);
         run->stop_pids = NULL;
     }
@@ -220,7 +221,7 @@ void run_sample_outside(struct run *run, struct phase_sample *mark)
         note_rss(run, memory.rss_kb);
         note_peak(run, memory.rss_kb, memory.anon_kb, ns, 0);
         if (run->matrix->mem_limit_kb && memory.rss_kb > run->matrix->mem_limit_kb &&
-            (!run->killed_for || run->kill_deadline)) {
+            (!run->killed_for || run->kill_pending)) {
             run->killed_rss_kb = memory.rss_kb;
             run_kill_for(run, "oom");
         }

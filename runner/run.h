@@ -59,7 +59,7 @@ struct run {
     uint64_t last_ns; /* when last was taken */
     struct smaps_extra last_smaps; /* the newest smaps_rollup read, for the Exit row */
     const char *killed_for; /* "timeout" or "oom" when the runner killed it for a limit */
-    double kill_deadline;   /* recorded, at --timeout: the kill comes then, the recorder's stop first (0: none due) */
+    bool kill_pending;      /* recorded, at --timeout: the recorder's stop sent, the kill due at stop_deadline */
     uint64_t killed_rss_kb; /* "oom": the RSS that passed --mem-limit */
     bool stopped_at_duration; /* stopped by the runner at --duration: its last sample from outside is its Exit */
     int stopped_by_signal;    /* --record: stopped so at the runner's SIGINT or SIGTERM instead (its number) */

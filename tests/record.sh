@@ -326,6 +326,23 @@ got="$code:$(value "$tmp/ending.csv" record_intrusions glibc Exit status):$(grep
 got="$got:$(echo "$info" | head -1 | grep -c 'stopped early (the program was ended by SIGTERM, every call written out first)'):$(echo "$info" | grep -c '^order errors: 0 releases of blocks not live, 0 allocations at live addresses')"
 expect sigterm_inside_the_recorders_calls_writes_them_and_ends_the_program \
     "exit:status:alive:stopped:no order error $got; $(echo "$info" | head -1); $(cat "$tmp/ending.out")" "$got" = "1:signal:SIGTERM:0:1:1"
+# A program that blocks SIGTERM but inside its ppoll, as a service waits, dies of it there as it would have (the
+# signal was sent again to the process, where every thread blocked it: it ran on and exited 0). One that chains to
+# the handler sysv_signal said it replaced (past the recorder's sigaction and signal: the recorder's) survives its
+# SIGINT, as it does unrecorded (it died of it). siginterrupt lets SIGINT end a read, set again by signal() in the
+# handler (signal() restarted the second read, and the program was killed by SIGALRM).
+for mode in masked chain interrupt; do
+    "$FB" --quiet --record="$tmp/$mode.trace" --csv="$tmp/$mode.csv" -- build/tests/record_intrusions "$mode" \
+        >"$tmp/$mode.out" 2>/dev/null
+    eval "code_$mode=$?"
+done
+got="$code_masked:$(value "$tmp/masked.csv" record_intrusions glibc Exit status):$($TRACE info "$tmp/masked.trace" 2>&1 | head -1 | grep -c 'the program was ended by SIGTERM, every call written out first')"
+expect a_program_that_lets_sigterm_in_only_while_it_waits_dies_of_it "exit:status:stopped $got; $(cat "$tmp/masked.out")" \
+    "$got" = "1:signal:SIGTERM:1"
+expect a_handler_chained_past_the_recorders_calls_does_not_end_the_program "exit $code_chain: $(cat "$tmp/chain.out")" \
+    "$code_chain:$(cat "$tmp/chain.out")" = "0:survived"
+expect siginterrupt_holds_for_a_handler_set_again_by_signal "exit $code_interrupt: $(cat "$tmp/interrupt.out")" \
+    "$code_interrupt:$(cat "$tmp/interrupt.out")" = "0:interrupted 2"
 # The program sees its own settings of these signals, not the recorder's handler: CPython reads SIGTERM and SIGHUP
 # as the default (it would read an unknown handler, None), SIG_IGN set is really ignored, the default set again has
 # the recorder's handler back, signal() returns what the program set; a forked child, which inherits the handler,
@@ -428,6 +445,15 @@ expect a_program_woken_by_the_stop_keeps_the_exit_row_taken_at_the_stop \
     "exit $code; $(cat "$tmp/woken.out"); row: $exit_row; $(grep '^  So:' "$tmp/woken.err" | cut -c 1-100)" \
     "$code:$(grep -cE '^[1-9][0-9]* s of the sleep left$' "$tmp/woken.out"):$(echo "$exit_row" | grep -cE '^  Exit +[0-9]+ +[0-9]+ +[0-9]+ '):$(grep -c '^  So: most of the growth at Exit is memory the program freed' "$tmp/woken.err")" \
     = "0:1:1:1"
+# The stop at --timeout wakes a program from its sleep, and it may end in the 0.5 s before the kill: what it started
+# is killed all the same (it was left running), and the runner does not spin meanwhile.
+"$FB" --quiet --timeout=1 --record="$tmp/woken-parent.trace" -- perl -e 'if (!fork) { exec "sleep", "75.7" } sleep 100' \
+    >/dev/null 2>&1
+code=$?
+sleep 0.3
+left=$(pgrep -f 'sleep 75[.]7' | wc -l)
+pkill -f 'sleep 75[.]7' 2>/dev/null
+expect a_recorded_run_past_its_timeout_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "1:0"
 # Killed (--timeout) in its sleep, its Exit past the calls the trace holds (the recorder's stop wakes it, and it
 # ends by itself after the stop): answered at the last sample inside the trace, the state the program was left in. At the peak of RSS instead (the first sample of a plateau, before or
 # after its frees) the answer flipped between "a leak" and "not a leak" from run to run of one program.
@@ -443,10 +469,11 @@ sleep 0.3
 left=$(pgrep -f 'sleep 7[12][.]7' | wc -l)
 pkill -f 'sleep 7[12][.]7' 2>/dev/null
 expect a_run_stopped_at_its_duration_leaves_no_process_it_started "exit $code, $left left" "$code:$left" = "0:0"
-# A write to the trace that fails (a full disk; here a file size limit, SIGXFSZ ignored): the part written is cut
-# off again, so the trace ends with a whole block and a stop block that names the failure; the runner says so and
-# exits 1, the run's rows kept (it read as a program that died while writing, exit 0, with wrong live figures).
-(trap '' XFSZ; ulimit -f 200; exec "$FB" --record="$tmp/too-large.trace" --csv="$tmp/too-large.csv" -- \
+# A write to the trace that fails (a full disk; here a file size limit): the part written is cut off again, so the
+# trace ends with a whole block and a stop block that names the failure; the runner says so and exits 1, the run's
+# rows kept (it read as a program that died while writing, exit 0, with wrong live figures). The program is not
+# killed by SIGXFSZ for a write of the recorder's (status ok), nor the runner for one of its own.
+(ulimit -f 200; exec "$FB" --record="$tmp/too-large.trace" --csv="$tmp/too-large.csv" -- \
     build/tests/record_threads threads) >"$tmp/too-large.out" 2>&1
 code=$?
 info=$($TRACE info "$tmp/too-large.trace" 2>&1 | head -1)

@@ -1,6 +1,7 @@
-/* A test program for the recorder: a signal handler that allocates, a child made by _Fork, errno kept by free, SIGTERM. */
+/* A test program for the recorder: a signal handler that allocates, a child made by _Fork, errno kept by free, signals. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,13 @@
  *   ending N MS  N threads making pairs of malloc(24) and free without end, SIGTERM (left to its default) sent to
  *              the process after MS milliseconds: it lands inside a call most of the time. The process must die of
  *              it, as it would have; alive 5 s later, it says "still alive" and exits 3.
+ *   masked     SIGTERM blocked but inside ppoll (as a service waits), left to its default, sent to itself: it must
+ *              die of it, as it would have; the ppoll returning, it says "survived" and exits 3.
+ *   chain      a SIGINT handler set by sysv_signal (past the recorder's sigaction and signal) that calls the handler
+ *              it replaced, as told, where that is not SIG_DFL or SIG_IGN; SIGINT raised: it says "survived", exit 0.
+ *   interrupt  a SIGINT handler set by signal(), with siginterrupt(SIGINT, 1), setting itself again in each call;
+ *              a child sends SIGINT twice while it reads an empty pipe: each read must end (EINTR); it says
+ *              "interrupted N" for the reads that did (2), and is killed by SIGALRM after 3 s if one did not.
  */
 static volatile sig_atomic_t handler_pairs;
 
@@ -115,6 +123,73 @@ static int ending_mode(long threads, long milliseconds)
     return 3;
 }
 
+static int masked_mode(void)
+{
+    sigset_t terminate, open_mask;
+    sigemptyset(&terminate);
+    sigaddset(&terminate, SIGTERM);
+    sigprocmask(SIG_BLOCK, &terminate, &open_mask);
+    void *volatile block = malloc(1000);
+    (void)block;
+    kill(getpid(), SIGTERM); /* pending until the ppoll lets it in */
+    struct timespec wait = {5, 0};
+    ppoll(NULL, 0, &wait, &open_mask);
+    printf("survived\n");
+    return 3;
+}
+
+static __sighandler_t replaced;
+
+static void chained(int number)
+{
+    if (replaced != SIG_DFL && replaced != SIG_IGN && replaced != SIG_ERR)
+        replaced(number);
+}
+
+static int chain_mode(void)
+{
+    void *volatile block = malloc(1000);
+    (void)block;
+    replaced = sysv_signal(SIGINT, chained);
+    raise(SIGINT);
+    printf("survived\n");
+    return 0;
+}
+
+static void interrupted(int number)
+{
+    signal(number, interrupted);
+}
+
+static int interrupt_mode(void)
+{
+    int pipe_ends[2];
+    if (pipe(pipe_ends) != 0)
+        return 1;
+    signal(SIGINT, interrupted);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* deprecated, and still called: what is tested */
+    siginterrupt(SIGINT, 1);
+#pragma GCC diagnostic pop
+    alarm(3);
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {
+        for (int i = 0; i < 2; i++) {
+            usleep(200000);
+            kill(parent, SIGINT);
+        }
+        _exit(0);
+    }
+    int ended = 0;
+    char byte;
+    for (int i = 0; i < 2; i++)
+        if (read(pipe_ends[0], &byte, 1) < 0 && errno == EINTR)
+            ended++;
+    waitpid(child, NULL, 0);
+    printf("interrupted %d\n", ended);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -128,6 +203,12 @@ int main(int argc, char **argv)
         return errno_mode();
     if (strcmp(mode, "ending") == 0 && count > 0 && argc > 3)
         return ending_mode(count, atol(argv[3]));
-    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS\n");
+    if (strcmp(mode, "masked") == 0)
+        return masked_mode();
+    if (strcmp(mode, "chain") == 0)
+        return chain_mode();
+    if (strcmp(mode, "interrupt") == 0)
+        return interrupt_mode();
+    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS | masked | chain | interrupt\n");
     return 2;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "ending_signals.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,7 +23,9 @@
  * CRuby its handlers, only where it finds the default, so each finds it. A program that goes around these two
  * (sysv_signal, sigset, the system call itself) puts its setting in place all the same: the recorder's handler is
  * then not there, and the program sees what it set. Only the recording process takes them; a forked child, which
- * inherits the handler, dies of the signal at once.
+ * inherits the handler, dies of the signal at once. siginterrupt is taken too: for these signals it changes the
+ * program's own setting, and the flags signal() gives. A program that goes around them and later calls the handler
+ * it was told it replaced (the recorder's) calls a handler that does nothing when it is not in place.
  */
 
 static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -39,10 +42,7 @@ static int ending_index(int number)
     return -1;
 }
 
-static void on_ending_signal(int number)
-{
-    trace_writer_die_of(number);
-}
+static void on_ending_signal(int number);
 
 static bool is_default(const struct sigaction *action)
 {
@@ -53,6 +53,22 @@ static bool is_recorders(const struct sigaction *action)
 {
     return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == on_ending_signal;
 }
+
+/*
+ * Called while it is not in place, it was not the signal's doing: a program's handler called the handler it
+ * replaced, as it had it from a call that goes around these (sysv_signal, sigset), and that was the default,
+ * which a program does not call. It does nothing, as the default would not have run either.
+ */
+static void on_ending_signal(int number)
+{
+    struct sigaction current;
+    if (__sigaction(number, NULL, &current) == 0 && !is_recorders(&current))
+        return;
+    trace_writer_die_of(number);
+}
+
+/* Ending signals the program asked siginterrupt to let interrupt calls: signal() then sets no SA_RESTART. */
+static bool interrupting[ENDING_SIGNALS];
 
 /* Puts the recorder's handler in place of the default of ending signal number (index at); 0, or -1 and errno. */
 static int stand_in(int number)
@@ -109,8 +125,34 @@ __attribute__((visibility("default"))) __sighandler_t signal(int number, __sigha
 {
     if (ending_index(number) < 0 || handler == SIG_ERR)
         return bsd_signal(number, handler);
-    struct sigaction action = {.sa_handler = handler, .sa_flags = SA_RESTART}, old;
+    struct sigaction action = {.sa_handler = handler, .sa_flags = interrupting[ending_index(number)] ? 0 : SA_RESTART}, old;
     sigemptyset(&action.sa_mask);
     sigaddset(&action.sa_mask, number);
     return sigaction(number, &action, &old) == 0 ? old.sa_handler : SIG_ERR;
+}
+
+/*
+ * siginterrupt, as the C library's (the signal's setting changed in place, and kept for signal() after it), through
+ * the sigaction above for the ending signals, so that the program's own setting is the one changed; the C
+ * library's for every other.
+ */
+__attribute__((visibility("default"))) int siginterrupt(int number, int interrupt)
+{
+    int at = ending_index(number);
+    if (at < 0) {
+        static int (*next_siginterrupt)(int, int);
+        if (!next_siginterrupt)
+            next_siginterrupt = (int (*)(int, int))dlsym(RTLD_NEXT, "siginterrupt");
+        if (!next_siginterrupt) {
+            errno = ENOSYS;
+            return -1;
+        }
+        return next_siginterrupt(number, interrupt);
+    }
+    struct sigaction action;
+    if (sigaction(number, NULL, &action) != 0)
+        return -1;
+    interrupting[at] = interrupt != 0;
+    action.sa_flags = interrupt ? action.sa_flags & ~SA_RESTART : action.sa_flags | SA_RESTART;
+    return sigaction(number, &action, NULL);
 }

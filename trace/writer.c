@@ -84,7 +84,9 @@ static atomic_int ended;               /* exit or exec began: every later event 
 static atomic_int stopped;             /* a stop block was written */
 static atomic_int stop_asked;          /* why a stop is asked, not yet acted on (stop_as_asked): a trace_stop_reason */
 static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
+static atomic_int end_written;         /* the image's end block is written (its exit goes on): nothing more to write */
 static int write_errno;                /* why the last write to the trace failed (under write_lock) */
+static rlim_t file_size_limit = RLIM_INFINITY; /* the process's (ulimit -f), read as recording starts */
 static _Atomic uint64_t lost_in_cap_stop_ns = UINT64_MAX; /* a thread's own write failed during the cap's stop */
 static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -219,6 +221,20 @@ static bool write_pieces(struct iovec *pieces, int count)
     if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace())) {
         write_errno = EBADF;
         return false; /* the descriptor is another file's now, and the trace cannot be opened again */
+    }
+    /*
+     * Past a file size limit, a write raises SIGXFSZ, whose default kills the program: a write that would pass it
+     * fails as the kernel's would, without it (the program would not have died of the recorder's writes).
+     */
+    if (file_size_limit != RLIM_INFINITY) {
+        size_t total = 0;
+        for (int i = 0; i < count; i++)
+            total += pieces[i].iov_len;
+        off_t end = lseek(trace_fd, 0, SEEK_END);
+        if (end < 0 || (rlim_t)end + total > file_size_limit) {
+            write_failed(EFBIG, 0);
+            return false;
+        }
     }
     size_t written = 0;
     while (count > 0) {
@@ -663,6 +679,15 @@ static inline void event_pointer(struct event_writer *writer, const void *pointe
 /* The runner's stop, acted on (below, with the exit's writing out). */
 static void stop_as_asked(void);
 
+/* A stop asked while this thread was inside the writer or an event, acted on once it is out of both, with no
+   handler's calls waiting (write_deferred acts on it then). */
+static inline void stop_if_put_off(void)
+{
+    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer && !writing.in_event &&
+        writing.taken == writing.made)
+        stop_as_asked();
+}
+
 static inline void event_end(struct event_writer *writer)
 {
     struct thread_buffer *buffer = writer->buffer;
@@ -673,9 +698,7 @@ static inline void event_end(struct event_writer *writer)
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);
-    if (atomic_load_explicit(&stop_asked, memory_order_relaxed) && !writing.in_writer &&
-        writing.taken == writing.made) /* calls waiting are written first (write_deferred acts on it then) */
-        stop_as_asked();
+    stop_if_put_off();
 }
 
 /* The note that the calling thread ends (TRACE_THREAD_END), among its events: a replay ends the thread's replay there. */
@@ -767,6 +790,8 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     event_clock = precise_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE;
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
+    struct rlimit file_size;
+    file_size_limit = getrlimit(RLIMIT_FSIZE, &file_size) == 0 ? file_size.rlim_cur : RLIM_INFINITY;
     int opened = open(path, O_RDWR | O_APPEND | O_CLOEXEC); /* read too: an exec'd image looks for a stop block */
     if (opened < 0)
         opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -842,15 +867,21 @@ static void flush_all(bool wait)
     writing.in_writer--;
 }
 
-/* Dies of number as the program would have: its default action back in place of the recorder's handler. The
-   signal is sent to the process, not the thread, which may block it; the handler's own thread takes it once the
-   handler returns. */
+/*
+ * Dies of number as the program would have: its default action back in place of the recorder's handler, the signal
+ * let into this thread and raised in it. (Sent to the process instead, it stayed pending where every thread blocks
+ * it: a program that lets SIGTERM in only inside its ppoll, which the signal had ended, ran on and exited 0.)
+ */
 static void die_of(int number)
 {
     struct sigaction fallback = {.sa_handler = SIG_DFL};
     sigemptyset(&fallback.sa_mask);
     __sigaction(number, &fallback, NULL);
-    kill(getpid(), number);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, number);
+    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+    raise(number);
 }
 
 /*
@@ -891,13 +922,21 @@ static void stop_signal(int signal_number)
 void trace_writer_die_of(int number)
 {
     int saved = errno;
-    /* Nothing to write (recording off, a forked child), or the exit is writing it (unless this thread is, inside). */
-    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || (atomic_load(&ended) && !writing.in_writer)) {
+    /* Nothing to write: recording off, a forked child, or the end written (the exit goes on). */
+    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || atomic_load(&end_written)) {
         die_of(number);
         errno = saved;
         return;
     }
     atomic_store(&dying_of, number);
+    if (atomic_load(&ended)) {
+        /* The exit or exec is writing every call out (this thread, or another): it dies as its end block is
+           written; or, that written meanwhile, now (one of the two sees the other's store). */
+        if (atomic_load(&end_written) && atomic_exchange(&dying_of, 0))
+            die_of(number);
+        errno = saved;
+        return;
+    }
     atomic_store(&stop_asked, TRACE_STOP_ENDING_SIGNAL);
     if (!writing.in_writer && !writing.in_event) {
         if (writing.taken != writing.made || writing.lost)
@@ -952,7 +991,8 @@ void trace_writer_end(bool exec)
     trace_put_u64(payload, now_ns());
     trace_put_u32(payload + 8, exec ? 1 : 0);
     write_block(TRACE_BLOCK_END, payload, sizeof payload);
-    int number = atomic_exchange(&dying_of, 0); /* an ending signal that came inside this end's own writing */
+    atomic_store(&end_written, 1);
+    int number = atomic_exchange(&dying_of, 0); /* an ending signal that came while this end was being written */
     if (number)
         die_of(number);
 }
@@ -1116,6 +1156,7 @@ uint64_t trace_writer_mark(void)
         (!own->mark_written_ns || number - own->mark_written_ns >= MARK_FLUSH_NS)) {
         own->mark_written_ns = number;
         flush_own(own);
+        stop_if_put_off(); /* one that came inside that write */
     }
     return number;
 }
@@ -1129,5 +1170,7 @@ void trace_writer_exec_failed(void)
 {
     if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || !atomic_exchange(&ended, 0))
         return;
+    atomic_store(&end_written, 0);
     write_block(TRACE_BLOCK_RESUME, NULL, 0); /* it did not exec: the image records on, its end is to come */
+    stop_if_put_off();
 }

@@ -40,6 +40,7 @@ struct phase_sample {
     bool has_alloc_in_use, has_alloc_free, has_alloc_os;
     /* Not sent: what a recorded run's trace says of the heap at this row (see runner/recorded.h). */
     uint64_t trace_live_bytes, trace_blocks;
+    uint64_t trace_at_event; /* and after how many of the last image's events that holds (0: none) */
     bool has_trace_live;
     /* Not sent: the ideal RSS at this row (growth_ideal_kb), of a recorded run or a replay. */
     uint64_t ideal_rss_kb;

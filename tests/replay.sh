@@ -387,6 +387,13 @@ expect a_traces_warning_is_said_once_for_all_its_replays "exit $code: $(cat "$tm
 code=$?
 expect marks_lost_with_a_killed_programs_buffer_are_no_damage "exit $code: $(cat "$tmp/killed-marks.err")" \
     "$code:$(grep -c 'not among its events' "$tmp/killed-marks.err")" = "0:0"
+# A trace of ten events: its rows every 5% of its events come after its Start, none at or before Start's event (the
+# 5% row, after the recorder's first note, came before Start in every table).
+"$FB" --quiet --record="$tmp/ten-events.trace" -- build/tests/header_phase 1 0 0 >/dev/null 2>&1
+"$FB" --quiet --replay-time=fast --replay="$tmp/ten-events.trace" --csv="$tmp/ten-events.csv" >/dev/null 2>&1
+code=$?
+first=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next } $at["seq"] == 1 { print $at["phase"] }' "$tmp/ten-events.csv")
+expect a_tiny_traces_rows_by_events_come_after_its_start "exit $code, first row: $first" "$code:$first" = "0:Start"
 # A trace cut short (here, the first half of a trace of 5 000 threads) is refused, exactly, by the runner and by
 # fb-replay alone, unless asked to replay what it holds (--replay-partial, fb-replay's --partial).
 "$FB" --quiet --replay="$tmp/cut.trace" >/dev/null 2>"$tmp/cut-runner.err"

@@ -80,7 +80,7 @@ void options_usage(FILE *out)
           "                              external mode and for --timeline\n"
           "      --timeline=FILE         write every outside sample as CSV (case,alloc,rep,t_ms,rss_kb,...)\n"
           "      --timeout=SEC           kill a run still going after SEC seconds; status timeout (default: 300;\n"
-          "                              0: none)\n"
+          "                              0: none); recorded, its calls are written out first (0.5 s)\n"
           "      --duration=SEC          a command that does not end by itself (a service): after SEC seconds\n"
           "                              its last sample from outside is its Exit row and it is stopped; the\n"
           "                              run counts as clean (status ok; the default --timeout is raised to\n"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,10 @@
  *   interrupt  a SIGINT handler set by signal(), with siginterrupt(SIGINT, 1), setting itself again in each call;
  *              a child sends SIGINT twice while it reads an empty pipe: each read must end (EINTR); it says
  *              "interrupted N" for the reads that did (2), and is killed by SIGALRM after 3 s if one did not.
+ *   lowered    lowers its own file size limit to 300 000 bytes (SIGXFSZ left to its default), then makes 200 000
+ *              pairs of malloc and free: the recorder's writes must not pass it. Says "done".
+ *   exiting US 64 threads make 7 000 pairs of calls each, then wait; the main thread calls exit while a child it
+ *              forked sends it SIGTERM US microseconds later, often while the exit writes every call out.
  */
 static volatile sig_atomic_t handler_pairs;
 
@@ -190,6 +195,57 @@ static int interrupt_mode(void)
     return 0;
 }
 
+static int lowered_mode(void)
+{
+    struct rlimit limit;
+    getrlimit(RLIMIT_FSIZE, &limit);
+    limit.rlim_cur = 300000;
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+        return 1;
+    for (int i = 0; i < 200000; i++) {
+        void *volatile block = malloc(24 + (size_t)(i % 200));
+        free(block);
+    }
+    printf("done\n");
+    return 0;
+}
+
+static pthread_barrier_t all_done;
+
+static void *allocate_then_wait(void *unused)
+{
+    for (int i = 0; i < 7000; i++) {
+        void *volatile block = malloc(16 + (size_t)(i % 900));
+        free(block);
+    }
+    pthread_barrier_wait(&all_done);
+    for (;;)
+        pause();
+    return unused;
+}
+
+static int exiting_mode(long delay_us)
+{
+    sigset_t terminate;
+    sigemptyset(&terminate);
+    sigaddset(&terminate, SIGTERM);
+    pthread_barrier_init(&all_done, NULL, 65);
+    for (int i = 0; i < 64; i++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, allocate_then_wait, NULL) != 0)
+            return 1;
+    }
+    pthread_sigmask(SIG_BLOCK, &terminate, NULL); /* taken by a waiting thread, while this one exits */
+    pthread_barrier_wait(&all_done);
+    pid_t self = getpid();
+    if (fork() == 0) {
+        usleep((useconds_t)delay_us);
+        kill(self, SIGTERM);
+        _exit(0);
+    }
+    exit(0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -209,6 +265,10 @@ int main(int argc, char **argv)
         return chain_mode();
     if (strcmp(mode, "interrupt") == 0)
         return interrupt_mode();
-    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS | masked | chain | interrupt\n");
+    if (strcmp(mode, "lowered") == 0)
+        return lowered_mode();
+    if (strcmp(mode, "exiting") == 0 && count > 0)
+        return exiting_mode(count);
+    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS | masked | chain | interrupt | exiting US | lowered\n");
     return 2;
 }

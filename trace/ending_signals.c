@@ -74,7 +74,9 @@ static bool interrupting[ENDING_SIGNALS];
 static int stand_in(int number)
 {
     struct sigaction handler = {.sa_handler = on_ending_signal, .sa_flags = SA_RESTART};
-    sigemptyset(&handler.sa_mask);
+    sigemptyset(&handler.sa_mask); /* the others held off while one is acted on: the first is the one died of */
+    for (int i = 0; i < ENDING_SIGNALS; i++)
+        sigaddset(&handler.sa_mask, ending_signals[i]);
     return __sigaction(number, &handler, NULL);
 }
 

@@ -86,7 +86,6 @@ static atomic_int stop_asked;          /* why a stop is asked, not yet acted on 
 static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
 static atomic_int end_written;         /* the image's end block is written (its exit goes on): nothing more to write */
 static int write_errno;                /* why the last write to the trace failed (under write_lock) */
-static rlim_t file_size_limit = RLIM_INFINITY; /* the process's (ulimit -f), read as recording starts */
 static _Atomic uint64_t lost_in_cap_stop_ns = UINT64_MAX; /* a thread's own write failed during the cap's stop */
 static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -226,6 +225,8 @@ static bool write_pieces(struct iovec *pieces, int count)
      * Past a file size limit, a write raises SIGXFSZ, whose default kills the program: a write that would pass it
      * fails as the kernel's would, without it (the program would not have died of the recorder's writes).
      */
+    struct rlimit file_size; /* read at each write: a program may change its limit (a recorded shell's ulimit -f) */
+    rlim_t file_size_limit = getrlimit(RLIMIT_FSIZE, &file_size) == 0 ? file_size.rlim_cur : RLIM_INFINITY;
     if (file_size_limit != RLIM_INFINITY) {
         size_t total = 0;
         for (int i = 0; i < count; i++)
@@ -790,8 +791,6 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     event_clock = precise_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE;
     owner_pid = getpid();
     size_cap = cap_bytes ? cap_bytes : UINT64_MAX;
-    struct rlimit file_size;
-    file_size_limit = getrlimit(RLIMIT_FSIZE, &file_size) == 0 ? file_size.rlim_cur : RLIM_INFINITY;
     int opened = open(path, O_RDWR | O_APPEND | O_CLOEXEC); /* read too: an exec'd image looks for a stop block */
     if (opened < 0)
         opened = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -895,6 +894,8 @@ static void die_of(int number)
  */
 static void stop_as_asked(void)
 {
+    if (atomic_load(&ended))
+        return; /* an exit or exec is writing every call out; an exec that fails acts on the stop after it */
     int reason = atomic_exchange(&stop_asked, 0);
     if (!reason)
         return; /* another thread took it: it writes the stop, then dies of the signal if one came */

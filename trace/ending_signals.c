@@ -20,12 +20,12 @@
  * The program must not see the difference: a program that asks (sigaction, signal) is told its own setting, the
  * default, with the flags and mask it gave; one that sets a handler of its own, or SIG_IGN, has it put in place;
  * one that sets the default again has the recorder's handler back. CPython installs its KeyboardInterrupt, and
- * CRuby its handlers, only where it finds the default, so each finds it. A program that goes around these two
- * (sysv_signal, sigset, the system call itself) puts its setting in place all the same: the recorder's handler is
- * then not there, and the program sees what it set. Only the recording process takes them; a forked child, which
- * inherits the handler, dies of the signal at once. siginterrupt is taken too: for these signals it changes the
- * program's own setting, and the flags signal() gives. A program that goes around them and later calls the handler
- * it was told it replaced (the recorder's) calls a handler that does nothing when it is not in place.
+ * CRuby its handlers, only where it finds the default, so each finds it. siginterrupt is taken too: for these
+ * signals it changes the program's own setting, and the flags signal() gives. A program that goes around these
+ * three (sysv_signal, sigset, the system call itself) puts its setting in place all the same, the recorder's handler
+ * then not there, and is told that handler was the one it replaced: called by the program's own (a chain), it does
+ * nothing while it is not in place. Only the recording process takes them; a forked child, which inherits the
+ * handler, dies of the signal at once.
  */
 
 static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};

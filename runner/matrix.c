@@ -282,9 +282,13 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             recording_stopped_by = matrix_stop_signal;
             const char *name = recording_stopped_by == SIGINT ? "SIGINT" : "SIGTERM";
             progress_clear(&progress);
-            if (owners[0]->duration_done)
-                fprintf(stderr, "fragbench: %s: the recorded program is being stopped already (--duration); %s "
-                                "again stops it at once (the trace then truncated)\n", name, name);
+            if (owners[0]->killed_for || owners[0]->duration_done)
+                fprintf(stderr, "fragbench: %s: the recorded program is being stopped already (%s); %s "
+                                "again stops it at once (the trace then truncated)\n", name,
+                        !owners[0]->killed_for                         ? "--duration"
+                        : strcmp(owners[0]->killed_for, "timeout") == 0 ? "--timeout"
+                                                                        : "--mem-limit",
+                        name);
             else
                 fprintf(stderr, "fragbench: %s: stopping the recorded program as --duration does (its calls written "
                                 "out, then SIGTERM), to report its trace; %s again stops at once (the trace then "

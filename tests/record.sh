@@ -415,6 +415,21 @@ info=$($TRACE info "$tmp/timed-out.trace" 2>&1 | head -1)
 got="$code:$(value "$tmp/timed-out.csv" python3 glibc Exit status):$(echo "$info" | sed -n 's/.*stopped early (the runner stopped it: --duration, --timeout, or its SIGINT or SIGTERM): complete up to \([0-9.]*\) s after the start.*/\1/p' | awk '{ print ($1 > 1.9) ? "to the stop" : "early:" $1 }')"
 expect a_run_past_its_timeout_has_its_calls_written_out_before_the_kill "exit:status:complete $got; $info" \
     "$got" = "1:timeout:to the stop"
+# A SIGINT to the runner in those 0.5 s finds the program being stopped already, and says so (it said it would stop
+# it "as --duration does", which it did not: the kill at --timeout goes on, and the run's failure sets the exit).
+stopped_early() { $TRACE info "$1" 2>&1 | head -1 | grep -q 'stopped early'; }
+sigint_group /dev/null "$tmp/timeout-window.err" "$FB" --timeout=1 --record="$tmp/timeout-window.trace" \
+    --csv="$tmp/timeout-window.csv" -- /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(30)]
+time.sleep(100)" &
+runner=$!
+wait_until 30 stopped_early "$tmp/timeout-window.trace"
+kill -INT "$runner"
+wait "$runner"
+code=$?
+got="$code:$(value "$tmp/timeout-window.csv" python3 glibc Exit status):$(grep -c '^fragbench: SIGINT: the recorded program is being stopped already (--timeout); SIGINT again stops it at once (the trace then truncated)$' "$tmp/timeout-window.err")"
+expect sigint_while_the_timeout_stops_a_recorded_run_says_so "exit:status:said $got; $(cat "$tmp/timeout-window.err")" \
+    "$got" = "1:timeout:1"
 # Idle at the stop: at --duration the runner sends the recorder its stop signal, at which it writes every thread's
 # calls out and a stop block (complete to the signal), then SIGTERM: all 300 blocks are in the trace and the Exit
 # row has its live heap (killed outright, an idle service's trace held none of its calls). A program with a SIGTERM

@@ -22,7 +22,7 @@ for filter in 'map(.id)' 'map(.name | ascii_upcase | length) | add'; do
     filter_number=$((filter_number + 1))
     trace=$work/jq$filter_number.trace
     build/fragbench --quiet --record="$trace" -- jq -c "$filter" "$work/doc.json" >/dev/null
-    echo "== jq '$filter': the program, the replay of its trace (as ./run makes it, and --time=fast) and the floor, in turn, $runs rounds"
+    echo "== jq '$filter': the program, the replay of its trace (as ./run makes it, and --replay-time=fast) and the floor, in turn, $runs rounds"
     echo "   ($(calls "$trace") events; glibc; no idle to keep; every block's pages written, as jq wrote them)"
     # In turn rather than hyperfine's each-command-in-a-row: this machine's speed drifts within minutes, and a ratio
     # of times taken side by side holds where one of means taken a minute apart does not. The floor
@@ -36,8 +36,10 @@ def wall(command):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 jq = ["jq", "-c", jq_filter, work + "/doc.json"]
-replay = ["build/fb-replay", trace]  # the default, --time=gaps: the calls 100 ms of recorded time behind the reading
-fast = ["build/fb-replay", "--time=fast", trace]
+# As ./run replays (the runner's check of the trace, its allocator's, its samples and rows included): the default,
+# --replay-time=gaps (the calls 100 ms of recorded time behind the reading), and fast.
+replay = ["build/fragbench", "--quiet", "--replay=" + trace, "--csv=/dev/null"]
+fast = ["build/fragbench", "--quiet", "--replay=" + trace, "--replay-time=fast", "--csv=/dev/null"]
 floor = ["build/bench/replay_floor", trace]
 wall(jq), wall(replay)  # warm-up: the files in the page cache
 # Each round takes the three in a turned order: whichever runs right after jq runs slower here (by up to a fifth:
@@ -52,9 +54,9 @@ for round_number in range(runs):
         times[which] = measures[which]()
     rounds.append(tuple(times))
 median = lambda values: statistics.median(values)
-print("median of %d rounds: jq %.2f s, replay %.2f s, replay --time=fast %.2f s, floor %.2f s"
+print("median of %d rounds: jq %.2f s, replay %.2f s, replay --replay-time=fast %.2f s, floor %.2f s"
       % (runs, *(median(r[i] for r in rounds) for i in range(len(measures)))))
-for name, i in (("replay", 1), ("replay --time=fast", 2)):
+for name, i in (("replay", 1), ("replay --replay-time=fast", 2)):
     print("%s / jq: %.2f (goal: at most 0.5; ranged %.2f to %.2f); / floor: %.2f" % (
         name, median(r[i] / r[0] for r in rounds), min(r[i] / r[0] for r in rounds), max(r[i] / r[0] for r in rounds),
         median(r[i] / r[3] for r in rounds)))

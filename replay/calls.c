@@ -99,7 +99,7 @@ void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64
                                          .anon_kb = point->anon_kb ? point->anon_kb : FB_UNKNOWN, /* 0: not measured */
                                          .peak_kb = peak_kb, .events = point->events,
                                          .peak_live_bytes = point->peak_live_bytes};
-    probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded);
+    probe_phase_replay(point->label, live_bytes, live_blocks, &memory, &recorded, point->allocator_view);
 }
 
 /* The calls that failed here where they had succeeded when recorded (a recorded failure is not made). */

@@ -591,7 +591,8 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
                 replay_sample(&replay.points[replay.next_point], replay.live_bytes, replay.live_blocks);
             }
         /* "Replay end", not "End": a program's own mark may be called so. */
-        struct replay_point end = {.at_ns = replay_since_start(replay.info, replay.info->last_ns), .label = "Replay end"};
+        struct replay_point end = {.at_ns = replay_since_start(replay.info, replay.info->last_ns), .allocator_view = true,
+                                   .label = "Replay end"};
         stamp(&replay, &end);
         replay_sample(&end, replay.live_bytes, replay.live_blocks);
         /* A mark's row kept a clock step past the calls the trace holds (points.c) whose event is not among them

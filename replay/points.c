@@ -39,7 +39,8 @@ size_t replay_points_make(const struct trace_info *info, struct replay_point *po
             continue;
         points[count] = (struct replay_point){.ns = row->ns, .at_ns = replay_since_start(info, row->ns), .rss_kb = row->rss_kb,
                                               .anon_kb = row->anon_kb, .mark = after_events ? 0 : row->mark,
-                                              .after_events = after_events ? row->mark & ~TRACE_ROW_AT_EVENT : 0};
+                                              .after_events = after_events ? row->mark & ~TRACE_ROW_AT_EVENT : 0,
+                                              .allocator_view = !after_events && row->mark};
         snprintf(points[count].label, sizeof points[count].label, "%s", row->label);
         at_events |= after_events;
         count++;

@@ -50,7 +50,7 @@ void probe_hello(const struct allocator_info *allocator, unsigned threads)
 
 void probe_phase(const char *label, uint64_t live_bytes, uint64_t live_allocs)
 {
-    probe_phase_replay(label, live_bytes, live_allocs, NULL, NULL);
+    probe_phase_replay(label, live_bytes, live_allocs, NULL, NULL, true);
 }
 
 /* A sample that could not be taken is not reported as zeros: the run ends, failed. */
@@ -62,7 +62,7 @@ void probe_sample_failed(void)
 }
 
 void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
-                        const struct fb_recorded_point *recorded)
+                        const struct fb_recorded_point *recorded, bool with_allocator_view)
 {
     struct fb_memory memory;
     int fd = fb_report_fd();
@@ -75,10 +75,10 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
     if (fd >= 0) {
         /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */
         struct fb_allocator_view view;
-        if (reported_allocator)
+        bool viewed = reported_allocator && with_allocator_view;
+        if (viewed)
             allocator_view(reported_allocator, &view);
-        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs,
-                      reported_allocator ? &view : NULL, recorded);
+        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs, viewed ? &view : NULL, recorded);
         return;
     }
     /* Standalone: the talk's line; and where the recorder records this program (FRAGBENCH_TRACE set), a mark there

@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_PROBE_H
 #define FRAGBENCH_PROBE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fragbench.h"
@@ -41,9 +42,10 @@ void probe_sample_failed(void) __attribute__((noreturn));
 
 /*
  * The same for fb-replay: the memory it sampled itself (its own tables taken off RSS and anonymous RSS; NULL:
- * sampled here, or the run ends as above), and where the row stands in the recording it replays (NULL: nowhere).
+ * sampled here, or the run ends as above), where the row stands in the recording it replays (NULL: nowhere), and
+ * whether the row has the allocator's own count (false: its columns are empty, and its cost is not paid).
  */
 void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_allocs, const struct fb_memory *sampled,
-                        const struct fb_recorded_point *recorded);
+                        const struct fb_recorded_point *recorded, bool with_allocator_view);
 
 #endif

@@ -2,9 +2,11 @@
 # The replay's fidelity: three real programs recorded once under glibc, then run for real and replayed under each
 # profile; heap growth (anonymous RSS) at the peak, at Exit and at each of the program's marks, compared.
 # Usage: bench/fidelity.sh [PROFILES [REPLAY-TIME [REPS]]]  (make fidelity; REPLAY-TIME: gaps, the default, fast or
-# real; REPS: runs and replays of each profile, 5 unless told, compared by their medians). FIDELITY_PROGRAMS: the
-# programs, of jq, python, sqlite3 (the default: the three) and python-threads (CPython running four threads that
-# share a cache, bench/threaded_rounds.py: the threaded replay's, docs/replay.md).
+# real, or several with commas: one recording and its runs, replayed in each, a row each named "program (mode)";
+# REPS: runs and replays of each profile, 5 unless told, compared by their medians). FIDELITY_PROGRAMS: the programs,
+# of jq, python, sqlite3 (the default: the three), python-threads (CPython running four threads that share a cache,
+# bench/threaded_rounds.py: the threaded replay's, docs/replay.md) and python-idle (python's rounds, four, each
+# followed by 3 s idle: the time modes', docs/replay.md). On stderr, each program's median wall time, run and replayed.
 set -eu
 cd "$(dirname "$0")/.."
 profiles=${1:-glibc,jemalloc,tcmalloc,mimalloc,jemalloc-decay0,mimalloc-decommit0}
@@ -29,6 +31,8 @@ run_program() {
         sqlite3) "${@:2}" -- sqlite3 :memory: "$sql" ;;
         python-threads) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 \
             "$PWD/bench/threaded_rounds.py" 3 5000 4 ;;
+        python-idle) env PYTHONMALLOC=malloc PYTHONPATH="$PWD/cases" "${@:2}" -- /usr/bin/python3 \
+            "$PWD/bench/request_rounds.py" 4 100000 3000 ;;
     esac
 }
 
@@ -37,9 +41,12 @@ echo "|:--|:--|--:|--:|--:|--:|--:|--:|:--|"
 for program in ${FIDELITY_PROGRAMS:-jq python sqlite3}; do
     run_program $program "$FB" --quiet --record-clock=precise --record="$work/$program.trace" >/dev/null 2>&1
     run_program $program "$FB" --quiet --alloc="$profiles" --reps="$reps" --csv="$work/$program-real.csv" >/dev/null 2>&1
-    "$FB" --quiet --alloc="$profiles" --reps="$reps" --replay-time="$replay_time" --replay="$work/$program.trace" \
-        --csv="$work/$program-replay.csv" >/dev/null 2>&1
-    python3 - "$work/$program-real.csv" "$work/$program-replay.csv" "$program" "$profiles" <<'PY'
+    for mode in ${replay_time//,/ }; do
+        label=$program
+        [ "$mode" = "$replay_time" ] || label="$program ($mode)"
+        "$FB" --quiet --alloc="$profiles" --reps="$reps" --replay-time="$mode" --replay="$work/$program.trace" \
+            --csv="$work/$program-replay.csv" >/dev/null 2>&1
+        python3 - "$work/$program-real.csv" "$work/$program-replay.csv" "$label" "$profiles" <<'PY'
 import csv, statistics, sys
 def rows(path):  # profile -> rep -> phase -> row
     out = {}
@@ -73,6 +80,11 @@ def off(a, b):
     mark = "" if d <= 4096 or d <= 0.1 * abs(a) else " ✗"
     return "%+.1f%%%s" % (100.0 * (b - a) / a if a else 0.0, mark)
 real, replay, program = rows(sys.argv[1]), rows(sys.argv[2]), sys.argv[3]
+def wall(runs, end):  # the median of the runs' times from start to their end row, s
+    times = [float(phases[end]["elapsed_ms"]) / 1000 for reps in runs.values() for phases in reps.values() if end in phases]
+    return "%.1f s" % statistics.median(times) if times else "none"
+print("fidelity: %s: median time, run %s, replayed %s" % (program, wall(real, "Exit"), wall(replay, "Replay end")),
+      file=sys.stderr)
 for profile in sys.argv[4].split(","):
     r, p = growths(real.get(profile, {}), "Exit"), growths(replay.get(profile, {}), "Replay end")
     if not r or not p:
@@ -93,4 +105,5 @@ for profile in sys.argv[4].split(","):
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (program, profile, peak_real_text, peak_replay_text,
           off(peak_real, peak_replay), exit_real_text, exit_replay_text, off(exit_real, exit_replay), furthest))
 PY
+    done
 done

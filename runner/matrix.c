@@ -184,8 +184,12 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         if (schedule.max_reps > matrix->reps)
             fprintf(stderr, " (up to %u where they differ by more than %.0f%% and %d kB)", schedule.max_reps,
                     matrix->spread_pct, SPREAD_FLOOR_KB);
+        /* Cases idle for --idle-ms, at 0 not at all: each run is one of the --jobs working. */
+        bool none_idles = !matrix->command && matrix->cases[0]->kind != REPLAY && matrix->idle_ms == 0;
         fprintf(stderr, " = %zu runs; %u working at a time%s\n", schedule.planned, matrix->jobs,
-                matrix->no_overlap ? ", none beside them (--no-overlap)" : ", more beside them while they idle");
+                matrix->no_overlap ? ", none beside them (--no-overlap)"
+                : none_idles       ? ", none beside them (--idle-ms=0: no case idles)"
+                                   : ", more beside them while they idle");
     }
 
     for (;;) {
@@ -272,8 +276,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         }
         /*
          * --record: at the first signal, the program recorded is stopped as at --duration (the recorder writes its
-         * calls out, then SIGTERM), and its trace read and reported as the run ends; at a second (two at once
-         * count as two), at once. A program that has not yet begun recording (no hello: the recorder's stop
+         * calls out, then SIGTERM), and its trace read and reported as the run ends; at a second (the same signal
+         * within 0.1 s of the first is the same stop, SAME_STOP_NS), at once. A program that has not yet begun recording (no hello: the recorder's stop
          * signal would kill it) or has no row yet is stopped at once too, as before.
          */
         if (matrix_stop_count == 1 && stops_taken == 0 && matrix->trace_path && count == 1 &&

@@ -266,6 +266,25 @@ wait "$runner"
 code=$?
 got="$code:$(value "$tmp/ctrl-c.csv" python3 glibc Exit status):$(grep -c '^Recorded heap (' "$tmp/ctrl-c.out" "$tmp/ctrl-c.err" | awk -F: '{ n += $NF } END { print n }')"
 expect ctrl_c_while_recording_keeps_and_reports_the_run "exit:status:report $got; $(cat "$tmp/ctrl-c.err")" "$got" = "130:ok:1"
+# coreutils' timeout (and a service manager) sends its signal to the runner, then to its whole process group: the
+# same SIGINT twice, 10 ms apart here, is the same stop (counted twice, the run was dropped, 1 try in 24 of timeout).
+sigint_group "$tmp/twice-at-once.out" "$tmp/twice-at-once.err" "$FB" --record="$tmp/twice-at-once.trace" \
+    --csv="$tmp/twice-at-once.csv" -- /usr/bin/python3 -c "import time
+x = [bytearray(100000) for _ in range(30)]
+time.sleep(100)" &
+runner=$!
+wait_until 30 test -s "$tmp/twice-at-once.trace"
+sleep 0.5
+/usr/bin/python3 -c 'import os, signal, sys, time
+runner = int(sys.argv[1])
+os.kill(runner, signal.SIGINT)
+time.sleep(0.01)
+os.killpg(runner, signal.SIGINT)' "$runner"
+wait "$runner"
+code=$?
+got="$code:$(value "$tmp/twice-at-once.csv" python3 glibc Exit status):$(cat "$tmp/twice-at-once.out" "$tmp/twice-at-once.err" | grep -c '^Recorded heap (')"
+expect the_same_sigint_twice_at_once_stops_a_recording_once "exit:status:report $got; $(cat "$tmp/twice-at-once.err")" \
+    "$got" = "130:ok:1"
 # A program with no SIGINT handler of its own (sleep) dies of the terminal's Ctrl-C, its calls written out first by
 # the recorder's handler in the default's place: its Start mark is there (an idle main thread's calls and its Start
 # were lost, and a replay had no Start to set its rows against), and the trace is complete to the stop.
@@ -386,6 +405,7 @@ wait_until 30 test -s "$tmp/twice.trace"
 sleep 0.5
 kill -TERM "$runner"
 wait_until 30 grep -q '^fragbench: SIGTERM: stopping the recorded program' "$tmp/twice.err"
+sleep 0.2 # a person's second signal: the same one within 0.1 s of the first is the same stop
 kill -TERM "$runner"
 wait "$runner"
 code=$?

@@ -1021,6 +1021,7 @@ runner=$!
 wait_until 60 sh -c "[ \$(stat -c %s '$tmp/stopped.trace' 2>/dev/null || echo 0) -gt 100000 ]" # chunks of its 150 000 calls written
 kill -TERM "$runner"
 wait_until 30 grep -q '^fragbench: SIGTERM: stopping the recorded program' "$tmp/stopped-twice.err"
+sleep 0.2 # a person's second signal: the same one within 0.1 s of the first is the same stop
 kill -TERM "$runner"
 wait "$runner"
 mkdir -p "$tmp/stopped-slides/plots"

@@ -16,8 +16,9 @@ _PROTOCOL = 1
 _START = time.clock_gettime(time.CLOCK_MONOTONIC)
 _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
 _state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None, "trace_mark": None,
-          "trace_release": None, "slow_view_ns": 0}
-# The allocator's view at a phase: views of 1 ms or more have a budget of a twentieth of the run's time (probe.c's).
+          "trace_release": None, "slow_view_ns": 0, "last_slow_view_ns": 0}
+# The allocator's view at a phase, within probe.c's budget: read only while the views of 1 ms or more so far, and one
+# more as long as the last, would take at most a twentieth of the run's time.
 _VIEW_SLOW_NS = 1000000
 _VIEW_BUDGET_DIVISOR = 20
 
@@ -430,11 +431,11 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
     if child_peak_kb is not None:
         fields.append("child_peak_kb=%d" % child_peak_kb)
     view = _allocator()[4]
-    # Read after /proc, as the C probe does; an allocator that cannot tell leaves the fields out, and so does one
-    # whose views of 1 ms or more have taken a twentieth of the run's time (probe.c's budget: glibc's mallinfo2 walks
-    # every free chunk, 27 ms a mark in a heap of 150 000 of them).
+    # Read after /proc, as the C probe does; an allocator that cannot tell leaves the fields out, and so does a view
+    # past the budget (glibc's mallinfo2 walks every free chunk: 27 ms a mark in a heap of 150 000 of them).
     told = (None, None, None)
-    if view and _state["slow_view_ns"] * _VIEW_BUDGET_DIVISOR <= _elapsed_us() * 1000:
+    slow = _state["slow_view_ns"] + _state["last_slow_view_ns"]
+    if view and slow * _VIEW_BUDGET_DIVISOR <= _elapsed_us() * 1000:
         started = time.monotonic_ns()
         try:
             told = view()
@@ -443,6 +444,7 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
         took = time.monotonic_ns() - started
         if took >= _VIEW_SLOW_NS:
             _state["slow_view_ns"] += took
+            _state["last_slow_view_ns"] = took
         for key, value in zip(("alloc_in_use_bytes", "alloc_free_bytes", "alloc_os_bytes"), told):
             if value is not None:
                 fields.append("%s=%d" % (key, value))

@@ -163,7 +163,8 @@ static void waste_table(const struct report *report, const struct case_stats *c,
     }
     md_end(&table, out);
     if (unsplit)
-        fprintf(out, "\n† the allocator does not tell its free bytes (or the results predate alloc_free_kb), so what it kept is not split.\n");
+        fprintf(out, "\n† the allocator does not tell its free bytes, or they were not read (past the view's time budget, "
+                     "or the results predate alloc_free_kb), so what it kept is not split.\n");
 }
 
 /* "$ LD_PRELOAD=lib SETTINGS build/cases/CASE [--scale=S] [--idle-ms=N]": what reproduces the block by hand. */

@@ -79,14 +79,16 @@ static unsigned long long default_mem_limit_kb(void)
 static void on_stop_signal(int signal_number)
 {
     static long long last_counted_ns; /* only here: the handler is not re-entered (both stop signals blocked in it) */
+    int saved_errno = errno;              /* the code it interrupts may read errno next (after ppoll) */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
     long long now_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
-    if (matrix_stop_count > 0 && signal_number == matrix_stop_signal && now_ns - last_counted_ns < SAME_STOP_NS)
-        return;
-    last_counted_ns = now_ns;
-    matrix_stop_signal = signal_number;
-    matrix_stop_count = matrix_stop_count + 1;
+    if (!(matrix_stop_count > 0 && signal_number == matrix_stop_signal && now_ns - last_counted_ns < SAME_STOP_NS)) {
+        last_counted_ns = now_ns;
+        matrix_stop_signal = signal_number;
+        matrix_stop_count = matrix_stop_count + 1;
+    }
+    errno = saved_errno;
 }
 
 /* SIGPIPE and SIGXFSZ: the write fails instead (EPIPE, EFBIG), and says so. */

@@ -1032,7 +1032,10 @@ expect replay_of_a_trace_cut_in_its_first_chunk_is_sampled_every_5_percent_and_s
 # --duration, and the run keeps its rows) names its allocator but has none of the recording's rows:
 # its slide does not claim the replay agrees with the recording (a newcomer's Ctrl-C'd trace was said to be "within
 # it at every such row"), and its plot draws no line of the recording's RSS, which it has no point of.
-"$FB" --quiet --record="$tmp/stopped.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 -c 'import time
+# The program ignores SIGTERM, so that the runner's, 0.5 s after the first, leaves it there for the second (which
+# comes 0.2 s after the first is seen: a person's second signal, not the same one sent twice at once).
+"$FB" --quiet --record="$tmp/stopped.trace" -- env PYTHONMALLOC=malloc /usr/bin/python3 -c 'import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
 kept = [str(i) * 3 for i in range(50000)]
 time.sleep(30)' >/dev/null 2>"$tmp/stopped-twice.err" &
 runner=$!

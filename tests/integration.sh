@@ -442,6 +442,15 @@ bad=$(tr -d '\r' <"$tmp/full-disk.csv" | awk -F, 'NF != 38 { n++ } END { print n
 rows=$(($(wc -l <"$tmp/full-disk.csv") - 1))
 expect csv_keeps_whole_rows_when_the_disk_fills "exit $code, $rows rows, $bad broken: $(cat "$tmp/full-disk.err")" \
     "$code:$bad:$((rows % 4)):$((rows > 0))" = 2:0:0:1
+# The same with SIGXFSZ at its default, as a shell leaves it: the runner takes it itself (the write fails with EFBIG
+# and says so), where it died of it, with no message and nothing said of the rows.
+(
+    ulimit -f 4
+    exec "$FB" --reps=40 --scale=0.01 --idle-ms=0 --quiet --csv="$tmp/file-size.csv" frag
+) 2>"$tmp/file-size.err"
+code=$?
+expect csv_over_the_file_size_limit_is_said_and_kept "exit $code: $(cat "$tmp/file-size.err")" \
+    "$code:$(grep -c "^fragbench: --csv: cannot write $tmp/file-size.csv: File too large; stopping, the rows written so far are kept$" "$tmp/file-size.err")" = 2:1
 
 # ---- A typo gets the nearest name.
 "$FB" --alloc=jemmalloc frag >/dev/null 2>"$tmp/typo.err"

@@ -79,7 +79,7 @@ UNKNOWN_VARIABLES  := $(filter-out $(MAKEFILE_VARIABLES),$(foreach name,$(.VARIA
 ifneq ($(UNKNOWN_VARIABLES),)
 $(error $(foreach name,$(UNKNOWN_VARIABLES),$(name) is not a variable of fragbench's Makefile$(if $(filter $(name)%,$(USER_VARIABLES)), (did you mean $(firstword $(filter $(name)%,$(USER_VARIABLES)))?));) nothing ran; the variables a user sets: $(USER_VARIABLES) (docs/options.md))
 endif
-TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so probe.o record_check record_live record_threads record_intrusions signal_safe_alloc.so replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
+TEST_PROGRAMS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) probe_allocs view_allocs malloc_counter.so no_threads.so malloc_set_up.so probe.o record_check record_live record_threads record_intrusions signal_safe_alloc.so replay_order replay_own_memory cpu_quota header_phase header_phase_nopie lazyfree_phase static_hello main_thread_exits frees_then_idles woken_early) \
                  $(BUILD)/fragbench-asan $(addprefix $(BUILD)/asan/,$(UNIT_TESTS)) \
                  $(addprefix $(BUILD)/fuzz/fuzz_,record profiles csv trace replay) \
                  $(patsubst cases/%.c,$(BUILD)/tsan/%,$(THREADED_CASES)) \
@@ -355,6 +355,9 @@ $(BUILD)/tests/malloc_counter.so: tests/malloc_counter.c | $(BUILD)/tests
 
 $(BUILD)/tests/no_threads.so: tests/no_threads.c | $(BUILD)/tests
 	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
+
+$(BUILD)/tests/malloc_set_up.so: tests/malloc_set_up.c | $(BUILD)/tests
+	$(CC) $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Every C source must build warning-free with clang too (run by the tests).
 ALL_C_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(RECORDER_SRC) trace/main.c $(REPLAY_SRC) $(wildcard cases/*.c cases/lib/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)

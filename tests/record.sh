@@ -345,6 +345,18 @@ got="$code:$(value "$tmp/ending.csv" record_intrusions glibc Exit status):$(grep
 got="$got:$(echo "$info" | head -1 | grep -c 'stopped early (the program was ended by SIGTERM, every call written out first)'):$(echo "$info" | grep -c '^order errors: 0 releases of blocks not live, 0 allocations at live addresses')"
 expect sigterm_inside_the_recorders_calls_writes_them_and_ends_the_program \
     "exit:status:alive:stopped:no order error $got; $(echo "$info" | head -1); $(cat "$tmp/ending.out")" "$got" = "1:signal:SIGTERM:0:1:1"
+# A program whose SIGTERM handler is set with SA_RESETHAND (its first signal asks it to stop, the second ends it):
+# the handler runs once and reads the default after it, as without the recorder, and the second signal, at the
+# default, finds the recorder's handler in its place: every call written out (its 300 blocks; the kernel set the
+# default back itself, and the second signal left the trace cut, none of them in it).
+"$FB" --quiet --record="$tmp/resethand.trace" --csv="$tmp/resethand.csv" -- build/tests/record_intrusions resethand \
+    >"$tmp/resethand.out" 2>&1
+code=$?
+info=$($TRACE info "$tmp/resethand.trace" 2>&1)
+got="$code:$(value "$tmp/resethand.csv" record_intrusions glibc Exit status):$(grep -c '^asked 1, reset$' "$tmp/resethand.out")"
+got="$got:$(echo "$info" | head -1 | grep -c 'stopped early (the program was ended by SIGTERM, every call written out first)'):$(echo "$info" | sed -n 's/^live at the end: [0-9]* bytes in \([0-9]*\) blocks$/\1/p' | awk '{ print ($1 >= 300) ? "held" : "lost:" $1 }')"
+expect a_reset_handlers_second_signal_writes_every_call_out "exit:status:reset:stopped:blocks $got; $(echo "$info" | head -1); $(cat "$tmp/resethand.out")" \
+    "$got" = "1:signal:SIGTERM:1:1:held"
 # A program that blocks SIGTERM but inside its ppoll, as a service waits, dies of it there as it would have (the
 # signal was sent again to the process, where every thread blocked it: it ran on and exited 0). One that chains to
 # the handler sysv_signal said it replaced (past the recorder's sigaction and signal: the recorder's) survives its

@@ -37,6 +37,10 @@
  *              pairs of malloc and free: the recorder's writes must not pass it. Says "done".
  *   exiting US 64 threads make 7 000 pairs of calls each, then wait; the main thread calls exit while a child it
  *              forked sends it SIGTERM US microseconds later, often while the exit writes every call out.
+ *   resethand  a SIGTERM handler set with SA_RESETHAND (a program whose first signal asks it to stop, its second
+ *              ends it): 100 blocks of 1000 bytes kept, SIGTERM raised (handled), then says "reset" if the
+ *              setting reads as the default after it, keeps 200 more blocks, and raises SIGTERM again: it must die
+ *              of it, as it would have; surviving, it says "survived" and exits 3.
  */
 static volatile sig_atomic_t handler_pairs;
 
@@ -246,6 +250,37 @@ static int exiting_mode(long delay_us)
     exit(0);
 }
 
+static volatile sig_atomic_t stop_asked;
+
+static void ask_to_stop(int signal_number)
+{
+    (void)signal_number;
+    stop_asked = 1;
+}
+
+static int resethand_mode(void)
+{
+    struct sigaction action, now;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = ask_to_stop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, NULL);
+    for (int i = 0; i < 100; i++)
+        if (!malloc(1000))
+            return 1;
+    raise(SIGTERM);
+    sigaction(SIGTERM, NULL, &now);
+    printf("asked %d, %s\n", (int)stop_asked, !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL ? "reset" : "not reset");
+    fflush(stdout);
+    for (int i = 0; i < 200; i++)
+        if (!malloc(1000))
+            return 1;
+    raise(SIGTERM);
+    printf("survived\n");
+    return 3;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -269,6 +304,8 @@ int main(int argc, char **argv)
         return lowered_mode();
     if (strcmp(mode, "exiting") == 0 && count > 0)
         return exiting_mode(count);
-    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS | masked | chain | interrupt | exiting US | lowered\n");
+    if (strcmp(mode, "resethand") == 0)
+        return resethand_mode();
+    fprintf(stderr, "usage: record_intrusions handler N [US] | rawfork N | errno | ending N MS | masked | chain | interrupt | exiting US | lowered | resethand\n");
     return 2;
 }

@@ -24,8 +24,9 @@
  * signals it changes the program's own setting, and the flags signal() gives. A program that goes around these
  * three (sysv_signal, sigset, the system call itself) puts its setting in place all the same, the recorder's handler
  * then not there, and is told that handler was the one it replaced: called by the program's own (a chain), it does
- * nothing while it is not in place. Only the recording process takes them; a forked child, which inherits the
- * handler, dies of the signal at once.
+ * nothing while it is not in place. A handler set with SA_RESETHAND goes behind one of the recorder's
+ * (on_reset_handler, below). Only the recording process takes them; a forked child, which inherits the handler,
+ * dies of the signal at once.
  */
 
 static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -43,6 +44,7 @@ static int ending_index(int number)
 }
 
 static void on_ending_signal(int number);
+static int stand_in(int number);
 
 static bool is_default(const struct sigaction *action)
 {
@@ -65,6 +67,33 @@ static void on_ending_signal(int number)
     if (__sigaction(number, NULL, &current) == 0 && !is_recorders(&current))
         return;
     trace_writer_die_of(number);
+}
+
+/*
+ * A program's handler set with SA_RESETHAND runs once, and the kernel sets the default back as it does: the
+ * recorder's handler was then not in its place, and the second signal (a second Ctrl-C, which such a program
+ * leaves to end it) lost every call since the last chunk. So such a handler is put in place through
+ * on_reset_handler, without the flag: at the signal it sets the default back itself, the recorder's handler
+ * standing in for it, then calls the program's handler, which sees what it would have seen (the default).
+ */
+static struct sigaction reset_handler[ENDING_SIGNALS]; /* the program's handler, while on_reset_handler is in place */
+
+static void on_reset_handler(int number, siginfo_t *info, void *context)
+{
+    int at = ending_index(number);
+    struct sigaction handler = reset_handler[at];
+    program_setting[at] = (struct sigaction){.sa_handler = SIG_DFL}; /* the default, as the kernel sets it back */
+    sigemptyset(&program_setting[at].sa_mask);
+    stand_in(number);
+    if (handler.sa_flags & SA_SIGINFO)
+        handler.sa_sigaction(number, info, context);
+    else if (handler.sa_handler != SIG_DFL && handler.sa_handler != SIG_IGN)
+        handler.sa_handler(number);
+}
+
+static bool is_reset_wrapper(const struct sigaction *action)
+{
+    return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_reset_handler;
 }
 
 /* Ending signals the program asked siginterrupt to let interrupt calls: signal() then sets no SA_RESTART. */
@@ -102,12 +131,20 @@ __attribute__((visibility("default"))) int sigaction(int number, const struct si
     if (__sigaction(number, NULL, &current) != 0)
         return -1;
     bool standing_in = is_recorders(&current);
-    struct sigaction seen = standing_in ? program_setting[at] : current;
+    struct sigaction seen = standing_in ? program_setting[at] : is_reset_wrapper(&current) ? reset_handler[at] : current;
     if (action) {
+        bool handler = (action->sa_flags & SA_SIGINFO) || (action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN);
         if (is_default(action) && trace_writer_recording()) {
             if (!standing_in && stand_in(number) != 0)
                 return -1;
             program_setting[at] = *action;
+        } else if (handler && (action->sa_flags & SA_RESETHAND) && trace_writer_recording()) {
+            struct sigaction wrapper = *action;
+            wrapper.sa_sigaction = on_reset_handler;
+            wrapper.sa_flags = (action->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+            reset_handler[at] = *action;
+            if (__sigaction(number, &wrapper, NULL) != 0)
+                return -1;
         } else if (__sigaction(number, action, NULL) != 0)
             return -1;
     }

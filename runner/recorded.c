@@ -70,7 +70,12 @@ int recorded_name_allocator(const char *path, const char *allocator, const char 
     char error[256];
     struct trace_reader *reader = trace_open(path, error, sizeof error);
     bool cut = reader && trace_info(reader)->cut_block;
+    /* A chunk a thread was writing as the process ended, after the end block: cut off, so that the blocks added
+       after it are not read as its events (the trace is whole before it). */
+    off_t whole = reader && trace_info(reader)->cut_after_end ? (off_t)trace_info(reader)->cut_after_end_at : -1;
     trace_close(reader);
+    if (whole >= 0 && truncate(path, whole) != 0)
+        return -1;
     /* Not a trace (empty, never started, or spoilt: its reading says why), or one that ends inside a chunk, where a
        block after it would be read as that chunk's events: nothing is added. */
     if (!reader || cut)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,9 @@
  *            200 000 pairs of small malloc and free, and end; main, once
  *            it joined them, frees the blocks of all but the first and marks "Freed", then sleeps 300 ms: its frees land on the
  *            heaps of threads that have ended (mimalloc's abandoned segments), which a replay must keep.
+ *   exitbusy N how  N threads swap blocks through a shared pool of 1024 slots without end (each frees what
+ *            another allocated); main sleeps 30 ms, then ends by exit (how "x"), _exit ("q") or an exec of true ("e")
+ *            while they run.
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -440,6 +444,34 @@ static int run_tail(long idle_ms)
     _exit(0);
 }
 
+static _Atomic(void *) pool[1024];
+
+static void *swap_blocks(void *argument)
+{
+    unsigned seed = (unsigned)(uintptr_t)argument;
+    for (;;) {
+        seed = seed * 1103515245u + 12345u;
+        free(atomic_exchange(&pool[seed % 1024], malloc(64)));
+    }
+    return NULL;
+}
+
+static int run_exitbusy(long threads, const char *how)
+{
+    for (long i = 0; i < threads; i++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, swap_blocks, (void *)(uintptr_t)(i + 1)) != 0)
+            return 1;
+    }
+    struct timespec pause = {0, 30000000};
+    nanosleep(&pause, NULL);
+    if (strcmp(how, "q") == 0)
+        _exit(0);
+    if (strcmp(how, "e") == 0)
+        execl("/bin/true", "true", (char *)NULL);
+    exit(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -543,6 +575,8 @@ int main(int argc, char **argv)
         return run_cancelled();
     if (strcmp(mode, "handoff") == 0 && argc > 2)
         return run_handoff(strtol(argv[2], NULL, 10));
+    if (strcmp(mode, "exitbusy") == 0 && argc > 3)
+        return run_exitbusy(strtol(argv[2], NULL, 10), argv[3]);
     if (strcmp(mode, "nobuffer") == 0)
         return run_without_room_for_a_buffer();
     return strcmp(mode, "none") == 0 ? 0 : 2;

@@ -210,6 +210,21 @@ static int check_small_block(struct trace_reader *reader, uint32_t kind, const u
     return 0;
 }
 
+/*
+ * The file ends inside a block. After its image's end block that is a thread's last chunk, written as the process
+ * ended (exit_group or an exec ends the threads still writing; the end block was written once every buffer was):
+ * dropped (the runner cuts it off before it appends its blocks), and the trace is whole. Anywhere else the trace is
+ * cut (cut_block).
+ */
+static void note_cut(struct trace_reader *reader, uint64_t offset)
+{
+    if (reader->info.ended) {
+        reader->info.cut_after_end = true;
+        reader->info.cut_after_end_at = offset;
+    } else
+        reader->info.cut_block = true;
+}
+
 int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_size)
 {
     unsigned char head[TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED], *payload = NULL;
@@ -220,7 +235,7 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
         if (got == 0)
             break;
         if (got < TRACE_BLOCK_HEAD) {
-            reader->info.cut_block = true;
+            note_cut(reader, offset);
             break;
         }
         uint32_t kind = trace_get_u32(head), length = trace_get_u32(head + 4);
@@ -243,11 +258,11 @@ int trace_index_blocks(struct trace_reader *reader, char *error, size_t error_si
                     return trace_failure(error, error_size, "corrupt trace: a chunk of %llu bytes at byte %llu",
                                    (unsigned long long)length, (unsigned long long)offset);
                 }
-                reader->info.cut_block = true;
+                note_cut(reader, offset);
                 break;
             }
             if (offset + TRACE_BLOCK_HEAD + length > reader->info.file_bytes) {
-                reader->info.cut_block = true;
+                note_cut(reader, offset);
                 break;
             }
             if (reader->chunk_count % 1024 == 0) {

@@ -33,6 +33,8 @@ struct trace_info {
     uint32_t stop_detail;         /* the ending signal's number, or the failed write's errno (0: not said) */
     uint64_t complete_until_ns;
     bool cut_block;      /* the file ends inside a block (the program died while it was being written) */
+    bool cut_after_end;  /* it ends inside a chunk after its last image's end: a thread's write as the process ended */
+    uint64_t cut_after_end_at; /* and where that chunk begins: the trace is whole before it */
     uint64_t gaps;       /* chunks missing between a thread's chunks (a write was lost) */
     unsigned unended_images; /* images followed by another without their end block */
     bool exec_unrecorded; /* the last image ended in an exec and no image followed: the new program did not record */

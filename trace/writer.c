@@ -987,7 +987,7 @@ void trace_writer_end(bool exec)
         write_cpu_note(ns);
     }
     atomic_store(&ended, 1);
-    flush_all(false);
+    flush_all(true); /* a thread writing its own buffer now (every event is written at once from here): after it */
     unsigned char payload[TRACE_END_SIZE] = {0};
     trace_put_u64(payload, now_ns());
     trace_put_u32(payload + 8, exec ? 1 : 0);

@@ -277,8 +277,9 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         /*
          * --record: at the first signal, the program recorded is stopped as at --duration (the recorder writes its
          * calls out, then SIGTERM), and its trace read and reported as the run ends; at a second (the same signal
-         * within 0.1 s of the first is the same stop, SAME_STOP_NS), at once. A program that has not yet begun recording (no hello: the recorder's stop
-         * signal would kill it) or has no row yet is stopped at once too, as before.
+         * within 0.1 s of the first is the same stop, SAME_STOP_NS), at once. A program that has not yet begun
+         * recording (no hello: the recorder's stop signal would kill it) or has no row yet is stopped at once too,
+         * as before.
          */
         if (matrix_stop_count == 1 && stops_taken == 0 && matrix->trace_path && count == 1 &&
             owners[0]->have_hello && owners[0]->phase_count > 0) {

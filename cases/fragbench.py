@@ -18,8 +18,9 @@ _PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
 _state = {"started": False, "fd": None, "owner": None, "pipe": None, "seq": 0, "allocator": None, "trace_mark": None,
           "trace_release": None, "slow_view_ns": 0, "last_slow_view_ns": 0}
 # The allocator's view at a phase, within probe.c's budget: read only while the views of 1 ms or more so far, and one
-# more as long as the last, would take at most a twentieth of the run's time.
+# more as long as the last, would take at most 0.1 s and a twentieth of the run's time.
 _VIEW_SLOW_NS = 1000000
+_VIEW_FREE_NS = 100000000
 _VIEW_BUDGET_DIVISOR = 20
 
 
@@ -435,7 +436,7 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
     # past the budget (glibc's mallinfo2 walks every free chunk: 27 ms a mark in a heap of 150 000 of them).
     told = (None, None, None)
     slow = _state["slow_view_ns"] + _state["last_slow_view_ns"]
-    if view and slow * _VIEW_BUDGET_DIVISOR <= _elapsed_us() * 1000:
+    if view and slow <= _VIEW_FREE_NS + _elapsed_us() * 1000 // _VIEW_BUDGET_DIVISOR:
         started = time.monotonic_ns()
         try:
             told = view()

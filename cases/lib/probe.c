@@ -15,13 +15,15 @@ static const struct allocator_info *reported_allocator;
 /*
  * The allocator's own count costs the program time: glibc's mallinfo2 walks every free chunk (27 ms a mark in a
  * CPython heap of 150 000 free chunks, where jemalloc's took 0.2 ms and mimalloc's 0.1). Views of 1 ms or more are
- * slow, and a view is read only while the slow ones so far and one more as long as the last would take at most a
- * twentieth of the run's time; otherwise the row's allocator columns are empty. So a program that marks every
- * request is slowed by about that share (the first slow view, whose cost is not known before, is read whatever it
- * takes), and an allocator whose views are all under 1 ms (jemalloc's, mimalloc's) has them at every row.
+ * slow, and a view is read only while the slow ones so far and one more as long as the last would take at most
+ * 0.1 s and a twentieth of the run's time; otherwise the row's allocator columns are empty. So a program that marks
+ * every request is slowed by about that share (the first slow view past the 0.1 s, whose cost is not known before,
+ * is read whatever it takes); a case's few views of a few ms each (jemalloc's of eight threads' arenas in a run of
+ * 40 ms: a twentieth alone left them out) and an allocator whose views are all under 1 ms have them at every row.
  * fragbench.py keeps the same budget.
  */
 #define VIEW_SLOW_NS 1000000ULL
+#define VIEW_FREE_NS 100000000ULL
 #define VIEW_BUDGET_DIVISOR 20
 static uint64_t slow_view_ns, last_slow_view_ns;
 
@@ -35,7 +37,7 @@ static uint64_t monotonic_ns(void)
 /* Reads the allocator's view into *view if the budget allows; whether it did. */
 static bool view_within_budget(struct fb_allocator_view *view)
 {
-    if ((slow_view_ns + last_slow_view_ns) * VIEW_BUDGET_DIVISOR > fb_elapsed_us() * 1000)
+    if (slow_view_ns + last_slow_view_ns > VIEW_FREE_NS + fb_elapsed_us() * 1000 / VIEW_BUDGET_DIVISOR)
         return false;
     uint64_t started = monotonic_ns();
     allocator_view(reported_allocator, view);

@@ -4,7 +4,6 @@
 #include "allocator.h"
 
 #include <stdbool.h>
-#include <time.h>
 
 /* The number of phases so far. */
 static unsigned phase_seq;
@@ -27,21 +26,14 @@ static const struct allocator_info *reported_allocator;
 #define VIEW_BUDGET_DIVISOR 20
 static uint64_t slow_view_ns, last_slow_view_ns;
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-}
-
 /* Reads the allocator's view into *view if the budget allows; whether it did. */
 static bool view_within_budget(struct fb_allocator_view *view)
 {
     if (slow_view_ns + last_slow_view_ns > VIEW_FREE_NS + fb_elapsed_us() * 1000 / VIEW_BUDGET_DIVISOR)
         return false;
-    uint64_t started = monotonic_ns();
+    uint64_t started = fb_now_ns();
     allocator_view(reported_allocator, view);
-    uint64_t took = monotonic_ns() - started;
+    uint64_t took = fb_now_ns() - started;
     if (took >= VIEW_SLOW_NS) {
         slow_view_ns += took;
         last_slow_view_ns = took;

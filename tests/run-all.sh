@@ -45,8 +45,8 @@ suite "replay order on crafted traces" build/tests/replay_order
 suite "replay order under ThreadSanitizer" build/tsan-replay/replay_order
 suite "replay's own memory, counted as RSS counts it" build/tests/replay_own_memory
 suite "replay's CPU share: cgroup quotas read from made trees" build/tests/cpu_quota
-suite "trace writer under ThreadSanitizer" sh -c 'trace=$(mktemp) && build/tsan-writer/trace_writer_stress "$trace" && build/tsan-writer/trace_writer_stress "$trace" 300000; code=$?; rm -f "$trace"; exit $code'
-suite "trace writer under ASan+UBSan" sh -c 'trace=$(mktemp) && build/asan/trace_writer_stress "$trace" && build/asan/trace_writer_stress "$trace" 300000; code=$?; rm -f "$trace"; exit $code'
+suite "trace writer under ThreadSanitizer" sh -c 'trace=$(mktemp) && build/tsan-writer/trace_writer_stress "$trace" && build/tsan-writer/trace_writer_stress "$trace" 300000 && build/tsan-writer/trace_writer_stress "$trace" stop; code=$?; rm -f "$trace"; exit $code'
+suite "trace writer under ASan+UBSan" sh -c 'trace=$(mktemp) && build/asan/trace_writer_stress "$trace" && build/asan/trace_writer_stress "$trace" 300000 && build/asan/trace_writer_stress "$trace" stop; code=$?; rm -f "$trace"; exit $code'
 suite "report: make slides and make compare" tests/report.sh
 suite "docs: every relative link resolves" tests/docs.sh
 suite "shell scripts parse" tests/scripts_parse.sh

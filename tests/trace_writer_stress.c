@@ -1,13 +1,16 @@
 /* The trace writer alone under ThreadSanitizer or ASan+UBSan: threads record while others end and the image ends under them. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
+#include "format.h"
 #include "reader.h"
 #include "writer.h"
 
@@ -19,7 +22,9 @@
  * main ends the image under them (the exit's copies of their buffers, then their one-by-one writes). The
  * reader must then read it all: no error, no release before its allocation, every phase-1 event there.
  * With a size cap (second argument, bytes), recording stops during phase 1 while every thread writes: the
- * trace must say so and still read back in order.
+ * trace must say so and still read back in order. With "stop" as the second argument, phase 2's threads swap blocks
+ * through a shared pool (each releases what another allocated) and main sends the runner's stop signal under them
+ * instead of ending the image: the trace must say it stopped there and hold no release without its allocation.
  */
 enum { THREADS = 6, EVENTS = 30000, LATE = 3 };
 static atomic_int stop;
@@ -70,6 +75,22 @@ static void *record_until_stopped(void *argument)
     return NULL;
 }
 
+static _Atomic uintptr_t pool[256];
+
+static void *swap_until_stopped(void *argument)
+{
+    uintptr_t base = ((uintptr_t)argument + 100) << 32;
+    for (uintptr_t i = 1; !atomic_load(&stop); i++) {
+        uintptr_t block = base + i * 16; /* never handed out twice */
+        if (trace_writer_recording()) /* as the recorder's calls ask (recorder.c): none past the stop */
+            trace_writer_allocation(TRACE_MALLOC, 0, 32, (void *)block);
+        uintptr_t old = atomic_exchange(&pool[(i * 7 + (uintptr_t)argument) % 256], block);
+        if (old && trace_writer_recording())
+            trace_writer_release(TRACE_FREE, (void *)old);
+    }
+    return NULL;
+}
+
 /* Counts the phase-1 threads' allocations and releases in the trace (their addresses' top halves are 1 to THREADS),
    and the events read: 0, or -1 when it does not read back. */
 static int count_phase_one(const char *path, uint64_t *allocations, uint64_t *releases, char *error, size_t size)
@@ -101,9 +122,10 @@ int main(int argc, char **argv)
     struct trace_summary summary;
     char error[512], detail[600];
     FILE *created = argc >= 2 ? fopen(argv[1], "w") : NULL;
-    uint64_t cap = argc == 3 ? strtoull(argv[2], NULL, 10) : 0;
+    bool stop_signal = argc == 3 && strcmp(argv[2], "stop") == 0;
+    uint64_t cap = argc == 3 && !stop_signal ? strtoull(argv[2], NULL, 10) : 0;
     if (!created || fclose(created) != 0 || trace_writer_start(argv[1], cap, false) != 0) {
-        printf("FAIL: writer_starts\n  usage: trace_writer_stress FILE [CAP_BYTES] (a writable path)\n");
+        printf("FAIL: writer_starts\n  usage: trace_writer_stress FILE [CAP_BYTES|stop] (a writable path)\n");
         return 1;
     }
     trace_path = argv[1];
@@ -115,9 +137,12 @@ int main(int argc, char **argv)
     for (int t = 0; t < THREADS; t++)
         pthread_join(threads[t], NULL);
     for (uintptr_t t = 0; t < LATE; t++)
-        pthread_create(&late[t], NULL, record_until_stopped, (void *)t);
+        pthread_create(&late[t], NULL, stop_signal ? swap_until_stopped : record_until_stopped, (void *)t);
     usleep(20000);
-    trace_writer_end(false);
+    if (stop_signal)
+        kill(getpid(), TRACE_STOP_SIGNAL_NUMBER);
+    else
+        trace_writer_end(false);
     usleep(5000);
     atomic_store(&stop, 1);
     for (int t = 0; t < LATE; t++)
@@ -128,6 +153,12 @@ int main(int argc, char **argv)
              (unsigned long long)summary.unknown_releases, (unsigned long long)summary.double_allocations);
     failures += check("writer_keeps_every_release_after_its_allocation",
                       read == 0 && summary.unknown_releases == 0 && summary.double_allocations == 0, detail);
+    if (stop_signal) {
+        snprintf(detail, sizeof detail, "stopped %d (reason %d)", summary.info.stopped, summary.info.stop_reason);
+        failures += check("writer_stops_at_the_signal_with_every_call_before_it",
+                          read == 0 && summary.info.stopped && summary.info.stop_reason == TRACE_STOP_SIGNAL, detail);
+        return failures ? 1 : 0;
+    }
     if (cap) {
         snprintf(detail, sizeof detail, "stopped %d, %llu bytes written (cap %llu)", summary.info.stopped,
                  (unsigned long long)summary.info.file_bytes, (unsigned long long)cap);

@@ -63,6 +63,8 @@ struct thread_buffer {
     size_t capacity;            /* bytes of room for events */
     uint32_t thread, chunk;
     uint64_t base_ns, prev_ns;
+    uint32_t copied_chunk;      /* the last copy written of this buffer (write_chunk): chunk and bytes */
+    size_t copied_used;
     uint64_t mark_written_ns;   /* when a mark last had the buffer written out (trace_writer_mark); 0: never */
     uintptr_t prev_pointer;
     struct thread_buffer *next, *prev; /* the registry of live buffers */
@@ -86,8 +88,8 @@ static atomic_int stop_asked;          /* why a stop is asked, not yet acted on 
 static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
 static atomic_int end_written;         /* the image's end block is written (its exit goes on): nothing more to write */
 static int write_errno;                /* why the last write to the trace failed (under write_lock) */
-static _Atomic uint64_t lost_in_cap_stop_ns = UINT64_MAX; /* a thread's own write failed during the cap's stop */
-static atomic_int stopping_at_cap;     /* the size cap's stop is writing every buffer out (stop_recording) */
+static _Atomic uint64_t lost_in_writing_out_ns = UINT64_MAX; /* a thread's own write failed during writing_out */
+static atomic_int writing_out;         /* a stop (at the cap, or a signal's) is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_buffer *registry, *spare;
@@ -333,21 +335,24 @@ static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns
 static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, bool past_cap);
 
 /*
- * At the size cap every thread's buffer still holding events is written out, as a copy, past the cap (64 KiB a
- * thread, twice that for one whose own write raced the stop): so the trace is complete to the stop, where an idle
- * thread's buffer, written at its next call or its end, would have made it complete only to that thread's first
- * unwritten call (a service's main thread waiting since its start: to about 0 s). A thread that writes its own
- * buffer meanwhile (stopping_at_cap) writes it past the cap too: it would have dropped it, recording being off.
- * Returns the time up to which the events are complete; *reason becomes the failure of a write that failed.
+ * A stop writes every thread's buffer out, as a copy, past the cap (64 KiB a thread, twice that for one whose own
+ * write raced the stop): so the trace is complete to the stop, where an idle thread's buffer, written at its next
+ * call or its end, would have made it complete only to that thread's first unwritten call (a service's main thread
+ * waiting since its start: to about 0 s). A thread that writes its own buffer meanwhile (writing_out) writes it
+ * past the cap too: it would have dropped it, recording being off. A buffer whose events were all written as a
+ * copy already is not written again. Returns until, or the base of a buffer whose write failed if earlier (the
+ * time up to which the events are complete); *reason becomes that failure.
  */
-static uint64_t write_every_buffer_past_cap(enum trace_stop_reason *reason)
+static uint64_t write_every_buffer_out(uint64_t until, enum trace_stop_reason *reason)
 {
-    uint64_t until = event_ns(); /* on the events' clock: a coarse one's tick never claims past the last event */
     writing.in_writer++;
     pthread_mutex_lock(&registry_lock);
     for (struct thread_buffer *buffer = registry; buffer; buffer = buffer->next) {
         pthread_mutex_lock(&buffer->flush_lock); /* a thread writing its own buffer now: after that write */
-        int failed = write_chunk(buffer, atomic_load_explicit(&buffer->used, memory_order_acquire), true, true);
+        size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
+        int failed = buffer->copied_chunk == buffer->chunk && buffer->copied_used == used
+                         ? 0
+                         : write_chunk(buffer, used, true, true);
         if (failed) {
             *reason = (enum trace_stop_reason)failed;
             until = buffer->base_ns < until ? buffer->base_ns : until;
@@ -359,34 +364,86 @@ static uint64_t write_every_buffer_past_cap(enum trace_stop_reason *reason)
     return until;
 }
 
+/* Every buffer written out, the calling thread's own and a copy of each other thread's (defined below). */
+static void flush_all(bool wait);
+
+/* Whether a thread other than the calling one has a buffer (it may be recording a call now). */
+static bool other_threads_record(void)
+{
+    writing.in_writer++;
+    pthread_mutex_lock(&registry_lock);
+    bool others = registry && (registry != own || registry->next);
+    pthread_mutex_unlock(&registry_lock);
+    writing.in_writer--;
+    return others;
+}
+
 /*
- * Recording stops. At the cap, one thread's pass writes every buffer out (write_every_buffer_past_cap), claimed
- * before recording is off so that the threads' own writes go on past the cap meanwhile; a thread whose own write
- * fails during that pass leaves its loss for the pass to take into its stop. A failed write's stop block holds the
- * write's errno.
+ * How long a stop at a signal waits, recording off, before it writes out the calls the other threads recorded
+ * since their buffers' copies: one that was inside the recorder's few hundred instructions of a call as recording
+ * went off (it had found it on) ends its event meanwhile, unless it is kept off the processor longer than this.
+ */
+#define STOP_SETTLE_NS 1000000L
+
+/*
+ * A stop at a signal (the runner's, or an ending one): every buffer written out while the other threads record on,
+ * then recording off, its time the time up to which the trace is complete (an idle program's last sample, taken
+ * as the copies were made, is within it), then the calls the busy threads recorded since their copies written out
+ * too (a second copy of each buffer that grew): a call made before the stop's time is in the trace, and one that
+ * depends on it (the free of the block another thread allocated) is never in it without it. (Until 2026-12-07 the
+ * calls made after a copy were lost, and the trace claimed them: 2 of 20 stops of three threads that swap blocks
+ * read with an order error.) Returns the time.
+ */
+static uint64_t write_out_at_signal(enum trace_stop_reason *reason)
+{
+    flush_all(true);
+    uint64_t until = now_ns();
+    atomic_store(&trace_writer_on, 0);
+    if (!other_threads_record())
+        return until;
+    int saved_errno = errno; /* inside the program's call, or its handler */
+    struct timespec settle = {0, STOP_SETTLE_NS};
+    while (nanosleep(&settle, &settle) != 0 && errno == EINTR)
+        ;
+    errno = saved_errno;
+    return write_every_buffer_out(until, reason);
+}
+
+/*
+ * Recording stops. At the cap or a signal, one thread's pass writes every buffer out (write_every_buffer_out,
+ * write_out_at_signal), claimed before recording is off so that the threads' own writes go on past the cap
+ * meanwhile; a thread whose own write fails during that pass leaves its loss for the pass to take into its stop. A
+ * failed write's stop block holds the write's errno, an ending signal's its number.
  */
 static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
     int none = 0;
-    bool at_cap = reason == TRACE_STOP_CAP && atomic_load(&trace_writer_on) && !atomic_load(&stopped) &&
-                  atomic_compare_exchange_strong(&stopping_at_cap, &none, 1);
-    if (!at_cap && atomic_load(&stopping_at_cap)) { /* another thread's pass writes the stop: its loss goes in */
-        if (reason != TRACE_STOP_CAP)
-            for (uint64_t was = atomic_load(&lost_in_cap_stop_ns);
-                 lost_from_ns < was && !atomic_compare_exchange_weak(&lost_in_cap_stop_ns, &was, lost_from_ns);)
+    bool at_signal = reason == TRACE_STOP_SIGNAL || reason == TRACE_STOP_ENDING_SIGNAL;
+    bool writes_out = (reason == TRACE_STOP_CAP || at_signal) && atomic_load(&trace_writer_on) &&
+                      !atomic_load(&stopped) && atomic_compare_exchange_strong(&writing_out, &none, 1);
+    if (!writes_out && atomic_load(&writing_out)) { /* another thread's pass writes the stop: its loss goes in */
+        if (reason != TRACE_STOP_CAP && !at_signal)
+            for (uint64_t was = atomic_load(&lost_in_writing_out_ns);
+                 lost_from_ns < was && !atomic_compare_exchange_weak(&lost_in_writing_out_ns, &was, lost_from_ns);)
                 ;
         return;
     }
-    atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
-    if (atomic_load(&stopped))
+    if (!writes_out || reason == TRACE_STOP_CAP)
+        atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
+    if (atomic_load(&stopped) || (at_signal && !writes_out))
         return;
-    uint64_t until = at_cap ? write_every_buffer_past_cap(&reason) : complete_until();
-    if (at_cap && atomic_load(&lost_in_cap_stop_ns) != UINT64_MAX) {
+    uint64_t until = !writes_out ? complete_until()
+                     : at_signal ? write_out_at_signal(&reason)
+                                 : write_every_buffer_out(event_ns(), &reason); /* a coarse clock's tick: no later */
+    if (writes_out && atomic_load(&lost_in_writing_out_ns) != UINT64_MAX) {
         reason = TRACE_STOP_WRITE_FAILED;
-        lost_from_ns = atomic_load(&lost_in_cap_stop_ns);
+        lost_from_ns = atomic_load(&lost_in_writing_out_ns);
     }
-    atomic_store(&stopping_at_cap, 0);
-    write_stop(reason, lost_from_ns < until ? lost_from_ns : until, reason == TRACE_STOP_WRITE_FAILED ? write_errno : 0);
+    atomic_store(&writing_out, 0);
+    write_stop(reason, lost_from_ns < until ? lost_from_ns : until,
+               reason == TRACE_STOP_WRITE_FAILED    ? write_errno
+               : reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of)
+                                                    : 0);
 }
 
 /*
@@ -410,6 +467,10 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, boo
     trace_put_u32(head + 8, buffer->thread);
     trace_put_u32(head + 12, buffer->chunk);
     trace_put_u32(head + 16, copy ? 1 : 0);
+    if (copy) {
+        buffer->copied_chunk = buffer->chunk;
+        buffer->copied_used = used;
+    }
     /* The events [0, used) are finished: their thread, if it runs on, writes only after them. */
     trace_put_u32(head + 20, trace_check(buffer->thread, buffer->chunk, buffer->base_ns,
                                          head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, used));
@@ -454,7 +515,7 @@ static void flush_own(struct thread_buffer *buffer)
     }
     uint64_t lost_from = buffer->base_ns;
     int reason = atomic_load(&trace_writer_on)   ? write_chunk(buffer, used, false, false)
-                 : atomic_load(&stopping_at_cap) ? write_chunk(buffer, used, false, true)
+                 : atomic_load(&writing_out) ? write_chunk(buffer, used, false, true)
                                                  : 0;
     bool at_cap = reason == TRACE_STOP_CAP;
     if (at_cap) /* the recording stops here: this chunk is written past the cap, as every thread's buffer is */
@@ -464,7 +525,7 @@ static void flush_own(struct thread_buffer *buffer)
     buffer->prev_pointer = 0;
     atomic_store_explicit(&buffer->used, 0, memory_order_release);
     pthread_mutex_unlock(&buffer->flush_lock);
-    if ((reason || at_cap) && (atomic_load(&trace_writer_on) || atomic_load(&stopping_at_cap)))
+    if ((reason || at_cap) && (atomic_load(&trace_writer_on) || atomic_load(&writing_out)))
         stop_recording(reason ? (enum trace_stop_reason)reason : TRACE_STOP_CAP, reason ? lost_from : UINT64_MAX);
     writing.in_writer--;
     errno = saved_errno;
@@ -477,11 +538,11 @@ static void copy_own(struct thread_buffer *buffer)
     pthread_mutex_lock(&buffer->flush_lock);
     size_t used = atomic_load_explicit(&buffer->used, memory_order_acquire);
     int reason = atomic_load(&trace_writer_on)   ? write_chunk(buffer, used, true, false)
-                 : atomic_load(&stopping_at_cap) ? write_chunk(buffer, used, true, true)
+                 : atomic_load(&writing_out) ? write_chunk(buffer, used, true, true)
                                                  : 0;
     uint64_t lost_from = reason == TRACE_STOP_CAP ? UINT64_MAX : buffer->base_ns; /* at the cap: written below */
     pthread_mutex_unlock(&buffer->flush_lock);
-    if (reason && (atomic_load(&trace_writer_on) || atomic_load(&stopping_at_cap)))
+    if (reason && (atomic_load(&trace_writer_on) || atomic_load(&writing_out)))
         stop_recording((enum trace_stop_reason)reason, lost_from);
     writing.in_writer--;
 }
@@ -574,6 +635,8 @@ static struct thread_buffer *new_buffer(void)
     buffer->capacity = BUFFER_BYTES;
     buffer->thread = thread_number;
     buffer->chunk = 0;
+    buffer->copied_chunk = UINT32_MAX; /* none copied yet */
+    buffer->copied_used = 0;
     buffer->base_ns = buffer->prev_ns = event_ns();
     buffer->prev_pointer = 0;
     buffer->prev = NULL;
@@ -716,7 +779,7 @@ static void write_thread_end_note(void)
 static void child_after_fork(void)
 {
     atomic_store(&trace_writer_on, 0); /* the child records nothing: the trace is the parent's */
-    atomic_store(&stopping_at_cap, 0); /* (forked while the parent's cap stop wrote: none of that is the child's) */
+    atomic_store(&writing_out, 0); /* (forked while the parent's cap stop wrote: none of that is the child's) */
     atomic_store(&stop_asked, 0);      /* nor a stop the parent was asked, or the signal it is to die of */
     atomic_store(&dying_of, 0);
     own = NULL;
@@ -899,11 +962,8 @@ static void stop_as_asked(void)
     int reason = atomic_exchange(&stop_asked, 0);
     if (!reason)
         return; /* another thread took it: it writes the stop, then dies of the signal if one came */
-    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended)) {
-        flush_all(true);
-        /* every buffer written: complete to now */
-        write_stop((enum trace_stop_reason)reason, now_ns(), reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of) : 0);
-    }
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended))
+        stop_recording((enum trace_stop_reason)reason, UINT64_MAX); /* every buffer written: complete to then */
     int number = getpid() == owner_pid ? atomic_exchange(&dying_of, 0) : 0;
     if (number)
         die_of(number);

@@ -57,7 +57,9 @@
  *   exitbusy N how  N threads swap blocks through a shared pool of 1024 slots without end (each frees what
  *            another allocated); main sleeps 30 ms, then ends by exit (how "x"), _exit ("q") or an exec of true ("e")
  *            while they run, or waits for its SIGTERM ("w": a service stopped by --duration), or sends
- *            itself the runner's stop signal (SIGRTMAX - 4), and leaves by _exit 20 ms later ("s").
+ *            itself the runner's stop signal (SIGRTMAX - 4), and leaves by _exit 20 ms later ("s"), or sends it and
+ *            SIGTERM at once ("t": it dies of SIGTERM, or exits 3 half a second later), or blocks it, sends it (a
+ *            busy thread takes it) and leaves by exit 0.2 ms later, inside that thread's stop ("z").
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -475,6 +477,23 @@ static int run_exitbusy(long threads, const char *how)
         pause.tv_nsec = 20000000;
         nanosleep(&pause, NULL);
         _exit(0);
+    }
+    if (strcmp(how, "t") == 0) { /* the stop signal, then at once SIGTERM (left to its default): dies of it */
+        kill(getpid(), SIGRTMAX - 4);
+        kill(getpid(), SIGTERM);
+        pause.tv_nsec = 500000000;
+        nanosleep(&pause, NULL);
+        _exit(3);
+    }
+    if (strcmp(how, "z") == 0) { /* the stop signal taken by a busy thread; main leaves by exit during its stop */
+        sigset_t stop_signal;
+        sigemptyset(&stop_signal);
+        sigaddset(&stop_signal, SIGRTMAX - 4);
+        pthread_sigmask(SIG_BLOCK, &stop_signal, NULL);
+        kill(getpid(), SIGRTMAX - 4);
+        pause.tv_nsec = 200000;
+        nanosleep(&pause, NULL);
+        exit(0);
     }
     if (strcmp(how, "w") == 0)
         for (;;)

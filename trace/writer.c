@@ -384,6 +384,21 @@ static bool other_threads_record(void)
  * went off (it had found it on) ends its event meanwhile, unless it is kept off the processor longer than this.
  */
 #define STOP_SETTLE_NS 1000000L
+/* How often an exit waiting for another thread's stop pass looks again. */
+#define STOP_WAIT_NS 100000L
+
+/* Sleeps ns, not to be cancelled there (nanosleep is a cancellation point: the pause may be inside the program's
+   malloc, in the middle of a stop) and keeping errno. */
+static void pause_for(long ns)
+{
+    int saved_errno = errno, cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    struct timespec left = {0, ns};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
+    pthread_setcancelstate(cancel_state, NULL);
+    errno = saved_errno;
+}
 
 /*
  * A stop at a signal (the runner's, or an ending one): every buffer written out while the other threads record on,
@@ -391,22 +406,37 @@ static bool other_threads_record(void)
  * as the copies were made, is within it), then the calls the busy threads recorded since their copies written out
  * too (a second copy of each buffer that grew): a call made before the stop's time is in the trace, and one that
  * depends on it (the free of the block another thread allocated) is never in it without it. (Until 2026-12-07 the
- * calls made after a copy were lost, and the trace claimed them: 2 of 20 stops of three threads that swap blocks
+ * calls made after a copy were lost, and the trace claimed them: 9 of 200 stops of three threads that swap blocks
  * read with an order error.) Returns the time.
  */
 static uint64_t write_out_at_signal(enum trace_stop_reason *reason)
 {
+    writing.in_writer++;
     flush_all(true);
     uint64_t until = now_ns();
     atomic_store(&trace_writer_on, 0);
-    if (!other_threads_record())
-        return until;
-    int saved_errno = errno; /* inside the program's call, or its handler */
-    struct timespec settle = {0, STOP_SETTLE_NS};
-    while (nanosleep(&settle, &settle) != 0 && errno == EINTR)
-        ;
-    errno = saved_errno;
-    return write_every_buffer_out(until, reason);
+    if (other_threads_record()) {
+        pause_for(STOP_SETTLE_NS);
+        until = write_every_buffer_out(until, reason);
+    }
+    writing.in_writer--;
+    return until;
+}
+
+/* Dies of an ending signal, its default action put back (defined with the signals, below). */
+static void die_of(int number);
+
+/*
+ * A stop's pass ends, its stop block written (or another stop's found written): an exit, or an ending signal, that
+ * came meanwhile waited for it (trace_writer_end, trace_writer_die_of). The process dies of that signal now; at a
+ * signal's stop, the caller does (stop_as_asked).
+ */
+static void end_pass(bool at_signal)
+{
+    atomic_store(&writing_out, 0);
+    int number = at_signal || getpid() != owner_pid ? 0 : atomic_exchange(&dying_of, 0);
+    if (number)
+        die_of(number);
 }
 
 /*
@@ -419,31 +449,39 @@ static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
 {
     int none = 0;
     bool at_signal = reason == TRACE_STOP_SIGNAL || reason == TRACE_STOP_ENDING_SIGNAL;
+    writing.in_writer++; /* a handler on this thread meanwhile (its exit, a second stop) does not wait for this stop */
     bool writes_out = (reason == TRACE_STOP_CAP || at_signal) && atomic_load(&trace_writer_on) &&
                       !atomic_load(&stopped) && atomic_compare_exchange_strong(&writing_out, &none, 1);
-    if (!writes_out && atomic_load(&writing_out)) { /* another thread's pass writes the stop: its loss goes in */
+    if (writes_out && at_signal && atomic_load(&ended)) {
+        /* An exit or exec began: it writes every call out. The stop is asked again, for an exec that fails. */
+        int nothing = 0;
+        atomic_compare_exchange_strong(&stop_asked, &nothing, (int)reason);
+        atomic_store(&writing_out, 0);
+    } else if (!writes_out && atomic_load(&writing_out)) { /* another thread's pass writes the stop: its loss goes in */
         if (reason != TRACE_STOP_CAP && !at_signal)
             for (uint64_t was = atomic_load(&lost_in_writing_out_ns);
                  lost_from_ns < was && !atomic_compare_exchange_weak(&lost_in_writing_out_ns, &was, lost_from_ns);)
                 ;
-        return;
+    } else {
+        if (!writes_out || reason == TRACE_STOP_CAP)
+            atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
+        if (!atomic_load(&stopped) && (writes_out || !at_signal)) {
+            uint64_t until = !writes_out ? complete_until()
+                             : at_signal ? write_out_at_signal(&reason)
+                                         : write_every_buffer_out(event_ns(), &reason); /* a coarse tick: no later */
+            if (writes_out && atomic_load(&lost_in_writing_out_ns) != UINT64_MAX) {
+                reason = TRACE_STOP_WRITE_FAILED;
+                lost_from_ns = atomic_load(&lost_in_writing_out_ns);
+            }
+            write_stop(reason, lost_from_ns < until ? lost_from_ns : until,
+                       reason == TRACE_STOP_WRITE_FAILED    ? write_errno
+                       : reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of)
+                                                            : 0);
+        }
+        if (writes_out)
+            end_pass(at_signal);
     }
-    if (!writes_out || reason == TRACE_STOP_CAP)
-        atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
-    if (atomic_load(&stopped) || (at_signal && !writes_out))
-        return;
-    uint64_t until = !writes_out ? complete_until()
-                     : at_signal ? write_out_at_signal(&reason)
-                                 : write_every_buffer_out(event_ns(), &reason); /* a coarse clock's tick: no later */
-    if (writes_out && atomic_load(&lost_in_writing_out_ns) != UINT64_MAX) {
-        reason = TRACE_STOP_WRITE_FAILED;
-        lost_from_ns = atomic_load(&lost_in_writing_out_ns);
-    }
-    atomic_store(&writing_out, 0);
-    write_stop(reason, lost_from_ns < until ? lost_from_ns : until,
-               reason == TRACE_STOP_WRITE_FAILED    ? write_errno
-               : reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of)
-                                                    : 0);
+    writing.in_writer--;
 }
 
 /*
@@ -467,10 +505,6 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, boo
     trace_put_u32(head + 8, buffer->thread);
     trace_put_u32(head + 12, buffer->chunk);
     trace_put_u32(head + 16, copy ? 1 : 0);
-    if (copy) {
-        buffer->copied_chunk = buffer->chunk;
-        buffer->copied_used = used;
-    }
     /* The events [0, used) are finished: their thread, if it runs on, writes only after them. */
     trace_put_u32(head + 20, trace_check(buffer->thread, buffer->chunk, buffer->base_ns,
                                          head + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED, used));
@@ -479,6 +513,10 @@ static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, boo
     pthread_mutex_lock(&write_lock);
     bool written = write_all(&piece, 1);
     pthread_mutex_unlock(&write_lock);
+    if (written && copy) { /* a later stop's pass need not write the same again (write_every_buffer_out) */
+        buffer->copied_chunk = buffer->chunk;
+        buffer->copied_used = used;
+    }
     if (written)
         return 0;
     atomic_fetch_sub(&bytes_written, total);
@@ -962,8 +1000,12 @@ static void stop_as_asked(void)
     int reason = atomic_exchange(&stop_asked, 0);
     if (!reason)
         return; /* another thread took it: it writes the stop, then dies of the signal if one came */
+    int saved_errno = errno; /* inside the program's malloc or free, at the end of an event */
     if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended))
         stop_recording((enum trace_stop_reason)reason, UINT64_MAX); /* every buffer written: complete to then */
+    errno = saved_errno;
+    if (atomic_load(&writing_out) || (atomic_load(&ended) && !atomic_load(&stopped)))
+        return; /* another thread's pass, or the exit, writes it all: that one dies of the signal, if one came */
     int number = getpid() == owner_pid ? atomic_exchange(&dying_of, 0) : 0;
     if (number)
         die_of(number);
@@ -983,6 +1025,15 @@ static void stop_signal(int signal_number)
 void trace_writer_die_of(int number)
 {
     int saved = errno;
+    if (getpid() == owner_pid) {
+        atomic_store(&dying_of, number);
+        /* A stop's pass writes every buffer out: it dies of it, its stop written; not once an exit has written its
+           end block (a signal's pass that found the exit begun leaves all to it: the exit dies of it then). */
+        if (atomic_load(&writing_out) && !atomic_load(&end_written)) {
+            errno = saved;
+            return;
+        }
+    }
     /* Nothing to write: recording off, a forked child, or the end written (the exit goes on). */
     if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || atomic_load(&end_written)) {
         die_of(number);
@@ -1030,8 +1081,13 @@ static void write_cpu_note(uint64_t ns)
 
 void trace_writer_end(bool exec)
 {
-    if (!atomic_load(&trace_writer_on) || getpid() != owner_pid || writing.in_writer)
+    if (getpid() != owner_pid || writing.in_writer)
         return;
+    bool recording = atomic_load(&trace_writer_on);
+    if (!recording && !atomic_load(&writing_out))
+        return;
+    if (!recording) /* another thread's stop pass has recording off: the exit waits for its stop block (below) */
+        goto wait_for_the_stop;
     if (writing.taken != writing.made && !writing.in_event) /* a signal handler's calls, waiting: in the trace */
         write_deferred();
     /*
@@ -1046,8 +1102,25 @@ void trace_writer_end(bool exec)
         atomic_store_explicit(&cpu_noted_ns, ns, memory_order_relaxed); /* a mark at the exit need not note it again */
         write_cpu_note(ns);
     }
+wait_for_the_stop:
     atomic_store(&ended, 1);
+    /*
+     * A stop's pass in another thread (at a signal, or the cap) is writing every buffer out: the process must not
+     * end before its stop block, which the trace then ends with (an exit during a signal's pass once left a trace
+     * with neither, missing calls). A signal's pass not begun yet sees ended and leaves it to this exit
+     * (stop_recording); the cap's, begun as this exit writes, is waited for below.
+     */
+    while (atomic_load(&writing_out))
+        pause_for(STOP_WAIT_NS);
+    if (!atomic_load(&trace_writer_on)) {
+        int number = atomic_exchange(&dying_of, 0); /* an ending signal that came meanwhile */
+        if (number)
+            die_of(number);
+        return;
+    }
     flush_all(true); /* a thread writing its own buffer now (every event is written at once from here): after it */
+    while (atomic_load(&writing_out)) /* the cap's pass, begun by a call written at once meanwhile: it writes them all */
+        pause_for(STOP_WAIT_NS);
     unsigned char payload[TRACE_END_SIZE] = {0};
     trace_put_u64(payload, now_ns());
     trace_put_u32(payload + 8, exec ? 1 : 0);

@@ -87,7 +87,7 @@ static atomic_int stopped;             /* a stop block was written */
 static atomic_int stop_asked;          /* why a stop is asked, not yet acted on (stop_as_asked): a trace_stop_reason */
 static atomic_int dying_of;            /* the ending signal the process dies of once its calls are written (0: none) */
 static atomic_int end_written;         /* the image's end block is written (its exit goes on): nothing more to write */
-static int write_errno;                /* why the last write to the trace failed (under write_lock) */
+static atomic_int write_errno;         /* why the last write to the trace failed */
 static _Atomic uint64_t lost_in_writing_out_ns = UINT64_MAX; /* a thread's own write failed during writing_out */
 static atomic_int writing_out;         /* a stop (at the cap, or a signal's) is writing every buffer out (stop_recording) */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -210,7 +210,7 @@ static bool reopen_trace(void)
  */
 static void write_failed(int error, size_t written_in_part)
 {
-    write_errno = error;
+    atomic_store(&write_errno, error);
     off_t end = written_in_part > 0 ? lseek(trace_fd, 0, SEEK_END) : -1;
     if (end >= (off_t)written_in_part && ftruncate(trace_fd, end - (off_t)written_in_part) != 0)
         return; /* left as it is: read as a trace cut inside a block */
@@ -220,7 +220,7 @@ static void write_failed(int error, size_t written_in_part)
 static bool write_pieces(struct iovec *pieces, int count)
 {
     if (!trace_device_ok || (!is_trace_file(trace_fd) && !reopen_trace())) {
-        write_errno = EBADF;
+        atomic_store(&write_errno, EBADF);
         return false; /* the descriptor is another file's now, and the trace cannot be opened again */
     }
     /*
@@ -450,14 +450,17 @@ static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
     int none = 0;
     bool at_signal = reason == TRACE_STOP_SIGNAL || reason == TRACE_STOP_ENDING_SIGNAL;
     writing.in_writer++; /* a handler on this thread meanwhile (its exit, a second stop) does not wait for this stop */
-    bool writes_out = (reason == TRACE_STOP_CAP || at_signal) && atomic_load(&trace_writer_on) &&
-                      !atomic_load(&stopped) && atomic_compare_exchange_strong(&writing_out, &none, 1);
+    /* Every stop claims the writing out, an exit and an ending signal waiting for its stop block; at the cap or a
+       signal, it writes every buffer out. */
+    bool claimed = atomic_load(&trace_writer_on) && !atomic_load(&stopped) &&
+                   atomic_compare_exchange_strong(&writing_out, &none, 1);
+    bool writes_out = claimed && (reason == TRACE_STOP_CAP || at_signal);
     if (writes_out && at_signal && atomic_load(&ended)) {
         /* An exit or exec began: it writes every call out. The stop is asked again, for an exec that fails. */
         int nothing = 0;
         atomic_compare_exchange_strong(&stop_asked, &nothing, (int)reason);
         atomic_store(&writing_out, 0);
-    } else if (!writes_out && atomic_load(&writing_out)) { /* another thread's pass writes the stop: its loss goes in */
+    } else if (!claimed && atomic_load(&writing_out)) { /* another thread's pass writes the stop: its loss goes in */
         if (reason != TRACE_STOP_CAP && !at_signal)
             for (uint64_t was = atomic_load(&lost_in_writing_out_ns);
                  lost_from_ns < was && !atomic_compare_exchange_weak(&lost_in_writing_out_ns, &was, lost_from_ns);)
@@ -465,20 +468,20 @@ static void stop_recording(enum trace_stop_reason reason, uint64_t lost_from_ns)
     } else {
         if (!writes_out || reason == TRACE_STOP_CAP)
             atomic_store(&trace_writer_on, 0); /* no event more while the time is found */
-        if (!atomic_load(&stopped) && (writes_out || !at_signal)) {
+        if (!atomic_load(&stopped) && (claimed || !at_signal)) {
             uint64_t until = !writes_out ? complete_until()
                              : at_signal ? write_out_at_signal(&reason)
                                          : write_every_buffer_out(event_ns(), &reason); /* a coarse tick: no later */
-            if (writes_out && atomic_load(&lost_in_writing_out_ns) != UINT64_MAX) {
+            if (claimed && atomic_load(&lost_in_writing_out_ns) != UINT64_MAX) {
                 reason = TRACE_STOP_WRITE_FAILED;
                 lost_from_ns = atomic_load(&lost_in_writing_out_ns);
             }
             write_stop(reason, lost_from_ns < until ? lost_from_ns : until,
-                       reason == TRACE_STOP_WRITE_FAILED    ? write_errno
+                       reason == TRACE_STOP_WRITE_FAILED    ? atomic_load(&write_errno)
                        : reason == TRACE_STOP_ENDING_SIGNAL ? atomic_load(&dying_of)
                                                             : 0);
         }
-        if (writes_out)
+        if (claimed)
             end_pass(at_signal);
     }
     writing.in_writer--;
@@ -622,6 +625,9 @@ static void write_thread_end_note(void);
 /* Writes the calls a signal handler made while this thread recorded one (defined with the events, below). */
 static void write_deferred(void);
 
+/* A stop asked while this thread was inside the writer, acted on now (defined with the events, below). */
+static inline void stop_if_put_off(void);
+
 /* pthread key destructor: the thread ends; later events of it (other destructors) are written one by one. */
 static void thread_ends(void *value)
 {
@@ -645,6 +651,7 @@ static void thread_ends(void *value)
     own = NULL;
     thread_exiting = true;
     unregister_buffer(buffer);
+    stop_if_put_off(); /* a stop, or an ending signal, that came as its buffer was written out */
 }
 
 static struct thread_buffer *new_buffer(void)
@@ -1001,7 +1008,7 @@ static void stop_as_asked(void)
     if (!reason)
         return; /* another thread took it: it writes the stop, then dies of the signal if one came */
     int saved_errno = errno; /* inside the program's malloc or free, at the end of an event */
-    if (atomic_load(&trace_writer_on) && getpid() == owner_pid && !atomic_load(&ended))
+    if (atomic_load(&trace_writer_on) && getpid() == owner_pid) /* (an exit begun meanwhile: it asks again) */
         stop_recording((enum trace_stop_reason)reason, UINT64_MAX); /* every buffer written: complete to then */
     errno = saved_errno;
     if (atomic_load(&writing_out) || (atomic_load(&ended) && !atomic_load(&stopped)))
@@ -1084,8 +1091,12 @@ void trace_writer_end(bool exec)
     if (getpid() != owner_pid || writing.in_writer)
         return;
     bool recording = atomic_load(&trace_writer_on);
-    if (!recording && !atomic_load(&writing_out))
+    if (!recording && !atomic_load(&writing_out)) {
+        int number = atomic_exchange(&dying_of, 0); /* an ending signal put off inside the writer: it dies now */
+        if (number)
+            die_of(number);
         return;
+    }
     if (!recording) /* another thread's stop pass has recording off: the exit waits for its stop block (below) */
         goto wait_for_the_stop;
     if (writing.taken != writing.made && !writing.in_event) /* a signal handler's calls, waiting: in the trace */
@@ -1252,6 +1263,8 @@ static inline __attribute__((always_inline)) bool record_call(enum call_kind kin
     struct call_event call = {.kind = kind, .op = op, .ns = ns, .alignment = alignment, .size = size, .value = value,
                               .pointer = pointer};
     bool written = write_call(&call);
+    if (__builtin_expect(!written, 0))
+        stop_if_put_off(); /* one that came as its buffer failed to be made: no event of this thread's acts on it */
     atomic_signal_fence(memory_order_seq_cst);
     if (__builtin_expect(writing.taken != writing.made || writing.lost, 0))
         write_deferred();

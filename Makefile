@@ -237,12 +237,12 @@ $(BUILD)/tsan/%: cases/%.c $(CASE_LIB_SRC) $(CASE_LIB_HDR) | $(BUILD)/tsan
 	$(CC) $(WARN) -O1 -g -fsanitize=thread $(CASE_FLAGS) -pthread -Icases/lib -o $@ $< $(CASE_LIB_SRC) -ldl -lm
 
 # The trace writer alone (not in build/tsan/, which holds the threaded cases), under ThreadSanitizer and under ASan+UBSan (the recorder itself cannot be: it is
-# preloaded, and the sanitizers' runtimes interpose malloc themselves).
+# preloaded, and the sanitizers' runtimes interpose malloc themselves), with its test hook (a thread kept off the processor inside a call).
 $(BUILD)/tsan-writer/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/tsan-writer
-	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itrace -o $@ $< trace/writer.c $(TRACE_LIB)
+	$(CC) $(WARN) -O1 -g -fsanitize=thread -pthread -Itrace -DTRACE_WRITER_TEST_HOOKS -o $@ $< trace/writer.c $(TRACE_LIB)
 
 $(BUILD)/asan/trace_writer_stress: tests/trace_writer_stress.c trace/writer.c $(TRACE_LIB) $(TRACE_HDR) | $(BUILD)/asan
-	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -pthread -Itrace -o $@ $< trace/writer.c $(TRACE_LIB)
+	$(CC) $(WARN) $(CFLAGS) $(SAN_FLAGS) -pthread -Itrace -DTRACE_WRITER_TEST_HOOKS -o $@ $< trace/writer.c $(TRACE_LIB)
 
 # Unit tests link the runner's and the report's modules, each compiled once per build (plain, and ASan+UBSan) into
 # an archive: compiled into every test, they were 28 compiles of some 75 files, most of make test's build time.

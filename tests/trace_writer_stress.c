@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -25,6 +26,9 @@
  * trace must say so and still read back in order. With "stop" as the second argument, phase 2's threads swap blocks
  * through a shared pool (each releases what another allocated) and main sends the runner's stop signal under them
  * instead of ending the image: the trace must say it stopped there and hold no release without its allocation.
+ * One more thread is then kept off the processor inside its second call's recording (its time taken, the event
+ * not ended: the writer's test hook) while main makes the stop, for 30 ms, past the stop's 1 ms wait: that call is
+ * lost, and the trace must say it is complete only to before it.
  */
 enum { THREADS = 6, EVENTS = 30000, LATE = 3 };
 static atomic_int stop;
@@ -76,6 +80,52 @@ static void *record_until_stopped(void *argument)
 }
 
 static _Atomic uintptr_t pool[256];
+
+/* The thread kept off the processor inside a call's recording (the writer's hook, built with TRACE_WRITER_TEST_HOOKS). */
+extern void (*trace_writer_test_before_event_end)(void);
+enum { KEPT_OFF_BLOCK = 0x7777000 };
+static _Thread_local bool kept_off_thread;
+static atomic_int keep_off_armed, kept_off;
+static _Atomic uint64_t kept_off_at_ns;
+
+static void keep_off_the_processor(void)
+{
+    if (!kept_off_thread || !atomic_exchange(&keep_off_armed, 0))
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    atomic_store(&kept_off_at_ns, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+    atomic_store(&kept_off, 1);
+    usleep(30000);
+}
+
+static void *record_then_stay_off(void *unused)
+{
+    (void)unused;
+    sigset_t stop_signal;
+    sigemptyset(&stop_signal);
+    sigaddset(&stop_signal, TRACE_STOP_SIGNAL_NUMBER);
+    pthread_sigmask(SIG_BLOCK, &stop_signal, NULL); /* main makes the stop */
+    kept_off_thread = true;
+    trace_writer_allocation(TRACE_MALLOC, 0, 32, (void *)(KEPT_OFF_BLOCK - 64)); /* its buffer made */
+    atomic_store(&keep_off_armed, 1);
+    trace_writer_allocation(TRACE_MALLOC, 0, 48, (void *)KEPT_OFF_BLOCK);
+    return NULL;
+}
+
+/* Whether the trace holds an allocation at pointer; -1 if it does not read back. */
+static int holds_allocation(const char *path, uint64_t pointer, char *error, size_t size)
+{
+    struct trace_reader *reader = trace_open(path, error, size);
+    if (!reader)
+        return -1;
+    struct trace_event event;
+    int got, found = 0;
+    while ((got = trace_next(reader, &event, error, size)) > 0)
+        found |= event.op == TRACE_MALLOC && event.pointer == pointer;
+    trace_close(reader);
+    return got < 0 ? -1 : found;
+}
 
 static void *swap_until_stopped(void *argument)
 {
@@ -129,6 +179,8 @@ int main(int argc, char **argv)
         return 1;
     }
     trace_path = argv[1];
+    if (stop_signal) /* before any thread: it reads the hook at every event */
+        trace_writer_test_before_event_end = keep_off_the_processor;
     pthread_key_create(&late_key, release_after_end);
     pthread_create(&threads[0], NULL, fill_a_buffer_and_end, NULL);
     pthread_join(threads[0], NULL);
@@ -139,9 +191,14 @@ int main(int argc, char **argv)
     for (uintptr_t t = 0; t < LATE; t++)
         pthread_create(&late[t], NULL, stop_signal ? swap_until_stopped : record_until_stopped, (void *)t);
     usleep(20000);
-    if (stop_signal)
-        kill(getpid(), TRACE_STOP_SIGNAL_NUMBER);
-    else
+    pthread_t stays_off;
+    if (stop_signal) {
+        pthread_create(&stays_off, NULL, record_then_stay_off, NULL);
+        while (!atomic_load(&kept_off))
+            usleep(100);
+        raise(TRACE_STOP_SIGNAL_NUMBER); /* made in this thread's handler, now */
+        pthread_join(stays_off, NULL);
+    } else
         trace_writer_end(false);
     usleep(5000);
     atomic_store(&stop, 1);
@@ -157,6 +214,12 @@ int main(int argc, char **argv)
         snprintf(detail, sizeof detail, "stopped %d (reason %d)", summary.info.stopped, summary.info.stop_reason);
         failures += check("writer_stops_at_the_signal_with_every_call_before_it",
                           read == 0 && summary.info.stopped && summary.info.stop_reason == TRACE_STOP_SIGNAL, detail);
+        int held = holds_allocation(argv[1], KEPT_OFF_BLOCK, error, sizeof error);
+        snprintf(detail, sizeof detail, "complete to %llu ns, the lost call's thread kept off from %llu ns; %s",
+                 (unsigned long long)summary.info.complete_until_ns, (unsigned long long)atomic_load(&kept_off_at_ns),
+                 held < 0 ? error : held ? "the call is in the trace (it was not lost: no test)" : "the call lost");
+        failures += check("writer_stop_is_complete_only_to_before_a_call_it_lost",
+                          held == 0 && summary.info.complete_until_ns < atomic_load(&kept_off_at_ns), detail);
         return failures ? 1 : 0;
     }
     if (cap) {

@@ -319,17 +319,45 @@ static uint64_t complete_until(void)
  * which the events are complete: the earliest base of a buffer still holding events, or of the chunk just lost (at
  * the cap, every buffer written past it: the stop's time).
  */
-static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns, int detail)
+static void write_stop_block(enum trace_stop_reason reason, uint64_t complete_until_ns, int detail)
 {
-    atomic_store(&trace_writer_on, 0);
-    if (atomic_exchange(&stopped, 1))
-        return;
     unsigned char payload[TRACE_STOP_SIZE] = {0};
     trace_put_u64(payload, complete_until_ns);
     trace_put_u64(payload + 8, atomic_load(&bytes_written));
     trace_put_u32(payload + 16, reason);
     trace_put_u32(payload + 20, (uint32_t)detail); /* the ending signal's number, or the failed write's errno */
     write_block(TRACE_BLOCK_STOP, payload, sizeof payload);
+}
+
+/* What the stop block said: the time up to which the trace is complete (UINT64_MAX: none written), why, and the
+   signal's number or the errno beside it (restate_stop says it again, earlier). */
+static _Atomic uint64_t stop_until_ns = UINT64_MAX;
+static atomic_int stop_reason_said, stop_detail_said;
+
+static void write_stop(enum trace_stop_reason reason, uint64_t complete_until_ns, int detail)
+{
+    atomic_store(&trace_writer_on, 0);
+    if (atomic_exchange(&stopped, 1))
+        return;
+    atomic_store(&stop_reason_said, (int)reason);
+    atomic_store(&stop_detail_said, detail);
+    atomic_store(&stop_until_ns, complete_until_ns);
+    write_stop_block(reason, complete_until_ns, detail);
+}
+
+/*
+ * A call stamped at or before the stop's time that is not in the trace, found after the stop block was written:
+ * the stop is said again, complete only to before that call (the reader takes the earliest stop block).
+ */
+static void restate_stop(uint64_t complete_until_ns)
+{
+    uint64_t said = atomic_load(&stop_until_ns);
+    do
+        if (said == UINT64_MAX || complete_until_ns >= said)
+            return;
+    while (!atomic_compare_exchange_weak(&stop_until_ns, &said, complete_until_ns));
+    write_stop_block((enum trace_stop_reason)atomic_load(&stop_reason_said), complete_until_ns,
+                     atomic_load(&stop_detail_said));
 }
 
 static int write_chunk(struct thread_buffer *buffer, size_t used, bool copy, bool past_cap);
@@ -797,13 +825,50 @@ static inline void stop_if_put_off(void)
         stop_as_asked();
 }
 
+#ifdef TRACE_WRITER_TEST_HOOKS
+/* The writer's stress test: called as an event is about to be ended (its time taken, its bytes written), as a
+   thread kept off the processor there would wait. */
+void (*trace_writer_test_before_event_end)(void);
+#endif
+
+/*
+ * An event that ended with recording off, in the process that records: its thread found recording on and took its
+ * time, then was kept off the processor while a stop turned recording off, copied every buffer and said the trace
+ * was complete to its time. Once that stop is written, an event not in its buffer's last copy is lost: the stop is
+ * said again, complete to just before it. (The stop waits 1 ms for such a call before its last copies: this is
+ * the thread kept off longer.)
+ */
+static __attribute__((noinline)) void event_after_stop(struct thread_buffer *buffer, size_t used)
+{
+    if (getpid() != owner_pid)
+        return;
+    writing.in_writer++;
+    while (atomic_load(&writing_out))
+        pause_for(STOP_WAIT_NS);
+    if (atomic_load(&stopped)) {
+        pthread_mutex_lock(&buffer->flush_lock);
+        bool copied = buffer->copied_chunk == buffer->chunk && buffer->copied_used >= used;
+        pthread_mutex_unlock(&buffer->flush_lock);
+        if (!copied && buffer->prev_ns > 0)
+            restate_stop(buffer->prev_ns - 1); /* prev_ns: this event's time (its thread's latest) */
+    }
+    writing.in_writer--;
+}
+
 static inline void event_end(struct event_writer *writer)
 {
     struct thread_buffer *buffer = writer->buffer;
     size_t used = (size_t)(writer->out - (buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED));
+#ifdef TRACE_WRITER_TEST_HOOKS
+    if (trace_writer_test_before_event_end)
+        trace_writer_test_before_event_end();
+#endif
     atomic_store_explicit(&buffer->used, used, memory_order_release);
     atomic_signal_fence(memory_order_seq_cst);
     writing.in_event = 0;
+    if (__builtin_expect(!atomic_load_explicit(&trace_writer_on, memory_order_relaxed), 0) &&
+        buffer != &writer->direct)
+        event_after_stop(buffer, used);
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);

@@ -838,7 +838,7 @@ void (*trace_writer_test_before_event_end)(void);
  * said again, complete to just before it. (The stop waits 1 ms for such a call before its last copies: this is
  * the thread kept off longer.)
  */
-static __attribute__((noinline)) void event_after_stop(struct thread_buffer *buffer, size_t used)
+static __attribute__((noinline)) void event_after_stop(struct thread_buffer *buffer, size_t used, uint64_t ns)
 {
     if (getpid() != owner_pid)
         return;
@@ -849,8 +849,8 @@ static __attribute__((noinline)) void event_after_stop(struct thread_buffer *buf
         pthread_mutex_lock(&buffer->flush_lock);
         bool copied = buffer->copied_chunk == buffer->chunk && buffer->copied_used >= used;
         pthread_mutex_unlock(&buffer->flush_lock);
-        if (!copied && buffer->prev_ns > 0)
-            restate_stop(buffer->prev_ns - 1); /* prev_ns: this event's time (its thread's latest) */
+        if (!copied && ns > 0)
+            restate_stop(ns - 1);
     }
     writing.in_writer--;
 }
@@ -859,6 +859,7 @@ static inline void event_end(struct event_writer *writer)
 {
     struct thread_buffer *buffer = writer->buffer;
     size_t used = (size_t)(writer->out - (buffer->data + TRACE_BLOCK_HEAD + TRACE_CHUNK_FIXED));
+    uint64_t ns = buffer->prev_ns; /* this event's time: a handler's call once it has ended moves it on */
 #ifdef TRACE_WRITER_TEST_HOOKS
     if (trace_writer_test_before_event_end)
         trace_writer_test_before_event_end();
@@ -866,9 +867,8 @@ static inline void event_end(struct event_writer *writer)
     atomic_store_explicit(&buffer->used, used, memory_order_release);
     atomic_signal_fence(memory_order_seq_cst);
     writing.in_event = 0;
-    if (__builtin_expect(!atomic_load_explicit(&trace_writer_on, memory_order_relaxed), 0) &&
-        buffer != &writer->direct)
-        event_after_stop(buffer, used);
+    if (__builtin_expect(!atomic_load_explicit(&trace_writer_on, memory_order_relaxed), 0))
+        event_after_stop(buffer, used, ns); /* (an exiting thread's one-event buffer too: never a copy of it) */
     if (used + TRACE_EVENT_MAX > buffer->capacity || atomic_load_explicit(&ended, memory_order_relaxed) ||
         buffer == &writer->direct || buffer->prev_ns - buffer->base_ns >= FLUSH_AFTER_NS)
         flush_own(buffer);

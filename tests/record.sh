@@ -406,6 +406,18 @@ end = data.rindex(struct.pack("<I", 0x21444e45))
 open(sys.argv[2], "wb").write(data[:end] + struct.pack("<II", 0x4b4e4843, 1000) + b"\0" * 30)' "$tmp/late-chunk.trace" "$tmp/cut-chunk.trace"
 got="$($TRACE info "$tmp/late-chunk.trace" 2>&1 | head -1 | grep -c ', complete)$'):$($TRACE info "$tmp/cut-chunk.trace" 2>&1 | head -1 | grep -c 'truncated: the file ends inside a block')"
 expect a_chunk_cut_after_the_end_block_leaves_the_trace_whole "$got; $($TRACE info "$tmp/late-chunk.trace" 2>&1 | head -1)" "$got" = 1:1
+# An exec that cut a thread's chunk (the kernel ends every other thread, one in the middle of its write): the exec'd
+# image cuts that chunk off before it writes its own blocks, which followed it inside the cut chunk's length and were
+# lost with it (the trace read as one image, or as an exec into a program that did not record: 2 of 10 execs with
+# three busy threads). A recorded run of true, a cut chunk after it, then true exec'd with the recorder.
+"$FB" --quiet --record="$tmp/cut-exec.trace" --csv=/dev/null -- /bin/true >/dev/null 2>&1
+python3 -c 'import sys, struct
+open(sys.argv[1], "ab").write(struct.pack("<II", 0x4b4e4843, 1000) + b"\0" * 30)' "$tmp/cut-exec.trace"
+sh -c 'export FRAGBENCH_PID=$$ FRAGBENCH_TRACE="$1"; LD_PRELOAD="$2" exec /bin/true' sh "$tmp/cut-exec.trace" \
+    "$PWD/build/libfbtrace.so"
+info=$($TRACE info "$tmp/cut-exec.trace" 2>&1)
+got="$(echo "$info" | head -1 | grep -c ', complete)$'):$(echo "$info" | sed -n 2p | grep -c ', 2 images, the last')"
+expect an_exec_cuts_off_a_chunk_its_image_before_left_cut "$got; $(echo "$info" | head -2 | tr '\n' ' ')" "$got" = 1:1
 # A program whose SIGTERM handler is set with SA_RESETHAND (its first signal asks it to stop, the second ends it):
 # the handler runs once and reads the default after it, as without the recorder, and the second signal, at the
 # default, finds the recorder's handler in its place: every call written out (its 300 blocks; the kernel set the

@@ -947,16 +947,16 @@ static void descriptor_link(char link[64], int fd)
 }
 
 /*
- * An exec'd image's look at the trace its process's earlier images wrote: whether one stopped recording (the file
- * holds a stop block: an image exec'd after a stop must not record again, the trace being complete only up to the
- * stop), walking the blocks by their heads (one read per block, at exec only). A block the file ends inside was cut
+ * An exec'd image's walk of the trace its process's earlier images wrote, block by block by their heads (one read
+ * per block, at exec only). Returns whether one stopped recording (the file holds a stop block: an image exec'd after
+ * a stop must not record again, the trace being complete only up to the stop). A block the file ends inside was cut
  * by the exec itself: a thread of the image before, killed in the middle of its write of a chunk after that image's
  * end block, as the kernel ended every thread but the exec's. It is cut off (*size becomes where it began), so that
  * this image's blocks follow whole blocks: written after it, they were inside the cut chunk's length, and the runner,
  * cutting off a chunk cut after an end block before it appends its rows, cut them off too (the trace then read as an
  * exec into a program that did not record: 2 of 10 execs of a program with three busy threads, 2026-12-07).
  */
-static bool stopped_before(int fd, off_t *size)
+static bool walk_earlier_images(int fd, off_t *size)
 {
     unsigned char head[TRACE_BLOCK_HEAD];
     off_t at = TRACE_MAGIC_SIZE;
@@ -1000,7 +1000,7 @@ int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)
     descriptor_link(link, trace_fd);
     ssize_t length = readlink(link, trace_path, sizeof trace_path - 1);
     trace_path[length > 0 && trace_path[0] == '/' ? length : 0] = '\0';
-    if (status.st_size > 0 && stopped_before(trace_fd, &status.st_size))
+    if (status.st_size > 0 && walk_earlier_images(trace_fd, &status.st_size))
         return start_failed(); /* an earlier image of this process stopped recording: it stopped there for good */
     if (status.st_size > 0 && (uint64_t)status.st_size >= size_cap) {
         /*

@@ -124,8 +124,11 @@ static int parse(int argc, char **argv, struct replay_options *options, bool *wa
         case ':':
             fprintf(stderr, "fb-replay: %s: needs a value\n", argv[optind - 1]);
             return -1;
-        default: /* a short option (optopt: its letter; getopt may still be inside its word) or a long one */
-            if (optopt)
+        default: /* a flag given a value (optopt: its code), a short option (its letter) or an unknown long one */
+            if (optopt >= OPT_TIME)
+                fprintf(stderr, "fb-replay: --%s takes no value ('%s')\n", long_options[optopt - OPT_TIME].name,
+                        argv[optind - 1]);
+            else if (optopt)
                 fprintf(stderr, "fb-replay: unknown option '-%c' (see --help)\n", optopt);
             else
                 fprintf(stderr, "fb-replay: unknown option '%s' (see --help)\n", argv[optind - 1]);

@@ -30,6 +30,7 @@ struct case_entry {
         bool taken;  /* a replay in flight carries them */
         bool said;   /* one ended clean: said */
         bool failed; /* one that carried them failed (said at the matrix's end, where none said them after) */
+        bool refused; /* fb-replay refused the trace (exit 2: corrupt past the runner's checks): no more runs of it */
     } *warnings;
 };
 

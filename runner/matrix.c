@@ -59,6 +59,8 @@ static void settle(struct schedule *schedule, struct run **runs, struct run *run
                    struct progress *progress)
 {
     schedule->state[run->slot] = SLOT_DONE;
+    if (run->replay && run->entry->warnings->refused) /* every replay of that trace would be refused the same */
+        progress->total -= (unsigned)schedule_skip_case(schedule, schedule_case(schedule, run->slot));
     size_t extra = schedule_undecided(schedule, run->slot);
     if (extra == schedule->slots)
         return;
@@ -334,7 +336,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
     /* A trace whose replay that carried its warnings failed, with no replay of it started after: said here. */
     for (size_t c = 0; c < matrix->case_count && !stopped; c++) {
         const struct replay_warnings *warnings = matrix->cases[c]->warnings;
-        if (warnings && warnings->failed && !warnings->said)
+        if (warnings && warnings->failed && !warnings->said && !warnings->refused)
             fprintf(stderr, "fragbench: %s: the replay that was to say what the trace itself is warned of (its "
                             "order errors, rows without their mark) failed, and none started after it: "
                             "%s/fb-trace info %s tells them\n", matrix->cases[c]->name, matrix->build_dir,

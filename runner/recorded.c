@@ -122,22 +122,43 @@ static size_t put_row(unsigned char *at, uint64_t mark, uint64_t ns, uint64_t rs
     return 40 + label_length + 1;
 }
 
+/* The number of the last image's events made by ns: the last of the summary's stations at or before it. */
+static uint64_t events_by(const struct trace_summary *events, uint64_t ns)
+{
+    size_t low = 0, high = events->station_count; /* the first station after ns is in [low, high] */
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (events->stations[middle].ns <= ns)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low ? events->stations[low - 1].index : 0;
+}
+
 /*
- * The sample taken nearest to ns, of the run's outside samples and marks, within STATION_SAMPLE_NS (NULL: none so
- * near, or none that read the process): a station's RSS in the recording, for the replay's table and plot to set
- * the recording beside the replays at every 5% of the events. At the default 20 ms a sample is 10 ms off at most.
+ * A station's RSS in the recording, for the replay's table and plot to set the recording beside the replays at every
+ * 5% of the events: of the run's outside samples and marks that read the process, the one taken nearest to the
+ * station, and only if it was taken within STATION_SAMPLE_NS of it and within a hundredth of the trace's events
+ * (NULL: none so near). A fast program moves its RSS by megabytes between two samples 20 ms apart (jq: 2 MB in the
+ * 4 ms between its 5% and the sample before it, which once stood for it, below its live heap), an idle one not at all
+ * but by its allocator's timers: both bounds, so that the value is the program's at that point of its calls.
  */
-enum { STATION_SAMPLE_NS = 100000000 };
-static const struct timeline_sample *sample_near(const struct timeline_sample *samples, size_t count, uint64_t ns)
+enum { STATION_SAMPLE_NS = 10000000, STATION_SAMPLE_EVENTS_PER = 100 };
+static const struct timeline_sample *sample_near(const struct timeline_sample *samples, size_t count,
+                                                 const struct trace_summary *events, const struct trace_station *station)
 {
     const struct timeline_sample *nearest = NULL;
-    uint64_t nearest_off = STATION_SAMPLE_NS + 1;
+    uint64_t nearest_off = STATION_SAMPLE_NS + 1, events_off_most = events->last_image_events / STATION_SAMPLE_EVENTS_PER;
     for (size_t i = 0; i < count; i++) {
-        uint64_t off = samples[i].ns > ns ? samples[i].ns - ns : ns - samples[i].ns;
-        if (samples[i].rss_kb && off < nearest_off) {
-            nearest = &samples[i];
-            nearest_off = off;
-        }
+        uint64_t off = samples[i].ns > station->ns ? samples[i].ns - station->ns : station->ns - samples[i].ns;
+        if (!samples[i].rss_kb || off >= nearest_off)
+            continue;
+        uint64_t made = events_by(events, samples[i].ns);
+        if ((made > station->index ? made - station->index : station->index - made) > events_off_most)
+            continue;
+        nearest = &samples[i];
+        nearest_off = off;
     }
     return nearest;
 }
@@ -186,7 +207,7 @@ int recorded_append_rows(const char *path, const struct phase_sample *rows, size
             length += put_row(block + length, peak_seen->mark, peak_seen->ns, peak_seen->rss_kb, peak_seen->anon_kb,
                               live_at_peak_bytes, label, label_length);
         else if (at_event) {
-            const struct timeline_sample *near = sample_near(samples, sample_count, station.ns);
+            const struct timeline_sample *near = sample_near(samples, sample_count, events, &station);
             length += put_row(block + length, TRACE_ROW_AT_EVENT | station.index, station.ns, near ? near->rss_kb : 0,
                               near ? near->anon_kb : 0, station.live_bytes, label, label_length);
         }

@@ -650,6 +650,10 @@ void run_finish(struct run *run)
         snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
     if (!run->have_hello && strcmp(run->status, "ok") == 0)
         snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
+    /* fb-replay's exit 2 is its refusal of the trace (corrupt where only a replay reads: a thread back in time, a
+       live heap past any address space), which every replay of it would repeat: the matrix starts no more of it. */
+    if (run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0)
+        run->entry->warnings->refused = true;
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */
         run->entry->warnings->taken = false;
         run->entry->warnings->said = strcmp(run->status, "ok") == 0;
@@ -734,11 +738,16 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             fprintf(stderr, "fragbench: %s: the %s's RSS reached %llu kB, past --mem-limit (%llu kB), and the runner "
                     "killed it (status oom)\n", run->what, kind, (unsigned long long)run->killed_rss_kb,
                     matrix->mem_limit_kb);
+        else if (run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0)
+            fprintf(stderr, "fragbench: --replay: %s: fb-replay refused the trace (exit 2, its words above): its "
+                            "replays not yet started are left out, and fb-trace info tells what it holds\n",
+                    run->entry->path);
         else if (strcmp(run->status, "ok") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {
             totals->failed++;
-            code = EXIT_RUN_FAILED;
+            code = run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0 ? EXIT_BAD_INPUT
+                                                                                                     : EXIT_RUN_FAILED;
         }
         allocator_text(allocator, sizeof allocator, run->selected->allocator, run->selected->version);
         run_set_replay_figures(run);

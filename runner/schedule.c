@@ -137,3 +137,17 @@ uint64_t memory_available_kb(void)
     fclose(meminfo);
     return kb;
 }
+
+size_t schedule_skip_case(struct schedule *schedule, size_t case_index)
+{
+    size_t per_case = schedule->profiles * schedule->max_reps, dropped = 0;
+    for (size_t slot = case_index * per_case; slot < (case_index + 1) * per_case && slot < schedule->slots; slot++) {
+        unsigned char state = schedule->state[slot];
+        if (state == SLOT_NEEDED || (state == SLOT_PENDING && schedule_rep(schedule, slot) <= schedule->reps))
+            dropped++;
+        if (state == SLOT_NEEDED || state == SLOT_PENDING)
+            schedule->state[slot] = SLOT_SKIPPED;
+    }
+    schedule->planned -= dropped;
+    return dropped;
+}

@@ -50,6 +50,9 @@ bool schedule_pair_settled(const struct schedule *schedule, size_t slot);
  */
 size_t schedule_undecided(const struct schedule *schedule, size_t slot);
 
+/* Skips every slot of a case not started yet (a trace refused); returns how many of them were planned to run. */
+size_t schedule_skip_case(struct schedule *schedule, size_t case_index);
+
 /* Marks an extra rep needed, or skipped with every later rep of its pair. */
 void schedule_decide(struct schedule *schedule, size_t slot, bool needed);
 

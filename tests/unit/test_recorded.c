@@ -207,6 +207,46 @@ static void a_file_that_is_no_trace_gets_no_allocator_block(void)
     unlink(path);
 }
 
+/*
+ * The rows every 5% of the events take the RSS of an outside sample only where one was taken within 10 ms and a
+ * hundredth of the events of them: a program's RSS moves by megabytes between samples 20 ms apart (the nearest within
+ * 100 ms once put jq's sample of 4 ms before its 5% row there, 2 MB below its live heap). 1 000 mallocs, one a
+ * millisecond, but events 301 to 400, made in the same millisecond (300 ms): a burst.
+ */
+static void a_rows_recorded_rss_is_a_sample_near_it_in_time_and_in_events(void)
+{
+    enum { EVENTS = 1000 };
+    static struct test_event events[EVENTS];
+    for (uint64_t k = 1; k <= EVENTS; k++)
+        events[k - 1] = (struct test_event){(k > 300 && k <= 400 ? 300 : k) * 1000000, TRACE_MALLOC, 16, k * 0x100};
+    struct bytes trace;
+    start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC);
+    put_chunk(&trace, 0, 0, 0, events, EVENTS);
+    end_trace(&trace);
+    const char *trace_path = saved(&trace);
+    struct recorded_peak peak = {.rss_kb = 9000, .ns = 999 * 1000000ull};
+    struct recorded recorded;
+    char error[256] = "";
+    CHECK(recorded_read(trace_path, NULL, 0, 0, NULL, 0, &peak, &recorded, error, sizeof error) == 0);
+    struct timeline_sample samples[] = {
+        {.ns = 53 * 1000000ull, .rss_kb = 5000},   /* 3 ms and 3 events after 5%: its */
+        {.ns = 120 * 1000000ull, .rss_kb = 6000},  /* 20 ms after 10%: none's */
+        {.ns = 300500000ull, .rss_kb = 7000},      /* in the burst's ms, after its 400th event: 40%'s, not 30%'s or 35%'s */
+    };
+    CHECK(recorded_append_rows(trace_path, NULL, 0, 0, &peak, recorded.live_at_peak_rss_bytes, &recorded.summary,
+                               samples, 3) == 0);
+    struct trace_reader *reader = trace_open(trace_path, error, sizeof error);
+    const struct trace_info *info = reader ? trace_info(reader) : NULL;
+    char got[256] = "";
+    for (size_t i = 0; info && i < info->row_count; i++)
+        if (info->rows[i].rss_kb && strcmp(info->rows[i].label, "Recorded peak") != 0)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s %llu;", info->rows[i].label,
+                     (unsigned long long)info->rows[i].rss_kb);
+    CHECK_STR(got, "5% 5000;40% 7000;");
+    trace_close(reader);
+    unlink(trace_path);
+}
+
 int main(void)
 {
     RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
@@ -214,5 +254,6 @@ int main(void)
     RUN_TEST(a_file_that_is_no_trace_gets_no_allocator_block);
     RUN_TEST(the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event);
     RUN_TEST(a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap);
+    RUN_TEST(a_rows_recorded_rss_is_a_sample_near_it_in_time_and_in_events);
     return CHECK_EXIT_CODE();
 }

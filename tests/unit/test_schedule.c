@@ -113,11 +113,27 @@ static void memory_available_is_read(void)
     CHECK(memory_available_kb() > 0);
 }
 
+/* A trace refused: its case's slots not started are skipped, the planned runs counted down, the next case's next. */
+static void skipping_a_case_leaves_its_started_runs_and_the_next_case(void)
+{
+    struct schedule s;
+    CHECK(schedule_init(&s, 2, 2, 2, 3) == 0); /* 2 cases x 2 profiles x slots for 3 reps: 12, 8 planned */
+    s.state[0] = SLOT_DONE;
+    s.state[1] = SLOT_STARTED;
+    CHECK(schedule_skip_case(&s, 0) == 2); /* profile 2's two reps; rep 3 of each pair was not planned */
+    CHECK(s.planned == 6);
+    CHECK(s.state[0] == SLOT_DONE && s.state[1] == SLOT_STARTED && s.state[2] == SLOT_SKIPPED);
+    CHECK(s.state[3] == SLOT_SKIPPED && s.state[5] == SLOT_SKIPPED && s.state[6] == SLOT_PENDING);
+    CHECK(schedule_next(&s, 0) == 6);
+    schedule_free(&s);
+}
+
 int main(void)
 {
     RUN_TEST(slots_are_case_then_profile_then_rep);
     RUN_TEST(extra_reps_wait_for_their_decision);
     RUN_TEST(skipping_an_extra_rep_skips_the_later_ones);
+    RUN_TEST(skipping_a_case_leaves_its_started_runs_and_the_next_case);
     RUN_TEST(reps_differ_by_the_reports_spread);
     RUN_TEST(memory_available_is_read);
     return CHECK_EXIT_CODE();

@@ -63,16 +63,22 @@ expect the_reference_slides_plots_are_committed "$got" "$got" = "none:1"
 # The reference's replay table marks the cells whose reps differ, and the waste taken from them, as the table above it
 # does (a speaker's pasted table had lost them), and answers in one line; its #3 of a replay whose largest rows tie
 # with the recorded peak is taken there, the recorded run's point (it was taken at the first, 65%: 1.60 against 1.79).
-# The reference's reps of jq's replay agree (within 1024 kB): one rep's Exit under mimalloc-decommit0 is raised 5 MB.
+# The reference's reps of jq's replay agree (within 1024 kB): in a copy, one rep's Exit under mimalloc-decommit0 is
+# lowered 2 MB (its waste the least still), and the glibc replay's rows are capped at its RSS at the recorded peak,
+# so that its largest rows tie with it (in the reference they may, or lie a few pages above it, as the recording falls).
 mkdir -p "$tmp/differing"
 cp "$tmp/reference/"* "$tmp/differing/"
-awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
-    $at["case"] == "jq" && $at["alloc"] == "mimalloc-decommit0" && $at["phase"] == "Exit" && !raised { $at["rss_kb"] += 5000; raised = 1 }
-    { print }' "$tmp/reference/compare.csv" >"$tmp/differing/compare.csv"
+awk -F, -v OFS=, 'NR == FNR { if (FNR == 1) for (i = 1; i <= NF; i++) at[$i] = i
+        else if ($at["case"] == "jq" && $at["alloc"] == "glibc" && $at["phase"] == "Recorded peak") peak[$at["rep"]] = $at["rss_kb"]
+        next }
+    FNR == 1 { print; next }
+    $at["case"] == "jq" && $at["alloc"] == "mimalloc-decommit0" && $at["phase"] == "Exit" && !lowered { $at["rss_kb"] -= 2000; lowered = 1 }
+    $at["case"] == "jq" && $at["alloc"] == "glibc" && $at["rss_kb"] > peak[$at["rep"]] { $at["rss_kb"] = peak[$at["rep"]] }
+    { print }' "$tmp/reference/compare.csv" "$tmp/reference/compare.csv" >"$tmp/differing/compare.csv"
 build/fb-report --results="$tmp/differing" --plots-link=../plots >/dev/null 2>"$tmp/differing.err"
 got="$(grep -c '^| replay: mimalloc-decommit0  *| mimalloc [0-9.]* *| *[0-9]* | *[0-9]* | \* [0-9]* | *[0-9]* | *\* [0-9]* | *\* [0-9]*% |$' "$tmp/differing/slides.md")"
 got="$got:$(grep -c '^At Exit, the least waste: mimalloc-decommit0, [0-9]* kB (its reps differ); the most: mimalloc, [0-9]* kB\.$' "$tmp/differing/slides.md")"
-got="$got:$(grep -c '^| replay: glibc  *| glibc [0-9.]* *| *[0-9]* | *[0-9.]* | Recorded peak |' "$tmp/reference/slides.md")"
+got="$got:$(grep -c '^| replay: glibc  *| glibc [0-9.]* *| *[0-9]* | *[0-9.]* | Recorded peak |' "$tmp/differing/slides.md")"
 got="$got:$(grep -c '(its reps differ)' "$tmp/reference/slides.md")"
 expect replay_slide_marks_reps_that_differ_answers_in_a_line_and_sets_3_at_the_recorded_peak "$got; $(cat "$tmp/differing.err")" \
     "$got" = "1:1:1:0"

@@ -337,10 +337,9 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
     for (size_t c = 0; c < matrix->case_count && !stopped; c++) {
         const struct replay_warnings *warnings = matrix->cases[c]->warnings;
         if (warnings && warnings->failed && !warnings->said && !warnings->refused)
-            fprintf(stderr, "fragbench: %s: the replay that was to say what the trace itself is warned of (its "
-                            "order errors, rows without their mark) failed, and none started after it: "
-                            "%s/fb-trace info %s tells them\n", matrix->cases[c]->name, matrix->build_dir,
-                    matrix->cases[c]->path);
+            fprintf(stderr, "fragbench: %s: the replay that was to say whether the trace has order errors or rows "
+                            "without their mark failed, and none started after it: %s/fb-trace info %s tells\n",
+                    matrix->cases[c]->name, matrix->build_dir, matrix->cases[c]->path);
     }
     /* Its run kept, and reported: the exit still says how it ended, but for a run that failed or a trace that could
        not be read (1 or 2: what the user must know of, more than the stop they asked for). */

@@ -735,8 +735,9 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             fprintf(stderr, "fragbench: %s: the %s ran past --timeout=%u s, and the runner killed it (status timeout)\n",
                     run->what, kind, matrix->timeout_s);
         else if (run->killed_for && strcmp(run->killed_for, "oom") == 0)
-            fprintf(stderr, "fragbench: %s: the %s's RSS reached %llu kB, past --mem-limit (%llu kB), and the runner "
+            fprintf(stderr, "fragbench: %s: the %s's RSS reached %llu kB%s, past --mem-limit (%llu kB), and the runner "
                     "killed it (status oom)\n", run->what, kind, (unsigned long long)run->killed_rss_kb,
+                    run->replay ? " (its process's, the replay's own tables included, which its rows leave out)" : "",
                     matrix->mem_limit_kb);
         else if (run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0)
             fprintf(stderr, "fragbench: --replay: %s: fb-replay refused the trace (exit 2, its words above): its "

@@ -291,7 +291,7 @@ expect trace_warnings_are_said_once_though_the_first_replay_failed "exit $code: 
 "$FB" --profiles="$tmp/crashing-profiles.txt" --alloc=crashing,glibc --jobs=2 --replay="$tmp/stray-free.trace" \
     >/dev/null 2>"$tmp/stray-free-2.err"
 said="$(grep -c "^fb-replay: warning: $tmp/stray-free.trace has 1 release(s) of blocks not live" "$tmp/stray-free-2.err")"
-said="$said+$(grep -c "^fragbench: stray-free: the replay that was to say what the trace itself is warned of (its order errors, rows without their mark) failed, and none started after it: .*/fb-trace info $tmp/stray-free.trace tells them\$" "$tmp/stray-free-2.err")"
+said="$said+$(grep -c "^fragbench: stray-free: the replay that was to say whether the trace has order errors or rows without their mark failed, and none started after it: .*/fb-trace info $tmp/stray-free.trace tells\$" "$tmp/stray-free-2.err")"
 expect trace_warnings_are_said_or_pointed_to_with_two_at_a_time "$said: $(cat "$tmp/stray-free-2.err")" \
     "$(echo "$said" | awk -F+ '{ print $1 + $2 }')" = 1
 # In a trace not whole (here its end block cut off), an order error may be a call in progress where a thread's events

@@ -247,6 +247,40 @@ static void a_rows_recorded_rss_is_a_sample_near_it_in_time_and_in_events(void)
     unlink(trace_path);
 }
 
+/*
+ * A program in rounds, each freed to a twentieth, sampled only at the top of its last round (the runner's samples,
+ * 20 ms apart, miss a short round's rise and fall): its live heap fell before it held the most, as the trace's own
+ * stations tell, and it is not a program that held ever more and freed it only as it ended.
+ */
+static void a_round_the_samples_missed_is_seen_in_the_traces_stations(void)
+{
+    enum { ROUNDS = 3, BLOCKS = 20 };
+    static struct test_event events[ROUNDS * (2 * BLOCKS - 1)];
+    size_t n = 0;
+    uint64_t ms = 1000000, address = 0x100000;
+    for (unsigned r = 0; r < ROUNDS; r++) {
+        uint64_t start = 1 + r * 300;
+        for (unsigned b = 0; b < BLOCKS; b++)
+            events[n++] = (struct test_event){(start + b) * ms, TRACE_MALLOC, 1 << 20, address + (r * BLOCKS + b) * 0x200000};
+        for (unsigned b = 0; b + 1 < BLOCKS; b++) /* one block of each round kept */
+            events[n++] = (struct test_event){(start + BLOCKS + b) * ms, TRACE_FREE, 0, address + (r * BLOCKS + b) * 0x200000};
+    }
+    struct bytes trace;
+    start_trace_on_clock(&trace, TRACE_VERSION, CLOCK_MONOTONIC);
+    put_chunk(&trace, 0, 0, 0, events, n);
+    end_trace(&trace);
+    const char *trace_path = saved(&trace);
+    struct timeline_sample top = {.ns = (601 + BLOCKS) * ms - ms / 2, .rss_kb = 30000, .anon_kb = 28000};
+    struct recorded_peak peak = {.rss_kb = 30000, .ns = top.ns};
+    struct recorded recorded;
+    char error[256] = "";
+    CHECK(recorded_read(trace_path, NULL, 0, 0, &top, 1, &peak, &recorded, error, sizeof error) == 0);
+    CHECK(recorded.most_held_known && recorded.most_held_live_bytes == (uint64_t)(BLOCKS + 2) << 20);
+    CHECK(recorded.live_fell_before_most_held);
+    CHECK(recorded.live_halved_ns == (601 + BLOCKS + BLOCKS / 2 + 1) * ms);
+    unlink(trace_path);
+}
+
 int main(void)
 {
     RUN_TEST(rows_beyond_a_blocks_payload_read_back_whole);
@@ -255,5 +289,6 @@ int main(void)
     RUN_TEST(the_peak_within_a_coarse_step_holds_its_largest_heap_and_stands_after_its_event);
     RUN_TEST(a_mark_in_the_peaks_step_bounds_it_and_the_row_stands_at_its_heap);
     RUN_TEST(a_rows_recorded_rss_is_a_sample_near_it_in_time_and_in_events);
+    RUN_TEST(a_round_the_samples_missed_is_seen_in_the_traces_stations);
     return CHECK_EXIT_CODE();
 }

@@ -122,27 +122,16 @@ static size_t put_row(unsigned char *at, uint64_t mark, uint64_t ns, uint64_t rs
     return 40 + label_length + 1;
 }
 
-/* The number of the last image's events made by ns: the last of the summary's stations at or before it. */
-static uint64_t events_by(const struct trace_summary *events, uint64_t ns)
-{
-    size_t low = 0, high = events->station_count; /* the first station after ns is in [low, high] */
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        if (events->stations[middle].ns <= ns)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low ? events->stations[low - 1].index : 0;
-}
-
 /*
  * A station's RSS in the recording, for the replay's table and plot to set the recording beside the replays at every
  * 5% of the events: of the run's outside samples and marks that read the process, the one taken nearest to the
- * station, and only if it was taken within STATION_SAMPLE_NS of it and within a hundredth of the trace's events
- * (NULL: none so near). A fast program moves its RSS by megabytes between two samples 20 ms apart (jq: 2 MB in the
- * 4 ms between its 5% and the sample before it, which once stood for it, below its live heap), an idle one not at all
- * but by its allocator's timers: both bounds, so that the value is the program's at that point of its calls.
+ * station, and only if it was taken within STATION_SAMPLE_NS of it and within a hundredth of the trace's events of
+ * it (NULL: none so near). A fast program moves its RSS by megabytes between two samples 20 ms apart (jq: 2 MB in
+ * the 4 ms between its 5% and the sample before it, which once stood for it, below its live heap); an idle one not
+ * at all but by its allocator's timers: both bounds, so that the value is the program's at that point of its
+ * calls. (Not by the live heap: a program that builds and frees has the same live heap at points whose RSS differ
+ * by all it kept.) Where a sample stands among the events is recorded_read's answer for it (at_event: a mark's
+ * exactly; an outside sample's, on a coarse clock, after every event of its clock's step).
  */
 enum { STATION_SAMPLE_NS = 10000000, STATION_SAMPLE_EVENTS_PER = 100 };
 static const struct timeline_sample *sample_near(const struct timeline_sample *samples, size_t count,
@@ -152,9 +141,9 @@ static const struct timeline_sample *sample_near(const struct timeline_sample *s
     uint64_t nearest_off = STATION_SAMPLE_NS + 1, events_off_most = events->last_image_events / STATION_SAMPLE_EVENTS_PER;
     for (size_t i = 0; i < count; i++) {
         uint64_t off = samples[i].ns > station->ns ? samples[i].ns - station->ns : station->ns - samples[i].ns;
-        if (!samples[i].rss_kb || off >= nearest_off)
+        if (!samples[i].rss_kb || !samples[i].has_live || off >= nearest_off)
             continue;
-        uint64_t made = events_by(events, samples[i].ns);
+        uint64_t made = samples[i].at_event;
         if ((made > station->index ? made - station->index : station->index - made) > events_off_most)
             continue;
         nearest = &samples[i];
@@ -398,6 +387,7 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
         if (points[row_count + i].known) {
             samples[i].has_live = true;
             samples[i].live_bytes = points[row_count + i].live_bytes;
+            samples[i].at_event = points[row_count + i].at_event;
         }
     /* Where the program held the most, of the points the runner measured (rows and samples alike). */
     uint64_t most_ns = 0;

@@ -66,7 +66,8 @@ int recorded_read(const char *path, struct phase_sample *rows, size_t row_count,
  * Appends the rows block: each row's mark, time, RSS and live heap, the peak of RSS as a row "Recorded peak", and
  * where events is not NULL (the trace's summary, from recorded_read) the rows "5%" to "95%" of the last image's
  * events, for a replay to sample at the same points, each with the RSS of the run's sample nearest its time (of
- * samples: within 10 ms and a hundredth of the events, else none). Returns 0 or -1.
+ * samples, which recorded_read placed among the events: within 10 ms and a hundredth of the events of the row, else
+ * none). Returns 0 or -1.
  */
 int recorded_append_rows(const char *path, const struct phase_sample *rows, size_t row_count, uint64_t t0_us,
                          const struct recorded_peak *peak, uint64_t live_at_peak_bytes,

@@ -21,6 +21,7 @@ struct timeline_sample {
     char label[FB_LABEL_MAX]; /* a mark's label; "" between marks */
     bool has_live;        /* the program's own count at a mark, or the trace's live heap (recorded runs) */
     uint64_t live_bytes;
+    uint64_t at_event;    /* recorded runs: the trace's events of its last image made by then (with has_live) */
     struct smaps_extra extra;
 };
 

@@ -832,6 +832,27 @@ expect peak_rss_below_peak_live_is_explained "$got" \
 expect data_freed_well_before_the_end_is_not_said_freed_as_it_ended "$(grep '^  \(So\|But\)' "$tmp/idles.err")" \
     "$(grep -c '^  So: most of the growth at Exit is memory the program freed and the process kept' "$tmp/idles.err"):$(grep -c '^  But where it held the most' "$tmp/idles.err")" = 1:0
 
+# ---- A program that crashes (SIGSEGV) or aborts (SIGABRT) after its frees: every call is written out before it
+# dies of it, as at an ending signal, so the trace holds the frees and the answer is "freed and kept" (the last
+# buffer was lost, the trace cut before the frees, and a newcomer's script was told it still held them: a leak).
+for kind in segv abort; do
+    env PYTHONMALLOC=malloc "$FB" --record="$tmp/crash-$kind.trace" -- /usr/bin/python3 -c '
+import ctypes, os, sys, time
+x = [bytearray(200) for i in range(200000)]
+del x
+time.sleep(0.2)
+if sys.argv[1] == "segv":
+    ctypes.string_at(0)
+os.abort()' "$kind" >"$tmp/crash-$kind.out" 2>&1
+    code=$?
+    info=$($TRACE info "$tmp/crash-$kind.trace")
+    live=$(echo "$info" | sed -n 's/^live at the end: \([0-9]*\) bytes.*/\1/p')
+    signal=$([ $kind = segv ] && echo SIGSEGV || echo SIGABRT)
+    got="exit $code, $(echo "$info" | head -1), live at the end ${live:-?} bytes, $(grep -c '^  So: most of the growth at Exit is memory the program freed and the process kept' "$tmp/crash-$kind.out") freed-and-kept answer"
+    expect "a_program_that_dies_of_${signal}_has_every_call_written_out" "$got: $(grep '^  So' "$tmp/crash-$kind.out")" \
+        "$code:$(echo "$info" | head -1 | grep -c "stopped early (the program was ended by $signal, every call written out first)"):$([ "${live:-99999999}" -lt 4000000 ] && echo freed):$(grep -c '^  So: most of the growth at Exit is memory the program freed and the process kept' "$tmp/crash-$kind.out")" = "1:1:freed:1"
+done
+
 # ---- The size cap: recording stops, the program runs on, the trace and the report say where.
 env PYTHONMALLOC=malloc "$FB" --record-cap=1M --record="$tmp/capped.trace" --csv="$tmp/capped.csv" \
     -- python3 -c 'import sys; x = [bytearray(40) for i in range(300000)]; del x; print("ran on")' >"$tmp/capped.out" 2>"$tmp/capped.err"

@@ -55,9 +55,9 @@ expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phase
     "$(echo "$phases" | grep -c 'Start;.*Begin;.*Built;.*Grown;.*Freed;.*Empty;.*Replay end;$'):$(echo "$phases" | tr ';' '\n' | grep -c '^[0-9]*%$')" = "1:19"
 
 # ---- Each replay row says where it stands in the recording: a recorded row carries the recording's RSS there
-# (the recorded CSV's), a 5% point the time of its event and the RSS of the recording's sample nearest it (this
-# program runs a few ms: its Start's, the recorded CSV's, or its first mark's); the replay's end the whole time and
-# no RSS.
+# (the recorded CSV's), a 5% point the time of its event and the RSS of the recording's sample nearest it where one
+# was taken near it (within 10 ms and 1% of the events: this program of a few ms has few), else none; the replay's
+# end the whole time and no RSS.
 got=""
 for phase in Start Begin Built Grown Freed Empty Exit; do
     got="$got $phase:$(value "$tmp/replay-glibc.csv" live glibc "$phase" recorded_rss_kb)/$(value "$tmp/recorded.csv" record_live glibc "$phase" rss_kb)"
@@ -69,7 +69,7 @@ at_half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_rss_kb)
 blank=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_rss_kb)
 low=$(value "$tmp/recorded.csv" record_live glibc Start rss_kb) high=$(value "$tmp/replay-glibc.csv" live glibc "Recorded peak" recorded_rss_kb)
 expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at 50% '$at_half' (Start $low, peak $high), at the end '$blank'" \
-    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$(awk -v r="$at_half" -v l="$low" -v h="$high" 'BEGIN { print (r != "" && r + 0 >= l + 0 && r + 0 <= h + 0) ? "measured" : "no" }'):$blank" = ":within:measured:"
+    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$(awk -v r="$at_half" -v l="$low" -v h="$high" 'BEGIN { print (r == "" || (r + 0 >= l + 0 && r + 0 <= h + 0)) ? "measured" : "no" }'):$blank" = ":within:measured:"
 
 # The rows 5% to 95% stand every 5% of the recorded events (from their count when the run was recorded), not of its
 # time: a program of two bursts of calls around an idle second has them in its bursts, about half in each (by time,
@@ -918,13 +918,16 @@ for alloc in mimalloc-decommit0 jemalloc; do
         "$(within "$real" "$replayed")" = ok
 done
 
-# The recording's RSS every 5% of its events (its sample nearest in time), beside the replays' there: jq runs for
-# about a second, sampled every 20 ms, so every station has one; none is above the recording's peak of RSS.
+# The recording's RSS every 5% of its events, beside the replays' there, where a sample was taken within 10 ms and
+# 1% of the events of the row: jq runs for about a second, sampled every 20 ms, so some rows have one (4 to 9 of 19
+# here). None is above the recording's peak of RSS, and none below the row's live heap (RSS holds the live heap and
+# the program's own pages: when the nearest sample within 100 ms stood for a row, jq's 5% read 1.8 MB below it).
 got=$(tr -d '\r' <"$tmp/jq-replay.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-    $at["alloc"] == "glibc" && $at["phase"] ~ /^[0-9]+%$/ && $at["recorded_rss_kb"] > 0 { n++; if ($at["recorded_rss_kb"] > top) top = $at["recorded_rss_kb"] }
+    $at["alloc"] == "glibc" && $at["phase"] ~ /^[0-9]+%$/ && $at["recorded_rss_kb"] > 0 { n++; if ($at["recorded_rss_kb"] > top) top = $at["recorded_rss_kb"]
+        if ($at["recorded_rss_kb"] + 0 < $at["live_kb"] + 0) low = low " " $at["phase"] ": " $at["recorded_rss_kb"] " below " $at["live_kb"] }
     $at["alloc"] == "glibc" && $at["phase"] == "Recorded peak" { peak = $at["recorded_rss_kb"] }
-    END { print n + 0, (top > 0 && top <= peak) ? "below the peak" : "top " top " peak " peak }')
-expect replay_rows_every_5_percent_carry_the_recordings_rss "$got" "$got" = "19 below the peak"
+    END { print (n > 0 ? "some" : "none"), (top > 0 && top <= peak) ? "below the peak" : "top " top " peak " peak, (low == "" ? "above the live heap" : low) }')
+expect replay_rows_every_5_percent_carry_the_recordings_rss "$got" "$got" = "some below the peak above the live heap"
 # The runner sets the replay under the profile of the recording against the recording itself: jq's agree.
 expect replay_of_jq_under_its_recordings_profile_agrees_with_the_recording "$(cat "$tmp/jq-replay.err")" \
     -z "$(grep 'the profile it was recorded under' "$tmp/jq-replay.err")"

@@ -13,7 +13,9 @@
 /*
  * A program that leaves SIGINT, SIGTERM or SIGHUP to its default dies of it at once: a terminal's Ctrl-C, which
  * reaches the program as well as the runner, or a `kill` from outside, lost every thread's calls since its last
- * chunk (up to 64 KiB, or a second, of them). So where the program leaves one of these to its default, the
+ * chunk (up to 64 KiB, or a second, of them). So does one that crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE) or aborts
+ * (SIGABRT): a crash after its frees lost them, and its trace said it held what it had freed (a newcomer's script,
+ * told it leaked). So where the program leaves one of these to its default, the
  * recorder's handler stands in its place: it has every call written out and a stop block say the trace is complete
  * to the signal, then the process dies of the signal as it would have (trace_writer_die_of).
  *
@@ -29,7 +31,8 @@
  * dies of the signal at once.
  */
 
-static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+enum { FIRST_FAULT = 4 }; /* SIGSEGV on: a fault, which comes again as its handler returns */
 enum { ENDING_SIGNALS = sizeof ending_signals / sizeof ending_signals[0] };
 
 /* What the program set, or found, for each ending signal while the recorder's handler stands in its place. */
@@ -66,7 +69,10 @@ static void on_ending_signal(int number)
     struct sigaction current;
     if (__sigaction(number, NULL, &current) == 0 && !is_recorders(&current))
         return;
-    trace_writer_die_of(number);
+    if (ending_index(number) >= FIRST_FAULT)
+        trace_writer_die_of_fault(number);
+    else
+        trace_writer_die_of(number);
 }
 
 /*

@@ -976,6 +976,15 @@ static bool walk_earlier_images(int fd, off_t *size)
 }
 
 /* The runner's stop signal writes every buffer out and stops recording (below). */
+void trace_writer_die_of_fault(int number)
+{
+    if (writing.in_writer || writing.in_event) {
+        die_of(number); /* put off, the fault would come again at once, and the event would never end */
+        return;
+    }
+    trace_writer_die_of(number);
+}
+
 static void catch_stop_signal(void);
 
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)

@@ -51,6 +51,12 @@ void trace_writer_exec_failed(void);
  */
 void trace_writer_die_of(int number);
 
+/*
+ * The same for a fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE), which comes again as the handler returns: from a thread
+ * inside the writer or an event (the recorder's own fault), the process dies of it at once, nothing written.
+ */
+void trace_writer_die_of_fault(int number);
+
 /* The C library's sigaction under its other name: the recorder's own sigaction (ending_signals.c) stands in front. */
 int __sigaction(int number, const struct sigaction *action, struct sigaction *old);
 

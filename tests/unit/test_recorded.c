@@ -227,12 +227,14 @@ static void a_rows_recorded_rss_is_a_sample_near_it_in_time_and_in_events(void)
     struct recorded_peak peak = {.rss_kb = 9000, .ns = 999 * 1000000ull};
     struct recorded recorded;
     char error[256] = "";
-    CHECK(recorded_read(trace_path, NULL, 0, 0, NULL, 0, &peak, &recorded, error, sizeof error) == 0);
     struct timeline_sample samples[] = {
         {.ns = 53 * 1000000ull, .rss_kb = 5000},   /* 3 ms and 3 events after 5%: its */
         {.ns = 120 * 1000000ull, .rss_kb = 6000},  /* 20 ms after 10%: none's */
         {.ns = 300500000ull, .rss_kb = 7000},      /* in the burst's ms, after its 400th event: 40%'s, not 30%'s or 35%'s */
     };
+    /* recorded_read places each sample among the events (at_event), as for a run */
+    CHECK(recorded_read(trace_path, NULL, 0, 0, samples, 3, &peak, &recorded, error, sizeof error) == 0);
+    CHECK(samples[0].has_live && samples[0].at_event == 53 && samples[2].at_event == 400);
     CHECK(recorded_append_rows(trace_path, NULL, 0, 0, &peak, recorded.live_at_peak_rss_bytes, &recorded.summary,
                                samples, 3) == 0);
     struct trace_reader *reader = trace_open(trace_path, error, sizeof error);

@@ -173,10 +173,13 @@ code=$?
 info=$($TRACE info "$tmp/crash.trace")
 info_code=$?
 events=$(echo "$info" | sed -n 's/^events: \([0-9]*\) .*/\1/p')
-expect crashed_program_leaves_a_trace_read_as_truncated "exit $code, fb-trace $info_code, events $events: $(echo "$info" | head -1)" \
-    "$code:$info_code:$(echo "$info" | grep -c 'truncated: no end block'):$([ "${events:-0}" -ge 65536 ] && echo full-chunks)" = "1:0:1:full-chunks"
-expect crashed_run_keeps_its_rows_and_says_truncated "$(cat "$tmp/crash.err")" \
-    "$(grep -c 'truncated: no end block.* (its replay: --replay-partial)$' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
+# A crash (SIGSEGV left to its default) has every call written out first, as SIGTERM does (until 2026-12-07 the
+# trace held its full chunks only, 65 536 of its 100 000 mallocs, and read as truncated); a trace cut by a kill
+# that no handler sees (SIGKILL) still reads as truncated, below.
+expect crashed_program_has_every_call_written_out_before_it_dies "exit $code, fb-trace $info_code, events $events: $(echo "$info" | head -1)" \
+    "$code:$info_code:$(echo "$info" | grep -c 'stopped early (the program was ended by SIGSEGV, every call written out first)'):$([ "${events:-0}" -ge 100000 ] && echo every-call)" = "1:0:1:every-call"
+expect crashed_run_keeps_its_rows_and_says_where_its_trace_stopped "$(cat "$tmp/crash.err")" \
+    "$(grep -c 'stopped early (the program was ended by SIGSEGV, every call written out first).* (its replay: --replay-partial)$' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
 # Killed with its calls still in its buffer: the trace holds none of them, so the live heap at Exit is unknown
 # (no figure, no verdict), where it was once read as 0 and all of RSS called "not live".
 "$FB" --record="$tmp/killed.trace" --csv="$tmp/killed.csv" -- sh -c 'sleep 0.3; kill -KILL $$' >"$tmp/killed.out" 2>&1
@@ -187,10 +190,11 @@ expect killed_program_has_no_live_heap_past_its_trace "Exit trace_live_kb:rows w
 # event, and a replay had no Start): a replay of them is offered, with --replay-partial.
 expect killed_program_keeps_its_calls_to_its_start_and_is_offered_a_partial_replay "$(grep -e '--record: the trace\|--replay' "$tmp/killed.out")" \
     "$($TRACE marks "$tmp/killed.trace" | wc -l):$(grep -c -e '--replay-partial --replay=' "$tmp/killed.out"):$(grep -c 'holds no events' "$tmp/killed.out")" = 1:1:0
-# A program that dies before any of its calls were written (sh kills itself at once): its Start, a mark written out as
+# A program that dies before any of its calls were written (sh kills itself at once, by SIGKILL, which no handler
+# sees: by SIGSEGV, from 2026-12-07, its calls are written out first): its Start, a mark written out as
 # it is made, is known (it read "past the calls the trace holds"), the calls are said to be those the trace holds,
 # none, and why (it read "Calls: none", as a fact), and no replay is offered, as there is no call to replay.
-"$FB" --record="$tmp/early.trace" -- /bin/sh -c 'kill -SEGV $$' >"$tmp/early.out" 2>&1
+"$FB" --record="$tmp/early.trace" -- /bin/sh -c 'kill -KILL $$' >"$tmp/early.out" 2>&1
 code=$?
 got="$code:$(grep -c '^  Start  *[0-9]*  *0  *0  *[0-9]*  *0$' "$tmp/early.out")"
 got="$got:$(grep -c '^  Calls the trace holds: none (a program that dies loses the calls each thread made since its last chunk was written' "$tmp/early.out")"
@@ -685,7 +689,7 @@ expect image_execd_at_the_cap_says_the_cap_stopped_it "$got" \
     "$(echo "$got" | grep -c 'stopped early (size cap reached)'):$($TRACE info "$tmp/execd.trace" | head -1 | grep -c ', complete)')" = "1:1"
 "$FB" --quiet --record="$tmp/execfail.trace" -- build/tests/record_threads execfail >/dev/null 2>&1
 got=$($TRACE info "$tmp/execfail.trace" | head -1)
-expect crash_after_a_failed_exec_reads_as_truncated "$got" -n "$(echo "$got" | grep 'truncated: no end block')"
+expect crash_after_a_failed_exec_reads_as_stopped_at_the_crash "$got" -n "$(echo "$got" | grep 'stopped early (the program was ended by SIGSEGV, every call written out first)')"
 # A failed exec in a signal handler, every 50 us through 300 000 pairs of calls: many come in while the recorder
 # writes an event. Its flush emptied the buffer under that event, which then ended past the events already
 # written, and they were written again: the trace read as corrupt ('goes back in time') or with order errors.

@@ -2,6 +2,7 @@
 #ifndef FRAGBENCH_REPLAYS_H
 #define FRAGBENCH_REPLAYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cases.h"
@@ -14,6 +15,13 @@
  * names and paths, and the list are freed by replays_free.
  */
 int replays_resolve(const struct options *options, const struct case_entry ***out, size_t *count);
+
+/*
+ * Whether the trace of a replay that fb-replay ended with exit 2 reads corrupt when read whole, past the checks made
+ * before the runs (a thread that goes back in time, a live heap past any address space): every replay of it would
+ * end so. Not so where the replay's exit 2 was its own (no thread, no memory for its tables, its output lost).
+ */
+bool replays_read_corrupt(const char *path);
 
 /* Frees what replays_resolve gave (the list, its entries, their names; the decompressed copies closed). */
 void replays_free(const struct case_entry **cases, size_t count);

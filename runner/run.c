@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "recorded.h"
 #include "replay_check.h"
+#include "replays.h"
 #include "results.h"
 #include "run_trace.h"
 #include "sampler.h"
@@ -650,10 +651,12 @@ void run_finish(struct run *run)
         snprintf(run->status, sizeof run->status, "no-phases"); /* a clean exit that measured nothing */
     if (!run->have_hello && strcmp(run->status, "ok") == 0)
         snprintf(run->status, sizeof run->status, "no-hello"); /* exited 0 without naming its allocator */
-    /* fb-replay's exit 2 is its refusal of the trace (corrupt where only a replay reads: a thread back in time, a
-       live heap past any address space) or its tables' memory not had (out_of_memory), which every replay of it
-       would repeat, whatever the profile: the matrix starts no more of it. */
-    if (run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0)
+    /* fb-replay's exit 2 where the trace reads corrupt whole (where only a full read finds it: a thread back in time,
+       a live heap past any address space) is the trace's refusal, which every replay of it would repeat, whatever
+       the profile: the matrix starts no more of it. (Its exit 2 for its own reasons, no thread or no memory for
+       its tables, is a run that failed.) */
+    if (run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0 &&
+        (run->entry->warnings->refused || replays_read_corrupt(run->entry->path)))
         run->entry->warnings->refused = true;
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */
         run->entry->warnings->taken = false;
@@ -741,9 +744,9 @@ int run_emit(struct run *run, struct matrix_totals *totals)
                     run->replay ? " (its process's, the replay's own tables included, which its rows leave out)" : "",
                     matrix->mem_limit_kb);
         else if (run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0)
-            fprintf(stderr, "fragbench: --replay: %s: fb-replay refused the trace, or found no memory for its tables "
-                            "(exit 2, its words above), as every replay of it would: its replays not yet started are "
-                            "left out\n", run->entry->path);
+            fprintf(stderr, "fragbench: --replay: %s: the trace reads corrupt past the checks made before the runs "
+                            "(fb-replay's words above, exit 2), as every replay of it would find: its replays not yet "
+                            "started are left out\n", run->entry->path);
         else if (strcmp(run->status, "ok") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {

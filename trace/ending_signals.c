@@ -62,13 +62,18 @@ static bool is_recorders(const struct sigaction *action)
 /*
  * Called while it is not in place, it was not the signal's doing: a program's handler called the handler it
  * replaced, as it had it from a call that goes around these (sysv_signal, sigset), and that was the default,
- * which a program does not call. It does nothing, as the default would not have run either.
+ * which a program does not call. It does nothing, as the default would not have run either; but for a fault, which
+ * its return would make again for ever, it ends the process as the default would (every call written out first).
  */
 static void on_ending_signal(int number)
 {
     struct sigaction current;
-    if (__sigaction(number, NULL, &current) == 0 && !is_recorders(&current))
+    if (__sigaction(number, NULL, &current) == 0 && !is_recorders(&current)) {
+        /* A fault would come again at the chained handler's return, for ever: the default it stands for ends it. */
+        if (ending_index(number) >= FIRST_FAULT)
+            trace_writer_die_of_fault(number);
         return;
+    }
     if (ending_index(number) >= FIRST_FAULT)
         trace_writer_die_of_fault(number);
     else
@@ -109,8 +114,10 @@ static bool interrupting[ENDING_SIGNALS];
 static int stand_in(int number)
 {
     struct sigaction handler = {.sa_handler = on_ending_signal, .sa_flags = SA_RESTART};
-    sigemptyset(&handler.sa_mask); /* the others held off while one is acted on: the first is the one died of */
-    for (int i = 0; i < ENDING_SIGNALS; i++)
+    /* The other ending signals held off while one is acted on (the first is the one died of); not the faults: one
+       blocked is not delivered to any handler but kills at once, a program's own handler of it too (a guard page's). */
+    sigemptyset(&handler.sa_mask);
+    for (int i = 0; i < FIRST_FAULT; i++)
         sigaddset(&handler.sa_mask, ending_signals[i]);
     return __sigaction(number, &handler, NULL);
 }

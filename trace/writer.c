@@ -976,10 +976,17 @@ static bool walk_earlier_images(int fd, off_t *size)
 }
 
 /* The runner's stop signal writes every buffer out and stops recording (below). */
+/*
+ * A fault cannot be put off: the handler's return makes it again. So it is written out only where this thread can
+ * do it now, and the process dies of it at once wherever the writing would wait: this thread inside the writer or an
+ * event (the event would never end), an exit or exec writing every call out (this thread's own, waiting, would never
+ * end), another thread's pass under way. A fault that comes while its own stop is put off by a race (another
+ * thread's pass begun meanwhile) comes again, finds that pass, and dies of it then: never a loop.
+ */
 void trace_writer_die_of_fault(int number)
 {
-    if (writing.in_writer || writing.in_event) {
-        die_of(number); /* put off, the fault would come again at once, and the event would never end */
+    if (writing.in_writer || writing.in_event || atomic_load(&ended) || atomic_load(&writing_out)) {
+        die_of(number);
         return;
     }
     trace_writer_die_of(number);

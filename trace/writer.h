@@ -52,8 +52,9 @@ void trace_writer_exec_failed(void);
 void trace_writer_die_of(int number);
 
 /*
- * The same for a fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE), which comes again as the handler returns: from a thread
- * inside the writer or an event (the recorder's own fault), the process dies of it at once, nothing written.
+ * The same for a fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE), which comes again as the handler returns: where the
+ * writing out would wait (this thread inside the writer or an event, an exit or another stop writing out), the
+ * process dies of it at once, nothing more written.
  */
 void trace_writer_die_of_fault(int number);
 

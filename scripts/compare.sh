@@ -52,9 +52,11 @@ keep_this_matrix() {
 # stopped SIGNAL [CODE]: this shell took SIGNAL (or, with CODE, the runner died of it: killed outright, its memory out).
 stopped() {
     trap '' INT TERM HUP
-    # A runner still at work is stopped as SIGTERM stops it: it ends its runs and keeps the finished ones' rows.
+    # A runner still at work is stopped as the signal this shell took (SIGTERM for SIGHUP, which the runner does not
+    # take): it ends its runs and keeps the finished ones' rows, and says the signal the user sent (a Ctrl-C read as
+    # "stopped by SIGTERM" from the runner, then "stopped by SIGINT" from here).
     if [ -n "$runner_pid" ]; then
-        kill -s TERM "$runner_pid" 2>/dev/null
+        kill -s "$([ "$1" = INT ] && echo INT || echo TERM)" "$runner_pid" 2>/dev/null
         wait "$runner_pid"
     fi
     aside=""

@@ -691,6 +691,10 @@ expect make_compare_stopped_puts_the_earlier_results_back_and_keeps_its_finished
     "$code" = 130 -a "$same" = " compare.csv slides.md compare.log" -a "$(cat "$tmp"/cu/interrupted-*/compare.csv 2>/dev/null | grep -c ',ok,')" -ge 1 -a \
     "$(ls "$tmp/cu" | grep -c '\.tmp$')" = 0 -a \
     "$(grep -c "^fragbench: stopped by SIGINT: the earlier results in $tmp/cu are back in place; this matrix's finished rows are in $tmp/cu/interrupted-[0-9]*-[0-9]*/ (compare.csv" "$tmp/stopped.out")" = 1
+# The runner, stopped by the script as well as by the terminal, says the signal the user sent (it said SIGTERM, the
+# script's, then the script SIGINT).
+expect make_compare_stopped_by_ctrl_c_names_sigint_alone "$(grep 'stopped by' "$tmp/stopped.out")" \
+    "$(grep -c 'stopped by SIGTERM' "$tmp/stopped.out"):$(grep -c '^fragbench: stopped by SIGINT' "$tmp/stopped.out")" = "0:2"
 
 # ---- The same where only the runner is stopped (SIGINT sent to it alone, or to a job whose shell ignores it): make
 # compare stops as it would have at its own SIGINT. It went on to draw the slides from the rows so far (here the

@@ -59,7 +59,7 @@ static void settle(struct schedule *schedule, struct run **runs, struct run *run
                    struct progress *progress)
 {
     schedule->state[run->slot] = SLOT_DONE;
-    if (run->replay && run->entry->warnings->refused) /* every replay of that trace would be refused the same */
+    if (run->trace_refused) /* every replay of that trace would be refused the same */
         progress->total -= (unsigned)schedule_skip_case(schedule, schedule_case(schedule, run->slot));
     size_t extra = schedule_undecided(schedule, run->slot);
     if (extra == schedule->slots)

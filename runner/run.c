@@ -655,8 +655,9 @@ void run_finish(struct run *run)
        a live heap past any address space) is the trace's refusal, which every replay of it would repeat, whatever
        the profile: the matrix starts no more of it. (Its exit 2 for its own reasons, no thread or no memory for
        its tables, is a run that failed.) */
-    if (run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0 &&
-        (run->entry->warnings->refused || replays_read_corrupt(run->entry->path)))
+    run->trace_refused = run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0 &&
+                         (run->entry->warnings->refused || replays_read_corrupt(run->entry->path));
+    if (run->trace_refused)
         run->entry->warnings->refused = true;
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */
         run->entry->warnings->taken = false;
@@ -743,7 +744,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
                     "killed it (status oom)\n", run->what, kind, (unsigned long long)run->killed_rss_kb,
                     run->replay ? " (its process's, the replay's own tables included, which its rows leave out)" : "",
                     matrix->mem_limit_kb);
-        else if (run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0)
+        else if (run->trace_refused)
             fprintf(stderr, "fragbench: --replay: %s: the trace reads corrupt past the checks made before the runs "
                             "(fb-replay's words above, exit 2), as every replay of it would find: its replays not yet "
                             "started are left out\n", run->entry->path);
@@ -751,8 +752,7 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {
             totals->failed++;
-            code = run->replay && run->entry->warnings->refused && strcmp(run->status, "exit:2") == 0 ? EXIT_BAD_INPUT
-                                                                                                     : EXIT_RUN_FAILED;
+            code = run->trace_refused ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
         }
         allocator_text(allocator, sizeof allocator, run->selected->allocator, run->selected->version);
         run_set_replay_figures(run);

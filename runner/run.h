@@ -42,6 +42,7 @@ struct run {
     bool wrong_allocator;
     char wrong_why[1024];
     bool trace_unread; /* --record: the run ended, and its trace could not be read (said): exit 2, its rows kept */
+    bool trace_refused; /* --replay: fb-replay's exit 2, the trace read corrupt whole (said): exit 2, no more of it */
     bool trace_write_failed; /* --record: a write to the trace failed (a full disk): exit 1, its rows kept */
     struct phase_sample *phases;
     size_t phase_count;

@@ -398,6 +398,10 @@ expect an_ending_signal_during_a_stop_waits_for_its_pass "${bad:-none}" -z "$bad
 # of 40 traces cut, "no end block"), or, before the pass began, writes every call out itself.
 stop_runs z 20 "$stopped|, complete\)$" 0
 expect an_exit_during_a_stop_waits_for_its_stop_block "${bad:-none}" -z "$bad"
+# A fault in main while three threads swap blocks: every call is written out and the process dies of the fault (the
+# runs end: a fault that waited for a pass would come again for ever), with no order error.
+stop_runs f 10 'stopped early \(the program was ended by SIGSEGV, every call written out first\)' 139
+expect a_fault_while_threads_call_has_every_call_written_and_ends "${bad:-none}" -z "$bad"
 # A chunk cut after its image's end block is a thread's write as the process ended: dropped, the trace whole (it was
 # read as truncated); a chunk cut before the end is a cut trace still.
 python3 -c 'import sys, struct; sys.path.insert(0, "tests"); import crafted_trace as t

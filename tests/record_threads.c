@@ -59,7 +59,8 @@
  *            while they run, or waits for its SIGTERM ("w": a service stopped by --duration), or sends
  *            itself the runner's stop signal (SIGRTMAX - 4), and leaves by _exit 20 ms later ("s"), or sends it and
  *            SIGTERM at once ("t": it dies of SIGTERM, or exits 3 half a second later), or blocks it, sends it (a
- *            busy thread takes it) and leaves by exit 0.2 ms later, inside that thread's stop ("z").
+ *            busy thread takes it) and leaves by exit 0.2 ms later, inside that thread's stop ("z"), or faults
+ *            (a write through a null pointer, "f": SIGSEGV left to its default).
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -494,6 +495,10 @@ static int run_exitbusy(long threads, const char *how)
         pause.tv_nsec = 200000;
         nanosleep(&pause, NULL);
         exit(0);
+    }
+    if (strcmp(how, "f") == 0) { /* a fault, the threads calling on (a volatile store through a volatile pointer: a store gcc keeps) */
+        volatile int *volatile nowhere = NULL;
+        *nowhere = 1;
     }
     if (strcmp(how, "w") == 0)
         for (;;)

@@ -11,7 +11,8 @@ ALLOCS="glibc jemalloc tcmalloc mimalloc"
 # ---- A program that knows its heap, recorded once under glibc, replayed under each allocator: at every mark the
 # replay's row carries the recording's live heap, to the kB of the CSV (the trace reader's count at the replay's
 # row: what the replay's own calls made there is checked below, with the replay itself recorded).
-"$FB" --quiet --record="$tmp/live.trace" --csv="$tmp/recorded.csv" -- build/tests/record_live pvalloc >/dev/null 2>&1
+"$FB" --quiet --record="$tmp/live.trace" --csv="$tmp/recorded.csv" --timeline="$tmp/recorded-timeline.csv" \
+    -- build/tests/record_live pvalloc >/dev/null 2>&1
 for alloc in $ALLOCS; do
     "$FB" --quiet --alloc=$alloc --replay="$tmp/live.trace" --csv="$tmp/replay-$alloc.csv" >/dev/null 2>"$tmp/replay-$alloc.err"
     code=$?
@@ -56,8 +57,9 @@ expect replay_samples_at_the_recordings_rows_and_every_5_percent "phases: $phase
 
 # ---- Each replay row says where it stands in the recording: a recorded row carries the recording's RSS there
 # (the recorded CSV's), a 5% point the time of its event and the RSS of the recording's sample nearest it where one
-# was taken near it (within 10 ms and 1% of the events: this program of a few ms has few), else none; the replay's
-# end the whole time and no RSS.
+# was taken near it (within 10 ms and 1% of the events: this program of a few ms has few, its mark Freed near 90%),
+# else none: at least one 5% row has it, and each such value is the RSS of one of the recording's own samples (its
+# timeline), between Start's and the peak's; the replay's end the whole time and no RSS.
 got=""
 for phase in Start Begin Built Grown Freed Empty Exit; do
     got="$got $phase:$(value "$tmp/replay-glibc.csv" live glibc "$phase" recorded_rss_kb)/$(value "$tmp/recorded.csv" record_live glibc "$phase" rss_kb)"
@@ -65,11 +67,19 @@ done
 bad=$(echo "$got" | tr ' ' '\n' | awk -F'[:/]' 'NF == 3 && ($2 != $3 || $2 == "") { print }')
 span=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_ms)
 half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_ms)
-at_half=$(value "$tmp/replay-glibc.csv" live glibc "50%" recorded_rss_kb)
+at_percent=$(tr -d '\r' <"$tmp/replay-glibc.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["phase"] ~ /^[0-9]+%$/ && $at["recorded_rss_kb"] != "" { printf "%s ", $at["recorded_rss_kb"] }')
+sampled=$(tr -d '\r' <"$tmp/recorded-timeline.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    { printf " %s ", $at["rss_kb"] }')
 blank=$(value "$tmp/replay-glibc.csv" live glibc "Replay end" recorded_rss_kb)
 low=$(value "$tmp/recorded.csv" record_live glibc Start rss_kb) high=$(value "$tmp/replay-glibc.csv" live glibc "Recorded peak" recorded_rss_kb)
-expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at 50% '$at_half' (Start $low, peak $high), at the end '$blank'" \
-    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$(awk -v r="$at_half" -v l="$low" -v h="$high" 'BEGIN { print (r == "" || (r + 0 >= l + 0 && r + 0 <= h + 0)) ? "measured" : "no" }'):$blank" = ":within:measured:"
+measured=$(for r in $at_percent; do
+    case "$sampled" in *" $r "*) ;; *) echo "$r not sampled" ;; esac
+    awk -v r="$r" -v l="$low" -v h="$high" 'BEGIN { if (r + 0 < l + 0 || r + 0 > h + 0) print r " out of range" }'
+done)
+measured=${at_percent:+${measured:-measured}}
+expect replay_rows_carry_the_recordings_rss_and_time "rows:$got; 50% at $half ms of $span ms; RSS at the 5% rows '$at_percent' (samples:$sampled; Start $low, peak $high), at the end '$blank'" \
+    "$bad:$(awk -v h="$half" -v s="$span" 'BEGIN { print (s > 0 && h >= 0 && h <= s) ? "within" : "no" }'):$measured:$blank" = ":within:measured:"
 
 # The rows 5% to 95% stand every 5% of the recorded events (from their count when the run was recorded), not of its
 # time: a program of two bursts of calls around an idle second has them in its bursts, about half in each (by time,

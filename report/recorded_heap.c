@@ -6,6 +6,7 @@
 #include "growth.h"
 #include "markdown.h"
 #include "report.h"
+#include "small_heap.h"
 
 /* "1.13", or "n/a" when either side is unknown or the live heap is under 1 kB. */
 static void ratio(char *out, size_t size, int64_t rss_kb, int64_t live_kb)
@@ -58,6 +59,7 @@ void write_recorded_table(const struct report *report, FILE *out)
     for (size_t h = 0; h < COLUMNS; h++)
         md_cell(&table, "%s", heads[h]);
     const struct sample_row *first = NULL;
+    struct small_heaps small = {0};
     for (size_t i = 0; i < d->count; i++) {
         const struct sample_row *r = &d->rows[i];
         if (!first || first->rep != r->rep || strcmp(first->case_name, r->case_name) || strcmp(first->alloc, r->alloc))
@@ -91,11 +93,14 @@ void write_recorded_table(const struct report *report, FILE *out)
                 snprintf(cells[10], sizeof cells[10], "%" PRId64 " (%.0f%%)", split.anon_not_live_kb,
                          100.0 * (double)split.anon_not_live_kb / (double)split.growth_kb);
         }
+        if (r->peak_live_kb >= 0 || r->live_at_peak_rss_kb >= 0) /* where a #3 or a #4 is given */
+            small_heaps_note(&small, run, (int64_t)first->rss_kb, r->peak_rss_kb);
         md_cell(&table, "%s", run);
         md_cell(&table, "%s", r->alloc);
         for (int c = 0; c < COLUMNS - 2; c++)
             md_cell(&table, "%s", cells[c]);
     }
     md_end(&table, out);
+    small_heaps_print(&small, out);
     fputc('\n', out);
 }

@@ -1,5 +1,6 @@
 /* A replayed trace in the slides: the recording beside its replays (RSS, ideal, waste, J&W's #3 and #4), and its plot. */
 #include "replay_slide.h"
+#include "small_heap.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -340,6 +341,8 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
      * The recorded run: its peak of RSS is its "Recorded peak" row ("Peak RSS" before 2026-12-03). A replay of a
      * trace cut before it (--replay-partial) has none: n/a, not the largest of the rows it reached (its Start).
      */
+    struct small_heaps small = {0};
+    const struct sample_row *recorded_start = first_row(d, c->case_name, "Start");
     const struct sample_row *peak = first_row(d, c->case_name, "Recorded peak");
     if (!peak)
         peak = first_row(d, c->case_name, "Peak RSS");
@@ -349,6 +352,8 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
     md_cell(&table, "as recorded");
     fragmentation_cells(&table, peak ? peak->recorded_rss_kb : -1, peak_live_kb, peak ? peak->phase : NULL,
                         peak ? peak->recorded_rss_kb : -1, peak ? peak->live_kb : -1);
+    if (peak && recorded_start)
+        small_heaps_note(&small, "the recorded run", recorded_start->recorded_rss_kb, peak->recorded_rss_kb);
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
         long largest = -1;
@@ -364,11 +369,17 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
         const struct sample_row *row = largest >= 0 ? first_row(d, c->case_name, c->phases[largest]) : NULL;
         md_cell(&table, "replay: %s", ps->alloc);
         md_cell(&table, "%s %s", ps->allocator, ps->version);
-        fragmentation_cells(&table, median_peak_kb(d, c->case_name, ps->alloc), peak_live_kb,
-                            row ? row->phase : NULL, largest >= 0 ? (int64_t)ps->phases[largest].rss_median : -1,
-                            row ? row->live_kb : -1);
+        int64_t replay_peak_kb = median_peak_kb(d, c->case_name, ps->alloc);
+        fragmentation_cells(&table, replay_peak_kb, peak_live_kb, row ? row->phase : NULL,
+                            largest >= 0 ? (int64_t)ps->phases[largest].rss_median : -1, row ? row->live_kb : -1);
+        long start = stats_phase(c, "Start");
+        char run[96];
+        snprintf(run, sizeof run, "the replay under %s", ps->alloc);
+        if (start >= 0 && ps->phases[start].reps)
+            small_heaps_note(&small, run, (int64_t)ps->phases[start].rss_median, replay_peak_kb);
     }
     md_end(&table, out);
+    small_heaps_print(&small, out);
 }
 
 static void mib_or_missing(FILE *dat, int64_t kb)

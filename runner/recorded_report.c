@@ -325,6 +325,13 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         fputc('\n', out);
     } else /* the run's peak RSS may be past the calls the trace holds, where its peak live is unknown */
         fprintf(out, " (the run's own peak live, and so #4, unknown)\n");
+    /* A small heap: the process's code, libraries and stack are most of what #3 and #4 divide (ls: #4 was 38). */
+    if (row_count && (recorded->live_at_peak_rss_known || whole) && recorded->peak_rss_kb &&
+        recorded->baseline_rss_kb * 2 >= recorded->peak_rss_kb)
+        fprintf(out, "  (#3 and #4 count all of the process's RSS, its code, libraries and stack with its heap: its "
+                     "RSS at %s, %" PRIu64 " kB, is %" PRIu64 "%% of its peak, and they say little of a heap that "
+                     "small.)\n",
+                rows[0].label, recorded->baseline_rss_kb, recorded->baseline_rss_kb * 100 / recorded->peak_rss_kb);
     const struct phase_sample *last = row_count ? &rows[row_count - 1] : NULL;
     /* The growth at the peak of RSS, where its anonymous part and live heap are known. */
     struct growth_split peak_split;

@@ -1514,3 +1514,10 @@ got="record $(grown "$tmp/tiny-rec.csv" jq Exit rss_kb) replay $(grown "$tmp/tin
 got="$got slide $((${ideal_cell#*=} - ${slide_start#Start=})) replay $(grown "$tmp/tiny/compare.csv" tiny "$ideal_at" ideal_rss_kb) (at $ideal_at)"
 expect replay_rows_and_slide_have_the_recordings_ideal_to_the_page "$got ($(build/fb-trace info "$tmp/tiny.trace" | grep 'live at the end'))" \
     "$(echo "$got" | awk '$2 == $4 && $2 >= 8 && $6 == $8 && $6 >= 8 { print "same" }')" = same
+# Its heap is a few kB, and both runs' RSS at Start is most of their peak: the slide says #3 and #4 tell little of
+# such a heap, with the recorded run's Start and peak as the CSV has them; the live trace above (4 MB live) gets
+# no such line.
+note=$(grep '^In [0-9]* of these runs the RSS at Start was half or more of the peak' "$tmp/tiny/slides.md")
+want="In 2 of these runs the RSS at Start was half or more of the peak (the recorded run: $(value "$tmp/tiny/compare.csv" tiny glibc Start recorded_rss_kb) of $(value "$tmp/tiny/compare.csv" tiny glibc "Recorded peak" recorded_rss_kb) kB)"
+got="$(echo "$note" | grep -cF "$want"):$(grep -c '^In [0-9]* of these runs the RSS at Start' "$tmp/c/slides.md")"
+expect slides_say_when_start_is_most_of_a_runs_peak "$got; '$note'; want '$want'" "$got" = 1:0

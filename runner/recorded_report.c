@@ -225,12 +225,13 @@ static void print_growth(FILE *out, const char *path, const struct recorded *rec
     bool pymalloc = pymalloc_may_serve(&summary->info, command);
     if (split.live_unknown && allocation_count(summary) > 0) {
         fprintf(out, "  At %s: RSS/live %s; of the %" PRId64 " kB RSS above %s, %" PRId64 " kB is file-backed or "
-                     "shared (code, files and shared memory mapped: not heap) and %" PRId64 " kB anonymous; %s in "
-                     "whole pages, %" PRId64 " kB, is more than RSS or its anonymous part grew: blocks never written "
+                     "shared (code, files and shared memory mapped: not heap) and %" PRId64 " kB anonymous; %.*s, "
+                     "%" PRId64 " kB, is more than RSS or its anonymous part grew: blocks never written "
                      "are not resident, or memory held at %s was given back since, so how much of the anonymous part "
                      "is live the trace cannot tell\n",
                 last->label, ratio, split.growth_kb, rows[0].label, split.other_kb, split.live_kb + anon_not_live,
-                live_text, split.live_pages_kb, rows[0].label);
+                (int)(strlen(live_text) - (live_text[strlen(live_text) - 1] == ',')), live_text,
+                split.live_pages_kb, rows[0].label);
         print_pymalloc_note(out, pymalloc);
         print_verdict(out, path, trace_is_complete(&summary->info), last->label, &split, pymalloc, peak);
         return;
@@ -309,7 +310,9 @@ void recorded_print(FILE *out, const char *path, const struct recorded *recorded
         ratio_text(ratio, sizeof ratio, recorded->peak_rss_kb, recorded->live_at_peak_rss_bytes);
         fprintf(out, "  Peak RSS %" PRIu64 " kB, live there %" PRIu64 " kB: RSS/live %s (Johnstone & Wilson's #3)\n",
                 recorded->peak_rss_kb, results_kb(recorded->live_at_peak_rss_bytes), ratio);
-    }
+    } else if (recorded->peak_rss_kb) /* the peak came past the calls the trace holds (stopped, cut, timed out) */
+        fprintf(out, "  Peak RSS %" PRIu64 " kB, past the calls the trace holds: the live heap there, and so #3, "
+                     "unknown\n", recorded->peak_rss_kb);
     fprintf(out, "  Peak live %" PRIu64 " kB in %" PRIu64 " blocks, %.3f s after the start%s",
             results_kb(summary->peak_live_bytes), summary->peak_live_blocks,
             summary->peak_live_ns > info->start_ns ? (double)(summary->peak_live_ns - info->start_ns) / 1e9 : 0.0,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 const struct case_entry case_registry[] = {
-#define CASE(name, kind, description) {#name, kind, description, NULL, NULL, 0, NULL},
+#define CASE(name, kind, fewest_threads, description) {#name, kind, description, fewest_threads, NULL, NULL, 0, NULL},
 #include "../cases/cases.def"
 #undef CASE
 };

@@ -14,6 +14,7 @@ struct case_entry {
     const char *name;
     enum case_kind kind;
     const char *description;
+    unsigned fewest_threads; /* the fewest --threads it runs with (handoff: a producer and a consumer) */
     const char *path; /* REPLAY: the trace, absolute */
     /* REPLAY: the profile it was recorded under (the trace's; an older trace's allocator's name), or NULL */
     const char *recorded_profile;

@@ -255,6 +255,12 @@ static int resolve_cases(const struct options *options, const struct profile_lis
             free(cases);
             return -1;
         }
+        if (options->threads && options->threads < cases[i]->fewest_threads) {
+            fprintf(stderr, "fragbench: --threads=%u: case %s runs with %u threads or more (cases/cases.def)\n",
+                    options->threads, cases[i]->name, cases[i]->fewest_threads);
+            free(cases);
+            return -1;
+        }
     }
     *out = cases;
     *count = n;

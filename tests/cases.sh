@@ -89,11 +89,18 @@ for alloc in glibc tcmalloc; do
         "${anon:-0}" -gt $((${live:-0} * 3 / 2))
 done
 
-# ---- --threads: a handoff needs a producer and a consumer; the runner takes 1 to 1024 only.
-"$FB" --idle-ms=0 --threads=1 --csv="$tmp/one.csv" handoff >/dev/null 2>"$tmp/one.err"
+# ---- --threads: a handoff needs a producer and a consumer (cases.def's fewest threads): the runner refuses fewer
+# before any run, as --dry-run does (it once approved a run that then failed), and the case itself says so if run
+# alone; the runner takes 1 to 1024 only.
+"$FB" --idle-ms=0 --threads=1 --csv="$tmp/one.csv" frag handoff >/dev/null 2>"$tmp/one.err"
 code=$?
-expect handoff_with_one_thread_fails_with_a_message "exit $code: $(cat "$tmp/one.err")" \
-    "$code:$(grep -c 'handoff: --threads=1: needs at least 2 threads' "$tmp/one.err")" = "1:1"
+"$FB" --dry-run --threads=1 handoff >/dev/null 2>"$tmp/one-dry.err"
+dry=$?
+build/cases/handoff --threads=1 >/dev/null 2>"$tmp/one-alone.err"
+alone=$?
+expect handoff_with_one_thread_is_refused_before_any_run "exit $code, dry run $dry, alone $alone: $(cat "$tmp/one.err" "$tmp/one-dry.err" "$tmp/one-alone.err")" \
+    "$code:$dry:$(cat "$tmp/one.err"):$(cmp -s "$tmp/one.err" "$tmp/one-dry.err" && echo same):$([ -e "$tmp/one.csv" ] && echo csv):$alone:$(grep -c 'handoff: --threads=1: needs at least 2 threads' "$tmp/one-alone.err")" = \
+    "2:2:fragbench: --threads=1: case handoff runs with 2 threads or more (cases/cases.def):same::2:1"
 "$FB" --threads=0 handoff >/dev/null 2>"$tmp/zero.err"
 code=$?
 expect threads_0_is_bad_input "exit $code: $(cat "$tmp/zero.err")" \

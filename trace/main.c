@@ -14,16 +14,19 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: fb-trace info TRACE     the program, its threads, the allocator, the state, the counts, the live heap's peak\n"
+    fputs("usage: fb-trace info TRACE     the program, its threads, the allocator, the state, the counts, the live heap's peak,\n"
+          "                               every size class\n"
           "       fb-trace events TRACE   every event in time order: ns image.thread op size alignment pointer\n"
           "                               (a release's size is the block's; a mark's, its number; a cpu\n"
           "                               note's, the process's CPU time in ns)\n"
           "       fb-trace marks TRACE    every mark in order: its number, the live bytes and blocks there\n"
           "       fb-trace live TRACE NS...  the live heap (bytes and blocks, as requested) after every event\n"
-          "                               at or before each CLOCK_MONOTONIC time NS (\"unknown\" after one\n"
-          "                               past the calls the trace holds: a trace cut or stopped)\n"
+          "                               at or before each CLOCK_MONOTONIC time NS; \"unknown\" after them\n"
+          "                               where NS is past the calls the trace holds (a trace cut or stopped:\n"
+          "                               the figures are the heap after its last call)\n"
           "       fb-trace --help | --version\n"
-          "Exit status: 0, or 2 when the trace cannot be read (the message says why).\n",
+          "Exit status: 0, or 2 when the trace cannot be read, the command is wrong or the output cannot be\n"
+          "written (the message says why). A pipe closed early (| head) ends it by SIGPIPE, as it ends cat.\n",
           out);
 }
 

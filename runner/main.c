@@ -544,8 +544,10 @@ int main(int argc, char **argv)
     char python[PATH_MAX] = "";
     for (size_t c = 0; code == EXIT_CLEAN && c < case_count; c++)
         if (cases[c]->kind == PYTHON && find_program(options.python, python, sizeof python) != 0) {
-            fprintf(stderr, "fragbench: --python: cannot run '%s' for case %s: %s (apt-get install python3, or "
-                            "--python=PATH)\n", options.python, cases[c]->name, why_not_runnable(options.python));
+            fprintf(stderr, "fragbench: --python: cannot run '%s' for case %s: %s (%s)\n", options.python,
+                    cases[c]->name, why_not_runnable(options.python),
+                    strchr(options.python, '/') ? "give --python=PATH of a Python 3 interpreter"
+                                                : "apt-get install python3, or --python=PATH");
             code = EXIT_BAD_INPUT;
         }
     /* The output files: all opened and checked before any is emptied, so a refusal loses no earlier results. */

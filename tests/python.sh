@@ -146,7 +146,12 @@ expect python_case_alone_prints_the_talks_lines "$(cat "$tmp/alone.out")" \
 "$FB" --python=/nonexistent/python9 frag.py >/dev/null 2>"$tmp/nopy.err"
 code=$?
 expect missing_python_exits_2_with_the_reason "exit $code: $(cat "$tmp/nopy.err")" \
-    "$code:$(grep -c "cannot run '/nonexistent/python9' for case frag.py" "$tmp/nopy.err")" = 2:1
+    "$code:$(grep -c "cannot run '/nonexistent/python9' for case frag.py: No such file or directory (give --python=PATH of a Python 3 interpreter)$" "$tmp/nopy.err")" = 2:1
+# A name without a slash is looked for in PATH: missing, the hint is Debian's package (a path given is the user's).
+"$FB" --python=nopython9 frag.py >/dev/null 2>"$tmp/nopy-path.err"
+code=$?
+expect python_missing_from_path_hints_the_package "exit $code: $(cat "$tmp/nopy-path.err")" \
+    "$code:$(cat "$tmp/nopy-path.err")" = "2:fragbench: --python: cannot run 'nopython9' for case frag.py: no such program in PATH (apt-get install python3, or --python=PATH)"
 # A program that runs but is not Python: the run fails, and the message asks about --python (it said "no-hello").
 "$FB" --python=/bin/true --scale=0.01 --idle-ms=0 frag.py >/dev/null 2>"$tmp/notpy.err"
 code=$?

@@ -408,6 +408,23 @@ expect an_exit_during_a_stop_waits_for_its_stop_block "${bad:-none}" -z "$bad"
 # runs end: a fault that waited for a pass would come again for ever), with no order error.
 stop_runs f 10 'stopped early \(the program was ended by SIGSEGV, every call written out first\)' 139
 expect a_fault_while_threads_call_has_every_call_written_and_ends "${bad:-none}" -z "$bad"
+# A fault while another thread is parked for good by the program's own handler inside the recorder's write of its
+# buffer (holding its lock, as a collector's stop-the-world may): the write-out cannot end, and the process dies of
+# the fault when its watchdog (1 s) goes off, the trace cut there; it waited for ever, its stop signals blocked, where
+# the fault alone killed it at once. Three runs, each killed at 30 s if it hangs (x86-64: elsewhere exit 77, skipped).
+codes=""
+for run in 1 2 3; do
+    : >"$tmp/parked.trace"
+    { timeout -s KILL 30 sh -c 'export FRAGBENCH_PID=$$ FRAGBENCH_TRACE="$1"; LD_PRELOAD="$2" exec "$3" exitbusy 3 p' sh \
+        "$tmp/parked.trace" "$PWD/build/libfbtrace.so" build/tests/record_threads; } >/dev/null 2>&1
+    codes="$codes$?;" # (the group: the shell's own "Segmentation fault" goes with the program's output)
+done
+if [ "$codes" = "77;77;77;" ]; then
+    echo "SKIP: a_fault_beside_a_thread_parked_in_the_recorders_write_still_kills (x86-64 only)"
+else
+    expect a_fault_beside_a_thread_parked_in_the_recorders_write_still_kills "exit statuses $codes (139: SIGSEGV; 137: hung, killed)" \
+        "$codes" = "139;139;139;"
+fi
 # A chunk cut after its image's end block is a thread's write as the process ended: dropped, the trace whole (it was
 # read as truncated); a chunk cut before the end is a cut trace still.
 python3 -c 'import sys, struct; sys.path.insert(0, "tests"); import crafted_trace as t

@@ -1,4 +1,6 @@
 /* A test program for the recorder: frees across threads, reuses addresses heavily, starts and ends threads, forks, execs or crashes. */
+#define _GNU_SOURCE /* dladdr, REG_RIP (exitbusy p) */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "fragbench.h"
@@ -60,7 +63,10 @@
  *            itself the runner's stop signal (SIGRTMAX - 4), and leaves by _exit 20 ms later ("s"), or sends it and
  *            SIGTERM at once ("t": it dies of SIGTERM, or exits 3 half a second later), or blocks it, sends it (a
  *            busy thread takes it) and leaves by exit 0.2 ms later, inside that thread's stop ("z"), or faults
- *            (a write through a null pointer, "f": SIGSEGV left to its default).
+ *            (a write through a null pointer, "f": SIGSEGV left to its default), or first parks a busy thread
+ *            for good in a handler of its own (SIGUSR1) where that interrupted the thread inside the recorder's
+ *            write of its buffer (writev), as a collector's stop-the-world may, then faults ("p"; x86-64 only:
+ *            elsewhere it exits 77 at once).
  * Each mark prints "mark LABEL NS BYTES BLOCKS" (write(2): stdio would allocate) as record_live.c does.
  */
 
@@ -460,12 +466,57 @@ static void *swap_blocks(void *argument)
     return NULL;
 }
 
+static atomic_int parked, answered;
+
+/* exitbusy's "p": a thread interrupted inside writev (the recorder writing its buffer, holding its lock) stays. */
+static void park_inside_write(int number, siginfo_t *info, void *context)
+{
+    (void)number;
+    (void)info;
+#if defined(__x86_64__)
+    Dl_info symbol;
+    void *at = (void *)((ucontext_t *)context)->uc_mcontext.gregs[REG_RIP];
+    if (dladdr(at, &symbol) && symbol.dli_sname && strstr(symbol.dli_sname, "writev")) {
+        atomic_store(&parked, 1);
+        atomic_store(&answered, 1);
+        for (;;)
+            pause();
+    }
+#else
+    (void)context;
+#endif
+    atomic_store(&answered, 1);
+}
+
+/* Signals thread until its handler parks it inside the recorder's write; 0, or -1 if that never came in 10 s. */
+static int park_a_thread_inside_a_write(pthread_t thread)
+{
+    struct sigaction park = {.sa_sigaction = park_inside_write, .sa_flags = SA_SIGINFO | SA_RESTART};
+    sigemptyset(&park.sa_mask);
+    sigaction(SIGUSR1, &park, NULL);
+    uint64_t until = fb_now_ns() + 10000000000ull;
+    while (!atomic_load(&parked) && fb_now_ns() < until) {
+        atomic_store(&answered, 0);
+        pthread_kill(thread, SIGUSR1);
+        while (!atomic_load(&answered))
+            ;
+    }
+    return atomic_load(&parked) ? 0 : -1;
+}
+
 static int run_exitbusy(long threads, const char *how)
 {
+#if !defined(__x86_64__)
+    if (strcmp(how, "p") == 0)
+        return 77; /* the handler finds writev by the interrupted instruction's address: x86-64's register */
+#endif
+    pthread_t first = 0;
     for (long i = 0; i < threads; i++) {
         pthread_t thread;
         if (pthread_create(&thread, NULL, swap_blocks, (void *)(uintptr_t)(i + 1)) != 0)
             return 1;
+        if (i == 0)
+            first = thread;
     }
     struct timespec pause = {0, 30000000};
     nanosleep(&pause, NULL);
@@ -496,7 +547,9 @@ static int run_exitbusy(long threads, const char *how)
         nanosleep(&pause, NULL);
         exit(0);
     }
-    if (strcmp(how, "f") == 0) { /* a fault, the threads calling on (a volatile store through a volatile pointer: a store gcc keeps) */
+    if (strcmp(how, "p") == 0 && (threads < 1 || park_a_thread_inside_a_write(first) != 0))
+        return 4;
+    if (strcmp(how, "f") == 0 || strcmp(how, "p") == 0) { /* a fault, the threads calling on (a volatile store through a volatile pointer: a store gcc keeps) */
         volatile int *volatile nowhere = NULL;
         *nowhere = 1;
     }

@@ -983,12 +983,39 @@ static bool walk_earlier_images(int fd, off_t *size)
  * end), another thread's pass under way. A fault that comes while its own stop is put off by a race (another
  * thread's pass begun meanwhile) comes again, finds that pass, and dies of it then: never a loop.
  */
+/* The fault the write-out below is for, for its watchdog: the process dies of it if the write-out outlasts it. */
+static volatile sig_atomic_t fault_number;
+
+static void fault_watchdog_expired(int unused)
+{
+    (void)unused;
+    die_of(fault_number);
+}
+
+/*
+ * The write-out after a fault waits for every other thread's buffer and the file's lock. A thread stopped while it
+ * holds one (a program's own handler that parks it, as a collector's stop-the-world does, inside the recorder's
+ * write) would hold the faulting thread for ever, where the fault alone killed the process at once; so an alarm of
+ * FAULT_WATCHDOG_S bounds it, and the process dies of the fault then, the trace cut where the write-out was
+ * (alarm and sigaction are async-signal-safe; the program, dying, has no further use of SIGALRM).
+ */
+enum { FAULT_WATCHDOG_S = 1 };
+
 void trace_writer_die_of_fault(int number)
 {
     if (writing.in_writer || writing.in_event || atomic_load(&ended) || atomic_load(&writing_out)) {
         die_of(number);
         return;
     }
+    fault_number = number;
+    struct sigaction watchdog = {.sa_handler = fault_watchdog_expired};
+    sigfillset(&watchdog.sa_mask);
+    __sigaction(SIGALRM, &watchdog, NULL);
+    sigset_t alarm_only;
+    sigemptyset(&alarm_only);
+    sigaddset(&alarm_only, SIGALRM);
+    pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+    alarm(FAULT_WATCHDOG_S);
     trace_writer_die_of(number);
 }
 

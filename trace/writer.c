@@ -464,6 +464,19 @@ static uint64_t write_out_at_signal(enum trace_stop_reason *reason)
 /* Dies of an ending signal, its default action put back (defined with the signals, below). */
 static void die_of(int number);
 
+/* Gives signal number to action (past the program's sigaction, which the recorder stands in for) and lets it
+   into this thread. */
+static void take_signal(int number, void (*action)(int))
+{
+    struct sigaction taken = {.sa_handler = action};
+    sigemptyset(&taken.sa_mask);
+    __sigaction(number, &taken, NULL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, number);
+    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+}
+
 /*
  * A stop's pass ends, its stop block written (or another stop's found written): an exit, or an ending signal, that
  * came meanwhile waited for it (trace_writer_end, trace_writer_die_of). The process dies of that signal now; at a
@@ -1008,13 +1021,7 @@ void trace_writer_die_of_fault(int number)
         return;
     }
     fault_number = number;
-    struct sigaction watchdog = {.sa_handler = fault_watchdog_expired};
-    sigfillset(&watchdog.sa_mask);
-    __sigaction(SIGALRM, &watchdog, NULL);
-    sigset_t alarm_only;
-    sigemptyset(&alarm_only);
-    sigaddset(&alarm_only, SIGALRM);
-    pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+    take_signal(SIGALRM, fault_watchdog_expired);
     alarm(FAULT_WATCHDOG_S);
     trace_writer_die_of(number);
 }
@@ -1110,13 +1117,7 @@ static void flush_all(bool wait)
  */
 static void die_of(int number)
 {
-    struct sigaction fallback = {.sa_handler = SIG_DFL};
-    sigemptyset(&fallback.sa_mask);
-    __sigaction(number, &fallback, NULL);
-    sigset_t only;
-    sigemptyset(&only);
-    sigaddset(&only, number);
-    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+    take_signal(number, SIG_DFL);
     raise(number);
 }
 

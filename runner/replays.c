@@ -224,8 +224,14 @@ fail:
     return -1;
 }
 
-bool replays_read_corrupt(const char *path)
+bool replays_read_corrupt(const struct case_entry *entry)
 {
+    char copy[64];
+    const char *path = entry->path;
+    if (entry->decompressed_fd > 0) { /* inherited by the child below, and read from its start again */
+        snprintf(copy, sizeof copy, "/proc/self/fd/%d", entry->decompressed_fd);
+        path = copy;
+    }
     /* Read in a child: a read whole needs the live set the replay needed, and where the replay's exit was for want
        of memory, the runner's own read would end the runner (out_of_memory), its finished runs unwritten. */
     pid_t child = fork();

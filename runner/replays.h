@@ -19,9 +19,12 @@ int replays_resolve(const struct options *options, const struct case_entry ***ou
 /*
  * Whether the trace of a replay that fb-replay ended with exit 2 reads corrupt when read whole, past the checks made
  * before the runs (a thread that goes back in time, a live heap past any address space): every replay of it would
- * end so. Not so where the replay's exit 2 was its own (no thread, no memory for its tables, its output lost).
+ * end so. Not so where the replay's exit 2 was its own (no thread, no memory for its tables, its output lost). A
+ * compressed trace is read from the copy decompressed for its replays, not decompressed again. The runner waits
+ * for the read (the time of one replay's reading, the other runs' samples held meanwhile): a trace refused so is
+ * rare, and read so once.
  */
-bool replays_read_corrupt(const char *path);
+bool replays_read_corrupt(const struct case_entry *entry);
 
 /* Frees what replays_resolve gave (the list, its entries, their names; the decompressed copies closed). */
 void replays_free(const struct case_entry **cases, size_t count);

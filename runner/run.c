@@ -656,7 +656,7 @@ void run_finish(struct run *run)
        the profile: the matrix starts no more of it. (Its exit 2 for its own reasons, no thread or no memory for
        its tables, is a run that failed.) */
     run->trace_refused = run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0 &&
-                         (run->entry->warnings->refused || replays_read_corrupt(run->entry->path));
+                         (run->entry->warnings->refused || replays_read_corrupt(run->entry));
     if (run->trace_refused)
         run->entry->warnings->refused = true;
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */

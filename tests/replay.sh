@@ -284,6 +284,14 @@ rows=$(tail -n +2 "$tmp/refused.csv" | cut -d, -f1,2,4 | sort | uniq -c | awk '{
 expect a_trace_corrupt_past_the_checks_is_refused_once_with_exit_2 "exit $code, rows $rows: $(cat "$tmp/refused.err")" \
     "$code:$rows:$(grep -c 'corrupt trace: its live heap passes' "$tmp/refused.err"):$(grep -c "the trace reads corrupt past the checks made before the runs (fb-replay's words above, exit 2), as every replay of it would find: its replays not yet started are left out\$" "$tmp/refused.err")" = \
     "2:huge-heap,glibc,1 1;sound,glibc,1 20;sound,glibc,2 20;sound,jemalloc,1 20;sound,jemalloc,2 20;:1:1"
+# The same trace compressed: the runner reads it whole from the copy it decompressed for the replays (not
+# decompressed again), and refuses it alike after its first replay.
+zstd -q -f "$tmp/huge-heap.trace" -o "$tmp/huge-zst.trace.zst"
+"$FB" --quiet --alloc=glibc,jemalloc --replay="$tmp/huge-zst.trace.zst" --csv="$tmp/refused-zst.csv" >/dev/null 2>"$tmp/refused-zst.err"
+code=$?
+rows=$(tail -n +2 "$tmp/refused-zst.csv" | cut -d, -f1,2 | sort | uniq -c | awk '{printf "%s %s;", $2, $1}')
+expect a_compressed_trace_corrupt_past_the_checks_is_refused_once "exit $code, rows $rows: $(cat "$tmp/refused-zst.err")" \
+    "$code:$rows:$(grep -c "the trace reads corrupt past the checks made before the runs" "$tmp/refused-zst.err")" = "2:huge-zst,glibc 1;:1"
 # What the trace is warned of is said by one replay: the first started, or the next where that one fails (the first
 # profile's, whose library aborts at the trace's malloc of 777 bytes, took them with it, and no other replay said
 # them).

@@ -186,6 +186,14 @@ expect crashed_program_has_every_call_written_out_before_it_dies "exit $code, fb
     "$code:$info_code:$(echo "$info" | grep -c 'stopped early (the program was ended by SIGSEGV, every call written out first)'):$([ "${events:-0}" -ge 100000 ] && echo every-call)" = "1:0:1:every-call"
 expect crashed_run_keeps_its_rows_and_says_where_its_trace_stopped "$(cat "$tmp/crash.err")" \
     "$(grep -c 'stopped early (the program was ended by SIGSEGV, every call written out first).* (its replay: --replay-partial)$' "$tmp/crash.err"):$(value "$tmp/crash.csv" record_threads glibc Exit status)" = "1:signal:SIGSEGV"
+# The default set again with SA_SIGINFO in its flags (sa_sigaction NULL, which the kernel takes as the default): the
+# recorder stands in for it as for any default (it took it for a handler of the program's, and the crash cut the
+# trace).
+"$FB" --quiet --record="$tmp/crash-siginfo.trace" --csv=/dev/null -- build/tests/record_threads crash siginfo >/dev/null 2>&1
+code=$?
+info=$($TRACE info "$tmp/crash-siginfo.trace" 2>&1 | head -1)
+expect a_default_given_with_siginfo_flags_is_stood_in_for "exit $code: $info" \
+    "$code:$(echo "$info" | grep -c 'stopped early (the program was ended by SIGSEGV, every call written out first)')" = "1:1"
 # Killed with its calls still in its buffer: the trace holds none of them, so the live heap at Exit is unknown
 # (no figure, no verdict), where it was once read as 0 and all of RSS called "not live".
 "$FB" --record="$tmp/killed.trace" --csv="$tmp/killed.csv" -- sh -c 'sleep 0.3; kill -KILL $$' >"$tmp/killed.out" 2>&1

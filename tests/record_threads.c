@@ -25,7 +25,8 @@
  *            free; main keeps KEPT blocks of KEPT_SIZE to the end.
  *   fork     a child allocates and exits, another execs /bin/true: neither may appear in the trace.
  *   exec     execs itself in "threads" mode (the same process: the trace gains an image).
- *   crash    allocates enough to fill several chunks, then dies of SIGSEGV.
+ *   crash [siginfo]  allocates enough to fill several chunks, then dies of SIGSEGV (left to its default, or first
+ *            set to it again with SA_SIGINFO in its flags, sa_sigaction NULL: the default all the same).
  *   none     makes no allocation call.
  *   closefds FILE  closes descriptors 3 to 1023 (the trace's too), changes to /, as a daemon does, opens FILE,
  *            writes "hello" in it, makes 20000 pairs of malloc and free of 64 to 127 bytes.
@@ -574,6 +575,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (strcmp(mode, "crash") == 0) {
+        if (argc > 2 && strcmp(argv[2], "siginfo") == 0) { /* the default given again, as a handler's flags say */
+            struct sigaction fallback = {.sa_sigaction = NULL, .sa_flags = SA_SIGINFO};
+            sigemptyset(&fallback.sa_mask);
+            sigaction(SIGSEGV, &fallback, NULL);
+        }
         for (int i = 0; i < 100000; i++)
             if (!malloc(32))
                 abort();

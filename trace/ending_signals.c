@@ -51,7 +51,9 @@ static int stand_in(int number);
 
 static bool is_default(const struct sigaction *action)
 {
-    return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_DFL;
+    /* sa_handler and sa_sigaction share their bits: a null sa_sigaction with SA_SIGINFO is the default too, as
+       the kernel takes it (a program that gave it so had its crash cut the trace, the recorder not standing in). */
+    return action->sa_handler == SIG_DFL;
 }
 
 static bool is_recorders(const struct sigaction *action)
@@ -146,7 +148,7 @@ __attribute__((visibility("default"))) int sigaction(int number, const struct si
     bool standing_in = is_recorders(&current);
     struct sigaction seen = standing_in ? program_setting[at] : is_reset_wrapper(&current) ? reset_handler[at] : current;
     if (action) {
-        bool handler = (action->sa_flags & SA_SIGINFO) || (action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN);
+        bool handler = action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN; /* either member: one value */
         if (is_default(action) && trace_writer_recording()) {
             if (!standing_in && stand_in(number) != 0)
                 return -1;

@@ -74,11 +74,19 @@ static void settle(struct schedule *schedule, struct run **runs, struct run *run
         progress->total++;
 }
 
-/* Stops the children of runs still active (after an error that ends the matrix) and reaps them. */
-static void stop_active(struct run **runs, size_t from, size_t to)
+/*
+ * Stops the children of runs still active (after an error that ends the matrix) and reaps them; a run that had
+ * ended and waits for its trace's check is done without it (kept). Returns how many were so.
+ */
+static size_t stop_active(struct schedule *schedule, struct run **runs, size_t from, size_t to)
 {
+    size_t kept = 0;
     for (size_t i = from; i < to; i++)
-        if (runs[i] && runs[i]->state == RUN_ACTIVE) {
+        if (runs[i] && runs[i]->state == RUN_CHECKING) { /* ended: kept (written as done), its trace's check dropped */
+            run_check_done(runs[i], true);
+            schedule->state[runs[i]->slot] = SLOT_DONE;
+            kept++;
+        } else if (runs[i] && runs[i]->state == RUN_ACTIVE) {
             kill_tree(runs[i]->child->pid);
             if (runs[i]->stop_pids) { /* sent SIGTERM at --duration: what is left of them too (an orphan) */
                 kill_listed(runs[i]->stop_pids, runs[i]->stop_pid_count);
@@ -87,6 +95,7 @@ static void stop_active(struct run **runs, size_t from, size_t to)
             while (waitpid(runs[i]->child->pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         }
+    return kept;
 }
 
 /*
@@ -165,7 +174,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
     /* Only pointers for every slot; a run's state exists from its start to its writing. */
     struct run **runs = calloc(schedule.slots ? schedule.slots : 1, sizeof *runs);
     uint64_t *case_peak_kb = calloc(matrix->case_count ? matrix->case_count : 1, sizeof *case_peak_kb);
-    struct pollfd watched[2 * MATRIX_MAX_JOBS];
+    struct pollfd watched[3 * MATRIX_MAX_JOBS]; /* a run's child's (child_watch), or its trace's check */
     struct progress progress;
     size_t next_emit = 0, active = 0;
     int code = EXIT_CLEAN;
@@ -200,11 +209,15 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         size_t working = 0;
         uint64_t reserved_kb = 0;
         for (size_t i = next_emit; i < schedule.slots; i++)
-            if (runs[i] && runs[i]->state == RUN_ACTIVE) {
+            if (runs[i] && (runs[i]->state == RUN_ACTIVE || runs[i]->state == RUN_CHECKING)) { /* a check works */
                 working += matrix->no_overlap || now >= runs[i]->idle_until;
                 reserved_kb += expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, i));
             }
-        while (working < matrix->jobs && active < MATRIX_MAX_JOBS && !totals->csv_broken) {
+        /* No run starts while a trace's check runs (its answer may leave the next ones out); the others go on. */
+        bool checking_now = false;
+        for (size_t i = next_emit; i < schedule.slots && !checking_now; i++)
+            checking_now = runs[i] && runs[i]->state == RUN_CHECKING;
+        while (!checking_now && working < matrix->jobs && active < MATRIX_MAX_JOBS && !totals->csv_broken) {
             size_t slot = schedule_next(&schedule, next_emit);
             if (slot == schedule.slots)
                 break;
@@ -230,18 +243,23 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         if (active == 0)
             continue;
 
-        size_t count = 0;
-        struct run *owners[MATRIX_MAX_JOBS];
+        size_t count = 0, checks = 0;
+        struct run *owners[MATRIX_MAX_JOBS], *checking[MATRIX_MAX_JOBS];
         int first[MATRIX_MAX_JOBS], counts[MATRIX_MAX_JOBS];
         for (size_t i = next_emit; i < schedule.slots; i++)
             if (runs[i] && runs[i]->state == RUN_ACTIVE && count < MATRIX_MAX_JOBS)
                 owners[count++] = runs[i];
+            else if (runs[i] && runs[i]->state == RUN_CHECKING && checks < MATRIX_MAX_JOBS)
+                checking[checks++] = runs[i];
         int used = 0;
         for (size_t k = 0; k < count; k++) {
             first[k] = used;
             counts[k] = child_watch(owners[k]->child, watched + used);
             used += counts[k];
         }
+        int first_check = used;
+        for (size_t k = 0; k < checks; k++)
+            watched[used++] = (struct pollfd){.fd = checking[k]->check_fd, .events = POLLIN};
         /* Wake up for the next outside sample due, a run's deadline, or the progress line. */
         int timeout = progress.live ? 500 : -1;
         for (size_t k = 0; k < count; k++) {
@@ -271,7 +289,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         if (polled < 0 && poll_error != EINTR) {
             errno = poll_error;
             fprintf(stderr, "fragbench: poll: %s; stopping the runs in progress\n", strerror(errno));
-            stop_active(runs, next_emit, schedule.slots);
+            active -= stop_active(&schedule, runs, next_emit, schedule.slots);
             emit_ready(&schedule, runs, &next_emit, true, totals); /* the finished ones are kept, as at a stop */
             code = EXIT_BAD_INPUT;
             break;
@@ -305,7 +323,7 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         if (matrix_stop_count > stops_taken) {
             /* Ctrl-C or SIGTERM: the runs in progress are stopped and not kept; the finished ones are written. */
             progress_clear(&progress);
-            stop_active(runs, next_emit, schedule.slots);
+            active -= stop_active(&schedule, runs, next_emit, schedule.slots);
             stopped = true;
             break;
         }
@@ -328,7 +346,15 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         for (size_t k = 0; k < count; k++)
             if (child_handle(owners[k]->child, watched + first[k], counts[k])) {
                 run_finish(owners[k]);
+                if (owners[k]->state == RUN_CHECKING)
+                    continue; /* settled once its trace is read, below in a later turn */
                 settle(&schedule, runs, owners[k], matrix, &progress);
+                active--;
+            }
+        for (size_t k = 0; k < checks; k++)
+            if (watched[first_check + (int)k].revents) { /* its end: the child that read the trace has ended */
+                run_check_done(checking[k], false);
+                settle(&schedule, runs, checking[k], matrix, &progress);
                 active--;
             }
         progress_draw(&progress);

@@ -224,7 +224,7 @@ fail:
     return -1;
 }
 
-bool replays_read_corrupt(const struct case_entry *entry)
+pid_t replays_check_start(const struct case_entry *entry, int *check_fd)
 {
     char copy[64];
     const char *path = entry->path;
@@ -232,13 +232,23 @@ bool replays_read_corrupt(const struct case_entry *entry)
         snprintf(copy, sizeof copy, "/proc/self/fd/%d", entry->decompressed_fd);
         path = copy;
     }
+    int ends[2];
+    *check_fd = -1;
+    if (pipe2(ends, O_CLOEXEC) != 0)
+        return -1;
     /* Read in a child: a read whole needs the live set the replay needed, and where the replay's exit was for want
-       of memory, the runner's own read would end the runner (out_of_memory), its finished runs unwritten. */
+       of memory, the runner's own read would end the runner (out_of_memory), its finished runs unwritten. Its end
+       of the pipe closes as it ends: the runner's end then reads its end. */
     pid_t child = fork();
     if (child == 0) {
+        close(ends[0]);
         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (null >= 0)
             dup2(null, STDERR_FILENO); /* its own out of memory is no word of the runner's */
+        /* A test's seam (tests/replay.sh): the read held back, as a large trace's would take that long. */
+        const char *hold_ms = getenv("FRAGBENCH_TEST_CHECK_HOLD_MS");
+        if (hold_ms)
+            usleep((useconds_t)strtoul(hold_ms, NULL, 10) * 1000);
         char error[1024];
         struct trace_summary *summary = malloc(sizeof *summary);
         _exit(summary && trace_analyze(path, NULL, 0, summary, error, sizeof error) != 0 &&
@@ -246,9 +256,22 @@ bool replays_read_corrupt(const struct case_entry *entry)
                   ? 0
                   : 1);
     }
+    close(ends[1]);
+    if (child < 0) {
+        close(ends[0]);
+        return -1;
+    }
+    *check_fd = ends[0];
+    return child;
+}
+
+bool replays_check_result(pid_t check, int check_fd)
+{
+    if (check_fd >= 0)
+        close(check_fd);
     int status = 0;
     pid_t waited = -1;
-    while (child > 0 && (waited = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+    while (check > 0 && (waited = waitpid(check, &status, 0)) < 0 && errno == EINTR)
         ; /* the runner's SIGINT and SIGTERM handlers do not restart it */
-    return child > 0 && waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return check > 0 && waited == check && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

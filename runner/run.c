@@ -547,6 +547,8 @@ void run_start(struct run *run)
     }
 }
 
+static void finish_done(struct run *run);
+
 void run_finish(struct run *run)
 {
     double wall = progress_now() - run->started;
@@ -655,8 +657,29 @@ void run_finish(struct run *run)
        a live heap past any address space) is the trace's refusal, which every replay of it would repeat, whatever
        the profile: the matrix starts no more of it. (Its exit 2 for its own reasons, no thread or no memory for
        its tables, is a run that failed.) */
-    run->trace_refused = run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0 &&
-                         (run->entry->warnings->refused || replays_read_corrupt(run->entry));
+    bool may_be_refused = run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0;
+    run->trace_refused = may_be_refused && run->entry->warnings->refused;
+    if (may_be_refused && !run->trace_refused &&
+        (run->check_pid = replays_check_start(run->entry, &run->check_fd)) > 0) {
+        run->state = RUN_CHECKING; /* done once its trace is read (run_check_done) */
+        return;
+    }
+    finish_done(run);
+}
+
+void run_check_done(struct run *run, bool stopping)
+{
+    if (stopping)
+        kill(run->check_pid, SIGKILL);
+    run->trace_refused = replays_check_result(run->check_pid, run->check_fd) && !stopping;
+    run->check_pid = 0;
+    run->check_fd = -1;
+    finish_done(run);
+}
+
+/* The end of run_finish, once a replay's trace is known refused or not. */
+static void finish_done(struct run *run)
+{
     if (run->trace_refused)
         run->entry->warnings->refused = true;
     if (run->says_warnings) { /* said if it ended clean; else the next replay started carries them */

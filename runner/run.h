@@ -30,7 +30,10 @@ struct run {
     char what[256]; /* "frag · jemalloc · rep 2/3" for progress */
     struct child *child;
     struct child_result result;
-    enum { RUN_WAITING, RUN_ACTIVE, RUN_DONE } state;
+    /* RUN_CHECKING: ended, its replay's trace being read whole in a child (replays_check_start) before it is done */
+    enum { RUN_WAITING, RUN_ACTIVE, RUN_CHECKING, RUN_DONE } state;
+    pid_t check_pid; /* RUN_CHECKING: the child reading the trace, and the descriptor that reads at its end */
+    int check_fd;
     double started;
     /* The talk's lines: straight to the console with one job, else kept until the run is written. */
     FILE *console;
@@ -113,8 +116,16 @@ void run_stop_by_signal(struct run *run, int signal_number);
 /* A run stopped at --duration still there after its grace: SIGKILL to what is left. */
 void run_stop_overdue(struct run *run, double now);
 
-/* Its child has ended: the last samples, the checks (allocator, image, records), the trace's figures, the status. */
+/*
+ * Its child has ended: the last samples, the checks (allocator, image, records), the trace's figures, the status.
+ * A replay that fb-replay ended with exit 2 then waits for its trace to be read whole (state RUN_CHECKING: poll
+ * check_fd, then run_check_done); any other is done (RUN_DONE).
+ */
 void run_finish(struct run *run);
+
+/* RUN_CHECKING: its trace has been read (check_fd reads at its end), or, stopping, need not be (the check killed,
+   the trace not refused): the run is done. */
+void run_check_done(struct run *run, bool stopping);
 
 /* Writes a finished run: its talk lines, CSV and timeline rows, progress; the worst exit code it makes. */
 int run_emit(struct run *run, struct matrix_totals *totals);

@@ -284,6 +284,30 @@ rows=$(tail -n +2 "$tmp/refused.csv" | cut -d, -f1,2,4 | sort | uniq -c | awk '{
 expect a_trace_corrupt_past_the_checks_is_refused_once_with_exit_2 "exit $code, rows $rows: $(cat "$tmp/refused.err")" \
     "$code:$rows:$(grep -c 'corrupt trace: its live heap passes' "$tmp/refused.err"):$(grep -c "the trace reads corrupt past the checks made before the runs (fb-replay's words above, exit 2), as every replay of it would find: its replays not yet started are left out\$" "$tmp/refused.err")" = \
     "2:huge-heap,glibc,1 1;sound,glibc,1 20;sound,glibc,2 20;sound,jemalloc,1 20;sound,jemalloc,2 20;:1:1"
+# The runner reads such a trace whole in a child while its other runs go on (it once waited for the read, their
+# limits and samples held meanwhile): the read held back 4 s (the tests' seam FRAGBENCH_TEST_CHECK_HOLD_MS, as a
+# large trace's read takes), a replay beside it that waits 10 s in real time is killed at its --timeout of 1 s, on
+# time; and a stop (SIGTERM, as Ctrl-C) during the read keeps the failed run's rows, the read dropped.
+python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
+t.write(sys.argv[1], [(1, t.MALLOC, 100, 2 * 0x555555550000 + 1), (10 ** 10, t.FREE, 1)], end_ns=10 ** 10 + 10 ** 6)' \
+    "$tmp/long-pause.trace"
+FRAGBENCH_TEST_CHECK_HOLD_MS=4000 "$FB" --quiet --jobs=2 --timeout=1 --replay-time=real --alloc=glibc \
+    --replay="$tmp/long-pause.trace,$tmp/huge-heap.trace" --csv="$tmp/during.csv" >/dev/null 2>"$tmp/during.err"
+code=$?
+# (Each run's first row: its status, and its busy_ms, its time from start to end.)
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+               !seen[$1]++ { printf "%s %s%s;", $1, $at["status"], $1 != "long-pause" ? "" : $at["busy_ms"] < 2500 ? " on time" : " " $at["busy_ms"] }' "$tmp/during.csv")
+expect a_runs_limits_hold_while_a_trace_is_read_whole "exit $code, runs $got: $(cat "$tmp/during.err")" \
+    "$code:$got" = "2:long-pause timeout on time;huge-heap exit:2;"
+FRAGBENCH_TEST_CHECK_HOLD_MS=20000 "$FB" --quiet --replay="$tmp/huge-heap.trace" --csv="$tmp/interrupted.csv" \
+    >/dev/null 2>"$tmp/interrupted.err" &
+runner=$!
+wait_until 10 pgrep -P "$runner" -x fragbench >/dev/null
+kill -TERM "$runner" # (SIGINT would do the same, but a background job of a script ignores it)
+wait "$runner"
+code=$?
+expect a_ctrl_c_while_a_trace_is_read_whole_keeps_the_run "exit $code, rows: $(tail -n +2 "$tmp/interrupted.csv" | cut -d, -f1,2,18 | tr '\n' ';'); $(cat "$tmp/interrupted.err")" \
+    "$code:$(tail -n +2 "$tmp/interrupted.csv" | cut -d, -f1,2,18 | sort -u | tr '\n' ';'):$(pgrep -P "$runner" | wc -l)" = "143:huge-heap,glibc,exit:2;:0"
 # The same trace compressed: the runner reads it whole from the copy it decompressed for the replays (not
 # decompressed again), and refuses it alike after its first replay.
 zstd -q -f "$tmp/huge-heap.trace" -o "$tmp/huge-zst.trace.zst"

@@ -16,6 +16,7 @@ struct allocator_info {
     const char *stats_call; /* e.g. "mallinfo2()"; NULL when the allocator tells nothing of itself */
     void (*stats)(void *fn, struct fb_allocator_view *view);
     void *stats_fn;
+    void (*before_sample)(void *fn); /* jemalloc: its view read once, so that the one after the sample makes nothing */
 };
 
 /*
@@ -43,5 +44,8 @@ void allocator_release(const struct allocator_info *info);
  * nothing through malloc and takes no lock of ours.
  */
 void allocator_view(const struct allocator_info *info, struct fb_allocator_view *view);
+
+/* Before a sample whose view is read after it: makes now what that read would make that lasts (jemalloc). */
+void allocator_before_sample(const struct allocator_info *info);
 
 #endif

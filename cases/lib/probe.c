@@ -26,19 +26,22 @@ static const struct allocator_info *reported_allocator;
 #define VIEW_BUDGET_DIVISOR 20
 static uint64_t slow_view_ns, last_slow_view_ns;
 
-/* Reads the allocator's view into *view if the budget allows; whether it did. */
-static bool view_within_budget(struct fb_allocator_view *view)
+/* Whether the budget allows the allocator's view at this phase. */
+static bool view_within_budget(void)
 {
-    if (slow_view_ns + last_slow_view_ns > VIEW_FREE_NS + fb_elapsed_us() * 1000 / VIEW_BUDGET_DIVISOR)
-        return false;
+    return slow_view_ns + last_slow_view_ns <= VIEW_FREE_NS + fb_elapsed_us() * 1000 / VIEW_BUDGET_DIVISOR;
+}
+
+/* Reads the allocator's view into *view, timing it for the budget with what was read before the sample (ns). */
+static void timed_view(struct fb_allocator_view *view, uint64_t before_sample_ns)
+{
     uint64_t started = fb_now_ns();
     allocator_view(reported_allocator, view);
-    uint64_t took = fb_now_ns() - started;
+    uint64_t took = fb_now_ns() - started + before_sample_ns;
     if (took >= VIEW_SLOW_NS) {
         slow_view_ns += took;
         last_slow_view_ns = took;
     }
-    return true;
 }
 
 /* The errno of the first talk's line that could not be written to standard output; 0: none failed. */
@@ -98,7 +101,14 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
 {
     struct fb_memory memory;
     int fd = fb_report_fd();
+    bool viewing = fd >= 0 && reported_allocator && with_allocator_view && view_within_budget();
 
+    uint64_t before_sample_ns = 0;
+    if (viewing && !sampled) { /* what the view makes that lasts (jemalloc's room for an arena's statistics): before */
+        uint64_t started = fb_now_ns();
+        allocator_before_sample(reported_allocator);
+        before_sample_ns = fb_now_ns() - started;
+    }
     if (sampled)
         memory = *sampled;
     else if (fb_sample(&memory) != 0)
@@ -107,8 +117,9 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
     if (fd >= 0) {
         /* Read after /proc, so that the allocator's bookkeeping cannot show in the sample. */
         struct fb_allocator_view view;
-        bool viewed = reported_allocator && with_allocator_view && view_within_budget(&view);
-        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs, viewed ? &view : NULL, recorded);
+        if (viewing)
+            timed_view(&view, before_sample_ns);
+        fb_send_phase(fd, phase_seq, label, &memory, 1, live_bytes, live_allocs, viewing ? &view : NULL, recorded);
         return;
     }
     /* Standalone: the talk's line; and where the recorder records this program (FRAGBENCH_TRACE set), a mark there

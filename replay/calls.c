@@ -104,6 +104,8 @@ void replay_note_peak(void)
 void replay_sample(const struct replay_point *point, uint64_t live_bytes, uint64_t live_blocks)
 {
     struct fb_memory memory;
+    if (point->allocator_view) /* what its view makes that lasts (jemalloc's), before the sample */
+        probe_before_sample();
     sample_less_own(&memory);
     note_peak(&memory);
     struct fb_recorded_point recorded = {.at_us = point->at_ns / 1000,

@@ -44,6 +44,23 @@ static void timed_view(struct fb_allocator_view *view, uint64_t before_sample_ns
     }
 }
 
+/* The time the allocator's reading before a caller's sample took (probe_before_sample), for the view's budget. */
+static uint64_t pending_before_sample_ns;
+
+/* Makes what the view makes that lasts (allocator_before_sample); the time it took, ns. */
+static uint64_t before_sample(void)
+{
+    uint64_t started = fb_now_ns();
+    allocator_before_sample(reported_allocator);
+    return fb_now_ns() - started;
+}
+
+void probe_before_sample(void)
+{
+    if (fb_report_fd() >= 0 && reported_allocator && view_within_budget())
+        pending_before_sample_ns = before_sample();
+}
+
 /* The errno of the first talk's line that could not be written to standard output; 0: none failed. */
 static int standalone_write_errno;
 
@@ -103,12 +120,10 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
     int fd = fb_report_fd();
     bool viewing = fd >= 0 && reported_allocator && with_allocator_view && view_within_budget();
 
-    uint64_t before_sample_ns = 0;
-    if (viewing && !sampled) { /* what the view makes that lasts (jemalloc's room for an arena's statistics): before */
-        uint64_t started = fb_now_ns();
-        allocator_before_sample(reported_allocator);
-        before_sample_ns = fb_now_ns() - started;
-    }
+    uint64_t before_sample_ns = pending_before_sample_ns; /* a caller's sample: its probe_before_sample's */
+    pending_before_sample_ns = 0;
+    if (viewing && !sampled) /* what the view makes that lasts (jemalloc's room for an arena's statistics): before */
+        before_sample_ns = before_sample();
     if (sampled)
         memory = *sampled;
     else if (fb_sample(&memory) != 0)

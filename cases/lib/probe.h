@@ -41,6 +41,12 @@ int probe_output_error(void);
 void probe_sample_failed(void) __attribute__((noreturn));
 
 /*
+ * For fb-replay, before it samples a row whose allocator's view it will ask: what the view makes that lasts (under
+ * jemalloc, its statistics' room for each arena) is made now, before the sample, as probe_phase does.
+ */
+void probe_before_sample(void);
+
+/*
  * The same for fb-replay: the memory it sampled itself (its own tables taken off RSS and anonymous RSS; NULL:
  * sampled here, or the run ends as above), where the row stands in the recording it replays (NULL: nowhere), and
  * whether the row has the allocator's own count (false: its columns are empty, and its cost is not paid).

@@ -6,11 +6,13 @@ set -u
 # (fragbench.h's functions are inline: what they call shows up here.)
 allowed="__errno_location _exit clock_gettime close fcntl fstat getenv getpid open read readlink write sysconf
 strchr strlen strncmp strncpy strtol strtoull memcpy memset __stack_chk_fail
-allocator_view dlsym"
+allocator_view allocator_before_sample dlsym"
 # dlsym: fb_trace_mark looks up the recorder's mark once, and only in a recorded run (FRAGBENCH_TRACE set); a lookup
 # that finds its name allocates nothing (tests/record.sh: no call between the shim's Start mark and a program's first).
 # allocator_view calls the allocator's own statistics function (mallinfo2, mallctl, ...) through a pointer found
-# at start; tests/probe_allocs.c and tests/alloc_view.sh check that it allocates nothing.
+# at start; tests/probe_allocs.c and tests/alloc_view.sh check that it allocates nothing. allocator_before_sample
+# reads the same view before a sample, under jemalloc only (its statistics' room made before the sample, in its own
+# metadata, not by malloc: tests/alloc_view.sh checks the rows then move as the program alone does).
 
 imports=$(nm -u "$@" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
 if [ -z "$imports" ]; then

@@ -25,8 +25,9 @@
  *            free; main keeps KEPT blocks of KEPT_SIZE to the end.
  *   fork     a child allocates and exits, another execs /bin/true: neither may appear in the trace.
  *   exec     execs itself in "threads" mode (the same process: the trace gains an image).
- *   crash [siginfo]  allocates enough to fill several chunks, then dies of SIGSEGV (left to its default, or first
- *            set to it again with SA_SIGINFO in its flags, sa_sigaction NULL: the default all the same).
+ *   crash [siginfo|alarm]  allocates enough to fill several chunks, then dies of SIGSEGV (left to its default, or
+ *            first set to it again with SA_SIGINFO in its flags, sa_sigaction NULL: the default all the same; or
+ *            with a SIGALRM of its own blocked and pending, which the recorder's watchdog must not take for its own).
  *   none     makes no allocation call.
  *   closefds FILE  closes descriptors 3 to 1023 (the trace's too), changes to /, as a daemon does, opens FILE,
  *            writes "hello" in it, makes 20000 pairs of malloc and free of 64 to 127 bytes.
@@ -579,6 +580,13 @@ int main(int argc, char **argv)
             struct sigaction fallback = {.sa_sigaction = NULL, .sa_flags = SA_SIGINFO};
             sigemptyset(&fallback.sa_mask);
             sigaction(SIGSEGV, &fallback, NULL);
+        }
+        if (argc > 2 && strcmp(argv[2], "alarm") == 0) { /* a SIGALRM of its own, blocked and pending at the crash */
+            sigset_t alarm_only;
+            sigemptyset(&alarm_only);
+            sigaddset(&alarm_only, SIGALRM);
+            sigprocmask(SIG_BLOCK, &alarm_only, NULL);
+            raise(SIGALRM);
         }
         for (int i = 0; i < 100000; i++)
             if (!malloc(32))

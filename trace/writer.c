@@ -990,39 +990,49 @@ static bool walk_earlier_images(int fd, off_t *size)
 
 /* The runner's stop signal writes every buffer out and stops recording (below). */
 /*
+ * The write-out at an ending signal waits for every other thread's buffer and the file's lock. A thread stopped
+ * while it holds one (a program's own handler that parks it, as a collector's stop-the-world does, inside the
+ * recorder's write) would hold the dying thread for ever, its stop signals blocked, where the signal alone killed
+ * the process at once; so an alarm of WATCHDOG_S bounds it, and the process dies of the signal then, the trace cut
+ * where the write-out was (alarm, sigaction and clock_gettime are async-signal-safe; the program, dying, has no
+ * further use of SIGALRM). A SIGALRM before the deadline (the program's own, pending while it blocked it, or sent)
+ * is not the watchdog's: it returns (it killed the process before anything was written, in a review's test).
+ */
+enum { WATCHDOG_S = 2 };
+static _Atomic int watchdog_number;       /* the signal the process dies of at the deadline: the first armed */
+static _Atomic uint64_t watchdog_deadline_ns;
+
+static void watchdog_expired(int unused)
+{
+    (void)unused;
+    if (now_ns() >= atomic_load(&watchdog_deadline_ns))
+        die_of(atomic_load(&watchdog_number));
+}
+
+/* Arms the watchdog for number, unless it is armed already (two signals at once: the process dies of the first). */
+static void arm_watchdog(int number)
+{
+    int unarmed = 0;
+    if (!atomic_compare_exchange_strong(&watchdog_number, &unarmed, number))
+        return;
+    atomic_store(&watchdog_deadline_ns, now_ns() + (uint64_t)WATCHDOG_S * 1000000000u);
+    take_signal(SIGALRM, watchdog_expired); /* one pending since before is taken now, and returns */
+    alarm(WATCHDOG_S);
+}
+
+/*
  * A fault cannot be put off: the handler's return makes it again. So it is written out only where this thread can
  * do it now, and the process dies of it at once wherever the writing would wait: this thread inside the writer or an
  * event (the event would never end), an exit or exec writing every call out (this thread's own, waiting, would never
  * end), another thread's pass under way. A fault that comes while its own stop is put off by a race (another
  * thread's pass begun meanwhile) comes again, finds that pass, and dies of it then: never a loop.
  */
-/* The fault the write-out below is for, for its watchdog: the process dies of it if the write-out outlasts it. */
-static volatile sig_atomic_t fault_number;
-
-static void fault_watchdog_expired(int unused)
-{
-    (void)unused;
-    die_of(fault_number);
-}
-
-/*
- * The write-out after a fault waits for every other thread's buffer and the file's lock. A thread stopped while it
- * holds one (a program's own handler that parks it, as a collector's stop-the-world does, inside the recorder's
- * write) would hold the faulting thread for ever, where the fault alone killed the process at once; so an alarm of
- * FAULT_WATCHDOG_S bounds it, and the process dies of the fault then, the trace cut where the write-out was
- * (alarm and sigaction are async-signal-safe; the program, dying, has no further use of SIGALRM).
- */
-enum { FAULT_WATCHDOG_S = 1 };
-
 void trace_writer_die_of_fault(int number)
 {
     if (writing.in_writer || writing.in_event || atomic_load(&ended) || atomic_load(&writing_out)) {
         die_of(number);
         return;
     }
-    fault_number = number;
-    take_signal(SIGALRM, fault_watchdog_expired);
-    alarm(FAULT_WATCHDOG_S);
     trace_writer_die_of(number);
 }
 
@@ -1187,6 +1197,7 @@ void trace_writer_die_of(int number)
         return;
     }
     atomic_store(&stop_asked, TRACE_STOP_ENDING_SIGNAL);
+    arm_watchdog(number);
     if (!writing.in_writer && !writing.in_event) {
         if (writing.taken != writing.made || writing.lost)
             write_deferred(); /* a handler's calls waiting are older: written first, then the stop (at its end) */

@@ -32,6 +32,7 @@ struct case_entry {
         bool said;   /* one ended clean: said */
         bool failed; /* one that carried them failed (said at the matrix's end, where none said them after) */
         bool refused; /* fb-replay refused the trace (exit 2: corrupt past the runner's checks): no more runs of it */
+        bool checking; /* a replay's exit 2 has the trace read whole in a child now: another waits for its answer */
     } *warnings;
 };
 

@@ -249,8 +249,8 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         for (size_t i = next_emit; i < schedule.slots; i++)
             if (runs[i] && runs[i]->state == RUN_ACTIVE && count < MATRIX_MAX_JOBS)
                 owners[count++] = runs[i];
-            else if (runs[i] && runs[i]->state == RUN_CHECKING && checks < MATRIX_MAX_JOBS)
-                checking[checks++] = runs[i];
+            else if (runs[i] && runs[i]->state == RUN_CHECKING && runs[i]->check_fd >= 0 && checks < MATRIX_MAX_JOBS)
+                checking[checks++] = runs[i]; /* (one that waits for another's check: below, once that answers) */
         int used = 0;
         for (size_t k = 0; k < count; k++) {
             first[k] = used;
@@ -355,6 +355,12 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             if (watched[first_check + (int)k].revents) { /* its end: the child that read the trace has ended */
                 run_check_done(checking[k], false);
                 settle(&schedule, runs, checking[k], matrix, &progress);
+                active--;
+            }
+        for (size_t i = next_emit; i < schedule.slots; i++)
+            if (runs[i] && run_check_answered(runs[i])) { /* the check of its trace it waited for has answered */
+                run_check_done(runs[i], false);
+                settle(&schedule, runs, runs[i], matrix, &progress);
                 active--;
             }
         progress_draw(&progress);

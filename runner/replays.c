@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -242,6 +244,10 @@ pid_t replays_check_start(const struct case_entry *entry, int *check_fd)
     pid_t child = fork();
     if (child == 0) {
         close(ends[0]);
+        /* Ended with the runner (killed, it leaves no reader of a large trace behind), and by its stop signals. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (null >= 0)
             dup2(null, STDERR_FILENO); /* its own out of memory is no word of the runner's */

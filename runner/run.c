@@ -659,19 +659,35 @@ void run_finish(struct run *run)
        its tables, is a run that failed.) */
     bool may_be_refused = run->replay && !run->killed_for && strcmp(run->status, "exit:2") == 0;
     run->trace_refused = may_be_refused && run->entry->warnings->refused;
+    run->check_pid = 0;
+    run->check_fd = -1;
+    if (may_be_refused && !run->trace_refused && run->entry->warnings->checking) {
+        run->state = RUN_CHECKING; /* another run's check of the trace answers for it too (run_check_answered) */
+        return;
+    }
     if (may_be_refused && !run->trace_refused &&
         (run->check_pid = replays_check_start(run->entry, &run->check_fd)) > 0) {
+        run->entry->warnings->checking = true;
         run->state = RUN_CHECKING; /* done once its trace is read (run_check_done) */
         return;
     }
     finish_done(run);
 }
 
+bool run_check_answered(const struct run *run)
+{
+    return run->state == RUN_CHECKING && run->check_pid <= 0 && !run->entry->warnings->checking;
+}
+
 void run_check_done(struct run *run, bool stopping)
 {
-    if (stopping)
-        kill(run->check_pid, SIGKILL);
-    run->trace_refused = replays_check_result(run->check_pid, run->check_fd) && !stopping;
+    if (run->check_pid > 0) { /* its own check */
+        if (stopping)
+            kill(run->check_pid, SIGKILL);
+        run->trace_refused = replays_check_result(run->check_pid, run->check_fd) && !stopping;
+        run->entry->warnings->checking = false;
+    } else /* another run's: its answer */
+        run->trace_refused = !stopping && run->entry->warnings->refused;
     run->check_pid = 0;
     run->check_fd = -1;
     finish_done(run);

@@ -32,8 +32,8 @@ struct run {
     struct child_result result;
     /* RUN_CHECKING: ended, its replay's trace being read whole in a child (replays_check_start) before it is done */
     enum { RUN_WAITING, RUN_ACTIVE, RUN_CHECKING, RUN_DONE } state;
-    pid_t check_pid; /* RUN_CHECKING: the child reading the trace, and the descriptor that reads at its end */
-    int check_fd;
+    pid_t check_pid; /* RUN_CHECKING: the child reading the trace, and the descriptor that reads at its end; 0 and -1 */
+    int check_fd;    /* where another run's check of the same trace answers for it */
     double started;
     /* The talk's lines: straight to the console with one job, else kept until the run is written. */
     FILE *console;
@@ -123,9 +123,15 @@ void run_stop_overdue(struct run *run, double now);
  */
 void run_finish(struct run *run);
 
-/* RUN_CHECKING: its trace has been read (check_fd reads at its end), or, stopping, need not be (the check killed,
-   the trace not refused): the run is done. */
+/*
+ * RUN_CHECKING: its trace has been read (check_fd reads at its end; or, where another run's check of the same trace
+ * was under way, run_check_answered), or, stopping, need not be (the check killed, the trace not refused): the run
+ * is done.
+ */
 void run_check_done(struct run *run, bool stopping);
+
+/* Whether a run that waits for another run's check of its trace (check_fd -1) has its answer now. */
+bool run_check_answered(const struct run *run);
 
 /* Writes a finished run: its talk lines, CSV and timeline rows, progress; the worst exit code it makes. */
 int run_emit(struct run *run, struct matrix_totals *totals);

@@ -308,6 +308,19 @@ wait "$runner"
 code=$?
 expect a_ctrl_c_while_a_trace_is_read_whole_keeps_the_run "exit $code, rows: $(tail -n +2 "$tmp/interrupted.csv" | cut -d, -f1,2,18 | tr '\n' ';'); $(cat "$tmp/interrupted.err")" \
     "$code:$(tail -n +2 "$tmp/interrupted.csv" | cut -d, -f1,2,18 | sort -u | tr '\n' ';'):$(pgrep -P "$runner" | wc -l)" = "143:huge-heap,glibc,exit:2;:0"
+# Two replays of that trace side by side (--jobs=2) both exit 2: the trace is read once, the second waiting for the
+# first's answer (each forked a read of its own, as much memory as the replay's live set), and both are refused.
+FRAGBENCH_TEST_CHECK_HOLD_MS=2000 "$FB" --quiet --jobs=2 --alloc=glibc,jemalloc --replay="$tmp/huge-heap.trace" \
+    --csv="$tmp/side.csv" >/dev/null 2>"$tmp/side.err" &
+runner=$!
+wait_until 10 pgrep -P "$runner" -x fragbench >/dev/null
+sleep 0.5
+reads=$(pgrep -P "$runner" -x fragbench | wc -l)
+wait "$runner"
+code=$?
+expect replays_side_by_side_have_their_trace_read_once "exit $code, reads at once $reads, rows: $(tail -n +2 "$tmp/side.csv" | cut -d, -f1,2,18 | tr '\n' ';')" \
+    "$code:$reads:$(tail -n +2 "$tmp/side.csv" | cut -d, -f2,18 | sort -u | tr '\n' ';'):$(grep -c 'reads corrupt past the checks' "$tmp/side.err")" = \
+    "2:1:glibc,exit:2;jemalloc,exit:2;:2"
 # The same trace compressed: the runner reads it whole from the copy it decompressed for the replays (not
 # decompressed again), and refuses it alike after its first replay.
 zstd -q -f "$tmp/huge-heap.trace" -o "$tmp/huge-zst.trace.zst"

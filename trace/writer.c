@@ -1210,8 +1210,9 @@ void trace_writer_die_of(int number)
 static void catch_stop_signal(void)
 {
     struct sigaction current, stop = {.sa_handler = stop_signal, .sa_flags = SA_RESTART};
-    if (sigaction(TRACE_STOP_SIGNAL_NUMBER, NULL, &current) != 0 || (current.sa_flags & SA_SIGINFO) ||
-        current.sa_handler != SIG_DFL)
+    /* The default, however given (a null sa_sigaction with SA_SIGINFO is the default too, as ending_signals.c has
+       it): the program's own handler or SIG_IGN is left alone. */
+    if (sigaction(TRACE_STOP_SIGNAL_NUMBER, NULL, &current) != 0 || current.sa_handler != SIG_DFL)
         return;
     sigemptyset(&stop.sa_mask);
     sigaction(TRACE_STOP_SIGNAL_NUMBER, &stop, NULL);

@@ -93,7 +93,7 @@ void write_recorded_table(const struct report *report, FILE *out)
                 snprintf(cells[10], sizeof cells[10], "%" PRId64 " (%.0f%%)", split.anon_not_live_kb,
                          100.0 * (double)split.anon_not_live_kb / (double)split.growth_kb);
         }
-        if (r->peak_live_kb >= 0 || r->live_at_peak_rss_kb >= 0) /* where a #3 or a #4 is given */
+        if (r->peak_live_kb >= 1 || r->live_at_peak_rss_kb >= 1) /* where a #3 or a #4 is given (not n/a) */
             small_heaps_note(&small, run, (int64_t)first->rss_kb, r->peak_rss_kb);
         md_cell(&table, "%s", run);
         md_cell(&table, "%s", r->alloc);

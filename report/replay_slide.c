@@ -352,7 +352,7 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
     md_cell(&table, "as recorded");
     fragmentation_cells(&table, peak ? peak->recorded_rss_kb : -1, peak_live_kb, peak ? peak->phase : NULL,
                         peak ? peak->recorded_rss_kb : -1, peak ? peak->live_kb : -1);
-    if (peak && recorded_start)
+    if (peak && recorded_start && peak_live_kb >= 1) /* (under 1 kB live, #4 is n/a) */
         small_heaps_note(&small, "the recorded run", recorded_start->recorded_rss_kb, peak->recorded_rss_kb);
     for (size_t p = 0; p < c->profile_count; p++) {
         const struct profile_stats *ps = &c->profiles[p];
@@ -375,7 +375,7 @@ void write_replay_fragmentation(const struct report *report, const struct case_s
         long start = stats_phase(c, "Start");
         char run[96];
         snprintf(run, sizeof run, "the replay under %s", ps->alloc);
-        if (start >= 0 && ps->phases[start].reps)
+        if (start >= 0 && ps->phases[start].reps && peak_live_kb >= 1)
             small_heaps_note(&small, run, (int64_t)ps->phases[start].rss_median, replay_peak_kb);
     }
     md_end(&table, out);

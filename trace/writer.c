@@ -1196,8 +1196,8 @@ void trace_writer_die_of(int number)
         errno = saved;
         return;
     }
+    arm_watchdog(number); /* before the stop is asked: the busy threads that see it may begin a pass of their own */
     atomic_store(&stop_asked, TRACE_STOP_ENDING_SIGNAL);
-    arm_watchdog(number);
     if (!writing.in_writer && !writing.in_event) {
         if (writing.taken != writing.made || writing.lost)
             write_deferred(); /* a handler's calls waiting are older: written first, then the stop (at its end) */

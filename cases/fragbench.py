@@ -421,13 +421,14 @@ def phase(label, live_bytes=None, allocs=None, echo=False, memory=None, child_pe
     view, view_before_sample = _allocator()[4:6] if _state["fd"] is not None else (None, False)
     slow = _state["slow_view_ns"] + _state["last_slow_view_ns"]
     viewing = view is not None and slow <= _VIEW_FREE_NS + _elapsed_us() * 1000 // _VIEW_BUDGET_DIVISOR
-    started = time.monotonic_ns()
+    before_sample_ns = 0
     if viewing and view_before_sample and memory is None:
+        started = time.monotonic_ns()
         try:
             view()  # what it makes that lasts, made before the sample; its figures put aside
         except (AttributeError, OSError, TypeError, ValueError):
             pass
-    before_sample_ns = time.monotonic_ns() - started
+        before_sample_ns = time.monotonic_ns() - started
     memory = memory or sample()
     _state["seq"] += 1
     # At most 127 bytes of UTF-8 (the protocol's limit), cut on a character boundary.

@@ -208,15 +208,13 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
         double now = progress_now();
         size_t working = 0;
         uint64_t reserved_kb = 0;
+        bool checking_now = false; /* no run starts while a trace's check runs (its answer may leave the next out) */
         for (size_t i = next_emit; i < schedule.slots; i++)
             if (runs[i] && (runs[i]->state == RUN_ACTIVE || runs[i]->state == RUN_CHECKING)) { /* a check works */
                 working += matrix->no_overlap || now >= runs[i]->idle_until;
                 reserved_kb += expected_kb(case_peak_kb, matrix->case_count, schedule_case(&schedule, i));
+                checking_now |= runs[i]->state == RUN_CHECKING;
             }
-        /* No run starts while a trace's check runs (its answer may leave the next ones out); the others go on. */
-        bool checking_now = false;
-        for (size_t i = next_emit; i < schedule.slots && !checking_now; i++)
-            checking_now = runs[i] && runs[i]->state == RUN_CHECKING;
         while (!checking_now && working < matrix->jobs && active < MATRIX_MAX_JOBS && !totals->csv_broken) {
             size_t slot = schedule_next(&schedule, next_emit);
             if (slot == schedule.slots)

@@ -988,7 +988,6 @@ static bool walk_earlier_images(int fd, off_t *size)
     return false;
 }
 
-/* The runner's stop signal writes every buffer out and stops recording (below). */
 /*
  * The write-out at an ending signal waits for every other thread's buffer and the file's lock. A thread stopped
  * while it holds one (a program's own handler that parks it, as a collector's stop-the-world does, inside the
@@ -1047,6 +1046,7 @@ void trace_writer_die_of_fault(int number)
     trace_writer_die_of(number);
 }
 
+/* The runner's stop signal writes every buffer out and stops recording (below). */
 static void catch_stop_signal(void);
 
 int trace_writer_start(const char *path, uint64_t cap_bytes, bool precise_clock)

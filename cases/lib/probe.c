@@ -57,7 +57,7 @@ static uint64_t before_sample(void)
 
 void probe_before_sample(void)
 {
-    if (fb_report_fd() >= 0 && reported_allocator && view_within_budget())
+    if (fb_report_fd() >= 0 && reported_allocator && reported_allocator->before_sample && view_within_budget())
         pending_before_sample_ns = before_sample();
 }
 
@@ -122,7 +122,7 @@ void probe_phase_replay(const char *label, uint64_t live_bytes, uint64_t live_al
 
     uint64_t before_sample_ns = pending_before_sample_ns; /* a caller's sample: its probe_before_sample's */
     pending_before_sample_ns = 0;
-    if (viewing && !sampled) /* what the view makes that lasts (jemalloc's room for an arena's statistics): before */
+    if (viewing && !sampled && reported_allocator->before_sample) /* what the view makes that lasts: before */
         before_sample_ns = before_sample();
     if (sampled)
         memory = *sampled;

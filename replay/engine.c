@@ -131,7 +131,8 @@ static void nanosleep_ns(uint64_t ns)
 
 struct replay {
     const struct replay_options *options;
-    void (*sleep)(uint64_t ns);    /* the options', or nanosleep */
+    void (*sleep)(uint64_t ns);    /* the options', or nanosleep: through wait_for */
+    uint64_t wait_left_ns;         /* what the waits may still take: the trace's span in all (wait_for) */
     struct trace_reader *reader;
     const struct trace_info *info;
     bool threaded;           /* several recorded threads, each replayed by one of its own */
@@ -274,6 +275,21 @@ static bool next_point_passed(const struct replay *replay, const struct trace_ev
 }
 
 /*
+ * Sleeps ns, within what is left of the trace's span (from its first image's start, less a second for a later
+ * image's start and a second for a thread's first chunk, to its last event): the waits of a replay never add up to
+ * more than the time the trace tells of. A trace corrupt past the checks before its replay (a thread's chunk timed
+ * 52 days after the last event its index knows, then one back in time, found only as it is read) made the replay
+ * sleep that gap first (the fuzz target found it).
+ */
+static void wait_for(struct replay *replay, uint64_t ns)
+{
+    ns = ns < replay->wait_left_ns ? ns : replay->wait_left_ns;
+    replay->wait_left_ns -= ns;
+    if (ns)
+        replay->sleep(ns);
+}
+
+/*
  * Before an event: a wait (must_wait: the calls so far made, then the sleep, cut at each sample point inside it:
  * a point in the wait is taken as far into it as it was recorded), then the points passed, then the event's mark.
  */
@@ -291,14 +307,14 @@ static void before_event(struct replay *replay, const struct trace_event *event)
                 /* A point placed by a count of events may carry any time: the wait goes no further than the event. */
                 uint64_t point_ns = points[replay->next_point].ns;
                 if (point_ns > at && point_ns <= event->ns) {
-                    replay->sleep((uint64_t)((double)(point_ns - at) * share));
+                    wait_for(replay, (uint64_t)((double)(point_ns - at) * share));
                     at = point_ns;
                 }
                 stamp(replay, &points[replay->next_point]);
                 replay_sample(&points[replay->next_point], replay->live_bytes, replay->live_blocks);
             }
         if (event->ns > at)
-            replay->sleep((uint64_t)((double)(event->ns - at) * share));
+            wait_for(replay, (uint64_t)((double)(event->ns - at) * share));
     }
     if (event->op == TRACE_CPU) {
         replay->cpu_ns = event->cpu_ns;
@@ -572,6 +588,8 @@ int replay_trace(const struct replay_options *options, struct replay_outcome *ou
     else
         trace_keep_tags(replay.reader);
     replay_begin(replay.info, replay.threaded);
+    replay.wait_left_ns = (replay.info->last_ns > replay.info->start_ns ? replay.info->last_ns - replay.info->start_ns : 0) +
+                          2 * TRACE_EARLY_NS;
     struct replay_point *scratch = private_calloc(replay.info->row_count + 20, sizeof *scratch);
     if (!(replay.points = private_calloc(replay.info->row_count + 20, sizeof *replay.points)) || !scratch)
         out_of_memory("the replay's sample points", 2 * (replay.info->row_count + 20), sizeof *replay.points);

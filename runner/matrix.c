@@ -270,6 +270,9 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
             if (owners[k]->sampling)
                 timeout = sooner(timeout, owners[k]->next_sample, now);
         }
+        for (size_t k = 0; k < checks; k++)
+            if (checking[k]->check_deadline)
+                timeout = sooner(timeout, checking[k]->check_deadline, now);
         /*
          * A stop signal that came before the wait must not wait for the runs to end: SIGINT and SIGTERM are held
          * from the check to the wait, which lets them in (ppoll), so one that comes between ends the wait.
@@ -350,7 +353,10 @@ int matrix_run(const struct matrix *matrix, struct matrix_totals *totals)
                 active--;
             }
         for (size_t k = 0; k < checks; k++)
-            if (watched[first_check + (int)k].revents) { /* its end: the child that read the trace has ended */
+            if (run_check_overdue(checking[k], now)) { /* read no longer than a run may take: stopped, kept */
+                settle(&schedule, runs, checking[k], matrix, &progress);
+                active--;
+            } else if (watched[first_check + (int)k].revents) { /* its end: the child that read the trace has ended */
                 run_check_done(checking[k], false);
                 settle(&schedule, runs, checking[k], matrix, &progress);
                 active--;

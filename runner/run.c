@@ -668,10 +668,21 @@ void run_finish(struct run *run)
     if (may_be_refused && !run->trace_refused &&
         (run->check_pid = replays_check_start(run->entry, &run->check_fd)) > 0) {
         run->entry->warnings->checking = true;
+        run->check_deadline = run->matrix->timeout_s ? progress_now() + run->matrix->timeout_s : 0;
         run->state = RUN_CHECKING; /* done once its trace is read (run_check_done) */
         return;
     }
     finish_done(run);
+}
+
+bool run_check_overdue(struct run *run, double now)
+{
+    if (run->state != RUN_CHECKING || run->check_pid <= 0 || !run->check_deadline || now < run->check_deadline)
+        return false;
+    kill(run->check_pid, SIGKILL); /* reaped by run_check_done: a check killed is no refusal */
+    run->check_given_up = true;
+    run_check_done(run, false);
+    return true;
 }
 
 bool run_check_answered(const struct run *run)
@@ -787,6 +798,11 @@ int run_emit(struct run *run, struct matrix_totals *totals)
             fprintf(stderr, "fragbench: --replay: %s: the trace reads corrupt past the checks made before the runs "
                             "(fb-replay's words above, exit 2), as every replay of it would find: its replays not yet "
                             "started are left out\n", run->entry->path);
+        else if (run->check_given_up)
+            fprintf(stderr, "fragbench: %s: the replay ended with %s; its trace, read whole to tell a corrupt trace "
+                            "from the replay's own failure, was not read within --timeout=%u s, and the read was "
+                            "stopped: the trace is not refused, and its other replays go on\n", run->what,
+                    run->status, matrix->timeout_s);
         else if (strcmp(run->status, "ok") != 0)
             fprintf(stderr, "fragbench: %s: the %s ended with %s\n", run->what, kind, run->status);
         if (strcmp(run->status, "ok") != 0 || !run->have_hello) {

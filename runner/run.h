@@ -34,6 +34,8 @@ struct run {
     enum { RUN_WAITING, RUN_ACTIVE, RUN_CHECKING, RUN_DONE } state;
     pid_t check_pid; /* RUN_CHECKING: the child reading the trace, and the descriptor that reads at its end; 0 and -1 */
     int check_fd;    /* where another run's check of the same trace answers for it */
+    double check_deadline; /* its own check: stopped at this time (--timeout after its start); 0: never */
+    bool check_given_up;   /* its own check outlasted --timeout and was stopped: the trace's state not known */
     double started;
     /* The talk's lines: straight to the console with one job, else kept until the run is written. */
     FILE *console;
@@ -129,6 +131,13 @@ void run_finish(struct run *run);
  * is done.
  */
 void run_check_done(struct run *run, bool stopping);
+
+/*
+ * RUN_CHECKING with a check of its own past its deadline (--timeout after the check began): the check is stopped,
+ * the trace not refused, and the run done; true if so. A trace that takes longer to read than a run may take held
+ * the matrix, which starts no run meanwhile, for as long as the read took.
+ */
+bool run_check_overdue(struct run *run, double now);
 
 /* Whether a run that waits for another run's check of its trace (check_fd -1) has its answer now. */
 bool run_check_answered(const struct run *run);

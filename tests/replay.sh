@@ -287,18 +287,25 @@ expect a_trace_corrupt_past_the_checks_is_refused_once_with_exit_2 "exit $code, 
 # The runner reads such a trace whole in a child while its other runs go on (it once waited for the read, their
 # limits and samples held meanwhile): the read held back 4 s (the tests' seam FRAGBENCH_TEST_CHECK_HOLD_MS, as a
 # large trace's read takes), a replay beside it that waits 10 s in real time is killed at its --timeout of 1 s, on
-# time; and a stop (SIGTERM, as Ctrl-C) during the read keeps the failed run's rows, the read dropped.
+# time; the read itself is stopped at --timeout after it began (it held the matrix, which starts no run while a
+# read goes on, for as long as it took), the trace not refused (exit 1, a run failed) and the user told; and a stop
+# (SIGTERM, as Ctrl-C) during the read keeps the failed run's rows, the read dropped.
 python3 -c 'import sys; sys.path.insert(0, "tests"); import crafted_trace as t
 t.write(sys.argv[1], [(1, t.MALLOC, 100, 2 * 0x555555550000 + 1), (10 ** 10, t.FREE, 1)], end_ns=10 ** 10 + 10 ** 6)' \
     "$tmp/long-pause.trace"
+started=$(date +%s%N)
 FRAGBENCH_TEST_CHECK_HOLD_MS=4000 "$FB" --quiet --jobs=2 --timeout=1 --replay-time=real --alloc=glibc \
     --replay="$tmp/long-pause.trace,$tmp/huge-heap.trace" --csv="$tmp/during.csv" >/dev/null 2>"$tmp/during.err"
 code=$?
+took_ms=$((($(date +%s%N) - started) / 1000000))
 # (Each run's first row: its status, and its busy_ms, its time from start to end.)
 got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
                !seen[$1]++ { printf "%s %s%s;", $1, $at["status"], $1 != "long-pause" ? "" : $at["busy_ms"] < 2500 ? " on time" : " " $at["busy_ms"] }' "$tmp/during.csv")
 expect a_runs_limits_hold_while_a_trace_is_read_whole "exit $code, runs $got: $(cat "$tmp/during.err")" \
-    "$code:$got" = "2:long-pause timeout on time;huge-heap exit:2;"
+    "$(echo "$got" | cut -d';' -f1)" = "long-pause timeout on time"
+expect a_trace_read_past_the_timeout_is_stopped_and_not_refused "exit $code in $took_ms ms, runs $got: $(cat "$tmp/during.err")" \
+    "$code:$(echo "$got" | cut -d';' -f2):$([ "$took_ms" -lt 3800 ] && echo 'before the read would end'):$(grep -c "^fragbench: huge-heap · glibc · rep 1/1: the replay ended with exit:2; its trace, read whole to tell a corrupt trace from the replay's own failure, was not read within --timeout=1 s, and the read was stopped: the trace is not refused, and its other replays go on\$" "$tmp/during.err"):$(grep -c 'reads corrupt past the checks' "$tmp/during.err")" = \
+    "1:huge-heap exit:2:before the read would end:1:0"
 FRAGBENCH_TEST_CHECK_HOLD_MS=20000 "$FB" --quiet --replay="$tmp/huge-heap.trace" --csv="$tmp/interrupted.csv" \
     >/dev/null 2>"$tmp/interrupted.err" &
 runner=$!
